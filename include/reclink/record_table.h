@@ -1,0 +1,111 @@
+// RecordTable: the columnar in-memory table every stage reads. Per column one contiguous byte
+// arena, an offsets array and a null bitmap; rows are dense uint32_t ids; each row knows its
+// source (input file) for link mode. See docs/ARCHITECTURE.md for the layout and memory budget.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace reclink {
+
+using RowId = uint32_t;
+using SourceId = uint16_t;
+
+// One column: values of row r are arena[offsets[r], offsets[r+1]). A null value has an empty
+// range and its bit set in nulls. Memory per field: 8 bytes of offset + 1 bit, plus the text.
+class Column {
+ public:
+  Column() : offsets_{0} {}
+  explicit Column(std::string name) : name_(std::move(name)), offsets_{0} {}
+
+  const std::string& name() const { return name_; }
+  void set_name(std::string name) { name_ = std::move(name); }
+  size_t size() const { return offsets_.size() - 1; }
+
+  // Appends a value (copied into the arena) or a null.
+  void Append(std::string_view value) {
+    arena_.append(value.data(), value.size());
+    offsets_.push_back(arena_.size());
+    if ((size() - 1) % 64 == 0) nulls_.push_back(0);
+  }
+  void AppendNull() {
+    offsets_.push_back(arena_.size());
+    size_t r = size() - 1;
+    if (r % 64 == 0) nulls_.push_back(0);
+    nulls_[r / 64] |= uint64_t{1} << (r % 64);
+  }
+  // Appends all rows of other (same logical column) after this column's rows.
+  void AppendColumn(const Column& other);
+  // Pads with nulls up to n rows (used when a JSON chunk lacks a column).
+  void PadNullsTo(size_t n) {
+    while (size() < n) AppendNull();
+  }
+  void Reserve(size_t rows, size_t bytes) {
+    offsets_.reserve(rows + 1);
+    arena_.reserve(bytes);
+    nulls_.reserve(rows / 64 + 1);
+  }
+
+  bool IsNull(RowId r) const { return (nulls_[r / 64] >> (r % 64)) & 1; }
+  // The value's bytes; valid while the column lives and is not appended to. Empty when null.
+  std::string_view Get(RowId r) const {
+    return std::string_view(arena_.data() + offsets_[r], offsets_[r + 1] - offsets_[r]);
+  }
+  size_t arena_bytes() const { return arena_.size(); }
+  // Bytes held beyond the text itself (offsets and bitmap).
+  size_t overhead_bytes() const {
+    return offsets_.capacity() * sizeof(uint64_t) + nulls_.capacity() * sizeof(uint64_t);
+  }
+
+ private:
+  std::string name_;
+  std::string arena_;
+  std::vector<uint64_t> offsets_;
+  std::vector<uint64_t> nulls_;
+};
+
+// A table of records from one or more sources. Columns are unique by name. Not thread-safe for
+// writing; concurrent reads are safe.
+class RecordTable {
+ public:
+  size_t num_rows() const { return sources_.size(); }
+  size_t num_columns() const { return columns_.size(); }
+  const Column& column(size_t i) const { return columns_[i]; }
+  Column& mutable_column(size_t i) { return columns_[i]; }
+  const std::vector<Column>& columns() const { return columns_; }
+
+  // Index of the column named name, or -1.
+  int FindColumn(std::string_view name) const;
+  // Index of the column named name, adding it (padded with nulls to num_rows()) when absent.
+  size_t AddColumn(std::string_view name);
+
+  // Source of each row, and the names of sources (index = SourceId).
+  SourceId source(RowId r) const { return sources_[r]; }
+  const std::vector<std::string>& source_names() const { return source_names_; }
+  SourceId AddSource(std::string name) {
+    source_names_.push_back(std::move(name));
+    return static_cast<SourceId>(source_names_.size() - 1);
+  }
+  // Appends `rows` rows of source s; every column must then be extended to num_rows().
+  void AppendSourceRows(SourceId s, size_t rows) { sources_.insert(sources_.end(), rows, s); }
+  // Physical line of each row's record start in its file (1-based), for error messages.
+  uint64_t line(RowId r) const { return lines_[r]; }
+  void AppendLine(uint64_t line) { lines_.push_back(line); }
+
+  // Appends every row of other (its single source becomes a source of this table), matching
+  // columns by name; columns missing on one side are filled with nulls.
+  void Append(RecordTable&& other);
+
+  size_t text_bytes() const;
+  size_t overhead_bytes() const;
+
+ private:
+  std::vector<Column> columns_;
+  std::vector<SourceId> sources_;
+  std::vector<uint64_t> lines_;
+  std::vector<std::string> source_names_;
+};
+
+}  // namespace reclink

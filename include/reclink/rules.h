@@ -1,0 +1,126 @@
+// Rules: the parsed, validated form of a rules file (TOML; reference in docs/rules.md).
+// ParseRules* validate everything that can be checked without data; ValidateRulesColumns checks
+// the column names against an input's header before any record is processed.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "reclink/status.h"
+
+namespace reclink {
+
+enum class LinkType { kDedupe, kLink, kLinkAndDedupe };
+enum class DateOrder { kDayFirst, kMonthFirst };  // for ambiguous NN/NN/YYYY dates
+
+// A derived field: a column (or dotted JSON path) plus a chain of normalizers.
+struct FieldSpec {
+  std::string name;                            // the [fields.NAME] key
+  std::string column;                          // default column name (empty if only per-source)
+  std::map<std::string, std::string> columns;  // per source name, overrides `column`
+  std::vector<std::string> normalize;          // normalizer names, in order, validated
+  std::string phone_country_code = "44";       // `country_code`: for the phone normalizer
+  DateOrder date_order = DateOrder::kDayFirst;  // `date_order` = "dmy" | "mdy"
+  int line = 0;                                // line of [fields.NAME] in the rules file
+
+  // The column to read for a source: columns[source] if present, else column.
+  const std::string& ColumnFor(const std::string& source) const {
+    auto it = columns.find(source);
+    return it != columns.end() ? it->second : column;
+  }
+};
+
+enum class KeyFunction { kField, kSoundex, kMetaphone, kNysiis, kPrefix, kYear, kTokenSorted };
+
+// One part of a blocking key: fn(field) or fn(field, n).
+struct BlockingKey {
+  KeyFunction fn = KeyFunction::kField;
+  std::string field;  // a [fields] name
+  int n = 0;          // prefix length for kPrefix
+  std::string text;   // as written, e.g. "soundex(last)"
+};
+
+struct BlockingRule {
+  std::vector<BlockingKey> keys;
+  std::string text;  // e.g. "first & last": keys' texts joined by " & "
+  int line = 0;
+};
+
+enum class Predicate {
+  kExact,
+  kLevenshtein,          // distance <= threshold (integer)
+  kDamerauLevenshtein,   // OSA distance <= threshold (integer)
+  kJaro,                 // similarity >= threshold
+  kJaroWinkler,          // similarity >= threshold
+  kJaccard,              // token-set Jaccard >= threshold
+  kQgramJaccard,         // character 2-gram Jaccard >= threshold
+  kNumericDiff,          // |a - b| <= threshold, values parsed as numbers
+  kDateDiffDays,         // |days(a) - days(b)| <= threshold, values YYYY-MM-DD
+};
+
+struct LevelSpec {
+  Predicate predicate = Predicate::kExact;
+  double threshold = 0;  // k, t or d; unused for exact
+  std::string label;     // as written, e.g. "jaro_winkler >= 0.92"
+};
+
+struct ComparisonSpec {
+  std::string name;               // `name` key, default: the field name
+  std::string field;              // a [fields] name
+  std::vector<LevelSpec> levels;  // tried in order; null level and "else" are implicit
+  bool tf_adjust = false;
+  int line = 0;
+};
+
+struct ModelSpec {
+  double threshold = 0.9;               // match probability at or above which a pair links
+  std::optional<double> prior;          // P(match) for a random pair; estimated when absent
+  int em_max_iterations = 25;
+  double em_tolerance = 1e-4;
+  uint64_t u_sample_pairs = 10'000'000;
+  uint64_t seed = 42;
+};
+
+enum class ClusterMethod { kConnectedComponents, kBestLink };
+
+struct Rules {
+  std::string path;  // the rules file, for messages
+  LinkType link_type = LinkType::kDedupe;
+  std::string id;                          // id column (default for every source)
+  std::map<std::string, std::string> ids;  // per source name, overrides `id`
+  std::vector<FieldSpec> fields;
+  std::vector<BlockingRule> blocking;
+  std::vector<ComparisonSpec> comparisons;
+  ModelSpec model;
+  ClusterMethod cluster_method = ClusterMethod::kConnectedComponents;
+  uint64_t max_block_size = 10000;
+
+  const std::string& IdFor(const std::string& source) const {
+    auto it = ids.find(source);
+    return it != ids.end() ? it->second : id;
+  }
+  // Index into fields of the field named name, or -1.
+  int FindField(const std::string& name) const {
+    for (size_t i = 0; i < fields.size(); ++i)
+      if (fields[i].name == name) return static_cast<int>(i);
+    return -1;
+  }
+};
+
+// Parses and validates a rules file. Errors (exit code 2) read
+// "RULES:LINE:COLUMN: error: WHAT" naming the key, what was expected and what was found.
+Result<Rules> ParseRulesFile(const std::string& path);
+// Same, from text; `name` stands for the file in messages.
+Result<Rules> ParseRulesString(const std::string& text, const std::string& name);
+
+// Checks that the id column and every field's column for this source exist among
+// column_names (the header of input file `input_path`). Error (exit code 2) names the rules
+// file, line and key, the missing column and the input, and lists the available columns.
+Status ValidateRulesColumns(const Rules& rules, const std::string& source,
+                            const std::string& input_path,
+                            const std::vector<std::string>& column_names);
+
+}  // namespace reclink

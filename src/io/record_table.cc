@@ -1,0 +1,62 @@
+// RecordTable column management and concatenation.
+#include "reclink/record_table.h"
+
+#include <cassert>
+
+namespace reclink {
+
+void Column::AppendColumn(const Column& other) {
+  const size_t base_rows = size();
+  const uint64_t base_bytes = arena_.size();
+  arena_.append(other.arena_);
+  offsets_.reserve(offsets_.size() + other.size());
+  for (size_t r = 0; r < other.size(); ++r) offsets_.push_back(base_bytes + other.offsets_[r + 1]);
+  nulls_.resize((size() + 63) / 64, 0);
+  for (size_t r = 0; r < other.size(); ++r) {
+    if (other.IsNull(static_cast<RowId>(r))) {
+      size_t t = base_rows + r;
+      nulls_[t / 64] |= uint64_t{1} << (t % 64);
+    }
+  }
+}
+
+int RecordTable::FindColumn(std::string_view name) const {
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    if (columns_[i].name() == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+size_t RecordTable::AddColumn(std::string_view name) {
+  int found = FindColumn(name);
+  if (found >= 0) return static_cast<size_t>(found);
+  columns_.emplace_back(std::string(name));
+  columns_.back().PadNullsTo(num_rows());
+  return columns_.size() - 1;
+}
+
+void RecordTable::Append(RecordTable&& other) {
+  for (const Column& c : other.columns_) {
+    size_t i = AddColumn(c.name());  // padded with nulls to `before` rows
+    columns_[i].AppendColumn(c);
+  }
+  SourceId base = static_cast<SourceId>(source_names_.size());
+  for (auto& n : other.source_names_) source_names_.push_back(std::move(n));
+  for (SourceId s : other.sources_) sources_.push_back(static_cast<SourceId>(base + s));
+  lines_.insert(lines_.end(), other.lines_.begin(), other.lines_.end());
+  for (Column& c : columns_) c.PadNullsTo(num_rows());
+}
+
+size_t RecordTable::text_bytes() const {
+  size_t n = 0;
+  for (const Column& c : columns_) n += c.arena_bytes();
+  return n;
+}
+
+size_t RecordTable::overhead_bytes() const {
+  size_t n = sources_.capacity() * sizeof(SourceId) + lines_.capacity() * sizeof(uint64_t);
+  for (const Column& c : columns_) n += c.overhead_bytes();
+  return n;
+}
+
+}  // namespace reclink

@@ -1,0 +1,59 @@
+// Tests of the columnar RecordTable: appends, nulls, concatenation across sources.
+#include "reclink/record_table.h"
+
+#include <gtest/gtest.h>
+
+namespace reclink {
+namespace {
+
+TEST(ColumnTest, AppendsValuesAndNulls) {
+  Column c("name");
+  for (int i = 0; i < 130; ++i) {
+    if (i % 3 == 0) c.AppendNull(); else c.Append("v" + std::to_string(i));
+  }
+  ASSERT_EQ(c.size(), 130u);
+  EXPECT_TRUE(c.IsNull(0));
+  EXPECT_FALSE(c.IsNull(1));
+  EXPECT_EQ(c.Get(1), "v1");
+  EXPECT_TRUE(c.IsNull(129));
+  EXPECT_EQ(c.Get(128), "v128");
+  EXPECT_EQ(c.Get(129), "");
+}
+
+TEST(RecordTableTest, AppendMatchesColumnsByNameAndPadsNulls) {
+  RecordTable a;
+  a.AddSource("crm");
+  size_t ia = a.AddColumn("id");
+  size_t na = a.AddColumn("name");
+  a.AppendSourceRows(0, 2);
+  a.mutable_column(ia).Append("1");
+  a.mutable_column(ia).Append("2");
+  a.mutable_column(na).Append("ann");
+  a.mutable_column(na).AppendNull();
+  a.AppendLine(2);
+  a.AppendLine(3);
+
+  RecordTable b;
+  b.AddSource("shop");
+  size_t ib = b.AddColumn("id");
+  size_t eb = b.AddColumn("email");
+  b.AppendSourceRows(0, 1);
+  b.mutable_column(ib).Append("9");
+  b.mutable_column(eb).Append("x@y.z");
+  b.AppendLine(2);
+
+  a.Append(std::move(b));
+  ASSERT_EQ(a.num_rows(), 3u);
+  ASSERT_EQ(a.num_columns(), 3u);
+  EXPECT_EQ(a.source(2), 1);
+  EXPECT_EQ(a.source_names()[1], "shop");
+  EXPECT_EQ(a.column(a.FindColumn("id")).Get(2), "9");
+  EXPECT_TRUE(a.column(a.FindColumn("name")).IsNull(2));
+  const Column& email = a.column(a.FindColumn("email"));
+  EXPECT_TRUE(email.IsNull(0));
+  EXPECT_TRUE(email.IsNull(1));
+  EXPECT_EQ(email.Get(2), "x@y.z");
+}
+
+}  // namespace
+}  // namespace reclink
