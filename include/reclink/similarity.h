@@ -1,0 +1,124 @@
+// String-similarity kernels: Levenshtein, OSA (Damerau), Jaro, Jaro-Winkler, token and q-gram
+// Jaccard, with per-record precomputation (PreparedString) and batched one-against-many SIMD
+// versions chosen at run time (Highway). Conventions and algorithms: docs/kernels.md.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace reclink {
+
+// Conventions shared by every function below.
+//
+// * Strings are UTF-8 and every length, distance and q-gram counts Unicode code points. Input is
+//   expected to be valid UTF-8; each byte that does not start a valid, shortest-form sequence is
+//   counted as one code point of its own (distinct from every valid code point and from every
+//   other invalid byte value), so every function is total and deterministic on arbitrary bytes.
+// * Both strings empty: distance 0, every similarity 1.0. One empty: distance = length of the
+//   other, Jaro / Jaro-Winkler / Jaccard 0.0.
+// * Distances take a cutoff k and return the exact distance when it is <= k, else k + 1.
+// * All functions are pure and thread-safe; none allocates on the ASCII path for strings of up to
+//   64 code points.
+
+// Levenshtein distance (insert, delete, substitute; unit costs). Myers 1999 / Hyyro 2003
+// bit-parallel, O(ceil(m/64) * n); returns k + 1 if the distance exceeds k.
+uint32_t LevenshteinDistance(std::string_view a, std::string_view b, uint32_t k);
+
+// Optimal string alignment distance (restricted Damerau-Levenshtein: adjacent transpositions,
+// no substring edited twice). Hyyro 2003 bit-parallel; returns k + 1 if it exceeds k.
+uint32_t OsaDistance(std::string_view a, std::string_view b, uint32_t k);
+
+// Jaro similarity in [0, 1]: matching window floor(max(|a|,|b|) / 2) - 1 (at least 0), m matched
+// code points, t = floor(half the matched code points that are out of order) (Winkler's
+// strcmp95), sim = (m/|a| + m/|b| + (m - t)/m) / 3, 0 when m == 0. Symmetric.
+double JaroSimilarity(std::string_view a, std::string_view b);
+
+// Jaro-Winkler (Winkler 1990): when jaro > 0.7 (Winkler's boost threshold),
+// jaro + l * 0.1 * (1 - jaro) with l the common prefix length in code points, at most 4;
+// otherwise jaro.
+double JaroWinklerSimilarity(std::string_view a, std::string_view b);
+
+inline constexpr double kJaroWinklerPrefixScale = 0.1;
+inline constexpr uint32_t kJaroWinklerMaxPrefix = 4;
+inline constexpr double kJaroWinklerBoostThreshold = 0.7;
+
+// Jaccard |A n B| / |A u B| of the sets of whitespace-separated tokens (ASCII space, \t, \n,
+// \v, \f, \r). Both token sets empty: 1.0; one empty: 0.0.
+double TokenJaccard(std::string_view a, std::string_view b);
+
+// Jaccard of the sets of code-point q-grams (q >= 1; q < 1 is treated as 1). A non-empty string
+// shorter than q has one gram, the whole string. Both empty: 1.0; one empty: 0.0.
+double QgramJaccard(std::string_view a, std::string_view b, int q = 2);
+
+namespace detail {
+// Bit masks of a pattern's positions per code point (Myers/Hyyro "Peq" table), split in 64-bit
+// words: bit i of word w of Get(cp) is set iff pattern[64 * w + i] == cp.
+class PatternMasks {
+ public:
+  PatternMasks() = default;
+  void Build(std::span<const uint32_t> code_points);
+  size_t words() const { return words_; }
+  uint64_t Get(size_t word, uint32_t cp) const {
+    if (cp < 128) return ascii_[cp * words_ + word];
+    return GetExtended(word, cp);
+  }
+  // The 128-entry single-word table for ASCII code points (words() == 1 only).
+  const uint64_t* ascii_table() const { return ascii_.data(); }
+
+ private:
+  uint64_t GetExtended(size_t word, uint32_t cp) const;
+  size_t words_ = 0;
+  std::vector<uint64_t> ascii_;      // 128 * words_
+  std::vector<uint32_t> ext_keys_;   // sorted distinct code points >= 128
+  std::vector<uint64_t> ext_masks_;  // ext_keys_.size() * words_
+};
+}  // namespace detail
+
+// Per-record precomputation for one-against-many comparison: the decoded code points and the
+// pattern bit masks. Build once per record and reuse for every pair it takes part in. Holds a
+// copy of the text; about 1 KiB + 1 KiB per extra 64 code points. Immutable after construction,
+// so one instance may be shared by many threads.
+class PreparedString {
+ public:
+  explicit PreparedString(std::string_view s);
+
+  std::string_view text() const { return text_; }
+  bool is_ascii() const { return ascii_; }
+  size_t length() const { return cps_.size(); }  // in code points
+  std::span<const uint32_t> code_points() const { return cps_; }
+  const detail::PatternMasks& masks() const { return masks_; }
+
+ private:
+  std::string text_;
+  std::vector<uint32_t> cps_;
+  bool ascii_ = true;
+  detail::PatternMasks masks_;
+};
+
+// Pairwise versions with the prepared record on one side; same results as the plain versions.
+uint32_t LevenshteinDistance(const PreparedString& a, std::string_view b, uint32_t k);
+uint32_t OsaDistance(const PreparedString& a, std::string_view b, uint32_t k);
+double JaroSimilarity(const PreparedString& a, std::string_view b);
+double JaroWinklerSimilarity(const PreparedString& a, std::string_view b);
+
+// One query against many candidates (the shape of a block): out[i] = JaroWinklerSimilarity(query,
+// cands[i]) exactly. `out` must hold cands.size() values. ASCII candidates of up to 64 bytes with
+// an ASCII query of 1..64 code points run in SIMD lanes (Highway, target chosen at run time);
+// others fall back to the pairwise kernel.
+void JaroWinklerBatch(const PreparedString& query, std::span<const std::string_view> cands,
+                      double* out);
+void JaroBatch(const PreparedString& query, std::span<const std::string_view> cands, double* out);
+// out[i] = LevenshteinDistance(query, cands[i], k) exactly.
+void LevenshteinBatch(const PreparedString& query, std::span<const std::string_view> cands,
+                      uint32_t k, uint32_t* out);
+
+// Name of the instruction set the batch kernels run on ("AVX3" = AVX-512, "AVX2", "SSE4",
+// "EMU128", ...), or "scalar" when the environment variable RECLINK_FORCE_SCALAR is set to a
+// non-empty value other than "0" (read once, on first use).
+const char* ActiveSimdTarget();
+
+}  // namespace reclink

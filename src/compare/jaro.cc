@@ -1,0 +1,95 @@
+// Jaro and Jaro-Winkler similarity (Jaro 1989, Winkler 1990), pairwise and with a prepared side:
+// bit-parallel for strings of up to 64 code points, the flag-array definition beyond.
+#include "compare/bit_parallel.h"
+#include "compare/sequence.h"
+#include "reclink/similarity.h"
+
+namespace reclink {
+namespace {
+
+using compare_internal::AsciiMasks64;
+using compare_internal::Bytes;
+using compare_internal::CommonPrefix4;
+using compare_internal::DecodeToScratch;
+using compare_internal::JaroCounts;
+using compare_internal::JaroFromCounts;
+using compare_internal::PreparedMasks64;
+using compare_internal::WinklerBoost;
+
+// Jaro (or Jaro-Winkler) of two sequences of the same character type. Jaro's counts are
+// symmetric, so b is taken as the bit-parallel pattern and a as the text.
+template <class Char>
+double JaroSeq(const Char* a, size_t la, const Char* b, size_t lb, bool winkler) {
+  if (la == 0 && lb == 0) return 1.0;
+  if (la == 0 || lb == 0) return 0.0;
+  JaroCounts counts;
+  if (la <= 64 && lb <= 64) {
+    if constexpr (sizeof(Char) == 1) {
+      AsciiMasks64 pm(b, lb);
+      counts = compare_internal::JaroBitParallel64(pm, lb, a, la);
+    } else {
+      counts = compare_internal::JaroFlags(a, la, b, lb);
+    }
+  } else {
+    counts = compare_internal::JaroFlags(a, la, b, lb);
+  }
+  const double jaro = JaroFromCounts(counts, la, lb);
+  if (!winkler) return jaro;
+  return WinklerBoost(jaro, CommonPrefix4(a, la, b, lb));
+}
+
+double JaroPair(std::string_view a, std::string_view b, bool winkler) {
+  if (compare_internal::IsAscii(a) && compare_internal::IsAscii(b)) {
+    return JaroSeq(Bytes(a), a.size(), Bytes(b), b.size(), winkler);
+  }
+  const std::vector<uint32_t>& ca = DecodeToScratch(a, 0);
+  const std::vector<uint32_t>& cb = DecodeToScratch(b, 1);
+  return JaroSeq(ca.data(), ca.size(), cb.data(), cb.size(), winkler);
+}
+
+template <class Char>
+double JaroPreparedSeq(const PreparedString& a, const Char* t, size_t n, bool winkler) {
+  const size_t m = a.length();
+  if (m == 0 && n == 0) return 1.0;
+  if (m == 0 || n == 0) return 0.0;
+  const auto cps = a.code_points();
+  JaroCounts counts;
+  if (m <= 64 && n <= 64) {
+    counts = compare_internal::JaroBitParallel64(PreparedMasks64{&a.masks()}, m, t, n);
+  } else if constexpr (sizeof(Char) == 1) {
+    std::vector<uint32_t> wide(t, t + n);
+    counts = compare_internal::JaroFlags(cps.data(), m, wide.data(), n);
+  } else {
+    counts = compare_internal::JaroFlags(cps.data(), m, t, n);
+  }
+  const double jaro = JaroFromCounts(counts, m, n);
+  if (!winkler) return jaro;
+  uint32_t prefix = 0;
+  const size_t lim = std::min<size_t>({m, n, kJaroWinklerMaxPrefix});
+  while (prefix < lim && cps[prefix] == t[prefix]) ++prefix;
+  return WinklerBoost(jaro, prefix);
+}
+
+double JaroPrepared(const PreparedString& a, std::string_view b, bool winkler) {
+  if (compare_internal::IsAscii(b)) return JaroPreparedSeq(a, Bytes(b), b.size(), winkler);
+  const std::vector<uint32_t>& cb = DecodeToScratch(b, 1);
+  return JaroPreparedSeq(a, cb.data(), cb.size(), winkler);
+}
+
+}  // namespace
+
+double JaroSimilarity(std::string_view a, std::string_view b) { return JaroPair(a, b, false); }
+
+double JaroWinklerSimilarity(std::string_view a, std::string_view b) {
+  return JaroPair(a, b, true);
+}
+
+double JaroSimilarity(const PreparedString& a, std::string_view b) {
+  return JaroPrepared(a, b, false);
+}
+
+double JaroWinklerSimilarity(const PreparedString& a, std::string_view b) {
+  return JaroPrepared(a, b, true);
+}
+
+}  // namespace reclink

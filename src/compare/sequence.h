@@ -1,0 +1,51 @@
+// Pair-kernel plumbing: a string as a code-point sequence (the bytes themselves on the ASCII fast
+// path, decoded code points otherwise) and cheap pattern masks for one-off pairs.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "compare/utf8_decode.h"
+
+namespace reclink::compare_internal {
+
+// Zero-filled thread-local table for ASCII pattern masks: filled for one pair, then cleared again
+// entry by entry, which costs O(m) instead of clearing 1 KiB per pair.
+class AsciiMasks64 {
+ public:
+  AsciiMasks64(const uint8_t* p, size_t m) : table_(Table()), p_(p), m_(m) {
+    for (size_t i = 0; i < m; ++i) table_[p[i]] |= uint64_t{1} << i;
+  }
+  ~AsciiMasks64() {
+    for (size_t i = 0; i < m_; ++i) table_[p_[i]] = 0;
+  }
+  AsciiMasks64(const AsciiMasks64&) = delete;
+  AsciiMasks64& operator=(const AsciiMasks64&) = delete;
+  uint64_t Get(uint32_t c) const { return table_[c]; }  // c < 128
+
+ private:
+  static uint64_t* Table() {
+    thread_local uint64_t table[128] = {};
+    return table;
+  }
+  uint64_t* table_;
+  const uint8_t* p_;
+  size_t m_;
+};
+
+// Decoded code points of a non-ASCII string, in a reusable thread-local buffer (slot 0 or 1).
+inline const std::vector<uint32_t>& DecodeToScratch(std::string_view s, int slot) {
+  thread_local std::vector<uint32_t> buffers[2];
+  std::vector<uint32_t>& buf = buffers[slot];
+  buf.clear();
+  AppendCodePoints(s, &buf);
+  return buf;
+}
+
+inline const uint8_t* Bytes(std::string_view s) {
+  return reinterpret_cast<const uint8_t*>(s.data());
+}
+
+}  // namespace reclink::compare_internal

@@ -1,0 +1,227 @@
+// Tests of the similarity kernels: textbook values, and every path (pairwise, prepared, batched on
+// each SIMD target and forced scalar) equal to the naive reference on random awkward strings.
+#include "reclink/similarity.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "compare/simd_targets.h"
+#include "random_strings.h"
+#include "reference_similarity.h"
+
+namespace reclink {
+namespace {
+
+using testing::Alphabet;
+using testing::AwkwardLengths;
+using testing::Mutate;
+using testing::RandomString;
+
+constexpr uint32_t kNoCutoff = 0xFFFFFFFFu;
+
+TEST(Levenshtein, TextbookValues) {
+  EXPECT_EQ(LevenshteinDistance("kitten", "sitting", kNoCutoff), 3u);
+  EXPECT_EQ(LevenshteinDistance("", "", kNoCutoff), 0u);
+  EXPECT_EQ(LevenshteinDistance("", "abc", kNoCutoff), 3u);
+  EXPECT_EQ(LevenshteinDistance("abc", "", kNoCutoff), 3u);
+  EXPECT_EQ(LevenshteinDistance("flaw", "lawn", kNoCutoff), 2u);
+  EXPECT_EQ(LevenshteinDistance("ab", "ba", kNoCutoff), 2u);
+  // Code points, not bytes: one substitution of a 2-byte by a 1-byte character.
+  EXPECT_EQ(LevenshteinDistance("jos\xC3\xA9", "jose", kNoCutoff), 1u);
+  EXPECT_EQ(LevenshteinDistance("\xE4\xB8\xAD", "", kNoCutoff), 1u);
+}
+
+TEST(Levenshtein, CutoffReturnsKPlusOne) {
+  EXPECT_EQ(LevenshteinDistance("kitten", "sitting", 3), 3u);
+  EXPECT_EQ(LevenshteinDistance("kitten", "sitting", 2), 3u);
+  EXPECT_EQ(LevenshteinDistance("kitten", "sitting", 0), 1u);
+  EXPECT_EQ(LevenshteinDistance("a", std::string(200, 'b'), 5), 6u);
+  EXPECT_EQ(OsaDistance("abcdef", "badcfe", 1), 2u);
+}
+
+TEST(Osa, TextbookValues) {
+  EXPECT_EQ(OsaDistance("ab", "ba", kNoCutoff), 1u);
+  EXPECT_EQ(OsaDistance("ca", "abc", kNoCutoff), 3u);  // OSA, not unrestricted Damerau (2)
+  EXPECT_EQ(OsaDistance("abcdef", "badcfe", kNoCutoff), 3u);
+  EXPECT_EQ(OsaDistance("", "", kNoCutoff), 0u);
+  EXPECT_EQ(OsaDistance("\xC3\xA9" "a", "a\xC3\xA9", kNoCutoff), 1u);
+}
+
+TEST(Jaro, TextbookValues) {
+  EXPECT_NEAR(JaroSimilarity("MARTHA", "MARHTA"), 0.944444444444, 1e-9);
+  EXPECT_NEAR(JaroWinklerSimilarity("MARTHA", "MARHTA"), 0.961111111111, 1e-9);
+  EXPECT_NEAR(JaroSimilarity("DIXON", "DICKSONX"), 0.766666666667, 1e-9);
+  EXPECT_NEAR(JaroWinklerSimilarity("DIXON", "DICKSONX"), 0.813333333333, 1e-9);
+  EXPECT_NEAR(JaroSimilarity("DWAYNE", "DUANE"), 0.822222222222, 1e-9);
+  EXPECT_NEAR(JaroWinklerSimilarity("DWAYNE", "DUANE"), 0.84, 1e-9);
+  EXPECT_EQ(JaroSimilarity("", ""), 1.0);
+  EXPECT_EQ(JaroWinklerSimilarity("", ""), 1.0);
+  EXPECT_EQ(JaroSimilarity("abc", ""), 0.0);
+  EXPECT_EQ(JaroSimilarity("abc", "xyz"), 0.0);
+  EXPECT_EQ(JaroSimilarity("same", "same"), 1.0);
+  EXPECT_EQ(JaroWinklerSimilarity("same", "same"), 1.0);
+  // Below the 0.7 boost threshold the prefix does not count.
+  EXPECT_EQ(JaroWinklerSimilarity("abcxxxxxxx", "abcyyyyyyy"), JaroSimilarity("abcxxxxxxx",
+                                                                               "abcyyyyyyy"));
+}
+
+TEST(Jaccard, TokensAndQgrams) {
+  EXPECT_EQ(TokenJaccard("john  smith", "smith john"), 1.0);
+  EXPECT_EQ(TokenJaccard("a b c", "a b d"), 0.5);
+  EXPECT_EQ(TokenJaccard("", "  "), 1.0);
+  EXPECT_EQ(TokenJaccard("a", ""), 0.0);
+  EXPECT_EQ(QgramJaccard("abcd", "abce", 2), 0.5);  // {ab,bc,cd} vs {ab,bc,ce}
+  EXPECT_EQ(QgramJaccard("a", "a", 2), 1.0);
+  EXPECT_EQ(QgramJaccard("a", "b", 2), 0.0);
+  EXPECT_EQ(QgramJaccard("", "", 3), 1.0);
+  EXPECT_EQ(QgramJaccard("\xC3\xA9t\xC3\xA9", "\xC3\xA9t\xC3\xA9", 2), 1.0);
+  EXPECT_EQ(QgramJaccard("\xC3\xA9t", "\xC3\xA9x", 1), 1.0 / 3.0);
+}
+
+// Every pairwise path against the reference on one pair.
+void ExpectPairAgrees(const std::string& a, const std::string& b) {
+  SCOPED_TRACE("a=\"" + a + "\" b=\"" + b + "\"");
+  const PreparedString pa(a), pb(b);
+  for (uint32_t k : {0u, 1u, 2u, 3u, 7u, kNoCutoff}) {
+    const uint32_t lev = reference::Levenshtein(a, b, k);
+    ASSERT_EQ(LevenshteinDistance(a, b, k), lev) << "k=" << k;
+    ASSERT_EQ(LevenshteinDistance(pa, b, k), lev) << "k=" << k;
+    ASSERT_EQ(LevenshteinDistance(pb, a, k), lev) << "k=" << k;
+    const uint32_t osa = reference::Osa(a, b, k);
+    ASSERT_EQ(OsaDistance(a, b, k), osa) << "k=" << k;
+    ASSERT_EQ(OsaDistance(pa, b, k), osa) << "k=" << k;
+    ASSERT_EQ(OsaDistance(pb, a, k), osa) << "k=" << k;
+  }
+  const double jaro = reference::Jaro(a, b);
+  ASSERT_EQ(JaroSimilarity(a, b), jaro);
+  ASSERT_EQ(JaroSimilarity(b, a), jaro);
+  ASSERT_EQ(JaroSimilarity(pa, b), jaro);
+  ASSERT_EQ(JaroSimilarity(pb, a), jaro);
+  const double jw = reference::JaroWinkler(a, b);
+  ASSERT_EQ(JaroWinklerSimilarity(a, b), jw);
+  ASSERT_EQ(JaroWinklerSimilarity(pa, b), jw);
+  ASSERT_EQ(JaroWinklerSimilarity(pb, a), jw);
+  ASSERT_EQ(TokenJaccard(a, b), reference::TokenJaccard(a, b));
+  for (int q : {1, 2, 3}) ASSERT_EQ(QgramJaccard(a, b, q), reference::QgramJaccard(a, b, q));
+}
+
+TEST(Differential, PairwiseEqualsReferenceAtAwkwardLengths) {
+  std::mt19937_64 rng(12345);
+  for (Alphabet alphabet :
+       {Alphabet::kTinyAscii, Alphabet::kAscii, Alphabet::kNonAscii, Alphabet::kBytes}) {
+    for (size_t la : AwkwardLengths()) {
+      for (size_t lb : AwkwardLengths()) {
+        const int reps = (la > 70 && lb > 70) ? 1 : 3;
+        for (int r = 0; r < reps; ++r) {
+          const std::string a = RandomString(rng, la, alphabet);
+          const std::string b =
+              r == 0 ? Mutate(rng, a, alphabet) : RandomString(rng, lb, alphabet);
+          ExpectPairAgrees(a, b);
+          if (::testing::Test::HasFatalFailure()) return;
+        }
+      }
+    }
+  }
+}
+
+TEST(Differential, ManySmallPairs) {
+  std::mt19937_64 rng(777);
+  for (int i = 0; i < 20000; ++i) {
+    const Alphabet alphabet = static_cast<Alphabet>(rng() % 4);
+    const std::string a = RandomString(rng, rng() % 14, alphabet);
+    const std::string b = rng() % 2 ? Mutate(rng, a, alphabet) : RandomString(rng, rng() % 14,
+                                                                              alphabet);
+    ExpectPairAgrees(a, b);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
+// Runs `fn` once per batch path: every SIMD target compiled in and supported here, then forced
+// scalar; restores the normal choice afterwards.
+template <class Fn>
+void ForEachBatchPath(Fn fn) {
+  for (int64_t target : compare_internal::AvailableSimdTargets()) {
+    compare_internal::UseSimdTargetForTest(target);
+    compare_internal::SetForceScalarForTest(0);
+    SCOPED_TRACE(compare_internal::SimdTargetName(target));
+    EXPECT_EQ(std::string(ActiveSimdTarget()), compare_internal::SimdTargetName(target));
+    fn();
+  }
+  compare_internal::UseSimdTargetForTest(0);
+  compare_internal::SetForceScalarForTest(1);
+  {
+    SCOPED_TRACE("forced scalar");
+    EXPECT_EQ(std::string(ActiveSimdTarget()), "scalar");
+    fn();
+  }
+  compare_internal::SetForceScalarForTest(-1);
+}
+
+TEST(Batch, EveryTargetEqualsReference) {
+  std::mt19937_64 rng(99);
+  for (Alphabet alphabet :
+       {Alphabet::kTinyAscii, Alphabet::kAscii, Alphabet::kNonAscii, Alphabet::kBytes}) {
+    for (size_t lq : AwkwardLengths()) {
+      const std::string query = RandomString(rng, lq, alphabet);
+      std::vector<std::string> cands;
+      for (size_t lc : AwkwardLengths()) {
+        cands.push_back(RandomString(rng, lc, alphabet));
+        cands.push_back(Mutate(rng, query, alphabet));
+        cands.push_back(RandomString(rng, lc, Alphabet::kAscii));
+      }
+      for (int i = 0; i < 40; ++i) cands.push_back(RandomString(rng, rng() % 20, alphabet));
+      std::vector<std::string_view> views(cands.begin(), cands.end());
+      std::vector<double> jw_ref, jaro_ref;
+      std::vector<uint32_t> lev_ref[3];
+      const uint32_t ks[3] = {1, 4, kNoCutoff};
+      for (const std::string& c : cands) {
+        jw_ref.push_back(reference::JaroWinkler(query, c));
+        jaro_ref.push_back(reference::Jaro(query, c));
+        for (int t = 0; t < 3; ++t) lev_ref[t].push_back(reference::Levenshtein(query, c, ks[t]));
+      }
+      const PreparedString prepared(query);
+      ForEachBatchPath([&] {
+        std::vector<double> jw(cands.size()), jaro(cands.size());
+        JaroWinklerBatch(prepared, views, jw.data());
+        JaroBatch(prepared, views, jaro.data());
+        for (size_t i = 0; i < cands.size(); ++i) {
+          ASSERT_EQ(jw[i], jw_ref[i]) << "query=\"" << query << "\" cand=\"" << cands[i] << "\"";
+          ASSERT_EQ(jaro[i], jaro_ref[i]) << "query=\"" << query << "\" cand=\"" << cands[i]
+                                          << "\"";
+        }
+        for (int t = 0; t < 3; ++t) {
+          std::vector<uint32_t> lev(cands.size());
+          LevenshteinBatch(prepared, views, ks[t], lev.data());
+          for (size_t i = 0; i < cands.size(); ++i) {
+            ASSERT_EQ(lev[i], lev_ref[t][i])
+                << "k=" << ks[t] << " query=\"" << query << "\" cand=\"" << cands[i] << "\"";
+          }
+        }
+      });
+      if (::testing::Test::HasFatalFailure()) return;
+    }
+  }
+}
+
+TEST(Batch, EmptyBatchAndEmptyQuery) {
+  const PreparedString empty("");
+  const std::vector<std::string_view> cands = {"", "a", "abc"};
+  std::vector<double> jw(3);
+  std::vector<uint32_t> lev(3);
+  JaroWinklerBatch(empty, cands, jw.data());
+  LevenshteinBatch(empty, cands, 2, lev.data());
+  EXPECT_EQ(jw, (std::vector<double>{1.0, 0.0, 0.0}));
+  EXPECT_EQ(lev, (std::vector<uint32_t>{0, 1, 3}));
+  JaroWinklerBatch(empty, std::span<const std::string_view>(), nullptr);
+}
+
+TEST(Dispatch, ActiveTargetIsNamed) {
+  EXPECT_FALSE(std::string(ActiveSimdTarget()).empty());
+  EXPECT_FALSE(compare_internal::AvailableSimdTargets().empty());
+}
+
+}  // namespace
+}  // namespace reclink
