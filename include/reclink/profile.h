@@ -1,0 +1,42 @@
+// Column profiles of a RecordTable (what `reclink profile` prints): per column the rows, nulls,
+// exact distinct count, value lengths and most frequent values, as a text table or JSON.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "reclink/record_table.h"
+
+namespace reclink {
+
+struct ColumnProfile {
+  std::string name;
+  uint64_t rows = 0;
+  uint64_t nulls = 0;
+  uint64_t distinct = 0;  // exact count of distinct non-null values
+  // Lengths of non-null values in Unicode code points (0 when every value is null).
+  size_t min_len = 0;
+  size_t max_len = 0;
+  double mean_len = 0;
+  // The most frequent non-null values: count descending, ties by value (bytewise) ascending.
+  std::vector<std::pair<std::string, uint64_t>> top;
+};
+
+// Profiles every column, in column order. Parallel over columns on the current TBB arena; the
+// result does not depend on the thread count.
+std::vector<ColumnProfile> ProfileTable(const RecordTable& table, size_t top_n = 10);
+
+// A human-readable report: a summary table, then each column's top values. input_name, when not
+// empty, is printed as the title. Values are shown as is, shortened past 40 code points.
+std::string ProfileToText(const std::vector<ColumnProfile>& profiles,
+                          const std::string& input_name = {});
+
+// JSON: {"input": NAME, "rows": N, "columns": [{"name", "rows", "nulls", "distinct", "min_len",
+// "mean_len", "max_len", "top": [{"value", "count"}...]}...]}.
+std::string ProfileToJson(const std::vector<ColumnProfile>& profiles,
+                          const std::string& input_name = {});
+
+}  // namespace reclink

@@ -1,0 +1,83 @@
+// Input readers: CSV (RFC 4180), JSON Lines and JSON arrays, optionally .gz/.zst compressed, parsed
+// in parallel into a RecordTable. Bad records fail the read, or are skipped/quarantined and counted.
+// Format details and limits: docs/input-formats.md.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "reclink/record_table.h"
+#include "reclink/status.h"
+
+namespace reclink {
+
+enum class InputFormat { kAuto, kCsv, kJsonl, kJson };
+enum class BadRecordPolicy { kFail, kSkip, kQuarantine };
+enum class Encoding { kUtf8, kLatin1 };
+
+struct ReadOptions {
+  // kAuto: from the extension (.csv .tsv .jsonl .ndjson .json, each optionally + .gz/.zst);
+  // an unknown extension is sniffed from the first non-space byte ('{' JSONL, '[' JSON, else CSV).
+  InputFormat format = InputFormat::kAuto;
+  // CSV field delimiter; 0 means ',' (tab for .tsv). Must not be '"', '\r' or '\n'.
+  char delimiter = 0;
+  // CSV: trim spaces (' ') around unquoted fields and around quoted ones (FEBRL uses ", ").
+  bool trim_spaces = false;
+  // kUtf8: invalid UTF-8 is a bad record. kLatin1: every byte is transcoded to UTF-8 first.
+  Encoding encoding = Encoding::kUtf8;
+  // Default kFail: the first bad record in file order fails the read.
+  BadRecordPolicy on_bad_record = BadRecordPolicy::kFail;
+  // Parallel parse granularity in bytes (>= 1). The result never depends on it.
+  size_t chunk_bytes = 4 << 20;
+};
+
+// One rejected record. line/column are 1-based (column in bytes within the physical line; 0 when
+// unknown). raw is the record's bytes as they appear in the (decompressed, transcoded) input.
+struct BadRecord {
+  std::string file;
+  uint64_t line = 0;
+  uint64_t column = 0;
+  std::string reason;
+  std::string raw;
+};
+
+struct ReadReport {
+  uint64_t records = 0;  // records read into the table
+  uint64_t bad = 0;      // records rejected (skip or quarantine)
+  std::vector<BadRecord> rejects;  // filled for skip and quarantine, in file order
+};
+
+// Reads one input into a RecordTable with one source named source_name. Each row's line() is the
+// physical line where its record starts. Runs in parallel on the current TBB arena; the result is
+// identical for any thread count and chunk size.
+// Errors: IoError when the file is missing, unreadable or corrupt compressed data; InvalidInput
+// for empty input, a CSV with only a header, a bad header, and (kFail) the FIRST bad record in
+// file order with message "FILE:LINE:COLUMN: error: WHAT" (JSON: "FILE:LINE: error: WHAT (byte
+// offset N)", N 0-based in the decompressed input) and a hint naming --on-bad-record (or
+// --encoding latin-1 for invalid UTF-8). report may be null.
+Result<RecordTable> ReadInput(const std::string& path, const std::string& source_name,
+                              const ReadOptions& options, ReadReport* report);
+
+// Same as ReadInput on bytes already in memory (decompressed); path only names the input in
+// messages and selects the format when options.format is kAuto.
+Result<RecordTable> ReadBuffer(std::string_view data, const std::string& path,
+                               const std::string& source_name, const ReadOptions& options,
+                               ReadReport* report);
+
+// The format ReadInput will use for path (never kAuto unless sniffing is needed: then kAuto).
+InputFormat FormatFromPath(const std::string& path);
+
+// Checks the id column of a table read from path: present (else InvalidInput listing available
+// columns), no null/empty id ("FILE:LINE: error: ..."), no duplicate id (the message names both
+// lines).
+Status ValidateIdColumn(const RecordTable& table, const std::string& id_column,
+                        const std::string& path);
+
+// Writes rejects as CSV with header file,line,column,reason,raw (RFC 4180 quoting), to a
+// temporary name renamed to path when complete. IoError when it cannot be written.
+Status WriteRejects(const std::vector<BadRecord>& rejects, const std::string& path);
+
+}  // namespace reclink

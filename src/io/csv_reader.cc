@@ -1,0 +1,545 @@
+// Parallel RFC 4180 CSV reader. A record ends at a newline outside quotes; with RFC 4180 quoting a
+// newline is outside quotes exactly when an even number of quote characters precede it, so pass 1
+// counts quotes (and newlines, for line numbers) per chunk in parallel and a prefix sum gives the
+// quote state at every chunk start. Pass 2 parses, in parallel, the records whose first byte lies
+// in each chunk into per-chunk columns, concatenated in order: the same table for any chunking.
+// (The speculative variant of this scheme is Ge et al., "Speculative Distributed CSV Data Parsing
+// for Big Data Analytics", SIGMOD 2019; counting quotes first makes it exact.)
+#include "io/csv_reader.h"
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <cstring>
+#include <limits>
+#include <unordered_set>
+
+#include "io/text_encoding.h"
+
+namespace reclink::io {
+namespace {
+
+constexpr uint64_t kOnes = 0x0101010101010101ULL;
+constexpr uint64_t kLow7 = 0x7F7F7F7F7F7F7F7FULL;
+constexpr uint64_t kHigh = 0x8080808080808080ULL;
+
+inline uint64_t Load64(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+// 0x80 in every byte of v that is zero, exactly (no false positives from borrows).
+inline uint64_t ZeroBytes(uint64_t v) { return ~(((v & kLow7) + kLow7) | v) & kHigh; }
+// Index of the first (lowest-address) flagged byte of a non-zero ZeroBytes mask.
+inline size_t FirstFlagged(uint64_t mask) {
+  if constexpr (std::endian::native == std::endian::little) {
+    return static_cast<size_t>(std::countr_zero(mask)) >> 3;
+  } else {
+    return static_cast<size_t>(std::countl_zero(mask)) >> 3;
+  }
+}
+// Sum of the eight bytes of v, each at most 255.
+inline uint64_t SumBytes(uint64_t v) {
+  constexpr uint64_t kEven = 0x00FF00FF00FF00FFULL;
+  uint64_t pairs = (v & kEven) + ((v >> 8) & kEven);
+  return (pairs * 0x0001000100010001ULL) >> 48;
+}
+
+std::string ByteName(unsigned char c) {
+  if (c >= 0x20 && c < 0x7F) return std::string("'") + static_cast<char>(c) + "'";
+  static const char* kHex = "0123456789abcdef";
+  return std::string("byte 0x") + kHex[c >> 4] + kHex[c & 15];
+}
+
+const char* const kBadRecordHint =
+    "use --on-bad-record skip or --on-bad-record quarantine to set such records aside";
+const char* const kUtf8Hint =
+    "if the file is Latin-1 encoded use --encoding latin-1; otherwise use --on-bad-record "
+    "skip or --on-bad-record quarantine to set such records aside";
+
+// One parsed field. An unescaped value points into the input; an escaped one (with doubled
+// quotes) lives in the parser's scratch buffer at value_offset.
+struct Field {
+  const char* raw;  // first byte of the field in the input, for error locations
+  const char* value;
+  size_t value_offset;
+  uint32_t size;
+  bool escaped;
+};
+
+// Splits one record into fields. Not thread-safe; one per task.
+class RecordParser {
+ public:
+  enum class Outcome { kRecord, kBlank, kBad };
+
+  RecordParser(const char* end, char delimiter, bool trim)
+      : end_(end), delimiter_(delimiter), delimiter_bytes_(kOnes * static_cast<uint8_t>(delimiter)),
+        trim_(trim) {}
+
+  // Parses the record starting at p. kRecord/kBlank: *next is the next record's start and
+  // newlines() the newlines consumed. kBad: *error_at and *reason describe the first problem.
+  Outcome Parse(const char* p, const char** next, const char** error_at, std::string* reason) {
+    fields_.clear();
+    scratch_.clear();
+    newlines_ = 0;
+    if (*p == '\n') {
+      *next = p + 1;
+      newlines_ = 1;
+      return Outcome::kBlank;
+    }
+    if (*p == '\r' && (p + 1 == end_ || p[1] == '\n')) {
+      *next = p + 1 == end_ ? end_ : p + 2;
+      newlines_ = p + 1 == end_ ? 0 : 1;
+      return Outcome::kBlank;
+    }
+    for (;;) {
+      const char* raw = p;
+      if (trim_) {
+        while (p < end_ && *p == ' ') ++p;
+      }
+      if (p < end_ && *p == '"') {
+        const char* open = p;
+        const char* q = p + 1;
+        const char* segment = q;
+        bool escaped = false;
+        size_t offset = scratch_.size();
+        const char* close;
+        for (;;) {
+          close = static_cast<const char*>(std::memchr(q, '"', static_cast<size_t>(end_ - q)));
+          if (close == nullptr) {
+            *error_at = open;
+            *reason = "unterminated quoted field (the quote opened here is never closed)";
+            return Outcome::kBad;
+          }
+          if (close + 1 < end_ && close[1] == '"') {  // "" stands for one quote
+            escaped = true;
+            scratch_.append(segment, close + 1);
+            q = close + 2;
+            segment = q;
+            continue;
+          }
+          break;
+        }
+        newlines_ += static_cast<uint64_t>(std::count(open + 1, close, '\n'));
+        Field f{raw, open + 1, offset, 0, escaped};
+        if (escaped) {
+          scratch_.append(segment, close);
+          f.size = static_cast<uint32_t>(scratch_.size() - offset);
+        } else {
+          f.size = static_cast<uint32_t>(close - (open + 1));
+        }
+        fields_.push_back(f);
+        p = close + 1;
+        if (trim_) {
+          while (p < end_ && *p == ' ') ++p;
+        }
+        if (p == end_) {
+          *next = end_;
+          return Outcome::kRecord;
+        }
+        if (*p == delimiter_) {
+          ++p;
+          continue;
+        }
+        if (*p == '\n') {
+          *next = p + 1;
+          ++newlines_;
+          return Outcome::kRecord;
+        }
+        if (*p == '\r' && (p + 1 == end_ || p[1] == '\n')) {
+          *next = p + 1 == end_ ? end_ : p + 2;
+          newlines_ += p + 1 == end_ ? 0 : 1;
+          return Outcome::kRecord;
+        }
+        *error_at = p;
+        *reason = "unexpected " + ByteName(static_cast<unsigned char>(*p)) +
+                  " after a closing quote (expected a delimiter or the end of the line)";
+        return Outcome::kBad;
+      }
+      const char* start = p;
+      const char* stop = FindSpecial(p);
+      if (stop < end_ && *stop == '"') {
+        *error_at = stop;
+        *reason = "quote inside an unquoted field (quote the whole field and double the quote)";
+        return Outcome::kBad;
+      }
+      const char* value_end = stop;
+      if ((stop == end_ || *stop == '\n') && value_end > start && value_end[-1] == '\r') {
+        --value_end;
+      }
+      if (trim_) {
+        while (value_end > start && value_end[-1] == ' ') --value_end;
+      }
+      fields_.push_back(Field{raw, start, 0, static_cast<uint32_t>(value_end - start), false});
+      if (stop == end_) {
+        *next = end_;
+        return Outcome::kRecord;
+      }
+      if (*stop == '\n') {
+        *next = stop + 1;
+        ++newlines_;
+        return Outcome::kRecord;
+      }
+      p = stop + 1;  // a delimiter
+    }
+  }
+
+  const std::vector<Field>& fields() const { return fields_; }
+  std::string_view Value(const Field& f) const {
+    return f.escaped ? std::string_view(scratch_.data() + f.value_offset, f.size)
+                     : std::string_view(f.value, f.size);
+  }
+  uint64_t newlines() const { return newlines_; }
+
+ private:
+  // First delimiter, newline or quote at or after p, or end_. SWAR: 8 bytes per step.
+  const char* FindSpecial(const char* p) const {
+    constexpr uint64_t kNewline = kOnes * '\n';
+    constexpr uint64_t kQuote = kOnes * '"';
+    while (p + 8 <= end_) {
+      uint64_t v = Load64(p);
+      uint64_t m = ZeroBytes(v ^ delimiter_bytes_) | ZeroBytes(v ^ kNewline) | ZeroBytes(v ^ kQuote);
+      if (m != 0) return p + FirstFlagged(m);
+      p += 8;
+    }
+    while (p < end_ && *p != delimiter_ && *p != '\n' && *p != '"') ++p;
+    return p;
+  }
+
+  const char* end_;
+  char delimiter_;
+  uint64_t delimiter_bytes_;
+  bool trim_;
+  std::vector<Field> fields_;
+  std::string scratch_;
+  uint64_t newlines_ = 0;
+};
+
+// Start of the record after the one starting at p, by quote parity alone (used for bad records,
+// so that their extent does not depend on where parsing stopped).
+const char* NextRecordByParity(const char* p, const char* end) {
+  bool in_quotes = false;
+  for (; p < end; ++p) {
+    if (*p == '"') {
+      in_quotes = !in_quotes;
+    } else if (*p == '\n' && !in_quotes) {
+      return p + 1;
+    }
+  }
+  return end;
+}
+
+// End of a record's content: before its "\n" or "\r\n" terminator.
+const char* ContentEnd(const char* rec, const char* next) {
+  const char* e = next;
+  if (e > rec && e[-1] == '\n') --e;
+  if (e > rec && e[-1] == '\r') --e;
+  return e;
+}
+
+struct Location {
+  uint64_t line;
+  uint64_t column;
+};
+
+// Physical line and 1-based byte column of `at` within the record starting at rec on rec_line.
+Location Locate(const char* rec, uint64_t rec_line, const char* at) {
+  Location loc{rec_line, 0};
+  const char* line_start = rec;
+  for (const char* p = rec; p < at; ++p) {
+    if (*p == '\n') {
+      ++loc.line;
+      line_start = p + 1;
+    }
+  }
+  loc.column = static_cast<uint64_t>(at - line_start) + 1;
+  return loc;
+}
+
+struct ChunkCounts {
+  uint64_t quotes = 0;
+  uint64_t newlines = 0;
+  bool non_ascii = false;
+};
+
+// Counts quotes and newlines in [p, end), and whether any byte is >= 0x80. SWAR.
+ChunkCounts CountChunk(const char* p, const char* end) {
+  ChunkCounts c;
+  constexpr uint64_t kNewline = kOnes * '\n';
+  constexpr uint64_t kQuote = kOnes * '"';
+  uint64_t high = 0;
+  while (p + 8 <= end) {
+    uint64_t q_acc = 0, n_acc = 0;
+    // At most 255 steps per accumulator flush, so byte lanes never overflow.
+    for (int k = 0; k < 255 && p + 8 <= end; ++k, p += 8) {
+      uint64_t v = Load64(p);
+      high |= v;
+      q_acc += ZeroBytes(v ^ kQuote) >> 7;
+      n_acc += ZeroBytes(v ^ kNewline) >> 7;
+    }
+    c.quotes += SumBytes(q_acc);
+    c.newlines += SumBytes(n_acc);
+  }
+  for (; p < end; ++p) {
+    c.quotes += *p == '"';
+    c.newlines += *p == '\n';
+    high |= static_cast<unsigned char>(*p);
+  }
+  c.non_ascii = (high & kHigh) != 0;
+  return c;
+}
+
+struct ChunkResult {
+  std::vector<Column> columns;
+  std::vector<uint64_t> lines;
+  std::vector<BadRecord> rejects;
+  Status error;
+  bool failed = false;
+};
+
+Status BadRecordStatus(const std::string& file, Location loc, const std::string& reason,
+                       bool utf8) {
+  return Status::InvalidInput(FormatLocation(file, loc.line, loc.column, reason),
+                              utf8 ? kUtf8Hint : kBadRecordHint);
+}
+
+}  // namespace
+
+Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
+                             const std::string& source_name, char delimiter,
+                             const ReadOptions& options, ReadReport* report) {
+  if (delimiter == '"' || delimiter == '\n' || delimiter == '\r') {
+    return Status::Usage("invalid CSV delimiter " + ByteName(static_cast<unsigned char>(delimiter)),
+                         "use --delimiter with one of , ; | or tab");
+  }
+  const char* begin = data.data();
+  const char* end = begin + data.size();
+  if (data.empty()) {
+    return Status::InvalidInput(file + ": error: empty input (0 bytes)",
+                                "check that the right file was given");
+  }
+
+  // Header: the first non-blank record, parsed serially.
+  RecordParser header_parser(end, delimiter, options.trim_spaces);
+  const char* rec = begin;
+  uint64_t line = 1;
+  std::vector<std::string> names;
+  for (;;) {
+    if (rec >= end) {
+      return Status::InvalidInput(file + ": error: empty input (no header row, only blank lines)",
+                                  "check that the right file was given");
+    }
+    const char* next = nullptr;
+    const char* error_at = nullptr;
+    std::string reason;
+    auto outcome = header_parser.Parse(rec, &next, &error_at, &reason);
+    if (outcome == RecordParser::Outcome::kBlank) {
+      line += header_parser.newlines();
+      rec = next;
+      continue;
+    }
+    if (outcome == RecordParser::Outcome::kBad) {
+      return Status::InvalidInput(
+          FormatLocation(file, Locate(rec, line, error_at).line, Locate(rec, line, error_at).column,
+                         "bad header row: " + reason),
+          "the header row cannot be skipped; fix it in the file");
+    }
+    size_t bad_utf8 = FindInvalidUtf8(std::string_view(rec, static_cast<size_t>(next - rec)));
+    if (bad_utf8 != std::string_view::npos) {
+      Location loc = Locate(rec, line, rec + bad_utf8);
+      return Status::InvalidInput(
+          FormatLocation(file, loc.line, loc.column,
+                         "invalid UTF-8 (" + ByteName(static_cast<unsigned char>(rec[bad_utf8])) +
+                             ") in the header row"),
+          "if the file is Latin-1 encoded use --encoding latin-1");
+    }
+    std::unordered_set<std::string> seen;
+    for (size_t k = 0; k < header_parser.fields().size(); ++k) {
+      const Field& f = header_parser.fields()[k];
+      std::string name(header_parser.Value(f));
+      if (name.empty()) name = "column_" + std::to_string(k + 1);
+      if (!seen.insert(name).second) {
+        Location loc = Locate(rec, line, f.raw);
+        return Status::InvalidInput(
+            FormatLocation(file, loc.line, loc.column, "duplicate column name '" + name + "' in the header row"),
+            "column names must be unique; rename one of them");
+      }
+      names.push_back(std::move(name));
+    }
+    line += header_parser.newlines();
+    rec = next;
+    break;
+  }
+  const size_t num_columns = names.size();
+
+  // Pass 1: per chunk, quote and newline counts; prefix sums give each chunk's quote parity and
+  // first line number.
+  const char* region = rec;
+  const size_t region_size = static_cast<size_t>(end - region);
+  const size_t chunk_bytes = std::max<size_t>(1, options.chunk_bytes);
+  const size_t num_chunks = std::max<size_t>(1, (region_size + chunk_bytes - 1) / chunk_bytes);
+  auto chunk_begin = [&](size_t i) { return region + std::min(region_size, i * chunk_bytes); };
+  std::vector<ChunkCounts> counts(num_chunks);
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, num_chunks, 1), [&](const auto& r) {
+    for (size_t i = r.begin(); i != r.end(); ++i) counts[i] = CountChunk(chunk_begin(i), chunk_begin(i + 1));
+  });
+  std::vector<uint8_t> odd_quotes(num_chunks);
+  std::vector<uint64_t> first_line(num_chunks);
+  std::vector<uint32_t> non_ascii_before(num_chunks + 1, 0);
+  {
+    uint64_t q = 0, l = line;
+    for (size_t i = 0; i < num_chunks; ++i) {
+      odd_quotes[i] = q & 1;
+      first_line[i] = l;
+      non_ascii_before[i + 1] = non_ascii_before[i] + (counts[i].non_ascii ? 1 : 0);
+      q += counts[i].quotes;
+      l += counts[i].newlines;
+    }
+  }
+
+  // Pass 2: each chunk parses the records that start inside it.
+  const bool fail_fast = options.on_bad_record == BadRecordPolicy::kFail;
+  std::atomic<size_t> first_failed{std::numeric_limits<size_t>::max()};
+  std::vector<ChunkResult> results(num_chunks);
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, num_chunks, 1), [&](const auto& range) {
+    RecordParser parser(end, delimiter, options.trim_spaces);
+    for (size_t i = range.begin(); i != range.end(); ++i) {
+      ChunkResult& out = results[i];
+      const char* cb = chunk_begin(i);
+      const char* ce = chunk_begin(i + 1);
+      uint64_t cur_line = first_line[i];
+      const char* r = cb;
+      if (i > 0 && !(odd_quotes[i] == 0 && cb[-1] == '\n')) {
+        // Find the first record start inside the chunk: just after a newline outside quotes.
+        bool in_quotes = odd_quotes[i] != 0;
+        r = nullptr;
+        for (const char* p = cb; p < ce; ++p) {
+          if (*p == '"') {
+            in_quotes = !in_quotes;
+          } else if (*p == '\n' && !in_quotes) {
+            r = p + 1;
+            break;
+          }
+        }
+        if (r == nullptr || r >= ce) continue;
+        cur_line += static_cast<uint64_t>(std::count(cb, r, '\n'));
+      }
+      out.columns.reserve(num_columns);
+      for (size_t c = 0; c < num_columns; ++c) out.columns.emplace_back();
+      while (r < ce) {
+        if (fail_fast && i > first_failed.load(std::memory_order_relaxed)) break;
+        const char* next = nullptr;
+        const char* error_at = nullptr;
+        std::string reason;
+        auto outcome = parser.Parse(r, &next, &error_at, &reason);
+        if (outcome == RecordParser::Outcome::kBlank) {
+          cur_line += parser.newlines();
+          r = next;
+          continue;
+        }
+        bool utf8 = false;
+        if (outcome == RecordParser::Outcome::kRecord) {
+          const auto& fields = parser.fields();
+          if (fields.size() != num_columns) {
+            outcome = RecordParser::Outcome::kBad;
+            error_at = fields.size() > num_columns ? fields[num_columns].raw : ContentEnd(r, next);
+            reason = "expected " + std::to_string(num_columns) + " fields (as in the header), found " +
+                     std::to_string(fields.size());
+          } else {
+            size_t ci = static_cast<size_t>(r - region) / chunk_bytes;
+            size_t cj = std::min(num_chunks - 1, static_cast<size_t>(next - 1 - region) / chunk_bytes);
+            if (non_ascii_before[cj + 1] != non_ascii_before[ci]) {
+              size_t bad = FindInvalidUtf8(std::string_view(r, static_cast<size_t>(next - r)));
+              if (bad != std::string_view::npos) {
+                outcome = RecordParser::Outcome::kBad;
+                error_at = r + bad;
+                reason = "invalid UTF-8 (" + ByteName(static_cast<unsigned char>(r[bad])) + ")";
+                utf8 = true;
+              }
+            }
+          }
+          if (outcome == RecordParser::Outcome::kRecord) {
+            for (size_t c = 0; c < num_columns; ++c) {
+              const Field& f = fields[c];
+              if (f.size == 0) {
+                out.columns[c].AppendNull();
+              } else {
+                out.columns[c].Append(parser.Value(f));
+              }
+            }
+            out.lines.push_back(cur_line);
+            cur_line += parser.newlines();
+            r = next;
+            continue;
+          }
+        } else {
+          next = NextRecordByParity(r, end);
+        }
+        // A bad record.
+        Location loc = Locate(r, cur_line, error_at);
+        if (fail_fast) {
+          out.failed = true;
+          out.error = BadRecordStatus(file, loc, reason, utf8);
+          size_t prev = first_failed.load();
+          while (i < prev && !first_failed.compare_exchange_weak(prev, i)) {
+          }
+          break;
+        }
+        out.rejects.push_back(BadRecord{file, loc.line, loc.column, reason,
+                                        std::string(r, ContentEnd(r, next))});
+        cur_line += static_cast<uint64_t>(std::count(r, next, '\n'));
+        r = next;
+      }
+    }
+  });
+
+  size_t total_rows = 0;
+  size_t total_bad = 0;
+  for (const ChunkResult& c : results) {
+    if (c.failed) return c.error;
+    total_rows += c.lines.size();
+    total_bad += c.rejects.size();
+  }
+  if (total_rows == 0 && total_bad == 0) {
+    return Status::InvalidInput(file + ": error: no records after the header row",
+                                "check that the right file was given");
+  }
+  if (total_rows > std::numeric_limits<RowId>::max()) {
+    return Status::InvalidInput(file + ": error: more than 2^32-1 records in one input",
+                                "split the input into several files");
+  }
+
+  RecordTable table;
+  SourceId source = table.AddSource(source_name);
+  for (const std::string& name : names) table.AddColumn(name);
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, num_columns, 1), [&](const auto& range) {
+    for (size_t c = range.begin(); c != range.end(); ++c) {
+      Column& col = table.mutable_column(c);
+      size_t bytes = 0;
+      for (const ChunkResult& chunk : results) {
+        if (!chunk.columns.empty()) bytes += chunk.columns[c].arena_bytes();
+      }
+      col.Reserve(total_rows, bytes);
+      for (const ChunkResult& chunk : results) {
+        if (!chunk.columns.empty()) col.AppendColumn(chunk.columns[c]);
+      }
+    }
+  });
+  table.AppendSourceRows(source, total_rows);
+  for (const ChunkResult& chunk : results) {
+    for (uint64_t l : chunk.lines) table.AppendLine(l);
+  }
+  if (report != nullptr) {
+    report->records += total_rows;
+    report->bad += total_bad;
+    for (ChunkResult& chunk : results) {
+      for (BadRecord& b : chunk.rejects) report->rejects.push_back(std::move(b));
+    }
+  }
+  return table;
+}
+
+}  // namespace reclink::io

@@ -1,0 +1,676 @@
+// JSON Lines and JSON array readers on simdjson On-Demand. Each object is flattened into dotted
+// paths; a record's values are staged and committed only when the whole record is valid, so a
+// rejected record leaves no trace (not even a new column). JSON Lines are parsed in parallel over
+// chunks of lines (a JSON string cannot hold a raw newline, so every newline ends a record).
+#include "io/json_reader.h"
+
+#include <simdjson.h>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <limits>
+#include <unordered_map>
+
+#include "io/text_encoding.h"
+
+namespace reclink::io {
+namespace {
+
+namespace od = simdjson::ondemand;
+using simdjson::error_code;
+
+const char* const kBadRecordHint =
+    "use --on-bad-record skip or --on-bad-record quarantine to set such records aside";
+const char* const kUtf8Hint =
+    "if the file is Latin-1 encoded use --encoding latin-1; otherwise use --on-bad-record "
+    "skip or --on-bad-record quarantine to set such records aside";
+
+bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+std::string_view TrimJson(std::string_view s) {
+  while (!s.empty() && IsJsonSpace(s.back())) s.remove_suffix(1);
+  while (!s.empty() && IsJsonSpace(s.front())) s.remove_prefix(1);
+  return s;
+}
+
+// RFC 8259 number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+bool IsJsonNumber(std::string_view s) {
+  size_t i = 0, n = s.size();
+  auto digit = [&](size_t k) { return k < n && s[k] >= '0' && s[k] <= '9'; };
+  if (i < n && s[i] == '-') ++i;
+  if (!digit(i)) return false;
+  if (s[i] == '0') {
+    ++i;
+  } else {
+    while (digit(i)) ++i;
+  }
+  if (i < n && s[i] == '.') {
+    ++i;
+    if (!digit(i)) return false;
+    while (digit(i)) ++i;
+  }
+  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
+    if (!digit(i)) return false;
+    while (digit(i)) ++i;
+  }
+  return i == n;
+}
+
+std::string DescribeError(error_code e) {
+  switch (e) {
+    case simdjson::TAPE_ERROR: return "JSON syntax error";
+    case simdjson::INCOMPLETE_ARRAY_OR_OBJECT: return "JSON syntax error: unclosed object or array";
+    case simdjson::UNCLOSED_STRING: return "JSON syntax error: unterminated string";
+    case simdjson::STRING_ERROR: return "JSON syntax error: invalid string (bad escape or control character)";
+    case simdjson::UTF8_ERROR: return "invalid UTF-8";
+    case simdjson::NUMBER_ERROR: return "JSON syntax error: invalid number";
+    case simdjson::T_ATOM_ERROR:
+    case simdjson::F_ATOM_ERROR:
+    case simdjson::N_ATOM_ERROR: return "JSON syntax error: invalid literal (expected true, false or null)";
+    case simdjson::TRAILING_CONTENT: return "JSON syntax error: unexpected content after the value";
+    case simdjson::INCORRECT_TYPE: return "JSON syntax error: unexpected value type";
+    case simdjson::EMPTY: return "JSON syntax error: no value";
+    case simdjson::DEPTH_ERROR: return "JSON nesting too deep";
+    default: return std::string("JSON error: ") + simdjson::error_message(e);
+  }
+}
+
+// True when the document has no token left (simdjson 3.0 has no document::at_end).
+bool AtEnd(od::document& doc) {
+  const char* loc = nullptr;
+  return doc.current_location().get(loc) == simdjson::OUT_OF_BOUNDS;
+}
+
+// One staged value of the record being read: path and value live in Flattener::buf_.
+struct StagedValue {
+  uint32_t path_offset, path_size;
+  uint32_t value_offset, value_size;
+  bool is_null;
+};
+
+// Flattens one JSON object into staged (path, value) pairs.
+class Flattener {
+ public:
+  void Reset() {
+    buf_.clear();
+    values_.clear();
+    path_.clear();
+    error_at_ = nullptr;
+    reason_.clear();
+  }
+
+  // Flattens an object; on failure returns false with reason() and error_at() (may be null).
+  bool FlattenObject(od::object object) {
+    for (auto field_result : object) {
+      od::field field;
+      if (Fail(std::move(field_result).get(field))) return false;
+      std::string_view key;
+      if (Fail(field.unescaped_key().get(key))) return false;
+      size_t saved = path_.size();
+      if (!path_.empty()) path_.push_back('.');
+      path_.append(key);
+      bool ok = FlattenValue(field.value());
+      path_.resize(saved);
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  // Records a simdjson error; returns true when e is an error.
+  bool Fail(error_code e) {
+    if (e == simdjson::SUCCESS) return false;
+    if (reason_.empty()) {
+      code_ = e;
+      reason_ = DescribeError(e);
+    }
+    return true;
+  }
+  bool SetError(const char* at, std::string reason) {
+    error_at_ = at;
+    reason_ = std::move(reason);
+    code_ = simdjson::SUCCESS;
+    return false;
+  }
+
+  const std::vector<StagedValue>& values() const { return values_; }
+  std::string_view Path(const StagedValue& v) const {
+    return std::string_view(buf_.data() + v.path_offset, v.path_size);
+  }
+  std::string_view Value(const StagedValue& v) const {
+    return std::string_view(buf_.data() + v.value_offset, v.value_size);
+  }
+  const std::string& reason() const { return reason_; }
+  const char* error_at() const { return error_at_; }
+  error_code code() const { return code_; }
+
+ private:
+  bool FlattenValue(od::value value) {
+    od::json_type type{};
+    if (Fail(value.type().get(type))) return false;
+    switch (type) {
+      case od::json_type::object: {
+        od::object object;
+        if (Fail(value.get_object().get(object))) return false;
+        return FlattenObject(object);
+      }
+      case od::json_type::array: {
+        od::array array;
+        if (Fail(value.get_array().get(array))) return false;
+        std::string_view raw;
+        if (Fail(array.raw_json().get(raw))) return false;
+        return StageArray(TrimJson(raw));
+      }
+      case od::json_type::string: {
+        std::string_view s;
+        if (Fail(value.get_string().get(s))) return false;
+        Stage(s, false);
+        return true;
+      }
+      default: {
+        std::string_view token = TrimJson(value.raw_json_token());
+        if (type == od::json_type::number) {
+          if (!IsJsonNumber(token)) {
+            return SetError(token.data(), "JSON syntax error: invalid number '" + std::string(token) + "'");
+          }
+          Stage(token, false);
+        } else if (token == "true" || token == "false") {
+          Stage(token, false);
+        } else if (token == "null") {
+          Stage({}, true);
+        } else {
+          return SetError(token.data(), "JSON syntax error: invalid literal '" + std::string(token) + "'");
+        }
+        return true;
+      }
+    }
+  }
+
+  // Arrays of scalars: their texts joined by one space (nulls dropped; none left -> null).
+  // Arrays holding objects or arrays: the array's JSON text as is.
+  bool StageArray(std::string_view raw) {
+    array_copy_ = simdjson::padded_string(raw);
+    od::document doc;
+    if (Fail(array_parser_.iterate(array_copy_).get(doc))) return false;
+    od::array array;
+    if (Fail(doc.get_array().get(array))) return false;
+    std::string joined;
+    bool nested = false;
+    for (auto element_result : array) {
+      od::value element;
+      if (Fail(std::move(element_result).get(element))) return false;
+      od::json_type type{};
+      if (Fail(element.type().get(type))) return false;
+      if (type == od::json_type::object || type == od::json_type::array) {
+        nested = true;
+        break;
+      }
+      std::string_view text;
+      if (type == od::json_type::string) {
+        if (Fail(element.get_string().get(text))) return false;
+      } else {
+        text = TrimJson(element.raw_json_token());
+        if (text == "null") continue;
+      }
+      if (!joined.empty()) joined.push_back(' ');
+      joined.append(text);
+    }
+    if (nested) {
+      Stage(raw, false);
+    } else {
+      Stage(joined, joined.empty());
+    }
+    return true;
+  }
+
+  void Stage(std::string_view value, bool is_null) {
+    StagedValue v;
+    v.path_offset = static_cast<uint32_t>(buf_.size());
+    v.path_size = static_cast<uint32_t>(path_.size());
+    buf_.append(path_);
+    v.value_offset = static_cast<uint32_t>(buf_.size());
+    v.value_size = static_cast<uint32_t>(value.size());
+    buf_.append(value);
+    v.is_null = is_null || value.empty();
+    values_.push_back(v);
+  }
+
+  std::string buf_;
+  std::vector<StagedValue> values_;
+  std::string path_;
+  const char* error_at_ = nullptr;
+  std::string reason_;
+  error_code code_ = simdjson::SUCCESS;
+  od::parser array_parser_;
+  simdjson::padded_string array_copy_;
+};
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+};
+
+// Columns of one chunk in first-seen order.
+struct ChunkTable {
+  std::vector<std::string> names;
+  std::vector<Column> columns;
+  std::unordered_map<std::string, size_t, StringHash, std::equal_to<>> index;
+  std::vector<uint64_t> stamp;  // record serial that last set each column
+  uint64_t serial = 0;
+  size_t rows = 0;
+  std::vector<uint64_t> lines;
+  std::vector<BadRecord> rejects;
+  Status error;
+  bool failed = false;
+
+  // Commits the staged record; returns false (nothing committed) and the path when a path
+  // occurs twice in it.
+  bool Commit(const Flattener& f, std::string* duplicate) {
+    ++serial;
+    constexpr size_t kNew = size_t{1} << 63;
+    resolved_.clear();
+    new_paths_.clear();
+    for (const StagedValue& v : f.values()) {
+      std::string_view path = f.Path(v);
+      auto it = index.find(path);
+      if (it != index.end()) {
+        if (stamp[it->second] == serial) {
+          *duplicate = std::string(path);
+          return false;
+        }
+        stamp[it->second] = serial;
+        resolved_.push_back(it->second);
+      } else {
+        for (std::string_view p : new_paths_) {
+          if (p == path) {
+            *duplicate = std::string(path);
+            return false;
+          }
+        }
+        new_paths_.push_back(path);
+        resolved_.push_back(kNew | (new_paths_.size() - 1));
+      }
+    }
+    const size_t first_new = columns.size();
+    for (std::string_view p : new_paths_) {
+      index.emplace(std::string(p), columns.size());
+      names.emplace_back(p);
+      columns.emplace_back();
+      stamp.push_back(serial);
+    }
+    for (size_t k = 0; k < resolved_.size(); ++k) {
+      const StagedValue& v = f.values()[k];
+      if (v.is_null) continue;
+      size_t c = resolved_[k] & kNew ? first_new + (resolved_[k] & ~kNew) : resolved_[k];
+      columns[c].PadNullsTo(rows);
+      columns[c].Append(f.Value(v));
+    }
+    ++rows;
+    return true;
+  }
+
+ private:
+  std::vector<size_t> resolved_;
+  std::vector<std::string_view> new_paths_;
+};
+
+// Reads one JSON Lines record [line, line_end) (no newline) into table.
+struct LineOutcome {
+  bool ok;
+  std::string reason;
+  const char* at;  // error location, or null for the line start
+  bool utf8;
+};
+
+LineOutcome ParseLine(od::parser& parser, Flattener& flattener, ChunkTable& table,
+                      const char* line, const char* line_end, const char* buffer_end,
+                      simdjson::padded_string& copy) {
+  size_t len = static_cast<size_t>(line_end - line);
+  simdjson::padded_string_view view;
+  if (static_cast<size_t>(buffer_end - line) >= len + simdjson::SIMDJSON_PADDING) {
+    view = simdjson::padded_string_view(line, len, static_cast<size_t>(buffer_end - line));
+  } else {
+    copy = simdjson::padded_string(line, len);
+    view = simdjson::padded_string_view(copy.data(), len, copy.size() + simdjson::SIMDJSON_PADDING);
+  }
+  const char* base = view.data();
+  auto to_input = [&](const char* p) -> const char* {
+    if (p == nullptr) return nullptr;
+    return line + (p - base);
+  };
+  flattener.Reset();
+  od::document doc;
+  error_code e = parser.iterate(view).get(doc);
+  od::object object;
+  if (e == simdjson::SUCCESS) {
+    od::json_type type{};
+    e = doc.type().get(type);
+    if (e == simdjson::SUCCESS && type != od::json_type::object) {
+      return {false, "expected a JSON object, found " +
+                         std::string(type == od::json_type::array ? "an array" : "a scalar"),
+              nullptr, false};
+    }
+  }
+  if (e == simdjson::SUCCESS) e = doc.get_object().get(object);
+  bool ok = e == simdjson::SUCCESS && flattener.FlattenObject(object);
+  if (ok && !AtEnd(doc)) {
+    e = simdjson::TRAILING_CONTENT;
+    ok = false;
+  }
+  if (!ok) {
+    if (e == simdjson::SUCCESS && flattener.code() != simdjson::SUCCESS) e = flattener.code();
+    std::string reason = e != simdjson::SUCCESS ? DescribeError(e) : flattener.reason();
+    const char* at = to_input(flattener.error_at());
+    bool utf8 = e == simdjson::UTF8_ERROR;
+    if (utf8) {
+      size_t bad = FindInvalidUtf8(std::string_view(line, len));
+      if (bad != std::string_view::npos) at = line + bad;
+    } else if (at == nullptr) {
+      const char* loc = nullptr;
+      if (doc.current_location().get(loc) == simdjson::SUCCESS && loc >= base && loc <= base + len) {
+        at = to_input(loc);
+      }
+    }
+    return {false, reason, at, utf8};
+  }
+  std::string duplicate;
+  if (!table.Commit(flattener, &duplicate)) {
+    return {false, "duplicate key '" + duplicate + "' in the object", nullptr, false};
+  }
+  return {true, {}, nullptr, false};
+}
+
+size_t SkipBom(std::string_view data) {
+  return data.size() >= 3 && data.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
+}
+
+Result<RecordTable> Assemble(std::vector<ChunkTable>& chunks, const std::string& file,
+                             const std::string& source_name, ReadReport* report) {
+  size_t total_rows = 0, total_bad = 0;
+  for (const ChunkTable& c : chunks) {
+    if (c.failed) return c.error;
+    total_rows += c.rows;
+    total_bad += c.rejects.size();
+  }
+  if (total_rows == 0 && total_bad == 0) {
+    return Status::InvalidInput(file + ": error: empty input (no JSON records)",
+                                "check that the right file was given");
+  }
+  if (total_rows > std::numeric_limits<RowId>::max()) {
+    return Status::InvalidInput(file + ": error: more than 2^32-1 records in one input",
+                                "split the input into several files");
+  }
+  RecordTable table;
+  SourceId source = table.AddSource(source_name);
+  // Global column order: first seen, scanning chunks in file order.
+  std::vector<std::vector<int>> chunk_column(chunks.size());
+  for (size_t k = 0; k < chunks.size(); ++k) {
+    for (const std::string& name : chunks[k].names) table.AddColumn(name);
+  }
+  for (size_t k = 0; k < chunks.size(); ++k) {
+    chunk_column[k].assign(table.num_columns(), -1);
+    for (size_t j = 0; j < chunks[k].names.size(); ++j) {
+      chunk_column[k][static_cast<size_t>(table.FindColumn(chunks[k].names[j]))] = static_cast<int>(j);
+    }
+  }
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, table.num_columns(), 1), [&](const auto& range) {
+    for (size_t c = range.begin(); c != range.end(); ++c) {
+      Column& col = table.mutable_column(c);
+      size_t base = 0;
+      for (size_t k = 0; k < chunks.size(); ++k) {
+        int j = chunk_column[k][c];
+        if (j >= 0) {
+          col.PadNullsTo(base);
+          col.AppendColumn(chunks[k].columns[static_cast<size_t>(j)]);
+        }
+        base += chunks[k].rows;
+      }
+      col.PadNullsTo(base);
+    }
+  });
+  table.AppendSourceRows(source, total_rows);
+  for (const ChunkTable& c : chunks) {
+    for (uint64_t l : c.lines) table.AppendLine(l);
+  }
+  if (report != nullptr) {
+    report->records += total_rows;
+    report->bad += total_bad;
+    for (ChunkTable& c : chunks) {
+      for (BadRecord& b : c.rejects) report->rejects.push_back(std::move(b));
+    }
+  }
+  return table;
+}
+
+std::string JsonMessage(const std::string& file, uint64_t line, const std::string& reason,
+                        uint64_t offset) {
+  return FormatLocation(file, line, 0, reason + " (byte offset " + std::to_string(offset) + ")");
+}
+
+}  // namespace
+
+Result<RecordTable> ParseJsonLines(std::string_view data, const std::string& file,
+                                   const std::string& source_name, const ReadOptions& options,
+                                   ReadReport* report) {
+  if (data.empty()) {
+    return Status::InvalidInput(file + ": error: empty input (0 bytes)",
+                                "check that the right file was given");
+  }
+  const char* begin = data.data();
+  const char* end = begin + data.size();
+  const char* region = begin + SkipBom(data);
+  const size_t region_size = static_cast<size_t>(end - region);
+  const size_t chunk_bytes = std::max<size_t>(1, options.chunk_bytes);
+  const size_t num_chunks = std::max<size_t>(1, (region_size + chunk_bytes - 1) / chunk_bytes);
+  auto chunk_begin = [&](size_t i) { return region + std::min(region_size, i * chunk_bytes); };
+
+  std::vector<uint64_t> first_line(num_chunks + 1, 0);
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, num_chunks, 1), [&](const auto& r) {
+    for (size_t i = r.begin(); i != r.end(); ++i) {
+      first_line[i + 1] = static_cast<uint64_t>(std::count(chunk_begin(i), chunk_begin(i + 1), '\n'));
+    }
+  });
+  first_line[0] = 1;
+  for (size_t i = 0; i < num_chunks; ++i) first_line[i + 1] += first_line[i];
+
+  const bool fail_fast = options.on_bad_record == BadRecordPolicy::kFail;
+  std::atomic<size_t> first_failed{std::numeric_limits<size_t>::max()};
+  std::vector<ChunkTable> chunks(num_chunks);
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, num_chunks, 1), [&](const auto& range) {
+    od::parser parser;
+    Flattener flattener;
+    simdjson::padded_string copy;
+    for (size_t i = range.begin(); i != range.end(); ++i) {
+      ChunkTable& out = chunks[i];
+      const char* cb = chunk_begin(i);
+      const char* ce = chunk_begin(i + 1);
+      const char* line = cb;
+      uint64_t line_no = first_line[i];
+      if (i > 0 && cb[-1] != '\n') {
+        const void* nl = std::memchr(cb, '\n', static_cast<size_t>(ce - cb));
+        if (nl == nullptr) continue;
+        line = static_cast<const char*>(nl) + 1;
+        line_no += 1;
+      }
+      for (; line < ce; ++line_no) {
+        if (fail_fast && i > first_failed.load(std::memory_order_relaxed)) break;
+        const void* nl = std::memchr(line, '\n', static_cast<size_t>(end - line));
+        const char* next = nl ? static_cast<const char*>(nl) + 1 : end;
+        const char* content_end = nl ? static_cast<const char*>(nl) : end;
+        if (content_end > line && content_end[-1] == '\r') --content_end;
+        std::string_view content(line, static_cast<size_t>(content_end - line));
+        if (TrimJson(content).empty()) {
+          line = next;
+          continue;
+        }
+        LineOutcome r = ParseLine(parser, flattener, out, line, content_end, end, copy);
+        if (r.ok) {
+          out.lines.push_back(line_no);
+        } else {
+          const char* at = r.at ? r.at : line;
+          uint64_t offset = static_cast<uint64_t>(at - begin);
+          if (fail_fast) {
+            out.failed = true;
+            out.error = Status::InvalidInput(JsonMessage(file, line_no, r.reason, offset),
+                                             r.utf8 ? kUtf8Hint : kBadRecordHint);
+            size_t prev = first_failed.load();
+            while (i < prev && !first_failed.compare_exchange_weak(prev, i)) {
+            }
+            break;
+          }
+          out.rejects.push_back(BadRecord{file, line_no, static_cast<uint64_t>(at - line) + 1,
+                                          r.reason + " (byte offset " + std::to_string(offset) + ")",
+                                          std::string(content)});
+        }
+        line = next;
+      }
+    }
+  });
+  return Assemble(chunks, file, source_name, report);
+}
+
+Result<RecordTable> ParseJsonArray(std::string_view data, const std::string& file,
+                                   const std::string& source_name, const ReadOptions& options,
+                                   ReadReport* report) {
+  if (data.empty()) {
+    return Status::InvalidInput(file + ": error: empty input (0 bytes)",
+                                "check that the right file was given");
+  }
+  const size_t skip = SkipBom(data);
+  simdjson::padded_string padded(data.substr(skip));
+  const char* base = padded.data();
+  const char* input = data.data() + skip;
+  auto offset_of = [&](const char* p) { return static_cast<uint64_t>(skip + (p - base)); };
+  // Line numbers are found incrementally: positions only move forward.
+  const char* counted_to = base;
+  uint64_t counted_line = 1;
+  auto line_of = [&](const char* p) {
+    if (p > counted_to) {
+      counted_line += static_cast<uint64_t>(std::count(counted_to, p, '\n'));
+      counted_to = p;
+    }
+    return counted_line;
+  };
+  auto fatal = [&](const char* at, const std::string& reason, bool utf8) {
+    if (at == nullptr || at < base || at > base + padded.size()) at = base;
+    return Status::InvalidInput(
+        JsonMessage(file, line_of(at), reason, offset_of(at)),
+        utf8 ? "if the file is Latin-1 encoded use --encoding latin-1"
+             : "a syntax error in a JSON array cannot be skipped; fix the file, or convert it to "
+               "JSON Lines (one object per line) to skip bad records");
+  };
+  const bool fail_fast = options.on_bad_record == BadRecordPolicy::kFail;
+
+  od::parser parser;
+  od::document doc;
+  error_code e = parser.iterate(padded).get(doc);
+  if (e == simdjson::UTF8_ERROR) {
+    size_t bad = FindInvalidUtf8(std::string_view(base, padded.size()));
+    return fatal(bad == std::string_view::npos ? base : base + bad, DescribeError(e), true);
+  }
+  if (e != simdjson::SUCCESS) return fatal(base, DescribeError(e), false);
+  od::array array;
+  od::json_type type{};
+  e = doc.type().get(type);
+  if (e == simdjson::SUCCESS && type != od::json_type::array) {
+    return fatal(base, "expected a top-level JSON array of objects",
+                 false);
+  }
+  if (e == simdjson::SUCCESS) e = doc.get_array().get(array);
+  if (e != simdjson::SUCCESS) return fatal(base, DescribeError(e), e == simdjson::UTF8_ERROR);
+
+  std::vector<ChunkTable> chunks(1);
+  ChunkTable& out = chunks[0];
+  Flattener flattener;
+  for (auto element_result : array) {
+    od::value element;
+    e = std::move(element_result).get(element);
+    const char* at = nullptr;
+    if (e == simdjson::SUCCESS) {
+      at = element.raw_json_token().data();
+      e = element.type().get(type);
+    }
+    if (e != simdjson::SUCCESS) {
+      const char* loc = nullptr;
+      if (doc.current_location().get(loc) != simdjson::SUCCESS) loc = at;
+      return fatal(loc, DescribeError(e), false);
+    }
+    uint64_t line_no = line_of(at);
+    std::string reason;
+    bool ok = true;
+    const char* error_at = at;
+    flattener.Reset();
+    std::string non_object_raw;
+    if (type != od::json_type::object) {
+      ok = false;
+      reason = "expected a JSON object in the array";
+      if (type == od::json_type::array) {
+        od::array inner;
+        std::string_view text;
+        if (element.get_array().get(inner) == simdjson::SUCCESS &&
+            inner.raw_json().get(text) == simdjson::SUCCESS) {
+          non_object_raw = std::string(TrimJson(text));
+        }
+      } else {
+        non_object_raw = std::string(TrimJson(element.raw_json_token()));
+      }
+    } else {
+      od::object object;
+      e = element.get_object().get(object);
+      if (e == simdjson::SUCCESS && !flattener.FlattenObject(object)) {
+        if (flattener.code() != simdjson::SUCCESS) e = flattener.code();
+        reason = flattener.reason();
+        if (flattener.error_at()) error_at = flattener.error_at();
+        if (e != simdjson::SUCCESS) {
+          const char* loc = nullptr;
+          if (doc.current_location().get(loc) != simdjson::SUCCESS) loc = error_at;
+          return fatal(loc, DescribeError(e), false);
+        }
+        ok = false;
+      } else if (e != simdjson::SUCCESS) {
+        return fatal(at, DescribeError(e), false);
+      }
+      std::string duplicate;
+      if (ok && !out.Commit(flattener, &duplicate)) {
+        ok = false;
+        reason = "duplicate key '" + duplicate + "' in the object";
+      }
+    }
+    if (ok) {
+      out.lines.push_back(line_no);
+      continue;
+    }
+    uint64_t err_line = line_of(error_at);
+    if (fail_fast) {
+      return Status::InvalidInput(JsonMessage(file, err_line, reason, offset_of(error_at)),
+                                  kBadRecordHint);
+    }
+    // Raw text of the element: from its first token to the current position.
+    const char* raw_end = nullptr;
+    if (doc.current_location().get(raw_end) != simdjson::SUCCESS) raw_end = base + padded.size();
+    std::string_view raw(at, static_cast<size_t>(std::max(raw_end, at) - at));
+    if (type != od::json_type::object) raw = non_object_raw;
+    while (type == od::json_type::object && !raw.empty() &&
+           (IsJsonSpace(raw.back()) || raw.back() == ',' || raw.back() == ']')) {
+      raw.remove_suffix(1);
+    }
+    const char* line_start = at;
+    while (line_start > base && line_start[-1] != '\n') --line_start;
+    out.rejects.push_back(BadRecord{file, err_line, static_cast<uint64_t>(error_at - line_start) + 1,
+                                    reason + " (byte offset " + std::to_string(offset_of(error_at)) + ")",
+                                    std::string(raw)});
+  }
+  if (!AtEnd(doc)) {
+    const char* loc = nullptr;
+    if (doc.current_location().get(loc) != simdjson::SUCCESS) loc = base + padded.size();
+    return fatal(loc, DescribeError(simdjson::TRAILING_CONTENT), false);
+  }
+  (void)input;
+  return Assemble(chunks, file, source_name, report);
+}
+
+}  // namespace reclink::io

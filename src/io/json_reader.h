@@ -1,0 +1,24 @@
+// JSON Lines and top-level JSON array readers (simdjson On-Demand), flattening nested objects to
+// dotted column paths.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "reclink/reader.h"
+
+namespace reclink::io {
+
+// Parses JSON Lines (one object per line; blank lines skipped) in parallel over chunks of lines.
+// data needs no padding. Contract as for ReadInput.
+Result<RecordTable> ParseJsonLines(std::string_view data, const std::string& file,
+                                   const std::string& source_name, const ReadOptions& options,
+                                   ReadReport* report);
+
+// Parses one top-level JSON array of objects, serially. A syntax error always fails the read (the
+// parser cannot resynchronise); elements that are not objects are bad records.
+Result<RecordTable> ParseJsonArray(std::string_view data, const std::string& file,
+                                   const std::string& source_name, const ReadOptions& options,
+                                   ReadReport* report);
+
+}  // namespace reclink::io

@@ -1,0 +1,186 @@
+// ReadInput: loads (and decompresses) a file, transcodes Latin-1, picks the format and hands the
+// bytes to the CSV or JSON parser. Also id-column validation and the rejects (quarantine) writer.
+#include "reclink/reader.h"
+
+#include <tbb/parallel_sort.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "io/csv_reader.h"
+#include "io/input_file.h"
+#include "io/json_reader.h"
+#include "io/text_encoding.h"
+
+namespace reclink {
+
+namespace {
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool EndsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// The path without a .gz/.zst suffix, lower-cased.
+std::string UncompressedName(const std::string& path) {
+  std::string p = Lower(path);
+  for (const char* ext : {".gz", ".zst"}) {
+    if (EndsWith(p, ext)) return p.substr(0, p.size() - std::strlen(ext));
+  }
+  return p;
+}
+
+InputFormat Sniff(std::string_view data) {
+  for (char c : data) {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
+    if (c == '{') return InputFormat::kJsonl;
+    if (c == '[') return InputFormat::kJson;
+    break;
+  }
+  return InputFormat::kCsv;
+}
+
+std::string CsvField(std::string_view s) {
+  bool quote = s.find_first_of(",\"\r\n") != std::string_view::npos;
+  if (!quote) return std::string(s);
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+}  // namespace
+
+InputFormat FormatFromPath(const std::string& path) {
+  std::string p = UncompressedName(path);
+  if (EndsWith(p, ".csv") || EndsWith(p, ".tsv") || EndsWith(p, ".txt")) return InputFormat::kCsv;
+  if (EndsWith(p, ".jsonl") || EndsWith(p, ".ndjson")) return InputFormat::kJsonl;
+  if (EndsWith(p, ".json")) return InputFormat::kJson;
+  return InputFormat::kAuto;
+}
+
+Result<RecordTable> ReadBuffer(std::string_view data, const std::string& path,
+                               const std::string& source_name, const ReadOptions& options,
+                               ReadReport* report) {
+  std::string transcoded;
+  if (options.encoding == Encoding::kLatin1) {
+    transcoded = io::Latin1ToUtf8(data);
+    data = transcoded;
+  }
+  InputFormat format = options.format;
+  if (format == InputFormat::kAuto) format = FormatFromPath(path);
+  if (format == InputFormat::kAuto) format = Sniff(data);
+  switch (format) {
+    case InputFormat::kJsonl:
+      return io::ParseJsonLines(data, path, source_name, options, report);
+    case InputFormat::kJson:
+      return io::ParseJsonArray(data, path, source_name, options, report);
+    default: {
+      char delimiter = options.delimiter;
+      if (delimiter == 0) delimiter = EndsWith(UncompressedName(path), ".tsv") ? '\t' : ',';
+      if (data.size() >= 3 && data.substr(0, 3) == "\xEF\xBB\xBF") data.remove_prefix(3);
+      else if (data.empty()) {
+        return Status::InvalidInput(path + ": error: empty input (0 bytes)",
+                                    "check that the right file was given");
+      }
+      return io::ParseCsv(data, path, source_name, delimiter, options, report);
+    }
+  }
+}
+
+Result<RecordTable> ReadInput(const std::string& path, const std::string& source_name,
+                              const ReadOptions& options, ReadReport* report) {
+  std::string bytes;
+  RECLINK_RETURN_IF_ERROR(io::LoadInputFile(path, &bytes));
+  return ReadBuffer(bytes, path, source_name, options, report);
+}
+
+Status ValidateIdColumn(const RecordTable& table, const std::string& id_column,
+                        const std::string& path) {
+  int index = table.FindColumn(id_column);
+  if (index < 0) {
+    std::string available;
+    for (const Column& c : table.columns()) {
+      if (!available.empty()) available += ", ";
+      available += c.name();
+    }
+    return Status::InvalidInput(
+        path + ": error: id column '" + id_column + "' not found; available columns: " + available,
+        "set `id` (or `ids`) in the rules file to one of the available columns");
+  }
+  const Column& ids = table.column(static_cast<size_t>(index));
+  const size_t n = table.num_rows();
+  for (RowId r = 0; r < n; ++r) {
+    if (ids.IsNull(r) || ids.Get(r).empty()) {
+      return Status::InvalidInput(
+          FormatLocation(path, table.line(r), 0, "empty id in column '" + id_column + "'"),
+          "every record needs an id; fix the record or use --on-bad-record to set it aside");
+    }
+  }
+  // Sort row ids by (source, id, row): equal neighbours are duplicates. The reported duplicate is
+  // the earliest row repeating an earlier id, named with that id's first row: deterministic.
+  std::vector<RowId> order(n);
+  for (RowId r = 0; r < n; ++r) order[r] = r;
+  tbb::parallel_sort(order.begin(), order.end(), [&](RowId a, RowId b) {
+    if (table.source(a) != table.source(b)) return table.source(a) < table.source(b);
+    int c = ids.Get(a).compare(ids.Get(b));
+    if (c != 0) return c < 0;
+    return a < b;
+  });
+  RowId best_second = static_cast<RowId>(-1), best_first = 0;
+  for (size_t k = 1; k < n; ++k) {
+    RowId a = order[k - 1], b = order[k];
+    if (table.source(a) == table.source(b) && ids.Get(a) == ids.Get(b) && b < best_second) {
+      best_second = b;
+      best_first = a;
+    }
+  }
+  if (best_second != static_cast<RowId>(-1)) {
+    RowId first = best_first;  // the group's first row: best_second is its earliest repeat
+    return Status::InvalidInput(
+        FormatLocation(path, table.line(best_second), 0,
+                       "duplicate id '" + std::string(ids.Get(best_second)) + "' in column '" +
+                           id_column + "' (first seen on line " + std::to_string(table.line(first)) +
+                           ")"),
+        "ids must be unique within a source; fix the data or choose another id column");
+  }
+  return Status::Ok();
+}
+
+Status WriteRejects(const std::vector<BadRecord>& rejects, const std::string& path) {
+  std::string tmp = path + ".tmp";
+  errno = 0;
+  FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (f == nullptr) {
+    return Status::IoError(path + ": error: cannot write rejects file: " + std::strerror(errno));
+  }
+  std::string out = "file,line,column,reason,raw\n";
+  for (const BadRecord& b : rejects) {
+    out += CsvField(b.file) + "," + std::to_string(b.line) + "," + std::to_string(b.column) + "," +
+           CsvField(b.reason) + "," + CsvField(b.raw) + "\n";
+    if (out.size() > (1 << 20)) {
+      std::fwrite(out.data(), 1, out.size(), f);
+      out.clear();
+    }
+  }
+  std::fwrite(out.data(), 1, out.size(), f);
+  bool failed = std::ferror(f) != 0;
+  failed |= std::fclose(f) != 0;
+  if (failed || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return Status::IoError(path + ": error: cannot write rejects file: " + std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
+}  // namespace reclink

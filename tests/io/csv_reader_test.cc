@@ -1,0 +1,338 @@
+// Tests of the CSV reader: RFC 4180 cases, options, every bad-record case (message, location,
+// code), skip/quarantine accounting, and identical tables for any thread count and chunk size.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "io_test_util.h"
+#include "reclink/reader.h"
+
+namespace reclink {
+namespace {
+
+using testing::Cell;
+using testing::ExpectSameTable;
+using testing::ReadText;
+
+TEST(CsvReaderTest, ReadsHeaderValuesNullsAndLines) {
+  auto t = ReadText("id,name,city\n1,ann,paris\n2,,\n3,bob,rome", "a.csv");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  ASSERT_EQ(t->num_rows(), 3u);
+  ASSERT_EQ(t->num_columns(), 3u);
+  EXPECT_EQ(t->column(1).name(), "name");
+  EXPECT_EQ(Cell(*t, "name", 0), "ann");
+  EXPECT_EQ(Cell(*t, "name", 1), "<null>");  // empty field -> null
+  EXPECT_EQ(Cell(*t, "city", 1), "<null>");
+  EXPECT_EQ(Cell(*t, "city", 2), "rome");    // last line without newline
+  EXPECT_EQ(t->line(0), 2u);
+  EXPECT_EQ(t->line(2), 4u);
+  EXPECT_EQ(t->source_names().at(0), "src");
+  EXPECT_EQ(t->source(2), 0);
+}
+
+TEST(CsvReaderTest, QuotedFieldsWithDelimitersQuotesNewlinesAndCrlf) {
+  std::string text =
+      "id,note,x\r\n"
+      "1,\"a,b\",\"say \"\"hi\"\"\"\r\n"
+      "2,\"two\r\nlines\nhere\",\"\"\r\n"
+      "3,plain,\"\"\"\"\r\n";
+  auto t = ReadText(text, "q.csv");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  ASSERT_EQ(t->num_rows(), 3u);
+  EXPECT_EQ(Cell(*t, "note", 0), "a,b");
+  EXPECT_EQ(Cell(*t, "x", 0), "say \"hi\"");
+  EXPECT_EQ(Cell(*t, "note", 1), "two\r\nlines\nhere");  // embedded line breaks kept as is
+  EXPECT_EQ(Cell(*t, "x", 1), "<null>");                  // "" is an empty field: null
+  EXPECT_EQ(Cell(*t, "x", 2), "\"");
+  EXPECT_EQ(Cell(*t, "id", 2), "3");
+  EXPECT_EQ(t->line(0), 2u);
+  EXPECT_EQ(t->line(1), 3u);
+  EXPECT_EQ(t->line(2), 6u);  // after the record spanning lines 3-5
+}
+
+TEST(CsvReaderTest, SkipsBomAndBlankLines) {
+  auto t = ReadText("\xEF\xBB\xBFid,name\n\n1,ann\r\n\r\n2,bob\n\n", "b.csv");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  ASSERT_EQ(t->num_rows(), 2u);
+  EXPECT_EQ(t->column(0).name(), "id");
+  EXPECT_EQ(t->line(0), 3u);
+  EXPECT_EQ(t->line(1), 5u);
+}
+
+TEST(CsvReaderTest, Delimiters) {
+  for (char d : {';', '|', '\t'}) {
+    std::string text = std::string("id") + d + "name\n1" + d + "a,b\n";
+    ReadOptions options;
+    options.delimiter = d;
+    auto t = ReadText(text, "d.csv", options);
+    ASSERT_TRUE(t.ok()) << t.status().ToString();
+    EXPECT_EQ(Cell(*t, "name", 0), "a,b");
+  }
+  auto tsv = ReadText("id\tname\n1\tx y\n", "d.tsv");  // tab by default for .tsv
+  ASSERT_TRUE(tsv.ok()) << tsv.status().ToString();
+  EXPECT_EQ(Cell(*tsv, "name", 0), "x y");
+  auto gz_name = ReadText("id\tname\n1\tz\n", "d.TSV.gz");
+  ASSERT_TRUE(gz_name.ok());
+  EXPECT_EQ(Cell(*gz_name, "name", 0), "z");
+}
+
+TEST(CsvReaderTest, TrimSpacesForFebrlStyle) {
+  std::string text = "rec_id, given_name, surname\nrec-1-org, john , \"smith, jr\" \nrec-2, ,x\n";
+  ReadOptions options;
+  options.trim_spaces = true;
+  auto t = ReadText(text, "febrl.csv", options);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->column(1).name(), "given_name");
+  EXPECT_EQ(Cell(*t, "given_name", 0), "john");
+  EXPECT_EQ(Cell(*t, "surname", 0), "smith, jr");
+  EXPECT_EQ(Cell(*t, "given_name", 1), "<null>");
+  // Without trimming the space before the quote makes the quote part of an unquoted field.
+  auto untrimmed = ReadText(text, "febrl.csv");
+  ASSERT_FALSE(untrimmed.ok());
+  EXPECT_EQ(untrimmed.status().message(),
+            "febrl.csv:2:19: error: quote inside an unquoted field (quote the whole field and "
+            "double the quote)");
+  auto spaces_kept = ReadText("a, b\n1, x \n", "f.csv");
+  ASSERT_TRUE(spaces_kept.ok());
+  EXPECT_EQ(spaces_kept->column(1).name(), " b");
+  EXPECT_EQ(Cell(*spaces_kept, " b", 0), " x ");
+}
+
+TEST(CsvReaderTest, Latin1IsTranscoded) {
+  ReadOptions options;
+  options.encoding = Encoding::kLatin1;
+  auto t = ReadText("id,name\n1,Jos\xE9\n", "l.csv", options);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(Cell(*t, "name", 0), "Jos\xC3\xA9");
+}
+
+TEST(CsvReaderTest, ValidUtf8IsKept) {
+  auto t = ReadText("id,name\n1,Zo\xC3\xAB \xE6\x9D\xB1 \xF0\x9F\x98\x80\n", "u.csv");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(Cell(*t, "name", 0), "Zo\xC3\xAB \xE6\x9D\xB1 \xF0\x9F\x98\x80");
+}
+
+TEST(CsvReaderTest, HeaderNames) {
+  auto t = ReadText("id,,x\n1,2,3\n", "h.csv");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->column(1).name(), "column_2");
+  auto dup = ReadText("id,name,name\n1,2,3\n", "h.csv");
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.status().code(), StatusCode::kInvalidInput);
+  EXPECT_EQ(dup.status().message(), "h.csv:1:9: error: duplicate column name 'name' in the header row");
+}
+
+// Each bad-record case: the message with its location, the status code and exit code 3.
+struct BadCase {
+  const char* text;
+  const char* message;
+};
+
+TEST(CsvReaderTest, BadRecordsFailWithLocation) {
+  const BadCase cases[] = {
+      {"id,a,b\n1,x,y\n2,x,y,z\n", "bad.csv:3:7: error: expected 3 fields (as in the header), found 4"},
+      {"id,a,b\n1,x,y\n2,x\n", "bad.csv:3:4: error: expected 3 fields (as in the header), found 2"},
+      {"id,a,b\n1,x,y\n2,\"open,y\n3,x,y\n",
+       "bad.csv:3:3: error: unterminated quoted field (the quote opened here is never closed)"},
+      {"id,a,b\n1,x,y\n2,ab\"c,y\n",
+       "bad.csv:3:5: error: quote inside an unquoted field (quote the whole field and double the "
+       "quote)"},
+      {"id,a,b\n1,\"x\"y,z\n",
+       "bad.csv:2:6: error: unexpected 'y' after a closing quote (expected a delimiter or the end "
+       "of the line)"},
+      {"id,a,b\n1,x,y\n2,\"multi\nline\",caf\xE9\n", "bad.csv:4:10: error: invalid UTF-8 (byte 0xe9)"},
+  };
+  for (const BadCase& c : cases) {
+    for (size_t chunk : {size_t{1}, size_t{5}, size_t{4} << 20}) {
+      ReadOptions options;
+      options.chunk_bytes = chunk;
+      auto t = ReadText(c.text, "bad.csv", options);
+      ASSERT_FALSE(t.ok()) << c.text;
+      EXPECT_EQ(t.status().code(), StatusCode::kInvalidInput);
+      EXPECT_EQ(ExitCodeFor(t.status()), 3);
+      EXPECT_EQ(t.status().message(), c.message) << "chunk " << chunk;
+      EXPECT_NE(t.status().hint().find("--on-bad-record"), std::string::npos);
+    }
+  }
+}
+
+TEST(CsvReaderTest, InvalidUtf8HintNamesLatin1) {
+  auto t = ReadText("id,name\n1,Jos\xE9\n", "l.csv");
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().message(), "l.csv:2:6: error: invalid UTF-8 (byte 0xe9)");
+  EXPECT_NE(t.status().hint().find("--encoding latin-1"), std::string::npos);
+  auto overlong = ReadText("id,name\n1,\xC0\xAF\n", "l.csv");
+  ASSERT_FALSE(overlong.ok());
+  EXPECT_EQ(overlong.status().message(), "l.csv:2:3: error: invalid UTF-8 (byte 0xc0)");
+}
+
+TEST(CsvReaderTest, EmptyAndHeaderOnlyInputsAreErrors) {
+  auto empty = ReadText("", "e.csv");
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.status().code(), StatusCode::kInvalidInput);
+  EXPECT_EQ(empty.status().message(), "e.csv: error: empty input (0 bytes)");
+  auto blank = ReadText("\n\r\n\n", "e.csv");
+  ASSERT_FALSE(blank.ok());
+  EXPECT_EQ(blank.status().message(), "e.csv: error: empty input (no header row, only blank lines)");
+  auto header_only = ReadText("id,name\n", "h.csv");
+  ASSERT_FALSE(header_only.ok());
+  EXPECT_EQ(header_only.status().code(), StatusCode::kInvalidInput);
+  EXPECT_EQ(ExitCodeFor(header_only.status()), 3);
+  EXPECT_EQ(header_only.status().message(), "h.csv: error: no records after the header row");
+  auto header_only_blank = ReadText("id,name\n\n\n", "h.csv");
+  ASSERT_FALSE(header_only_blank.ok());
+}
+
+TEST(CsvReaderTest, ReportsTheFirstBadRecordWhateverTheChunking) {
+  std::string text = "id,a\n";
+  for (int i = 0; i < 200; ++i) text += std::to_string(i) + ",\"v\nw\"\n";
+  text += "bad,1,2\n";  // line 402
+  for (int i = 0; i < 50; ++i) text += "x,\"u\"\"\n";  // unterminated-looking later garbage
+  for (int threads : {1, 2, 8}) {
+    for (size_t chunk : {size_t{1}, size_t{7}, size_t{64}, size_t{4096}}) {
+      ReadOptions options;
+      options.chunk_bytes = chunk;
+      auto t = ReadText(text, "f.csv", options, nullptr, threads);
+      ASSERT_FALSE(t.ok());
+      EXPECT_EQ(t.status().message(), "f.csv:402:7: error: expected 2 fields (as in the header), found 3");
+    }
+  }
+}
+
+TEST(CsvReaderTest, SkipAndQuarantineCountRejectsInFileOrder) {
+  // A stray quote in an unquoted field (line 6) opens a quoted section that the quote on line 8
+  // closes: lines 6-8 are one bad record, whatever the chunking (documented).
+  std::string text = "id,a\n1,x\n2,x,extra\n3,\"ok\nok\"\n4,b\"ad\n5,y\n6,\"q\n7,z\n";
+  for (auto policy : {BadRecordPolicy::kSkip, BadRecordPolicy::kQuarantine}) {
+    for (int threads : {1, 2, 8}) {
+      for (size_t chunk : {size_t{1}, size_t{3}, size_t{1} << 20}) {
+        ReadOptions options;
+        options.on_bad_record = policy;
+        options.chunk_bytes = chunk;
+        ReadReport report;
+        auto t = ReadText(text, "s.csv", options, &report, threads);
+        ASSERT_TRUE(t.ok()) << t.status().ToString();
+        ASSERT_EQ(t->num_rows(), 3u);
+        EXPECT_EQ(Cell(*t, "id", 0), "1");
+        EXPECT_EQ(Cell(*t, "a", 1), "ok\nok");
+        EXPECT_EQ(Cell(*t, "id", 2), "7");
+        EXPECT_EQ(t->line(2), 9u);
+        EXPECT_EQ(report.records, 3u);
+        EXPECT_EQ(report.bad, 2u);
+        ASSERT_EQ(report.rejects.size(), 2u);
+        EXPECT_EQ(report.rejects[0].file, "s.csv");
+        EXPECT_EQ(report.rejects[0].line, 3u);
+        EXPECT_EQ(report.rejects[0].column, 5u);
+        EXPECT_EQ(report.rejects[0].reason, "expected 2 fields (as in the header), found 3");
+        EXPECT_EQ(report.rejects[0].raw, "2,x,extra");
+        EXPECT_EQ(report.rejects[1].line, 6u);
+        EXPECT_EQ(report.rejects[1].column, 4u);
+        EXPECT_EQ(report.rejects[1].raw, "4,b\"ad\n5,y\n6,\"q");
+      }
+    }
+  }
+}
+
+TEST(CsvReaderTest, UnterminatedQuoteRunsToTheEndWhenSkipped) {
+  ReadOptions options;
+  options.on_bad_record = BadRecordPolicy::kSkip;
+  ReadReport report;
+  auto t = ReadText("id,a\r\n1,x\r\n2,\"never closed\r\n3,z\r\n", "u.csv", options, &report);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->num_rows(), 1u);
+  ASSERT_EQ(report.rejects.size(), 1u);
+  EXPECT_EQ(report.rejects[0].line, 3u);
+  EXPECT_EQ(report.rejects[0].column, 3u);
+  EXPECT_EQ(report.rejects[0].raw, "2,\"never closed\r\n3,z");
+}
+
+TEST(CsvReaderTest, AllRecordsBadIsNotHeaderOnly) {
+  ReadOptions options;
+  options.on_bad_record = BadRecordPolicy::kSkip;
+  ReadReport report;
+  auto t = ReadText("id,a\n1,2,3\n", "x.csv", options, &report);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->num_rows(), 0u);
+  EXPECT_EQ(t->num_columns(), 2u);
+  EXPECT_EQ(report.bad, 1u);
+}
+
+// Random CSV with quotes, delimiters, CRLF/LF, embedded newlines, empty and non-ASCII fields.
+struct RandomCsv {
+  std::string text;
+  std::vector<std::vector<std::string>> rows;  // expected values; "" means null
+  std::vector<uint64_t> lines;
+};
+
+RandomCsv MakeRandomCsv(uint32_t seed, int num_rows, int num_cols) {
+  std::mt19937 rng(seed);
+  const std::vector<std::string> pieces = {"a", "b", "Z", "0", " ", ",", "\"", "\n", "\r\n", "\xC3\xA9", "xyz", "\t"};
+  RandomCsv out;
+  uint64_t line = 1;
+  for (int c = 0; c < num_cols; ++c) out.text += (c ? "," : "") + std::string("c") + std::to_string(c);
+  out.text += "\n";
+  ++line;
+  for (int r = 0; r < num_rows; ++r) {
+    std::vector<std::string> row;
+    out.lines.push_back(line);
+    for (int c = 0; c < num_cols; ++c) {
+      std::string v;
+      int len = static_cast<int>(rng() % 6);
+      if (rng() % 5 == 0) len = 0;
+      for (int k = 0; k < len; ++k) v += pieces[rng() % pieces.size()];
+      // A record whose only field is empty would be a blank line: keep a value.
+      if (num_cols == 1 && v.empty()) v = "x";
+      bool must_quote = v.find_first_of(",\"\r\n") != std::string::npos;
+      if (c > 0) out.text += ",";
+      if (must_quote || rng() % 4 == 0) {
+        out.text += "\"";
+        for (char ch : v) {
+          if (ch == '"') out.text += "\"";
+          out.text += ch;
+          if (ch == '\n') ++line;
+        }
+        out.text += "\"";
+      } else {
+        out.text += v;
+      }
+      row.push_back(v);
+    }
+    out.text += rng() % 3 == 0 ? "\r\n" : "\n";
+    ++line;
+    out.rows.push_back(row);
+  }
+  return out;
+}
+
+TEST(CsvReaderTest, RandomCsvIsIdenticalForAnyThreadsAndChunks) {
+  for (uint32_t seed : {1u, 2u, 3u}) {
+    for (int cols : {1, 4}) {
+      RandomCsv csv = MakeRandomCsv(seed, 300, cols);
+      ReadOptions base_options;
+      auto reference = ReadText(csv.text, "r.csv", base_options, nullptr, 1);
+      ASSERT_TRUE(reference.ok()) << reference.status().ToString();
+      ASSERT_EQ(reference->num_rows(), csv.rows.size());
+      for (size_t r = 0; r < csv.rows.size(); ++r) {
+        ASSERT_EQ(reference->line(static_cast<RowId>(r)), csv.lines[r]) << "row " << r;
+        for (int c = 0; c < cols; ++c) {
+          const std::string& want = csv.rows[r][static_cast<size_t>(c)];
+          ASSERT_EQ(Cell(*reference, "c" + std::to_string(c), static_cast<RowId>(r)),
+                    want.empty() ? "<null>" : want)
+              << "seed " << seed << " row " << r << " col " << c;
+        }
+      }
+      for (int threads : {1, 2, 8}) {
+        for (size_t chunk : {size_t{1}, size_t{7}, size_t{64}, size_t{1000}}) {
+          ReadOptions options;
+          options.chunk_bytes = chunk;
+          auto t = ReadText(csv.text, "r.csv", options, nullptr, threads);
+          ASSERT_TRUE(t.ok()) << t.status().ToString();
+          ExpectSameTable(*reference, *t);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace reclink
