@@ -25,6 +25,7 @@ struct FieldSpec {
   std::string phone_country_code = "44";       // `country_code`: for the phone normalizer
   DateOrder date_order = DateOrder::kDayFirst;  // `date_order` = "dmy" | "mdy"
   int line = 0;                                // line of [fields.NAME] in the rules file
+  int column_line = 0;                         // line of its `column` / `columns` key
 
   // The column to read for a source: columns[source] if present, else column.
   const std::string& ColumnFor(const std::string& source) const {
@@ -91,6 +92,7 @@ struct Rules {
   LinkType link_type = LinkType::kDedupe;
   std::string id;                          // id column (default for every source)
   std::map<std::string, std::string> ids;  // per source name, overrides `id`
+  int id_line = 0;                         // line of the `id` (else `ids`) key, for messages
   std::vector<FieldSpec> fields;
   std::vector<BlockingRule> blocking;
   std::vector<ComparisonSpec> comparisons;

@@ -1,0 +1,219 @@
+// Whitespace, case, accent and character-class normalizers. ASCII text is handled byte by byte;
+// utf8proc is called only when a byte >= 0x80 is present.
+#include "normalize/text_normalizers.h"
+
+#include <utf8proc.h>
+
+#include <cstdlib>
+
+#include "reclink/normalize.h"
+
+namespace reclink {
+namespace normalize_internal {
+namespace {
+
+// Length of the Unicode space separator (Zs) starting at p, or 0. Byte patterns, no decoding:
+// U+00A0, U+1680, U+2000-U+200A, U+202F, U+205F, U+3000.
+size_t UnicodeSpaceLength(const unsigned char* p, size_t n) {
+  if (n >= 2 && p[0] == 0xC2 && p[1] == 0xA0) return 2;
+  if (n < 3) return 0;
+  if (p[0] == 0xE1 && p[1] == 0x9A && p[2] == 0x80) return 3;
+  if (p[0] == 0xE2 && p[1] == 0x80 && (p[2] <= 0x8A || p[2] == 0xAF)) return 3;
+  if (p[0] == 0xE2 && p[1] == 0x81 && p[2] == 0x9F) return 3;
+  if (p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x80) return 3;
+  return 0;
+}
+
+bool KeepCategory(CharClass cls, utf8proc_category_t cat) {
+  switch (cat) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME:
+      return cls != CharClass::kDigits;
+    case UTF8PROC_CATEGORY_ND:
+      return cls != CharClass::kLetters;
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO:
+      return cls == CharClass::kAlnum;
+    default:
+      return false;
+  }
+}
+
+bool KeepAscii(CharClass cls, unsigned char c) {
+  bool letter = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+  bool digit = c >= '0' && c <= '9';
+  switch (cls) {
+    case CharClass::kAlnum: return letter || digit || c == ' ';
+    case CharClass::kLetters: return letter || c == ' ';
+    case CharClass::kDigits: return digit;
+  }
+  return false;
+}
+
+// Runs utf8proc_map with options on in; false when utf8proc rejects the text (invalid UTF-8).
+bool Utf8procMap(std::string_view in, int options, std::string* out) {
+  utf8proc_uint8_t* mapped = nullptr;
+  utf8proc_ssize_t n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(in.data()),
+                                    static_cast<utf8proc_ssize_t>(in.size()), &mapped,
+                                    static_cast<utf8proc_option_t>(options));
+  if (n < 0) return false;
+  out->assign(reinterpret_cast<const char*>(mapped), static_cast<size_t>(n));
+  std::free(mapped);
+  return true;
+}
+
+// Maps every code point with f (utf8proc_tolower / utf8proc_toupper); invalid bytes are kept.
+template <typename F>
+void MapCodePoints(std::string_view in, F f, std::string* out) {
+  out->clear();
+  out->reserve(in.size() + 8);
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(in.data());
+  utf8proc_ssize_t n = static_cast<utf8proc_ssize_t>(in.size());
+  utf8proc_ssize_t i = 0;
+  while (i < n) {
+    unsigned char c = p[i];
+    if (c < 0x80) {
+      out->push_back(static_cast<char>(f(c)));
+      ++i;
+      continue;
+    }
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t len = utf8proc_iterate(p + i, n - i, &cp);
+    if (len <= 0) {
+      out->push_back(static_cast<char>(c));
+      ++i;
+      continue;
+    }
+    utf8proc_uint8_t buf[4];
+    utf8proc_ssize_t w = utf8proc_encode_char(f(cp), buf);
+    out->append(reinterpret_cast<const char*>(buf), static_cast<size_t>(w));
+    i += len;
+  }
+}
+
+}  // namespace
+
+void TrimCollapseInPlace(std::string* s) {
+  auto* p = reinterpret_cast<unsigned char*>(s->data());
+  const size_t n = s->size();
+  size_t w = 0;
+  bool pending_space = false;
+  for (size_t r = 0; r < n;) {
+    unsigned char c = p[r];
+    size_t space_len = IsAsciiSpace(c) ? 1 : (c >= 0x80 ? UnicodeSpaceLength(p + r, n - r) : 0);
+    if (space_len > 0) {
+      pending_space = w > 0;
+      r += space_len;
+      continue;
+    }
+    if (pending_space) {
+      p[w++] = ' ';
+      pending_space = false;
+    }
+    p[w++] = c;
+    ++r;
+  }
+  s->resize(w);
+}
+
+void AsciiLowerInPlace(std::string* s) {
+  for (char& c : *s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  }
+}
+
+void AsciiUpperInPlace(std::string* s) {
+  for (char& c : *s) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
+  }
+}
+
+void KeepCharClass(CharClass cls, std::string* s) {
+  auto* p = reinterpret_cast<unsigned char*>(s->data());
+  const auto n = static_cast<utf8proc_ssize_t>(s->size());
+  utf8proc_ssize_t w = 0;
+  for (utf8proc_ssize_t r = 0; r < n;) {
+    unsigned char c = p[r];
+    if (c < 0x80) {
+      if (KeepAscii(cls, c)) p[w++] = c;
+      ++r;
+      continue;
+    }
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t len = utf8proc_iterate(p + r, n - r, &cp);
+    if (len <= 0) {
+      ++r;
+      continue;
+    }
+    if (KeepCategory(cls, utf8proc_category(cp))) {
+      for (utf8proc_ssize_t k = 0; k < len; ++k) p[w++] = p[r + k];
+    }
+    r += len;
+  }
+  s->resize(static_cast<size_t>(w));
+}
+
+void RemoveSpacesInPlace(std::string* s) {
+  size_t w = 0;
+  for (char c : *s) {
+    if (c != ' ') (*s)[w++] = c;
+  }
+  s->resize(w);
+}
+
+}  // namespace normalize_internal
+
+using normalize_internal::HasNonAscii;
+
+void TrimCollapse(std::string_view in, std::string* out) {
+  out->assign(in.data(), in.size());
+  normalize_internal::TrimCollapseInPlace(out);
+}
+
+void Casefold(std::string_view in, std::string* out) {
+  if (HasNonAscii(in) &&
+      normalize_internal::Utf8procMap(in, UTF8PROC_CASEFOLD | UTF8PROC_COMPOSE, out)) {
+    return;
+  }
+  out->assign(in.data(), in.size());
+  normalize_internal::AsciiLowerInPlace(out);
+}
+
+void ToLower(std::string_view in, std::string* out) {
+  if (!HasNonAscii(in)) {
+    out->assign(in.data(), in.size());
+    normalize_internal::AsciiLowerInPlace(out);
+    return;
+  }
+  normalize_internal::MapCodePoints(in, [](utf8proc_int32_t c) { return utf8proc_tolower(c); },
+                                    out);
+}
+
+void ToUpper(std::string_view in, std::string* out) {
+  if (!HasNonAscii(in)) {
+    out->assign(in.data(), in.size());
+    normalize_internal::AsciiUpperInPlace(out);
+    return;
+  }
+  normalize_internal::MapCodePoints(in, [](utf8proc_int32_t c) { return utf8proc_toupper(c); },
+                                    out);
+}
+
+void StripAccents(std::string_view in, std::string* out) {
+  // COMPAT + STRIPMARK decomposes (NFKD) and drops marks; COMPOSE then recomposes what is left
+  // (Hangul syllables, for instance) so the result stays in a compact form.
+  if (HasNonAscii(in) &&
+      normalize_internal::Utf8procMap(
+          in, UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_STRIPMARK, out)) {
+    return;
+  }
+  out->assign(in.data(), in.size());
+}
+
+}  // namespace reclink

@@ -1,0 +1,56 @@
+// Internal in-place helpers of the text normalizers (ASCII fast paths, character-class filters),
+// shared by normalizer.cc and the phonetic functions. Not part of the public API.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+namespace reclink::normalize_internal {
+
+// True when any byte is >= 0x80 (the text needs Unicode handling). Eight bytes per step.
+inline bool HasNonAscii(std::string_view s) {
+  const char* p = s.data();
+  size_t n = s.size();
+  uint64_t acc = 0;
+  while (n >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    acc |= w;
+    p += 8;
+    n -= 8;
+  }
+  while (n > 0) {
+    acc |= static_cast<unsigned char>(*p);
+    ++p;
+    --n;
+  }
+  return (acc & 0x8080808080808080ull) != 0;
+}
+
+inline bool IsAsciiSpace(unsigned char c) {
+  return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+// Trims and collapses whitespace runs to one ' ' in place (see TrimCollapse).
+void TrimCollapseInPlace(std::string* s);
+void AsciiLowerInPlace(std::string* s);
+void AsciiUpperInPlace(std::string* s);
+
+enum class CharClass : uint8_t {
+  kAlnum,    // letters, marks, digits and spaces
+  kLetters,  // letters, marks and spaces
+  kDigits,   // decimal digits only
+};
+// Drops every code point outside cls, in place. Invalid UTF-8 bytes are dropped.
+void KeepCharClass(CharClass cls, std::string* s);
+// Drops every ' ' (the only whitespace left after TrimCollapse).
+void RemoveSpacesInPlace(std::string* s);
+
+// The letters of s as upper-case ASCII A-Z, everything else dropped; non-ASCII text is first
+// case-folded and stripped of accents ("Müller-Lüdenscheidt" -> "MULLERLUDENSCHEIDT"). The input
+// of every phonetic code.
+void PhoneticLetters(std::string_view s, std::string* out);
+
+}  // namespace reclink::normalize_internal

@@ -1,0 +1,692 @@
+// Rules-file parser: TOML (toml++) into the validated Rules struct. Every check that needs no
+// data happens here, so a bad rules file fails before any input is read.
+#include "reclink/rules.h"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <initializer_list>
+#include <set>
+#include <sstream>
+#include <string_view>
+
+#include "reclink/normalize.h"
+#include "rules/rules_syntax.h"
+
+namespace reclink {
+namespace {
+
+constexpr const char* kDocHint = "see docs/rules.md for every key and its allowed values";
+
+std::string Join(const std::vector<std::string_view>& items, std::string_view sep = ", ") {
+  std::string out;
+  for (std::string_view s : items) {
+    if (!out.empty()) out += sep;
+    out += s;
+  }
+  return out;
+}
+
+std::string TypeName(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a floating-point number";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    default: return "nothing";
+  }
+}
+
+// How a value is shown in "found ..." parts of messages.
+std::string Shown(const toml::node& n) {
+  std::ostringstream os;
+  if (const auto* s = n.as_string()) return "\"" + s->get() + "\"";
+  if (n.is_table()) return "a table";
+  if (n.is_array()) return "an array";
+  n.visit([&](const auto& v) { os << v; });
+  return os.str();
+}
+
+// Levenshtein distance, for "did you mean" suggestions on short key names.
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string Suggest(std::string_view found, const std::vector<std::string_view>& allowed) {
+  std::string_view best;
+  size_t best_d = 3;  // suggest only close matches
+  for (std::string_view a : allowed) {
+    size_t d = EditDistance(found, a);
+    if (d < best_d) {
+      best_d = d;
+      best = a;
+    }
+  }
+  return best.empty() ? std::string() : "did you mean '" + std::string(best) + "'? ";
+}
+
+class RulesParser {
+ public:
+  explicit RulesParser(std::string name) : name_(std::move(name)) { rules_.path = name_; }
+
+  Result<Rules> Parse(const toml::table& root);
+
+ private:
+  Status Error(const toml::source_region& at, const std::string& what,
+               std::string hint = kDocHint) const {
+    return Status::Usage(FormatLocation(name_, at.begin.line, at.begin.column, what),
+                         std::move(hint));
+  }
+  Status Error(const toml::node& at, const std::string& what, std::string hint = kDocHint) const {
+    return Error(at.source(), what, std::move(hint));
+  }
+
+  // Rejects any key of t outside allowed. `where` names the table in messages.
+  Status CheckKeys(const toml::table& t, const std::vector<std::string_view>& allowed,
+                   const std::string& where) const;
+  // The string at t[key], or nullptr when absent; error when present but not a string.
+  Status GetString(const toml::table& t, std::string_view key, const std::string& where,
+                   const toml::node** node, std::string* out) const;
+  // A table of source name -> non-empty string (ids, columns).
+  Status GetStringMap(const toml::node& n, const std::string& key_where,
+                      std::map<std::string, std::string>* out) const;
+  Status GetNumber(const toml::table& t, std::string_view key, const std::string& where,
+                   const std::string& expected, double lo, bool lo_open, double hi, bool hi_open,
+                   double* out) const;
+  Status GetInteger(const toml::table& t, std::string_view key, const std::string& where,
+                    int64_t lo, int64_t hi, int64_t* out) const;
+  // An array of tables ([[name]]); absent -> empty.
+  Status GetTableArray(const toml::table& root, std::string_view key,
+                       std::vector<const toml::table*>* out) const;
+
+  Status ParseTopLevel(const toml::table& root);
+  Status ParseFields(const toml::table& root);
+  Status ParseField(const std::string& name, const toml::node& n);
+  Status ParseBlocking(const toml::table& root);
+  Status ParseComparisons(const toml::table& root);
+  Status ParseModel(const toml::table& root);
+  Status ParseCluster(const toml::table& root);
+  Status ParseBlockingLimits(const toml::table& root);
+  // The field names defined so far, for "expected one of" lists.
+  std::string FieldList() const;
+
+  std::string name_;
+  Rules rules_;
+};
+
+Status RulesParser::CheckKeys(const toml::table& t, const std::vector<std::string_view>& allowed,
+                              const std::string& where) const {
+  for (auto&& [k, v] : t) {
+    std::string_view key = k.str();
+    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+    return Error(k.source(),
+                 "unknown key '" + std::string(key) + "' in " + where + "; expected one of: " +
+                     Join(allowed),
+                 Suggest(key, allowed) + kDocHint);
+  }
+  return Status::Ok();
+}
+
+Status RulesParser::GetString(const toml::table& t, std::string_view key, const std::string& where,
+                              const toml::node** node, std::string* out) const {
+  *node = t.get(key);
+  if (*node == nullptr) return Status::Ok();
+  const auto* s = (*node)->as_string();
+  if (s == nullptr) {
+    return Error(**node, "key '" + std::string(key) + "' in " + where +
+                             ": expected a string, found " + TypeName(**node));
+  }
+  *out = s->get();
+  return Status::Ok();
+}
+
+Status RulesParser::GetStringMap(const toml::node& n, const std::string& key_where,
+                                 std::map<std::string, std::string>* out) const {
+  const auto* t = n.as_table();
+  if (t == nullptr) {
+    return Error(n, key_where + ": expected a table of source = \"COLUMN\", e.g. "
+                                "{ crm = \"Id\", shop = \"customer_id\" }, found " +
+                        TypeName(n));
+  }
+  if (t->empty()) {
+    return Error(n, key_where + ": expected at least one source = \"COLUMN\" entry, found an "
+                                "empty table");
+  }
+  for (auto&& [k, v] : *t) {
+    const auto* s = v.as_string();
+    if (s == nullptr || s->get().empty()) {
+      return Error(v, key_where + ": source '" + std::string(k.str()) +
+                          "': expected a non-empty column name, found " +
+                          (s == nullptr ? TypeName(v) : std::string("an empty string")));
+    }
+    (*out)[std::string(k.str())] = s->get();
+  }
+  return Status::Ok();
+}
+
+Status RulesParser::GetNumber(const toml::table& t, std::string_view key, const std::string& where,
+                              const std::string& expected, double lo, bool lo_open, double hi,
+                              bool hi_open, double* out) const {
+  const toml::node* n = t.get(key);
+  if (n == nullptr) return Status::Ok();
+  std::string what = "key '" + std::string(key) + "' in " + where + ": expected " + expected;
+  if (!n->is_number()) return Error(*n, what + ", found " + TypeName(*n));
+  double v = n->value<double>().value_or(0);
+  bool below = lo_open ? !(v > lo) : !(v >= lo);
+  bool above = hi_open ? !(v < hi) : !(v <= hi);
+  if (below || above) return Error(*n, what + ", found " + Shown(*n));
+  *out = v;
+  return Status::Ok();
+}
+
+Status RulesParser::GetInteger(const toml::table& t, std::string_view key,
+                               const std::string& where, int64_t lo, int64_t hi,
+                               int64_t* out) const {
+  const toml::node* n = t.get(key);
+  if (n == nullptr) return Status::Ok();
+  std::string what = "key '" + std::string(key) + "' in " + where + ": expected an integer " +
+                     (hi == INT64_MAX ? ">= " + std::to_string(lo)
+                                      : "from " + std::to_string(lo) + " to " +
+                                            std::to_string(hi));
+  const auto* i = n->as_integer();
+  if (i == nullptr) return Error(*n, what + ", found " + TypeName(*n));
+  if (i->get() < lo || i->get() > hi) return Error(*n, what + ", found " + Shown(*n));
+  *out = i->get();
+  return Status::Ok();
+}
+
+Status RulesParser::GetTableArray(const toml::table& root, std::string_view key,
+                                  std::vector<const toml::table*>* out) const {
+  const toml::node* n = root.get(key);
+  if (n == nullptr) return Status::Ok();
+  const auto* arr = n->as_array();
+  if (arr == nullptr) {
+    return Error(*n, "key '" + std::string(key) + "': expected an array of tables ([[" +
+                         std::string(key) + "]] sections), found " + TypeName(*n));
+  }
+  for (const toml::node& el : *arr) {
+    const auto* t = el.as_table();
+    if (t == nullptr) {
+      return Error(el, "key '" + std::string(key) + "': expected an array of tables ([[" +
+                           std::string(key) + "]] sections), found an element that is " +
+                           TypeName(el));
+    }
+    out->push_back(t);
+  }
+  return Status::Ok();
+}
+
+std::string RulesParser::FieldList() const {
+  std::vector<std::string_view> names;
+  for (const FieldSpec& f : rules_.fields) names.push_back(f.name);
+  return names.empty() ? std::string("(no [fields] defined)") : Join(names);
+}
+
+Status RulesParser::ParseTopLevel(const toml::table& root) {
+  RECLINK_RETURN_IF_ERROR(CheckKeys(root,
+                                    {"link_type", "id", "ids", "fields", "blocking", "comparison",
+                                     "model", "cluster", "blocking_limits"},
+                                    "the top level"));
+  const toml::node* n = nullptr;
+  std::string link_type = "dedupe";
+  RECLINK_RETURN_IF_ERROR(GetString(root, "link_type", "the top level", &n, &link_type));
+  if (link_type == "dedupe") {
+    rules_.link_type = LinkType::kDedupe;
+  } else if (link_type == "link") {
+    rules_.link_type = LinkType::kLink;
+  } else if (link_type == "link_and_dedupe") {
+    rules_.link_type = LinkType::kLinkAndDedupe;
+  } else {
+    return Error(*n,
+                 "key 'link_type': expected \"dedupe\", \"link\" or \"link_and_dedupe\", found \"" +
+                     link_type + "\"",
+                 Suggest(link_type, {"dedupe", "link", "link_and_dedupe"}) + kDocHint);
+  }
+
+  const toml::node* id_node = nullptr;
+  RECLINK_RETURN_IF_ERROR(GetString(root, "id", "the top level", &id_node, &rules_.id));
+  if (id_node != nullptr) {
+    rules_.id_line = static_cast<int>(id_node->source().begin.line);
+    if (rules_.id.empty()) {
+      return Error(*id_node, "key 'id': expected the name of the column holding record ids, "
+                             "found an empty string");
+    }
+  }
+  if (const toml::node* ids = root.get("ids")) {
+    if (rules_.link_type == LinkType::kDedupe) {
+      return Error(*ids,
+                   "key 'ids' (per-source id columns) needs link_type = \"link\" or "
+                   "\"link_and_dedupe\", found link_type = \"dedupe\"",
+                   "in dedupe mode name one id column with id = \"COLUMN\"");
+    }
+    RECLINK_RETURN_IF_ERROR(GetStringMap(*ids, "key 'ids'", &rules_.ids));
+    if (rules_.id_line == 0) rules_.id_line = static_cast<int>(ids->source().begin.line);
+  }
+  if (rules_.id.empty() && rules_.ids.empty()) {
+    return Error(toml::source_region{{1, 1}, {1, 1}, {}},
+                 std::string("missing key 'id': expected the column holding each record's id, "
+                             "e.g. id = \"record_id\"") +
+                     (rules_.link_type == LinkType::kDedupe ? ""
+                                                            : " (or ids = { SOURCE = \"COLUMN\" })"),
+                 "every input record needs an id; add id = \"COLUMN\" at the top of the file");
+  }
+  return Status::Ok();
+}
+
+Status RulesParser::ParseField(const std::string& name, const toml::node& n) {
+  const std::string where = "[fields." + name + "]";
+  const auto* t = n.as_table();
+  if (t == nullptr) {
+    return Error(n, "field '" + name + "': expected a table " + where +
+                        " with column and normalize keys, found " + TypeName(n));
+  }
+  if (!IsFieldName(name)) {
+    return Error(n, "field name '" + name + "': expected letters, digits and '_' only",
+                 "field names appear in blocking keys such as soundex(" + name + ")");
+  }
+  RECLINK_RETURN_IF_ERROR(
+      CheckKeys(*t, {"column", "columns", "normalize", "country_code", "date_order"}, where));
+  FieldSpec f;
+  f.name = name;
+  f.line = static_cast<int>(n.source().begin.line);
+  const toml::node* col = nullptr;
+  RECLINK_RETURN_IF_ERROR(GetString(*t, "column", where, &col, &f.column));
+  if (col != nullptr) {
+    f.column_line = static_cast<int>(col->source().begin.line);
+    if (f.column.empty()) {
+      return Error(*col, "key 'column' in " + where +
+                             ": expected a column name (JSON: a dotted path), found an empty "
+                             "string");
+    }
+  }
+  if (const toml::node* cols = t->get("columns")) {
+    RECLINK_RETURN_IF_ERROR(GetStringMap(*cols, "key 'columns' in " + where, &f.columns));
+    if (f.column_line == 0) f.column_line = static_cast<int>(cols->source().begin.line);
+  }
+  if (f.column.empty() && f.columns.empty()) {
+    return Error(n, "field '" + name + "' has no column: expected column = \"NAME\" or "
+                                       "columns = { SOURCE = \"NAME\" } in " + where);
+  }
+  if (const toml::node* norm = t->get("normalize")) {
+    const auto* arr = norm->as_array();
+    if (arr == nullptr) {
+      return Error(*norm, "key 'normalize' in " + where +
+                              ": expected an array of normalizer names, e.g. [\"casefold\", "
+                              "\"strip_accents\"], found " + TypeName(*norm));
+    }
+    std::vector<std::string_view> known = KnownNormalizers();
+    for (const toml::node& el : *arr) {
+      const auto* s = el.as_string();
+      if (s == nullptr) {
+        return Error(el, "key 'normalize' in " + where +
+                             ": expected normalizer names (strings), found " + TypeName(el));
+      }
+      if (!IsKnownNormalizer(s->get())) {
+        return Error(el,
+                     "unknown normalizer \"" + s->get() + "\" in " + where + "; expected one of: " +
+                         Join(known),
+                     Suggest(s->get(), known) +
+                         "phonetic codes (soundex, metaphone, nysiis) are blocking-key "
+                         "functions, e.g. keys = [\"soundex(" + name + ")\"]");
+      }
+      f.normalize.push_back(s->get());
+    }
+  }
+  if (const toml::node* cc = t->get("country_code")) {
+    std::string code;
+    if (const auto* i = cc->as_integer()) {
+      code = std::to_string(i->get());
+    } else if (const auto* s = cc->as_string()) {
+      code = s->get();
+    } else {
+      return Error(*cc, "key 'country_code' in " + where +
+                            ": expected a calling code such as \"44\", found " + TypeName(*cc));
+    }
+    bool ok = !code.empty() && code.size() <= 3 && code[0] != '0' &&
+              std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!ok) {
+      return Error(*cc,
+                   "key 'country_code' in " + where +
+                       ": expected a country calling code of 1 to 3 digits without '+' or '00', "
+                       "found " + Shown(*cc),
+                   "for example country_code = \"44\" (UK) or \"1\" (North America)");
+    }
+    f.phone_country_code = code;
+  }
+  const toml::node* order = nullptr;
+  std::string order_text;
+  RECLINK_RETURN_IF_ERROR(GetString(*t, "date_order", where, &order, &order_text));
+  if (order != nullptr) {
+    if (order_text == "dmy") {
+      f.date_order = DateOrder::kDayFirst;
+    } else if (order_text == "mdy") {
+      f.date_order = DateOrder::kMonthFirst;
+    } else {
+      return Error(*order, "key 'date_order' in " + where +
+                               ": expected \"dmy\" (03/01/1990 is 3 January) or \"mdy\" "
+                               "(March 1), found \"" + order_text + "\"");
+    }
+  }
+  // The chain itself must build (it checks the same names and options once more).
+  NormalizeOptions options;
+  options.phone_country_code = f.phone_country_code;
+  options.date_order = f.date_order;
+  Result<Normalizer> chain = Normalizer::Create(f.normalize, options);
+  if (!chain.ok()) return Error(n, where + ": " + chain.status().message());
+  rules_.fields.push_back(std::move(f));
+  return Status::Ok();
+}
+
+Status RulesParser::ParseFields(const toml::table& root) {
+  const toml::node* n = root.get("fields");
+  if (n == nullptr) {
+    return Error(toml::source_region{{1, 1}, {1, 1}, {}},
+                 "no [fields.NAME] section: expected at least one derived field, e.g. "
+                 "[fields.first] with column = \"first_name\"");
+  }
+  const auto* t = n->as_table();
+  if (t == nullptr) {
+    return Error(*n, "key 'fields': expected [fields.NAME] tables, found " + TypeName(*n));
+  }
+  for (auto&& [k, v] : *t) RECLINK_RETURN_IF_ERROR(ParseField(std::string(k.str()), v));
+  if (rules_.fields.empty()) {
+    return Error(*n, "[fields] is empty: expected at least one [fields.NAME] table");
+  }
+  return Status::Ok();
+}
+
+Status RulesParser::ParseBlocking(const toml::table& root) {
+  std::vector<const toml::table*> tables;
+  RECLINK_RETURN_IF_ERROR(GetTableArray(root, "blocking", &tables));
+  if (tables.empty()) {
+    return Error(toml::source_region{{1, 1}, {1, 1}, {}},
+                 "no [[blocking]] rule: expected at least one, e.g. [[blocking]] with keys = "
+                 "[\"last\", \"dob\"]",
+                 "blocking rules decide which record pairs are compared; see docs/rules.md");
+  }
+  for (size_t r = 0; r < tables.size(); ++r) {
+    const toml::table& t = *tables[r];
+    const std::string where = "[[blocking]] #" + std::to_string(r + 1);
+    RECLINK_RETURN_IF_ERROR(CheckKeys(t, {"keys"}, where));
+    BlockingRule rule;
+    rule.line = static_cast<int>(t.source().begin.line);
+    const toml::node* keys = t.get("keys");
+    if (keys == nullptr) {
+      return Error(t, "missing key 'keys' in " + where +
+                          ": expected an array of blocking keys, e.g. keys = [\"soundex(last)\", "
+                          "\"dob\"]");
+    }
+    const auto* arr = keys->as_array();
+    if (arr == nullptr || arr->empty()) {
+      return Error(*keys, "key 'keys' in " + where +
+                              ": expected a non-empty array of blocking keys, found " +
+                              (arr == nullptr ? TypeName(*keys) : std::string("an empty array")));
+    }
+    for (const toml::node& el : *arr) {
+      const auto* s = el.as_string();
+      if (s == nullptr) {
+        return Error(el, "key 'keys' in " + where +
+                             ": expected blocking keys as strings, found " + TypeName(el));
+      }
+      BlockingKey key;
+      std::string what, hint;
+      if (!ParseBlockingKey(s->get(), &key, &what, &hint)) {
+        return Error(el, "blocking key \"" + s->get() + "\" in " + where + ": " + what, hint);
+      }
+      if (rules_.FindField(key.field) < 0) {
+        return Error(el, "blocking key \"" + s->get() + "\" in " + where + " names field '" +
+                             key.field + "', which is not defined; expected one of: " +
+                             FieldList(),
+                     "define it first with [fields." + key.field + "] and column = \"...\"");
+      }
+      if (!rule.text.empty()) rule.text += " & ";
+      rule.text += key.text;
+      rule.keys.push_back(std::move(key));
+    }
+    rules_.blocking.push_back(std::move(rule));
+  }
+  return Status::Ok();
+}
+
+Status RulesParser::ParseComparisons(const toml::table& root) {
+  std::vector<const toml::table*> tables;
+  RECLINK_RETURN_IF_ERROR(GetTableArray(root, "comparison", &tables));
+  if (tables.empty()) {
+    return Error(toml::source_region{{1, 1}, {1, 1}, {}},
+                 "no [[comparison]]: expected at least one, e.g. [[comparison]] with field = "
+                 "\"first\" and levels = [\"exact\", \"jaro_winkler >= 0.92\"]");
+  }
+  std::set<std::string> names;
+  for (size_t c = 0; c < tables.size(); ++c) {
+    const toml::table& t = *tables[c];
+    const std::string where = "[[comparison]] #" + std::to_string(c + 1);
+    RECLINK_RETURN_IF_ERROR(CheckKeys(t, {"field", "name", "levels", "tf_adjust"}, where));
+    ComparisonSpec spec;
+    spec.line = static_cast<int>(t.source().begin.line);
+    const toml::node* field = nullptr;
+    RECLINK_RETURN_IF_ERROR(GetString(t, "field", where, &field, &spec.field));
+    if (field == nullptr) {
+      return Error(t, "missing key 'field' in " + where +
+                          ": expected the [fields] name to compare, e.g. field = \"first\"");
+    }
+    if (rules_.FindField(spec.field) < 0) {
+      return Error(*field,
+                   "key 'field' in " + where + " names field '" + spec.field +
+                       "', which is not defined; expected one of: " + FieldList(),
+                   "define it with [fields." + spec.field + "] and column = \"...\"");
+    }
+    const toml::node* name = nullptr;
+    RECLINK_RETURN_IF_ERROR(GetString(t, "name", where, &name, &spec.name));
+    if (name == nullptr) spec.name = spec.field;
+    if (spec.name.empty() || !IsFieldName(spec.name)) {
+      return Error(name != nullptr ? *name : *field,
+                   "key 'name' in " + where +
+                       ": expected letters, digits and '_' (it names output columns), found \"" +
+                       spec.name + "\"");
+    }
+    if (!names.insert(spec.name).second) {
+      return Error(name != nullptr ? *name : *field,
+                   where + ": a comparison named '" + spec.name + "' already exists",
+                   "give one of them another name with name = \"...\"");
+    }
+    const toml::node* levels = t.get("levels");
+    if (levels == nullptr) {
+      return Error(t, "missing key 'levels' in " + where +
+                          ": expected an array of levels, e.g. levels = [\"exact\", "
+                          "\"jaro_winkler >= 0.92\"]");
+    }
+    const auto* arr = levels->as_array();
+    if (arr == nullptr || arr->empty()) {
+      return Error(*levels,
+                   "key 'levels' in " + where + ": expected a non-empty array of levels, found " +
+                       (arr == nullptr ? TypeName(*levels) : std::string("an empty array")));
+    }
+    for (const toml::node& el : *arr) {
+      const auto* s = el.as_string();
+      if (s == nullptr) {
+        return Error(el, "key 'levels' in " + where + ": expected levels as strings, found " +
+                             TypeName(el));
+      }
+      LevelSpec level;
+      std::string what, hint;
+      if (!ParseLevel(s->get(), &level, &what, &hint)) {
+        return Error(el, "level \"" + s->get() + "\" in " + where + ": " + what, hint);
+      }
+      spec.levels.push_back(std::move(level));
+    }
+    if (const toml::node* tf = t.get("tf_adjust")) {
+      const auto* b = tf->as_boolean();
+      if (b == nullptr) {
+        return Error(*tf, "key 'tf_adjust' in " + where + ": expected true or false, found " +
+                              TypeName(*tf));
+      }
+      spec.tf_adjust = b->get();
+      bool has_exact = std::any_of(spec.levels.begin(), spec.levels.end(), [](const LevelSpec& l) {
+        return l.predicate == Predicate::kExact;
+      });
+      if (spec.tf_adjust && !has_exact) {
+        return Error(*tf, "key 'tf_adjust' in " + where +
+                              ": term-frequency adjustment applies to an \"exact\" level, and "
+                              "levels has none",
+                     "add \"exact\" as the first level, or remove tf_adjust");
+      }
+    }
+    rules_.comparisons.push_back(std::move(spec));
+  }
+  return Status::Ok();
+}
+
+Status RulesParser::ParseModel(const toml::table& root) {
+  const toml::node* n = root.get("model");
+  if (n == nullptr) return Status::Ok();
+  const auto* t = n->as_table();
+  if (t == nullptr) return Error(*n, "key 'model': expected a [model] table, found " + TypeName(*n));
+  const std::string where = "[model]";
+  RECLINK_RETURN_IF_ERROR(CheckKeys(*t,
+                                    {"threshold", "prior", "em_max_iterations", "em_tolerance",
+                                     "u_sample_pairs", "seed"},
+                                    where));
+  ModelSpec& m = rules_.model;
+  RECLINK_RETURN_IF_ERROR(GetNumber(*t, "threshold", where,
+                                    "a match probability in (0, 1], e.g. 0.9", 0, true, 1, false,
+                                    &m.threshold));
+  if (t->get("prior") != nullptr) {
+    double prior = 0;
+    RECLINK_RETURN_IF_ERROR(GetNumber(*t, "prior", where,
+                                      "a probability strictly between 0 and 1, e.g. 1e-4", 0,
+                                      true, 1, true, &prior));
+    m.prior = prior;
+  }
+  int64_t v = m.em_max_iterations;
+  RECLINK_RETURN_IF_ERROR(GetInteger(*t, "em_max_iterations", where, 1, 100000, &v));
+  m.em_max_iterations = static_cast<int>(v);
+  RECLINK_RETURN_IF_ERROR(GetNumber(*t, "em_tolerance", where,
+                                    "a positive number below 1, e.g. 1e-4", 0, true, 1, true,
+                                    &m.em_tolerance));
+  v = static_cast<int64_t>(m.u_sample_pairs);
+  RECLINK_RETURN_IF_ERROR(GetInteger(*t, "u_sample_pairs", where, 1, INT64_MAX, &v));
+  m.u_sample_pairs = static_cast<uint64_t>(v);
+  v = static_cast<int64_t>(m.seed);
+  RECLINK_RETURN_IF_ERROR(GetInteger(*t, "seed", where, 0, INT64_MAX, &v));
+  m.seed = static_cast<uint64_t>(v);
+  return Status::Ok();
+}
+
+Status RulesParser::ParseCluster(const toml::table& root) {
+  const toml::node* n = root.get("cluster");
+  if (n == nullptr) return Status::Ok();
+  const auto* t = n->as_table();
+  if (t == nullptr) {
+    return Error(*n, "key 'cluster': expected a [cluster] table, found " + TypeName(*n));
+  }
+  RECLINK_RETURN_IF_ERROR(CheckKeys(*t, {"method"}, "[cluster]"));
+  const toml::node* method = nullptr;
+  std::string text;
+  RECLINK_RETURN_IF_ERROR(GetString(*t, "method", "[cluster]", &method, &text));
+  if (method == nullptr) return Status::Ok();
+  if (text == "connected_components") {
+    rules_.cluster_method = ClusterMethod::kConnectedComponents;
+  } else if (text == "best_link") {
+    if (rules_.link_type == LinkType::kDedupe) {
+      return Error(*method,
+                   "key 'method' in [cluster]: \"best_link\" keeps one partner per record in "
+                   "the other source and needs link_type = \"link\" or \"link_and_dedupe\", "
+                   "found link_type = \"dedupe\"",
+                   "use method = \"connected_components\" for dedupe");
+    }
+    rules_.cluster_method = ClusterMethod::kBestLink;
+  } else {
+    return Error(*method,
+                 "key 'method' in [cluster]: expected \"connected_components\" or \"best_link\", "
+                 "found \"" + text + "\"",
+                 Suggest(text, {"connected_components", "best_link"}) + kDocHint);
+  }
+  return Status::Ok();
+}
+
+Status RulesParser::ParseBlockingLimits(const toml::table& root) {
+  const toml::node* n = root.get("blocking_limits");
+  if (n == nullptr) return Status::Ok();
+  const auto* t = n->as_table();
+  if (t == nullptr) {
+    return Error(*n, "key 'blocking_limits': expected a [blocking_limits] table, found " +
+                         TypeName(*n));
+  }
+  RECLINK_RETURN_IF_ERROR(CheckKeys(*t, {"max_block_size"}, "[blocking_limits]"));
+  int64_t v = static_cast<int64_t>(rules_.max_block_size);
+  RECLINK_RETURN_IF_ERROR(GetInteger(*t, "max_block_size", "[blocking_limits]", 2,
+                                     int64_t{1} << 32, &v));
+  rules_.max_block_size = static_cast<uint64_t>(v);
+  return Status::Ok();
+}
+
+Result<Rules> RulesParser::Parse(const toml::table& root) {
+  RECLINK_RETURN_IF_ERROR(ParseTopLevel(root));
+  RECLINK_RETURN_IF_ERROR(ParseFields(root));
+  RECLINK_RETURN_IF_ERROR(ParseBlocking(root));
+  RECLINK_RETURN_IF_ERROR(ParseComparisons(root));
+  RECLINK_RETURN_IF_ERROR(ParseModel(root));
+  RECLINK_RETURN_IF_ERROR(ParseCluster(root));
+  RECLINK_RETURN_IF_ERROR(ParseBlockingLimits(root));
+  return std::move(rules_);
+}
+
+Status TomlError(const std::string& name, const toml::source_region& at,
+                 std::string_view description) {
+  return Status::Usage(FormatLocation(name, at.begin.line, at.begin.column,
+                                      "invalid TOML: " + std::string(description)),
+                       "the rules file must be valid TOML (https://toml.io); see docs/rules.md");
+}
+
+}  // namespace
+
+Result<Rules> ParseRulesString(const std::string& text, const std::string& name) {
+#if TOML_EXCEPTIONS
+  toml::table root;
+  try {
+    root = toml::parse(text, name);
+  } catch (const toml::parse_error& e) {
+    return TomlError(name, e.source(), e.description());
+  } catch (const std::exception& e) {
+    return Status::Usage(FormatLocation(name, 0, 0, std::string("invalid TOML: ") + e.what()));
+  }
+#else
+  toml::parse_result parsed = toml::parse(text, name);
+  if (!parsed) return TomlError(name, parsed.error().source(), parsed.error().description());
+  toml::table root = std::move(parsed).table();
+#endif
+  RulesParser parser(name);
+  return parser.Parse(root);
+}
+
+Result<Rules> ParseRulesFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Status::Usage(FormatLocation(path, 0, 0, "cannot open the rules file"),
+                         "check the path given to --rules");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return Status::Usage(FormatLocation(path, 0, 0, "cannot read the rules file"));
+  return ParseRulesString(text.str(), path);
+}
+
+}  // namespace reclink

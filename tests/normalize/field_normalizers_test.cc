@@ -1,0 +1,124 @@
+// Tests of the email, phone and date normalizers.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "reclink/normalize.h"
+
+namespace reclink {
+namespace {
+
+std::string Email(std::string_view in) {
+  std::string out;
+  NormalizeEmail(in, &out);
+  return out;
+}
+
+std::string Phone(std::string_view in, std::string_view cc = "44") {
+  std::string out;
+  NormalizePhone(in, cc, &out);
+  return out;
+}
+
+std::string Date(std::string_view in, DateOrder order = DateOrder::kDayFirst) {
+  std::string out = "garbage";
+  bool ok = NormalizeDate(in, order, &out);
+  EXPECT_EQ(ok, !out.empty()) << in;
+  return ok ? out : "<null>";
+}
+
+TEST(EmailTest, LowerTrimAndTag) {
+  EXPECT_EQ(Email(" John.Smith+news@Example.COM "), "john.smith@example.com");
+  EXPECT_EQ(Email("john.smith@example.com"), "john.smith@example.com");
+  EXPECT_EQ(Email("a+b+c@x.org"), "a@x.org");
+  EXPECT_EQ(Email("john @ example.com"), "john@example.com");
+  EXPECT_EQ(Email("+tag@x.org"), "+tag@x.org");  // nothing would be left of the local part
+  EXPECT_EQ(Email("not-an-email+x"), "not-an-email+x");
+  EXPECT_EQ(Email("J\xC3\x96RG@EXAMPLE.DE"), "j\xC3\xB6rg@example.de");
+}
+
+TEST(PhoneTest, UkFormsAgree) {
+  EXPECT_EQ(Phone("+44 (0)20 7946 0018"), "02079460018");
+  EXPECT_EQ(Phone("0044 20 7946 0018"), "02079460018");
+  EXPECT_EQ(Phone("020 7946 0018"), "02079460018");
+  EXPECT_EQ(Phone("+44 20 7946 0018"), "02079460018");
+  EXPECT_EQ(Phone("+44(0)2079460018"), "02079460018");
+  EXPECT_EQ(Phone("(020) 7946-0018"), "02079460018");
+  EXPECT_EQ(Phone("020.7946.0018"), "02079460018");
+  EXPECT_EQ(Phone("+44 ( 0 ) 20 7946 0018"), "02079460018");
+}
+
+TEST(PhoneTest, ExtensionsAndLabelsAndForeignNumbers) {
+  EXPECT_EQ(Phone("tel: 020 7946 0018 ext. 123"), "02079460018");
+  EXPECT_EQ(Phone("020 7946 0018 x12"), "02079460018");
+  EXPECT_EQ(Phone("+33 1 23 45 67 89"), "0033123456789");
+  EXPECT_EQ(Phone("0033 1 23 45 67 89"), "0033123456789");
+  EXPECT_EQ(Phone("n/a"), "");
+  EXPECT_EQ(Phone("+"), "");
+  EXPECT_EQ(Phone("+44"), "");
+}
+
+TEST(PhoneTest, OtherCountryCodes) {
+  EXPECT_EQ(Phone("+49 (0)30 1234567", "49"), "0301234567");
+  EXPECT_EQ(Phone("030 1234567", "49"), "0301234567");
+  // North America has no trunk 0: the national form is the 10-digit number.
+  EXPECT_EQ(Phone("+1 (212) 555-0100", "1"), "2125550100");
+  EXPECT_EQ(Phone("1-212-555-0100", "1"), "2125550100");
+  EXPECT_EQ(Phone("212.555.0100", "1"), "2125550100");
+  EXPECT_EQ(Phone("+44 20 7946 0018", "1"), "00442079460018");
+}
+
+TEST(DateTest, IsoAndCompact) {
+  EXPECT_EQ(Date("1990-01-03"), "1990-01-03");
+  EXPECT_EQ(Date("1990-1-3"), "1990-01-03");
+  EXPECT_EQ(Date("1990/01/03"), "1990-01-03");
+  EXPECT_EQ(Date("19900103"), "1990-01-03");
+  EXPECT_EQ(Date("1990-01-03T00:00:00Z"), "1990-01-03");
+  EXPECT_EQ(Date("1990-01-03 12:30"), "1990-01-03");
+  EXPECT_EQ(Date("2000-02-29"), "2000-02-29");
+}
+
+TEST(DateTest, SlashedFollowOrder) {
+  EXPECT_EQ(Date("03/01/1990"), "1990-01-03");
+  EXPECT_EQ(Date("3/1/1990"), "1990-01-03");
+  EXPECT_EQ(Date("03-01-1990"), "1990-01-03");
+  EXPECT_EQ(Date("03.01.1990"), "1990-01-03");
+  EXPECT_EQ(Date("03/01/1990", DateOrder::kMonthFirst), "1990-03-01");
+  EXPECT_EQ(Date("12/25/1990", DateOrder::kMonthFirst), "1990-12-25");
+  // The configured order is not second-guessed: day 25 is not a month.
+  EXPECT_EQ(Date("12/25/1990", DateOrder::kDayFirst), "<null>");
+  EXPECT_EQ(Date("03/01/1990 00:00:00"), "1990-01-03");
+}
+
+TEST(DateTest, MonthNames) {
+  EXPECT_EQ(Date("3 Jan 1990"), "1990-01-03");
+  EXPECT_EQ(Date("03 January 1990"), "1990-01-03");
+  EXPECT_EQ(Date("3-JAN-1990"), "1990-01-03");
+  EXPECT_EQ(Date("3rd Sept 1990"), "1990-09-03");
+  EXPECT_EQ(Date("Jan 3, 1990"), "1990-01-03");
+  EXPECT_EQ(Date("December 31 1999"), "1999-12-31");
+  EXPECT_EQ(Date("3 Janx 1990"), "<null>");
+  EXPECT_EQ(Date("3 Ja 1990"), "<null>");
+}
+
+TEST(DateTest, RangesAndGarbage) {
+  EXPECT_EQ(Date("1990-02-29"), "<null>");  // not a leap year
+  EXPECT_EQ(Date("1900-02-29"), "<null>");  // century rule
+  EXPECT_EQ(Date("1990-13-01"), "<null>");
+  EXPECT_EQ(Date("1990-04-31"), "<null>");
+  EXPECT_EQ(Date("1990-00-10"), "<null>");
+  EXPECT_EQ(Date("1990-01-00"), "<null>");
+  EXPECT_EQ(Date("32/01/1990"), "<null>");
+  EXPECT_EQ(Date("0990-01-01"), "<null>");
+  EXPECT_EQ(Date("03/01/90"), "<null>");  // two-digit years are ambiguous
+  EXPECT_EQ(Date("1990-01/03"), "<null>");  // mixed separators
+  EXPECT_EQ(Date("199001"), "<null>");
+  EXPECT_EQ(Date("unknown"), "<null>");
+  EXPECT_EQ(Date(""), "<null>");
+  EXPECT_EQ(Date("1990-01-03x"), "<null>");
+  EXPECT_EQ(Date("12:00"), "<null>");
+  EXPECT_EQ(Date("1 2 3 4 5"), "<null>");
+}
+
+}  // namespace
+}  // namespace reclink

@@ -1,0 +1,161 @@
+// Tests of the normalizer chain and each text normalizer (case, accents, character classes).
+#include "reclink/normalize.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace reclink {
+namespace {
+
+// Runs value through a chain; "<null>" stands for a null result.
+std::string Norm(const std::vector<std::string>& names, std::string_view value,
+                NormalizeOptions options = {}, NormalizeCounters* counters = nullptr) {
+  Result<Normalizer> n = Normalizer::Create(names, options);
+  EXPECT_TRUE(n.ok()) << n.status().ToString();
+  std::string out = "garbage";
+  bool ok = n->Apply(value, &out, counters);
+  if (!ok) {
+    EXPECT_TRUE(out.empty());
+    return "<null>";
+  }
+  return out;
+}
+
+TEST(NormalizerTest, TrimAndCollapseAlways) {
+  EXPECT_EQ(Norm({}, "  John \t  Smith \n"), "John Smith");
+  EXPECT_EQ(Norm({"trim"}, "a  b"), "a b");
+  EXPECT_EQ(Norm({}, "\xC2\xA0Jos\xC3\xA9\xE2\x80\x83Mar\xC3\xAD\xC3\xA1\xE3\x80\x80"),
+            "Jos\xC3\xA9 Mar\xC3\xAD\xC3\xA1");  // NBSP, EM SPACE, IDEOGRAPHIC SPACE
+  EXPECT_EQ(Norm({}, "   "), "<null>");
+  EXPECT_EQ(Norm({}, ""), "<null>");
+}
+
+TEST(NormalizerTest, Case) {
+  EXPECT_EQ(Norm({"lower"}, "McDONALD"), "mcdonald");
+  EXPECT_EQ(Norm({"upper"}, "McDonald"), "MCDONALD");
+  EXPECT_EQ(Norm({"casefold"}, "McDonald"), "mcdonald");
+  EXPECT_EQ(Norm({"lower"}, "\xC3\x89LODIE"), "\xC3\xA9lodie");   // ÉLODIE
+  EXPECT_EQ(Norm({"upper"}, "\xC3\xA9lodie"), "\xC3\x89LODIE");
+  EXPECT_EQ(Norm({"casefold"}, "Stra\xC3\x9F" "e"), "strasse");    // Straße
+  EXPECT_EQ(Norm({"lower"}, "\xCE\xA3\xCE\x91"), "\xCF\x83\xCE\xB1");  // ΣΑ -> σα
+}
+
+TEST(NormalizerTest, StripAccents) {
+  EXPECT_EQ(Norm({"strip_accents"}, "Jos\xC3\xA9 \xC3\x91\xC3\xBA\xC3\xB1" "ez"), "Jose Nunez");
+  EXPECT_EQ(Norm({"strip_accents"}, "Ren\xC3\xA9" "e M\xC3\xBCller"), "Renee Muller");
+  EXPECT_EQ(Norm({"strip_accents"}, "\xEF\xAC\x81" "sh"), "fish");  // ﬁ ligature (NFKD)
+  // Already decomposed input: e + U+0301 COMBINING ACUTE.
+  EXPECT_EQ(Norm({"strip_accents"}, "Jose\xCC\x81"), "Jose");
+  EXPECT_EQ(Norm({"strip_accents"}, "plain ascii"), "plain ascii");
+  EXPECT_EQ(Norm({"casefold", "strip_accents", "alnum"}, " Fran\xC3\xA7ois-Xavier O'Brien "),
+            "francoisxavier obrien");
+}
+
+TEST(NormalizerTest, CharacterClasses) {
+  EXPECT_EQ(Norm({"alnum"}, "O'Brien-Smith, Jr. 3rd"), "OBrienSmith Jr 3rd");
+  EXPECT_EQ(Norm({"alnum"}, "smith - jones"), "smith jones");
+  EXPECT_EQ(Norm({"letters"}, "Flat 3B, 10 Downing St."), "Flat B Downing St");
+  EXPECT_EQ(Norm({"digits"}, "Flat 3B, 10 Downing St."), "310");
+  EXPECT_EQ(Norm({"nospace"}, "SW1A 2AA"), "SW1A2AA");
+  EXPECT_EQ(Norm({"upper", "nospace"}, " sw1a  2aa "), "SW1A2AA");
+  // Non-ASCII letters are letters; non-ASCII punctuation is not.
+  EXPECT_EQ(Norm({"alnum"}, "Zo\xC3\xAB \xE2\x80\x94 M\xC3\xBCller\xE2\x80\x99s"),
+            "Zo\xC3\xAB M\xC3\xBCllers");  // Zoë — Müller’s
+  EXPECT_EQ(Norm({"letters"}, "\xE7\x8E\x8B\xE5\xB0\x8F\xE6\x98\x8E 42"),
+            "\xE7\x8E\x8B\xE5\xB0\x8F\xE6\x98\x8E");  // 王小明
+  EXPECT_EQ(Norm({"alnum"}, "!!!"), "<null>");
+  EXPECT_EQ(Norm({"digits"}, "n/a"), "<null>");
+}
+
+TEST(NormalizerTest, InvalidUtf8DoesNotCrash) {
+  EXPECT_EQ(Norm({"casefold", "strip_accents"}, "ab\xFF" "C"), "ab\xFF" "c");
+  EXPECT_EQ(Norm({"alnum"}, "ab\xFF" "c"), "abc");
+  EXPECT_EQ(Norm({"upper"}, "\xC3"), "\xC3");
+}
+
+TEST(NormalizerTest, UnknownNormalizerIsAnError) {
+  Result<Normalizer> n = Normalizer::Create({"lower", "soundex"}, {});
+  ASSERT_FALSE(n.ok());
+  EXPECT_EQ(n.status().code(), StatusCode::kUsage);
+  EXPECT_NE(n.status().message().find("unknown normalizer 'soundex'"), std::string::npos);
+  EXPECT_NE(n.status().message().find("casefold"), std::string::npos);
+  EXPECT_TRUE(IsKnownNormalizer("strip_accents"));
+  EXPECT_FALSE(IsKnownNormalizer("Lower"));
+  EXPECT_EQ(KnownNormalizers().size(), 12u);
+}
+
+TEST(NormalizerTest, BadCountryCodeIsAnError) {
+  NormalizeOptions o;
+  o.phone_country_code = "+44";
+  EXPECT_FALSE(Normalizer::Create({"phone"}, o).ok());
+  o.phone_country_code = "4444";
+  EXPECT_FALSE(Normalizer::Create({"phone"}, o).ok());
+  o.phone_country_code = "1";
+  EXPECT_TRUE(Normalizer::Create({"phone"}, o).ok());
+  // Only checked when the chain uses phone.
+  o.phone_country_code = "x";
+  EXPECT_TRUE(Normalizer::Create({"lower"}, o).ok());
+}
+
+TEST(NormalizerTest, DateChainCountsUnparseable) {
+  NormalizeCounters counters;
+  EXPECT_EQ(Norm({"date"}, " 03/01/1990 ", {}, &counters), "1990-01-03");
+  EXPECT_EQ(Norm({"date"}, "31/02/1990", {}, &counters), "<null>");
+  EXPECT_EQ(Norm({"date"}, "unknown", {}, &counters), "<null>");
+  EXPECT_EQ(Norm({"date"}, "   ", {}, &counters), "<null>");  // missing, not unparseable
+  EXPECT_EQ(counters.unparseable_dates.load(), 2u);
+  EXPECT_EQ(counters.null_values.load(), 3u);
+  NormalizeOptions mdy;
+  mdy.date_order = DateOrder::kMonthFirst;
+  EXPECT_EQ(Norm({"date"}, "03/01/1990", mdy), "1990-03-01");
+}
+
+TEST(NormalizerTest, ApplyReusesOutputBuffer) {
+  Result<Normalizer> n = Normalizer::Create({"casefold", "alnum"}, {});
+  ASSERT_TRUE(n.ok());
+  std::string out;
+  ASSERT_TRUE(n->Apply("A Very Long Value To Grow The Buffer", &out, nullptr));
+  ASSERT_TRUE(n->Apply("Bo", &out, nullptr));
+  EXPECT_EQ(out, "bo");
+}
+
+TEST(NormalizeColumnTest, ParallelResultMatchesSerialApply) {
+  Column in("name");
+  std::vector<std::string> values;
+  for (int i = 0; i < 50000; ++i) {
+    if (i % 7 == 0) {
+      in.AppendNull();
+      values.push_back("<null>");
+      continue;
+    }
+    std::string v = (i % 3 == 0 ? "  M\xC3\xBCller " : " Smith-") + std::to_string(i);
+    if (i % 11 == 0) v = "---";
+    in.Append(v);
+    values.push_back(v);
+  }
+  Result<Normalizer> n = Normalizer::Create({"casefold", "strip_accents", "alnum"}, {});
+  ASSERT_TRUE(n.ok());
+  NormalizeCounters counters;
+  Column out = NormalizeColumn(in, *n, "name_n", &counters);
+  EXPECT_EQ(out.name(), "name_n");
+  ASSERT_EQ(out.size(), in.size());
+  uint64_t nulls = 0;
+  std::string expected;
+  for (RowId r = 0; r < in.size(); ++r) {
+    bool ok = !in.IsNull(r) && n->Apply(in.Get(r), &expected, nullptr);
+    ASSERT_EQ(out.IsNull(r), !ok) << r;
+    if (ok) {
+      ASSERT_EQ(out.Get(r), expected) << r;
+    } else {
+      ++nulls;
+    }
+  }
+  EXPECT_EQ(counters.null_values.load(), nulls);
+  EXPECT_EQ(out.Get(1), "smith1");
+  EXPECT_EQ(out.Get(3), "muller 3");
+}
+
+}  // namespace
+}  // namespace reclink
