@@ -6,8 +6,8 @@
 
 namespace reclink {
 
-// Memory order: the forest is the only shared data, each parent value only ever decreases, and
-// a CAS only succeeds against the exact value read, so relaxed atomics keep it acyclic and
+// Invariants: parent[r] <= r, with equality exactly for roots; a root stops being a root only by
+// the linking CAS. The forest is the only shared data, so relaxed atomics keep it acyclic and
 // complete. Labels() is called after the unions are joined (that join orders everything).
 
 ConcurrentUnionFind::ConcurrentUnionFind(size_t n)
@@ -22,14 +22,22 @@ RowId ConcurrentUnionFind::Find(RowId x) {
     if (p == x) return x;
     uint32_t gp = parent_[p].load(std::memory_order_relaxed);
     if (gp == p) return p;
-    // Path halving: point x at its grandparent unless another thread already moved it lower.
-    parent_[x].compare_exchange_weak(p, gp, std::memory_order_relaxed);
+    // Path halving with a plain store rather than a CAS: x is not a root (and non-roots never
+    // become roots again), so the store cannot undo a link; if another thread moved x to a
+    // lower ancestor meanwhile, pointing it back at gp (same set, smaller than x, so not a
+    // descendant) only costs a little compression.
+    parent_[x].store(gp, std::memory_order_relaxed);
     x = gp;
   }
 }
 
 void ConcurrentUnionFind::Union(RowId a, RowId b) {
   assert(a < size_ && b < size_);
+  // Fast path for the common redundant edge: both rows already hang off the same node (as Rem's
+  // algorithm checks first), which avoids touching the root's cache line.
+  if (parent_[a].load(std::memory_order_relaxed) == parent_[b].load(std::memory_order_relaxed)) {
+    return;
+  }
   while (true) {
     a = Find(a);
     b = Find(b);
