@@ -1,0 +1,97 @@
+// Tests of column profiling: counts, distinct values, lengths, top values and their order,
+// thread-count independence, and the text/JSON renderings.
+#include "reclink/profile.h"
+
+#include <gtest/gtest.h>
+#include <tbb/task_arena.h>
+
+#include "io_test_util.h"
+
+namespace reclink {
+namespace {
+
+TEST(ProfileTest, CountsDistinctLengthsAndTopValues) {
+  auto t = testing::ReadText(
+      "id,email,city\n1,noemail@noemail.com,Köln\n2,a@b.c,\n3,noemail@noemail.com,Paris\n"
+      "4,z@y.x,Köln\n5,noemail@noemail.com,\n",
+      "p.csv");
+  ASSERT_TRUE(t.ok());
+  auto profiles = ProfileTable(*t, 2);
+  ASSERT_EQ(profiles.size(), 3u);
+  const ColumnProfile& email = profiles[1];
+  EXPECT_EQ(email.name, "email");
+  EXPECT_EQ(email.rows, 5u);
+  EXPECT_EQ(email.nulls, 0u);
+  EXPECT_EQ(email.distinct, 3u);
+  EXPECT_EQ(email.min_len, 5u);
+  EXPECT_EQ(email.max_len, 19u);
+  EXPECT_DOUBLE_EQ(email.mean_len, (19.0 * 3 + 5 + 5) / 5);
+  ASSERT_EQ(email.top.size(), 2u);
+  EXPECT_EQ(email.top[0], (std::pair<std::string, uint64_t>{"noemail@noemail.com", 3}));
+  EXPECT_EQ(email.top[1], (std::pair<std::string, uint64_t>{"a@b.c", 1}));  // tie: value asc
+  const ColumnProfile& city = profiles[2];
+  EXPECT_EQ(city.nulls, 2u);
+  EXPECT_EQ(city.distinct, 2u);
+  EXPECT_EQ(city.min_len, 4u);  // "Köln" is 4 code points (5 bytes)
+  EXPECT_EQ(city.max_len, 5u);
+  EXPECT_EQ(city.top[0].first, "Köln");
+}
+
+TEST(ProfileTest, AllNullColumn) {
+  RecordTable t;
+  t.AddSource("s");
+  size_t c = t.AddColumn("x");
+  t.AppendSourceRows(0, 2);
+  t.mutable_column(c).AppendNull();
+  t.mutable_column(c).AppendNull();
+  auto p = ProfileTable(t);
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].nulls, 2u);
+  EXPECT_EQ(p[0].distinct, 0u);
+  EXPECT_EQ(p[0].min_len, 0u);
+  EXPECT_TRUE(p[0].top.empty());
+  EXPECT_NE(ProfileToText(p).find("(all null)"), std::string::npos);
+}
+
+TEST(ProfileTest, SameResultForAnyThreadCount) {
+  std::string text = "a,b,c\n";
+  for (int i = 0; i < 20000; ++i) {
+    text += std::to_string(i % 37) + "," + std::to_string((i * 7919) % 5003) + "," +
+            (i % 5 ? "v" + std::to_string(i % 13) : "") + "\n";
+  }
+  auto t = testing::ReadText(text, "p.csv");
+  ASSERT_TRUE(t.ok());
+  std::vector<ColumnProfile> reference;
+  tbb::task_arena one(1);
+  one.execute([&] { reference = ProfileTable(*t); });
+  EXPECT_EQ(reference[0].distinct, 37u);
+  EXPECT_EQ(reference[1].distinct, 5003u);
+  EXPECT_EQ(reference[2].nulls, 4000u);
+  for (int threads : {2, 8}) {
+    tbb::task_arena arena(threads);
+    std::vector<ColumnProfile> p;
+    arena.execute([&] { p = ProfileTable(*t); });
+    EXPECT_EQ(ProfileToJson(p, "p.csv"), ProfileToJson(reference, "p.csv"));
+  }
+}
+
+TEST(ProfileTest, TextAndJsonRenderings) {
+  auto t = testing::ReadText("id,name\n1,\"a \"\"q\"\"\"\n2,x\n", "p.csv");
+  ASSERT_TRUE(t.ok());
+  auto p = ProfileTable(*t);
+  std::string json = ProfileToJson(p, "p.csv");
+  EXPECT_EQ(json,
+            "{\"input\":\"p.csv\",\"rows\":2,\"columns\":[\n"
+            "  {\"name\":\"id\",\"rows\":2,\"nulls\":0,\"distinct\":2,\"min_len\":1,\"mean_len\":1.000,"
+            "\"max_len\":1,\"top\":[{\"value\":\"1\",\"count\":1},{\"value\":\"2\",\"count\":1}]},\n"
+            "  {\"name\":\"name\",\"rows\":2,\"nulls\":0,\"distinct\":2,\"min_len\":1,\"mean_len\":3.000,"
+            "\"max_len\":5,\"top\":[{\"value\":\"a \\\"q\\\"\",\"count\":1},{\"value\":\"x\",\"count\":1}]}\n"
+            "]}\n");
+  std::string text = ProfileToText(p, "p.csv");
+  EXPECT_EQ(text.substr(0, text.find('\n')), "p.csv: 2 rows, 2 columns");
+  EXPECT_NE(text.find("column  nulls  null%  distinct  min len  mean len  max len"), std::string::npos);
+  EXPECT_NE(text.find("name: top values"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace reclink

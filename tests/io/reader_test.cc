@@ -1,0 +1,156 @@
+// Tests of ReadInput on files: gzip/zstd round trips, missing and corrupt files, id-column
+// validation, and the quarantine (rejects) file.
+#include "reclink/reader.h"
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "io_test_util.h"
+
+namespace reclink {
+namespace {
+
+using testing::Cell;
+using testing::ExpectSameTable;
+using testing::TempDir;
+
+std::string Gzip(const std::string& data) {
+  z_stream zs{};
+  EXPECT_EQ(deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(deflateBound(&zs, data.size()) + 64, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+std::string Zstd(const std::string& data) {
+  std::string out(ZSTD_compressBound(data.size()), '\0');
+  size_t n = ZSTD_compress(out.data(), out.size(), data.data(), data.size(), 3);
+  EXPECT_FALSE(ZSTD_isError(n));
+  out.resize(n);
+  return out;
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string SampleCsv() {
+  std::string text = "id,name,note\n";
+  for (int i = 0; i < 5000; ++i) {
+    text += std::to_string(i) + ",name" + std::to_string(i % 97) + ",\"a, \"\"quoted\"\"\nnote\"\n";
+  }
+  return text;
+}
+
+TEST(ReaderTest, CompressedFilesReadLikePlainOnes) {
+  TempDir dir;
+  const std::string csv = SampleCsv();
+  ReadOptions options;
+  options.chunk_bytes = 4096;
+  auto plain = ReadInput(dir.Write("p.csv", csv), "p", options, nullptr);
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  ASSERT_EQ(plain->num_rows(), 5000u);
+  EXPECT_EQ(Cell(*plain, "note", 4999), "a, \"quoted\"\nnote");
+  EXPECT_EQ(plain->line(4999), 2u + 2 * 4999);
+  auto gz = ReadInput(dir.Write("p.csv.gz", Gzip(csv)), "p", options, nullptr);
+  ASSERT_TRUE(gz.ok()) << gz.status().ToString();
+  ExpectSameTable(*plain, *gz);
+  auto zst = ReadInput(dir.Write("p.csv.zst", Zstd(csv)), "p", options, nullptr);
+  ASSERT_TRUE(zst.ok()) << zst.status().ToString();
+  ExpectSameTable(*plain, *zst);
+  // Two concatenated gzip members are one stream (as gzip -d reads them).
+  const std::string half1 = csv.substr(0, csv.size() / 2), half2 = csv.substr(csv.size() / 2);
+  auto members = ReadInput(dir.Write("m.csv.gz", Gzip(half1) + Gzip(half2)), "p", options, nullptr);
+  ASSERT_TRUE(members.ok()) << members.status().ToString();
+  ExpectSameTable(*plain, *members);
+  // JSON Lines compressed.
+  auto jsonl = ReadInput(dir.Write("j.jsonl.zst", Zstd("{\"id\": 1}\n{\"id\": 2}\n")), "j",
+                         ReadOptions{}, nullptr);
+  ASSERT_TRUE(jsonl.ok()) << jsonl.status().ToString();
+  EXPECT_EQ(Cell(*jsonl, "id", 1), "2");
+}
+
+TEST(ReaderTest, MissingAndCorruptFiles) {
+  TempDir dir;
+  auto missing = ReadInput(dir.File("nope.csv"), "x", ReadOptions{}, nullptr);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kIoError);
+  EXPECT_EQ(ExitCodeFor(missing.status()), 3);
+  EXPECT_EQ(missing.status().message(),
+            dir.File("nope.csv") + ": error: cannot open file: No such file or directory");
+  std::string gz = Gzip(SampleCsv());
+  auto truncated = ReadInput(dir.Write("t.csv.gz", gz.substr(0, gz.size() / 2)), "x", ReadOptions{}, nullptr);
+  ASSERT_FALSE(truncated.ok());
+  EXPECT_EQ(truncated.status().code(), StatusCode::kIoError);
+  EXPECT_NE(truncated.status().message().find("corrupt compressed input"), std::string::npos);
+  std::string zst = Zstd(SampleCsv());
+  auto truncated_zst = ReadInput(dir.Write("t.csv.zst", zst.substr(0, zst.size() - 5)), "x", ReadOptions{}, nullptr);
+  ASSERT_FALSE(truncated_zst.ok());
+  EXPECT_EQ(truncated_zst.status().code(), StatusCode::kIoError);
+  auto empty = ReadInput(dir.Write("e.csv", ""), "x", ReadOptions{}, nullptr);
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.status().code(), StatusCode::kInvalidInput);
+  EXPECT_EQ(empty.status().message(), dir.File("e.csv") + ": error: empty input (0 bytes)");
+  auto empty_gz = ReadInput(dir.Write("e.csv.gz", Gzip("")), "x", ReadOptions{}, nullptr);
+  ASSERT_FALSE(empty_gz.ok());
+  EXPECT_EQ(empty_gz.status().code(), StatusCode::kInvalidInput);
+}
+
+TEST(ReaderTest, ValidateIdColumn) {
+  auto t = testing::ReadText("id,name\n1,a\n2,b\n", "v.csv");
+  ASSERT_TRUE(t.ok());
+  EXPECT_TRUE(ValidateIdColumn(*t, "id", "v.csv").ok());
+
+  Status missing = ValidateIdColumn(*t, "record_id", "v.csv");
+  EXPECT_EQ(missing.code(), StatusCode::kInvalidInput);
+  EXPECT_EQ(ExitCodeFor(missing), 3);
+  EXPECT_EQ(missing.message(), "v.csv: error: id column 'record_id' not found; available columns: id, name");
+
+  auto empty = testing::ReadText("id,name\n1,a\n,b\n", "v.csv");
+  ASSERT_TRUE(empty.ok());
+  Status empty_status = ValidateIdColumn(*empty, "id", "v.csv");
+  EXPECT_EQ(empty_status.code(), StatusCode::kInvalidInput);
+  EXPECT_EQ(empty_status.message(), "v.csv:3: error: empty id in column 'id'");
+
+  auto dup = testing::ReadText("id,name\n7,a\n8,\"b\nb\"\n9,c\n8,d\n7,e\n", "v.csv");
+  ASSERT_TRUE(dup.ok());
+  Status dup_status = ValidateIdColumn(*dup, "id", "v.csv");
+  EXPECT_EQ(dup_status.code(), StatusCode::kInvalidInput);
+  EXPECT_EQ(dup_status.message(), "v.csv:6: error: duplicate id '8' in column 'id' (first seen on line 3)");
+}
+
+TEST(ReaderTest, WriteRejectsQuotesFieldsAsCsv) {
+  TempDir dir;
+  std::vector<BadRecord> rejects = {
+      {"in.csv", 3, 5, "expected 2 fields (as in the header), found 3", "2,x,extra"},
+      {"in.csv", 6, 4, "quote inside an unquoted field", "4,b\"ad\n5,y"},
+  };
+  std::string path = dir.File("rejects.csv");
+  ASSERT_TRUE(WriteRejects(rejects, path).ok());
+  EXPECT_EQ(Slurp(path),
+            "file,line,column,reason,raw\n"
+            "in.csv,3,5,\"expected 2 fields (as in the header), found 3\",\"2,x,extra\"\n"
+            "in.csv,6,4,quote inside an unquoted field,\"4,b\"\"ad\n5,y\"\n");
+  // The rejects file reads back with the reader itself.
+  auto back = ReadInput(path, "r", ReadOptions{}, nullptr);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(Cell(*back, "raw", 1), "4,b\"ad\n5,y");
+  Status bad = WriteRejects(rejects, dir.File("no/such/dir/r.csv"));
+  EXPECT_EQ(bad.code(), StatusCode::kIoError);
+}
+
+}  // namespace
+}  // namespace reclink
