@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include <hwy/highway.h>
 
 #include "compare/batch_query.h"
+#include "compare/utf8_decode.h"
 #include "reclink/similarity.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -29,69 +31,47 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 int64_t CompiledTarget() { return HWY_TARGET; }
 
-// Candidates of one lane group, transposed: buf[j * lanes + i] is byte j of candidate i, or
-// kPad past its end (kPad is not ASCII, so it never matches a query code point).
+// One lane group: up to `kLanes` consecutive lane-eligible candidates (ASCII, at most
+// kBatchMaxCandidateBytes), transposed so that one vector load gives text position j of every
+// candidate. Each byte is replaced by the query's pattern mask for it (truncated to the lane
+// width), so the vector loop needs no per-lane table lookup; past a candidate's end the mask is 0.
 template <typename T>
 struct LaneGroup {
-  static constexpr T kPad = 255;
-  size_t lanes = 0;   // vector lanes
-  size_t used = 0;    // lanes holding a candidate
-  size_t steps = 0;   // longest candidate
-  hwy::AlignedFreeUniquePtr<T[]> buf, lens;
+  static constexpr size_t kLanes = HWY_LANES(T);
+  size_t used = 0;   // lanes holding a candidate
+  size_t steps = 0;  // longest candidate in the group
+  HWY_ALIGN T pm[kBatchMaxCandidateBytes * kLanes];
+  HWY_ALIGN T lens[kLanes];
+  uint32_t index[kLanes];
 
-  explicit LaneGroup(size_t n)
-      : lanes(n),
-        buf(hwy::AllocateAligned<T>(kBatchMaxCandidateBytes * n)),
-        lens(hwy::AllocateAligned<T>(n)) {}
-
-  void Fill(const uint32_t* idx, size_t count, const std::string_view* cands) {
-    used = count;
+  // Takes candidates from *next on; those the lanes cannot take go to `fallback(i)` now.
+  template <class Fallback>
+  void Fill(size_t lanes, const BatchQuery& q, std::span<const std::string_view> cands,
+            size_t* next, Fallback&& fallback) {
+    used = 0;
     steps = 0;
-    for (size_t i = 0; i < count; ++i) steps = std::max(steps, cands[idx[i]].size());
-    std::fill(buf.get(), buf.get() + steps * lanes, kPad);
-    for (size_t i = 0; i < lanes; ++i) {
-      if (i >= count) {
-        lens[i] = 0;
+    while (used < lanes && *next < cands.size()) {
+      const size_t i = (*next)++;
+      const std::string_view s = cands[i];
+      if (s.size() > kBatchMaxCandidateBytes || !compare_internal::IsAscii(s)) {
+        fallback(i);
         continue;
       }
-      const std::string_view s = cands[idx[i]];
-      lens[i] = static_cast<T>(s.size());
-      for (size_t j = 0; j < s.size(); ++j) buf[j * lanes + i] = static_cast<uint8_t>(s[j]);
+      index[used] = static_cast<uint32_t>(i);
+      lens[used] = static_cast<T>(s.size());
+      steps = std::max(steps, s.size());
+      ++used;
     }
-  }
-};
-
-// Query masks of the code points in c: by comparing with each query byte (16-bit lanes, short
-// queries) or by a gather from a table (32/64-bit lanes).
-template <class D>
-class QueryMasks {
-  using T = hn::TFromD<D>;
-
- public:
-  QueryMasks(D d, const BatchQuery& q) : q_(q) {
-    (void)d;
-    if constexpr (sizeof(T) >= 4) {
-      table_ = hwy::AllocateAligned<T>(256);
-      for (size_t c = 0; c < 256; ++c) table_[c] = c < 128 ? static_cast<T>(q.ascii_pm[c]) : 0;
-    }
-  }
-  HWY_INLINE hn::Vec<D> Get(D d, hn::Vec<D> c) const {
-    if constexpr (sizeof(T) >= 4) {
-      const hn::RebindToSigned<D> di;
-      return hn::GatherIndex(d, table_.get(), hn::BitCast(di, c));
-    } else {
-      auto pm = hn::Zero(d);
-      for (size_t p = 0; p < q_.len; ++p) {
-        const auto eq = hn::Eq(c, hn::Set(d, static_cast<T>(q_.bytes[p])));
-        pm = hn::Or(pm, hn::IfThenElseZero(eq, hn::Set(d, static_cast<T>(T{1} << p))));
+    for (size_t u = used; u < lanes; ++u) lens[u] = 0;
+    std::fill(pm, pm + steps * lanes, T{0});
+    for (size_t u = 0; u < used; ++u) {
+      const auto* bytes = reinterpret_cast<const uint8_t*>(cands[index[u]].data());
+      T* col = pm + u;
+      for (size_t j = 0, n = lens[u]; j < n; ++j) {
+        col[j * lanes] = static_cast<T>(q.ascii_pm[bytes[j]]);
       }
-      return pm;
     }
   }
-
- private:
-  const BatchQuery& q_;
-  hwy::AlignedFreeUniquePtr<T[]> table_;
 };
 
 // Active-lane mask as a vector: all ones where j < lens.
@@ -104,25 +84,25 @@ HWY_INLINE hn::Vec<D> Below(D d, size_t j, hn::Vec<D> lens) {
 }
 
 template <typename T>
-void LevenshteinLanes(const BatchQuery& q, const uint32_t* idx, size_t count,
-                      const std::string_view* cands, uint32_t k, uint32_t* out) {
+void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> cands, uint32_t k,
+                      uint32_t* out) {
   const hn::ScalableTag<T> d;
   const size_t n = hn::Lanes(d);
-  LaneGroup<T> group(n);
-  QueryMasks<decltype(d)> masks(d, q);
-  auto result = hwy::AllocateAligned<T>(n);
+  LaneGroup<T> group;
+  HWY_ALIGN T result[LaneGroup<T>::kLanes];
   const auto one = hn::Set(d, T{1});
   const int last_shift = static_cast<int>(q.len - 1);
-  for (size_t g = 0; g < count; g += n) {
-    const size_t used = std::min(n, count - g);
-    group.Fill(idx + g, used, cands);
-    const auto lens = hn::Load(d, group.lens.get());
+  size_t next = 0;
+  while (next < cands.size()) {
+    group.Fill(n, q, cands, &next,
+               [&](size_t i) { out[i] = LevenshteinDistance(*q.prepared, cands[i], k); });
+    if (group.used == 0) break;
+    const auto lens = hn::Load(d, group.lens);
     auto vp = hn::Set(d, static_cast<T>(~T{0}));
     auto vn = hn::Zero(d);
     auto score = hn::Set(d, static_cast<T>(q.len));
     for (size_t j = 0; j < group.steps; ++j) {
-      const auto c = hn::Load(d, group.buf.get() + j * n);
-      const auto x = hn::Or(masks.Get(d, c), vn);
+      const auto x = hn::Or(hn::Load(d, group.pm + j * n), vn);
       const auto d0 = hn::Or(hn::Xor(hn::Add(hn::And(x, vp), vp), vp), x);
       auto hp = hn::Or(vn, hn::Not(hn::Or(d0, vp)));
       const auto hn_ = hn::And(vp, d0);
@@ -133,98 +113,131 @@ void LevenshteinLanes(const BatchQuery& q, const uint32_t* idx, size_t count,
       vn = hn::And(hp, d0);
       vp = hn::Or(hn::ShiftLeft<1>(hn_), hn::Not(hn::Or(hp, d0)));
     }
-    hn::Store(score, d, result.get());
-    for (size_t i = 0; i < used; ++i) {
-      const uint32_t dist = static_cast<uint32_t>(result[i]);
-      out[idx[g + i]] = dist > k ? k + 1 : dist;
+    hn::Store(score, d, result);
+    for (size_t u = 0; u < group.used; ++u) {
+      const uint32_t dist = static_cast<uint32_t>(result[u]);
+      out[group.index[u]] = dist > k ? k + 1 : dist;
     }
   }
 }
 
-void LevenshteinBatchImpl(const BatchQuery& q, const uint32_t* idx, size_t count,
-                          const std::string_view* cands, uint32_t k, uint32_t* out) {
-  if (q.len <= 16) return LevenshteinLanes<uint16_t>(q, idx, count, cands, k, out);
-  if (q.len <= 32) return LevenshteinLanes<uint32_t>(q, idx, count, cands, k, out);
-  return LevenshteinLanes<uint64_t>(q, idx, count, cands, k, out);
+void LevenshteinBatchImpl(const BatchQuery& q, std::span<const std::string_view> cands,
+                          uint32_t k, uint32_t* out) {
+  if (q.len <= 16) return LevenshteinLanes<uint16_t>(q, cands, k, out);
+  if (q.len <= 32) return LevenshteinLanes<uint32_t>(q, cands, k, out);
+  return LevenshteinLanes<uint64_t>(q, cands, k, out);
 }
 
-// Bit-parallel Jaro per lane (see JaroBitParallel64 in bit_parallel.h for the scalar original):
-// pass 1 takes, per text position, the lowest unmatched query position inside the window;
+// Jaro / Jaro-Winkler from per-lane counts, in double lanes, with the operation order of
+// JaroFromCounts and WinklerBoost (bit_parallel.h), so results equal the scalar kernels exactly.
+HWY_NOINLINE void FinishJaro(const double* matches, const double* half_trans,
+                             const double* prefix, const double* cand_len, size_t count,
+                             double query_len, bool winkler, double* sim) {
+  const hn::ScalableTag<double> dd;
+  const size_t nd = hn::Lanes(dd);
+  const auto zero = hn::Zero(dd);
+  const auto one = hn::Set(dd, 1.0);
+  const auto three = hn::Set(dd, 3.0);
+  const auto la = hn::Set(dd, query_len);
+  const auto scale = hn::Set(dd, kJaroWinklerPrefixScale);
+  const auto threshold = hn::Set(dd, kJaroWinklerBoostThreshold);
+  for (size_t i = 0; i < count; i += nd) {
+    const auto m = hn::Load(dd, matches + i);
+    const auto t = hn::Load(dd, half_trans + i);
+    const auto lb = hn::Load(dd, cand_len + i);
+    auto s = hn::Div(hn::Add(hn::Add(hn::Div(m, la), hn::Div(m, lb)), hn::Div(hn::Sub(m, t), m)),
+                     three);
+    s = hn::IfThenElse(hn::Eq(m, zero), zero, s);
+    if (winkler) {
+      const auto boost = hn::Mul(hn::Mul(hn::Load(dd, prefix + i), scale), hn::Sub(one, s));
+      s = hn::IfThenElse(hn::Gt(s, threshold), hn::Add(s, boost), s);
+    }
+    hn::Store(s, dd, sim + i);
+  }
+}
+
+// Bit-parallel Jaro per lane (JaroBitParallel64 in bit_parallel.h is the scalar original):
+// pass 1 takes, per text position, the lowest unmatched query position inside the lane's window;
 // pass 2 pairs matched positions in order to count transpositions.
 template <typename T>
-void JaroLanes(const BatchQuery& q, const uint32_t* idx, size_t count,
-               const std::string_view* cands, JaroLaneCounts* out) {
+void JaroLanes(const BatchQuery& q, std::span<const std::string_view> cands, bool winkler,
+               double* out) {
   const hn::ScalableTag<T> d;
   const size_t n = hn::Lanes(d);
-  LaneGroup<T> group(n);
-  QueryMasks<decltype(d)> masks(d, q);
-  auto window = hwy::AllocateAligned<T>(n);
-  auto bound0 = hwy::AllocateAligned<T>(n);
-  auto taken = hwy::AllocateAligned<T>(kBatchMaxCandidateBytes * n);
-  auto step_pm = hwy::AllocateAligned<T>(kBatchMaxCandidateBytes * n);
-  auto matches = hwy::AllocateAligned<T>(n);
-  auto mismatched = hwy::AllocateAligned<T>(n);
-  auto prefix = hwy::AllocateAligned<T>(n);
+  constexpr size_t kLanes = LaneGroup<T>::kLanes;
+  constexpr size_t kBits = sizeof(T) * 8;
+  LaneGroup<T> group;
+  HWY_ALIGN T window[kLanes];
+  HWY_ALIGN T bound0[kLanes];
+  HWY_ALIGN T taken[kBatchMaxCandidateBytes * kLanes];
+  HWY_ALIGN T counts[3][kLanes];
+  // Doubles for the finishing formula; rounded up to a whole number of double vectors.
+  constexpr size_t kDoubles = kLanes + HWY_LANES(double);
+  HWY_ALIGN double fm[kDoubles] = {}, ft[kDoubles] = {}, fp[kDoubles] = {}, fl[kDoubles] = {};
+  HWY_ALIGN double sim[kDoubles];
   const auto one = hn::Set(d, T{1});
   const auto zero = hn::Zero(d);
-  constexpr size_t kBits = sizeof(T) * 8;
   const size_t prefix_steps = std::min<size_t>(q.len, kJaroWinklerMaxPrefix);
-  for (size_t g = 0; g < count; g += n) {
-    const size_t used = std::min(n, count - g);
-    group.Fill(idx + g, used, cands);
-    for (size_t i = 0; i < n; ++i) {
-      const size_t mx = std::max<size_t>(q.len, group.lens[i]);
+  size_t next = 0;
+  while (next < cands.size()) {
+    group.Fill(n, q, cands, &next, [&](size_t i) {
+      out[i] = winkler ? JaroWinklerSimilarity(*q.prepared, cands[i])
+                       : JaroSimilarity(*q.prepared, cands[i]);
+    });
+    if (group.used == 0) break;
+    for (size_t u = 0; u < n; ++u) {
+      const size_t mx = std::max<size_t>(q.len, group.lens[u]);
       const size_t w = mx / 2 > 0 ? mx / 2 - 1 : 0;
-      window[i] = static_cast<T>(w);
-      bound0[i] = w + 1 >= kBits ? static_cast<T>(~T{0}) : static_cast<T>((T{1} << (w + 1)) - 1);
+      window[u] = static_cast<T>(w);
+      bound0[u] = w + 1 >= kBits ? static_cast<T>(~T{0}) : static_cast<T>((T{1} << (w + 1)) - 1);
     }
-    const auto win = hn::Load(d, window.get());
-    auto bound = hn::Load(d, bound0.get());
+    const auto win = hn::Load(d, window);
+    auto bound = hn::Load(d, bound0);
     auto p_flag = zero;
-    auto same = hn::Set(d, static_cast<T>(~T{0}));
+    auto same = one;  // 1 while the common prefix lasts
     auto pre = zero;
     for (size_t j = 0; j < group.steps; ++j) {
-      const auto c = hn::Load(d, group.buf.get() + j * n);
-      const auto pm = masks.Get(d, c);
+      const auto pm = hn::Load(d, group.pm + j * n);
       const auto x = hn::AndNot(p_flag, hn::And(pm, bound));
       const auto low = hn::And(x, hn::Sub(zero, x));
       p_flag = hn::Or(p_flag, low);
-      hn::Store(low, d, taken.get() + j * n);
-      hn::Store(pm, d, step_pm.get() + j * n);
+      hn::Store(low, d, taken + j * n);
       bound = hn::Or(hn::ShiftLeft<1>(bound), hn::And(Below(d, j, win), one));
       if (j < prefix_steps) {
-        same = hn::And(same, hn::VecFromMask(d, hn::Eq(c, hn::Set(d, static_cast<T>(q.bytes[j])))));
-        pre = hn::Add(pre, hn::And(same, one));
+        // Query byte j equals candidate byte j iff bit j of the candidate byte's mask is set.
+        same = hn::And(same, hn::ShiftRightSame(pm, static_cast<int>(j)));
+        pre = hn::Add(pre, same);
       }
     }
     auto remaining = p_flag;
     auto mis = zero;
     for (size_t j = 0; j < group.steps; ++j) {
-      const auto matched = hn::Ne(hn::Load(d, taken.get() + j * n), zero);
+      const auto matched = hn::Ne(hn::Load(d, taken + j * n), zero);
       const auto p_low = hn::And(remaining, hn::Sub(zero, remaining));
-      const auto pm = hn::Load(d, step_pm.get() + j * n);
+      const auto pm = hn::Load(d, group.pm + j * n);
       const auto differ = hn::And(matched, hn::Eq(hn::And(pm, p_low), zero));
       mis = hn::Add(mis, hn::IfThenElseZero(differ, one));
       remaining = hn::IfThenElse(matched, hn::Xor(remaining, p_low), remaining);
     }
-    hn::Store(hn::PopulationCount(p_flag), d, matches.get());
-    hn::Store(mis, d, mismatched.get());
-    hn::Store(pre, d, prefix.get());
-    for (size_t i = 0; i < used; ++i) {
-      JaroLaneCounts& r = out[g + i];
-      r.matches = static_cast<uint32_t>(matches[i]);
-      r.transpositions = static_cast<uint32_t>(mismatched[i]) / 2;
-      r.prefix = static_cast<uint32_t>(prefix[i]);
-      r.length = static_cast<uint32_t>(group.lens[i]);
+    hn::Store(hn::PopulationCount(p_flag), d, counts[0]);
+    hn::Store(mis, d, counts[1]);
+    hn::Store(pre, d, counts[2]);
+    for (size_t u = 0; u < group.used; ++u) {
+      fm[u] = static_cast<double>(counts[0][u]);
+      ft[u] = static_cast<double>(static_cast<uint32_t>(counts[1][u]) / 2);
+      fp[u] = static_cast<double>(counts[2][u]);
+      fl[u] = static_cast<double>(group.lens[u]);
     }
+    FinishJaro(fm, ft, fp, fl, group.used, static_cast<double>(q.len), winkler, sim);
+    for (size_t u = 0; u < group.used; ++u) out[group.index[u]] = sim[u];
   }
 }
 
-void JaroBatchImpl(const BatchQuery& q, const uint32_t* idx, size_t count,
-                   const std::string_view* cands, JaroLaneCounts* out) {
-  if (q.len <= 16) return JaroLanes<uint16_t>(q, idx, count, cands, out);
-  if (q.len <= 32) return JaroLanes<uint32_t>(q, idx, count, cands, out);
-  return JaroLanes<uint64_t>(q, idx, count, cands, out);
+void JaroBatchImpl(const BatchQuery& q, std::span<const std::string_view> cands, bool winkler,
+                   double* out) {
+  if (q.len <= 16) return JaroLanes<uint16_t>(q, cands, winkler, out);
+  if (q.len <= 32) return JaroLanes<uint32_t>(q, cands, winkler, out);
+  return JaroLanes<uint64_t>(q, cands, winkler, out);
 }
 
 }  // namespace HWY_NAMESPACE
@@ -256,28 +269,13 @@ bool ForceScalar() {
   return mode < 0 ? from_env : mode == 1;
 }
 
-// Splits candidates into those the lane kernels take (ASCII, short) and the rest.
 bool QueryFitsLanes(const PreparedString& query) {
   return query.is_ascii() && query.length() >= 1 && query.length() <= 64;
 }
 
-void LaneCandidates(std::span<const std::string_view> cands, std::vector<uint32_t>* lane,
-                    std::vector<uint32_t>* other) {
-  lane->clear();
-  other->clear();
-  for (size_t i = 0; i < cands.size(); ++i) {
-    const std::string_view s = cands[i];
-    if (s.size() <= kBatchMaxCandidateBytes && compare_internal::IsAscii(s)) {
-      lane->push_back(static_cast<uint32_t>(i));
-    } else {
-      other->push_back(static_cast<uint32_t>(i));
-    }
-  }
-}
-
 BatchQuery MakeQuery(const PreparedString& query) {
   BatchQuery q;
-  q.bytes = reinterpret_cast<const uint8_t*>(query.text().data());
+  q.prepared = &query;
   q.len = query.length();
   q.ascii_pm = query.masks().ascii_table();
   return q;
@@ -291,27 +289,7 @@ void JaroBatchAny(const PreparedString& query, std::span<const std::string_view>
     }
     return;
   }
-  thread_local std::vector<uint32_t> lane, other;
-  thread_local std::vector<JaroLaneCounts> counts;
-  LaneCandidates(cands, &lane, &other);
-  for (uint32_t i : other) {
-    out[i] = winkler ? JaroWinklerSimilarity(query, cands[i]) : JaroSimilarity(query, cands[i]);
-  }
-  counts.resize(lane.size());
-  const BatchQuery q = MakeQuery(query);
-  HWY_DYNAMIC_DISPATCH(JaroBatchImpl)(q, lane.data(), lane.size(), cands.data(), counts.data());
-  const size_t m = query.length();
-  for (size_t i = 0; i < lane.size(); ++i) {
-    const JaroLaneCounts& c = counts[i];
-    double sim;
-    if (c.length == 0) {
-      sim = 0.0;
-    } else {
-      sim = compare_internal::JaroFromCounts({c.matches, c.transpositions}, m, c.length);
-      if (winkler) sim = compare_internal::WinklerBoost(sim, c.prefix);
-    }
-    out[lane[i]] = sim;
-  }
+  HWY_DYNAMIC_DISPATCH(JaroBatchImpl)(MakeQuery(query), cands, winkler, out);
 }
 
 }  // namespace
@@ -332,11 +310,7 @@ void LevenshteinBatch(const PreparedString& query, std::span<const std::string_v
     return;
   }
   k = std::min(k, 0xFFFFFFFEu);
-  thread_local std::vector<uint32_t> lane, other;
-  LaneCandidates(cands, &lane, &other);
-  for (uint32_t i : other) out[i] = LevenshteinDistance(query, cands[i], k);
-  const BatchQuery q = MakeQuery(query);
-  HWY_DYNAMIC_DISPATCH(LevenshteinBatchImpl)(q, lane.data(), lane.size(), cands.data(), k, out);
+  HWY_DYNAMIC_DISPATCH(LevenshteinBatchImpl)(MakeQuery(query), cands, k, out);
 }
 
 const char* ActiveSimdTarget() {

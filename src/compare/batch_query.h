@@ -9,20 +9,15 @@ namespace reclink {
 // Candidates longer than this (in bytes) or not ASCII take the pairwise kernel instead of a lane.
 inline constexpr size_t kBatchMaxCandidateBytes = 64;
 
-// An ASCII query of 1..64 bytes and its single-word pattern masks (128 entries).
+class PreparedString;
+
+// An ASCII query of 1..64 bytes, its single-word pattern masks (128 entries), and the prepared
+// string itself for candidates that take the pairwise kernel.
 struct BatchQuery {
-  const uint8_t* bytes = nullptr;
+  const PreparedString* prepared = nullptr;
   size_t len = 0;
   const uint64_t* ascii_pm = nullptr;
 };
 
-// Raw Jaro counts of one lane; the double formula is applied by the caller, in the same order as
-// the scalar kernels, so every target rounds identically.
-struct JaroLaneCounts {
-  uint32_t matches;
-  uint32_t transpositions;  // halved
-  uint32_t prefix;          // common prefix, at most 4
-  uint32_t length;          // candidate length
-};
 
 }  // namespace reclink
