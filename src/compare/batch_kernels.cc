@@ -42,9 +42,12 @@ struct LaneGroup {
   size_t steps = 0;  // longest candidate in the group
   HWY_ALIGN T pm[kBatchMaxCandidateBytes * kLanes];
   HWY_ALIGN T lens[kLanes];
-  uint32_t index[kLanes];
+  uint32_t index[kLanes];  // candidate of each lane, or kNoCandidate
+  static constexpr uint32_t kNoCandidate = 0xFFFFFFFFu;
 
-  // Takes candidates from *next on; those the lanes cannot take go to `fallback(i)` now.
+  // Takes candidates from *next on; those the lanes cannot take (longer than
+  // kBatchMaxCandidateBytes, or not ASCII) go to `fallback(i)` now. The ASCII check is folded
+  // into the transposition: a lane found to hold a non-ASCII byte is cleared and given up.
   template <class Fallback>
   void Fill(size_t lanes, const BatchQuery& q, std::span<const std::string_view> cands,
             size_t* next, Fallback&& fallback) {
@@ -52,14 +55,14 @@ struct LaneGroup {
     steps = 0;
     while (used < lanes && *next < cands.size()) {
       const size_t i = (*next)++;
-      const std::string_view s = cands[i];
-      if (s.size() > kBatchMaxCandidateBytes || !compare_internal::IsAscii(s)) {
+      const size_t size = cands[i].size();
+      if (size > kBatchMaxCandidateBytes) {
         fallback(i);
         continue;
       }
       index[used] = static_cast<uint32_t>(i);
-      lens[used] = static_cast<T>(s.size());
-      steps = std::max(steps, s.size());
+      lens[used] = static_cast<T>(size);
+      steps = std::max(steps, size);
       ++used;
     }
     for (size_t u = used; u < lanes; ++u) lens[u] = 0;
@@ -67,8 +70,17 @@ struct LaneGroup {
     for (size_t u = 0; u < used; ++u) {
       const auto* bytes = reinterpret_cast<const uint8_t*>(cands[index[u]].data());
       T* col = pm + u;
-      for (size_t j = 0, n = lens[u]; j < n; ++j) {
-        col[j * lanes] = static_cast<T>(q.ascii_pm[bytes[j]]);
+      const size_t n = lens[u];
+      uint32_t seen = 0;
+      for (size_t j = 0; j < n; ++j) {
+        seen |= bytes[j];
+        col[j * lanes] = static_cast<T>(q.ascii_pm[bytes[j] & 0x7F]);
+      }
+      if (seen >= 0x80) {
+        for (size_t j = 0; j < n; ++j) col[j * lanes] = 0;
+        lens[u] = 0;
+        fallback(index[u]);
+        index[u] = kNoCandidate;
       }
     }
   }
@@ -116,7 +128,7 @@ void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> can
     hn::Store(score, d, result);
     for (size_t u = 0; u < group.used; ++u) {
       const uint32_t dist = static_cast<uint32_t>(result[u]);
-      out[group.index[u]] = dist > k ? k + 1 : dist;
+      if (group.index[u] != group.kNoCandidate) out[group.index[u]] = dist > k ? k + 1 : dist;
     }
   }
 }
@@ -229,7 +241,9 @@ void JaroLanes(const BatchQuery& q, std::span<const std::string_view> cands, boo
       fl[u] = static_cast<double>(group.lens[u]);
     }
     FinishJaro(fm, ft, fp, fl, group.used, static_cast<double>(q.len), winkler, sim);
-    for (size_t u = 0; u < group.used; ++u) out[group.index[u]] = sim[u];
+    for (size_t u = 0; u < group.used; ++u) {
+      if (group.index[u] != group.kNoCandidate) out[group.index[u]] = sim[u];
+    }
   }
 }
 
