@@ -37,7 +37,8 @@ int64_t CompiledTarget() { return HWY_TARGET; }
 // width), so the vector loop needs no per-lane table lookup; past a candidate's end the mask is 0.
 template <typename T>
 struct LaneGroup {
-  static constexpr size_t kLanes = HWY_LANES(T);
+  // Two vectors per group: their recurrences are independent, which hides the latency chain.
+  static constexpr size_t kLanes = 2 * HWY_LANES(T);
   size_t used = 0;   // lanes holding a candidate
   size_t steps = 0;  // longest candidate in the group
   HWY_ALIGN T pm[kBatchMaxCandidateBytes * kLanes];
@@ -95,37 +96,52 @@ HWY_INLINE hn::Vec<D> Below(D d, size_t j, hn::Vec<D> lens) {
   return hn::BitCast(d, hn::VecFromMask(di, lt));
 }
 
+// One text position of Myers/Hyyro for every lane of one vector (see LevenshteinMyers64).
+template <class D, class V>
+HWY_INLINE void MyersStep(D d, V pm, V active, V one, int last_shift, V& vp, V& vn, V& score) {
+  (void)d;
+  const V x = hn::Or(pm, vn);
+  const V d0 = hn::Or(hn::Xor(hn::Add(hn::And(x, vp), vp), vp), x);
+  V hp = hn::Or(vn, hn::Not(hn::Or(d0, vp)));
+  const V hn_ = hn::And(vp, d0);
+  score = hn::Add(score, hn::And(hn::And(hn::ShiftRightSame(hp, last_shift), one), active));
+  score = hn::Sub(score, hn::And(hn::And(hn::ShiftRightSame(hn_, last_shift), one), active));
+  hp = hn::Or(hn::ShiftLeft<1>(hp), one);
+  vn = hn::And(hp, d0);
+  vp = hn::Or(hn::ShiftLeft<1>(hn_), hn::Not(hn::Or(hp, d0)));
+}
+
 template <typename T>
 void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> cands, uint32_t k,
                       uint32_t* out) {
   const hn::ScalableTag<T> d;
   const size_t n = hn::Lanes(d);
+  const size_t lanes = 2 * n;
   LaneGroup<T> group;
   HWY_ALIGN T result[LaneGroup<T>::kLanes];
   const auto one = hn::Set(d, T{1});
   const int last_shift = static_cast<int>(q.len - 1);
   size_t next = 0;
   while (next < cands.size()) {
-    group.Fill(n, q, cands, &next,
+    group.Fill(lanes, q, cands, &next,
                [&](size_t i) { out[i] = LevenshteinDistance(*q.prepared, cands[i], k); });
     if (group.used == 0) break;
-    const auto lens = hn::Load(d, group.lens);
-    auto vp = hn::Set(d, static_cast<T>(~T{0}));
-    auto vn = hn::Zero(d);
-    auto score = hn::Set(d, static_cast<T>(q.len));
+    const auto lens_a = hn::Load(d, group.lens);
+    const auto lens_b = hn::Load(d, group.lens + n);
+    auto vp_a = hn::Set(d, static_cast<T>(~T{0}));
+    auto vp_b = vp_a;
+    auto vn_a = hn::Zero(d);
+    auto vn_b = vn_a;
+    auto score_a = hn::Set(d, static_cast<T>(q.len));
+    auto score_b = score_a;
     for (size_t j = 0; j < group.steps; ++j) {
-      const auto x = hn::Or(hn::Load(d, group.pm + j * n), vn);
-      const auto d0 = hn::Or(hn::Xor(hn::Add(hn::And(x, vp), vp), vp), x);
-      auto hp = hn::Or(vn, hn::Not(hn::Or(d0, vp)));
-      const auto hn_ = hn::And(vp, d0);
-      const auto active = Below(d, j, lens);
-      score = hn::Add(score, hn::And(hn::And(hn::ShiftRightSame(hp, last_shift), one), active));
-      score = hn::Sub(score, hn::And(hn::And(hn::ShiftRightSame(hn_, last_shift), one), active));
-      hp = hn::Or(hn::ShiftLeft<1>(hp), one);
-      vn = hn::And(hp, d0);
-      vp = hn::Or(hn::ShiftLeft<1>(hn_), hn::Not(hn::Or(hp, d0)));
+      const T* row = group.pm + j * lanes;
+      MyersStep(d, hn::Load(d, row), Below(d, j, lens_a), one, last_shift, vp_a, vn_a, score_a);
+      MyersStep(d, hn::Load(d, row + n), Below(d, j, lens_b), one, last_shift, vp_b, vn_b,
+                score_b);
     }
-    hn::Store(score, d, result);
+    hn::Store(score_a, d, result);
+    hn::Store(score_b, d, result + n);
     for (size_t u = 0; u < group.used; ++u) {
       const uint32_t dist = static_cast<uint32_t>(result[u]);
       if (group.index[u] != group.kNoCandidate) out[group.index[u]] = dist > k ? k + 1 : dist;
@@ -171,11 +187,43 @@ HWY_NOINLINE void FinishJaro(const double* matches, const double* half_trans,
 // Bit-parallel Jaro per lane (JaroBitParallel64 in bit_parallel.h is the scalar original):
 // pass 1 takes, per text position, the lowest unmatched query position inside the lane's window;
 // pass 2 pairs matched positions in order to count transpositions.
+// Pass 1 of bit-parallel Jaro for one vector of lanes at text position j.
+template <class D, class V>
+HWY_INLINE void JaroMatchStep(D d, V pm, V grow, V one, bool in_prefix, int j, V& bound,
+                              V& p_flag, V& same, V& pre, hn::TFromD<D>* taken) {
+  const V zero = hn::Zero(d);
+  const V x = hn::AndNot(p_flag, hn::And(pm, bound));
+  const V low = hn::And(x, hn::Sub(zero, x));
+  p_flag = hn::Or(p_flag, low);
+  hn::Store(low, d, taken);
+  bound = hn::Or(hn::ShiftLeft<1>(bound), hn::And(grow, one));
+  if (in_prefix) {
+    // Query byte j equals candidate byte j iff bit j of the candidate byte's mask is set.
+    same = hn::And(same, hn::ShiftRightSame(pm, j));
+    pre = hn::Add(pre, same);
+  }
+}
+
+// Pass 2: pairs the next matched text position with the lowest remaining matched query position.
+template <class D, class V>
+HWY_INLINE void JaroTranspositionStep(D d, V taken, V pm, V one, V& remaining, V& mis) {
+  const V zero = hn::Zero(d);
+  const auto matched = hn::Ne(taken, zero);
+  const V p_low = hn::And(remaining, hn::Sub(zero, remaining));
+  const auto differ = hn::And(matched, hn::Eq(hn::And(pm, p_low), zero));
+  mis = hn::Add(mis, hn::IfThenElseZero(differ, one));
+  remaining = hn::IfThenElse(matched, hn::Xor(remaining, p_low), remaining);
+}
+
+// Bit-parallel Jaro per lane (JaroBitParallel64 in bit_parallel.h is the scalar original):
+// pass 1 takes, per text position, the lowest unmatched query position inside the lane's window;
+// pass 2 pairs matched positions in order to count transpositions.
 template <typename T>
 void JaroLanes(const BatchQuery& q, std::span<const std::string_view> cands, bool winkler,
                double* out) {
   const hn::ScalableTag<T> d;
   const size_t n = hn::Lanes(d);
+  const size_t lanes = 2 * n;
   constexpr size_t kLanes = LaneGroup<T>::kLanes;
   constexpr size_t kBits = sizeof(T) * 8;
   LaneGroup<T> group;
@@ -192,48 +240,47 @@ void JaroLanes(const BatchQuery& q, std::span<const std::string_view> cands, boo
   const size_t prefix_steps = std::min<size_t>(q.len, kJaroWinklerMaxPrefix);
   size_t next = 0;
   while (next < cands.size()) {
-    group.Fill(n, q, cands, &next, [&](size_t i) {
+    group.Fill(lanes, q, cands, &next, [&](size_t i) {
       out[i] = winkler ? JaroWinklerSimilarity(*q.prepared, cands[i])
                        : JaroSimilarity(*q.prepared, cands[i]);
     });
     if (group.used == 0) break;
-    for (size_t u = 0; u < n; ++u) {
+    for (size_t u = 0; u < lanes; ++u) {
       const size_t mx = std::max<size_t>(q.len, group.lens[u]);
       const size_t w = mx / 2 > 0 ? mx / 2 - 1 : 0;
       window[u] = static_cast<T>(w);
       bound0[u] = w + 1 >= kBits ? static_cast<T>(~T{0}) : static_cast<T>((T{1} << (w + 1)) - 1);
     }
-    const auto win = hn::Load(d, window);
-    auto bound = hn::Load(d, bound0);
-    auto p_flag = zero;
-    auto same = one;  // 1 while the common prefix lasts
-    auto pre = zero;
+    const auto win_a = hn::Load(d, window), win_b = hn::Load(d, window + n);
+    auto bound_a = hn::Load(d, bound0), bound_b = hn::Load(d, bound0 + n);
+    auto p_flag_a = zero, p_flag_b = zero;
+    auto same_a = one, same_b = one;  // 1 while the common prefix lasts
+    auto pre_a = zero, pre_b = zero;
     for (size_t j = 0; j < group.steps; ++j) {
-      const auto pm = hn::Load(d, group.pm + j * n);
-      const auto x = hn::AndNot(p_flag, hn::And(pm, bound));
-      const auto low = hn::And(x, hn::Sub(zero, x));
-      p_flag = hn::Or(p_flag, low);
-      hn::Store(low, d, taken + j * n);
-      bound = hn::Or(hn::ShiftLeft<1>(bound), hn::And(Below(d, j, win), one));
-      if (j < prefix_steps) {
-        // Query byte j equals candidate byte j iff bit j of the candidate byte's mask is set.
-        same = hn::And(same, hn::ShiftRightSame(pm, static_cast<int>(j)));
-        pre = hn::Add(pre, same);
-      }
+      const T* row = group.pm + j * lanes;
+      T* taken_row = taken + j * lanes;
+      const bool in_prefix = j < prefix_steps;
+      const int jj = static_cast<int>(j);
+      JaroMatchStep(d, hn::Load(d, row), Below(d, j, win_a), one, in_prefix, jj, bound_a,
+                    p_flag_a, same_a, pre_a, taken_row);
+      JaroMatchStep(d, hn::Load(d, row + n), Below(d, j, win_b), one, in_prefix, jj, bound_b,
+                    p_flag_b, same_b, pre_b, taken_row + n);
     }
-    auto remaining = p_flag;
-    auto mis = zero;
+    auto remaining_a = p_flag_a, remaining_b = p_flag_b;
+    auto mis_a = zero, mis_b = zero;
     for (size_t j = 0; j < group.steps; ++j) {
-      const auto matched = hn::Ne(hn::Load(d, taken + j * n), zero);
-      const auto p_low = hn::And(remaining, hn::Sub(zero, remaining));
-      const auto pm = hn::Load(d, group.pm + j * n);
-      const auto differ = hn::And(matched, hn::Eq(hn::And(pm, p_low), zero));
-      mis = hn::Add(mis, hn::IfThenElseZero(differ, one));
-      remaining = hn::IfThenElse(matched, hn::Xor(remaining, p_low), remaining);
+      const T* row = group.pm + j * lanes;
+      const T* taken_row = taken + j * lanes;
+      JaroTranspositionStep(d, hn::Load(d, taken_row), hn::Load(d, row), one, remaining_a, mis_a);
+      JaroTranspositionStep(d, hn::Load(d, taken_row + n), hn::Load(d, row + n), one, remaining_b,
+                            mis_b);
     }
-    hn::Store(hn::PopulationCount(p_flag), d, counts[0]);
-    hn::Store(mis, d, counts[1]);
-    hn::Store(pre, d, counts[2]);
+    hn::Store(hn::PopulationCount(p_flag_a), d, counts[0]);
+    hn::Store(hn::PopulationCount(p_flag_b), d, counts[0] + n);
+    hn::Store(mis_a, d, counts[1]);
+    hn::Store(mis_b, d, counts[1] + n);
+    hn::Store(pre_a, d, counts[2]);
+    hn::Store(pre_b, d, counts[2] + n);
     for (size_t u = 0; u < group.used; ++u) {
       fm[u] = static_cast<double>(counts[0][u]);
       ft[u] = static_cast<double>(static_cast<uint32_t>(counts[1][u]) / 2);
