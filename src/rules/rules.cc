@@ -406,7 +406,14 @@ Status RulesParser::ParseFields(const toml::table& root) {
   if (t == nullptr) {
     return Error(*n, "key 'fields': expected [fields.NAME] tables, found " + TypeName(*n));
   }
-  for (auto&& [k, v] : *t) RECLINK_RETURN_IF_ERROR(ParseField(std::string(k.str()), v));
+  // toml++ keeps keys sorted; fields keep the order of the file (messages, outputs).
+  std::vector<std::pair<std::string, const toml::node*>> in_file_order;
+  for (auto&& [k, v] : *t) in_file_order.emplace_back(std::string(k.str()), &v);
+  std::stable_sort(in_file_order.begin(), in_file_order.end(), [](const auto& a, const auto& b) {
+    const toml::source_position pa = a.second->source().begin, pb = b.second->source().begin;
+    return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
+  });
+  for (const auto& [name, node] : in_file_order) RECLINK_RETURN_IF_ERROR(ParseField(name, *node));
   if (rules_.fields.empty()) {
     return Error(*n, "[fields] is empty: expected at least one [fields.NAME] table");
   }
