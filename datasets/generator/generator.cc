@@ -4,6 +4,7 @@
 #include "generator/generator.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <cstdio>
@@ -18,7 +19,7 @@ namespace reclink::gen {
 namespace {
 
 constexpr uint64_t kRowsPerChunk = 4096;
-constexpr uint64_t kBatch = 32;  // rows whose table lookups are issued together
+constexpr uint64_t kBatch = 64;  // rows whose table lookups are issued together
 
 uint64_t Pairs(uint64_t n) { return n * (n - 1) / 2; }
 
@@ -34,7 +35,14 @@ void AppendNumber(uint64_t v, std::string& out) {
 
 // RFC 4180: a field holding a comma, quote, CR or LF is quoted, with quotes doubled.
 void AppendCsvField(std::string_view v, std::string& out) {
-  if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
+  static constexpr auto kSpecial = [] {
+    std::array<bool, 256> t{};
+    t[','] = t['"'] = t['\r'] = t['\n'] = true;
+    return t;
+  }();
+  bool special = false;  // not find_first_of: it calls memchr once per character
+  for (char c : v) special |= kSpecial[static_cast<unsigned char>(c)];
+  if (!special) {
     out.append(v);
     return;
   }
@@ -159,11 +167,19 @@ void Generator::RenderRow(uint64_t row, uint64_t slot, uint64_t entity, std::str
 }
 
 void Generator::RenderRows(uint64_t begin, uint64_t end, std::string& out) const {
-  uint64_t slot[kBatch], entity[kBatch];
+  uint64_t index[kBatch], slot[kBatch], entity[kBatch];
   for (uint64_t batch = begin; batch < end; batch += kBatch) {
     const uint64_t count = std::min(kBatch, end - batch);
-    // Two gather phases so the cache misses of a batch overlap instead of queueing.
-    for (uint64_t i = 0; i < count; ++i) slot[i] = slots_[permutation_.Inverse(batch + i)];
+    // The table reads are random (the rows are shuffled): prefetch a batch of them in phases
+    // so their cache misses overlap instead of queueing.
+    for (uint64_t i = 0; i < count; ++i) {
+      index[i] = permutation_.Inverse(batch + i);
+      __builtin_prefetch(&slots_[index[i]]);
+    }
+    for (uint64_t i = 0; i < count; ++i) {
+      slot[i] = slots_[index[i]];
+      __builtin_prefetch(&entity_start_[slot[i] >> 8]);
+    }
     for (uint64_t i = 0; i < count; ++i)
       entity[i] = entity_start_[slot[i] >> 8] + ((slot[i] >> 4) & 15);
     for (uint64_t i = 0; i < count; ++i) RenderRow(batch + i, slot[i], entity[i], out);
