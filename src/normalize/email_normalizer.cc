@@ -3,17 +3,31 @@
 #include "reclink/normalize.h"
 
 namespace reclink {
+namespace normalize_internal {
 
-void NormalizeEmail(std::string_view in, std::string* out) {
-  ToLower(in, out);
-  normalize_internal::TrimCollapseInPlace(out);
-  normalize_internal::RemoveSpacesInPlace(out);
+void EmailInPlace(std::string* s) {
+  if (HasNonAscii(*s)) {
+    thread_local std::string lowered;
+    ToLower(*s, &lowered);
+    s->swap(lowered);
+  } else {
+    AsciiLowerInPlace(s);
+  }
+  TrimCollapseInPlace(s);
+  RemoveSpacesInPlace(s);
   // Sub-addressing (RFC 5233): "local+tag@domain" delivers to "local@domain". The tag is cut
   // only when something is left of the local part.
-  size_t at = out->rfind('@');
+  size_t at = s->rfind('@');
   if (at == std::string::npos) return;
-  size_t plus = out->find('+');
-  if (plus != std::string::npos && plus > 0 && plus < at) out->erase(plus, at - plus);
+  size_t plus = s->find('+');
+  if (plus != std::string::npos && plus > 0 && plus < at) s->erase(plus, at - plus);
+}
+
+}  // namespace normalize_internal
+
+void NormalizeEmail(std::string_view in, std::string* out) {
+  out->assign(in.data(), in.size());
+  normalize_internal::EmailInPlace(out);
 }
 
 }  // namespace reclink

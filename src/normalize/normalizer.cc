@@ -145,8 +145,7 @@ bool Normalizer::Apply(std::string_view value, std::string* out,
         ni::RemoveSpacesInPlace(out);
         break;
       case Step::kEmail:
-        NormalizeEmail(*out, &scratch);
-        out->swap(scratch);
+        ni::EmailInPlace(out);
         break;
       case Step::kPhone:
         NormalizePhone(*out, options_.phone_country_code, &scratch);

@@ -48,6 +48,9 @@ void KeepCharClass(CharClass cls, std::string* s);
 // Drops every ' ' (the only whitespace left after TrimCollapse).
 void RemoveSpacesInPlace(std::string* s);
 
+// The `email` normalizer in place (see NormalizeEmail).
+void EmailInPlace(std::string* s);
+
 // The letters of s as upper-case ASCII A-Z, everything else dropped; non-ASCII text is first
 // case-folded and stripped of accents ("Müller-Lüdenscheidt" -> "MULLERLUDENSCHEIDT"). The input
 // of every phonetic code.
