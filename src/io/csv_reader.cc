@@ -429,7 +429,19 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
       }
       out.columns.reserve(num_columns);
       for (size_t c = 0; c < num_columns; ++c) out.columns.emplace_back();
+      // After a sample of records, reserve each column for the whole chunk (extrapolated), so the
+      // arenas do not grow by repeated copying.
+      const char* sample_start = r;
+      constexpr size_t kSampleRecords = 64;
       while (r < ce) {
+        if (out.lines.size() == kSampleRecords) {
+          double scale = 1.15 * static_cast<double>(ce - sample_start) /
+                         static_cast<double>(std::max<ptrdiff_t>(1, r - sample_start));
+          for (Column& col : out.columns) {
+            col.Reserve(static_cast<size_t>(scale * kSampleRecords) + 1,
+                        static_cast<size_t>(scale * static_cast<double>(col.arena_bytes())) + 64);
+          }
+        }
         if (fail_fast && i > first_failed.load(std::memory_order_relaxed)) break;
         const char* next = nullptr;
         const char* error_at = nullptr;

@@ -216,7 +216,9 @@ std::string ProfileToText(const std::vector<ColumnProfile>& profiles, const std:
     out += line + "\n";
   }
   for (const ColumnProfile& p : profiles) {
-    out += "\n" + Shown(p.name) + ": top values\n";
+    out += "\n";
+    out += Shown(p.name);
+    out += ": top values\n";
     if (p.top.empty()) {
       out += "  (all null)\n";
       continue;
