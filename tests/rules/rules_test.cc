@@ -1,0 +1,581 @@
+// Tests of the rules-file parser: the full schema, defaults, and one test per error case with
+// its message and location.
+#include "reclink/rules.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace reclink {
+namespace {
+
+// A small valid file; error tests append or replace lines of it.
+const char* const kBase = R"(link_type = "dedupe"
+id = "record_id"
+
+[fields.first]
+column = "first_name"
+normalize = ["casefold", "strip_accents", "alnum"]
+
+[fields.last]
+column = "last_name"
+normalize = ["casefold"]
+
+[fields.dob]
+column = "dob"
+normalize = ["date"]
+
+[[blocking]]
+keys = ["first", "last"]
+
+[[comparison]]
+field = "first"
+levels = ["exact", "jaro_winkler >= 0.92"]
+)";
+
+Result<Rules> Parse(const std::string& text) { return ParseRulesString(text, "r.toml"); }
+
+// The error message of parsing text; fails the test when parsing succeeds.
+std::string ErrorOf(const std::string& text) {
+  Result<Rules> r = Parse(text);
+  EXPECT_FALSE(r.ok()) << text;
+  if (r.ok()) return "";
+  EXPECT_EQ(r.status().code(), StatusCode::kUsage);
+  EXPECT_EQ(ExitCodeFor(r.status()), 2);
+  EXPECT_FALSE(r.status().hint().empty()) << r.status().message();
+  return r.status().message();
+}
+
+std::string Replace(std::string text, const std::string& from, const std::string& to) {
+  size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+TEST(RulesTest, FullSchema) {
+  const std::string text = R"toml(link_type = "link"
+id = "id"
+ids = { crm = "Id", shop = "customer_id" }
+
+[fields.first]
+columns = { crm = "FirstName", shop = "customer.name.first" }
+normalize = ["casefold", "strip_accents", "alnum"]
+
+[fields.phone]
+column = "phone"
+normalize = ["phone"]
+country_code = "1"
+
+[fields.dob]
+column = "dob"
+normalize = ["date"]
+date_order = "mdy"
+
+[fields.name]
+column = "full_name"
+
+[[blocking]]
+keys = ["first", "dob"]
+
+[[blocking]]
+keys = ["soundex(first)", "metaphone(name)", "nysiis(first)", "prefix(name, 3)", "year(dob)", "token_sorted( name )"]
+
+[[comparison]]
+field = "first"
+name = "first_name_cmp"
+levels = ["exact", "levenshtein <= 1", "damerau_levenshtein <= 2", "jaro >= 0.9", "jaro_winkler >= 0.92", "jaccard >= 0.5", "qgram_jaccard >= 0.6"]
+tf_adjust = true
+
+[[comparison]]
+field = "dob"
+levels = ["exact", "date_diff_days <= 30", "numeric_diff <= 2.5"]
+
+[model]
+threshold = 0.95
+prior = 1e-4
+em_max_iterations = 50
+em_tolerance = 1e-5
+u_sample_pairs = 1000
+seed = 7
+
+[cluster]
+method = "best_link"
+
+[blocking_limits]
+max_block_size = 500
+)toml";
+  Result<Rules> r = Parse(text);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->path, "r.toml");
+  EXPECT_EQ(r->link_type, LinkType::kLink);
+  EXPECT_EQ(r->id, "id");
+  EXPECT_EQ(r->id_line, 2);
+  EXPECT_EQ(r->IdFor("crm"), "Id");
+  EXPECT_EQ(r->IdFor("shop"), "customer_id");
+  EXPECT_EQ(r->IdFor("other"), "id");
+  ASSERT_EQ(r->fields.size(), 4u);
+  const FieldSpec& first = r->fields[r->FindField("first")];
+  EXPECT_EQ(first.line, 5);
+  EXPECT_EQ(first.column_line, 6);
+  EXPECT_EQ(first.ColumnFor("shop"), "customer.name.first");
+  EXPECT_EQ(first.ColumnFor("crm"), "FirstName");
+  EXPECT_EQ(first.normalize, (std::vector<std::string>{"casefold", "strip_accents", "alnum"}));
+  EXPECT_EQ(r->fields[r->FindField("phone")].phone_country_code, "1");
+  EXPECT_EQ(r->fields[r->FindField("dob")].date_order, DateOrder::kMonthFirst);
+  EXPECT_EQ(r->fields[r->FindField("name")].date_order, DateOrder::kDayFirst);
+  EXPECT_TRUE(r->fields[r->FindField("name")].normalize.empty());
+
+  ASSERT_EQ(r->blocking.size(), 2u);
+  EXPECT_EQ(r->blocking[0].text, "first & dob");
+  EXPECT_EQ(r->blocking[0].line, 22);
+  const auto& keys = r->blocking[1].keys;
+  ASSERT_EQ(keys.size(), 6u);
+  EXPECT_EQ(keys[0].fn, KeyFunction::kSoundex);
+  EXPECT_EQ(keys[0].field, "first");
+  EXPECT_EQ(keys[1].fn, KeyFunction::kMetaphone);
+  EXPECT_EQ(keys[2].fn, KeyFunction::kNysiis);
+  EXPECT_EQ(keys[3].fn, KeyFunction::kPrefix);
+  EXPECT_EQ(keys[3].n, 3);
+  EXPECT_EQ(keys[3].field, "name");
+  EXPECT_EQ(keys[4].fn, KeyFunction::kYear);
+  EXPECT_EQ(keys[5].fn, KeyFunction::kTokenSorted);
+  EXPECT_EQ(keys[5].field, "name");
+  EXPECT_EQ(r->blocking[1].text,
+            "soundex(first) & metaphone(name) & nysiis(first) & prefix(name, 3) & year(dob) & "
+            "token_sorted( name )");
+
+  ASSERT_EQ(r->comparisons.size(), 2u);
+  const ComparisonSpec& c = r->comparisons[0];
+  EXPECT_EQ(c.name, "first_name_cmp");
+  EXPECT_EQ(c.field, "first");
+  EXPECT_TRUE(c.tf_adjust);
+  ASSERT_EQ(c.levels.size(), 7u);
+  EXPECT_EQ(c.levels[0].predicate, Predicate::kExact);
+  EXPECT_EQ(c.levels[1].predicate, Predicate::kLevenshtein);
+  EXPECT_EQ(c.levels[1].threshold, 1);
+  EXPECT_EQ(c.levels[2].predicate, Predicate::kDamerauLevenshtein);
+  EXPECT_EQ(c.levels[3].predicate, Predicate::kJaro);
+  EXPECT_EQ(c.levels[4].predicate, Predicate::kJaroWinkler);
+  EXPECT_DOUBLE_EQ(c.levels[4].threshold, 0.92);
+  EXPECT_EQ(c.levels[4].label, "jaro_winkler >= 0.92");
+  EXPECT_EQ(c.levels[5].predicate, Predicate::kJaccard);
+  EXPECT_EQ(c.levels[6].predicate, Predicate::kQgramJaccard);
+  EXPECT_EQ(r->comparisons[1].name, "dob");
+  EXPECT_FALSE(r->comparisons[1].tf_adjust);
+  EXPECT_EQ(r->comparisons[1].levels[1].predicate, Predicate::kDateDiffDays);
+  EXPECT_EQ(r->comparisons[1].levels[1].threshold, 30);
+  EXPECT_EQ(r->comparisons[1].levels[2].predicate, Predicate::kNumericDiff);
+  EXPECT_DOUBLE_EQ(r->comparisons[1].levels[2].threshold, 2.5);
+
+  EXPECT_DOUBLE_EQ(r->model.threshold, 0.95);
+  ASSERT_TRUE(r->model.prior.has_value());
+  EXPECT_DOUBLE_EQ(*r->model.prior, 1e-4);
+  EXPECT_EQ(r->model.em_max_iterations, 50);
+  EXPECT_DOUBLE_EQ(r->model.em_tolerance, 1e-5);
+  EXPECT_EQ(r->model.u_sample_pairs, 1000u);
+  EXPECT_EQ(r->model.seed, 7u);
+  EXPECT_EQ(r->cluster_method, ClusterMethod::kBestLink);
+  EXPECT_EQ(r->max_block_size, 500u);
+}
+
+TEST(RulesTest, Defaults) {
+  Result<Rules> r = Parse(Replace(kBase, "link_type = \"dedupe\"\n", ""));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->link_type, LinkType::kDedupe);
+  EXPECT_DOUBLE_EQ(r->model.threshold, 0.9);
+  EXPECT_FALSE(r->model.prior.has_value());
+  EXPECT_EQ(r->model.em_max_iterations, 25);
+  EXPECT_DOUBLE_EQ(r->model.em_tolerance, 1e-4);
+  EXPECT_EQ(r->model.u_sample_pairs, 10'000'000u);
+  EXPECT_EQ(r->model.seed, 42u);
+  EXPECT_EQ(r->cluster_method, ClusterMethod::kConnectedComponents);
+  EXPECT_EQ(r->max_block_size, 10000u);
+  EXPECT_EQ(r->comparisons[0].name, "first");
+  EXPECT_EQ(r->fields[0].phone_country_code, "44");
+  // A threshold of exactly 1 is allowed, and an integer is a number.
+  EXPECT_TRUE(Parse(std::string(kBase) + "[model]\nthreshold = 1\n").ok());
+}
+
+// The example of DESIGN.md and every example of docs/rules.md must parse.
+std::vector<std::string> TomlBlocks(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> blocks;
+  std::string line, block;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    if (!inside && line.rfind("```toml", 0) == 0) {
+      inside = true;
+      block.clear();
+    } else if (inside && line.rfind("```", 0) == 0) {
+      inside = false;
+      blocks.push_back(block);
+    } else if (inside) {
+      block += line + "\n";
+    }
+  }
+  return blocks;
+}
+
+TEST(RulesTest, DocumentedExamplesParse) {
+  for (const std::string& path : {std::string(RECLINK_SOURCE_DIR) + "/docs/rules.md",
+                                  std::string(RECLINK_SHARED_DIR) + "/DESIGN.md"}) {
+    std::vector<std::string> blocks = TomlBlocks(path);
+    if (path.find("rules.md") != std::string::npos) {
+      EXPECT_GE(blocks.size(), 1u) << path;
+    }
+    for (const std::string& b : blocks) {
+      // Fragments (a single section) are shown in the docs too; only whole files must parse.
+      if (b.find("[[blocking]]") == std::string::npos || b.find("id = ") == std::string::npos) {
+        continue;
+      }
+      Result<Rules> r = ParseRulesString(b, path);
+      EXPECT_TRUE(r.ok()) << r.status().ToString() << "\n" << b;
+    }
+  }
+}
+
+// docs/rules.md quotes the error of its worked example with one level misspelt; keep it true.
+TEST(RulesTest, DocumentedErrorIsTrue) {
+  const std::string path = std::string(RECLINK_SOURCE_DIR) + "/docs/rules.md";
+  std::vector<std::string> blocks = TomlBlocks(path);
+  ASSERT_FALSE(blocks.empty());
+  Result<Rules> r = ParseRulesString(
+      Replace(blocks[0], "\"qgram_jaccard >= 0.5\"", "\"prefix_match\""), "rules.toml");
+  ASSERT_FALSE(r.ok());
+  std::ifstream in(path);
+  std::stringstream doc;
+  doc << in.rdbuf();
+  EXPECT_NE(doc.str().find(r.status().message() + "\n"), std::string::npos)
+      << r.status().message();
+}
+
+TEST(RulesErrorTest, InvalidToml) {
+  EXPECT_EQ(ErrorOf("id = \"x\"\nfoo = \n").rfind("r.toml:2:", 0), 0u);
+  EXPECT_NE(ErrorOf("id = \"x\"\nfoo = \n").find("invalid TOML"), std::string::npos);
+  EXPECT_NE(ErrorOf("id = \"a\"\nid = \"b\"\n").find("r.toml:2:"), std::string::npos);
+}
+
+TEST(RulesErrorTest, FileNotFound) {
+  Result<Rules> r = ParseRulesFile("/nonexistent/rules.toml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUsage);
+  EXPECT_EQ(r.status().message(), "/nonexistent/rules.toml: error: cannot open the rules file");
+}
+
+TEST(RulesErrorTest, UnknownKeys) {
+  EXPECT_EQ(ErrorOf(std::string("lnk_type = \"link\"\n") + kBase),
+            "r.toml:1:1: error: unknown key 'lnk_type' in the top level; expected one of: "
+            "link_type, id, ids, fields, blocking, comparison, model, cluster, blocking_limits");
+  Result<Rules> r = Parse(std::string("lnk_type = \"link\"\n") + kBase);
+  EXPECT_NE(r.status().hint().find("did you mean 'link_type'?"), std::string::npos);
+
+  EXPECT_EQ(ErrorOf(Replace(kBase, "column = \"dob\"", "colum = \"dob\"")),
+            "r.toml:13:1: error: unknown key 'colum' in [fields.dob]; expected one of: column, "
+            "columns, normalize, country_code, date_order");
+  EXPECT_EQ(ErrorOf(Replace(kBase, "keys = [\"first\", \"last\"]",
+                            "keys = [\"first\"]\nmax_size = 3")),
+            "r.toml:18:1: error: unknown key 'max_size' in [[blocking]] #1; expected one of: keys");
+  EXPECT_EQ(ErrorOf(std::string(kBase) + "tf = true\n"),
+            "r.toml:22:1: error: unknown key 'tf' in [[comparison]] #1; expected one of: field, "
+            "name, levels, tf_adjust");
+  EXPECT_EQ(ErrorOf(std::string(kBase) + "[model]\nthreshhold = 0.5\n"),
+            "r.toml:23:1: error: unknown key 'threshhold' in [model]; expected one of: threshold, "
+            "prior, em_max_iterations, em_tolerance, u_sample_pairs, seed");
+  EXPECT_EQ(ErrorOf(std::string(kBase) + "[cluster]\nmethods = \"best_link\"\n"),
+            "r.toml:23:1: error: unknown key 'methods' in [cluster]; expected one of: method");
+  EXPECT_EQ(ErrorOf(std::string(kBase) + "[blocking_limits]\nmax_block = 5\n"),
+            "r.toml:23:1: error: unknown key 'max_block' in [blocking_limits]; expected one of: "
+            "max_block_size");
+}
+
+TEST(RulesErrorTest, LinkTypeAndId) {
+  EXPECT_EQ(ErrorOf(Replace(kBase, "\"dedupe\"", "\"dedup\"")),
+            "r.toml:1:13: error: key 'link_type': expected \"dedupe\", \"link\" or "
+            "\"link_and_dedupe\", found \"dedup\"");
+  EXPECT_EQ(ErrorOf(Replace(kBase, "\"dedupe\"", "1")),
+            "r.toml:1:13: error: key 'link_type' in the top level: expected a string, found an "
+            "integer");
+  EXPECT_EQ(ErrorOf(Replace(kBase, "id = \"record_id\"\n", "")),
+            "r.toml:1:1: error: missing key 'id': expected the column holding each record's id, "
+            "e.g. id = \"record_id\"");
+  EXPECT_EQ(ErrorOf(Replace(kBase, "id = \"record_id\"", "id = \"\"")),
+            "r.toml:2:6: error: key 'id': expected the name of the column holding record ids, "
+            "found an empty string");
+  EXPECT_EQ(ErrorOf(Replace(kBase, "id = \"record_id\"", "ids = { a = \"x\" }")),
+            "r.toml:2:7: error: key 'ids' (per-source id columns) needs link_type = \"link\" or "
+            "\"link_and_dedupe\", found link_type = \"dedupe\"");
+  // In link mode, ids alone is enough; a bad entry is reported.
+  std::string link = Replace(kBase, "\"dedupe\"", "\"link\"");
+  EXPECT_TRUE(Parse(Replace(link, "id = \"record_id\"", "ids = { a = \"x\", b = \"y\" }")).ok());
+  EXPECT_EQ(ErrorOf(Replace(link, "id = \"record_id\"", "ids = { a = 3 }")),
+            "r.toml:2:13: error: key 'ids': source 'a': expected a non-empty column name, found "
+            "an integer");
+  EXPECT_EQ(ErrorOf(Replace(link, "id = \"record_id\"", "ids = \"x\"")),
+            "r.toml:2:7: error: key 'ids': expected a table of source = \"COLUMN\", e.g. { crm = "
+            "\"Id\", shop = \"customer_id\" }, found a string");
+}
+
+TEST(RulesErrorTest, Fields) {
+  EXPECT_EQ(ErrorOf(Replace(kBase, "column = \"dob\"\n", "")),
+            "r.toml:12:1: error: field 'dob' has no column: expected column = \"NAME\" or "
+            "columns = { SOURCE = \"NAME\" } in [fields.dob]");
+  EXPECT_EQ(ErrorOf(Replace(kBase, "column = \"dob\"", "column = 5")),
+            "r.toml:13:10: error: key 'column' in [fields.dob]: expected a string, found an "
+            "integer");
+  EXPECT_EQ(ErrorOf(Replace(kBase, "normalize = [\"date\"]", "normalize = [\"dates\"]")),
+            "r.toml:14:14: error: unknown normalizer \"dates\" in [fields.dob]; expected one of: "
+            "trim, casefold, lower, upper, strip_accents, alnum, letters, digits, nospace, email, "
+            "phone, date");
+  Result<Rules> r = Parse(Replace(kBase, "normalize = [\"date\"]", "normalize = [\"dates\"]"));
+  EXPECT_NE(r.status().hint().find("did you mean 'date'?"), std::string::npos);
+  EXPECT_EQ(ErrorOf(Replace(kBase, "normalize = [\"date\"]", "normalize = \"date\"")),
+            "r.toml:14:13: error: key 'normalize' in [fields.dob]: expected an array of "
+            "normalizer names, e.g. [\"casefold\", \"strip_accents\"], found a string");
+  EXPECT_EQ(ErrorOf(Replace(kBase, "normalize = [\"date\"]", "normalize = [\"soundex\"]")),
+            "r.toml:14:14: error: unknown normalizer \"soundex\" in [fields.dob]; expected one "
+            "of: trim, casefold, lower, upper, strip_accents, alnum, letters, digits, nospace, "
+            "email, phone, date");
+  EXPECT_EQ(ErrorOf(Replace(kBase, "normalize = [\"date\"]", "date_order = \"ymd\"")),
+            "r.toml:14:14: error: key 'date_order' in [fields.dob]: expected \"dmy\" (03/01/1990 "
+            "is 3 January) or \"mdy\" (March 1), found \"ymd\"");
+  EXPECT_EQ(ErrorOf(Replace(kBase, "normalize = [\"date\"]", "country_code = \"+44\"")),
+            "r.toml:14:16: error: key 'country_code' in [fields.dob]: expected a country calling "
+            "code of 1 to 3 digits without '+' or '00', found \"+44\"");
+  EXPECT_TRUE(Parse(Replace(kBase, "normalize = [\"date\"]", "country_code = 33")).ok());
+  EXPECT_EQ(ErrorOf(Replace(kBase, "[fields.dob]", "[fields.\"date of birth\"]")),
+            "r.toml:12:1: error: field name 'date of birth': expected letters, digits and '_' "
+            "only");
+  EXPECT_EQ(ErrorOf("id = \"x\"\n[[blocking]]\nkeys = [\"a\"]\n"),
+            "r.toml:1:1: error: no [fields.NAME] section: expected at least one derived field, "
+            "e.g. [fields.first] with column = \"first_name\"");
+  EXPECT_EQ(ErrorOf(Replace(kBase, "[fields.first]", "[fields.first]\ncolumns = {}")),
+            "r.toml:5:11: error: key 'columns' in [fields.first]: expected at least one source = "
+            "\"COLUMN\" entry, found an empty table");
+}
+
+TEST(RulesErrorTest, BlockingKeys) {
+  auto with_key = [](const std::string& key) {
+    return ErrorOf(Replace(kBase, "keys = [\"first\", \"last\"]", "keys = [\"first\", " + key + "]"));
+  };
+  EXPECT_EQ(with_key("\"middle\""),
+            "r.toml:17:18: error: blocking key \"middle\" in [[blocking]] #1 names field "
+            "'middle', which is not defined; expected one of: first, last, dob");
+  EXPECT_EQ(with_key("\"soundex(middle)\""),
+            "r.toml:17:18: error: blocking key \"soundex(middle)\" in [[blocking]] #1 names field "
+            "'middle', which is not defined; expected one of: first, last, dob");
+  EXPECT_EQ(with_key("\"sondex(last)\""),
+            "r.toml:17:18: error: blocking key \"sondex(last)\" in [[blocking]] #1: unknown key "
+            "function 'sondex'; expected soundex, metaphone, nysiis, prefix, year or "
+            "token_sorted");
+  EXPECT_EQ(with_key("\"prefix(last)\""),
+            "r.toml:17:18: error: blocking key \"prefix(last)\" in [[blocking]] #1: expected "
+            "prefix(FIELD, N) with a length N, e.g. prefix(last, 3), found no length");
+  EXPECT_EQ(with_key("\"prefix(last, 0)\""),
+            "r.toml:17:18: error: blocking key \"prefix(last, 0)\" in [[blocking]] #1: expected "
+            "a prefix length N from 1 to 1000 in prefix(FIELD, N), found \"0\"");
+  EXPECT_EQ(with_key("\"prefix(last, x)\""),
+            "r.toml:17:18: error: blocking key \"prefix(last, x)\" in [[blocking]] #1: expected "
+            "a prefix length N from 1 to 1000 in prefix(FIELD, N), found \"x\"");
+  EXPECT_EQ(with_key("\"soundex(last, 2)\""),
+            "r.toml:17:18: error: blocking key \"soundex(last, 2)\" in [[blocking]] #1: expected "
+            "one argument, soundex(FIELD), found \"last, 2\"");
+  EXPECT_EQ(with_key("\"soundex(last\""),
+            "r.toml:17:18: error: blocking key \"soundex(last\" in [[blocking]] #1: expected a "
+            "closing ')' at the end, found \"soundex(last\"");
+  EXPECT_EQ(with_key("\"first last\""),
+            "r.toml:17:18: error: blocking key \"first last\" in [[blocking]] #1: expected FIELD, "
+            "soundex(FIELD), metaphone(FIELD), nysiis(FIELD), prefix(FIELD, N), year(FIELD) or "
+            "token_sorted(FIELD), found \"first last\"");
+  EXPECT_EQ(with_key("3"),
+            "r.toml:17:18: error: key 'keys' in [[blocking]] #1: expected blocking keys as "
+            "strings, found an integer");
+  EXPECT_EQ(ErrorOf(Replace(kBase, "keys = [\"first\", \"last\"]", "keys = []")),
+            "r.toml:17:8: error: key 'keys' in [[blocking]] #1: expected a non-empty array of "
+            "blocking keys, found an empty array");
+  EXPECT_EQ(ErrorOf(Replace(kBase, "keys = [\"first\", \"last\"]", "")),
+            "r.toml:16:1: error: missing key 'keys' in [[blocking]] #1: expected an array of "
+            "blocking keys, e.g. keys = [\"soundex(last)\", \"dob\"]");
+  EXPECT_EQ(ErrorOf(Replace(kBase, "[[blocking]]\nkeys = [\"first\", \"last\"]\n", "")),
+            "r.toml:1:1: error: no [[blocking]] rule: expected at least one, e.g. [[blocking]] "
+            "with keys = [\"last\", \"dob\"]");
+  EXPECT_EQ(ErrorOf("blocking = 3\n" + Replace(kBase, "[[blocking]]\nkeys = [\"first\", "
+                                                     "\"last\"]\n", "")),
+            "r.toml:1:12: error: key 'blocking': expected an array of tables ([[blocking]] "
+            "sections), found an integer");
+}
+
+TEST(RulesErrorTest, ComparisonLevels) {
+  auto with_level = [](const std::string& level) {
+    return ErrorOf(Replace(kBase, "\"jaro_winkler >= 0.92\"", level));
+  };
+  EXPECT_EQ(with_level("\"jaro_winkler >= abc\""),
+            "r.toml:21:20: error: level \"jaro_winkler >= abc\" in [[comparison]] #1: expected a "
+            "number after >= in \"jaro_winkler >= T\", found \"abc\"");
+  EXPECT_EQ(with_level("\"jaro_winkler >= 1.5\""),
+            "r.toml:21:20: error: level \"jaro_winkler >= 1.5\" in [[comparison]] #1: expected a "
+            "similarity T from 0 to 1 in \"jaro_winkler >= T\", found 1.5");
+  EXPECT_EQ(with_level("\"jaccard >= -0.1\""),
+            "r.toml:21:20: error: level \"jaccard >= -0.1\" in [[comparison]] #1: expected a "
+            "similarity T from 0 to 1 in \"jaccard >= T\", found -0.1");
+  EXPECT_EQ(with_level("\"levenshtein <= 1.5\""),
+            "r.toml:21:20: error: level \"levenshtein <= 1.5\" in [[comparison]] #1: expected a "
+            "non-negative integer in \"levenshtein <= K\", found 1.5");
+  EXPECT_EQ(with_level("\"date_diff_days <= -3\""),
+            "r.toml:21:20: error: level \"date_diff_days <= -3\" in [[comparison]] #1: expected a "
+            "non-negative integer in \"date_diff_days <= K\", found -3");
+  EXPECT_EQ(with_level("\"numeric_diff <= -1\""),
+            "r.toml:21:20: error: level \"numeric_diff <= -1\" in [[comparison]] #1: expected a "
+            "non-negative number in \"numeric_diff <= D\", found -1");
+  EXPECT_EQ(with_level("\"levenshtein >= 1\""),
+            "r.toml:21:20: error: level \"levenshtein >= 1\" in [[comparison]] #1: expected "
+            "\"levenshtein <= K\", found \"levenshtein >= 1\"");
+  Result<Rules> r = Parse(Replace(kBase, "\"jaro_winkler >= 0.92\"", "\"levenshtein >= 1\""));
+  EXPECT_EQ(r.status().hint(), "levenshtein is a distance: use <= K");
+  EXPECT_EQ(with_level("\"soundex >= 1\""),
+            "r.toml:21:20: error: level \"soundex >= 1\" in [[comparison]] #1: unknown predicate "
+            "'soundex'; expected one of \"exact\", \"levenshtein <= K\", \"damerau_levenshtein "
+            "<= K\", \"jaro >= T\", \"jaro_winkler >= T\", \"jaccard >= T\", \"qgram_jaccard >= "
+            "T\", \"numeric_diff <= D\", \"date_diff_days <= K\"");
+  EXPECT_EQ(with_level("\"exact 1\"").substr(0, 70),
+            "r.toml:21:20: error: level \"exact 1\" in [[comparison]] #1: unknown pre");
+  EXPECT_EQ(with_level("0.9"),
+            "r.toml:21:20: error: key 'levels' in [[comparison]] #1: expected levels as strings, "
+            "found a floating-point number");
+  // Whitespace is optional around the operator.
+  EXPECT_TRUE(Parse(Replace(kBase, "\"jaro_winkler >= 0.92\"", "\"jaro_winkler>=0.92\"")).ok());
+}
+
+TEST(RulesErrorTest, Comparisons) {
+  EXPECT_EQ(ErrorOf(Replace(kBase, "field = \"first\"", "field = \"frist\"")),
+            "r.toml:20:9: error: key 'field' in [[comparison]] #1 names field 'frist', which is "
+            "not defined; expected one of: first, last, dob");
+  EXPECT_EQ(ErrorOf(Replace(kBase, "field = \"first\"\n", "")),
+            "r.toml:19:1: error: missing key 'field' in [[comparison]] #1: expected the [fields] "
+            "name to compare, e.g. field = \"first\"");
+  EXPECT_EQ(ErrorOf(Replace(kBase, "levels = [\"exact\", \"jaro_winkler >= 0.92\"]",
+                            "levels = []")),
+            "r.toml:21:10: error: key 'levels' in [[comparison]] #1: expected a non-empty array "
+            "of levels, found an empty array");
+  EXPECT_EQ(ErrorOf(Replace(kBase, "levels = [\"exact\", \"jaro_winkler >= 0.92\"]", "")),
+            "r.toml:19:1: error: missing key 'levels' in [[comparison]] #1: expected an array of "
+            "levels, e.g. levels = [\"exact\", \"jaro_winkler >= 0.92\"]");
+  EXPECT_EQ(ErrorOf(std::string(kBase) + "tf_adjust = \"yes\"\n"),
+            "r.toml:22:13: error: key 'tf_adjust' in [[comparison]] #1: expected true or false, "
+            "found a string");
+  EXPECT_EQ(ErrorOf(Replace(kBase, "[\"exact\", \"jaro_winkler >= 0.92\"]",
+                            "[\"jaro_winkler >= 0.92\"]\ntf_adjust = true")),
+            "r.toml:22:13: error: key 'tf_adjust' in [[comparison]] #1: term-frequency "
+            "adjustment applies to an \"exact\" level, and levels has none");
+  EXPECT_EQ(ErrorOf(std::string(kBase) + "\n[[comparison]]\nfield = \"first\"\nlevels = "
+                                         "[\"exact\"]\n"),
+            "r.toml:24:9: error: [[comparison]] #2: a comparison named 'first' already exists");
+  EXPECT_EQ(ErrorOf(Replace(kBase, "[[comparison]]\nfield = \"first\"\nlevels = [\"exact\", "
+                                   "\"jaro_winkler >= 0.92\"]\n",
+                            "")),
+            "r.toml:1:1: error: no [[comparison]]: expected at least one, e.g. [[comparison]] "
+            "with field = \"first\" and levels = [\"exact\", \"jaro_winkler >= 0.92\"]");
+}
+
+TEST(RulesErrorTest, ModelClusterLimits) {
+  auto with = [](const std::string& extra) { return ErrorOf(std::string(kBase) + extra); };
+  EXPECT_EQ(with("[model]\nthreshold = 0\n"),
+            "r.toml:23:13: error: key 'threshold' in [model]: expected a match probability in "
+            "(0, 1], e.g. 0.9, found 0");
+  EXPECT_EQ(with("[model]\nthreshold = 1.2\n"),
+            "r.toml:23:13: error: key 'threshold' in [model]: expected a match probability in "
+            "(0, 1], e.g. 0.9, found 1.2");
+  EXPECT_EQ(with("[model]\nthreshold = \"high\"\n"),
+            "r.toml:23:13: error: key 'threshold' in [model]: expected a match probability in "
+            "(0, 1], e.g. 0.9, found a string");
+  EXPECT_EQ(with("[model]\nprior = 1\n"),
+            "r.toml:23:9: error: key 'prior' in [model]: expected a probability strictly between "
+            "0 and 1, e.g. 1e-4, found 1");
+  EXPECT_EQ(with("[model]\nem_max_iterations = 0\n"),
+            "r.toml:23:21: error: key 'em_max_iterations' in [model]: expected an integer from 1 "
+            "to 100000, found 0");
+  EXPECT_EQ(with("[model]\nem_max_iterations = 2.5\n"),
+            "r.toml:23:21: error: key 'em_max_iterations' in [model]: expected an integer from 1 "
+            "to 100000, found a floating-point number");
+  EXPECT_EQ(with("[model]\nem_tolerance = 0\n"),
+            "r.toml:23:16: error: key 'em_tolerance' in [model]: expected a positive number "
+            "below 1, e.g. 1e-4, found 0");
+  EXPECT_EQ(with("[model]\nu_sample_pairs = -5\n"),
+            "r.toml:23:18: error: key 'u_sample_pairs' in [model]: expected an integer >= 1, "
+            "found -5");
+  EXPECT_EQ(with("[model]\nseed = -1\n"),
+            "r.toml:23:8: error: key 'seed' in [model]: expected an integer >= 0, found -1");
+  EXPECT_EQ(ErrorOf("model = 3\n" + std::string(kBase)),
+            "r.toml:1:9: error: key 'model': expected a [model] table, found an integer");
+  EXPECT_EQ(with("[cluster]\nmethod = \"components\"\n"),
+            "r.toml:23:10: error: key 'method' in [cluster]: expected \"connected_components\" or "
+            "\"best_link\", found \"components\"");
+  EXPECT_EQ(with("[cluster]\nmethod = \"best_link\"\n"),
+            "r.toml:23:10: error: key 'method' in [cluster]: \"best_link\" keeps one partner per "
+            "record in the other source and needs link_type = \"link\" or \"link_and_dedupe\", "
+            "found link_type = \"dedupe\"");
+  EXPECT_EQ(with("[blocking_limits]\nmax_block_size = 1\n"),
+            "r.toml:23:18: error: key 'max_block_size' in [blocking_limits]: expected an integer "
+            "from 2 to 4294967296, found 1");
+  EXPECT_EQ(with("[blocking_limits]\nmax_block_size = \"big\"\n"),
+            "r.toml:23:18: error: key 'max_block_size' in [blocking_limits]: expected an integer "
+            "from 2 to 4294967296, found a string");
+}
+
+TEST(RulesColumnsTest, AllPresent) {
+  Result<Rules> r = Parse(kBase);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(ValidateRulesColumns(*r, "people", "people.csv",
+                                   {"record_id", "first_name", "last_name", "dob", "extra"})
+                  .ok());
+}
+
+TEST(RulesColumnsTest, MissingColumns) {
+  Result<Rules> r = Parse(kBase);
+  ASSERT_TRUE(r.ok());
+  Status s = ValidateRulesColumns(*r, "people", "people.csv", {"record_id", "first_name", "dob"});
+  EXPECT_EQ(s.code(), StatusCode::kUsage);
+  EXPECT_EQ(s.message(),
+            "r.toml:9: error: key 'column' in [fields.last] names column 'last_name', which input "
+            "'people.csv' (source 'people') does not have");
+  EXPECT_EQ(s.hint(), "available columns: record_id, first_name, dob");
+  s = ValidateRulesColumns(*r, "people", "people.csv", {"id", "first_name", "last_name", "dob"});
+  EXPECT_EQ(s.message(),
+            "r.toml:2: error: key 'id' names id column 'record_id', which input 'people.csv' "
+            "(source 'people') does not have");
+}
+
+TEST(RulesColumnsTest, PerSourceColumnsAndIds) {
+  const std::string text = R"(link_type = "link"
+ids = { crm = "Id", shop = "customer_id" }
+[fields.first]
+columns = { crm = "FirstName", shop = "customer.name.first" }
+[[blocking]]
+keys = ["first"]
+[[comparison]]
+field = "first"
+levels = ["exact"]
+)";
+  Result<Rules> r = Parse(text);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(ValidateRulesColumns(*r, "crm", "crm.csv", {"Id", "FirstName"}).ok());
+  EXPECT_TRUE(
+      ValidateRulesColumns(*r, "shop", "shop.jsonl", {"customer_id", "customer.name.first"}).ok());
+  Status s = ValidateRulesColumns(*r, "shop", "shop.jsonl", {"customer_id", "first"});
+  EXPECT_EQ(s.message(),
+            "r.toml:4: error: key 'columns.shop' in [fields.first] names column "
+            "'customer.name.first', which input 'shop.jsonl' (source 'shop') does not have");
+  s = ValidateRulesColumns(*r, "erp", "erp.csv", {"Id", "FirstName"});
+  EXPECT_EQ(s.message(),
+            "r.toml:2: error: key 'ids' has no id column for source 'erp' (input 'erp.csv'); "
+            "expected an entry erp = \"COLUMN\"");
+  s = ValidateRulesColumns(*r, "crm", "crm.csv", {"ID", "FirstName"});
+  EXPECT_EQ(s.message(),
+            "r.toml:2: error: key 'ids.crm' names id column 'Id', which input 'crm.csv' (source "
+            "'crm') does not have");
+}
+
+}  // namespace
+}  // namespace reclink
