@@ -225,3 +225,18 @@ TEST(Dispatch, ActiveTargetIsNamed) {
 
 }  // namespace
 }  // namespace reclink
+
+namespace reclink {
+namespace {
+
+TEST(Jaccard, ShortStringGramsNeverCollide) {
+  // Whole-string grams of strings shorter than q, with NUL code points that pack to zero bits.
+  EXPECT_EQ(QgramJaccard(std::string("\0a", 2), "a", 3), 0.0);
+  EXPECT_EQ(QgramJaccard(std::string("\0a", 2), std::string("\0\0a", 3), 3), 0.0);
+  EXPECT_EQ(QgramJaccard(std::string("\0a", 2), std::string("\0a", 2), 3), 1.0);
+  EXPECT_EQ(QgramJaccard("ab", "ab", 5), 1.0);
+  EXPECT_EQ(QgramJaccard("abcdef", "abcdxf", 4), 1.0 / 5.0);  // {abcd,bcde,cdef} vs {abcd,bcdx,cdxf}
+}
+
+}  // namespace
+}  // namespace reclink
