@@ -56,16 +56,39 @@ bool KeepAscii(CharClass cls, unsigned char c) {
   return false;
 }
 
-// Runs utf8proc_map with options on in; false when utf8proc rejects the text (invalid UTF-8).
-bool Utf8procMap(std::string_view in, int options, std::string* out) {
+// Appends utf8proc_map(in, options) to *out; false when utf8proc rejects the text.
+bool AppendUtf8procMap(std::string_view in, int options, std::string* out) {
   utf8proc_uint8_t* mapped = nullptr;
   utf8proc_ssize_t n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(in.data()),
                                     static_cast<utf8proc_ssize_t>(in.size()), &mapped,
                                     static_cast<utf8proc_option_t>(options));
   if (n < 0) return false;
-  out->assign(reinterpret_cast<const char*>(mapped), static_cast<size_t>(n));
+  out->append(reinterpret_cast<const char*>(mapped), static_cast<size_t>(n));
   std::free(mapped);
   return true;
+}
+
+// utf8proc_map with options over in. utf8proc rejects a whole string for one invalid byte, so
+// invalid text is mapped run by run: valid runs are mapped, invalid bytes are kept as they are.
+void Utf8procMap(std::string_view in, int options, std::string* out) {
+  out->clear();
+  if (AppendUtf8procMap(in, options, out)) return;
+  out->clear();
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(in.data());
+  const auto n = static_cast<utf8proc_ssize_t>(in.size());
+  utf8proc_ssize_t run = 0, i = 0;
+  while (i < n) {
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t len = utf8proc_iterate(p + i, n - i, &cp);
+    if (len > 0) {
+      i += len;
+      continue;
+    }
+    if (i > run) AppendUtf8procMap(in.substr(run, i - run), options, out);
+    out->push_back(in[i]);
+    run = ++i;
+  }
+  if (n > run) AppendUtf8procMap(in.substr(run), options, out);
 }
 
 // Maps every code point with f (utf8proc_tolower / utf8proc_toupper); invalid bytes are kept.
@@ -177,8 +200,8 @@ void TrimCollapse(std::string_view in, std::string* out) {
 }
 
 void Casefold(std::string_view in, std::string* out) {
-  if (HasNonAscii(in) &&
-      normalize_internal::Utf8procMap(in, UTF8PROC_CASEFOLD | UTF8PROC_COMPOSE, out)) {
+  if (HasNonAscii(in)) {
+    normalize_internal::Utf8procMap(in, UTF8PROC_CASEFOLD | UTF8PROC_COMPOSE, out);
     return;
   }
   out->assign(in.data(), in.size());
@@ -208,9 +231,9 @@ void ToUpper(std::string_view in, std::string* out) {
 void StripAccents(std::string_view in, std::string* out) {
   // COMPAT + STRIPMARK decomposes (NFKD) and drops marks; COMPOSE then recomposes what is left
   // (Hangul syllables, for instance) so the result stays in a compact form.
-  if (HasNonAscii(in) &&
-      normalize_internal::Utf8procMap(
-          in, UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_STRIPMARK, out)) {
+  if (HasNonAscii(in)) {
+    normalize_internal::Utf8procMap(in, UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_STRIPMARK,
+                                    out);
     return;
   }
   out->assign(in.data(), in.size());

@@ -73,6 +73,9 @@ TEST(NormalizerTest, InvalidUtf8DoesNotCrash) {
   EXPECT_EQ(Norm({"casefold", "strip_accents"}, "ab\xFF" "C"), "ab\xFF" "c");
   EXPECT_EQ(Norm({"alnum"}, "ab\xFF" "c"), "abc");
   EXPECT_EQ(Norm({"upper"}, "\xC3"), "\xC3");
+  // One invalid byte does not stop the valid text around it from being mapped.
+  EXPECT_EQ(Norm({"casefold", "strip_accents"}, "JOS\xC3\x89\xFF" "B\xC3\x9C"), "jose\xFF" "bu");
+  EXPECT_EQ(Norm({"casefold", "strip_accents", "alnum"}, "Ren\xC3\xA9" "e\xFF"), "renee");
 }
 
 TEST(NormalizerTest, UnknownNormalizerIsAnError) {
