@@ -28,12 +28,6 @@ Date DrawDate(Rng& rng, int min_year, int max_year) {
   return d;
 }
 
-Date ShiftYears(Date d, int years) {
-  d.year += years;
-  d.day = std::min(d.day, DaysInMonth(d.year, d.month));
-  return d;
-}
-
 void DrawDigits(Rng& rng, char* out, int n) {
   for (int i = 0; i < n; ++i) out[i] = static_cast<char>('0' + rng.Below(10));
 }
@@ -245,7 +239,8 @@ Person DrawPerson(uint64_t seed, uint64_t family, int j, const FamilyShape& shap
       p.phone = DrawMobile(own);
       break;
     case Relation::kJunior:
-      p.dob = ShiftYears(base.dob, own.Between(25, 35));
+      // Born 25-35 years later, on an unrelated day (a shared birthday would be rare).
+      p.dob = DrawDate(own, base.dob.year + 25, base.dob.year + 35);
       p.junior = own.Chance(0.6);
       if (own.Chance(0.5)) p.phone = DrawMobile(own);
       break;
