@@ -1,0 +1,114 @@
+// Blocking: per-record keys for each blocking rule (64-bit XXH3 of the normalized key parts,
+// verified against the key text), blocks of records that share a key, and the parallel,
+// streaming generation of candidate pairs. The full pair list is never materialized.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "reclink/record_table.h"
+#include "reclink/rules.h"
+#include "reclink/status.h"
+
+namespace reclink {
+
+// The normalized value of every rules field for every row: fields[i] belongs to rules.fields[i].
+// A null value (missing, empty after normalizing, unparseable date) is a null in the column.
+struct DerivedFields {
+  std::vector<Column> fields;
+  uint64_t unparseable_dates = 0;  // values the `date` normalizer could not read (now null)
+};
+
+// Normalizes each rules field from its source column (per-source column names honoured), once
+// per record, in parallel. Error (kUsage) when a field's column is missing in a source.
+Result<DerivedFields> DeriveFields(const Rules& rules, const RecordTable& table);
+
+// A candidate pair of rows, a < b.
+struct CandidatePair {
+  RowId a;
+  RowId b;
+};
+
+// A block larger than max_block_size: skipped, never truncated, and reported.
+struct OversizedBlock {
+  int rule = 0;
+  std::string key;  // key parts joined by " | "
+  uint64_t size = 0;
+  uint64_t pairs_skipped = 0;  // pairs the block would have produced (before de-duplication)
+};
+
+struct BlockSummary {
+  std::string key;  // key parts joined by " | "
+  uint64_t size = 0;
+};
+
+struct RuleStats {
+  std::string text;               // the rule, e.g. "first & last"
+  uint64_t records_with_key = 0;  // records for which every key part is non-null
+  uint64_t blocks = 0;            // blocks of size >= 2 that were not skipped
+  uint64_t pairs = 0;             // candidate pairs this rule adds (earlier rules' pairs removed)
+  std::vector<BlockSummary> largest;  // the 10 largest blocks, size descending, key ascending
+};
+
+// Per-rule keys and blocks for one table. Immutable after Build; safe to stream from many
+// threads. Memory: per rule 8 bytes of hash + 4 bytes of order + key text per record.
+class BlockingIndex {
+ public:
+  // Computes keys and blocks for every rule in rules.blocking over the derived fields.
+  static BlockingIndex Build(const Rules& rules, const DerivedFields& fields,
+                             const RecordTable& table);
+
+  size_t num_rules() const { return rules_.size(); }
+  const std::vector<OversizedBlock>& oversized() const { return oversized_; }
+  // Stats per rule; pairs are filled in by StreamPairs (0 before).
+  const std::vector<RuleStats>& stats() const { return stats_; }
+
+  // True when rule r would produce the pair (a, b): both rows have the same (verified) key for
+  // r and their block was not skipped as oversized. Link-type constraints are not checked.
+  bool RuleCovers(size_t r, RowId a, RowId b) const;
+
+  // Called concurrently from worker threads with batches of pairs of one rule. A pair reaches
+  // the sink exactly once, from the first rule that produces it.
+  using PairSink = std::function<void(int rule, std::span<const CandidatePair> pairs)>;
+
+  // Streams every candidate pair to sink, in parallel on the current TBB arena. Returns pairs
+  // per rule (after removing earlier rules' pairs) and updates stats(). The set of pairs (and
+  // every count) is the same whatever the thread count; the order of batches is not.
+  std::vector<uint64_t> StreamPairs(const PairSink& sink);
+
+  // Total candidate pairs before any streaming: an upper bound used for progress reporting.
+  uint64_t PairsUpperBound() const;
+
+ private:
+  struct RuleIndex {
+    Column keys;                       // key text per row (null: no key)
+    std::vector<uint64_t> hashes;      // XXH3 of the key text (0 when null)
+    std::vector<uint64_t> active;      // bitmap: row has a key in a block that is not skipped
+    std::vector<RowId> order;          // rows with keys, sorted by (hash, key, row)
+    std::vector<uint32_t> block_starts;  // indices into order; one past the end included
+    std::vector<uint8_t> block_skipped;  // per block: oversized
+  };
+  struct WorkUnit {
+    uint32_t rule;
+    uint32_t block_begin, block_end;  // blocks [begin, end) of the rule
+    uint32_t i_begin, i_end;          // for a single tiled block: first-element positions
+  };
+
+  uint64_t BlockPairs(const RuleIndex& ri, uint32_t begin, uint32_t end) const;
+  void PlanWork();
+
+  LinkType link_type_ = LinkType::kDedupe;
+  std::vector<SourceId> sources_;
+  std::vector<RuleIndex> rules_;
+  std::vector<RuleStats> stats_;
+  std::vector<OversizedBlock> oversized_;
+  std::vector<WorkUnit> work_;
+};
+
+// The key part of one record for one key function, appended to *out; false when null.
+bool ComputeKeyPart(const BlockingKey& key, std::string_view value, std::string* out);
+
+}  // namespace reclink

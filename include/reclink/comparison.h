@@ -1,0 +1,67 @@
+// Comparisons: map a candidate pair to one level (gamma) per [[comparison]] of the rules. Level 0
+// is the null level (either value null), levels 1..L are the listed levels in order, L+1 is
+// "else". Per-record work (value hashes, parsed numbers and dates) is done once in Build.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "reclink/blocking.h"
+#include "reclink/rules.h"
+#include "reclink/status.h"
+
+namespace reclink {
+
+constexpr int kMaxComparisons = 16;
+constexpr int kMaxLevels = 15;  // listed levels per comparison (plus null and else)
+
+class Comparisons {
+ public:
+  // Prepares every comparison over the derived fields. Errors (kUsage) for too many comparisons
+  // or levels. The fields must outlive this object.
+  static Result<Comparisons> Build(const Rules& rules, const DerivedFields& fields);
+
+  size_t size() const { return comps_.size(); }
+  // Rows of the table the comparisons were built on.
+  size_t num_rows() const { return fields_->fields.empty() ? 0 : fields_->fields[0].size(); }
+  // Levels of comparison c including null (0) and else (num_levels - 1).
+  int num_levels(size_t c) const { return static_cast<int>(comps_[c].spec.levels.size()) + 2; }
+  // "null", the level's text as written, or "else".
+  std::string LevelLabel(size_t c, int level) const;
+  const ComparisonSpec& spec(size_t c) const { return comps_[c].spec; }
+  int field_index(size_t c) const { return comps_[c].field; }
+  // Level of comparison c for rows a and b. Thread-safe.
+  int Level(size_t c, RowId a, RowId b) const;
+  // Levels of every comparison; gamma has size() entries.
+  void Gamma(RowId a, RowId b, uint8_t* gamma) const {
+    for (size_t c = 0; c < comps_.size(); ++c) gamma[c] = static_cast<uint8_t>(Level(c, a, b));
+  }
+  // A dense id of a gamma pattern (mixed radix over num_levels), and back.
+  uint64_t PatternId(const uint8_t* gamma) const;
+  void PatternFromId(uint64_t id, uint8_t* gamma) const;
+  // The value of comparison c's field for row r (normalized; empty when null), and its hash.
+  std::string_view Value(size_t c, RowId r) const { return column(c).Get(r); }
+  bool IsNull(size_t c, RowId r) const { return column(c).IsNull(r); }
+  uint64_t ValueHash(size_t c, RowId r) const { return comps_[c].hashes[r]; }
+  // A comparison's field is a key (or part of a key) of blocking rule r.
+  bool BlockedBy(size_t c, const BlockingRule& rule) const;
+
+ private:
+  struct Comp {
+    ComparisonSpec spec;
+    int field = 0;
+    std::vector<uint64_t> hashes;  // XXH3 of the value per row (for exact and TF)
+    std::vector<double> numbers;   // numeric_diff / date_diff_days: parsed value, NaN if none
+    uint32_t max_lev = 0, max_osa = 0;  // largest k of the distance levels (cutoffs)
+  };
+  const Column& column(size_t c) const { return fields_->fields[comps_[c].field]; }
+
+  const DerivedFields* fields_ = nullptr;
+  std::vector<Comp> comps_;
+};
+
+// Days since 1970-01-01 of a YYYY-MM-DD date; false when malformed.
+bool ParseIsoDate(std::string_view s, int64_t* days);
+
+}  // namespace reclink

@@ -1,0 +1,112 @@
+// The Fellegi-Sunter model: per comparison and level m = P(level | match) and u = P(level |
+// non-match), a prior P(match) for two random records, and how each figure was estimated.
+// u comes from uniformly random record pairs; m and the prior from EM over gamma-pattern counts
+// of candidate pairs, per blocking rule, leaving out comparisons whose field the rule blocks on.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "reclink/blocking.h"
+#include "reclink/comparison.h"
+#include "reclink/rules.h"
+#include "reclink/status.h"
+
+namespace reclink {
+
+struct LevelParams {
+  std::string label;
+  double m = 1;
+  double u = 1;
+  std::string m_source;  // how m was estimated
+  std::string u_source;  // how u was estimated
+  double Weight() const;  // log2(m / u); 0 for the null level
+};
+
+struct ComparisonParams {
+  std::string name;
+  std::string field;
+  bool tf_adjust = false;
+  std::vector<LevelParams> levels;  // index = level (0 null, ..., last else)
+  std::vector<std::string> trained_by;  // blocking rules whose pairs estimated m
+};
+
+struct Model {
+  double prior = 1e-4;
+  std::string prior_source;
+  std::vector<ComparisonParams> comparisons;
+  int em_iterations = 0;   // the most iterations any rule's EM needed
+  bool em_converged = true;
+  uint64_t u_sample_pairs = 0;
+  std::vector<std::string> warnings;  // degenerate cases, in words
+
+  double BaseWeight() const;  // log2(prior / (1 - prior))
+};
+
+// Gamma-pattern counts: pattern id (Comparisons::PatternId) -> number of pairs.
+using PatternCounts = std::unordered_map<uint64_t, uint64_t>;
+
+// What training needs from one pass over the candidate pairs.
+struct TrainingCounts {
+  std::vector<PatternCounts> covered;  // per rule: every pair the rule produces (overlaps kept)
+  std::vector<PatternCounts> first;    // per rule: pairs whose first producing rule it is
+  uint64_t total_pairs = 0;            // pairs that the link type allows among all records
+};
+
+// Estimates u per comparison level from `samples` uniformly random allowed pairs (seeded;
+// deterministic whatever the thread count). Levels never seen get a floor and say so.
+void EstimateU(const Rules& rules, const Comparisons& comps, const RecordTable& table,
+               uint64_t samples, uint64_t seed, Model* model);
+
+// Runs EM and fills m and the prior (unless rules.model.prior is set). u must already be set.
+// Error (kInvalidInput) when there are no candidate pairs to train on.
+Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const TrainingCounts& counts,
+                         Model* model);
+
+// EM over pattern counts with u fixed: estimates lambda (share of matches) and m for the
+// comparisons with active[c]. patterns: (gamma per comparison, count). Exposed for tests.
+struct EmResult {
+  double lambda = 0;
+  std::vector<std::vector<double>> m;     // [c][level]
+  std::vector<double> expected_matches;  // [c]: sum of match posteriors over pairs with c non-null
+  int iterations = 0;
+  bool converged = false;
+};
+EmResult RunEm(const std::vector<std::pair<std::vector<uint8_t>, uint64_t>>& patterns,
+               const std::vector<bool>& active, const std::vector<std::vector<double>>& u,
+               const std::vector<std::vector<double>>& m_init, double lambda_init, int max_iterations,
+               double tolerance);
+
+// A skeleton model (labels, names, tf flags) shaped like the rules' comparisons.
+Model ModelSkeleton(const Rules& rules, const Comparisons& comps);
+
+// model.json. Read checks that the model's comparisons and levels fit the rules (kUsage).
+Status WriteModelJson(const Model& model, const std::string& path);
+std::string ModelToJson(const Model& model);
+Result<Model> ReadModelJson(const std::string& path, const Rules& rules);
+
+// Term frequencies for comparisons with tf_adjust: the share of records holding each value.
+class TermFrequencies {
+ public:
+  static TermFrequencies Build(const Comparisons& comps);
+  // Frequency of row r's value for comparison c (0 when c has no TF or r is null).
+  double Frequency(size_t c, RowId r) const {
+    return tf_[c].empty() ? 0.0 : static_cast<double>(tf_[c][r]);
+  }
+  bool enabled(size_t c) const { return !tf_[c].empty(); }
+
+ private:
+  std::vector<std::vector<float>> tf_;  // per comparison: per row
+};
+
+// Scores a pair: the match weight and the per-comparison contributions (weights may be null).
+// The exact level of a TF comparison uses u = max(frequency of the value, u floor).
+double PairWeight(const Model& model, const Comparisons& comps, const TermFrequencies& tf,
+                  RowId a, RowId b, const uint8_t* gamma, double* weights = nullptr);
+
+inline double ProbabilityFromWeight(double w) { return 1.0 / (1.0 + std::exp2(-w)); }
+
+}  // namespace reclink

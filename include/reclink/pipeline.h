@@ -1,0 +1,118 @@
+// The stages wired together: read -> normalize -> block -> compare -> train -> score -> cluster
+// -> write. Every stage reads only the previous stage's output. The pipeline never prints; the
+// CLI renders its results.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "reclink/blocking.h"
+#include "reclink/cluster.h"
+#include "reclink/comparison.h"
+#include "reclink/model.h"
+#include "reclink/reader.h"
+#include "reclink/rules.h"
+#include "reclink/status.h"
+
+namespace reclink {
+
+// An input file and the source name it gets (the file's stem, or NAME from NAME=PATH).
+struct InputSpec {
+  std::string name;
+  std::string path;
+};
+// Parses "NAME=PATH" or "PATH" (name: the file name without directories and extensions).
+InputSpec ParseInputSpec(const std::string& arg);
+
+struct SourceReport {
+  std::string name;
+  std::string path;
+  uint64_t records = 0;  // records read into the table
+  uint64_t bad = 0;      // rejected (skipped or quarantined)
+};
+
+// Every input read into one table (sources in argument order), id columns validated, rules'
+// columns checked against each source. Rejected records are appended to *rejects.
+struct LoadedInput {
+  RecordTable table;
+  std::vector<SourceReport> sources;
+  std::vector<int> id_columns;  // per source: the id column's index in table
+  std::string_view Id(RowId r) const { return table.column(id_columns[table.source(r)]).Get(r); }
+};
+Result<LoadedInput> LoadInputs(const Rules& rules, const std::vector<InputSpec>& inputs,
+                               const ReadOptions& options, std::vector<BadRecord>* rejects);
+
+// Finds the row of record id in any source ("SOURCE:ID" selects the source); -1 if absent.
+int64_t FindRecord(const LoadedInput& input, const std::string& id);
+
+struct StageTiming {
+  std::string stage;
+  double seconds = 0;
+  uint64_t peak_rss_bytes = 0;  // process peak after the stage
+};
+
+struct ScoredPair {
+  RowId a, b;
+  double weight;
+  std::vector<uint8_t> gamma;
+};
+
+struct RunOptions {
+  std::optional<std::string> model_path;  // score with a saved model instead of training
+  std::optional<double> threshold;        // overrides [model] threshold
+  bool train_only = false;                // stop after training (reclink train)
+  bool keep_pairs = false;                // keep pairs with probability >= pairs_threshold
+  double pairs_threshold = 0.5;
+  const std::vector<uint32_t>* truth = nullptr;  // per-row entity labels (evaluate)
+  size_t worst_errors = 20;                      // evaluate: false/missed links to keep
+};
+
+struct TruthCounts {
+  uint64_t true_candidates = 0;             // candidate pairs that are true matches
+  std::vector<uint64_t> rule_true_covered;  // per rule: true pairs the rule produces on its own
+  std::vector<ScoredPair> false_links;      // highest-weight candidate non-matches
+  std::vector<ScoredPair> missed_links;     // lowest-weight candidate matches below threshold
+};
+
+struct RunResult {
+  Model model;
+  double threshold = 0.9;
+  std::vector<RuleStats> rules;
+  std::vector<OversizedBlock> oversized;
+  uint64_t candidate_pairs = 0;
+  uint64_t total_pairs = 0;  // pairs the link type allows among all records
+  uint64_t unparseable_dates = 0;
+  std::vector<Edge> edges;          // pairs at or above the threshold (after best_link)
+  std::vector<uint32_t> labels;     // per row: cluster index
+  uint64_t clusters = 0;
+  std::vector<ScoredPair> pairs;    // with keep_pairs, sorted by (a, b)
+  TruthCounts truth;
+  std::vector<StageTiming> timings;
+};
+
+// Runs from derived fields to clusters on loaded input. The input's table must stay alive.
+Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const RunOptions& options,
+                             std::vector<StageTiming>* timings);
+
+// Cluster ids for output: per cluster the id of its smallest member (by source, then id), so
+// an identity keeps its id when records are added or reordered.
+std::vector<std::string> ClusterIds(const LoadedInput& input, const std::vector<uint32_t>& labels,
+                                    uint64_t clusters, bool with_source);
+
+// Writers: each writes to a temporary name and renames it when complete.
+Status WriteClustersCsv(const LoadedInput& input, const RunResult& result, bool link_mode,
+                        const std::string& path);
+Status WritePairsCsv(const LoadedInput& input, const RunResult& result,
+                     const std::string& path);
+Status WriteTextFile(const std::string& path, const std::string& text);
+
+// Peak resident memory of the process so far, in bytes.
+uint64_t PeakRssBytes();
+
+// CSV field quoting (RFC 4180) for output.
+std::string CsvQuote(std::string_view s);
+
+}  // namespace reclink

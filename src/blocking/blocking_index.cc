@@ -1,0 +1,295 @@
+// BlockingIndex: keys per rule, blocks by sorting (hash, row), and parallel pair streaming with
+// large blocks tiled so that one huge block keeps every core busy.
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+#include <tbb/parallel_sort.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "reclink/blocking.h"
+#include "reclink/phonetic.h"
+
+namespace reclink {
+namespace {
+
+constexpr char kPartSeparator = '\x1f';
+constexpr uint64_t kPairsPerUnit = 1 << 16;  // target pairs per parallel work unit
+constexpr size_t kBatchPairs = 4096;         // pairs per sink call
+
+std::string DisplayKey(std::string_view key) {
+  std::string out;
+  for (char c : key) {
+    if (c == kPartSeparator) out += " | ";
+    else out += c;
+  }
+  return out;
+}
+
+inline bool BitSet(const std::vector<uint64_t>& bits, RowId r) { return (bits[r >> 6] >> (r & 63)) & 1; }
+
+}  // namespace
+
+bool ComputeKeyPart(const BlockingKey& key, std::string_view value, std::string* out) {
+  static thread_local std::string part;
+  part.clear();
+  if (!ApplyKeyFunction(key.fn, key.n, value, &part) || part.empty()) return false;
+  out->append(part);
+  return true;
+}
+
+BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fields,
+                                   const RecordTable& table) {
+  BlockingIndex index;
+  index.link_type_ = rules.link_type;
+  const size_t n = table.num_rows();
+  index.sources_.resize(n);
+  for (size_t r = 0; r < n; ++r) index.sources_[r] = table.source(static_cast<RowId>(r));
+  index.rules_.resize(rules.blocking.size());
+  index.stats_.resize(rules.blocking.size());
+
+  for (size_t ri = 0; ri < rules.blocking.size(); ++ri) {
+    const BlockingRule& rule = rules.blocking[ri];
+    RuleIndex& idx = index.rules_[ri];
+    RuleStats& stats = index.stats_[ri];
+    stats.text = rule.text;
+    std::vector<const Column*> cols;
+    for (const BlockingKey& k : rule.keys) cols.push_back(&fields.fields[rules.FindField(k.field)]);
+
+    // Keys, in parallel chunks concatenated in order.
+    constexpr size_t kChunk = 1 << 15;
+    const size_t chunks = (n + kChunk - 1) / kChunk;
+    std::vector<Column> parts(chunks);
+    idx.hashes.assign(n, 0);
+    tbb::parallel_for(size_t{0}, chunks, [&](size_t c) {
+      std::string key;
+      const size_t begin = c * kChunk, end = std::min(n, begin + kChunk);
+      for (size_t r = begin; r < end; ++r) {
+        RowId row = static_cast<RowId>(r);
+        key.clear();
+        bool ok = true;
+        for (size_t p = 0; p < cols.size() && ok; ++p) {
+          if (p > 0) key += kPartSeparator;
+          ok = !cols[p]->IsNull(row) && ComputeKeyPart(rule.keys[p], cols[p]->Get(row), &key);
+        }
+        if (ok) {
+          parts[c].Append(key);
+          idx.hashes[r] = XXH3_64bits(key.data(), key.size());
+        } else {
+          parts[c].AppendNull();
+        }
+      }
+    });
+    for (const Column& part : parts) idx.keys.AppendColumn(part);
+
+    // Sort rows with a key by (hash, row); rows of one source are contiguous and ascending, so
+    // each block lists its rows source by source.
+    struct Entry {
+      uint64_t hash;
+      RowId row;
+    };
+    std::vector<Entry> entries;
+    entries.reserve(n);
+    for (size_t r = 0; r < n; ++r) {
+      if (!idx.keys.IsNull(static_cast<RowId>(r))) entries.push_back({idx.hashes[r], static_cast<RowId>(r)});
+    }
+    stats.records_with_key = entries.size();
+    tbb::parallel_sort(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) {
+      return x.hash != y.hash ? x.hash < y.hash : x.row < y.row;
+    });
+    idx.order.resize(entries.size());
+    for (size_t i = 0; i < entries.size(); ++i) idx.order[i] = entries[i].row;
+    entries.clear();
+    entries.shrink_to_fit();
+
+    // Blocks: runs of equal hash, split by real key text (a hash collision must not create
+    // false candidates).
+    idx.active.assign((n + 63) / 64, 0);
+    for (size_t s = 0; s < idx.order.size();) {
+      size_t e = s + 1;
+      const uint64_t h = idx.hashes[idx.order[s]];
+      while (e < idx.order.size() && idx.hashes[idx.order[e]] == h) ++e;
+      const std::string_view first = idx.keys.Get(idx.order[s]);
+      bool same = true;
+      for (size_t i = s + 1; i < e && same; ++i) same = idx.keys.Get(idx.order[i]) == first;
+      if (!same) {
+        std::stable_sort(idx.order.begin() + s, idx.order.begin() + e, [&](RowId x, RowId y) {
+          return idx.keys.Get(x) < idx.keys.Get(y);
+        });
+      }
+      for (size_t b = s; b < e;) {
+        size_t be = b + 1;
+        while (be < e && idx.keys.Get(idx.order[be]) == idx.keys.Get(idx.order[b])) ++be;
+        if (!same) std::sort(idx.order.begin() + b, idx.order.begin() + be);
+        idx.block_starts.push_back(static_cast<uint32_t>(b));
+        b = be;
+      }
+      s = e;
+    }
+    idx.block_starts.push_back(static_cast<uint32_t>(idx.order.size()));
+    const size_t num_blocks = idx.block_starts.size() - 1;
+    idx.block_skipped.assign(num_blocks, 0);
+
+    std::vector<BlockSummary> all;
+    for (size_t b = 0; b < num_blocks; ++b) {
+      const uint32_t bs = idx.block_starts[b], be = idx.block_starts[b + 1];
+      const uint64_t size = be - bs;
+      if (size > rules.max_block_size) {
+        idx.block_skipped[b] = 1;
+        index.oversized_.push_back({static_cast<int>(ri), DisplayKey(idx.keys.Get(idx.order[bs])),
+                                    size, index.BlockPairs(idx, bs, be)});
+        continue;
+      }
+      for (uint32_t i = bs; i < be; ++i) idx.active[idx.order[i] >> 6] |= uint64_t{1} << (idx.order[i] & 63);
+      if (size >= 2) {
+        ++stats.blocks;
+        all.push_back({std::string(idx.keys.Get(idx.order[bs])), size});
+      }
+    }
+    const size_t top = std::min<size_t>(10, all.size());
+    std::partial_sort(all.begin(), all.begin() + top, all.end(), [](const BlockSummary& x, const BlockSummary& y) {
+      return x.size != y.size ? x.size > y.size : x.key < y.key;
+    });
+    all.resize(top);
+    for (BlockSummary& s : all) s.key = DisplayKey(s.key);
+    stats.largest = std::move(all);
+  }
+  std::sort(index.oversized_.begin(), index.oversized_.end(), [](const OversizedBlock& x, const OversizedBlock& y) {
+    return x.rule != y.rule ? x.rule < y.rule : (x.size != y.size ? x.size > y.size : x.key < y.key);
+  });
+  index.PlanWork();
+  return index;
+}
+
+uint64_t BlockingIndex::BlockPairs(const RuleIndex& ri, uint32_t begin, uint32_t end) const {
+  const uint64_t size = end - begin;
+  uint64_t pairs = size * (size - 1) / 2;
+  if (link_type_ == LinkType::kLink) {
+    // Only pairs across sources: subtract the pairs inside each source's run.
+    for (uint32_t i = begin; i < end;) {
+      uint32_t j = i + 1;
+      while (j < end && sources_[ri.order[j]] == sources_[ri.order[i]]) ++j;
+      const uint64_t run = j - i;
+      pairs -= run * (run - 1) / 2;
+      i = j;
+    }
+  }
+  return pairs;
+}
+
+uint64_t BlockingIndex::PairsUpperBound() const {
+  uint64_t total = 0;
+  for (const RuleIndex& ri : rules_) {
+    for (size_t b = 0; b + 1 < ri.block_starts.size(); ++b) {
+      if (!ri.block_skipped[b]) total += BlockPairs(ri, ri.block_starts[b], ri.block_starts[b + 1]);
+    }
+  }
+  return total;
+}
+
+void BlockingIndex::PlanWork() {
+  work_.clear();
+  for (uint32_t r = 0; r < rules_.size(); ++r) {
+    const RuleIndex& ri = rules_[r];
+    const uint32_t num_blocks = static_cast<uint32_t>(ri.block_starts.size() - 1);
+    uint32_t group_begin = 0;
+    uint64_t group_pairs = 0;
+    for (uint32_t b = 0; b < num_blocks; ++b) {
+      const uint32_t bs = ri.block_starts[b], be = ri.block_starts[b + 1];
+      const uint64_t pairs = ri.block_skipped[b] ? 0 : BlockPairs(ri, bs, be);
+      if (pairs > kPairsPerUnit) {
+        // Close the current group, then tile this block by first-element position so each tile
+        // holds about kPairsPerUnit pairs.
+        if (group_pairs > 0) work_.push_back({r, group_begin, b, 0, 0});
+        const uint32_t size = be - bs;
+        uint32_t i = 0;
+        while (i + 1 < size) {
+          uint32_t j = i;
+          uint64_t acc = 0;
+          while (j + 1 < size && acc < kPairsPerUnit) acc += size - 1 - j++;
+          work_.push_back({r, b, b + 1, i, j});
+          i = j;
+        }
+        group_begin = b + 1;
+        group_pairs = 0;
+        continue;
+      }
+      group_pairs += pairs;
+      if (group_pairs >= kPairsPerUnit) {
+        work_.push_back({r, group_begin, b + 1, 0, 0});
+        group_begin = b + 1;
+        group_pairs = 0;
+      }
+    }
+    if (group_pairs > 0) work_.push_back({r, group_begin, num_blocks, 0, 0});
+  }
+}
+
+bool BlockingIndex::RuleCovers(size_t r, RowId a, RowId b) const {
+  const RuleIndex& ri = rules_[r];
+  return BitSet(ri.active, a) && BitSet(ri.active, b) && ri.hashes[a] == ri.hashes[b] &&
+         ri.keys.Get(a) == ri.keys.Get(b);
+}
+
+std::vector<uint64_t> BlockingIndex::StreamPairs(const PairSink& sink) {
+  struct Local {
+    std::vector<CandidatePair> batch;
+    std::vector<uint64_t> pairs;
+  };
+  tbb::enumerable_thread_specific<Local> locals([&] {
+    Local l;
+    l.batch.reserve(kBatchPairs);
+    l.pairs.assign(rules_.size(), 0);
+    return l;
+  });
+  const bool cross_only = link_type_ == LinkType::kLink;
+  tbb::parallel_for(size_t{0}, work_.size(), [&](size_t w) {
+    const WorkUnit& unit = work_[w];
+    const RuleIndex& ri = rules_[unit.rule];
+    Local& local = locals.local();
+    auto flush = [&] {
+      if (!local.batch.empty()) {
+        local.pairs[unit.rule] += local.batch.size();
+        sink(static_cast<int>(unit.rule), local.batch);
+        local.batch.clear();
+      }
+    };
+    for (uint32_t b = unit.block_begin; b < unit.block_end; ++b) {
+      if (ri.block_skipped[b]) continue;
+      const uint32_t bs = ri.block_starts[b], be = ri.block_starts[b + 1];
+      const uint32_t size = be - bs;
+      const bool tiled = unit.i_end > unit.i_begin;
+      const uint32_t i0 = tiled ? unit.i_begin : 0, i1 = tiled ? unit.i_end : size;
+      uint32_t run_end = 0;  // link mode: end of the current source run
+      for (uint32_t i = i0; i < i1; ++i) {
+        const RowId a = ri.order[bs + i];
+        uint32_t j = i + 1;
+        if (cross_only) {
+          if (run_end <= i) {
+            run_end = i + 1;
+            while (run_end < size && sources_[ri.order[bs + run_end]] == sources_[a]) ++run_end;
+          }
+          j = run_end;
+        }
+        for (; j < size; ++j) {
+          const RowId bb = ri.order[bs + j];
+          bool earlier = false;
+          for (uint32_t r = 0; r < unit.rule && !earlier; ++r) earlier = RuleCovers(r, a, bb);
+          if (earlier) continue;
+          local.batch.push_back({a, bb});
+          if (local.batch.size() == kBatchPairs) flush();
+        }
+      }
+    }
+    flush();
+  });
+  std::vector<uint64_t> totals(rules_.size(), 0);
+  for (const Local& l : locals) {
+    for (size_t r = 0; r < totals.size(); ++r) totals[r] += l.pairs[r];
+  }
+  for (size_t r = 0; r < totals.size(); ++r) stats_[r].pairs = totals[r];
+  return totals;
+}
+
+}  // namespace reclink

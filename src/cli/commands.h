@@ -1,0 +1,39 @@
+// reclink's commands. Each returns the process exit code and prints only through stdout/stderr.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "options.h"
+
+namespace reclink::cli {
+
+int RunProfile(const CommonOptions& o);
+int RunBlocks(const CommonOptions& o);
+
+struct LinkageOptions {
+  std::string out_dir;
+  std::optional<std::string> model_path;
+  std::string model_out;  // train
+  std::optional<double> threshold;
+  bool pairs = false;
+  double pairs_threshold = 0.5;
+  std::string truth_column;  // dedupe/link: also evaluate against this column
+};
+// command: "dedupe", "link" or "train".
+int RunLinkageCommand(const std::string& command, const CommonOptions& o, const LinkageOptions& l);
+
+struct EvaluateOptions {
+  std::string truth_column;
+  std::string truth_pairs;
+  std::string compare_rules;
+  std::optional<std::string> model_path;
+  std::optional<double> threshold;
+};
+int RunEvaluate(const CommonOptions& o, const EvaluateOptions& e);
+
+int RunExplain(const CommonOptions& o, const std::string& model_path, const std::string& id1,
+               const std::string& id2);
+
+}  // namespace reclink::cli

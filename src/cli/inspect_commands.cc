@@ -1,0 +1,99 @@
+// reclink profile | blocks: look at inputs and blocking rules without scoring anything.
+#include <tbb/global_control.h>
+
+#include <cstdio>
+#include <sstream>
+
+#include "commands.h"
+#include "reclink/json_writer.h"
+#include "reclink/profile.h"
+
+namespace reclink::cli {
+
+int RunProfile(const CommonOptions& o) {
+  tbb::global_control control(tbb::global_control::max_allowed_parallelism, ThreadCount(o));
+  Result<ReadOptions> ro = MakeReadOptions(o);
+  if (!ro.ok()) return Fail(ro.status());
+  std::string out;
+  for (const std::string& arg : o.inputs) {
+    const InputSpec in = ParseInputSpec(arg);
+    ReadReport report;
+    Result<RecordTable> table = ReadInput(in.path, in.name, *ro, &report);
+    if (!table.ok()) return Fail(table.status());
+    std::vector<ColumnProfile> profiles = ProfileTable(*table);
+    if (o.json) {
+      out += ProfileToJson(profiles);
+    } else {
+      out += in.path + ": " + std::to_string(report.records) + " records";
+      if (report.bad) out += ", " + std::to_string(report.bad) + " bad records rejected";
+      out += "\n" + ProfileToText(profiles);
+    }
+  }
+  std::fputs(out.c_str(), stdout);
+  return 0;
+}
+
+int RunBlocks(const CommonOptions& o) {
+  tbb::global_control control(tbb::global_control::max_allowed_parallelism, ThreadCount(o));
+  Result<Rules> rules = ParseRulesFile(o.rules_path);
+  if (!rules.ok()) return Fail(rules.status());
+  Result<ReadOptions> ro = MakeReadOptions(o);
+  if (!ro.ok()) return Fail(ro.status());
+  std::vector<InputSpec> inputs;
+  for (const std::string& arg : o.inputs) inputs.push_back(ParseInputSpec(arg));
+  Result<LoadedInput> input = LoadInputs(*rules, inputs, *ro, nullptr);
+  if (!input.ok()) return Fail(input.status());
+  Result<DerivedFields> fields = DeriveFields(*rules, input->table);
+  if (!fields.ok()) return Fail(fields.status());
+  BlockingIndex index = BlockingIndex::Build(*rules, *fields, input->table);
+  index.StreamPairs([](int, std::span<const CandidatePair>) {});
+  uint64_t total = 0;
+  for (const RuleStats& s : index.stats()) total += s.pairs;
+  if (o.json) {
+    std::string j = "{\"records\": " + std::to_string(input->table.num_rows()) + ", \"rules\": [";
+    for (size_t r = 0; r < index.stats().size(); ++r) {
+      const RuleStats& s = index.stats()[r];
+      j += std::string(r ? ", " : "") + "{\"rule\": " + JsonQuote(s.text) + ", \"records_with_key\": " +
+           std::to_string(s.records_with_key) + ", \"blocks\": " + std::to_string(s.blocks) +
+           ", \"pairs\": " + std::to_string(s.pairs) + ", \"largest\": [";
+      for (size_t b = 0; b < s.largest.size(); ++b) {
+        j += std::string(b ? ", " : "") + "{\"key\": " + JsonQuote(s.largest[b].key) + ", \"size\": " +
+             std::to_string(s.largest[b].size) + "}";
+      }
+      j += "]}";
+    }
+    j += "], \"oversized_blocks\": [";
+    for (size_t i = 0; i < index.oversized().size(); ++i) {
+      const OversizedBlock& ob = index.oversized()[i];
+      j += std::string(i ? ", " : "") + "{\"rule\": " + std::to_string(ob.rule + 1) + ", \"key\": " + JsonQuote(ob.key) +
+           ", \"size\": " + std::to_string(ob.size) + ", \"pairs_skipped\": " + std::to_string(ob.pairs_skipped) + "}";
+    }
+    j += "], \"candidate_pairs\": " + std::to_string(total) + "}\n";
+    std::fputs(j.c_str(), stdout);
+    return 0;
+  }
+  std::ostringstream s;
+  s << "reclink blocks: " << input->table.num_rows() << " records, " << index.stats().size() << " rules\n";
+  for (size_t r = 0; r < index.stats().size(); ++r) {
+    const RuleStats& st = index.stats()[r];
+    s << "\nrule " << r + 1 << ": " << st.text << "\n  records with a key: " << st.records_with_key
+      << "\n  blocks (2+ records): " << st.blocks << "\n  new candidate pairs: " << st.pairs << "\n  largest blocks:\n";
+    for (const BlockSummary& b : st.largest) s << "    " << b.size << "  " << b.key << "\n";
+  }
+  if (!index.oversized().empty()) {
+    s << "\nskipped oversized blocks (max_block_size " << rules->max_block_size << "):\n";
+    for (const OversizedBlock& ob : index.oversized()) {
+      s << "  rule " << ob.rule + 1 << ": key '" << ob.key << "', " << ob.size << " records, " << ob.pairs_skipped
+        << " pairs\n";
+    }
+  }
+  s << "\ntotal candidate pairs: " << total << "\n";
+  std::fputs(s.str().c_str(), stdout);
+  for (const OversizedBlock& ob : index.oversized()) {
+    std::fprintf(stderr, "reclink: warning: blocking rule %d skipped a block of %llu records (key '%s')\n", ob.rule + 1,
+                 static_cast<unsigned long long>(ob.size), ob.key.c_str());
+  }
+  return 0;
+}
+
+}  // namespace reclink::cli

@@ -1,0 +1,550 @@
+// reclink dedupe | link | train | evaluate | explain: run the pipeline and render its results.
+#include <tbb/global_control.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "commands.h"
+#include "reclink/evaluate.h"
+#include "reclink/json_writer.h"
+#include "reclink/version.h"
+
+namespace reclink::cli {
+namespace {
+
+std::string Fixed(double x, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, x);
+  return buf;
+}
+
+struct Loaded {
+  Rules rules;
+  LoadedInput input;
+  std::vector<BadRecord> rejects;
+};
+
+Result<Loaded> Load(const CommonOptions& o, const std::string& rules_path) {
+  Loaded l;
+  Result<Rules> rules = ParseRulesFile(rules_path);
+  if (!rules.ok()) return rules.status();
+  l.rules = std::move(rules.value());
+  Result<ReadOptions> ro = MakeReadOptions(o);
+  if (!ro.ok()) return ro.status();
+  std::vector<InputSpec> inputs;
+  for (const std::string& arg : o.inputs) inputs.push_back(ParseInputSpec(arg));
+  if (l.rules.link_type != LinkType::kDedupe && inputs.size() < 2) {
+    return Status::Usage(rules_path + ": error: link_type is not \"dedupe\", so at least two inputs are needed; found " +
+                         std::to_string(inputs.size()));
+  }
+  Result<LoadedInput> input = LoadInputs(l.rules, inputs, *ro, &l.rejects);
+  if (!input.ok()) return input.status();
+  l.input = std::move(input.value());
+  return l;
+}
+
+// Per-row truth labels from a column present in every source.
+Result<std::vector<uint32_t>> TruthFromColumn(const LoadedInput& input, const std::string& column) {
+  const int c = input.table.FindColumn(column);
+  if (c < 0) {
+    return Status::Usage("--truth: no input has a column '" + column + "'",
+                         "name the ground-truth column, e.g. --truth entity_id");
+  }
+  const Column& col = input.table.column(static_cast<size_t>(c));
+  std::vector<std::string_view> values(input.table.num_rows());
+  std::vector<bool> nulls(input.table.num_rows());
+  for (RowId r = 0; r < input.table.num_rows(); ++r) {
+    nulls[r] = col.IsNull(r);
+    values[r] = col.Get(r);
+  }
+  return DenseLabels(values, nulls);
+}
+
+// Per-row truth labels from a CSV of matching id pairs (id_l,id_r; "SOURCE:ID" allowed).
+Result<std::vector<uint32_t>> TruthFromPairs(const LoadedInput& input, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::IoError(path + ": error: cannot open the truth pairs file");
+  std::unordered_map<std::string, RowId> rows;
+  for (RowId r = 0; r < input.table.num_rows(); ++r) {
+    rows.emplace(std::string(input.Id(r)), r);
+    rows.emplace(input.table.source_names()[input.table.source(r)] + ":" + std::string(input.Id(r)), r);
+  }
+  std::vector<Edge> edges;
+  std::string line;
+  uint64_t lineno = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const size_t comma = line.find(',');
+    if (comma == std::string::npos) {
+      return Status::InvalidInput(FormatLocation(path, lineno, 0, "expected id_l,id_r"));
+    }
+    auto a = rows.find(line.substr(0, comma)), b = rows.find(line.substr(comma + 1));
+    if (a == rows.end() || b == rows.end()) {
+      if (lineno == 1) continue;  // a header row
+      return Status::InvalidInput(FormatLocation(path, lineno, a == rows.end() ? 1 : comma + 2,
+                                                 "record id not found in the inputs"));
+    }
+    if (a->second != b->second) edges.push_back({std::min(a->second, b->second), std::max(a->second, b->second), 0});
+  }
+  return ConnectedComponents(input.table.num_rows(), edges);
+}
+
+std::string HumanBytes(uint64_t b) {
+  return Fixed(static_cast<double>(b) / (1024.0 * 1024.0), 1) + " MiB";
+}
+
+struct Evaluation {
+  ClusterEvaluation clusters;
+  double blocking_recall = 0;
+  std::vector<double> rule_recall;
+  double reduction_ratio = 0;
+};
+
+Evaluation Evaluate(const LoadedInput& input, const Rules& rules, const RunResult& result,
+                    const std::vector<uint32_t>& truth) {
+  Evaluation e;
+  std::vector<uint16_t> sources(input.table.num_rows());
+  for (RowId r = 0; r < input.table.num_rows(); ++r) sources[r] = input.table.source(r);
+  e.clusters = rules.link_type == LinkType::kLink
+                   ? EvaluateClustersCrossSource(result.labels, truth, sources)
+                   : EvaluateClusters(result.labels, truth);
+  const double true_pairs = static_cast<double>(e.clusters.pairwise.true_pairs);
+  e.blocking_recall = true_pairs > 0 ? result.truth.true_candidates / true_pairs : 1.0;
+  for (uint64_t t : result.truth.rule_true_covered) e.rule_recall.push_back(true_pairs > 0 ? t / true_pairs : 1.0);
+  e.reduction_ratio = result.total_pairs > 0 ? 1.0 - static_cast<double>(result.candidate_pairs) / result.total_pairs : 0;
+  return e;
+}
+
+std::string EvaluationJson(const Evaluation& e, const RunResult& result, const LoadedInput& input,
+                           const Rules& rules) {
+  const auto& p = e.clusters.pairwise;
+  const auto& b = e.clusters.bcubed;
+  std::string j = "{\"records\": " + std::to_string(e.clusters.records);
+  j += ", \"pairwise\": {\"precision\": " + JsonNumber(p.precision) + ", \"recall\": " + JsonNumber(p.recall) +
+       ", \"f1\": " + JsonNumber(p.f1) + ", \"true_pairs\": " + std::to_string(p.true_pairs) +
+       ", \"predicted_pairs\": " + std::to_string(p.predicted_pairs) +
+       ", \"true_positive_pairs\": " + std::to_string(p.true_positive_pairs) + "}";
+  j += ", \"bcubed\": {\"precision\": " + JsonNumber(b.precision) + ", \"recall\": " + JsonNumber(b.recall) +
+       ", \"f1\": " + JsonNumber(b.f1) + "}";
+  j += ", \"merged_clusters\": " + std::to_string(e.clusters.errors.merged_clusters) +
+       ", \"split_entities\": " + std::to_string(e.clusters.errors.split_entities);
+  j += ", \"blocking_recall\": " + JsonNumber(e.blocking_recall) + ", \"rules\": [";
+  for (size_t r = 0; r < rules.blocking.size(); ++r) {
+    j += std::string(r ? ", " : "") + "{\"rule\": " + JsonQuote(rules.blocking[r].text) +
+         ", \"recall\": " + JsonNumber(e.rule_recall[r]) + ", \"pairs\": " + std::to_string(result.rules[r].pairs) + "}";
+  }
+  j += "], \"candidate_pairs\": " + std::to_string(result.candidate_pairs) +
+       ", \"reduction_ratio\": " + JsonNumber(e.reduction_ratio);
+  auto pairs = [&](const std::vector<ScoredPair>& v) {
+    std::string s = "[";
+    for (size_t i = 0; i < v.size(); ++i) {
+      s += std::string(i ? ", " : "") + "{\"id_l\": " + JsonQuote(input.Id(v[i].a)) + ", \"id_r\": " +
+           JsonQuote(input.Id(v[i].b)) + ", \"match_weight\": " + JsonNumber(v[i].weight) +
+           ", \"match_probability\": " + JsonNumber(ProbabilityFromWeight(v[i].weight)) + ", \"levels\": {";
+      for (size_t c = 0; c < v[i].gamma.size(); ++c) {
+        s += std::string(c ? ", " : "") + JsonQuote(result.model.comparisons[c].name) + ": " +
+             JsonQuote(result.model.comparisons[c].levels[v[i].gamma[c]].label);
+      }
+      s += "}}";
+    }
+    return s + "]";
+  };
+  j += ", \"false_links\": " + pairs(result.truth.false_links);
+  j += ", \"missed_links\": " + pairs(result.truth.missed_links) + "}";
+  return j;
+}
+
+std::string PairLine(const LoadedInput& input, const RunResult& result, const ScoredPair& p) {
+  std::string s = "  " + std::string(input.Id(p.a)) + " ~ " + std::string(input.Id(p.b)) + "  weight " +
+                  Fixed(p.weight, 2) + "  p=" + Fixed(ProbabilityFromWeight(p.weight), 4) + "  ";
+  for (size_t c = 0; c < p.gamma.size(); ++c) {
+    const ComparisonParams& cp = result.model.comparisons[c];
+    s += (c ? ", " : "") + cp.name + "=" + cp.levels[p.gamma[c]].label;
+  }
+  return s + "\n";
+}
+
+std::string EvaluationText(const std::vector<std::string>& names, const std::vector<Evaluation>& evals,
+                           const std::vector<const RunResult*>& results, const std::vector<const Rules*>& rules) {
+  std::ostringstream s;
+  auto row = [&](const std::string& label, auto value) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "  %-28s", label.c_str());
+    s << buf;
+    for (size_t i = 0; i < evals.size(); ++i) {
+      std::snprintf(buf, sizeof buf, "%16s", value(i).c_str());
+      s << buf;
+    }
+    s << "\n";
+  };
+  row("", [&](size_t i) { return names[i]; });
+  row("pairwise precision", [&](size_t i) { return Fixed(evals[i].clusters.pairwise.precision, 4); });
+  row("pairwise recall", [&](size_t i) { return Fixed(evals[i].clusters.pairwise.recall, 4); });
+  row("pairwise F1", [&](size_t i) { return Fixed(evals[i].clusters.pairwise.f1, 4); });
+  row("B-cubed precision", [&](size_t i) { return Fixed(evals[i].clusters.bcubed.precision, 4); });
+  row("B-cubed recall", [&](size_t i) { return Fixed(evals[i].clusters.bcubed.recall, 4); });
+  row("B-cubed F1", [&](size_t i) { return Fixed(evals[i].clusters.bcubed.f1, 4); });
+  row("true pairs", [&](size_t i) { return std::to_string(evals[i].clusters.pairwise.true_pairs); });
+  row("predicted pairs", [&](size_t i) { return std::to_string(evals[i].clusters.pairwise.predicted_pairs); });
+  row("correct predicted pairs", [&](size_t i) { return std::to_string(evals[i].clusters.pairwise.true_positive_pairs); });
+  row("merged clusters", [&](size_t i) { return std::to_string(evals[i].clusters.errors.merged_clusters); });
+  row("split entities", [&](size_t i) { return std::to_string(evals[i].clusters.errors.split_entities); });
+  row("candidate pairs", [&](size_t i) { return std::to_string(results[i]->candidate_pairs); });
+  row("blocking recall", [&](size_t i) { return Fixed(evals[i].blocking_recall, 4); });
+  row("reduction ratio", [&](size_t i) { return Fixed(evals[i].reduction_ratio, 6); });
+  for (size_t i = 0; i < evals.size(); ++i) {
+    s << "\nblocking rules (" << names[i] << "): recall on its own, pairs added\n";
+    for (size_t r = 0; r < rules[i]->blocking.size(); ++r) {
+      s << "  " << r + 1 << ". " << rules[i]->blocking[r].text << ": recall " << Fixed(evals[i].rule_recall[r], 4)
+        << ", " << results[i]->rules[r].pairs << " pairs\n";
+    }
+  }
+  return s.str();
+}
+
+// A readable run summary for stdout.
+std::string RunText(const std::string& command, const Loaded& l, const RunResult& r,
+                    const std::vector<StageTiming>& timings) {
+  std::ostringstream s;
+  uint64_t records = 0, bad = 0;
+  for (const SourceReport& src : l.input.sources) {
+    records += src.records;
+    bad += src.bad;
+  }
+  s << "reclink " << command << ": " << records << " records from " << l.input.sources.size() << " input(s)";
+  if (bad) s << ", " << bad << " bad records rejected";
+  s << "\n";
+  if (r.unparseable_dates) s << "  " << r.unparseable_dates << " dates could not be parsed (now null)\n";
+  s << "blocking:\n";
+  for (size_t i = 0; i < r.rules.size(); ++i) {
+    s << "  " << i + 1 << ". " << r.rules[i].text << ": " << r.rules[i].blocks << " blocks, " << r.rules[i].pairs
+      << " new pairs\n";
+  }
+  for (const OversizedBlock& ob : r.oversized) {
+    s << "  skipped oversized block (rule " << ob.rule + 1 << ", key '" << ob.key << "', " << ob.size
+      << " records, " << ob.pairs_skipped << " pairs)\n";
+  }
+  s << "  candidate pairs: " << r.candidate_pairs << "\n";
+  s << "model: prior " << r.model.prior << " (" << r.model.prior_source << ")";
+  if (r.model.em_iterations) s << ", EM iterations " << r.model.em_iterations;
+  s << "\n";
+  for (const ComparisonParams& cp : r.model.comparisons) {
+    s << "  " << cp.name << ":";
+    for (size_t lv = 1; lv < cp.levels.size(); ++lv) {
+      s << "  " << cp.levels[lv].label << " " << Fixed(cp.levels[lv].Weight(), 2);
+    }
+    if (!cp.trained_by.empty()) {
+      s << "  [m from:";
+      for (const std::string& t : cp.trained_by) s << " " << t << ";";
+      s << "]";
+    }
+    s << "\n";
+  }
+  for (const std::string& w : r.model.warnings) s << "  warning: " << w << "\n";
+  if (command != "train") {
+    std::map<uint64_t, uint64_t> hist = ClusterSizeHistogram(r.labels);
+    s << "clusters: " << r.clusters << " from " << r.edges.size() << " links at probability >= " << r.threshold
+      << "\n  sizes:";
+    for (const auto& [size, count] : hist) s << " " << size << "x" << count;
+    s << "\n";
+  }
+  double total = 0;
+  for (const StageTiming& t : timings) total += t.seconds;
+  s << "time: " << Fixed(total, 3) << " s (";
+  for (size_t i = 0; i < timings.size(); ++i) s << (i ? ", " : "") << timings[i].stage << " " << Fixed(timings[i].seconds, 3);
+  s << "), peak memory " << HumanBytes(PeakRssBytes()) << "\n";
+  return s.str();
+}
+
+std::string SummaryJson(const std::string& command, const CommonOptions& o, const Loaded& l,
+                        const RunResult& r, const std::vector<StageTiming>& timings, int threads,
+                        const std::string& evaluation_json) {
+  std::string j = "{\n  \"version\": " + JsonQuote(kReclinkVersion) + ",\n  \"command\": " + JsonQuote(command) +
+                  ",\n  \"threads\": " + std::to_string(threads) + ",\n  \"rules\": " + JsonQuote(o.rules_path) +
+                  ",\n  \"inputs\": [";
+  uint64_t records = 0, bad = 0;
+  for (size_t i = 0; i < l.input.sources.size(); ++i) {
+    const SourceReport& s = l.input.sources[i];
+    records += s.records;
+    bad += s.bad;
+    j += std::string(i ? ", " : "") + "{\"source\": " + JsonQuote(s.name) + ", \"path\": " + JsonQuote(s.path) +
+         ", \"records\": " + std::to_string(s.records) + ", \"bad\": " + std::to_string(s.bad) + "}";
+  }
+  const bool quarantine = o.on_bad_record == "quarantine";
+  j += "],\n  \"records\": {\"read\": " + std::to_string(records) + ", \"bad\": " + std::to_string(bad) +
+       ", \"quarantined\": " + std::to_string(quarantine ? bad : 0) +
+       ", \"skipped\": " + std::to_string(quarantine ? 0 : bad) + "},\n";
+  j += "  \"unparseable_dates\": " + std::to_string(r.unparseable_dates) + ",\n  \"blocking\": [";
+  for (size_t i = 0; i < r.rules.size(); ++i) {
+    const RuleStats& rs = r.rules[i];
+    j += std::string(i ? ", " : "") + "{\"rule\": " + JsonQuote(rs.text) + ", \"records_with_key\": " +
+         std::to_string(rs.records_with_key) + ", \"blocks\": " + std::to_string(rs.blocks) +
+         ", \"pairs\": " + std::to_string(rs.pairs) + "}";
+  }
+  j += "],\n  \"oversized_blocks\": [";
+  for (size_t i = 0; i < r.oversized.size(); ++i) {
+    const OversizedBlock& ob = r.oversized[i];
+    j += std::string(i ? ", " : "") + "{\"rule\": " + std::to_string(ob.rule + 1) + ", \"key\": " + JsonQuote(ob.key) +
+         ", \"size\": " + std::to_string(ob.size) + ", \"pairs_skipped\": " + std::to_string(ob.pairs_skipped) + "}";
+  }
+  j += "],\n  \"candidate_pairs\": " + std::to_string(r.candidate_pairs) + ",\n";
+  j += "  \"threshold\": " + JsonNumber(r.threshold) + ",\n  \"prior\": " + JsonNumber(r.model.prior) + ",\n";
+  j += "  \"em_iterations\": " + std::to_string(r.model.em_iterations) + ",\n";
+  j += std::string("  \"em_converged\": ") + (r.model.em_converged ? "true" : "false") + ",\n";
+  j += "  \"warnings\": [";
+  for (size_t i = 0; i < r.model.warnings.size(); ++i) j += (i ? ", " : "") + JsonQuote(r.model.warnings[i]);
+  j += "],\n";
+  if (command != "train") {
+    j += "  \"edges\": " + std::to_string(r.edges.size()) + ",\n  \"clusters\": " + std::to_string(r.clusters) +
+         ",\n  \"cluster_sizes\": {";
+    bool first = true;
+    for (const auto& [size, count] : ClusterSizeHistogram(r.labels)) {
+      j += std::string(first ? "" : ", ") + JsonQuote(std::to_string(size)) + ": " + std::to_string(count);
+      first = false;
+    }
+    j += "},\n";
+  }
+  j += "  \"stages\": [";
+  double total = 0;
+  for (size_t i = 0; i < timings.size(); ++i) {
+    total += timings[i].seconds;
+    j += std::string(i ? ", " : "") + "{\"stage\": " + JsonQuote(timings[i].stage) + ", \"seconds\": " +
+         JsonNumber(timings[i].seconds) + ", \"peak_rss_bytes\": " + std::to_string(timings[i].peak_rss_bytes) + "}";
+  }
+  j += "],\n  \"seconds\": " + JsonNumber(total) + ",\n  \"peak_rss_bytes\": " + std::to_string(PeakRssBytes());
+  if (!evaluation_json.empty()) j += ",\n  \"evaluation\": " + evaluation_json;
+  j += "\n}\n";
+  return j;
+}
+
+}  // namespace
+
+int RunLinkageCommand(const std::string& command, const CommonOptions& o, const LinkageOptions& lo) {
+  const int threads = ThreadCount(o);
+  tbb::global_control control(tbb::global_control::max_allowed_parallelism, threads);
+  std::vector<StageTiming> timings;
+  auto t0 = std::chrono::steady_clock::now();
+  Result<Loaded> loaded = Load(o, o.rules_path);
+  if (!loaded.ok()) return Fail(loaded.status());
+  Loaded& l = *loaded;
+  timings.push_back({"read", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), PeakRssBytes()});
+  if (command == "dedupe" && l.rules.link_type != LinkType::kDedupe) {
+    return Fail(Status::Usage(o.rules_path + ": error: `reclink dedupe` needs link_type = \"dedupe\"",
+                              "use `reclink link` for link and link_and_dedupe rules"));
+  }
+  if (command == "link" && l.rules.link_type == LinkType::kDedupe) {
+    return Fail(Status::Usage(o.rules_path + ": error: `reclink link` needs link_type = \"link\" or \"link_and_dedupe\"",
+                              "use `reclink dedupe` for dedupe rules"));
+  }
+  if (l.rules.cluster_method == ClusterMethod::kBestLink && l.rules.link_type == LinkType::kDedupe) {
+    return Fail(Status::Usage(o.rules_path + ": error: cluster method \"best_link\" needs link mode"));
+  }
+  if (command != "train") {
+    std::error_code ec;
+    std::filesystem::create_directories(lo.out_dir, ec);
+    if (ec) return Fail(Status::IoError(lo.out_dir + ": error: cannot create the output directory: " + ec.message()));
+  }
+  std::vector<uint32_t> truth;
+  RunOptions ro;
+  ro.model_path = lo.model_path;
+  ro.threshold = lo.threshold;
+  ro.train_only = command == "train";
+  ro.keep_pairs = lo.pairs;
+  ro.pairs_threshold = lo.pairs_threshold;
+  if (!lo.truth_column.empty()) {
+    Result<std::vector<uint32_t>> t = TruthFromColumn(l.input, lo.truth_column);
+    if (!t.ok()) return Fail(t.status());
+    truth = std::move(t.value());
+    ro.truth = &truth;
+  }
+  Result<RunResult> run = RunLinkage(l.rules, l.input, ro, &timings);
+  if (!run.ok()) return Fail(run.status());
+  const RunResult& r = *run;
+
+  auto w0 = std::chrono::steady_clock::now();
+  std::string evaluation_json;
+  Evaluation eval;
+  if (!truth.empty()) {
+    eval = Evaluate(l.input, l.rules, r, truth);
+    evaluation_json = EvaluationJson(eval, r, l.input, l.rules);
+  }
+  if (command == "train") {
+    Status st = WriteModelJson(r.model, lo.model_out);
+    if (!st.ok()) return Fail(st);
+  } else {
+    namespace fs = std::filesystem;
+    const std::string dir = lo.out_dir;
+    Status st = WriteClustersCsv(l.input, r, l.rules.link_type != LinkType::kDedupe, (fs::path(dir) / "clusters.csv").string());
+    if (st.ok()) st = WriteModelJson(r.model, (fs::path(dir) / "model.json").string());
+    if (st.ok() && lo.pairs) st = WritePairsCsv(l.input, r, (fs::path(dir) / "pairs.csv").string());
+    if (st.ok() && o.on_bad_record == "quarantine") st = WriteRejects(l.rejects, (fs::path(dir) / "rejects.csv").string());
+    if (!st.ok()) return Fail(st);
+    timings.push_back({"write", std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count(), PeakRssBytes()});
+    st = WriteTextFile((fs::path(dir) / "summary.json").string(),
+                       SummaryJson(command, o, l, r, timings, threads, evaluation_json));
+    if (!st.ok()) return Fail(st);
+  }
+  for (const OversizedBlock& ob : r.oversized) {
+    std::fprintf(stderr, "reclink: warning: blocking rule %d (%s) skipped a block of %llu records (key '%s', %llu pairs); raise [blocking_limits] max_block_size or tighten the rule\n",
+                 ob.rule + 1, l.rules.blocking[ob.rule].text.c_str(), static_cast<unsigned long long>(ob.size),
+                 ob.key.c_str(), static_cast<unsigned long long>(ob.pairs_skipped));
+  }
+  if (!o.quiet) {
+    std::string text = RunText(command, l, r, timings);
+    if (!truth.empty()) {
+      text += "accuracy against '" + lo.truth_column + "':\n" +
+              EvaluationText({"this run"}, {eval}, {&r}, {&l.rules});
+    }
+    if (command == "train") text += "model written to " + lo.model_out + "\n";
+    else text += "outputs in " + lo.out_dir + ": clusters.csv, model.json, summary.json" +
+                 std::string(lo.pairs ? ", pairs.csv" : "") +
+                 std::string(o.on_bad_record == "quarantine" ? ", rejects.csv" : "") + "\n";
+    std::fputs(text.c_str(), stdout);
+  }
+  return 0;
+}
+
+int RunEvaluate(const CommonOptions& o, const EvaluateOptions& e) {
+  const int threads = ThreadCount(o);
+  tbb::global_control control(tbb::global_control::max_allowed_parallelism, threads);
+  if (e.truth_column.empty() == e.truth_pairs.empty()) {
+    return Fail(Status::Usage("evaluate needs exactly one of --truth COLUMN and --truth-pairs FILE"));
+  }
+  std::vector<std::string> rule_files = {o.rules_path};
+  if (!e.compare_rules.empty()) rule_files.push_back(e.compare_rules);
+  std::vector<Loaded> loads;
+  std::vector<RunResult> results;
+  std::vector<Evaluation> evals;
+  std::vector<std::vector<uint32_t>> truths;
+  for (const std::string& path : rule_files) {
+    Result<Loaded> loaded = Load(o, path);
+    if (!loaded.ok()) return Fail(loaded.status());
+    Result<std::vector<uint32_t>> truth = e.truth_pairs.empty() ? TruthFromColumn(loaded->input, e.truth_column)
+                                                                : TruthFromPairs(loaded->input, e.truth_pairs);
+    if (!truth.ok()) return Fail(truth.status());
+    RunOptions ro;
+    ro.model_path = e.model_path;
+    ro.threshold = e.threshold;
+    ro.truth = &truth.value();
+    loads.push_back(std::move(loaded.value()));
+    truths.push_back(std::move(truth.value()));
+    ro.truth = &truths.back();
+    Result<RunResult> run = RunLinkage(loads.back().rules, loads.back().input, ro, nullptr);
+    if (!run.ok()) return Fail(run.status());
+    results.push_back(std::move(run.value()));
+    evals.push_back(Evaluate(loads.back().input, loads.back().rules, results.back(), truths.back()));
+  }
+  if (o.json) {
+    std::string j = "{";
+    for (size_t i = 0; i < evals.size(); ++i) {
+      j += std::string(i ? ", " : "") + JsonQuote(rule_files[i]) + ": " +
+           EvaluationJson(evals[i], results[i], loads[i].input, loads[i].rules);
+    }
+    std::fputs((j + "}\n").c_str(), stdout);
+    return 0;
+  }
+  std::vector<const RunResult*> rp;
+  std::vector<const Rules*> rr;
+  for (size_t i = 0; i < results.size(); ++i) {
+    rp.push_back(&results[i]);
+    rr.push_back(&loads[i].rules);
+  }
+  std::string text = "reclink evaluate: " + std::to_string(loads[0].input.table.num_rows()) + " records, threshold " +
+                     Fixed(results[0].threshold, 3) + "\n" + EvaluationText(rule_files, evals, rp, rr);
+  for (size_t i = 0; i < results.size(); ++i) {
+    text += "\nhighest-weight false links (" + rule_files[i] + "):\n";
+    for (const ScoredPair& p : results[i].truth.false_links) text += PairLine(loads[i].input, results[i], p);
+    text += "lowest-weight missed links among candidates (" + rule_files[i] + "):\n";
+    for (const ScoredPair& p : results[i].truth.missed_links) text += PairLine(loads[i].input, results[i], p);
+  }
+  std::fputs(text.c_str(), stdout);
+  return 0;
+}
+
+int RunExplain(const CommonOptions& o, const std::string& model_path, const std::string& id1,
+               const std::string& id2) {
+  tbb::global_control control(tbb::global_control::max_allowed_parallelism, ThreadCount(o));
+  Result<Loaded> loaded = Load(o, o.rules_path);
+  if (!loaded.ok()) return Fail(loaded.status());
+  const Loaded& l = *loaded;
+  Result<Model> model = ReadModelJson(model_path, l.rules);
+  if (!model.ok()) return Fail(model.status());
+  const int64_t a = FindRecord(l.input, id1), b = FindRecord(l.input, id2);
+  if (a < 0 || b < 0) {
+    return Fail(Status::Usage("--pair: record id '" + (a < 0 ? id1 : id2) + "' is not in the inputs",
+                              "use SOURCE:ID to pick a source in link mode"));
+  }
+  Result<DerivedFields> fields = DeriveFields(l.rules, l.input.table);
+  if (!fields.ok()) return Fail(fields.status());
+  Result<Comparisons> comps = Comparisons::Build(l.rules, *fields);
+  if (!comps.ok()) return Fail(comps.status());
+  TermFrequencies tf = TermFrequencies::Build(*comps);
+  const RowId ra = static_cast<RowId>(a), rb = static_cast<RowId>(b);
+  uint8_t gamma[kMaxComparisons];
+  double weights[kMaxComparisons];
+  comps->Gamma(ra, rb, gamma);
+  const double total = PairWeight(*model, *comps, tf, ra, rb, gamma, weights);
+  const RecordTable& table = l.input.table;
+  auto raw = [&](size_t c, RowId r) -> std::string {
+    const FieldSpec& f = l.rules.fields[comps->field_index(c)];
+    const int col = table.FindColumn(f.ColumnFor(table.source_names()[table.source(r)]));
+    if (col < 0 || table.column(col).IsNull(r)) return "";
+    return std::string(table.column(col).Get(r));
+  };
+  if (o.json) {
+    std::string j = "{\"id_l\": " + JsonQuote(l.input.Id(ra)) + ", \"id_r\": " + JsonQuote(l.input.Id(rb)) +
+                    ", \"prior\": " + JsonNumber(model->prior) + ", \"base_weight\": " + JsonNumber(model->BaseWeight()) +
+                    ", \"comparisons\": [";
+    double running = model->BaseWeight();
+    for (size_t c = 0; c < comps->size(); ++c) {
+      const LevelParams& lp = model->comparisons[c].levels[gamma[c]];
+      running += weights[c];
+      j += std::string(c ? ", " : "") + "{\"name\": " + JsonQuote(comps->spec(c).name) +
+           ", \"raw_l\": " + JsonQuote(raw(c, ra)) + ", \"raw_r\": " + JsonQuote(raw(c, rb)) +
+           ", \"value_l\": " + JsonQuote(comps->Value(c, ra)) + ", \"value_r\": " + JsonQuote(comps->Value(c, rb)) +
+           ", \"level\": " + std::to_string(gamma[c]) + ", \"label\": " + JsonQuote(lp.label) +
+           ", \"m\": " + JsonNumber(lp.m) + ", \"u\": " + JsonNumber(lp.u) +
+           ", \"weight\": " + JsonNumber(weights[c]) +
+           ", \"tf_adjusted\": " + (gamma[c] != 0 && std::fabs(weights[c] - lp.Weight()) > 1e-12 ? "true" : "false") +
+           ", \"running_weight\": " + JsonNumber(running) + "}";
+    }
+    j += "], \"match_weight\": " + JsonNumber(total) + ", \"match_probability\": " +
+         JsonNumber(ProbabilityFromWeight(total)) + "}\n";
+    std::fputs(j.c_str(), stdout);
+    return 0;
+  }
+  std::ostringstream s;
+  s << "explain " << l.input.Id(ra) << " ~ " << l.input.Id(rb) << "\n";
+  char buf[512];
+  std::snprintf(buf, sizeof buf, "  %-14s %-24s %-24s %-24s %9s %9s %8s %9s\n", "comparison", "left", "right",
+                "level", "m", "u", "weight", "total");
+  s << buf;
+  double running = model->BaseWeight();
+  std::snprintf(buf, sizeof buf, "  %-14s %-24s %-24s %-24s %9s %9s %8.2f %9.2f\n", "prior", "", "", "", "", "",
+                running, running);
+  s << buf;
+  for (size_t c = 0; c < comps->size(); ++c) {
+    const LevelParams& lp = model->comparisons[c].levels[gamma[c]];
+    running += weights[c];
+    const bool tf_used = gamma[c] != 0 && std::fabs(weights[c] - lp.Weight()) > 1e-12;
+    auto shown = [&](RowId r) {
+      std::string v = comps->IsNull(c, r) ? "(null)" : std::string(comps->Value(c, r));
+      const std::string rv = raw(c, r);
+      if (rv != v && !comps->IsNull(c, r)) v += " [" + rv + "]";
+      return v.substr(0, 24);
+    };
+    std::snprintf(buf, sizeof buf, "  %-14s %-24s %-24s %-24s %9.4g %9.4g %8.2f %9.2f%s\n",
+                  comps->spec(c).name.substr(0, 14).c_str(), shown(ra).c_str(), shown(rb).c_str(),
+                  lp.label.substr(0, 24).c_str(), lp.m, lp.u, weights[c], running, tf_used ? "  (term frequency)" : "");
+    s << buf;
+  }
+  s << "  match weight " << Fixed(total, 3) << ", match probability " << Fixed(ProbabilityFromWeight(total), 6) << "\n";
+  std::fputs(s.str().c_str(), stdout);
+  return 0;
+}
+
+}  // namespace reclink::cli

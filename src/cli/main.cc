@@ -1,0 +1,115 @@
+// reclink's command line: subcommands, options and exit codes (0 ok, 1 internal error, 2 usage
+// or rules-file error, 3 input data error).
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+
+#include "commands.h"
+#include "reclink/version.h"
+
+using namespace reclink::cli;
+
+namespace {
+
+void AddInputOptions(CLI::App* cmd, CommonOptions* o) {
+  cmd->add_option("--threads", o->threads, "worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--format", o->format, "input format: csv, tsv, jsonl, json or auto (from the extension)");
+  cmd->add_option("--delimiter", o->delimiter, "CSV delimiter: , ; | or tab (default , ; tab for .tsv)");
+  cmd->add_flag("--trim-spaces", o->trim_spaces, "trim spaces around CSV fields (FEBRL files use \", \")");
+  cmd->add_option("--encoding", o->encoding, "input encoding: utf-8 (default) or latin-1");
+  cmd->add_option("--on-bad-record", o->on_bad_record, "fail (default, exit 3), skip, or quarantine to DIR/rejects.csv");
+  cmd->add_flag("--quiet,-q", o->quiet, "print nothing on success");
+  cmd->add_option("--progress", o->progress, "stage progress on stderr: auto (when a terminal), always, never");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"reclink: fast, explainable batch record linkage (deduplicate and link customer records)"};
+  app.set_version_flag("--version", std::string("reclink ") + reclink::kReclinkVersion);
+  app.require_subcommand(1);
+  CommonOptions o;
+  LinkageOptions lo;
+  EvaluateOptions eo;
+  std::string model_path;
+  std::vector<std::string> pair;
+
+  CLI::App* profile = app.add_subcommand("profile", "per column: rows, nulls, distinct, lengths, top values");
+  profile->add_option("inputs", o.inputs, "input files (CSV, TSV, JSON Lines, JSON; .gz/.zst)")->required();
+  profile->add_flag("--json", o.json, "machine-readable output");
+  AddInputOptions(profile, &o);
+
+  CLI::App* blocks = app.add_subcommand("blocks", "candidate pairs per blocking rule and the largest blocks; no scoring");
+  blocks->add_option("--rules", o.rules_path, "rules file (TOML)")->required();
+  blocks->add_option("inputs", o.inputs, "inputs, as PATH or NAME=PATH")->required();
+  blocks->add_flag("--json", o.json, "machine-readable output");
+  AddInputOptions(blocks, &o);
+
+  std::vector<CLI::App*> linkage;
+  for (const char* name : {"dedupe", "link", "train"}) {
+    const std::string n = name;
+    CLI::App* cmd = app.add_subcommand(
+        n, n == "dedupe" ? "find duplicates within one population; writes clusters, model and summary"
+           : n == "link" ? "link records across sources (two or more inputs)"
+                         : "estimate the model (u from random pairs, m and prior by EM) and write model.json");
+    cmd->add_option("--rules", o.rules_path, "rules file (TOML)")->required();
+    cmd->add_option("inputs", o.inputs, "inputs, as PATH or NAME=PATH")->required();
+    if (n == "train") {
+      cmd->add_option("--model-out", lo.model_out, "where to write model.json")->required();
+    } else {
+      cmd->add_option("--out", lo.out_dir, "output directory (created if needed)")->required();
+      cmd->add_option("--model", lo.model_path, "score with this saved model instead of training");
+      cmd->add_option("--threshold", lo.threshold, "match probability for a link (default: [model] threshold)")
+          ->check(CLI::Range(0.0, 1.0));
+      cmd->add_flag("--pairs", lo.pairs, "also write pairs.csv with every scored pair above --pairs-threshold");
+      cmd->add_option("--pairs-threshold", lo.pairs_threshold, "lowest probability written to pairs.csv (default 0.5)")
+          ->check(CLI::Range(0.0, 1.0));
+      cmd->add_option("--truth", lo.truth_column, "also evaluate the clusters against this ground-truth column");
+    }
+    AddInputOptions(cmd, &o);
+    linkage.push_back(cmd);
+  }
+
+  CLI::App* evaluate = app.add_subcommand("evaluate", "precision, recall, F1, B-cubed, blocking recall against ground truth");
+  evaluate->add_option("--rules", o.rules_path, "rules file (TOML)")->required();
+  evaluate->add_option("inputs", o.inputs, "inputs, as PATH or NAME=PATH")->required();
+  evaluate->add_option("--truth", eo.truth_column, "ground-truth column: records with equal values are one entity");
+  evaluate->add_option("--truth-pairs", eo.truth_pairs, "CSV of matching id pairs (id_l,id_r; SOURCE:ID allowed)");
+  evaluate->add_option("--compare-rules", eo.compare_rules, "a second rules file, evaluated side by side");
+  evaluate->add_option("--model", eo.model_path, "score with this saved model instead of training");
+  evaluate->add_option("--threshold", eo.threshold, "match probability for a link")->check(CLI::Range(0.0, 1.0));
+  evaluate->add_flag("--json", o.json, "machine-readable output");
+  AddInputOptions(evaluate, &o);
+
+  CLI::App* explain = app.add_subcommand("explain", "why a pair scores what it scores: a waterfall of weights");
+  explain->add_option("--rules", o.rules_path, "rules file (TOML)")->required();
+  explain->add_option("--model", model_path, "model.json from train or dedupe")->required();
+  explain->add_option("--pair", pair, "the two record ids (SOURCE:ID in link mode)")->required()->expected(2);
+  explain->add_option("inputs", o.inputs, "inputs, as PATH or NAME=PATH")->required();
+  explain->add_flag("--json", o.json, "machine-readable output");
+  AddInputOptions(explain, &o);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  try {
+    if (profile->parsed()) return RunProfile(o);
+    if (blocks->parsed()) return RunBlocks(o);
+    for (CLI::App* cmd : linkage) {
+      if (cmd->parsed()) return RunLinkageCommand(cmd->get_name(), o, lo);
+    }
+    if (evaluate->parsed()) return RunEvaluate(o, eo);
+    if (explain->parsed()) return RunExplain(o, model_path, pair[0], pair[1]);
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "reclink: error: out of memory\n");
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "reclink: internal error: %s\n", e.what());
+    return 1;
+  }
+  return 2;
+}

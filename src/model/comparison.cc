@@ -1,0 +1,170 @@
+// Comparison levels: one similarity computation per pair serves every threshold level of a
+// comparison; exact levels compare precomputed hashes, then the bytes.
+#include <tbb/parallel_for.h>
+#include <xxhash.h>
+
+#include <cmath>
+#include <charconv>
+#include <limits>
+
+#include "reclink/comparison.h"
+#include "reclink/similarity.h"
+
+namespace reclink {
+
+bool ParseIsoDate(std::string_view s, int64_t* days) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  auto num = [&](size_t pos, size_t len, int* v) {
+    return std::from_chars(s.data() + pos, s.data() + pos + len, *v).ptr == s.data() + pos + len;
+  };
+  int y, m, d;
+  if (!num(0, 4, &y) || !num(5, 2, &m) || !num(8, 2, &d) || m < 1 || m > 12 || d < 1 || d > 31) return false;
+  // Days from civil (Howard Hinnant's algorithm).
+  y -= m <= 2;
+  const int era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  *days = static_cast<int64_t>(era) * 146097 + static_cast<int64_t>(doe) - 719468;
+  return true;
+}
+
+Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& fields) {
+  if (rules.comparisons.size() > kMaxComparisons) {
+    return Status::Usage(rules.path + ": error: " + std::to_string(rules.comparisons.size()) +
+                         " comparisons; at most " + std::to_string(kMaxComparisons) + " are supported");
+  }
+  Comparisons out;
+  out.fields_ = &fields;
+  for (const ComparisonSpec& spec : rules.comparisons) {
+    if (spec.levels.size() > kMaxLevels) {
+      return Status::Usage(FormatLocation(rules.path, spec.line, 0,
+                                          "comparison '" + spec.name + "' has " +
+                                              std::to_string(spec.levels.size()) + " levels; at most " +
+                                              std::to_string(kMaxLevels) + " are supported"));
+    }
+    Comp comp;
+    comp.spec = spec;
+    comp.field = rules.FindField(spec.field);
+    if (comp.field < 0) {
+      return Status::Usage(FormatLocation(rules.path, spec.line, 0, "comparison names unknown field '" + spec.field + "'"));
+    }
+    bool numeric = false, date = false;
+    for (const LevelSpec& level : spec.levels) {
+      if (level.predicate == Predicate::kLevenshtein)
+        comp.max_lev = std::max(comp.max_lev, static_cast<uint32_t>(level.threshold));
+      if (level.predicate == Predicate::kDamerauLevenshtein)
+        comp.max_osa = std::max(comp.max_osa, static_cast<uint32_t>(level.threshold));
+      numeric |= level.predicate == Predicate::kNumericDiff;
+      date |= level.predicate == Predicate::kDateDiffDays;
+    }
+    const Column& col = fields.fields[comp.field];
+    const size_t n = col.size();
+    comp.hashes.resize(n);
+    if (numeric || date) comp.numbers.assign(n, std::numeric_limits<double>::quiet_NaN());
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 1 << 14), [&](const tbb::blocked_range<size_t>& range) {
+      for (size_t r = range.begin(); r != range.end(); ++r) {
+        const RowId row = static_cast<RowId>(r);
+        if (col.IsNull(row)) {
+          comp.hashes[r] = 0;
+          continue;
+        }
+        std::string_view v = col.Get(row);
+        comp.hashes[r] = XXH3_64bits(v.data(), v.size());
+        if (date) {
+          int64_t days;
+          if (ParseIsoDate(v, &days)) comp.numbers[r] = static_cast<double>(days);
+        } else if (numeric) {
+          double x;
+          auto res = std::from_chars(v.data(), v.data() + v.size(), x);
+          if (res.ec == std::errc() && res.ptr == v.data() + v.size()) comp.numbers[r] = x;
+        }
+      }
+    });
+    out.comps_.push_back(std::move(comp));
+  }
+  return out;
+}
+
+std::string Comparisons::LevelLabel(size_t c, int level) const {
+  if (level == 0) return "null";
+  const auto& levels = comps_[c].spec.levels;
+  if (level <= static_cast<int>(levels.size())) return levels[level - 1].label;
+  return "else";
+}
+
+int Comparisons::Level(size_t c, RowId a, RowId b) const {
+  const Comp& comp = comps_[c];
+  const Column& col = column(c);
+  if (col.IsNull(a) || col.IsNull(b)) return 0;
+  const std::string_view va = col.Get(a), vb = col.Get(b);
+  // Each metric is computed at most once per pair, on first use by a level.
+  const bool equal = comp.hashes[a] == comp.hashes[b] && va == vb;
+  double jaro = -1, jw = -1, jac = -1, qjac = -1;
+  int64_t lev = -1, osa = -1;
+  const auto& levels = comp.spec.levels;
+  for (size_t i = 0; i < levels.size(); ++i) {
+    const LevelSpec& level = levels[i];
+    bool hit = false;
+    switch (level.predicate) {
+      case Predicate::kExact:
+        hit = equal;
+        break;
+      case Predicate::kLevenshtein:
+        if (lev < 0) lev = equal ? 0 : LevenshteinDistance(va, vb, comp.max_lev);
+        hit = lev <= static_cast<int64_t>(level.threshold);
+        break;
+      case Predicate::kDamerauLevenshtein:
+        if (osa < 0) osa = equal ? 0 : OsaDistance(va, vb, comp.max_osa);
+        hit = osa <= static_cast<int64_t>(level.threshold);
+        break;
+      case Predicate::kJaro:
+        if (jaro < 0) jaro = equal ? 1.0 : JaroSimilarity(va, vb);
+        hit = jaro >= level.threshold;
+        break;
+      case Predicate::kJaroWinkler:
+        if (jw < 0) jw = equal ? 1.0 : JaroWinklerSimilarity(va, vb);
+        hit = jw >= level.threshold;
+        break;
+      case Predicate::kJaccard:
+        if (jac < 0) jac = equal ? 1.0 : TokenJaccard(va, vb);
+        hit = jac >= level.threshold;
+        break;
+      case Predicate::kQgramJaccard:
+        if (qjac < 0) qjac = equal ? 1.0 : QgramJaccard(va, vb, 2);
+        hit = qjac >= level.threshold;
+        break;
+      case Predicate::kNumericDiff:
+      case Predicate::kDateDiffDays: {
+        const double x = comp.numbers[a], y = comp.numbers[b];
+        hit = !std::isnan(x) && !std::isnan(y) && std::fabs(x - y) <= level.threshold;
+        break;
+      }
+    }
+    if (hit) return static_cast<int>(i) + 1;
+  }
+  return static_cast<int>(levels.size()) + 1;
+}
+
+uint64_t Comparisons::PatternId(const uint8_t* gamma) const {
+  uint64_t id = 0;
+  for (size_t c = comps_.size(); c-- > 0;) id = id * static_cast<uint64_t>(num_levels(c)) + gamma[c];
+  return id;
+}
+
+void Comparisons::PatternFromId(uint64_t id, uint8_t* gamma) const {
+  for (size_t c = 0; c < comps_.size(); ++c) {
+    const uint64_t k = static_cast<uint64_t>(num_levels(c));
+    gamma[c] = static_cast<uint8_t>(id % k);
+    id /= k;
+  }
+}
+
+bool Comparisons::BlockedBy(size_t c, const BlockingRule& rule) const {
+  for (const BlockingKey& key : rule.keys) {
+    if (key.field == comps_[c].spec.field) return true;
+  }
+  return false;
+}
+
+}  // namespace reclink

@@ -1,0 +1,230 @@
+// Expectation-maximisation for Fellegi-Sunter m and the share of matches, over gamma-pattern
+// counts (Winkler 1988; Jaro 1989), with u fixed from random pairs as Splink does by default.
+#include <algorithm>
+#include <cmath>
+
+#include "reclink/model.h"
+
+namespace reclink {
+
+EmResult RunEm(const std::vector<std::pair<std::vector<uint8_t>, uint64_t>>& patterns,
+               const std::vector<bool>& active, const std::vector<std::vector<double>>& u,
+               const std::vector<std::vector<double>>& m_init, double lambda_init, int max_iterations,
+               double tolerance) {
+  const size_t nc = u.size();
+  EmResult r;
+  r.m = m_init;
+  r.lambda = lambda_init;
+  r.expected_matches.assign(nc, 0);
+  double total = 0;
+  for (const auto& p : patterns) total += static_cast<double>(p.second);
+  if (total == 0) return r;
+  std::vector<std::vector<double>> num(nc);
+  std::vector<double> den(nc);
+  for (int it = 0; it < max_iterations; ++it) {
+    for (size_t c = 0; c < nc; ++c) num[c].assign(u[c].size(), 0.0);
+    std::fill(den.begin(), den.end(), 0.0);
+    double matches = 0;
+    for (const auto& [gamma, count] : patterns) {
+      double lm = r.lambda, lu = 1 - r.lambda;
+      for (size_t c = 0; c < nc; ++c) {
+        if (!active[c] || gamma[c] == 0) continue;
+        lm *= r.m[c][gamma[c]];
+        lu *= u[c][gamma[c]];
+      }
+      const double w = lm + lu > 0 ? lm / (lm + lu) : 0.0;
+      const double nw = w * static_cast<double>(count);
+      matches += nw;
+      for (size_t c = 0; c < nc; ++c) {
+        if (!active[c] || gamma[c] == 0) continue;
+        num[c][gamma[c]] += nw;
+        den[c] += nw;
+      }
+    }
+    double delta = std::fabs(matches / total - r.lambda);
+    r.lambda = matches / total;
+    for (size_t c = 0; c < nc; ++c) {
+      if (!active[c] || den[c] <= 0) continue;
+      for (size_t l = 1; l < num[c].size(); ++l) {
+        const double m = num[c][l] / den[c];
+        delta = std::max(delta, std::fabs(m - r.m[c][l]));
+        r.m[c][l] = m;
+      }
+    }
+    r.expected_matches = den;
+    r.iterations = it + 1;
+    if (delta < tolerance) {
+      r.converged = true;
+      break;
+    }
+  }
+  return r;
+}
+
+namespace {
+
+constexpr double kMFloor = 1e-6;
+
+std::vector<std::pair<std::vector<uint8_t>, uint64_t>> Expand(const Comparisons& comps,
+                                                              const PatternCounts& counts) {
+  std::vector<std::pair<std::vector<uint8_t>, uint64_t>> out;
+  out.reserve(counts.size());
+  for (const auto& [id, n] : counts) {
+    std::vector<uint8_t> gamma(comps.size());
+    comps.PatternFromId(id, gamma.data());
+    out.emplace_back(std::move(gamma), n);
+  }
+  // Sorted, so that floating-point sums do not depend on hash-map order.
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Starting m: the listed levels share 0.95 with more on the stricter ones; "else" gets 0.05.
+std::vector<std::vector<double>> InitialM(const Comparisons& comps) {
+  std::vector<std::vector<double>> m(comps.size());
+  for (size_t c = 0; c < comps.size(); ++c) {
+    const int levels = comps.num_levels(c);
+    m[c].assign(levels, 0.0);
+    const int listed = levels - 2;
+    double total = 0;
+    for (int l = 1; l <= listed; ++l) total += std::pow(0.25, l - 1);
+    for (int l = 1; l <= listed; ++l) m[c][l] = 0.95 * std::pow(0.25, l - 1) / total;
+    m[c][levels - 1] = listed > 0 ? 0.05 : 1.0;
+  }
+  return m;
+}
+
+}  // namespace
+
+Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const TrainingCounts& counts,
+                         Model* model) {
+  const size_t nc = comps.size();
+  const size_t nr = rules.blocking.size();
+  uint64_t candidates = 0;
+  for (const PatternCounts& pc : counts.first)
+    for (const auto& kv : pc) candidates += kv.second;
+  if (candidates == 0) {
+    return Status::InvalidInput(
+        "no candidate pairs: the blocking rules put no two records in the same block, so there is "
+        "nothing to train m on",
+        "check the blocking rules with `reclink blocks`, or score with a saved model (--model)");
+  }
+  std::vector<std::vector<double>> u(nc);
+  for (size_t c = 0; c < nc; ++c)
+    for (const LevelParams& lp : model->comparisons[c].levels) u[c].push_back(lp.u);
+  const std::vector<std::vector<double>> m0 = InitialM(comps);
+  const double lambda0 = 0.3;
+
+  // One EM per rule over all the pairs it produces, with the comparisons it blocks on left out.
+  std::vector<EmResult> per_rule(nr);
+  std::vector<std::vector<bool>> active(nr, std::vector<bool>(nc));
+  std::vector<std::vector<std::pair<std::vector<uint8_t>, uint64_t>>> covered(nr);
+  for (size_t r = 0; r < nr; ++r) {
+    bool any = false;
+    for (size_t c = 0; c < nc; ++c) any |= active[r][c] = !comps.BlockedBy(c, rules.blocking[r]);
+    covered[r] = Expand(comps, counts.covered[r]);
+    if (!any || covered[r].empty()) continue;
+    per_rule[r] = RunEm(covered[r], active[r], u, m0, lambda0, rules.model.em_max_iterations,
+                        rules.model.em_tolerance);
+    model->em_iterations = std::max(model->em_iterations, per_rule[r].iterations);
+    if (!per_rule[r].converged) {
+      model->em_converged = false;
+      model->warnings.push_back("EM on the pairs of blocking rule " + std::to_string(r + 1) + " (" +
+                                rules.blocking[r].text + ") did not converge in " +
+                                std::to_string(rules.model.em_max_iterations) +
+                                " iterations; raise [model] em_max_iterations");
+    }
+  }
+
+  // m per comparison: the rules that do not block on it, weighted by their expected matches.
+  std::vector<bool> need_fallback(nc, false);
+  for (size_t c = 0; c < nc; ++c) {
+    ComparisonParams& cp = model->comparisons[c];
+    std::vector<double> acc(comps.num_levels(c), 0.0);
+    double weight = 0;
+    cp.trained_by.clear();
+    for (size_t r = 0; r < nr; ++r) {
+      if (!active[r][c] || per_rule[r].iterations == 0 || per_rule[r].expected_matches[c] <= 0) continue;
+      const double w = per_rule[r].expected_matches[c];
+      for (size_t l = 1; l < acc.size(); ++l) acc[l] += w * per_rule[r].m[c][l];
+      weight += w;
+      cp.trained_by.push_back(rules.blocking[r].text);
+    }
+    if (weight <= 0) {
+      need_fallback[c] = true;
+      continue;
+    }
+    std::string source = "EM on the pairs of blocking rules: ";
+    for (size_t i = 0; i < cp.trained_by.size(); ++i) source += (i ? "; " : "") + cp.trained_by[i];
+    for (size_t l = 1; l < acc.size(); ++l) {
+      cp.levels[l].m = acc[l] / weight;
+      cp.levels[l].m_source = source;
+    }
+  }
+  // Comparisons every rule blocks on: EM over all candidate pairs (biased upward; said so).
+  if (std::any_of(need_fallback.begin(), need_fallback.end(), [](bool b) { return b; })) {
+    PatternCounts all;
+    for (const PatternCounts& pc : counts.first)
+      for (const auto& [id, n] : pc) all[id] += n;
+    std::vector<bool> act(nc, true);
+    EmResult res = RunEm(Expand(comps, all), act, u, m0, lambda0, rules.model.em_max_iterations,
+                         rules.model.em_tolerance);
+    for (size_t c = 0; c < nc; ++c) {
+      if (!need_fallback[c]) continue;
+      ComparisonParams& cp = model->comparisons[c];
+      cp.trained_by = {"all candidate pairs"};
+      for (size_t l = 1; l < cp.levels.size(); ++l) {
+        cp.levels[l].m = res.m[c][l];
+        cp.levels[l].m_source =
+            "EM on all candidate pairs: every blocking rule uses this field, so m is biased upward";
+      }
+      model->warnings.push_back("comparison '" + cp.name +
+                                "': every blocking rule blocks on its field; its m was estimated "
+                                "from the blocked pairs and is biased; add a blocking rule that "
+                                "does not use it");
+    }
+  }
+  // Floors: a level never observed among matches would otherwise have weight -infinity.
+  for (ComparisonParams& cp : model->comparisons) {
+    for (size_t l = 1; l < cp.levels.size(); ++l) {
+      if (cp.levels[l].m < kMFloor) {
+        cp.levels[l].m = kMFloor;
+        cp.levels[l].m_source += " (never observed among matches; floored at 1e-6)";
+      }
+    }
+  }
+
+  if (rules.model.prior) {
+    model->prior = *rules.model.prior;
+    model->prior_source = "rules file [model] prior";
+    return Status::Ok();
+  }
+  // Prior: expected matches among each rule's first-produced pairs under that rule's model,
+  // summed, over all allowed pairs.
+  double expected = 0;
+  std::vector<std::vector<double>> m_final(nc);
+  for (size_t c = 0; c < nc; ++c)
+    for (const LevelParams& lp : model->comparisons[c].levels) m_final[c].push_back(lp.m);
+  for (size_t r = 0; r < nr; ++r) {
+    const double lambda = per_rule[r].iterations > 0 ? per_rule[r].lambda : 0.5;
+    std::vector<bool> act = active[r];
+    if (per_rule[r].iterations == 0) act.assign(nc, true);
+    for (const auto& [gamma, n] : Expand(comps, counts.first[r])) {
+      double lm = lambda, lu = 1 - lambda;
+      for (size_t c = 0; c < nc; ++c) {
+        if (!act[c] || gamma[c] == 0) continue;
+        lm *= m_final[c][gamma[c]];
+        lu *= u[c][gamma[c]];
+      }
+      expected += static_cast<double>(n) * (lm + lu > 0 ? lm / (lm + lu) : 0);
+    }
+  }
+  const double total = static_cast<double>(std::max<uint64_t>(counts.total_pairs, 1));
+  model->prior = std::clamp(expected / total, 1e-12, 0.5);
+  model->prior_source = "EM: " + std::to_string(static_cast<uint64_t>(std::llround(expected))) +
+                        " expected matching pairs among " + std::to_string(counts.total_pairs) +
+                        " possible pairs";
+  return Status::Ok();
+}
+
+}  // namespace reclink

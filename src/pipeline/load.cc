@@ -1,0 +1,83 @@
+// Loading inputs: read every file, check ids and the rules' columns, combine into one table.
+#include <sys/resource.h>
+
+#include <filesystem>
+#include <set>
+
+#include "reclink/pipeline.h"
+
+namespace reclink {
+
+InputSpec ParseInputSpec(const std::string& arg) {
+  InputSpec spec;
+  const size_t eq = arg.find('=');
+  // NAME=PATH, unless the '=' belongs to the path (a name never holds '/').
+  if (eq != std::string::npos && eq > 0 && arg.substr(0, eq).find('/') == std::string::npos) {
+    spec.name = arg.substr(0, eq);
+    spec.path = arg.substr(eq + 1);
+    return spec;
+  }
+  spec.path = arg;
+  std::string name = std::filesystem::path(arg).filename().string();
+  const size_t dot = name.find('.');
+  if (dot != std::string::npos && dot > 0) name = name.substr(0, dot);
+  spec.name = name;
+  return spec;
+}
+
+Result<LoadedInput> LoadInputs(const Rules& rules, const std::vector<InputSpec>& inputs,
+                               const ReadOptions& options, std::vector<BadRecord>* rejects) {
+  LoadedInput loaded;
+  std::set<std::string> names;
+  for (const InputSpec& in : inputs) {
+    if (!names.insert(in.name).second) {
+      return Status::Usage("two inputs have the source name '" + in.name + "'",
+                           "name them explicitly with NAME=PATH");
+    }
+  }
+  for (const InputSpec& in : inputs) {
+    ReadReport report;
+    Result<RecordTable> table = ReadInput(in.path, in.name, options, &report);
+    if (!table.ok()) return table.status();
+    std::vector<std::string> columns;
+    for (const Column& c : table->columns()) columns.push_back(c.name());
+    RECLINK_RETURN_IF_ERROR(ValidateRulesColumns(rules, in.name, in.path, columns));
+    RECLINK_RETURN_IF_ERROR(ValidateIdColumn(*table, rules.IdFor(in.name), in.path));
+    if (rejects) rejects->insert(rejects->end(), report.rejects.begin(), report.rejects.end());
+    loaded.sources.push_back({in.name, in.path, report.records, report.bad});
+    loaded.table.Append(std::move(table.value()));
+  }
+  for (size_t s = 0; s < inputs.size(); ++s) {
+    loaded.id_columns.push_back(loaded.table.FindColumn(rules.IdFor(inputs[s].name)));
+  }
+  if (loaded.table.num_rows() >= (uint64_t{1} << 32) - 1) {
+    return Status::InvalidInput("more than 4294967294 records; reclink's row ids are 32-bit");
+  }
+  return loaded;
+}
+
+int64_t FindRecord(const LoadedInput& input, const std::string& id) {
+  std::string source, key = id;
+  const size_t colon = id.find(':');
+  if (colon != std::string::npos) {
+    for (const SourceReport& s : input.sources) {
+      if (s.name == id.substr(0, colon)) {
+        source = s.name;
+        key = id.substr(colon + 1);
+      }
+    }
+  }
+  for (RowId r = 0; r < input.table.num_rows(); ++r) {
+    if (!source.empty() && input.table.source_names()[input.table.source(r)] != source) continue;
+    if (input.Id(r) == key) return r;
+  }
+  return -1;
+}
+
+uint64_t PeakRssBytes() {
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<uint64_t>(usage.ru_maxrss) * 1024;
+}
+
+}  // namespace reclink

@@ -1,0 +1,196 @@
+// RunLinkage: derived fields, blocking, training (pattern counts + EM), scoring and clustering.
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_sort.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "reclink/pipeline.h"
+
+namespace reclink {
+namespace {
+
+class StageClock {
+ public:
+  StageClock(std::vector<StageTiming>* out) : out_(out), start_(std::chrono::steady_clock::now()) {}
+  void Mark(const std::string& stage) {
+    const auto now = std::chrono::steady_clock::now();
+    if (out_) out_->push_back({stage, std::chrono::duration<double>(now - start_).count(), PeakRssBytes()});
+    start_ = now;
+  }
+
+ private:
+  std::vector<StageTiming>* out_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+uint64_t AllowedPairs(const RecordTable& table, LinkType type) {
+  const uint64_t n = table.num_rows();
+  uint64_t total = n * (n - (n > 0)) / 2;
+  if (type != LinkType::kLink) return total;
+  std::vector<uint64_t> per_source(table.source_names().size(), 0);
+  for (RowId r = 0; r < n; ++r) ++per_source[table.source(r)];
+  for (uint64_t k : per_source) total -= k * (k - (k > 0)) / 2;
+  return total;
+}
+
+// Keeps the k pairs that rank first under `better`.
+void KeepBest(std::vector<ScoredPair>* v, size_t k, bool (*better)(const ScoredPair&, const ScoredPair&)) {
+  std::sort(v->begin(), v->end(), better);
+  if (v->size() > k) v->resize(k);
+}
+bool HigherWeight(const ScoredPair& x, const ScoredPair& y) {
+  return x.weight != y.weight ? x.weight > y.weight : std::tie(x.a, x.b) < std::tie(y.a, y.b);
+}
+bool LowerWeight(const ScoredPair& x, const ScoredPair& y) {
+  return x.weight != y.weight ? x.weight < y.weight : std::tie(x.a, x.b) < std::tie(y.a, y.b);
+}
+
+}  // namespace
+
+Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const RunOptions& options,
+                             std::vector<StageTiming>* timings) {
+  StageClock clock(timings);
+  RunResult result;
+  const RecordTable& table = input.table;
+  result.threshold = options.threshold.value_or(rules.model.threshold);
+  result.total_pairs = AllowedPairs(table, rules.link_type);
+
+  Result<DerivedFields> fields = DeriveFields(rules, table);
+  if (!fields.ok()) return fields.status();
+  result.unparseable_dates = fields->unparseable_dates;
+  clock.Mark("normalize");
+
+  BlockingIndex index = BlockingIndex::Build(rules, *fields, table);
+  result.oversized = index.oversized();
+  clock.Mark("block");
+
+  Result<Comparisons> built = Comparisons::Build(rules, *fields);
+  if (!built.ok()) return built.status();
+  const Comparisons& comps = *built;
+  const size_t nc = comps.size();
+  const size_t nr = index.num_rules();
+  TermFrequencies tf = TermFrequencies::Build(comps);
+  clock.Mark("compare-prepare");
+
+  // Training: u from random pairs, m and the prior from pattern counts of the candidate pairs.
+  if (options.model_path) {
+    Result<Model> model = ReadModelJson(*options.model_path, rules);
+    if (!model.ok()) return model.status();
+    result.model = std::move(model.value());
+  } else {
+    result.model = ModelSkeleton(rules, comps);
+    EstimateU(rules, comps, table, rules.model.u_sample_pairs, rules.model.seed, &result.model);
+    clock.Mark("train-u");
+    struct Local {
+      std::vector<PatternCounts> covered, first;
+    };
+    tbb::enumerable_thread_specific<Local> locals([&] {
+      Local l;
+      l.covered.resize(nr);
+      l.first.resize(nr);
+      return l;
+    });
+    index.StreamPairs([&](int rule, std::span<const CandidatePair> pairs) {
+      Local& l = locals.local();
+      uint8_t gamma[kMaxComparisons];
+      for (const CandidatePair& p : pairs) {
+        comps.Gamma(p.a, p.b, gamma);
+        const uint64_t id = comps.PatternId(gamma);
+        ++l.first[rule][id];
+        ++l.covered[rule][id];
+        for (size_t r = 0; r < nr; ++r) {
+          if (static_cast<int>(r) != rule && index.RuleCovers(r, p.a, p.b)) ++l.covered[r][id];
+        }
+      }
+    });
+    TrainingCounts counts;
+    counts.covered.resize(nr);
+    counts.first.resize(nr);
+    counts.total_pairs = result.total_pairs;
+    for (const Local& l : locals) {
+      for (size_t r = 0; r < nr; ++r) {
+        for (const auto& [id, n] : l.covered[r]) counts.covered[r][id] += n;
+        for (const auto& [id, n] : l.first[r]) counts.first[r][id] += n;
+      }
+    }
+    RECLINK_RETURN_IF_ERROR(EstimateMAndPrior(rules, comps, counts, &result.model));
+    clock.Mark("train-em");
+  }
+  if (options.train_only) {
+    result.rules = index.stats();
+    return result;
+  }
+
+  // Scoring: every candidate pair once; pairs at or above the threshold become edges.
+  const double weight_threshold = std::log2(result.threshold / (1 - result.threshold));
+  const double pairs_weight = std::log2(options.pairs_threshold / (1 - options.pairs_threshold));
+  const std::vector<uint32_t>* truth = options.truth;
+  struct Local {
+    std::vector<Edge> edges;
+    std::vector<ScoredPair> kept;
+    uint64_t true_candidates = 0;
+    std::vector<uint64_t> rule_true;
+    std::vector<ScoredPair> false_links, missed_links;
+  };
+  tbb::enumerable_thread_specific<Local> locals([&] {
+    Local l;
+    l.rule_true.assign(nr, 0);
+    return l;
+  });
+  const size_t keep = options.worst_errors;
+  std::vector<uint64_t> per_rule = index.StreamPairs([&](int, std::span<const CandidatePair> pairs) {
+    Local& l = locals.local();
+    uint8_t gamma[kMaxComparisons];
+    for (const CandidatePair& p : pairs) {
+      comps.Gamma(p.a, p.b, gamma);
+      const double w = PairWeight(result.model, comps, tf, p.a, p.b, gamma);
+      if (w >= weight_threshold) l.edges.push_back({p.a, p.b, w});
+      if (options.keep_pairs && w >= pairs_weight) l.kept.push_back({p.a, p.b, w, std::vector<uint8_t>(gamma, gamma + nc)});
+      if (truth) {
+        const bool match = (*truth)[p.a] == (*truth)[p.b];
+        if (match) {
+          ++l.true_candidates;
+          for (size_t r = 0; r < nr; ++r) l.rule_true[r] += index.RuleCovers(r, p.a, p.b);
+          if (w < weight_threshold) {
+            l.missed_links.push_back({p.a, p.b, w, std::vector<uint8_t>(gamma, gamma + nc)});
+            if (l.missed_links.size() > 4 * keep) KeepBest(&l.missed_links, keep, LowerWeight);
+          }
+        } else {
+          l.false_links.push_back({p.a, p.b, w, std::vector<uint8_t>(gamma, gamma + nc)});
+          if (l.false_links.size() > 4 * keep) KeepBest(&l.false_links, keep, HigherWeight);
+        }
+      }
+    }
+  });
+  result.rules = index.stats();
+  for (uint64_t p : per_rule) result.candidate_pairs += p;
+  result.truth.rule_true_covered.assign(nr, 0);
+  for (Local& l : locals) {
+    result.edges.insert(result.edges.end(), l.edges.begin(), l.edges.end());
+    for (ScoredPair& p : l.kept) result.pairs.push_back(std::move(p));
+    result.truth.true_candidates += l.true_candidates;
+    for (size_t r = 0; r < nr; ++r) result.truth.rule_true_covered[r] += l.rule_true[r];
+    for (ScoredPair& p : l.false_links) result.truth.false_links.push_back(std::move(p));
+    for (ScoredPair& p : l.missed_links) result.truth.missed_links.push_back(std::move(p));
+  }
+  KeepBest(&result.truth.false_links, keep, HigherWeight);
+  KeepBest(&result.truth.missed_links, keep, LowerWeight);
+  auto by_rows = [](const auto& x, const auto& y) { return std::tie(x.a, x.b) < std::tie(y.a, y.b); };
+  tbb::parallel_sort(result.edges.begin(), result.edges.end(), by_rows);
+  std::sort(result.pairs.begin(), result.pairs.end(), by_rows);
+  clock.Mark("score");
+
+  if (rules.cluster_method == ClusterMethod::kBestLink) {
+    std::vector<uint16_t> sources(table.num_rows());
+    for (RowId r = 0; r < table.num_rows(); ++r) sources[r] = table.source(r);
+    result.edges = BestLinks(result.edges, sources);
+  }
+  result.labels = ConnectedComponents(table.num_rows(), result.edges);
+  for (uint32_t label : result.labels) result.clusters = std::max<uint64_t>(result.clusters, label + 1);
+  clock.Mark("cluster");
+  return result;
+}
+
+}  // namespace reclink
