@@ -27,9 +27,8 @@ AliasSampler::AliasSampler(std::span<const double> weights) {
     uint32_t s = small.back();
     small.pop_back();
     uint32_t l = large.back();
-    threshold_[s] = static_cast<uint32_t>(std::ldexp(scaled[s], 32) >= 4294967295.0
-                                              ? 4294967295.0
-                                              : std::ldexp(scaled[s], 32));
+    threshold_[s] = static_cast<uint32_t>(
+        std::ldexp(scaled[s], 32) >= 4294967295.0 ? 4294967295.0 : std::ldexp(scaled[s], 32));
     alias_[s] = l;
     scaled[l] -= 1.0 - scaled[s];
     if (scaled[l] < 1.0) {

@@ -3,14 +3,14 @@
 // is rendered from (seed, family, entity, p) alone, so rows can be rendered in any order.
 #include "generator/generator.h"
 
+#include <tbb/parallel_pipeline.h>
+#include <tbb/task_arena.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <cmath>
 #include <cstdio>
-
-#include <tbb/parallel_pipeline.h>
-#include <tbb/task_arena.h>
 
 #include "generator/person.h"
 #include "generator/record_builder.h"
@@ -135,8 +135,8 @@ void Generator::RenderRow(uint64_t row, uint64_t slot, uint64_t entity, std::str
     AppendNumber(row + 1, out);
     out.push_back(',');
     AppendNumber(entity + 1, out);
-    for (const FieldBuffer* b : {&f.first, &f.last, &f.dob, &f.email, &f.phone, &f.address,
-                                 &f.city, &f.postcode}) {
+    for (const FieldBuffer* b :
+         {&f.first, &f.last, &f.dob, &f.email, &f.phone, &f.address, &f.city, &f.postcode}) {
       out.push_back(',');
       AppendCsvField(b->view(), out);
     }
@@ -190,7 +190,8 @@ Status Generator::Write(const std::function<Status(std::string_view)>& sink) con
   if (options_.format == OutputFormat::kCsv) RECLINK_RETURN_IF_ERROR(sink(kCsvHeader));
   const uint64_t n = options_.records;
   const uint64_t chunks = (n + kRowsPerChunk - 1) / kRowsPerChunk;
-  const int threads = options_.threads > 0 ? options_.threads : tbb::this_task_arena::max_concurrency();
+  const int threads =
+      options_.threads > 0 ? options_.threads : tbb::this_task_arena::max_concurrency();
   Status status;
   std::atomic<bool> failed{false};
   tbb::task_arena arena(threads);
@@ -198,15 +199,14 @@ Status Generator::Write(const std::function<Status(std::string_view)>& sink) con
     uint64_t next = 0;
     tbb::parallel_pipeline(
         static_cast<size_t>(threads) * 2,
-        tbb::make_filter<void, uint64_t>(
-            tbb::filter_mode::serial_in_order,
-            [&](tbb::flow_control& fc) -> uint64_t {
-              if (next >= chunks || failed.load()) {
-                fc.stop();
-                return 0;
-              }
-              return next++;
-            }) &
+        tbb::make_filter<void, uint64_t>(tbb::filter_mode::serial_in_order,
+                                         [&](tbb::flow_control& fc) -> uint64_t {
+                                           if (next >= chunks || failed.load()) {
+                                             fc.stop();
+                                             return 0;
+                                           }
+                                           return next++;
+                                         }) &
             tbb::make_filter<uint64_t, std::string>(
                 tbb::filter_mode::parallel,
                 [&](uint64_t chunk) {

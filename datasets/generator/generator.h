@@ -19,10 +19,10 @@ enum class OutputFormat { kCsv, kJsonl };
 struct GeneratorOptions {
   uint64_t records = 1000;  // records to write, >= 1
   uint64_t seed = 1;
-  double noise = 0.3;       // in [0, 1]: scales every corruption rate; 0 = exact duplicates
-  double dup_rate = 0.3;    // in [0, 1]: expected share of entities with more than one record
+  double noise = 0.3;     // in [0, 1]: scales every corruption rate; 0 = exact duplicates
+  double dup_rate = 0.3;  // in [0, 1]: expected share of entities with more than one record
   OutputFormat format = OutputFormat::kCsv;
-  int threads = 0;          // 0: all cores; output does not depend on it
+  int threads = 0;  // 0: all cores; output does not depend on it
 };
 
 struct GenerationSummary {

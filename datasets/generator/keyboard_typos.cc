@@ -8,9 +8,9 @@ namespace reclink::gen {
 namespace {
 
 constexpr std::string_view kLetterNeighbours[26] = {
-    "qwsz", "vghn", "xdfv", "serfcx", "wrds", "drtgvc", "ftyhbv", "gyujnb", "uokj",
-    "huikmn", "jiolm", "kop", "njk", "bhjm", "iplk", "ol", "wa", "etfd", "awedxz",
-    "rygf", "yijh", "cfgb", "qesa", "zsdc", "tuhg", "asx",
+    "qwsz",   "vghn",  "xdfv", "serfcx", "wrds", "drtgvc", "ftyhbv", "gyujnb", "uokj",
+    "huikmn", "jiolm", "kop",  "njk",    "bhjm", "iplk",   "ol",     "wa",     "etfd",
+    "awedxz", "rygf",  "yijh", "cfgb",   "qesa", "zsdc",   "tuhg",   "asx",
 };
 constexpr std::string_view kDigitNeighbours[10] = {
     "9p", "2q", "13w", "24e", "35r", "46t", "57y", "68u", "79i", "80o",
@@ -26,7 +26,8 @@ int PickPosition(const FieldBuffer& value, Rng& rng, bool pair) {
   if (limit == 0) return -1;
   for (int tries = 0; tries < 6; ++tries) {
     size_t i = rng.Below(static_cast<uint32_t>(limit));
-    if (IsAsciiAlnum(value[i]) && (!pair || (IsAsciiAlnum(value[i + 1]) && value[i] != value[i + 1])))
+    if (IsAsciiAlnum(value[i]) &&
+        (!pair || (IsAsciiAlnum(value[i + 1]) && value[i] != value[i + 1])))
       return static_cast<int>(i);
   }
   return -1;
@@ -91,8 +92,10 @@ bool ApplyTypo(TypoKind kind, FieldBuffer& value, Rng& rng) {
 
 bool ApplyRandomTypo(FieldBuffer& value, Rng& rng) {
   uint32_t r = rng.Below(10);
-  TypoKind kind = r < 4 ? TypoKind::kSubstitute : r < 6 ? TypoKind::kTranspose
-                : r < 8 ? TypoKind::kDelete : TypoKind::kInsert;
+  TypoKind kind = r < 4   ? TypoKind::kSubstitute
+                  : r < 6 ? TypoKind::kTranspose
+                  : r < 8 ? TypoKind::kDelete
+                          : TypoKind::kInsert;
   return ApplyTypo(kind, value, rng);
 }
 

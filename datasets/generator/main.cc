@@ -1,9 +1,8 @@
 // reclink-gen: writes synthetic customer records with ground truth (see docs/generator.md).
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "generator/generator.h"
 
@@ -41,8 +40,9 @@ class Output {
   std::string name_;
 };
 
-Status WriteWith(const std::string& path,
-                 const std::function<Status(const std::function<Status(std::string_view)>&)>& body) {
+Status WriteWith(
+    const std::string& path,
+    const std::function<Status(const std::function<Status(std::string_view)>&)>& body) {
   auto out = Output::Open(path);
   if (!out.ok()) return out.status();
   Output* o = out->get();
@@ -85,8 +85,8 @@ int main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
-  options.format = format == "jsonl" ? reclink::gen::OutputFormat::kJsonl
-                                     : reclink::gen::OutputFormat::kCsv;
+  options.format =
+      format == "jsonl" ? reclink::gen::OutputFormat::kJsonl : reclink::gen::OutputFormat::kCsv;
 
   auto generator = reclink::gen::Generator::Create(options);
   if (!generator.ok()) return Fail(generator.status());
@@ -104,12 +104,12 @@ int main(int argc, char** argv) {
   }
   if (!quiet) {
     const auto& sum = g.summary();
-    std::fprintf(stderr,
-                 "reclink-gen: %llu records, %llu entities (%llu with duplicates), %llu gold pairs\n",
-                 static_cast<unsigned long long>(sum.records),
-                 static_cast<unsigned long long>(sum.entities),
-                 static_cast<unsigned long long>(sum.entities_with_duplicates),
-                 static_cast<unsigned long long>(sum.gold_pairs));
+    std::fprintf(
+        stderr,
+        "reclink-gen: %llu records, %llu entities (%llu with duplicates), %llu gold pairs\n",
+        static_cast<unsigned long long>(sum.records), static_cast<unsigned long long>(sum.entities),
+        static_cast<unsigned long long>(sum.entities_with_duplicates),
+        static_cast<unsigned long long>(sum.gold_pairs));
   }
   return 0;
 }

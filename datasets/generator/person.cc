@@ -8,7 +8,7 @@ namespace reclink::gen {
 namespace {
 
 // Family structure rates: fixed, not scaled by --noise (they are people, not errors).
-constexpr double kHouseholdRate = 0.07;       // family has another adult or child at the address
+constexpr double kHouseholdRate = 0.07;        // family has another adult or child at the address
 constexpr double kSecondHouseholdRate = 0.35;  // ... and a third member
 constexpr double kTwinRate = 0.012;
 constexpr double kJuniorRate = 0.012;
@@ -54,16 +54,24 @@ void AppendFolded(std::string_view s, FieldBuffer& out) {
   for (size_t i = 0; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
-      if (c >= 'A' && c <= 'Z') out.Append(static_cast<char>(c - 'A' + 'a'));
-      else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) out.Append(static_cast<char>(c));
+      if (c >= 'A' && c <= 'Z')
+        out.Append(static_cast<char>(c - 'A' + 'a'));
+      else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+        out.Append(static_cast<char>(c));
       continue;
     }
     if (i + 1 >= s.size()) break;
     unsigned char d = static_cast<unsigned char>(s[++i]);
     if (c == 0xC3) {
       unsigned low = d & 0x1F;  // upper (0x80..0x9F) and lower (0xA0..0xBF) share the low bits
-      char base = low <= 5 ? 'a' : low == 7 ? 'c' : low <= 11 ? 'e' : low <= 15 ? 'i'
-                : low == 17 ? 'n' : low <= 22 ? 'o' : low >= 25 && low <= 28 ? 'u' : 'y';
+      char base = low <= 5                 ? 'a'
+                  : low == 7               ? 'c'
+                  : low <= 11              ? 'e'
+                  : low <= 15              ? 'i'
+                  : low == 17              ? 'n'
+                  : low <= 22              ? 'o'
+                  : low >= 25 && low <= 28 ? 'u'
+                                           : 'y';
       out.Append(base);
     } else if (c == 0xC5 && (d == 0x9A || d == 0x9B)) {
       out.Append('s');
@@ -154,7 +162,8 @@ Address DrawAddress(Rng& rng) {
   a.street = v.SampleStreet(rng);
   a.street_type = v.SampleStreetType(rng);
   a.town = v.SampleTown(rng);
-  a.district = static_cast<uint8_t>(rng.Between(1, Towns()[a.town].postcode_area.size() == 1 ? 40 : 28));
+  a.district =
+      static_cast<uint8_t>(rng.Between(1, Towns()[a.town].postcode_area.size() == 1 ? 40 : 28));
   a.sector = static_cast<uint8_t>(rng.Below(10));
   a.unit[0] = kUnitLetters[rng.Below(static_cast<uint32_t>(kUnitLetters.size()))];
   a.unit[1] = kUnitLetters[rng.Below(static_cast<uint32_t>(kUnitLetters.size()))];
@@ -209,7 +218,8 @@ Person DrawPerson(uint64_t seed, uint64_t family, int j, const FamilyShape& shap
   base.last = v.SampleSurname(rng);
   base.dob = DrawDate(rng, kMinYear, has_junior ? kMaxYear - 35 : kMaxYear);
   base.address = DrawAddress(rng);
-  base.phone = has_household || rng.Chance(0.35) ? DrawLandline(base.address, rng) : DrawMobile(rng);
+  base.phone =
+      has_household || rng.Chance(0.35) ? DrawLandline(base.address, rng) : DrawMobile(rng);
   base.email = DrawEmail(rng);
   base.senior = has_junior && rng.Chance(0.15);
   if (j == 0) return base;
@@ -228,8 +238,9 @@ Person DrawPerson(uint64_t seed, uint64_t family, int j, const FamilyShape& shap
         p.dob = DrawDate(own, base.dob.year - 6, base.dob.year + 6);
       } else {  // grown-up child or parent
         int shift = own.Between(20, 40);
-        p.dob = base.dob.year + shift <= kMaxYear ? DrawDate(own, base.dob.year + shift, base.dob.year + shift)
-                                                  : DrawDate(own, base.dob.year - shift, base.dob.year - shift);
+        p.dob = base.dob.year + shift <= kMaxYear
+                    ? DrawDate(own, base.dob.year + shift, base.dob.year + shift)
+                    : DrawDate(own, base.dob.year - shift, base.dob.year - shift);
       }
       if (p.dob.year == base.dob.year && p.dob.month == base.dob.month) p.dob.year += 1;
       break;
@@ -314,28 +325,48 @@ void RenderPhone(const Phone& p, PhoneFormat format, FieldBuffer& out) {
   };
   switch (format) {
     case PhoneFormat::kNational:
-      out.Append('0'); out.Append(area); out.Append(' '); groups(' ');
+      out.Append('0');
+      out.Append(area);
+      out.Append(' ');
+      groups(' ');
       break;
     case PhoneFormat::kNationalCompact:
-      out.Append('0'); out.Append(digits);
+      out.Append('0');
+      out.Append(digits);
       break;
     case PhoneFormat::kNationalDashes:
-      out.Append('0'); out.Append(area); out.Append('-'); groups('-');
+      out.Append('0');
+      out.Append(area);
+      out.Append('-');
+      groups('-');
       break;
     case PhoneFormat::kInternational:
-      out.Append("+44 "); out.Append(area); out.Append(' '); groups(' ');
+      out.Append("+44 ");
+      out.Append(area);
+      out.Append(' ');
+      groups(' ');
       break;
     case PhoneFormat::kInternationalCompact:
-      out.Append("+44"); out.Append(digits);
+      out.Append("+44");
+      out.Append(digits);
       break;
     case PhoneFormat::kZeroZero:
-      out.Append("0044 "); out.Append(area); out.Append(' '); groups(' ');
+      out.Append("0044 ");
+      out.Append(area);
+      out.Append(' ');
+      groups(' ');
       break;
     case PhoneFormat::kInternationalZero:
-      out.Append("+44 (0)"); out.Append(area); out.Append(' '); groups(' ');
+      out.Append("+44 (0)");
+      out.Append(area);
+      out.Append(' ');
+      groups(' ');
       break;
     case PhoneFormat::kParenthesized:
-      out.Append("(0"); out.Append(area); out.Append(") "); groups(' ');
+      out.Append("(0");
+      out.Append(area);
+      out.Append(") ");
+      groups(' ');
       break;
   }
 }
@@ -350,16 +381,54 @@ void RenderEmail(const Email& e, std::string_view first, std::string_view last, 
   const uint64_t number = e.number != 0 ? e.number : static_cast<uint64_t>(birth_year % 100);
   const int width = e.number != 0 ? 0 : 2;
   switch (e.pattern) {
-    case 0: out.Append(f.view()); out.Append('.'); out.Append(l.view()); break;
-    case 1: out.Append(f.view()); out.Append(l.view()); break;
-    case 2: out.Append(f[0]); out.Append('.'); out.Append(l.view()); break;
-    case 3: out.Append(f[0]); out.Append(l.view()); break;
-    case 4: out.Append(f.view()); out.Append('_'); out.Append(l.view()); break;
-    case 5: out.Append(f.view()); out.Append('.'); out.Append(l.view()); out.AppendNumber(number, width); break;
-    case 6: out.Append(l.view()); out.Append('.'); out.Append(f.view()); break;
-    case 7: out.Append(f.view()); out.AppendNumber(number, width); break;
-    case 8: out.Append(f.view()); out.Append('.'); out.Append(l[0]); break;
-    default: out.Append(l.view()); out.Append(f[0]); out.AppendNumber(number, width); break;
+    case 0:
+      out.Append(f.view());
+      out.Append('.');
+      out.Append(l.view());
+      break;
+    case 1:
+      out.Append(f.view());
+      out.Append(l.view());
+      break;
+    case 2:
+      out.Append(f[0]);
+      out.Append('.');
+      out.Append(l.view());
+      break;
+    case 3:
+      out.Append(f[0]);
+      out.Append(l.view());
+      break;
+    case 4:
+      out.Append(f.view());
+      out.Append('_');
+      out.Append(l.view());
+      break;
+    case 5:
+      out.Append(f.view());
+      out.Append('.');
+      out.Append(l.view());
+      out.AppendNumber(number, width);
+      break;
+    case 6:
+      out.Append(l.view());
+      out.Append('.');
+      out.Append(f.view());
+      break;
+    case 7:
+      out.Append(f.view());
+      out.AppendNumber(number, width);
+      break;
+    case 8:
+      out.Append(f.view());
+      out.Append('.');
+      out.Append(l[0]);
+      break;
+    default:
+      out.Append(l.view());
+      out.Append(f[0]);
+      out.AppendNumber(number, width);
+      break;
   }
   out.Append('@');
   out.Append(EmailDomains()[e.domain]);

@@ -98,7 +98,9 @@ class Vocabulary {
   std::string_view SurnameVariantsOf(uint32_t id) const {
     return id < surname_variants_.size() ? surname_variants_[id] : std::string_view();
   }
-  uint16_t SampleStreet(Rng& rng) const { return static_cast<uint16_t>(street_sampler_.Sample(rng)); }
+  uint16_t SampleStreet(Rng& rng) const {
+    return static_cast<uint16_t>(street_sampler_.Sample(rng));
+  }
   uint8_t SampleStreetType(Rng& rng) const {
     return static_cast<uint8_t>(street_type_sampler_.Sample(rng));
   }
@@ -128,18 +130,22 @@ void RenderAddressLine(const Address& a, bool abbreviate_type, bool with_flat, F
 void RenderPostcode(const Address& a, bool with_space, FieldBuffer& out);
 std::string_view TownName(const Address& a);
 
-enum class DobFormat : uint8_t { kIso, kDayMonthYear, kCompact };  // 1987-03-14, 14/03/1987, 19870314
+enum class DobFormat : uint8_t {
+  kIso,
+  kDayMonthYear,
+  kCompact
+};  // 1987-03-14, 14/03/1987, 19870314
 void RenderDob(const Date& d, DobFormat format, FieldBuffer& out);
 
 enum class PhoneFormat : uint8_t {
-  kNational,         // 020 7946 0123
-  kNationalCompact,  // 02079460123
-  kNationalDashes,   // 020-7946-0123
-  kInternational,    // +44 20 7946 0123
+  kNational,              // 020 7946 0123
+  kNationalCompact,       // 02079460123
+  kNationalDashes,        // 020-7946-0123
+  kInternational,         // +44 20 7946 0123
   kInternationalCompact,  // +442079460123
-  kZeroZero,         // 0044 20 7946 0123
+  kZeroZero,              // 0044 20 7946 0123
   kInternationalZero,     // +44 (0)20 7946 0123
-  kParenthesized,    // (020) 7946 0123
+  kParenthesized,         // (020) 7946 0123
 };
 inline constexpr int kPhoneFormats = 8;
 void RenderPhone(const Phone& p, PhoneFormat format, FieldBuffer& out);

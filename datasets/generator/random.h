@@ -45,7 +45,9 @@ class Rng {
     return static_cast<uint32_t>(((Next() >> 32) * static_cast<uint64_t>(n)) >> 32);
   }
   // Uniform in [lo, hi].
-  int Between(int lo, int hi) { return lo + static_cast<int>(Below(static_cast<uint32_t>(hi - lo + 1))); }
+  int Between(int lo, int hi) {
+    return lo + static_cast<int>(Below(static_cast<uint32_t>(hi - lo + 1)));
+  }
   // Uniform in [0, 1).
   double Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
   // True with probability p (p <= 0: never; p >= 1: always).

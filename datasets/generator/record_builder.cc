@@ -57,8 +57,10 @@ void ToLower(FieldBuffer& b) {
 
 void NameCase(FieldBuffer& b, const Rates& r, double noise, Rng& rng) {
   double u = rng.Uniform();
-  if (u < r.name_upper * noise) ToUpper(b);
-  else if (u < (r.name_upper + r.name_lower) * noise) ToLower(b);
+  if (u < r.name_upper * noise)
+    ToUpper(b);
+  else if (u < (r.name_upper + r.name_lower) * noise)
+    ToLower(b);
 }
 
 Date SlipDate(Date d, double noise, Rng& rng) {
@@ -81,9 +83,15 @@ Date SlipDate(Date d, double noise, Rng& rng) {
   if (rng.Chance(r.dob_year * noise)) {
     int year = d.year;
     switch (rng.Below(3)) {
-      case 0: year += rng.Chance(0.5) ? 1 : -1; break;
-      case 1: year += rng.Chance(0.5) ? 10 : -10; break;
-      default: year = year / 100 * 100 + (year % 10) * 10 + (year / 10) % 10; break;  // 1987->1978
+      case 0:
+        year += rng.Chance(0.5) ? 1 : -1;
+        break;
+      case 1:
+        year += rng.Chance(0.5) ? 10 : -10;
+        break;
+      default:
+        year = year / 100 * 100 + (year % 10) * 10 + (year / 10) % 10;
+        break;  // 1987->1978
     }
     if (d.day <= DaysInMonth(year, d.month)) d.year = year;
   }
@@ -133,10 +141,14 @@ void BuildNames(const Person& p, double noise, Rng& rng, RecordFields& out) {
   }
   NameCase(out.last, r, noise, rng);
 
-  if (rng.Chance(r.first_unknown * noise)) out.first.Assign(kPlaceholderName);
-  else if (rng.Chance(r.first_missing * noise)) out.first.Clear();
-  if (rng.Chance(r.last_unknown * noise)) out.last.Assign(kPlaceholderName);
-  else if (rng.Chance(r.last_missing * noise)) out.last.Clear();
+  if (rng.Chance(r.first_unknown * noise))
+    out.first.Assign(kPlaceholderName);
+  else if (rng.Chance(r.first_missing * noise))
+    out.first.Clear();
+  if (rng.Chance(r.last_unknown * noise))
+    out.last.Assign(kPlaceholderName);
+  else if (rng.Chance(r.last_missing * noise))
+    out.last.Clear();
 
   if (rng.Chance(r.swap_names * noise)) {
     FieldBuffer tmp = out.first;
@@ -151,7 +163,7 @@ void BuildDob(const Person& p, double noise, Rng& rng, RecordFields& out) {
   Date d = SlipDate(p.dob, noise, rng);
   if (rng.Chance(r.dob_placeholder * noise)) d = kPlaceholderDob;
   double u = rng.Uniform();
-  DobFormat format = u < r.dob_dmy * noise                    ? DobFormat::kDayMonthYear
+  DobFormat format = u < r.dob_dmy * noise                     ? DobFormat::kDayMonthYear
                      : u < (r.dob_dmy + r.dob_compact) * noise ? DobFormat::kCompact
                                                                : DobFormat::kIso;
   RenderDob(d, format, out.dob);
@@ -169,7 +181,8 @@ void BuildEmail(const Person& p, double noise, Rng& rng, RecordFields& out) {
   if (rng.Chance(r.email_missing * noise)) return;
   Email e = p.email;
   if (rng.Chance(r.email_new * noise)) {  // a second address: another pattern and provider
-    e.pattern = static_cast<uint8_t>((e.pattern + 1 + rng.Below(kEmailPatterns - 1)) % kEmailPatterns);
+    e.pattern =
+        static_cast<uint8_t>((e.pattern + 1 + rng.Below(kEmailPatterns - 1)) % kEmailPatterns);
     e.domain = v.SampleDomain(rng);
   } else if (rng.Chance(r.email_domain * noise)) {
     uint8_t d = v.SampleDomain(rng);
@@ -238,8 +251,8 @@ void BuildAddressAndPhone(const Person& p, double noise, Rng& rng, RecordFields&
   if (rng.Chance(r.number_typo * noise) && out.address.size() > 0) {
     // Re-render with a neighbouring house number (12 -> 13, 21).
     Address b = a;
-    b.number = static_cast<uint16_t>(rng.Chance(0.5) ? a.number + 1
-                                                     : (a.number % 10) * 10 + a.number / 10 % 10 + 1);
+    b.number = static_cast<uint16_t>(
+        rng.Chance(0.5) ? a.number + 1 : (a.number % 10) * 10 + a.number / 10 % 10 + 1);
     out.address.Clear();
     RenderAddressLine(b, false, true, out.address);
   }

@@ -9,7 +9,8 @@ namespace reclink::gen {
 namespace {
 
 TEST(FeistelPermutationTest, IsABijectionWithInverse) {
-  for (uint64_t n : {1ull, 2ull, 3ull, 4ull, 5ull, 15ull, 16ull, 17ull, 1000ull, 4097ull, 65537ull}) {
+  for (uint64_t n :
+       {1ull, 2ull, 3ull, 4ull, 5ull, 15ull, 16ull, 17ull, 1000ull, 4097ull, 65537ull}) {
     FeistelPermutation p(n, 99);
     std::vector<bool> hit(n, false);
     for (uint64_t x = 0; x < n; ++x) {

@@ -6,9 +6,9 @@
 
 #include <algorithm>
 #include <fstream>
-#include <sstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -23,8 +23,8 @@ using testing::Generate;
 using testing::ParseCsv;
 using Rows = std::vector<std::vector<std::string>>;
 
-constexpr int kRecordId = 0, kEntityId = 1, kFirst = 2, kLast = 3, kDob = 4, kEmail = 5,
-              kPhone = 6, kAddress = 7, kCity = 8, kPostcode = 9;
+constexpr int kRecordId = 0, kEntityId = 1, kFirst = 2, kLast = 3, kDob = 4, kEmail = 5, kPhone = 6,
+              kAddress = 7, kCity = 8, kPostcode = 9;
 
 GeneratorOptions Options(uint64_t records, uint64_t seed, double noise = 0.3) {
   GeneratorOptions o;
@@ -207,9 +207,9 @@ TEST(GeneratorTest, CsvIsRfc4180WithQuotedFields) {
   Rows rows;
   std::string error;
   ASSERT_TRUE(ParseCsv(text, rows, error)) << error;
-  ASSERT_EQ(rows[0], (std::vector<std::string>{"record_id", "entity_id", "first_name", "last_name",
-                                               "dob", "email", "phone", "address", "city",
-                                               "postcode"}));
+  ASSERT_EQ(rows[0],
+            (std::vector<std::string>{"record_id", "entity_id", "first_name", "last_name", "dob",
+                                      "email", "phone", "address", "city", "postcode"}));
   bool comma_field = false, quote_field = false;
   for (size_t i = 1; i < rows.size(); ++i) {
     ASSERT_EQ(rows[i].size(), 10u) << "row " << i;
@@ -352,9 +352,11 @@ TEST(GeneratorTest, NoisyOutputHasVariantsAndPlaceholders) {
 
 TEST(GeneratorTest, NicknamesAndSpellingVariantsAppearWithinEntities) {
   const Rows rows = ParseOrFail(Generate(Options(30000, 29, 1.0)));
-  const std::set<std::pair<std::string, std::string>> wanted = {
-      {"Robert", "Bob"}, {"William", "Bill"}, {"Elizabeth", "Liz"}, {"Stephen", "Steven"},
-      {"Catherine", "Katherine"}};
+  const std::set<std::pair<std::string, std::string>> wanted = {{"Robert", "Bob"},
+                                                                {"William", "Bill"},
+                                                                {"Elizabeth", "Liz"},
+                                                                {"Stephen", "Steven"},
+                                                                {"Catherine", "Katherine"}};
   std::set<std::pair<std::string, std::string>> found;
   for (const auto& [entity, records] : ByEntity(rows))
     for (const auto& a : records)

@@ -18,8 +18,8 @@ int OsaDistance(const std::string& a, const std::string& b) {
   for (size_t j = 0; j <= m; ++j) d[0][j] = static_cast<int>(j);
   for (size_t i = 1; i <= n; ++i)
     for (size_t j = 1; j <= m; ++j) {
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1,
-                          d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      d[i][j] = std::min(
+          {d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
       if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
         d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
@@ -28,10 +28,10 @@ int OsaDistance(const std::string& a, const std::string& b) {
 
 TEST(KeyboardTyposTest, EachKindIsOneEdit) {
   Rng rng(5);
-  const std::vector<std::string> words = {"Catherine", "Smith", "07700 900123", "Zoë", "O'Brien",
+  const std::vector<std::string> words = {"Catherine",  "Smith", "07700 900123", "Zoë", "O'Brien",
                                           "Wiśniewski", "ab"};
-  for (TypoKind kind : {TypoKind::kSubstitute, TypoKind::kTranspose, TypoKind::kDelete,
-                        TypoKind::kInsert}) {
+  for (TypoKind kind :
+       {TypoKind::kSubstitute, TypoKind::kTranspose, TypoKind::kDelete, TypoKind::kInsert}) {
     int changed = 0;
     for (int round = 0; round < 200; ++round) {
       for (const std::string& w : words) {
@@ -46,8 +46,10 @@ TEST(KeyboardTyposTest, EachKindIsOneEdit) {
         EXPECT_EQ(OsaDistance(w, out), 1) << w << " -> " << out;
         // Multi-byte characters are untouched: the non-ASCII bytes are the same sequence.
         std::string na_in, na_out;
-        for (char c : w) if (static_cast<unsigned char>(c) >= 0x80) na_in.push_back(c);
-        for (char c : out) if (static_cast<unsigned char>(c) >= 0x80) na_out.push_back(c);
+        for (char c : w)
+          if (static_cast<unsigned char>(c) >= 0x80) na_in.push_back(c);
+        for (char c : out)
+          if (static_cast<unsigned char>(c) >= 0x80) na_out.push_back(c);
         EXPECT_EQ(na_in, na_out);
       }
     }

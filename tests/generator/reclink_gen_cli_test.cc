@@ -39,7 +39,7 @@ class ReclinkGenCliTest : public ::testing::Test {
 
 TEST_F(ReclinkGenCliTest, WritesRecordsTruthPairsAndSummary) {
   ASSERT_EQ(RunGen("--records 500 --seed 9 --out " + Path("a.csv") + " --truth-pairs " +
-                Path("pairs.csv") + " --summary " + Path("summary.json") + " --quiet"),
+                   Path("pairs.csv") + " --summary " + Path("summary.json") + " --quiet"),
             0);
   const std::string csv = ReadFile(Path("a.csv"));
   size_t lines = 0;
