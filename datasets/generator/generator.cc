@@ -3,6 +3,7 @@
 // is rendered from (seed, family, entity, p) alone, so rows can be rendered in any order.
 #include "generator/generator.h"
 
+#include <tbb/parallel_for.h>
 #include <tbb/parallel_pipeline.h>
 #include <tbb/task_arena.h>
 
@@ -11,6 +12,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <map>
 
 #include "generator/person.h"
 #include "generator/record_builder.h"
@@ -118,7 +120,86 @@ Result<Generator> Generator::Create(const GeneratorOptions& options) {
     }
   }
   s.records = n;
+  g.SeparateNeighbours();
   return g;
+}
+
+uint64_t Generator::IndexOfRow(uint64_t row) const {
+  if (!row_overrides_.empty()) {
+    auto it = std::lower_bound(row_overrides_.begin(), row_overrides_.end(),
+                               std::pair<uint64_t, uint64_t>(row, 0));
+    if (it != row_overrides_.end() && it->first == row) return it->second;
+  }
+  return permutation_.Inverse(row);
+}
+
+uint64_t Generator::RowOfIndex(uint64_t index) const {
+  if (!index_overrides_.empty()) {
+    auto it = std::lower_bound(index_overrides_.begin(), index_overrides_.end(),
+                               std::pair<uint64_t, uint64_t>(index, 0));
+    if (it != index_overrides_.end() && it->first == index) return it->second;
+  }
+  return permutation_.Forward(index);
+}
+
+void Generator::SeparateNeighbours() {
+  const uint64_t n = options_.records;
+  if (n < 3) return;
+  // A uniform shuffle puts about 2 * gold_pairs / records neighbouring pairs of the same
+  // entity: about one per file. Find them in parallel (in row order), then fix them one by one.
+  const uint64_t chunks = (n + kRowsPerChunk - 1) / kRowsPerChunk;
+  std::vector<std::vector<uint64_t>> found(chunks);
+  const int threads =
+      options_.threads > 0 ? options_.threads : tbb::this_task_arena::max_concurrency();
+  tbb::task_arena arena(threads);
+  arena.execute([&] {
+    tbb::parallel_for(uint64_t{0}, chunks, [&](uint64_t c) {
+      const uint64_t begin = std::max<uint64_t>(1, c * kRowsPerChunk);
+      const uint64_t end = std::min(n, (c + 1) * kRowsPerChunk);
+      if (begin >= end) return;
+      uint64_t previous = slots_[permutation_.Inverse(begin - 1)] >> 4;
+      for (uint64_t row = begin; row < end; ++row) {
+        const uint64_t key = slots_[permutation_.Inverse(row)] >> 4;
+        if (key == previous) found[c].push_back(row);
+        previous = key;
+      }
+    });
+  });
+
+  std::map<uint64_t, uint64_t> moved;  // row -> generation index, for swapped rows
+  auto index_at = [&](uint64_t row) {
+    auto it = moved.find(row);
+    return it != moved.end() ? it->second : permutation_.Inverse(row);
+  };
+  auto key_at = [&](uint64_t row) { return slots_[index_at(row)] >> 4; };
+  // True if entity key placed at row has no neighbour (other than `ignore`) of the same entity.
+  auto fits = [&](uint64_t key, uint64_t row, uint64_t ignore) {
+    if (row > 0 && row - 1 != ignore && key_at(row - 1) == key) return false;
+    if (row + 1 < n && row + 1 != ignore && key_at(row + 1) == key) return false;
+    return true;
+  };
+  for (const std::vector<uint64_t>& rows : found) {
+    for (uint64_t q : rows) {
+      if (key_at(q) != key_at(q - 1)) continue;  // an earlier swap fixed it
+      const uint64_t kq = key_at(q);
+      // Try rows from the opposite side of the file onwards: deterministic and far away.
+      for (uint64_t step = 0; step < n; ++step) {
+        const uint64_t r = (q + n / 2 + step) % n;
+        if (r + 1 >= q && r <= q + 1) continue;  // r must not touch q
+        const uint64_t kr = key_at(r);
+        if (kr == kq || !fits(kr, q, n) || !fits(kq, r, n)) continue;
+        const uint64_t iq = index_at(q), ir = index_at(r);
+        moved[q] = ir;
+        moved[r] = iq;
+        break;
+      }
+    }
+  }
+  for (const auto& [row, index] : moved) {
+    row_overrides_.emplace_back(row, index);
+    index_overrides_.emplace_back(index, row);
+  }
+  std::sort(index_overrides_.begin(), index_overrides_.end());
 }
 
 void Generator::RenderRow(uint64_t row, uint64_t slot, uint64_t entity, std::string& out) const {
@@ -173,7 +254,7 @@ void Generator::RenderRows(uint64_t begin, uint64_t end, std::string& out) const
     // The table reads are random (the rows are shuffled): prefetch a batch of them in phases
     // so their cache misses overlap instead of queueing.
     for (uint64_t i = 0; i < count; ++i) {
-      index[i] = permutation_.Inverse(batch + i);
+      index[i] = IndexOfRow(batch + i);
       __builtin_prefetch(&slots_[index[i]]);
     }
     for (uint64_t i = 0; i < count; ++i) {
@@ -234,8 +315,7 @@ Status Generator::WriteTruthPairs(const std::function<Status(std::string_view)>&
   for (size_t p = 0; p < slots_.size();) {
     const uint64_t entity_key = slots_[p] >> 4;
     ids.clear();
-    for (; p < slots_.size() && slots_[p] >> 4 == entity_key; ++p)
-      ids.push_back(permutation_.Forward(p) + 1);
+    for (; p < slots_.size() && slots_[p] >> 4 == entity_key; ++p) ids.push_back(RowOfIndex(p) + 1);
     std::sort(ids.begin(), ids.end());
     for (size_t a = 0; a < ids.size(); ++a) {
       for (size_t b = a + 1; b < ids.size(); ++b) {

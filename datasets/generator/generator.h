@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "generator/feistel_permutation.h"
@@ -64,6 +65,11 @@ class Generator {
  private:
   Generator(const GeneratorOptions& options);
   void RenderRow(uint64_t row, uint64_t slot, uint64_t entity, std::string& out) const;
+  // Finds rows holding the same entity as the row before and swaps them with rows elsewhere, so
+  // no two neighbouring rows are the same person (whenever some swap allows it).
+  void SeparateNeighbours();
+  uint64_t IndexOfRow(uint64_t row) const;  // generation index of the record written at row
+  uint64_t RowOfIndex(uint64_t index) const;
 
   GeneratorOptions options_;
   GenerationSummary summary_;
@@ -71,6 +77,8 @@ class Generator {
   // Per record in generation order: family << 8 | entity-in-family << 4 | record-in-entity.
   std::vector<uint64_t> slots_;
   std::vector<uint64_t> entity_start_;  // per family: the id of its first entity, minus one
+  // The few rows swapped by SeparateNeighbours: (row, index) sorted by row, (index, row) by index.
+  std::vector<std::pair<uint64_t, uint64_t>> row_overrides_, index_overrides_;
 };
 
 }  // namespace reclink::gen

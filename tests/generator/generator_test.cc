@@ -269,13 +269,49 @@ TEST(GeneratorTest, RecordsAreShuffled) {
   const Rows rows = ParseOrFail(Generate(Options(20000, 13)));
   size_t adjacent = 0;
   for (size_t i = 2; i < rows.size(); ++i) adjacent += rows[i][kEntityId] == rows[i - 1][kEntityId];
-  EXPECT_LT(adjacent, 20u);  // a uniform shuffle expects about 1
+  EXPECT_EQ(adjacent, 0u);  // a uniform shuffle alone leaves about 1
   // Record ids follow the file order; entity ids do not.
   size_t increasing = 0;
   for (size_t i = 2; i < rows.size(); ++i)
     increasing += std::stoull(rows[i][kEntityId]) > std::stoull(rows[i - 1][kEntityId]);
   EXPECT_GT(increasing, 8000u);
   EXPECT_LT(increasing, 12000u);
+}
+
+TEST(GeneratorTest, NoTwoNeighbouringRowsAreTheSamePerson) {
+  // Many duplicates in few rows: a plain shuffle leaves several same-entity neighbours here.
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    GeneratorOptions o = Options(300, seed);
+    o.dup_rate = 1.0;
+    auto g = Generator::Create(o);
+    ASSERT_TRUE(g.ok());
+    std::string text, pairs_text;
+    ASSERT_TRUE(g->Write([&](std::string_view t) {
+                   text.append(t);
+                   return Status::Ok();
+                 }).ok());
+    ASSERT_TRUE(g->WriteTruthPairs([&](std::string_view t) {
+                   pairs_text.append(t);
+                   return Status::Ok();
+                 }).ok());
+    const Rows rows = ParseOrFail(text);
+    ASSERT_EQ(rows.size(), 301u);
+    std::map<std::string, std::string> entity_of;
+    for (size_t i = 1; i < rows.size(); ++i) {
+      entity_of[rows[i][kRecordId]] = rows[i][kEntityId];
+      if (i > 1) {
+        EXPECT_NE(rows[i][kEntityId], rows[i - 1][kEntityId]) << "seed " << seed;
+      }
+    }
+    // The truth pairs follow the swapped rows.
+    const Rows pairs = ParseOrFail(pairs_text);
+    EXPECT_EQ(pairs.size() - 1, g->summary().gold_pairs);
+    for (size_t i = 1; i < pairs.size(); ++i)
+      EXPECT_EQ(entity_of.at(pairs[i][0]), entity_of.at(pairs[i][1]));
+    // And the ids are still 1..300.
+    EXPECT_EQ(entity_of.size(), 300u);
+    EXPECT_EQ(entity_of.count("300"), 1u);
+  }
 }
 
 TEST(GeneratorTest, SurnameFrequenciesAreSkewed) {
