@@ -28,8 +28,9 @@ struct Edge {
 // included). Clusters are numbered by their smallest row id, ascending: the cluster of row 0 is
 // 0, the next cluster whose smallest row is the lowest unseen row is 1, and so on. The result
 // depends only on the set of edges (not their order, duplicates or orientation) and is the same
-// at any thread count. Large inputs are processed in parallel with ConcurrentUnionFind inside the
-// caller's TBB arena.
+// at any thread count. Large inputs (>= 2^18 edges) in a TBB arena of 4 or more threads are
+// processed in parallel with ConcurrentUnionFind; otherwise (where the sequential kernel is
+// faster) by ConnectedComponentsSequential.
 // Precondition: every endpoint < n (checked by assert in debug builds).
 // Cost: O(E * alpha) expected with union by index and path halving; O(n) extra memory.
 std::vector<uint32_t> ConnectedComponents(size_t n, std::span<const Edge> edges);

@@ -72,7 +72,7 @@ TEST(ConnectedComponents, IndependentOfEdgeOrderAndOrientation) {
 }
 
 TEST(ConnectedComponents, ParallelPathSameAtAnyThreadCount) {
-  // Enough edges to take the parallel path (>= 2^18).
+  // Enough edges to take the parallel path (>= 2^18 edges; taken at 8 threads, not at 1 or 2).
   const size_t n = 200000;
   auto edges = RandomEdges(n, 300000, 1234);
   auto expected = BfsComponents(n, edges);
