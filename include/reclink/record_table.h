@@ -42,6 +42,19 @@ class Column {
   void PadNullsTo(size_t n) {
     while (size() < n) AppendNull();
   }
+  // Bulk construction for readers: makes this column hold exactly `rows` rows and `bytes` bytes
+  // of text (previous contents are discarded) and returns writable views of the arena, the
+  // offsets (rows + 1 entries; offsets[0] is 0) and the null bitmap ((rows + 63) / 64 words, all
+  // zero). The caller must then set every offsets[r + 1] (non-decreasing, the last == bytes), the
+  // text, and the null bits (null rows have empty ranges) before the column is read. Disjoint
+  // parts may be filled from several threads; null-bitmap words shared by two threads need atomic
+  // updates (std::atomic_ref).
+  struct FillBuffers {
+    char* arena;
+    uint64_t* offsets;
+    uint64_t* nulls;
+  };
+  FillBuffers PrepareFill(size_t rows, size_t bytes);
   void Reserve(size_t rows, size_t bytes) {
     offsets_.reserve(rows + 1);
     arena_.reserve(bytes);

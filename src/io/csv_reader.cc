@@ -259,6 +259,52 @@ Location Locate(const char* rec, uint64_t rec_line, const char* at) {
   return loc;
 }
 
+// Bit-parallel structural scan of 64-byte blocks (the approach of Langdale and Lemire, "Parsing
+// Gigabytes of JSON per Second", VLDB Journal 2019, applied to CSV as in simdcsv): one bit per
+// byte for quotes, delimiters and newlines, then a prefix XOR of the quote bits marks the bytes
+// inside quotes. Portable SWAR: each 8-byte word's match bytes are gathered into 8 bits with one
+// multiplication.
+struct BlockMasks {
+  uint64_t quote = 0;
+  uint64_t delimiter = 0;
+  uint64_t newline = 0;
+};
+
+// Bit k set when byte k of a ZeroBytes mask is flagged (little-endian byte order).
+inline uint64_t GatherBits(uint64_t flagged) { return ((flagged >> 7) * 0x0102040810204080ULL) >> 56; }
+
+inline BlockMasks ScanBlock(const char* p, uint64_t delimiter_bytes) {
+  constexpr uint64_t kNewline = kOnes * '\n';
+  constexpr uint64_t kQuote = kOnes * '"';
+  BlockMasks m;
+  for (int w = 0; w < 8; ++w) {
+    uint64_t v = Load64(p + 8 * w);
+    m.quote |= GatherBits(ZeroBytes(v ^ kQuote)) << (8 * w);
+    m.delimiter |= GatherBits(ZeroBytes(v ^ delimiter_bytes)) << (8 * w);
+    m.newline |= GatherBits(ZeroBytes(v ^ kNewline)) << (8 * w);
+  }
+  return m;
+}
+
+// Bit k of the result is the XOR of bits 0..k of x.
+inline uint64_t PrefixXor(uint64_t x) {
+  x ^= x << 1;
+  x ^= x << 2;
+  x ^= x << 4;
+  x ^= x << 8;
+  x ^= x << 16;
+  x ^= x << 32;
+  return x;
+}
+
+// Population count without relying on the POPCNT instruction (not in baseline x86-64).
+inline uint64_t PopCount(uint64_t x) {
+  x = x - ((x >> 1) & 0x5555555555555555ULL);
+  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+  return (x * kOnes) >> 56;
+}
+
 struct ChunkCounts {
   uint64_t quotes = 0;
   uint64_t newlines = 0;
@@ -266,7 +312,7 @@ struct ChunkCounts {
 };
 
 // Counts quotes and newlines in [p, end), and whether any byte is >= 0x80. SWAR.
-ChunkCounts CountChunk(const char* p, const char* end) {
+[[gnu::noinline]] ChunkCounts CountChunk(const char* p, const char* end) {
   ChunkCounts c;
   constexpr uint64_t kNewline = kOnes * '\n';
   constexpr uint64_t kQuote = kOnes * '"';
@@ -292,8 +338,17 @@ ChunkCounts CountChunk(const char* p, const char* end) {
   return c;
 }
 
+// A chunk's values, per column, as references into the input rather than copies, so that each
+// value is copied once, straight into the final column. A reference packs (offset from the data
+// region << 24 | length); length 0 is null, and kSideValue marks a value held in `side` (escaped
+// values with doubled quotes, and values of kSideValue bytes or more), indexed by the offset bits.
+constexpr uint64_t kLengthBits = 24;
+constexpr uint64_t kSideValue = (uint64_t{1} << kLengthBits) - 1;
+
 struct ChunkResult {
-  std::vector<Column> columns;
+  std::vector<std::vector<uint64_t>> refs;  // [column][row]
+  std::vector<uint64_t> bytes;              // [column] total text bytes
+  std::vector<std::string> side;
   std::vector<uint64_t> lines;
   std::vector<BadRecord> rejects;
   Status error;
@@ -305,6 +360,253 @@ Status BadRecordStatus(const std::string& file, Location loc, const std::string&
   return Status::InvalidInput(FormatLocation(file, loc.line, loc.column, reason),
                               utf8 ? kUtf8Hint : kBadRecordHint);
 }
+
+// What every chunk's parser shares.
+struct CsvContext {
+  const std::string& file;
+  const char* region;  // first byte after the header
+  const char* end;
+  char delimiter;
+  size_t num_columns;
+  size_t chunk_bytes;
+  size_t num_chunks;
+  const uint32_t* non_ascii_before;  // per chunk index: chunks before it holding bytes >= 0x80
+  bool fail_fast;
+  bool fast_path;  // the bit-parallel scanner (no trimming, little-endian)
+  std::atomic<size_t>* first_failed;
+};
+
+// Parses the records starting in one chunk into a ChunkResult. The fast path handles records
+// that are plainly valid; anything else (a stray or doubled quote, a ragged row, non-ASCII bytes
+// that fail validation, a blank line at the end) is re-parsed by RecordParser, the reference,
+// which also produces every error message. Both find the same record ends: newlines after an
+// even number of quotes.
+class ChunkParser {
+ public:
+  ChunkParser(const CsvContext& ctx, RecordParser& parser, ChunkResult& out, size_t chunk)
+      : ctx_(ctx), parser_(parser), out_(out), chunk_(chunk) {}
+
+  void Run(const char* r, const char* ce, uint64_t line) {
+    if (ctx_.fast_path) {
+      FastRun(r, ce, line);
+      return;
+    }
+    while (r < ce) {
+      if (Stopped() || !SlowRecord(r, line)) return;
+    }
+  }
+
+ private:
+  bool Stopped() const {
+    return ctx_.fail_fast && chunk_ > ctx_.first_failed->load(std::memory_order_relaxed);
+  }
+
+  void ReserveFromSample(const char* sample_start, const char* r, const char* ce) {
+    constexpr size_t kSampleRecords = 64;
+    if (out_.lines.size() != kSampleRecords) return;
+    double scale = 1.15 * static_cast<double>(ce - sample_start) /
+                   static_cast<double>(std::max<ptrdiff_t>(1, r - sample_start));
+    size_t rows = static_cast<size_t>(scale * kSampleRecords) + 1;
+    for (auto& refs : out_.refs) refs.reserve(rows);
+    out_.lines.reserve(rows);
+  }
+
+  bool RecordNeedsUtf8Check(const char* r, const char* next) const {
+    size_t ci = static_cast<size_t>(r - ctx_.region) / ctx_.chunk_bytes;
+    size_t cj = std::min(ctx_.num_chunks - 1,
+                         static_cast<size_t>(std::max(next - 1, r) - ctx_.region) / ctx_.chunk_bytes);
+    return ctx_.non_ascii_before[cj + 1] != ctx_.non_ascii_before[ci];
+  }
+
+  void Emit(size_t c, const char* value, size_t size, std::string_view escaped) {
+    uint64_t ref = 0;
+    if (size != 0) {
+      if (escaped.data() == nullptr && size < kSideValue) {
+        ref = static_cast<uint64_t>(value - ctx_.region) << kLengthBits | size;
+      } else {
+        ref = static_cast<uint64_t>(out_.side.size()) << kLengthBits | kSideValue;
+        out_.side.emplace_back(escaped.data() ? escaped : std::string_view(value, size));
+      }
+    }
+    out_.refs[c].push_back(ref);
+    out_.bytes[c] += size;
+  }
+
+  // The reference path for the record at r: emits it, skips it (blank), or rejects it. Advances
+  // r and line past it. Returns false when the chunk must stop (fail policy).
+  bool SlowRecord(const char*& r, uint64_t& line) {
+    const char* next = nullptr;
+    const char* error_at = nullptr;
+    std::string reason;
+    auto outcome = parser_.Parse(r, &next, &error_at, &reason);
+    if (outcome == RecordParser::Outcome::kBlank) {
+      line += parser_.newlines();
+      r = next;
+      return true;
+    }
+    bool utf8 = false;
+    if (outcome == RecordParser::Outcome::kRecord) {
+      const auto& fields = parser_.fields();
+      if (fields.size() != ctx_.num_columns) {
+        outcome = RecordParser::Outcome::kBad;
+        error_at = fields.size() > ctx_.num_columns ? fields[ctx_.num_columns].raw : ContentEnd(r, next);
+        reason = "expected " + std::to_string(ctx_.num_columns) + " fields (as in the header), found " +
+                 std::to_string(fields.size());
+      } else if (RecordNeedsUtf8Check(r, next)) {
+        size_t bad = FindInvalidUtf8(std::string_view(r, static_cast<size_t>(next - r)));
+        if (bad != std::string_view::npos) {
+          outcome = RecordParser::Outcome::kBad;
+          error_at = r + bad;
+          reason = "invalid UTF-8 (" + ByteName(static_cast<unsigned char>(r[bad])) + ")";
+          utf8 = true;
+        }
+      }
+      if (outcome == RecordParser::Outcome::kRecord) {
+        for (size_t c = 0; c < ctx_.num_columns; ++c) {
+          const Field& f = fields[c];
+          Emit(c, f.value, f.size, f.escaped ? parser_.Value(f) : std::string_view());
+        }
+        out_.lines.push_back(line);
+        line += parser_.newlines();
+        r = next;
+        return true;
+      }
+    } else {
+      next = NextRecordByParity(r, ctx_.end);
+    }
+    Location loc = Locate(r, line, error_at);
+    if (ctx_.fail_fast) {
+      out_.failed = true;
+      out_.error = BadRecordStatus(ctx_.file, loc, reason, utf8);
+      size_t prev = ctx_.first_failed->load();
+      while (chunk_ < prev && !ctx_.first_failed->compare_exchange_weak(prev, chunk_)) {
+      }
+      return false;
+    }
+    out_.rejects.push_back(
+        BadRecord{ctx_.file, loc.line, loc.column, reason, std::string(r, ContentEnd(r, next))});
+    line += static_cast<uint64_t>(std::count(r, next, '\n'));
+    r = next;
+    return true;
+  }
+
+  enum class FastOutcome { kRecord, kBlank, kAnomaly };
+
+  // Checks and emits the record [rec, content_end) whose fields are in fields_ and which holds
+  // `quotes` quote characters.
+  FastOutcome FastRecord(const char* rec, const char* content_end, uint64_t quotes, uint64_t line) {
+    auto& last = fields_.back();
+    if (last.second > last.first && last.second[-1] == '\r') --last.second;
+    if (fields_.size() == 1 && last.first == last.second) return FastOutcome::kBlank;
+    if (fields_.size() != ctx_.num_columns) return FastOutcome::kAnomaly;
+    uint64_t quoted = 0;
+    for (const auto& [s, e] : fields_) {
+      if (s < e && *s == '"') {
+        if (e - s < 2 || e[-1] != '"') return FastOutcome::kAnomaly;
+        ++quoted;
+      }
+    }
+    // Only the outer quotes of quoted fields: no stray quote, no doubled ("") quote.
+    if (quotes != 2 * quoted) return FastOutcome::kAnomaly;
+    if (RecordNeedsUtf8Check(rec, content_end + 1) &&
+        FindInvalidUtf8(std::string_view(rec, static_cast<size_t>(content_end - rec))) !=
+            std::string_view::npos) {
+      return FastOutcome::kAnomaly;
+    }
+    for (size_t c = 0; c < ctx_.num_columns; ++c) {
+      auto [s, e] = fields_[c];
+      if (s < e && *s == '"') {
+        ++s;
+        --e;
+      }
+      Emit(c, s, static_cast<size_t>(e - s), std::string_view());
+    }
+    out_.lines.push_back(line);
+    return FastOutcome::kRecord;
+  }
+
+  [[gnu::noinline]] void FastRun(const char* r, const char* ce, uint64_t line) {
+    const char* const end = ctx_.end;
+    const uint64_t delimiter_bytes = kOnes * static_cast<uint8_t>(ctx_.delimiter);
+    const char* sample_start = r;
+    const char* block = r;
+    const char* rec = r;
+    const char* field = r;
+    uint64_t carry = 0;  // all ones when the previous block ended inside quotes
+    // Quote and newline counts from `block`'s origin (the last restart) to the block and to rec.
+    uint64_t quotes_before_block = 0, newlines_before_block = 0;
+    uint64_t quotes_before_rec = 0, newlines_before_rec = 0;
+    fields_.clear();
+    char tail[64];
+    for (;;) {
+      if (block >= end) break;
+      const char* src = block;
+      if (end - block < 64) {
+        std::memset(tail, 0, sizeof(tail));
+        std::memcpy(tail, block, static_cast<size_t>(end - block));
+        src = tail;
+      }
+      const BlockMasks m = ScanBlock(src, delimiter_bytes);
+      const uint64_t inside = PrefixXor(m.quote) ^ carry;
+      carry = static_cast<uint64_t>(static_cast<int64_t>(inside) >> 63);
+      uint64_t structural = (m.delimiter | m.newline) & ~inside;
+      bool restarted = false;
+      while (structural != 0) {
+        const int k = std::countr_zero(structural);
+        structural &= structural - 1;
+        const char* pos = block + k;
+        fields_.emplace_back(field, pos);
+        field = pos + 1;
+        if (((m.newline >> k) & 1) == 0) continue;
+        const uint64_t below = k == 0 ? 0 : ~uint64_t{0} >> (64 - k);
+        const uint64_t quotes_at = quotes_before_block + PopCount(m.quote & below);
+        const uint64_t newlines_at = newlines_before_block + PopCount(m.newline & below);
+        const char* next = pos + 1;
+        FastOutcome outcome = FastRecord(rec, pos, quotes_at - quotes_before_rec, line);
+        if (outcome == FastOutcome::kAnomaly) {
+          const char* r2 = rec;
+          if (!SlowRecord(r2, line)) return;
+          if (r2 != next) {  // cannot happen (same record ends); resynchronise to be safe
+            block = rec = field = r2;
+            carry = quotes_before_block = newlines_before_block = 0;
+            quotes_before_rec = newlines_before_rec = 0;
+            fields_.clear();
+            restarted = true;
+            if (rec >= ce || Stopped()) return;
+            break;
+          }
+        } else {
+          line += newlines_at - newlines_before_rec + 1;
+        }
+        quotes_before_rec = quotes_at;
+        newlines_before_rec = newlines_at + 1;
+        rec = field = next;
+        fields_.clear();
+        ReserveFromSample(sample_start, rec, ce);
+        if (rec >= ce || Stopped()) return;
+      }
+      if (restarted) continue;
+      quotes_before_block += PopCount(m.quote);
+      newlines_before_block += PopCount(m.newline);
+      block += 64;
+    }
+    // The last record, without a final newline.
+    if (rec >= end) return;
+    fields_.emplace_back(field, end);
+    FastOutcome outcome = carry != 0 ? FastOutcome::kAnomaly
+                                     : FastRecord(rec, end, quotes_before_block - quotes_before_rec, line);
+    if (outcome == FastOutcome::kAnomaly) {
+      const char* r2 = rec;
+      SlowRecord(r2, line);
+    }
+  }
+
+  const CsvContext& ctx_;
+  RecordParser& parser_;
+  ChunkResult& out_;
+  size_t chunk_;
+  std::vector<std::pair<const char*, const char*>> fields_;
+};
 
 }  // namespace
 
@@ -404,6 +706,10 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
   const bool fail_fast = options.on_bad_record == BadRecordPolicy::kFail;
   std::atomic<size_t> first_failed{std::numeric_limits<size_t>::max()};
   std::vector<ChunkResult> results(num_chunks);
+  const CsvContext context{file,       region,     end,        delimiter,
+                           num_columns, chunk_bytes, num_chunks, non_ascii_before.data(),
+                           fail_fast,  !options.trim_spaces && std::endian::native == std::endian::little,
+                           &first_failed};
   tbb::parallel_for(tbb::blocked_range<size_t>(0, num_chunks, 1), [&](const auto& range) {
     RecordParser parser(end, delimiter, options.trim_spaces);
     for (size_t i = range.begin(); i != range.end(); ++i) {
@@ -427,84 +733,10 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
         if (r == nullptr || r >= ce) continue;
         cur_line += static_cast<uint64_t>(std::count(cb, r, '\n'));
       }
-      out.columns.reserve(num_columns);
-      for (size_t c = 0; c < num_columns; ++c) out.columns.emplace_back();
-      // After a sample of records, reserve each column for the whole chunk (extrapolated), so the
-      // arenas do not grow by repeated copying.
-      const char* sample_start = r;
-      constexpr size_t kSampleRecords = 64;
-      while (r < ce) {
-        if (out.lines.size() == kSampleRecords) {
-          double scale = 1.15 * static_cast<double>(ce - sample_start) /
-                         static_cast<double>(std::max<ptrdiff_t>(1, r - sample_start));
-          for (Column& col : out.columns) {
-            col.Reserve(static_cast<size_t>(scale * kSampleRecords) + 1,
-                        static_cast<size_t>(scale * static_cast<double>(col.arena_bytes())) + 64);
-          }
-        }
-        if (fail_fast && i > first_failed.load(std::memory_order_relaxed)) break;
-        const char* next = nullptr;
-        const char* error_at = nullptr;
-        std::string reason;
-        auto outcome = parser.Parse(r, &next, &error_at, &reason);
-        if (outcome == RecordParser::Outcome::kBlank) {
-          cur_line += parser.newlines();
-          r = next;
-          continue;
-        }
-        bool utf8 = false;
-        if (outcome == RecordParser::Outcome::kRecord) {
-          const auto& fields = parser.fields();
-          if (fields.size() != num_columns) {
-            outcome = RecordParser::Outcome::kBad;
-            error_at = fields.size() > num_columns ? fields[num_columns].raw : ContentEnd(r, next);
-            reason = "expected " + std::to_string(num_columns) + " fields (as in the header), found " +
-                     std::to_string(fields.size());
-          } else {
-            size_t ci = static_cast<size_t>(r - region) / chunk_bytes;
-            size_t cj = std::min(num_chunks - 1, static_cast<size_t>(next - 1 - region) / chunk_bytes);
-            if (non_ascii_before[cj + 1] != non_ascii_before[ci]) {
-              size_t bad = FindInvalidUtf8(std::string_view(r, static_cast<size_t>(next - r)));
-              if (bad != std::string_view::npos) {
-                outcome = RecordParser::Outcome::kBad;
-                error_at = r + bad;
-                reason = "invalid UTF-8 (" + ByteName(static_cast<unsigned char>(r[bad])) + ")";
-                utf8 = true;
-              }
-            }
-          }
-          if (outcome == RecordParser::Outcome::kRecord) {
-            for (size_t c = 0; c < num_columns; ++c) {
-              const Field& f = fields[c];
-              if (f.size == 0) {
-                out.columns[c].AppendNull();
-              } else {
-                out.columns[c].Append(parser.Value(f));
-              }
-            }
-            out.lines.push_back(cur_line);
-            cur_line += parser.newlines();
-            r = next;
-            continue;
-          }
-        } else {
-          next = NextRecordByParity(r, end);
-        }
-        // A bad record.
-        Location loc = Locate(r, cur_line, error_at);
-        if (fail_fast) {
-          out.failed = true;
-          out.error = BadRecordStatus(file, loc, reason, utf8);
-          size_t prev = first_failed.load();
-          while (i < prev && !first_failed.compare_exchange_weak(prev, i)) {
-          }
-          break;
-        }
-        out.rejects.push_back(BadRecord{file, loc.line, loc.column, reason,
-                                        std::string(r, ContentEnd(r, next))});
-        cur_line += static_cast<uint64_t>(std::count(r, next, '\n'));
-        r = next;
-      }
+      out.refs.resize(num_columns);
+      out.bytes.assign(num_columns, 0);
+      ChunkParser chunk_parser(context, parser, out, i);
+      chunk_parser.Run(r, ce, cur_line);
     }
   });
 
@@ -527,17 +759,67 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
   RecordTable table;
   SourceId source = table.AddSource(source_name);
   for (const std::string& name : names) table.AddColumn(name);
+  // Each (column, chunk) pair copies its values straight into the final column, at positions
+  // given by prefix sums over the chunks.
+  std::vector<Column::FillBuffers> fill(num_columns);
+  std::vector<uint64_t> row_base(num_chunks + 1, 0);
+  std::vector<std::vector<uint64_t>> byte_base(num_columns, std::vector<uint64_t>(num_chunks + 1, 0));
+  for (size_t i = 0; i < num_chunks; ++i) row_base[i + 1] = row_base[i] + results[i].lines.size();
+  for (size_t c = 0; c < num_columns; ++c) {
+    for (size_t i = 0; i < num_chunks; ++i) {
+      byte_base[c][i + 1] = byte_base[c][i] + (results[i].bytes.empty() ? 0 : results[i].bytes[c]);
+    }
+  }
   tbb::parallel_for(tbb::blocked_range<size_t>(0, num_columns, 1), [&](const auto& range) {
     for (size_t c = range.begin(); c != range.end(); ++c) {
-      Column& col = table.mutable_column(c);
-      size_t bytes = 0;
-      for (const ChunkResult& chunk : results) {
-        if (!chunk.columns.empty()) bytes += chunk.columns[c].arena_bytes();
+      fill[c] = table.mutable_column(c).PrepareFill(total_rows, byte_base[c][num_chunks]);
+    }
+  });
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, num_columns * num_chunks, 1), [&](const auto& range) {
+    for (size_t task = range.begin(); task != range.end(); ++task) {
+      // Chunk-major order: the columns of one chunk are filled together, while its text is cached.
+      const size_t i = task / num_columns, c = task % num_columns;
+      const ChunkResult& chunk = results[i];
+      if (chunk.refs.empty()) continue;
+      const Column::FillBuffers& out = fill[c];
+      uint64_t pos = byte_base[c][i];
+      const uint64_t arena_end = byte_base[c][i + 1];  // never spill into the next chunk's part
+      uint64_t row = row_base[i];
+      // Null bits gather in one word; words at a chunk's ends are shared with the neighbours.
+      uint64_t null_word = 0;
+      auto flush_nulls = [&](uint64_t last_row) {
+        if (null_word != 0) {
+          std::atomic_ref<uint64_t>(out.nulls[last_row / 64]).fetch_or(null_word, std::memory_order_relaxed);
+        }
+        null_word = 0;
+      };
+      for (uint64_t ref : chunk.refs[c]) {
+        const uint64_t len = ref & kSideValue;
+        if (len == 0) {
+          null_word |= uint64_t{1} << (row % 64);
+        } else if (len == kSideValue) {
+          const std::string& v = chunk.side[ref >> kLengthBits];
+          std::memcpy(out.arena + pos, v.data(), v.size());
+          pos += v.size();
+        } else {
+          const char* src = region + (ref >> kLengthBits);
+          // Short values (most fields) move as two fixed 8-byte words, which may copy a few
+          // bytes too many: the next value overwrites them, and they never pass this part's end.
+          if (len <= 16 && pos + 16 <= arena_end && src + 16 <= end) {
+            uint64_t a, b;
+            std::memcpy(&a, src, 8);
+            std::memcpy(&b, src + 8, 8);
+            std::memcpy(out.arena + pos, &a, 8);
+            std::memcpy(out.arena + pos + 8, &b, 8);
+          } else {
+            std::memcpy(out.arena + pos, src, len);
+          }
+          pos += len;
+        }
+        out.offsets[++row] = pos;
+        if (row % 64 == 0) flush_nulls(row - 1);
       }
-      col.Reserve(total_rows, bytes);
-      for (const ChunkResult& chunk : results) {
-        if (!chunk.columns.empty()) col.AppendColumn(chunk.columns[c]);
-      }
+      if (row % 64 != 0) flush_nulls(row - 1);
     }
   });
   table.AppendSourceRows(source, total_rows);

@@ -20,6 +20,14 @@ void Column::AppendColumn(const Column& other) {
   }
 }
 
+Column::FillBuffers Column::PrepareFill(size_t rows, size_t bytes) {
+  arena_.clear();
+  arena_.resize(bytes);
+  offsets_.assign(rows + 1, 0);
+  nulls_.assign((rows + 63) / 64, 0);
+  return FillBuffers{arena_.data(), offsets_.data(), nulls_.data()};
+}
+
 int RecordTable::FindColumn(std::string_view name) const {
   for (size_t i = 0; i < columns_.size(); ++i) {
     if (columns_[i].name() == name) return static_cast<int>(i);

@@ -264,9 +264,10 @@ struct RandomCsv {
   std::vector<uint64_t> lines;
 };
 
-RandomCsv MakeRandomCsv(uint32_t seed, int num_rows, int num_cols) {
+RandomCsv MakeRandomCsv(uint32_t seed, int num_rows, int num_cols, bool with_spaces = true) {
   std::mt19937 rng(seed);
-  const std::vector<std::string> pieces = {"a", "b", "Z", "0", " ", ",", "\"", "\n", "\r\n", "\xC3\xA9", "xyz", "\t"};
+  std::vector<std::string> pieces = {"a", "b", "Z", "0", ",", "\"", "\n", "\r\n", "\xC3\xA9", "xyz", "\t"};
+  if (with_spaces) pieces.push_back(" ");
   RandomCsv out;
   uint64_t line = 1;
   for (int c = 0; c < num_cols; ++c) out.text += (c ? "," : "") + std::string("c") + std::to_string(c);
@@ -330,6 +331,25 @@ TEST(CsvReaderTest, RandomCsvIsIdenticalForAnyThreadsAndChunks) {
           ExpectSameTable(*reference, *t);
         }
       }
+    }
+  }
+}
+
+// The bit-parallel fast path and the reference record parser (used for every record when
+// trimming, which changes nothing on data without spaces) must build the same table.
+TEST(CsvReaderTest, FastPathAgreesWithReferenceParser) {
+  for (uint32_t seed : {7u, 8u, 9u, 10u}) {
+    RandomCsv csv = MakeRandomCsv(seed, 500, 3, /*with_spaces=*/false);
+    for (size_t chunk : {size_t{1}, size_t{13}, size_t{100}, size_t{1} << 20}) {
+      ReadOptions fast;
+      fast.chunk_bytes = chunk;
+      ReadOptions reference = fast;
+      reference.trim_spaces = true;
+      auto a = ReadText(csv.text, "f.csv", fast);
+      auto b = ReadText(csv.text, "f.csv", reference);
+      ASSERT_TRUE(a.ok()) << a.status().ToString();
+      ASSERT_TRUE(b.ok()) << b.status().ToString();
+      ExpectSameTable(*a, *b);
     }
   }
 }
