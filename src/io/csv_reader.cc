@@ -17,22 +17,16 @@
 #include <limits>
 #include <unordered_set>
 
+#include "io/csv_scan.h"
 #include "io/text_encoding.h"
 
 namespace reclink::io {
 namespace {
 
-constexpr uint64_t kOnes = 0x0101010101010101ULL;
-constexpr uint64_t kLow7 = 0x7F7F7F7F7F7F7F7FULL;
-constexpr uint64_t kHigh = 0x8080808080808080ULL;
+using csv_scan::kOnes;
+using csv_scan::Load64;
+using csv_scan::ZeroBytes;
 
-inline uint64_t Load64(const char* p) {
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-  return v;
-}
-// 0x80 in every byte of v that is zero, exactly (no false positives from borrows).
-inline uint64_t ZeroBytes(uint64_t v) { return ~(((v & kLow7) + kLow7) | v) & kHigh; }
 // Index of the first (lowest-address) flagged byte of a non-zero ZeroBytes mask.
 inline size_t FirstFlagged(uint64_t mask) {
   if constexpr (std::endian::native == std::endian::little) {
@@ -40,12 +34,6 @@ inline size_t FirstFlagged(uint64_t mask) {
   } else {
     return static_cast<size_t>(std::countl_zero(mask)) >> 3;
   }
-}
-// Sum of the eight bytes of v, each at most 255.
-inline uint64_t SumBytes(uint64_t v) {
-  constexpr uint64_t kEven = 0x00FF00FF00FF00FFULL;
-  uint64_t pairs = (v & kEven) + ((v >> 8) & kEven);
-  return (pairs * 0x0001000100010001ULL) >> 48;
 }
 
 std::string ByteName(unsigned char c) {
@@ -259,85 +247,8 @@ Location Locate(const char* rec, uint64_t rec_line, const char* at) {
   return loc;
 }
 
-// Bit-parallel structural scan of 64-byte blocks (the approach of Langdale and Lemire, "Parsing
-// Gigabytes of JSON per Second", VLDB Journal 2019, applied to CSV as in simdcsv): one bit per
-// byte for quotes, delimiters and newlines, then a prefix XOR of the quote bits marks the bytes
-// inside quotes. Portable SWAR: each 8-byte word's match bytes are gathered into 8 bits with one
-// multiplication.
-struct BlockMasks {
-  uint64_t quote = 0;
-  uint64_t delimiter = 0;
-  uint64_t newline = 0;
-};
-
-// Bit k set when byte k of a ZeroBytes mask is flagged (little-endian byte order).
-inline uint64_t GatherBits(uint64_t flagged) { return ((flagged >> 7) * 0x0102040810204080ULL) >> 56; }
-
-inline BlockMasks ScanBlock(const char* p, uint64_t delimiter_bytes) {
-  constexpr uint64_t kNewline = kOnes * '\n';
-  constexpr uint64_t kQuote = kOnes * '"';
-  BlockMasks m;
-  for (int w = 0; w < 8; ++w) {
-    uint64_t v = Load64(p + 8 * w);
-    m.quote |= GatherBits(ZeroBytes(v ^ kQuote)) << (8 * w);
-    m.delimiter |= GatherBits(ZeroBytes(v ^ delimiter_bytes)) << (8 * w);
-    m.newline |= GatherBits(ZeroBytes(v ^ kNewline)) << (8 * w);
-  }
-  return m;
-}
-
-// Bit k of the result is the XOR of bits 0..k of x.
-inline uint64_t PrefixXor(uint64_t x) {
-  x ^= x << 1;
-  x ^= x << 2;
-  x ^= x << 4;
-  x ^= x << 8;
-  x ^= x << 16;
-  x ^= x << 32;
-  return x;
-}
-
-// Population count without relying on the POPCNT instruction (not in baseline x86-64).
-inline uint64_t PopCount(uint64_t x) {
-  x = x - ((x >> 1) & 0x5555555555555555ULL);
-  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
-  return (x * kOnes) >> 56;
-}
-
-struct ChunkCounts {
-  uint64_t quotes = 0;
-  uint64_t newlines = 0;
-  bool non_ascii = false;
-};
-
-// Counts quotes and newlines in [p, end), and whether any byte is >= 0x80. SWAR.
-[[gnu::noinline]] ChunkCounts CountChunk(const char* p, const char* end) {
-  ChunkCounts c;
-  constexpr uint64_t kNewline = kOnes * '\n';
-  constexpr uint64_t kQuote = kOnes * '"';
-  uint64_t high = 0;
-  while (p + 8 <= end) {
-    uint64_t q_acc = 0, n_acc = 0;
-    // At most 255 steps per accumulator flush, so byte lanes never overflow.
-    for (int k = 0; k < 255 && p + 8 <= end; ++k, p += 8) {
-      uint64_t v = Load64(p);
-      high |= v;
-      q_acc += ZeroBytes(v ^ kQuote) >> 7;
-      n_acc += ZeroBytes(v ^ kNewline) >> 7;
-    }
-    c.quotes += SumBytes(q_acc);
-    c.newlines += SumBytes(n_acc);
-  }
-  for (; p < end; ++p) {
-    c.quotes += *p == '"';
-    c.newlines += *p == '\n';
-    high |= static_cast<unsigned char>(*p);
-  }
-  c.non_ascii = (high & kHigh) != 0;
-  return c;
-}
-
+// The fast path is the bit-parallel structural scan of Langdale and Lemire, "Parsing Gigabytes
+// of JSON per Second" (VLDB Journal 2019), applied to CSV as in simdcsv: io/csv_scan.h.
 // A chunk's values, per column, as references into the input rather than copies, so that each
 // value is copied once, straight into the final column. A reference packs (offset from the data
 // region << 24 | length); length 0 is null, and kSideValue marks a value held in `side` (escaped
@@ -527,7 +438,6 @@ class ChunkParser {
 
   [[gnu::noinline]] void FastRun(const char* r, const char* ce, uint64_t line) {
     const char* const end = ctx_.end;
-    const uint64_t delimiter_bytes = kOnes * static_cast<uint8_t>(ctx_.delimiter);
     const char* sample_start = r;
     const char* block = r;
     const char* rec = r;
@@ -546,7 +456,7 @@ class ChunkParser {
         std::memcpy(tail, block, static_cast<size_t>(end - block));
         src = tail;
       }
-      const BlockMasks m = ScanBlock(src, delimiter_bytes);
+      const BlockMasks m = ScanBlock(src, ctx_.delimiter);
       const uint64_t inside = PrefixXor(m.quote) ^ carry;
       carry = static_cast<uint64_t>(static_cast<int64_t>(inside) >> 63);
       uint64_t structural = (m.delimiter | m.newline) & ~inside;
@@ -684,9 +594,9 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
   const size_t chunk_bytes = std::max<size_t>(1, options.chunk_bytes);
   const size_t num_chunks = std::max<size_t>(1, (region_size + chunk_bytes - 1) / chunk_bytes);
   auto chunk_begin = [&](size_t i) { return region + std::min(region_size, i * chunk_bytes); };
-  std::vector<ChunkCounts> counts(num_chunks);
+  std::vector<ByteCounts> counts(num_chunks);
   tbb::parallel_for(tbb::blocked_range<size_t>(0, num_chunks, 1), [&](const auto& r) {
-    for (size_t i = r.begin(); i != r.end(); ++i) counts[i] = CountChunk(chunk_begin(i), chunk_begin(i + 1));
+    for (size_t i = r.begin(); i != r.end(); ++i) counts[i] = CountBytes(chunk_begin(i), chunk_begin(i + 1));
   });
   std::vector<uint8_t> odd_quotes(num_chunks);
   std::vector<uint64_t> first_line(num_chunks);
