@@ -18,6 +18,7 @@
 #include <unordered_set>
 
 #include "io/csv_scan.h"
+#include "io/huge_pages.h"
 #include "io/text_encoding.h"
 
 namespace reclink::io {
@@ -318,7 +319,10 @@ class ChunkParser {
     double scale = 1.15 * static_cast<double>(ce - sample_start) /
                    static_cast<double>(std::max<ptrdiff_t>(1, r - sample_start));
     size_t rows = static_cast<size_t>(scale * kSampleRecords) + 1;
-    for (auto& refs : out_.refs) refs.reserve(rows);
+    for (auto& refs : out_.refs) {
+      refs.reserve(rows);
+      AdviseHugePages(refs.data(), refs.capacity() * sizeof(uint64_t));
+    }
     out_.lines.reserve(rows);
   }
 
@@ -405,7 +409,9 @@ class ChunkParser {
 
   // Checks and emits the record [rec, content_end) whose fields are in fields_ and which holds
   // `quotes` quote characters.
-  FastOutcome FastRecord(const char* rec, const char* content_end, uint64_t quotes, uint64_t line) {
+  // non_ascii: the record holds a byte >= 0x80 (then it is UTF-8 validated).
+  FastOutcome FastRecord(const char* rec, const char* content_end, uint64_t quotes, bool non_ascii,
+                         uint64_t line) {
     auto& last = fields_.back();
     if (last.second > last.first && last.second[-1] == '\r') --last.second;
     if (fields_.size() == 1 && last.first == last.second) return FastOutcome::kBlank;
@@ -419,7 +425,7 @@ class ChunkParser {
     }
     // Only the outer quotes of quoted fields: no stray quote, no doubled ("") quote.
     if (quotes != 2 * quoted) return FastOutcome::kAnomaly;
-    if (RecordNeedsUtf8Check(rec, content_end + 1) &&
+    if (non_ascii &&
         FindInvalidUtf8(std::string_view(rec, static_cast<size_t>(content_end - rec))) !=
             std::string_view::npos) {
       return FastOutcome::kAnomaly;
@@ -446,6 +452,10 @@ class ChunkParser {
     // Quote and newline counts from `block`'s origin (the last restart) to the block and to rec.
     uint64_t quotes_before_block = 0, newlines_before_block = 0;
     uint64_t quotes_before_rec = 0, newlines_before_rec = 0;
+    // Where rec starts in the current block (0 when in an earlier block), and whether the record's
+    // bytes in earlier blocks include one >= 0x80.
+    int rec_bit = 0;
+    bool rec_high = false;
     fields_.clear();
     char tail[64];
     for (;;) {
@@ -472,7 +482,9 @@ class ChunkParser {
         const uint64_t quotes_at = quotes_before_block + PopCount(m.quote & below);
         const uint64_t newlines_at = newlines_before_block + PopCount(m.newline & below);
         const char* next = pos + 1;
-        FastOutcome outcome = FastRecord(rec, pos, quotes_at - quotes_before_rec, line);
+        const uint64_t from_rec = rec_bit == 0 ? ~uint64_t{0} : ~(~uint64_t{0} >> (64 - rec_bit));
+        const bool non_ascii = rec_high || (m.high & below & from_rec) != 0;
+        FastOutcome outcome = FastRecord(rec, pos, quotes_at - quotes_before_rec, non_ascii, line);
         if (outcome == FastOutcome::kAnomaly) {
           const char* r2 = rec;
           if (!SlowRecord(r2, line)) return;
@@ -480,6 +492,8 @@ class ChunkParser {
             block = rec = field = r2;
             carry = quotes_before_block = newlines_before_block = 0;
             quotes_before_rec = newlines_before_rec = 0;
+            rec_bit = 0;
+            rec_high = false;
             fields_.clear();
             restarted = true;
             if (rec >= ce || Stopped()) return;
@@ -491,6 +505,8 @@ class ChunkParser {
         quotes_before_rec = quotes_at;
         newlines_before_rec = newlines_at + 1;
         rec = field = next;
+        rec_bit = k + 1;  // 64 when the next record starts in the next block: see below
+        rec_high = false;
         fields_.clear();
         ReserveFromSample(sample_start, rec, ce);
         if (rec >= ce || Stopped()) return;
@@ -498,13 +514,19 @@ class ChunkParser {
       if (restarted) continue;
       quotes_before_block += PopCount(m.quote);
       newlines_before_block += PopCount(m.newline);
+      if (rec_bit < 64) {
+        const uint64_t from_rec = rec_bit == 0 ? ~uint64_t{0} : ~(~uint64_t{0} >> (64 - rec_bit));
+        rec_high = rec_high || (m.high & from_rec) != 0;
+      }
+      rec_bit = 0;
       block += 64;
     }
     // The last record, without a final newline.
     if (rec >= end) return;
     fields_.emplace_back(field, end);
     FastOutcome outcome = carry != 0 ? FastOutcome::kAnomaly
-                                     : FastRecord(rec, end, quotes_before_block - quotes_before_rec, line);
+                                     : FastRecord(rec, end, quotes_before_block - quotes_before_rec,
+                                                  rec_high, line);
     if (outcome == FastOutcome::kAnomaly) {
       const char* r2 = rec;
       SlowRecord(r2, line);

@@ -19,6 +19,7 @@ struct BlockMasks {
   uint64_t quote = 0;
   uint64_t delimiter = 0;
   uint64_t newline = 0;
+  uint64_t high = 0;  // bytes >= 0x80
 };
 
 struct ByteCounts {
@@ -62,6 +63,7 @@ inline BlockMasks ScanBlockSwar(const char* p, char delimiter) {
     m.quote |= GatherBits(ZeroBytes(v ^ (kOnes * '"'))) << (8 * w);
     m.delimiter |= GatherBits(ZeroBytes(v ^ delimiter_bytes)) << (8 * w);
     m.newline |= GatherBits(ZeroBytes(v ^ (kOnes * '\n'))) << (8 * w);
+    m.high |= GatherBits(v & kHigh) << (8 * w);
   }
   return m;
 }
@@ -105,6 +107,7 @@ inline BlockMasks ScanBlockSse2(const char* p, char delimiter) {
     m.quote |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)))) << shift;
     m.delimiter |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, delim)))) << shift;
     m.newline |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, newline)))) << shift;
+    m.high |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(v))) << shift;
   }
   return m;
 }
@@ -138,7 +141,7 @@ inline ByteCounts CountBytesSse2(const char* p, const char* end) {
 }
 #endif
 
-// Bit k of each mask is set when p[k] is a quote, the delimiter, or '\n'. Reads p[0..63].
+// Bit k of each mask is set when p[k] is a quote, the delimiter, '\n', or >= 0x80. Reads p[0..63].
 inline BlockMasks ScanBlock(const char* p, char delimiter) {
 #if RECLINK_CSV_SSE2
   return ScanBlockSse2(p, delimiter);

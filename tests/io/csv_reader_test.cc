@@ -166,6 +166,24 @@ TEST(CsvReaderTest, InvalidUtf8HintNamesLatin1) {
   EXPECT_EQ(overlong.status().message(), "l.csv:2:3: error: invalid UTF-8 (byte 0xc0)");
 }
 
+TEST(CsvReaderTest, InvalidUtf8IsFoundInLongRecordsAcrossBlocks) {
+  // Records longer than the 64-byte scan blocks, with the bad byte early, late, or alone.
+  const std::string filler(150, 'x');
+  for (size_t at : {size_t{0}, size_t{5}, size_t{63}, size_t{64}, size_t{149}}) {
+    std::string value = filler;
+    value[at] = '\xFF';
+    std::string text = "id,a,b\n1," + filler + ",y\n2," + value + ",z\n3,ok,\xC3\xA9\n";
+    for (size_t chunk : {size_t{1}, size_t{50}, size_t{1} << 20}) {
+      ReadOptions options;
+      options.chunk_bytes = chunk;
+      auto t = ReadText(text, "l.csv", options);
+      ASSERT_FALSE(t.ok());
+      EXPECT_EQ(t.status().message(),
+                "l.csv:3:" + std::to_string(3 + at) + ": error: invalid UTF-8 (byte 0xff)");
+    }
+  }
+}
+
 TEST(CsvReaderTest, EmptyAndHeaderOnlyInputsAreErrors) {
   auto empty = ReadText("", "e.csv");
   ASSERT_FALSE(empty.ok());

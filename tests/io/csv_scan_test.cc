@@ -16,6 +16,7 @@ BlockMasks NaiveMasks(const char* p, char delimiter) {
     m.quote |= uint64_t{p[k] == '"'} << k;
     m.delimiter |= uint64_t{p[k] == delimiter} << k;
     m.newline |= uint64_t{p[k] == '\n'} << k;
+    m.high |= uint64_t{static_cast<unsigned char>(p[k]) >= 0x80} << k;
   }
   return m;
 }
@@ -47,11 +48,13 @@ TEST(CsvScanTest, BlockMasksAgree) {
       EXPECT_EQ(swar.quote, want.quote);
       EXPECT_EQ(swar.delimiter, want.delimiter);
       EXPECT_EQ(swar.newline, want.newline);
+      EXPECT_EQ(swar.high, want.high);
 #if RECLINK_CSV_SSE2
       BlockMasks sse2 = ScanBlockSse2(block.data(), delimiter);
       EXPECT_EQ(sse2.quote, want.quote);
       EXPECT_EQ(sse2.delimiter, want.delimiter);
       EXPECT_EQ(sse2.newline, want.newline);
+      EXPECT_EQ(sse2.high, want.high);
 #endif
     }
   }
