@@ -4,11 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "reclink/blocking.h"
 #include "reclink/rules.h"
+#include "reclink/similarity.h"
 #include "reclink/status.h"
 
 namespace reclink {
@@ -31,8 +33,12 @@ class Comparisons {
   std::string LevelLabel(size_t c, int level) const;
   const ComparisonSpec& spec(size_t c) const { return comps_[c].spec; }
   int field_index(size_t c) const { return comps_[c].field; }
-  // Level of comparison c for rows a and b. Thread-safe.
-  int Level(size_t c, RowId a, RowId b) const;
+  // Level of comparison c for rows a and b. Thread-safe. prepared_a, when given, is row a's
+  // value prepared for the similarity kernels (reused across many b).
+  int Level(size_t c, RowId a, RowId b, const PreparedString* prepared_a = nullptr) const;
+  // Levels of every comparison for row a against each row of bs: out[i * size() + c]. Row a's
+  // per-record precomputation is done once for the whole batch.
+  void GammaOneToMany(RowId a, std::span<const RowId> bs, uint8_t* out) const;
   // Levels of every comparison; gamma has size() entries.
   void Gamma(RowId a, RowId b, uint8_t* gamma) const {
     for (size_t c = 0; c < comps_.size(); ++c) gamma[c] = static_cast<uint8_t>(Level(c, a, b));
@@ -54,6 +60,7 @@ class Comparisons {
     std::vector<uint64_t> hashes;  // XXH3 of the value per row (for exact and TF)
     std::vector<double> numbers;   // numeric_diff / date_diff_days: parsed value, NaN if none
     uint32_t max_lev = 0, max_osa = 0;  // largest k of the distance levels (cutoffs)
+    bool string_metric = false;         // a level uses Levenshtein, OSA, Jaro or Jaro-Winkler
   };
   const Column& column(size_t c) const { return fields_->fields[comps_[c].field]; }
 

@@ -57,9 +57,11 @@ struct TrainingCounts {
 };
 
 // Estimates u per comparison level from `samples` uniformly random allowed pairs (seeded;
-// deterministic whatever the thread count). Levels never seen get a floor and say so.
-void EstimateU(const Rules& rules, const Comparisons& comps, const RecordTable& table,
-               uint64_t samples, uint64_t seed, Model* model);
+// deterministic whatever the thread count), drawn within a uniform subset of at most 20,000
+// records so the values stay in cache. An exact first level's u is computed exactly from value
+// counts over all records. Levels never seen get a floor and say so.
+void EstimateU(const Rules& rules, const Comparisons& comps, const DerivedFields& fields,
+               const RecordTable& table, uint64_t samples, uint64_t seed, Model* model);
 
 // Runs EM and fills m and the prior (unless rules.model.prior is set). u must already be set.
 // Error (kInvalidInput) when there are no candidate pairs to train on.

@@ -81,7 +81,7 @@ struct ModelSpec {
   std::optional<double> prior;          // P(match) for a random pair; estimated when absent
   int em_max_iterations = 25;
   double em_tolerance = 1e-4;
-  uint64_t u_sample_pairs = 10'000'000;
+  uint64_t u_sample_pairs = 2'000'000;  // fuzzy levels; exact levels' u is computed exactly
   uint64_t seed = 42;
 };
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <charconv>
 #include <limits>
+#include <optional>
 
 #include "reclink/comparison.h"
 #include "reclink/similarity.h"
@@ -56,6 +57,9 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
       if (level.predicate == Predicate::kDamerauLevenshtein)
         comp.max_osa = std::max(comp.max_osa, static_cast<uint32_t>(level.threshold));
       numeric |= level.predicate == Predicate::kNumericDiff;
+      comp.string_metric |= level.predicate == Predicate::kLevenshtein ||
+                            level.predicate == Predicate::kDamerauLevenshtein ||
+                            level.predicate == Predicate::kJaro || level.predicate == Predicate::kJaroWinkler;
       date |= level.predicate == Predicate::kDateDiffDays;
     }
     const Column& col = fields.fields[comp.field];
@@ -93,7 +97,7 @@ std::string Comparisons::LevelLabel(size_t c, int level) const {
   return "else";
 }
 
-int Comparisons::Level(size_t c, RowId a, RowId b) const {
+int Comparisons::Level(size_t c, RowId a, RowId b, const PreparedString* pa) const {
   const Comp& comp = comps_[c];
   const Column& col = column(c);
   if (col.IsNull(a) || col.IsNull(b)) return 0;
@@ -111,19 +115,19 @@ int Comparisons::Level(size_t c, RowId a, RowId b) const {
         hit = equal;
         break;
       case Predicate::kLevenshtein:
-        if (lev < 0) lev = equal ? 0 : LevenshteinDistance(va, vb, comp.max_lev);
+        if (lev < 0) lev = equal ? 0 : pa ? LevenshteinDistance(*pa, vb, comp.max_lev) : LevenshteinDistance(va, vb, comp.max_lev);
         hit = lev <= static_cast<int64_t>(level.threshold);
         break;
       case Predicate::kDamerauLevenshtein:
-        if (osa < 0) osa = equal ? 0 : OsaDistance(va, vb, comp.max_osa);
+        if (osa < 0) osa = equal ? 0 : pa ? OsaDistance(*pa, vb, comp.max_osa) : OsaDistance(va, vb, comp.max_osa);
         hit = osa <= static_cast<int64_t>(level.threshold);
         break;
       case Predicate::kJaro:
-        if (jaro < 0) jaro = equal ? 1.0 : JaroSimilarity(va, vb);
+        if (jaro < 0) jaro = equal ? 1.0 : pa ? JaroSimilarity(*pa, vb) : JaroSimilarity(va, vb);
         hit = jaro >= level.threshold;
         break;
       case Predicate::kJaroWinkler:
-        if (jw < 0) jw = equal ? 1.0 : JaroWinklerSimilarity(va, vb);
+        if (jw < 0) jw = equal ? 1.0 : pa ? JaroWinklerSimilarity(*pa, vb) : JaroWinklerSimilarity(va, vb);
         hit = jw >= level.threshold;
         break;
       case Predicate::kJaccard:
@@ -144,6 +148,22 @@ int Comparisons::Level(size_t c, RowId a, RowId b) const {
     if (hit) return static_cast<int>(i) + 1;
   }
   return static_cast<int>(levels.size()) + 1;
+}
+
+void Comparisons::GammaOneToMany(RowId a, std::span<const RowId> bs, uint8_t* out) const {
+  const size_t nc = comps_.size();
+  for (size_t c = 0; c < nc; ++c) {
+    const Comp& comp = comps_[c];
+    if (column(c).IsNull(a)) {
+      for (size_t i = 0; i < bs.size(); ++i) out[i * nc + c] = 0;
+      continue;
+    }
+    // Preparing costs about as much as a few comparisons; only worth it for several partners.
+    std::optional<PreparedString> prepared;
+    if (comp.string_metric && bs.size() >= 4) prepared.emplace(column(c).Get(a));
+    const PreparedString* pa = prepared ? &*prepared : nullptr;
+    for (size_t i = 0; i < bs.size(); ++i) out[i * nc + c] = static_cast<uint8_t>(Level(c, a, bs[i], pa));
+  }
 }
 
 uint64_t Comparisons::PatternId(const uint8_t* gamma) const {

@@ -65,7 +65,8 @@ double PairWeight(const Model& model, const Comparisons& comps, const TermFreque
     double wc = 0;
     if (gamma[c] != 0) {
       wc = lp.Weight();
-      if (tf.enabled(c) && gamma[c] >= 1 && comps.spec(c).levels[gamma[c] - 1].predicate == Predicate::kExact) {
+      const auto& levels = comps.spec(c).levels;
+      if (tf.enabled(c) && gamma[c] <= levels.size() && levels[gamma[c] - 1].predicate == Predicate::kExact) {
         // Agreeing on a value held by a share f of records: u = f, so a common value counts
         // less than a rare one (floored at one record in the table).
         const double floor = 1.0 / static_cast<double>(std::max<size_t>(comps.num_rows(), 1));

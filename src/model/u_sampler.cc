@@ -3,27 +3,102 @@
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
+#include <optional>
 #include <random>
+#include <unordered_map>
 
 #include "reclink/model.h"
 
 namespace reclink {
 
-void EstimateU(const Rules& rules, const Comparisons& comps, const RecordTable& table,
-               uint64_t samples, uint64_t seed, Model* model) {
-  const size_t nc = comps.size();
+namespace {
+
+// The share of allowed pairs (both values non-null) whose values are equal, from value counts;
+// -1 when no allowed pair has both values non-null.
+double ExactAgreementShare(const Comparisons& comps, size_t c, const RecordTable& table, bool cross_only) {
+  const size_t sources = table.source_names().size();
+  // value hash -> count per source (hash equality stands for value equality here: a 64-bit
+  // collision would shift u by a negligible amount).
+  std::unordered_map<uint64_t, std::vector<uint64_t>> counts;
+  std::vector<uint64_t> non_null(sources, 0);
+  for (RowId r = 0; r < table.num_rows(); ++r) {
+    if (comps.IsNull(c, r)) continue;
+    std::vector<uint64_t>& v = counts[comps.ValueHash(c, r)];
+    if (v.empty()) v.assign(sources, 0);
+    ++v[table.source(r)];
+    ++non_null[table.source(r)];
+  }
+  auto pairs_within = [](uint64_t k) { return static_cast<double>(k) * static_cast<double>(k - (k > 0)) / 2; };
+  auto allowed = [&](const std::vector<uint64_t>& per_source) {
+    uint64_t all = 0;
+    double within = 0;
+    for (uint64_t k : per_source) {
+      all += k;
+      within += pairs_within(k);
+    }
+    return cross_only ? pairs_within(all) - within : pairs_within(all);
+  };
+  const double denominator = allowed(non_null);
+  if (denominator <= 0) return -1;
+  double agree = 0;
+  for (const auto& kv : counts) agree += allowed(kv.second);
+  return agree / denominator;
+}
+
+}  // namespace
+
+void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields& fields,
+               const RecordTable& table, uint64_t samples, uint64_t seed, Model* model) {
+  const size_t nc = full.size();
   const uint64_t n = table.num_rows();
   model->u_sample_pairs = 0;
-  // Row ranges per source, for drawing cross-source pairs in link mode.
-  std::vector<std::pair<uint64_t, uint64_t>> ranges;
-  for (uint64_t r = 0; r < n;) {
-    uint64_t e = r;
-    while (e < n && table.source(static_cast<RowId>(e)) == table.source(static_cast<RowId>(r))) ++e;
-    ranges.push_back({r, e});
-    r = e;
-  }
   const bool cross_only = rules.link_type == LinkType::kLink;
-  if (n < 2 || (cross_only && ranges.size() < 2)) samples = 0;
+
+  // Pairs are drawn among a seeded uniform subset of at most kSubsetRows records: pairs of a
+  // uniform subset are uniform pairs, and the subset's values stay in cache, where rows drawn
+  // from millions would each cost a memory miss per field.
+  constexpr uint64_t kSubsetRows = 20000;
+  std::vector<RowId> rows;
+  if (n > kSubsetRows) {
+    // Selection sampling (Knuth's algorithm S): rows come out ascending, sources stay contiguous.
+    std::mt19937_64 rng(seed ^ 0x5DEECE66DULL);
+    std::uniform_real_distribution<double> unit(0, 1);
+    uint64_t needed = kSubsetRows;
+    for (uint64_t r = 0; r < n && needed > 0; ++r) {
+      if (unit(rng) * static_cast<double>(n - r) < static_cast<double>(needed)) {
+        rows.push_back(static_cast<RowId>(r));
+        --needed;
+      }
+    }
+  }
+  DerivedFields subset_fields;
+  std::optional<Comparisons> subset;
+  const Comparisons* comps_ptr = &full;
+  std::vector<SourceId> sources;
+  if (!rows.empty()) {
+    for (const Column& col : fields.fields) {
+      Column sub(col.name());
+      for (RowId r : rows) {
+        if (col.IsNull(r)) sub.AppendNull();
+        else sub.Append(col.Get(r));
+      }
+      subset_fields.fields.push_back(std::move(sub));
+    }
+    Result<Comparisons> built = Comparisons::Build(rules, subset_fields);
+    if (built.ok()) {
+      subset.emplace(std::move(built.value()));
+      comps_ptr = &*subset;
+      for (RowId r : rows) sources.push_back(table.source(r));
+    }
+  }
+  if (comps_ptr == &full) {
+    for (RowId r = 0; r < n; ++r) sources.push_back(table.source(r));
+  }
+  const Comparisons& comps = *comps_ptr;
+  const uint64_t m = sources.size();
+  bool two_sources = false;
+  for (uint64_t r = 1; r < m && !two_sources; ++r) two_sources = sources[r] != sources[0];
+  if (m < 2 || (cross_only && !two_sources)) samples = 0;
   constexpr uint64_t kChunk = 1 << 16;
   const uint64_t chunks = (samples + kChunk - 1) / kChunk;
   using Counts = std::vector<std::vector<uint64_t>>;
@@ -37,22 +112,27 @@ void EstimateU(const Rules& rules, const Comparisons& comps, const RecordTable& 
     std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ULL + chunk);
     Counts& counts = locals.local();
     const uint64_t count = std::min(kChunk, samples - chunk * kChunk);
-    std::uniform_int_distribution<uint64_t> any(0, n - 1);
-    for (uint64_t i = 0; i < count; ++i) {
-      uint64_t a, b;
-      if (cross_only) {
-        // Sample a uniformly random cross-source pair by rejection.
-        do {
-          a = any(rng);
-          b = any(rng);
-        } while (table.source(static_cast<RowId>(a)) == table.source(static_cast<RowId>(b)));
-      } else {
-        do {
-          a = any(rng);
-          b = any(rng);
-        } while (a == b);
+    std::uniform_int_distribution<uint64_t> any(0, m - 1);
+    // Anchors with kPartners random partners each: every pair is still uniformly random, and
+    // the anchor's per-record preparation is shared by its partners.
+    constexpr uint64_t kPartners = 32;
+    std::vector<RowId> partners;
+    std::vector<uint8_t> gammas;
+    for (uint64_t done = 0; done < count;) {
+      const uint64_t a = any(rng);
+      const uint64_t want = std::min(kPartners, count - done);
+      partners.clear();
+      while (partners.size() < want) {
+        const uint64_t b = any(rng);
+        if (b == a) continue;
+        if (cross_only && sources[a] == sources[b]) continue;
+        partners.push_back(static_cast<RowId>(b));
       }
-      for (size_t c = 0; c < nc; ++c) ++counts[c][comps.Level(c, static_cast<RowId>(a), static_cast<RowId>(b))];
+      gammas.resize(partners.size() * nc);
+      comps.GammaOneToMany(static_cast<RowId>(a), partners, gammas.data());
+      for (size_t i = 0; i < partners.size(); ++i)
+        for (size_t c = 0; c < nc; ++c) ++counts[c][gammas[i * nc + c]];
+      done += want;
     }
   });
   Counts total = make();
@@ -61,6 +141,31 @@ void EstimateU(const Rules& rules, const Comparisons& comps, const RecordTable& 
       for (size_t k = 0; k < l[c].size(); ++k) total[c][k] += l[c][k];
   model->u_sample_pairs = samples;
   for (size_t c = 0; c < nc; ++c) {
+    // An exact first level gets its u computed exactly from value counts instead: the share of
+    // allowed pairs of non-null values that agree. The sampled levels below it are rescaled.
+    double exact_u = -1;
+    if (!comps.spec(c).levels.empty() && comps.spec(c).levels[0].predicate == Predicate::kExact) {
+      exact_u = ExactAgreementShare(full, c, table, cross_only);
+    }
+    if (exact_u >= 0) {
+      uint64_t rest = 0;
+      for (size_t k = 2; k < total[c].size(); ++k) rest += total[c][k];
+      LevelParams& first = model->comparisons[c].levels[1];
+      first.u = std::max(exact_u, 1e-12);
+      first.u_source = "exact: share of all allowed pairs with both values non-null that agree";
+      for (size_t k = 2; k < total[c].size(); ++k) {
+        LevelParams& lp = model->comparisons[c].levels[k];
+        if (total[c][k] == 0) {
+          lp.u = 0.5 / static_cast<double>(std::max<uint64_t>(rest, 1)) * (1 - exact_u);
+          lp.u_source = "not seen in " + std::to_string(rest) + " random non-agreeing pairs; floored";
+        } else {
+          lp.u = (1 - exact_u) * static_cast<double>(total[c][k]) / static_cast<double>(rest);
+          lp.u_source = std::to_string(total[c][k]) + " of " + std::to_string(rest) +
+                        " random pairs with both values non-null and not equal, times the exact share of unequal pairs";
+        }
+      }
+      continue;
+    }
     ComparisonParams& cp = model->comparisons[c];
     uint64_t non_null = 0;
     for (size_t k = 1; k < total[c].size(); ++k) non_null += total[c][k];

@@ -81,7 +81,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
     result.model = std::move(model.value());
   } else {
     result.model = ModelSkeleton(rules, comps);
-    EstimateU(rules, comps, table, rules.model.u_sample_pairs, rules.model.seed, &result.model);
+    EstimateU(rules, comps, *fields, table, rules.model.u_sample_pairs, rules.model.seed, &result.model);
     clock.Mark("train-u");
     struct Local {
       std::vector<PatternCounts> covered, first;

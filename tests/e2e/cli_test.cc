@@ -1,0 +1,364 @@
+// End-to-end tests of the reclink command line: outputs, determinism, model reuse, error paths
+// with their messages and exit codes, and accuracy pinned on the demo and FEBRL data.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "cli_runner.h"
+
+namespace reclink::test {
+namespace {
+
+const std::string kSource = RECLINK_SOURCE_DIR;
+const std::string kDemo = kSource + "/datasets/demo/customers.csv";
+const std::string kDemoRules = kSource + "/datasets/demo/rules.toml";
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream s(text);
+  std::string line;
+  while (std::getline(s, line)) out.push_back(line);
+  return out;
+}
+
+// First CSV field of each data line (ids in these tests hold no commas or quotes).
+std::multiset<std::string> Column(const std::string& csv, size_t index) {
+  std::multiset<std::string> out;
+  auto lines = Lines(csv);
+  for (size_t i = 1; i < lines.size(); ++i) {
+    std::stringstream s(lines[i]);
+    std::string field;
+    for (size_t k = 0; k <= index; ++k) std::getline(s, field, ',');
+    out.insert(field);
+  }
+  return out;
+}
+
+double JsonNumberAfter(const std::string& json, const std::string& key) {
+  const size_t at = json.find("\"" + key + "\":");
+  if (at == std::string::npos) return -1;
+  return std::stod(json.substr(at + key.size() + 3));
+}
+
+TEST(CliTest, DemoDedupeWritesEveryRecordExactlyOnce) {
+  const std::string out = TempDir("demo");
+  CliResult r = RunReclink("dedupe --rules " + kDemoRules + " --out " + out + " " + kDemo);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("candidate pairs"), std::string::npos);
+  const std::string clusters = ReadFile(out + "/clusters.csv");
+  EXPECT_EQ(Lines(clusters).at(0), "record_id,cluster_id");
+  std::multiset<std::string> ids = Column(clusters, 0);
+  std::multiset<std::string> input_ids = Column(ReadFile(kDemo), 0);
+  EXPECT_EQ(ids.size(), 3000u);
+  EXPECT_EQ(ids, input_ids);
+  const std::string summary = ReadFile(out + "/summary.json");
+  EXPECT_EQ(JsonNumberAfter(summary, "read"), 3000);
+  EXPECT_GT(JsonNumberAfter(summary, "clusters"), 1000);
+  EXPECT_NE(ReadFile(out + "/model.json").find("\"comparisons\""), std::string::npos);
+  // No temporary files are left behind.
+  for (const auto& entry : std::filesystem::directory_iterator(out)) {
+    EXPECT_EQ(entry.path().extension(), entry.path().extension() == ".tmp" ? "" : entry.path().extension());
+  }
+}
+
+TEST(CliTest, SameOutputWhateverTheThreadCount) {
+  std::string reference_clusters, reference_pairs, reference_model;
+  for (int threads : {1, 2, 8}) {
+    const std::string out = TempDir("threads" + std::to_string(threads));
+    CliResult r = RunReclink("dedupe --quiet --pairs --pairs-threshold 0.01 --threads " + std::to_string(threads) +
+                             " --rules " + kDemoRules + " --out " + out + " " + kDemo);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::string clusters = ReadFile(out + "/clusters.csv");
+    const std::string pairs = ReadFile(out + "/pairs.csv");
+    const std::string model = ReadFile(out + "/model.json");
+    EXPECT_EQ(r.out, "");  // --quiet
+    if (threads == 1) {
+      reference_clusters = clusters;
+      reference_pairs = pairs;
+      reference_model = model;
+      EXPECT_GT(Lines(pairs).size(), 1000u);
+    } else {
+      // EXPECT_TRUE: the files are too long to print on failure.
+      EXPECT_TRUE(clusters == reference_clusters) << "clusters.csv differs at threads " << threads;
+      EXPECT_TRUE(pairs == reference_pairs) << "pairs.csv differs at threads " << threads;
+      EXPECT_TRUE(model == reference_model) << "model.json differs at threads " << threads;
+    }
+  }
+}
+
+TEST(CliTest, SavedModelScoresWithoutRetrainingAndTrainWritesTheSameModel) {
+  const std::string out = TempDir("model_a");
+  ASSERT_EQ(RunReclink("dedupe --quiet --rules " + kDemoRules + " --out " + out + " " + kDemo).exit_code, 0);
+  const std::string model = out + "/model.json";
+  const std::string out2 = TempDir("model_b");
+  CliResult r = RunReclink("dedupe --quiet --model " + model + " --rules " + kDemoRules + " --out " + out2 + " " + kDemo);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(ReadFile(out2 + "/clusters.csv") == ReadFile(out + "/clusters.csv")) << "clusters.csv differs";
+  const std::string trained = TempDir("train") + "/m.json";
+  r = RunReclink("train --quiet --rules " + kDemoRules + " --model-out " + trained + " " + kDemo);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(ReadFile(trained) == ReadFile(model)) << "model.json differs";
+}
+
+TEST(CliTest, ModelThatDoesNotFitTheRulesIsRefused) {
+  const std::string dir = TempDir("misfit");
+  const std::string out = dir + "/out";
+  ASSERT_EQ(RunReclink("dedupe --quiet --rules " + kDemoRules + " --out " + out + " " + kDemo).exit_code, 0);
+  std::string rules = ReadFile(kDemoRules);
+  rules = std::regex_replace(rules, std::regex("jaro_winkler >= 0.92"), "jaro_winkler >= 0.95");
+  WriteFile(dir + "/rules.toml", rules);
+  CliResult r = RunReclink("dedupe --rules " + dir + "/rules.toml --model " + out + "/model.json --out " + dir +
+                           "/o2 " + kDemo);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("model.json: error: comparison 'first' level 2 is 'jaro_winkler >= 0.92' in the model but "
+                       "'jaro_winkler >= 0.95' in the rules file"),
+            std::string::npos)
+      << r.err;
+}
+
+// A tiny file scored with a hand-written model: the clusters are known exactly.
+TEST(CliTest, HandWrittenModelGivesExpectedClusters) {
+  const std::string dir = TempDir("tiny");
+  WriteFile(dir + "/people.csv",
+            "id,first,last,dob\n"
+            "a1,Anna,Smith,1980-01-02\n"
+            "a2,ANNA,smith,1980-01-02\n"
+            "b1,Bob,Jones,1975-05-05\n"
+            "b2,Rob,Jones,1975-05-05\n"
+            "c1,Cara,Smith,1990-09-09\n"
+            "a3,Anne,Smith,1980-01-02\n");
+  WriteFile(dir + "/rules.toml",
+            "id = \"id\"\n"
+            "[fields.first]\ncolumn = \"first\"\nnormalize = [\"casefold\"]\n"
+            "[fields.last]\ncolumn = \"last\"\nnormalize = [\"casefold\"]\n"
+            "[fields.dob]\ncolumn = \"dob\"\nnormalize = [\"date\"]\n"
+            "[[blocking]]\nkeys = [\"last\"]\n"
+            "[[comparison]]\nfield = \"first\"\nlevels = [\"exact\", \"jaro_winkler >= 0.85\"]\n"
+            "[[comparison]]\nfield = \"dob\"\nlevels = [\"exact\"]\n"
+            "[model]\nthreshold = 0.5\n");
+  WriteFile(dir + "/model.json",
+            "{\"prior\": 0.01, \"comparisons\": ["
+            "{\"name\": \"first\", \"levels\": [{\"label\": \"null\", \"m\": 1, \"u\": 1},"
+            " {\"label\": \"exact\", \"m\": 0.8, \"u\": 0.01}, {\"label\": \"jaro_winkler >= 0.85\", \"m\": 0.15, \"u\": 0.02},"
+            " {\"label\": \"else\", \"m\": 0.05, \"u\": 0.97}]},"
+            "{\"name\": \"dob\", \"levels\": [{\"label\": \"null\", \"m\": 1, \"u\": 1},"
+            " {\"label\": \"exact\", \"m\": 0.9, \"u\": 0.001}, {\"label\": \"else\", \"m\": 0.1, \"u\": 0.999}]}]}");
+  CliResult r = RunReclink("dedupe --quiet --rules " + dir + "/rules.toml --model " + dir + "/model.json --out " +
+                           dir + "/out " + dir + "/people.csv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // Anna/ANNA/Anne Smith share a dob and similar names; Bob and Rob Jones are only
+  // jaro_winkler 0.78 apart on first name, below 0.85, but share a dob: weight
+  // log2(0.01/0.99) + log2(0.05/0.97) + log2(0.9/0.001) = -6.63 - 4.28 + 9.81 < 0 -> apart.
+  EXPECT_EQ(ReadFile(dir + "/out/clusters.csv"),
+            "record_id,cluster_id\na1,a1\na2,a1\nb1,b1\nb2,b2\nc1,c1\na3,a1\n");
+  // explain shows the waterfall for one pair.
+  r = RunReclink("explain --rules " + dir + "/rules.toml --model " + dir + "/model.json --pair a1 a3 " + dir +
+                 "/people.csv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("jaro_winkler >= 0.85"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("match probability"), std::string::npos);
+  r = RunReclink("explain --json --rules " + dir + "/rules.toml --model " + dir + "/model.json --pair a1 b1 " + dir +
+                 "/people.csv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"label\": \"else\""), std::string::npos) << r.out;
+  r = RunReclink("explain --rules " + dir + "/rules.toml --model " + dir + "/model.json --pair a1 zz " + dir +
+                 "/people.csv");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("record id 'zz' is not in the inputs"), std::string::npos) << r.err;
+}
+
+TEST(CliTest, RulesFileErrorNamesFileLineAndExitsTwo) {
+  const std::string dir = TempDir("badrules");
+  WriteFile(dir + "/rules.toml", "id = \"record_id\"\nlink_typo = \"dedupe\"\n");
+  CliResult r = RunReclink("dedupe --rules " + dir + "/rules.toml --out " + dir + "/out " + kDemo);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(dir + "/rules.toml:2:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("link_typo"), std::string::npos) << r.err;
+  // A field naming a column the input lacks.
+  std::string rules = std::regex_replace(ReadFile(kDemoRules), std::regex("column = \"postcode\""),
+                                         "column = \"post_code\"");
+  WriteFile(dir + "/rules2.toml", rules);
+  r = RunReclink("dedupe --rules " + dir + "/rules2.toml --out " + dir + "/out " + kDemo);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("post_code"), std::string::npos) << r.err;
+}
+
+TEST(CliTest, BadRecordFailsWithLocationOrIsQuarantined) {
+  const std::string dir = TempDir("badrecord");
+  std::string data = ReadFile(kDemo);
+  // Line 3 (the second record) loses its last field.
+  auto lines = Lines(data);
+  lines[2] = lines[2].substr(0, lines[2].rfind(','));
+  std::string broken;
+  for (const std::string& l : lines) broken += l + "\n";
+  WriteFile(dir + "/customers.csv", broken);
+  CliResult r = RunReclink("dedupe --rules " + kDemoRules + " --out " + dir + "/out " + dir + "/customers.csv");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find(dir + "/customers.csv:3:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--on-bad-record"), std::string::npos) << r.err;
+  r = RunReclink("dedupe --quiet --on-bad-record quarantine --rules " + kDemoRules + " --out " + dir + "/out " + dir +
+                 "/customers.csv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Column(ReadFile(dir + "/out/clusters.csv"), 0).size(), 2999u);
+  const std::string rejects = ReadFile(dir + "/out/rejects.csv");
+  EXPECT_NE(rejects.find(lines[2].substr(0, 20)), std::string::npos) << rejects;
+  const std::string summary = ReadFile(dir + "/out/summary.json");
+  EXPECT_EQ(JsonNumberAfter(summary, "quarantined"), 1);
+  EXPECT_EQ(JsonNumberAfter(summary, "read"), 2999);
+}
+
+TEST(CliTest, DuplicateIdAndMissingInputAreInputErrors) {
+  const std::string dir = TempDir("dupid");
+  std::string data = ReadFile(kDemo);
+  auto lines = Lines(data);
+  lines[3] = "1" + lines[3].substr(lines[3].find(','));  // record id 1 again
+  std::string dup;
+  for (const std::string& l : lines) dup += l + "\n";
+  WriteFile(dir + "/customers.csv", dup);
+  CliResult r = RunReclink("dedupe --rules " + kDemoRules + " --out " + dir + "/out " + dir + "/customers.csv");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("duplicate"), std::string::npos) << r.err;
+  r = RunReclink("dedupe --rules " + kDemoRules + " --out " + dir + "/out " + dir + "/missing.csv");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("missing.csv"), std::string::npos) << r.err;
+}
+
+TEST(CliTest, NoCandidatePairsIsAClearError) {
+  const std::string dir = TempDir("nopairs");
+  WriteFile(dir + "/p.csv", "id,name\n1,ann\n2,bob\n3,cid\n");
+  WriteFile(dir + "/rules.toml",
+            "id = \"id\"\n[fields.name]\ncolumn = \"name\"\n[[blocking]]\nkeys = [\"name\"]\n"
+            "[[comparison]]\nfield = \"name\"\nlevels = [\"exact\"]\n");
+  CliResult r = RunReclink("dedupe --rules " + dir + "/rules.toml --out " + dir + "/out " + dir + "/p.csv");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("no candidate pairs"), std::string::npos) << r.err;
+}
+
+TEST(CliTest, UsageErrorsExitTwo) {
+  EXPECT_EQ(RunReclink("").exit_code, 2);
+  EXPECT_EQ(RunReclink("dedupe --out x " + kDemo).exit_code, 2);  // --rules missing
+  CliResult r = RunReclink("dedupe --rules " + kDemoRules + " --out x --on-bad-record maybe " + kDemo);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--on-bad-record"), std::string::npos);
+  EXPECT_EQ(RunReclink("--help").exit_code, 0);
+}
+
+TEST(CliTest, ProfileAndBlocksDescribeTheDemo) {
+  CliResult r = RunReclink("profile " + kDemo);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("first_name"), std::string::npos);
+  r = RunReclink("profile --json " + kDemo);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"distinct\""), std::string::npos) << r.out.substr(0, 400);
+  r = RunReclink("blocks --rules " + kDemoRules + " " + kDemo);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("largest blocks"), std::string::npos);
+  // blocks and dedupe agree on the candidate pair count.
+  CliResult j = RunReclink("blocks --json --rules " + kDemoRules + " " + kDemo);
+  const std::string out = TempDir("blocks_vs_dedupe");
+  ASSERT_EQ(RunReclink("dedupe --quiet --rules " + kDemoRules + " --out " + out + " " + kDemo).exit_code, 0);
+  EXPECT_EQ(JsonNumberAfter(j.out, "candidate_pairs"), JsonNumberAfter(ReadFile(out + "/summary.json"), "candidate_pairs"));
+  EXPECT_GT(JsonNumberAfter(j.out, "candidate_pairs"), 1000);
+}
+
+// Linking a CSV with a JSON Lines file whose columns are named differently.
+TEST(CliTest, LinksCsvWithJsonLinesAcrossColumnNames) {
+  const std::string dir = TempDir("link");
+  WriteFile(dir + "/crm.csv", "Id,FirstName,LastName,Birth\nc1,Ann,Smith,1980-01-02\nc2,Bob,Jones,1975-05-05\n"
+                              "c3,Cy,Young,1960-03-04\nc4,Di,Young,1961-07-08\n");
+  WriteFile(dir + "/shop.jsonl",
+            "{\"customer_id\": 11, \"name\": {\"first\": \"ann\", \"last\": \"SMITH\"}, \"dob\": \"02/01/1980\"}\n"
+            "{\"customer_id\": 12, \"name\": {\"first\": \"Robert\", \"last\": \"Jones\"}, \"dob\": \"05/05/1975\"}\n"
+            "{\"customer_id\": 13, \"name\": {\"first\": \"Cy\", \"last\": \"Young\"}, \"dob\": \"04/03/1960\"}\n"
+            "{\"customer_id\": 14, \"name\": {\"first\": \"Eve\", \"last\": \"Stone\"}, \"dob\": null}\n");
+  WriteFile(dir + "/rules.toml",
+            "link_type = \"link\"\nids = { crm = \"Id\", shop = \"customer_id\" }\n"
+            "[fields.first]\ncolumns = { crm = \"FirstName\", shop = \"name.first\" }\nnormalize = [\"casefold\"]\n"
+            "[fields.last]\ncolumns = { crm = \"LastName\", shop = \"name.last\" }\nnormalize = [\"casefold\"]\n"
+            "[fields.dob]\ncolumns = { crm = \"Birth\", shop = \"dob\" }\nnormalize = [\"date\"]\n"
+            "[[blocking]]\nkeys = [\"last\"]\n"
+            "[[comparison]]\nfield = \"first\"\nlevels = [\"exact\"]\n"
+            "[[comparison]]\nfield = \"dob\"\nlevels = [\"exact\"]\n"
+            "[model]\nprior = 0.2\nthreshold = 0.5\n");
+  CliResult r = RunReclink("link --quiet --rules " + dir + "/rules.toml --out " + dir + "/out " + dir + "/crm.csv " +
+                           dir + "/shop.jsonl");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string clusters = ReadFile(dir + "/out/clusters.csv");
+  auto lines = Lines(clusters);
+  ASSERT_EQ(lines.size(), 9u) << clusters;
+  EXPECT_EQ(lines[0], "source,record_id,cluster_id");
+  std::map<std::string, std::string> cluster_of;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    const size_t c1 = lines[i].find(','), c2 = lines[i].rfind(',');
+    cluster_of[lines[i].substr(0, c2)] = lines[i].substr(c2 + 1);
+    (void)c1;
+  }
+  EXPECT_EQ(cluster_of["crm,c1"], cluster_of["shop,11"]);
+  EXPECT_EQ(cluster_of["crm,c3"], cluster_of["shop,13"]);
+  EXPECT_NE(cluster_of["crm,c4"], cluster_of["shop,13"]);
+  EXPECT_NE(cluster_of["shop,14"], cluster_of["crm,c1"]);
+  EXPECT_EQ(cluster_of["crm,c1"], "crm:c1");
+}
+
+// Accuracy pinned on the shipped demo data: a drop fails the test.
+TEST(AccuracyTest, DemoDataPairwiseAndBlockingRecall) {
+  CliResult r = RunReclink("evaluate --json --rules " + kDemoRules + " --truth entity_id " + kDemo);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const size_t pairwise = r.out.find("\"pairwise\"");
+  ASSERT_NE(pairwise, std::string::npos);
+  const std::string p = r.out.substr(pairwise);
+  EXPECT_GE(JsonNumberAfter(p, "f1"), RECLINK_DEMO_MIN_F1) << r.out.substr(0, 600);
+  EXPECT_GE(JsonNumberAfter(p, "recall"), 0.99);
+  EXPECT_GE(JsonNumberAfter(r.out, "blocking_recall"), 0.995);
+}
+
+// FEBRL files from ../shared with an entity column derived from rec_id (rec-N-org/dup-k).
+std::string FebrlWithTruth(const std::string& name, const std::string& dir) {
+  const std::string path = std::string(RECLINK_SHARED_DIR) + "/datasets/febrl/" + name + ".csv";
+  std::string text = ReadFile(path);
+  if (text.empty()) return "";
+  std::string out;
+  std::regex id("^rec-([0-9]+)-");
+  bool header = true;
+  for (std::string line : Lines(text)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (header) {
+      out += line + ", entity\n";
+      header = false;
+      continue;
+    }
+    std::smatch m;
+    if (!std::regex_search(line, m, id)) continue;
+    out += line + ", " + m[1].str() + "\n";
+  }
+  const std::string file = dir + "/" + name + ".csv";
+  WriteFile(file, out);
+  return file;
+}
+
+TEST(AccuracyTest, FebrlDataset3Dedupe) {
+  const std::string dir = TempDir("febrl3");
+  const std::string file = FebrlWithTruth("dataset3", dir);
+  if (file.empty()) GTEST_SKIP() << "../shared/datasets/febrl not present";
+  CliResult r = RunReclink("evaluate --json --trim-spaces --rules " + kSource + "/docs/examples/febrl3.toml --truth entity " + file);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string p = r.out.substr(r.out.find("\"pairwise\""));
+  EXPECT_GE(JsonNumberAfter(p, "f1"), 0.993) << r.out.substr(0, 600);
+}
+
+TEST(AccuracyTest, FebrlDataset4Link) {
+  const std::string dir = TempDir("febrl4");
+  const std::string a = FebrlWithTruth("dataset4a", dir), b = FebrlWithTruth("dataset4b", dir);
+  if (a.empty() || b.empty()) GTEST_SKIP() << "../shared/datasets/febrl not present";
+  CliResult r = RunReclink("evaluate --json --trim-spaces --rules " + kSource + "/docs/examples/febrl4.toml --truth entity " + a + " " + b);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string p = r.out.substr(r.out.find("\"pairwise\""));
+  EXPECT_GE(JsonNumberAfter(p, "f1"), 0.998) << r.out.substr(0, 600);
+}
+
+}  // namespace
+}  // namespace reclink::test
