@@ -7,7 +7,9 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <functional>
 #include <cstdio>
+#include <cstring>
 
 #include "io/text_encoding.h"
 
@@ -15,11 +17,39 @@ namespace reclink {
 
 namespace {
 
-size_t CodePoints(std::string_view s) {
-  if (io::IsAscii(s.data(), s.size())) return s.size();
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
+// Code points of UTF-8 text: bytes that are not continuation bytes (10xxxxxx).
+inline size_t CodePoints(std::string_view s) {
+  size_t continuation = 0;
+  for (unsigned char c : s) continuation += (c & 0xC0) == 0x80;
+  return s.size() - continuation;
+}
+
+// a == b for the short values that dominate profiles, without a library call: fixed-size
+// (possibly overlapping) loads cover lengths up to 16.
+inline bool SameBytes(std::string_view a, std::string_view b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  if (n > 16) return std::memcmp(a.data(), b.data(), n) == 0;
+  if (n >= 8) {
+    uint64_t a0, a1, b0, b1;
+    std::memcpy(&a0, a.data(), 8);
+    std::memcpy(&b0, b.data(), 8);
+    std::memcpy(&a1, a.data() + n - 8, 8);
+    std::memcpy(&b1, b.data() + n - 8, 8);
+    return a0 == b0 && a1 == b1;
+  }
+  if (n >= 4) {
+    uint32_t a0, a1, b0, b1;
+    std::memcpy(&a0, a.data(), 4);
+    std::memcpy(&b0, b.data(), 4);
+    std::memcpy(&a1, a.data() + n - 4, 4);
+    std::memcpy(&b1, b.data() + n - 4, 4);
+    return a0 == b0 && a1 == b1;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
 }
 
 // Counts of distinct values of one column; keys are row ids whose value represents the entry.
@@ -27,40 +57,62 @@ class ValueCounter {
  public:
   explicit ValueCounter(const Column& column) : column_(column) { Resize(1024); }
 
-  void Add(RowId row, std::string_view value) {
-    uint64_t h = XXH3_64bits(value.data(), value.size());
+  // Counts value (the value of row); h is its XXH3 hash.
+  void Add(RowId row, std::string_view value, uint64_t h) {
     size_t mask = slots_.size() - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
       Slot& s = slots_[i];
       if (s.count == 0) {
-        s = Slot{h, row, 1};
+        s = Slot{h, OrderKey(value), row, 1};
         if (++used_ * 2 > slots_.size()) Resize(slots_.size() * 2);
         return;
       }
-      if (s.hash == h && column_.Get(s.row) == value) {
+      if (s.hash == h && SameBytes(column_.Get(s.row), value)) {
         ++s.count;
         return;
       }
     }
   }
 
+  // Grows the table at once for about `values` distinct values (avoids repeated rehashing when
+  // nearly every value is distinct).
+  void ExpectDistinct(size_t values) {
+    size_t n = slots_.size();
+    while (n < 2 * values) n *= 2;
+    if (n > slots_.size()) Resize(n);
+  }
+
+  // Hints the cache to load the slot where a value hashing to h is looked up first.
+  void Prefetch(uint64_t h) const { __builtin_prefetch(&slots_[h & (slots_.size() - 1)]); }
+
   size_t distinct() const { return used_; }
 
-  // The top_n entries by count descending, value ascending.
+  // The top_n entries by count descending, value ascending. Only entries whose count reaches the
+  // top_n-th largest count are ranked, and values are compared by their 8-byte order keys first,
+  // so the text of few entries is read.
   std::vector<std::pair<std::string, uint64_t>> Top(size_t top_n) const {
-    std::vector<const Slot*> entries;
-    entries.reserve(used_);
+    std::vector<std::pair<std::string, uint64_t>> top;
+    if (top_n == 0 || used_ == 0) return top;
+    std::vector<uint32_t> counts;
+    counts.reserve(used_);
     for (const Slot& s : slots_) {
-      if (s.count != 0) entries.push_back(&s);
+      if (s.count != 0) counts.push_back(s.count);
+    }
+    size_t k = std::min(top_n, counts.size());
+    std::nth_element(counts.begin(), counts.begin() + static_cast<std::ptrdiff_t>(k - 1), counts.end(),
+                     std::greater<>());
+    const uint32_t threshold = counts[k - 1];
+    std::vector<const Slot*> entries;
+    for (const Slot& s : slots_) {
+      if (s.count >= threshold) entries.push_back(&s);
     }
     auto before = [&](const Slot* a, const Slot* b) {
       if (a->count != b->count) return a->count > b->count;
+      if (a->key != b->key) return a->key < b->key;
       return column_.Get(a->row) < column_.Get(b->row);
     };
-    size_t k = std::min(top_n, entries.size());
     std::partial_sort(entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(k),
                       entries.end(), before);
-    std::vector<std::pair<std::string, uint64_t>> top;
     for (size_t i = 0; i < k; ++i) top.emplace_back(std::string(column_.Get(entries[i]->row)), entries[i]->count);
     return top;
   }
@@ -68,12 +120,22 @@ class ValueCounter {
  private:
   struct Slot {
     uint64_t hash;
+    uint64_t key;  // OrderKey of the value
     RowId row;
     uint32_t count;  // 0: empty slot
   };
 
+  // The first 8 bytes, big-endian, zero-padded: a < b as integers implies a < b as byte strings,
+  // and equal keys need the full comparison.
+  static uint64_t OrderKey(std::string_view v) {
+    uint64_t key = 0;
+    size_t n = std::min<size_t>(8, v.size());
+    for (size_t i = 0; i < n; ++i) key |= uint64_t{static_cast<unsigned char>(v[i])} << (56 - 8 * i);
+    return key;
+  }
+
   void Resize(size_t n) {
-    std::vector<Slot> old(n, Slot{0, 0, 0});
+    std::vector<Slot> old(n, Slot{0, 0, 0, 0});
     old.swap(slots_);
     size_t mask = n - 1;
     for (const Slot& s : old) {
@@ -96,17 +158,38 @@ ColumnProfile ProfileColumn(const Column& column, size_t top_n) {
   ValueCounter counter(column);
   uint64_t total_len = 0;
   size_t min_len = SIZE_MAX, max_len = 0;
-  for (RowId r = 0; r < p.rows; ++r) {
-    if (column.IsNull(r)) {
-      ++p.nulls;
-      continue;
+  // Rows go in batches: hash all, prefetch their slots, then insert, so that the cache misses of
+  // a large table overlap instead of stalling one by one.
+  constexpr size_t kBatch = 16;
+  constexpr RowId kSample = 4096;
+  RowId rows[kBatch];
+  uint64_t hashes[kBatch];
+  const RowId n = static_cast<RowId>(p.rows);
+  for (RowId start = 0; start < n;) {
+    size_t k = 0;
+    for (; k < kBatch && start < n; ++start) {
+      if (column.IsNull(start)) {
+        ++p.nulls;
+        continue;
+      }
+      std::string_view v = column.Get(start);
+      rows[k] = start;
+      hashes[k] = XXH3_64bits(v.data(), v.size());
+      counter.Prefetch(hashes[k]);
+      ++k;
     }
-    std::string_view v = column.Get(r);
-    size_t len = CodePoints(v);
-    total_len += len;
-    min_len = std::min(min_len, len);
-    max_len = std::max(max_len, len);
-    counter.Add(r, v);
+    // After a sample, a column of mostly distinct values gets its final table size at once.
+    if (start >= kSample && start - k < kSample && counter.distinct() * 2 > kSample) {
+      counter.ExpectDistinct(static_cast<size_t>(static_cast<double>(counter.distinct()) / kSample * n));
+    }
+    for (size_t j = 0; j < k; ++j) {
+      std::string_view v = column.Get(rows[j]);
+      size_t len = CodePoints(v);
+      total_len += len;
+      min_len = std::min(min_len, len);
+      max_len = std::max(max_len, len);
+      counter.Add(rows[j], v, hashes[j]);
+    }
   }
   uint64_t values = p.rows - p.nulls;
   if (values > 0) {
