@@ -14,15 +14,19 @@ constexpr uint32_t kNoPartner = std::numeric_limits<uint32_t>::max();
 
 std::vector<Edge> BestLinks(std::span<const Edge> edges, std::span<const uint16_t> sources) {
   const size_t n = sources.size();
-  std::vector<double> best_weight(n, -std::numeric_limits<double>::infinity());
-  std::vector<uint32_t> best_partner(n, kNoPartner);
+  // Weight and partner side by side: one cache miss per offer on large tables.
+  struct Best {
+    double weight = -std::numeric_limits<double>::infinity();
+    uint32_t partner = kNoPartner;
+  };
+  std::vector<Best> best(n);
   // (weight desc, partner asc) is a total order on a row's candidates, so the best partner does
   // not depend on the order the edges arrive in.
   auto offer = [&](uint32_t row, uint32_t other, double w) {
-    uint32_t cur = best_partner[row];
-    if (cur == kNoPartner || w > best_weight[row] || (w == best_weight[row] && other < cur)) {
-      best_weight[row] = w;
-      best_partner[row] = other;
+    Best& b = best[row];
+    if (b.partner == kNoPartner || w > b.weight || (w == b.weight && other < b.partner)) {
+      b.weight = w;
+      b.partner = other;
     }
   };
   for (const Edge& e : edges) {
@@ -33,8 +37,8 @@ std::vector<Edge> BestLinks(std::span<const Edge> edges, std::span<const uint16_
   }
   std::vector<Edge> kept;
   for (uint32_t a = 0; a < n; ++a) {
-    uint32_t b = best_partner[a];
-    if (b != kNoPartner && a < b && best_partner[b] == a) kept.push_back({a, b, best_weight[a]});
+    uint32_t b = best[a].partner;
+    if (b != kNoPartner && a < b && best[b].partner == a) kept.push_back({a, b, best[a].weight});
   }
   return kept;
 }
