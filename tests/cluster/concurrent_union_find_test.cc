@@ -1,6 +1,7 @@
 // Tests for ConcurrentUnionFind: sequential use, concurrent unions from many threads in arenas of
 // 1, 2 and 8 threads with tiny grains, all giving the BFS reference labels.
 #include <algorithm>
+#include <atomic>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -75,6 +76,34 @@ TEST(ConcurrentUnionFind, HeavyContentionOnOneComponent) {
   std::shuffle(edges.begin(), edges.end(), rng);
   std::vector<uint32_t> zeros(n, 0);
   for (int threads : {2, 8}) EXPECT_EQ(ConcurrentLabels(n, edges, threads, 1), zeros);
+}
+
+TEST(ConcurrentUnionFind, FindDuringUnionsStaysInsideTheFinalComponent) {
+  // Finds interleaved with unions: a root seen mid-way is never larger than the row and always
+  // belongs to the row's final component.
+  const size_t n = 20000;
+  auto edges = RandomEdges(n, 30000, 17);
+  auto expected = BfsComponents(n, edges);
+  for (int threads : {2, 8}) {
+    ConcurrentUnionFind uf(n);
+    std::atomic<int> bad{0};
+    tbb::task_arena arena(threads);
+    arena.execute([&] {
+      tbb::parallel_for(
+          tbb::blocked_range<size_t>(0, edges.size(), 16),
+          [&](const tbb::blocked_range<size_t>& range) {
+            for (size_t i = range.begin(); i != range.end(); ++i) {
+              uf.Union(edges[i].a, edges[i].b);
+              RowId x = edges[(i * 7919) % edges.size()].a;
+              RowId root = uf.Find(x);
+              if (root > x || expected[root] != expected[x]) bad.fetch_add(1);
+            }
+          },
+          tbb::simple_partitioner());
+    });
+    EXPECT_EQ(bad.load(), 0) << threads;
+    EXPECT_EQ(uf.Labels(), expected) << threads;
+  }
 }
 
 }  // namespace
