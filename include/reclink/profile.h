@@ -16,7 +16,10 @@ struct ColumnProfile {
   std::string name;
   uint64_t rows = 0;
   uint64_t nulls = 0;
-  uint64_t distinct = 0;  // exact count of distinct non-null values
+  // Distinct non-null values. Values are identified by their 64-bit XXH3 hash and first 8 bytes,
+  // so the count is exact unless two different values collide on both (for a million distinct
+  // values the chance is below 1e-7).
+  uint64_t distinct = 0;
   // Lengths of non-null values in Unicode code points (0 when every value is null).
   size_t min_len = 0;
   size_t max_len = 0;
@@ -25,8 +28,8 @@ struct ColumnProfile {
   std::vector<std::pair<std::string, uint64_t>> top;
 };
 
-// Profiles every column, in column order. Parallel over columns on the current TBB arena; the
-// result does not depend on the thread count.
+// Profiles every column, in column order. Parallel over columns and over hash partitions of each
+// column on the current TBB arena; the result does not depend on the thread count.
 std::vector<ColumnProfile> ProfileTable(const RecordTable& table, size_t top_n = 10);
 
 // A human-readable report: a summary table, then each column's top values. input_name, when not
