@@ -1,14 +1,14 @@
 // Benchmarks for clustering (edges/s: connected components sequential, parallel, concurrent
 // union-find, best_link) and evaluation (records/s). Each checks its result before timing.
-#include <algorithm>
-#include <numeric>
-#include <random>
-#include <vector>
-
 #include <benchmark/benchmark.h>
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+#include <vector>
 
 #include "reclink/cluster.h"
 #include "reclink/evaluate.h"
@@ -24,7 +24,8 @@ const std::vector<Edge>& RandomEdges() {
   static const std::vector<Edge> edges = [] {
     std::mt19937_64 rng(42);
     std::vector<Edge> e(kEdges);
-    for (Edge& x : e) x = {static_cast<RowId>(rng() % kRows), static_cast<RowId>(rng() % kRows), 1.0};
+    for (Edge& x : e)
+      x = {static_cast<RowId>(rng() % kRows), static_cast<RowId>(rng() % kRows), 1.0};
     return e;
   }();
   return edges;
@@ -67,7 +68,8 @@ std::vector<uint32_t> ConcurrentLabels(const std::vector<Edge>& edges) {
   ConcurrentUnionFind uf(kRows);
   tbb::parallel_for(tbb::blocked_range<size_t>(0, edges.size(), 1 << 14),
                     [&](const tbb::blocked_range<size_t>& r) {
-                      for (size_t i = r.begin(); i != r.end(); ++i) uf.Union(edges[i].a, edges[i].b);
+                      for (size_t i = r.begin(); i != r.end(); ++i)
+                        uf.Union(edges[i].a, edges[i].b);
                     });
   return uf.Labels();
 }

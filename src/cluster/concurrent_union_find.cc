@@ -12,7 +12,8 @@ namespace reclink {
 
 ConcurrentUnionFind::ConcurrentUnionFind(size_t n)
     : size_(n), parent_(new std::atomic<uint32_t>[n]) {
-  for (size_t r = 0; r < n; ++r) parent_[r].store(static_cast<uint32_t>(r), std::memory_order_relaxed);
+  for (size_t r = 0; r < n; ++r)
+    parent_[r].store(static_cast<uint32_t>(r), std::memory_order_relaxed);
 }
 
 RowId ConcurrentUnionFind::Find(RowId x) {

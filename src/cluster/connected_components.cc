@@ -1,12 +1,12 @@
 // Connected components over scored edges: Rem's union-find (sequential) or the lock-free
 // ConcurrentUnionFind (parallel), then a relabelling that numbers clusters by smallest row.
-#include <algorithm>
-#include <cassert>
-#include <numeric>
-
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <cassert>
+#include <numeric>
 
 #include "reclink/cluster.h"
 

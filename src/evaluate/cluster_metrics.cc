@@ -1,9 +1,9 @@
 // EvaluateClusters and its cross-source variant: pairwise and B-cubed metrics and entity errors
 // from two cross-tabulations (clusters x entities and entities x clusters).
+#include <tbb/parallel_invoke.h>
+
 #include <algorithm>
 #include <cassert>
-
-#include <tbb/parallel_invoke.h>
 
 #include "evaluate/contingency.h"
 #include "reclink/evaluate.h"
@@ -22,8 +22,7 @@ double HarmonicMean(double p, double r) { return p + r > 0 ? 2 * p * r / (p + r)
 
 // Ratio with the documented convention for an empty denominator.
 double RatioOrOne(uint64_t numerator, uint64_t denominator) {
-  return denominator == 0 ? 1.0
-                          : static_cast<double>(numerator) / static_cast<double>(denominator);
+  return denominator == 0 ? 1.0 : static_cast<double>(numerator) / static_cast<double>(denominator);
 }
 
 PairMetrics MakePairMetrics(uint64_t true_pairs, uint64_t predicted_pairs, uint64_t tp) {

@@ -1,11 +1,11 @@
 // Cross-tabulation of two labellings by counting sort and per-group run-length counting.
 #include "evaluate/contingency.h"
 
-#include <algorithm>
-#include <cassert>
-
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_reduce.h>
+
+#include <algorithm>
+#include <cassert>
 
 #include "evaluate/dense_id_table.h"
 

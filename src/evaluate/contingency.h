@@ -36,7 +36,7 @@ struct GroupStats {
   uint64_t group_pairs = 0;   // sum over groups of C(n_g, 2)
   uint64_t cell_pairs = 0;    // sum over (group, other) cells of C(n_go, 2)
   uint64_t mixed_groups = 0;  // groups holding more than one distinct other label
-  double bcubed_sum = 0;      // sum over rows of n_go / n_g (= sum over groups of sum_o n_go^2 / n_g)
+  double bcubed_sum = 0;  // sum over rows of n_go / n_g (= sum over groups of sum_o n_go^2 / n_g)
 };
 
 // Counting sort of rows by group, then a sort of the other labels inside each group and a

@@ -22,8 +22,9 @@ std::vector<uint32_t> DenseLabels(const std::vector<std::string_view>& values,
       labels[r] = next_id++;
       continue;
     }
-    uint32_t distinct = table.FindOrInsert(evaluate_detail::MixKey(hasher(value)),
-                                           [&](uint32_t i) { return values[first_row[i]] == value; });
+    uint32_t distinct = table.FindOrInsert(evaluate_detail::MixKey(hasher(value)), [&](uint32_t i) {
+      return values[first_row[i]] == value;
+    });
     if (distinct == first_row.size()) {
       first_row.push_back(static_cast<uint32_t>(r));
       output_id.push_back(next_id++);

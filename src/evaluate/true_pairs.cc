@@ -1,8 +1,8 @@
 // CountTruePairs: how many given pairs join rows of the same true entity (blocking recall).
-#include <cassert>
-
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_reduce.h>
+
+#include <cassert>
 
 #include "reclink/evaluate.h"
 

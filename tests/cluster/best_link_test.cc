@@ -1,12 +1,12 @@
 // Tests for BestLinks: mutual best, ties by smaller row, non-mutual dropped, same source ignored,
 // duplicates and orientation, order independence.
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <random>
 #include <sstream>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "reclink/cluster.h"
 
@@ -60,8 +60,8 @@ TEST(BestLinks, SameSourceEdgesIgnored) {
 TEST(BestLinks, NormalizesSortsAndDeduplicates) {
   // Reversed orientation, a duplicate with a lower weight, a self-loop and a NaN edge.
   std::vector<uint16_t> sources = {1, 0, 1, 0, 2};
-  std::vector<Edge> edges = {{3, 2, 2.0}, {1, 0, 3.0}, {2, 3, 2.5}, {4, 4, 9.0},
-                             {4, 0, std::nan("")}};
+  std::vector<Edge> edges = {
+      {3, 2, 2.0}, {1, 0, 3.0}, {2, 3, 2.5}, {4, 4, 9.0}, {4, 0, std::nan("")}};
   auto kept = BestLinks(edges, sources);
   EXPECT_TRUE(SameEdges(kept, {{0, 1, 3.0}, {2, 3, 2.5}})) << Describe(kept);
 }
@@ -81,9 +81,12 @@ std::vector<Edge> BestLinksReference(const std::vector<Edge>& edges,
     for (const Edge& e : edges) {
       if (e.a == e.b || sources[e.a] == sources[e.b]) continue;
       uint32_t other;
-      if (e.a == row) other = e.b;
-      else if (e.b == row) other = e.a;
-      else continue;
+      if (e.a == row)
+        other = e.b;
+      else if (e.b == row)
+        other = e.a;
+      else
+        continue;
       if (!found || e.weight > *weight || (e.weight == *weight && other < *partner)) {
         *partner = other;
         *weight = e.weight;

@@ -1,13 +1,13 @@
 // Tests for ConcurrentUnionFind: sequential use, concurrent unions from many threads in arenas of
 // 1, 2 and 8 threads with tiny grains, all giving the BFS reference labels.
-#include <algorithm>
-#include <atomic>
-#include <random>
-
 #include <gtest/gtest.h>
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <atomic>
+#include <random>
 
 #include "cluster_reference.h"
 #include "reclink/cluster.h"

@@ -1,10 +1,10 @@
 // Tests for ConnectedComponents: BFS reference on random graphs, order and orientation
 // independence, numbering by smallest row, and the parallel path at 1, 2 and 8 threads.
-#include <algorithm>
-#include <random>
-
 #include <gtest/gtest.h>
 #include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <random>
 
 #include "cluster_reference.h"
 #include "reclink/cluster.h"
@@ -25,8 +25,7 @@ TEST(ConnectedComponents, NumbersClustersBySmallestRow) {
   // Components {0,5}, {1,3,4}, {2}, {6}: numbered 0, 1, 2, 3 by smallest row 0, 1, 2, 6.
   std::vector<Edge> edges = {{4, 3, 1.0}, {5, 0, 1.0}, {1, 4, 1.0}};
   EXPECT_EQ(ConnectedComponents(7, edges), (std::vector<uint32_t>{0, 1, 2, 1, 1, 0, 3}));
-  EXPECT_EQ(ConnectedComponentsSequential(7, edges),
-            (std::vector<uint32_t>{0, 1, 2, 1, 1, 0, 3}));
+  EXPECT_EQ(ConnectedComponentsSequential(7, edges), (std::vector<uint32_t>{0, 1, 2, 1, 1, 0, 3}));
 }
 
 TEST(ConnectedComponents, SelfLoopsAndDuplicatesAreHarmless) {

@@ -1,12 +1,12 @@
 // Tests for EvaluateClusters and EvaluateClustersCrossSource: hand-computed examples, a
 // brute-force pair-enumeration reference on random labels, and determinism at 1, 2, 8 threads.
+#include <gtest/gtest.h>
+#include <tbb/task_arena.h>
+
 #include <map>
 #include <random>
 #include <set>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <tbb/task_arena.h>
 
 #include "reclink/evaluate.h"
 
@@ -159,8 +159,7 @@ ClusterEvaluation Reference(const std::vector<uint32_t>& predicted,
   if (n > 0) {
     e.bcubed.precision = bp / n;
     e.bcubed.recall = br / n;
-    e.bcubed.f1 = 2 * e.bcubed.precision * e.bcubed.recall /
-                  (e.bcubed.precision + e.bcubed.recall);
+    e.bcubed.f1 = 2 * e.bcubed.precision * e.bcubed.recall / (e.bcubed.precision + e.bcubed.recall);
   }
   std::map<uint32_t, std::set<uint32_t>> entities_of_cluster, clusters_of_entity;
   for (size_t i = 0; i < n; ++i) {

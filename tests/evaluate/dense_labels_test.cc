@@ -1,7 +1,7 @@
 // Tests for DenseLabels: first-appearance numbering, nulls and empties as fresh singletons.
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 #include "reclink/evaluate.h"
 

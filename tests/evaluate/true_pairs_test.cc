@@ -1,8 +1,8 @@
 // Tests for CountTruePairs on a small example and a large random input against a loop.
-#include <random>
-
 #include <gtest/gtest.h>
 #include <tbb/task_arena.h>
+
+#include <random>
 
 #include "reclink/evaluate.h"
 
