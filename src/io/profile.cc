@@ -317,6 +317,10 @@ std::string ProfileToText(const std::vector<ColumnProfile>& profiles, const std:
       out += "  (all null)\n";
       continue;
     }
+    if (p.distinct == p.rows - p.nulls) {
+      out += "  (every value is distinct)\n";
+      continue;
+    }
     size_t count_width = std::to_string(p.top[0].second).size();
     for (const auto& [value, count] : p.top) {
       double pct = p.rows ? 100.0 * static_cast<double>(count) / static_cast<double>(p.rows) : 0;

@@ -90,7 +90,12 @@ TEST(ProfileTest, TextAndJsonRenderings) {
   std::string text = ProfileToText(p, "p.csv");
   EXPECT_EQ(text.substr(0, text.find('\n')), "p.csv: 2 rows, 2 columns");
   EXPECT_NE(text.find("column  nulls  null%  distinct  min len  mean len  max len"), std::string::npos);
-  EXPECT_NE(text.find("name: top values"), std::string::npos);
+  EXPECT_NE(text.find("name: top values\n  (every value is distinct)"), std::string::npos);
+  auto repeated = testing::ReadText("id,city\n1,Paris\n2,Paris\n3,Rome\n", "r.csv");
+  ASSERT_TRUE(repeated.ok());
+  std::string text2 = ProfileToText(ProfileTable(*repeated), "r.csv");
+  EXPECT_NE(text2.find("city: top values\n  2   66.7%  Paris\n  1   33.3%  Rome\n"), std::string::npos)
+      << text2;
 }
 
 }  // namespace
