@@ -26,7 +26,13 @@
 namespace reclink {
 namespace {
 
-constexpr uint64_t kCustomers = 1'000'000;
+constexpr uint64_t kDefaultCustomers = 1'000'000;
+
+// Customers to generate: RECLINK_BENCH_RECORDS, else 1M.
+uint64_t NumCustomers() {
+  const char* env = std::getenv("RECLINK_BENCH_RECORDS");
+  return env ? std::strtoull(env, nullptr, 10) : kDefaultCustomers;
+}
 constexpr uint64_t kSkewRows = 1'000'000;
 constexpr uint64_t kBigBlock = 20'000;  // rows of the one huge block in the skewed table
 
@@ -66,13 +72,13 @@ struct Workload {
   uint64_t expected_pairs = 0;  // 0: not known in closed form; checked across runs instead
 };
 
-// 1M customers from reclink-gen's generator (seed 42, default noise), normalized as in
+// Customers (default 1M) from reclink-gen's generator (seed 42, default noise), normalized as in
 // datasets/demo/rules.toml, blocked on first & last, dob, soundex(last) & postcode.
 const Workload& Customers() {
   static const std::unique_ptr<Workload> w = [] {
     auto out = std::make_unique<Workload>();
     gen::GeneratorOptions options;
-    options.records = kCustomers;
+    options.records = NumCustomers();
     options.seed = 42;
     Result<gen::Generator> generator = gen::Generator::Create(options);
     if (!generator.ok()) Die("generator: " + generator.status().message());
@@ -186,7 +192,7 @@ void BM_Build(benchmark::State& state) {
   const double records = static_cast<double>(state.iterations() * w.table.num_rows());
   state.counters["records/s"] = benchmark::Counter(records, benchmark::Counter::kIsRate);
   state.counters["wall_records/s"] = records / wall;
-  state.SetLabel("1M customers, 3 rules");
+  state.SetLabel(std::to_string(w.table.num_rows()) + " customers, 3 rules");
 }
 
 // Pair counts seen so far per workload: every thread count must give the same.
@@ -226,7 +232,7 @@ void StreamBenchmark(benchmark::State& state, const Workload& w, const std::stri
 }
 
 void BM_StreamPairsCustomers(benchmark::State& state) {
-  StreamBenchmark(state, Customers(), "1M customers, 3 rules");
+  StreamBenchmark(state, Customers(), std::to_string(NumCustomers()) + " customers, 3 rules");
 }
 
 void BM_StreamPairsSkewed(benchmark::State& state) {

@@ -30,7 +30,13 @@
 namespace reclink {
 namespace {
 
-constexpr uint64_t kCustomers = 1'000'000;
+constexpr uint64_t kDefaultCustomers = 1'000'000;
+
+// Customers to generate: RECLINK_BENCH_RECORDS, else 1M.
+uint64_t NumCustomers() {
+  const char* env = std::getenv("RECLINK_BENCH_RECORDS");
+  return env ? std::strtoull(env, nullptr, 10) : kDefaultCustomers;
+}
 constexpr uint64_t kTargetPairs = 2'000'000;  // size of the fixed candidate-pair list
 constexpr size_t kBatch = 4096;               // pairs per task, as the pipeline's sink batches
 
@@ -148,7 +154,7 @@ const Workload& Data() {
     out->rules = std::move(rules.value());
 
     gen::GeneratorOptions options;
-    options.records = kCustomers;
+    options.records = NumCustomers();
     options.seed = 42;
     Result<gen::Generator> generator = gen::Generator::Create(options);
     if (!generator.ok()) Die("generator: " + generator.status().message());
@@ -262,7 +268,28 @@ void BM_GammaAndWeight(benchmark::State& state) {
   state.counters["pairs/s"] = benchmark::Counter(pairs, benchmark::Counter::kIsRate);
   state.counters["wall_pairs/s"] = pairs / wall;
   state.counters["pairs"] = static_cast<double>(w.pairs.size());
-  state.SetLabel("6 comparisons, 1M customers");
+  state.SetLabel("6 comparisons, " + std::to_string(w.table.num_rows()) + " customers");
+}
+
+// Gamma alone (no weights), single thread: compare cost without scoring.
+void BM_Gamma(benchmark::State& state) {
+  const Workload& w = Data();
+  const size_t nc = w.comps->size();
+  auto run = [&] {
+    uint64_t checksum = 0;
+    uint8_t gamma[kMaxComparisons];
+    for (const CandidatePair& p : w.pairs) {
+      w.comps->Gamma(p.a, p.b, gamma);
+      for (size_t c = 0; c < nc; ++c) checksum = checksum * 31 + gamma[c];
+    }
+    return checksum;
+  };
+  const uint64_t reference = run();
+  for (auto _ : state) {
+    if (run() != reference) return state.SkipWithError("gammas differ between iterations");
+  }
+  state.counters["pairs/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * w.pairs.size()), benchmark::Counter::kIsRate);
 }
 
 // One comparison's Level alone, single thread: where the time of Gamma goes.
@@ -288,6 +315,7 @@ void BM_Level(benchmark::State& state) {
 }
 
 BENCHMARK(BM_GammaAndWeight)->ArgName("threads")->Arg(1)->Arg(2)->MeasureProcessCPUTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Gamma)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Level)->ArgName("comparison")->DenseRange(0, 5)->Unit(benchmark::kMillisecond);
 
 }  // namespace
