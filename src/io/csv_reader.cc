@@ -18,7 +18,6 @@
 #include <unordered_set>
 
 #include "io/csv_scan.h"
-#include "io/huge_pages.h"
 #include "io/text_encoding.h"
 
 namespace reclink::io {
@@ -319,10 +318,7 @@ class ChunkParser {
     double scale = 1.15 * static_cast<double>(ce - sample_start) /
                    static_cast<double>(std::max<ptrdiff_t>(1, r - sample_start));
     size_t rows = static_cast<size_t>(scale * kSampleRecords) + 1;
-    for (auto& refs : out_.refs) {
-      refs.reserve(rows);
-      AdviseHugePages(refs.data(), refs.capacity() * sizeof(uint64_t));
-    }
+    for (auto& refs : out_.refs) refs.reserve(rows);
     out_.lines.reserve(rows);
   }
 

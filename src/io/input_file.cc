@@ -11,8 +11,6 @@
 #include <memory>
 #include <vector>
 
-#include "io/huge_pages.h"
-
 namespace reclink::io {
 
 namespace {
@@ -144,8 +142,6 @@ Status LoadInputFile(const std::string& path, std::string* out) {
   if (std::fseek(f.get(), 0, SEEK_END) == 0) {
     long size = std::ftell(f.get());
     if (size > static_cast<long>(got) && std::fseek(f.get(), static_cast<long>(got), SEEK_SET) == 0) {
-      out->reserve(static_cast<size_t>(size));
-      AdviseHugePages(out->data(), out->capacity());
       out->resize(static_cast<size_t>(size));
       size_t n = std::fread(out->data() + got, 1, static_cast<size_t>(size) - got, f.get());
       if (std::ferror(f.get())) return ReadError(path);

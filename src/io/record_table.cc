@@ -3,8 +3,6 @@
 
 #include <cassert>
 
-#include "io/huge_pages.h"
-
 namespace reclink {
 
 void Column::AppendColumn(const Column& other) {
@@ -23,14 +21,8 @@ void Column::AppendColumn(const Column& other) {
 }
 
 Column::FillBuffers Column::PrepareFill(size_t rows, size_t bytes) {
-  // Reserve first so that large buffers get huge pages before they are first touched.
   arena_.clear();
-  arena_.reserve(bytes);
-  io::AdviseHugePages(arena_.data(), arena_.capacity());
   arena_.resize(bytes);
-  offsets_.clear();
-  offsets_.reserve(rows + 1);
-  io::AdviseHugePages(offsets_.data(), offsets_.capacity() * sizeof(uint64_t));
   offsets_.assign(rows + 1, 0);
   nulls_.assign((rows + 63) / 64, 0);
   return FillBuffers{arena_.data(), offsets_.data(), nulls_.data()};
