@@ -1,29 +1,28 @@
-// File loading with streaming gzip (zlib inflate) and zstd (ZSTD_decompressStream) decompression.
+// File loading: mmap for plain files; streaming gzip (zlib inflate) and zstd
+// (ZSTD_decompressStream) decompression into a growing buffer.
 #include "io/input_file.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
+#include <limits>
 #include <memory>
-#include <vector>
 
 namespace reclink::io {
 
 namespace {
 
-constexpr size_t kReadBlock = 1 << 20;
+constexpr size_t kBlock = 1 << 20;
 
-struct FileCloser {
-  void operator()(FILE* f) const { std::fclose(f); }
-};
-using FilePtr = std::unique_ptr<FILE, FileCloser>;
-
-Status ReadError(const std::string& path) {
-  return Status::IoError(path + ": error: cannot read file: " + std::strerror(errno));
+Status ReadError(const std::string& path, int err) {
+  return Status::IoError(path + ": error: cannot read file: " + std::strerror(err));
 }
 
 Status Corrupt(const std::string& path, const std::string& what) {
@@ -37,42 +36,38 @@ size_t Room(std::string* out, size_t used, size_t want) {
   return out->size() - used;
 }
 
-Status InflateGzip(FILE* f, const std::string& path, std::vector<char> in, std::string* out) {
+Status InflateGzip(std::string_view in, const std::string& path, std::string* out) {
   z_stream zs{};
   if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) return Status::Internal("inflateInit2 failed");
-  zs.next_in = reinterpret_cast<Bytef*>(in.data());
-  zs.avail_in = static_cast<uInt>(in.size());
-  size_t used = 0;
-  bool member_done = false;  // the last byte consumed ended a gzip member
+  size_t consumed = 0, used = 0;
+  bool member_done = false;  // the last inflate call ended a gzip member
   out->clear();
   for (;;) {
-    if (zs.avail_in == 0) {
-      in.resize(kReadBlock);
-      size_t got = std::fread(in.data(), 1, in.size(), f);
-      if (std::ferror(f)) {
-        inflateEnd(&zs);
-        return ReadError(path);
-      }
-      if (got == 0) break;
-      zs.next_in = reinterpret_cast<Bytef*>(in.data());
-      zs.avail_in = static_cast<uInt>(got);
+    if (zs.avail_in == 0 && consumed < in.size()) {
+      size_t n = std::min<size_t>(in.size() - consumed, std::numeric_limits<uInt>::max());
+      zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data() + consumed));
+      zs.avail_in = static_cast<uInt>(n);
+      consumed += n;
     }
-    size_t room = Room(out, used, kReadBlock);
+    const bool input_left = zs.avail_in > 0 || consumed < in.size();
+    size_t room = std::min<size_t>(Room(out, used, kBlock), std::numeric_limits<uInt>::max());
     zs.next_out = reinterpret_cast<Bytef*>(out->data() + used);
     zs.avail_out = static_cast<uInt>(room);
     int rc = inflate(&zs, Z_NO_FLUSH);
     used += room - zs.avail_out;
     if (rc == Z_STREAM_END) {
       member_done = true;
-      inflateReset(&zs);  // a concatenated member may follow
+      if (zs.avail_in == 0 && consumed == in.size()) break;
+      inflateReset(&zs);  // a concatenated member follows
       continue;
     }
+    member_done = false;
+    if (rc == Z_BUF_ERROR && !input_left) break;  // truncated: no input left, member unfinished
     if (rc != Z_OK && rc != Z_BUF_ERROR) {
       std::string msg = zs.msg ? zs.msg : "inflate error " + std::to_string(rc);
       inflateEnd(&zs);
       return Corrupt(path, msg);
     }
-    member_done = false;
   }
   inflateEnd(&zs);
   if (!member_done) return Corrupt(path, "unexpected end of gzip stream");
@@ -80,83 +75,108 @@ Status InflateGzip(FILE* f, const std::string& path, std::vector<char> in, std::
   return Status::Ok();
 }
 
-Status DecompressZstd(FILE* f, const std::string& path, std::vector<char> first,
-                      std::string* out) {
+Status DecompressZstd(std::string_view in, const std::string& path, std::string* out) {
   std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> dctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
-  std::vector<char> in = std::move(first);
   size_t used = 0;
   size_t last_rc = 0;
   out->clear();
-  for (bool first_block = true;; first_block = false) {
-    if (!first_block) {
-      in.resize(kReadBlock);
-      size_t got = std::fread(in.data(), 1, in.size(), f);
-      if (std::ferror(f)) return ReadError(path);
-      in.resize(got);
-      if (got == 0) break;
-    }
-    ZSTD_inBuffer ib{in.data(), in.size(), 0};
-    while (ib.pos < ib.size) {
-      size_t room = Room(out, used, kReadBlock);
-      ZSTD_outBuffer ob{out->data() + used, room, 0};
-      last_rc = ZSTD_decompressStream(dctx.get(), &ob, &ib);
-      used += ob.pos;
-      if (ZSTD_isError(last_rc)) return Corrupt(path, ZSTD_getErrorName(last_rc));
-    }
-    // Flush any output still buffered inside the decoder.
-    while (last_rc != 0) {
-      size_t room = Room(out, used, kReadBlock);
-      ZSTD_outBuffer ob{out->data() + used, room, 0};
-      ZSTD_inBuffer empty{nullptr, 0, 0};
-      last_rc = ZSTD_decompressStream(dctx.get(), &ob, &empty);
-      used += ob.pos;
-      if (ZSTD_isError(last_rc)) return Corrupt(path, ZSTD_getErrorName(last_rc));
-      if (ob.pos == 0) break;
-    }
+  ZSTD_inBuffer ib{in.data(), in.size(), 0};
+  // Loop until all input is consumed and the decoder has flushed everything it holds.
+  for (;;) {
+    size_t room = Room(out, used, kBlock);
+    ZSTD_outBuffer ob{out->data() + used, room, 0};
+    last_rc = ZSTD_decompressStream(dctx.get(), &ob, &ib);
+    used += ob.pos;
+    if (ZSTD_isError(last_rc)) return Corrupt(path, ZSTD_getErrorName(last_rc));
+    if (ib.pos == ib.size && ob.pos < room) break;
   }
   if (last_rc != 0) return Corrupt(path, "unexpected end of zstd stream");
   out->resize(used);
   return Status::Ok();
 }
 
+// Decompresses bytes when they start with a gzip or zstd magic number; else keeps them.
+Status Decode(const std::string& path, InputBytes* bytes) {
+  std::string_view v = bytes->view();
+  const auto* h = reinterpret_cast<const unsigned char*>(v.data());
+  std::string out;
+  if (v.size() >= 2 && h[0] == 0x1f && h[1] == 0x8b) {
+    RECLINK_RETURN_IF_ERROR(InflateGzip(v, path, &out));
+  } else if (v.size() >= 4 && h[0] == 0x28 && h[1] == 0xb5 && h[2] == 0x2f && h[3] == 0xfd) {
+    RECLINK_RETURN_IF_ERROR(DecompressZstd(v, path, &out));
+  } else {
+    return Status::Ok();
+  }
+  bytes->Own(std::move(out));
+  return Status::Ok();
+}
+
 }  // namespace
 
-Status LoadInputFile(const std::string& path, std::string* out) {
-  errno = 0;
-  FilePtr f(std::fopen(path.c_str(), "rb"));
-  if (!f) {
+InputBytes& InputBytes::operator=(InputBytes&& other) noexcept {
+  if (this != &other) {
+    Unmap();
+    owned_ = std::move(other.owned_);
+    map_ = other.map_;
+    map_size_ = other.map_size_;
+    other.map_ = nullptr;
+    other.map_size_ = 0;
+  }
+  return *this;
+}
+
+void InputBytes::Unmap() {
+  if (map_ != nullptr) munmap(const_cast<char*>(map_), map_size_);
+  map_ = nullptr;
+  map_size_ = 0;
+}
+
+Status LoadInputFile(const std::string& path, InputBytes* out) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     return Status::IoError(path + ": error: cannot open file: " + std::strerror(errno),
                            "check the path and its permissions");
   }
-  std::vector<char> head(4);
-  size_t got = std::fread(head.data(), 1, head.size(), f.get());
-  if (std::ferror(f.get())) return ReadError(path);
-  head.resize(got);
-  const auto* h = reinterpret_cast<const unsigned char*>(head.data());
-  if (got >= 2 && h[0] == 0x1f && h[1] == 0x8b) return InflateGzip(f.get(), path, head, out);
-  if (got >= 4 && h[0] == 0x28 && h[1] == 0xb5 && h[2] == 0x2f && h[3] == 0xfd) {
-    return DecompressZstd(f.get(), path, head, out);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    return ReadError(path, err);
   }
-  // Plain file: size it, then read the rest in one call.
-  out->assign(head.begin(), head.end());
-  if (std::fseek(f.get(), 0, SEEK_END) == 0) {
-    long size = std::ftell(f.get());
-    if (size > static_cast<long>(got) && std::fseek(f.get(), static_cast<long>(got), SEEK_SET) == 0) {
-      out->resize(static_cast<size_t>(size));
-      size_t n = std::fread(out->data() + got, 1, static_cast<size_t>(size) - got, f.get());
-      if (std::ferror(f.get())) return ReadError(path);
-      out->resize(got + n);
+  if (S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return ReadError(path, EISDIR);
+  }
+  if (S_ISREG(st.st_mode) && st.st_size > 0) {
+    // MAP_POPULATE maps the cached pages in one call instead of one page fault at a time.
+    void* map = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    if (map != MAP_FAILED) {
+      ::close(fd);
+      out->AdoptMapping(static_cast<const char*>(map), static_cast<size_t>(st.st_size));
+      return Decode(path, out);
     }
   }
-  // Pipes and files that grew: read whatever remains.
-  char buf[1 << 16];
+  // Pipes, empty files, and files that cannot be mapped: read to the end.
+  std::string bytes;
   for (;;) {
-    size_t n = std::fread(buf, 1, sizeof(buf), f.get());
+    size_t used = bytes.size();
+    bytes.resize(used + kBlock);
+    ssize_t n = ::read(fd, bytes.data() + used, kBlock);
+    if (n < 0) {
+      if (errno == EINTR) {
+        bytes.resize(used);
+        continue;
+      }
+      int err = errno;
+      ::close(fd);
+      return ReadError(path, err);
+    }
+    bytes.resize(used + static_cast<size_t>(n));
     if (n == 0) break;
-    out->append(buf, n);
   }
-  if (std::ferror(f.get())) return ReadError(path);
-  return Status::Ok();
+  ::close(fd);
+  out->Own(std::move(bytes));
+  return Decode(path, out);
 }
 
 }  // namespace reclink::io

@@ -100,9 +100,9 @@ Result<RecordTable> ReadBuffer(std::string_view data, const std::string& path,
 
 Result<RecordTable> ReadInput(const std::string& path, const std::string& source_name,
                               const ReadOptions& options, ReadReport* report) {
-  std::string bytes;
+  io::InputBytes bytes;
   RECLINK_RETURN_IF_ERROR(io::LoadInputFile(path, &bytes));
-  return ReadBuffer(bytes, path, source_name, options, report);
+  return ReadBuffer(bytes.view(), path, source_name, options, report);
 }
 
 Status ValidateIdColumn(const RecordTable& table, const std::string& id_column,

@@ -3,11 +3,13 @@
 #include "reclink/reader.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <zlib.h>
 #include <zstd.h>
 
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "io_test_util.h"
 
@@ -76,11 +78,37 @@ TEST(ReaderTest, CompressedFilesReadLikePlainOnes) {
   auto members = ReadInput(dir.Write("m.csv.gz", Gzip(half1) + Gzip(half2)), "p", options, nullptr);
   ASSERT_TRUE(members.ok()) << members.status().ToString();
   ExpectSameTable(*plain, *members);
+  // Larger than the decompression blocks (1 MiB), highly compressible.
+  std::string big = "id,v\n";
+  for (int i = 0; i < 300000; ++i) big += std::to_string(i) + ",same value here\n";
+  auto big_gz = ReadInput(dir.Write("big.csv.gz", Gzip(big)), "b", options, nullptr);
+  ASSERT_TRUE(big_gz.ok()) << big_gz.status().ToString();
+  EXPECT_EQ(big_gz->num_rows(), 300000u);
+  EXPECT_EQ(Cell(*big_gz, "id", 299999), "299999");
+  auto big_zst = ReadInput(dir.Write("big.csv.zst", Zstd(big)), "b", options, nullptr);
+  ASSERT_TRUE(big_zst.ok()) << big_zst.status().ToString();
+  ExpectSameTable(*big_gz, *big_zst);
   // JSON Lines compressed.
   auto jsonl = ReadInput(dir.Write("j.jsonl.zst", Zstd("{\"id\": 1}\n{\"id\": 2}\n")), "j",
                          ReadOptions{}, nullptr);
   ASSERT_TRUE(jsonl.ok()) << jsonl.status().ToString();
   EXPECT_EQ(Cell(*jsonl, "id", 1), "2");
+}
+
+TEST(ReaderTest, ReadsFromAPipe) {
+  TempDir dir;
+  std::string fifo = dir.File("in.csv");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const std::string csv = SampleCsv();
+  std::thread writer([&] {
+    FILE* f = std::fopen(fifo.c_str(), "wb");
+    std::fwrite(csv.data(), 1, csv.size(), f);
+    std::fclose(f);
+  });
+  auto t = ReadInput(fifo, "p", ReadOptions{}, nullptr);
+  writer.join();
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->num_rows(), 5000u);
 }
 
 TEST(ReaderTest, MissingAndCorruptFiles) {
