@@ -9,6 +9,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <bit>
 #include <functional>
 #include <cstdio>
 #include <cstring>
@@ -30,6 +31,12 @@ inline size_t CodePoints(std::string_view s) {
 // and equal keys need the full comparison.
 inline uint64_t OrderKey(std::string_view v) {
   uint64_t key = 0;
+  if constexpr (std::endian::native == std::endian::little) {
+    if (v.size() >= 8) {
+      std::memcpy(&key, v.data(), 8);
+      return __builtin_bswap64(key);
+    }
+  }
   size_t n = std::min<size_t>(8, v.size());
   for (size_t i = 0; i < n; ++i) key |= uint64_t{static_cast<unsigned char>(v[i])} << (56 - 8 * i);
   return key;
@@ -70,7 +77,7 @@ class ValueCounter {
       ValueCount& s = slots_[i];
       if (s.count == 0) {
         s = ValueCount{hash, key, row, 1};
-        ++used_;
+        if (++used_ * 2 > slots_.size()) Grow();
         return;
       }
       if (s.hash == hash && s.key == key) {
@@ -105,6 +112,18 @@ class ValueCounter {
   }
 
  private:
+  void Grow() {
+    std::vector<ValueCount> old(slots_.size() * 2, ValueCount{0, 0, 0, 0});
+    old.swap(slots_);
+    const size_t mask = slots_.size() - 1;
+    for (const ValueCount& s : old) {
+      if (s.count == 0) continue;
+      size_t i = s.hash & mask;
+      while (slots_[i].count != 0) i = (i + 1) & mask;
+      slots_[i] = s;
+    }
+  }
+
   std::vector<ValueCount> slots_;
   size_t used_ = 0;
 };
@@ -127,7 +146,55 @@ void GrowTo(std::vector<T>& v, size_t n) {
   if (v.size() < n) v.resize(n);
 }
 
+// Profiles a column of few distinct values: one sequential pass into one small table.
+ColumnProfile ProfileFewValues(const Column& column, size_t top_n) {
+  ColumnProfile p;
+  p.name = column.name();
+  p.rows = column.size();
+  const RowId n = static_cast<RowId>(p.rows);
+  ValueCounter counter(1024);
+  uint64_t total_len = 0;
+  size_t min_len = SIZE_MAX, max_len = 0;
+  for (RowId r = 0; r < n; ++r) {
+    if (column.IsNull(r)) {
+      ++p.nulls;
+      continue;
+    }
+    std::string_view v = column.Get(r);
+    size_t len = CodePoints(v);
+    total_len += len;
+    min_len = std::min(min_len, len);
+    max_len = std::max(max_len, len);
+    counter.Add(XXH3_64bits(v.data(), v.size()), OrderKey(v), r);
+  }
+  const uint64_t values = p.rows - p.nulls;
+  if (values > 0) {
+    p.min_len = min_len;
+    p.max_len = max_len;
+    p.mean_len = static_cast<double>(total_len) / static_cast<double>(values);
+  }
+  p.distinct = counter.distinct();
+  for (const ValueCount& v : counter.Top(top_n, column)) p.top.emplace_back(std::string(column.Get(v.row)), v.count);
+  return p;
+}
+
+// True when a sample of the column's first values shows few distinct values (a table of them
+// stays in cache, so partitioning would only add work).
+bool HasFewValues(const Column& column) {
+  constexpr size_t kSample = 16384;
+  ValueCounter sample(kSample / 8);
+  size_t seen = 0;
+  for (RowId r = 0; r < column.size() && seen < kSample; ++r) {
+    if (column.IsNull(r)) continue;
+    std::string_view v = column.Get(r);
+    sample.Add(XXH3_64bits(v.data(), v.size()), OrderKey(v), r);
+    ++seen;
+  }
+  return sample.distinct() * 8 <= seen;
+}
+
 ColumnProfile ProfileColumn(const Column& column, size_t top_n, ProfileScratch& scratch) {
+  if (HasFewValues(column)) return ProfileFewValues(column, top_n);
   ColumnProfile p;
   p.name = column.name();
   p.rows = column.size();

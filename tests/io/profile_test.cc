@@ -75,6 +75,29 @@ TEST(ProfileTest, SameResultForAnyThreadCount) {
   }
 }
 
+// A column whose first rows repeat few values takes the single-table path; the same values in
+// another order take the partitioned path. Both must give the same profile.
+TEST(ProfileTest, SingleTableAndPartitionedPathsAgree) {
+  std::vector<std::string> few, many;
+  for (int i = 0; i < 20000; ++i) few.push_back("v" + std::to_string(i % 10));
+  for (int i = 0; i < 30000; ++i) many.push_back("u" + std::to_string(i * 7919 % 30011));
+  auto make = [](const std::vector<std::string>& first, const std::vector<std::string>& second) {
+    std::string text = "x\n";
+    for (const auto& v : first) text += v + "\n";
+    for (const auto& v : second) text += v + "\n";
+    return text;
+  };
+  auto a = testing::ReadText(make(few, many), "a.csv");
+  auto b = testing::ReadText(make(many, few), "a.csv");
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(b.ok());
+  auto pa = ProfileTable(*a);
+  auto pb = ProfileTable(*b);
+  EXPECT_EQ(pa[0].distinct, 10u + 30000u);
+  EXPECT_EQ(ProfileToJson(pa), ProfileToJson(pb));
+  EXPECT_EQ(pa[0].top[0], (std::pair<std::string, uint64_t>{"v0", 2000}));
+}
+
 TEST(ProfileTest, TextAndJsonRenderings) {
   auto t = testing::ReadText("id,name\n1,\"a \"\"q\"\"\"\n2,x\n", "p.csv");
   ASSERT_TRUE(t.ok());
