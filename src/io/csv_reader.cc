@@ -2,7 +2,8 @@
 // newline is outside quotes exactly when an even number of quote characters precede it, so pass 1
 // counts quotes (and newlines, for line numbers) per chunk in parallel and a prefix sum gives the
 // quote state at every chunk start. Pass 2 parses, in parallel, the records whose first byte lies
-// in each chunk into per-chunk columns, concatenated in order: the same table for any chunking.
+// in each chunk into per-chunk value references; pass 3 copies the values into the final columns
+// at offsets given by prefix sums: the same table for any chunking.
 // (The speculative variant of this scheme is Ge et al., "Speculative Distributed CSV Data Parsing
 // for Big Data Analytics", SIGMOD 2019; counting quotes first makes it exact.)
 #include "io/csv_reader.h"
