@@ -34,6 +34,15 @@ struct ComparisonParams {
   std::vector<std::string> trained_by;  // blocking rules whose pairs estimated m
 };
 
+// What EM found on one blocking rule's pairs.
+struct RuleTraining {
+  std::string rule;
+  uint64_t pairs = 0;     // pairs the rule covers
+  double lambda = 0;      // estimated share of matches among them
+  int iterations = 0;     // 0: not trained (no pairs, or every comparison blocked)
+  bool converged = false;
+};
+
 struct Model {
   double prior = 1e-4;
   std::string prior_source;
@@ -41,7 +50,9 @@ struct Model {
   int em_iterations = 0;   // the most iterations any rule's EM needed
   bool em_converged = true;
   uint64_t u_sample_pairs = 0;
+  double training_sample_fraction = 1.0;  // share of candidate pairs EM saw
   std::vector<std::string> warnings;  // degenerate cases, in words
+  std::vector<RuleTraining> training;  // per blocking rule (empty for a loaded model)
 
   double BaseWeight() const;  // log2(prior / (1 - prior))
 };
@@ -54,6 +65,7 @@ struct TrainingCounts {
   std::vector<PatternCounts> covered;  // per rule: every pair the rule produces (overlaps kept)
   std::vector<PatternCounts> first;    // per rule: pairs whose first producing rule it is
   uint64_t total_pairs = 0;            // pairs that the link type allows among all records
+  double sample_fraction = 1.0;        // share of candidate pairs counted (a seeded hash sample)
 };
 
 // Estimates u per comparison level from `samples` uniformly random allowed pairs (seeded;
@@ -68,11 +80,13 @@ void EstimateU(const Rules& rules, const Comparisons& comps, const DerivedFields
 Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const TrainingCounts& counts,
                          Model* model);
 
-// EM over pattern counts with u fixed: estimates lambda (share of matches) and m for the
-// comparisons with active[c]. patterns: (gamma per comparison, count). Exposed for tests.
+// EM over pattern counts: estimates lambda (share of matches) and m for the comparisons with
+// active[c]; u stays fixed unless estimate_u, when it starts from the given u and is re-estimated
+// as the non-matches' level distribution among these pairs. patterns: (gamma per comparison, count). Exposed for tests.
 struct EmResult {
   double lambda = 0;
   std::vector<std::vector<double>> m;     // [c][level]
+  std::vector<std::vector<double>> u;     // [c][level]: the given u, or re-estimated
   std::vector<double> expected_matches;  // [c]: sum of match posteriors over pairs with c non-null
   int iterations = 0;
   bool converged = false;
@@ -80,7 +94,7 @@ struct EmResult {
 EmResult RunEm(const std::vector<std::pair<std::vector<uint8_t>, uint64_t>>& patterns,
                const std::vector<bool>& active, const std::vector<std::vector<double>>& u,
                const std::vector<std::vector<double>>& m_init, double lambda_init, int max_iterations,
-               double tolerance);
+               double tolerance, bool estimate_u = false);
 
 // A skeleton model (labels, names, tf flags) shaped like the rules' comparisons.
 Model ModelSkeleton(const Rules& rules, const Comparisons& comps);

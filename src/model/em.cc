@@ -10,35 +10,43 @@ namespace reclink {
 EmResult RunEm(const std::vector<std::pair<std::vector<uint8_t>, uint64_t>>& patterns,
                const std::vector<bool>& active, const std::vector<std::vector<double>>& u,
                const std::vector<std::vector<double>>& m_init, double lambda_init, int max_iterations,
-               double tolerance) {
+               double tolerance, bool estimate_u) {
   const size_t nc = u.size();
   EmResult r;
   r.m = m_init;
+  r.u = u;
   r.lambda = lambda_init;
   r.expected_matches.assign(nc, 0);
   double total = 0;
   for (const auto& p : patterns) total += static_cast<double>(p.second);
   if (total == 0) return r;
-  std::vector<std::vector<double>> num(nc);
-  std::vector<double> den(nc);
+  std::vector<std::vector<double>> num(nc), unum(nc);
+  std::vector<double> den(nc), uden(nc);
   for (int it = 0; it < max_iterations; ++it) {
-    for (size_t c = 0; c < nc; ++c) num[c].assign(u[c].size(), 0.0);
+    for (size_t c = 0; c < nc; ++c) {
+      num[c].assign(u[c].size(), 0.0);
+      unum[c].assign(u[c].size(), 0.0);
+    }
     std::fill(den.begin(), den.end(), 0.0);
+    std::fill(uden.begin(), uden.end(), 0.0);
     double matches = 0;
     for (const auto& [gamma, count] : patterns) {
       double lm = r.lambda, lu = 1 - r.lambda;
       for (size_t c = 0; c < nc; ++c) {
         if (!active[c] || gamma[c] == 0) continue;
         lm *= r.m[c][gamma[c]];
-        lu *= u[c][gamma[c]];
+        lu *= r.u[c][gamma[c]];
       }
       const double w = lm + lu > 0 ? lm / (lm + lu) : 0.0;
       const double nw = w * static_cast<double>(count);
+      const double nu = static_cast<double>(count) - nw;
       matches += nw;
       for (size_t c = 0; c < nc; ++c) {
         if (!active[c] || gamma[c] == 0) continue;
         num[c][gamma[c]] += nw;
         den[c] += nw;
+        unum[c][gamma[c]] += nu;
+        uden[c] += nu;
       }
     }
     double delta = std::fabs(matches / total - r.lambda);
@@ -49,6 +57,14 @@ EmResult RunEm(const std::vector<std::pair<std::vector<uint8_t>, uint64_t>>& pat
         const double m = num[c][l] / den[c];
         delta = std::max(delta, std::fabs(m - r.m[c][l]));
         r.m[c][l] = m;
+      }
+      if (estimate_u && uden[c] > 0) {
+        for (size_t l = 1; l < unum[c].size(); ++l) {
+          // A floor keeps a level that non-matches never show here from vetoing a match.
+          const double uu = std::max(unum[c][l] / uden[c], 1e-9);
+          delta = std::max(delta, std::fabs(uu - r.u[c][l]));
+          r.u[c][l] = uu;
+        }
       }
     }
     r.expected_matches = den;
@@ -124,9 +140,16 @@ Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const Tra
     for (size_t c = 0; c < nc; ++c) any |= active[r][c] = !comps.BlockedBy(c, rules.blocking[r]);
     covered[r] = Expand(comps, counts.covered[r]);
     if (!any || covered[r].empty()) continue;
+    // u is re-estimated per rule: non-matches inside a block are not like random pairs (a
+    // household shares surname, address and phone), and with u fixed to random pairs EM would
+    // have to call them matches.
     per_rule[r] = RunEm(covered[r], active[r], u, m0, lambda0, rules.model.em_max_iterations,
-                        rules.model.em_tolerance);
+                        rules.model.em_tolerance, /*estimate_u=*/true);
     model->em_iterations = std::max(model->em_iterations, per_rule[r].iterations);
+    uint64_t pairs = 0;
+    for (const auto& p : covered[r]) pairs += p.second;
+    model->training.push_back({rules.blocking[r].text, pairs, per_rule[r].lambda, per_rule[r].iterations,
+                               per_rule[r].converged});
     if (!per_rule[r].converged) {
       model->em_converged = false;
       model->warnings.push_back("EM on the pairs of blocking rule " + std::to_string(r + 1) + " (" +
@@ -209,16 +232,20 @@ Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const Tra
     const double lambda = per_rule[r].iterations > 0 ? per_rule[r].lambda : 0.5;
     std::vector<bool> act = active[r];
     if (per_rule[r].iterations == 0) act.assign(nc, true);
+    const std::vector<std::vector<double>>& u_rule = per_rule[r].iterations > 0 ? per_rule[r].u : u;
     for (const auto& [gamma, n] : Expand(comps, counts.first[r])) {
       double lm = lambda, lu = 1 - lambda;
       for (size_t c = 0; c < nc; ++c) {
         if (!act[c] || gamma[c] == 0) continue;
         lm *= m_final[c][gamma[c]];
-        lu *= u[c][gamma[c]];
+        lu *= u_rule[c][gamma[c]];
       }
       expected += static_cast<double>(n) * (lm + lu > 0 ? lm / (lm + lu) : 0);
     }
   }
+  // The counts are of a sample: scale back to all candidate pairs.
+  expected /= counts.sample_fraction;
+  model->training_sample_fraction = counts.sample_fraction;
   const double total = static_cast<double>(std::max<uint64_t>(counts.total_pairs, 1));
   model->prior = std::clamp(expected / total, 1e-12, 0.5);
   model->prior_source = "EM: " + std::to_string(static_cast<uint64_t>(std::llround(expected))) +

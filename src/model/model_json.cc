@@ -17,8 +17,16 @@ std::string ModelToJson(const Model& model) {
   j += "  \"em_iterations\": " + std::to_string(model.em_iterations) + ",\n";
   j += std::string("  \"em_converged\": ") + (model.em_converged ? "true" : "false") + ",\n";
   j += "  \"u_sample_pairs\": " + std::to_string(model.u_sample_pairs) + ",\n";
+  j += "  \"training_sample_fraction\": " + JsonNumber(model.training_sample_fraction) + ",\n";
   j += "  \"warnings\": [";
   for (size_t i = 0; i < model.warnings.size(); ++i) j += (i ? ", " : "") + JsonQuote(model.warnings[i]);
+  j += "],\n  \"training\": [";
+  for (size_t i = 0; i < model.training.size(); ++i) {
+    const RuleTraining& t = model.training[i];
+    j += std::string(i ? ", " : "") + "{\"rule\": " + JsonQuote(t.rule) + ", \"pairs\": " + std::to_string(t.pairs) +
+         ", \"match_share\": " + JsonNumber(t.lambda) + ", \"em_iterations\": " + std::to_string(t.iterations) +
+         ", \"converged\": " + (t.converged ? "true" : "false") + "}";
+  }
   j += "],\n  \"comparisons\": [\n";
   for (size_t c = 0; c < model.comparisons.size(); ++c) {
     const ComparisonParams& cp = model.comparisons[c];

@@ -40,6 +40,16 @@ void KeepBest(std::vector<ScoredPair>* v, size_t k, bool (*better)(const ScoredP
   std::sort(v->begin(), v->end(), better);
   if (v->size() > k) v->resize(k);
 }
+// A well-mixed 64-bit hash of a pair (splitmix64 finalizer), for deterministic sampling.
+uint64_t PairHash(RowId a, RowId b, uint64_t salt) {
+  uint64_t x = (uint64_t{a} << 32 | b) ^ salt;
+  x ^= x >> 30;
+  x *= 0xBF58476D1CE4E5B9ULL;
+  x ^= x >> 27;
+  x *= 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
 bool HigherWeight(const ScoredPair& x, const ScoredPair& y) {
   return x.weight != y.weight ? x.weight > y.weight : std::tie(x.a, x.b) < std::tie(y.a, y.b);
 }
@@ -92,10 +102,18 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
       l.first.resize(nr);
       return l;
     });
+    // EM needs pattern counts, not every pair: beyond kTrainingPairs candidates, count a
+    // seeded hash sample of the pairs (the same sample whatever the thread count).
+    constexpr uint64_t kTrainingPairs = 8'000'000;
+    const uint64_t upper = index.PairsUpperBound();
+    const double fraction = upper > kTrainingPairs ? static_cast<double>(kTrainingPairs) / upper : 1.0;
+    const uint64_t cutoff = fraction >= 1.0 ? UINT64_MAX : static_cast<uint64_t>(fraction * 18446744073709551615.0);
+    const uint64_t salt = rules.model.seed * 0x9E3779B97F4A7C15ULL;
     index.StreamPairs([&](int rule, std::span<const CandidatePair> pairs) {
       Local& l = locals.local();
       uint8_t gamma[kMaxComparisons];
       for (const CandidatePair& p : pairs) {
+        if (cutoff != UINT64_MAX && PairHash(p.a, p.b, salt) > cutoff) continue;
         comps.Gamma(p.a, p.b, gamma);
         const uint64_t id = comps.PatternId(gamma);
         ++l.first[rule][id];
@@ -109,6 +127,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
     counts.covered.resize(nr);
     counts.first.resize(nr);
     counts.total_pairs = result.total_pairs;
+    counts.sample_fraction = fraction;
     for (const Local& l : locals) {
       for (size_t r = 0; r < nr; ++r) {
         for (const auto& [id, n] : l.covered[r]) counts.covered[r][id] += n;

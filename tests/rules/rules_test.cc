@@ -189,7 +189,7 @@ TEST(RulesTest, Defaults) {
   EXPECT_FALSE(r->model.prior.has_value());
   EXPECT_EQ(r->model.em_max_iterations, 25);
   EXPECT_DOUBLE_EQ(r->model.em_tolerance, 1e-4);
-  EXPECT_EQ(r->model.u_sample_pairs, 10'000'000u);
+  EXPECT_EQ(r->model.u_sample_pairs, 2'000'000u);
   EXPECT_EQ(r->model.seed, 42u);
   EXPECT_EQ(r->cluster_method, ClusterMethod::kConnectedComponents);
   EXPECT_EQ(r->max_block_size, 10000u);
