@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -68,6 +69,8 @@ struct RunOptions {
   double pairs_threshold = 0.5;
   const std::vector<uint32_t>* truth = nullptr;  // per-row entity labels (evaluate)
   size_t worst_errors = 20;                      // evaluate: false/missed links to keep
+  // Called after each stage (from the calling thread), e.g. to report progress.
+  std::function<void(const StageTiming&)> on_stage;
 };
 
 struct TruthCounts {

@@ -361,6 +361,12 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
     truth = std::move(t.value());
     ro.truth = &truth;
   }
+  if (ShowProgress(o)) {
+    ro.on_stage = [](const StageTiming& t) {
+      std::fprintf(stderr, "reclink: %-16s %8.3f s   peak %6.0f MiB\n", t.stage.c_str(), t.seconds,
+                   static_cast<double>(t.peak_rss_bytes) / (1024.0 * 1024.0));
+    };
+  }
   Result<RunResult> run = RunLinkage(l.rules, l.input, ro, &timings);
   if (!run.ok()) return Fail(run.status());
   const RunResult& r = *run;

@@ -20,7 +20,7 @@ void AddInputOptions(CLI::App* cmd, CommonOptions* o) {
   cmd->add_option("--encoding", o->encoding, "input encoding: utf-8 (default) or latin-1");
   cmd->add_option("--on-bad-record", o->on_bad_record, "fail (default, exit 3), skip, or quarantine to DIR/rejects.csv");
   cmd->add_flag("--quiet,-q", o->quiet, "print nothing on success");
-  cmd->add_option("--progress", o->progress, "stage progress on stderr: auto (when a terminal), always, never");
+  cmd->add_option("--progress", o->progress, "a line per finished stage on stderr: auto (when stderr is a terminal), always, never");
 }
 
 }  // namespace

@@ -13,15 +13,19 @@ namespace {
 
 class StageClock {
  public:
-  StageClock(std::vector<StageTiming>* out) : out_(out), start_(std::chrono::steady_clock::now()) {}
+  StageClock(std::vector<StageTiming>* out, const std::function<void(const StageTiming&)>& on_stage)
+      : out_(out), on_stage_(on_stage), start_(std::chrono::steady_clock::now()) {}
   void Mark(const std::string& stage) {
     const auto now = std::chrono::steady_clock::now();
-    if (out_) out_->push_back({stage, std::chrono::duration<double>(now - start_).count(), PeakRssBytes()});
+    const StageTiming timing{stage, std::chrono::duration<double>(now - start_).count(), PeakRssBytes()};
+    if (out_) out_->push_back(timing);
+    if (on_stage_) on_stage_(timing);
     start_ = now;
   }
 
  private:
   std::vector<StageTiming>* out_;
+  const std::function<void(const StageTiming&)>& on_stage_;
   std::chrono::steady_clock::time_point start_;
 };
 
@@ -61,7 +65,7 @@ bool LowerWeight(const ScoredPair& x, const ScoredPair& y) {
 
 Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const RunOptions& options,
                              std::vector<StageTiming>* timings) {
-  StageClock clock(timings);
+  StageClock clock(timings, options.on_stage);
   RunResult result;
   const RecordTable& table = input.table;
   result.threshold = options.threshold.value_or(rules.model.threshold);
