@@ -47,17 +47,31 @@ class Comparisons {
   uint64_t PatternId(const uint8_t* gamma) const;
   void PatternFromId(uint64_t id, uint8_t* gamma) const;
   // The value of comparison c's field for row r (normalized; empty when null), and its hash.
-  std::string_view Value(size_t c, RowId r) const { return column(c).Get(r); }
-  bool IsNull(size_t c, RowId r) const { return column(c).IsNull(r); }
-  uint64_t ValueHash(size_t c, RowId r) const { return comps_[c].hashes[r]; }
+  std::string_view Value(size_t c, RowId r) const {
+    const Slot& s = slot(c, r);
+    return std::string_view(comps_[c].base + s.offset, s.length);
+  }
+  bool IsNull(size_t c, RowId r) const { return slot(c, r).null; }
+  uint64_t ValueHash(size_t c, RowId r) const { return slot(c, r).hash; }
   // A comparison's field is a key (or part of a key) of blocking rule r.
   bool BlockedBy(size_t c, const BlockingRule& rule) const;
 
  private:
+  // What one comparison needs of one row, 16 bytes. Slots are stored row-major (a row's slots
+  // for every comparison are adjacent), so scoring a pair touches one or two cache lines per
+  // row instead of a null bitmap, two offsets and a hash per comparison.
+  struct Slot {
+    uint64_t hash;          // XXH3 of the value (0 when null)
+    uint32_t offset;        // into the field's arena
+    uint32_t length : 31;   // bytes
+    uint32_t null : 1;
+  };
+  const Slot& slot(size_t c, RowId r) const { return slots_[static_cast<size_t>(r) * comps_.size() + c]; }
+
   struct Comp {
     ComparisonSpec spec;
     int field = 0;
-    std::vector<uint64_t> hashes;  // XXH3 of the value per row (for exact and TF)
+    const char* base = nullptr;    // the field's arena
     std::vector<double> numbers;   // numeric_diff / date_diff_days: parsed value, NaN if none
     uint32_t max_lev = 0, max_osa = 0;  // largest k of the distance levels (cutoffs)
     bool string_metric = false;         // a level uses Levenshtein, OSA, Jaro or Jaro-Winkler
@@ -66,6 +80,7 @@ class Comparisons {
 
   const DerivedFields* fields_ = nullptr;
   std::vector<Comp> comps_;
+  std::vector<Slot> slots_;  // num_rows() * size(), row-major
 };
 
 // Days since 1970-01-01 of a YYYY-MM-DD date; false when malformed.

@@ -118,6 +118,24 @@ class TermFrequencies {
   std::vector<std::vector<float>> tf_;  // per comparison: per row
 };
 
+// Scores pairs with precomputed level weights. Thread-safe; the model, comparisons and term
+// frequencies must outlive it.
+class Scorer {
+ public:
+  Scorer(const Model& model, const Comparisons& comps, const TermFrequencies& tf);
+  // The match weight of (a, b) with levels gamma; per-comparison contributions into weights
+  // when not null.
+  double Weight(RowId a, RowId b, const uint8_t* gamma, double* weights = nullptr) const;
+
+ private:
+  const Comparisons& comps_;
+  const TermFrequencies& tf_;
+  double base_ = 0;
+  double tf_floor_ = 0;
+  std::vector<std::vector<double>> weight_;  // [c][level]; 0 for null
+  std::vector<std::vector<double>> tf_m_;    // [c][level]: m when the level is a TF-adjusted exact level, else 0
+};
+
 // Scores a pair: the match weight and the per-comparison contributions (weights may be null).
 // The exact level of a TF comparison uses u = max(frequency of the value, u floor).
 double PairWeight(const Model& model, const Comparisons& comps, const TermFrequencies& tf,

@@ -67,6 +67,9 @@ class Column {
     return std::string_view(arena_.data() + offsets_[r], offsets_[r + 1] - offsets_[r]);
   }
   size_t arena_bytes() const { return arena_.size(); }
+  // Start of the arena: value r is arena_data()[offset(r), offset(r + 1)).
+  const char* arena_data() const { return arena_.data(); }
+  uint64_t offset(RowId r) const { return offsets_[r]; }
   // Bytes held beyond the text itself (offsets and bitmap).
   size_t overhead_bytes() const {
     return offsets_.capacity() * sizeof(uint64_t) + nulls_.capacity() * sizeof(uint64_t);

@@ -63,30 +63,48 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
       date |= level.predicate == Predicate::kDateDiffDays;
     }
     const Column& col = fields.fields[comp.field];
-    const size_t n = col.size();
-    comp.hashes.resize(n);
-    if (numeric || date) comp.numbers.assign(n, std::numeric_limits<double>::quiet_NaN());
-    tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 1 << 14), [&](const tbb::blocked_range<size_t>& range) {
+    if (col.arena_bytes() >= (uint64_t{1} << 32)) {
+      return Status::Usage(FormatLocation(rules.path, spec.line, 0,
+                                          "field '" + spec.field + "' holds 4 GiB of text or more; comparisons support less"));
+    }
+    comp.base = col.arena_data();
+    if (numeric || date) comp.numbers.assign(col.size(), std::numeric_limits<double>::quiet_NaN());
+    out.comps_.push_back(std::move(comp));
+  }
+  // Row-major slots, filled in parallel over rows.
+  const size_t nc = out.comps_.size();
+  const size_t n = out.num_rows();
+  out.slots_.resize(n * nc);
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 1 << 14), [&](const tbb::blocked_range<size_t>& range) {
+    for (size_t c = 0; c < nc; ++c) {
+      Comp& comp = out.comps_[c];
+      const Column& col = fields.fields[comp.field];
+      bool date = false;
+      for (const LevelSpec& level : comp.spec.levels) date |= level.predicate == Predicate::kDateDiffDays;
       for (size_t r = range.begin(); r != range.end(); ++r) {
         const RowId row = static_cast<RowId>(r);
+        Slot& slot = out.slots_[r * nc + c];
+        slot.offset = static_cast<uint32_t>(col.offset(row));
         if (col.IsNull(row)) {
-          comp.hashes[r] = 0;
+          slot = Slot{0, slot.offset, 0, 1};
           continue;
         }
-        std::string_view v = col.Get(row);
-        comp.hashes[r] = XXH3_64bits(v.data(), v.size());
+        const std::string_view v = col.Get(row);
+        slot.hash = XXH3_64bits(v.data(), v.size());
+        slot.length = static_cast<uint32_t>(v.size());
+        slot.null = 0;
+        if (comp.numbers.empty()) continue;
         if (date) {
           int64_t days;
           if (ParseIsoDate(v, &days)) comp.numbers[r] = static_cast<double>(days);
-        } else if (numeric) {
+        } else {
           double x;
           auto res = std::from_chars(v.data(), v.data() + v.size(), x);
           if (res.ec == std::errc() && res.ptr == v.data() + v.size()) comp.numbers[r] = x;
         }
       }
-    });
-    out.comps_.push_back(std::move(comp));
-  }
+    }
+  });
   return out;
 }
 
@@ -99,11 +117,12 @@ std::string Comparisons::LevelLabel(size_t c, int level) const {
 
 int Comparisons::Level(size_t c, RowId a, RowId b, const PreparedString* pa) const {
   const Comp& comp = comps_[c];
-  const Column& col = column(c);
-  if (col.IsNull(a) || col.IsNull(b)) return 0;
-  const std::string_view va = col.Get(a), vb = col.Get(b);
+  const Slot& sa = slot(c, a);
+  const Slot& sb = slot(c, b);
+  if (sa.null || sb.null) return 0;
+  const std::string_view va(comp.base + sa.offset, sa.length), vb(comp.base + sb.offset, sb.length);
   // Each metric is computed at most once per pair, on first use by a level.
-  const bool equal = comp.hashes[a] == comp.hashes[b] && va == vb;
+  const bool equal = sa.hash == sb.hash && va == vb;
   double jaro = -1, jw = -1, jac = -1, qjac = -1;
   int64_t lev = -1, osa = -1;
   const auto& levels = comp.spec.levels;
@@ -154,13 +173,13 @@ void Comparisons::GammaOneToMany(RowId a, std::span<const RowId> bs, uint8_t* ou
   const size_t nc = comps_.size();
   for (size_t c = 0; c < nc; ++c) {
     const Comp& comp = comps_[c];
-    if (column(c).IsNull(a)) {
+    if (IsNull(c, a)) {
       for (size_t i = 0; i < bs.size(); ++i) out[i * nc + c] = 0;
       continue;
     }
     // Preparing costs about as much as a few comparisons; only worth it for several partners.
     std::optional<PreparedString> prepared;
-    if (comp.string_metric && bs.size() >= 4) prepared.emplace(column(c).Get(a));
+    if (comp.string_metric && bs.size() >= 4) prepared.emplace(Value(c, a));
     const PreparedString* pa = prepared ? &*prepared : nullptr;
     for (size_t i = 0; i < bs.size(); ++i) out[i * nc + c] = static_cast<uint8_t>(Level(c, a, bs[i], pa));
   }

@@ -57,27 +57,45 @@ TermFrequencies TermFrequencies::Build(const Comparisons& comps) {
   return tf;
 }
 
-double PairWeight(const Model& model, const Comparisons& comps, const TermFrequencies& tf, RowId a,
-                  RowId b, const uint8_t* gamma, double* weights) {
-  double w = model.BaseWeight();
+Scorer::Scorer(const Model& model, const Comparisons& comps, const TermFrequencies& tf)
+    : comps_(comps), tf_(tf), base_(model.BaseWeight()) {
+  tf_floor_ = 1.0 / static_cast<double>(std::max<size_t>(comps.num_rows(), 1));
+  weight_.resize(comps.size());
+  tf_m_.resize(comps.size());
   for (size_t c = 0; c < comps.size(); ++c) {
-    const LevelParams& lp = model.comparisons[c].levels[gamma[c]];
-    double wc = 0;
-    if (gamma[c] != 0) {
-      wc = lp.Weight();
-      const auto& levels = comps.spec(c).levels;
-      if (tf.enabled(c) && gamma[c] <= levels.size() && levels[gamma[c] - 1].predicate == Predicate::kExact) {
-        // Agreeing on a value held by a share f of records: u = f, so a common value counts
-        // less than a rare one (floored at one record in the table).
-        const double floor = 1.0 / static_cast<double>(std::max<size_t>(comps.num_rows(), 1));
-        const double f = std::max({tf.Frequency(c, a), tf.Frequency(c, b), floor});
-        wc = std::log2(lp.m / f);
+    const auto& levels = model.comparisons[c].levels;
+    weight_[c].assign(levels.size(), 0.0);
+    tf_m_[c].assign(levels.size(), 0.0);
+    for (size_t l = 1; l < levels.size(); ++l) {
+      weight_[c][l] = levels[l].Weight();
+      const auto& specs = comps.spec(c).levels;
+      if (tf.enabled(c) && l <= specs.size() && specs[l - 1].predicate == Predicate::kExact) {
+        tf_m_[c][l] = levels[l].m;
       }
+    }
+  }
+}
+
+double Scorer::Weight(RowId a, RowId b, const uint8_t* gamma, double* weights) const {
+  double w = base_;
+  for (size_t c = 0; c < weight_.size(); ++c) {
+    const int level = gamma[c];
+    double wc = weight_[c][level];
+    if (tf_m_[c][level] > 0) {
+      // Agreeing on a value held by a share f of records: u = f, so a common value counts less
+      // than a rare one (floored at one record in the table).
+      const double f = std::max({tf_.Frequency(c, a), tf_.Frequency(c, b), tf_floor_});
+      wc = std::log2(tf_m_[c][level] / f);
     }
     if (weights) weights[c] = wc;
     w += wc;
   }
   return w;
+}
+
+double PairWeight(const Model& model, const Comparisons& comps, const TermFrequencies& tf, RowId a,
+                  RowId b, const uint8_t* gamma, double* weights) {
+  return Scorer(model, comps, tf).Weight(a, b, gamma, weights);
 }
 
 }  // namespace reclink

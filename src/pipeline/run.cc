@@ -54,6 +54,21 @@ uint64_t PairHash(RowId a, RowId b, uint64_t salt) {
   return x ^ (x >> 31);
 }
 
+// Levels of every pair into gammas (size() per pair). Pairs come block by block with runs of
+// the same first row; each run is scored one-against-many so that row's preparation is shared.
+void GammaRuns(const Comparisons& comps, std::span<const CandidatePair> pairs, std::vector<uint8_t>* gammas) {
+  thread_local std::vector<RowId> partners;
+  const size_t nc = comps.size();
+  gammas->resize(pairs.size() * nc);
+  for (size_t i = 0; i < pairs.size();) {
+    size_t j = i;
+    partners.clear();
+    while (j < pairs.size() && pairs[j].a == pairs[i].a) partners.push_back(pairs[j++].b);
+    comps.GammaOneToMany(pairs[i].a, partners, gammas->data() + i * nc);
+    i = j;
+  }
+}
+
 bool HigherWeight(const ScoredPair& x, const ScoredPair& y) {
   return x.weight != y.weight ? x.weight > y.weight : std::tie(x.a, x.b) < std::tie(y.a, y.b);
 }
@@ -113,12 +128,18 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
     const double fraction = upper > kTrainingPairs ? static_cast<double>(kTrainingPairs) / upper : 1.0;
     const uint64_t cutoff = fraction >= 1.0 ? UINT64_MAX : static_cast<uint64_t>(fraction * 18446744073709551615.0);
     const uint64_t salt = rules.model.seed * 0x9E3779B97F4A7C15ULL;
-    index.StreamPairs([&](int rule, std::span<const CandidatePair> pairs) {
+    index.StreamPairs([&](int rule, std::span<const CandidatePair> batch) {
       Local& l = locals.local();
-      uint8_t gamma[kMaxComparisons];
-      for (const CandidatePair& p : pairs) {
-        if (cutoff != UINT64_MAX && PairHash(p.a, p.b, salt) > cutoff) continue;
-        comps.Gamma(p.a, p.b, gamma);
+      thread_local std::vector<CandidatePair> pairs;
+      thread_local std::vector<uint8_t> gammas;
+      pairs.clear();
+      for (const CandidatePair& p : batch) {
+        if (cutoff == UINT64_MAX || PairHash(p.a, p.b, salt) <= cutoff) pairs.push_back(p);
+      }
+      GammaRuns(comps, pairs, &gammas);
+      for (size_t i = 0; i < pairs.size(); ++i) {
+        const CandidatePair& p = pairs[i];
+        const uint8_t* gamma = &gammas[i * nc];
         const uint64_t id = comps.PatternId(gamma);
         ++l.first[rule][id];
         ++l.covered[rule][id];
@@ -163,12 +184,15 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
     return l;
   });
   const size_t keep = options.worst_errors;
+  const Scorer scorer(result.model, comps, tf);
   std::vector<uint64_t> per_rule = index.StreamPairs([&](int, std::span<const CandidatePair> pairs) {
     Local& l = locals.local();
-    uint8_t gamma[kMaxComparisons];
-    for (const CandidatePair& p : pairs) {
-      comps.Gamma(p.a, p.b, gamma);
-      const double w = PairWeight(result.model, comps, tf, p.a, p.b, gamma);
+    thread_local std::vector<uint8_t> gammas;
+    GammaRuns(comps, pairs, &gammas);
+    for (size_t i = 0; i < pairs.size(); ++i) {
+      const CandidatePair& p = pairs[i];
+      const uint8_t* gamma = &gammas[i * nc];
+      const double w = scorer.Weight(p.a, p.b, gamma);
       if (w >= weight_threshold) l.edges.push_back({p.a, p.b, w});
       if (options.keep_pairs && w >= pairs_weight) l.kept.push_back({p.a, p.b, w, std::vector<uint8_t>(gamma, gamma + nc)});
       if (truth) {
