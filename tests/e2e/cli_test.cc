@@ -312,7 +312,7 @@ TEST(AccuracyTest, DemoDataPairwiseAndBlockingRecall) {
   ASSERT_NE(pairwise, std::string::npos);
   const std::string p = r.out.substr(pairwise);
   EXPECT_GE(JsonNumberAfter(p, "f1"), RECLINK_DEMO_MIN_F1) << r.out.substr(0, 600);
-  EXPECT_GE(JsonNumberAfter(p, "recall"), 0.99);
+  EXPECT_GE(JsonNumberAfter(p, "recall"), 0.96);
   EXPECT_GE(JsonNumberAfter(r.out, "blocking_recall"), 0.993);
 }
 
