@@ -292,6 +292,25 @@ void BM_Gamma(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(state.iterations() * w.pairs.size()), benchmark::Counter::kIsRate);
 }
 
+// PairWeight alone over precomputed gammas, single thread: the scoring half of the loop.
+void BM_PairWeight(benchmark::State& state) {
+  const Workload& w = Data();
+  const size_t nc = w.comps->size();
+  std::vector<uint8_t> gammas(w.pairs.size() * nc);
+  for (size_t i = 0; i < w.pairs.size(); ++i) w.comps->Gamma(w.pairs[i].a, w.pairs[i].b, &gammas[i * nc]);
+  auto run = [&] {
+    double sum = 0;
+    for (size_t i = 0; i < w.pairs.size(); ++i) {
+      sum += PairWeight(w.model, *w.comps, *w.tf, w.pairs[i].a, w.pairs[i].b, &gammas[i * nc]);
+    }
+    return sum;
+  };
+  if (run() != w.weight_sum) return state.SkipWithError("weights differ from the reference");
+  for (auto _ : state) benchmark::DoNotOptimize(run());
+  state.counters["pairs/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * w.pairs.size()), benchmark::Counter::kIsRate);
+}
+
 // One comparison's Level alone, single thread: where the time of Gamma goes.
 void BM_Level(benchmark::State& state) {
   const Workload& w = Data();
@@ -316,6 +335,7 @@ void BM_Level(benchmark::State& state) {
 
 BENCHMARK(BM_GammaAndWeight)->ArgName("threads")->Arg(1)->Arg(2)->MeasureProcessCPUTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Gamma)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PairWeight)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Level)->ArgName("comparison")->DenseRange(0, 5)->Unit(benchmark::kMillisecond);
 
 }  // namespace
