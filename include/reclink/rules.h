@@ -79,7 +79,7 @@ struct ComparisonSpec {
 struct ModelSpec {
   double threshold = 0.9;               // match probability at or above which a pair links
   std::optional<double> prior;          // P(match) for a random pair; estimated when absent
-  int em_max_iterations = 25;
+  int em_max_iterations = 200;  // per-rule EM also re-estimates u, which converges slower
   double em_tolerance = 1e-4;
   uint64_t u_sample_pairs = 2'000'000;  // fuzzy levels; exact levels' u is computed exactly
   uint64_t seed = 42;

@@ -187,7 +187,7 @@ TEST(RulesTest, Defaults) {
   EXPECT_EQ(r->link_type, LinkType::kDedupe);
   EXPECT_DOUBLE_EQ(r->model.threshold, 0.9);
   EXPECT_FALSE(r->model.prior.has_value());
-  EXPECT_EQ(r->model.em_max_iterations, 25);
+  EXPECT_EQ(r->model.em_max_iterations, 200);
   EXPECT_DOUBLE_EQ(r->model.em_tolerance, 1e-4);
   EXPECT_EQ(r->model.u_sample_pairs, 2'000'000u);
   EXPECT_EQ(r->model.seed, 42u);
