@@ -171,17 +171,20 @@ std::string PairLine(const LoadedInput& input, const RunResult& result, const Sc
 std::string EvaluationText(const std::vector<std::string>& names, const std::vector<Evaluation>& evals,
                            const std::vector<const RunResult*>& results, const std::vector<const Rules*>& rules) {
   std::ostringstream s;
+  int width = 16;
+  for (const std::string& n : names) width = std::max(width, static_cast<int>(n.size()) + 2);
   auto row = [&](const std::string& label, auto value) {
-    char buf[64];
+    char buf[512];
     std::snprintf(buf, sizeof buf, "  %-28s", label.c_str());
     s << buf;
     for (size_t i = 0; i < evals.size(); ++i) {
-      std::snprintf(buf, sizeof buf, "%16s", value(i).c_str());
+      std::snprintf(buf, sizeof buf, "%*s", width, value(i).c_str());
       s << buf;
     }
     s << "\n";
   };
   row("", [&](size_t i) { return names[i]; });
+  row("threshold", [&](size_t i) { return Fixed(results[i]->threshold, 6); });
   row("pairwise precision", [&](size_t i) { return Fixed(evals[i].clusters.pairwise.precision, 4); });
   row("pairwise recall", [&](size_t i) { return Fixed(evals[i].clusters.pairwise.recall, 4); });
   row("pairwise F1", [&](size_t i) { return Fixed(evals[i].clusters.pairwise.f1, 4); });
@@ -459,8 +462,8 @@ int RunEvaluate(const CommonOptions& o, const EvaluateOptions& e) {
     rp.push_back(&results[i]);
     rr.push_back(&loads[i].rules);
   }
-  std::string text = "reclink evaluate: " + std::to_string(loads[0].input.table.num_rows()) + " records, threshold " +
-                     Fixed(results[0].threshold, 3) + "\n" + EvaluationText(rule_files, evals, rp, rr);
+  std::string text = "reclink evaluate: " + std::to_string(loads[0].input.table.num_rows()) + " records\n" +
+                     EvaluationText(rule_files, evals, rp, rr);
   for (size_t i = 0; i < results.size(); ++i) {
     text += "\nhighest-weight false links (" + rule_files[i] + "):\n";
     for (const ScoredPair& p : results[i].truth.false_links) text += PairLine(loads[i].input, results[i], p);
