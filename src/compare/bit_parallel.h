@@ -54,7 +54,12 @@ uint32_t LevenshteinMyers64(const Masks& pm, size_t m, const Char* t, size_t n, 
 template <class Masks, class Char>
 uint32_t LevenshteinMyersBlock(const Masks& pm, size_t m, const Char* t, size_t n, uint32_t k) {
   const size_t words = pm.words();
-  std::vector<uint64_t> vp(words, ~uint64_t{0}), vn(words, 0);
+  // Column state in a reusable thread-local buffer: no allocation per call.
+  thread_local std::vector<uint64_t> state;
+  state.assign(2 * words, 0);
+  uint64_t* vp = state.data();
+  uint64_t* vn = vp + words;
+  std::fill(vp, vp + words, ~uint64_t{0});
   const unsigned last_bit = static_cast<unsigned>((m - 1) % 64);
   size_t score = m;
   for (size_t j = 0; j < n; ++j) {
@@ -116,7 +121,13 @@ uint32_t OsaHyyro64(const Masks& pm, size_t m, const Char* t, size_t n, uint32_t
 template <class Masks, class Char>
 uint32_t OsaHyyroBlock(const Masks& pm, size_t m, const Char* t, size_t n, uint32_t k) {
   const size_t words = pm.words();
-  std::vector<uint64_t> vp(words, ~uint64_t{0}), vn(words, 0), d0v(words, 0), pm_prev(words, 0);
+  thread_local std::vector<uint64_t> state;  // reusable: no allocation per call
+  state.assign(4 * words, 0);
+  uint64_t* vp = state.data();
+  uint64_t* vn = vp + words;
+  uint64_t* d0v = vn + words;
+  uint64_t* pm_prev = d0v + words;
+  std::fill(vp, vp + words, ~uint64_t{0});
   const unsigned last_bit = static_cast<unsigned>((m - 1) % 64);
   size_t score = m;
   for (size_t j = 0; j < n; ++j) {
@@ -164,7 +175,9 @@ inline size_t JaroWindow(size_t la, size_t lb) {
 // Bit-parallel Jaro (the greedy matching of the definition, one text character per step):
 // pattern of m (1..64) code points in `pm`, text t of n (1..64) code points. For text position
 // j the window is a shifting bound mask; the lowest unmatched pattern position inside it that
-// holds t[j] is taken. Transpositions pair the k-th matched text and pattern positions.
+// holds t[j] is taken. Transpositions pair the k-th matched text and pattern positions; that
+// walk visits each match once, so it also counts them: no popcount, which on baseline x86-64
+// (no -mpopcnt) would be a call to libgcc's __popcountdi2 rather than one instruction.
 template <class Masks, class Char>
 JaroCounts JaroBitParallel64(const Masks& pm, size_t m, const Char* t, size_t n) {
   const size_t window = JaroWindow(m, n);
@@ -177,31 +190,39 @@ JaroCounts JaroBitParallel64(const Masks& pm, size_t m, const Char* t, size_t n)
     t_flag |= uint64_t{x != 0} << j;
     bound = j < window ? (bound << 1) | 1 : bound << 1;
   }
+  // Every matched text position (bit of t_flag) took exactly one pattern position (bit of
+  // p_flag), so both hold the same number of bits and the loop runs once per match.
   JaroCounts r;
-  r.matches = static_cast<uint32_t>(std::popcount(p_flag));
-  uint32_t mismatched = 0;
+  uint32_t matches = 0, mismatched = 0;
   while (t_flag != 0) {
     const size_t j = static_cast<size_t>(std::countr_zero(t_flag));
     const uint64_t p_low = p_flag & (0 - p_flag);
     mismatched += (pm.Get(t[j]) & p_low) == 0;
     t_flag &= t_flag - 1;
     p_flag ^= p_low;
+    ++matches;
   }
+  r.matches = matches;
   r.transpositions = mismatched / 2;
   return r;
 }
 
-// Jaro counts by the definition with flag arrays, any lengths: O(|a| * window).
-template <class Char>
-JaroCounts JaroFlags(const Char* a, size_t la, const Char* b, size_t lb) {
+// Jaro counts by the definition with flag arrays, any lengths: O(|a| * window). The flags live
+// in a reusable thread-local buffer, so repeated calls do not allocate. The sides may have
+// different character types (bytes against code points).
+template <class CharA, class CharB>
+JaroCounts JaroFlags(const CharA* a, size_t la, const CharB* b, size_t lb) {
   const size_t window = JaroWindow(la, lb);
-  std::vector<uint8_t> a_flag(la, 0), b_flag(lb, 0);
+  thread_local std::vector<uint8_t> flags;
+  flags.assign(la + lb, 0);
+  uint8_t* a_flag = flags.data();
+  uint8_t* b_flag = a_flag + la;
   JaroCounts r;
   for (size_t i = 0; i < la; ++i) {
     const size_t lo = i > window ? i - window : 0;
     const size_t hi = std::min(lb, i + window + 1);
     for (size_t j = lo; j < hi; ++j) {
-      if (!b_flag[j] && a[i] == b[j]) {
+      if (!b_flag[j] && static_cast<uint32_t>(a[i]) == static_cast<uint32_t>(b[j])) {
         a_flag[i] = b_flag[j] = 1;
         ++r.matches;
         break;
@@ -213,7 +234,7 @@ JaroCounts JaroFlags(const Char* a, size_t la, const Char* b, size_t lb) {
   for (size_t i = 0; i < la; ++i) {
     if (!a_flag[i]) continue;
     while (!b_flag[j]) ++j;
-    mismatched += a[i] != b[j];
+    mismatched += static_cast<uint32_t>(a[i]) != static_cast<uint32_t>(b[j]);
     ++j;
   }
   r.transpositions = mismatched / 2;

@@ -28,7 +28,8 @@ double JaroSeq(const Char* a, size_t la, const Char* b, size_t lb, bool winkler)
       AsciiMasks64 pm(b, lb);
       counts = compare_internal::JaroBitParallel64(pm, lb, a, la);
     } else {
-      counts = compare_internal::JaroFlags(a, la, b, lb);
+      const PreparedMasks64 pm{&compare_internal::ScratchPatternMasks(b, lb)};
+      counts = compare_internal::JaroBitParallel64(pm, lb, a, la);
     }
   } else {
     counts = compare_internal::JaroFlags(a, la, b, lb);
@@ -56,9 +57,6 @@ double JaroPreparedSeq(const PreparedString& a, const Char* t, size_t n, bool wi
   JaroCounts counts;
   if (m <= 64 && n <= 64) {
     counts = compare_internal::JaroBitParallel64(PreparedMasks64{&a.masks()}, m, t, n);
-  } else if constexpr (sizeof(Char) == 1) {
-    std::vector<uint32_t> wide(t, t + n);
-    counts = compare_internal::JaroFlags(cps.data(), m, wide.data(), n);
   } else {
     counts = compare_internal::JaroFlags(cps.data(), m, t, n);
   }

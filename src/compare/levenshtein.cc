@@ -63,9 +63,7 @@ uint32_t DistanceSeq(const Char* a, size_t la, const Char* b, size_t lb, uint32_
       return Run64<kMetric>(pm, la, b, lb, k);
     }
   }
-  std::vector<uint32_t> pattern(a, a + la);
-  detail::PatternMasks pm;
-  pm.Build(pattern);
+  const detail::PatternMasks& pm = compare_internal::ScratchPatternMasks(a, la);
   if (la <= 64) return Run64<kMetric>(PreparedMasks64{&pm}, la, b, lb, k);
   return RunBlock<kMetric>(pm, la, b, lb, k);
 }

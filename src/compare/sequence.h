@@ -4,10 +4,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
 #include "compare/utf8_decode.h"
+#include "reclink/similarity.h"
 
 namespace reclink::compare_internal {
 
@@ -42,6 +44,22 @@ inline const std::vector<uint32_t>& DecodeToScratch(std::string_view s, int slot
   buf.clear();
   AppendCodePoints(s, &buf);
   return buf;
+}
+
+// Pattern masks of p[0..m) for a one-off pair (non-ASCII, or longer than 64), built in a reusable
+// thread-local PatternMasks whose buffers keep their capacity, so repeated calls do not allocate.
+// Valid until the next call on this thread.
+template <class Char>
+const detail::PatternMasks& ScratchPatternMasks(const Char* p, size_t m) {
+  thread_local detail::PatternMasks masks;
+  if constexpr (sizeof(Char) == sizeof(uint32_t)) {
+    masks.Build(std::span<const uint32_t>(reinterpret_cast<const uint32_t*>(p), m));
+  } else {
+    thread_local std::vector<uint32_t> wide;
+    wide.assign(p, p + m);
+    masks.Build(wide);
+  }
+  return masks;
 }
 
 inline const uint8_t* Bytes(std::string_view s) {

@@ -139,6 +139,23 @@ TEST(Differential, ManySmallPairs) {
   }
 }
 
+// One side ASCII, the other not (bytes against code points in the prepared and flag kernels),
+// with lengths jumping between short and long so the thread-local scratch buffers (pattern masks,
+// Jaro flags, block state) are reused at shrinking and growing sizes.
+TEST(Differential, MixedAlphabetsAndScratchReuse) {
+  std::mt19937_64 rng(4242);
+  const Alphabet mixed[] = {Alphabet::kAscii, Alphabet::kNonAscii, Alphabet::kBytes};
+  for (int i = 0; i < 600; ++i) {
+    const size_t la = i % 3 == 0 ? 65 + rng() % 90 : rng() % 66;
+    const size_t lb = i % 2 == 0 ? 65 + rng() % 90 : rng() % 66;
+    const std::string a = RandomString(rng, la, mixed[rng() % 3]);
+    const std::string b = rng() % 3 == 0 ? Mutate(rng, a, Alphabet::kNonAscii)
+                                         : RandomString(rng, lb, mixed[rng() % 3]);
+    ExpectPairAgrees(a, b);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
 // Runs `fn` once per batch path: every SIMD target compiled in and supported here, then forced
 // scalar; restores the normal choice afterwards.
 template <class Fn>
