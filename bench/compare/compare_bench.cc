@@ -16,13 +16,19 @@ constexpr size_t kStrings = 4096;
 constexpr size_t kBlock = 1024;  // candidates per one-against-many call
 constexpr uint32_t kNoCutoff = 0xFFFFFFFEu;
 
-enum StringClass { kNames = 0, kEmails = 1 };
+// kAccented: names in which some syllables carry non-ASCII letters (the decoded code-point path).
+enum StringClass { kNames = 0, kEmails = 1, kAccented = 2 };
 
 // Seeded synthetic strings; one in three is a light edit of another so that similar pairs occur.
 std::vector<std::string> MakeStrings(StringClass cls) {
-  std::mt19937_64 rng(cls == kNames ? 42 : 43);
-  static const char* kSyllables[] = {"an", "na", "jo", "el", "ma", "ri", "son", "sch", "li",
-                                     "er", "ke", "th", "ya", "ou", "st", "ie", "mc", "dr"};
+  std::mt19937_64 rng(42 + static_cast<int>(cls));
+  static const char* kAsciiSyllables[] = {"an", "na", "jo", "el", "ma", "ri", "son", "sch", "li",
+                                          "er", "ke", "th", "ya", "ou", "st", "ie", "mc", "dr"};
+  static const char* kAccentedSyllables[] = {"an", "n\xC3\xA4", "jo", "\xC3\xA9l", "ma", "ri",
+                                             "s\xC3\xB6n", "sch", "li", "er", "k\xC3\xA9",
+                                             "th", "ya", "\xC3\xB8u", "st", "i\xC3\xA8",
+                                             "mc", "dr"};
+  const char* const* kSyllables = cls == kAccented ? kAccentedSyllables : kAsciiSyllables;
   static const char* kDomains[] = {"@gmail.com", "@yahoo.fr", "@web.de", "@corp.io", "@mail.org"};
   std::vector<std::string> out;
   while (out.size() < kStrings) {
@@ -30,11 +36,11 @@ std::vector<std::string> MakeStrings(StringClass cls) {
     if (!out.empty() && rng() % 3 == 0) {
       s = out[rng() % out.size()];
       const size_t pos = rng() % s.size();
-      s[pos] = static_cast<char>('a' + rng() % 26);
-    } else if (cls == kNames) {
+      if (static_cast<unsigned char>(s[pos]) < 0x80) s[pos] = static_cast<char>('a' + rng() % 26);
+    } else if (cls != kEmails) {
       const size_t len = 3 + rng() % 10;
       while (s.size() < len) s += kSyllables[rng() % 18];
-      s.resize(len);
+      if (cls == kNames) s.resize(len);  // accented: whole syllables, never a cut character
     } else {
       const char* domain = kDomains[rng() % 5];
       const size_t len = 13 + rng() % 20;
@@ -52,7 +58,8 @@ std::vector<std::string> MakeStrings(StringClass cls) {
 const std::vector<std::string>& Strings(StringClass cls) {
   static const std::vector<std::string> names = MakeStrings(kNames);
   static const std::vector<std::string> emails = MakeStrings(kEmails);
-  return cls == kNames ? names : emails;
+  static const std::vector<std::string> accented = MakeStrings(kAccented);
+  return cls == kNames ? names : cls == kEmails ? emails : accented;
 }
 
 std::vector<std::string_view> Views(StringClass cls) {
@@ -61,7 +68,8 @@ std::vector<std::string_view> Views(StringClass cls) {
 }
 
 void SetLabel(benchmark::State& state, StringClass cls) {
-  state.SetLabel(std::string(cls == kNames ? "names" : "emails") + " " + ActiveSimdTarget());
+  static const char* kLabels[] = {"names", "emails", "accented"};
+  state.SetLabel(std::string(kLabels[cls]) + " " + ActiveSimdTarget());
 }
 
 void BM_JaroWinklerPair(benchmark::State& state) {
@@ -190,10 +198,11 @@ void BM_QgramJaccardPair(benchmark::State& state) {
   SetLabel(state, cls);
 }
 
-BENCHMARK(BM_JaroWinklerPair)->Arg(kNames)->Arg(kEmails);
+BENCHMARK(BM_JaroWinklerPair)->Arg(kNames)->Arg(kEmails)->Arg(kAccented);
 BENCHMARK(BM_JaroWinklerPreparedPair)->Arg(kNames)->Arg(kEmails);
 BENCHMARK(BM_JaroWinklerBatch)->Arg(kNames)->Arg(kEmails);
 BENCHMARK(BM_EditPair<false>)->Name("BM_LevenshteinPair")->Args({kNames, -1})->Args({kEmails, -1})
+    ->Args({kAccented, -1})
     ->Args({kNames, 2});
 BENCHMARK(BM_EditPair<true>)->Name("BM_OsaPair")->Args({kNames, -1})->Args({kEmails, -1});
 BENCHMARK(BM_LevenshteinBatch)->Args({kNames, -1})->Args({kEmails, -1})->Args({kNames, 2});

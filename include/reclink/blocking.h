@@ -84,8 +84,9 @@ class BlockingIndex {
 
  private:
   struct RuleIndex {
-    Column keys;                       // key text per row (null: no key)
-    std::vector<uint64_t> hashes;      // XXH3 of the key text (0 when null)
+    std::vector<const Column*> parts;  // the derived field of each key part
+    std::vector<uint64_t> has_key;     // bitmap: every key part is non-null
+    std::vector<uint64_t> hashes;      // XXH3 of the key text (0 when no key)
     std::vector<uint64_t> active;      // bitmap: row has a key in a block that is not skipped
     std::vector<RowId> order;          // rows with keys, sorted by (hash, key, row)
     std::vector<uint32_t> block_starts;  // indices into order; one past the end included
@@ -98,8 +99,14 @@ class BlockingIndex {
   };
 
   uint64_t BlockPairs(const RuleIndex& ri, uint32_t begin, uint32_t end) const;
+  // The key text of row r for rule ri (parts joined by \x1f), recomputed from the derived fields:
+  // key texts are not stored, which saves about 20 bytes per record and rule.
+  std::string KeyText(size_t ri, RowId r) const;
+  // Real key equality of two rows that both have a key for rule ri.
+  bool SameKey(size_t ri, RowId a, RowId b) const;
   void PlanWork();
 
+  const Rules* rules_spec_ = nullptr;  // must outlive the index, as must the derived fields
   LinkType link_type_ = LinkType::kDedupe;
   std::vector<SourceId> sources_;
   std::vector<RuleIndex> rules_;

@@ -42,6 +42,7 @@ bool ComputeKeyPart(const BlockingKey& key, std::string_view value, std::string*
 BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fields,
                                    const RecordTable& table) {
   BlockingIndex index;
+  index.rules_spec_ = &rules;
   index.link_type_ = rules.link_type;
   const size_t n = table.num_rows();
   index.sources_.resize(n);
@@ -57,11 +58,14 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
     std::vector<const Column*> cols;
     for (const BlockingKey& k : rule.keys) cols.push_back(&fields.fields[rules.FindField(k.field)]);
 
-    // Keys, in parallel chunks concatenated in order.
+    // Key hashes, in parallel; the texts are hashed and dropped.
     constexpr size_t kChunk = 1 << 15;
     const size_t chunks = (n + kChunk - 1) / kChunk;
-    std::vector<Column> parts(chunks);
+    idx.parts = cols;
     idx.hashes.assign(n, 0);
+    idx.has_key.assign((n + 63) / 64, 0);
+    // Chunks are multiples of 64 rows, so each bitmap word belongs to one chunk.
+    static_assert(kChunk % 64 == 0);
     tbb::parallel_for(size_t{0}, chunks, [&](size_t c) {
       std::string key;
       const size_t begin = c * kChunk, end = std::min(n, begin + kChunk);
@@ -74,14 +78,11 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
           ok = !cols[p]->IsNull(row) && ComputeKeyPart(rule.keys[p], cols[p]->Get(row), &key);
         }
         if (ok) {
-          parts[c].Append(key);
           idx.hashes[r] = XXH3_64bits(key.data(), key.size());
-        } else {
-          parts[c].AppendNull();
+          idx.has_key[r >> 6] |= uint64_t{1} << (r & 63);
         }
       }
     });
-    for (const Column& part : parts) idx.keys.AppendColumn(part);
 
     // Sort rows with a key by (hash, row); rows of one source are contiguous and ascending, so
     // each block lists its rows source by source.
@@ -92,7 +93,7 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
     std::vector<Entry> entries;
     entries.reserve(n);
     for (size_t r = 0; r < n; ++r) {
-      if (!idx.keys.IsNull(static_cast<RowId>(r))) entries.push_back({idx.hashes[r], static_cast<RowId>(r)});
+      if (BitSet(idx.has_key, static_cast<RowId>(r))) entries.push_back({idx.hashes[r], static_cast<RowId>(r)});
     }
     stats.records_with_key = entries.size();
     tbb::parallel_sort(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) {
@@ -110,18 +111,21 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
       size_t e = s + 1;
       const uint64_t h = idx.hashes[idx.order[s]];
       while (e < idx.order.size() && idx.hashes[idx.order[e]] == h) ++e;
-      const std::string_view first = idx.keys.Get(idx.order[s]);
       bool same = true;
-      for (size_t i = s + 1; i < e && same; ++i) same = idx.keys.Get(idx.order[i]) == first;
+      for (size_t i = s + 1; i < e && same; ++i) same = index.SameKey(ri, idx.order[s], idx.order[i]);
+      std::vector<std::string> texts;  // only for a run with a hash collision (rare)
       if (!same) {
-        std::stable_sort(idx.order.begin() + s, idx.order.begin() + e, [&](RowId x, RowId y) {
-          return idx.keys.Get(x) < idx.keys.Get(y);
-        });
+        std::vector<std::pair<std::string, RowId>> keyed;
+        for (size_t i = s; i < e; ++i) keyed.emplace_back(index.KeyText(ri, idx.order[i]), idx.order[i]);
+        std::sort(keyed.begin(), keyed.end());
+        for (size_t i = s; i < e; ++i) {
+          idx.order[i] = keyed[i - s].second;
+          texts.push_back(std::move(keyed[i - s].first));
+        }
       }
       for (size_t b = s; b < e;) {
         size_t be = b + 1;
-        while (be < e && idx.keys.Get(idx.order[be]) == idx.keys.Get(idx.order[b])) ++be;
-        if (!same) std::sort(idx.order.begin() + b, idx.order.begin() + be);
+        while (be < e && (same || texts[be - s] == texts[b - s])) ++be;
         idx.block_starts.push_back(static_cast<uint32_t>(b));
         b = be;
       }
@@ -131,29 +135,34 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
     const size_t num_blocks = idx.block_starts.size() - 1;
     idx.block_skipped.assign(num_blocks, 0);
 
-    std::vector<BlockSummary> all;
+    std::vector<std::pair<uint64_t, uint32_t>> sizes;  // (size, block start) of blocks of 2+
     for (size_t b = 0; b < num_blocks; ++b) {
       const uint32_t bs = idx.block_starts[b], be = idx.block_starts[b + 1];
       const uint64_t size = be - bs;
       if (size > rules.max_block_size) {
         idx.block_skipped[b] = 1;
-        index.oversized_.push_back({static_cast<int>(ri), DisplayKey(idx.keys.Get(idx.order[bs])),
+        index.oversized_.push_back({static_cast<int>(ri), DisplayKey(index.KeyText(ri, idx.order[bs])),
                                     size, index.BlockPairs(idx, bs, be)});
         continue;
       }
       for (uint32_t i = bs; i < be; ++i) idx.active[idx.order[i] >> 6] |= uint64_t{1} << (idx.order[i] & 63);
       if (size >= 2) {
         ++stats.blocks;
-        all.push_back({std::string(idx.keys.Get(idx.order[bs])), size});
+        sizes.push_back({size, bs});
       }
     }
-    const size_t top = std::min<size_t>(10, all.size());
-    std::partial_sort(all.begin(), all.begin() + top, all.end(), [](const BlockSummary& x, const BlockSummary& y) {
+    // The ten largest blocks, ties broken by key text: texts are recomputed only for blocks at
+    // least as large as the tenth largest.
+    std::sort(sizes.begin(), sizes.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
+    std::vector<BlockSummary> largest;
+    for (size_t i = 0; i < sizes.size() && (i < 10 || sizes[i].first == sizes[9].first); ++i) {
+      largest.push_back({DisplayKey(index.KeyText(ri, idx.order[sizes[i].second])), sizes[i].first});
+    }
+    std::sort(largest.begin(), largest.end(), [](const BlockSummary& x, const BlockSummary& y) {
       return x.size != y.size ? x.size > y.size : x.key < y.key;
     });
-    all.resize(top);
-    for (BlockSummary& s : all) s.key = DisplayKey(s.key);
-    stats.largest = std::move(all);
+    if (largest.size() > 10) largest.resize(10);
+    stats.largest = std::move(largest);
   }
   std::sort(index.oversized_.begin(), index.oversized_.end(), [](const OversizedBlock& x, const OversizedBlock& y) {
     return x.rule != y.rule ? x.rule < y.rule : (x.size != y.size ? x.size > y.size : x.key < y.key);
@@ -228,8 +237,37 @@ void BlockingIndex::PlanWork() {
 
 bool BlockingIndex::RuleCovers(size_t r, RowId a, RowId b) const {
   const RuleIndex& ri = rules_[r];
-  return BitSet(ri.active, a) && BitSet(ri.active, b) && ri.hashes[a] == ri.hashes[b] &&
-         ri.keys.Get(a) == ri.keys.Get(b);
+  return BitSet(ri.active, a) && BitSet(ri.active, b) && ri.hashes[a] == ri.hashes[b] && SameKey(r, a, b);
+}
+
+std::string BlockingIndex::KeyText(size_t r, RowId row) const {
+  const RuleIndex& ri = rules_[r];
+  const BlockingRule& rule = rules_spec_->blocking[r];
+  std::string key;
+  for (size_t p = 0; p < ri.parts.size(); ++p) {
+    if (p > 0) key += kPartSeparator;
+    if (ri.parts[p]->IsNull(row) || !ComputeKeyPart(rule.keys[p], ri.parts[p]->Get(row), &key)) return {};
+  }
+  return key;
+}
+
+bool BlockingIndex::SameKey(size_t r, RowId a, RowId b) const {
+  const RuleIndex& ri = rules_[r];
+  const BlockingRule& rule = rules_spec_->blocking[r];
+  thread_local std::string ka, kb;
+  for (size_t p = 0; p < ri.parts.size(); ++p) {
+    const std::string_view va = ri.parts[p]->Get(a), vb = ri.parts[p]->Get(b);
+    if (rule.keys[p].fn == KeyFunction::kField) {
+      if (va != vb) return false;
+      continue;
+    }
+    ka.clear();
+    kb.clear();
+    ComputeKeyPart(rule.keys[p], va, &ka);
+    ComputeKeyPart(rule.keys[p], vb, &kb);
+    if (ka != kb) return false;
+  }
+  return true;
 }
 
 std::vector<uint64_t> BlockingIndex::StreamPairs(const PairSink& sink) {
