@@ -1,6 +1,7 @@
 // Column profiling: exact distinct counts and value frequencies with an open-addressing hash table
 // (linear probing, XXH3 hashes, rows as keys) per column; columns are profiled in parallel.
 #include "reclink/profile.h"
+#include "reclink/json_writer.h"
 
 #include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
@@ -315,27 +316,7 @@ std::string Fixed(double v, int digits) {
   return buf;
 }
 
-void JsonString(std::string_view s, std::string* out) {
-  out->push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': *out += "\\\""; break;
-      case '\\': *out += "\\\\"; break;
-      case '\n': *out += "\\n"; break;
-      case '\r': *out += "\\r"; break;
-      case '\t': *out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          *out += buf;
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out->push_back('"');
-}
+void JsonString(std::string_view s, std::string* out) { *out += JsonQuote(s); }
 
 }  // namespace
 
