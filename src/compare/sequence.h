@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "compare/utf8_decode.h"
@@ -52,8 +53,8 @@ inline const std::vector<uint32_t>& DecodeToScratch(std::string_view s, int slot
 template <class Char>
 const detail::PatternMasks& ScratchPatternMasks(const Char* p, size_t m) {
   thread_local detail::PatternMasks masks;
-  if constexpr (sizeof(Char) == sizeof(uint32_t)) {
-    masks.Build(std::span<const uint32_t>(reinterpret_cast<const uint32_t*>(p), m));
+  if constexpr (std::is_same_v<Char, uint32_t>) {
+    masks.Build(std::span<const uint32_t>(p, m));
   } else {
     thread_local std::vector<uint32_t> wide;
     wide.assign(p, p + m);

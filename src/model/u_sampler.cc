@@ -2,10 +2,10 @@
 // not depend on the thread count.
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
+#include <tbb/parallel_sort.h>
 
 #include <optional>
 #include <random>
-#include <unordered_map>
 
 #include "reclink/model.h"
 
@@ -17,17 +17,17 @@ namespace {
 // -1 when no allowed pair has both values non-null.
 double ExactAgreementShare(const Comparisons& comps, size_t c, const RecordTable& table, bool cross_only) {
   const size_t sources = table.source_names().size();
-  // value hash -> count per source (hash equality stands for value equality here: a 64-bit
-  // collision would shift u by a negligible amount).
-  std::unordered_map<uint64_t, std::vector<uint64_t>> counts;
+  // (value hash, source) of every non-null row, sorted, so equal values form runs. Hash
+  // equality stands for value equality here: a 64-bit collision would shift u negligibly.
+  std::vector<std::pair<uint64_t, SourceId>> values;
+  values.reserve(table.num_rows());
   std::vector<uint64_t> non_null(sources, 0);
   for (RowId r = 0; r < table.num_rows(); ++r) {
     if (comps.IsNull(c, r)) continue;
-    std::vector<uint64_t>& v = counts[comps.ValueHash(c, r)];
-    if (v.empty()) v.assign(sources, 0);
-    ++v[table.source(r)];
+    values.push_back({comps.ValueHash(c, r), table.source(r)});
     ++non_null[table.source(r)];
   }
+  tbb::parallel_sort(values.begin(), values.end());
   auto pairs_within = [](uint64_t k) { return static_cast<double>(k) * static_cast<double>(k - (k > 0)) / 2; };
   auto allowed = [&](const std::vector<uint64_t>& per_source) {
     uint64_t all = 0;
@@ -41,7 +41,14 @@ double ExactAgreementShare(const Comparisons& comps, size_t c, const RecordTable
   const double denominator = allowed(non_null);
   if (denominator <= 0) return -1;
   double agree = 0;
-  for (const auto& kv : counts) agree += allowed(kv.second);
+  std::vector<uint64_t> run(sources, 0);
+  for (size_t i = 0; i < values.size();) {
+    size_t j = i;
+    std::fill(run.begin(), run.end(), 0);
+    while (j < values.size() && values[j].first == values[i].first) ++run[values[j++].second];
+    if (j - i > 1) agree += allowed(run);
+    i = j;
+  }
   return agree / denominator;
 }
 
