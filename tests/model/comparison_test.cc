@@ -1,0 +1,131 @@
+// Comparison levels (null, listed levels in order, else), one metric serving several thresholds,
+// numeric and date levels, pattern ids, term frequencies and scoring with TF adjustment.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "reclink/comparison.h"
+#include "reclink/model.h"
+
+namespace reclink {
+namespace {
+
+LevelSpec Level(Predicate p, double t, const std::string& label) {
+  LevelSpec l;
+  l.predicate = p;
+  l.threshold = t;
+  l.label = label;
+  return l;
+}
+
+struct Fixture {
+  Rules rules;
+  DerivedFields fields;
+};
+
+// Rows: 0 "martha", 1 "marhta", 2 "martha", 3 null, 4 "xavier"; dates and numbers alongside.
+Fixture Make() {
+  Fixture f;
+  for (const char* name : {"name", "dob", "age"}) {
+    FieldSpec spec;
+    spec.name = name;
+    f.rules.fields.push_back(spec);
+    f.fields.fields.emplace_back(name);
+  }
+  const char* names[] = {"martha", "marhta", "martha", nullptr, "xavier"};
+  const char* dobs[] = {"1980-01-01", "1980-01-03", "1980-03-01", "1980-01-01", "bad-date"};
+  const char* ages[] = {"40", "42", "40", "39", "x"};
+  for (int r = 0; r < 5; ++r) {
+    if (names[r]) f.fields.fields[0].Append(names[r]); else f.fields.fields[0].AppendNull();
+    f.fields.fields[1].Append(dobs[r]);
+    f.fields.fields[2].Append(ages[r]);
+  }
+  ComparisonSpec name;
+  name.name = name.field = "name";
+  name.levels = {Level(Predicate::kExact, 0, "exact"), Level(Predicate::kJaroWinkler, 0.95, "jw95"),
+                 Level(Predicate::kJaroWinkler, 0.9, "jw90"), Level(Predicate::kLevenshtein, 2, "lev2")};
+  name.tf_adjust = true;
+  ComparisonSpec dob;
+  dob.name = dob.field = "dob";
+  dob.levels = {Level(Predicate::kExact, 0, "exact"), Level(Predicate::kDateDiffDays, 7, "week")};
+  ComparisonSpec age;
+  age.name = age.field = "age";
+  age.levels = {Level(Predicate::kNumericDiff, 1, "1"), Level(Predicate::kNumericDiff, 2, "2")};
+  f.rules.comparisons = {name, dob, age};
+  return f;
+}
+
+TEST(ComparisonTest, LevelsInOrderWithNullAndElse) {
+  Fixture f = Make();
+  Result<Comparisons> comps = Comparisons::Build(f.rules, f.fields);
+  ASSERT_TRUE(comps.ok()) << comps.status().ToString();
+  ASSERT_EQ(comps->num_levels(0), 6);  // null, 4 listed, else
+  EXPECT_EQ(comps->Level(0, 0, 2), 1);  // exact
+  // Jaro-Winkler(martha, marhta) = 0.9611: the first threshold level it passes is jw95.
+  EXPECT_EQ(comps->Level(0, 0, 1), 2);
+  EXPECT_EQ(comps->Level(0, 0, 3), 0);  // null
+  EXPECT_EQ(comps->Level(0, 3, 3), 0);
+  EXPECT_EQ(comps->Level(0, 0, 4), 5);  // else
+  EXPECT_EQ(comps->LevelLabel(0, 0), "null");
+  EXPECT_EQ(comps->LevelLabel(0, 2), "jw95");
+  EXPECT_EQ(comps->LevelLabel(0, 5), "else");
+  // Dates: 2 days apart is within a week; 60 days is not; an unparseable date never matches.
+  EXPECT_EQ(comps->Level(1, 0, 1), 2);
+  EXPECT_EQ(comps->Level(1, 0, 3), 1);
+  EXPECT_EQ(comps->Level(1, 0, 2), 3);
+  EXPECT_EQ(comps->Level(1, 0, 4), 3);
+  // Numbers: |40 - 42| = 2 fails "<= 1" and passes "<= 2".
+  EXPECT_EQ(comps->Level(2, 0, 1), 2);
+  EXPECT_EQ(comps->Level(2, 0, 3), 1);
+  EXPECT_EQ(comps->Level(2, 0, 4), 3);
+}
+
+TEST(ComparisonTest, OneToManyEqualsPairwiseAndPatternIdsRoundTrip) {
+  Fixture f = Make();
+  Result<Comparisons> comps = Comparisons::Build(f.rules, f.fields);
+  ASSERT_TRUE(comps.ok());
+  const std::vector<RowId> bs = {1, 2, 3, 4, 1};
+  std::vector<uint8_t> out(bs.size() * comps->size());
+  comps->GammaOneToMany(0, bs, out.data());
+  for (size_t i = 0; i < bs.size(); ++i) {
+    uint8_t gamma[kMaxComparisons];
+    comps->Gamma(0, bs[i], gamma);
+    for (size_t c = 0; c < comps->size(); ++c) EXPECT_EQ(out[i * comps->size() + c], gamma[c]);
+    uint8_t back[kMaxComparisons];
+    comps->PatternFromId(comps->PatternId(gamma), back);
+    for (size_t c = 0; c < comps->size(); ++c) EXPECT_EQ(back[c], gamma[c]);
+  }
+}
+
+TEST(ComparisonTest, TermFrequencyMakesCommonValuesCountLess) {
+  Fixture f = Make();
+  Result<Comparisons> comps = Comparisons::Build(f.rules, f.fields);
+  ASSERT_TRUE(comps.ok());
+  TermFrequencies tf = TermFrequencies::Build(*comps);
+  ASSERT_TRUE(tf.enabled(0));
+  EXPECT_FALSE(tf.enabled(1));
+  EXPECT_DOUBLE_EQ(tf.Frequency(0, 0), 0.5);   // "martha": 2 of 4 non-null values
+  EXPECT_DOUBLE_EQ(tf.Frequency(0, 4), 0.25);  // "xavier"
+  EXPECT_DOUBLE_EQ(tf.Frequency(0, 3), 0.0);   // null
+  Model model = ModelSkeleton(f.rules, *comps);
+  model.prior = 0.01;
+  for (ComparisonParams& cp : model.comparisons) {
+    for (size_t l = 1; l < cp.levels.size(); ++l) {
+      cp.levels[l].m = 0.5;
+      cp.levels[l].u = 0.1;
+    }
+  }
+  uint8_t gamma[kMaxComparisons] = {1, 0, 0};  // exact on name, nulls elsewhere
+  double weights[kMaxComparisons];
+  const double w = PairWeight(model, *comps, tf, 0, 2, gamma, weights);
+  // Exact on a value held by half the records: u = 0.5 instead of 0.1.
+  EXPECT_DOUBLE_EQ(weights[0], std::log2(0.5 / 0.5));
+  EXPECT_DOUBLE_EQ(weights[1], 0.0);
+  EXPECT_DOUBLE_EQ(w, std::log2(0.01 / 0.99) + weights[0]);
+  gamma[0] = 2;  // a fuzzy level is not TF-adjusted
+  PairWeight(model, *comps, tf, 0, 1, gamma, weights);
+  EXPECT_DOUBLE_EQ(weights[0], std::log2(0.5 / 0.1));
+}
+
+}  // namespace
+}  // namespace reclink
