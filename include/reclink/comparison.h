@@ -32,6 +32,9 @@ class Comparisons {
   // "null", the level's text as written, or "else".
   std::string LevelLabel(size_t c, int level) const;
   const ComparisonSpec& spec(size_t c) const { return comps_[c].spec; }
+  // Whether a level of c uses Levenshtein, OSA, Jaro or Jaro-Winkler (and so benefits from a
+  // PreparedString of one side).
+  bool uses_string_metric(size_t c) const { return comps_[c].string_metric; }
   int field_index(size_t c) const { return comps_[c].field; }
   // Level of comparison c for rows a and b. Thread-safe. prepared_a, when given, is row a's
   // value prepared for the similarity kernels (reused across many b).

@@ -127,6 +127,13 @@ class Scorer {
   // when not null.
   double Weight(RowId a, RowId b, const uint8_t* gamma, double* weights = nullptr) const;
 
+  // Comparison c's contribution at `level` for rows a and b (TF-adjusted where it applies).
+  double LevelWeight(size_t c, int level, RowId a, RowId b) const;
+  // The prior's weight, and the largest total the comparisons can still add: MaxRest(c) over
+  // comparisons c, c+1, ... (MaxRest(size()) is 0). For deciding a pair before every level is known.
+  double base() const { return base_; }
+  double MaxRest(size_t c) const { return max_rest_[c]; }
+
  private:
   const Comparisons& comps_;
   const TermFrequencies& tf_;
@@ -134,6 +141,7 @@ class Scorer {
   double tf_floor_ = 0;
   std::vector<std::vector<double>> weight_;  // [c][level]; 0 for null
   std::vector<std::vector<double>> tf_m_;    // [c][level]: m when the level is a TF-adjusted exact level, else 0
+  std::vector<double> max_rest_;             // [c]: sum over c' >= c of the largest weight of c'
 };
 
 // Scores a pair: the match weight and the per-comparison contributions (weights may be null).

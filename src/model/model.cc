@@ -74,19 +74,30 @@ Scorer::Scorer(const Model& model, const Comparisons& comps, const TermFrequenci
       }
     }
   }
+  max_rest_.assign(comps.size() + 1, 0.0);
+  for (size_t c = comps.size(); c-- > 0;) {
+    double best = 0;  // the null level
+    for (size_t l = 1; l < weight_[c].size(); ++l) {
+      best = std::max(best, tf_m_[c][l] > 0 ? std::log2(tf_m_[c][l] / tf_floor_) : weight_[c][l]);
+    }
+    max_rest_[c] = max_rest_[c + 1] + best;
+  }
+}
+
+double Scorer::LevelWeight(size_t c, int level, RowId a, RowId b) const {
+  if (tf_m_[c][level] > 0) {
+    // Agreeing on a value held by a share f of records: u = f, so a common value counts less
+    // than a rare one (floored at one record in the table).
+    const double f = std::max({tf_.Frequency(c, a), tf_.Frequency(c, b), tf_floor_});
+    return std::log2(tf_m_[c][level] / f);
+  }
+  return weight_[c][level];
 }
 
 double Scorer::Weight(RowId a, RowId b, const uint8_t* gamma, double* weights) const {
   double w = base_;
   for (size_t c = 0; c < weight_.size(); ++c) {
-    const int level = gamma[c];
-    double wc = weight_[c][level];
-    if (tf_m_[c][level] > 0) {
-      // Agreeing on a value held by a share f of records: u = f, so a common value counts less
-      // than a rare one (floored at one record in the table).
-      const double f = std::max({tf_.Frequency(c, a), tf_.Frequency(c, b), tf_floor_});
-      wc = std::log2(tf_m_[c][level] / f);
-    }
+    const double wc = LevelWeight(c, gamma[c], a, b);
     if (weights) weights[c] = wc;
     w += wc;
   }

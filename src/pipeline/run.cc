@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 
 #include "reclink/pipeline.h"
 
@@ -69,6 +70,54 @@ void GammaRuns(const Comparisons& comps, std::span<const CandidatePair> pairs, s
   }
 }
 
+// Appends the pairs at or above threshold to edges, computing levels one comparison at a time
+// (cheapest first) and stopping as soon as the best the remaining comparisons could add cannot
+// reach the threshold. A pair that survives is weighed in full, in the canonical order, so its
+// weight (and whether it links) is exactly what Scorer::Weight gives.
+void ScoreRunsDecidingEarly(const Comparisons& comps, const Scorer& scorer, std::span<const CandidatePair> pairs,
+                            double threshold, std::vector<Edge>* edges) {
+  const size_t nc = comps.size();
+  // Exact and numeric comparisons first: they cost a hash compare.
+  thread_local std::vector<size_t> order;
+  thread_local std::vector<double> rest;  // rest[k]: the most comparisons order[k..] can add
+  if (order.size() != nc) {
+    order.clear();
+    for (size_t c = 0; c < nc; ++c) if (!comps.uses_string_metric(c)) order.push_back(c);
+    for (size_t c = 0; c < nc; ++c) if (comps.uses_string_metric(c)) order.push_back(c);
+  }
+  rest.assign(nc + 1, 0.0);
+  for (size_t k = nc; k-- > 0;) rest[k] = rest[k + 1] + (scorer.MaxRest(order[k]) - scorer.MaxRest(order[k] + 1));
+  constexpr double kMargin = 1e-9;  // keeps rounding in the partial sums from rejecting an edge
+  std::optional<PreparedString> prepared[kMaxComparisons];
+  uint8_t gamma[kMaxComparisons];
+  for (size_t i = 0; i < pairs.size();) {
+    const RowId a = pairs[i].a;
+    size_t j = i;
+    while (j < pairs.size() && pairs[j].a == a) ++j;
+    for (size_t c = 0; c < nc; ++c) {
+      prepared[c].reset();
+      if (comps.uses_string_metric(c) && j - i >= 4 && !comps.IsNull(c, a)) prepared[c].emplace(comps.Value(c, a));
+    }
+    for (; i < j; ++i) {
+      const RowId b = pairs[i].b;
+      double w = scorer.base();
+      bool rejected = false;
+      for (size_t k = 0; k < nc; ++k) {
+        const size_t c = order[k];
+        gamma[c] = static_cast<uint8_t>(comps.Level(c, a, b, prepared[c] ? &*prepared[c] : nullptr));
+        w += scorer.LevelWeight(c, gamma[c], a, b);
+        if (w + rest[k + 1] < threshold - kMargin) {
+          rejected = true;
+          break;
+        }
+      }
+      if (rejected) continue;
+      const double full = scorer.Weight(a, b, gamma);
+      if (full >= threshold) edges->push_back({a, b, full});
+    }
+  }
+}
+
 bool HigherWeight(const ScoredPair& x, const ScoredPair& y) {
   return x.weight != y.weight ? x.weight > y.weight : std::tie(x.a, x.b) < std::tie(y.a, y.b);
 }
@@ -123,7 +172,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
     });
     // EM needs pattern counts, not every pair: beyond kTrainingPairs candidates, count a
     // seeded hash sample of the pairs (the same sample whatever the thread count).
-    constexpr uint64_t kTrainingPairs = 8'000'000;
+    constexpr uint64_t kTrainingPairs = 4'000'000;
     const uint64_t upper = index.PairsUpperBound();
     const double fraction = upper > kTrainingPairs ? static_cast<double>(kTrainingPairs) / upper : 1.0;
     const uint64_t cutoff = fraction >= 1.0 ? UINT64_MAX : static_cast<uint64_t>(fraction * 18446744073709551615.0);
@@ -185,8 +234,15 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   });
   const size_t keep = options.worst_errors;
   const Scorer scorer(result.model, comps, tf);
+  // Without --pairs or a truth column only the edges matter, and most candidate pairs can be
+  // rejected before every comparison is computed.
+  const bool decide_early = !options.keep_pairs && truth == nullptr;
   std::vector<uint64_t> per_rule = index.StreamPairs([&](int, std::span<const CandidatePair> pairs) {
     Local& l = locals.local();
+    if (decide_early) {
+      ScoreRunsDecidingEarly(comps, scorer, pairs, weight_threshold, &l.edges);
+      return;
+    }
     thread_local std::vector<uint8_t> gammas;
     GammaRuns(comps, pairs, &gammas);
     for (size_t i = 0; i < pairs.size(); ++i) {

@@ -90,6 +90,17 @@ TEST(CliTest, SameOutputWhateverTheThreadCount) {
   }
 }
 
+// Without --pairs most pairs are rejected before every comparison is computed; the clusters
+// must be exactly those of full scoring.
+TEST(CliTest, DecidingEarlyGivesTheSameClustersAsFullScoring) {
+  const std::string full = TempDir("full"), early = TempDir("early");
+  ASSERT_EQ(RunReclink("dedupe --quiet --pairs --rules " + kDemoRules + " --out " + full + " " + kDemo).exit_code, 0);
+  ASSERT_EQ(RunReclink("dedupe --quiet --rules " + kDemoRules + " --out " + early + " " + kDemo).exit_code, 0);
+  EXPECT_TRUE(ReadFile(full + "/clusters.csv") == ReadFile(early + "/clusters.csv")) << "clusters differ";
+  const std::string summary_full = ReadFile(full + "/summary.json"), summary_early = ReadFile(early + "/summary.json");
+  EXPECT_EQ(JsonNumberAfter(summary_full, "edges"), JsonNumberAfter(summary_early, "edges"));
+}
+
 TEST(CliTest, SavedModelScoresWithoutRetrainingAndTrainWritesTheSameModel) {
   const std::string out = TempDir("model_a");
   ASSERT_EQ(RunReclink("dedupe --quiet --rules " + kDemoRules + " --out " + out + " " + kDemo).exit_code, 0);
