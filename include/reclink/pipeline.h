@@ -59,6 +59,7 @@ struct ScoredPair {
   RowId a, b;
   double weight;
   std::vector<uint8_t> gamma;
+  std::vector<double> weights;  // per comparison (TF-adjusted); filled for evaluate's error lists
 };
 
 struct RunOptions {

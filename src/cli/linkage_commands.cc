@@ -149,6 +149,10 @@ std::string EvaluationJson(const Evaluation& e, const RunResult& result, const L
         s += std::string(c ? ", " : "") + JsonQuote(result.model.comparisons[c].name) + ": " +
              JsonQuote(result.model.comparisons[c].levels[v[i].gamma[c]].label);
       }
+      s += "}, \"weights\": {";
+      for (size_t c = 0; c < v[i].weights.size(); ++c) {
+        s += std::string(c ? ", " : "") + JsonQuote(result.model.comparisons[c].name) + ": " + JsonNumber(v[i].weights[c]);
+      }
       s += "}}";
     }
     return s + "]";
@@ -164,6 +168,7 @@ std::string PairLine(const LoadedInput& input, const RunResult& result, const Sc
   for (size_t c = 0; c < p.gamma.size(); ++c) {
     const ComparisonParams& cp = result.model.comparisons[c];
     s += (c ? ", " : "") + cp.name + "=" + cp.levels[p.gamma[c]].label;
+    if (c < p.weights.size()) s += " (" + std::string(p.weights[c] >= 0 ? "+" : "") + Fixed(p.weights[c], 1) + ")";
   }
   return s + "\n";
 }

@@ -118,6 +118,13 @@ void ScoreRunsDecidingEarly(const Comparisons& comps, const Scorer& scorer, std:
   }
 }
 
+// A scored pair with its levels and each comparison's weight, for the error lists.
+ScoredPair Explained(const Scorer& scorer, const CandidatePair& p, double w, const uint8_t* gamma, size_t nc) {
+  ScoredPair sp{p.a, p.b, w, std::vector<uint8_t>(gamma, gamma + nc), std::vector<double>(nc)};
+  scorer.Weight(p.a, p.b, gamma, sp.weights.data());
+  return sp;
+}
+
 bool HigherWeight(const ScoredPair& x, const ScoredPair& y) {
   return x.weight != y.weight ? x.weight > y.weight : std::tie(x.a, x.b) < std::tie(y.a, y.b);
 }
@@ -257,11 +264,11 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
           ++l.true_candidates;
           for (size_t r = 0; r < nr; ++r) l.rule_true[r] += index.RuleCovers(r, p.a, p.b);
           if (w < weight_threshold) {
-            l.missed_links.push_back({p.a, p.b, w, std::vector<uint8_t>(gamma, gamma + nc)});
+            l.missed_links.push_back(Explained(scorer, p, w, gamma, nc));
             if (l.missed_links.size() > 4 * keep) KeepBest(&l.missed_links, keep, LowerWeight);
           }
         } else {
-          l.false_links.push_back({p.a, p.b, w, std::vector<uint8_t>(gamma, gamma + nc)});
+          l.false_links.push_back(Explained(scorer, p, w, gamma, nc));
           if (l.false_links.size() > 4 * keep) KeepBest(&l.false_links, keep, HigherWeight);
         }
       }
