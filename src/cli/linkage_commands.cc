@@ -522,6 +522,7 @@ int RunExplain(const CommonOptions& o, const std::string& model_path, const std:
            ", \"value_l\": " + JsonQuote(comps->Value(c, ra)) + ", \"value_r\": " + JsonQuote(comps->Value(c, rb)) +
            ", \"level\": " + std::to_string(gamma[c]) + ", \"label\": " + JsonQuote(lp.label) +
            ", \"m\": " + JsonNumber(lp.m) + ", \"u\": " + JsonNumber(lp.u) +
+           ", \"u_used\": " + JsonNumber(gamma[c] == 0 ? 1.0 : lp.m / std::exp2(weights[c])) +
            ", \"weight\": " + JsonNumber(weights[c]) +
            ", \"tf_adjusted\": " + (gamma[c] != 0 && std::fabs(weights[c] - lp.Weight()) > 1e-12 ? "true" : "false") +
            ", \"running_weight\": " + JsonNumber(running) + "}";
@@ -553,7 +554,8 @@ int RunExplain(const CommonOptions& o, const std::string& model_path, const std:
     };
     std::snprintf(buf, sizeof buf, "  %-14s %-24s %-24s %-24s %9.4g %9.4g %8.2f %9.2f%s\n",
                   comps->spec(c).name.substr(0, 14).c_str(), shown(ra).c_str(), shown(rb).c_str(),
-                  lp.label.substr(0, 24).c_str(), lp.m, lp.u, weights[c], running, tf_used ? "  (term frequency)" : "");
+                  lp.label.substr(0, 24).c_str(), lp.m, tf_used ? lp.m / std::exp2(weights[c]) : lp.u, weights[c], running,
+                  tf_used ? "  (u: term frequency of the value)" : "");
     s << buf;
   }
   s << "  match weight " << Fixed(total, 3) << ", match probability " << Fixed(ProbabilityFromWeight(total), 6) << "\n";
