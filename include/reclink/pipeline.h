@@ -107,7 +107,8 @@ std::vector<std::string> ClusterIds(const LoadedInput& input, const std::vector<
                                     uint64_t clusters, bool with_source);
 
 // Writers: each writes to a temporary name and renames it when complete.
-Status WriteClustersCsv(const LoadedInput& input, const RunResult& result, bool link_mode,
+// with_source: write the source column and SOURCE:ID cluster ids (link mode, or several inputs).
+Status WriteClustersCsv(const LoadedInput& input, const RunResult& result, bool with_source,
                         const std::string& path);
 Status WritePairsCsv(const LoadedInput& input, const RunResult& result,
                      const std::string& path);

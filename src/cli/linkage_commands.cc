@@ -392,7 +392,9 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
   } else {
     namespace fs = std::filesystem;
     const std::string dir = lo.out_dir;
-    Status st = WriteClustersCsv(l.input, r, l.rules.link_type != LinkType::kDedupe, (fs::path(dir) / "clusters.csv").string());
+    // A source column whenever ids could repeat across inputs (ids are unique per source only).
+    const bool with_source = l.rules.link_type != LinkType::kDedupe || l.input.sources.size() > 1;
+    Status st = WriteClustersCsv(l.input, r, with_source, (fs::path(dir) / "clusters.csv").string());
     if (st.ok()) st = WriteModelJson(r.model, (fs::path(dir) / "model.json").string());
     if (st.ok() && lo.pairs) st = WritePairsCsv(l.input, r, (fs::path(dir) / "pairs.csv").string());
     if (st.ok() && o.on_bad_record == "quarantine") st = WriteRejects(l.rejects, (fs::path(dir) / "rejects.csv").string());

@@ -65,15 +65,15 @@ std::vector<std::string> ClusterIds(const LoadedInput& input, const std::vector<
   return ids;
 }
 
-Status WriteClustersCsv(const LoadedInput& input, const RunResult& result, bool link_mode,
+Status WriteClustersCsv(const LoadedInput& input, const RunResult& result, bool with_source,
                         const std::string& path) {
   const RecordTable& table = input.table;
-  const std::vector<std::string> ids = ClusterIds(input, result.labels, result.clusters, link_mode);
+  const std::vector<std::string> ids = ClusterIds(input, result.labels, result.clusters, with_source);
   const std::string tmp = path + ".tmp";
   std::ofstream out(tmp, std::ios::binary);
-  std::string buf = link_mode ? "source,record_id,cluster_id\n" : "record_id,cluster_id\n";
+  std::string buf = with_source ? "source,record_id,cluster_id\n" : "record_id,cluster_id\n";
   for (RowId r = 0; r < table.num_rows(); ++r) {
-    if (link_mode) {
+    if (with_source) {
       buf += CsvQuote(table.source_names()[table.source(r)]);
       buf += ',';
     }

@@ -407,3 +407,26 @@ TEST(AccuracyTest, GeneratedDataAtFixedSeedInCsvAndJsonLines) {
 
 }  // namespace
 }  // namespace reclink::test
+
+namespace reclink::test {
+namespace {
+
+// Ids are unique per source only: deduplicating two inputs writes the source column.
+TEST(CliTest, DedupeOfTwoInputsWritesSourcesAndKeepsRepeatedIdsApart) {
+  const std::string dir = TempDir("two_inputs");
+  WriteFile(dir + "/a.csv", "id,name,dob\n1,ann lee,1980-01-02\n2,bob roy,1975-05-05\n");
+  WriteFile(dir + "/b.csv", "id,name,dob\n1,ann lee,1980-01-02\n2,cy doe,1960-03-04\n");
+  WriteFile(dir + "/rules.toml",
+            "id = \"id\"\n[fields.name]\ncolumn = \"name\"\n[fields.dob]\ncolumn = \"dob\"\n"
+            "[[blocking]]\nkeys = [\"dob\"]\n"
+            "[[comparison]]\nfield = \"name\"\nlevels = [\"exact\"]\n"
+            "[model]\nprior = 0.3\nthreshold = 0.5\n");
+  CliResult r = RunReclink("dedupe --quiet --rules " + dir + "/rules.toml --out " + dir + "/out " + dir + "/a.csv " +
+                           dir + "/b.csv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ReadFile(dir + "/out/clusters.csv"),
+            "source,record_id,cluster_id\na,1,a:1\na,2,a:2\nb,1,a:1\nb,2,b:2\n");
+}
+
+}  // namespace
+}  // namespace reclink::test
