@@ -313,6 +313,22 @@ TEST(CliTest, LinksCsvWithJsonLinesAcrossColumnNames) {
   EXPECT_NE(cluster_of["crm,c4"], cluster_of["shop,13"]);
   EXPECT_NE(cluster_of["shop,14"], cluster_of["crm,c1"]);
   EXPECT_EQ(cluster_of["crm,c1"], "crm:c1");
+
+  // Evaluate against a truth pairs file (with a header row; SOURCE:ID picks the source).
+  WriteFile(dir + "/truth.csv", "id_l,id_r\ncrm:c1,shop:11\ncrm:c2,shop:12\ncrm:c3,shop:13\n");
+  r = RunReclink("evaluate --json --truth-pairs " + dir + "/truth.csv --rules " + dir + "/rules.toml " + dir +
+                 "/crm.csv " + dir + "/shop.jsonl");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string p = r.out.substr(r.out.find("\"pairwise\""));
+  EXPECT_EQ(JsonNumberAfter(p, "true_pairs"), 3);
+  EXPECT_EQ(JsonNumberAfter(p, "precision"), 1);
+  // Bob/Robert Jones differ on first name: that true pair is missed.
+  EXPECT_NEAR(JsonNumberAfter(p, "recall"), 2.0 / 3.0, 1e-9);
+  WriteFile(dir + "/bad_truth.csv", "id_l,id_r\ncrm:c1,shop:11\ncrm:c9,shop:12\n");
+  r = RunReclink("evaluate --truth-pairs " + dir + "/bad_truth.csv --rules " + dir + "/rules.toml " + dir +
+                 "/crm.csv " + dir + "/shop.jsonl");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("bad_truth.csv:3:1: error: record id not found"), std::string::npos) << r.err;
 }
 
 // Accuracy pinned on the shipped demo data: a drop fails the test.
