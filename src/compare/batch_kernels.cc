@@ -151,6 +151,9 @@ void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> can
 
 void LevenshteinBatchImpl(const BatchQuery& q, std::span<const std::string_view> cands,
                           uint32_t k, uint32_t* out) {
+  // 8-bit lanes: the score stays below q.len + 64 <= 72, and the recurrence only carries and
+  // shifts upwards, so bits past the query do not disturb bit q.len - 1.
+  if (q.len <= 8) return LevenshteinLanes<uint8_t>(q, cands, k, out);
   if (q.len <= 16) return LevenshteinLanes<uint16_t>(q, cands, k, out);
   if (q.len <= 32) return LevenshteinLanes<uint32_t>(q, cands, k, out);
   return LevenshteinLanes<uint64_t>(q, cands, k, out);
@@ -296,6 +299,7 @@ void JaroLanes(const BatchQuery& q, std::span<const std::string_view> cands, boo
 
 void JaroBatchImpl(const BatchQuery& q, std::span<const std::string_view> cands, bool winkler,
                    double* out) {
+  if (q.len <= 8) return JaroLanes<uint8_t>(q, cands, winkler, out);
   if (q.len <= 16) return JaroLanes<uint16_t>(q, cands, winkler, out);
   if (q.len <= 32) return JaroLanes<uint32_t>(q, cands, winkler, out);
   return JaroLanes<uint64_t>(q, cands, winkler, out);

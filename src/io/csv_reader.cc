@@ -251,14 +251,21 @@ Location Locate(const char* rec, uint64_t rec_line, const char* at) {
 // The fast path is the bit-parallel structural scan of Langdale and Lemire, "Parsing Gigabytes
 // of JSON per Second" (VLDB Journal 2019), applied to CSV as in simdcsv: io/csv_scan.h.
 // A chunk's values, per column, as references into the input rather than copies, so that each
-// value is copied once, straight into the final column. A reference packs (offset from the data
-// region << 24 | length); length 0 is null, and kSideValue marks a value held in `side` (escaped
-// values with doubled quotes, and values of kSideValue bytes or more), indexed by the offset bits.
-constexpr uint64_t kLengthBits = 24;
-constexpr uint64_t kSideValue = (uint64_t{1} << kLengthBits) - 1;
+// value is copied once, straight into the final column. A 4-byte reference packs (offset from
+// the chunk's first byte << 10 | length); length 0 is null, and kSideValue marks a value held in
+// `side` (escaped values with doubled quotes, values of kSideValue bytes or more, and values
+// starting kMaxChunkBytes or more past the chunk's start, i.e. in a record spilling far out of
+// it), indexed by the offset bits. Half the size of 8-byte references: the references of all
+// chunks live at once, and fresh memory costs page faults.
+using Ref = uint32_t;
+constexpr Ref kLengthBits = 10;
+constexpr Ref kSideValue = (Ref{1} << kLengthBits) - 1;
+// Chunks are at most this large (more chunks give the same table), so offsets fit in 22 bits.
+// A chunk's side values number less than its bytes plus one record's fields: below 2^22 too.
+constexpr size_t kMaxChunkBytes = size_t{1} << (32 - kLengthBits);
 
 struct ChunkResult {
-  std::vector<std::vector<uint64_t>> refs;  // [column][row]
+  std::vector<std::vector<Ref>> refs;  // [column][row]
   std::vector<uint64_t> bytes;              // [column] total text bytes
   std::vector<std::string> side;
   std::vector<uint64_t> lines;
@@ -296,7 +303,8 @@ struct CsvContext {
 class ChunkParser {
  public:
   ChunkParser(const CsvContext& ctx, RecordParser& parser, ChunkResult& out, size_t chunk)
-      : ctx_(ctx), parser_(parser), out_(out), chunk_(chunk) {}
+      : ctx_(ctx), parser_(parser), out_(out), chunk_(chunk),
+        chunk_base_(ctx.region + chunk * ctx.chunk_bytes) {}
 
   void Run(const char* r, const char* ce, uint64_t line) {
     if (ctx_.fast_path) {
@@ -331,12 +339,13 @@ class ChunkParser {
   }
 
   void Emit(size_t c, const char* value, size_t size, std::string_view escaped) {
-    uint64_t ref = 0;
+    Ref ref = 0;
     if (size != 0) {
-      if (escaped.data() == nullptr && size < kSideValue) {
-        ref = static_cast<uint64_t>(value - ctx_.region) << kLengthBits | size;
+      const size_t offset = static_cast<size_t>(value - chunk_base_);
+      if (escaped.data() == nullptr && size < kSideValue && offset < kMaxChunkBytes) {
+        ref = static_cast<Ref>(offset) << kLengthBits | static_cast<Ref>(size);
       } else {
-        ref = static_cast<uint64_t>(out_.side.size()) << kLengthBits | kSideValue;
+        ref = static_cast<Ref>(out_.side.size()) << kLengthBits | kSideValue;
         out_.side.emplace_back(escaped.data() ? escaped : std::string_view(value, size));
       }
     }
@@ -534,6 +543,7 @@ class ChunkParser {
   RecordParser& parser_;
   ChunkResult& out_;
   size_t chunk_;
+  const char* chunk_base_;  // the chunk's first byte: references are relative to it
   std::vector<std::pair<const char*, const char*>> fields_;
 };
 
@@ -610,7 +620,7 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
   // first line number.
   const char* region = rec;
   const size_t region_size = static_cast<size_t>(end - region);
-  const size_t chunk_bytes = std::max<size_t>(1, options.chunk_bytes);
+  const size_t chunk_bytes = std::clamp<size_t>(options.chunk_bytes, 1, kMaxChunkBytes);
   const size_t num_chunks = std::max<size_t>(1, (region_size + chunk_bytes - 1) / chunk_bytes);
   auto chunk_begin = [&](size_t i) { return region + std::min(region_size, i * chunk_bytes); };
   std::vector<ByteCounts> counts(num_chunks);
@@ -722,7 +732,8 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
         }
         null_word = 0;
       };
-      for (uint64_t ref : chunk.refs[c]) {
+      const char* const chunk_base = chunk_begin(i);
+      for (const Ref ref : chunk.refs[c]) {
         const uint64_t len = ref & kSideValue;
         if (len == 0) {
           null_word |= uint64_t{1} << (row % 64);
@@ -731,7 +742,7 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
           std::memcpy(out.arena + pos, v.data(), v.size());
           pos += v.size();
         } else {
-          const char* src = region + (ref >> kLengthBits);
+          const char* src = chunk_base + (ref >> kLengthBits);
           // Short values (most fields) move as two fixed 8-byte words, which may copy a few
           // bytes too many: the next value overwrites them, and they never pass this part's end.
           if (len <= 16 && pos + 16 <= arena_end && src + 16 <= end) {
