@@ -446,3 +446,27 @@ TEST(CliTest, DedupeOfTwoInputsWritesSourcesAndKeepsRepeatedIdsApart) {
 
 }  // namespace
 }  // namespace reclink::test
+
+namespace reclink::test {
+namespace {
+
+// A comparison on a field every blocking rule blocks on cannot get an unbiased m: reclink still
+// trains it (on all pairs), and says so in model.json and on stdout.
+TEST(CliTest, ComparisonBlockedByEveryRuleIsTrainedWithAWarning) {
+  const std::string dir = TempDir("blocked_everywhere");
+  std::string rules = ReadFile(kDemoRules);
+  const size_t first = rules.find("[[blocking]]"), comparisons = rules.find("# Six comparisons");
+  ASSERT_NE(first, std::string::npos);
+  ASSERT_NE(comparisons, std::string::npos);
+  rules = rules.substr(0, first) + "[[blocking]]\nkeys = [\"last\", \"dob\"]\n\n[[blocking]]\nkeys = [\"last\", \"email\"]\n\n" +
+          rules.substr(comparisons);
+  WriteFile(dir + "/rules.toml", rules);
+  CliResult r = RunReclink("dedupe --rules " + dir + "/rules.toml --out " + dir + "/out " + kDemo);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("warning: comparison 'last': every blocking rule blocks on its field"), std::string::npos)
+      << r.out;
+  EXPECT_NE(ReadFile(dir + "/out/model.json").find("EM on all candidate pairs"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace reclink::test
