@@ -223,6 +223,39 @@ TEST(Batch, EveryTargetEqualsReference) {
   }
 }
 
+// Lane-width boundaries: queries of 1-9 and 15-17 bytes (8-bit lanes up to 8, 16-bit up to 16)
+// against 300 ASCII candidates of 0-64 bytes (the longest lane candidates, several full lane
+// groups even with AVX-512's 128 byte lanes), over a 3-letter alphabet so most bytes match.
+TEST(Batch, LaneWidthBoundariesEqualReference) {
+  std::mt19937_64 rng(7);
+  for (size_t lq : {1, 2, 3, 7, 8, 9, 15, 16, 17}) {
+    const std::string query = RandomString(rng, lq, Alphabet::kTinyAscii);
+    std::vector<std::string> cands;
+    for (int i = 0; i < 300; ++i) {
+      const size_t lc = i % 5 == 0 ? 64 - rng() % 3 : rng() % 65;
+      cands.push_back(RandomString(rng, lc, Alphabet::kTinyAscii));
+    }
+    std::vector<std::string_view> views(cands.begin(), cands.end());
+    const PreparedString prepared(query);
+    ForEachBatchPath([&] {
+      std::vector<double> jw(cands.size());
+      std::vector<uint32_t> lev(cands.size()), lev2(cands.size());
+      JaroWinklerBatch(prepared, views, jw.data());
+      LevenshteinBatch(prepared, views, kNoCutoff, lev.data());
+      LevenshteinBatch(prepared, views, 2, lev2.data());
+      for (size_t i = 0; i < cands.size(); ++i) {
+        ASSERT_EQ(jw[i], reference::JaroWinkler(query, cands[i]))
+            << "query=\"" << query << "\" cand=\"" << cands[i] << "\"";
+        ASSERT_EQ(lev[i], reference::Levenshtein(query, cands[i], kNoCutoff))
+            << "query=\"" << query << "\" cand=\"" << cands[i] << "\"";
+        ASSERT_EQ(lev2[i], reference::Levenshtein(query, cands[i], 2))
+            << "query=\"" << query << "\" cand=\"" << cands[i] << "\"";
+      }
+    });
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
 TEST(Batch, EmptyBatchAndEmptyQuery) {
   const PreparedString empty("");
   const std::vector<std::string_view> cands = {"", "a", "abc"};
