@@ -39,6 +39,12 @@ class Comparisons {
   // Level of comparison c for rows a and b. Thread-safe. prepared_a, when given, is row a's
   // value prepared for the similarity kernels (reused across many b).
   int Level(size_t c, RowId a, RowId b, const PreparedString* prepared_a = nullptr) const;
+  // Asks the CPU to start loading row r's slots (a hint; no effect on results).
+  void Prefetch(RowId r) const {
+    const char* p = reinterpret_cast<const char*>(slots_.data() + static_cast<size_t>(r) * comps_.size());
+    __builtin_prefetch(p);
+    if (comps_.size() * sizeof(Slot) > 64) __builtin_prefetch(p + 64);
+  }
   // Levels of every comparison for row a against each row of bs: out[i * size() + c]. Row a's
   // per-record precomputation is done once for the whole batch.
   void GammaOneToMany(RowId a, std::span<const RowId> bs, uint8_t* out) const;

@@ -171,6 +171,7 @@ int Comparisons::Level(size_t c, RowId a, RowId b, const PreparedString* pa) con
 
 void Comparisons::GammaOneToMany(RowId a, std::span<const RowId> bs, uint8_t* out) const {
   const size_t nc = comps_.size();
+  for (RowId b : bs) Prefetch(b);  // partners are scattered rows; start every load up front
   for (size_t c = 0; c < nc; ++c) {
     const Comp& comp = comps_[c];
     if (IsNull(c, a)) {

@@ -100,6 +100,7 @@ void ScoreRunsDecidingEarly(const Comparisons& comps, const Scorer& scorer, std:
     }
     for (; i < j; ++i) {
       const RowId b = pairs[i].b;
+      if (i + 8 < pairs.size()) comps.Prefetch(pairs[i + 8].b);  // scattered rows: load ahead
       double w = scorer.base();
       bool rejected = false;
       for (size_t k = 0; k < nc; ++k) {
