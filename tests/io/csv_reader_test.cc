@@ -374,3 +374,31 @@ TEST(CsvReaderTest, FastPathAgreesWithReferenceParser) {
 
 }  // namespace
 }  // namespace reclink
+
+namespace reclink {
+namespace {
+
+// Values the parser cannot reference compactly (1023 bytes or longer, or starting more than 4 MiB
+// past their chunk's start, in a record spilling far out of it) take a slower path: same table.
+TEST(CsvReaderTest, LongValuesAndFarSpillingRecords) {
+  const std::string mid(1500, 'm');
+  const std::string huge((5u << 20) + 7, 'h');
+  std::string text = "id,a,b\n1,x," + mid + "\n2,\"" + huge + "\",tail\n3,\"q\"\"q\"," + mid + "y\n4,z,w\n";
+  for (size_t chunk : {size_t{3}, size_t{4096}, size_t{4} << 20, size_t{64} << 20}) {
+    ReadOptions options;
+    options.chunk_bytes = chunk;
+    auto t = ReadText(text, "long.csv", options);
+    ASSERT_TRUE(t.ok()) << t.status().ToString();
+    ASSERT_EQ(t->num_rows(), 4u);
+    EXPECT_EQ(Cell(*t, "b", 0), mid) << "chunk " << chunk;
+    EXPECT_EQ(Cell(*t, "a", 1), huge) << "chunk " << chunk;
+    EXPECT_EQ(Cell(*t, "b", 1), "tail") << "chunk " << chunk;
+    EXPECT_EQ(Cell(*t, "a", 2), "q\"q") << "chunk " << chunk;
+    EXPECT_EQ(Cell(*t, "b", 2), mid + "y") << "chunk " << chunk;
+    EXPECT_EQ(Cell(*t, "id", 3), "4") << "chunk " << chunk;
+    EXPECT_EQ(Cell(*t, "b", 3), "w") << "chunk " << chunk;
+  }
+}
+
+}  // namespace
+}  // namespace reclink
