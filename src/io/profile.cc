@@ -90,25 +90,26 @@ class ValueCounter {
 
   size_t distinct() const { return used_; }
 
-  // The top_n values in Before order. Only values whose count reaches the top_n-th largest count
-  // are ranked, so a partition of distinct values costs little more than a scan.
+  // The top_n values in Before order, selected in one scan with a bounded max-heap whose root is
+  // the worst value kept: most slots lose one comparison against the root (usually on count or
+  // the order key alone), so a partition of distinct values costs little more than a scan.
   std::vector<ValueCount> Top(size_t top_n, const Column& column) const {
     std::vector<ValueCount> top;
     if (top_n == 0 || used_ == 0) return top;
-    std::vector<uint32_t> counts;
-    counts.reserve(used_);
+    top.reserve(top_n);
+    const Before before{column};
     for (const ValueCount& s : slots_) {
-      if (s.count != 0) counts.push_back(s.count);
+      if (s.count == 0) continue;
+      if (top.size() < top_n) {
+        top.push_back(s);
+        std::push_heap(top.begin(), top.end(), before);
+      } else if (before(s, top.front())) {
+        std::pop_heap(top.begin(), top.end(), before);
+        top.back() = s;
+        std::push_heap(top.begin(), top.end(), before);
+      }
     }
-    const size_t k = std::min(top_n, counts.size());
-    std::nth_element(counts.begin(), counts.begin() + static_cast<std::ptrdiff_t>(k - 1), counts.end(),
-                     std::greater<>());
-    const uint32_t threshold = counts[k - 1];
-    for (const ValueCount& s : slots_) {
-      if (s.count >= threshold) top.push_back(s);
-    }
-    std::partial_sort(top.begin(), top.begin() + static_cast<std::ptrdiff_t>(k), top.end(), Before{column});
-    top.resize(k);
+    std::sort_heap(top.begin(), top.end(), before);
     return top;
   }
 
