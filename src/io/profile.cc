@@ -138,9 +138,10 @@ class ValueCounter {
 // Hardware", TKDE 2002).
 // Per-thread work arrays, reused from column to column: fresh memory is costly (page faults and
 // zeroing) and would otherwise dominate.
+// Values are kept as ValueCount records (count unused) so that the partitioning pass writes one
+// stream per partition, not three.
 struct ProfileScratch {
-  std::vector<uint64_t> hashes, keys, part_hashes, part_keys;
-  std::vector<RowId> rows, part_rows;
+  std::vector<ValueCount> values, parted;
 };
 
 template <typename T>
@@ -201,12 +202,12 @@ ColumnProfile ProfileColumn(const Column& column, size_t top_n, ProfileScratch& 
   p.name = column.name();
   p.rows = column.size();
   const RowId n = static_cast<RowId>(p.rows);
-  GrowTo(scratch.hashes, n);
-  GrowTo(scratch.keys, n);
-  GrowTo(scratch.rows, n);
-  uint64_t* hashes = scratch.hashes.data();
-  uint64_t* keys = scratch.keys.data();
-  RowId* rows = scratch.rows.data();
+  GrowTo(scratch.values, n);
+  ValueCount* values = scratch.values.data();
+  // Histogram of the hashes' top kMaxBits bits, taken during the scan; coarser partitions sum
+  // runs of its buckets.
+  constexpr int kMaxBits = 12;
+  std::vector<size_t> fine(size_t{1} << kMaxBits, 0);
   size_t m = 0;
   uint64_t total_len = 0;
   size_t min_len = SIZE_MAX, max_len = 0;
@@ -220,9 +221,9 @@ ColumnProfile ProfileColumn(const Column& column, size_t top_n, ProfileScratch& 
     total_len += len;
     min_len = std::min(min_len, len);
     max_len = std::max(max_len, len);
-    hashes[m] = XXH3_64bits(v.data(), v.size());
-    keys[m] = OrderKey(v);
-    rows[m] = r;
+    const uint64_t hash = XXH3_64bits(v.data(), v.size());
+    values[m] = ValueCount{hash, OrderKey(v), r, 0};
+    ++fine[hash >> (64 - kMaxBits)];
     ++m;
   }
   if (m > 0) {
@@ -232,26 +233,18 @@ ColumnProfile ProfileColumn(const Column& column, size_t top_n, ProfileScratch& 
   }
 
   int bits = 0;
-  while (bits < 12 && (m >> bits) > 4096) ++bits;
+  while (bits < kMaxBits && (m >> bits) > 4096) ++bits;
   const size_t parts = size_t{1} << bits;
   auto part_of = [bits](uint64_t h) { return bits == 0 ? size_t{0} : static_cast<size_t>(h >> (64 - bits)); };
   std::vector<size_t> begin(parts + 1, 0);
-  for (size_t i = 0; i < m; ++i) ++begin[part_of(hashes[i]) + 1];
+  const size_t group = fine.size() / parts;
+  for (size_t f = 0; f < fine.size(); ++f) begin[f / group + 1] += fine[f];
   for (size_t b = 0; b < parts; ++b) begin[b + 1] += begin[b];
-  GrowTo(scratch.part_hashes, m);
-  GrowTo(scratch.part_keys, m);
-  GrowTo(scratch.part_rows, m);
-  uint64_t* part_hashes = scratch.part_hashes.data();
-  uint64_t* part_keys = scratch.part_keys.data();
-  RowId* part_rows = scratch.part_rows.data();
+  GrowTo(scratch.parted, m);
+  ValueCount* parted = scratch.parted.data();
   {
     std::vector<size_t> next(begin.begin(), begin.end() - 1);
-    for (size_t i = 0; i < m; ++i) {
-      size_t k = next[part_of(hashes[i])]++;
-      part_hashes[k] = hashes[i];
-      part_keys[k] = keys[i];
-      part_rows[k] = rows[i];
-    }
+    for (size_t i = 0; i < m; ++i) parted[next[part_of(values[i].hash)]++] = values[i];
   }
   std::vector<size_t> distinct(parts, 0);
   std::vector<std::vector<ValueCount>> tops(parts);
@@ -261,7 +254,7 @@ ColumnProfile ProfileColumn(const Column& column, size_t top_n, ProfileScratch& 
     tbb::parallel_for(tbb::blocked_range<size_t>(0, parts, 1), [&](const auto& range) {
       for (size_t b = range.begin(); b != range.end(); ++b) {
         ValueCounter counter(begin[b + 1] - begin[b]);
-        for (size_t k = begin[b]; k < begin[b + 1]; ++k) counter.Add(part_hashes[k], part_keys[k], part_rows[k]);
+        for (size_t k = begin[b]; k < begin[b + 1]; ++k) counter.Add(parted[k].hash, parted[k].key, parted[k].row);
         distinct[b] = counter.distinct();
         tops[b] = counter.Top(top_n, column);
       }
