@@ -31,6 +31,30 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 int64_t CompiledTarget() { return HWY_TARGET; }
 
+// Copies n <= 64 bytes with a few overlapping fixed-size moves (GCC turns a variable-size
+// memcpy here into `rep movsq`, whose start-up cost exceeds the copy).
+HWY_INLINE void CopyShort(uint8_t* dst, const char* src, size_t n) {
+  if (n >= 8) {
+    uint64_t w;
+    for (size_t o = 0; o + 8 <= n; o += 8) {
+      std::memcpy(&w, src + o, 8);
+      std::memcpy(dst + o, &w, 8);
+    }
+    std::memcpy(&w, src + n - 8, 8);
+    std::memcpy(dst + n - 8, &w, 8);
+  } else if (n >= 4) {
+    uint32_t lo, hi;
+    std::memcpy(&lo, src, 4);
+    std::memcpy(&hi, src + n - 4, 4);
+    std::memcpy(dst, &lo, 4);
+    std::memcpy(dst + n - 4, &hi, 4);
+  } else if (n > 0) {
+    dst[0] = static_cast<uint8_t>(src[0]);
+    dst[n / 2] = static_cast<uint8_t>(src[n / 2]);
+    dst[n - 1] = static_cast<uint8_t>(src[n - 1]);
+  }
+}
+
 // One lane group: up to `kLanes` consecutive lane-eligible candidates (ASCII, at most
 // kBatchMaxCandidateBytes), transposed so that one vector load gives text position j of every
 // candidate. Each byte is replaced by the query's pattern mask for it (truncated to the lane
@@ -44,6 +68,8 @@ struct LaneGroup {
   HWY_ALIGN T pm[kBatchMaxCandidateBytes * kLanes];
   HWY_ALIGN T lens[kLanes];
   uint32_t index[kLanes];  // candidate of each lane, or kNoCandidate
+  // Byte lanes only: each candidate's bytes, zero-padded, one 64-byte row per lane.
+  HWY_ALIGN uint8_t stage[sizeof(T) == 1 ? kBatchMaxCandidateBytes * kLanes : 16];
   static constexpr uint32_t kNoCandidate = 0xFFFFFFFFu;
 
   // Takes candidates from *next on; those the lanes cannot take (longer than
@@ -67,6 +93,13 @@ struct LaneGroup {
       ++used;
     }
     for (size_t u = used; u < lanes; ++u) lens[u] = 0;
+#if HWY_TARGET != HWY_SCALAR
+    if constexpr (sizeof(T) == 1) {
+      // Byte lanes: SIMD transposition, then masks by comparison (needs 16-lane blocks, and no
+      // NUL in the query since the padding past a candidate's end is NUL).
+      if (lanes % 16 == 0 && q.ascii_pm[0] == 0) return FillBytes(lanes, q, cands, fallback);
+    }
+#endif
     std::fill(pm, pm + steps * lanes, T{0});
     for (size_t u = 0; u < used; ++u) {
       const auto* bytes = reinterpret_cast<const uint8_t*>(cands[index[u]].data());
@@ -85,6 +118,115 @@ struct LaneGroup {
       }
     }
   }
+
+#if HWY_TARGET != HWY_SCALAR
+  // Fill for byte lanes (query of at most 8 code points): each candidate is copied into a
+  // zero-padded 64-byte row, 16 x 16 byte blocks are transposed with vector interleaves, and each
+  // candidate byte becomes its query mask by comparing with the query's distinct bytes. Bytes past
+  // a candidate's end are NUL, which matches no query byte, so their mask is 0 as required.
+  template <class Fallback>
+  void FillBytes(size_t lanes, const BatchQuery& q, std::span<const std::string_view> cands,
+                 Fallback&& fallback) {
+    const hn::Full128<uint8_t> d16;
+    const size_t chunks = (steps + 15) / 16;
+    const size_t width = chunks * 16;
+    // All copies first, so that the transposition's vector loads come long after the copies'
+    // narrow stores (a load right after them would stall on store-to-load forwarding).
+    for (size_t u = 0; u < lanes; ++u) {
+      uint8_t* row = stage + u * kBatchMaxCandidateBytes;
+      for (size_t c = 0; c < width; c += 16) hn::Store(hn::Zero(d16), d16, row + c);
+      if (u < used) CopyShort(row, cands[index[u]].data(), lens[u]);
+    }
+    auto* out = reinterpret_cast<uint8_t*>(pm);
+    for (size_t c = 0; c < chunks; ++c) {
+      for (size_t b = 0; b < lanes; b += 16) {
+        Transpose16x16(stage + b * kBatchMaxCandidateBytes + c * 16, out + c * 16 * lanes + b,
+                       lanes);
+      }
+    }
+    // Distinct query bytes and their masks.
+    uint8_t chars[8], masks[8];
+    size_t distinct = 0;
+    for (size_t ch = 1; ch < 128 && distinct < 8; ++ch) {
+      const auto m = static_cast<uint8_t>(q.ascii_pm[ch]);
+      if (m != 0) {
+        chars[distinct] = static_cast<uint8_t>(ch);
+        masks[distinct++] = m;
+      }
+    }
+    // Masks by comparison; the OR of every byte of a lane tells whether it is ASCII.
+    const hn::ScalableTag<uint8_t> d;
+    const hn::ScalableTag<int8_t> di;
+    const size_t n = hn::Lanes(d);
+    HWY_ALIGN uint8_t seen[kLanes];
+    for (size_t v = 0; v < lanes; v += n) {
+      auto any = hn::Zero(d);
+      for (size_t j = 0; j < steps; ++j) {
+        uint8_t* r = out + j * lanes + v;
+        const auto raw = hn::Load(d, r);
+        any = hn::Or(any, raw);
+        auto m = hn::Zero(d);
+        for (size_t i = 0; i < distinct; ++i) {
+          m = hn::Or(m, hn::IfThenElseZero(hn::Eq(raw, hn::Set(d, chars[i])), hn::Set(d, masks[i])));
+        }
+        hn::Store(m, d, r);
+      }
+      hn::Store(any, d, seen + v);
+    }
+    for (size_t v = 0; v < lanes; v += n) {
+      if (hn::AllFalse(di, hn::Lt(hn::BitCast(di, hn::Load(d, seen + v)), hn::Zero(di)))) continue;
+      for (size_t u = v; u < v + n && u < used; ++u) {
+        if (seen[u] < 0x80) continue;
+        lens[u] = 0;
+        fallback(index[u]);
+        index[u] = kNoCandidate;
+      }
+    }
+  }
+
+  // Transposes the 16 x 16 bytes at in[r * 64 + j] (row r = lane, j = text position) into
+  // out[j * stride + r], by interleaving bytes, then pairs, quads and octets of rows.
+  static void Transpose16x16(const uint8_t* in, uint8_t* out, size_t stride) {
+    const hn::Full128<uint8_t> d8;
+    const hn::Full128<uint16_t> d16;
+    const hn::Full128<uint32_t> d32;
+    const hn::Full128<uint64_t> d64;
+    using V8 = hn::Vec<decltype(d8)>;
+    V8 a[16], b[16];
+    for (size_t p = 0; p < 8; ++p) {
+      const V8 r0 = hn::Load(d8, in + (2 * p) * kBatchMaxCandidateBytes);
+      const V8 r1 = hn::Load(d8, in + (2 * p + 1) * kBatchMaxCandidateBytes);
+      a[p] = hn::InterleaveLower(d8, r0, r1);      // positions 0-7, rows 2p, 2p+1
+      a[p + 8] = hn::InterleaveUpper(d8, r0, r1);  // positions 8-15
+    }
+    // a[pb * 8 + p]: positions pb*8.., rows 2p..2p+1 -> b[pb2 * 4 + q]: positions pb2*4.., rows 4q..
+    for (size_t pb = 0; pb < 2; ++pb) {
+      for (size_t q = 0; q < 4; ++q) {
+        const auto x = hn::BitCast(d16, a[pb * 8 + 2 * q]);
+        const auto y = hn::BitCast(d16, a[pb * 8 + 2 * q + 1]);
+        b[(pb * 2) * 4 + q] = hn::BitCast(d8, hn::InterleaveLower(d16, x, y));
+        b[(pb * 2 + 1) * 4 + q] = hn::BitCast(d8, hn::InterleaveUpper(d16, x, y));
+      }
+    }
+    // b[pb2 * 4 + q] -> a[pb3 * 2 + s]: positions pb3*2.., rows 8s..
+    for (size_t pb2 = 0; pb2 < 4; ++pb2) {
+      for (size_t s = 0; s < 2; ++s) {
+        const auto x = hn::BitCast(d32, b[pb2 * 4 + 2 * s]);
+        const auto y = hn::BitCast(d32, b[pb2 * 4 + 2 * s + 1]);
+        a[(pb2 * 2) * 2 + s] = hn::BitCast(d8, hn::InterleaveLower(d32, x, y));
+        a[(pb2 * 2 + 1) * 2 + s] = hn::BitCast(d8, hn::InterleaveUpper(d32, x, y));
+      }
+    }
+    // a[pb3 * 2 + s] -> text position pb3*2 (+1), rows 0-15.
+    for (size_t pb3 = 0; pb3 < 8; ++pb3) {
+      const auto x = hn::BitCast(d64, a[pb3 * 2]);
+      const auto y = hn::BitCast(d64, a[pb3 * 2 + 1]);
+      hn::StoreU(hn::BitCast(d8, hn::InterleaveLower(d64, x, y)), d8, out + (2 * pb3) * stride);
+      hn::StoreU(hn::BitCast(d8, hn::InterleaveUpper(d64, x, y)), d8,
+                 out + (2 * pb3 + 1) * stride);
+    }
+  }
+#endif  // HWY_TARGET != HWY_SCALAR
 };
 
 // Active-lane mask as a vector: all ones where j < lens.
