@@ -68,8 +68,16 @@ struct LaneGroup {
   HWY_ALIGN T pm[kBatchMaxCandidateBytes * kLanes];
   HWY_ALIGN T lens[kLanes];
   uint32_t index[kLanes];  // candidate of each lane, or kNoCandidate
-  // Byte lanes only: each candidate's bytes, zero-padded, one 64-byte row per lane.
-  HWY_ALIGN uint8_t stage[sizeof(T) == 1 ? kBatchMaxCandidateBytes * kLanes : 16];
+  // 8- and 16-bit lanes only: each candidate's bytes, zero-padded, one 64-byte row per lane.
+  HWY_ALIGN uint8_t stage[sizeof(T) <= 2 ? kBatchMaxCandidateBytes * kLanes : 16];
+  // Distinct query bytes and their masks (8- and 16-bit lanes), found on the first Fill.
+  static constexpr size_t kMaxDistinct = sizeof(T) * 8;
+  static constexpr size_t kUnknown = ~size_t{0};
+  size_t distinct = kUnknown;
+  uint8_t chars[kMaxDistinct];
+  T masks[kMaxDistinct];
+  // 16-bit lanes only: the transposed bytes before they become masks.
+  HWY_ALIGN uint8_t raw[sizeof(T) == 2 ? kBatchMaxCandidateBytes * kLanes : 16];
   static constexpr uint32_t kNoCandidate = 0xFFFFFFFFu;
 
   // Takes candidates from *next on; those the lanes cannot take (longer than
@@ -94,8 +102,8 @@ struct LaneGroup {
     }
     for (size_t u = used; u < lanes; ++u) lens[u] = 0;
 #if HWY_TARGET != HWY_SCALAR
-    if constexpr (sizeof(T) == 1) {
-      // Byte lanes: SIMD transposition, then masks by comparison (needs 16-lane blocks, and no
+    if constexpr (sizeof(T) <= 2) {
+      // 8- and 16-bit lanes: SIMD transposition, then masks by comparison (needs 16-lane blocks, and no
       // NUL in the query since the padding past a candidate's end is NUL).
       if (lanes % 16 == 0 && q.ascii_pm[0] == 0) return FillBytes(lanes, q, cands, fallback);
     }
@@ -120,7 +128,7 @@ struct LaneGroup {
   }
 
 #if HWY_TARGET != HWY_SCALAR
-  // Fill for byte lanes (query of at most 8 code points): each candidate is copied into a
+  // Fill for 8- and 16-bit lanes (queries of at most 16 code points): each candidate is copied into a
   // zero-padded 64-byte row, 16 x 16 byte blocks are transposed with vector interleaves, and each
   // candidate byte becomes its query mask by comparing with the query's distinct bytes. Bytes past
   // a candidate's end are NUL, which matches no query byte, so their mask is 0 as required.
@@ -137,7 +145,8 @@ struct LaneGroup {
       for (size_t c = 0; c < width; c += 16) hn::Store(hn::Zero(d16), d16, row + c);
       if (u < used) CopyShort(row, cands[index[u]].data(), lens[u]);
     }
-    auto* out = reinterpret_cast<uint8_t*>(pm);
+    uint8_t* out = raw;
+    if constexpr (sizeof(T) == 1) out = pm;  // byte masks replace the bytes in place
     for (size_t c = 0; c < chunks; ++c) {
       for (size_t b = 0; b < lanes; b += 16) {
         Transpose16x16(stage + b * kBatchMaxCandidateBytes + c * 16, out + c * 16 * lanes + b,
@@ -145,36 +154,51 @@ struct LaneGroup {
       }
     }
     // Distinct query bytes and their masks.
-    uint8_t chars[8], masks[8];
-    size_t distinct = 0;
-    for (size_t ch = 1; ch < 128 && distinct < 8; ++ch) {
-      const auto m = static_cast<uint8_t>(q.ascii_pm[ch]);
-      if (m != 0) {
-        chars[distinct] = static_cast<uint8_t>(ch);
-        masks[distinct++] = m;
+    if (distinct == kUnknown) {  // once per batch: the group lives for the whole call
+      distinct = 0;
+      for (size_t ch = 1; ch < 128 && distinct < kMaxDistinct; ++ch) {
+        const auto m = static_cast<T>(q.ascii_pm[ch]);
+        if (m != 0) {
+          chars[distinct] = static_cast<uint8_t>(ch);
+          masks[distinct++] = m;
+        }
       }
     }
     // Masks by comparison; the OR of every byte of a lane tells whether it is ASCII.
-    const hn::ScalableTag<uint8_t> d;
-    const hn::ScalableTag<int8_t> di;
+    const hn::ScalableTag<T> d;
+    const hn::RebindToSigned<decltype(d)> di;
+    const hn::Rebind<uint8_t, decltype(d)> d8;  // one byte per lane of d
     const size_t n = hn::Lanes(d);
-    HWY_ALIGN uint8_t seen[kLanes];
+    HWY_ALIGN T seen[kLanes];
     for (size_t v = 0; v < lanes; v += n) {
       auto any = hn::Zero(d);
       for (size_t j = 0; j < steps; ++j) {
-        uint8_t* r = out + j * lanes + v;
-        const auto raw = hn::Load(d, r);
-        any = hn::Or(any, raw);
+        hn::Vec<decltype(d)> bytes;
+        if constexpr (sizeof(T) == 1) {
+          bytes = hn::Load(d, out + j * lanes + v);
+        } else {
+          bytes = hn::PromoteTo(d, hn::LoadU(d8, out + j * lanes + v));
+        }
+        any = hn::Or(any, bytes);
         auto m = hn::Zero(d);
         for (size_t i = 0; i < distinct; ++i) {
-          m = hn::Or(m, hn::IfThenElseZero(hn::Eq(raw, hn::Set(d, chars[i])), hn::Set(d, masks[i])));
+          m = hn::Or(m, hn::IfThenElseZero(hn::Eq(bytes, hn::Set(d, chars[i])),
+                                           hn::Set(d, masks[i])));
         }
-        hn::Store(m, d, r);
+        hn::Store(m, d, pm + j * lanes + v);
       }
       hn::Store(any, d, seen + v);
     }
+    // A lane holding a byte >= 0x80 (negative as a signed byte; as a 16-bit value, > 0x7F).
     for (size_t v = 0; v < lanes; v += n) {
-      if (hn::AllFalse(di, hn::Lt(hn::BitCast(di, hn::Load(d, seen + v)), hn::Zero(di)))) continue;
+      const auto signed_seen = hn::BitCast(di, hn::Load(d, seen + v));
+      bool any_non_ascii;
+      if constexpr (sizeof(T) == 1) {
+        any_non_ascii = !hn::AllFalse(di, hn::Lt(signed_seen, hn::Zero(di)));
+      } else {
+        any_non_ascii = !hn::AllFalse(di, hn::Gt(signed_seen, hn::Set(di, int16_t{0x7F})));
+      }
+      if (!any_non_ascii) continue;
       for (size_t u = v; u < v + n && u < used; ++u) {
         if (seen[u] < 0x80) continue;
         lens[u] = 0;
