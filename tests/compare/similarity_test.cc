@@ -226,14 +226,25 @@ TEST(Batch, EveryTargetEqualsReference) {
 // Lane-width boundaries: queries of 1-9 and 15-17 bytes (8-bit lanes up to 8, 16-bit up to 16)
 // against 300 ASCII candidates of 0-64 bytes (the longest lane candidates, several full lane
 // groups even with AVX-512's 128 byte lanes), over a 3-letter alphabet so most bytes match.
+// Some candidates are not ASCII (they leave the lanes), some hold NUL bytes, and half of the
+// queries hold a NUL (the padding past a lane's end is NUL, so such queries take the scalar fill).
 TEST(Batch, LaneWidthBoundariesEqualReference) {
   std::mt19937_64 rng(7);
+  for (bool query_nul : {false, true})
   for (size_t lq : {1, 2, 3, 7, 8, 9, 15, 16, 17}) {
-    const std::string query = RandomString(rng, lq, Alphabet::kTinyAscii);
+    std::string query = RandomString(rng, lq, Alphabet::kTinyAscii);
+    if (query_nul) query[lq / 2] = '\0';
     std::vector<std::string> cands;
     for (int i = 0; i < 300; ++i) {
       const size_t lc = i % 5 == 0 ? 64 - rng() % 3 : rng() % 65;
-      cands.push_back(RandomString(rng, lc, Alphabet::kTinyAscii));
+      if (i % 7 == 3) {
+        cands.push_back(RandomString(rng, lc / 3, Alphabet::kNonAscii));
+      } else if (i % 11 == 5) {
+        cands.push_back(RandomString(rng, lc, Alphabet::kBytes));
+      } else {
+        cands.push_back(RandomString(rng, lc, Alphabet::kTinyAscii));
+        if (i % 13 == 6 && lc > 0) cands.back()[rng() % lc] = '\0';
+      }
     }
     std::vector<std::string_view> views(cands.begin(), cands.end());
     const PreparedString prepared(query);
