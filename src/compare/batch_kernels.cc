@@ -55,6 +55,23 @@ HWY_INLINE void CopyShort(uint8_t* dst, const char* src, size_t n) {
   }
 }
 
+// Whether the n <= 64 bytes at src are all ASCII, a word at a time (overlapping last word).
+HWY_INLINE bool IsAsciiShort(const char* src, size_t n) {
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  if (n >= 8) {
+    uint64_t acc = 0, w;
+    for (size_t o = 0; o + 8 <= n; o += 8) {
+      std::memcpy(&w, src + o, 8);
+      acc |= w;
+    }
+    std::memcpy(&w, src + n - 8, 8);
+    return ((acc | w) & kHigh) == 0;
+  }
+  uint32_t acc = 0;
+  for (size_t i = 0; i < n; ++i) acc |= static_cast<uint8_t>(src[i]);
+  return acc < 0x80;
+}
+
 // One lane group: up to `kLanes` consecutive lane-eligible candidates (ASCII, at most
 // kBatchMaxCandidateBytes), transposed so that one vector load gives text position j of every
 // candidate. Each byte is replaced by the query's pattern mask for it (truncated to the lane
@@ -68,6 +85,10 @@ struct LaneGroup {
   HWY_ALIGN T pm[kBatchMaxCandidateBytes * kLanes];
   HWY_ALIGN T lens[kLanes];
   uint32_t index[kLanes];  // candidate of each lane, or kNoCandidate
+  // Scalar fill: the query mask of every byte value (0 from 0x80 on), built on the
+  // first Fill.
+  bool wide_ready = false;
+  T wide[256];
   // 8- and 16-bit lanes only: each candidate's bytes, zero-padded, one 64-byte row per lane.
   HWY_ALIGN uint8_t stage[sizeof(T) <= 2 ? kBatchMaxCandidateBytes * kLanes : 16];
   // Distinct query bytes and their masks (8- and 16-bit lanes), found on the first Fill.
@@ -108,22 +129,25 @@ struct LaneGroup {
       if (lanes % 16 == 0 && q.ascii_pm[0] == 0) return FillBytes(lanes, q, cands, fallback);
     }
 #endif
+    if (!wide_ready) {  // once per batch: the group lives for the whole call
+      for (size_t ch = 0; ch < 256; ++ch) {
+        wide[ch] = ch < 128 ? static_cast<T>(q.ascii_pm[ch]) : T{0};
+      }
+      wide_ready = true;
+    }
     std::fill(pm, pm + steps * lanes, T{0});
     for (size_t u = 0; u < used; ++u) {
-      const auto* bytes = reinterpret_cast<const uint8_t*>(cands[index[u]].data());
-      T* col = pm + u;
+      const char* text = cands[index[u]].data();
       const size_t n = lens[u];
-      uint32_t seen = 0;
-      for (size_t j = 0; j < n; ++j) {
-        seen |= bytes[j];
-        col[j * lanes] = static_cast<T>(q.ascii_pm[bytes[j] & 0x7F]);
-      }
-      if (seen >= 0x80) {
-        for (size_t j = 0; j < n; ++j) col[j * lanes] = 0;
+      if (!IsAsciiShort(text, n)) {
         lens[u] = 0;
         fallback(index[u]);
         index[u] = kNoCandidate;
+        continue;
       }
+      const auto* bytes = reinterpret_cast<const uint8_t*>(text);
+      T* col = pm + u;
+      for (size_t j = 0; j < n; ++j, col += lanes) *col = wide[bytes[j]];
     }
   }
 

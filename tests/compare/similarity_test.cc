@@ -223,15 +223,16 @@ TEST(Batch, EveryTargetEqualsReference) {
   }
 }
 
-// Lane-width boundaries: queries of 1-9 and 15-17 bytes (8-bit lanes up to 8, 16-bit up to 16)
-// against 300 ASCII candidates of 0-64 bytes (the longest lane candidates, several full lane
+// Lane-width boundaries: queries of 1-9, 15-17, 31, 33 and 64 bytes (8-bit lanes up to 8,
+// 16-bit up to 16, then 32- and 64-bit lanes)
+// against 300 candidates of 0-64 bytes (the longest lane candidates, several full lane
 // groups even with AVX-512's 128 byte lanes), over a 3-letter alphabet so most bytes match.
 // Some candidates are not ASCII (they leave the lanes), some hold NUL bytes, and half of the
 // queries hold a NUL (the padding past a lane's end is NUL, so such queries take the scalar fill).
 TEST(Batch, LaneWidthBoundariesEqualReference) {
   std::mt19937_64 rng(7);
   for (bool query_nul : {false, true})
-  for (size_t lq : {1, 2, 3, 7, 8, 9, 15, 16, 17}) {
+  for (size_t lq : {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 64}) {
     std::string query = RandomString(rng, lq, Alphabet::kTinyAscii);
     if (query_nul) query[lq / 2] = '\0';
     std::vector<std::string> cands;
