@@ -85,7 +85,6 @@ class Comparisons {
     uint32_t max_lev = 0, max_osa = 0;  // largest k of the distance levels (cutoffs)
     bool string_metric = false;         // a level uses Levenshtein, OSA, Jaro or Jaro-Winkler
   };
-  const Column& column(size_t c) const { return fields_->fields[comps_[c].field]; }
 
   const DerivedFields* fields_ = nullptr;
   std::vector<Comp> comps_;
