@@ -20,7 +20,6 @@ void AddInputOptions(CLI::App* cmd, CommonOptions* o) {
   cmd->add_option("--encoding", o->encoding, "input encoding: utf-8 (default) or latin-1");
   cmd->add_option("--on-bad-record", o->on_bad_record, "fail (default, exit 3), skip, or quarantine to DIR/rejects.csv");
   cmd->add_flag("--quiet,-q", o->quiet, "print nothing on success");
-  cmd->add_option("--progress", o->progress, "a line per finished stage on stderr: auto (when stderr is a terminal), always, never");
 }
 
 }  // namespace
@@ -68,6 +67,8 @@ int main(int argc, char** argv) {
       cmd->add_option("--truth", lo.truth_column, "also evaluate the clusters against this ground-truth column");
     }
     AddInputOptions(cmd, &o);
+    cmd->add_option("--progress", o.progress,
+                    "a line per finished stage on stderr: auto (when stderr is a terminal), always, never");
     linkage.push_back(cmd);
   }
 
