@@ -68,7 +68,8 @@ int main(int argc, char** argv) {
     }
     AddInputOptions(cmd, &o);
     cmd->add_option("--progress", o.progress,
-                    "a line per finished stage on stderr: auto (when stderr is a terminal), always, never");
+                    "a line per finished stage on stderr: auto (when stderr is a terminal), always, never")
+        ->check(CLI::IsMember({"auto", "always", "never"}));
     linkage.push_back(cmd);
   }
 
