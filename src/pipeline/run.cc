@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <optional>
 
 #include "reclink/pipeline.h"
@@ -234,6 +235,10 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
     uint64_t true_candidates = 0;
     std::vector<uint64_t> rule_true;
     std::vector<ScoredPair> false_links, missed_links;
+    // Once a list has been trimmed, a pair that ranks below its last kept entry can never make
+    // it, so it is not built (building one allocates).
+    double false_floor = -std::numeric_limits<double>::infinity();
+    double missed_ceiling = std::numeric_limits<double>::infinity();
   };
   tbb::enumerable_thread_specific<Local> locals([&] {
     Local l;
@@ -265,12 +270,22 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
           ++l.true_candidates;
           for (size_t r = 0; r < nr; ++r) l.rule_true[r] += index.RuleCovers(r, p.a, p.b);
           if (w < weight_threshold) {
-            l.missed_links.push_back(Explained(scorer, p, w, gamma, nc));
-            if (l.missed_links.size() > 4 * keep) KeepBest(&l.missed_links, keep, LowerWeight);
+            if (w <= l.missed_ceiling) {
+              l.missed_links.push_back(Explained(scorer, p, w, gamma, nc));
+              if (l.missed_links.size() > 4 * keep) {
+                KeepBest(&l.missed_links, keep, LowerWeight);
+                if (l.missed_links.size() == keep) l.missed_ceiling = l.missed_links.back().weight;
+              }
+            }
           }
         } else {
-          l.false_links.push_back(Explained(scorer, p, w, gamma, nc));
-          if (l.false_links.size() > 4 * keep) KeepBest(&l.false_links, keep, HigherWeight);
+          if (w >= l.false_floor) {
+            l.false_links.push_back(Explained(scorer, p, w, gamma, nc));
+            if (l.false_links.size() > 4 * keep) {
+              KeepBest(&l.false_links, keep, HigherWeight);
+              if (l.false_links.size() == keep) l.false_floor = l.false_links.back().weight;
+            }
+          }
         }
       }
     }
