@@ -286,67 +286,285 @@ HWY_INLINE hn::Vec<D> Below(D d, size_t j, hn::Vec<D> lens) {
   return hn::BitCast(d, hn::VecFromMask(di, lt));
 }
 
-// One text position of Myers/Hyyro for every lane of one vector (see LevenshteinMyers64).
+#if HWY_TARGET != HWY_SCALAR
+// Levenshtein lanes (Myers 1999 / Hyyro 2003, one candidate per lane, the query is the pattern).
+//
+// A group is kVecs byte vectors of candidates (128 on AVX-512 for 8- and 16-bit lanes). Per group:
+// each candidate is copied into a zero-padded 64-byte row, the rows are transposed in 16 x 16
+// byte blocks (one byte vector then holds text position j of kBytes candidates), and per text
+// position the pattern masks come from two nibble tables with byte shuffles: bit i of
+// LO[c & 15] & HI[c >> 4] is set iff q[i] == c, since two bytes are equal iff both nibbles are.
+// Each mask byte b (query positions 8b..8b+7) has its own pair of 16-byte tables, so a lane of
+// W bytes takes 2W shuffles; the W byte planes are then interleaved into W-byte lanes. That
+// interleave permutes the lanes within each 128-bit block; the same interleave applied to the
+// lane numbers and lengths gives the permutation, so lanes, lengths and results stay matched.
+// HI is 0 from 0x80 on, so a non-ASCII byte has mask 0; such candidates are found from the OR of
+// their bytes and recomputed with the pairwise kernel. Masks past a candidate's end are never
+// used (those steps do not count), so the NUL padding needs no care even if the query has NUL.
+
+// Interleaves pairs of vectors of narrow lanes into vectors of lanes twice as wide: `in` holds
+// `s` significance slots (low to high) for each of `t` lane sets, `out` gets s/2 slots for each of
+// 2t lane sets. Repeated until one slot is left, W byte planes become W vectors of W-byte lanes.
+template <class DW, class VN>
+HWY_INLINE void ZipLevel(DW dw, const VN* in, size_t s, size_t t, hn::Vec<DW>* out) {
+  const size_t s2 = s / 2;
+  for (size_t a = 0; a < t; ++a) {
+    for (size_t b = 0; b < s2; ++b) {
+      const VN lo = in[a * s + 2 * b];
+      const VN hi = in[a * s + 2 * b + 1];
+      out[(2 * a) * s2 + b] = hn::ZipLower(dw, lo, hi);
+      out[(2 * a + 1) * s2 + b] = hn::ZipUpper(dw, lo, hi);
+    }
+  }
+}
+
+// W = sizeof(T) byte planes (plane b = byte b of every lane's value) -> W vectors of T.
+template <typename T, class V8>
+HWY_INLINE void WidenPlanes(const V8* planes, hn::Vec<hn::ScalableTag<T>>* out) {
+  const hn::ScalableTag<uint16_t> d16;
+  const hn::ScalableTag<uint32_t> d32;
+  const hn::ScalableTag<uint64_t> d64;
+  if constexpr (sizeof(T) == 1) {
+    out[0] = planes[0];
+  } else if constexpr (sizeof(T) == 2) {
+    ZipLevel(d16, planes, 2, 1, out);
+  } else if constexpr (sizeof(T) == 4) {
+    hn::Vec<decltype(d16)> w16[4];
+    ZipLevel(d16, planes, 4, 1, w16);
+    ZipLevel(d32, w16, 2, 2, out);
+  } else {
+    hn::Vec<decltype(d16)> w16[8];
+    hn::Vec<decltype(d32)> w32[8];
+    ZipLevel(d16, planes, 8, 1, w16);
+    ZipLevel(d32, w16, 4, 2, w32);
+    ZipLevel(d64, w32, 2, 4, out);
+  }
+}
+
+// (v >> shift) & one_active, where one_active holds 1 or 0 per lane. 8-bit lanes shift as 16-bit
+// lanes (one instruction): bit 0 of each byte still receives bit `shift` of that byte.
 template <class D, class V>
-HWY_INLINE void MyersStep(D d, V pm, V active, V one, int last_shift, V& vp, V& vn, V& score) {
-  (void)d;
+HWY_INLINE V BitAt(D d, V v, int shift, V one_active) {
+  if constexpr (sizeof(hn::TFromD<D>) == 1) {
+    const hn::RepartitionToWide<D> dw;
+    return hn::And(hn::BitCast(d, hn::ShiftRightSame(hn::BitCast(dw, v), shift)), one_active);
+  } else {
+    (void)d;
+    return hn::And(hn::ShiftRightSame(v, shift), one_active);
+  }
+}
+
+// One text position of Myers/Hyyro for every lane of one vector (see LevenshteinMyers64); the
+// score changes only in lanes whose `one_active` is 1 (text position inside the candidate).
+template <class D, class V>
+HWY_INLINE void MyersStep(D d, V pm, V one_active, V one, int last_shift, V& vp, V& vn,
+                          V& score) {
   const V x = hn::Or(pm, vn);
   const V d0 = hn::Or(hn::Xor(hn::Add(hn::And(x, vp), vp), vp), x);
   V hp = hn::Or(vn, hn::Not(hn::Or(d0, vp)));
   const V hn_ = hn::And(vp, d0);
-  score = hn::Add(score, hn::And(hn::And(hn::ShiftRightSame(hp, last_shift), one), active));
-  score = hn::Sub(score, hn::And(hn::And(hn::ShiftRightSame(hn_, last_shift), one), active));
-  hp = hn::Or(hn::ShiftLeft<1>(hp), one);
+  score = hn::Add(score, BitAt(d, hp, last_shift, one_active));
+  score = hn::Sub(score, BitAt(d, hn_, last_shift, one_active));
+  hp = hn::Or(hn::Add(hp, hp), one);
   vn = hn::And(hp, d0);
-  vp = hn::Or(hn::ShiftLeft<1>(hn_), hn::Not(hn::Or(hp, d0)));
+  vp = hn::Or(hn::Add(hn_, hn_), hn::Not(hn::Or(hp, d0)));
 }
 
 template <typename T>
 void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> cands, uint32_t k,
                       uint32_t* out) {
+  const hn::ScalableTag<uint8_t> d8;
+  const hn::Full128<uint8_t> d128;
   const hn::ScalableTag<T> d;
-  const size_t n = hn::Lanes(d);
-  const size_t lanes = 2 * n;
-  LaneGroup<T> group;
-  HWY_ALIGN T result[LaneGroup<T>::kLanes];
-  const auto one = hn::Set(d, T{1});
-  const int last_shift = static_cast<int>(q.len - 1);
-  size_t next = 0;
-  while (next < cands.size()) {
-    group.Fill(lanes, q, cands, &next,
-               [&](size_t i) { out[i] = LevenshteinDistance(*q.prepared, cands[i], k); });
-    if (group.used == 0) break;
-    const auto lens_a = hn::Load(d, group.lens);
-    const auto lens_b = hn::Load(d, group.lens + n);
-    auto vp_a = hn::Set(d, static_cast<T>(~T{0}));
-    auto vp_b = vp_a;
-    auto vn_a = hn::Zero(d);
-    auto vn_b = vn_a;
-    auto score_a = hn::Set(d, static_cast<T>(q.len));
-    auto score_b = score_a;
-    for (size_t j = 0; j < group.steps; ++j) {
-      const T* row = group.pm + j * lanes;
-      MyersStep(d, hn::Load(d, row), Below(d, j, lens_a), one, last_shift, vp_a, vn_a, score_a);
-      MyersStep(d, hn::Load(d, row + n), Below(d, j, lens_b), one, last_shift, vp_b, vn_b,
-                score_b);
+  const hn::RebindToSigned<decltype(d)> di;  // lengths and positions are at most 64
+  using V8 = hn::Vec<decltype(d8)>;
+  using V = hn::Vec<decltype(d)>;
+  constexpr size_t kW = sizeof(T);
+  // Byte vectors per group: two for 8- and 16-bit lanes (independent recurrences hide the
+  // latency chain), one for wider lanes (already kW vectors per byte vector).
+  constexpr size_t kVecs = kW <= 2 ? 2 : 1;
+  constexpr size_t kMaxBytes = HWY_LANES(uint8_t);
+  constexpr size_t kMaxLanes = kVecs * kMaxBytes;
+  constexpr size_t kRow = kBatchMaxCandidateBytes;
+  const size_t nb = hn::Lanes(d8);  // candidates per byte vector
+  const size_t nt = hn::Lanes(d);   // lanes per T vector
+  const size_t lanes = kVecs * nb;  // candidates per group
+
+  // Nibble tables, one pair per mask byte, from the query bytes.
+  const std::string_view qtext = q.prepared->text();
+  uint64_t lo_mask[16] = {}, hi_mask[16] = {};
+  for (size_t i = 0; i < q.len; ++i) {
+    const auto c = static_cast<uint8_t>(qtext[i]);
+    lo_mask[c & 15] |= uint64_t{1} << i;
+    hi_mask[c >> 4] |= uint64_t{1} << i;
+  }
+  HWY_ALIGN uint8_t table_bytes[2][kW][16];
+  for (size_t b = 0; b < kW; ++b) {
+    for (size_t n = 0; n < 16; ++n) {
+      table_bytes[0][b][n] = static_cast<uint8_t>(lo_mask[n] >> (8 * b));
+      table_bytes[1][b][n] = static_cast<uint8_t>(hi_mask[n] >> (8 * b));
     }
-    hn::Store(score_a, d, result);
-    hn::Store(score_b, d, result + n);
-    for (size_t u = 0; u < group.used; ++u) {
-      const uint32_t dist = static_cast<uint32_t>(result[u]);
-      if (group.index[u] != group.kNoCandidate) out[group.index[u]] = dist > k ? k + 1 : dist;
+  }
+  V8 lo_table[kW], hi_table[kW];
+  for (size_t b = 0; b < kW; ++b) {
+    lo_table[b] = hn::LoadDup128(d8, table_bytes[0][b]);
+    hi_table[b] = hn::LoadDup128(d8, table_bytes[1][b]);
+  }
+  const V8 low_nibble = hn::Set(d8, uint8_t{0x0F});
+  const V8 zero8 = hn::Zero(d8);
+
+  // Which byte lane (candidate of a byte vector) each lane of the kW T vectors holds.
+  HWY_ALIGN T lane_of[kW * kMaxBytes / kW];
+  {
+    V8 planes[kW];
+    planes[0] = hn::Iota(d8, 0);
+    for (size_t b = 1; b < kW; ++b) planes[b] = zero8;
+    V wide[kW];
+    WidenPlanes<T>(planes, wide);
+    for (size_t v = 0; v < kW; ++v) hn::Store(wide[v], d, lane_of + v * nt);
+  }
+
+  HWY_ALIGN uint8_t stage[kMaxLanes * kRow];
+  HWY_ALIGN uint8_t raw[kBatchMaxCandidateBytes * kMaxLanes];
+  HWY_ALIGN uint8_t lens8[kMaxLanes];
+  HWY_ALIGN uint8_t seen[kMaxLanes];
+  HWY_ALIGN T result[kMaxLanes];
+  HWY_ALIGN uint32_t dist[kMaxLanes];
+  uint32_t index[kMaxLanes];
+  const V one = hn::Set(d, T{1});
+  const int last_shift = static_cast<int>(q.len - 1);
+  const uint32_t over = k + 1;
+
+  // Candidates in chunks, each ordered by length (a stable counting sort), so that a group's
+  // lanes end at about the same step; longer than a lane can hold: pairwise kernel now.
+  constexpr size_t kChunk = 1024;
+  uint32_t order[kChunk];
+  uint8_t bucket[kChunk];
+  for (size_t base = 0; base < cands.size(); base += kChunk) {
+    const size_t count = std::min(kChunk, cands.size() - base);
+    uint32_t starts[kRow + 2] = {};
+    for (size_t i = 0; i < count; ++i) {
+      const size_t size = cands[base + i].size();
+      const size_t b = size <= kRow ? size : kRow + 1;
+      bucket[i] = static_cast<uint8_t>(b);
+      ++starts[b];
+    }
+    size_t total = 0;
+    for (size_t b = 0; b <= kRow; ++b) {
+      const uint32_t c = starts[b];
+      starts[b] = static_cast<uint32_t>(total);
+      total += c;
+    }
+    for (size_t i = 0; i < count; ++i) {
+      const size_t b = bucket[i];
+      if (b > kRow) {
+        out[base + i] = LevenshteinDistance(*q.prepared, cands[base + i], k);
+      } else {
+        order[starts[b]++] = static_cast<uint32_t>(base + i);
+      }
+    }
+
+    for (size_t first = 0; first < total; first += lanes) {
+      const size_t used = std::min(lanes, total - first);
+      const size_t steps = cands[order[first + used - 1]].size();  // the longest: sorted
+      const size_t chunks = (steps + 15) / 16;
+      // Rows: copies first, so that the transposition's vector loads come long after the copies'
+      // narrow stores (a load right after them would stall on store-to-load forwarding).
+      for (size_t u = 0; u < lanes; ++u) {
+        uint8_t* row = stage + u * kRow;
+        for (size_t c = 0; c < chunks; ++c) hn::Store(hn::Zero(d128), d128, row + c * 16);
+        if (u < used) {
+          const std::string_view cand = cands[order[first + u]];
+          index[u] = order[first + u];
+          lens8[u] = static_cast<uint8_t>(cand.size());
+          CopyShort(row, cand.data(), cand.size());
+        } else {
+          lens8[u] = 0;
+        }
+      }
+      for (size_t c = 0; c < chunks; ++c) {
+        for (size_t b = 0; b < lanes; b += 16) {
+          LaneGroup<uint8_t>::Transpose16x16(stage + b * kRow + c * 16, raw + c * 16 * lanes + b,
+                                             lanes);
+        }
+      }
+      // Per byte vector r and T vector v: state, and each lane's length in lane order.
+      V vp[kVecs * kW], vn[kVecs * kW], score[kVecs * kW], len_t[kVecs * kW];
+      V8 any[kVecs];
+      for (size_t r = 0; r < kVecs; ++r) {
+        V8 planes[kW];
+        planes[0] = hn::Load(d8, lens8 + r * nb);
+        for (size_t b = 1; b < kW; ++b) planes[b] = zero8;
+        WidenPlanes<T>(planes, len_t + r * kW);
+        any[r] = zero8;
+      }
+      for (size_t v = 0; v < kVecs * kW; ++v) {
+        vp[v] = hn::Set(d, static_cast<T>(~T{0}));
+        vn[v] = hn::Zero(d);
+        score[v] = hn::Set(d, static_cast<T>(q.len));
+      }
+      for (size_t j = 0; j < steps; ++j) {
+        const V pos = hn::Set(d, static_cast<T>(j));
+        for (size_t r = 0; r < kVecs; ++r) {
+          const V8 bytes = hn::Load(d8, raw + j * lanes + r * nb);
+          any[r] = hn::Or(any[r], bytes);
+          const V8 lo = hn::And(bytes, low_nibble);
+          const V8 hi = hn::And(hn::BitCast(d8, hn::ShiftRight<4>(
+                                                    hn::BitCast(hn::ScalableTag<uint16_t>(),
+                                                                bytes))),
+                                low_nibble);
+          V8 planes[kW];
+          for (size_t b = 0; b < kW; ++b) {
+            planes[b] = hn::And(hn::TableLookupBytes(lo_table[b], lo),
+                                hn::TableLookupBytes(hi_table[b], hi));
+          }
+          V pm[kW];
+          WidenPlanes<T>(planes, pm);
+          for (size_t v = 0; v < kW; ++v) {
+            const size_t s = r * kW + v;
+            const auto inside = hn::RebindMask(d, hn::Lt(hn::BitCast(di, pos),
+                                                          hn::BitCast(di, len_t[s])));
+            const V one_active = hn::IfThenElseZero(inside, one);
+            MyersStep(d, pm[v], one_active, one, last_shift, vp[s], vn[s], score[s]);
+          }
+        }
+      }
+      for (size_t r = 0; r < kVecs; ++r) {
+        hn::Store(any[r], d8, seen + r * nb);
+        for (size_t v = 0; v < kW; ++v) hn::Store(score[r * kW + v], d, result + (r * kW + v) * nt);
+      }
+      // Back to candidate order: lane L of T vector v of byte vector r holds byte lane
+      // lane_of[v * nt + L] of that byte vector.
+      for (size_t r = 0; r < kVecs; ++r) {
+        for (size_t x = 0; x < kW * nt; ++x) {
+          dist[r * nb + static_cast<size_t>(lane_of[x])] =
+              static_cast<uint32_t>(result[r * kW * nt + x]);
+        }
+      }
+      for (size_t u = 0; u < used; ++u) {
+        if (seen[u] >= 0x80) {
+          out[index[u]] = LevenshteinDistance(*q.prepared, cands[index[u]], k);
+        } else {
+          out[index[u]] = dist[u] > k ? over : dist[u];
+        }
+      }
     }
   }
 }
+#endif  // HWY_TARGET != HWY_SCALAR
 
 void LevenshteinBatchImpl(const BatchQuery& q, std::span<const std::string_view> cands,
                           uint32_t k, uint32_t* out) {
+#if HWY_TARGET == HWY_SCALAR
+  for (size_t i = 0; i < cands.size(); ++i) out[i] = LevenshteinDistance(*q.prepared, cands[i], k);
+#else
   // 8-bit lanes: the score stays below q.len + 64 <= 72, and the recurrence only carries and
   // shifts upwards, so bits past the query do not disturb bit q.len - 1.
   if (q.len <= 8) return LevenshteinLanes<uint8_t>(q, cands, k, out);
   if (q.len <= 16) return LevenshteinLanes<uint16_t>(q, cands, k, out);
   if (q.len <= 32) return LevenshteinLanes<uint32_t>(q, cands, k, out);
   return LevenshteinLanes<uint64_t>(q, cands, k, out);
+#endif
 }
 
 // Jaro / Jaro-Winkler from per-lane counts, in double lanes, with the operation order of
