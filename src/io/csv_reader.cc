@@ -66,9 +66,11 @@ class RecordParser {
  public:
   enum class Outcome { kRecord, kBlank, kBad };
 
-  RecordParser(const char* end, char delimiter, bool trim)
+  // names: the header's column names, used to name the field at fault in messages; nullptr
+  // while the header itself is parsed.
+  RecordParser(const char* end, char delimiter, bool trim, const std::vector<std::string>* names)
       : end_(end), delimiter_(delimiter), delimiter_bytes_(kOnes * static_cast<uint8_t>(delimiter)),
-        trim_(trim) {}
+        trim_(trim), names_(names) {}
 
   // Parses the record starting at p. kRecord/kBlank: *next is the next record's start and
   // newlines() the newlines consumed. kBad: *error_at and *reason describe the first problem.
@@ -102,7 +104,8 @@ class RecordParser {
           close = static_cast<const char*>(std::memchr(q, '"', static_cast<size_t>(end_ - q)));
           if (close == nullptr) {
             *error_at = open;
-            *reason = "unterminated quoted field (the quote opened here is never closed)";
+            *reason = "unterminated quoted field" + FieldLabel(fields_.size()) +
+                      " (the quote opened here is never closed)";
             return Outcome::kBad;
           }
           if (close + 1 < end_ && close[1] == '"') {  // "" stands for one quote
@@ -146,15 +149,19 @@ class RecordParser {
           return Outcome::kRecord;
         }
         *error_at = p;
-        *reason = "unexpected " + ByteName(static_cast<unsigned char>(*p)) +
-                  " after a closing quote (expected a delimiter or the end of the line)";
+        *reason = "unexpected " + ByteName(static_cast<unsigned char>(*p)) + " after " +
+                  (names_ == nullptr ? std::string("a closing quote")
+                                     : "the closing quote of field" + FieldLabel(fields_.size() - 1)) +
+                  " (expected a delimiter or the end of the line)";
         return Outcome::kBad;
       }
       const char* start = p;
       const char* stop = FindSpecial(p);
       if (stop < end_ && *stop == '"') {
         *error_at = stop;
-        *reason = "quote inside an unquoted field (quote the whole field and double the quote)";
+        *reason = (names_ == nullptr ? std::string("quote inside an unquoted field")
+                                     : "quote inside unquoted field" + FieldLabel(fields_.size())) +
+                  " (quote the whole field and double the quote)";
         return Outcome::kBad;
       }
       const char* value_end = stop;
@@ -185,6 +192,20 @@ class RecordParser {
   }
   uint64_t newlines() const { return newlines_; }
 
+  // " 'name'" for field k (0-based) of a record: its header column name, or its position when
+  // the record has more fields than the header; empty while parsing the header.
+  std::string FieldLabel(size_t k) const {
+    std::string label;
+    if (names_ == nullptr) return label;
+    if (k < names_->size()) {
+      label.append(" '").append((*names_)[k]).append("'");
+    } else {
+      label.append(" ").append(std::to_string(k + 1)).append(" (the header has ");
+      label.append(std::to_string(names_->size())).append(")");
+    }
+    return label;
+  }
+
  private:
   // First delimiter, newline or quote at or after p, or end_. SWAR: 8 bytes per step.
   const char* FindSpecial(const char* p) const {
@@ -204,6 +225,7 @@ class RecordParser {
   char delimiter_;
   uint64_t delimiter_bytes_;
   bool trim_;
+  const std::vector<std::string>* names_;
   std::vector<Field> fields_;
   std::string scratch_;
   uint64_t newlines_ = 0;
@@ -385,12 +407,24 @@ class ChunkParser {
         error_at = fields.size() > ctx_.num_columns ? fields[ctx_.num_columns].raw : ContentEnd(r, next);
         reason = "expected " + std::to_string(ctx_.num_columns) + " fields (as in the header), found " +
                  std::to_string(fields.size());
+        if (fields.size() > ctx_.num_columns) {
+          reason += " (" + std::to_string(fields.size() - ctx_.num_columns) + " extra after" +
+                    parser_.FieldLabel(ctx_.num_columns - 1) + ")";
+        } else if (fields.size() + 1 == ctx_.num_columns) {
+          reason += " (missing" + parser_.FieldLabel(fields.size()) + ")";
+        } else {
+          reason += " (missing" + parser_.FieldLabel(fields.size()) + " and the " +
+                    std::to_string(ctx_.num_columns - fields.size() - 1) + " after it)";
+        }
       } else if (RecordNeedsUtf8Check(r, next)) {
         size_t bad = FindInvalidUtf8(std::string_view(r, static_cast<size_t>(next - r)));
         if (bad != std::string_view::npos) {
           outcome = RecordParser::Outcome::kBad;
           error_at = r + bad;
-          reason = "invalid UTF-8 (" + ByteName(static_cast<unsigned char>(r[bad])) + ")";
+          size_t k = 0;  // the field holding the bad byte: the last one starting at or before it
+          while (k + 1 < fields.size() && fields[k + 1].raw <= error_at) ++k;
+          reason = "invalid UTF-8 (" + ByteName(static_cast<unsigned char>(r[bad])) + ") in field" +
+                   parser_.FieldLabel(k);
           utf8 = true;
         }
       }
@@ -576,7 +610,7 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
   }
 
   // Header: the first non-blank record, parsed serially.
-  RecordParser header_parser(end, delimiter, options.trim_spaces);
+  RecordParser header_parser(end, delimiter, options.trim_spaces, nullptr);
   const char* rec = begin;
   uint64_t line = 1;
   std::vector<std::string> names;
@@ -662,7 +696,7 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
                            fail_fast,  !options.trim_spaces && std::endian::native == std::endian::little,
                            &first_failed};
   tbb::parallel_for(tbb::blocked_range<size_t>(0, num_chunks, 1), [&](const auto& range) {
-    RecordParser parser(end, delimiter, options.trim_spaces);
+    RecordParser parser(end, delimiter, options.trim_spaces, &names);
     for (size_t i = range.begin(); i != range.end(); ++i) {
       ChunkResult& out = results[i];
       const char* cb = chunk_begin(i);

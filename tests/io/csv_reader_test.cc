@@ -90,8 +90,8 @@ TEST(CsvReaderTest, TrimSpacesForFebrlStyle) {
   auto untrimmed = ReadText(text, "febrl.csv");
   ASSERT_FALSE(untrimmed.ok());
   EXPECT_EQ(untrimmed.status().message(),
-            "febrl.csv:2:19: error: quote inside an unquoted field (quote the whole field and "
-            "double the quote)");
+            "febrl.csv:2:19: error: quote inside unquoted field ' surname' (quote the whole field "
+            "and double the quote)");
   auto spaces_kept = ReadText("a, b\n1, x \n", "f.csv");
   ASSERT_TRUE(spaces_kept.ok());
   EXPECT_EQ(spaces_kept->column(1).name(), " b");
@@ -130,17 +130,24 @@ struct BadCase {
 
 TEST(CsvReaderTest, BadRecordsFailWithLocation) {
   const BadCase cases[] = {
-      {"id,a,b\n1,x,y\n2,x,y,z\n", "bad.csv:3:7: error: expected 3 fields (as in the header), found 4"},
-      {"id,a,b\n1,x,y\n2,x\n", "bad.csv:3:4: error: expected 3 fields (as in the header), found 2"},
+      {"id,a,b\n1,x,y\n2,x,y,z\n", "bad.csv:3:7: error: expected 3 fields (as in the header), found 4 (1 extra after 'b')"},
+      {"id,a,b\n1,x,y\n2,x\n", "bad.csv:3:4: error: expected 3 fields (as in the header), found 2 (missing 'b')"},
       {"id,a,b\n1,x,y\n2,\"open,y\n3,x,y\n",
-       "bad.csv:3:3: error: unterminated quoted field (the quote opened here is never closed)"},
+       "bad.csv:3:3: error: unterminated quoted field 'a' (the quote opened here is never closed)"},
       {"id,a,b\n1,x,y\n2,ab\"c,y\n",
-       "bad.csv:3:5: error: quote inside an unquoted field (quote the whole field and double the "
+       "bad.csv:3:5: error: quote inside unquoted field 'a' (quote the whole field and double the "
        "quote)"},
       {"id,a,b\n1,\"x\"y,z\n",
-       "bad.csv:2:6: error: unexpected 'y' after a closing quote (expected a delimiter or the end "
-       "of the line)"},
-      {"id,a,b\n1,x,y\n2,\"multi\nline\",caf\xE9\n", "bad.csv:4:10: error: invalid UTF-8 (byte 0xe9)"},
+       "bad.csv:2:6: error: unexpected 'y' after the closing quote of field 'a' (expected a "
+       "delimiter or the end of the line)"},
+      {"id,a,b\n1,x,y\n2\n", "bad.csv:3:2: error: expected 3 fields (as in the header), found 1 (missing 'a' "
+                              "and the 1 after it)"},
+      {"id,a,b\n1,x,y\n2,x,y,z\"q\n",
+       "bad.csv:3:8: error: quote inside unquoted field 4 (the header has 3) (quote the whole field and "
+       "double the quote)"},
+      {"id,a,b\n1,x,y\n2,x,\"caf\xE9\"\n", "bad.csv:3:9: error: invalid UTF-8 (byte 0xe9) in field 'b'"},
+      {"id,a,b\n1,x,y\n\xFF,x,y\n", "bad.csv:3:1: error: invalid UTF-8 (byte 0xff) in field 'id'"},
+      {"id,a,b\n1,x,y\n2,\"multi\nline\",caf\xE9\n", "bad.csv:4:10: error: invalid UTF-8 (byte 0xe9) in field 'b'"},
   };
   for (const BadCase& c : cases) {
     for (size_t chunk : {size_t{1}, size_t{5}, size_t{4} << 20}) {
@@ -159,11 +166,11 @@ TEST(CsvReaderTest, BadRecordsFailWithLocation) {
 TEST(CsvReaderTest, InvalidUtf8HintNamesLatin1) {
   auto t = ReadText("id,name\n1,Jos\xE9\n", "l.csv");
   ASSERT_FALSE(t.ok());
-  EXPECT_EQ(t.status().message(), "l.csv:2:6: error: invalid UTF-8 (byte 0xe9)");
+  EXPECT_EQ(t.status().message(), "l.csv:2:6: error: invalid UTF-8 (byte 0xe9) in field 'name'");
   EXPECT_NE(t.status().hint().find("--encoding latin-1"), std::string::npos);
   auto overlong = ReadText("id,name\n1,\xC0\xAF\n", "l.csv");
   ASSERT_FALSE(overlong.ok());
-  EXPECT_EQ(overlong.status().message(), "l.csv:2:3: error: invalid UTF-8 (byte 0xc0)");
+  EXPECT_EQ(overlong.status().message(), "l.csv:2:3: error: invalid UTF-8 (byte 0xc0) in field 'name'");
 }
 
 TEST(CsvReaderTest, InvalidUtf8IsFoundInLongRecordsAcrossBlocks) {
@@ -179,7 +186,7 @@ TEST(CsvReaderTest, InvalidUtf8IsFoundInLongRecordsAcrossBlocks) {
       auto t = ReadText(text, "l.csv", options);
       ASSERT_FALSE(t.ok());
       EXPECT_EQ(t.status().message(),
-                "l.csv:3:" + std::to_string(3 + at) + ": error: invalid UTF-8 (byte 0xff)");
+                "l.csv:3:" + std::to_string(3 + at) + ": error: invalid UTF-8 (byte 0xff) in field 'a'");
     }
   }
 }
@@ -212,7 +219,7 @@ TEST(CsvReaderTest, ReportsTheFirstBadRecordWhateverTheChunking) {
       options.chunk_bytes = chunk;
       auto t = ReadText(text, "f.csv", options, nullptr, threads);
       ASSERT_FALSE(t.ok());
-      EXPECT_EQ(t.status().message(), "f.csv:402:7: error: expected 2 fields (as in the header), found 3");
+      EXPECT_EQ(t.status().message(), "f.csv:402:7: error: expected 2 fields (as in the header), found 3 (1 extra after 'a')");
     }
   }
 }
@@ -241,10 +248,12 @@ TEST(CsvReaderTest, SkipAndQuarantineCountRejectsInFileOrder) {
         EXPECT_EQ(report.rejects[0].file, "s.csv");
         EXPECT_EQ(report.rejects[0].line, 3u);
         EXPECT_EQ(report.rejects[0].column, 5u);
-        EXPECT_EQ(report.rejects[0].reason, "expected 2 fields (as in the header), found 3");
+        EXPECT_EQ(report.rejects[0].reason, "expected 2 fields (as in the header), found 3 (1 extra after 'a')");
         EXPECT_EQ(report.rejects[0].raw, "2,x,extra");
         EXPECT_EQ(report.rejects[1].line, 6u);
         EXPECT_EQ(report.rejects[1].column, 4u);
+        EXPECT_EQ(report.rejects[1].reason,
+                  "quote inside unquoted field 'a' (quote the whole field and double the quote)");
         EXPECT_EQ(report.rejects[1].raw, "4,b\"ad\n5,y\n6,\"q");
       }
     }
