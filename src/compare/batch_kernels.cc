@@ -72,6 +72,52 @@ HWY_INLINE bool IsAsciiShort(const char* src, size_t n) {
   return acc < 0x80;
 }
 
+#if HWY_TARGET != HWY_SCALAR
+// Transposes 16 rows of 16 bytes (row r = lane, byte j = text position) into out[j * stride + r],
+// by interleaving bytes, then pairs, quads and octets of rows.
+HWY_INLINE void TransposeRows16(const hn::Vec<hn::Full128<uint8_t>>* rows, uint8_t* out,
+                                size_t stride) {
+  const hn::Full128<uint8_t> d8;
+  const hn::Full128<uint16_t> d16;
+  const hn::Full128<uint32_t> d32;
+  const hn::Full128<uint64_t> d64;
+  using V8 = hn::Vec<decltype(d8)>;
+  V8 a[16], b[16];
+  for (size_t p = 0; p < 8; ++p) {
+    const V8 r0 = rows[2 * p];
+    const V8 r1 = rows[2 * p + 1];
+    a[p] = hn::InterleaveLower(d8, r0, r1);      // positions 0-7, rows 2p, 2p+1
+    a[p + 8] = hn::InterleaveUpper(d8, r0, r1);  // positions 8-15
+  }
+  // a[pb * 8 + p]: positions pb*8.., rows 2p..2p+1 -> b[pb2 * 4 + q]: positions pb2*4.., rows 4q..
+  for (size_t pb = 0; pb < 2; ++pb) {
+    for (size_t q = 0; q < 4; ++q) {
+      const auto x = hn::BitCast(d16, a[pb * 8 + 2 * q]);
+      const auto y = hn::BitCast(d16, a[pb * 8 + 2 * q + 1]);
+      b[(pb * 2) * 4 + q] = hn::BitCast(d8, hn::InterleaveLower(d16, x, y));
+      b[(pb * 2 + 1) * 4 + q] = hn::BitCast(d8, hn::InterleaveUpper(d16, x, y));
+    }
+  }
+  // b[pb2 * 4 + q] -> a[pb3 * 2 + s]: positions pb3*2.., rows 8s..
+  for (size_t pb2 = 0; pb2 < 4; ++pb2) {
+    for (size_t s = 0; s < 2; ++s) {
+      const auto x = hn::BitCast(d32, b[pb2 * 4 + 2 * s]);
+      const auto y = hn::BitCast(d32, b[pb2 * 4 + 2 * s + 1]);
+      a[(pb2 * 2) * 2 + s] = hn::BitCast(d8, hn::InterleaveLower(d32, x, y));
+      a[(pb2 * 2 + 1) * 2 + s] = hn::BitCast(d8, hn::InterleaveUpper(d32, x, y));
+    }
+  }
+  // a[pb3 * 2 + s] -> text position pb3*2 (+1), rows 0-15.
+  for (size_t pb3 = 0; pb3 < 8; ++pb3) {
+    const auto x = hn::BitCast(d64, a[pb3 * 2]);
+    const auto y = hn::BitCast(d64, a[pb3 * 2 + 1]);
+    hn::StoreU(hn::BitCast(d8, hn::InterleaveLower(d64, x, y)), d8, out + (2 * pb3) * stride);
+    hn::StoreU(hn::BitCast(d8, hn::InterleaveUpper(d64, x, y)), d8,
+               out + (2 * pb3 + 1) * stride);
+  }
+}
+#endif  // HWY_TARGET != HWY_SCALAR
+
 // One lane group: up to `kLanes` consecutive lane-eligible candidates (ASCII, at most
 // kBatchMaxCandidateBytes), transposed so that one vector load gives text position j of every
 // candidate. Each byte is replaced by the query's pattern mask for it (truncated to the lane
@@ -233,46 +279,12 @@ struct LaneGroup {
   }
 
   // Transposes the 16 x 16 bytes at in[r * 64 + j] (row r = lane, j = text position) into
-  // out[j * stride + r], by interleaving bytes, then pairs, quads and octets of rows.
+  // out[j * stride + r].
   static void Transpose16x16(const uint8_t* in, uint8_t* out, size_t stride) {
     const hn::Full128<uint8_t> d8;
-    const hn::Full128<uint16_t> d16;
-    const hn::Full128<uint32_t> d32;
-    const hn::Full128<uint64_t> d64;
-    using V8 = hn::Vec<decltype(d8)>;
-    V8 a[16], b[16];
-    for (size_t p = 0; p < 8; ++p) {
-      const V8 r0 = hn::Load(d8, in + (2 * p) * kBatchMaxCandidateBytes);
-      const V8 r1 = hn::Load(d8, in + (2 * p + 1) * kBatchMaxCandidateBytes);
-      a[p] = hn::InterleaveLower(d8, r0, r1);      // positions 0-7, rows 2p, 2p+1
-      a[p + 8] = hn::InterleaveUpper(d8, r0, r1);  // positions 8-15
-    }
-    // a[pb * 8 + p]: positions pb*8.., rows 2p..2p+1 -> b[pb2 * 4 + q]: positions pb2*4.., rows 4q..
-    for (size_t pb = 0; pb < 2; ++pb) {
-      for (size_t q = 0; q < 4; ++q) {
-        const auto x = hn::BitCast(d16, a[pb * 8 + 2 * q]);
-        const auto y = hn::BitCast(d16, a[pb * 8 + 2 * q + 1]);
-        b[(pb * 2) * 4 + q] = hn::BitCast(d8, hn::InterleaveLower(d16, x, y));
-        b[(pb * 2 + 1) * 4 + q] = hn::BitCast(d8, hn::InterleaveUpper(d16, x, y));
-      }
-    }
-    // b[pb2 * 4 + q] -> a[pb3 * 2 + s]: positions pb3*2.., rows 8s..
-    for (size_t pb2 = 0; pb2 < 4; ++pb2) {
-      for (size_t s = 0; s < 2; ++s) {
-        const auto x = hn::BitCast(d32, b[pb2 * 4 + 2 * s]);
-        const auto y = hn::BitCast(d32, b[pb2 * 4 + 2 * s + 1]);
-        a[(pb2 * 2) * 2 + s] = hn::BitCast(d8, hn::InterleaveLower(d32, x, y));
-        a[(pb2 * 2 + 1) * 2 + s] = hn::BitCast(d8, hn::InterleaveUpper(d32, x, y));
-      }
-    }
-    // a[pb3 * 2 + s] -> text position pb3*2 (+1), rows 0-15.
-    for (size_t pb3 = 0; pb3 < 8; ++pb3) {
-      const auto x = hn::BitCast(d64, a[pb3 * 2]);
-      const auto y = hn::BitCast(d64, a[pb3 * 2 + 1]);
-      hn::StoreU(hn::BitCast(d8, hn::InterleaveLower(d64, x, y)), d8, out + (2 * pb3) * stride);
-      hn::StoreU(hn::BitCast(d8, hn::InterleaveUpper(d64, x, y)), d8,
-                 out + (2 * pb3 + 1) * stride);
-    }
+    hn::Vec<decltype(d8)> rows[16];
+    for (size_t r = 0; r < 16; ++r) rows[r] = hn::Load(d8, in + r * kBatchMaxCandidateBytes);
+    TransposeRows16(rows, out, stride);
   }
 #endif  // HWY_TARGET != HWY_SCALAR
 };
@@ -424,13 +436,17 @@ void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> can
     for (size_t v = 0; v < kW; ++v) hn::Store(wide[v], d, lane_of + v * nt);
   }
 
-  HWY_ALIGN uint8_t stage[kMaxLanes * kRow];
+#if !(HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3)
+  HWY_ALIGN uint8_t stage[kMaxLanes * kRow];  // one zero-padded row per candidate
+#endif
   HWY_ALIGN uint8_t raw[kBatchMaxCandidateBytes * kMaxLanes];
   HWY_ALIGN uint8_t lens8[kMaxLanes];
   HWY_ALIGN uint8_t seen[kMaxLanes];
   HWY_ALIGN T result[kMaxLanes];
   HWY_ALIGN uint32_t dist[kMaxLanes];
   uint32_t index[kMaxLanes];
+  const char* text[kMaxLanes];
+  static constexpr char kNothing[1] = {0};
   const V one = hn::Set(d, T{1});
   const int last_shift = static_cast<int>(q.len - 1);
   const uint32_t over = k + 1;
@@ -468,19 +484,42 @@ void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> can
       const size_t used = std::min(lanes, total - first);
       const size_t steps = cands[order[first + used - 1]].size();  // the longest: sorted
       const size_t chunks = (steps + 15) / 16;
+      for (size_t u = 0; u < used; ++u) {
+        const std::string_view cand = cands[order[first + u]];
+        index[u] = order[first + u];
+        lens8[u] = static_cast<uint8_t>(cand.size());
+        text[u] = cand.data();
+      }
+      for (size_t u = used; u < lanes; ++u) {
+        lens8[u] = 0;
+        text[u] = kNothing;
+      }
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+      // AVX-512: masked loads read each candidate straight into its row register (no bytes past
+      // its end are touched; the rest of the row is 0).
+      for (size_t c = 0; c < chunks; ++c) {
+        for (size_t b = 0; b < lanes; b += 16) {
+          hn::Vec<decltype(d128)> rows[16];
+          for (size_t x = 0; x < 16; ++x) {
+            const size_t n = lens8[b + x];
+            const size_t offset = std::min(c * 16, n);
+            rows[x] = hn::MaskedLoad(hn::FirstN(d128, n - offset), d128,
+                                     reinterpret_cast<const uint8_t*>(text[b + x]) + offset);
+          }
+          TransposeRows16(rows, raw + c * 16 * lanes + b, lanes);
+        }
+      }
+#else
       // Rows: copies first, so that the transposition's vector loads come long after the copies'
-      // narrow stores (a load right after them would stall on store-to-load forwarding).
+      // narrow stores (a load right after them would stall on store-to-load forwarding). The
+      // zero stores are spelt out: as a loop, GCC calls memset.
       for (size_t u = 0; u < lanes; ++u) {
         uint8_t* row = stage + u * kRow;
-        for (size_t c = 0; c < chunks; ++c) hn::Store(hn::Zero(d128), d128, row + c * 16);
-        if (u < used) {
-          const std::string_view cand = cands[order[first + u]];
-          index[u] = order[first + u];
-          lens8[u] = static_cast<uint8_t>(cand.size());
-          CopyShort(row, cand.data(), cand.size());
-        } else {
-          lens8[u] = 0;
-        }
+        hn::Store(hn::Zero(d128), d128, row);
+        if (chunks > 1) hn::Store(hn::Zero(d128), d128, row + 16);
+        if (chunks > 2) hn::Store(hn::Zero(d128), d128, row + 32);
+        if (chunks > 3) hn::Store(hn::Zero(d128), d128, row + 48);
+        CopyShort(row, text[u], lens8[u]);
       }
       for (size_t c = 0; c < chunks; ++c) {
         for (size_t b = 0; b < lanes; b += 16) {
@@ -488,6 +527,7 @@ void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> can
                                              lanes);
         }
       }
+#endif
       // Per byte vector r and T vector v: state, and each lane's length in lane order.
       V vp[kVecs * kW], vn[kVecs * kW], score[kVecs * kW], len_t[kVecs * kW];
       V8 any[kVecs];
