@@ -386,6 +386,7 @@ template <typename T>
 void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> cands, uint32_t k,
                       uint32_t* out) {
   const hn::ScalableTag<uint8_t> d8;
+  const hn::RebindToSigned<decltype(d8)> d8i;
   const hn::Full128<uint8_t> d128;
   const hn::ScalableTag<T> d;
   const hn::RebindToSigned<decltype(d)> di;  // lengths and positions are at most 64
@@ -444,7 +445,6 @@ void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> can
   HWY_ALIGN uint8_t seen[kMaxLanes];
   HWY_ALIGN T result[kMaxLanes];
   HWY_ALIGN uint32_t dist[kMaxLanes];
-  uint32_t index[kMaxLanes];
   const char* text[kMaxLanes];
   static constexpr char kNothing[1] = {0};
   const V one = hn::Set(d, T{1});
@@ -454,42 +454,51 @@ void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> can
   // Candidates in chunks, each ordered by length (a stable counting sort), so that a group's
   // lanes end at about the same step; longer than a lane can hold: pairwise kernel now.
   constexpr size_t kChunk = 1024;
+  constexpr size_t kSortSpread = 16;
   uint32_t order[kChunk];
-  uint8_t bucket[kChunk];
+  uint32_t sorted_order[kChunk];
+  uint8_t bucket[kChunk];  // length of order[x]
   for (size_t base = 0; base < cands.size(); base += kChunk) {
     const size_t count = std::min(kChunk, cands.size() - base);
-    uint32_t starts[kRow + 2] = {};
+    size_t total = 0, shortest = kRow, longest = 0;
     for (size_t i = 0; i < count; ++i) {
       const size_t size = cands[base + i].size();
-      const size_t b = size <= kRow ? size : kRow + 1;
-      bucket[i] = static_cast<uint8_t>(b);
-      ++starts[b];
-    }
-    size_t total = 0;
-    for (size_t b = 0; b <= kRow; ++b) {
-      const uint32_t c = starts[b];
-      starts[b] = static_cast<uint32_t>(total);
-      total += c;
-    }
-    for (size_t i = 0; i < count; ++i) {
-      const size_t b = bucket[i];
-      if (b > kRow) {
+      if (size > kRow) {
         out[base + i] = LevenshteinDistance(*q.prepared, cands[base + i], k);
-      } else {
-        order[starts[b]++] = static_cast<uint32_t>(base + i);
+        continue;
       }
+      shortest = std::min(shortest, size);
+      longest = std::max(longest, size);
+      bucket[total] = static_cast<uint8_t>(size);
+      order[total++] = static_cast<uint32_t>(base + i);
+    }
+    // Lengths spread widely (e-mail addresses of 13-32 bytes): a group of arbitrary candidates
+    // runs to about the longest length, so sort by length (stable counting sort). Close lengths
+    // (names of 3-12): the sort would cost more than the steps it saves.
+    const bool sorted = longest - shortest > kSortSpread;
+    if (sorted) {
+      uint32_t starts[kRow + 1] = {};
+      for (size_t x = 0; x < total; ++x) ++starts[bucket[x]];
+      uint32_t sum = 0;
+      for (size_t b = 0; b <= kRow; ++b) {
+        const uint32_t c = starts[b];
+        starts[b] = sum;
+        sum += c;
+      }
+      for (size_t x = 0; x < total; ++x) sorted_order[starts[bucket[x]]++] = order[x];
+      std::copy(sorted_order, sorted_order + total, order);
     }
 
     for (size_t first = 0; first < total; first += lanes) {
       const size_t used = std::min(lanes, total - first);
-      const size_t steps = cands[order[first + used - 1]].size();  // the longest: sorted
-      const size_t chunks = (steps + 15) / 16;
+      size_t steps = 0;
       for (size_t u = 0; u < used; ++u) {
         const std::string_view cand = cands[order[first + u]];
-        index[u] = order[first + u];
         lens8[u] = static_cast<uint8_t>(cand.size());
         text[u] = cand.data();
+        steps = std::max(steps, cand.size());
       }
+      const size_t chunks = (steps + 15) / 16;
       for (size_t u = used; u < lanes; ++u) {
         lens8[u] = 0;
         text[u] = kNothing;
@@ -573,19 +582,35 @@ void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> can
         hn::Store(any[r], d8, seen + r * nb);
         for (size_t v = 0; v < kW; ++v) hn::Store(score[r * kW + v], d, result + (r * kW + v) * nt);
       }
-      // Back to candidate order: lane L of T vector v of byte vector r holds byte lane
-      // lane_of[v * nt + L] of that byte vector.
+      bool all_ascii = true;
       for (size_t r = 0; r < kVecs; ++r) {
-        for (size_t x = 0; x < kW * nt; ++x) {
-          dist[r * nb + static_cast<size_t>(lane_of[x])] =
-              static_cast<uint32_t>(result[r * kW * nt + x]);
+        all_ascii = all_ascii && hn::AllFalse(d8i, hn::Lt(hn::BitCast(d8i, any[r]), hn::Zero(d8i)));
+      }
+      // Back to candidate order: lane L of T vector v of byte vector r holds byte lane
+      // lane_of[v * nt + L] of that byte vector (the identity for 8-bit lanes).
+      if constexpr (kW == 1) {
+        for (size_t u = 0; u < lanes; ++u) dist[u] = result[u];
+      } else {
+        for (size_t r = 0; r < kVecs; ++r) {
+          for (size_t x = 0; x < kW * nt; ++x) {
+            dist[r * nb + static_cast<size_t>(lane_of[x])] =
+                static_cast<uint32_t>(result[r * kW * nt + x]);
+          }
         }
       }
-      for (size_t u = 0; u < used; ++u) {
-        if (seen[u] >= 0x80) {
-          out[index[u]] = LevenshteinDistance(*q.prepared, cands[index[u]], k);
-        } else {
-          out[index[u]] = dist[u] > k ? over : dist[u];
+      const uint32_t* group_order = order + first;
+      if (!sorted && all_ascii && group_order[used - 1] - group_order[0] == used - 1) {
+        // Consecutive candidates (increasing order, none left out): a plain loop the compiler vectorizes.
+        uint32_t* dst = out + group_order[0];
+        for (size_t u = 0; u < used; ++u) dst[u] = std::min(dist[u], over);
+      } else {
+        for (size_t u = 0; u < used; ++u) {
+          const uint32_t i = group_order[u];
+          if (seen[u] >= 0x80) {
+            out[i] = LevenshteinDistance(*q.prepared, cands[i], k);
+          } else {
+            out[i] = std::min(dist[u], over);
+          }
         }
       }
     }
