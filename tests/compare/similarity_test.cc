@@ -268,6 +268,54 @@ TEST(Batch, LaneWidthBoundariesEqualReference) {
   }
 }
 
+// Large batches (more than one 1024-candidate chunk, many lane groups) for the Levenshtein
+// batch's two orders: lengths close together (3-14 bytes: lane groups in input order, results
+// stored straight through when a group holds consecutive candidates) and lengths spread widely
+// (0-64 bytes: candidates sorted by length, results scattered back). Mixed in: non-ASCII
+// candidates, candidates longer than 64 bytes (pairwise kernel), NUL bytes in candidates and
+// queries, and runs of equal lengths.
+TEST(Batch, LargeBatchesCloseAndSpreadLengthsEqualReference) {
+  std::mt19937_64 rng(11);
+  for (bool spread : {false, true})
+  for (size_t lq : {3, 8, 9, 12, 16, 17, 24, 32, 33, 64}) {
+    std::string query = RandomString(rng, lq, Alphabet::kTinyAscii);
+    if (lq % 3 == 0) query[lq / 3] = '\0';
+    std::vector<std::string> cands;
+    for (int i = 0; i < 2600; ++i) {
+      size_t lc = spread ? rng() % 65 : 3 + rng() % 12;
+      if (i >= 1500 && i < 1700) lc = spread ? 40 : 7;  // a run of equal lengths
+      if (i % 97 == 13) {
+        cands.push_back(RandomString(rng, lc / 2 + 1, Alphabet::kNonAscii));
+      } else if (i % 131 == 7) {
+        cands.push_back(RandomString(rng, 65 + rng() % 20, Alphabet::kTinyAscii));
+      } else {
+        cands.push_back(rng() % 4 == 0 ? Mutate(rng, query, Alphabet::kTinyAscii)
+                                       : RandomString(rng, lc, Alphabet::kTinyAscii));
+        if (i % 61 == 5 && !cands.back().empty()) cands.back()[rng() % cands.back().size()] = '\0';
+      }
+    }
+    std::vector<std::string_view> views(cands.begin(), cands.end());
+    std::vector<uint32_t> ref(cands.size()), ref2(cands.size());
+    for (size_t i = 0; i < cands.size(); ++i) {
+      ref[i] = reference::Levenshtein(query, cands[i], kNoCutoff);
+      ref2[i] = reference::Levenshtein(query, cands[i], 2);
+    }
+    const PreparedString prepared(query);
+    ForEachBatchPath([&] {
+      std::vector<uint32_t> lev(cands.size()), lev2(cands.size());
+      LevenshteinBatch(prepared, views, kNoCutoff, lev.data());
+      LevenshteinBatch(prepared, views, 2, lev2.data());
+      for (size_t i = 0; i < cands.size(); ++i) {
+        ASSERT_EQ(lev[i], ref[i]) << "i=" << i << " query=\"" << query << "\" cand=\""
+                                  << cands[i] << "\"";
+        ASSERT_EQ(lev2[i], ref2[i]) << "i=" << i << " query=\"" << query << "\" cand=\""
+                                    << cands[i] << "\"";
+      }
+    });
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
 TEST(Batch, EmptyBatchAndEmptyQuery) {
   const PreparedString empty("");
   const std::vector<std::string_view> cands = {"", "a", "abc"};
