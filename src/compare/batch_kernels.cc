@@ -441,68 +441,76 @@ void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> can
   HWY_ALIGN uint8_t stage[kMaxLanes * kRow];  // one zero-padded row per candidate
 #endif
   HWY_ALIGN uint8_t raw[kBatchMaxCandidateBytes * kMaxLanes];
-  HWY_ALIGN uint8_t lens8[kMaxLanes];
   HWY_ALIGN uint8_t seen[kMaxLanes];
   HWY_ALIGN T result[kMaxLanes];
   HWY_ALIGN uint32_t dist[kMaxLanes];
-  const char* text[kMaxLanes];
   static constexpr char kNothing[1] = {0};
   const V one = hn::Set(d, T{1});
   const int last_shift = static_cast<int>(q.len - 1);
   const uint32_t over = k + 1;
 
-  // Candidates in chunks, each ordered by length (a stable counting sort), so that a group's
-  // lanes end at about the same step; longer than a lane can hold: pairwise kernel now.
+  // Candidates in chunks. A first pass sends those longer than a lane can hold to the pairwise
+  // kernel and lists the others compactly (text, length, index), padded with empty lanes for
+  // the last group; groups then read their lanes' lists in place.
   constexpr size_t kChunk = 1024;
   constexpr size_t kSortSpread = 16;
-  uint32_t order[kChunk];
-  uint32_t sorted_order[kChunk];
-  uint8_t bucket[kChunk];  // length of order[x]
+  constexpr size_t kList = kChunk + kMaxLanes;
+  const char* list_text[2][kList];
+  HWY_ALIGN uint8_t list_len[2][kList];
+  uint32_t list_index[2][kList];
   for (size_t base = 0; base < cands.size(); base += kChunk) {
     const size_t count = std::min(kChunk, cands.size() - base);
     size_t total = 0, shortest = kRow, longest = 0;
     for (size_t i = 0; i < count; ++i) {
-      const size_t size = cands[base + i].size();
+      const std::string_view cand = cands[base + i];
+      const size_t size = cand.size();
       if (size > kRow) {
-        out[base + i] = LevenshteinDistance(*q.prepared, cands[base + i], k);
+        out[base + i] = LevenshteinDistance(*q.prepared, cand, k);
         continue;
       }
       shortest = std::min(shortest, size);
       longest = std::max(longest, size);
-      bucket[total] = static_cast<uint8_t>(size);
-      order[total++] = static_cast<uint32_t>(base + i);
+      list_text[0][total] = cand.data();
+      list_len[0][total] = static_cast<uint8_t>(size);
+      list_index[0][total++] = static_cast<uint32_t>(base + i);
     }
     // Lengths spread widely (e-mail addresses of 13-32 bytes): a group of arbitrary candidates
     // runs to about the longest length, so sort by length (stable counting sort). Close lengths
     // (names of 3-12): the sort would cost more than the steps it saves.
     const bool sorted = longest - shortest > kSortSpread;
+    size_t list = 0;
     if (sorted) {
       uint32_t starts[kRow + 1] = {};
-      for (size_t x = 0; x < total; ++x) ++starts[bucket[x]];
+      for (size_t x = 0; x < total; ++x) ++starts[list_len[0][x]];
       uint32_t sum = 0;
       for (size_t b = 0; b <= kRow; ++b) {
         const uint32_t c = starts[b];
         starts[b] = sum;
         sum += c;
       }
-      for (size_t x = 0; x < total; ++x) sorted_order[starts[bucket[x]]++] = order[x];
-      std::copy(sorted_order, sorted_order + total, order);
+      for (size_t x = 0; x < total; ++x) {
+        const uint32_t y = starts[list_len[0][x]]++;
+        list_text[1][y] = list_text[0][x];
+        list_len[1][y] = list_len[0][x];
+        list_index[1][y] = list_index[0][x];
+      }
+      list = 1;
+    }
+    for (size_t x = total; x < total + lanes; ++x) {
+      list_text[list][x] = kNothing;
+      list_len[list][x] = 0;
     }
 
     for (size_t first = 0; first < total; first += lanes) {
       const size_t used = std::min(lanes, total - first);
-      size_t steps = 0;
-      for (size_t u = 0; u < used; ++u) {
-        const std::string_view cand = cands[order[first + u]];
-        lens8[u] = static_cast<uint8_t>(cand.size());
-        text[u] = cand.data();
-        steps = std::max(steps, cand.size());
+      const char* const* text = list_text[list] + first;
+      const uint8_t* lens8 = list_len[list] + first;
+      const uint32_t* group_order = list_index[list] + first;
+      size_t steps = lens8[used - 1];  // sorted: the longest is last
+      if (!sorted) {
+        for (size_t u = 0; u < used; ++u) steps = std::max<size_t>(steps, lens8[u]);
       }
       const size_t chunks = (steps + 15) / 16;
-      for (size_t u = used; u < lanes; ++u) {
-        lens8[u] = 0;
-        text[u] = kNothing;
-      }
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
       // AVX-512: masked loads read each candidate straight into its row register (no bytes past
       // its end are touched; the rest of the row is 0).
@@ -542,7 +550,7 @@ void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> can
       V8 any[kVecs];
       for (size_t r = 0; r < kVecs; ++r) {
         V8 planes[kW];
-        planes[0] = hn::Load(d8, lens8 + r * nb);
+        planes[0] = hn::LoadU(d8, lens8 + r * nb);
         for (size_t b = 1; b < kW; ++b) planes[b] = zero8;
         WidenPlanes<T>(planes, len_t + r * kW);
         any[r] = zero8;
@@ -598,7 +606,6 @@ void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> can
           }
         }
       }
-      const uint32_t* group_order = order + first;
       if (!sorted && all_ascii && group_order[used - 1] - group_order[0] == used - 1) {
         // Consecutive candidates (increasing order, none left out): a plain loop the compiler vectorizes.
         uint32_t* dst = out + group_order[0];
