@@ -205,7 +205,8 @@ BENCHMARK(BM_EditPair<false>)->Name("BM_LevenshteinPair")->Args({kNames, -1})->A
     ->Args({kAccented, -1})
     ->Args({kNames, 2});
 BENCHMARK(BM_EditPair<true>)->Name("BM_OsaPair")->Args({kNames, -1})->Args({kEmails, -1});
-BENCHMARK(BM_LevenshteinBatch)->Args({kNames, -1})->Args({kEmails, -1})->Args({kNames, 2});
+BENCHMARK(BM_LevenshteinBatch)->Args({kNames, -1})->Args({kEmails, -1})->Args({kNames, 2})
+    ->Args({kEmails, 2});
 BENCHMARK(BM_QgramJaccardPair)->Arg(kNames)->Arg(kEmails);
 
 }  // namespace

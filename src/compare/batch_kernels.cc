@@ -468,6 +468,12 @@ void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> can
         out[base + i] = LevenshteinDistance(*q.prepared, cand, k);
         continue;
       }
+      // Lengths further apart than the cutoff: the distance exceeds k. A byte count below the
+      // query's length bounds the code points too; above it, only for an ASCII candidate.
+      if (size + k < q.len || (size > q.len + k && IsAsciiShort(cand.data(), size))) {
+        out[base + i] = over;
+        continue;
+      }
       shortest = std::min(shortest, size);
       longest = std::max(longest, size);
       list_text[0][total] = cand.data();
