@@ -2,8 +2,11 @@
 // newline is outside quotes exactly when an even number of quote characters precede it, so pass 1
 // counts quotes (and newlines, for line numbers) per chunk in parallel and a prefix sum gives the
 // quote state at every chunk start. Pass 2 parses, in parallel, the records whose first byte lies
-// in each chunk into per-chunk value references; pass 3 copies the values into the final columns
-// at offsets given by prefix sums: the same table for any chunking.
+// in each chunk, keeping only each column's byte count, the records' lines and the rejects;
+// prefix sums over the chunks then size every column exactly. Pass 3 parses each chunk again,
+// writing each value straight to its final place: the same table for any chunking, and no
+// intermediate copy or per-value references (parsing twice costs less than the fresh memory
+// they would take).
 // (The speculative variant of this scheme is Ge et al., "Speculative Distributed CSV Data Parsing
 // for Big Data Analytics", SIGMOD 2019; counting quotes first makes it exact.)
 #include "io/csv_reader.h"
@@ -274,28 +277,29 @@ Location Locate(const char* rec, uint64_t rec_line, const char* at) {
 
 // The fast path is the bit-parallel structural scan of Langdale and Lemire, "Parsing Gigabytes
 // of JSON per Second" (VLDB Journal 2019), applied to CSV as in simdcsv: io/csv_scan.h.
-// A chunk's values, per column, as references into the input rather than copies, so that each
-// value is copied once, straight into the final column. A 4-byte reference packs (offset from
-// the chunk's first byte << 10 | length); length 0 is null, and kSideValue marks a value held in
-// `side` (escaped values with doubled quotes, values of kSideValue bytes or more, and values
-// starting kMaxChunkBytes or more past the chunk's start, i.e. in a record spilling far out of
-// it), indexed by the offset bits. Half the size of 8-byte references: the references of all
-// chunks live at once, and fresh memory costs page faults.
-using Ref = uint32_t;
-constexpr Ref kLengthBits = 10;
-constexpr Ref kSideValue = (Ref{1} << kLengthBits) - 1;
-// Chunks are at most this large (more chunks give the same table), so offsets fit in 22 bits.
-// A chunk's side values number less than its bytes plus one record's fields: below 2^22 too.
-constexpr size_t kMaxChunkBytes = size_t{1} << (32 - kLengthBits);
+// Chunks are at most this large (more chunks give the same table): bounds one task's work.
+constexpr size_t kMaxChunkBytes = size_t{4} << 20;
 
+// Pass 2's result for one chunk.
 struct ChunkResult {
-  std::vector<std::vector<Ref>> refs;  // [column][row]
-  std::vector<uint64_t> bytes;              // [column] total text bytes
-  std::vector<std::string> side;
-  std::vector<uint64_t> lines;
+  std::vector<uint64_t> bytes;  // [column] text bytes of the chunk's records
+  std::vector<uint64_t> lines;  // each record's first line
   std::vector<BadRecord> rejects;
+  const char* first_record = nullptr;  // the first record starting in the chunk; nullptr: none
+  uint64_t first_line = 0;
+  bool utf8_rejected = false;  // a record was rejected for invalid UTF-8 (pass 3 checks again)
   Status error;
   bool failed = false;
+};
+
+// Where pass 3 writes one column's values of one chunk.
+struct ColumnCursor {
+  char* arena;
+  uint64_t* offsets;
+  uint64_t* nulls;
+  uint64_t pos;        // next byte of the arena
+  uint64_t part_end;   // end of this chunk's part of the arena
+  uint64_t null_word;  // null bits of the current 64-row word, not yet stored
 };
 
 // Advises transparent huge pages for the 2 MiB-aligned interior of [p, p + bytes): a column's
@@ -329,16 +333,31 @@ struct CsvContext {
   std::atomic<size_t>* first_failed;
 };
 
-// Parses the records starting in one chunk into a ChunkResult. The fast path handles records
-// that are plainly valid; anything else (a stray or doubled quote, a ragged row, non-ASCII bytes
-// that fail validation, a blank line at the end) is re-parsed by RecordParser, the reference,
-// which also produces every error message. Both find the same record ends: newlines after an
-// even number of quotes.
+// The two parsing passes: pass 2 counts (bytes per column, lines, rejects), pass 3 writes.
+enum class Pass { kCount, kWrite };
+
+// Parses the records starting in one chunk: kCount fills a ChunkResult; kWrite (given the
+// chunk's ChunkResult from kCount) writes the values through one ColumnCursor per column, its
+// first row being `first_row`. The fast path handles records that are plainly valid; anything
+// else (a stray or doubled quote, a ragged row, non-ASCII bytes that fail validation, a blank
+// line at the end) is re-parsed by RecordParser, the reference, which also produces every error
+// message. Both find the same record ends: newlines after an even number of quotes. Both passes
+// run the same code on the same bytes, so they see the same records.
+template <Pass kPass>
 class ChunkParser {
  public:
-  ChunkParser(const CsvContext& ctx, RecordParser& parser, ChunkResult& out, size_t chunk)
-      : ctx_(ctx), parser_(parser), out_(out), chunk_(chunk),
-        chunk_base_(ctx.region + chunk * ctx.chunk_bytes) {}
+  ChunkParser(const CsvContext& ctx, RecordParser& parser, ChunkResult& out, size_t chunk,
+              ColumnCursor* cursors = nullptr, uint64_t first_row = 0)
+      : ctx_(ctx), parser_(parser), out_(out), chunk_(chunk), cursors_(cursors), row_(first_row),
+        check_utf8_(kPass == Pass::kCount || out.utf8_rejected) {}
+
+  // Stores the pending null bits (kWrite); the row count reached.
+  uint64_t Finish() {
+    if constexpr (kPass == Pass::kWrite) {
+      if (row_ % 64 != 0) FlushNulls(row_ - 1);
+    }
+    return row_;
+  }
 
   void Run(const char* r, const char* ce, uint64_t line) {
     if (ctx_.fast_path) {
@@ -352,17 +371,18 @@ class ChunkParser {
 
  private:
   bool Stopped() const {
-    return ctx_.fail_fast && chunk_ > ctx_.first_failed->load(std::memory_order_relaxed);
+    return kPass == Pass::kCount && ctx_.fail_fast &&
+           chunk_ > ctx_.first_failed->load(std::memory_order_relaxed);
   }
 
   void ReserveFromSample(const char* sample_start, const char* r, const char* ce) {
-    constexpr size_t kSampleRecords = 64;
-    if (out_.lines.size() != kSampleRecords) return;
-    double scale = 1.15 * static_cast<double>(ce - sample_start) /
-                   static_cast<double>(std::max<ptrdiff_t>(1, r - sample_start));
-    size_t rows = static_cast<size_t>(scale * kSampleRecords) + 1;
-    for (auto& refs : out_.refs) refs.reserve(rows);
-    out_.lines.reserve(rows);
+    if constexpr (kPass == Pass::kCount) {
+      constexpr size_t kSampleRecords = 64;
+      if (out_.lines.size() != kSampleRecords) return;
+      double scale = 1.15 * static_cast<double>(ce - sample_start) /
+                     static_cast<double>(std::max<ptrdiff_t>(1, r - sample_start));
+      out_.lines.reserve(static_cast<size_t>(scale * kSampleRecords) + 1);
+    }
   }
 
   bool RecordNeedsUtf8Check(const char* r, const char* next) const {
@@ -372,19 +392,49 @@ class ChunkParser {
     return ctx_.non_ascii_before[cj + 1] != ctx_.non_ascii_before[ci];
   }
 
-  void Emit(size_t c, const char* value, size_t size, std::string_view escaped) {
-    Ref ref = 0;
-    if (size != 0) {
-      const size_t offset = static_cast<size_t>(value - chunk_base_);
-      if (escaped.data() == nullptr && size < kSideValue && offset < kMaxChunkBytes) {
-        ref = static_cast<Ref>(offset) << kLengthBits | static_cast<Ref>(size);
+  // One value of column c of the current record. `padded`: the 16 bytes from value may be read
+  // (they are in the input), so a short value may be moved as two fixed 8-byte words.
+  void Emit(size_t c, const char* value, size_t size, bool padded) {
+    if constexpr (kPass == Pass::kCount) {
+      out_.bytes[c] += size;
+    } else {
+      ColumnCursor& col = cursors_[c];
+      if (size == 0) {
+        col.null_word |= uint64_t{1} << (row_ % 64);
+      } else if (padded && size <= 16 && col.pos + 16 <= col.part_end) {
+        // May copy a few bytes too many: the next value overwrites them, and they never pass
+        // this chunk's part of the arena (the next chunk's part is another thread's).
+        uint64_t a, b;
+        std::memcpy(&a, value, 8);
+        std::memcpy(&b, value + 8, 8);
+        std::memcpy(col.arena + col.pos, &a, 8);
+        std::memcpy(col.arena + col.pos + 8, &b, 8);
       } else {
-        ref = static_cast<Ref>(out_.side.size()) << kLengthBits | kSideValue;
-        out_.side.emplace_back(escaped.data() ? escaped : std::string_view(value, size));
+        std::memcpy(col.arena + col.pos, value, size);
+      }
+      col.pos += size;
+      col.offsets[row_ + 1] = col.pos;
+    }
+  }
+
+  void EndRecord(uint64_t line) {
+    if constexpr (kPass == Pass::kCount) {
+      out_.lines.push_back(line);
+    } else {
+      ++row_;
+      if (row_ % 64 == 0) FlushNulls(row_ - 1);
+    }
+  }
+
+  // Null-bitmap words at a chunk's ends are shared with the neighbouring chunks: atomic OR.
+  void FlushNulls(uint64_t last_row) {
+    for (size_t c = 0; c < ctx_.num_columns; ++c) {
+      ColumnCursor& col = cursors_[c];
+      if (col.null_word != 0) {
+        std::atomic_ref<uint64_t>(col.nulls[last_row / 64]).fetch_or(col.null_word, std::memory_order_relaxed);
+        col.null_word = 0;
       }
     }
-    out_.refs[c].push_back(ref);
-    out_.bytes[c] += size;
   }
 
   // The reference path for the record at r: emits it, skips it (blank), or rejects it. Advances
@@ -431,9 +481,9 @@ class ChunkParser {
       if (outcome == RecordParser::Outcome::kRecord) {
         for (size_t c = 0; c < ctx_.num_columns; ++c) {
           const Field& f = fields[c];
-          Emit(c, f.value, f.size, f.escaped ? parser_.Value(f) : std::string_view());
+          Emit(c, f.escaped ? parser_.Value(f).data() : f.value, f.size, false);
         }
-        out_.lines.push_back(line);
+        EndRecord(line);
         line += parser_.newlines();
         r = next;
         return true;
@@ -441,6 +491,12 @@ class ChunkParser {
     } else {
       next = NextRecordByParity(r, ctx_.end);
     }
+    if constexpr (kPass == Pass::kWrite) {  // reported by the count pass
+      line += static_cast<uint64_t>(std::count(r, next, '\n'));
+      r = next;
+      return true;
+    }
+    out_.utf8_rejected = out_.utf8_rejected || utf8;
     Location loc = Locate(r, line, error_at);
     if (ctx_.fail_fast) {
       out_.failed = true;
@@ -477,7 +533,7 @@ class ChunkParser {
     }
     // Only the outer quotes of quoted fields: no stray quote, no doubled ("") quote.
     if (quotes != 2 * quoted) return FastOutcome::kAnomaly;
-    if (non_ascii &&
+    if (non_ascii && check_utf8_ &&
         FindInvalidUtf8(std::string_view(rec, static_cast<size_t>(content_end - rec))) !=
             std::string_view::npos) {
       return FastOutcome::kAnomaly;
@@ -488,9 +544,9 @@ class ChunkParser {
         ++s;
         --e;
       }
-      Emit(c, s, static_cast<size_t>(e - s), std::string_view());
+      Emit(c, s, static_cast<size_t>(e - s), ctx_.end - s >= 16);
     }
-    out_.lines.push_back(line);
+    EndRecord(line);
     return FastOutcome::kRecord;
   }
 
@@ -589,7 +645,9 @@ class ChunkParser {
   RecordParser& parser_;
   ChunkResult& out_;
   size_t chunk_;
-  const char* chunk_base_;  // the chunk's first byte: references are relative to it
+  ColumnCursor* cursors_;  // kWrite: one per column
+  uint64_t row_;           // kWrite: the current record's row
+  bool check_utf8_;        // validate non-ASCII records in the fast path
   std::vector<std::pair<const char*, const char*>> fields_;
 };
 
@@ -718,9 +776,10 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
         if (r == nullptr || r >= ce) continue;
         cur_line += static_cast<uint64_t>(std::count(cb, r, '\n'));
       }
-      out.refs.resize(num_columns);
+      out.first_record = r;
+      out.first_line = cur_line;
       out.bytes.assign(num_columns, 0);
-      ChunkParser chunk_parser(context, parser, out, i);
+      ChunkParser<Pass::kCount> chunk_parser(context, parser, out, i);
       chunk_parser.Run(r, ce, cur_line);
     }
   });
@@ -744,8 +803,7 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
   RecordTable table;
   SourceId source = table.AddSource(source_name);
   for (const std::string& name : names) table.AddColumn(name);
-  // Each (column, chunk) pair copies its values straight into the final column, at positions
-  // given by prefix sums over the chunks.
+  // Every column sized exactly: its part for chunk i starts at byte_base[c][i], row row_base[i].
   std::vector<Column::FillBuffers> fill(num_columns);
   std::vector<uint64_t> row_base(num_chunks + 1, 0);
   std::vector<std::vector<uint64_t>> byte_base(num_columns, std::vector<uint64_t>(num_chunks + 1, 0));
@@ -763,54 +821,31 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
       fill[c] = column.PrepareFill(total_rows, byte_base[c][num_chunks]);
     }
   });
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, num_columns * num_chunks, 1), [&](const auto& range) {
-    for (size_t task = range.begin(); task != range.end(); ++task) {
-      // Chunk-major order: the columns of one chunk are filled together, while its text is cached.
-      const size_t i = task / num_columns, c = task % num_columns;
-      const ChunkResult& chunk = results[i];
-      if (chunk.refs.empty()) continue;
-      const Column::FillBuffers& out = fill[c];
-      uint64_t pos = byte_base[c][i];
-      const uint64_t arena_end = byte_base[c][i + 1];  // never spill into the next chunk's part
-      uint64_t row = row_base[i];
-      // Null bits gather in one word; words at a chunk's ends are shared with the neighbours.
-      uint64_t null_word = 0;
-      auto flush_nulls = [&](uint64_t last_row) {
-        if (null_word != 0) {
-          std::atomic_ref<uint64_t>(out.nulls[last_row / 64]).fetch_or(null_word, std::memory_order_relaxed);
-        }
-        null_word = 0;
-      };
-      const char* const chunk_base = chunk_begin(i);
-      for (const Ref ref : chunk.refs[c]) {
-        const uint64_t len = ref & kSideValue;
-        if (len == 0) {
-          null_word |= uint64_t{1} << (row % 64);
-        } else if (len == kSideValue) {
-          const std::string& v = chunk.side[ref >> kLengthBits];
-          std::memcpy(out.arena + pos, v.data(), v.size());
-          pos += v.size();
-        } else {
-          const char* src = chunk_base + (ref >> kLengthBits);
-          // Short values (most fields) move as two fixed 8-byte words, which may copy a few
-          // bytes too many: the next value overwrites them, and they never pass this part's end.
-          if (len <= 16 && pos + 16 <= arena_end && src + 16 <= end) {
-            uint64_t a, b;
-            std::memcpy(&a, src, 8);
-            std::memcpy(&b, src + 8, 8);
-            std::memcpy(out.arena + pos, &a, 8);
-            std::memcpy(out.arena + pos + 8, &b, 8);
-          } else {
-            std::memcpy(out.arena + pos, src, len);
-          }
-          pos += len;
-        }
-        out.offsets[++row] = pos;
-        if (row % 64 == 0) flush_nulls(row - 1);
+
+  // Pass 3: each chunk parses its records again, writing the values straight into the columns.
+  CsvContext write_context = context;
+  write_context.fail_fast = false;
+  std::atomic<bool> mismatch{false};
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, num_chunks, 1), [&](const auto& range) {
+    RecordParser parser(end, delimiter, options.trim_spaces, &names);
+    std::vector<ColumnCursor> cursors(num_columns);
+    for (size_t i = range.begin(); i != range.end(); ++i) {
+      ChunkResult& out = results[i];
+      if (out.first_record == nullptr || out.lines.empty()) continue;
+      for (size_t c = 0; c < num_columns; ++c) {
+        cursors[c] = ColumnCursor{fill[c].arena, fill[c].offsets, fill[c].nulls, byte_base[c][i],
+                                  byte_base[c][i + 1], 0};
       }
-      if (row % 64 != 0) flush_nulls(row - 1);
+      ChunkParser<Pass::kWrite> chunk_parser(write_context, parser, out, i, cursors.data(), row_base[i]);
+      chunk_parser.Run(out.first_record, chunk_begin(i + 1), out.first_line);
+      bool same = chunk_parser.Finish() == row_base[i + 1];
+      for (size_t c = 0; c < num_columns; ++c) same = same && cursors[c].pos == byte_base[c][i + 1];
+      if (!same) mismatch.store(true, std::memory_order_relaxed);
     }
   });
+  if (mismatch.load()) {
+    return Status::Internal(file + ": error: the CSV reader's two parsing passes disagree");
+  }
   table.AppendSourceRows(source, total_rows);
   for (const ChunkResult& chunk : results) {
     for (uint64_t l : chunk.lines) table.AppendLine(l);
