@@ -7,6 +7,8 @@
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
+// XXH3 inlined: most values are a few bytes, where a library call costs as much as the hash.
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include <algorithm>
@@ -31,27 +33,43 @@ inline size_t CodePoints(std::string_view s) {
   return s.size() - continuation;
 }
 
-// The first 8 bytes, big-endian, zero-padded: a < b as integers implies a < b as byte strings,
-// and equal keys need the full comparison.
-inline uint64_t OrderKey(std::string_view v) {
-  uint64_t key = 0;
-  if constexpr (std::endian::native == std::endian::little) {
-    if (v.size() >= 8) {
-      std::memcpy(&key, v.data(), 8);
-      return __builtin_bswap64(key);
-    }
+// Whether the n bytes at p are all ASCII (a column that is needs no code-point counting: a
+// value's length is its byte length). Checks 64 bytes per step, words OR-ed together.
+bool IsAscii(const char* p, size_t n) {
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    uint64_t w[8];
+    std::memcpy(w, p + i, 64);
+    if (((w[0] | w[1] | w[2] | w[3] | w[4] | w[5] | w[6] | w[7]) & kHigh) != 0) return false;
   }
-  size_t n = std::min<size_t>(8, v.size());
-  for (size_t i = 0; i < n; ++i) key |= uint64_t{static_cast<unsigned char>(v[i])} << (56 - 8 * i);
+  unsigned char acc = 0;
+  for (; i < n; ++i) acc |= static_cast<unsigned char>(p[i]);
+  return acc < 0x80;
+}
+
+// The first 8 bytes, big-endian, zero-padded: a < b as integers implies a < b as byte strings,
+// and equal keys need the full comparison. readable: bytes readable from v.data() (>= v.size()),
+// so that a short value can be loaded as one word and masked.
+inline uint64_t OrderKey(std::string_view v, size_t readable) {
+  uint64_t key = 0;
+  if (readable >= 8) {
+    std::memcpy(&key, v.data(), 8);
+    if constexpr (std::endian::native == std::endian::little) key = __builtin_bswap64(key);
+    if (v.size() >= 8) return key;
+    return v.empty() ? 0 : key & (~uint64_t{0} << (64 - 8 * v.size()));
+  }
+  for (size_t i = 0; i < v.size(); ++i) key |= uint64_t{static_cast<unsigned char>(v[i])} << (56 - 8 * i);
   return key;
 }
 
-// A distinct value: its hash, order key, first row and count.
+// A distinct value (or, before counting, one occurrence): its hash, order key, first row and
+// count.
 struct ValueCount {
   uint64_t hash;
   uint64_t key;
   RowId row;
-  uint32_t count;  // 0: empty slot
+  uint32_t count;
 };
 
 // Ranks by count descending, then value ascending (bytewise).
@@ -64,45 +82,53 @@ struct Before {
   }
 };
 
-// Counts the distinct values of one hash partition of a column: open addressing with linear
-// probing, sized up front. Two values are taken as equal when their 64-bit XXH3 hashes and
-// 8-byte order keys are equal (see ColumnProfile::distinct).
+// Counts distinct values. Two values are taken as equal when their 64-bit XXH3 hashes and 8-byte
+// order keys are equal (see ColumnProfile::distinct). The distinct values live in a dense array;
+// the hash table (open addressing, linear probing) holds 8-byte slots of a 32-bit hash tag and
+// the value's index, so it stays small (a partition's table fits in L1/L2) and Top scans only
+// the distinct values. Reset reuses the memory: a fresh table per partition would cost a page
+// fault and a clear per 4 KiB.
 class ValueCounter {
  public:
-  explicit ValueCounter(size_t values) {
+  void Reset(size_t expected) {
     size_t n = 16;
-    while (n < 2 * values) n *= 2;
-    slots_.assign(n, ValueCount{0, 0, 0, 0});
+    while (n < 2 * expected) n *= 2;
+    slots_.assign(n, 0);
+    values_.clear();
   }
 
   void Add(uint64_t hash, uint64_t key, RowId row) {
     const size_t mask = slots_.size() - 1;
+    const uint64_t tag = (hash >> 16) << 32;  // bits independent of the slot and partition bits
     for (size_t i = hash & mask;; i = (i + 1) & mask) {
-      ValueCount& s = slots_[i];
-      if (s.count == 0) {
-        s = ValueCount{hash, key, row, 1};
-        if (++used_ * 2 > slots_.size()) Grow();
+      const uint64_t s = slots_[i];
+      if (s == 0) {
+        values_.push_back(ValueCount{hash, key, row, 1});
+        slots_[i] = tag | values_.size();  // index + 1: 0 marks an empty slot
+        if (values_.size() * 2 > slots_.size()) Grow();
         return;
       }
-      if (s.hash == hash && s.key == key) {
-        ++s.count;
-        return;
+      if ((s & ~uint64_t{0xFFFFFFFF}) == tag) {
+        ValueCount& v = values_[(s & 0xFFFFFFFF) - 1];
+        if (v.hash == hash && v.key == key) {
+          ++v.count;
+          return;
+        }
       }
     }
   }
 
-  size_t distinct() const { return used_; }
+  size_t distinct() const { return values_.size(); }
 
-  // The top_n values in Before order, selected in one scan with a bounded max-heap whose root is
-  // the worst value kept: most slots lose one comparison against the root (usually on count or
-  // the order key alone), so a partition of distinct values costs little more than a scan.
-  std::vector<ValueCount> Top(size_t top_n, const Column& column) const {
+  // Appends the top_n values in Before order to out, selected in one scan with a bounded
+  // max-heap whose root is the worst value kept: most values lose one comparison against the
+  // root (usually on count or the order key alone).
+  void Top(size_t top_n, const Column& column, std::vector<ValueCount>* out) const {
+    if (top_n == 0 || values_.empty()) return;
     std::vector<ValueCount> top;
-    if (top_n == 0 || used_ == 0) return top;
     top.reserve(top_n);
     const Before before{column};
-    for (const ValueCount& s : slots_) {
-      if (s.count == 0) continue;
+    for (const ValueCount& s : values_) {
       if (top.size() < top_n) {
         top.push_back(s);
         std::push_heap(top.begin(), top.end(), before);
@@ -113,34 +139,24 @@ class ValueCounter {
       }
     }
     std::sort_heap(top.begin(), top.end(), before);
-    return top;
+    out->insert(out->end(), top.begin(), top.end());
   }
 
  private:
   void Grow() {
-    std::vector<ValueCount> old(slots_.size() * 2, ValueCount{0, 0, 0, 0});
-    old.swap(slots_);
+    slots_.assign(slots_.size() * 2, 0);
     const size_t mask = slots_.size() - 1;
-    for (const ValueCount& s : old) {
-      if (s.count == 0) continue;
-      size_t i = s.hash & mask;
-      while (slots_[i].count != 0) i = (i + 1) & mask;
-      slots_[i] = s;
+    for (size_t k = 0; k < values_.size(); ++k) {
+      size_t i = values_[k].hash & mask;
+      while (slots_[i] != 0) i = (i + 1) & mask;
+      slots_[i] = ((values_[k].hash >> 16) << 32) | (k + 1);
     }
   }
 
-  std::vector<ValueCount> slots_;
-  size_t used_ = 0;
+  std::vector<uint64_t> slots_;
+  std::vector<ValueCount> values_;
 };
 
-// Profiles one column in three passes: (1) one sequential scan computes lengths, hashes and order
-// keys; (2) a counting sort by the hash's top bits splits the values into partitions of a few
-// thousand; (3) each partition is counted in a small, cache-resident table (in parallel), and the
-// partitions' top values are merged. Partitioned aggregation avoids the cache and TLB misses of
-// one large table (cf. Manegold, Boncz, Kersten, "Optimizing Main-Memory Join on Modern
-// Hardware", TKDE 2002).
-// Per-thread work arrays, reused from column to column: fresh memory is costly (page faults and
-// zeroing) and would otherwise dominate.
 // An uninitialized work array of anonymous memory, advised to use transparent huge pages: fresh
 // memory costs one page fault per 4 KiB page otherwise, which would rival the profiling itself.
 // Only grows; contents are not kept when it does.
@@ -184,96 +200,122 @@ class WorkArray {
   std::unique_ptr<T[]> heap_;
 };
 
-// Values are kept as ValueCount records (count unused) so that the partitioning pass writes one
-// stream per partition, not three.
+// Per-thread memory reused from column to column: the occurrences before and after
+// partitioning, and the table of the single-table path.
+// Values per partition at most (when all are distinct): the partition's table stays in L1/L2.
+constexpr size_t kPartitionValues = 4096;
+
 struct ProfileScratch {
   WorkArray<ValueCount> values, parted;
+  ValueCounter counter;
 };
 
+// Lengths of the non-null values, in code points.
+struct LengthStats {
+  uint64_t total = 0;
+  size_t min = SIZE_MAX;
+  size_t max = 0;
+  void Add(size_t len) {
+    total += len;
+    min = std::min(min, len);
+    max = std::max(max, len);
+  }
+};
+
+// Calls visit(row, value, readable_bytes, code_points) for every non-null row in order and
+// returns the null count. Null words of the bitmap are tested 64 rows at a time; an ASCII
+// column's lengths are byte lengths.
+template <typename Visit>
+uint64_t ForEachValue(const Column& column, RowId begin, RowId end, Visit&& visit) {
+  const char* arena = column.arena_data();
+  const uint64_t arena_bytes = column.arena_bytes();
+  const bool ascii = IsAscii(arena, arena_bytes);
+  uint64_t nulls = 0;
+  for (RowId r = begin; r < end; ++r) {
+    if (column.IsNull(r)) {
+      ++nulls;
+      continue;
+    }
+    const uint64_t from = column.offset(r);
+    const std::string_view v(arena + from, column.offset(r + 1) - from);
+    visit(r, v, static_cast<size_t>(arena_bytes - from), ascii ? v.size() : CodePoints(v));
+  }
+  return nulls;
+}
+
+void SetLengths(const LengthStats& lengths, uint64_t values, ColumnProfile* p) {
+  if (values == 0) return;
+  p->min_len = lengths.min;
+  p->max_len = lengths.max;
+  p->mean_len = static_cast<double>(lengths.total) / static_cast<double>(values);
+}
+
 // Profiles a column of few distinct values: one sequential pass into one small table.
-ColumnProfile ProfileFewValues(const Column& column, size_t top_n) {
+ColumnProfile ProfileFewValues(const Column& column, size_t top_n, ValueCounter& counter) {
   ColumnProfile p;
   p.name = column.name();
   p.rows = column.size();
-  const RowId n = static_cast<RowId>(p.rows);
-  ValueCounter counter(1024);
-  uint64_t total_len = 0;
-  size_t min_len = SIZE_MAX, max_len = 0;
-  for (RowId r = 0; r < n; ++r) {
-    if (column.IsNull(r)) {
-      ++p.nulls;
-      continue;
-    }
-    std::string_view v = column.Get(r);
-    size_t len = CodePoints(v);
-    total_len += len;
-    min_len = std::min(min_len, len);
-    max_len = std::max(max_len, len);
-    counter.Add(XXH3_64bits(v.data(), v.size()), OrderKey(v), r);
-  }
-  const uint64_t values = p.rows - p.nulls;
-  if (values > 0) {
-    p.min_len = min_len;
-    p.max_len = max_len;
-    p.mean_len = static_cast<double>(total_len) / static_cast<double>(values);
-  }
+  counter.Reset(1024);
+  LengthStats lengths;
+  p.nulls = ForEachValue(column, 0, static_cast<RowId>(p.rows),
+                         [&](RowId r, std::string_view v, size_t readable, size_t len) {
+                           lengths.Add(len);
+                           counter.Add(XXH3_64bits(v.data(), v.size()), OrderKey(v, readable), r);
+                         });
+  SetLengths(lengths, p.rows - p.nulls, &p);
   p.distinct = counter.distinct();
-  for (const ValueCount& v : counter.Top(top_n, column)) p.top.emplace_back(std::string(column.Get(v.row)), v.count);
+  std::vector<ValueCount> top;
+  counter.Top(top_n, column, &top);
+  for (const ValueCount& v : top) p.top.emplace_back(std::string(column.Get(v.row)), v.count);
   return p;
 }
 
 // True when a sample of the column's first values shows few distinct values (a table of them
 // stays in cache, so partitioning would only add work).
-bool HasFewValues(const Column& column) {
+bool HasFewValues(const Column& column, ValueCounter& sample) {
   constexpr size_t kSample = 16384;
-  ValueCounter sample(kSample / 8);
+  sample.Reset(kSample / 8);
   size_t seen = 0;
+  const char* arena = column.arena_data();
   for (RowId r = 0; r < column.size() && seen < kSample; ++r) {
     if (column.IsNull(r)) continue;
     std::string_view v = column.Get(r);
-    sample.Add(XXH3_64bits(v.data(), v.size()), OrderKey(v), r);
+    sample.Add(XXH3_64bits(v.data(), v.size()), OrderKey(v, column.arena_bytes() - (v.data() - arena)), r);
     ++seen;
   }
   return sample.distinct() * 8 <= seen;
 }
 
-ColumnProfile ProfileColumn(const Column& column, size_t top_n, ProfileScratch& scratch) {
-  if (HasFewValues(column)) return ProfileFewValues(column, top_n);
+// Profiles one column in three passes: (1) one sequential scan computes lengths, hashes and order
+// keys; (2) a counting sort by the hash's top bits splits the values into partitions of a few
+// thousand; (3) each partition is counted in a small, cache-resident table (in parallel), and the
+// partitions' top values are merged. Partitioned aggregation avoids the cache and TLB misses of
+// one large table (cf. Manegold, Boncz, Kersten, "Optimizing Main-Memory Join on Modern
+// Hardware", TKDE 2002).
+ColumnProfile ProfileColumn(const Column& column, size_t top_n, ProfileScratch& scratch,
+                            tbb::enumerable_thread_specific<ValueCounter>& counters) {
+  if (HasFewValues(column, scratch.counter)) return ProfileFewValues(column, top_n, scratch.counter);
   ColumnProfile p;
   p.name = column.name();
   p.rows = column.size();
-  const RowId n = static_cast<RowId>(p.rows);
-  ValueCount* values = scratch.values.Get(n);
+  ValueCount* values = scratch.values.Get(p.rows);
   // Histogram of the hashes' top kMaxBits bits, taken during the scan; coarser partitions sum
   // runs of its buckets.
   constexpr int kMaxBits = 12;
   std::vector<size_t> fine(size_t{1} << kMaxBits, 0);
   size_t m = 0;
-  uint64_t total_len = 0;
-  size_t min_len = SIZE_MAX, max_len = 0;
-  for (RowId r = 0; r < n; ++r) {
-    if (column.IsNull(r)) {
-      ++p.nulls;
-      continue;
-    }
-    std::string_view v = column.Get(r);
-    size_t len = CodePoints(v);
-    total_len += len;
-    min_len = std::min(min_len, len);
-    max_len = std::max(max_len, len);
-    const uint64_t hash = XXH3_64bits(v.data(), v.size());
-    values[m] = ValueCount{hash, OrderKey(v), r, 0};
-    ++fine[hash >> (64 - kMaxBits)];
-    ++m;
-  }
-  if (m > 0) {
-    p.min_len = min_len;
-    p.max_len = max_len;
-    p.mean_len = static_cast<double>(total_len) / static_cast<double>(m);
-  }
+  LengthStats lengths;
+  p.nulls = ForEachValue(column, 0, static_cast<RowId>(p.rows),
+                         [&](RowId r, std::string_view v, size_t readable, size_t len) {
+                           lengths.Add(len);
+                           const uint64_t hash = XXH3_64bits(v.data(), v.size());
+                           values[m++] = ValueCount{hash, OrderKey(v, readable), r, 0};
+                           ++fine[hash >> (64 - kMaxBits)];
+                         });
+  SetLengths(lengths, m, &p);
 
   int bits = 0;
-  while (bits < kMaxBits && (m >> bits) > 4096) ++bits;
+  while (bits < kMaxBits && (m >> bits) > kPartitionValues) ++bits;
   const size_t parts = size_t{1} << bits;
   auto part_of = [bits](uint64_t h) { return bits == 0 ? size_t{0} : static_cast<size_t>(h >> (64 - bits)); };
   std::vector<size_t> begin(parts + 1, 0);
@@ -291,11 +333,12 @@ ColumnProfile ProfileColumn(const Column& column, size_t top_n, ProfileScratch& 
   // scratch arrays.
   tbb::this_task_arena::isolate([&] {
     tbb::parallel_for(tbb::blocked_range<size_t>(0, parts, 1), [&](const auto& range) {
+      ValueCounter& counter = counters.local();
       for (size_t b = range.begin(); b != range.end(); ++b) {
-        ValueCounter counter(begin[b + 1] - begin[b]);
+        counter.Reset(begin[b + 1] - begin[b]);
         for (size_t k = begin[b]; k < begin[b + 1]; ++k) counter.Add(parted[k].hash, parted[k].key, parted[k].row);
         distinct[b] = counter.distinct();
-        tops[b] = counter.Top(top_n, column);
+        counter.Top(top_n, column, &tops[b]);
       }
     });
   });
@@ -356,9 +399,10 @@ void JsonString(std::string_view s, std::string* out) { *out += JsonQuote(s); }
 std::vector<ColumnProfile> ProfileTable(const RecordTable& table, size_t top_n) {
   std::vector<ColumnProfile> profiles(table.num_columns());
   tbb::enumerable_thread_specific<ProfileScratch> scratch;
+  tbb::enumerable_thread_specific<ValueCounter> counters;
   tbb::parallel_for(tbb::blocked_range<size_t>(0, table.num_columns(), 1), [&](const auto& r) {
     for (size_t c = r.begin(); c != r.end(); ++c) {
-      profiles[c] = ProfileColumn(table.column(c), top_n, scratch.local());
+      profiles[c] = ProfileColumn(table.column(c), top_n, scratch.local(), counters);
     }
   });
   return profiles;

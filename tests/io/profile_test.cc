@@ -5,6 +5,11 @@
 #include <gtest/gtest.h>
 #include <tbb/task_arena.h>
 
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <random>
+
 #include "io_test_util.h"
 
 namespace reclink {
@@ -119,6 +124,77 @@ TEST(ProfileTest, TextAndJsonRenderings) {
   std::string text2 = ProfileToText(ProfileTable(*repeated), "r.csv");
   EXPECT_NE(text2.find("city: top values\n  2   66.7%  Paris\n  1   33.3%  Rome\n"), std::string::npos)
       << text2;
+}
+
+// Every statistic equals a naive std::map reference on columns that take each path: few values,
+// many values (partitioned), heavy skew, non-ASCII text, nulls, and values of 0-12 bytes that end
+// at the very end of the arena (the order key's word load must not read past it).
+TEST(ProfileTest, MatchesNaiveReference) {
+  std::mt19937_64 rng(7);
+  const std::vector<std::string> pieces = {"a", "b", "Zoë", "ß", "x", "10", "1", "", "José", "q"};
+  auto random_value = [&](size_t max_pieces) {
+    std::string v;
+    const size_t n = rng() % (max_pieces + 1);
+    for (size_t i = 0; i < n; ++i) v += pieces[rng() % pieces.size()];
+    return v;
+  };
+  RecordTable t;
+  t.AddSource("s");
+  const size_t rows = 60000;
+  // Column 0: few values; 1: many (partitioned); 2: skewed (one value in half the rows, rest
+  // distinct); 3: mostly null, non-ASCII.
+  std::vector<std::vector<std::optional<std::string>>> cells(4);
+  for (size_t r = 0; r < rows; ++r) {
+    cells[0].push_back(rng() % 10 == 0 ? std::nullopt : std::optional(random_value(1)));
+    cells[1].push_back(random_value(6) + std::to_string(rng() % 40000));
+    cells[2].push_back(r % 2 ? std::string("noemail@noemail.com") : "u" + std::to_string(r));
+    cells[3].push_back(rng() % 4 ? std::nullopt : std::optional(random_value(3)));
+  }
+  for (size_t c = 0; c < cells.size(); ++c) t.AddColumn("c" + std::to_string(c));
+  for (size_t c = 0; c < cells.size(); ++c) {
+    Column& col = t.mutable_column(c);
+    for (const auto& v : cells[c]) {
+      if (v) {
+        col.Append(*v);
+      } else {
+        col.AppendNull();
+      }
+    }
+  }
+  t.AppendSourceRows(0, rows);
+  const std::vector<ColumnProfile> profiles = ProfileTable(t, 10);
+  ASSERT_EQ(profiles.size(), cells.size());
+  auto code_points = [](const std::string& s) {
+    return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char ch) { return (ch & 0xC0) != 0x80; }));
+  };
+  for (size_t c = 0; c < cells.size(); ++c) {
+    SCOPED_TRACE("column " + std::to_string(c));
+    std::map<std::string, uint64_t> counts;
+    uint64_t nulls = 0, total = 0;
+    size_t min_len = SIZE_MAX, max_len = 0;
+    for (const auto& v : cells[c]) {
+      if (!v) {
+        ++nulls;
+        continue;
+      }
+      ++counts[*v];
+      const size_t len = code_points(*v);
+      total += len;
+      min_len = std::min(min_len, len);
+      max_len = std::max(max_len, len);
+    }
+    std::vector<std::pair<std::string, uint64_t>> ranked(counts.begin(), counts.end());
+    std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    ranked.resize(std::min<size_t>(10, ranked.size()));
+    const ColumnProfile& p = profiles[c];
+    EXPECT_EQ(p.rows, rows);
+    EXPECT_EQ(p.nulls, nulls);
+    EXPECT_EQ(p.distinct, counts.size());
+    EXPECT_EQ(p.min_len, min_len);
+    EXPECT_EQ(p.max_len, max_len);
+    EXPECT_DOUBLE_EQ(p.mean_len, static_cast<double>(total) / static_cast<double>(rows - nulls));
+    EXPECT_EQ(p.top, ranked);
+  }
 }
 
 }  // namespace
