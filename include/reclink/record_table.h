@@ -4,8 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <new>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace reclink {
@@ -26,7 +29,7 @@ class Column {
 
   // Appends a value (copied into the arena) or a null.
   void Append(std::string_view value) {
-    arena_.append(value.data(), value.size());
+    arena_.insert(arena_.end(), value.data(), value.data() + value.size());
     offsets_.push_back(arena_.size());
     if ((size() - 1) % 64 == 0) nulls_.push_back(0);
   }
@@ -64,11 +67,11 @@ class Column {
   bool IsNull(RowId r) const { return (nulls_[r / 64] >> (r % 64)) & 1; }
   // The value's bytes; valid while the column lives and is not appended to. Empty when null.
   std::string_view Get(RowId r) const {
-    return std::string_view(arena_.data() + offsets_[r], offsets_[r + 1] - offsets_[r]);
+    return std::string_view(arena_data() + offsets_[r], offsets_[r + 1] - offsets_[r]);
   }
   size_t arena_bytes() const { return arena_.size(); }
   // Start of the arena: value r is arena_data()[offset(r), offset(r + 1)).
-  const char* arena_data() const { return arena_.data(); }
+  const char* arena_data() const { return arena_.data() != nullptr ? arena_.data() : ""; }
   uint64_t offset(RowId r) const { return offsets_[r]; }
   // Bytes held beyond the text itself (offsets and bitmap).
   size_t overhead_bytes() const {
@@ -76,9 +79,30 @@ class Column {
   }
 
  private:
+  // Leaves the elements added by resize() uninitialized: PrepareFill's caller writes them all,
+  // and zero-filling tens of megabytes first would only cost time.
+  template <class T>
+  struct UninitializedAllocator : std::allocator<T> {
+    template <class U>
+    struct rebind {
+      using other = UninitializedAllocator<U>;
+    };
+    UninitializedAllocator() = default;
+    template <class U>
+    UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}
+    template <class U, class... Args>
+    void construct(U* p, Args&&... args) {
+      if constexpr (sizeof...(Args) == 0) {
+        ::new (static_cast<void*>(p)) U;
+      } else {
+        ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+      }
+    }
+  };
+
   std::string name_;
-  std::string arena_;
-  std::vector<uint64_t> offsets_;
+  std::vector<char, UninitializedAllocator<char>> arena_;
+  std::vector<uint64_t, UninitializedAllocator<uint64_t>> offsets_;
   std::vector<uint64_t> nulls_;
 };
 

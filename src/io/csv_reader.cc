@@ -361,6 +361,16 @@ class ChunkParser {
 
   void Run(const char* r, const char* ce, uint64_t line) {
     if (ctx_.fast_path) {
+      if (check_utf8_ && ctx_.non_ascii_before[chunk_ + 1] != ctx_.non_ascii_before[chunk_] && r < ce) {
+        // One validation of the chunk's whole records instead of one per non-ASCII record: a
+        // record boundary is an ASCII newline, so the records inside a valid prefix are valid.
+        const void* last = ::memrchr(r, '\n', static_cast<size_t>(ce - r));
+        if (last != nullptr) {
+          const char* stop = static_cast<const char*>(last);
+          size_t bad = FindInvalidUtf8(std::string_view(r, static_cast<size_t>(stop - r)));
+          utf8_valid_until_ = bad == std::string_view::npos ? stop : r + bad;
+        }
+      }
       FastRun(r, ce, line);
       return;
     }
@@ -533,7 +543,7 @@ class ChunkParser {
     }
     // Only the outer quotes of quoted fields: no stray quote, no doubled ("") quote.
     if (quotes != 2 * quoted) return FastOutcome::kAnomaly;
-    if (non_ascii && check_utf8_ &&
+    if (non_ascii && check_utf8_ && content_end > utf8_valid_until_ &&
         FindInvalidUtf8(std::string_view(rec, static_cast<size_t>(content_end - rec))) !=
             std::string_view::npos) {
       return FastOutcome::kAnomaly;
@@ -648,6 +658,7 @@ class ChunkParser {
   ColumnCursor* cursors_;  // kWrite: one per column
   uint64_t row_;           // kWrite: the current record's row
   bool check_utf8_;        // validate non-ASCII records in the fast path
+  const char* utf8_valid_until_ = nullptr;  // records ending here or before are valid UTF-8
   std::vector<std::pair<const char*, const char*>> fields_;
 };
 

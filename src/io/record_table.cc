@@ -8,7 +8,7 @@ namespace reclink {
 void Column::AppendColumn(const Column& other) {
   const size_t base_rows = size();
   const uint64_t base_bytes = arena_.size();
-  arena_.append(other.arena_);
+  arena_.insert(arena_.end(), other.arena_.begin(), other.arena_.end());
   offsets_.reserve(offsets_.size() + other.size());
   for (size_t r = 0; r < other.size(); ++r) offsets_.push_back(base_bytes + other.offsets_[r + 1]);
   nulls_.resize((size() + 63) / 64, 0);
@@ -22,8 +22,10 @@ void Column::AppendColumn(const Column& other) {
 
 Column::FillBuffers Column::PrepareFill(size_t rows, size_t bytes) {
   arena_.clear();
-  arena_.resize(bytes);
-  offsets_.assign(rows + 1, 0);
+  arena_.resize(bytes);  // uninitialized: see UninitializedAllocator
+  offsets_.clear();
+  offsets_.resize(rows + 1);
+  offsets_[0] = 0;
   nulls_.assign((rows + 63) / 64, 0);
   return FillBuffers{arena_.data(), offsets_.data(), nulls_.data()};
 }
