@@ -200,13 +200,14 @@ class WorkArray {
   std::unique_ptr<T[]> heap_;
 };
 
-// Per-thread memory reused from column to column: the occurrences before and after
-// partitioning, and the table of the single-table path.
 // Values per partition at most (when all are distinct): the partition's table stays in L1/L2.
 constexpr size_t kPartitionValues = 4096;
 
+// Per-thread memory reused from column to column: the hashes of the first scan, the
+// partitioned value records, and the table of the single-table path.
 struct ProfileScratch {
-  WorkArray<ValueCount> values, parted;
+  WorkArray<uint64_t> hashes;
+  WorkArray<ValueCount> parted;
   ValueCounter counter;
 };
 
@@ -286,10 +287,10 @@ bool HasFewValues(const Column& column, ValueCounter& sample) {
   return sample.distinct() * 8 <= seen;
 }
 
-// Profiles one column in three passes: (1) one sequential scan computes lengths, hashes and order
-// keys; (2) a counting sort by the hash's top bits splits the values into partitions of a few
-// thousand; (3) each partition is counted in a small, cache-resident table (in parallel), and the
-// partitions' top values are merged. Partitioned aggregation avoids the cache and TLB misses of
+// Profiles one column in three passes: (1) one sequential scan computes lengths and hashes;
+// (2) a second scan adds the order keys and, by counting sort on the hash's top bits, splits the
+// values into partitions of a few thousand; (3) each partition is counted in a small,
+// cache-resident table (in parallel), and the partitions' top values are merged. Partitioned aggregation avoids the cache and TLB misses of
 // one large table (cf. Manegold, Boncz, Kersten, "Optimizing Main-Memory Join on Modern
 // Hardware", TKDE 2002).
 ColumnProfile ProfileColumn(const Column& column, size_t top_n, ProfileScratch& scratch,
@@ -298,7 +299,7 @@ ColumnProfile ProfileColumn(const Column& column, size_t top_n, ProfileScratch& 
   ColumnProfile p;
   p.name = column.name();
   p.rows = column.size();
-  ValueCount* values = scratch.values.Get(p.rows);
+  uint64_t* hashes = scratch.hashes.Get(p.rows);
   // Histogram of the hashes' top kMaxBits bits, taken during the scan; coarser partitions sum
   // runs of its buckets.
   constexpr int kMaxBits = 12;
@@ -306,10 +307,10 @@ ColumnProfile ProfileColumn(const Column& column, size_t top_n, ProfileScratch& 
   size_t m = 0;
   LengthStats lengths;
   p.nulls = ForEachValue(column, 0, static_cast<RowId>(p.rows),
-                         [&](RowId r, std::string_view v, size_t readable, size_t len) {
+                         [&](RowId, std::string_view v, size_t, size_t len) {
                            lengths.Add(len);
                            const uint64_t hash = XXH3_64bits(v.data(), v.size());
-                           values[m++] = ValueCount{hash, OrderKey(v, readable), r, 0};
+                           hashes[m++] = hash;
                            ++fine[hash >> (64 - kMaxBits)];
                          });
   SetLengths(lengths, m, &p);
@@ -317,15 +318,27 @@ ColumnProfile ProfileColumn(const Column& column, size_t top_n, ProfileScratch& 
   int bits = 0;
   while (bits < kMaxBits && (m >> bits) > kPartitionValues) ++bits;
   const size_t parts = size_t{1} << bits;
-  auto part_of = [bits](uint64_t h) { return bits == 0 ? size_t{0} : static_cast<size_t>(h >> (64 - bits)); };
+  const int shift = bits == 0 ? 0 : 64 - bits;
   std::vector<size_t> begin(parts + 1, 0);
   const size_t group = fine.size() / parts;
   for (size_t f = 0; f < fine.size(); ++f) begin[f / group + 1] += fine[f];
   for (size_t b = 0; b < parts; ++b) begin[b + 1] += begin[b];
+  // Second scan: each value's record goes to its partition. The order key is taken here, from
+  // text that is read in order again, so the first scan's output is 8 bytes a value, not 24.
   ValueCount* parted = scratch.parted.Get(m);
   {
     std::vector<size_t> next(begin.begin(), begin.end() - 1);
-    for (size_t i = 0; i < m; ++i) parted[next[part_of(values[i].hash)]++] = values[i];
+    const char* arena = column.arena_data();
+    const uint64_t arena_bytes = column.arena_bytes();
+    size_t i = 0;
+    for (RowId r = 0; r < static_cast<RowId>(p.rows); ++r) {
+      if (column.IsNull(r)) continue;
+      const uint64_t from = column.offset(r);
+      const std::string_view v(arena + from, column.offset(r + 1) - from);
+      const uint64_t hash = hashes[i++];
+      parted[next[bits == 0 ? 0 : hash >> shift]++] =
+          ValueCount{hash, OrderKey(v, static_cast<size_t>(arena_bytes - from)), r, 0};
+    }
   }
   std::vector<size_t> distinct(parts, 0);
   std::vector<std::vector<ValueCount>> tops(parts);
