@@ -74,14 +74,15 @@ HWY_INLINE bool IsAsciiShort(const char* src, size_t n) {
 
 #if HWY_TARGET != HWY_SCALAR
 // Transposes 16 rows of 16 bytes (row r = lane, byte j = text position) into out[j * stride + r],
-// by interleaving bytes, then pairs, quads and octets of rows.
-HWY_INLINE void TransposeRows16(const hn::Vec<hn::Full128<uint8_t>>* rows, uint8_t* out,
-                                size_t stride) {
-  const hn::Full128<uint8_t> d8;
-  const hn::Full128<uint16_t> d16;
-  const hn::Full128<uint32_t> d32;
-  const hn::Full128<uint64_t> d64;
-  using V8 = hn::Vec<decltype(d8)>;
+// by interleaving bytes, then pairs, quads and octets of rows. Interleaves work within 128-bit
+// blocks, so a wider vector transposes one 16 x 16 block per 128-bit block at once: block q of
+// rows[r] holds row 16q + r, and block q of each output vector lands at out[j * stride + 16q].
+template <class D8>
+HWY_INLINE void TransposeRows16(D8 d8, const hn::Vec<D8>* rows, uint8_t* out, size_t stride) {
+  const hn::Repartition<uint16_t, D8> d16;
+  const hn::Repartition<uint32_t, D8> d32;
+  const hn::Repartition<uint64_t, D8> d64;
+  using V8 = hn::Vec<D8>;
   V8 a[16], b[16];
   for (size_t p = 0; p < 8; ++p) {
     const V8 r0 = rows[2 * p];
@@ -284,7 +285,7 @@ struct LaneGroup {
     const hn::Full128<uint8_t> d8;
     hn::Vec<decltype(d8)> rows[16];
     for (size_t r = 0; r < 16; ++r) rows[r] = hn::Load(d8, in + r * kBatchMaxCandidateBytes);
-    TransposeRows16(rows, out, stride);
+    TransposeRows16(d8, rows, out, stride);
   }
 #endif  // HWY_TARGET != HWY_SCALAR
 };
@@ -382,6 +383,33 @@ HWY_INLINE void MyersStep(D d, V pm, V one_active, V one, int last_shift, V& vp,
   vp = hn::Or(hn::Add(hn_, hn_), hn::Not(hn::Or(hp, d0)));
 }
 
+// Longest minus shortest of n >= 1 byte lengths.
+HWY_INLINE size_t LengthSpread(const uint8_t* lens, size_t n) {
+  const hn::ScalableTag<uint8_t> d8;
+  const size_t nb = hn::Lanes(d8);
+  auto lo = hn::Set(d8, lens[0]);
+  auto hi = lo;
+  size_t x = 0;
+  for (; x + nb <= n; x += nb) {
+    const auto v = hn::LoadU(d8, lens + x);
+    lo = hn::Min(lo, v);
+    hi = hn::Max(hi, v);
+  }
+  HWY_ALIGN uint8_t lo_lanes[HWY_LANES(uint8_t)], hi_lanes[HWY_LANES(uint8_t)];
+  hn::Store(lo, d8, lo_lanes);
+  hn::Store(hi, d8, hi_lanes);
+  uint8_t shortest = lo_lanes[0], longest = hi_lanes[0];
+  for (size_t i = 0; i < nb; ++i) {
+    shortest = std::min(shortest, lo_lanes[i]);
+    longest = std::max(longest, hi_lanes[i]);
+  }
+  for (; x < n; ++x) {
+    shortest = std::min(shortest, lens[x]);
+    longest = std::max(longest, lens[x]);
+  }
+  return static_cast<size_t>(longest - shortest);
+}
+
 template <typename T>
 void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> cands, uint32_t k,
                       uint32_t* out) {
@@ -454,36 +482,38 @@ void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> can
   // the last group; groups then read their lanes' lists in place.
   constexpr size_t kChunk = 1024;
   constexpr size_t kSortSpread = 16;
+  // Candidates whose length is in [lane_min, lane_min + lane_span] take a lane.
+  const size_t lane_min = q.len > k ? q.len - k : 0;
+  const size_t lane_span = std::min<size_t>(kRow, q.len + k) - lane_min;
   constexpr size_t kList = kChunk + kMaxLanes;
   const char* list_text[2][kList];
   HWY_ALIGN uint8_t list_len[2][kList];
   uint32_t list_index[2][kList];
   for (size_t base = 0; base < cands.size(); base += kChunk) {
     const size_t count = std::min(kChunk, cands.size() - base);
-    size_t total = 0, shortest = kRow, longest = 0;
-    for (size_t i = 0; i < count; ++i) {
-      const std::string_view cand = cands[base + i];
+    size_t total = 0;
+    for (size_t i = base; i < base + count; ++i) {
+      const std::string_view cand = cands[i];
       const size_t size = cand.size();
-      if (size > kRow) {
-        out[base + i] = LevenshteinDistance(*q.prepared, cand, k);
-        continue;
-      }
-      // Lengths further apart than the cutoff: the distance exceeds k. A byte count below the
-      // query's length bounds the code points too; above it, only for an ASCII candidate.
-      if (size + k < q.len || (size > q.len + k && IsAsciiShort(cand.data(), size))) {
-        out[base + i] = over;
-        continue;
-      }
-      shortest = std::min(shortest, size);
-      longest = std::max(longest, size);
+      // Written whether or not the candidate takes a lane: the next one overwrites a rejection.
       list_text[0][total] = cand.data();
       list_len[0][total] = static_cast<uint8_t>(size);
-      list_index[0][total++] = static_cast<uint32_t>(base + i);
+      list_index[0][total] = static_cast<uint32_t>(i);
+      if (HWY_LIKELY(size - lane_min <= lane_span)) {
+        ++total;
+      } else if (size < lane_min ||
+                 (size <= kRow && IsAsciiShort(cand.data(), size))) {
+        // Lengths further apart than the cutoff: the distance exceeds k. A byte count below the
+        // query's length bounds the code points too; above it, only for an ASCII candidate.
+        out[i] = over;
+      } else {
+        out[i] = LevenshteinDistance(*q.prepared, cand, k);
+      }
     }
     // Lengths spread widely (e-mail addresses of 13-32 bytes): a group of arbitrary candidates
     // runs to about the longest length, so sort by length (stable counting sort). Close lengths
     // (names of 3-12): the sort would cost more than the steps it saves.
-    const bool sorted = longest - shortest > kSortSpread;
+    const bool sorted = total > 0 && LengthSpread(list_len[0], total) > kSortSpread;
     size_t list = 0;
     if (sorted) {
       uint32_t starts[kRow + 1] = {};
@@ -518,18 +548,27 @@ void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> can
       }
       const size_t chunks = (steps + 15) / 16;
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
-      // AVX-512: masked loads read each candidate straight into its row register (no bytes past
-      // its end are touched; the rest of the row is 0).
+      // AVX-512: masked loads read each candidate straight into a register (no bytes past its
+      // end are touched; the rest is 0), four candidates 16 lanes apart per 512-bit row, so one
+      // transposition handles 64 lanes.
+      static_assert(HWY_LANES(uint8_t) == 64, "AVX-512 vectors hold 64 bytes");
+      const hn::Full256<uint8_t> d256;
       for (size_t c = 0; c < chunks; ++c) {
-        for (size_t b = 0; b < lanes; b += 16) {
-          hn::Vec<decltype(d128)> rows[16];
+        for (size_t b = 0; b < lanes; b += 64) {
+          V8 rows[16];
           for (size_t x = 0; x < 16; ++x) {
-            const size_t n = lens8[b + x];
-            const size_t offset = std::min(c * 16, n);
-            rows[x] = hn::MaskedLoad(hn::FirstN(d128, n - offset), d128,
-                                     reinterpret_cast<const uint8_t*>(text[b + x]) + offset);
+            hn::Vec<decltype(d128)> part[4];
+            for (size_t p = 0; p < 4; ++p) {
+              const size_t u = b + 16 * p + x;
+              const size_t n = lens8[u];
+              const size_t offset = std::min(c * 16, n);
+              part[p] = hn::MaskedLoad(hn::FirstN(d128, n - offset), d128,
+                                       reinterpret_cast<const uint8_t*>(text[u]) + offset);
+            }
+            rows[x] = hn::Combine(d8, hn::Combine(d256, part[3], part[2]),
+                                  hn::Combine(d256, part[1], part[0]));
           }
-          TransposeRows16(rows, raw + c * 16 * lanes + b, lanes);
+          TransposeRows16(d8, rows, raw + c * 16 * lanes + b, lanes);
         }
       }
 #else
