@@ -383,8 +383,8 @@ HWY_INLINE void MyersStep(D d, V pm, V one_active, V one, int last_shift, V& vp,
   vp = hn::Or(hn::Add(hn_, hn_), hn::Not(hn::Or(hp, d0)));
 }
 
-// Longest minus shortest of n >= 1 byte lengths.
-HWY_INLINE size_t LengthSpread(const uint8_t* lens, size_t n) {
+// Shortest and longest of n >= 1 byte lengths.
+HWY_INLINE void LengthRange(const uint8_t* lens, size_t n, size_t* shortest, size_t* longest) {
   const hn::ScalableTag<uint8_t> d8;
   const size_t nb = hn::Lanes(d8);
   auto lo = hn::Set(d8, lens[0]);
@@ -398,16 +398,17 @@ HWY_INLINE size_t LengthSpread(const uint8_t* lens, size_t n) {
   HWY_ALIGN uint8_t lo_lanes[HWY_LANES(uint8_t)], hi_lanes[HWY_LANES(uint8_t)];
   hn::Store(lo, d8, lo_lanes);
   hn::Store(hi, d8, hi_lanes);
-  uint8_t shortest = lo_lanes[0], longest = hi_lanes[0];
+  uint8_t a = lo_lanes[0], b = hi_lanes[0];
   for (size_t i = 0; i < nb; ++i) {
-    shortest = std::min(shortest, lo_lanes[i]);
-    longest = std::max(longest, hi_lanes[i]);
+    a = std::min(a, lo_lanes[i]);
+    b = std::max(b, hi_lanes[i]);
   }
   for (; x < n; ++x) {
-    shortest = std::min(shortest, lens[x]);
-    longest = std::max(longest, lens[x]);
+    a = std::min(a, lens[x]);
+    b = std::max(b, lens[x]);
   }
-  return static_cast<size_t>(longest - shortest);
+  *shortest = a;
+  *longest = b;
 }
 
 template <typename T>
@@ -513,7 +514,10 @@ void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> can
     // Lengths spread widely (e-mail addresses of 13-32 bytes): a group of arbitrary candidates
     // runs to about the longest length, so sort by length (stable counting sort). Close lengths
     // (names of 3-12): the sort would cost more than the steps it saves.
-    const bool sorted = total > 0 && LengthSpread(list_len[0], total) > kSortSpread;
+    if (total == 0) continue;
+    size_t shortest, longest;
+    LengthRange(list_len[0], total, &shortest, &longest);
+    const bool sorted = longest - shortest > kSortSpread;
     size_t list = 0;
     if (sorted) {
       uint32_t starts[kRow + 1] = {};
@@ -542,10 +546,8 @@ void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> can
       const char* const* text = list_text[list] + first;
       const uint8_t* lens8 = list_len[list] + first;
       const uint32_t* group_order = list_index[list] + first;
-      size_t steps = lens8[used - 1];  // sorted: the longest is last
-      if (!sorted) {
-        for (size_t u = 0; u < used; ++u) steps = std::max<size_t>(steps, lens8[u]);
-      }
+      // Sorted: the group's longest is last. Not sorted: the chunk's longest (lengths are close).
+      const size_t steps = sorted ? lens8[used - 1] : longest;
       const size_t chunks = (steps + 15) / 16;
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
       // AVX-512: masked loads read each candidate straight into a register (no bytes past its
