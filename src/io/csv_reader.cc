@@ -288,6 +288,9 @@ struct ChunkResult {
   const char* first_record = nullptr;  // the first record starting in the chunk; nullptr: none
   uint64_t first_line = 0;
   bool utf8_rejected = false;  // a record was rejected for invalid UTF-8 (pass 3 checks again)
+  // Records with all their fields (the header's count) that the fast path handed to the reference
+  // parser because of their quotes or UTF-8, in order: pass 3 does the same without checking.
+  std::vector<const char*> slow_records;
   Status error;
   bool failed = false;
 };
@@ -525,6 +528,12 @@ class ChunkParser {
 
   enum class FastOutcome { kRecord, kBlank, kAnomaly };
 
+  // kCount: remembers that the fast path sent the record at rec to the reference parser.
+  FastOutcome Anomaly(const char* rec) {
+    if constexpr (kPass == Pass::kCount) out_.slow_records.push_back(rec);
+    return FastOutcome::kAnomaly;
+  }
+
   // Checks and emits the record [rec, content_end) whose fields are in fields_ and which holds
   // `quotes` quote characters.
   // non_ascii: the record holds a byte >= 0x80 (then it is UTF-8 validated).
@@ -534,19 +543,28 @@ class ChunkParser {
     if (last.second > last.first && last.second[-1] == '\r') --last.second;
     if (fields_.size() == 1 && last.first == last.second) return FastOutcome::kBlank;
     if (fields_.size() != ctx_.num_columns) return FastOutcome::kAnomaly;
-    uint64_t quoted = 0;
-    for (const auto& [s, e] : fields_) {
-      if (s < e && *s == '"') {
-        if (e - s < 2 || e[-1] != '"') return FastOutcome::kAnomaly;
-        ++quoted;
+    if constexpr (kPass == Pass::kWrite) {
+      // The count pass checked this record: only the records it sent to the reference parser
+      // are anomalies.
+      if (next_slow_ < out_.slow_records.size() && out_.slow_records[next_slow_] == rec) {
+        ++next_slow_;
+        return FastOutcome::kAnomaly;
       }
-    }
-    // Only the outer quotes of quoted fields: no stray quote, no doubled ("") quote.
-    if (quotes != 2 * quoted) return FastOutcome::kAnomaly;
-    if (non_ascii && check_utf8_ && content_end > utf8_valid_until_ &&
-        FindInvalidUtf8(std::string_view(rec, static_cast<size_t>(content_end - rec))) !=
-            std::string_view::npos) {
-      return FastOutcome::kAnomaly;
+    } else {
+      uint64_t quoted = 0;
+      for (const auto& [s, e] : fields_) {
+        if (s < e && *s == '"') {
+          if (e - s < 2 || e[-1] != '"') return Anomaly(rec);
+          ++quoted;
+        }
+      }
+      // Only the outer quotes of quoted fields: no stray quote, no doubled ("") quote.
+      if (quotes != 2 * quoted) return Anomaly(rec);
+      if (non_ascii && check_utf8_ && content_end > utf8_valid_until_ &&
+          FindInvalidUtf8(std::string_view(rec, static_cast<size_t>(content_end - rec))) !=
+              std::string_view::npos) {
+        return Anomaly(rec);
+      }
     }
     for (size_t c = 0; c < ctx_.num_columns; ++c) {
       auto [s, e] = fields_[c];
@@ -659,6 +677,7 @@ class ChunkParser {
   uint64_t row_;           // kWrite: the current record's row
   bool check_utf8_;        // validate non-ASCII records in the fast path
   const char* utf8_valid_until_ = nullptr;  // records ending here or before are valid UTF-8
+  size_t next_slow_ = 0;                     // kWrite: next entry of out_.slow_records
   std::vector<std::pair<const char*, const char*>> fields_;
 };
 
