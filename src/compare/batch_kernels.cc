@@ -485,35 +485,57 @@ void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> can
   constexpr size_t kSortSpread = 16;
   // Candidates whose length is in [lane_min, lane_min + lane_span] take a lane.
   const size_t lane_min = q.len > k ? q.len - k : 0;
-  const size_t lane_span = std::min<size_t>(kRow, q.len + k) - lane_min;
+  const size_t lane_max = std::min<size_t>(kRow, q.len + k);
+  const size_t lane_span = lane_max - lane_min;
   constexpr size_t kList = kChunk + kMaxLanes;
   const char* list_text[2][kList];
   HWY_ALIGN uint8_t list_len[2][kList];
   uint32_t list_index[2][kList];
+  uint32_t longer[kChunk];  // candidates longer than the lane range
   for (size_t base = 0; base < cands.size(); base += kChunk) {
     const size_t count = std::min(kChunk, cands.size() - base);
     size_t total = 0;
-    for (size_t i = base; i < base + count; ++i) {
-      const std::string_view cand = cands[i];
-      const size_t size = cand.size();
-      // Written whether or not the candidate takes a lane: the next one overwrites a rejection.
-      list_text[0][total] = cand.data();
-      list_len[0][total] = static_cast<uint8_t>(size);
-      list_index[0][total] = static_cast<uint32_t>(i);
-      if (HWY_LIKELY(size - lane_min <= lane_span)) {
-        ++total;
-      } else if (size < lane_min ||
-                 (size <= kRow && IsAsciiShort(cand.data(), size))) {
-        // Lengths further apart than the cutoff: the distance exceeds k. A byte count below the
-        // query's length bounds the code points too; above it, only for an ASCII candidate.
-        out[i] = over;
-      } else {
-        out[i] = LevenshteinDistance(*q.prepared, cand, k);
+    if (lane_min == 0 && lane_max == kRow) {
+      // No length can be ruled out (no small cutoff): keep each candidate of up to kRow bytes.
+      for (size_t i = base; i < base + count; ++i) {
+        const std::string_view cand = cands[i];
+        const size_t size = cand.size();
+        // Written whether or not the candidate takes a lane: the next one overwrites a rejection.
+        list_text[0][total] = cand.data();
+        list_len[0][total] = static_cast<uint8_t>(size);
+        list_index[0][total] = static_cast<uint32_t>(i);
+        if (HWY_LIKELY(size <= kRow)) {
+          ++total;
+        } else {
+          out[i] = LevenshteinDistance(*q.prepared, cand, k);
+        }
+      }
+    } else {
+      // With a cutoff, lengths fall in or out of range at random, so the listing is branch-free:
+      // every candidate is written at the end of the list and kept if it takes a lane; one
+      // longer than the range is also noted for a check below; one shorter than the range keeps
+      // k + 1 (a byte count below the query's length bounds the code points too).
+      size_t above = 0;
+      for (size_t i = base; i < base + count; ++i) {
+        const std::string_view cand = cands[i];
+        const size_t size = cand.size();
+        out[i] = over;  // final unless the candidate takes a lane or fails the check below
+        list_text[0][total] = cand.data();
+        list_len[0][total] = static_cast<uint8_t>(size);
+        list_index[0][total] = static_cast<uint32_t>(i);
+        total += size - lane_min <= lane_span ? 1 : 0;
+        longer[above] = static_cast<uint32_t>(i);
+        above += size > lane_max ? 1 : 0;
+      }
+      // Longer than the range: k + 1 too if ASCII (bytes = code points); else, or if longer
+      // than a lane holds, the pairwise kernel.
+      for (size_t x = 0; x < above; ++x) {
+        const std::string_view cand = cands[longer[x]];
+        if (cand.size() > kRow || !IsAsciiShort(cand.data(), cand.size())) {
+          out[longer[x]] = LevenshteinDistance(*q.prepared, cand, k);
+        }
       }
     }
-    // Lengths spread widely (e-mail addresses of 13-32 bytes): a group of arbitrary candidates
-    // runs to about the longest length, so sort by length (stable counting sort). Close lengths
-    // (names of 3-12): the sort would cost more than the steps it saves.
     if (total == 0) continue;
     size_t shortest, longest;
     LengthRange(list_len[0], total, &shortest, &longest);
