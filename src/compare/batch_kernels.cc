@@ -113,8 +113,7 @@ HWY_INLINE void TransposeRows16(D8 d8, const hn::Vec<D8>* rows, uint8_t* out, si
     const auto x = hn::BitCast(d64, a[pb3 * 2]);
     const auto y = hn::BitCast(d64, a[pb3 * 2 + 1]);
     hn::StoreU(hn::BitCast(d8, hn::InterleaveLower(d64, x, y)), d8, out + (2 * pb3) * stride);
-    hn::StoreU(hn::BitCast(d8, hn::InterleaveUpper(d64, x, y)), d8,
-               out + (2 * pb3 + 1) * stride);
+    hn::StoreU(hn::BitCast(d8, hn::InterleaveUpper(d64, x, y)), d8, out + (2 * pb3 + 1) * stride);
   }
 }
 #endif  // HWY_TARGET != HWY_SCALAR
@@ -171,8 +170,8 @@ struct LaneGroup {
     for (size_t u = used; u < lanes; ++u) lens[u] = 0;
 #if HWY_TARGET != HWY_SCALAR
     if constexpr (sizeof(T) <= 2) {
-      // 8- and 16-bit lanes: SIMD transposition, then masks by comparison (needs 16-lane blocks, and no
-      // NUL in the query since the padding past a candidate's end is NUL).
+      // 8- and 16-bit lanes: SIMD transposition, then masks by comparison (needs 16-lane blocks,
+      // and no NUL in the query since the padding past a candidate's end is NUL).
       if (lanes % 16 == 0 && q.ascii_pm[0] == 0) return FillBytes(lanes, q, cands, fallback);
     }
 #endif
@@ -199,8 +198,8 @@ struct LaneGroup {
   }
 
 #if HWY_TARGET != HWY_SCALAR
-  // Fill for 8- and 16-bit lanes (queries of at most 16 code points): each candidate is copied into a
-  // zero-padded 64-byte row, 16 x 16 byte blocks are transposed with vector interleaves, and each
+  // Fill for 8- and 16-bit lanes (queries of at most 16 code points): each candidate is copied into
+  // a zero-padded 64-byte row, 16 x 16 byte blocks are transposed with vector interleaves, and each
   // candidate byte becomes its query mask by comparing with the query's distinct bytes. Bytes past
   // a candidate's end are NUL, which matches no query byte, so their mask is 0 as required.
   template <class Fallback>
@@ -253,8 +252,8 @@ struct LaneGroup {
         any = hn::Or(any, bytes);
         auto m = hn::Zero(d);
         for (size_t i = 0; i < distinct; ++i) {
-          m = hn::Or(m, hn::IfThenElseZero(hn::Eq(bytes, hn::Set(d, chars[i])),
-                                           hn::Set(d, masks[i])));
+          m = hn::Or(m,
+                     hn::IfThenElseZero(hn::Eq(bytes, hn::Set(d, chars[i])), hn::Set(d, masks[i])));
         }
         hn::Store(m, d, pm + j * lanes + v);
       }
@@ -300,12 +299,14 @@ HWY_INLINE hn::Vec<D> Below(D d, size_t j, hn::Vec<D> lens) {
 }
 
 #if HWY_TARGET != HWY_SCALAR
-// Levenshtein lanes (Myers 1999 / Hyyro 2003, one candidate per lane, the query is the pattern).
+// Levenshtein lanes (Myers 1999 / Hyyro 2003, one candidate per lane, the query is the pattern;
+// O(candidate length) vector steps per group of lanes). Layout and measurements: docs/kernels.md.
 //
-// A group is kVecs byte vectors of candidates (128 on AVX-512 for 8- and 16-bit lanes). Per group:
-// each candidate is copied into a zero-padded 64-byte row, the rows are transposed in 16 x 16
-// byte blocks (one byte vector then holds text position j of kBytes candidates), and per text
-// position the pattern masks come from two nibble tables with byte shuffles: bit i of
+// Candidates are listed per chunk (those that cannot take a lane answered at once), sorted by
+// length when the lengths spread widely, and taken in groups of kVecs byte vectors (128
+// candidates on AVX-512 for 8- and 16-bit lanes). Per group the candidates' bytes are transposed
+// in 16 x 16 byte blocks (one byte vector then holds text position j of nb candidates), and per
+// text position the pattern masks come from two nibble tables with byte shuffles: bit i of
 // LO[c & 15] & HI[c >> 4] is set iff q[i] == c, since two bytes are equal iff both nibbles are.
 // Each mask byte b (query positions 8b..8b+7) has its own pair of 16-byte tables, so a lane of
 // W bytes takes 2W shuffles; the W byte planes are then interleaved into W-byte lanes. That
@@ -313,7 +314,7 @@ HWY_INLINE hn::Vec<D> Below(D d, size_t j, hn::Vec<D> lens) {
 // lane numbers and lengths gives the permutation, so lanes, lengths and results stay matched.
 // HI is 0 from 0x80 on, so a non-ASCII byte has mask 0; such candidates are found from the OR of
 // their bytes and recomputed with the pairwise kernel. Masks past a candidate's end are never
-// used (those steps do not count), so the NUL padding needs no care even if the query has NUL.
+// used (those steps do not count), so the zero padding needs no care even if the query has NUL.
 
 // Interleaves pairs of vectors of narrow lanes into vectors of lanes twice as wide: `in` holds
 // `s` significance slots (low to high) for each of `t` lane sets, `out` gets s/2 slots for each of
@@ -370,8 +371,7 @@ HWY_INLINE V BitAt(D d, V v, int shift, V one_active) {
 // One text position of Myers/Hyyro for every lane of one vector (see LevenshteinMyers64); the
 // score changes only in lanes whose `one_active` is 1 (text position inside the candidate).
 template <class D, class V>
-HWY_INLINE void MyersStep(D d, V pm, V one_active, V one, int last_shift, V& vp, V& vn,
-                          V& score) {
+HWY_INLINE void MyersStep(D d, V pm, V one_active, V one, int last_shift, V& vp, V& vn, V& score) {
   const V x = hn::Or(pm, vn);
   const V d0 = hn::Or(hn::Xor(hn::Add(hn::And(x, vp), vp), vp), x);
   V hp = hn::Or(vn, hn::Not(hn::Or(d0, vp)));
@@ -456,7 +456,7 @@ void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> can
   const V8 zero8 = hn::Zero(d8);
 
   // Which byte lane (candidate of a byte vector) each lane of the kW T vectors holds.
-  HWY_ALIGN T lane_of[kW * kMaxBytes / kW];
+  HWY_ALIGN T lane_of[kMaxBytes];
   {
     V8 planes[kW];
     planes[0] = hn::Iota(d8, 0);
@@ -478,9 +478,14 @@ void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> can
   const int last_shift = static_cast<int>(q.len - 1);
   const uint32_t over = k + 1;
 
-  // Candidates in chunks. A first pass sends those longer than a lane can hold to the pairwise
-  // kernel and lists the others compactly (text, length, index), padded with empty lanes for
-  // the last group; groups then read their lanes' lists in place.
+  // Candidates in chunks. A first pass lists those that take a lane compactly (text, length,
+  // index; list 0) and answers the others: longer than a lane holds, the pairwise kernel; length
+  // further than k from the query's, k + 1. If the listed lengths spread widely (e-mail
+  // addresses of 13-32 bytes), a group of arbitrary candidates would run to about the longest
+  // length, so a stable counting sort orders them by length (list 1) and results are scattered
+  // back by index; close lengths (names of 3-12) keep input order, where the sort costs more
+  // than the steps it saves. The list is padded with empty lanes for the last group, and groups
+  // read their lanes from it in place.
   constexpr size_t kChunk = 1024;
   constexpr size_t kSortSpread = 16;
   // Candidates whose length is in [lane_min, lane_min + lane_span] take a lane.
@@ -635,10 +640,9 @@ void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> can
           const V8 bytes = hn::Load(d8, raw + j * lanes + r * nb);
           any[r] = hn::Or(any[r], bytes);
           const V8 lo = hn::And(bytes, low_nibble);
-          const V8 hi = hn::And(hn::BitCast(d8, hn::ShiftRight<4>(
-                                                    hn::BitCast(hn::ScalableTag<uint16_t>(),
-                                                                bytes))),
-                                low_nibble);
+          const V8 hi = hn::And(
+              hn::BitCast(d8, hn::ShiftRight<4>(hn::BitCast(hn::ScalableTag<uint16_t>(), bytes))),
+              low_nibble);
           V8 planes[kW];
           for (size_t b = 0; b < kW; ++b) {
             planes[b] = hn::And(hn::TableLookupBytes(lo_table[b], lo),
@@ -648,8 +652,8 @@ void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> can
           WidenPlanes<T>(planes, pm);
           for (size_t v = 0; v < kW; ++v) {
             const size_t s = r * kW + v;
-            const auto inside = hn::RebindMask(d, hn::Lt(hn::BitCast(di, pos),
-                                                          hn::BitCast(di, len_t[s])));
+            const auto inside =
+                hn::RebindMask(d, hn::Lt(hn::BitCast(di, pos), hn::BitCast(di, len_t[s])));
             const V one_active = hn::IfThenElseZero(inside, one);
             MyersStep(d, pm[v], one_active, one, last_shift, vp[s], vn[s], score[s]);
           }
@@ -657,11 +661,14 @@ void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> can
       }
       for (size_t r = 0; r < kVecs; ++r) {
         hn::Store(any[r], d8, seen + r * nb);
-        for (size_t v = 0; v < kW; ++v) hn::Store(score[r * kW + v], d, result + (r * kW + v) * nt);
+        for (size_t v = 0; v < kW; ++v) {
+          hn::Store(score[r * kW + v], d, result + (r * kW + v) * nt);
+        }
       }
       bool all_ascii = true;
       for (size_t r = 0; r < kVecs; ++r) {
-        all_ascii = all_ascii && hn::AllFalse(d8i, hn::Lt(hn::BitCast(d8i, any[r]), hn::Zero(d8i)));
+        const auto high_bit = hn::Lt(hn::BitCast(d8i, any[r]), hn::Zero(d8i));
+        all_ascii = all_ascii && hn::AllFalse(d8i, high_bit);
       }
       // Back to candidate order: lane L of T vector v of byte vector r holds byte lane
       // lane_of[v * nt + L] of that byte vector (the identity for 8-bit lanes).
@@ -676,7 +683,7 @@ void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> can
         }
       }
       if (!sorted && all_ascii && group_order[used - 1] - group_order[0] == used - 1) {
-        // Consecutive candidates (increasing order, none left out): a plain loop the compiler vectorizes.
+        // Consecutive candidates (input order, none left out): a loop the compiler vectorizes.
         uint32_t* dst = out + group_order[0];
         for (size_t u = 0; u < used; ++u) dst[u] = std::min(dist[u], over);
       } else {
@@ -694,8 +701,8 @@ void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> can
 }
 #endif  // HWY_TARGET != HWY_SCALAR
 
-void LevenshteinBatchImpl(const BatchQuery& q, std::span<const std::string_view> cands,
-                          uint32_t k, uint32_t* out) {
+void LevenshteinBatchImpl(const BatchQuery& q, std::span<const std::string_view> cands, uint32_t k,
+                          uint32_t* out) {
 #if HWY_TARGET == HWY_SCALAR
   for (size_t i = 0; i < cands.size(); ++i) out[i] = LevenshteinDistance(*q.prepared, cands[i], k);
 #else
@@ -710,9 +717,9 @@ void LevenshteinBatchImpl(const BatchQuery& q, std::span<const std::string_view>
 
 // Jaro / Jaro-Winkler from per-lane counts, in double lanes, with the operation order of
 // JaroFromCounts and WinklerBoost (bit_parallel.h), so results equal the scalar kernels exactly.
-HWY_NOINLINE void FinishJaro(const double* matches, const double* half_trans,
-                             const double* prefix, const double* cand_len, size_t count,
-                             double query_len, bool winkler, double* sim) {
+HWY_NOINLINE void FinishJaro(const double* matches, const double* half_trans, const double* prefix,
+                             const double* cand_len, size_t count, double query_len, bool winkler,
+                             double* sim) {
   const hn::ScalableTag<double> dd;
   const size_t nd = hn::Lanes(dd);
   const auto zero = hn::Zero(dd);
@@ -725,8 +732,8 @@ HWY_NOINLINE void FinishJaro(const double* matches, const double* half_trans,
     const auto m = hn::Load(dd, matches + i);
     const auto t = hn::Load(dd, half_trans + i);
     const auto lb = hn::Load(dd, cand_len + i);
-    auto s = hn::Div(hn::Add(hn::Add(hn::Div(m, la), hn::Div(m, lb)), hn::Div(hn::Sub(m, t), m)),
-                     three);
+    auto s =
+        hn::Div(hn::Add(hn::Add(hn::Div(m, la), hn::Div(m, lb)), hn::Div(hn::Sub(m, t), m)), three);
     s = hn::IfThenElse(hn::Eq(m, zero), zero, s);
     if (winkler) {
       const auto boost = hn::Mul(hn::Mul(hn::Load(dd, prefix + i), scale), hn::Sub(one, s));
@@ -741,8 +748,8 @@ HWY_NOINLINE void FinishJaro(const double* matches, const double* half_trans,
 // pass 2 pairs matched positions in order to count transpositions.
 // Pass 1 of bit-parallel Jaro for one vector of lanes at text position j.
 template <class D, class V>
-HWY_INLINE void JaroMatchStep(D d, V pm, V grow, V one, bool in_prefix, int j, V& bound,
-                              V& p_flag, V& same, V& pre, hn::TFromD<D>* taken) {
+HWY_INLINE void JaroMatchStep(D d, V pm, V grow, V one, bool in_prefix, int j, V& bound, V& p_flag,
+                              V& same, V& pre, hn::TFromD<D>* taken) {
   const V zero = hn::Zero(d);
   const V x = hn::AndNot(p_flag, hn::And(pm, bound));
   const V low = hn::And(x, hn::Sub(zero, x));
@@ -813,8 +820,8 @@ void JaroLanes(const BatchQuery& q, std::span<const std::string_view> cands, boo
       T* taken_row = taken + j * lanes;
       const bool in_prefix = j < prefix_steps;
       const int jj = static_cast<int>(j);
-      JaroMatchStep(d, hn::Load(d, row), Below(d, j, win_a), one, in_prefix, jj, bound_a,
-                    p_flag_a, same_a, pre_a, taken_row);
+      JaroMatchStep(d, hn::Load(d, row), Below(d, j, win_a), one, in_prefix, jj, bound_a, p_flag_a,
+                    same_a, pre_a, taken_row);
       JaroMatchStep(d, hn::Load(d, row + n), Below(d, j, win_b), one, in_prefix, jj, bound_b,
                     p_flag_b, same_b, pre_b, taken_row + n);
     }
@@ -895,8 +902,8 @@ BatchQuery MakeQuery(const PreparedString& query) {
   return q;
 }
 
-void JaroBatchAny(const PreparedString& query, std::span<const std::string_view> cands,
-                  double* out, bool winkler) {
+void JaroBatchAny(const PreparedString& query, std::span<const std::string_view> cands, double* out,
+                  bool winkler) {
   if (ForceScalar() || !QueryFitsLanes(query)) {
     for (size_t i = 0; i < cands.size(); ++i) {
       out[i] = winkler ? JaroWinklerSimilarity(query, cands[i]) : JaroSimilarity(query, cands[i]);
