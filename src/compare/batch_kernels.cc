@@ -136,15 +136,24 @@ struct LaneGroup {
   bool wide_ready = false;
   T wide[256];
   // 8- and 16-bit lanes only: each candidate's bytes, zero-padded, one 64-byte row per lane.
-  HWY_ALIGN uint8_t stage[sizeof(T) <= 2 ? kBatchMaxCandidateBytes * kLanes : 16];
+  // (and 32-bit lanes on AVX-512, see FillLookup32).
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+  static constexpr bool kLookup32 = sizeof(T) == 4;
+#else
+  static constexpr bool kLookup32 = false;
+#endif
+  HWY_ALIGN uint8_t stage[sizeof(T) <= 2 || kLookup32 ? kBatchMaxCandidateBytes * kLanes : 16];
   // Distinct query bytes and their masks (8- and 16-bit lanes), found on the first Fill.
   static constexpr size_t kMaxDistinct = sizeof(T) * 8;
   static constexpr size_t kUnknown = ~size_t{0};
   size_t distinct = kUnknown;
   uint8_t chars[kMaxDistinct];
   T masks[kMaxDistinct];
+  // FillLookup32: the query's nibble tables, built on the first fill.
+  bool lookup_ready = false;
+  hn::Vec<hn::ScalableTag<T>> lo_table, hi_table;
   // 16-bit lanes only: the transposed bytes before they become masks.
-  HWY_ALIGN uint8_t raw[sizeof(T) == 2 ? kBatchMaxCandidateBytes * kLanes : 16];
+  HWY_ALIGN uint8_t raw[sizeof(T) == 2 || kLookup32 ? kBatchMaxCandidateBytes * kLanes : 16];
   static constexpr uint32_t kNoCandidate = 0xFFFFFFFFu;
 
   // Takes candidates from *next on; those the lanes cannot take (longer than
@@ -174,6 +183,11 @@ struct LaneGroup {
       // and no NUL in the query since the padding past a candidate's end is NUL).
       if (lanes % 16 == 0 && q.ascii_pm[0] == 0) return FillBytes(lanes, q, cands, fallback);
     }
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+    if constexpr (kLookup32) {
+      if (q.ascii_pm[0] == 0) return FillLookup32(lanes, q, cands, fallback);
+    }
+#endif
 #endif
     if (!wide_ready) {  // once per batch: the group lives for the whole call
       for (size_t ch = 0; ch < 256; ++ch) {
@@ -277,6 +291,68 @@ struct LaneGroup {
       }
     }
   }
+
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+  // Fill for 32-bit lanes on AVX-512 (queries of 17-32 code points): rows and transposition as
+  // in FillBytes, then per text position 16 bytes are widened to one vector of 32-bit lanes and
+  // each byte c becomes its mask with two 16-entry lane permutations, LO[c & 15] & HI[c >> 4]
+  // (bit i is set iff both nibbles of q[i] equal c's, i.e. iff q[i] == c; HI is 0 from 0x80
+  // on). Bytes past a candidate's end are NUL, which the query does not hold, so their mask is 0.
+  template <class Fallback>
+  void FillLookup32(size_t lanes, const BatchQuery& q, std::span<const std::string_view> cands,
+                    Fallback&& fallback) {
+    const hn::Full128<uint8_t> d16;
+    const hn::ScalableTag<uint32_t> d;
+    static_assert(HWY_LANES(uint32_t) == 16, "AVX-512 holds 16 lanes of 32 bits");
+    const size_t chunks = (steps + 15) / 16;
+    for (size_t u = 0; u < lanes; ++u) {
+      uint8_t* row = stage + u * kBatchMaxCandidateBytes;
+      hn::Store(hn::Zero(d16), d16, row);
+      if (chunks > 1) hn::Store(hn::Zero(d16), d16, row + 16);
+      if (chunks > 2) hn::Store(hn::Zero(d16), d16, row + 32);
+      if (chunks > 3) hn::Store(hn::Zero(d16), d16, row + 48);
+      if (u < used) CopyShort(row, cands[index[u]].data(), lens[u]);
+    }
+    for (size_t c = 0; c < chunks; ++c) {
+      for (size_t b = 0; b < lanes; b += 16) {
+        Transpose16x16(stage + b * kBatchMaxCandidateBytes + c * 16, raw + c * 16 * lanes + b,
+                       lanes);
+      }
+    }
+    if (!lookup_ready) {  // once per batch: the group lives for the whole call
+      HWY_ALIGN uint32_t lo[16] = {}, hi[16] = {};
+      for (size_t i = 0; i < q.len; ++i) {
+        const auto ch = static_cast<uint8_t>(q.prepared->text()[i]);
+        lo[ch & 15] |= uint32_t{1} << i;
+        hi[ch >> 4] |= uint32_t{1} << i;
+      }
+      lo_table = hn::Load(d, lo);
+      hi_table = hn::Load(d, hi);
+      lookup_ready = true;
+    }
+    const auto nibble = hn::Set(d, 15u);
+    HWY_ALIGN uint32_t seen[kLanes];
+    for (size_t v = 0; v < lanes; v += 16) {
+      auto any = hn::Zero(d);
+      for (size_t j = 0; j < steps; ++j) {
+        const auto bytes = hn::PromoteTo(d, hn::LoadU(d16, raw + j * lanes + v));
+        any = hn::Or(any, bytes);
+        const auto lo_idx = hn::IndicesFromVec(d, hn::And(bytes, nibble));
+        const auto hi_idx = hn::IndicesFromVec(d, hn::ShiftRight<4>(bytes));
+        const auto m =
+            hn::And(hn::TableLookupLanes(lo_table, lo_idx), hn::TableLookupLanes(hi_table, hi_idx));
+        hn::Store(m, d, pm + j * lanes + v);
+      }
+      hn::Store(any, d, seen + v);
+    }
+    for (size_t u = 0; u < used; ++u) {
+      if (seen[u] < 0x80) continue;
+      lens[u] = 0;
+      fallback(index[u]);
+      index[u] = kNoCandidate;
+    }
+  }
+#endif  // AVX-512
 
   // Transposes the 16 x 16 bytes at in[r * 64 + j] (row r = lane, j = text position) into
   // out[j * stride + r].
