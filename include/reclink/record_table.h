@@ -128,8 +128,13 @@ class RecordTable {
     source_names_.push_back(std::move(name));
     return static_cast<SourceId>(source_names_.size() - 1);
   }
-  // Appends `rows` rows of source s; every column must then be extended to num_rows().
-  void AppendSourceRows(SourceId s, size_t rows) { sources_.insert(sources_.end(), rows, s); }
+  // Appends `rows` rows of source s; every column must then be extended to num_rows(), and
+  // their lines appended (room for them is reserved here: growing a vector of a million lines by
+  // doubling would copy it and fault in fresh pages several times).
+  void AppendSourceRows(SourceId s, size_t rows) {
+    sources_.insert(sources_.end(), rows, s);
+    lines_.reserve(sources_.size());
+  }
   // Physical line of each row's record start in its file (1-based), for error messages.
   uint64_t line(RowId r) const { return lines_[r]; }
   void AppendLine(uint64_t line) { lines_.push_back(line); }
