@@ -147,7 +147,9 @@ TEST(ProfileTest, MatchesNaiveReference) {
   for (size_t r = 0; r < rows; ++r) {
     cells[0].push_back(rng() % 10 == 0 ? std::nullopt : std::optional(random_value(1)));
     cells[1].push_back(random_value(6) + std::to_string(rng() % 40000));
-    cells[2].push_back(r % 2 ? std::string("noemail@noemail.com") : "u" + std::to_string(r));
+    std::string skewed = "noemail@noemail.com";
+    if (r % 2 == 0) skewed.assign("u").append(std::to_string(r));
+    cells[2].push_back(skewed);
     cells[3].push_back(rng() % 4 ? std::nullopt : std::optional(random_value(3)));
   }
   for (size_t c = 0; c < cells.size(); ++c) t.AddColumn("c" + std::to_string(c));
