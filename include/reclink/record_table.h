@@ -3,6 +3,7 @@
 // source (input file) for link mode. See docs/ARCHITECTURE.md for the layout and memory budget.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <new>
@@ -133,7 +134,9 @@ class RecordTable {
   // doubling would copy it and fault in fresh pages several times).
   void AppendSourceRows(SourceId s, size_t rows) {
     sources_.insert(sources_.end(), rows, s);
-    lines_.reserve(sources_.size());
+    if (lines_.capacity() < sources_.size()) {  // geometric: callers may add a few rows at a time
+      lines_.reserve(std::max(sources_.size(), 2 * lines_.capacity()));
+    }
   }
   // Physical line of each row's record start in its file (1-based), for error messages.
   uint64_t line(RowId r) const { return lines_[r]; }
