@@ -1,7 +1,18 @@
 // Reader and profile benchmarks on generated customer-like records (fixed seed; quoted fields
 // with commas, doubled quotes and some embedded newlines). Reports bytes/s of input parsed into
 // the RecordTable, on one thread (the per-core figure) and on every thread.
+//
+// Cold and warm memory. Each iteration frees the table and builds a new one. BM_ReadCsv and
+// BM_ReadJsonLines run with glibc's default malloc settings: on one thread the table comes from
+// the main arena, whose top glibc gives back to the kernel on free, so every iteration page-faults
+// its whole table again, as a one-shot CLI run does ("cold"). The *Warm variants, registered last
+// so that they run after every cold case, first make glibc keep freed memory (mallopt
+// M_TRIM_THRESHOLD and M_MMAP_THRESHOLD, process-wide and never undone), so they measure the
+// parser without first-touch page faults ("warm"). With several threads the tables mostly come
+// from TBB workers' per-thread arenas, which keep their memory anyway: cold and warm differ little
+// there. Filtering must not reorder: do not use --benchmark_enable_random_interleaving.
 #include <benchmark/benchmark.h>
+#include <malloc.h>
 #include <tbb/info.h>
 #include <tbb/task_arena.h>
 
@@ -10,6 +21,7 @@
 #include <random>
 #include <string>
 
+#include "io/csv_scan.h"
 #include "reclink/profile.h"
 #include "reclink/reader.h"
 
@@ -137,8 +149,27 @@ void ParseBench(benchmark::State& state, const std::string& data, const char* na
   state.counters["MB"] = static_cast<double>(data.size()) / 1e6;
 }
 
+// Makes glibc keep freed memory from now on (see the top of the file). Idempotent.
+void KeepFreedMemory() {
+  static const bool done = [] {
+    // 32 MiB: glibc's largest mmap threshold on 64-bit; larger blocks are still mmapped.
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    return true;
+  }();
+  (void)done;
+}
+
 void BM_ReadCsv(benchmark::State& state) { ParseBench(state, CsvData(), "bench.csv"); }
 void BM_ReadJsonLines(benchmark::State& state) { ParseBench(state, JsonlData(), "bench.jsonl"); }
+void BM_ReadCsvWarm(benchmark::State& state) {
+  KeepFreedMemory();
+  ParseBench(state, CsvData(), "bench.csv");
+}
+void BM_ReadJsonLinesWarm(benchmark::State& state) {
+  KeepFreedMemory();
+  ParseBench(state, JsonlData(), "bench.jsonl");
+}
 
 void BM_ProfileTable(benchmark::State& state) {
   tbb::task_arena arena(Threads(state));
@@ -156,12 +187,22 @@ void BM_ProfileTable(benchmark::State& state) {
   state.counters["threads"] = Threads(state);
 }
 
-// Arg: threads (0 = all).
+// Arg: threads (0 = all). Registration order is run order: the warm cases must come last.
 BENCHMARK(BM_ReadCsv)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_ReadJsonLines)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_ProfileTable)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_ReadCsvWarm)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_ReadJsonLinesWarm)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace reclink
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  const char* isa = reclink::io::csv_internal::CsvIsaName(reclink::io::csv_internal::ActiveCsvIsa());
+  std::printf("reclink readers, CSV fast path: %s (RECLINK_FORCE_SCALAR=1 forces the baseline)\n", isa);
+  benchmark::AddCustomContext("csv_isa", isa);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

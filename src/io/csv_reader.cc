@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <atomic>
 #include <bit>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <unordered_set>
@@ -29,6 +30,7 @@
 namespace reclink::io {
 namespace {
 
+using csv_internal::CsvIsa;
 using csv_scan::kOnes;
 using csv_scan::Load64;
 using csv_scan::ZeroBytes;
@@ -333,6 +335,7 @@ struct CsvContext {
   const uint32_t* non_ascii_before;  // per chunk index: chunks before it holding bytes >= 0x80
   bool fail_fast;
   bool fast_path;  // the bit-parallel scanner (no trimming, little-endian)
+  csv_internal::CsvIsa isa;  // the fast path's instruction set
   std::atomic<size_t>* first_failed;
 };
 
@@ -374,7 +377,13 @@ class ChunkParser {
           utf8_valid_until_ = bad == std::string_view::npos ? stop : r + bad;
         }
       }
-      FastRun(r, ce, line);
+#if RECLINK_CSV_V3
+      if (ctx_.isa == CsvIsa::kV3) {
+        FastRunV3(r, ce, line);
+        return;
+      }
+#endif
+      FastRunGeneric(r, ce, line);
       return;
     }
     while (r < ce) {
@@ -578,7 +587,47 @@ class ChunkParser {
     return FastOutcome::kRecord;
   }
 
-  [[gnu::noinline]] void FastRun(const char* r, const char* ce, uint64_t line) {
+  // The fast path compiled for each instruction set: one always-inline body, instantiated for
+  // the ISA and inlined into an entry function carrying that ISA's `target` attribute. Only the
+  // entry functions (and what GCC inlines into them) get the wider instructions; the functions
+  // they call out of line (RecordParser, FastRecord when not inlined, ...) stay baseline code.
+  [[gnu::noinline]] void FastRunGeneric(const char* r, const char* ce, uint64_t line) {
+    FastRun<CsvIsa::kGeneric>(r, ce, line);
+  }
+#if RECLINK_CSV_V3
+  RECLINK_CSV_V3_TARGET [[gnu::noinline]] void FastRunV3(const char* r, const char* ce, uint64_t line) {
+    FastRun<CsvIsa::kV3>(r, ce, line);
+  }
+#endif
+
+  // kIsa's versions of the block scan, the quote prefix XOR and the population count. The V3
+  // ones may only run inside FastRunV3.
+  template <CsvIsa kIsa>
+  [[gnu::always_inline]] static BlockMasks Scan(const char* p, char delimiter) {
+#if RECLINK_CSV_V3
+    if constexpr (kIsa == CsvIsa::kV3) return ScanBlockAvx2(p, delimiter);
+#endif
+    return ScanBlock(p, delimiter);
+  }
+
+  template <CsvIsa kIsa>
+  [[gnu::always_inline]] static uint64_t Inside(uint64_t quote_bits) {
+#if RECLINK_CSV_V3
+    if constexpr (kIsa == CsvIsa::kV3) return PrefixXorClmul(quote_bits);
+#endif
+    return PrefixXor(quote_bits);
+  }
+
+  template <CsvIsa kIsa>
+  [[gnu::always_inline]] static uint64_t Count(uint64_t x) {
+#if RECLINK_CSV_V3
+    if constexpr (kIsa == CsvIsa::kV3) return PopCountHw(x);
+#endif
+    return PopCount(x);
+  }
+
+  template <CsvIsa kIsa>
+  [[gnu::always_inline]] void FastRun(const char* r, const char* ce, uint64_t line) {
     const char* const end = ctx_.end;
     const char* sample_start = r;
     const char* block = r;
@@ -602,8 +651,8 @@ class ChunkParser {
         std::memcpy(tail, block, static_cast<size_t>(end - block));
         src = tail;
       }
-      const BlockMasks m = ScanBlock(src, ctx_.delimiter);
-      const uint64_t inside = PrefixXor(m.quote) ^ carry;
+      const BlockMasks m = Scan<kIsa>(src, ctx_.delimiter);
+      const uint64_t inside = Inside<kIsa>(m.quote) ^ carry;
       carry = static_cast<uint64_t>(static_cast<int64_t>(inside) >> 63);
       uint64_t structural = (m.delimiter | m.newline) & ~inside;
       bool restarted = false;
@@ -615,8 +664,8 @@ class ChunkParser {
         field = pos + 1;
         if (((m.newline >> k) & 1) == 0) continue;
         const uint64_t below = k == 0 ? 0 : ~uint64_t{0} >> (64 - k);
-        const uint64_t quotes_at = quotes_before_block + PopCount(m.quote & below);
-        const uint64_t newlines_at = newlines_before_block + PopCount(m.newline & below);
+        const uint64_t quotes_at = quotes_before_block + Count<kIsa>(m.quote & below);
+        const uint64_t newlines_at = newlines_before_block + Count<kIsa>(m.newline & below);
         const char* next = pos + 1;
         const uint64_t from_rec = rec_bit == 0 ? ~uint64_t{0} : ~(~uint64_t{0} >> (64 - rec_bit));
         const bool non_ascii = rec_high || (m.high & below & from_rec) != 0;
@@ -648,8 +697,8 @@ class ChunkParser {
         if (rec >= ce || Stopped()) return;
       }
       if (restarted) continue;
-      quotes_before_block += PopCount(m.quote);
-      newlines_before_block += PopCount(m.newline);
+      quotes_before_block += Count<kIsa>(m.quote);
+      newlines_before_block += Count<kIsa>(m.newline);
       if (rec_bit < 64) {
         const uint64_t from_rec = rec_bit == 0 ? ~uint64_t{0} : ~(~uint64_t{0} >> (64 - rec_bit));
         rec_high = rec_high || (m.high & from_rec) != 0;
@@ -682,6 +731,54 @@ class ChunkParser {
 };
 
 }  // namespace
+
+namespace csv_internal {
+namespace {
+
+// -1: the normal choice; otherwise the CsvIsa a test forced.
+std::atomic<int> forced_isa{-1};
+
+CsvIsa DefaultIsa() {
+  static const CsvIsa isa = [] {
+    const char* v = std::getenv("RECLINK_FORCE_SCALAR");
+    if (v != nullptr && v[0] != '\0' && std::strcmp(v, "0") != 0) return CsvIsa::kGeneric;
+    return CsvIsaSupported(CsvIsa::kV3) ? CsvIsa::kV3 : CsvIsa::kGeneric;
+  }();
+  return isa;
+}
+
+}  // namespace
+
+const char* CsvIsaName(CsvIsa isa) {
+  if (isa == CsvIsa::kV3) return "AVX2+BMI2+POPCNT+PCLMUL";
+#if RECLINK_CSV_SSE2
+  return "SSE2";
+#else
+  return "SWAR";
+#endif
+}
+
+bool CsvIsaSupported(CsvIsa isa) {
+  if (isa == CsvIsa::kGeneric) return true;
+#if RECLINK_CSV_V3
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
+         __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt") &&
+         __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("abm");
+#else
+  return false;
+#endif
+}
+
+CsvIsa ActiveCsvIsa() {
+  const int forced = forced_isa.load(std::memory_order_relaxed);
+  return forced < 0 ? DefaultIsa() : static_cast<CsvIsa>(forced);
+}
+
+void UseCsvIsaForTest(CsvIsa isa) { forced_isa.store(static_cast<int>(isa), std::memory_order_relaxed); }
+void ResetCsvIsaForTest() { forced_isa.store(-1, std::memory_order_relaxed); }
+
+}  // namespace csv_internal
 
 Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
                              const std::string& source_name, char delimiter,
@@ -782,7 +879,7 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
   const CsvContext context{file,       region,     end,        delimiter,
                            num_columns, chunk_bytes, num_chunks, non_ascii_before.data(),
                            fail_fast,  !options.trim_spaces && std::endian::native == std::endian::little,
-                           &first_failed};
+                           csv_internal::ActiveCsvIsa(), &first_failed};
   tbb::parallel_for(tbb::blocked_range<size_t>(0, num_chunks, 1), [&](const auto& range) {
     RecordParser parser(end, delimiter, options.trim_spaces, &names);
     for (size_t i = range.begin(); i != range.end(); ++i) {

@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "io/csv_scan.h"
 #include "io_test_util.h"
 #include "reclink/reader.h"
 
@@ -419,6 +420,90 @@ TEST(CsvReaderTest, SkippedRecordsGiveTheSameTableForAnyThreadsAndChunks) {
       ExpectSameTable(*reference, *t);
       EXPECT_EQ(report.bad, base_report.bad);
     }
+  }
+}
+
+
+// Every instruction-set path of the fast path (the generic one and, when this CPU has it, the
+// AVX2 one) builds the same table, line numbers and rejects, on varied inputs and chunkings.
+TEST(CsvReaderTest, EveryIsaPathGivesTheSameTable) {
+  using io::csv_internal::CsvIsa;
+  std::vector<CsvIsa> isas = {CsvIsa::kGeneric};
+  if (io::csv_internal::CsvIsaSupported(CsvIsa::kV3)) isas.push_back(CsvIsa::kV3);
+  std::vector<std::string> inputs;
+  for (uint32_t seed : {21u, 22u, 23u}) {
+    inputs.push_back(MakeRandomCsv(seed, 400, 3, /*with_spaces=*/false).text);
+    inputs.push_back(MakeRandomCsv(seed, 200, 1, /*with_spaces=*/false).text);
+  }
+  {  // bad rows of every kind among good ones, long fields crossing blocks, a final partial row
+    std::string text = "id,name,city\n";
+    const std::string long_value(150, 'L');
+    for (int i = 0; i < 300; ++i) {
+      text += std::to_string(i);
+      switch (i % 9) {
+        case 0: text += ",Jos\xC3\xA9,S\xC3\xA3o Paulo\n"; break;
+        case 1: text += ",Jos\xE9,Lyon\n"; break;  // invalid UTF-8
+        case 2: text += ",\"Ann \"\"A\"\"\",\"Leeds, UK\"\r\n"; break;
+        case 3: text += ",x\n"; break;  // too few fields
+        case 4: text += ",\"multi\nline\",\n"; break;
+        case 5: text += ",a,b,c\n"; break;  // too many fields
+        case 6: text += ",bad\"quote,x\n"; break;
+        case 7: text += "," + long_value + ",\"" + long_value + "\n" + long_value + "\"\n\n"; break;
+        default: text += ",plain,\r\n"; break;
+      }
+    }
+    text += "999,last,\"row\"";
+    inputs.push_back(text);
+  }
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    for (size_t chunk : {size_t{1}, size_t{7}, size_t{64}, size_t{1000}, size_t{1} << 20}) {
+      ReadOptions options;
+      options.on_bad_record = BadRecordPolicy::kSkip;
+      options.chunk_bytes = chunk;
+      io::csv_internal::UseCsvIsaForTest(CsvIsa::kGeneric);
+      ReadReport want_report;
+      auto want = ReadText(inputs[k], "isa.csv", options, &want_report, 2);
+      io::csv_internal::ResetCsvIsaForTest();
+      ASSERT_TRUE(want.ok()) << want.status().ToString();
+      if (k == inputs.size() - 1) {
+        EXPECT_GT(want_report.bad, 100u);
+      }
+      for (CsvIsa isa : isas) {
+        for (int threads : {1, 2}) {
+          io::csv_internal::UseCsvIsaForTest(isa);
+          ReadReport report;
+          auto got = ReadText(inputs[k], "isa.csv", options, &report, threads);
+          io::csv_internal::ResetCsvIsaForTest();
+          ASSERT_TRUE(got.ok()) << got.status().ToString();
+          SCOPED_TRACE("input " + std::to_string(k) + " chunk " + std::to_string(chunk) + " isa " +
+                       io::csv_internal::CsvIsaName(isa));
+          ExpectSameTable(*want, *got);
+          ASSERT_EQ(report.records, want_report.records);
+          ASSERT_EQ(report.bad, want_report.bad);
+          ASSERT_EQ(report.rejects.size(), want_report.rejects.size());
+          for (size_t j = 0; j < report.rejects.size(); ++j) {
+            EXPECT_EQ(report.rejects[j].line, want_report.rejects[j].line);
+            EXPECT_EQ(report.rejects[j].column, want_report.rejects[j].column);
+            EXPECT_EQ(report.rejects[j].reason, want_report.rejects[j].reason);
+            EXPECT_EQ(report.rejects[j].raw, want_report.rejects[j].raw);
+          }
+        }
+      }
+    }
+  }
+  // The fail policy reports the same first error on every path.
+  ReadOptions fail;
+  fail.chunk_bytes = 64;
+  std::string errors[2];
+  for (size_t j = 0; j < isas.size(); ++j) {
+    io::csv_internal::UseCsvIsaForTest(isas[j]);
+    auto t = ReadText(inputs.back(), "isa.csv", fail);
+    io::csv_internal::ResetCsvIsaForTest();
+    ASSERT_FALSE(t.ok());
+    errors[j] = t.status().ToString();
+  }
+  if (isas.size() == 2) {
+    EXPECT_EQ(errors[0], errors[1]);
   }
 }
 

@@ -1,5 +1,5 @@
-// The SSE2 and SWAR scanning kernels of the CSV reader agree with a naive reference on random
-// blocks and at awkward lengths.
+// The SSE2, SWAR and (when this CPU has them) AVX2/PCLMULQDQ/POPCNT scanning kernels of the CSV
+// reader agree with a naive reference on random blocks and at awkward lengths.
 #include "io/csv_scan.h"
 
 #include <gtest/gtest.h>
@@ -56,6 +56,15 @@ TEST(CsvScanTest, BlockMasksAgree) {
       EXPECT_EQ(sse2.newline, want.newline);
       EXPECT_EQ(sse2.high, want.high);
 #endif
+#if RECLINK_CSV_V3
+      if (csv_internal::CsvIsaSupported(csv_internal::CsvIsa::kV3)) {
+        BlockMasks avx2 = ScanBlockAvx2(block.data(), delimiter);
+        EXPECT_EQ(avx2.quote, want.quote);
+        EXPECT_EQ(avx2.delimiter, want.delimiter);
+        EXPECT_EQ(avx2.newline, want.newline);
+        EXPECT_EQ(avx2.high, want.high);
+      }
+#endif
     }
   }
 }
@@ -91,6 +100,20 @@ TEST(CsvScanTest, PrefixXorAndPopCount) {
     }
     EXPECT_EQ(PrefixXor(x), want);
     EXPECT_EQ(PopCount(x), static_cast<uint64_t>(std::popcount(x)));
+#if RECLINK_CSV_V3
+    if (csv_internal::CsvIsaSupported(csv_internal::CsvIsa::kV3)) {
+      EXPECT_EQ(PrefixXorClmul(x), want);
+      EXPECT_EQ(PopCountHw(x), static_cast<uint64_t>(std::popcount(x)));
+    }
+#endif
+  }
+  for (uint64_t x : {uint64_t{0}, ~uint64_t{0}, uint64_t{1}, uint64_t{1} << 63}) {
+    EXPECT_EQ(PopCount(x), static_cast<uint64_t>(std::popcount(x)));
+#if RECLINK_CSV_V3
+    if (csv_internal::CsvIsaSupported(csv_internal::CsvIsa::kV3)) {
+      EXPECT_EQ(PrefixXorClmul(x), PrefixXor(x));
+    }
+#endif
   }
 }
 
