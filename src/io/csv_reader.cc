@@ -536,6 +536,7 @@ class ChunkParser {
   }
 
   enum class FastOutcome { kRecord, kBlank, kAnomaly };
+  using FieldSpan = std::pair<const char*, const char*>;  // [first byte, end) of a raw field
 
   // kCount: remembers that the fast path sent the record at rec to the reference parser.
   FastOutcome Anomaly(const char* rec) {
@@ -543,15 +544,16 @@ class ChunkParser {
     return FastOutcome::kAnomaly;
   }
 
-  // Checks and emits the record [rec, content_end) whose fields are in fields_ and which holds
-  // `quotes` quote characters.
+  // Checks and emits the record [rec, content_end) whose num_fields fields are the first entries
+  // of fields_ and which holds `quotes` quote characters.
   // non_ascii: the record holds a byte >= 0x80 (then it is UTF-8 validated).
   FastOutcome FastRecord(const char* rec, const char* content_end, uint64_t quotes, bool non_ascii,
-                         uint64_t line) {
-    auto& last = fields_.back();
+                         uint64_t line, size_t num_fields) {
+    FieldSpan* const fields = fields_.data();
+    FieldSpan& last = fields[num_fields - 1];
     if (last.second > last.first && last.second[-1] == '\r') --last.second;
-    if (fields_.size() == 1 && last.first == last.second) return FastOutcome::kBlank;
-    if (fields_.size() != ctx_.num_columns) return FastOutcome::kAnomaly;
+    if (num_fields == 1 && last.first == last.second) return FastOutcome::kBlank;
+    if (num_fields != ctx_.num_columns) return FastOutcome::kAnomaly;
     if constexpr (kPass == Pass::kWrite) {
       // The count pass checked this record: only the records it sent to the reference parser
       // are anomalies.
@@ -559,32 +561,55 @@ class ChunkParser {
         ++next_slow_;
         return FastOutcome::kAnomaly;
       }
-    } else {
-      uint64_t quoted = 0;
-      for (const auto& [s, e] : fields_) {
+      for (size_t c = 0; c < num_fields; ++c) {
+        auto [s, e] = fields[c];
         if (s < e && *s == '"') {
-          if (e - s < 2 || e[-1] != '"') return Anomaly(rec);
-          ++quoted;
+          ++s;
+          --e;
         }
+        Emit(c, s, static_cast<size_t>(e - s), ctx_.end - s >= 16);
+      }
+    } else {
+      // One loop checks the quotes and counts the bytes; an anomaly takes the counts back.
+      uint64_t* const bytes = out_.bytes.data();
+      uint64_t quoted = 0;
+      size_t c = 0;
+      bool ok = true;
+      for (; c < num_fields; ++c) {
+        auto [s, e] = fields[c];
+        uint64_t size = static_cast<uint64_t>(e - s);
+        if (s < e && *s == '"') {
+          if (size < 2 || e[-1] != '"') {
+            ok = false;
+            break;
+          }
+          ++quoted;
+          size -= 2;
+        }
+        bytes[c] += size;
       }
       // Only the outer quotes of quoted fields: no stray quote, no doubled ("") quote.
-      if (quotes != 2 * quoted) return Anomaly(rec);
-      if (non_ascii && check_utf8_ && content_end > utf8_valid_until_ &&
-          FindInvalidUtf8(std::string_view(rec, static_cast<size_t>(content_end - rec))) !=
-              std::string_view::npos) {
+      ok = ok && quotes == 2 * quoted;
+      ok = ok && !(non_ascii && check_utf8_ && content_end > utf8_valid_until_ &&
+                   FindInvalidUtf8(std::string_view(rec, static_cast<size_t>(content_end - rec))) !=
+                       std::string_view::npos);
+      if (!ok) {
+        for (size_t k = 0; k < c; ++k) {
+          auto [s, e] = fields[k];
+          bytes[k] -= static_cast<uint64_t>(e - s) - (s < e && *s == '"' ? 2 : 0);
+        }
         return Anomaly(rec);
       }
     }
-    for (size_t c = 0; c < ctx_.num_columns; ++c) {
-      auto [s, e] = fields_[c];
-      if (s < e && *s == '"') {
-        ++s;
-        --e;
-      }
-      Emit(c, s, static_cast<size_t>(e - s), ctx_.end - s >= 16);
-    }
     EndRecord(line);
     return FastOutcome::kRecord;
+  }
+
+  // Room for one more field in fields_ (which only grows), as a raw buffer of `capacity`.
+  [[gnu::noinline]] FieldSpan* GrowFields(size_t* capacity) {
+    fields_.resize(std::max<size_t>(2 * fields_.size(), 16));
+    *capacity = fields_.size();
+    return fields_.data();
   }
 
   // The fast path compiled for each instruction set: one always-inline body, instantiated for
@@ -641,7 +666,10 @@ class ChunkParser {
     // bytes in earlier blocks include one >= 0x80.
     int rec_bit = 0;
     bool rec_high = false;
-    fields_.clear();
+    // fields_ as a raw buffer: the current record's fields are fields[0..num_fields).
+    size_t fields_capacity = fields_.size();
+    FieldSpan* fields = fields_.data();
+    size_t num_fields = 0;
     char tail[64];
     for (;;) {
       if (block >= end) break;
@@ -660,7 +688,8 @@ class ChunkParser {
         const int k = std::countr_zero(structural);
         structural &= structural - 1;
         const char* pos = block + k;
-        fields_.emplace_back(field, pos);
+        if (num_fields == fields_capacity) [[unlikely]] fields = GrowFields(&fields_capacity);
+        fields[num_fields++] = FieldSpan(field, pos);
         field = pos + 1;
         if (((m.newline >> k) & 1) == 0) continue;
         const uint64_t below = k == 0 ? 0 : ~uint64_t{0} >> (64 - k);
@@ -669,7 +698,8 @@ class ChunkParser {
         const char* next = pos + 1;
         const uint64_t from_rec = rec_bit == 0 ? ~uint64_t{0} : ~(~uint64_t{0} >> (64 - rec_bit));
         const bool non_ascii = rec_high || (m.high & below & from_rec) != 0;
-        FastOutcome outcome = FastRecord(rec, pos, quotes_at - quotes_before_rec, non_ascii, line);
+        FastOutcome outcome =
+            FastRecord(rec, pos, quotes_at - quotes_before_rec, non_ascii, line, num_fields);
         if (outcome == FastOutcome::kAnomaly) {
           const char* r2 = rec;
           if (!SlowRecord(r2, line)) return;
@@ -679,7 +709,7 @@ class ChunkParser {
             quotes_before_rec = newlines_before_rec = 0;
             rec_bit = 0;
             rec_high = false;
-            fields_.clear();
+            num_fields = 0;
             restarted = true;
             if (rec >= ce || Stopped()) return;
             break;
@@ -692,7 +722,7 @@ class ChunkParser {
         rec = field = next;
         rec_bit = k + 1;  // 64 when the next record starts in the next block: see below
         rec_high = false;
-        fields_.clear();
+        num_fields = 0;
         ReserveFromSample(sample_start, rec, ce);
         if (rec >= ce || Stopped()) return;
       }
@@ -708,10 +738,11 @@ class ChunkParser {
     }
     // The last record, without a final newline.
     if (rec >= end) return;
-    fields_.emplace_back(field, end);
+    if (num_fields == fields_capacity) fields = GrowFields(&fields_capacity);
+    fields[num_fields++] = FieldSpan(field, end);
     FastOutcome outcome = carry != 0 ? FastOutcome::kAnomaly
                                      : FastRecord(rec, end, quotes_before_block - quotes_before_rec,
-                                                  rec_high, line);
+                                                  rec_high, line, num_fields);
     if (outcome == FastOutcome::kAnomaly) {
       const char* r2 = rec;
       SlowRecord(r2, line);
@@ -727,7 +758,7 @@ class ChunkParser {
   bool check_utf8_;        // validate non-ASCII records in the fast path
   const char* utf8_valid_until_ = nullptr;  // records ending here or before are valid UTF-8
   size_t next_slow_ = 0;                     // kWrite: next entry of out_.slow_records
-  std::vector<std::pair<const char*, const char*>> fields_;
+  std::vector<FieldSpan> fields_;  // grown by GrowFields, never shrunk
 };
 
 }  // namespace
