@@ -886,8 +886,17 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
   const size_t num_chunks = std::max<size_t>(1, (region_size + chunk_bytes - 1) / chunk_bytes);
   auto chunk_begin = [&](size_t i) { return region + std::min(region_size, i * chunk_bytes); };
   std::vector<ByteCounts> counts(num_chunks);
+  const CsvIsa isa = csv_internal::ActiveCsvIsa();
   tbb::parallel_for(tbb::blocked_range<size_t>(0, num_chunks, 1), [&](const auto& r) {
-    for (size_t i = r.begin(); i != r.end(); ++i) counts[i] = CountBytes(chunk_begin(i), chunk_begin(i + 1));
+    for (size_t i = r.begin(); i != r.end(); ++i) {
+#if RECLINK_CSV_V3
+      if (isa == CsvIsa::kV3) {
+        counts[i] = CountBytesAvx2(chunk_begin(i), chunk_begin(i + 1));
+        continue;
+      }
+#endif
+      counts[i] = CountBytes(chunk_begin(i), chunk_begin(i + 1));
+    }
   });
   std::vector<uint8_t> odd_quotes(num_chunks);
   std::vector<uint64_t> first_line(num_chunks);
@@ -910,7 +919,7 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
   const CsvContext context{file,       region,     end,        delimiter,
                            num_columns, chunk_bytes, num_chunks, non_ascii_before.data(),
                            fail_fast,  !options.trim_spaces && std::endian::native == std::endian::little,
-                           csv_internal::ActiveCsvIsa(), &first_failed};
+                           isa,        &first_failed};
   tbb::parallel_for(tbb::blocked_range<size_t>(0, num_chunks, 1), [&](const auto& range) {
     RecordParser parser(end, delimiter, options.trim_spaces, &names);
     for (size_t i = range.begin(); i != range.end(); ++i) {

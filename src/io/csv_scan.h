@@ -215,6 +215,36 @@ RECLINK_CSV_V3_TARGET inline BlockMasks ScanBlockAvx2(const char* p, char delimi
   return m;
 }
 
+// CountBytes with 32-byte AVX2 steps.
+RECLINK_CSV_V3_TARGET inline ByteCounts CountBytesAvx2(const char* p, const char* end) {
+  const __m256i quote = _mm256_set1_epi8('"');
+  const __m256i newline = _mm256_set1_epi8('\n');
+  const __m256i zero = _mm256_setzero_si256();
+  ByteCounts c;
+  int high = 0;
+  while (p + 32 <= end) {
+    __m256i q_acc = zero, n_acc = zero;
+    // Byte lanes count up to 255 matches; _mm256_sad_epu8 then sums them.
+    for (int k = 0; k < 255 && p + 32 <= end; ++k, p += 32) {
+      __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+      high |= _mm256_movemask_epi8(v);
+      q_acc = _mm256_sub_epi8(q_acc, _mm256_cmpeq_epi8(v, quote));
+      n_acc = _mm256_sub_epi8(n_acc, _mm256_cmpeq_epi8(v, newline));
+    }
+    __m256i qs = _mm256_sad_epu8(q_acc, zero), ns = _mm256_sad_epu8(n_acc, zero);
+    uint64_t q_lanes[4], n_lanes[4];
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(q_lanes), qs);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(n_lanes), ns);
+    c.quotes += q_lanes[0] + q_lanes[1] + q_lanes[2] + q_lanes[3];
+    c.newlines += n_lanes[0] + n_lanes[1] + n_lanes[2] + n_lanes[3];
+  }
+  ByteCounts tail = CountBytes(p, end);
+  c.quotes += tail.quotes;
+  c.newlines += tail.newlines;
+  c.non_ascii = high != 0 || tail.non_ascii;
+  return c;
+}
+
 // PrefixXor as one carry-less multiplication by all ones (as in simdjson).
 RECLINK_CSV_V3_TARGET inline uint64_t PrefixXorClmul(uint64_t x) {
   const __m128i product = _mm_clmulepi64_si128(_mm_set_epi64x(0, static_cast<long long>(x)),

@@ -71,7 +71,7 @@ TEST(CsvScanTest, BlockMasksAgree) {
 
 TEST(CsvScanTest, CountsAgreeAtAwkwardLengths) {
   std::mt19937 rng(6);
-  for (size_t n : {0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 4095, 4096, 4097, 70000}) {
+  for (size_t n : {0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 4095, 4096, 4097, 8160, 8161, 70000}) {
     std::string s = RandomBytes(rng, n);
     ByteCounts want = NaiveCounts(s);
     ByteCounts swar = CountBytesSwar(s.data(), s.data() + s.size());
@@ -83,6 +83,14 @@ TEST(CsvScanTest, CountsAgreeAtAwkwardLengths) {
     EXPECT_EQ(sse2.quotes, want.quotes) << n;
     EXPECT_EQ(sse2.newlines, want.newlines) << n;
     EXPECT_EQ(sse2.non_ascii, want.non_ascii) << n;
+#endif
+#if RECLINK_CSV_V3
+    if (csv_internal::CsvIsaSupported(csv_internal::CsvIsa::kV3)) {
+      ByteCounts avx2 = CountBytesAvx2(s.data(), s.data() + s.size());
+      EXPECT_EQ(avx2.quotes, want.quotes) << n;
+      EXPECT_EQ(avx2.newlines, want.newlines) << n;
+      EXPECT_EQ(avx2.non_ascii, want.non_ascii) << n;
+    }
 #endif
   }
   std::string ascii(1000, 'a');
