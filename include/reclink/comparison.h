@@ -45,6 +45,12 @@ class Comparisons {
     __builtin_prefetch(p);
     if (comps_.size() * sizeof(Slot) > 64) __builtin_prefetch(p + 64);
   }
+  // Levels of comparison c for row a against each row of bs: out[i]. Same results as Level().
+  // When prepared_a is given (row a's value prepared) and a level uses Levenshtein, Jaro or
+  // Jaro-Winkler, that similarity is computed for every partner at once by the one-against-many
+  // batch kernels (SIMD lanes) instead of pair by pair. Thread-safe.
+  void LevelsOneToMany(size_t c, RowId a, std::span<const RowId> bs, const PreparedString* prepared_a,
+                       uint8_t* out) const;
   // Levels of every comparison for row a against each row of bs: out[i * size() + c]. Row a's
   // per-record precomputation is done once for the whole batch.
   void GammaOneToMany(RowId a, std::span<const RowId> bs, uint8_t* out) const;
@@ -77,6 +83,17 @@ class Comparisons {
   };
   const Slot& slot(size_t c, RowId r) const { return slots_[static_cast<size_t>(r) * comps_.size() + c]; }
 
+  // Similarities of one pair computed before the level cascade (by a batch kernel); negative
+  // when not computed, in which case the cascade computes them on first use.
+  struct Precomputed {
+    double jaro = -1, jw = -1;
+    int64_t lev = -1;
+  };
+  struct Comp;
+  // The level of a pair of non-null values (the cascade behind Level).
+  int LevelOfValues(const Comp& comp, RowId a, RowId b, const Slot& sa, const Slot& sb,
+                    const PreparedString* pa, Precomputed pre) const;
+
   struct Comp {
     ComparisonSpec spec;
     int field = 0;
@@ -84,6 +101,7 @@ class Comparisons {
     std::vector<double> numbers;   // numeric_diff / date_diff_days: parsed value, NaN if none
     uint32_t max_lev = 0, max_osa = 0;  // largest k of the distance levels (cutoffs)
     bool string_metric = false;         // a level uses Levenshtein, OSA, Jaro or Jaro-Winkler
+    bool uses_lev = false, uses_jaro = false, uses_jw = false;  // metrics with batch kernels
   };
 
   const DerivedFields* fields_ = nullptr;

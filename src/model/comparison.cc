@@ -3,10 +3,12 @@
 #include <tbb/parallel_for.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cmath>
 #include <charconv>
 #include <limits>
 #include <optional>
+#include <vector>
 
 #include "reclink/comparison.h"
 #include "reclink/similarity.h"
@@ -57,6 +59,9 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
       if (level.predicate == Predicate::kDamerauLevenshtein)
         comp.max_osa = std::max(comp.max_osa, static_cast<uint32_t>(level.threshold));
       numeric |= level.predicate == Predicate::kNumericDiff;
+      comp.uses_lev |= level.predicate == Predicate::kLevenshtein;
+      comp.uses_jaro |= level.predicate == Predicate::kJaro;
+      comp.uses_jw |= level.predicate == Predicate::kJaroWinkler;
       comp.string_metric |= level.predicate == Predicate::kLevenshtein ||
                             level.predicate == Predicate::kDamerauLevenshtein ||
                             level.predicate == Predicate::kJaro || level.predicate == Predicate::kJaroWinkler;
@@ -116,15 +121,19 @@ std::string Comparisons::LevelLabel(size_t c, int level) const {
 }
 
 int Comparisons::Level(size_t c, RowId a, RowId b, const PreparedString* pa) const {
-  const Comp& comp = comps_[c];
   const Slot& sa = slot(c, a);
   const Slot& sb = slot(c, b);
   if (sa.null || sb.null) return 0;
+  return LevelOfValues(comps_[c], a, b, sa, sb, pa, Precomputed{});
+}
+
+int Comparisons::LevelOfValues(const Comp& comp, RowId a, RowId b, const Slot& sa, const Slot& sb,
+                               const PreparedString* pa, Precomputed pre) const {
   const std::string_view va(comp.base + sa.offset, sa.length), vb(comp.base + sb.offset, sb.length);
   // Each metric is computed at most once per pair, on first use by a level.
   const bool equal = sa.hash == sb.hash && va == vb;
-  double jaro = -1, jw = -1, jac = -1, qjac = -1;
-  int64_t lev = -1, osa = -1;
+  double jaro = pre.jaro, jw = pre.jw, jac = -1, qjac = -1;
+  int64_t lev = pre.lev, osa = -1;
   const auto& levels = comp.spec.levels;
   for (size_t i = 0; i < levels.size(); ++i) {
     const LevelSpec& level = levels[i];
@@ -169,20 +178,76 @@ int Comparisons::Level(size_t c, RowId a, RowId b, const PreparedString* pa) con
   return static_cast<int>(levels.size()) + 1;
 }
 
+void Comparisons::LevelsOneToMany(size_t c, RowId a, std::span<const RowId> bs, const PreparedString* pa,
+                                  uint8_t* out) const {
+  const Comp& comp = comps_[c];
+  const Slot& sa = slot(c, a);
+  if (sa.null) {
+    std::fill(out, out + bs.size(), uint8_t{0});
+    return;
+  }
+  if (pa == nullptr || !(comp.uses_lev || comp.uses_jaro || comp.uses_jw)) {
+    for (size_t i = 0; i < bs.size(); ++i) out[i] = static_cast<uint8_t>(Level(c, a, bs[i], pa));
+    return;
+  }
+  // Partners whose value is neither null nor equal to a's go to the batch kernels; the others
+  // never need a similarity.
+  thread_local std::vector<std::string_view> values;
+  thread_local std::vector<uint32_t> which;
+  thread_local std::vector<double> jaro, jw;
+  thread_local std::vector<uint32_t> lev;
+  values.clear();
+  which.clear();
+  const std::string_view va(comp.base + sa.offset, sa.length);
+  for (size_t i = 0; i < bs.size(); ++i) {
+    const Slot& sb = slot(c, bs[i]);
+    if (sb.null) {
+      out[i] = 0;
+      continue;
+    }
+    const std::string_view vb(comp.base + sb.offset, sb.length);
+    if (sa.hash == sb.hash && va == vb) {
+      out[i] = static_cast<uint8_t>(LevelOfValues(comp, a, bs[i], sa, sb, pa, Precomputed{}));
+      continue;
+    }
+    values.push_back(vb);
+    which.push_back(static_cast<uint32_t>(i));
+  }
+  const size_t n = values.size();
+  if (comp.uses_jaro) {
+    jaro.resize(n);
+    JaroBatch(*pa, values, jaro.data());
+  }
+  if (comp.uses_jw) {
+    jw.resize(n);
+    JaroWinklerBatch(*pa, values, jw.data());
+  }
+  if (comp.uses_lev) {
+    lev.resize(n);
+    LevenshteinBatch(*pa, values, comp.max_lev, lev.data());
+  }
+  for (size_t k = 0; k < n; ++k) {
+    const size_t i = which[k];
+    Precomputed pre;
+    if (comp.uses_jaro) pre.jaro = jaro[k];
+    if (comp.uses_jw) pre.jw = jw[k];
+    if (comp.uses_lev) pre.lev = lev[k];
+    out[i] = static_cast<uint8_t>(LevelOfValues(comp, a, bs[i], sa, slot(c, bs[i]), pa, pre));
+  }
+}
+
 void Comparisons::GammaOneToMany(RowId a, std::span<const RowId> bs, uint8_t* out) const {
   const size_t nc = comps_.size();
   for (RowId b : bs) Prefetch(b);  // partners are scattered rows; start every load up front
+  thread_local std::vector<uint8_t> levels;
+  levels.resize(bs.size());
   for (size_t c = 0; c < nc; ++c) {
     const Comp& comp = comps_[c];
-    if (IsNull(c, a)) {
-      for (size_t i = 0; i < bs.size(); ++i) out[i * nc + c] = 0;
-      continue;
-    }
     // Preparing costs about as much as a few comparisons; only worth it for several partners.
     std::optional<PreparedString> prepared;
-    if (comp.string_metric && bs.size() >= 4) prepared.emplace(Value(c, a));
-    const PreparedString* pa = prepared ? &*prepared : nullptr;
-    for (size_t i = 0; i < bs.size(); ++i) out[i * nc + c] = static_cast<uint8_t>(Level(c, a, bs[i], pa));
+    if (comp.string_metric && bs.size() >= 4 && !IsNull(c, a)) prepared.emplace(Value(c, a));
+    LevelsOneToMany(c, a, bs, prepared ? &*prepared : nullptr, levels.data());
+    for (size_t i = 0; i < bs.size(); ++i) out[i * nc + c] = levels[i];
   }
 }
 

@@ -74,49 +74,90 @@ void GammaRuns(const Comparisons& comps, std::span<const CandidatePair> pairs, s
 // Appends the pairs at or above threshold to edges, computing levels one comparison at a time
 // (cheapest first) and stopping as soon as the best the remaining comparisons could add cannot
 // reach the threshold. A pair that survives is weighed in full, in the canonical order, so its
-// weight (and whether it links) is exactly what Scorer::Weight gives.
+// weight (and whether it links) is exactly what Scorer::Weight gives. Pairs come in runs sharing
+// row a: a run of several pairs is scored a comparison at a time over the pairs still alive, so
+// each string similarity is computed by the batch kernels for all of them at once (with row a
+// prepared once); every pair still sees the same sums, in the same order, as on its own.
 void ScoreRunsDecidingEarly(const Comparisons& comps, const Scorer& scorer, std::span<const CandidatePair> pairs,
                             double threshold, std::vector<Edge>* edges) {
   const size_t nc = comps.size();
   // Exact and numeric comparisons first: they cost a hash compare.
-  thread_local std::vector<size_t> order;
-  thread_local std::vector<double> rest;  // rest[k]: the most comparisons order[k..] can add
-  if (order.size() != nc) {
-    order.clear();
-    for (size_t c = 0; c < nc; ++c) if (!comps.uses_string_metric(c)) order.push_back(c);
-    for (size_t c = 0; c < nc; ++c) if (comps.uses_string_metric(c)) order.push_back(c);
-  }
-  rest.assign(nc + 1, 0.0);
+  size_t order[kMaxComparisons];
+  size_t no = 0;
+  for (size_t c = 0; c < nc; ++c) if (!comps.uses_string_metric(c)) order[no++] = c;
+  for (size_t c = 0; c < nc; ++c) if (comps.uses_string_metric(c)) order[no++] = c;
+  double rest[kMaxComparisons + 1];  // rest[k]: the most comparisons order[k..] can add
+  rest[nc] = 0.0;
   for (size_t k = nc; k-- > 0;) rest[k] = rest[k + 1] + (scorer.MaxRest(order[k]) - scorer.MaxRest(order[k] + 1));
   constexpr double kMargin = 1e-9;  // keeps rounding in the partial sums from rejecting an edge
-  std::optional<PreparedString> prepared[kMaxComparisons];
+  constexpr size_t kMinRun = 4;     // shorter runs: pair by pair, without preparing row a
+  thread_local std::vector<RowId> alive;        // partners still able to link, in pair order
+  thread_local std::vector<uint32_t> alive_at;  // their index in the run
+  thread_local std::vector<double> weight;      // [index in run]: partial weight
+  thread_local std::vector<uint8_t> gammas;     // [index in run * nc + c]
+  thread_local std::vector<uint8_t> levels;
   uint8_t gamma[kMaxComparisons];
   for (size_t i = 0; i < pairs.size();) {
     const RowId a = pairs[i].a;
     size_t j = i;
     while (j < pairs.size() && pairs[j].a == a) ++j;
-    for (size_t c = 0; c < nc; ++c) {
-      prepared[c].reset();
-      if (comps.uses_string_metric(c) && j - i >= 4 && !comps.IsNull(c, a)) prepared[c].emplace(comps.Value(c, a));
-    }
-    for (; i < j; ++i) {
-      const RowId b = pairs[i].b;
-      if (i + 8 < pairs.size()) comps.Prefetch(pairs[i + 8].b);  // scattered rows: load ahead
-      double w = scorer.base();
-      bool rejected = false;
-      for (size_t k = 0; k < nc; ++k) {
-        const size_t c = order[k];
-        gamma[c] = static_cast<uint8_t>(comps.Level(c, a, b, prepared[c] ? &*prepared[c] : nullptr));
-        w += scorer.LevelWeight(c, gamma[c], a, b);
-        if (w + rest[k + 1] < threshold - kMargin) {
-          rejected = true;
-          break;
+    if (j - i < kMinRun) {
+      for (; i < j; ++i) {
+        const RowId b = pairs[i].b;
+        if (i + 8 < pairs.size()) comps.Prefetch(pairs[i + 8].b);  // scattered rows: load ahead
+        double w = scorer.base();
+        bool rejected = false;
+        for (size_t k = 0; k < nc; ++k) {
+          const size_t c = order[k];
+          gamma[c] = static_cast<uint8_t>(comps.Level(c, a, b));
+          w += scorer.LevelWeight(c, gamma[c], a, b);
+          if (w + rest[k + 1] < threshold - kMargin) {
+            rejected = true;
+            break;
+          }
         }
+        if (rejected) continue;
+        const double full = scorer.Weight(a, b, gamma);
+        if (full >= threshold) edges->push_back({a, b, full});
       }
-      if (rejected) continue;
-      const double full = scorer.Weight(a, b, gamma);
-      if (full >= threshold) edges->push_back({a, b, full});
+      continue;
     }
+    const size_t run = j - i;
+    alive.clear();
+    alive_at.clear();
+    for (size_t m = 0; m < run; ++m) {
+      alive.push_back(pairs[i + m].b);
+      alive_at.push_back(static_cast<uint32_t>(m));
+      comps.Prefetch(pairs[i + m].b);  // partners are scattered rows; start every load up front
+    }
+    weight.assign(run, scorer.base());
+    gammas.resize(run * nc);
+    for (size_t k = 0; k < nc && !alive.empty(); ++k) {
+      const size_t c = order[k];
+      std::optional<PreparedString> prepared;
+      if (comps.uses_string_metric(c) && alive.size() >= kMinRun && !comps.IsNull(c, a)) {
+        prepared.emplace(comps.Value(c, a));
+      }
+      levels.resize(alive.size());
+      comps.LevelsOneToMany(c, a, alive, prepared ? &*prepared : nullptr, levels.data());
+      size_t kept = 0;
+      for (size_t x = 0; x < alive.size(); ++x) {
+        const uint32_t m = alive_at[x];
+        gammas[m * nc + c] = levels[x];
+        weight[m] += scorer.LevelWeight(c, levels[x], a, alive[x]);
+        if (weight[m] + rest[k + 1] < threshold - kMargin) continue;
+        alive[kept] = alive[x];
+        alive_at[kept] = m;
+        ++kept;
+      }
+      alive.resize(kept);
+      alive_at.resize(kept);
+    }
+    for (size_t x = 0; x < alive.size(); ++x) {
+      const double full = scorer.Weight(a, alive[x], &gammas[alive_at[x] * nc]);
+      if (full >= threshold) edges->push_back({a, alive[x], full});
+    }
+    i = j;
   }
 }
 
