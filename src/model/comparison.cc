@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <charconv>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <vector>
@@ -199,17 +200,22 @@ void Comparisons::LevelsOneToMany(size_t c, RowId a, std::span<const RowId> bs, 
   values.clear();
   which.clear();
   const std::string_view va(comp.base + sa.offset, sa.length);
+  // A partner equal to a gets the level of the first equal partner: every level's outcome on
+  // equal values (similarity 1, distance 0, the same parsed number) depends on a's value alone.
+  int equal_level = -1;
   for (size_t i = 0; i < bs.size(); ++i) {
     const Slot& sb = slot(c, bs[i]);
     if (sb.null) {
       out[i] = 0;
       continue;
     }
-    const std::string_view vb(comp.base + sb.offset, sb.length);
-    if (sa.hash == sb.hash && va == vb) {
-      out[i] = static_cast<uint8_t>(LevelOfValues(comp, a, bs[i], sa, sb, pa, Precomputed{}));
+    if (sa.hash == sb.hash && sa.length == sb.length &&
+        std::memcmp(va.data(), comp.base + sb.offset, sa.length) == 0) {
+      if (equal_level < 0) equal_level = LevelOfValues(comp, a, bs[i], sa, sb, pa, Precomputed{});
+      out[i] = static_cast<uint8_t>(equal_level);
       continue;
     }
+    const std::string_view vb(comp.base + sb.offset, sb.length);
     values.push_back(vb);
     which.push_back(static_cast<uint32_t>(i));
   }
