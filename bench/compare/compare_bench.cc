@@ -135,16 +135,22 @@ void BM_JaroWinklerBatch(benchmark::State& state) {
   SetLabel(state, cls);
 }
 
-void BM_LevenshteinBatch(benchmark::State& state) {
+// Levenshtein (BM_LevenshteinBatch) or OSA (BM_OsaBatch) batch; the result is checked against
+// the pairwise kernel before timing.
+template <bool kOsa>
+void BM_EditBatch(benchmark::State& state) {
   const auto cls = static_cast<StringClass>(state.range(0));
   const uint32_t k = state.range(1) < 0 ? kNoCutoff : static_cast<uint32_t>(state.range(1));
   const auto v = Views(cls);
+  const auto batch = kOsa ? OsaBatch : LevenshteinBatch;
   std::vector<uint32_t> out(kBlock);
   {
     const PreparedString q(v[0]);
-    LevenshteinBatch(q, std::span(v).subspan(1, kBlock), k, out.data());
+    batch(q, std::span(v).subspan(1, kBlock), k, out.data());
     for (size_t c = 0; c < kBlock; ++c) {
-      if (out[c] != LevenshteinDistance(v[0], v[1 + c], k)) {
+      const uint32_t want =
+          kOsa ? OsaDistance(v[0], v[1 + c], k) : LevenshteinDistance(v[0], v[1 + c], k);
+      if (out[c] != want) {
         state.SkipWithError("batch result differs from the pairwise kernel");
         return;
       }
@@ -153,8 +159,7 @@ void BM_LevenshteinBatch(benchmark::State& state) {
   size_t q = 0, pairs = 0;
   for (auto _ : state) {
     const PreparedString query(v[q]);
-    LevenshteinBatch(query, std::span(v).subspan((q * 7) % (kStrings - kBlock), kBlock), k,
-                     out.data());
+    batch(query, std::span(v).subspan((q * 7) % (kStrings - kBlock), kBlock), k, out.data());
     benchmark::DoNotOptimize(out.data());
     q = (q + 1) % kStrings;
     pairs += kBlock;
@@ -205,8 +210,10 @@ BENCHMARK(BM_EditPair<false>)->Name("BM_LevenshteinPair")->Args({kNames, -1})->A
     ->Args({kAccented, -1})
     ->Args({kNames, 2});
 BENCHMARK(BM_EditPair<true>)->Name("BM_OsaPair")->Args({kNames, -1})->Args({kEmails, -1});
-BENCHMARK(BM_LevenshteinBatch)->Args({kNames, -1})->Args({kEmails, -1})->Args({kNames, 2})
-    ->Args({kEmails, 2});
+BENCHMARK(BM_EditBatch<false>)->Name("BM_LevenshteinBatch")->Args({kNames, -1})
+    ->Args({kEmails, -1})->Args({kNames, 2})->Args({kEmails, 2});
+BENCHMARK(BM_EditBatch<true>)->Name("BM_OsaBatch")->Args({kNames, -1})->Args({kEmails, -1})
+    ->Args({kNames, 2})->Args({kEmails, 2});
 BENCHMARK(BM_QgramJaccardPair)->Arg(kNames)->Arg(kEmails);
 
 }  // namespace

@@ -115,6 +115,9 @@ void JaroBatch(const PreparedString& query, std::span<const std::string_view> ca
 // out[i] = LevenshteinDistance(query, cands[i], k) exactly.
 void LevenshteinBatch(const PreparedString& query, std::span<const std::string_view> cands,
                       uint32_t k, uint32_t* out);
+// out[i] = OsaDistance(query, cands[i], k) exactly (Hyyro 2003 OSA in the same lanes).
+void OsaBatch(const PreparedString& query, std::span<const std::string_view> cands, uint32_t k,
+              uint32_t* out);
 
 // Name of the instruction set the batch kernels run on ("AVX3" = AVX-512, "AVX2", "SSE4",
 // "EMU128", ...), or "scalar" when the environment variable RECLINK_FORCE_SCALAR is set to a

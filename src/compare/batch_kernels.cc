@@ -1,6 +1,7 @@
-// One-against-many Levenshtein (Myers 1999 / Hyyro 2003) and Jaro / Jaro-Winkler kernels: one
-// candidate per SIMD lane, the query's pattern masks shared by all lanes. Compiled once per
-// instruction set by Highway (foreach_target) and chosen at run time with HWY_DYNAMIC_DISPATCH.
+// One-against-many Levenshtein (Myers 1999 / Hyyro 2003), OSA (Hyyro 2003) and Jaro /
+// Jaro-Winkler kernels: one candidate per SIMD lane, the query's pattern masks shared by all
+// lanes. Compiled once per instruction set by Highway (foreach_target) and chosen at run time
+// with HWY_DYNAMIC_DISPATCH.
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -377,6 +378,8 @@ HWY_INLINE hn::Vec<D> Below(D d, size_t j, hn::Vec<D> lens) {
 #if HWY_TARGET != HWY_SCALAR
 // Levenshtein lanes (Myers 1999 / Hyyro 2003, one candidate per lane, the query is the pattern;
 // O(candidate length) vector steps per group of lanes). Layout and measurements: docs/kernels.md.
+// With kOsa the per-position step is Hyyro's 2003 OSA (OsaStep) instead of Myers' (MyersStep);
+// everything else below is shared.
 //
 // Candidates are listed per chunk (those that cannot take a lane answered at once), sorted by
 // length when the lengths spread widely, and taken in groups of kVecs byte vectors (128
@@ -459,6 +462,32 @@ HWY_INLINE void MyersStep(D d, V pm, V one_active, V one, int last_shift, V& vp,
   vp = hn::Or(hn::Add(hn_, hn_), hn::Not(hn::Or(hp, d0)));
 }
 
+// One text position of Hyyro's 2003 OSA for every lane of one vector (see OsaHyyro64): Myers'
+// step plus the transposition vector TR = ((~D0_prev & PM_j) << 1) & PM_{j-1}; each lane keeps
+// its previous D0 and pattern mask word (both 0 before the first text position).
+template <class D, class V>
+HWY_INLINE void OsaStep(D d, V pm, V one_active, V one, int last_shift, V& vp, V& vn, V& score,
+                        V& d0_prev, V& pm_prev) {
+  const V not_d0_pm = hn::AndNot(d0_prev, pm);
+  const V tr = hn::And(hn::Add(not_d0_pm, not_d0_pm), pm_prev);
+  const V d0 = hn::Or(hn::Or(hn::Xor(hn::Add(hn::And(pm, vp), vp), vp), hn::Or(pm, vn)), tr);
+  V hp = hn::Or(vn, hn::Not(hn::Or(d0, vp)));
+  const V hn_ = hn::And(d0, vp);
+  score = hn::Add(score, BitAt(d, hp, last_shift, one_active));
+  score = hn::Sub(score, BitAt(d, hn_, last_shift, one_active));
+  hp = hn::Or(hn::Add(hp, hp), one);
+  vp = hn::Or(hn::Add(hn_, hn_), hn::Not(hn::Or(d0, hp)));
+  vn = hn::And(hp, d0);
+  d0_prev = d0;
+  pm_prev = pm;
+}
+
+// The pairwise kernel the lanes stand in for: Levenshtein, or OSA when kOsa.
+template <bool kOsa>
+HWY_INLINE uint32_t PairDistance(const PreparedString& a, std::string_view b, uint32_t k) {
+  return kOsa ? OsaDistance(a, b, k) : LevenshteinDistance(a, b, k);
+}
+
 // Shortest and longest of n >= 1 byte lengths.
 HWY_INLINE void LengthRange(const uint8_t* lens, size_t n, size_t* shortest, size_t* longest) {
   const hn::ScalableTag<uint8_t> d8;
@@ -487,7 +516,7 @@ HWY_INLINE void LengthRange(const uint8_t* lens, size_t n, size_t* shortest, siz
   *longest = b;
 }
 
-template <typename T>
+template <typename T, bool kOsa>
 void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> cands, uint32_t k,
                       uint32_t* out) {
   const hn::ScalableTag<uint8_t> d8;
@@ -588,7 +617,7 @@ void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> can
         if (HWY_LIKELY(size <= kRow)) {
           ++total;
         } else {
-          out[i] = LevenshteinDistance(*q.prepared, cand, k);
+          out[i] = PairDistance<kOsa>(*q.prepared, cand, k);
         }
       }
     } else {
@@ -613,7 +642,7 @@ void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> can
       for (size_t x = 0; x < above; ++x) {
         const std::string_view cand = cands[longer[x]];
         if (cand.size() > kRow || !IsAsciiShort(cand.data(), cand.size())) {
-          out[longer[x]] = LevenshteinDistance(*q.prepared, cand, k);
+          out[longer[x]] = PairDistance<kOsa>(*q.prepared, cand, k);
         }
       }
     }
@@ -697,6 +726,7 @@ void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> can
 #endif
       // Per byte vector r and T vector v: state, and each lane's length in lane order.
       V vp[kVecs * kW], vn[kVecs * kW], score[kVecs * kW], len_t[kVecs * kW];
+      V d0_prev[kVecs * kW], pm_prev[kVecs * kW];  // OSA only
       V8 any[kVecs];
       for (size_t r = 0; r < kVecs; ++r) {
         V8 planes[kW];
@@ -709,6 +739,10 @@ void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> can
         vp[v] = hn::Set(d, static_cast<T>(~T{0}));
         vn[v] = hn::Zero(d);
         score[v] = hn::Set(d, static_cast<T>(q.len));
+        if constexpr (kOsa) {
+          d0_prev[v] = hn::Zero(d);
+          pm_prev[v] = hn::Zero(d);
+        }
       }
       for (size_t j = 0; j < steps; ++j) {
         const V pos = hn::Set(d, static_cast<T>(j));
@@ -731,7 +765,12 @@ void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> can
             const auto inside =
                 hn::RebindMask(d, hn::Lt(hn::BitCast(di, pos), hn::BitCast(di, len_t[s])));
             const V one_active = hn::IfThenElseZero(inside, one);
-            MyersStep(d, pm[v], one_active, one, last_shift, vp[s], vn[s], score[s]);
+            if constexpr (kOsa) {
+              OsaStep(d, pm[v], one_active, one, last_shift, vp[s], vn[s], score[s], d0_prev[s],
+                      pm_prev[s]);
+            } else {
+              MyersStep(d, pm[v], one_active, one, last_shift, vp[s], vn[s], score[s]);
+            }
           }
         }
       }
@@ -766,7 +805,7 @@ void LevenshteinLanes(const BatchQuery& q, std::span<const std::string_view> can
         for (size_t u = 0; u < used; ++u) {
           const uint32_t i = group_order[u];
           if (seen[u] >= 0x80) {
-            out[i] = LevenshteinDistance(*q.prepared, cands[i], k);
+            out[i] = PairDistance<kOsa>(*q.prepared, cands[i], k);
           } else {
             out[i] = std::min(dist[u], over);
           }
@@ -784,10 +823,25 @@ void LevenshteinBatchImpl(const BatchQuery& q, std::span<const std::string_view>
 #else
   // 8-bit lanes: the score stays below q.len + 64 <= 72, and the recurrence only carries and
   // shifts upwards, so bits past the query do not disturb bit q.len - 1.
-  if (q.len <= 8) return LevenshteinLanes<uint8_t>(q, cands, k, out);
-  if (q.len <= 16) return LevenshteinLanes<uint16_t>(q, cands, k, out);
-  if (q.len <= 32) return LevenshteinLanes<uint32_t>(q, cands, k, out);
-  return LevenshteinLanes<uint64_t>(q, cands, k, out);
+  if (q.len <= 8) return LevenshteinLanes<uint8_t, false>(q, cands, k, out);
+  if (q.len <= 16) return LevenshteinLanes<uint16_t, false>(q, cands, k, out);
+  if (q.len <= 32) return LevenshteinLanes<uint32_t, false>(q, cands, k, out);
+  return LevenshteinLanes<uint64_t, false>(q, cands, k, out);
+#endif
+}
+
+// OSA lanes: LevenshteinLanes with Hyyro's transposition term (OsaStep); the lane widths, length
+// filter (OSA >= Levenshtein >= the length difference) and fallbacks are the same.
+void OsaBatchImpl(const BatchQuery& q, std::span<const std::string_view> cands, uint32_t k,
+                  uint32_t* out) {
+#if HWY_TARGET == HWY_SCALAR
+  for (size_t i = 0; i < cands.size(); ++i) out[i] = OsaDistance(*q.prepared, cands[i], k);
+#else
+  // 8-bit lanes as for Levenshtein: the transposition term also only shifts upwards.
+  if (q.len <= 8) return LevenshteinLanes<uint8_t, true>(q, cands, k, out);
+  if (q.len <= 16) return LevenshteinLanes<uint16_t, true>(q, cands, k, out);
+  if (q.len <= 32) return LevenshteinLanes<uint32_t, true>(q, cands, k, out);
+  return LevenshteinLanes<uint64_t, true>(q, cands, k, out);
 #endif
 }
 
@@ -951,6 +1005,7 @@ namespace reclink {
 
 HWY_EXPORT(CompiledTarget);
 HWY_EXPORT(LevenshteinBatchImpl);
+HWY_EXPORT(OsaBatchImpl);
 HWY_EXPORT(JaroBatchImpl);
 
 namespace {
@@ -1008,6 +1063,16 @@ void LevenshteinBatch(const PreparedString& query, std::span<const std::string_v
   }
   k = std::min(k, 0xFFFFFFFEu);
   HWY_DYNAMIC_DISPATCH(LevenshteinBatchImpl)(MakeQuery(query), cands, k, out);
+}
+
+void OsaBatch(const PreparedString& query, std::span<const std::string_view> cands, uint32_t k,
+              uint32_t* out) {
+  if (ForceScalar() || !QueryFitsLanes(query)) {
+    for (size_t i = 0; i < cands.size(); ++i) out[i] = OsaDistance(query, cands[i], k);
+    return;
+  }
+  k = std::min(k, 0xFFFFFFFEu);
+  HWY_DYNAMIC_DISPATCH(OsaBatchImpl)(MakeQuery(query), cands, k, out);
 }
 
 const char* ActiveSimdTarget() {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <random>
 #include <string>
 #include <vector>
@@ -21,6 +22,8 @@ using testing::Mutate;
 using testing::RandomString;
 
 constexpr uint32_t kNoCutoff = 0xFFFFFFFFu;
+// Cutoffs the OSA batch is checked with: none, 0, 1, 2 (and one large finite cutoff).
+constexpr std::array<uint32_t, 5> kOsaCutoffs = {kNoCutoff, 0, 1, 2, 7};
 
 TEST(Levenshtein, TextbookValues) {
   EXPECT_EQ(LevenshteinDistance("kitten", "sitting", kNoCutoff), 3u);
@@ -200,6 +203,14 @@ TEST(Batch, EveryTargetEqualsReference) {
         for (int t = 0; t < 3; ++t) lev_ref[t].push_back(reference::Levenshtein(query, c, ks[t]));
       }
       const PreparedString prepared(query);
+      // OSA: reference and pairwise prepared kernel agree, and the batch equals both.
+      std::vector<uint32_t> osa_ref[kOsaCutoffs.size()];
+      for (size_t t = 0; t < kOsaCutoffs.size(); ++t) {
+        for (const std::string& c : cands) {
+          osa_ref[t].push_back(reference::Osa(query, c, kOsaCutoffs[t]));
+          ASSERT_EQ(OsaDistance(prepared, c, kOsaCutoffs[t]), osa_ref[t].back());
+        }
+      }
       ForEachBatchPath([&] {
         std::vector<double> jw(cands.size()), jaro(cands.size());
         JaroWinklerBatch(prepared, views, jw.data());
@@ -215,6 +226,14 @@ TEST(Batch, EveryTargetEqualsReference) {
           for (size_t i = 0; i < cands.size(); ++i) {
             ASSERT_EQ(lev[i], lev_ref[t][i])
                 << "k=" << ks[t] << " query=\"" << query << "\" cand=\"" << cands[i] << "\"";
+          }
+        }
+        for (size_t t = 0; t < kOsaCutoffs.size(); ++t) {
+          std::vector<uint32_t> osa(cands.size());
+          OsaBatch(prepared, views, kOsaCutoffs[t], osa.data());
+          for (size_t i = 0; i < cands.size(); ++i) {
+            ASSERT_EQ(osa[i], osa_ref[t][i]) << "OSA k=" << kOsaCutoffs[t] << " query=\"" << query
+                                             << "\" cand=\"" << cands[i] << "\"";
           }
         }
       });
@@ -255,6 +274,14 @@ TEST(Batch, LaneWidthBoundariesEqualReference) {
       JaroWinklerBatch(prepared, views, jw.data());
       LevenshteinBatch(prepared, views, kNoCutoff, lev.data());
       LevenshteinBatch(prepared, views, 2, lev2.data());
+      for (uint32_t k : kOsaCutoffs) {
+        std::vector<uint32_t> osa(cands.size());
+        OsaBatch(prepared, views, k, osa.data());
+        for (size_t i = 0; i < cands.size(); ++i) {
+          ASSERT_EQ(osa[i], reference::Osa(query, cands[i], k))
+              << "OSA k=" << k << " query=\"" << query << "\" cand=\"" << cands[i] << "\"";
+        }
+      }
       for (size_t i = 0; i < cands.size(); ++i) {
         ASSERT_EQ(jw[i], reference::JaroWinkler(query, cands[i]))
             << "query=\"" << query << "\" cand=\"" << cands[i] << "\"";
@@ -297,9 +324,14 @@ TEST(Batch, LargeBatchesCloseAndSpreadLengthsEqualReference) {
     std::vector<std::string_view> views(cands.begin(), cands.end());
     // No cutoff (every length takes a lane), then cutoffs that rule lengths out (0 and 2).
     const uint32_t ks[3] = {kNoCutoff, 0, 2};
-    std::vector<uint32_t> ref[3];
+    std::vector<uint32_t> ref[3], osa_ref[kOsaCutoffs.size()];
     for (int t = 0; t < 3; ++t) {
       for (const std::string& c : cands) ref[t].push_back(reference::Levenshtein(query, c, ks[t]));
+    }
+    for (size_t t = 0; t < kOsaCutoffs.size(); ++t) {
+      for (const std::string& c : cands) {
+        osa_ref[t].push_back(reference::Osa(query, c, kOsaCutoffs[t]));
+      }
     }
     const PreparedString prepared(query);
     ForEachBatchPath([&] {
@@ -311,8 +343,65 @@ TEST(Batch, LargeBatchesCloseAndSpreadLengthsEqualReference) {
                                        << "\" cand=\"" << cands[i] << "\"";
         }
       }
+      for (size_t t = 0; t < kOsaCutoffs.size(); ++t) {
+        std::vector<uint32_t> osa(cands.size());
+        OsaBatch(prepared, views, kOsaCutoffs[t], osa.data());
+        for (size_t i = 0; i < cands.size(); ++i) {
+          ASSERT_EQ(osa[i], osa_ref[t][i]) << "OSA k=" << kOsaCutoffs[t] << " i=" << i
+                                           << " query=\"" << query << "\" cand=\"" << cands[i]
+                                           << "\"";
+        }
+      }
     });
     if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
+// OSA batch on transposition-heavy candidates: the query with one, two or many adjacent
+// characters swapped (overlapping swaps too, where OSA differs from unrestricted Damerau), plus
+// a swap and a substitution, at every query length of the lane widths and past 64 (pairwise
+// fallback), ASCII (with NUL) and non-ASCII; every cutoff; every path.
+TEST(Batch, OsaTranspositionHeavyEqualsReference) {
+  std::mt19937_64 rng(2003);
+  for (Alphabet alphabet : {Alphabet::kAscii, Alphabet::kTinyAscii, Alphabet::kNonAscii}) {
+    for (size_t lq : {1, 2, 3, 4, 7, 8, 9, 12, 15, 16, 17, 24, 31, 32, 33, 48, 63, 64, 65, 100}) {
+      std::string query = RandomString(rng, lq, alphabet);
+      if (alphabet == Alphabet::kAscii && lq % 4 == 1) query[lq / 2] = '\0';
+      std::vector<std::string> cands;
+      for (int i = 0; i < 400; ++i) {
+        std::string c = query;
+        const int swaps = i % 8 == 7 ? static_cast<int>(c.size()) : 1 + i % 3;
+        for (int s = 0; s < swaps && c.size() >= 2; ++s) {
+          const size_t pos = rng() % (c.size() - 1);
+          std::swap(c[pos], c[pos + 1]);
+        }
+        if (i % 5 == 4 && !c.empty()) c[rng() % c.size()] = 'z';
+        if (i % 9 == 8) c = Mutate(rng, c, alphabet);
+        cands.push_back(c);
+      }
+      cands.push_back(query);
+      cands.push_back("");
+      std::vector<std::string_view> views(cands.begin(), cands.end());
+      const PreparedString prepared(query);
+      std::vector<uint32_t> ref[kOsaCutoffs.size()];
+      for (size_t t = 0; t < kOsaCutoffs.size(); ++t) {
+        for (const std::string& c : cands) {
+          ref[t].push_back(reference::Osa(query, c, kOsaCutoffs[t]));
+          ASSERT_EQ(OsaDistance(prepared, c, kOsaCutoffs[t]), ref[t].back());
+        }
+      }
+      ForEachBatchPath([&] {
+        for (size_t t = 0; t < kOsaCutoffs.size(); ++t) {
+          std::vector<uint32_t> osa(cands.size());
+          OsaBatch(prepared, views, kOsaCutoffs[t], osa.data());
+          for (size_t i = 0; i < cands.size(); ++i) {
+            ASSERT_EQ(osa[i], ref[t][i]) << "OSA k=" << kOsaCutoffs[t] << " query=\"" << query
+                                         << "\" cand=\"" << cands[i] << "\"";
+          }
+        }
+      });
+      if (::testing::Test::HasFatalFailure()) return;
+    }
   }
 }
 
@@ -325,6 +414,12 @@ TEST(Batch, EmptyBatchAndEmptyQuery) {
   LevenshteinBatch(empty, cands, 2, lev.data());
   EXPECT_EQ(jw, (std::vector<double>{1.0, 0.0, 0.0}));
   EXPECT_EQ(lev, (std::vector<uint32_t>{0, 1, 3}));
+  std::vector<uint32_t> osa(3);
+  OsaBatch(empty, cands, 2, osa.data());
+  EXPECT_EQ(osa, (std::vector<uint32_t>{0, 1, 3}));
+  OsaBatch(empty, cands, kNoCutoff, osa.data());
+  EXPECT_EQ(osa, (std::vector<uint32_t>{0, 1, 3}));
+  OsaBatch(empty, std::span<const std::string_view>(), 2, nullptr);
   JaroWinklerBatch(empty, std::span<const std::string_view>(), nullptr);
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -47,19 +48,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Check(OsaDistance(pa, b, k) == osa && OsaDistance(pb, a, k) == osa);
   Check(JaroSimilarity(pa, b) == jaro && JaroWinklerSimilarity(pb, a) == jw);
 
-  // Batch: query a against b, a, and prefixes of b, on every path.
+  // Batch: query a against b, a, prefixes of b, and a with adjacent bytes swapped (OSA's
+  // transpositions), on every path.
   std::vector<std::string> cands = {b, a, b.substr(0, b.size() / 2), ""};
+  for (size_t pos = data[1] % 3; pos + 1 < a.size() && cands.size() < 8; pos += 3) {
+    std::string swapped = a;
+    std::swap(swapped[pos], swapped[pos + 1]);
+    cands.push_back(swapped);
+  }
   std::vector<std::string_view> views(cands.begin(), cands.end());
   std::vector<double> want_jw, got_jw(cands.size());
   std::vector<uint32_t> want_lev, got_lev(cands.size());
+  std::vector<uint32_t> want_osa, got_osa(cands.size());
   for (const std::string& c : cands) {
     want_jw.push_back(reference::JaroWinkler(a, c));
     want_lev.push_back(reference::Levenshtein(a, c, k));
+    want_osa.push_back(reference::Osa(a, c, k));
   }
   auto run = [&] {
     JaroWinklerBatch(pa, views, got_jw.data());
     LevenshteinBatch(pa, views, k, got_lev.data());
-    Check(got_jw == want_jw && got_lev == want_lev);
+    OsaBatch(pa, views, k, got_osa.data());
+    Check(got_jw == want_jw && got_lev == want_lev && got_osa == want_osa);
   };
   for (int64_t target : compare_internal::AvailableSimdTargets()) {
     compare_internal::UseSimdTargetForTest(target);
