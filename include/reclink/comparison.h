@@ -46,7 +46,7 @@ class Comparisons {
     if (comps_.size() * sizeof(Slot) > 64) __builtin_prefetch(p + 64);
   }
   // Levels of comparison c for row a against each row of bs: out[i]. Same results as Level().
-  // When prepared_a is given (row a's value prepared) and a level uses Levenshtein, Jaro or
+  // When prepared_a is given (row a's value prepared) and a level uses Levenshtein, OSA, Jaro or
   // Jaro-Winkler, that similarity is computed for every partner at once by the one-against-many
   // batch kernels (SIMD lanes) instead of pair by pair. Thread-safe.
   void LevelsOneToMany(size_t c, RowId a, std::span<const RowId> bs, const PreparedString* prepared_a,
@@ -87,7 +87,7 @@ class Comparisons {
   // when not computed, in which case the cascade computes them on first use.
   struct Precomputed {
     double jaro = -1, jw = -1;
-    int64_t lev = -1;
+    int64_t lev = -1, osa = -1;
   };
   struct Comp;
   // The level of a pair of non-null values (the cascade behind Level).
@@ -101,7 +101,7 @@ class Comparisons {
     std::vector<double> numbers;   // numeric_diff / date_diff_days: parsed value, NaN if none
     uint32_t max_lev = 0, max_osa = 0;  // largest k of the distance levels (cutoffs)
     bool string_metric = false;         // a level uses Levenshtein, OSA, Jaro or Jaro-Winkler
-    bool uses_lev = false, uses_jaro = false, uses_jw = false;  // metrics with batch kernels
+    bool uses_lev = false, uses_osa = false, uses_jaro = false, uses_jw = false;  // batch kernels
   };
 
   const DerivedFields* fields_ = nullptr;

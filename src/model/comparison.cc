@@ -61,6 +61,7 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
         comp.max_osa = std::max(comp.max_osa, static_cast<uint32_t>(level.threshold));
       numeric |= level.predicate == Predicate::kNumericDiff;
       comp.uses_lev |= level.predicate == Predicate::kLevenshtein;
+      comp.uses_osa |= level.predicate == Predicate::kDamerauLevenshtein;
       comp.uses_jaro |= level.predicate == Predicate::kJaro;
       comp.uses_jw |= level.predicate == Predicate::kJaroWinkler;
       comp.string_metric |= level.predicate == Predicate::kLevenshtein ||
@@ -134,7 +135,7 @@ int Comparisons::LevelOfValues(const Comp& comp, RowId a, RowId b, const Slot& s
   // Each metric is computed at most once per pair, on first use by a level.
   const bool equal = sa.hash == sb.hash && va == vb;
   double jaro = pre.jaro, jw = pre.jw, jac = -1, qjac = -1;
-  int64_t lev = pre.lev, osa = -1;
+  int64_t lev = pre.lev, osa = pre.osa;
   const auto& levels = comp.spec.levels;
   for (size_t i = 0; i < levels.size(); ++i) {
     const LevelSpec& level = levels[i];
@@ -187,7 +188,7 @@ void Comparisons::LevelsOneToMany(size_t c, RowId a, std::span<const RowId> bs, 
     std::fill(out, out + bs.size(), uint8_t{0});
     return;
   }
-  if (pa == nullptr || !(comp.uses_lev || comp.uses_jaro || comp.uses_jw)) {
+  if (pa == nullptr || !(comp.uses_lev || comp.uses_osa || comp.uses_jaro || comp.uses_jw)) {
     for (size_t i = 0; i < bs.size(); ++i) out[i] = static_cast<uint8_t>(Level(c, a, bs[i], pa));
     return;
   }
@@ -196,7 +197,7 @@ void Comparisons::LevelsOneToMany(size_t c, RowId a, std::span<const RowId> bs, 
   thread_local std::vector<std::string_view> values;
   thread_local std::vector<uint32_t> which;
   thread_local std::vector<double> jaro, jw;
-  thread_local std::vector<uint32_t> lev;
+  thread_local std::vector<uint32_t> lev, osa;
   values.clear();
   which.clear();
   const std::string_view va(comp.base + sa.offset, sa.length);
@@ -232,12 +233,17 @@ void Comparisons::LevelsOneToMany(size_t c, RowId a, std::span<const RowId> bs, 
     lev.resize(n);
     LevenshteinBatch(*pa, values, comp.max_lev, lev.data());
   }
+  if (comp.uses_osa) {
+    osa.resize(n);
+    OsaBatch(*pa, values, comp.max_osa, osa.data());
+  }
   for (size_t k = 0; k < n; ++k) {
     const size_t i = which[k];
     Precomputed pre;
     if (comp.uses_jaro) pre.jaro = jaro[k];
     if (comp.uses_jw) pre.jw = jw[k];
     if (comp.uses_lev) pre.lev = lev[k];
+    if (comp.uses_osa) pre.osa = osa[k];
     out[i] = static_cast<uint8_t>(LevelOfValues(comp, a, bs[i], sa, slot(c, bs[i]), pa, pre));
   }
 }
