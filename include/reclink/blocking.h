@@ -83,11 +83,12 @@ class BlockingIndex {
   uint64_t PairsUpperBound() const;
 
  private:
+  static constexpr uint32_t kNoBlock = 0xFFFFFFFFu;
   struct RuleIndex {
     std::vector<const Column*> parts;  // the derived field of each key part
-    std::vector<uint64_t> has_key;     // bitmap: every key part is non-null
-    std::vector<uint64_t> hashes;      // XXH3 of the key text (0 when no key)
-    std::vector<uint64_t> active;      // bitmap: row has a key in a block that is not skipped
+    std::vector<uint64_t> has_key;     // bitmap: every key part is non-null; Build only
+    std::vector<uint64_t> hashes;      // XXH3 of the key text (0 when no key); Build only
+    std::vector<uint32_t> block_of;    // the row's block, kNoBlock: no key, or a skipped block
     std::vector<RowId> order;          // rows with keys, sorted by (hash, key, row)
     std::vector<uint32_t> block_starts;  // indices into order; one past the end included
     std::vector<uint8_t> block_skipped;  // per block: oversized

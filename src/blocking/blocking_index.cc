@@ -106,7 +106,7 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
 
     // Blocks: runs of equal hash, split by real key text (a hash collision must not create
     // false candidates).
-    idx.active.assign((n + 63) / 64, 0);
+    idx.block_of.assign(n, kNoBlock);
     for (size_t s = 0; s < idx.order.size();) {
       size_t e = s + 1;
       const uint64_t h = idx.hashes[idx.order[s]];
@@ -145,12 +145,15 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
                                     size, index.BlockPairs(idx, bs, be)});
         continue;
       }
-      for (uint32_t i = bs; i < be; ++i) idx.active[idx.order[i] >> 6] |= uint64_t{1} << (idx.order[i] & 63);
+      for (uint32_t i = bs; i < be; ++i) idx.block_of[idx.order[i]] = static_cast<uint32_t>(b);
       if (size >= 2) {
         ++stats.blocks;
         sizes.push_back({size, bs});
       }
     }
+    // The key hashes served to find the blocks; from here on a row's block stands for its key.
+    idx.hashes = {};
+    idx.has_key = {};
     // The ten largest blocks, ties broken by key text: texts are recomputed only for blocks at
     // least as large as the tenth largest.
     std::sort(sizes.begin(), sizes.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
@@ -236,8 +239,9 @@ void BlockingIndex::PlanWork() {
 }
 
 bool BlockingIndex::RuleCovers(size_t r, RowId a, RowId b) const {
-  const RuleIndex& ri = rules_[r];
-  return BitSet(ri.active, a) && BitSet(ri.active, b) && ri.hashes[a] == ri.hashes[b] && SameKey(r, a, b);
+  // Blocks are split by real key text, so the same block means the same key.
+  const std::vector<uint32_t>& block_of = rules_[r].block_of;
+  return block_of[a] != kNoBlock && block_of[a] == block_of[b];
 }
 
 std::string BlockingIndex::KeyText(size_t r, RowId row) const {
