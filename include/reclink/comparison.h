@@ -102,6 +102,7 @@ class Comparisons {
     uint32_t max_lev = 0, max_osa = 0;  // largest k of the distance levels (cutoffs)
     bool string_metric = false;         // a level uses Levenshtein, OSA, Jaro or Jaro-Winkler
     bool uses_lev = false, uses_osa = false, uses_jaro = false, uses_jw = false;  // batch kernels
+    bool batch_only = true;  // every level is exact or one of those metrics
   };
 
   const DerivedFields* fields_ = nullptr;

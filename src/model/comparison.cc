@@ -62,6 +62,9 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
       numeric |= level.predicate == Predicate::kNumericDiff;
       comp.uses_lev |= level.predicate == Predicate::kLevenshtein;
       comp.uses_osa |= level.predicate == Predicate::kDamerauLevenshtein;
+      comp.batch_only &= level.predicate == Predicate::kExact || level.predicate == Predicate::kLevenshtein ||
+                         level.predicate == Predicate::kDamerauLevenshtein || level.predicate == Predicate::kJaro ||
+                         level.predicate == Predicate::kJaroWinkler;
       comp.uses_jaro |= level.predicate == Predicate::kJaro;
       comp.uses_jw |= level.predicate == Predicate::kJaroWinkler;
       comp.string_metric |= level.predicate == Predicate::kLevenshtein ||
@@ -122,6 +125,39 @@ std::string Comparisons::LevelLabel(size_t c, int level) const {
   return "else";
 }
 
+namespace {
+
+// Whether the n bytes at a and b are equal. Inline, with overlapping word loads that stay inside
+// both ranges: values are short, and this runs for every pair whose hashes agree, where a call
+// to memcmp costs more than the comparison.
+inline bool EqualBytes(const char* a, const char* b, size_t n) {
+  if (n >= 8) {
+    uint64_t x, y;
+    for (size_t i = 0; i + 8 < n; i += 8) {
+      std::memcpy(&x, a + i, 8);
+      std::memcpy(&y, b + i, 8);
+      if (x != y) return false;
+    }
+    std::memcpy(&x, a + n - 8, 8);
+    std::memcpy(&y, b + n - 8, 8);
+    return x == y;
+  }
+  if (n >= 4) {
+    uint32_t x0, y0, x1, y1;
+    std::memcpy(&x0, a, 4);
+    std::memcpy(&y0, b, 4);
+    std::memcpy(&x1, a + n - 4, 4);
+    std::memcpy(&y1, b + n - 4, 4);
+    return x0 == y0 && x1 == y1;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 int Comparisons::Level(size_t c, RowId a, RowId b, const PreparedString* pa) const {
   const Slot& sa = slot(c, a);
   const Slot& sb = slot(c, b);
@@ -133,7 +169,7 @@ int Comparisons::LevelOfValues(const Comp& comp, RowId a, RowId b, const Slot& s
                                const PreparedString* pa, Precomputed pre) const {
   const std::string_view va(comp.base + sa.offset, sa.length), vb(comp.base + sb.offset, sb.length);
   // Each metric is computed at most once per pair, on first use by a level.
-  const bool equal = sa.hash == sb.hash && va == vb;
+  const bool equal = sa.hash == sb.hash && sa.length == sb.length && EqualBytes(va.data(), vb.data(), va.size());
   double jaro = pre.jaro, jw = pre.jw, jac = -1, qjac = -1;
   int64_t lev = pre.lev, osa = pre.osa;
   const auto& levels = comp.spec.levels;
@@ -211,7 +247,7 @@ void Comparisons::LevelsOneToMany(size_t c, RowId a, std::span<const RowId> bs, 
       continue;
     }
     if (sa.hash == sb.hash && sa.length == sb.length &&
-        std::memcmp(va.data(), comp.base + sb.offset, sa.length) == 0) {
+        EqualBytes(va.data(), comp.base + sb.offset, sa.length)) {
       if (equal_level < 0) equal_level = LevelOfValues(comp, a, bs[i], sa, sb, pa, Precomputed{});
       out[i] = static_cast<uint8_t>(equal_level);
       continue;
@@ -236,6 +272,32 @@ void Comparisons::LevelsOneToMany(size_t c, RowId a, std::span<const RowId> bs, 
   if (comp.uses_osa) {
     osa.resize(n);
     OsaBatch(*pa, values, comp.max_osa, osa.data());
+  }
+  if (comp.batch_only) {
+    // Every level is exact (false here: the values differ) or a metric computed above: the
+    // cascade is threshold tests on the batch results.
+    const auto& levels = comp.spec.levels;
+    const uint8_t else_level = static_cast<uint8_t>(levels.size() + 1);
+    for (size_t k = 0; k < n; ++k) {
+      uint8_t level = else_level;
+      for (size_t l = 0; l < levels.size(); ++l) {
+        const LevelSpec& spec = levels[l];
+        bool hit = false;
+        switch (spec.predicate) {
+          case Predicate::kLevenshtein: hit = int64_t{lev[k]} <= static_cast<int64_t>(spec.threshold); break;
+          case Predicate::kDamerauLevenshtein: hit = int64_t{osa[k]} <= static_cast<int64_t>(spec.threshold); break;
+          case Predicate::kJaro: hit = jaro[k] >= spec.threshold; break;
+          case Predicate::kJaroWinkler: hit = jw[k] >= spec.threshold; break;
+          default: break;  // kExact: the values differ
+        }
+        if (hit) {
+          level = static_cast<uint8_t>(l + 1);
+          break;
+        }
+      }
+      out[which[k]] = level;
+    }
+    return;
   }
   for (size_t k = 0; k < n; ++k) {
     const size_t i = which[k];
