@@ -304,7 +304,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
       const uint8_t* gamma = &gammas[i * nc];
       const double w = scorer.Weight(p.a, p.b, gamma);
       if (w >= weight_threshold) l.edges.push_back({p.a, p.b, w});
-      if (options.keep_pairs && w >= pairs_weight) l.kept.push_back({p.a, p.b, w, std::vector<uint8_t>(gamma, gamma + nc)});
+      if (options.keep_pairs && w >= pairs_weight) l.kept.push_back({p.a, p.b, w, std::vector<uint8_t>(gamma, gamma + nc), {}});
       if (truth) {
         const bool match = (*truth)[p.a] == (*truth)[p.b];
         if (match) {
