@@ -81,11 +81,18 @@ void GammaRuns(const Comparisons& comps, std::span<const CandidatePair> pairs, s
 void ScoreRunsDecidingEarly(const Comparisons& comps, const Scorer& scorer, std::span<const CandidatePair> pairs,
                             double threshold, std::vector<Edge>* edges) {
   const size_t nc = comps.size();
-  // Exact and numeric comparisons first: they cost a hash compare.
+  // Exact and numeric comparisons first: they cost a hash compare. Within each group, the
+  // comparisons with the largest top weight first: a pair that disagrees there loses the most
+  // of what it could still reach, so most pairs are decided after the fewest comparisons.
   size_t order[kMaxComparisons];
   size_t no = 0;
   for (size_t c = 0; c < nc; ++c) if (!comps.uses_string_metric(c)) order[no++] = c;
+  const size_t cheap = no;
   for (size_t c = 0; c < nc; ++c) if (comps.uses_string_metric(c)) order[no++] = c;
+  auto top_weight = [&](size_t c) { return scorer.MaxRest(c) - scorer.MaxRest(c + 1); };
+  auto larger_top = [&](size_t x, size_t y) { return top_weight(x) != top_weight(y) ? top_weight(x) > top_weight(y) : x < y; };
+  std::sort(order, order + cheap, larger_top);
+  std::sort(order + cheap, order + nc, larger_top);
   double rest[kMaxComparisons + 1];  // rest[k]: the most comparisons order[k..] can add
   rest[nc] = 0.0;
   for (size_t k = nc; k-- > 0;) rest[k] = rest[k + 1] + (scorer.MaxRest(order[k]) - scorer.MaxRest(order[k] + 1));
