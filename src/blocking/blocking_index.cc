@@ -3,6 +3,7 @@
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_sort.h>
+#include <tbb/task_arena.h>
 #include <xxhash.h>
 
 #include <algorithm>
@@ -50,123 +51,131 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
   index.rules_.resize(rules.blocking.size());
   index.stats_.resize(rules.blocking.size());
 
-  for (size_t ri = 0; ri < rules.blocking.size(); ++ri) {
-    const BlockingRule& rule = rules.blocking[ri];
-    RuleIndex& idx = index.rules_[ri];
-    RuleStats& stats = index.stats_[ri];
-    stats.text = rule.text;
-    std::vector<const Column*> cols;
-    for (const BlockingKey& k : rule.keys) cols.push_back(&fields.fields[rules.FindField(k.field)]);
+  // Rules are independent: they are built in parallel (their own steps run in parallel too). A
+  // rule's task is isolated while it waits on its inner parallel steps, so a thread never starts
+  // another rule meanwhile: at most one rule per thread holds its transient hashes and sort
+  // entries at a time.
+  std::vector<std::vector<OversizedBlock>> oversized(rules.blocking.size());
+  tbb::parallel_for(size_t{0}, rules.blocking.size(), [&](size_t ri) {
+    tbb::this_task_arena::isolate([&] {
+      const BlockingRule& rule = rules.blocking[ri];
+      RuleIndex& idx = index.rules_[ri];
+      RuleStats& stats = index.stats_[ri];
+      stats.text = rule.text;
+      std::vector<const Column*> cols;
+      for (const BlockingKey& k : rule.keys) cols.push_back(&fields.fields[rules.FindField(k.field)]);
 
-    // Key hashes, in parallel; the texts are hashed and dropped.
-    constexpr size_t kChunk = 1 << 15;
-    const size_t chunks = (n + kChunk - 1) / kChunk;
-    idx.parts = cols;
-    idx.hashes.assign(n, 0);
-    idx.has_key.assign((n + 63) / 64, 0);
-    // Chunks are multiples of 64 rows, so each bitmap word belongs to one chunk.
-    static_assert(kChunk % 64 == 0);
-    tbb::parallel_for(size_t{0}, chunks, [&](size_t c) {
-      std::string key;
-      const size_t begin = c * kChunk, end = std::min(n, begin + kChunk);
-      for (size_t r = begin; r < end; ++r) {
-        RowId row = static_cast<RowId>(r);
-        key.clear();
-        bool ok = true;
-        for (size_t p = 0; p < cols.size() && ok; ++p) {
-          if (p > 0) key += kPartSeparator;
-          ok = !cols[p]->IsNull(row) && ComputeKeyPart(rule.keys[p], cols[p]->Get(row), &key);
+      // Key hashes, in parallel; the texts are hashed and dropped.
+      constexpr size_t kChunk = 1 << 15;
+      const size_t chunks = (n + kChunk - 1) / kChunk;
+      idx.parts = cols;
+      idx.hashes.assign(n, 0);
+      idx.has_key.assign((n + 63) / 64, 0);
+      // Chunks are multiples of 64 rows, so each bitmap word belongs to one chunk.
+      static_assert(kChunk % 64 == 0);
+      tbb::parallel_for(size_t{0}, chunks, [&](size_t c) {
+        std::string key;
+        const size_t begin = c * kChunk, end = std::min(n, begin + kChunk);
+        for (size_t r = begin; r < end; ++r) {
+          RowId row = static_cast<RowId>(r);
+          key.clear();
+          bool ok = true;
+          for (size_t p = 0; p < cols.size() && ok; ++p) {
+            if (p > 0) key += kPartSeparator;
+            ok = !cols[p]->IsNull(row) && ComputeKeyPart(rule.keys[p], cols[p]->Get(row), &key);
+          }
+          if (ok) {
+            idx.hashes[r] = XXH3_64bits(key.data(), key.size());
+            idx.has_key[r >> 6] |= uint64_t{1} << (r & 63);
+          }
         }
-        if (ok) {
-          idx.hashes[r] = XXH3_64bits(key.data(), key.size());
-          idx.has_key[r >> 6] |= uint64_t{1} << (r & 63);
+      });
+
+      // Sort rows with a key by (hash, row); rows of one source are contiguous and ascending, so
+      // each block lists its rows source by source.
+      struct Entry {
+        uint64_t hash;
+        RowId row;
+      };
+      std::vector<Entry> entries;
+      entries.reserve(n);
+      for (size_t r = 0; r < n; ++r) {
+        if (BitSet(idx.has_key, static_cast<RowId>(r))) entries.push_back({idx.hashes[r], static_cast<RowId>(r)});
+      }
+      stats.records_with_key = entries.size();
+      tbb::parallel_sort(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) {
+        return x.hash != y.hash ? x.hash < y.hash : x.row < y.row;
+      });
+      idx.order.resize(entries.size());
+      for (size_t i = 0; i < entries.size(); ++i) idx.order[i] = entries[i].row;
+      entries.clear();
+      entries.shrink_to_fit();
+
+      // Blocks: runs of equal hash, split by real key text (a hash collision must not create
+      // false candidates).
+      idx.block_of.assign(n, kNoBlock);
+      for (size_t s = 0; s < idx.order.size();) {
+        size_t e = s + 1;
+        const uint64_t h = idx.hashes[idx.order[s]];
+        while (e < idx.order.size() && idx.hashes[idx.order[e]] == h) ++e;
+        bool same = true;
+        for (size_t i = s + 1; i < e && same; ++i) same = index.SameKey(ri, idx.order[s], idx.order[i]);
+        std::vector<std::string> texts;  // only for a run with a hash collision (rare)
+        if (!same) {
+          std::vector<std::pair<std::string, RowId>> keyed;
+          for (size_t i = s; i < e; ++i) keyed.emplace_back(index.KeyText(ri, idx.order[i]), idx.order[i]);
+          std::sort(keyed.begin(), keyed.end());
+          for (size_t i = s; i < e; ++i) {
+            idx.order[i] = keyed[i - s].second;
+            texts.push_back(std::move(keyed[i - s].first));
+          }
+        }
+        for (size_t b = s; b < e;) {
+          size_t be = b + 1;
+          while (be < e && (same || texts[be - s] == texts[b - s])) ++be;
+          idx.block_starts.push_back(static_cast<uint32_t>(b));
+          b = be;
+        }
+        s = e;
+      }
+      idx.block_starts.push_back(static_cast<uint32_t>(idx.order.size()));
+      const size_t num_blocks = idx.block_starts.size() - 1;
+      idx.block_skipped.assign(num_blocks, 0);
+
+      std::vector<std::pair<uint64_t, uint32_t>> sizes;  // (size, block start) of blocks of 2+
+      for (size_t b = 0; b < num_blocks; ++b) {
+        const uint32_t bs = idx.block_starts[b], be = idx.block_starts[b + 1];
+        const uint64_t size = be - bs;
+        if (size > rules.max_block_size) {
+          idx.block_skipped[b] = 1;
+          oversized[ri].push_back({static_cast<int>(ri), DisplayKey(index.KeyText(ri, idx.order[bs])),
+                                   size, index.BlockPairs(idx, bs, be)});
+          continue;
+        }
+        for (uint32_t i = bs; i < be; ++i) idx.block_of[idx.order[i]] = static_cast<uint32_t>(b);
+        if (size >= 2) {
+          ++stats.blocks;
+          sizes.push_back({size, bs});
         }
       }
+      // The key hashes served to find the blocks; from here on a row's block stands for its key.
+      idx.hashes = {};
+      idx.has_key = {};
+      // The ten largest blocks, ties broken by key text: texts are recomputed only for blocks at
+      // least as large as the tenth largest.
+      std::sort(sizes.begin(), sizes.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
+      std::vector<BlockSummary> largest;
+      for (size_t i = 0; i < sizes.size() && (i < 10 || sizes[i].first == sizes[9].first); ++i) {
+        largest.push_back({DisplayKey(index.KeyText(ri, idx.order[sizes[i].second])), sizes[i].first});
+      }
+      std::sort(largest.begin(), largest.end(), [](const BlockSummary& x, const BlockSummary& y) {
+        return x.size != y.size ? x.size > y.size : x.key < y.key;
+      });
+      if (largest.size() > 10) largest.resize(10);
+      stats.largest = std::move(largest);
     });
-
-    // Sort rows with a key by (hash, row); rows of one source are contiguous and ascending, so
-    // each block lists its rows source by source.
-    struct Entry {
-      uint64_t hash;
-      RowId row;
-    };
-    std::vector<Entry> entries;
-    entries.reserve(n);
-    for (size_t r = 0; r < n; ++r) {
-      if (BitSet(idx.has_key, static_cast<RowId>(r))) entries.push_back({idx.hashes[r], static_cast<RowId>(r)});
-    }
-    stats.records_with_key = entries.size();
-    tbb::parallel_sort(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) {
-      return x.hash != y.hash ? x.hash < y.hash : x.row < y.row;
-    });
-    idx.order.resize(entries.size());
-    for (size_t i = 0; i < entries.size(); ++i) idx.order[i] = entries[i].row;
-    entries.clear();
-    entries.shrink_to_fit();
-
-    // Blocks: runs of equal hash, split by real key text (a hash collision must not create
-    // false candidates).
-    idx.block_of.assign(n, kNoBlock);
-    for (size_t s = 0; s < idx.order.size();) {
-      size_t e = s + 1;
-      const uint64_t h = idx.hashes[idx.order[s]];
-      while (e < idx.order.size() && idx.hashes[idx.order[e]] == h) ++e;
-      bool same = true;
-      for (size_t i = s + 1; i < e && same; ++i) same = index.SameKey(ri, idx.order[s], idx.order[i]);
-      std::vector<std::string> texts;  // only for a run with a hash collision (rare)
-      if (!same) {
-        std::vector<std::pair<std::string, RowId>> keyed;
-        for (size_t i = s; i < e; ++i) keyed.emplace_back(index.KeyText(ri, idx.order[i]), idx.order[i]);
-        std::sort(keyed.begin(), keyed.end());
-        for (size_t i = s; i < e; ++i) {
-          idx.order[i] = keyed[i - s].second;
-          texts.push_back(std::move(keyed[i - s].first));
-        }
-      }
-      for (size_t b = s; b < e;) {
-        size_t be = b + 1;
-        while (be < e && (same || texts[be - s] == texts[b - s])) ++be;
-        idx.block_starts.push_back(static_cast<uint32_t>(b));
-        b = be;
-      }
-      s = e;
-    }
-    idx.block_starts.push_back(static_cast<uint32_t>(idx.order.size()));
-    const size_t num_blocks = idx.block_starts.size() - 1;
-    idx.block_skipped.assign(num_blocks, 0);
-
-    std::vector<std::pair<uint64_t, uint32_t>> sizes;  // (size, block start) of blocks of 2+
-    for (size_t b = 0; b < num_blocks; ++b) {
-      const uint32_t bs = idx.block_starts[b], be = idx.block_starts[b + 1];
-      const uint64_t size = be - bs;
-      if (size > rules.max_block_size) {
-        idx.block_skipped[b] = 1;
-        index.oversized_.push_back({static_cast<int>(ri), DisplayKey(index.KeyText(ri, idx.order[bs])),
-                                    size, index.BlockPairs(idx, bs, be)});
-        continue;
-      }
-      for (uint32_t i = bs; i < be; ++i) idx.block_of[idx.order[i]] = static_cast<uint32_t>(b);
-      if (size >= 2) {
-        ++stats.blocks;
-        sizes.push_back({size, bs});
-      }
-    }
-    // The key hashes served to find the blocks; from here on a row's block stands for its key.
-    idx.hashes = {};
-    idx.has_key = {};
-    // The ten largest blocks, ties broken by key text: texts are recomputed only for blocks at
-    // least as large as the tenth largest.
-    std::sort(sizes.begin(), sizes.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
-    std::vector<BlockSummary> largest;
-    for (size_t i = 0; i < sizes.size() && (i < 10 || sizes[i].first == sizes[9].first); ++i) {
-      largest.push_back({DisplayKey(index.KeyText(ri, idx.order[sizes[i].second])), sizes[i].first});
-    }
-    std::sort(largest.begin(), largest.end(), [](const BlockSummary& x, const BlockSummary& y) {
-      return x.size != y.size ? x.size > y.size : x.key < y.key;
-    });
-    if (largest.size() > 10) largest.resize(10);
-    stats.largest = std::move(largest);
-  }
+  });
+  for (auto& o : oversized) index.oversized_.insert(index.oversized_.end(), o.begin(), o.end());
   std::sort(index.oversized_.begin(), index.oversized_.end(), [](const OversizedBlock& x, const OversizedBlock& y) {
     return x.rule != y.rule ? x.rule < y.rule : (x.size != y.size ? x.size > y.size : x.key < y.key);
   });
