@@ -103,8 +103,6 @@ class BlockingIndex {
   // The key text of row r for rule ri (parts joined by \x1f), recomputed from the derived fields:
   // key texts are not stored, which saves about 20 bytes per record and rule.
   std::string KeyText(size_t ri, RowId r) const;
-  // Real key equality of two rows that both have a key for rule ri.
-  bool SameKey(size_t ri, RowId a, RowId b) const;
   void PlanWork();
 
   const Rules* rules_spec_ = nullptr;  // must outlive the index, as must the derived fields

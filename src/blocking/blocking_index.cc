@@ -114,12 +114,33 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
       // Blocks: runs of equal hash, split by real key text (a hash collision must not create
       // false candidates).
       idx.block_of.assign(n, kNoBlock);
+      std::vector<std::string> first_parts(cols.size());
+      std::string part;
       for (size_t s = 0; s < idx.order.size();) {
         size_t e = s + 1;
         const uint64_t h = idx.hashes[idx.order[s]];
         while (e < idx.order.size() && idx.hashes[idx.order[e]] == h) ++e;
         bool same = true;
-        for (size_t i = s + 1; i < e && same; ++i) same = index.SameKey(ri, idx.order[s], idx.order[i]);
+        if (e - s > 1) {
+          // The first row's computed key parts (phonetic codes, prefixes) once for the run.
+          const RowId first = idx.order[s];
+          for (size_t p = 0; p < cols.size(); ++p) {
+            first_parts[p].clear();
+            if (rule.keys[p].fn != KeyFunction::kField) ComputeKeyPart(rule.keys[p], cols[p]->Get(first), &first_parts[p]);
+          }
+          for (size_t i = s + 1; i < e && same; ++i) {
+            const RowId row = idx.order[i];
+            for (size_t p = 0; p < cols.size() && same; ++p) {
+              if (rule.keys[p].fn == KeyFunction::kField) {
+                same = cols[p]->Get(row) == cols[p]->Get(first);
+              } else {
+                part.clear();
+                ComputeKeyPart(rule.keys[p], cols[p]->Get(row), &part);
+                same = part == first_parts[p];
+              }
+            }
+          }
+        }
         std::vector<std::string> texts;  // only for a run with a hash collision (rare)
         if (!same) {
           std::vector<std::pair<std::string, RowId>> keyed;
@@ -262,25 +283,6 @@ std::string BlockingIndex::KeyText(size_t r, RowId row) const {
     if (ri.parts[p]->IsNull(row) || !ComputeKeyPart(rule.keys[p], ri.parts[p]->Get(row), &key)) return {};
   }
   return key;
-}
-
-bool BlockingIndex::SameKey(size_t r, RowId a, RowId b) const {
-  const RuleIndex& ri = rules_[r];
-  const BlockingRule& rule = rules_spec_->blocking[r];
-  thread_local std::string ka, kb;
-  for (size_t p = 0; p < ri.parts.size(); ++p) {
-    const std::string_view va = ri.parts[p]->Get(a), vb = ri.parts[p]->Get(b);
-    if (rule.keys[p].fn == KeyFunction::kField) {
-      if (va != vb) return false;
-      continue;
-    }
-    ka.clear();
-    kb.clear();
-    ComputeKeyPart(rule.keys[p], va, &ka);
-    ComputeKeyPart(rule.keys[p], vb, &kb);
-    if (ka != kb) return false;
-  }
-  return true;
 }
 
 std::vector<uint64_t> BlockingIndex::StreamPairs(const PairSink& sink) {
