@@ -46,9 +46,9 @@ void KeepBest(std::vector<ScoredPair>* v, size_t k, bool (*better)(const ScoredP
   std::sort(v->begin(), v->end(), better);
   if (v->size() > k) v->resize(k);
 }
-// A well-mixed 64-bit hash of a pair (splitmix64 finalizer), for deterministic sampling.
-uint64_t PairHash(RowId a, RowId b, uint64_t salt) {
-  uint64_t x = (uint64_t{a} << 32 | b) ^ salt;
+// A well-mixed 64-bit hash of a row (splitmix64 finalizer), for deterministic sampling.
+uint64_t RowHash(RowId a, uint64_t salt) {
+  uint64_t x = uint64_t{a} ^ salt;
   x ^= x >> 30;
   x *= 0xBF58476D1CE4E5B9ULL;
   x ^= x >> 27;
@@ -228,7 +228,12 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
       return l;
     });
     // EM needs pattern counts, not every pair: beyond kTrainingPairs candidates, count a
-    // seeded hash sample of the pairs (the same sample whatever the thread count).
+    // seeded hash sample (the same sample whatever the thread count). The sample is of first
+    // rows: a sampled row keeps its whole run of pairs, so runs stay long enough for the batch
+    // kernels (a sample of single pairs leaves runs of one or two). Each pair is still in the
+    // sample with the same probability. On 1M generated records this took the pattern counting
+    // from 1.1 to 0.6 s, with pairwise F1 0.9570 -> 0.9568 (seed 42) and 0.9579 -> 0.9577
+    // (seed 7), differences of the order of the sampling noise.
     constexpr uint64_t kTrainingPairs = 4'000'000;
     const uint64_t upper = index.PairsUpperBound();
     const double fraction = upper > kTrainingPairs ? static_cast<double>(kTrainingPairs) / upper : 1.0;
@@ -240,7 +245,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
       thread_local std::vector<uint8_t> gammas;
       pairs.clear();
       for (const CandidatePair& p : batch) {
-        if (cutoff == UINT64_MAX || PairHash(p.a, p.b, salt) <= cutoff) pairs.push_back(p);
+        if (cutoff == UINT64_MAX || RowHash(p.a, salt) <= cutoff) pairs.push_back(p);
       }
       GammaRuns(comps, pairs, &gammas);
       for (size_t i = 0; i < pairs.size(); ++i) {
