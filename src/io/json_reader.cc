@@ -274,16 +274,25 @@ struct ChunkTable {
     constexpr size_t kNew = size_t{1} << 63;
     resolved_.clear();
     new_paths_.clear();
-    for (const StagedValue& v : f.values()) {
-      std::string_view path = f.Path(v);
-      auto it = index.find(path);
-      if (it != index.end()) {
-        if (stamp[it->second] == serial) {
+    const auto& values = f.values();
+    for (size_t k = 0; k < values.size(); ++k) {
+      std::string_view path = f.Path(values[k]);
+      // Records of one file mostly list the same paths in the same order: the k-th path of the
+      // previous record is tried before the hash map.
+      size_t column = SIZE_MAX;
+      if (k < last_paths_.size() && last_paths_[k] == path) {
+        column = last_columns_[k];
+      } else {
+        auto it = index.find(path);
+        if (it != index.end()) column = it->second;
+      }
+      if (column != SIZE_MAX) {
+        if (stamp[column] == serial) {
           *duplicate = std::string(path);
           return false;
         }
-        stamp[it->second] = serial;
-        resolved_.push_back(it->second);
+        stamp[column] = serial;
+        resolved_.push_back(column);
       } else {
         for (std::string_view p : new_paths_) {
           if (p == path) {
@@ -302,10 +311,21 @@ struct ChunkTable {
       columns.emplace_back();
       stamp.push_back(serial);
     }
+    if (last_paths_.size() > values.size()) {
+      last_paths_.resize(values.size());
+      last_columns_.resize(values.size());
+    }
     for (size_t k = 0; k < resolved_.size(); ++k) {
-      const StagedValue& v = f.values()[k];
-      if (v.is_null) continue;
+      const StagedValue& v = values[k];
       size_t c = resolved_[k] & kNew ? first_new + (resolved_[k] & ~kNew) : resolved_[k];
+      if (k >= last_paths_.size()) {
+        last_paths_.emplace_back(f.Path(v));
+        last_columns_.push_back(c);
+      } else if (last_columns_[k] != c) {
+        last_paths_[k].assign(f.Path(v));
+        last_columns_[k] = c;
+      }
+      if (v.is_null) continue;
       columns[c].PadNullsTo(rows);
       columns[c].Append(f.Value(v));
     }
@@ -316,6 +336,9 @@ struct ChunkTable {
  private:
   std::vector<size_t> resolved_;
   std::vector<std::string_view> new_paths_;
+  // The previous record's paths by position and their columns.
+  std::vector<std::string> last_paths_;
+  std::vector<size_t> last_columns_;
 };
 
 // Reads one JSON Lines record [line, line_end) (no newline) into table.
