@@ -18,6 +18,30 @@ const char* const kLines =
     "{\"id\": \"2\", \"address\": {\"city\": \"Paris\", \"geo\": {\"lat\": 48.850}}, \"tags\": [\"a\", 2, null, false]}\r\n"
     "{\"id\": 3, \"name\": null, \"email\": \"x\\u0040y.z\", \"empty\": \"\", \"list\": [], \"objs\": [{\"k\": 1}]}\n";
 
+// Records that list their keys in changing orders, skip some and add new ones (the reader
+// matches each record's paths against the previous record's by position first).
+TEST(JsonLinesReaderTest, KeysInChangingOrderLandInTheirColumns) {
+  const char* text =
+      "{\"id\": 1, \"a\": \"a1\", \"b\": \"b1\"}\n"
+      "{\"id\": 2, \"b\": \"b2\", \"a\": \"a2\"}\n"
+      "{\"id\": 3, \"c\": \"c3\"}\n"
+      "{\"id\": 4, \"a\": \"a4\", \"c\": \"c4\", \"b\": \"b4\"}\n"
+      "{\"id\": 5, \"a\": \"a5\", \"c\": \"c5\", \"b\": \"b5\"}\n"
+      "{\"b\": \"b6\", \"id\": 6}\n";
+  auto t = ReadText(text, "k.jsonl");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  ASSERT_EQ(t->num_rows(), 6u);
+  const char* a[] = {"a1", "a2", "<null>", "a4", "a5", "<null>"};
+  const char* b[] = {"b1", "b2", "<null>", "b4", "b5", "b6"};
+  const char* c[] = {"<null>", "<null>", "c3", "c4", "c5", "<null>"};
+  for (RowId r = 0; r < 6; ++r) {
+    EXPECT_EQ(Cell(*t, "id", r), std::to_string(r + 1));
+    EXPECT_EQ(Cell(*t, "a", r), a[r]) << r;
+    EXPECT_EQ(Cell(*t, "b", r), b[r]) << r;
+    EXPECT_EQ(Cell(*t, "c", r), c[r]) << r;
+  }
+}
+
 TEST(JsonLinesReaderTest, FlattensAndKeepsValueTexts) {
   auto t = ReadText(kLines, "p.jsonl");
   ASSERT_TRUE(t.ok()) << t.status().ToString();
