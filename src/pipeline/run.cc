@@ -89,7 +89,10 @@ void ScoreRunsDecidingEarly(const Comparisons& comps, const Scorer& scorer, std:
   for (size_t c = 0; c < nc; ++c) if (!comps.uses_string_metric(c)) order[no++] = c;
   const size_t cheap = no;
   for (size_t c = 0; c < nc; ++c) if (comps.uses_string_metric(c)) order[no++] = c;
-  auto top_weight = [&](size_t c) { return scorer.MaxRest(c) - scorer.MaxRest(c + 1); };
+  auto top_weight = [&](size_t c) {
+    const double w = scorer.MaxRest(c) - scorer.MaxRest(c + 1);
+    return std::isnan(w) ? 0.0 : w;  // a strict weak order even for a degenerate model
+  };
   auto larger_top = [&](size_t x, size_t y) { return top_weight(x) != top_weight(y) ? top_weight(x) > top_weight(y) : x < y; };
   std::sort(order, order + cheap, larger_top);
   std::sort(order + cheap, order + nc, larger_top);
