@@ -72,6 +72,10 @@ struct RunOptions {
   size_t worst_errors = 20;                      // evaluate: false/missed links to keep
   // Called after each stage (from the calling thread), e.g. to report progress.
   std::function<void(const StageTiming&)> on_stage;
+  // Called once (from the calling thread) as soon as the rules' fields are derived into columns
+  // of their own. From then on RunLinkage reads only the input's row count, sources and ids, so
+  // the caller may release the other columns' values (Column::ReleaseValues) to save memory.
+  std::function<void()> on_fields_derived;
 };
 
 struct TruthCounts {

@@ -65,6 +65,15 @@ class Column {
     nulls_.reserve(rows / 64 + 1);
   }
 
+  // Frees the values (text, offsets and null bitmap), keeping the name: the column then has no
+  // rows. For a caller that no longer needs a column's values (e.g. once they are normalized
+  // into columns of their own), to give the memory back.
+  void ReleaseValues() {
+    decltype(arena_)().swap(arena_);
+    decltype(offsets_)(1, 0).swap(offsets_);
+    std::vector<uint64_t>().swap(nulls_);
+  }
+
   bool IsNull(RowId r) const { return (nulls_[r / 64] >> (r % 64)) & 1; }
   // The value's bytes; valid while the column lives and is not appended to. Empty when null.
   std::string_view Get(RowId r) const {

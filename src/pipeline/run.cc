@@ -198,6 +198,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   Result<DerivedFields> fields = DeriveFields(rules, table);
   if (!fields.ok()) return fields.status();
   result.unparseable_dates = fields->unparseable_dates;
+  if (options.on_fields_derived) options.on_fields_derived();
   clock.Mark("normalize");
 
   BlockingIndex index = BlockingIndex::Build(rules, *fields, table);
