@@ -89,9 +89,9 @@ class BlockingIndex {
     std::vector<uint64_t> has_key;     // bitmap: every key part is non-null; Build only
     std::vector<uint64_t> hashes;      // XXH3 of the key text (0 when no key); Build only
     std::vector<uint32_t> block_of;    // the row's block, kNoBlock: no key, or a skipped block
-    std::vector<RowId> order;          // rows with keys, sorted by (hash, key, row)
+    std::vector<RowId> order;            // rows of the blocks that make pairs (2+ rows, not
+                                         // skipped), block by block, by (hash, key, row)
     std::vector<uint32_t> block_starts;  // indices into order; one past the end included
-    std::vector<uint8_t> block_skipped;  // per block: oversized
   };
   struct WorkUnit {
     uint32_t rule;

@@ -161,14 +161,14 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
       }
       idx.block_starts.push_back(static_cast<uint32_t>(idx.order.size()));
       const size_t num_blocks = idx.block_starts.size() - 1;
-      idx.block_skipped.assign(num_blocks, 0);
+      std::vector<uint8_t> skipped(num_blocks, 0);  // oversized blocks
 
       std::vector<std::pair<uint64_t, uint32_t>> sizes;  // (size, block start) of blocks of 2+
       for (size_t b = 0; b < num_blocks; ++b) {
         const uint32_t bs = idx.block_starts[b], be = idx.block_starts[b + 1];
         const uint64_t size = be - bs;
         if (size > rules.max_block_size) {
-          idx.block_skipped[b] = 1;
+          skipped[b] = 1;
           oversized[ri].push_back({static_cast<int>(ri), DisplayKey(index.KeyText(ri, idx.order[bs])),
                                    size, index.BlockPairs(idx, bs, be)});
           continue;
@@ -194,6 +194,21 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
       });
       if (largest.size() > 10) largest.resize(10);
       stats.largest = std::move(largest);
+
+      // Only blocks that make pairs are kept for streaming: most rows of a near-unique key (an
+      // e-mail, a phone) are alone in their block, and skipped blocks make none. block_of keeps
+      // the original block numbers, which only ever serve to tell two rows' blocks apart.
+      std::vector<RowId> kept_order;
+      std::vector<uint32_t> kept_starts;
+      for (size_t b = 0; b < num_blocks; ++b) {
+        const uint32_t bs = idx.block_starts[b], be = idx.block_starts[b + 1];
+        if (skipped[b] || be - bs < 2) continue;
+        kept_starts.push_back(static_cast<uint32_t>(kept_order.size()));
+        kept_order.insert(kept_order.end(), idx.order.begin() + bs, idx.order.begin() + be);
+      }
+      kept_starts.push_back(static_cast<uint32_t>(kept_order.size()));
+      idx.order = std::move(kept_order);
+      idx.block_starts = std::move(kept_starts);
     });
   });
   for (auto& o : oversized) index.oversized_.insert(index.oversized_.end(), o.begin(), o.end());
@@ -224,7 +239,7 @@ uint64_t BlockingIndex::PairsUpperBound() const {
   uint64_t total = 0;
   for (const RuleIndex& ri : rules_) {
     for (size_t b = 0; b + 1 < ri.block_starts.size(); ++b) {
-      if (!ri.block_skipped[b]) total += BlockPairs(ri, ri.block_starts[b], ri.block_starts[b + 1]);
+      total += BlockPairs(ri, ri.block_starts[b], ri.block_starts[b + 1]);
     }
   }
   return total;
@@ -239,7 +254,7 @@ void BlockingIndex::PlanWork() {
     uint64_t group_pairs = 0;
     for (uint32_t b = 0; b < num_blocks; ++b) {
       const uint32_t bs = ri.block_starts[b], be = ri.block_starts[b + 1];
-      const uint64_t pairs = ri.block_skipped[b] ? 0 : BlockPairs(ri, bs, be);
+      const uint64_t pairs = BlockPairs(ri, bs, be);
       if (pairs > kPairsPerUnit) {
         // Close the current group, then tile this block by first-element position so each tile
         // holds about kPairsPerUnit pairs.
@@ -309,7 +324,6 @@ std::vector<uint64_t> BlockingIndex::StreamPairs(const PairSink& sink) {
       }
     };
     for (uint32_t b = unit.block_begin; b < unit.block_end; ++b) {
-      if (ri.block_skipped[b]) continue;
       const uint32_t bs = ri.block_starts[b], be = ri.block_starts[b + 1];
       const uint32_t size = be - bs;
       const bool tiled = unit.i_end > unit.i_begin;
