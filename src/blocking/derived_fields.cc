@@ -71,6 +71,9 @@ Result<DerivedFields> DeriveFields(const Rules& rules, const RecordTable& table)
       unparseable.fetch_add(counters.unparseable_dates, std::memory_order_relaxed);
     });
     Column merged(spec.name);
+    size_t bytes = 0;
+    for (const Column& part : parts) bytes += part.arena_bytes();
+    merged.Reserve(n, bytes);  // exact: no doubling copies, no freed buffers left in the heap
     for (const Column& part : parts) merged.AppendColumn(part);
     out.fields.push_back(std::move(merged));
   }

@@ -1,6 +1,7 @@
 // RecordTable column management and concatenation.
 #include "reclink/record_table.h"
 
+#include <algorithm>
 #include <cassert>
 
 namespace reclink {
@@ -9,7 +10,8 @@ void Column::AppendColumn(const Column& other) {
   const size_t base_rows = size();
   const uint64_t base_bytes = arena_.size();
   arena_.insert(arena_.end(), other.arena_.begin(), other.arena_.end());
-  offsets_.reserve(offsets_.size() + other.size());
+  const size_t needed = offsets_.size() + other.size();
+  if (offsets_.capacity() < needed) offsets_.reserve(std::max(needed, 2 * offsets_.capacity()));  // amortized
   for (size_t r = 0; r < other.size(); ++r) offsets_.push_back(base_bytes + other.offsets_[r + 1]);
   nulls_.resize((size() + 63) / 64, 0);
   for (size_t r = 0; r < other.size(); ++r) {
