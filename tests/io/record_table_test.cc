@@ -20,6 +20,43 @@ TEST(ColumnTest, AppendsValuesAndNulls) {
   EXPECT_EQ(c.Get(129), "");
 }
 
+TEST(ColumnTest, ReleaseValuesKeepsTheNameAndFreesTheRows) {
+  Column c("name");
+  for (int i = 0; i < 100; ++i) c.Append("value " + std::to_string(i));
+  c.ReleaseValues();
+  EXPECT_EQ(c.name(), "name");
+  EXPECT_EQ(c.size(), 0u);
+  EXPECT_EQ(c.arena_bytes(), 0u);
+  c.Append("again");  // still a usable, empty column
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c.Get(0), "again");
+}
+
+// Joining many parts (as normalization and multi-input loading do) keeps every value and null.
+TEST(ColumnTest, AppendColumnJoinsManyParts) {
+  Column joined("x");
+  size_t expected_rows = 0;
+  for (int part = 0; part < 50; ++part) {
+    Column p("x");
+    for (int i = 0; i <= part; ++i) {
+      if ((part + i) % 4 == 0) p.AppendNull(); else p.Append(std::to_string(part) + ":" + std::to_string(i));
+    }
+    joined.AppendColumn(p);
+    expected_rows += static_cast<size_t>(part) + 1;
+  }
+  ASSERT_EQ(joined.size(), expected_rows);
+  RowId r = 0;
+  for (int part = 0; part < 50; ++part) {
+    for (int i = 0; i <= part; ++i, ++r) {
+      if ((part + i) % 4 == 0) {
+        EXPECT_TRUE(joined.IsNull(r));
+      } else {
+        EXPECT_EQ(joined.Get(r), std::to_string(part) + ":" + std::to_string(i));
+      }
+    }
+  }
+}
+
 TEST(RecordTableTest, AppendMatchesColumnsByNameAndPadsNulls) {
   RecordTable a;
   a.AddSource("crm");
