@@ -33,21 +33,6 @@ inline size_t CodePoints(std::string_view s) {
   return s.size() - continuation;
 }
 
-// Whether the n bytes at p are all ASCII (a column that is needs no code-point counting: a
-// value's length is its byte length). Checks 64 bytes per step, words OR-ed together.
-bool IsAscii(const char* p, size_t n) {
-  constexpr uint64_t kHigh = 0x8080808080808080ull;
-  size_t i = 0;
-  for (; i + 64 <= n; i += 64) {
-    uint64_t w[8];
-    std::memcpy(w, p + i, 64);
-    if (((w[0] | w[1] | w[2] | w[3] | w[4] | w[5] | w[6] | w[7]) & kHigh) != 0) return false;
-  }
-  unsigned char acc = 0;
-  for (; i < n; ++i) acc |= static_cast<unsigned char>(p[i]);
-  return acc < 0x80;
-}
-
 // The first 8 bytes, big-endian, zero-padded: a < b as integers implies a < b as byte strings,
 // and equal keys need the full comparison. readable: bytes readable from v.data() (>= v.size()),
 // so that a short value can be loaded as one word and masked.
@@ -270,7 +255,7 @@ template <typename Visit>
 uint64_t ForEachValue(const Column& column, RowId begin, RowId end, Visit&& visit) {
   const char* arena = column.arena_data();
   const uint64_t arena_bytes = column.arena_bytes();
-  const bool ascii = IsAscii(arena, arena_bytes);
+  const bool ascii = io::IsAscii(arena, arena_bytes);  // then lengths are byte lengths
   uint64_t nulls = 0;
   for (RowId r = begin; r < end; ++r) {
     if (column.IsNull(r)) {
