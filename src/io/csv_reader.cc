@@ -22,7 +22,6 @@
 #include <limits>
 #include <unordered_set>
 
-#include <sys/mman.h>
 
 #include "io/csv_scan.h"
 #include "io/text_encoding.h"
@@ -306,16 +305,6 @@ struct ColumnCursor {
   uint64_t part_end;   // end of this chunk's part of the arena
   uint64_t null_word;  // null bits of the current 64-row word, not yet stored
 };
-
-// Advises transparent huge pages for the 2 MiB-aligned interior of [p, p + bytes): a column's
-// arena is written once, front to back, and would otherwise take one page fault per 4 KiB.
-// Advice only; errors are ignored.
-void AdviseHugePages(const char* p, size_t bytes) {
-  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
-  const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
-  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + bytes) & ~(kHuge - 1);
-  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-}
 
 Status BadRecordStatus(const std::string& file, Location loc, const std::string& reason,
                        bool utf8) {
@@ -983,8 +972,6 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
   tbb::parallel_for(tbb::blocked_range<size_t>(0, num_columns, 1), [&](const auto& range) {
     for (size_t c = range.begin(); c != range.end(); ++c) {
       Column& column = table.mutable_column(c);
-      column.Reserve(total_rows, byte_base[c][num_chunks]);
-      AdviseHugePages(column.arena_data(), byte_base[c][num_chunks]);
       fill[c] = column.PrepareFill(total_rows, byte_base[c][num_chunks]);
     }
   });

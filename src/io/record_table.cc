@@ -4,7 +4,15 @@
 #include <algorithm>
 #include <cassert>
 
+#include <sys/mman.h>
+
 namespace reclink {
+
+void AdviseHugePages(void* p, size_t bytes) {
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + bytes) & ~(kHugePageBytes - 1);
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+}
 
 void Column::AppendColumn(const Column& other) {
   const size_t base_rows = size();
