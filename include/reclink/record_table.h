@@ -58,27 +58,35 @@ struct UninitializedAllocator : std::allocator<T> {
   }
 };
 
-// One column: values of row r are arena[offsets[r], offsets[r+1]). A null value has an empty
-// range and its bit set in nulls. Memory per field: 8 bytes of offset + 1 bit, plus the text.
+// One column: values of row r are arena[offset(r), offset(r + 1)). A null value has an empty
+// range and its bit set in nulls. Offsets take 4 bytes a row while the arena holds less than
+// 4 GiB and 8 bytes beyond (the column is then "wide"): memory per field is 4 bytes of offset +
+// 1 bit, plus the text.
 class Column {
  public:
-  Column() : offsets_{0} {}
-  explicit Column(std::string name) : name_(std::move(name)), offsets_{0} {}
+  // Arenas up to this many bytes keep 4-byte offsets.
+  static constexpr uint64_t kNarrowLimit = UINT32_MAX;
+
+  Column() : offsets_{0} {
+    if (always_wide_) Widen();
+  }
+  explicit Column(std::string name) : name_(std::move(name)), offsets_{0} {
+    if (always_wide_) Widen();
+  }
 
   const std::string& name() const { return name_; }
   void set_name(std::string name) { name_ = std::move(name); }
-  size_t size() const { return offsets_.size() - 1; }
+  size_t size() const { return rows_; }
+  bool wide() const { return wide_; }
 
   // Appends a value (copied into the arena) or a null.
   void Append(std::string_view value) {
     arena_.insert(arena_.end(), value.data(), value.data() + value.size());
-    offsets_.push_back(arena_.size());
-    if ((size() - 1) % 64 == 0) nulls_.push_back(0);
+    PushRow();
   }
   void AppendNull() {
-    offsets_.push_back(arena_.size());
-    size_t r = size() - 1;
-    if (r % 64 == 0) nulls_.push_back(0);
+    const size_t r = rows_;
+    PushRow();
     nulls_[r / 64] |= uint64_t{1} << (r % 64);
   }
   // Appends all rows of other (same logical column) after this column's rows.
@@ -89,19 +97,25 @@ class Column {
   }
   // Bulk construction for readers: makes this column hold exactly `rows` rows and `bytes` bytes
   // of text (previous contents are discarded) and returns writable views of the arena, the
-  // offsets (rows + 1 entries; offsets[0] is 0) and the null bitmap ((rows + 63) / 64 words, all
-  // zero). The caller must then set every offsets[r + 1] (non-decreasing, the last == bytes), the
-  // text, and the null bits (null rows have empty ranges) before the column is read. Disjoint
-  // parts may be filled from several threads; null-bitmap words shared by two threads need atomic
-  // updates (std::atomic_ref).
+  // offsets (rows + 1 entries; entry 0 is 0) and the null bitmap ((rows + 63) / 64 words, all
+  // zero). The offsets are `offsets` (4 bytes) when bytes <= kNarrowLimit, else `wide_offsets`;
+  // the other is null. The caller must then set every offset r + 1 (non-decreasing, the last ==
+  // bytes), the text, and the null bits (null rows have empty ranges) before the column is read.
+  // Disjoint parts may be filled from several threads; null-bitmap words shared by two threads
+  // need atomic updates (std::atomic_ref).
   struct FillBuffers {
     char* arena;
-    uint64_t* offsets;
+    uint32_t* offsets;
+    uint64_t* wide_offsets;
     uint64_t* nulls;
   };
   FillBuffers PrepareFill(size_t rows, size_t bytes);
   void Reserve(size_t rows, size_t bytes) {
-    offsets_.reserve(rows + 1);
+    if (wide_) {
+      wide_offsets_.reserve(rows + 1);
+    } else {
+      offsets_.reserve(rows + 1);
+    }
     arena_.reserve(bytes);
     nulls_.reserve(rows / 64 + 1);
   }
@@ -112,28 +126,58 @@ class Column {
   void ReleaseValues() {
     decltype(arena_)().swap(arena_);
     decltype(offsets_)(1, 0).swap(offsets_);
+    decltype(wide_offsets_)().swap(wide_offsets_);
     std::vector<uint64_t>().swap(nulls_);
+    rows_ = 0;
+    wide_ = false;
+    if (always_wide_) Widen();
   }
+
+  // Switches to 8-byte offsets now (the column does so by itself when its arena passes
+  // kNarrowLimit). For tests of wide columns, which would otherwise need 4 GiB of text.
+  void Widen();
+  // Makes every column created from now on (and every PrepareFill) wide from the start; for
+  // tests of the wide paths of readers. Not thread-safe; tests set it and reset it.
+  static void SetAlwaysWideForTesting(bool wide);
 
   bool IsNull(RowId r) const { return (nulls_[r / 64] >> (r % 64)) & 1; }
   // The value's bytes; valid while the column lives and is not appended to. Empty when null.
   std::string_view Get(RowId r) const {
-    return std::string_view(arena_data() + offsets_[r], offsets_[r + 1] - offsets_[r]);
+    const uint64_t from = offset(r);
+    return std::string_view(arena_data() + from, offset(r + 1) - from);
   }
   size_t arena_bytes() const { return arena_.size(); }
   // Start of the arena: value r is arena_data()[offset(r), offset(r + 1)).
   const char* arena_data() const { return arena_.data() != nullptr ? arena_.data() : ""; }
-  uint64_t offset(RowId r) const { return offsets_[r]; }
+  uint64_t offset(size_t r) const { return wide_ ? wide_offsets_[r] : offsets_[r]; }
   // Bytes held beyond the text itself (offsets and bitmap).
   size_t overhead_bytes() const {
-    return offsets_.capacity() * sizeof(uint64_t) + nulls_.capacity() * sizeof(uint64_t);
+    return offsets_.capacity() * sizeof(uint32_t) + wide_offsets_.capacity() * sizeof(uint64_t) +
+           nulls_.capacity() * sizeof(uint64_t);
   }
 
  private:
+  // Records the end of a new last row at the arena's end (its null bit clear).
+  void PushRow() {
+    if (rows_ % 64 == 0) nulls_.push_back(0);
+    ++rows_;
+    const uint64_t end = arena_.size();
+    if (!wide_ && end > kNarrowLimit) Widen();
+    if (wide_) {
+      wide_offsets_.push_back(end);
+    } else {
+      offsets_.push_back(static_cast<uint32_t>(end));
+    }
+  }
+
   std::string name_;
   std::vector<char, UninitializedAllocator<char>> arena_;
-  std::vector<uint64_t, UninitializedAllocator<uint64_t>> offsets_;
+  std::vector<uint32_t, UninitializedAllocator<uint32_t>> offsets_;  // while narrow
+  std::vector<uint64_t, UninitializedAllocator<uint64_t>> wide_offsets_;  // once wide
   std::vector<uint64_t> nulls_;
+  size_t rows_ = 0;
+  bool wide_ = false;
+  static inline bool always_wide_ = false;
 };
 
 // A table of records from one or more sources. Columns are unique by name. Not thread-safe for

@@ -299,7 +299,8 @@ struct ChunkResult {
 // Where pass 3 writes one column's values of one chunk.
 struct ColumnCursor {
   char* arena;
-  uint64_t* offsets;
+  uint32_t* offsets;       // the column's offsets while it is narrow, else null
+  uint64_t* wide_offsets;  // the column's offsets when it is wide, else null
   uint64_t* nulls;
   uint64_t pos;        // next byte of the arena
   uint64_t part_end;   // end of this chunk's part of the arena
@@ -424,7 +425,11 @@ class ChunkParser {
         std::memcpy(col.arena + col.pos, value, size);
       }
       col.pos += size;
-      col.offsets[row_ + 1] = col.pos;
+      if (col.offsets != nullptr) {
+        col.offsets[row_ + 1] = static_cast<uint32_t>(col.pos);
+      } else {
+        col.wide_offsets[row_ + 1] = col.pos;
+      }
     }
   }
 
@@ -987,8 +992,8 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
       ChunkResult& out = results[i];
       if (out.first_record == nullptr || out.lines.empty()) continue;
       for (size_t c = 0; c < num_columns; ++c) {
-        cursors[c] = ColumnCursor{fill[c].arena, fill[c].offsets, fill[c].nulls, byte_base[c][i],
-                                  byte_base[c][i + 1], 0};
+        cursors[c] = ColumnCursor{fill[c].arena, fill[c].offsets, fill[c].wide_offsets, fill[c].nulls,
+                                  byte_base[c][i], byte_base[c][i + 1], 0};
       }
       ChunkParser<Pass::kWrite> chunk_parser(write_context, parser, out, i, cursors.data(), row_base[i]);
       chunk_parser.Run(out.first_record, chunk_begin(i + 1), out.first_line);

@@ -14,13 +14,32 @@ void AdviseHugePages(void* p, size_t bytes) {
   if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
 }
 
+void Column::Widen() {
+  if (wide_) return;
+  wide_offsets_.reserve(std::max(offsets_.capacity(), offsets_.size()));
+  wide_offsets_.assign(offsets_.begin(), offsets_.end());
+  decltype(offsets_)().swap(offsets_);
+  wide_ = true;
+}
+
+void Column::SetAlwaysWideForTesting(bool wide) { always_wide_ = wide; }
+
 void Column::AppendColumn(const Column& other) {
   const size_t base_rows = size();
   const uint64_t base_bytes = arena_.size();
   arena_.insert(arena_.end(), other.arena_.begin(), other.arena_.end());
-  const size_t needed = offsets_.size() + other.size();
-  if (offsets_.capacity() < needed) offsets_.reserve(std::max(needed, 2 * offsets_.capacity()));  // amortized
-  for (size_t r = 0; r < other.size(); ++r) offsets_.push_back(base_bytes + other.offsets_[r + 1]);
+  if (!wide_ && arena_.size() > kNarrowLimit) Widen();
+  const size_t needed = size() + other.size() + 1;
+  if (wide_) {
+    if (wide_offsets_.capacity() < needed) wide_offsets_.reserve(std::max(needed, 2 * wide_offsets_.capacity()));
+    for (size_t r = 0; r < other.size(); ++r) wide_offsets_.push_back(base_bytes + other.offset(r + 1));
+  } else {  // every sum fits: the arena holds at most kNarrowLimit bytes
+    if (offsets_.capacity() < needed) offsets_.reserve(std::max(needed, 2 * offsets_.capacity()));
+    for (size_t r = 0; r < other.size(); ++r) {
+      offsets_.push_back(static_cast<uint32_t>(base_bytes + other.offset(r + 1)));
+    }
+  }
+  rows_ += other.size();
   nulls_.resize((size() + 63) / 64, 0);
   for (size_t r = 0; r < other.size(); ++r) {
     if (other.IsNull(static_cast<RowId>(r))) {
@@ -34,10 +53,20 @@ Column::FillBuffers Column::PrepareFill(size_t rows, size_t bytes) {
   arena_.clear();
   arena_.resize(bytes);  // uninitialized: see UninitializedAllocator
   offsets_.clear();
+  wide_offsets_.clear();
+  wide_ = always_wide_ || bytes > kNarrowLimit;
+  rows_ = rows;
+  nulls_.assign((rows + 63) / 64, 0);
+  if (wide_) {
+    decltype(offsets_)().swap(offsets_);
+    wide_offsets_.resize(rows + 1);
+    wide_offsets_[0] = 0;
+    return FillBuffers{arena_.data(), nullptr, wide_offsets_.data(), nulls_.data()};
+  }
+  decltype(wide_offsets_)().swap(wide_offsets_);
   offsets_.resize(rows + 1);
   offsets_[0] = 0;
-  nulls_.assign((rows + 63) / 64, 0);
-  return FillBuffers{arena_.data(), offsets_.data(), nulls_.data()};
+  return FillBuffers{arena_.data(), offsets_.data(), nullptr, nulls_.data()};
 }
 
 int RecordTable::FindColumn(std::string_view name) const {

@@ -363,6 +363,27 @@ TEST(CsvReaderTest, RandomCsvIsIdenticalForAnyThreadsAndChunks) {
   }
 }
 
+// Columns of more than 4 GiB of text take 8-byte offsets; the reader's writes through them
+// (forced here, on small inputs) must give the same table.
+TEST(CsvReaderTest, WideOffsetColumnsGiveTheSameTable) {
+  for (uint32_t seed : {4u, 5u}) {
+    RandomCsv csv = MakeRandomCsv(seed, 400, 3);
+    auto narrow = ReadText(csv.text, "w.csv", ReadOptions{}, nullptr, 2);
+    ASSERT_TRUE(narrow.ok()) << narrow.status().ToString();
+    ASSERT_FALSE(narrow->column(0).wide());
+    for (size_t chunk : {size_t{7}, size_t{1} << 20}) {
+      ReadOptions options;
+      options.chunk_bytes = chunk;
+      Column::SetAlwaysWideForTesting(true);
+      auto wide = ReadText(csv.text, "w.csv", options, nullptr, 2);
+      Column::SetAlwaysWideForTesting(false);
+      ASSERT_TRUE(wide.ok()) << wide.status().ToString();
+      ASSERT_TRUE(wide->column(0).wide());
+      ExpectSameTable(*narrow, *wide);
+    }
+  }
+}
+
 // The bit-parallel fast path and the reference record parser (used for every record when
 // trimming, which changes nothing on data without spaces) must build the same table.
 TEST(CsvReaderTest, FastPathAgreesWithReferenceParser) {

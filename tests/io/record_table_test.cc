@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 namespace reclink {
 namespace {
 
@@ -54,6 +58,78 @@ TEST(ColumnTest, AppendColumnJoinsManyParts) {
         EXPECT_EQ(joined.Get(r), std::to_string(part) + ":" + std::to_string(i));
       }
     }
+  }
+}
+
+// A column past 4 GiB of text switches to 8-byte offsets (Widen); whether narrow, wide from the
+// start, or widened half-way, and whatever the mix of AppendColumn parts, it holds the same rows.
+TEST(ColumnTest, WideAndNarrowOffsetsHoldTheSameRows) {
+  auto value = [](int i) { return i % 7 == 0 ? std::string() : "value-" + std::to_string(i * 37); };
+  auto fill = [&](Column& c, int from, int to) {
+    for (int i = from; i < to; ++i) {
+      if (i % 5 == 0) c.AppendNull(); else c.Append(value(i));
+    }
+  };
+  auto expect_rows = [&](const Column& c, int rows, const char* what) {
+    ASSERT_EQ(c.size(), static_cast<size_t>(rows)) << what;
+    for (int i = 0; i < rows; ++i) {
+      const RowId r = static_cast<RowId>(i);
+      ASSERT_EQ(c.IsNull(r), i % 5 == 0) << what << " row " << i;
+      ASSERT_EQ(c.Get(r), i % 5 == 0 ? "" : value(i)) << what << " row " << i;
+    }
+  };
+  Column narrow("x");
+  fill(narrow, 0, 300);
+  EXPECT_FALSE(narrow.wide());
+  expect_rows(narrow, 300, "narrow");
+
+  Column widened("x");
+  fill(widened, 0, 130);
+  widened.Widen();
+  EXPECT_TRUE(widened.wide());
+  fill(widened, 130, 300);
+  expect_rows(widened, 300, "widened half-way");
+  EXPECT_GT(widened.overhead_bytes(), narrow.overhead_bytes());  // 8 bytes an offset, not 4
+
+  // Parts of either width joined into columns of either width.
+  for (bool wide_first : {false, true}) {
+    for (bool wide_second : {false, true}) {
+      Column first("x"), second("x");
+      if (wide_first) first.Widen();
+      if (wide_second) second.Widen();
+      fill(first, 0, 100);
+      Column part("x");
+      fill(part, 100, 300);
+      if (wide_second) part.Widen();
+      second.AppendColumn(part);
+      first.AppendColumn(second);  // second holds rows 100..299
+      EXPECT_EQ(first.wide(), wide_first);
+      expect_rows(first, 300, wide_first ? "wide join" : "narrow join");
+    }
+  }
+
+  // Bulk filling, narrow and (forced) wide.
+  for (bool wide : {false, true}) {
+    Column::SetAlwaysWideForTesting(wide);
+    Column c("x");
+    std::string text;
+    std::vector<uint64_t> ends;
+    for (int i = 0; i < 200; ++i) {
+      if (i % 5 != 0) text += value(i);
+      ends.push_back(text.size());
+    }
+    Column::FillBuffers f = c.PrepareFill(200, text.size());
+    Column::SetAlwaysWideForTesting(false);
+    ASSERT_EQ(f.offsets == nullptr, wide);
+    ASSERT_EQ(f.wide_offsets == nullptr, !wide);
+    std::copy(text.begin(), text.end(), f.arena);
+    for (int i = 0; i < 200; ++i) {
+      if (wide) f.wide_offsets[i + 1] = ends[static_cast<size_t>(i)];
+      else f.offsets[i + 1] = static_cast<uint32_t>(ends[static_cast<size_t>(i)]);
+      if (i % 5 == 0) f.nulls[i / 64] |= uint64_t{1} << (i % 64);
+    }
+    EXPECT_EQ(c.wide(), wide);
+    expect_rows(c, 200, wide ? "filled wide" : "filled narrow");
   }
 }
 
