@@ -129,26 +129,66 @@ class ValueCounter {
 
   size_t distinct() const { return values_.size(); }
 
-  // Appends the top_n values in Before order to out, selected in one scan with a bounded
-  // max-heap whose root is the worst value kept: most values lose one comparison against the
-  // root (usually on count or the order key alone).
+  // Appends the top_n values in Before order to out (see TopOf).
   void Top(size_t top_n, const Column& column, std::vector<ValueCount>* out) const {
-    if (top_n == 0 || values_.empty()) return;
+    TopOf(values_.data(), values_.data() + values_.size(), top_n, column, out);
+  }
+
+  // Appends the top_n of the values in [begin, end) with a nonzero count, in Before order, to
+  // out: selected in one scan with a bounded max-heap whose root is the worst value kept, so most
+  // values lose one comparison against the root (usually on count or the order key alone).
+  static void TopOf(const ValueCount* begin, const ValueCount* end, size_t top_n, const Column& column,
+                    std::vector<ValueCount>* out) {
+    if (top_n == 0) return;
     std::vector<ValueCount> top;
     top.reserve(top_n);
     const Before before{column};
-    for (const ValueCount& s : values_) {
+    for (const ValueCount* s = begin; s != end; ++s) {
+      if (s->count == 0) continue;
       if (top.size() < top_n) {
-        top.push_back(s);
+        top.push_back(*s);
         std::push_heap(top.begin(), top.end(), before);
-      } else if (before(s, top.front())) {
+      } else if (before(*s, top.front())) {
         std::pop_heap(top.begin(), top.end(), before);
-        top.back() = s;
+        top.back() = *s;
         std::push_heap(top.begin(), top.end(), before);
       }
     }
     std::sort_heap(top.begin(), top.end(), before);
     out->insert(out->end(), top.begin(), top.end());
+  }
+
+  // Counts a partition's records (their counts 0, at most kNarrowValues of them) in place: the
+  // first record of each distinct value gets the value's count, the others keep 0. Returns the
+  // number of distinct values. Nothing is copied: the table's 4-byte slots hold a hash tag and
+  // the first record's index.
+  size_t CountInPlace(ValueCount* recs, size_t n) {
+    size_t slots = 16;
+    while (slots < 2 * n) slots *= 2;
+    narrow_slots_.assign(slots, 0);
+    const size_t mask = slots - 1;
+    size_t distinct = 0;
+    for (size_t k = 0; k < n; ++k) {
+      ValueCount& v = recs[k];
+      const uint32_t tag = static_cast<uint32_t>(v.hash) & 0xFFFF0000u;
+      for (size_t i = v.hash & mask;; i = (i + 1) & mask) {
+        const uint32_t s = narrow_slots_[i];
+        if (s == 0) {
+          narrow_slots_[i] = tag | static_cast<uint32_t>(k + 1);  // index + 1: 0 is empty
+          v.count = 1;
+          ++distinct;
+          break;
+        }
+        if ((s & 0xFFFF0000u) == tag) {
+          ValueCount& first = recs[(s & 0xFFFF) - 1];
+          if (first.hash == v.hash && first.key == v.key) {
+            ++first.count;
+            break;
+          }
+        }
+      }
+    }
+    return distinct;
   }
 
  private:
@@ -402,7 +442,13 @@ ColumnProfile ProfileColumn(const Column& column, size_t top_n, ProfileScratch& 
     tbb::parallel_for(tbb::blocked_range<size_t>(0, parts, 1), [&](const auto& range) {
       ValueCounter& counter = counters.local();
       for (size_t b = range.begin(); b != range.end(); ++b) {
-        counter.Reset(begin[b + 1] - begin[b], /*bounded=*/true);
+        const size_t size = begin[b + 1] - begin[b];
+        if (size <= ValueCounter::kNarrowValues) {
+          distinct[b] = counter.CountInPlace(parted + begin[b], size);
+          ValueCounter::TopOf(parted + begin[b], parted + begin[b + 1], top_n, column, &tops[b]);
+          continue;
+        }
+        counter.Reset(size);  // a heavy partition (skewed values)
         for (size_t k = begin[b]; k < begin[b + 1]; ++k) counter.Add(parted[k].hash, parted[k].key, parted[k].row);
         distinct[b] = counter.distinct();
         counter.Top(top_n, column, &tops[b]);
