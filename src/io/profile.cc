@@ -166,26 +166,29 @@ class ValueCounter {
     size_t slots = 16;
     while (slots < 2 * n) slots *= 2;
     narrow_slots_.assign(slots, 0);
+    uint32_t* table = narrow_slots_.data();
     const size_t mask = slots - 1;
     size_t distinct = 0;
     for (size_t k = 0; k < n; ++k) {
       ValueCount& v = recs[k];
       const uint32_t tag = static_cast<uint32_t>(v.hash) & 0xFFFF0000u;
-      for (size_t i = v.hash & mask;; i = (i + 1) & mask) {
-        const uint32_t s = narrow_slots_[i];
-        if (s == 0) {
-          narrow_slots_[i] = tag | static_cast<uint32_t>(k + 1);  // index + 1: 0 is empty
-          v.count = 1;
-          ++distinct;
-          break;
-        }
-        if ((s & 0xFFFF0000u) == tag) {
-          ValueCount& first = recs[(s & 0xFFFF) - 1];
+      const uint32_t own = tag | static_cast<uint32_t>(k + 1);  // index + 1: 0 is empty
+      size_t i = v.hash & mask;
+      for (;;) {
+        // Empty slot and match are resolved alike, without a branch between them: an empty slot
+        // points the update at the record itself (count 0 -> 1), a match at the first record.
+        const uint32_t s = table[i];
+        const uint32_t found = s == 0 ? own : s;
+        if ((found & 0xFFFF0000u) == tag) {
+          ValueCount& first = recs[(found & 0xFFFF) - 1];
           if (first.hash == v.hash && first.key == v.key) {
             ++first.count;
+            table[i] = found;
+            distinct += s == 0;
             break;
           }
         }
+        i = (i + 1) & mask;
       }
     }
     return distinct;
