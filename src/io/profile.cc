@@ -143,15 +143,25 @@ class ValueCounter {
     std::vector<ValueCount> top;
     top.reserve(top_n);
     const Before before{column};
-    for (const ValueCount* s = begin; s != end; ++s) {
+    const ValueCount* s = begin;
+    for (; s != end && top.size() < top_n; ++s) {
       if (s->count == 0) continue;
-      if (top.size() < top_n) {
-        top.push_back(*s);
-        std::push_heap(top.begin(), top.end(), before);
-      } else if (before(*s, top.front())) {
+      top.push_back(*s);
+      std::push_heap(top.begin(), top.end(), before);
+    }
+    if (!top.empty()) {
+      // Most values lose on count alone, or on the order key at the root's count; a zero count
+      // (not a first occurrence) always loses.
+      uint32_t root_count = top.front().count;
+      uint64_t root_key = top.front().key;
+      for (; s != end; ++s) {
+        if (s->count < root_count || (s->count == root_count && s->key > root_key)) continue;
+        if (!before(*s, top.front())) continue;
         std::pop_heap(top.begin(), top.end(), before);
         top.back() = *s;
         std::push_heap(top.begin(), top.end(), before);
+        root_count = top.front().count;
+        root_key = top.front().key;
       }
     }
     std::sort_heap(top.begin(), top.end(), before);

@@ -142,8 +142,9 @@ TEST(ProfileTest, MatchesNaiveReference) {
   t.AddSource("s");
   const size_t rows = 60000;
   // Column 0: few values; 1: many (partitioned); 2: skewed (one value in half the rows, rest
-  // distinct); 3: mostly null, non-ASCII.
-  std::vector<std::vector<std::optional<std::string>>> cells(4);
+  // distinct); 3: mostly null, non-ASCII; 4: 40 values of equal counts that share their first 8
+  // bytes (the top 10 is decided by comparing whole values, and the smallest come late).
+  std::vector<std::vector<std::optional<std::string>>> cells(5);
   for (size_t r = 0; r < rows; ++r) {
     cells[0].push_back(rng() % 10 == 0 ? std::nullopt : std::optional(random_value(1)));
     cells[1].push_back(random_value(6) + std::to_string(rng() % 40000));
@@ -151,6 +152,7 @@ TEST(ProfileTest, MatchesNaiveReference) {
     if (r % 2 == 0) skewed.assign("u").append(std::to_string(r));
     cells[2].push_back(skewed);
     cells[3].push_back(rng() % 4 ? std::nullopt : std::optional(random_value(3)));
+    cells[4].push_back("samepref" + std::to_string(r % 40));
   }
   for (size_t c = 0; c < cells.size(); ++c) t.AddColumn("c" + std::to_string(c));
   for (size_t c = 0; c < cells.size(); ++c) {
