@@ -98,40 +98,49 @@ struct Before {
 // Counts distinct values. Two values are taken as equal when their 64-bit XXH3 hashes and 8-byte
 // order keys are equal (see ColumnProfile::distinct). The distinct values live in a dense array;
 // the hash table (open addressing, linear probing) holds only a hash tag and the value's index,
-// 4 bytes a slot for a partition's table (which then stays in L1) and 8 otherwise, and Top
-// scans only the distinct values. Reset reuses the memory: a fresh table per partition would cost a page
-// fault and a clear per 4 KiB.
+// and Top scans only the distinct values. Reset reuses the memory: a fresh table per column or
+// partition would cost a page fault and a clear per 4 KiB. CountInPlace counts a partition's
+// records where they lie.
 class ValueCounter {
  public:
-  // Prepares for `expected` values; when `bounded`, no more than that many will be added, and a
-  // table for at most kNarrowValues takes 4-byte slots (16-bit tag, 16-bit index).
+  // Most records a CountInPlace call takes (its 4-byte slots hold a 16-bit index).
   static constexpr size_t kNarrowValues = 16384;
-  void Reset(size_t expected, bool bounded = false) {
+
+  // Prepares for about `expected` distinct values (the table grows when they are more).
+  void Reset(size_t expected) {
     size_t n = 16;
     while (n < 2 * expected) n *= 2;
-    narrow_ = bounded && expected <= kNarrowValues;
-    if (narrow_) {
-      narrow_slots_.assign(n, 0);
-    } else {
-      slots_.assign(n, 0);
-    }
+    slots_.assign(n, 0);
     mask_ = n - 1;
-    values_.clear();
+    distinct_ = 0;
   }
 
   void Add(uint64_t hash, uint64_t key, RowId row) {
-    if (narrow_) {
-      AddNarrow(hash, key, row);
-    } else {
-      AddWide(hash, key, row);
+    const uint64_t tag = (hash >> 16) << 32;  // bits independent of the slot and partition bits
+    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      const uint64_t s = slots_[i];
+      if (s == 0) {
+        if (distinct_ == values_.size()) values_.resize(2 * distinct_ + 16);
+        values_[distinct_++] = ValueCount{hash, key, row, 1};
+        slots_[i] = tag | distinct_;  // index + 1: 0 marks an empty slot
+        if (distinct_ * 2 > slots_.size()) Grow();
+        return;
+      }
+      if ((s & ~uint64_t{0xFFFFFFFF}) == tag) {
+        ValueCount& v = values_[(s & 0xFFFFFFFF) - 1];
+        if (v.hash == hash && v.key == key) {
+          ++v.count;
+          return;
+        }
+      }
     }
   }
 
-  size_t distinct() const { return values_.size(); }
+  size_t distinct() const { return distinct_; }
 
   // Appends the top_n values in Before order to out (see TopOf).
   void Top(size_t top_n, const Column& column, std::vector<ValueCount>* out) const {
-    TopOf(values_.data(), values_.data() + values_.size(), top_n, column, out);
+    TopOf(values_.data(), values_.data() + distinct_, top_n, column, out);
   }
 
   // Appends the top_n of the values in [begin, end) with a nonzero count, in Before order, to
@@ -205,62 +214,21 @@ class ValueCounter {
   }
 
  private:
-  // At most kNarrowValues values in at most 2 * kNarrowValues slots: the slot index takes the
-  // hash's low 15 bits, the tag bits 16-31; no growth is needed.
-  void AddNarrow(uint64_t hash, uint64_t key, RowId row) {
-    const uint32_t tag = static_cast<uint32_t>(hash) & 0xFFFF0000u;
-    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
-      const uint32_t s = narrow_slots_[i];
-      if (s == 0) {
-        values_.push_back(ValueCount{hash, key, row, 1});
-        narrow_slots_[i] = tag | static_cast<uint32_t>(values_.size());  // index + 1: 0 is empty
-        return;
-      }
-      if ((s & 0xFFFF0000u) == tag) {
-        ValueCount& v = values_[(s & 0xFFFF) - 1];
-        if (v.hash == hash && v.key == key) {
-          ++v.count;
-          return;
-        }
-      }
-    }
-  }
-
-  void AddWide(uint64_t hash, uint64_t key, RowId row) {
-    const uint64_t tag = (hash >> 16) << 32;  // bits independent of the slot and partition bits
-    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
-      const uint64_t s = slots_[i];
-      if (s == 0) {
-        values_.push_back(ValueCount{hash, key, row, 1});
-        slots_[i] = tag | values_.size();  // index + 1: 0 marks an empty slot
-        if (values_.size() * 2 > slots_.size()) Grow();
-        return;
-      }
-      if ((s & ~uint64_t{0xFFFFFFFF}) == tag) {
-        ValueCount& v = values_[(s & 0xFFFFFFFF) - 1];
-        if (v.hash == hash && v.key == key) {
-          ++v.count;
-          return;
-        }
-      }
-    }
-  }
-
   void Grow() {
     slots_.assign(slots_.size() * 2, 0);
     mask_ = slots_.size() - 1;
-    for (size_t k = 0; k < values_.size(); ++k) {
+    for (size_t k = 0; k < distinct_; ++k) {
       size_t i = values_[k].hash & mask_;
       while (slots_[i] != 0) i = (i + 1) & mask_;
       slots_[i] = ((values_[k].hash >> 16) << 32) | (k + 1);
     }
   }
 
-  bool narrow_ = false;
   size_t mask_ = 0;
-  std::vector<uint32_t> narrow_slots_;
+  size_t distinct_ = 0;
+  std::vector<uint32_t> narrow_slots_;  // CountInPlace's table
   std::vector<uint64_t> slots_;
-  std::vector<ValueCount> values_;
+  std::vector<ValueCount> values_;  // the distinct values first (distinct_ of them), then room
 };
 
 // An uninitialized work array of anonymous memory, advised to use transparent huge pages: fresh
