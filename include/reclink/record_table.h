@@ -214,6 +214,14 @@ class RecordTable {
   // Physical line of each row's record start in its file (1-based), for error messages.
   uint64_t line(RowId r) const { return lines_[r]; }
   void AppendLine(uint64_t line) { lines_.push_back(line); }
+  // Appends n lines for the caller to set (uninitialized, like Column::PrepareFill's buffers;
+  // disjoint parts may be set from several threads) and returns the first: for readers that
+  // find the lines while filling the columns.
+  uint64_t* AppendLinesForFill(size_t n) {
+    const size_t first = lines_.size();
+    lines_.resize(first + n);
+    return lines_.data() + first;
+  }
 
   // Appends every row of other (its single source becomes a source of this table), matching
   // columns by name; columns missing on one side are filled with nulls.

@@ -2,11 +2,11 @@
 // newline is outside quotes exactly when an even number of quote characters precede it, so pass 1
 // counts quotes (and newlines, for line numbers) per chunk in parallel and a prefix sum gives the
 // quote state at every chunk start. Pass 2 parses, in parallel, the records whose first byte lies
-// in each chunk, keeping only each column's byte count, the records' lines and the rejects;
+// in each chunk, keeping only each column's byte count, the record count and the rejects;
 // prefix sums over the chunks then size every column exactly. Pass 3 parses each chunk again,
-// writing each value straight to its final place: the same table for any chunking, and no
-// intermediate copy or per-value references (parsing twice costs less than the fresh memory
-// they would take).
+// writing each value (and each record's line) straight to its final place: the same table for
+// any chunking, and no intermediate copy or per-value references (parsing twice costs less than
+// the fresh memory they would take).
 // (The speculative variant of this scheme is Ge et al., "Speculative Distributed CSV Data Parsing
 // for Big Data Analytics", SIGMOD 2019; counting quotes first makes it exact.)
 #include "io/csv_reader.h"
@@ -284,7 +284,7 @@ constexpr size_t kMaxChunkBytes = size_t{4} << 20;
 // Pass 2's result for one chunk.
 struct ChunkResult {
   std::vector<uint64_t> bytes;  // [column] text bytes of the chunk's records
-  std::vector<uint64_t> lines;  // each record's first line
+  uint64_t rows = 0;            // records (pass 3 writes their lines)
   std::vector<BadRecord> rejects;
   const char* first_record = nullptr;  // the first record starting in the chunk; nullptr: none
   uint64_t first_line = 0;
@@ -327,9 +327,10 @@ struct CsvContext {
   bool fast_path;  // the bit-parallel scanner (no trimming, little-endian)
   csv_internal::CsvIsa isa;  // the fast path's instruction set
   std::atomic<size_t>* first_failed;
+  uint64_t* lines = nullptr;  // pass 3: the table's line of each row
 };
 
-// The two parsing passes: pass 2 counts (bytes per column, lines, rejects), pass 3 writes.
+// The two parsing passes: pass 2 counts (bytes per column, records, rejects), pass 3 writes.
 enum class Pass { kCount, kWrite };
 
 // Parses the records starting in one chunk: kCount fills a ChunkResult; kWrite (given the
@@ -345,7 +346,11 @@ class ChunkParser {
   ChunkParser(const CsvContext& ctx, RecordParser& parser, ChunkResult& out, size_t chunk,
               ColumnCursor* cursors = nullptr, uint64_t first_row = 0)
       : ctx_(ctx), parser_(parser), out_(out), chunk_(chunk), cursors_(cursors), row_(first_row),
-        check_utf8_(kPass == Pass::kCount || out.utf8_rejected) {}
+        check_utf8_(kPass == Pass::kCount || out.utf8_rejected) {
+    if constexpr (kPass == Pass::kWrite) {
+      for (size_t c = 0; c < ctx.num_columns; ++c) narrow_ = narrow_ && cursors[c].offsets != nullptr;
+    }
+  }
 
   // Stores the pending null bits (kWrite); the row count reached.
   uint64_t Finish() {
@@ -382,19 +387,11 @@ class ChunkParser {
   }
 
  private:
+  using FieldSpan = std::pair<const char*, const char*>;  // [first byte, end) of a raw field
+
   bool Stopped() const {
     return kPass == Pass::kCount && ctx_.fail_fast &&
            chunk_ > ctx_.first_failed->load(std::memory_order_relaxed);
-  }
-
-  void ReserveFromSample(const char* sample_start, const char* r, const char* ce) {
-    if constexpr (kPass == Pass::kCount) {
-      constexpr size_t kSampleRecords = 64;
-      if (out_.lines.size() != kSampleRecords) return;
-      double scale = 1.15 * static_cast<double>(ce - sample_start) /
-                     static_cast<double>(std::max<ptrdiff_t>(1, r - sample_start));
-      out_.lines.reserve(static_cast<size_t>(scale * kSampleRecords) + 1);
-    }
   }
 
   bool RecordNeedsUtf8Check(const char* r, const char* next) const {
@@ -404,24 +401,15 @@ class ChunkParser {
     return ctx_.non_ascii_before[cj + 1] != ctx_.non_ascii_before[ci];
   }
 
-  // One value of column c of the current record. `padded`: the 16 bytes from value may be read
-  // (they are in the input), so a short value may be moved as two fixed 8-byte words.
-  void Emit(size_t c, const char* value, size_t size, bool padded) {
+  // One value of column c of the current record.
+  void Emit(size_t c, const char* value, size_t size) {
     if constexpr (kPass == Pass::kCount) {
       out_.bytes[c] += size;
     } else {
       ColumnCursor& col = cursors_[c];
       if (size == 0) {
         col.null_word |= uint64_t{1} << (row_ % 64);
-      } else if (padded && size <= 16 && col.pos + 16 <= col.part_end) {
-        // May copy a few bytes too many: the next value overwrites them, and they never pass
-        // this chunk's part of the arena (the next chunk's part is another thread's).
-        uint64_t a, b;
-        std::memcpy(&a, value, 8);
-        std::memcpy(&b, value + 8, 8);
-        std::memcpy(col.arena + col.pos, &a, 8);
-        std::memcpy(col.arena + col.pos + 8, &b, 8);
-      } else {
+      } else {  // (an all-null column's arena is null: no memcpy to it)
         std::memcpy(col.arena + col.pos, value, size);
       }
       col.pos += size;
@@ -433,10 +421,52 @@ class ChunkParser {
     }
   }
 
+  // Values up to this long are copied as one fixed-size block.
+  static constexpr ptrdiff_t kCopyBytes = 32;
+
+  // Emit for every field of a fast-path record (kWrite) whose values can each be read
+  // kCopyBytes bytes from their start. A value of up to kCopyBytes bytes is copied as one block
+  // of kCopyBytes, a few bytes too many: the column's next value overwrites them, and they never
+  // pass this chunk's part of the arena (the next chunk's part is another thread's). One pass of
+  // straight-line code per value: the null bit is set without a branch, and everything is read
+  // before the arena is written (a char store may alias anything, so the compiler would reload).
+  template <bool kWide>
+  void EmitPadded(const FieldSpan* fields, size_t num_fields) {
+    const uint64_t row = row_;
+    ColumnCursor* const cursors = cursors_;
+    for (size_t c = 0; c < num_fields; ++c) {
+      auto [s, e] = fields[c];
+      if (s < e && *s == '"') {
+        ++s;
+        --e;
+      }
+      const uint64_t size = static_cast<uint64_t>(e - s);
+      ColumnCursor& col = cursors[c];
+      const uint64_t pos = col.pos;
+      char* const dst = col.arena + pos;
+      const bool block = size <= kCopyBytes && pos + kCopyBytes <= col.part_end;
+      col.null_word |= static_cast<uint64_t>(size == 0) << (row % 64);
+      col.pos = pos + size;
+      if constexpr (kWide) {
+        col.wide_offsets[row + 1] = pos + size;
+      } else {
+        col.offsets[row + 1] = static_cast<uint32_t>(pos + size);
+      }
+      if (block) [[likely]] {
+        char buf[kCopyBytes];
+        std::memcpy(buf, s, kCopyBytes);
+        std::memcpy(dst, buf, kCopyBytes);
+      } else if (size != 0) {  // (an all-null column's arena is null: no memcpy to it)
+        std::memcpy(dst, s, size);
+      }
+    }
+  }
+
   void EndRecord(uint64_t line) {
     if constexpr (kPass == Pass::kCount) {
-      out_.lines.push_back(line);
+      ++out_.rows;
     } else {
+      ctx_.lines[row_] = line;
       ++row_;
       if (row_ % 64 == 0) FlushNulls(row_ - 1);
     }
@@ -497,7 +527,7 @@ class ChunkParser {
       if (outcome == RecordParser::Outcome::kRecord) {
         for (size_t c = 0; c < ctx_.num_columns; ++c) {
           const Field& f = fields[c];
-          Emit(c, f.escaped ? parser_.Value(f).data() : f.value, f.size, false);
+          Emit(c, f.escaped ? parser_.Value(f).data() : f.value, f.size);
         }
         EndRecord(line);
         line += parser_.newlines();
@@ -530,7 +560,6 @@ class ChunkParser {
   }
 
   enum class FastOutcome { kRecord, kBlank, kAnomaly };
-  using FieldSpan = std::pair<const char*, const char*>;  // [first byte, end) of a raw field
 
   // kCount: remembers that the fast path sent the record at rec to the reference parser.
   FastOutcome Anomaly(const char* rec) {
@@ -555,44 +584,61 @@ class ChunkParser {
         ++next_slow_;
         return FastOutcome::kAnomaly;
       }
-      for (size_t c = 0; c < num_fields; ++c) {
-        auto [s, e] = fields[c];
-        if (s < e && *s == '"') {
-          ++s;
-          --e;
+      if (ctx_.end - content_end >= kCopyBytes) {
+        // Every value of the record can be read kCopyBytes bytes from its start.
+        if (narrow_) {
+          EmitPadded<false>(fields, num_fields);
+        } else {
+          EmitPadded<true>(fields, num_fields);
         }
-        Emit(c, s, static_cast<size_t>(e - s), ctx_.end - s >= 16);
+      } else {
+        for (size_t c = 0; c < num_fields; ++c) {
+          auto [s, e] = fields[c];
+          if (s < e && *s == '"') {
+            ++s;
+            --e;
+          }
+          Emit(c, s, static_cast<size_t>(e - s));
+        }
       }
     } else {
-      // One loop checks the quotes and counts the bytes; an anomaly takes the counts back.
       uint64_t* const bytes = out_.bytes.data();
-      uint64_t quoted = 0;
-      size_t c = 0;
-      bool ok = true;
-      for (; c < num_fields; ++c) {
-        auto [s, e] = fields[c];
-        uint64_t size = static_cast<uint64_t>(e - s);
-        if (s < e && *s == '"') {
-          if (size < 2 || e[-1] != '"') {
-            ok = false;
-            break;
-          }
-          ++quoted;
-          size -= 2;
-        }
-        bytes[c] += size;
-      }
-      // Only the outer quotes of quoted fields: no stray quote, no doubled ("") quote.
-      ok = ok && quotes == 2 * quoted;
-      ok = ok && !(non_ascii && check_utf8_ && content_end > utf8_valid_until_ &&
-                   FindInvalidUtf8(std::string_view(rec, static_cast<size_t>(content_end - rec))) !=
-                       std::string_view::npos);
-      if (!ok) {
-        for (size_t k = 0; k < c; ++k) {
-          auto [s, e] = fields[k];
-          bytes[k] -= static_cast<uint64_t>(e - s) - (s < e && *s == '"' ? 2 : 0);
-        }
+      if (non_ascii && check_utf8_ && content_end > utf8_valid_until_ &&
+          FindInvalidUtf8(std::string_view(rec, static_cast<size_t>(content_end - rec))) !=
+              std::string_view::npos) {
         return Anomaly(rec);
+      }
+      if (quotes == 0) {
+        // No quoted field (most records): each field's bytes are its value, nothing to check.
+        for (size_t c = 0; c < num_fields; ++c) {
+          bytes[c] += static_cast<uint64_t>(fields[c].second - fields[c].first);
+        }
+      } else {
+        // One loop checks the quotes and counts the bytes; an anomaly takes the counts back.
+        uint64_t quoted = 0;
+        size_t c = 0;
+        bool ok = true;
+        for (; c < num_fields; ++c) {
+          auto [s, e] = fields[c];
+          uint64_t size = static_cast<uint64_t>(e - s);
+          if (s < e && *s == '"') {
+            if (size < 2 || e[-1] != '"') {
+              ok = false;
+              break;
+            }
+            ++quoted;
+            size -= 2;
+          }
+          bytes[c] += size;
+        }
+        // Only the outer quotes of quoted fields: no stray quote, no doubled ("") quote.
+        if (!ok || quotes != 2 * quoted) {
+          for (size_t k = 0; k < c; ++k) {
+            auto [s, e] = fields[k];
+            bytes[k] -= static_cast<uint64_t>(e - s) - (s < e && *s == '"' ? 2 : 0);
+          }
+          return Anomaly(rec);
+        }
       }
     }
     EndRecord(line);
@@ -648,7 +694,6 @@ class ChunkParser {
   template <CsvIsa kIsa>
   [[gnu::always_inline]] void FastRun(const char* r, const char* ce, uint64_t line) {
     const char* const end = ctx_.end;
-    const char* sample_start = r;
     const char* block = r;
     const char* rec = r;
     const char* field = r;
@@ -717,7 +762,6 @@ class ChunkParser {
         rec_bit = k + 1;  // 64 when the next record starts in the next block: see below
         rec_high = false;
         num_fields = 0;
-        ReserveFromSample(sample_start, rec, ce);
         if (rec >= ce || Stopped()) return;
       }
       if (restarted) continue;
@@ -750,6 +794,7 @@ class ChunkParser {
   ColumnCursor* cursors_;  // kWrite: one per column
   uint64_t row_;           // kWrite: the current record's row
   bool check_utf8_;        // validate non-ASCII records in the fast path
+  bool narrow_ = true;     // kWrite: every column has 4-byte offsets
   const char* utf8_valid_until_ = nullptr;  // records ending here or before are valid UTF-8
   size_t next_slow_ = 0;                     // kWrite: next entry of out_.slow_records
   std::vector<FieldSpan> fields_;  // grown by GrowFields, never shrunk
@@ -949,7 +994,7 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
   size_t total_bad = 0;
   for (const ChunkResult& c : results) {
     if (c.failed) return c.error;
-    total_rows += c.lines.size();
+    total_rows += c.rows;
     total_bad += c.rejects.size();
   }
   if (total_rows == 0 && total_bad == 0) {
@@ -968,7 +1013,7 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
   std::vector<Column::FillBuffers> fill(num_columns);
   std::vector<uint64_t> row_base(num_chunks + 1, 0);
   std::vector<std::vector<uint64_t>> byte_base(num_columns, std::vector<uint64_t>(num_chunks + 1, 0));
-  for (size_t i = 0; i < num_chunks; ++i) row_base[i + 1] = row_base[i] + results[i].lines.size();
+  for (size_t i = 0; i < num_chunks; ++i) row_base[i + 1] = row_base[i] + results[i].rows;
   for (size_t c = 0; c < num_columns; ++c) {
     for (size_t i = 0; i < num_chunks; ++i) {
       byte_base[c][i + 1] = byte_base[c][i] + (results[i].bytes.empty() ? 0 : results[i].bytes[c]);
@@ -984,13 +1029,15 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
   // Pass 3: each chunk parses its records again, writing the values straight into the columns.
   CsvContext write_context = context;
   write_context.fail_fast = false;
+  table.AppendSourceRows(source, total_rows);
+  write_context.lines = table.AppendLinesForFill(total_rows);
   std::atomic<bool> mismatch{false};
   tbb::parallel_for(tbb::blocked_range<size_t>(0, num_chunks, 1), [&](const auto& range) {
     RecordParser parser(end, delimiter, options.trim_spaces, &names);
     std::vector<ColumnCursor> cursors(num_columns);
     for (size_t i = range.begin(); i != range.end(); ++i) {
       ChunkResult& out = results[i];
-      if (out.first_record == nullptr || out.lines.empty()) continue;
+      if (out.first_record == nullptr || out.rows == 0) continue;
       for (size_t c = 0; c < num_columns; ++c) {
         cursors[c] = ColumnCursor{fill[c].arena, fill[c].offsets, fill[c].wide_offsets, fill[c].nulls,
                                   byte_base[c][i], byte_base[c][i + 1], 0};
@@ -1004,10 +1051,6 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
   });
   if (mismatch.load()) {
     return Status::Internal(file + ": error: the CSV reader's two parsing passes disagree");
-  }
-  table.AppendSourceRows(source, total_rows);
-  for (const ChunkResult& chunk : results) {
-    for (uint64_t l : chunk.lines) table.AppendLine(l);
   }
   if (report != nullptr) {
     report->records += total_rows;

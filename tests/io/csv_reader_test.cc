@@ -528,6 +528,103 @@ TEST(CsvReaderTest, EveryIsaPathGivesTheSameTable) {
   }
 }
 
+// Value lengths around the write pass's fixed-size block copy (0 to 70 bytes: nulls, values
+// that fill the block, values longer than it), in records with and without quotes, up to the
+// last bytes of the input (where values are copied exactly): the expected values and lines on
+// every path, chunking (a chunk's part of a column can be shorter than one block), thread count
+// and offset width.
+TEST(CsvReaderTest, ValueLengthsAroundTheWriteBlockGiveTheExpectedTable) {
+  using io::csv_internal::CsvIsa;
+  std::vector<CsvIsa> isas = {CsvIsa::kGeneric};
+  if (io::csv_internal::CsvIsaSupported(CsvIsa::kV3)) isas.push_back(CsvIsa::kV3);
+  std::mt19937 rng(31);
+  std::string text = "a,b,c\n";
+  std::vector<std::vector<std::string>> rows;
+  std::vector<uint64_t> lines;
+  uint64_t line = 2;
+  for (int r = 0; r < 300; ++r) {
+    const bool quoted_record = r % 3 == 1;
+    std::vector<std::string> row;
+    lines.push_back(line);
+    for (int c = 0; c < 3; ++c) {
+      const size_t len = rng() % 4 == 0 ? 30 + rng() % 5 : rng() % 71;
+      std::string v;
+      for (size_t k = 0; k < len; ++k) v += static_cast<char>('a' + (r + c + k) % 26);
+      if (quoted_record && c == 1 && len > 3) v[len / 2] = ',';
+      if (c > 0) text += ",";
+      if (quoted_record && (c == 1 || rng() % 2 == 0)) {
+        text += "\"" + v + "\"";
+      } else {
+        text += v;
+      }
+      row.push_back(v);
+    }
+    // A record whose only content is empty fields is no blank line (there are delimiters).
+    text += r % 5 == 0 ? "\r\n" : "\n";
+    ++line;
+    rows.push_back(row);
+  }
+  for (const std::string& end : {std::string("\n"), std::string("")}) {
+    const std::string input = end.empty() ? text.substr(0, text.size() - 1) : text;
+    for (CsvIsa isa : isas) {
+      for (bool wide : {false, true}) {
+        for (size_t chunk : {size_t{1}, size_t{7}, size_t{64}, size_t{100}, size_t{1} << 20}) {
+          for (int threads : {1, 2}) {
+            ReadOptions options;
+            options.chunk_bytes = chunk;
+            io::csv_internal::UseCsvIsaForTest(isa);
+            Column::SetAlwaysWideForTesting(wide);
+            auto t = ReadText(input, "len.csv", options, nullptr, threads);
+            Column::SetAlwaysWideForTesting(false);
+            io::csv_internal::ResetCsvIsaForTest();
+            ASSERT_TRUE(t.ok()) << t.status().ToString();
+            SCOPED_TRACE(std::string("isa ") + io::csv_internal::CsvIsaName(isa) + " wide " +
+                         std::to_string(wide) + " chunk " + std::to_string(chunk) + " threads " +
+                         std::to_string(threads) + " final newline " + std::to_string(!end.empty()));
+            ASSERT_EQ(t->num_rows(), rows.size());
+            ASSERT_EQ(t->column(0).wide(), wide);
+            for (size_t r = 0; r < rows.size(); ++r) {
+              ASSERT_EQ(t->line(static_cast<RowId>(r)), lines[r]) << "row " << r;
+              for (size_t c = 0; c < 3; ++c) {
+                const std::string& want = rows[r][c];
+                ASSERT_EQ(Cell(*t, std::string(1, static_cast<char>('a' + c)), static_cast<RowId>(r)),
+                          want.empty() ? "<null>" : want)
+                    << "row " << r << " col " << c;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// Columns holding no text at all (every value null) have no arena to write to.
+TEST(CsvReaderTest, AllNullColumnsOnEveryPath) {
+  using io::csv_internal::CsvIsa;
+  std::vector<CsvIsa> isas = {CsvIsa::kGeneric};
+  if (io::csv_internal::CsvIsaSupported(CsvIsa::kV3)) isas.push_back(CsvIsa::kV3);
+  std::string text = "a,b,c\n";
+  for (int r = 0; r < 100; ++r) text += std::to_string(r) + (r % 2 ? ",,\n" : ",\"\",\r\n");
+  for (CsvIsa isa : isas) {
+    for (size_t chunk : {size_t{1}, size_t{64}, size_t{1} << 20}) {
+      ReadOptions options;
+      options.chunk_bytes = chunk;
+      io::csv_internal::UseCsvIsaForTest(isa);
+      auto t = ReadText(text, "null.csv", options);
+      io::csv_internal::ResetCsvIsaForTest();
+      ASSERT_TRUE(t.ok()) << t.status().ToString();
+      ASSERT_EQ(t->num_rows(), 100u);
+      for (RowId r = 0; r < 100; ++r) {
+        EXPECT_EQ(Cell(*t, "a", r), std::to_string(r));
+        EXPECT_EQ(Cell(*t, "b", r), "<null>");
+        EXPECT_EQ(Cell(*t, "c", r), "<null>");
+        EXPECT_EQ(t->line(r), r + 2);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace reclink
 
