@@ -345,7 +345,8 @@ class ChunkParser {
  public:
   ChunkParser(const CsvContext& ctx, RecordParser& parser, ChunkResult& out, size_t chunk,
               ColumnCursor* cursors = nullptr, uint64_t first_row = 0)
-      : ctx_(ctx), parser_(parser), out_(out), chunk_(chunk), cursors_(cursors), row_(first_row),
+      : ctx_(ctx), parser_(parser), out_(out), chunk_(chunk), cursors_(cursors), first_row_(first_row),
+        row_(first_row),
         check_utf8_(kPass == Pass::kCount || out.utf8_rejected) {
     if constexpr (kPass == Pass::kWrite) {
       for (size_t c = 0; c < ctx.num_columns; ++c) narrow_ = narrow_ && cursors[c].offsets != nullptr;
@@ -453,9 +454,7 @@ class ChunkParser {
         col.offsets[row + 1] = static_cast<uint32_t>(pos + size);
       }
       if (block) [[likely]] {
-        char buf[kCopyBytes];
-        std::memcpy(buf, s, kCopyBytes);
-        std::memcpy(dst, buf, kCopyBytes);
+        std::memcpy(dst, s, kCopyBytes);
       } else if (size != 0) {  // (an all-null column's arena is null: no memcpy to it)
         std::memcpy(dst, s, size);
       }
@@ -468,7 +467,23 @@ class ChunkParser {
     } else {
       ctx_.lines[row_] = line;
       ++row_;
-      if (row_ % 64 == 0) FlushNulls(row_ - 1);
+      if (row_ % 64 == 0) {
+        if (row_ - 64 >= first_row_) {
+          StoreNulls(row_ - 1);
+        } else {
+          FlushNulls(row_ - 1);
+        }
+      }
+    }
+  }
+
+  // Stores the null bits of the word ending at last_row, a word all of whose rows are this
+  // chunk's: a plain store, and no branch on whether any is set (often unpredictable).
+  void StoreNulls(uint64_t last_row) {
+    for (size_t c = 0; c < ctx_.num_columns; ++c) {
+      ColumnCursor& col = cursors_[c];
+      col.nulls[last_row / 64] = col.null_word;
+      col.null_word = 0;
     }
   }
 
@@ -792,6 +807,7 @@ class ChunkParser {
   ChunkResult& out_;
   size_t chunk_;
   ColumnCursor* cursors_;  // kWrite: one per column
+  uint64_t first_row_;     // kWrite: the chunk's first row
   uint64_t row_;           // kWrite: the current record's row
   bool check_utf8_;        // validate non-ASCII records in the fast path
   bool narrow_ = true;     // kWrite: every column has 4-byte offsets

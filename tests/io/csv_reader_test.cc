@@ -568,7 +568,7 @@ TEST(CsvReaderTest, ValueLengthsAroundTheWriteBlockGiveTheExpectedTable) {
     const std::string input = end.empty() ? text.substr(0, text.size() - 1) : text;
     for (CsvIsa isa : isas) {
       for (bool wide : {false, true}) {
-        for (size_t chunk : {size_t{1}, size_t{7}, size_t{64}, size_t{100}, size_t{1} << 20}) {
+        for (size_t chunk : {size_t{1}, size_t{7}, size_t{64}, size_t{100}, size_t{8000}, size_t{1} << 20}) {
           for (int threads : {1, 2}) {
             ReadOptions options;
             options.chunk_bytes = chunk;
