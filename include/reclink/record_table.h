@@ -28,6 +28,15 @@ inline constexpr size_t kHugePageBytes = size_t{2} << 20;
 // 4 MiB: with a 4 MiB threshold all of them took 4 KiB faults.
 inline constexpr size_t kHugeArrayBytes = kHugePageBytes;
 
+// Bytes to allocate for an array of `bytes` (>= kHugeArrayBytes): rounded up to whole huge pages
+// when that adds at most an eighth, so that the array's tail is one huge page too instead of up to
+// 511 pages of 4 KiB, each a fault (about 10 ms over the ten columns of a million-row CSV); the
+// rounding then costs at most 12.5% of the array's memory.
+inline size_t HugeArrayAllocation(size_t bytes) {
+  const size_t rounded = (bytes + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes;
+  return (rounded - bytes) * 8 <= bytes ? rounded : bytes;
+}
+
 // The allocator of the table's large arrays. Leaves the elements added by resize()
 // uninitialized (a reader's PrepareFill caller writes them all, and zero-filling tens of
 // megabytes first would only cost time); aligns arrays of kHugeArrayBytes or more to 2 MiB and
@@ -43,8 +52,9 @@ struct UninitializedAllocator : std::allocator<T> {
   UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}
   T* allocate(size_t n) {
     if (n * sizeof(T) < kHugeArrayBytes) return std::allocator<T>::allocate(n);
-    void* p = ::operator new(n * sizeof(T), std::align_val_t{kHugePageBytes});
-    AdviseHugePages(p, n * sizeof(T));
+    const size_t bytes = HugeArrayAllocation(n * sizeof(T));
+    void* p = ::operator new(bytes, std::align_val_t{kHugePageBytes});
+    AdviseHugePages(p, bytes);
     return static_cast<T*>(p);
   }
   void deallocate(T* p, size_t n) noexcept {
