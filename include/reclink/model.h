@@ -75,6 +75,13 @@ struct TrainingCounts {
 void EstimateU(const Rules& rules, const Comparisons& comps, const DerivedFields& fields,
                const RecordTable& table, uint64_t samples, uint64_t seed, Model* model);
 
+// The share of allowed pairs (all pairs, or with cross_only those across sources) with both
+// values of comparison c non-null whose values are equal, from value counts over every record;
+// -1 when no allowed pair has both values non-null. Hash equality stands for value equality: a
+// 64-bit collision would shift the share negligibly. EstimateU's exact first-level u; exposed for
+// tests.
+double ExactAgreementShare(const Comparisons& comps, size_t c, const RecordTable& table, bool cross_only);
+
 // Runs EM and fills m and the prior (unless rules.model.prior is set). u must already be set.
 // Error (kInvalidInput) when there are no candidate pairs to train on.
 Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const TrainingCounts& counts,

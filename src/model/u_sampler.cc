@@ -2,7 +2,7 @@
 // not depend on the thread count.
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
-#include <tbb/parallel_sort.h>
+#include <tbb/blocked_range.h>
 
 #include <optional>
 #include <random>
@@ -13,13 +13,83 @@ namespace reclink {
 
 namespace {
 
-// The share of allowed pairs (both values non-null) whose values are equal, from value counts;
-// -1 when no allowed pair has both values non-null.
+// A non-null value's hash and its row's source.
+struct ValueSource {
+  uint64_t hash;
+  SourceId source;
+};
+
+// Sums over distinct keys of k(k-1)/2, k the key's count: `by_value` keyed by the hash, and
+// `by_value_and_source` keyed by (hash, source). The records are first split by the hash's top
+// bits into partitions of a few thousand (a counting sort), then each partition is counted in a
+// small open-addressing table that stays in cache. Integer sums: the same whatever the threads.
+struct EqualPairs {
+  uint64_t by_value = 0;
+  uint64_t by_value_and_source = 0;
+};
+EqualPairs CountEqualPairs(const std::vector<ValueSource>& values, bool with_sources) {
+  const size_t n = values.size();
+  int bits = 0;
+  while (bits < 16 && (n >> bits) > 2048) ++bits;
+  const size_t parts = size_t{1} << bits;
+  auto part_of = [&](uint64_t hash) { return bits == 0 ? size_t{0} : static_cast<size_t>(hash >> (64 - bits)); };
+  std::vector<size_t> begin(parts + 1, 0);
+  for (const ValueSource& v : values) ++begin[part_of(v.hash) + 1];
+  for (size_t q = 0; q < parts; ++q) begin[q + 1] += begin[q];
+  std::vector<ValueSource> parted(n);
+  {
+    std::vector<size_t> next(begin.begin(), begin.end() - 1);
+    for (const ValueSource& v : values) parted[next[part_of(v.hash)]++] = v;
+  }
+  struct Slot {
+    uint64_t hash;
+    uint32_t count;  // 0: empty
+    SourceId source;
+  };
+  tbb::enumerable_thread_specific<std::vector<Slot>> tables;
+  std::vector<EqualPairs> sums(parts);
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, parts, 1), [&](const auto& range) {
+    std::vector<Slot>& table = tables.local();
+    for (size_t q = range.begin(); q != range.end(); ++q) {
+      const size_t size = begin[q + 1] - begin[q];
+      size_t slots = 16;
+      while (slots < 2 * size) slots *= 2;
+      const size_t mask = slots - 1;
+      // Counts by key, then the sum of k(k-1)/2 over the slots used.
+      auto count = [&](bool by_source) {
+        table.assign(slots, Slot{0, 0, 0});
+        for (size_t k = begin[q]; k < begin[q + 1]; ++k) {
+          const ValueSource& v = parted[k];
+          const SourceId source = by_source ? v.source : 0;
+          size_t i = (v.hash ^ (uint64_t{source} * 0x9E3779B97F4A7C15ULL)) & mask;
+          while (table[i].count != 0 && (table[i].hash != v.hash || table[i].source != source)) {
+            i = (i + 1) & mask;
+          }
+          table[i].hash = v.hash;
+          table[i].source = source;
+          ++table[i].count;
+        }
+        uint64_t sum = 0;
+        for (const Slot& slot : table) sum += uint64_t{slot.count} * (slot.count - (slot.count > 0)) / 2;
+        return sum;
+      };
+      sums[q].by_value = count(false);
+      if (with_sources) sums[q].by_value_and_source = count(true);
+    }
+  });
+  EqualPairs total;
+  for (const EqualPairs& s : sums) {
+    total.by_value += s.by_value;
+    total.by_value_and_source += s.by_value_and_source;
+  }
+  return total;
+}
+
+}  // namespace
+
 double ExactAgreementShare(const Comparisons& comps, size_t c, const RecordTable& table, bool cross_only) {
   const size_t sources = table.source_names().size();
-  // (value hash, source) of every non-null row, sorted, so equal values form runs. Hash
-  // equality stands for value equality here: a 64-bit collision would shift u negligibly.
-  std::vector<std::pair<uint64_t, SourceId>> values;
+  std::vector<ValueSource> values;
   values.reserve(table.num_rows());
   std::vector<uint64_t> non_null(sources, 0);
   for (RowId r = 0; r < table.num_rows(); ++r) {
@@ -27,32 +97,19 @@ double ExactAgreementShare(const Comparisons& comps, size_t c, const RecordTable
     values.push_back({comps.ValueHash(c, r), table.source(r)});
     ++non_null[table.source(r)];
   }
-  tbb::parallel_sort(values.begin(), values.end());
-  auto pairs_within = [](uint64_t k) { return static_cast<double>(k) * static_cast<double>(k - (k > 0)) / 2; };
-  auto allowed = [&](const std::vector<uint64_t>& per_source) {
-    uint64_t all = 0;
-    double within = 0;
-    for (uint64_t k : per_source) {
-      all += k;
-      within += pairs_within(k);
-    }
-    return cross_only ? pairs_within(all) - within : pairs_within(all);
-  };
-  const double denominator = allowed(non_null);
-  if (denominator <= 0) return -1;
-  double agree = 0;
-  std::vector<uint64_t> run(sources, 0);
-  for (size_t i = 0; i < values.size();) {
-    size_t j = i;
-    std::fill(run.begin(), run.end(), 0);
-    while (j < values.size() && values[j].first == values[i].first) ++run[values[j++].second];
-    if (j - i > 1) agree += allowed(run);
-    i = j;
+  auto pairs_within = [](uint64_t k) { return k * (k - (k > 0)) / 2; };
+  // Allowed pairs: all pairs, or (link) those across sources.
+  uint64_t all = 0, within = 0;
+  for (uint64_t k : non_null) {
+    all += k;
+    within += pairs_within(k);
   }
-  return agree / denominator;
+  const uint64_t denominator = cross_only ? pairs_within(all) - within : pairs_within(all);
+  if (denominator == 0) return -1;
+  const EqualPairs equal = CountEqualPairs(values, cross_only);
+  const uint64_t agree = cross_only ? equal.by_value - equal.by_value_and_source : equal.by_value;
+  return static_cast<double>(agree) / static_cast<double>(denominator);
 }
-
-}  // namespace
 
 void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields& fields,
                const RecordTable& table, uint64_t samples, uint64_t seed, Model* model) {
