@@ -1,12 +1,13 @@
 // BlockingIndex: keys per rule, blocks by sorting (hash, row), and parallel pair streaming with
 // large blocks tiled so that one huge block keeps every core busy.
+#include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
-#include <tbb/parallel_sort.h>
 #include <tbb/task_arena.h>
 #include <xxhash.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 
 #include "reclink/blocking.h"
@@ -97,17 +98,41 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
         uint64_t hash;
         RowId row;
       };
-      std::vector<Entry> entries;
-      entries.reserve(n);
+      // A counting sort on the hash's top bits into buckets of a few hundred entries (stable:
+      // rows stay ascending), then each bucket sorted on its own, in cache and in parallel: the
+      // same order as one comparison sort of all entries, at a fraction of its cost.
+      size_t with_key = 0;
+      for (uint64_t word : idx.has_key) with_key += static_cast<size_t>(std::popcount(word));
+      stats.records_with_key = with_key;
+      int bits = 0;
+      while (bits < 16 && (with_key >> bits) > 256) ++bits;
+      const size_t buckets = size_t{1} << bits;
+      auto bucket_of = [&](uint64_t hash) { return bits == 0 ? size_t{0} : static_cast<size_t>(hash >> (64 - bits)); };
+      std::vector<size_t> bucket_begin(buckets + 1, 0);
       for (size_t r = 0; r < n; ++r) {
-        if (BitSet(idx.has_key, static_cast<RowId>(r))) entries.push_back({idx.hashes[r], static_cast<RowId>(r)});
+        if (BitSet(idx.has_key, static_cast<RowId>(r))) ++bucket_begin[bucket_of(idx.hashes[r]) + 1];
       }
-      stats.records_with_key = entries.size();
-      tbb::parallel_sort(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) {
-        return x.hash != y.hash ? x.hash < y.hash : x.row < y.row;
+      for (size_t b = 0; b < buckets; ++b) bucket_begin[b + 1] += bucket_begin[b];
+      std::vector<Entry> entries(with_key);
+      {
+        std::vector<size_t> next(bucket_begin.begin(), bucket_begin.end() - 1);
+        for (size_t r = 0; r < n; ++r) {
+          if (BitSet(idx.has_key, static_cast<RowId>(r))) {
+            entries[next[bucket_of(idx.hashes[r])]++] = Entry{idx.hashes[r], static_cast<RowId>(r)};
+          }
+        }
+      }
+      idx.order.resize(with_key);
+      tbb::parallel_for(tbb::blocked_range<size_t>(0, buckets, 16), [&](const auto& range) {
+        for (size_t b = range.begin(); b != range.end(); ++b) {
+          const auto first = entries.begin() + static_cast<std::ptrdiff_t>(bucket_begin[b]);
+          const auto last = entries.begin() + static_cast<std::ptrdiff_t>(bucket_begin[b + 1]);
+          std::sort(first, last, [](const Entry& x, const Entry& y) {
+            return x.hash != y.hash ? x.hash < y.hash : x.row < y.row;
+          });
+          for (size_t i = bucket_begin[b]; i < bucket_begin[b + 1]; ++i) idx.order[i] = entries[i].row;
+        }
       });
-      idx.order.resize(entries.size());
-      for (size_t i = 0; i < entries.size(); ++i) idx.order[i] = entries[i].row;
       entries.clear();
       entries.shrink_to_fit();
 
