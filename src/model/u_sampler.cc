@@ -20,26 +20,36 @@ struct ValueSource {
 };
 
 // Sums over distinct keys of k(k-1)/2, k the key's count: `by_value` keyed by the hash, and
-// `by_value_and_source` keyed by (hash, source). The records are first split by the hash's top
-// bits into partitions of a few thousand (a counting sort), then each partition is counted in a
-// small open-addressing table that stays in cache. Integer sums: the same whatever the threads.
+// `by_value_and_source` keyed by (hash, source).
 struct EqualPairs {
   uint64_t by_value = 0;
   uint64_t by_value_and_source = 0;
 };
-EqualPairs CountEqualPairs(const std::vector<ValueSource>& values, bool with_sources) {
-  const size_t n = values.size();
+
+// EqualPairs of the non-null values of comparison c. The values are first split by the hash's
+// top bits into partitions of a few thousand (a counting sort, reading the hashes twice rather
+// than holding a copy), then each partition is counted in a small open-addressing table that
+// stays in cache. Integer sums: the same whatever the threads.
+EqualPairs CountEqualPairs(const Comparisons& comps, size_t c, const RecordTable& table, uint64_t values,
+                           bool with_sources) {
   int bits = 0;
-  while (bits < 16 && (n >> bits) > 2048) ++bits;
+  while (bits < 16 && (values >> bits) > 2048) ++bits;
   const size_t parts = size_t{1} << bits;
   auto part_of = [&](uint64_t hash) { return bits == 0 ? size_t{0} : static_cast<size_t>(hash >> (64 - bits)); };
   std::vector<size_t> begin(parts + 1, 0);
-  for (const ValueSource& v : values) ++begin[part_of(v.hash) + 1];
+  const RowId rows = static_cast<RowId>(table.num_rows());
+  for (RowId r = 0; r < rows; ++r) {
+    if (!comps.IsNull(c, r)) ++begin[part_of(comps.ValueHash(c, r)) + 1];
+  }
   for (size_t q = 0; q < parts; ++q) begin[q + 1] += begin[q];
-  std::vector<ValueSource> parted(n);
+  std::vector<ValueSource> parted(values);
   {
     std::vector<size_t> next(begin.begin(), begin.end() - 1);
-    for (const ValueSource& v : values) parted[next[part_of(v.hash)]++] = v;
+    for (RowId r = 0; r < rows; ++r) {
+      if (comps.IsNull(c, r)) continue;
+      const uint64_t hash = comps.ValueHash(c, r);
+      parted[next[part_of(hash)]++] = ValueSource{hash, table.source(r)};
+    }
   }
   struct Slot {
     uint64_t hash;
@@ -89,13 +99,9 @@ EqualPairs CountEqualPairs(const std::vector<ValueSource>& values, bool with_sou
 
 double ExactAgreementShare(const Comparisons& comps, size_t c, const RecordTable& table, bool cross_only) {
   const size_t sources = table.source_names().size();
-  std::vector<ValueSource> values;
-  values.reserve(table.num_rows());
   std::vector<uint64_t> non_null(sources, 0);
   for (RowId r = 0; r < table.num_rows(); ++r) {
-    if (comps.IsNull(c, r)) continue;
-    values.push_back({comps.ValueHash(c, r), table.source(r)});
-    ++non_null[table.source(r)];
+    if (!comps.IsNull(c, r)) ++non_null[table.source(r)];
   }
   auto pairs_within = [](uint64_t k) { return k * (k - (k > 0)) / 2; };
   // Allowed pairs: all pairs, or (link) those across sources.
@@ -106,7 +112,7 @@ double ExactAgreementShare(const Comparisons& comps, size_t c, const RecordTable
   }
   const uint64_t denominator = cross_only ? pairs_within(all) - within : pairs_within(all);
   if (denominator == 0) return -1;
-  const EqualPairs equal = CountEqualPairs(values, cross_only);
+  const EqualPairs equal = CountEqualPairs(comps, c, table, all, cross_only);
   const uint64_t agree = cross_only ? equal.by_value - equal.by_value_and_source : equal.by_value;
   return static_cast<double>(agree) / static_cast<double>(denominator);
 }
