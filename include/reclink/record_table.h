@@ -17,9 +17,12 @@ namespace reclink {
 using RowId = uint32_t;
 using SourceId = uint16_t;
 
-// Advises transparent huge pages for the 2 MiB-aligned interior of [p, p + bytes): an array that
-// is written once, front to back, would otherwise take a page fault (and, on a virtual machine,
-// often an exit to the host) per 4 KiB. Advice only: errors are ignored.
+// Advises transparent huge pages for the 2 MiB-aligned interior of [p, p + bytes), freshly
+// allocated: an array that is written once, front to back, would otherwise take a page fault per
+// 4 KiB. The first huge page is touched and timed: when it was slow (on a virtual machine whose
+// host took back the free 2 MiB blocks, 30 times its zeroing), this array's rest and every later
+// array keep 4 KiB pages. RECLINK_HUGE_PAGES=0 or 1 decides instead. Advice only: errors are
+// ignored.
 void AdviseHugePages(void* p, size_t bytes);
 inline constexpr size_t kHugePageBytes = size_t{2} << 20;
 // Arrays at least this large are aligned to kHugePageBytes and advised (UninitializedAllocator):

@@ -253,7 +253,7 @@ class WorkArray {
       heap_.reset(new T[n]);
       data_ = heap_.get();
     } else {
-      ::madvise(p, bytes_, MADV_HUGEPAGE);  // advice only: failure is harmless
+      AdviseHugePages(p, bytes_);  // advice only
       data_ = static_cast<T*>(p);
     }
     capacity_ = n;

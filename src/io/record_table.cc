@@ -2,16 +2,51 @@
 #include "reclink/record_table.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cassert>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
 
 #include <sys/mman.h>
 
 namespace reclink {
 
+namespace {
+
+// Whether huge pages still pay in this process: 1 yes, 0 no, -1 not decided by
+// RECLINK_HUGE_PAGES (then every advised array's first huge page is timed, see below).
+int ForcedHugePages() {
+  const char* forced = std::getenv("RECLINK_HUGE_PAGES");
+  if (forced == nullptr) return -1;
+  return std::strcmp(forced, "0") != 0 ? 1 : 0;
+}
+
+std::atomic<bool> huge_pages_pay{true};
+
+}  // namespace
+
+// A fresh huge page costs about its zeroing (0.1 ms), except on a virtual machine whose host has
+// taken back the guest's free 2 MiB blocks (free page reporting): then its first touch costs a
+// host fault per 4 KiB, about 3 ms, while 4 KiB pages come from smaller free blocks that the host
+// never took back. Which blocks the kernel hands out is not known in advance (the most recently
+// freed, still backed, come first), so each advised array's first huge page is touched here and
+// timed; once one is slow, the rest of that array and every later array keep 4 KiB pages.
 void AdviseHugePages(void* p, size_t bytes) {
+  static const int forced = ForcedHugePages();
+  if (forced == 0 || !huge_pages_pay.load(std::memory_order_relaxed)) return;
   const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
   const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + bytes) & ~(kHugePageBytes - 1);
-  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+  if (end <= begin) return;
+  if (::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE) != 0 || forced == 1) return;
+  const auto start = std::chrono::steady_clock::now();
+  *reinterpret_cast<volatile char*>(begin) = 0;  // the array's contents are not yet defined
+  if (std::chrono::steady_clock::now() - start > std::chrono::microseconds(500)) {
+    huge_pages_pay.store(false, std::memory_order_relaxed);
+    if (end - begin > kHugePageBytes) {
+      ::madvise(reinterpret_cast<void*>(begin + kHugePageBytes), end - begin - kHugePageBytes, MADV_NOHUGEPAGE);
+    }
+  }
 }
 
 void Column::Widen() {
