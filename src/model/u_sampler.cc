@@ -59,7 +59,7 @@ EqualPairs CountEqualPairs(const Comparisons& comps, size_t c, const RecordTable
   tbb::enumerable_thread_specific<std::vector<Slot>> tables;
   std::vector<EqualPairs> sums(parts);
   tbb::parallel_for(tbb::blocked_range<size_t>(0, parts, 1), [&](const auto& range) {
-    std::vector<Slot>& table = tables.local();
+    std::vector<Slot>& slot_table = tables.local();
     for (size_t q = range.begin(); q != range.end(); ++q) {
       const size_t size = begin[q + 1] - begin[q];
       size_t slots = 16;
@@ -67,20 +67,20 @@ EqualPairs CountEqualPairs(const Comparisons& comps, size_t c, const RecordTable
       const size_t mask = slots - 1;
       // Counts by key, then the sum of k(k-1)/2 over the slots used.
       auto count = [&](bool by_source) {
-        table.assign(slots, Slot{0, 0, 0});
+        slot_table.assign(slots, Slot{0, 0, 0});
         for (size_t k = begin[q]; k < begin[q + 1]; ++k) {
           const ValueSource& v = parted[k];
           const SourceId source = by_source ? v.source : 0;
           size_t i = (v.hash ^ (uint64_t{source} * 0x9E3779B97F4A7C15ULL)) & mask;
-          while (table[i].count != 0 && (table[i].hash != v.hash || table[i].source != source)) {
+          while (slot_table[i].count != 0 && (slot_table[i].hash != v.hash || slot_table[i].source != source)) {
             i = (i + 1) & mask;
           }
-          table[i].hash = v.hash;
-          table[i].source = source;
-          ++table[i].count;
+          slot_table[i].hash = v.hash;
+          slot_table[i].source = source;
+          ++slot_table[i].count;
         }
         uint64_t sum = 0;
-        for (const Slot& slot : table) sum += uint64_t{slot.count} * (slot.count - (slot.count > 0)) / 2;
+        for (const Slot& slot : slot_table) sum += uint64_t{slot.count} * (slot.count - (slot.count > 0)) / 2;
         return sum;
       };
       sums[q].by_value = count(false);
