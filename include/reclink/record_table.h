@@ -26,9 +26,10 @@ using SourceId = uint16_t;
 void AdviseHugePages(void* p, size_t bytes);
 inline constexpr size_t kHugePageBytes = size_t{2} << 20;
 // Arrays at least this large are aligned to kHugePageBytes and advised (UninitializedAllocator):
-// every array holding a whole huge page, since only the aligned interior is advised (no memory
-// beyond the array is ever backed). A column of a million rows has 4 MB of offsets, just under
-// 4 MiB: with a 4 MiB threshold all of them took 4 KiB faults.
+// every array that can hold a whole huge page. Only the allocation's aligned interior is advised,
+// and the allocation exceeds the array only by HugeArrayAllocation's rounding. A column of a
+// million rows has 4 MB of offsets, just under 4 MiB: with a 4 MiB threshold all of them took
+// 4 KiB faults.
 inline constexpr size_t kHugeArrayBytes = kHugePageBytes;
 
 // Bytes to allocate for an array of `bytes` (>= kHugeArrayBytes): rounded up to whole huge pages
@@ -42,8 +43,9 @@ inline size_t HugeArrayAllocation(size_t bytes) {
 
 // The allocator of the table's large arrays. Leaves the elements added by resize()
 // uninitialized (a reader's PrepareFill caller writes them all, and zero-filling tens of
-// megabytes first would only cost time); aligns arrays of kHugeArrayBytes or more to 2 MiB and
-// advises transparent huge pages for them (AdviseHugePages).
+// megabytes first would only cost time); aligns arrays of kHugeArrayBytes or more to 2 MiB,
+// sizes them by HugeArrayAllocation and advises transparent huge pages for them
+// (AdviseHugePages).
 template <class T>
 struct UninitializedAllocator : std::allocator<T> {
   template <class U>
