@@ -13,6 +13,7 @@
 #include "reclink/blocking.h"
 #include "reclink/cluster.h"
 #include "reclink/comparison.h"
+#include "reclink/file_writer.h"
 #include "reclink/model.h"
 #include "reclink/reader.h"
 #include "reclink/rules.h"
@@ -25,8 +26,10 @@ struct InputSpec {
   std::string name;
   std::string path;
 };
-// Parses "NAME=PATH" or "PATH" (name: the file name without directories and extensions).
-InputSpec ParseInputSpec(const std::string& arg);
+// Parses "NAME=PATH" or "PATH" (name: the file name without directories and extensions). An
+// argument holding '=' is a PATH when NAME would hold '/' or when a file of the whole name
+// exists; when that file exists and so does the PATH part, it is ambiguous (kUsage).
+Result<InputSpec> ParseInputSpec(const std::string& arg);
 
 struct SourceReport {
   std::string name;
@@ -110,18 +113,14 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
 std::vector<std::string> ClusterIds(const LoadedInput& input, const std::vector<uint32_t>& labels,
                                     uint64_t clusters, bool with_source);
 
-// Writers: each writes to a temporary name and renames it when complete.
-// with_source: write the source column and SOURCE:ID cluster ids (link mode, or several inputs).
-Status WriteClustersCsv(const LoadedInput& input, const RunResult& result, bool with_source,
-                        const std::string& path);
-Status WritePairsCsv(const LoadedInput& input, const RunResult& result,
-                     const std::string& path);
-Status WriteTextFile(const std::string& path, const std::string& text);
+// Output content, written to a FileWriter (an OutputSet's or an AtomicFile's; they make the
+// files appear whole). with_source: write the source column and SOURCE:ID cluster ids (link
+// mode, or several inputs).
+void WriteClustersCsv(const LoadedInput& input, const RunResult& result, bool with_source, FileWriter& out);
+void WritePairsCsv(const LoadedInput& input, const RunResult& result, FileWriter& out);
+void WriteRejectsCsv(const std::vector<BadRecord>& rejects, FileWriter& out);
 
 // Peak resident memory of the process so far, in bytes.
 uint64_t PeakRssBytes();
-
-// CSV field quoting (RFC 4180) for output.
-std::string CsvQuote(std::string_view s);
 
 }  // namespace reclink

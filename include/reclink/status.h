@@ -16,7 +16,8 @@ enum class StatusCode {
   kInternal,      // a bug or an unexpected system failure (exit 1)
   kUsage,         // bad command line or rules file (exit 2)
   kInvalidInput,  // bad input data: a bad record, missing id column, empty input (exit 3)
-  kIoError,       // a file could not be opened, read or written (exit 3)
+  kIoError,       // an input file could not be opened or read (exit 3)
+  kOutputError,   // an output could not be created or written: --out, --model-out (exit 4)
 };
 
 // An error message in the user-facing form "FILE:LINE:COLUMN: error: WHAT" (the location part
@@ -44,6 +45,9 @@ class [[nodiscard]] Status {
   static Status IoError(std::string m, std::string h = {}) {
     return Error(StatusCode::kIoError, std::move(m), std::move(h));
   }
+  static Status OutputError(std::string m, std::string h = {}) {
+    return Error(StatusCode::kOutputError, std::move(m), std::move(h));
+  }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
@@ -63,7 +67,7 @@ class [[nodiscard]] Status {
   std::string hint_;
 };
 
-// Process exit code for a status: 0 ok, 1 internal, 2 usage/rules, 3 input data.
+// Process exit code for a status: 0 ok, 1 internal, 2 usage/rules, 3 input data, 4 output.
 inline int ExitCodeFor(const Status& s) {
   switch (s.code()) {
     case StatusCode::kOk: return 0;
@@ -71,6 +75,7 @@ inline int ExitCodeFor(const Status& s) {
     case StatusCode::kUsage: return 2;
     case StatusCode::kInvalidInput: return 3;
     case StatusCode::kIoError: return 3;
+    case StatusCode::kOutputError: return 4;
   }
   return 1;
 }

@@ -14,9 +14,10 @@ int RunProfile(const CommonOptions& o) {
   tbb::global_control control(tbb::global_control::max_allowed_parallelism, ThreadCount(o));
   Result<ReadOptions> ro = MakeReadOptions(o);
   if (!ro.ok()) return Fail(ro.status());
+  Result<std::vector<InputSpec>> inputs = ParseInputs(o);
+  if (!inputs.ok()) return Fail(inputs.status());
   std::string out;
-  for (const std::string& arg : o.inputs) {
-    const InputSpec in = ParseInputSpec(arg);
+  for (const InputSpec& in : *inputs) {
     ReadReport report;
     Result<RecordTable> table = ReadInput(in.path, in.name, *ro, &report);
     if (!table.ok()) return Fail(table.status());
@@ -39,9 +40,9 @@ int RunBlocks(const CommonOptions& o) {
   if (!rules.ok()) return Fail(rules.status());
   Result<ReadOptions> ro = MakeReadOptions(o);
   if (!ro.ok()) return Fail(ro.status());
-  std::vector<InputSpec> inputs;
-  for (const std::string& arg : o.inputs) inputs.push_back(ParseInputSpec(arg));
-  Result<LoadedInput> input = LoadInputs(*rules, inputs, *ro, nullptr);
+  Result<std::vector<InputSpec>> inputs = ParseInputs(o);
+  if (!inputs.ok()) return Fail(inputs.status());
+  Result<LoadedInput> input = LoadInputs(*rules, *inputs, *ro, nullptr);
   if (!input.ok()) return Fail(input.status());
   Result<DerivedFields> fields = DeriveFields(*rules, input->table);
   if (!fields.ok()) return Fail(fields.status());

@@ -8,7 +8,12 @@
 #include <fstream>
 #include <sstream>
 
+#include <optional>
+#include <set>
+
 #include "commands.h"
+#include "reclink/atomic_file.h"
+#include "reclink/output_set.h"
 #include "reclink/evaluate.h"
 #include "reclink/json_writer.h"
 #include "reclink/version.h"
@@ -28,23 +33,44 @@ struct Loaded {
   std::vector<BadRecord> rejects;
 };
 
-Result<Loaded> Load(const CommonOptions& o, const std::string& rules_path) {
-  Loaded l;
+// What a command needs before it reads any data: the rules, the inputs and the read options.
+struct Prepared {
+  Rules rules;
+  std::vector<InputSpec> inputs;
+  ReadOptions read;
+};
+
+Result<Prepared> Prepare(const CommonOptions& o, const std::string& rules_path) {
+  Prepared p;
   Result<Rules> rules = ParseRulesFile(rules_path);
   if (!rules.ok()) return rules.status();
-  l.rules = std::move(rules.value());
+  p.rules = std::move(rules.value());
   Result<ReadOptions> ro = MakeReadOptions(o);
   if (!ro.ok()) return ro.status();
-  std::vector<InputSpec> inputs;
-  for (const std::string& arg : o.inputs) inputs.push_back(ParseInputSpec(arg));
-  if (l.rules.link_type != LinkType::kDedupe && inputs.size() < 2) {
+  p.read = *ro;
+  Result<std::vector<InputSpec>> inputs = ParseInputs(o);
+  if (!inputs.ok()) return inputs.status();
+  p.inputs = std::move(inputs.value());
+  if (p.rules.link_type != LinkType::kDedupe && p.inputs.size() < 2) {
     return Status::Usage(rules_path + ": error: link_type is not \"dedupe\", so at least two inputs are needed; found " +
-                         std::to_string(inputs.size()));
+                         std::to_string(p.inputs.size()));
   }
-  Result<LoadedInput> input = LoadInputs(l.rules, inputs, *ro, &l.rejects);
+  return p;
+}
+
+Result<Loaded> Read(Prepared&& p) {
+  Loaded l;
+  l.rules = std::move(p.rules);
+  Result<LoadedInput> input = LoadInputs(l.rules, p.inputs, p.read, &l.rejects);
   if (!input.ok()) return input.status();
   l.input = std::move(input.value());
   return l;
+}
+
+Result<Loaded> Load(const CommonOptions& o, const std::string& rules_path) {
+  Result<Prepared> p = Prepare(o, rules_path);
+  if (!p.ok()) return p.status();
+  return Read(std::move(p.value()));
 }
 
 // Per-row truth labels from a column present in every source.
@@ -271,7 +297,7 @@ std::string RunText(const std::string& command, const Loaded& l, const RunResult
 
 std::string SummaryJson(const std::string& command, const CommonOptions& o, const Loaded& l,
                         const RunResult& r, const std::vector<StageTiming>& timings, int threads,
-                        const std::string& evaluation_json) {
+                        const std::string& evaluation_json, const std::string& output_commit) {
   std::string j = "{\n  \"version\": " + JsonQuote(kReclinkVersion) + ",\n  \"command\": " + JsonQuote(command) +
                   ",\n  \"threads\": " + std::to_string(threads) + ",\n  \"rules\": " + JsonQuote(o.rules_path) +
                   ",\n  \"inputs\": [";
@@ -325,38 +351,83 @@ std::string SummaryJson(const std::string& command, const CommonOptions& o, cons
          JsonNumber(timings[i].seconds) + ", \"peak_rss_bytes\": " + std::to_string(timings[i].peak_rss_bytes) + "}";
   }
   j += "],\n  \"seconds\": " + JsonNumber(total) + ",\n  \"peak_rss_bytes\": " + std::to_string(PeakRssBytes());
+  j += ",\n  \"output_commit\": " + JsonQuote(output_commit);
   if (!evaluation_json.empty()) j += ",\n  \"evaluation\": " + evaluation_json;
   j += "\n}\n";
   return j;
 }
 
+// Every file name `dedupe` and `link` may write into --out.
+const std::set<std::string> kOutputNames = {"clusters.csv", "pairs.csv", "model.json", "summary.json", "rejects.csv"};
+
+// Refuses an input or rules file that an output would replace (e.g. an input named
+// clusters.csv inside --out).
+Status CheckInputsNotOverwritten(const std::vector<InputSpec>& inputs, const std::string& rules_path,
+                                 const std::vector<std::string>& outputs) {
+  std::vector<std::pair<std::string, std::string>> read = {{"rules file", rules_path}};
+  for (const InputSpec& in : inputs) read.emplace_back("input", in.path);
+  for (const auto& [what, path] : read) {
+    std::error_code ec;
+    for (const std::string& out : outputs) {
+      if (std::filesystem::equivalent(path, out, ec)) {
+        return Status::Usage("error: the " + what + " " + path + " is also an output of this run (" + out +
+                                 ") and would be overwritten",
+                             "move it out of the output directory, or choose another --out");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 int RunLinkageCommand(const std::string& command, const CommonOptions& o, const LinkageOptions& lo) {
+  namespace fs = std::filesystem;
   const int threads = ThreadCount(o);
   tbb::global_control control(tbb::global_control::max_allowed_parallelism, threads);
   std::vector<StageTiming> timings;
   auto t0 = std::chrono::steady_clock::now();
-  Result<Loaded> loaded = Load(o, o.rules_path);
-  if (!loaded.ok()) return Fail(loaded.status());
-  Loaded& l = *loaded;
-  timings.push_back({"read", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), PeakRssBytes()});
-  if (command == "dedupe" && l.rules.link_type != LinkType::kDedupe) {
+  Result<Prepared> prepared = Prepare(o, o.rules_path);
+  if (!prepared.ok()) return Fail(prepared.status());
+  const Rules& rules = prepared->rules;
+  if (command == "dedupe" && rules.link_type != LinkType::kDedupe) {
     return Fail(Status::Usage(o.rules_path + ": error: `reclink dedupe` needs link_type = \"dedupe\"",
                               "use `reclink link` for link and link_and_dedupe rules"));
   }
-  if (command == "link" && l.rules.link_type == LinkType::kDedupe) {
+  if (command == "link" && rules.link_type == LinkType::kDedupe) {
     return Fail(Status::Usage(o.rules_path + ": error: `reclink link` needs link_type = \"link\" or \"link_and_dedupe\"",
                               "use `reclink dedupe` for dedupe rules"));
   }
-  if (l.rules.cluster_method == ClusterMethod::kBestLink && l.rules.link_type == LinkType::kDedupe) {
+  if (rules.cluster_method == ClusterMethod::kBestLink && rules.link_type == LinkType::kDedupe) {
     return Fail(Status::Usage(o.rules_path + ": error: cluster method \"best_link\" needs link mode"));
   }
-  if (command != "train") {
-    std::error_code ec;
-    std::filesystem::create_directories(lo.out_dir, ec);
-    if (ec) return Fail(Status::IoError(lo.out_dir + ": error: cannot create the output directory: " + ec.message()));
+  // The outputs are checked before any data is read: a run must not spend minutes and then find
+  // that --out is read-only, full, or holds one of its own inputs.
+  std::optional<OutputSet> outputs;
+  std::optional<AtomicFile> model_out;
+  {
+    std::vector<std::string> targets;
+    if (command == "train") {
+      targets.push_back(lo.model_out);
+    } else {
+      for (const std::string& n : kOutputNames) targets.push_back((fs::path(lo.out_dir) / n).string());
+    }
+    Status st = CheckInputsNotOverwritten(prepared->inputs, o.rules_path, targets);
+    if (!st.ok()) return Fail(st);
   }
+  if (command == "train") {
+    Result<AtomicFile> f = AtomicFile::Create(lo.model_out);
+    if (!f.ok()) return Fail(f.status());
+    model_out.emplace(std::move(f.value()));
+  } else {
+    Result<OutputSet> set = OutputSet::Begin(lo.out_dir, kOutputNames);
+    if (!set.ok()) return Fail(set.status());
+    outputs.emplace(std::move(set.value()));
+  }
+  Result<Loaded> loaded = Read(std::move(prepared.value()));
+  if (!loaded.ok()) return Fail(loaded.status());
+  Loaded& l = *loaded;
+  timings.push_back({"read", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), PeakRssBytes()});
   std::vector<uint32_t> truth;
   RunOptions ro;
   ro.model_path = lo.model_path;
@@ -397,21 +468,29 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
     evaluation_json = EvaluationJson(eval, r, l.input, l.rules);
   }
   if (command == "train") {
-    Status st = WriteModelJson(r.model, lo.model_out);
+    model_out->Write(ModelToJson(r.model));
+    Status st = model_out->Commit();
     if (!st.ok()) return Fail(st);
   } else {
-    namespace fs = std::filesystem;
-    const std::string dir = lo.out_dir;
     // A source column whenever ids could repeat across inputs (ids are unique per source only).
     const bool with_source = l.rules.link_type != LinkType::kDedupe || l.input.sources.size() > 1;
-    Status st = WriteClustersCsv(l.input, r, with_source, (fs::path(dir) / "clusters.csv").string());
-    if (st.ok()) st = WriteModelJson(r.model, (fs::path(dir) / "model.json").string());
-    if (st.ok() && lo.pairs) st = WritePairsCsv(l.input, r, (fs::path(dir) / "pairs.csv").string());
-    if (st.ok() && o.on_bad_record == "quarantine") st = WriteRejects(l.rejects, (fs::path(dir) / "rejects.csv").string());
+    auto write = [&](const std::string& name, auto&& fill) -> Status {
+      Result<FileWriter> w = outputs->Open(name);
+      if (!w.ok()) return w.status();
+      fill(*w);
+      return w->Finish(true);
+    };
+    Status st = write("clusters.csv", [&](FileWriter& w) { WriteClustersCsv(l.input, r, with_source, w); });
+    if (st.ok()) st = outputs->WriteFile("model.json", ModelToJson(r.model));
+    if (st.ok() && lo.pairs) st = write("pairs.csv", [&](FileWriter& w) { WritePairsCsv(l.input, r, w); });
+    if (st.ok() && o.on_bad_record == "quarantine") {
+      st = write("rejects.csv", [&](FileWriter& w) { WriteRejectsCsv(l.rejects, w); });
+    }
     if (!st.ok()) return Fail(st);
     timings.push_back({"write", std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count(), PeakRssBytes()});
-    st = WriteTextFile((fs::path(dir) / "summary.json").string(),
-                       SummaryJson(command, o, l, r, timings, threads, evaluation_json));
+    st = outputs->WriteFile("summary.json", SummaryJson(command, o, l, r, timings, threads, evaluation_json,
+                                                        outputs->atomic() ? "atomic" : "per_file"));
+    if (st.ok()) st = outputs->Commit();
     if (!st.ok()) return Fail(st);
   }
   for (const OversizedBlock& ob : r.oversized) {

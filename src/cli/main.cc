@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "commands.h"
+#include "reclink/signal_cleanup.h"
 #include "reclink/version.h"
 
 using namespace reclink::cli;
@@ -98,6 +99,14 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
+  // Only dedupe and link have an --out for rejects.csv.
+  if (o.on_bad_record == "quarantine" && !app.got_subcommand("dedupe") && !app.got_subcommand("link")) {
+    std::fprintf(stderr,
+                 "reclink: error: --on-bad-record quarantine writes rejects.csv into --out, which only dedupe and link have\n"
+                 "hint: use --on-bad-record skip (bad records are counted and reported), or run dedupe/link with --out\n");
+    return 2;
+  }
+  reclink::InstallSignalCleanup();
   try {
     if (profile->parsed()) return RunProfile(o);
     if (blocks->parsed()) return RunBlocks(o);

@@ -29,9 +29,19 @@ Result<ReadOptions> MakeReadOptions(const CommonOptions& o) {
   return r;
 }
 
+Result<std::vector<InputSpec>> ParseInputs(const CommonOptions& o) {
+  std::vector<InputSpec> inputs;
+  for (const std::string& arg : o.inputs) {
+    Result<InputSpec> in = ParseInputSpec(arg);
+    if (!in.ok()) return in.status();
+    inputs.push_back(std::move(in.value()));
+  }
+  return inputs;
+}
+
 int Fail(const Status& status) {
   std::string text = status.message();
-  if (text.find(": error: ") == std::string::npos) text = "error: " + text;
+  if (text.find(": error: ") == std::string::npos && text.rfind("error: ", 0) != 0) text = "error: " + text;
   std::fprintf(stderr, "reclink: %s\n", text.c_str());
   if (!status.hint().empty()) std::fprintf(stderr, "hint: %s\n", status.hint().c_str());
   return ExitCodeFor(status);

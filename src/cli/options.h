@@ -28,6 +28,9 @@ struct CommonOptions {
 // ReadOptions from the common options; kUsage error on a bad value.
 Result<ReadOptions> MakeReadOptions(const CommonOptions& o);
 
+// The inputs as source specs (NAME=PATH or PATH); kUsage on an ambiguous argument.
+Result<std::vector<InputSpec>> ParseInputs(const CommonOptions& o);
+
 // Prints a status to stderr as "reclink: error: ..." lines and returns its exit code.
 int Fail(const Status& status);
 

@@ -8,17 +8,29 @@
 
 namespace reclink {
 
-InputSpec ParseInputSpec(const std::string& arg) {
+Result<InputSpec> ParseInputSpec(const std::string& arg) {
+  namespace fs = std::filesystem;
   InputSpec spec;
   const size_t eq = arg.find('=');
-  // NAME=PATH, unless the '=' belongs to the path (a name never holds '/').
+  // NAME=PATH, unless the '=' belongs to the path: a name never holds '/', and an existing file
+  // named like the whole argument is that file.
   if (eq != std::string::npos && eq > 0 && arg.substr(0, eq).find('/') == std::string::npos) {
-    spec.name = arg.substr(0, eq);
-    spec.path = arg.substr(eq + 1);
-    return spec;
+    std::error_code ec;
+    const bool whole_exists = fs::exists(arg, ec);
+    const std::string path = arg.substr(eq + 1);
+    if (!whole_exists) {
+      spec.name = arg.substr(0, eq);
+      spec.path = path;
+      return spec;
+    }
+    if (fs::exists(path, ec)) {
+      return Status::Usage("error: input '" + arg + "' is ambiguous: a file of that name exists, and so does '" +
+                               path + "' (read as " + arg.substr(0, eq) + "=" + path + ")",
+                           "write ./" + arg + " for the file, or rename it");
+    }
   }
   spec.path = arg;
-  std::string name = std::filesystem::path(arg).filename().string();
+  std::string name = fs::path(arg).filename().string();
   const size_t dot = name.find('.');
   if (dot != std::string::npos && dot > 0) name = name.substr(0, dot);
   spec.name = name;

@@ -1,46 +1,11 @@
-// Output files: clusters.csv, pairs.csv and text files, each written to a temporary name and
-// renamed when complete, so a reader never sees half a file.
+// Output files' content: clusters.csv, pairs.csv and rejects.csv, written to a FileWriter (the
+// caller's OutputSet or AtomicFile makes them appear whole).
 #include <cstdio>
-#include <fstream>
 
-#include "reclink/json_writer.h"
+#include "reclink/csv_writer.h"
 #include "reclink/pipeline.h"
 
 namespace reclink {
-
-std::string CsvQuote(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
-
-namespace {
-
-Status Commit(const std::string& tmp, const std::string& path, bool ok) {
-  if (!ok) {
-    std::remove(tmp.c_str());
-    return Status::IoError(path + ": error: cannot write the file", "check that --out is writable and the disk has room");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return Status::IoError(path + ": error: cannot rename " + tmp + " to it");
-  }
-  return Status::Ok();
-}
-
-}  // namespace
-
-Status WriteTextFile(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  std::ofstream out(tmp, std::ios::binary);
-  out << text;
-  out.close();
-  return Commit(tmp, path, static_cast<bool>(out));
-}
 
 std::vector<std::string> ClusterIds(const LoadedInput& input, const std::vector<uint32_t>& labels,
                                     uint64_t clusters, bool with_source) {
@@ -65,37 +30,31 @@ std::vector<std::string> ClusterIds(const LoadedInput& input, const std::vector<
   return ids;
 }
 
-Status WriteClustersCsv(const LoadedInput& input, const RunResult& result, bool with_source,
-                        const std::string& path) {
+void WriteClustersCsv(const LoadedInput& input, const RunResult& result, bool with_source,
+                      FileWriter& out) {
   const RecordTable& table = input.table;
   const std::vector<std::string> ids = ClusterIds(input, result.labels, result.clusters, with_source);
-  const std::string tmp = path + ".tmp";
-  std::ofstream out(tmp, std::ios::binary);
   std::string buf = with_source ? "source,record_id,cluster_id\n" : "record_id,cluster_id\n";
   for (RowId r = 0; r < table.num_rows(); ++r) {
     if (with_source) {
-      buf += CsvQuote(table.source_names()[table.source(r)]);
+      AppendCsvField(buf, table.source_names()[table.source(r)]);
       buf += ',';
     }
-    buf += CsvQuote(input.Id(r));
+    AppendCsvField(buf, input.Id(r));
     buf += ',';
-    buf += CsvQuote(ids[result.labels[r]]);
+    AppendCsvField(buf, ids[result.labels[r]]);
     buf += '\n';
     if (buf.size() > (1 << 20)) {
-      out << buf;
+      out.Write(buf);
       buf.clear();
     }
   }
-  out << buf;
-  out.close();
-  return Commit(tmp, path, static_cast<bool>(out));
+  out.Write(buf);
 }
 
-Status WritePairsCsv(const LoadedInput& input, const RunResult& result, const std::string& path) {
+void WritePairsCsv(const LoadedInput& input, const RunResult& result, FileWriter& out) {
   const RecordTable& table = input.table;
   const bool multi = table.source_names().size() > 1;
-  const std::string tmp = path + ".tmp";
-  std::ofstream out(tmp, std::ios::binary);
   std::string buf = multi ? "source_l,id_l,source_r,id_r" : "id_l,id_r";
   buf += ",match_weight,match_probability";
   for (const ComparisonParams& cp : result.model.comparisons) buf += ",gamma_" + cp.name;
@@ -116,13 +75,28 @@ Status WritePairsCsv(const LoadedInput& input, const RunResult& result, const st
     }
     buf += '\n';
     if (buf.size() > (1 << 20)) {
-      out << buf;
+      out.Write(buf);
       buf.clear();
     }
   }
-  out << buf;
-  out.close();
-  return Commit(tmp, path, static_cast<bool>(out));
+  out.Write(buf);
+}
+
+void WriteRejectsCsv(const std::vector<BadRecord>& rejects, FileWriter& out) {
+  std::string buf = "file,line,column,reason,raw\n";
+  for (const BadRecord& b : rejects) {
+    AppendCsvField(buf, b.file);
+    buf += ',' + std::to_string(b.line) + ',' + std::to_string(b.column) + ',';
+    AppendCsvField(buf, b.reason);
+    buf += ',';
+    AppendCsvField(buf, b.raw);
+    buf += '\n';
+    if (buf.size() > (1 << 20)) {
+      out.Write(buf);
+      buf.clear();
+    }
+  }
+  out.Write(buf);
 }
 
 }  // namespace reclink

@@ -204,6 +204,21 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   BlockingIndex index = BlockingIndex::Build(rules, *fields, table);
   result.oversized = index.oversized();
   clock.Mark("block");
+  if (!options.model_path && index.PairsUpperBound() == 0 && !result.oversized.empty()) {
+    // Say why there is nothing to train on: every block that had pairs was too large.
+    std::string blocks;
+    for (size_t i = 0; i < result.oversized.size() && i < 5; ++i) {
+      const OversizedBlock& ob = result.oversized[i];
+      blocks += "\n  rule " + std::to_string(ob.rule + 1) + " (" + rules.blocking[ob.rule].text + "): key '" + ob.key +
+                "', " + std::to_string(ob.size) + " records";
+    }
+    if (result.oversized.size() > 5) blocks += "\n  ... and " + std::to_string(result.oversized.size() - 5) + " more";
+    return Status::InvalidInput(
+        "error: no candidate pairs: every block with two or more records was larger than [blocking_limits] "
+        "max_block_size = " + std::to_string(rules.max_block_size) + " and was skipped:" + blocks,
+        "if a key is a placeholder value (e.g. 'unknown', '0000'), make it null; otherwise add a key to the rule "
+        "or raise max_block_size");
+  }
 
   Result<Comparisons> built = Comparisons::Build(rules, *fields);
   if (!built.ok()) return built.status();
