@@ -21,8 +21,9 @@ void InstallSignalCleanup();
 int RegisterCleanup(const std::string& path, bool is_directory);
 void UnregisterCleanup(int slot);
 
-// Blocks SIGINT, SIGTERM and SIGHUP for its lifetime (on the calling thread), so a commit that
-// must not be cut in half finishes first; a signal that arrives meanwhile is handled afterwards.
+// Defers SIGINT, SIGTERM and SIGHUP for its lifetime, so a commit that must not be cut in half
+// finishes first: a signal that arrives meanwhile (on any thread) is recorded, and handled (clean
+// up, then die of it) when the last DeferSignals ends.
 class DeferSignals {
  public:
   DeferSignals();

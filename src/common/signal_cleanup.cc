@@ -19,9 +19,14 @@ struct Slot {
 };
 Slot g_slots[kSlots];
 std::atomic<bool> g_installed{false};
+// While a commit runs (DeferSignals), a signal on any thread is only recorded here; the commit
+// re-raises it when done. Blocking the signals on the committing thread alone would not do:
+// the kernel may deliver a process-directed signal to any worker thread.
+std::atomic<int> g_deferring{0};
+std::atomic<int> g_pending{0};
 constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP};
 
-void OnSignal(int sig) {
+void CleanUpAndRaise(int sig) {
   // Files first, so the directories that held them are empty when their turn comes; newest
   // first within each kind.
   for (int pass = 1; pass <= 2; ++pass) {
@@ -33,6 +38,14 @@ void OnSignal(int sig) {
   }
   ::signal(sig, SIG_DFL);
   ::raise(sig);
+}
+
+void OnSignal(int sig) {
+  if (g_deferring.load(std::memory_order_acquire) > 0) {
+    g_pending.store(sig, std::memory_order_release);
+    return;
+  }
+  CleanUpAndRaise(sig);
 }
 
 }  // namespace
@@ -72,6 +85,7 @@ void UnregisterCleanup(int slot) {
 
 DeferSignals::DeferSignals() {
   static_assert(sizeof(saved_) >= sizeof(sigset_t));
+  g_deferring.fetch_add(1, std::memory_order_acq_rel);
   sigset_t block;
   sigemptyset(&block);
   for (int s : kSignals) sigaddset(&block, s);
@@ -80,6 +94,10 @@ DeferSignals::DeferSignals() {
 
 DeferSignals::~DeferSignals() {
   ::pthread_sigmask(SIG_SETMASK, reinterpret_cast<const sigset_t*>(saved_), nullptr);
+  if (g_deferring.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    const int sig = g_pending.exchange(0, std::memory_order_acq_rel);
+    if (sig != 0) CleanUpAndRaise(sig);
+  }
 }
 
 }  // namespace reclink
