@@ -6,7 +6,7 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config git
   libtbb-dev libsimdjson-dev libxxhash-dev libtomlplusplus-dev libutf8proc-dev libhwy-dev
   libcli11-dev zlib1g-dev libzstd-dev libgtest-dev libgmock-dev libbenchmark-dev
-  zstd gzip time python3
+  zstd gzip time python3 ccache
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,5 +1,5 @@
 // reclink's command line: subcommands, options and exit codes (0 ok, 1 internal error, 2 usage
-// or rules-file error, 3 input data error).
+// or rules-file error, 3 input data error, 4 output error).
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
