@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "reclink/atomic_file.h"
 #include "reclink/output_set.h"
+#include "reclink/run_evaluation.h"
 #include "reclink/evaluate.h"
 #include "reclink/json_writer.h"
 #include "reclink/version.h"
@@ -73,80 +74,11 @@ Result<Loaded> Load(const CommonOptions& o, const std::string& rules_path) {
   return Read(std::move(p.value()));
 }
 
-// Per-row truth labels from a column present in every source.
-Result<std::vector<uint32_t>> TruthFromColumn(const LoadedInput& input, const std::string& column) {
-  const int c = input.table.FindColumn(column);
-  if (c < 0) {
-    return Status::Usage("--truth: no input has a column '" + column + "'",
-                         "name the ground-truth column, e.g. --truth entity_id");
-  }
-  const Column& col = input.table.column(static_cast<size_t>(c));
-  std::vector<std::string_view> values(input.table.num_rows());
-  std::vector<bool> nulls(input.table.num_rows());
-  for (RowId r = 0; r < input.table.num_rows(); ++r) {
-    nulls[r] = col.IsNull(r);
-    values[r] = col.Get(r);
-  }
-  return DenseLabels(values, nulls);
-}
-
-// Per-row truth labels from a CSV of matching id pairs (id_l,id_r; "SOURCE:ID" allowed).
-Result<std::vector<uint32_t>> TruthFromPairs(const LoadedInput& input, const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status::IoError(path + ": error: cannot open the truth pairs file");
-  std::unordered_map<std::string, RowId> rows;
-  for (RowId r = 0; r < input.table.num_rows(); ++r) {
-    rows.emplace(std::string(input.Id(r)), r);
-    rows.emplace(input.table.source_names()[input.table.source(r)] + ":" + std::string(input.Id(r)), r);
-  }
-  std::vector<Edge> edges;
-  std::string line;
-  uint64_t lineno = 0;
-  while (std::getline(in, line)) {
-    ++lineno;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    const size_t comma = line.find(',');
-    if (comma == std::string::npos) {
-      return Status::InvalidInput(FormatLocation(path, lineno, 0, "expected id_l,id_r"));
-    }
-    auto a = rows.find(line.substr(0, comma)), b = rows.find(line.substr(comma + 1));
-    if (a == rows.end() || b == rows.end()) {
-      if (lineno == 1) continue;  // a header row
-      return Status::InvalidInput(FormatLocation(path, lineno, a == rows.end() ? 1 : comma + 2,
-                                                 "record id not found in the inputs"));
-    }
-    if (a->second != b->second) edges.push_back({std::min(a->second, b->second), std::max(a->second, b->second), 0});
-  }
-  return ConnectedComponents(input.table.num_rows(), edges);
-}
-
 std::string HumanBytes(uint64_t b) {
   return Fixed(static_cast<double>(b) / (1024.0 * 1024.0), 1) + " MiB";
 }
 
-struct Evaluation {
-  ClusterEvaluation clusters;
-  double blocking_recall = 0;
-  std::vector<double> rule_recall;
-  double reduction_ratio = 0;
-};
-
-Evaluation Evaluate(const LoadedInput& input, const Rules& rules, const RunResult& result,
-                    const std::vector<uint32_t>& truth) {
-  Evaluation e;
-  std::vector<uint16_t> sources(input.table.num_rows());
-  for (RowId r = 0; r < input.table.num_rows(); ++r) sources[r] = input.table.source(r);
-  e.clusters = rules.link_type == LinkType::kLink
-                   ? EvaluateClustersCrossSource(result.labels, truth, sources)
-                   : EvaluateClusters(result.labels, truth);
-  const double true_pairs = static_cast<double>(e.clusters.pairwise.true_pairs);
-  e.blocking_recall = true_pairs > 0 ? result.truth.true_candidates / true_pairs : 1.0;
-  for (uint64_t t : result.truth.rule_true_covered) e.rule_recall.push_back(true_pairs > 0 ? t / true_pairs : 1.0);
-  e.reduction_ratio = result.total_pairs > 0 ? 1.0 - static_cast<double>(result.candidate_pairs) / result.total_pairs : 0;
-  return e;
-}
-
-std::string EvaluationJson(const Evaluation& e, const RunResult& result, const LoadedInput& input,
+std::string EvaluationJson(const RunEvaluation& e, const RunResult& result, const LoadedInput& input,
                            const Rules& rules) {
   const auto& p = e.clusters.pairwise;
   const auto& b = e.clusters.bcubed;
@@ -200,7 +132,7 @@ std::string PairLine(const LoadedInput& input, const RunResult& result, const Sc
   return s + "\n";
 }
 
-std::string EvaluationText(const std::vector<std::string>& names, const std::vector<Evaluation>& evals,
+std::string EvaluationText(const std::vector<std::string>& names, const std::vector<RunEvaluation>& evals,
                            const std::vector<const RunResult*>& results, const std::vector<const Rules*>& rules) {
   std::ostringstream s;
   int width = 16;
@@ -462,9 +394,9 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
 
   auto w0 = std::chrono::steady_clock::now();
   std::string evaluation_json;
-  Evaluation eval;
+  RunEvaluation eval;
   if (!truth.empty()) {
-    eval = Evaluate(l.input, l.rules, r, truth);
+    eval = EvaluateRun(l.input, l.rules, r, truth);
     evaluation_json = EvaluationJson(eval, r, l.input, l.rules);
   }
   if (command == "train") {
@@ -523,7 +455,7 @@ int RunEvaluate(const CommonOptions& o, const EvaluateOptions& e) {
   if (!e.compare_rules.empty()) rule_files.push_back(e.compare_rules);
   std::vector<Loaded> loads;
   std::vector<RunResult> results;
-  std::vector<Evaluation> evals;
+  std::vector<RunEvaluation> evals;
   std::vector<std::vector<uint32_t>> truths;
   for (const std::string& path : rule_files) {
     Result<Loaded> loaded = Load(o, path);
@@ -541,7 +473,7 @@ int RunEvaluate(const CommonOptions& o, const EvaluateOptions& e) {
     Result<RunResult> run = RunLinkage(loads.back().rules, loads.back().input, ro, nullptr);
     if (!run.ok()) return Fail(run.status());
     results.push_back(std::move(run.value()));
-    evals.push_back(Evaluate(loads.back().input, loads.back().rules, results.back(), truths.back()));
+    evals.push_back(EvaluateRun(loads.back().input, loads.back().rules, results.back(), truths.back()));
   }
   if (o.json) {
     std::string j = "{";

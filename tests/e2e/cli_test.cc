@@ -328,7 +328,7 @@ TEST(CliTest, LinksCsvWithJsonLinesAcrossColumnNames) {
   r = RunReclink("evaluate --truth-pairs " + dir + "/bad_truth.csv --rules " + dir + "/rules.toml " + dir +
                  "/crm.csv " + dir + "/shop.jsonl");
   EXPECT_EQ(r.exit_code, 3);
-  EXPECT_NE(r.err.find("bad_truth.csv:3:1: error: record id not found"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("bad_truth.csv:3:1: error: record id 'crm:c9' not found in the inputs"), std::string::npos) << r.err;
 }
 
 // Accuracy pinned on the shipped demo data: a drop fails the test.
