@@ -2,6 +2,7 @@
 // with their messages and exit codes, and accuracy pinned on the demo and FEBRL data.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <regex>
@@ -338,9 +339,20 @@ TEST(AccuracyTest, DemoDataPairwiseAndBlockingRecall) {
   const size_t pairwise = r.out.find("\"pairwise\"");
   ASSERT_NE(pairwise, std::string::npos);
   const std::string p = r.out.substr(pairwise);
-  EXPECT_GE(JsonNumberAfter(p, "f1"), RECLINK_DEMO_MIN_F1) << r.out.substr(0, 600);
-  EXPECT_GE(JsonNumberAfter(p, "recall"), 0.96);
-  EXPECT_GE(JsonNumberAfter(r.out, "blocking_recall"), 0.993);
+  // Pins sit 0.002 below the values measured when they were set (precision 0.98909, recall
+  // 0.96365, F1 0.97620, blocking recall 0.99385), so a regression fails. The rules' threshold
+  // was tuned on this file: the held-out check of the same rules is the generated data below.
+  EXPECT_GE(JsonNumberAfter(p, "precision"), 0.9870) << r.out.substr(0, 600);
+  EXPECT_GE(JsonNumberAfter(p, "recall"), 0.9616) << r.out.substr(0, 600);
+  EXPECT_GE(JsonNumberAfter(p, "f1"), 0.9742) << r.out.substr(0, 600);
+  EXPECT_GE(JsonNumberAfter(r.out, "blocking_recall"), 0.9918);
+}
+
+// The shared datasets are present in CI: a missing one there fails rather than skips.
+void SkipUnlessInCi(const std::string& what) {
+  const char* ci = std::getenv("CI");
+  if (ci != nullptr && std::string(ci) == "true") FAIL() << what << " is missing, and CI must run this test";
+  GTEST_SKIP() << what << " not present";
 }
 
 // FEBRL files from ../shared with an entity column derived from rec_id (rec-N-org/dup-k).
@@ -370,21 +382,27 @@ std::string FebrlWithTruth(const std::string& name, const std::string& dir) {
 TEST(AccuracyTest, FebrlDataset3Dedupe) {
   const std::string dir = TempDir("febrl3");
   const std::string file = FebrlWithTruth("dataset3", dir);
-  if (file.empty()) GTEST_SKIP() << "../shared/datasets/febrl not present";
+  if (file.empty()) return SkipUnlessInCi("../shared/datasets/febrl/dataset3.csv");
   CliResult r = RunReclink("evaluate --json --trim-spaces --rules " + kSource + "/docs/examples/febrl3.toml --truth entity " + file);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string p = r.out.substr(r.out.find("\"pairwise\""));
-  EXPECT_GE(JsonNumberAfter(p, "f1"), 0.993) << r.out.substr(0, 600);
+  // 0.002 below the measured precision 1, recall 0.99862, F1 0.99931.
+  EXPECT_GE(JsonNumberAfter(p, "precision"), 0.998) << r.out.substr(0, 600);
+  EXPECT_GE(JsonNumberAfter(p, "recall"), 0.9966) << r.out.substr(0, 600);
+  EXPECT_GE(JsonNumberAfter(p, "f1"), 0.9973) << r.out.substr(0, 600);
 }
 
 TEST(AccuracyTest, FebrlDataset4Link) {
   const std::string dir = TempDir("febrl4");
   const std::string a = FebrlWithTruth("dataset4a", dir), b = FebrlWithTruth("dataset4b", dir);
-  if (a.empty() || b.empty()) GTEST_SKIP() << "../shared/datasets/febrl not present";
+  if (a.empty() || b.empty()) return SkipUnlessInCi("../shared/datasets/febrl/dataset4a.csv and 4b");
   CliResult r = RunReclink("evaluate --json --trim-spaces --rules " + kSource + "/docs/examples/febrl4.toml --truth entity " + a + " " + b);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string p = r.out.substr(r.out.find("\"pairwise\""));
-  EXPECT_GE(JsonNumberAfter(p, "f1"), 0.998) << r.out.substr(0, 600);
+  // 0.002 below the measured precision 1, recall 0.9996, F1 0.99980.
+  EXPECT_GE(JsonNumberAfter(p, "precision"), 0.998) << r.out.substr(0, 600);
+  EXPECT_GE(JsonNumberAfter(p, "recall"), 0.9976) << r.out.substr(0, 600);
+  EXPECT_GE(JsonNumberAfter(p, "f1"), 0.9978) << r.out.substr(0, 600);
 }
 
 }  // namespace
@@ -403,9 +421,12 @@ TEST(AccuracyTest, GeneratedDataAtFixedSeedInCsvAndJsonLines) {
   CliResult r = RunReclink("evaluate --json --rules " + kDemoRules + " --truth entity_id " + dir + "/g.csv");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string p = r.out.substr(r.out.find("\"pairwise\""));
-  EXPECT_GE(JsonNumberAfter(p, "f1"), 0.965) << r.out.substr(0, 600);
-  EXPECT_GE(JsonNumberAfter(p, "precision"), 0.96);
-  EXPECT_GE(JsonNumberAfter(r.out, "blocking_recall"), 0.994);
+  // Held out for the demo rules (tuned on datasets/demo): 0.002 below the measured precision
+  // 0.96946, recall 0.96732, F1 0.96839, blocking recall 0.99477.
+  EXPECT_GE(JsonNumberAfter(p, "precision"), 0.9674) << r.out.substr(0, 600);
+  EXPECT_GE(JsonNumberAfter(p, "recall"), 0.9653) << r.out.substr(0, 600);
+  EXPECT_GE(JsonNumberAfter(p, "f1"), 0.9663) << r.out.substr(0, 600);
+  EXPECT_GE(JsonNumberAfter(r.out, "blocking_recall"), 0.9927);
 
   std::string rules = ReadFile(kDemoRules);
   for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
