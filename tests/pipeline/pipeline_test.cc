@@ -1,0 +1,215 @@
+// The pipeline on small hand-made inputs: input specs, loading, a whole run from table to
+// clusters, training only, scoring with a saved model, ground truth and evaluation.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "../common/temp_dir.h"
+#include "reclink/pipeline.h"
+#include "reclink/run_evaluation.h"
+
+namespace reclink {
+namespace {
+
+using testing::TempDir;
+using testing::WriteFile;
+
+// Six people, four of them twice with a typo, one pair sharing only a surname.
+constexpr const char* kPeople =
+    "id,first,last,dob,truth\n"
+    "1,anna,smith,1980-01-02,a\n"
+    "2,anna,smith,1980-01-02,a\n"
+    "3,bernard,jones,1975-05-06,b\n"
+    "4,bernhard,jones,1975-05-06,b\n"
+    "5,carla,ruiz,1990-09-09,c\n"
+    "6,carla,ruiz,1990-09-09,c\n"
+    "7,dmitri,ivanov,1969-12-31,d\n"
+    "8,dmitri,ivanov,1969-12-21,d\n"
+    "9,eve,smith,2001-03-04,e\n"
+    "10,frank,moore,1955-07-08,f\n";
+
+constexpr const char* kRules = R"(
+link_type = "dedupe"
+id = "id"
+[fields.first]
+column = "first"
+[fields.last]
+column = "last"
+[fields.dob]
+column = "dob"
+normalize = ["date"]
+[[blocking]]
+keys = ["last"]
+[[comparison]]
+field = "first"
+levels = ["exact", "jaro_winkler >= 0.9"]
+[[comparison]]
+field = "dob"
+levels = ["exact", "levenshtein <= 1"]
+[model]
+prior = 0.1
+threshold = 0.5
+)";
+
+struct Fixture {
+  TempDir dir;
+  Rules rules;
+  LoadedInput input;
+};
+
+std::unique_ptr<Fixture> Load(const std::string& rules_text = kRules) {
+  auto f = std::make_unique<Fixture>();
+  WriteFile(f->dir / "people.csv", kPeople);
+  Result<Rules> rules = ParseRulesString(rules_text, "rules.toml");
+  EXPECT_TRUE(rules.ok()) << rules.status().ToString();
+  f->rules = std::move(rules.value());
+  Result<InputSpec> spec = ParseInputSpec(f->dir / "people.csv");
+  EXPECT_TRUE(spec.ok());
+  Result<LoadedInput> input = LoadInputs(f->rules, {*spec}, ReadOptions{}, nullptr);
+  EXPECT_TRUE(input.ok()) << input.status().ToString();
+  f->input = std::move(input.value());
+  return f;
+}
+
+TEST(PipelineTest, InputSpecNamesTheSource) {
+  Result<InputSpec> plain = ParseInputSpec("data/crm.export.csv.gz");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->name, "crm");
+  EXPECT_EQ(plain->path, "data/crm.export.csv.gz");
+  Result<InputSpec> named = ParseInputSpec("shop=x/y.jsonl");
+  ASSERT_TRUE(named.ok());
+  EXPECT_EQ(named->name, "shop");
+  EXPECT_EQ(named->path, "x/y.jsonl");
+  Result<InputSpec> slash = ParseInputSpec("dir/a=b.csv");  // a name never holds '/'
+  ASSERT_TRUE(slash.ok());
+  EXPECT_EQ(slash->path, "dir/a=b.csv");
+}
+
+TEST(PipelineTest, AnExistingFileWithAnEqualsSignIsAFileAndAnAmbiguityIsAnError) {
+  TempDir dir;
+  const std::filesystem::path cwd = std::filesystem::current_path();
+  std::filesystem::current_path(dir.path());
+  WriteFile("a=b.csv", "id\n1\n");
+  Result<InputSpec> file = ParseInputSpec("a=b.csv");
+  WriteFile("b.csv", "id\n1\n");
+  Result<InputSpec> both = ParseInputSpec("a=b.csv");
+  Result<InputSpec> named = ParseInputSpec("x=b.csv");
+  std::filesystem::current_path(cwd);
+  ASSERT_TRUE(file.ok());
+  EXPECT_EQ(file->path, "a=b.csv");
+  EXPECT_EQ(file->name, "a=b");
+  ASSERT_FALSE(both.ok());
+  EXPECT_EQ(ExitCodeFor(both.status()), 2);
+  EXPECT_NE(both.status().hint().find("./a=b.csv"), std::string::npos);
+  ASSERT_TRUE(named.ok());
+  EXPECT_EQ(named->name, "x");
+}
+
+TEST(PipelineTest, TwoInputsWithOneSourceNameAreRefused) {
+  TempDir dir;
+  WriteFile(dir / "a.csv", kPeople);
+  std::filesystem::create_directory(dir / "sub");
+  WriteFile(dir / "sub/a.csv", kPeople);
+  Result<Rules> rules = ParseRulesString(kRules, "rules.toml");
+  ASSERT_TRUE(rules.ok());
+  Result<LoadedInput> in = LoadInputs(*rules, {{"a", dir / "a.csv"}, {"a", dir / "sub/a.csv"}}, ReadOptions{}, nullptr);
+  ASSERT_FALSE(in.ok());
+  EXPECT_NE(in.status().message().find("two inputs have the source name 'a'"), std::string::npos);
+}
+
+TEST(PipelineTest, RunLinksTheDuplicatesAndNothingElse) {
+  auto f = Load();
+  Result<RunResult> run = RunLinkage(f->rules, f->input, RunOptions{}, nullptr);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  const std::vector<uint32_t>& l = run->labels;
+  ASSERT_EQ(l.size(), 10u);
+  EXPECT_EQ(l[0], l[1]);  // anna smith twice
+  EXPECT_EQ(l[2], l[3]);  // bernard/bernhard jones, same dob
+  EXPECT_EQ(l[4], l[5]);
+  EXPECT_EQ(l[6], l[7]);  // one digit off in the dob
+  EXPECT_NE(l[0], l[8]);  // eve smith shares only the surname
+  EXPECT_EQ(run->clusters, 6u);
+  EXPECT_EQ(run->edges.size(), 4u);
+  // Blocking on last name: smith x3 (3 pairs) and one pair for each other duplicate surname.
+  EXPECT_EQ(run->candidate_pairs, 6u);
+  EXPECT_EQ(run->total_pairs, 45u);
+  // Cluster indices are numbered by their smallest row.
+  EXPECT_EQ(l[0], 0u);
+  EXPECT_EQ(l[2], 1u);
+}
+
+TEST(PipelineTest, TrainOnlyStopsBeforeScoringAndASavedModelScoresTheSame) {
+  auto f = Load();
+  RunOptions train;
+  train.train_only = true;
+  Result<RunResult> trained = RunLinkage(f->rules, f->input, train, nullptr);
+  ASSERT_TRUE(trained.ok()) << trained.status().ToString();
+  EXPECT_TRUE(trained->labels.empty());
+  EXPECT_TRUE(trained->edges.empty());
+  const std::string model_path = f->dir / "model.json";
+  WriteFile(model_path, ModelToJson(trained->model));
+  RunOptions saved;
+  saved.model_path = model_path;
+  Result<RunResult> a = RunLinkage(f->rules, f->input, saved, nullptr);
+  Result<RunResult> b = RunLinkage(f->rules, f->input, RunOptions{}, nullptr);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->labels, b->labels);
+  EXPECT_EQ(a->edges.size(), b->edges.size());
+}
+
+TEST(PipelineTest, KeptPairsAreSortedAndAboveTheirThreshold) {
+  auto f = Load();
+  RunOptions o;
+  o.keep_pairs = true;
+  o.pairs_threshold = 0.01;
+  Result<RunResult> run = RunLinkage(f->rules, f->input, o, nullptr);
+  ASSERT_TRUE(run.ok());
+  ASSERT_FALSE(run->pairs.empty());
+  for (size_t i = 0; i < run->pairs.size(); ++i) {
+    EXPECT_GE(ProbabilityFromWeight(run->pairs[i].weight), 0.01);
+    EXPECT_LT(run->pairs[i].a, run->pairs[i].b);
+    if (i > 0) {
+      EXPECT_LT(std::make_pair(run->pairs[i - 1].a, run->pairs[i - 1].b), std::make_pair(run->pairs[i].a, run->pairs[i].b));
+    }
+  }
+}
+
+TEST(PipelineTest, EvaluationAgainstAColumnAndAgainstPairsAgree) {
+  auto f = Load();
+  Result<std::vector<uint32_t>> by_column = TruthFromColumn(f->input, "truth");
+  ASSERT_TRUE(by_column.ok());
+  WriteFile(f->dir / "truth.csv", "id_l,id_r\n1,2\n3,4\n5,6\n7,8\n");
+  Result<std::vector<uint32_t>> by_pairs = TruthFromPairs(f->input, f->dir / "truth.csv");
+  ASSERT_TRUE(by_pairs.ok()) << by_pairs.status().ToString();
+  EXPECT_EQ(*by_column, *by_pairs);
+  RunOptions o;
+  o.truth = &*by_column;
+  Result<RunResult> run = RunLinkage(f->rules, f->input, o, nullptr);
+  ASSERT_TRUE(run.ok());
+  const RunEvaluation e = EvaluateRun(f->input, f->rules, *run, *by_column);
+  EXPECT_EQ(e.clusters.pairwise.true_pairs, 4u);
+  EXPECT_DOUBLE_EQ(e.clusters.pairwise.precision, 1.0);
+  EXPECT_DOUBLE_EQ(e.clusters.pairwise.recall, 1.0);
+  EXPECT_DOUBLE_EQ(e.blocking_recall, 1.0);
+  EXPECT_DOUBLE_EQ(e.reduction_ratio, 1.0 - 6.0 / 45.0);
+  ASSERT_EQ(e.rule_recall.size(), 1u);
+  EXPECT_DOUBLE_EQ(e.rule_recall[0], 1.0);
+}
+
+TEST(PipelineTest, TruthErrorsAreLocated) {
+  auto f = Load();
+  EXPECT_EQ(TruthFromColumn(f->input, "nope").status().code(), StatusCode::kUsage);
+  WriteFile(f->dir / "t1.csv", "id_l,id_r\n1,2\n3,99\n");
+  Status unknown = TruthFromPairs(f->input, f->dir / "t1.csv").status();
+  EXPECT_NE(unknown.message().find("t1.csv:3:3: error: record id '99' not found"), std::string::npos) << unknown.message();
+  WriteFile(f->dir / "t2.csv", "1,2\n3,4\n");
+  Status headerless = TruthFromPairs(f->input, f->dir / "t2.csv").status();
+  EXPECT_NE(headerless.message().find("t2.csv:1:1: error: the first line holds two record ids"), std::string::npos)
+      << headerless.message();
+  WriteFile(f->dir / "t3.csv", "ids\n1\n");
+  EXPECT_NE(TruthFromPairs(f->input, f->dir / "t3.csv").status().message().find("expected two columns"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace reclink
