@@ -54,7 +54,8 @@ struct RuleStats {
 };
 
 // Per-rule keys and blocks for one table. Immutable after Build; safe to stream from many
-// threads. Memory: per rule 8 bytes of hash + 4 bytes of order + key text per record.
+// threads. Memory: per rule 4 bytes of order and a 4-byte block id per record (while Build runs,
+// also an 8-byte hash and a bit per record); key texts are not stored (see KeyText).
 class BlockingIndex {
  public:
   // Computes keys and blocks for every rule in rules.blocking over the derived fields.
