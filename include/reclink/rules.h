@@ -3,6 +3,7 @@
 // the column names against an input's header before any record is processed.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -12,6 +13,27 @@
 #include "reclink/status.h"
 
 namespace reclink {
+
+// Limits checked by the parser, each with a located error (ranges documented in docs/rules.md).
+// kRulesMaxComparisons and kRulesMaxLevels must equal kMaxComparisons and kMaxLevels of
+// reclink/comparison.h (the model stage, which sizes per-pair arrays by them; it includes this
+// header, so it cannot be included here): tests/rules/rules_limits_test.cc static_asserts that.
+inline constexpr size_t kRulesMaxComparisons = 16;         // [[comparison]] tables
+inline constexpr size_t kRulesMaxLevels = 15;              // listed levels per comparison
+inline constexpr size_t kRulesMaxFields = 256;             // [fields.NAME] tables
+inline constexpr size_t kRulesMaxNormalizers = 32;         // per field
+inline constexpr size_t kRulesMaxBlockingRules = 64;       // [[blocking]] tables
+inline constexpr size_t kRulesMaxKeysPerRule = 16;         // keys per blocking rule
+inline constexpr size_t kRulesMaxNameLength = 64;          // field and comparison names
+inline constexpr size_t kRulesMaxColumnLength = 1024;      // column names, JSON paths, ids
+inline constexpr int kRulesMaxPrefixLength = 1000;         // n of prefix(FIELD, n)
+inline constexpr int kRulesMaxEditDistance = 255;          // k of levenshtein / damerau <= k
+inline constexpr double kRulesMaxNumericDiff = 1e15;       // d of numeric_diff <= d
+inline constexpr int kRulesMaxDateDiffDays = 3'660'000;    // d of date_diff_days <= d
+inline constexpr int kRulesMaxEmIterations = 100'000;      // em_max_iterations
+inline constexpr uint64_t kRulesMaxUSamplePairs = 1'000'000'000;  // u_sample_pairs
+inline constexpr uint64_t kRulesMaxBlockSize = uint64_t{1} << 32;  // max_block_size
+inline constexpr size_t kRulesMaxFileBytes = size_t{1} << 20;     // the rules file itself
 
 enum class LinkType { kDedupe, kLink, kLinkAndDedupe };
 enum class DateOrder { kDayFirst, kMonthFirst };  // for ambiguous NN/NN/YYYY dates
@@ -112,10 +134,13 @@ struct Rules {
   }
 };
 
-// Parses and validates a rules file. Errors (exit code 2) read
-// "RULES:LINE:COLUMN: error: WHAT" naming the key, what was expected and what was found.
+// Parses and validates a rules file. Errors (kUsage, exit code 2) read
+// "RULES:LINE:COLUMN: error: WHAT" naming the key, what was expected and what was found. A path
+// that cannot be read (missing, a directory, no permission, larger than kRulesMaxFileBytes) is
+// a kUsage error "RULES: error: ..." with the OS reason and no line.
 Result<Rules> ParseRulesFile(const std::string& path);
-// Same, from text; `name` stands for the file in messages.
+// Same, from text (any bytes: text that is not UTF-8 is an error); `name` stands for the file in
+// messages. Every error from text carries a line and column (1-based).
 Result<Rules> ParseRulesString(const std::string& text, const std::string& name);
 
 // Checks that the id column and every field's column for this source exist among

@@ -332,6 +332,12 @@ Status RulesParser::ParseField(const std::string& name, const toml::node& n) {
                               ": expected an array of normalizer names, e.g. [\"casefold\", "
                               "\"strip_accents\"], found " + TypeName(*norm));
     }
+    if (arr->size() > kRulesMaxNormalizers) {
+      return Error(*norm, "key 'normalize' in " + where + ": expected at most " +
+                              std::to_string(kRulesMaxNormalizers) + " normalizers, found " +
+                              std::to_string(arr->size()),
+                   "each normalizer runs once per value; a chain needs only a few");
+    }
     std::vector<std::string_view> known = KnownNormalizers();
     for (const toml::node& el : *arr) {
       const auto* s = el.as_string();
@@ -413,7 +419,15 @@ Status RulesParser::ParseFields(const toml::table& root) {
     const toml::source_position pa = a.second->source().begin, pb = b.second->source().begin;
     return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
   });
-  for (const auto& [name, node] : in_file_order) RECLINK_RETURN_IF_ERROR(ParseField(name, *node));
+  for (size_t i = 0; i < in_file_order.size(); ++i) {
+    const auto& [name, node] = in_file_order[i];
+    if (i == kRulesMaxFields) {
+      return Error(*node, "[fields." + Excerpt(name) + "]: expected at most " +
+                              std::to_string(kRulesMaxFields) + " fields, found " +
+                              std::to_string(in_file_order.size()));
+    }
+    RECLINK_RETURN_IF_ERROR(ParseField(name, *node));
+  }
   if (rules_.fields.empty()) {
     return Error(*n, "[fields] is empty: expected at least one [fields.NAME] table");
   }
@@ -428,6 +442,13 @@ Status RulesParser::ParseBlocking(const toml::table& root) {
                  "no [[blocking]] rule: expected at least one, e.g. [[blocking]] with keys = "
                  "[\"last\", \"dob\"]",
                  "blocking rules decide which record pairs are compared; see docs/rules.md");
+  }
+  if (tables.size() > kRulesMaxBlockingRules) {
+    return Error(*tables[kRulesMaxBlockingRules],
+                 "[[blocking]] #" + std::to_string(kRulesMaxBlockingRules + 1) +
+                     ": expected at most " + std::to_string(kRulesMaxBlockingRules) +
+                     " blocking rules, found " + std::to_string(tables.size()),
+                 "every rule is a pass over the data; combine rules or drop weak ones");
   }
   for (size_t r = 0; r < tables.size(); ++r) {
     const toml::table& t = *tables[r];
@@ -446,6 +467,13 @@ Status RulesParser::ParseBlocking(const toml::table& root) {
       return Error(*keys, "key 'keys' in " + where +
                               ": expected a non-empty array of blocking keys, found " +
                               (arr == nullptr ? TypeName(*keys) : std::string("an empty array")));
+    }
+    if (arr->size() > kRulesMaxKeysPerRule) {
+      return Error(*keys, "key 'keys' in " + where + ": expected at most " +
+                              std::to_string(kRulesMaxKeysPerRule) + " blocking keys, found " +
+                              std::to_string(arr->size()),
+                   "records agreeing on that many keys are already near-duplicates; a rule "
+                   "needs two or three");
     }
     for (const toml::node& el : *arr) {
       const auto* s = el.as_string();
@@ -480,6 +508,14 @@ Status RulesParser::ParseComparisons(const toml::table& root) {
     return Error(toml::source_region{{1, 1}, {1, 1}, {}},
                  "no [[comparison]]: expected at least one, e.g. [[comparison]] with field = "
                  "\"first\" and levels = [\"exact\", \"jaro_winkler >= 0.92\"]");
+  }
+  if (tables.size() > kRulesMaxComparisons) {
+    return Error(*tables[kRulesMaxComparisons],
+                 "[[comparison]] #" + std::to_string(kRulesMaxComparisons + 1) +
+                     ": expected at most " + std::to_string(kRulesMaxComparisons) +
+                     " comparisons, found " + std::to_string(tables.size()),
+                 "the model supports " + std::to_string(kRulesMaxComparisons) +
+                     " comparisons; drop the weakest or merge fields into one");
   }
   std::set<std::string> names;
   for (size_t c = 0; c < tables.size(); ++c) {
@@ -526,6 +562,13 @@ Status RulesParser::ParseComparisons(const toml::table& root) {
                    "key 'levels' in " + where + ": expected a non-empty array of levels, found " +
                        (arr == nullptr ? TypeName(*levels) : std::string("an empty array")));
     }
+    if (arr->size() > kRulesMaxLevels) {
+      return Error(*levels, "key 'levels' in " + where + ": expected at most " +
+                                std::to_string(kRulesMaxLevels) +
+                                " levels (the null and else levels are implicit), found " +
+                                std::to_string(arr->size()),
+                   "merge neighbouring levels; each needs enough pairs to estimate its m and u");
+    }
     for (const toml::node& el : *arr) {
       const auto* s = el.as_string();
       if (s == nullptr) {
@@ -535,7 +578,9 @@ Status RulesParser::ParseComparisons(const toml::table& root) {
       LevelSpec level;
       std::string what, hint;
       if (!ParseLevel(s->get(), &level, &what, &hint)) {
-        return Error(el, "level \"" + s->get() + "\" in " + where + ": " + what, hint);
+        return Error(el,
+                     "key 'levels' in " + where + ": level \"" + Excerpt(s->get()) + "\": " + what,
+                     hint);
       }
       spec.levels.push_back(std::move(level));
     }
@@ -572,9 +617,10 @@ Status RulesParser::ParseModel(const toml::table& root) {
                                      "u_sample_pairs", "seed"},
                                     where));
   ModelSpec& m = rules_.model;
+  // 1 is excluded: its match weight is +infinity, so no pair could ever link.
   RECLINK_RETURN_IF_ERROR(GetNumber(*t, "threshold", where,
-                                    "a match probability in (0, 1], e.g. 0.9", 0, true, 1, false,
-                                    &m.threshold));
+                                    "a match probability strictly between 0 and 1, e.g. 0.9", 0,
+                                    true, 1, true, &m.threshold));
   if (t->get("prior") != nullptr) {
     double prior = 0;
     RECLINK_RETURN_IF_ERROR(GetNumber(*t, "prior", where,
@@ -583,13 +629,16 @@ Status RulesParser::ParseModel(const toml::table& root) {
     m.prior = prior;
   }
   int64_t v = m.em_max_iterations;
-  RECLINK_RETURN_IF_ERROR(GetInteger(*t, "em_max_iterations", where, 1, 100000, &v));
+  RECLINK_RETURN_IF_ERROR(
+      GetInteger(*t, "em_max_iterations", where, 1, kRulesMaxEmIterations, &v));
   m.em_max_iterations = static_cast<int>(v);
   RECLINK_RETURN_IF_ERROR(GetNumber(*t, "em_tolerance", where,
                                     "a positive number below 1, e.g. 1e-4", 0, true, 1, true,
                                     &m.em_tolerance));
   v = static_cast<int64_t>(m.u_sample_pairs);
-  RECLINK_RETURN_IF_ERROR(GetInteger(*t, "u_sample_pairs", where, 1, INT64_MAX, &v));
+  // Sampling costs time in proportion: 1e9 pairs is minutes, 2^63 would never finish.
+  RECLINK_RETURN_IF_ERROR(GetInteger(*t, "u_sample_pairs", where, 1,
+                                     static_cast<int64_t>(kRulesMaxUSamplePairs), &v));
   m.u_sample_pairs = static_cast<uint64_t>(v);
   v = static_cast<int64_t>(m.seed);
   RECLINK_RETURN_IF_ERROR(GetInteger(*t, "seed", where, 0, INT64_MAX, &v));
@@ -640,7 +689,7 @@ Status RulesParser::ParseBlockingLimits(const toml::table& root) {
   RECLINK_RETURN_IF_ERROR(CheckKeys(*t, {"max_block_size"}, "[blocking_limits]"));
   int64_t v = static_cast<int64_t>(rules_.max_block_size);
   RECLINK_RETURN_IF_ERROR(GetInteger(*t, "max_block_size", "[blocking_limits]", 2,
-                                     int64_t{1} << 32, &v));
+                                     static_cast<int64_t>(kRulesMaxBlockSize), &v));
   rules_.max_block_size = static_cast<uint64_t>(v);
   return Status::Ok();
 }
