@@ -4,9 +4,13 @@
 
 #include <toml++/toml.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
-#include <charconv>
-#include <fstream>
+#include <cerrno>
+#include <cstring>
 #include <initializer_list>
 #include <set>
 #include <sstream>
@@ -47,7 +51,7 @@ std::string TypeName(const toml::node& n) {
 // How a value is shown in "found ..." parts of messages.
 std::string Shown(const toml::node& n) {
   std::ostringstream os;
-  if (const auto* s = n.as_string()) return "\"" + s->get() + "\"";
+  if (const auto* s = n.as_string()) return "\"" + Excerpt(s->get()) + "\"";
   if (n.is_table()) return "a table";
   if (n.is_array()) return "an array";
   n.visit([&](const auto& v) { os << v; });
@@ -92,8 +96,11 @@ class RulesParser {
  private:
   Status Error(const toml::source_region& at, const std::string& what,
                std::string hint = kDocHint) const {
-    return Status::Usage(FormatLocation(name_, at.begin.line, at.begin.column, what),
-                         std::move(hint));
+    // Every error from text is located; a node toml++ made without a position (none is known)
+    // would point at the start of the file rather than drop the location.
+    const auto line = at.begin.line > 0 ? at.begin.line : 1;
+    const auto column = at.begin.line > 0 && at.begin.column > 0 ? at.begin.column : 1;
+    return Status::Usage(FormatLocation(name_, line, column, what), std::move(hint));
   }
   Status Error(const toml::node& at, const std::string& what, std::string hint = kDocHint) const {
     return Error(at.source(), what, std::move(hint));
@@ -116,6 +123,9 @@ class RulesParser {
   // An array of tables ([[name]]); absent -> empty.
   Status GetTableArray(const toml::table& root, std::string_view key,
                        std::vector<const toml::table*>* out) const;
+  // Error at n when s is longer than max bytes; `what` names the key.
+  Status CheckLength(const toml::node& n, const std::string& what, const std::string& s,
+                     size_t max) const;
 
   Status ParseTopLevel(const toml::table& root);
   Status ParseFields(const toml::table& root);
@@ -138,7 +148,7 @@ Status RulesParser::CheckKeys(const toml::table& t, const std::vector<std::strin
     std::string_view key = k.str();
     if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
     return Error(k.source(),
-                 "unknown key '" + std::string(key) + "' in " + where + "; expected one of: " +
+                 "unknown key '" + Excerpt(key) + "' in " + where + "; expected one of: " +
                      Join(allowed),
                  Suggest(key, allowed) + kDocHint);
   }
@@ -173,13 +183,22 @@ Status RulesParser::GetStringMap(const toml::node& n, const std::string& key_whe
   for (auto&& [k, v] : *t) {
     const auto* s = v.as_string();
     if (s == nullptr || s->get().empty()) {
-      return Error(v, key_where + ": source '" + std::string(k.str()) +
+      return Error(v, key_where + ": source '" + Excerpt(k.str()) +
                           "': expected a non-empty column name, found " +
                           (s == nullptr ? TypeName(v) : std::string("an empty string")));
     }
+    RECLINK_RETURN_IF_ERROR(CheckLength(v, key_where + ": source '" + Excerpt(k.str()) + "'",
+                                        s->get(), kRulesMaxColumnLength));
     (*out)[std::string(k.str())] = s->get();
   }
   return Status::Ok();
+}
+
+Status RulesParser::CheckLength(const toml::node& n, const std::string& what,
+                                const std::string& s, size_t max) const {
+  if (s.size() <= max) return Status::Ok();
+  return Error(n, what + ": expected at most " + std::to_string(max) + " bytes, found " +
+                      std::to_string(s.size()));
 }
 
 Status RulesParser::GetNumber(const toml::table& t, std::string_view key, const std::string& where,
@@ -257,7 +276,7 @@ Status RulesParser::ParseTopLevel(const toml::table& root) {
   } else {
     return Error(*n,
                  "key 'link_type': expected \"dedupe\", \"link\" or \"link_and_dedupe\", found \"" +
-                     link_type + "\"",
+                     Excerpt(link_type) + "\"",
                  Suggest(link_type, {"dedupe", "link", "link_and_dedupe"}) + kDocHint);
   }
 
@@ -269,6 +288,7 @@ Status RulesParser::ParseTopLevel(const toml::table& root) {
       return Error(*id_node, "key 'id': expected the name of the column holding record ids, "
                              "found an empty string");
     }
+    RECLINK_RETURN_IF_ERROR(CheckLength(*id_node, "key 'id'", rules_.id, kRulesMaxColumnLength));
   }
   if (const toml::node* ids = root.get("ids")) {
     if (rules_.link_type == LinkType::kDedupe) {
@@ -292,15 +312,21 @@ Status RulesParser::ParseTopLevel(const toml::table& root) {
 }
 
 Status RulesParser::ParseField(const std::string& name, const toml::node& n) {
-  const std::string where = "[fields." + name + "]";
+  const std::string where = "[fields." + Excerpt(name) + "]";
   const auto* t = n.as_table();
   if (t == nullptr) {
-    return Error(n, "field '" + name + "': expected a table " + where +
+    return Error(n, "field '" + Excerpt(name) + "': expected a table " + where +
                         " with column and normalize keys, found " + TypeName(n));
   }
   if (!IsFieldName(name)) {
-    return Error(n, "field name '" + name + "': expected letters, digits and '_' only",
-                 "field names appear in blocking keys such as soundex(" + name + ")");
+    return Error(n, "field name '" + Excerpt(name) + "': expected letters, digits and '_' only",
+                 "field names appear in blocking keys such as soundex(" + Excerpt(name) + ")");
+  }
+  if (name.size() > kRulesMaxNameLength) {
+    return Error(n, "field name '" + Excerpt(name) + "': expected at most " +
+                        std::to_string(kRulesMaxNameLength) + " characters, found " +
+                        std::to_string(name.size()),
+                 "field names appear in blocking keys and messages; use a short name");
   }
   RECLINK_RETURN_IF_ERROR(
       CheckKeys(*t, {"column", "columns", "normalize", "country_code", "date_order"}, where));
@@ -316,6 +342,8 @@ Status RulesParser::ParseField(const std::string& name, const toml::node& n) {
                              ": expected a column name (JSON: a dotted path), found an empty "
                              "string");
     }
+    RECLINK_RETURN_IF_ERROR(
+        CheckLength(*col, "key 'column' in " + where, f.column, kRulesMaxColumnLength));
   }
   if (const toml::node* cols = t->get("columns")) {
     RECLINK_RETURN_IF_ERROR(GetStringMap(*cols, "key 'columns' in " + where, &f.columns));
@@ -347,7 +375,8 @@ Status RulesParser::ParseField(const std::string& name, const toml::node& n) {
       }
       if (!IsKnownNormalizer(s->get())) {
         return Error(el,
-                     "unknown normalizer \"" + s->get() + "\" in " + where + "; expected one of: " +
+                     "unknown normalizer \"" + Excerpt(s->get()) + "\" in " + where +
+                         "; expected one of: " +
                          Join(known),
                      Suggest(s->get(), known) +
                          "phonetic codes (soundex, metaphone, nysiis) are blocking-key "
@@ -388,7 +417,7 @@ Status RulesParser::ParseField(const std::string& name, const toml::node& n) {
     } else {
       return Error(*order, "key 'date_order' in " + where +
                                ": expected \"dmy\" (03/01/1990 is 3 January) or \"mdy\" "
-                               "(March 1), found \"" + order_text + "\"");
+                               "(March 1), found \"" + Excerpt(order_text) + "\"");
     }
   }
   // The chain itself must build (it checks the same names and options once more).
@@ -483,18 +512,44 @@ Status RulesParser::ParseBlocking(const toml::table& root) {
       }
       BlockingKey key;
       std::string what, hint;
-      if (!ParseBlockingKey(s->get(), &key, &what, &hint)) {
-        return Error(el, "blocking key \"" + s->get() + "\" in " + where + ": " + what, hint);
-      }
+      const std::string shown = "blocking key \"" + Excerpt(s->get()) + "\" in " + where;
+      if (!ParseBlockingKey(s->get(), &key, &what, &hint)) return Error(el, shown + ": " + what, hint);
       if (rules_.FindField(key.field) < 0) {
-        return Error(el, "blocking key \"" + s->get() + "\" in " + where + " names field '" +
-                             key.field + "', which is not defined; expected one of: " +
-                             FieldList(),
-                     "define it first with [fields." + key.field + "] and column = \"...\"");
+        return Error(el, shown + " names field '" + Excerpt(key.field) +
+                             "', which is not defined; expected one of: " + FieldList(),
+                     "define it first with [fields." + Excerpt(key.field) +
+                         "] and column = \"...\"");
+      }
+      for (size_t k = 0; k < rule.keys.size(); ++k) {
+        const BlockingKey& other = rule.keys[k];
+        if (other.fn == key.fn && other.field == key.field && other.n == key.n) {
+          return Error(el, shown + ": repeats key #" + std::to_string(k + 1) + " of the same rule",
+                       "a key listed twice adds nothing; remove one");
+        }
       }
       if (!rule.text.empty()) rule.text += " & ";
       rule.text += key.text;
       rule.keys.push_back(std::move(key));
+    }
+    // A rule with the same keys as an earlier one (in any order) finds no new pairs.
+    auto same_keys = [](const BlockingRule& a, const BlockingRule& b) {
+      if (a.keys.size() != b.keys.size()) return false;
+      for (const BlockingKey& x : a.keys) {
+        bool found = false;
+        for (const BlockingKey& y : b.keys) {
+          found |= x.fn == y.fn && x.field == y.field && x.n == y.n;
+        }
+        if (!found) return false;
+      }
+      return true;
+    };
+    for (size_t o = 0; o < rules_.blocking.size(); ++o) {
+      if (same_keys(rules_.blocking[o], rule)) {
+        return Error(t, where + ": the same keys as [[blocking]] #" + std::to_string(o + 1) +
+                            " (line " + std::to_string(rules_.blocking[o].line) + "), found \"" +
+                            Excerpt(rule.text) + "\"",
+                     "a repeated rule finds no new pairs; remove it or change its keys");
+      }
     }
     rules_.blocking.push_back(std::move(rule));
   }
@@ -532,18 +587,19 @@ Status RulesParser::ParseComparisons(const toml::table& root) {
     }
     if (rules_.FindField(spec.field) < 0) {
       return Error(*field,
-                   "key 'field' in " + where + " names field '" + spec.field +
+                   "key 'field' in " + where + " names field '" + Excerpt(spec.field) +
                        "', which is not defined; expected one of: " + FieldList(),
-                   "define it with [fields." + spec.field + "] and column = \"...\"");
+                   "define it with [fields." + Excerpt(spec.field) + "] and column = \"...\"");
     }
     const toml::node* name = nullptr;
     RECLINK_RETURN_IF_ERROR(GetString(t, "name", where, &name, &spec.name));
     if (name == nullptr) spec.name = spec.field;
-    if (spec.name.empty() || !IsFieldName(spec.name)) {
+    if (spec.name.empty() || !IsFieldName(spec.name) || spec.name.size() > kRulesMaxNameLength) {
       return Error(name != nullptr ? *name : *field,
-                   "key 'name' in " + where +
-                       ": expected letters, digits and '_' (it names output columns), found \"" +
-                       spec.name + "\"");
+                   "key 'name' in " + where + ": expected at most " +
+                       std::to_string(kRulesMaxNameLength) +
+                       " letters, digits and '_' (it names output columns), found \"" +
+                       Excerpt(spec.name) + "\"");
     }
     if (!names.insert(spec.name).second) {
       return Error(name != nullptr ? *name : *field,
@@ -672,7 +728,7 @@ Status RulesParser::ParseCluster(const toml::table& root) {
   } else {
     return Error(*method,
                  "key 'method' in [cluster]: expected \"connected_components\" or \"best_link\", "
-                 "found \"" + text + "\"",
+                 "found \"" + Excerpt(text) + "\"",
                  Suggest(text, {"connected_components", "best_link"}) + kDocHint);
   }
   return Status::Ok();
@@ -695,6 +751,12 @@ Status RulesParser::ParseBlockingLimits(const toml::table& root) {
 }
 
 Result<Rules> RulesParser::Parse(const toml::table& root) {
+  if (root.empty()) {
+    return Error(toml::source_region{{1, 1}, {1, 1}, {}},
+                 "the rules file is empty: expected at least id = \"COLUMN\", a [fields.NAME] "
+                 "table, a [[blocking]] rule and a [[comparison]]",
+                 "docs/rules.md starts with a complete example to copy");
+  }
   RECLINK_RETURN_IF_ERROR(ParseTopLevel(root));
   RECLINK_RETURN_IF_ERROR(ParseFields(root));
   RECLINK_RETURN_IF_ERROR(ParseBlocking(root));
@@ -707,14 +769,69 @@ Result<Rules> RulesParser::Parse(const toml::table& root) {
 
 Status TomlError(const std::string& name, const toml::source_region& at,
                  std::string_view description) {
-  return Status::Usage(FormatLocation(name, at.begin.line, at.begin.column,
-                                      "invalid TOML: " + std::string(description)),
+  return Status::Usage(FormatLocation(name, std::max<uint64_t>(at.begin.line, 1),
+                                      std::max<uint64_t>(at.begin.column, 1),
+                                      "invalid TOML: " + Excerpt(description, 200)),
                        "the rules file must be valid TOML (https://toml.io); see docs/rules.md");
+}
+
+// Length of the valid UTF-8 sequence (shortest form, no surrogates, at most U+10FFFF) at s[i],
+// or 0 when s[i] does not start one.
+size_t Utf8SequenceLength(std::string_view s, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  const unsigned char c = b(0);
+  if (c < 0x80) return 1;
+  size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((b(k) & 0xC0) != 0x80) return 0;
+  }
+  if (c == 0xE0 && b(1) < 0xA0) return 0;   // overlong
+  if (c == 0xED && b(1) >= 0xA0) return 0;  // surrogate
+  if (c == 0xF0 && b(1) < 0x90) return 0;   // overlong
+  if (c == 0xF4 && b(1) >= 0x90) return 0;  // beyond U+10FFFF
+  return n;
+}
+
+// Binary data and other encodings get their own message (toml++ would report the first odd
+// character as a syntax error): a NUL byte means "not text", a byte that starts no UTF-8
+// sequence "not UTF-8". Line and column (in code points) are 1-based, as toml++ counts them.
+Status CheckText(const std::string& name, std::string_view text) {
+  uint64_t line = 1, column = 1;
+  for (size_t i = 0; i < text.size();) {
+    const size_t n = Utf8SequenceLength(text, i);
+    if (text[i] == '\0') {
+      return Status::Usage(
+          FormatLocation(name, line, column,
+                         "the rules file is not text: a NUL byte at line " +
+                             std::to_string(line) + ", column " + std::to_string(column)),
+          "--rules takes a TOML text file; see docs/rules.md");
+    }
+    if (n == 0) {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      const auto c = static_cast<unsigned char>(text[i]);
+      return Status::Usage(
+          FormatLocation(name, line, column,
+                         std::string("the rules file is not UTF-8 text: byte 0x") + kHex[c >> 4] +
+                             kHex[c & 15] + " at line " + std::to_string(line) + ", column " +
+                             std::to_string(column) + " does not start a valid UTF-8 sequence"),
+          "save the rules file as UTF-8 (TOML requires it)");
+    }
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+    i += n;
+  }
+  return Status::Ok();
 }
 
 }  // namespace
 
 Result<Rules> ParseRulesString(const std::string& text, const std::string& name) {
+  RECLINK_RETURN_IF_ERROR(CheckText(name, text));
 #if TOML_EXCEPTIONS
   toml::table root;
   try {
@@ -722,7 +839,8 @@ Result<Rules> ParseRulesString(const std::string& text, const std::string& name)
   } catch (const toml::parse_error& e) {
     return TomlError(name, e.source(), e.description());
   } catch (const std::exception& e) {
-    return Status::Usage(FormatLocation(name, 0, 0, std::string("invalid TOML: ") + e.what()));
+    return Status::Usage(FormatLocation(name, 1, 1, std::string("invalid TOML: ") + e.what()),
+                         "the rules file must be valid TOML (https://toml.io)");
   }
 #else
   toml::parse_result parsed = toml::parse(text, name);
@@ -734,15 +852,47 @@ Result<Rules> ParseRulesString(const std::string& text, const std::string& name)
 }
 
 Result<Rules> ParseRulesFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Status::Usage(FormatLocation(path, 0, 0, "cannot open the rules file"),
-                         "check the path given to --rules");
+  // open + fstat rather than a stream: a directory opens as a stream and reads as empty (which
+  // used to end in "missing key 'id'"), a stream loses errno, and /dev/zero never ends.
+  const char* hint = "check the path given to --rules: it names the TOML rules file";
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return Status::Usage(
+        FormatLocation(path, 0, 0, std::string("cannot open the rules file: ") +
+                                       std::strerror(errno)),
+        hint);
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return Status::Usage(FormatLocation(path, 0, 0, "cannot read the rules file"));
-  return ParseRulesString(text.str(), path);
+  struct stat st {};
+  std::string problem;
+  if (::fstat(fd, &st) != 0) {
+    problem = std::string("cannot read the rules file: ") + std::strerror(errno);
+  } else if (S_ISDIR(st.st_mode)) {
+    problem = "cannot read the rules file: it is a directory";
+  } else if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+    problem = "cannot read the rules file: it is not a regular file or a pipe";
+  }
+  std::string text;
+  if (problem.empty()) {
+    char buffer[65536];
+    for (;;) {
+      const ssize_t got = ::read(fd, buffer, sizeof buffer);
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) {
+        problem = std::string("cannot read the rules file: ") + std::strerror(errno);
+        break;
+      }
+      if (got == 0) break;
+      text.append(buffer, static_cast<size_t>(got));
+      if (text.size() > kRulesMaxFileBytes) {
+        problem = "the rules file is larger than " + std::to_string(kRulesMaxFileBytes) +
+                  " bytes; a rules file is a few kilobytes of TOML";
+        break;
+      }
+    }
+  }
+  ::close(fd);
+  if (!problem.empty()) return Status::Usage(FormatLocation(path, 0, 0, problem), hint);
+  return ParseRulesString(text, path);
 }
 
 }  // namespace reclink

@@ -260,7 +260,9 @@ TEST(RulesErrorTest, FileNotFound) {
   Result<Rules> r = ParseRulesFile("/nonexistent/rules.toml");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kUsage);
-  EXPECT_EQ(r.status().message(), "/nonexistent/rules.toml: error: cannot open the rules file");
+  EXPECT_EQ(r.status().message(),
+            "/nonexistent/rules.toml: error: cannot open the rules file: No such file or "
+            "directory");
 }
 
 TEST(RulesErrorTest, UnknownKeys) {
