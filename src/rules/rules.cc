@@ -18,6 +18,7 @@
 
 #include "reclink/normalize.h"
 #include "rules/rules_syntax.h"
+#include "rules/rules_text.h"
 
 namespace reclink {
 namespace {
@@ -775,63 +776,10 @@ Status TomlError(const std::string& name, const toml::source_region& at,
                        "the rules file must be valid TOML (https://toml.io); see docs/rules.md");
 }
 
-// Length of the valid UTF-8 sequence (shortest form, no surrogates, at most U+10FFFF) at s[i],
-// or 0 when s[i] does not start one.
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  const unsigned char c = b(0);
-  if (c < 0x80) return 1;
-  size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((b(k) & 0xC0) != 0x80) return 0;
-  }
-  if (c == 0xE0 && b(1) < 0xA0) return 0;   // overlong
-  if (c == 0xED && b(1) >= 0xA0) return 0;  // surrogate
-  if (c == 0xF0 && b(1) < 0x90) return 0;   // overlong
-  if (c == 0xF4 && b(1) >= 0x90) return 0;  // beyond U+10FFFF
-  return n;
-}
-
-// Binary data and other encodings get their own message (toml++ would report the first odd
-// character as a syntax error): a NUL byte means "not text", a byte that starts no UTF-8
-// sequence "not UTF-8". Line and column (in code points) are 1-based, as toml++ counts them.
-Status CheckText(const std::string& name, std::string_view text) {
-  uint64_t line = 1, column = 1;
-  for (size_t i = 0; i < text.size();) {
-    const size_t n = Utf8SequenceLength(text, i);
-    if (text[i] == '\0') {
-      return Status::Usage(
-          FormatLocation(name, line, column,
-                         "the rules file is not text: a NUL byte at line " +
-                             std::to_string(line) + ", column " + std::to_string(column)),
-          "--rules takes a TOML text file; see docs/rules.md");
-    }
-    if (n == 0) {
-      static constexpr char kHex[] = "0123456789ABCDEF";
-      const auto c = static_cast<unsigned char>(text[i]);
-      return Status::Usage(
-          FormatLocation(name, line, column,
-                         std::string("the rules file is not UTF-8 text: byte 0x") + kHex[c >> 4] +
-                             kHex[c & 15] + " at line " + std::to_string(line) + ", column " +
-                             std::to_string(column) + " does not start a valid UTF-8 sequence"),
-          "save the rules file as UTF-8 (TOML requires it)");
-    }
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-    i += n;
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 Result<Rules> ParseRulesString(const std::string& text, const std::string& name) {
-  RECLINK_RETURN_IF_ERROR(CheckText(name, text));
+  RECLINK_RETURN_IF_ERROR(CheckRulesText(text, name));
 #if TOML_EXCEPTIONS
   toml::table root;
   try {
