@@ -255,9 +255,18 @@ Status RulesParser::GetTableArray(const toml::table& root, std::string_view key,
 }
 
 std::string RulesParser::FieldList() const {
+  // At most 20 names, so a message stays short even with the largest allowed [fields].
+  constexpr size_t kShown = 20;
   std::vector<std::string_view> names;
-  for (const FieldSpec& f : rules_.fields) names.push_back(f.name);
-  return names.empty() ? std::string("(no [fields] defined)") : Join(names);
+  for (size_t i = 0; i < rules_.fields.size() && i < kShown; ++i) {
+    names.push_back(rules_.fields[i].name);
+  }
+  if (names.empty()) return "(no [fields] defined)";
+  std::string list = Join(names);
+  if (rules_.fields.size() > kShown) {
+    list += ", ... (" + std::to_string(rules_.fields.size()) + " fields)";
+  }
+  return list;
 }
 
 Status RulesParser::ParseTopLevel(const toml::table& root) {

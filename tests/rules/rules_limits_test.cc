@@ -274,6 +274,17 @@ TEST(RulesLimitsTest, OtherCounts) {
   EXPECT_EQ(ErrorOf(fields),
             "r.toml:514:1: error: [fields.f256]: expected at most 256 fields, found 257");
 
+  // An unknown field among many: the list of defined fields is cut at 20.
+  std::string many_fields = "id = \"record_id\"\n";
+  for (size_t i = 0; i < kRulesMaxFields; ++i) {
+    many_fields += "[fields.field_with_a_long_name_" + std::to_string(i) + "]\ncolumn = \"c\"\n";
+  }
+  many_fields += "[[blocking]]\nkeys = [\"nope\"]\n";
+  const std::string message = ErrorOf(many_fields);
+  EXPECT_LT(message.size(), 1000u) << message;
+  EXPECT_NE(message.find("field_with_a_long_name_19, ... (256 fields)"), std::string::npos)
+      << message;
+
   std::string norms = WithComparisons(1, "[\"exact\"]");
   std::string list = "normalize = [";
   for (size_t i = 0; i <= kRulesMaxNormalizers; ++i) list += i == 0 ? "\"trim\"" : ", \"trim\"";
