@@ -34,10 +34,10 @@ enum class State { kNormal, kComment, kBasic, kLiteral, kMultiBasic, kMultiLiter
 Status CheckRulesText(std::string_view text, const std::string& name) {
   uint64_t line = 1, column = 1;
   State state = State::kNormal;
-  int dots = 0;              // dots in the current dotted key or table name
-  int depth = 0;             // open arrays and inline tables
-  bool line_start = true;    // only whitespace so far on this line (outside strings)
-  bool in_header = false;    // inside "[a.b]" or "[[a.b]]" (its brackets are not nesting)
+  int dots = 0;            // dots in the current dotted key or table name
+  int depth = 0;           // open arrays and inline tables
+  bool line_start = true;  // only whitespace so far on this line (outside strings)
+  bool in_header = false;  // inside "[a.b]" or "[[a.b]]" (its brackets are not nesting)
   auto error = [&](const std::string& what, const std::string& hint) {
     return Status::Usage(FormatLocation(name, line, column, what), hint);
   };
@@ -104,8 +104,7 @@ Status CheckRulesText(std::string_view text, const std::string& name) {
         } else if (c == '.') {
           // Numbers have at most one dot, so many dots in a run can only be a dotted key.
           if (++dots > kRulesMaxNesting) {
-            return error("a dotted key or table name nested more than " + nesting +
-                             " levels deep",
+            return error("a dotted key or table name nested more than " + nesting + " levels deep",
                          "rules-file keys nest two or three levels, e.g. [fields.first]");
           }
         } else if (c == '[' && line_start && depth == 0) {

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <set>
 #include <string>
 
@@ -58,8 +58,7 @@ void CheckRules(const reclink::Rules& r) {
             "prefix length", k.text);
     }
   }
-  Check(!r.comparisons.empty() && r.comparisons.size() <= kRulesMaxComparisons,
-        "comparison count");
+  Check(!r.comparisons.empty() && r.comparisons.size() <= kRulesMaxComparisons, "comparison count");
   std::set<std::string> comparison_names;
   for (const ComparisonSpec& c : r.comparisons) {
     Check(r.FindField(c.field) >= 0, "comparison names a field", c.field);
@@ -69,7 +68,8 @@ void CheckRules(const reclink::Rules& r) {
       const double t = l.threshold;
       Check(std::isfinite(t) && t >= 0, "level threshold finite, non-negative", l.label);
       switch (l.predicate) {
-        case Predicate::kExact: break;
+        case Predicate::kExact:
+          break;
         case Predicate::kLevenshtein:
         case Predicate::kDamerauLevenshtein:
           Check(t == std::floor(t) && t <= kRulesMaxEditDistance, "edit distance k", l.label);
@@ -94,8 +94,7 @@ void CheckRules(const reclink::Rules& r) {
   Check(!m.prior || (*m.prior > 0 && *m.prior < 1), "prior in (0, 1)");
   Check(m.em_max_iterations >= 1 && m.em_max_iterations <= kRulesMaxEmIterations,
         "em_max_iterations");
-  Check(std::isfinite(m.em_tolerance) && m.em_tolerance > 0 && m.em_tolerance < 1,
-        "em_tolerance");
+  Check(std::isfinite(m.em_tolerance) && m.em_tolerance > 0 && m.em_tolerance < 1, "em_tolerance");
   Check(m.u_sample_pairs >= 1 && m.u_sample_pairs <= kRulesMaxUSamplePairs, "u_sample_pairs");
   Check(r.max_block_size >= 2 && r.max_block_size <= kRulesMaxBlockSize, "max_block_size");
 }

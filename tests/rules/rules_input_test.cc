@@ -42,8 +42,8 @@ std::string ErrorOf(const std::string& text) { return ErrorOf(Parse(text)); }
 class RulesFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("rules_input_test_" + std::to_string(::getpid()));
+    dir_ =
+        std::filesystem::temp_directory_path() / ("rules_input_test_" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir_);
   }
   void TearDown() override {
@@ -90,8 +90,9 @@ TEST_F(RulesFileTest, NotAFileNorAPipe) {
 TEST_F(RulesFileTest, TooLarge) {
   const std::string path = Write("big.toml", std::string(kRulesMaxFileBytes + 1, '#'));
   EXPECT_EQ(ErrorOf(ParseRulesFile(path)),
-            path + ": error: the rules file is larger than 1048576 bytes; a rules file is a few "
-                   "kilobytes of TOML");
+            path +
+                ": error: the rules file is larger than 1048576 bytes; a rules file is a few "
+                "kilobytes of TOML");
 }
 
 TEST_F(RulesFileTest, ValidFileParses) {
@@ -101,7 +102,9 @@ TEST_F(RulesFileTest, ValidFileParses) {
 }
 
 TEST_F(RulesFileTest, BinaryFile) {
-  const std::string path = Write("x.toml", std::string("id = \"a\"\n\x7f" "ELF\x02\x01\x01\0\0", 18));
+  const std::string path = Write("x.toml", std::string("id = \"a\"\n\x7f"
+                                                       "ELF\x02\x01\x01\0\0",
+                                                       18));
   EXPECT_EQ(ErrorOf(ParseRulesFile(path)),
             path + ":2:8: error: the rules file is not text: a NUL byte at line 2, column 8");
 }
@@ -202,9 +205,9 @@ TEST(RulesInputTest, DeepTablesAtTheSizeLimit) {
 }
 
 TEST(RulesInputTest, HugeIntegersAndSpecialFloats) {
-  EXPECT_NE(ErrorOf(std::string(kBase) + "[model]\nseed = 18446744073709551616\n")
-                .find("invalid TOML"),
-            std::string::npos);
+  EXPECT_NE(
+      ErrorOf(std::string(kBase) + "[model]\nseed = 18446744073709551616\n").find("invalid TOML"),
+      std::string::npos);
   EXPECT_EQ(ErrorOf(std::string(kBase) + "[model]\nseed = 1.5\n"),
             "r.toml:13:8: error: key 'seed' in [model]: expected an integer >= 0, found a "
             "floating-point number");

@@ -57,8 +57,7 @@ std::string WithSetting(const std::string& section, const std::string& line) {
 
 // The message for a level, whose string starts at line 15, column 20.
 std::string LevelMessage(const std::string& level, const std::string& what) {
-  return "r.toml:15:20: error: key 'levels' in [[comparison]] #1: level \"" + level + "\": " +
-         what;
+  return "r.toml:15:20: error: key 'levels' in [[comparison]] #1: level \"" + level + "\": " + what;
 }
 
 TEST(RulesLimitsTest, EditDistanceBounds) {
@@ -251,8 +250,8 @@ TEST(RulesLimitsTest, LevelCount) {
 
 TEST(RulesLimitsTest, OtherCounts) {
   std::string many_keys = "[\"first\"";
-  for (size_t i = 1; i <= kRulesMaxKeysPerRule; ++i) many_keys += ", \"prefix(first, " +
-                                                                   std::to_string(i) + ")\"";
+  for (size_t i = 1; i <= kRulesMaxKeysPerRule; ++i)
+    many_keys += ", \"prefix(first, " + std::to_string(i) + ")\"";
   many_keys += "]";
   std::string text = WithComparisons(1, "[\"exact\"]");
   text.replace(text.find("[\"first\"]"), 9, many_keys);
