@@ -21,8 +21,27 @@ namespace reclink {
 // * Both strings empty: distance 0, every similarity 1.0. One empty: distance = length of the
 //   other, Jaro / Jaro-Winkler / Jaccard 0.0.
 // * Distances take a cutoff k and return the exact distance when it is <= k, else k + 1.
+// * Levenshtein, OSA, Jaro and Jaro-Winkler (every form below: pairwise, prepared, batch) see only
+//   the first kMaxCompareCodePoints code points of each string: the result is that of the two
+//   prefixes. This bounds one comparison's work (the kernels are O(m n / 64)) whatever the input,
+//   so a hostile file of megabyte values cannot stall a run. Jaccard sees the whole strings.
 // * All functions are pure and thread-safe; none allocates on the ASCII path for strings of up to
 //   64 code points.
+
+// The cap on the code points the edit-distance and Jaro kernels compare (docs/kernels.md says
+// why 256).
+inline constexpr size_t kMaxCompareCodePoints = 256;
+
+// The first kMaxCompareCodePoints code points of s (the whole of s when shorter): the part the
+// edit-distance and Jaro kernels compare. O(1) for strings of at most that many bytes, else
+// O(kMaxCompareCodePoints). A view into s.
+std::string_view ComparedPrefix(std::string_view s);
+
+// Whether s has more than kMaxCompareCodePoints code points, so that the edit-distance and Jaro
+// kernels compare only a prefix of it.
+inline bool ExceedsCompareCap(std::string_view s) {
+  return s.size() > kMaxCompareCodePoints && ComparedPrefix(s).size() < s.size();
+}
 
 // Levenshtein distance (insert, delete, substitute; unit costs). Myers 1999 / Hyyro 2003
 // bit-parallel, O(ceil(m/64) * n); returns k + 1 if the distance exceeds k.
@@ -79,16 +98,16 @@ class PatternMasks {
 }  // namespace detail
 
 // Per-record precomputation for one-against-many comparison: the decoded code points and the
-// pattern bit masks. Build once per record and reuse for every pair it takes part in. Holds a
-// copy of the text; about 1 KiB + 1 KiB per extra 64 code points. Immutable after construction,
-// so one instance may be shared by many threads.
+// pattern bit masks of ComparedPrefix(s). Build once per record and reuse for every pair it takes
+// part in. Holds a copy of that prefix; about 1 KiB + 1 KiB per extra 64 code points, at most
+// 5 KiB. Immutable after construction, so one instance may be shared by many threads.
 class PreparedString {
  public:
   explicit PreparedString(std::string_view s);
 
-  std::string_view text() const { return text_; }
+  std::string_view text() const { return text_; }  // ComparedPrefix of the input
   bool is_ascii() const { return ascii_; }
-  size_t length() const { return cps_.size(); }  // in code points
+  size_t length() const { return cps_.size(); }  // in code points, at most kMaxCompareCodePoints
   std::span<const uint32_t> code_points() const { return cps_; }
   const detail::PatternMasks& masks() const { return masks_; }
 

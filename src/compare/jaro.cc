@@ -40,6 +40,8 @@ double JaroSeq(const Char* a, size_t la, const Char* b, size_t lb, bool winkler)
 }
 
 double JaroPair(std::string_view a, std::string_view b, bool winkler) {
+  a = ComparedPrefix(a);
+  b = ComparedPrefix(b);
   if (compare_internal::IsAscii(a) && compare_internal::IsAscii(b)) {
     return JaroSeq(Bytes(a), a.size(), Bytes(b), b.size(), winkler);
   }
@@ -69,6 +71,7 @@ double JaroPreparedSeq(const PreparedString& a, const Char* t, size_t n, bool wi
 }
 
 double JaroPrepared(const PreparedString& a, std::string_view b, bool winkler) {
+  b = ComparedPrefix(b);  // a, prepared, holds its compared prefix already
   if (compare_internal::IsAscii(b)) return JaroPreparedSeq(a, Bytes(b), b.size(), winkler);
   const std::vector<uint32_t>& cb = DecodeToScratch(b, 1);
   return JaroPreparedSeq(a, cb.data(), cb.size(), winkler);

@@ -71,6 +71,8 @@ uint32_t DistanceSeq(const Char* a, size_t la, const Char* b, size_t lb, uint32_
 template <Metric kMetric>
 uint32_t Distance(std::string_view a, std::string_view b, uint32_t k) {
   k = std::min(k, kMaxCutoff);
+  a = ComparedPrefix(a);
+  b = ComparedPrefix(b);
   if (compare_internal::IsAscii(a) && compare_internal::IsAscii(b)) {
     return DistanceSeq<kMetric>(Bytes(a), a.size(), Bytes(b), b.size(), k);
   }
@@ -92,6 +94,7 @@ uint32_t PreparedSeq(const PreparedString& a, const Char* t, size_t n, uint32_t 
 template <Metric kMetric>
 uint32_t PreparedDistance(const PreparedString& a, std::string_view b, uint32_t k) {
   k = std::min(k, kMaxCutoff);
+  b = ComparedPrefix(b);  // a, prepared, holds its compared prefix already
   if (compare_internal::IsAscii(b)) return PreparedSeq<kMetric>(a, Bytes(b), b.size(), k);
   const std::vector<uint32_t>& cb = DecodeToScratch(b, 1);
   return PreparedSeq<kMetric>(a, cb.data(), cb.size(), k);

@@ -41,12 +41,12 @@ uint64_t PatternMasks::GetExtended(size_t word, uint32_t cp) const {
 
 }  // namespace detail
 
-PreparedString::PreparedString(std::string_view s) : text_(s) {
-  ascii_ = compare_internal::IsAscii(s);
+PreparedString::PreparedString(std::string_view s) : text_(ComparedPrefix(s)) {
+  ascii_ = compare_internal::IsAscii(text_);
   if (ascii_) {
-    cps_.assign(s.begin(), s.end());
+    cps_.assign(text_.begin(), text_.end());
   } else {
-    compare_internal::AppendCodePoints(s, &cps_);
+    compare_internal::AppendCodePoints(text_, &cps_);
   }
   masks_.Build(cps_);
 }

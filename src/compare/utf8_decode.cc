@@ -1,6 +1,8 @@
 // Strict UTF-8 decoding (RFC 3629 table of well-formed byte sequences) for the similarity kernels.
 #include "compare/utf8_decode.h"
 
+#include "reclink/similarity.h"
+
 namespace reclink::compare_internal {
 
 namespace {
@@ -78,3 +80,27 @@ size_t CodePointBytes(std::string_view s, size_t i) {
 }
 
 }  // namespace reclink::compare_internal
+
+namespace reclink {
+
+std::string_view ComparedPrefix(std::string_view s) {
+  // A string of at most that many bytes has at most that many code points.
+  if (s.size() <= kMaxCompareCodePoints) return s;
+  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+  const size_t n = s.size();
+  size_t i = 0;
+  // Whole code points under the kernels' decoding, so the prefix decodes to exactly the first
+  // kMaxCompareCodePoints code points of s (a sequence's validity depends only on its own bytes).
+  for (size_t cps = 0; cps < kMaxCompareCodePoints && i < n; ++cps) {
+    if (p[i] < 0x80) {
+      ++i;
+    } else {
+      size_t len;
+      compare_internal::DecodeOne(p, n, i, &len);
+      i += len;
+    }
+  }
+  return s.substr(0, i);
+}
+
+}  // namespace reclink

@@ -1,5 +1,5 @@
 // Random test strings for the similarity tests: awkward lengths (0, 1, 7-9, 15-17, 31-33, 63-65,
-// 100+), small and large alphabets, ASCII and non-ASCII, and occasional invalid UTF-8 bytes.
+// 100+, 255-257 around the comparison cap), small and large alphabets, ASCII and non-ASCII, and occasional invalid UTF-8 bytes.
 #pragma once
 
 #include <cstdint>
@@ -12,8 +12,9 @@ namespace reclink::testing {
 enum class Alphabet { kTinyAscii, kAscii, kNonAscii, kBytes };
 
 inline const std::vector<size_t>& AwkwardLengths() {
-  static const std::vector<size_t> lengths = {0,  1,  2,  7,  8,  9,  15, 16,  17,  31,
-                                              32, 33, 63, 64, 65, 100, 127, 128, 129, 150};
+  // 255-257 and 400 straddle and pass the kernels' 256-code-point cap (kMaxCompareCodePoints).
+  static const std::vector<size_t> lengths = {0,  1,  2,   7,   8,   9,   15,  16,  17,  31,  32,  33,
+                                              63, 64, 65, 100, 127, 128, 129, 150, 255, 256, 257, 400};
   return lengths;
 }
 

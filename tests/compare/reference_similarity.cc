@@ -5,6 +5,8 @@
 #include <set>
 #include <string>
 
+#include "reclink/similarity.h"
+
 namespace reclink::reference {
 
 std::vector<uint32_t> Decode(std::string_view s) {
@@ -68,16 +70,27 @@ size_t EditTable(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b,
 
 }  // namespace
 
+// The edit-distance and Jaro metrics are defined on the first 256 code points of each string
+// (docs/kernels.md); the value is written out here so a change to the library's cap shows.
+constexpr size_t kCap = 256;
+static_assert(kCap == kMaxCompareCodePoints);
+
+std::vector<uint32_t> DecodeCapped(std::string_view s) {
+  std::vector<uint32_t> cps = Decode(s);
+  if (cps.size() > kCap) cps.resize(kCap);
+  return cps;
+}
+
 uint32_t Levenshtein(std::string_view a, std::string_view b, uint32_t k) {
-  return Capped(EditTable(Decode(a), Decode(b), false), k);
+  return Capped(EditTable(DecodeCapped(a), DecodeCapped(b), false), k);
 }
 
 uint32_t Osa(std::string_view a, std::string_view b, uint32_t k) {
-  return Capped(EditTable(Decode(a), Decode(b), true), k);
+  return Capped(EditTable(DecodeCapped(a), DecodeCapped(b), true), k);
 }
 
 double Jaro(std::string_view as, std::string_view bs) {
-  const std::vector<uint32_t> a = Decode(as), b = Decode(bs);
+  const std::vector<uint32_t> a = DecodeCapped(as), b = DecodeCapped(bs);
   if (a.empty() && b.empty()) return 1.0;
   if (a.empty() || b.empty()) return 0.0;
   const long window = std::max(0L, static_cast<long>(std::max(a.size(), b.size()) / 2) - 1);
@@ -114,7 +127,7 @@ double Jaro(std::string_view as, std::string_view bs) {
 double JaroWinkler(std::string_view as, std::string_view bs) {
   const double j = Jaro(as, bs);
   if (!(j > 0.7)) return j;
-  const std::vector<uint32_t> a = Decode(as), b = Decode(bs);
+  const std::vector<uint32_t> a = DecodeCapped(as), b = DecodeCapped(bs);
   uint32_t l = 0;
   while (l < 4 && l < a.size() && l < b.size() && a[l] == b[l]) ++l;
   const double scale = static_cast<double>(l) * 0.1;

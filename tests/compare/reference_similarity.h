@@ -12,6 +12,8 @@ namespace reclink::reference {
 // 0x110000 + b.
 std::vector<uint32_t> Decode(std::string_view s);
 
+// The edit distances and Jaro metrics compare the first 256 code points of each string
+// (kMaxCompareCodePoints), as the library does.
 uint32_t Levenshtein(std::string_view a, std::string_view b, uint32_t k);
 uint32_t Osa(std::string_view a, std::string_view b, uint32_t k);
 double Jaro(std::string_view a, std::string_view b);

@@ -84,9 +84,12 @@ TEST(Jaccard, TokensAndQgrams) {
   EXPECT_EQ(QgramJaccard("\xC3\xA9t", "\xC3\xA9x", 1), 1.0 / 3.0);
 }
 
-// Every pairwise path against the reference on one pair.
-void ExpectPairAgrees(const std::string& a, const std::string& b) {
-  SCOPED_TRACE("a=\"" + a + "\" b=\"" + b + "\"");
+// Every pairwise path against the reference on one pair (Jaccard too unless `jaccard` is false:
+// the reference's sets are slow on megabyte strings).
+void ExpectPairAgrees(const std::string& a, const std::string& b, bool jaccard = true) {
+  SCOPED_TRACE(a.size() + b.size() > 2000 ? "long pair of " + std::to_string(a.size()) + " and " +
+                                                std::to_string(b.size()) + " bytes"
+                                          : "a=\"" + a + "\" b=\"" + b + "\"");
   const PreparedString pa(a), pb(b);
   for (uint32_t k : {0u, 1u, 2u, 3u, 7u, kNoCutoff}) {
     const uint32_t lev = reference::Levenshtein(a, b, k);
@@ -107,6 +110,7 @@ void ExpectPairAgrees(const std::string& a, const std::string& b) {
   ASSERT_EQ(JaroWinklerSimilarity(a, b), jw);
   ASSERT_EQ(JaroWinklerSimilarity(pa, b), jw);
   ASSERT_EQ(JaroWinklerSimilarity(pb, a), jw);
+  if (!jaccard) return;
   ASSERT_EQ(TokenJaccard(a, b), reference::TokenJaccard(a, b));
   for (int q : {1, 2, 3}) ASSERT_EQ(QgramJaccard(a, b, q), reference::QgramJaccard(a, b, q));
 }
@@ -128,6 +132,45 @@ TEST(Differential, PairwiseEqualsReferenceAtAwkwardLengths) {
       }
     }
   }
+}
+
+// The edit distances and Jaro metrics compare the first kMaxCompareCodePoints (256) code points
+// of each string, on every path: a pair of megabyte values costs what a pair of 256-code-point
+// values costs.
+TEST(Cap, MetricsCompareTheFirst256CodePoints) {
+  ASSERT_EQ(kMaxCompareCodePoints, 256u);
+  const std::string a300(300, 'a'), b300(300, 'b');
+  EXPECT_EQ(LevenshteinDistance(a300, b300, kNoCutoff), 256u);
+  EXPECT_EQ(OsaDistance(a300, b300, kNoCutoff), 256u);
+  EXPECT_EQ(LevenshteinDistance(a300, "", kNoCutoff), 256u);
+  EXPECT_EQ(LevenshteinDistance(a300, std::string(256, 'a'), kNoCutoff), 0u);
+  EXPECT_EQ(JaroSimilarity(a300, std::string(256, 'a')), 1.0);
+  // Differences past the cap are not seen; one inside it is.
+  std::string x = a300, y = a300;
+  y[256] = 'z';
+  y[299] = 'z';
+  EXPECT_EQ(LevenshteinDistance(x, y, kNoCutoff), 0u);
+  EXPECT_EQ(JaroWinklerSimilarity(x, y), 1.0);
+  y[255] = 'z';
+  EXPECT_EQ(LevenshteinDistance(x, y, kNoCutoff), 1u);
+  EXPECT_EQ(OsaDistance(PreparedString(x), y, kNoCutoff), 1u);
+  // Code points, not bytes: 300 two-byte characters are capped at 256 of them (512 bytes).
+  std::string e;
+  for (int i = 0; i < 300; ++i) e += "\xC3\xA9";
+  EXPECT_EQ(ComparedPrefix(e).size(), 512u);
+  EXPECT_EQ(PreparedString(e).length(), 256u);
+  EXPECT_EQ(LevenshteinDistance(e, "", kNoCutoff), 256u);
+  // Invalid bytes count one code point each.
+  EXPECT_EQ(ComparedPrefix(std::string(300, '\xFF')).size(), 256u);
+  EXPECT_FALSE(ExceedsCompareCap(std::string(256, 'a')));
+  EXPECT_TRUE(ExceedsCompareCap(std::string(257, 'a')));
+  std::string cjk;  // 200 three-byte characters: 600 bytes but under the cap
+  for (int i = 0; i < 200; ++i) cjk += "\xE4\xB8\xAD";
+  EXPECT_FALSE(ExceedsCompareCap(cjk));
+  EXPECT_EQ(ComparedPrefix(cjk), cjk);
+  // The prefix ends on a code point boundary: a character cut by the 257th code point is whole.
+  const std::string mixed = std::string(255, 'a') + "\xE4\xB8\xAD" + "tail";
+  EXPECT_EQ(ComparedPrefix(mixed), std::string(255, 'a') + "\xE4\xB8\xAD");
 }
 
 TEST(Differential, ManySmallPairs) {
@@ -421,6 +464,49 @@ TEST(Batch, EmptyBatchAndEmptyQuery) {
   EXPECT_EQ(osa, (std::vector<uint32_t>{0, 1, 3}));
   OsaBatch(empty, std::span<const std::string_view>(), 2, nullptr);
   JaroWinklerBatch(empty, std::span<const std::string_view>(), nullptr);
+}
+
+// Megabyte values (a hostile file): every path equals the reference on the capped prefixes, and
+// the prepared record keeps only the prefix. Without the cap the kernels would take minutes here.
+TEST(Cap, MegabyteStringsOnEveryPath) {
+  std::mt19937_64 rng(20);
+  for (Alphabet alphabet : {Alphabet::kAscii, Alphabet::kNonAscii, Alphabet::kBytes}) {
+    const std::string a = RandomString(rng, 1 << 20, alphabet);
+    const std::string b = Mutate(rng, a.substr(0, 200), alphabet) + a.substr(200);
+    const std::string c = RandomString(rng, 1 << 20, alphabet);
+    const PreparedString pa(a);
+    EXPECT_LE(pa.length(), kMaxCompareCodePoints);
+    EXPECT_LE(pa.text().size(), 4 * kMaxCompareCodePoints);
+    ExpectPairAgrees(a, b, false);
+    if (::testing::Test::HasFatalFailure()) return;
+    const std::vector<std::string_view> cands = {b, c, a, "short", std::string_view(a).substr(0, 60)};
+    std::vector<double> jw_ref, jw_short_ref;
+    std::vector<uint32_t> lev_ref, osa_ref, lev_short_ref;
+    for (std::string_view cand : cands) {
+      jw_ref.push_back(reference::JaroWinkler(a, cand));
+      lev_ref.push_back(reference::Levenshtein(a, cand, 3));
+      osa_ref.push_back(reference::Osa(a, cand, kNoCutoff));
+      jw_short_ref.push_back(reference::JaroWinkler("short", cand));
+      lev_short_ref.push_back(reference::Levenshtein("short", cand, 300));
+    }
+    const PreparedString q("short");
+    ForEachBatchPath([&] {
+      std::vector<double> jw(cands.size());
+      std::vector<uint32_t> lev(cands.size()), osa(cands.size());
+      JaroWinklerBatch(pa, cands, jw.data());
+      LevenshteinBatch(pa, cands, 3, lev.data());
+      OsaBatch(pa, cands, kNoCutoff, osa.data());
+      EXPECT_EQ(jw, jw_ref);
+      EXPECT_EQ(lev, lev_ref);
+      EXPECT_EQ(osa, osa_ref);
+      // A short query against megabyte candidates (they leave the lanes for the pairwise kernel;
+      // with k = 300 no length rules them out).
+      JaroWinklerBatch(q, cands, jw.data());
+      LevenshteinBatch(q, cands, 300, lev.data());
+      EXPECT_EQ(jw, jw_short_ref);
+      EXPECT_EQ(lev, lev_short_ref);
+    });
+  }
 }
 
 TEST(Dispatch, ActiveTargetIsNamed) {
