@@ -207,36 +207,52 @@ JaroCounts JaroBitParallel64(const Masks& pm, size_t m, const Char* t, size_t n)
   return r;
 }
 
-// Jaro counts by the definition with flag arrays, any lengths: O(|a| * window). The flags live
-// in a reusable thread-local buffer, so repeated calls do not allocate. The sides may have
-// different character types (bytes against code points).
-template <class CharA, class CharB>
-JaroCounts JaroFlags(const CharA* a, size_t la, const CharB* b, size_t lb) {
-  const size_t window = JaroWindow(la, lb);
-  thread_local std::vector<uint8_t> flags;
-  flags.assign(la + lb, 0);
-  uint8_t* a_flag = flags.data();
-  uint8_t* b_flag = a_flag + la;
-  JaroCounts r;
-  for (size_t i = 0; i < la; ++i) {
-    const size_t lo = i > window ? i - window : 0;
-    const size_t hi = std::min(lb, i + window + 1);
-    for (size_t j = lo; j < hi; ++j) {
-      if (!b_flag[j] && static_cast<uint32_t>(a[i]) == static_cast<uint32_t>(b[j])) {
-        a_flag[i] = b_flag[j] = 1;
-        ++r.matches;
+// Bit-parallel Jaro for any lengths: JaroBitParallel64's greedy matching with the pattern in
+// 64-bit words (`pm` with words() and Get(word, cp), m code points) and any text length n. For
+// text position j the window [j - window, j + window] of pattern positions is scanned word by
+// word for the lowest unmatched position holding t[j]; a match ends the scan. Transpositions
+// pair the k-th matched text and pattern positions as in the 64-bit kernel. O(n * (2 window /
+// 64 + 2)) word operations instead of the flag arrays' O(n * window) comparisons; the counts are
+// the same (the greedy matching is the definition's).
+template <class Masks, class Char>
+JaroCounts JaroBitParallelBlock(const Masks& pm, size_t m, const Char* t, size_t n) {
+  const size_t window = JaroWindow(m, n);
+  const size_t p_words = (m + 63) / 64, t_words = (n + 63) / 64;
+  thread_local std::vector<uint64_t> flags;  // reusable: no allocation per call
+  flags.assign(p_words + t_words, 0);
+  uint64_t* p_flag = flags.data();
+  uint64_t* t_flag = p_flag + p_words;
+  const size_t steps = std::min(n, m + window);
+  for (size_t j = 0; j < steps; ++j) {
+    const size_t lo = j > window ? j - window : 0;
+    const size_t hi = std::min(m, j + window + 1);  // exclusive; lo < hi since j < m + window
+    const size_t w_lo = lo / 64, w_hi = (hi - 1) / 64;
+    for (size_t w = w_lo; w <= w_hi; ++w) {
+      uint64_t x = pm.Get(w, t[j]) & ~p_flag[w];
+      if (w == w_lo) x &= ~uint64_t{0} << (lo % 64);
+      if (w == w_hi) x &= ~uint64_t{0} >> (63 - (hi - 1) % 64);
+      if (x != 0) {
+        p_flag[w] |= x & (0 - x);
+        t_flag[j / 64] |= uint64_t{1} << (j % 64);
         break;
       }
     }
   }
-  uint32_t mismatched = 0;
-  size_t j = 0;
-  for (size_t i = 0; i < la; ++i) {
-    if (!a_flag[i]) continue;
-    while (!b_flag[j]) ++j;
-    mismatched += static_cast<uint32_t>(a[i]) != static_cast<uint32_t>(b[j]);
-    ++j;
+  uint32_t matches = 0, mismatched = 0;
+  size_t pw = 0;
+  uint64_t p_cur = p_flag[0];
+  for (size_t tw = 0; tw < t_words; ++tw) {
+    for (uint64_t t_cur = t_flag[tw]; t_cur != 0; t_cur &= t_cur - 1) {
+      const size_t j = tw * 64 + static_cast<size_t>(std::countr_zero(t_cur));
+      while (p_cur == 0) p_cur = p_flag[++pw];  // as many pattern bits as text bits are set
+      const uint64_t p_low = p_cur & (0 - p_cur);
+      mismatched += (pm.Get(pw, t[j]) & p_low) == 0;
+      p_cur ^= p_low;
+      ++matches;
+    }
   }
+  JaroCounts r;
+  r.matches = matches;
   r.transpositions = mismatched / 2;
   return r;
 }

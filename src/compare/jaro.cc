@@ -1,5 +1,5 @@
 // Jaro and Jaro-Winkler similarity (Jaro 1989, Winkler 1990), pairwise and with a prepared side:
-// bit-parallel for strings of up to 64 code points, the flag-array definition beyond.
+// bit-parallel, one 64-bit word for strings of up to 64 code points, the pattern in words beyond.
 #include "compare/bit_parallel.h"
 #include "compare/sequence.h"
 #include "reclink/similarity.h"
@@ -32,7 +32,8 @@ double JaroSeq(const Char* a, size_t la, const Char* b, size_t lb, bool winkler)
       counts = compare_internal::JaroBitParallel64(pm, lb, a, la);
     }
   } else {
-    counts = compare_internal::JaroFlags(a, la, b, lb);
+    const detail::PatternMasks& pm = compare_internal::ScratchPatternMasks(b, lb);
+    counts = compare_internal::JaroBitParallelBlock(pm, lb, a, la);
   }
   const double jaro = JaroFromCounts(counts, la, lb);
   if (!winkler) return jaro;
@@ -60,7 +61,8 @@ double JaroPreparedSeq(const PreparedString& a, const Char* t, size_t n, bool wi
   if (m <= 64 && n <= 64) {
     counts = compare_internal::JaroBitParallel64(PreparedMasks64{&a.masks()}, m, t, n);
   } else {
-    counts = compare_internal::JaroFlags(cps.data(), m, t, n);
+    // Jaro's counts are symmetric: the prepared side is the pattern, as in the 64-bit case.
+    counts = compare_internal::JaroBitParallelBlock(a.masks(), m, t, n);
   }
   const double jaro = JaroFromCounts(counts, m, n);
   if (!winkler) return jaro;
