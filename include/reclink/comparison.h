@@ -3,7 +3,9 @@
 // "else". Per-record work (value hashes, parsed numbers and dates) is done once in Build.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -71,6 +73,20 @@ class Comparisons {
   // A comparison's field is a key (or part of a key) of blocking rule r.
   bool BlockedBy(size_t c, const BlockingRule& rule) const;
 
+  // Records whose value of comparison c's field is longer than kMaxCompareCodePoints code points
+  // (0 unless a level of c uses Levenshtein, OSA, Jaro or Jaro-Winkler): those levels see only
+  // the value's first kMaxCompareCodePoints code points. Counted in Build.
+  uint64_t values_over_cap(size_t c) const { return comps_[c].values_over_cap; }
+  // Records whose value of comparison c's field is not null but does not parse as the number
+  // (numeric_diff) or YYYY-MM-DD date (date_diff_days) its levels need (0 for other comparisons).
+  uint64_t unparseable_values(size_t c) const { return comps_[c].unparseable; }
+  // Pair comparisons so far (any comparison, any thread, since Build) whose Levenshtein, OSA,
+  // Jaro or Jaro-Winkler was computed on a value longer than kMaxCompareCodePoints code points,
+  // so on its prefix. Counted once per pair and comparison where the metric is computed (not for
+  // equal values, which need none). Training and scoring both add to it: read it before and after
+  // a stage for that stage's count. Thread-safe.
+  uint64_t capped_comparisons() const { return capped_->load(std::memory_order_relaxed); }
+
  private:
   // What one comparison needs of one row, 16 bytes. Slots are stored row-major (a row's slots
   // for every comparison are adjacent), so scoring a pair touches one or two cache lines per
@@ -103,11 +119,22 @@ class Comparisons {
     bool string_metric = false;         // a level uses Levenshtein, OSA, Jaro or Jaro-Winkler
     bool uses_lev = false, uses_osa = false, uses_jaro = false, uses_jw = false;  // batch kernels
     bool batch_only = true;  // every level is exact or one of those metrics
+    uint64_t values_over_cap = 0;  // see values_over_cap()
+    uint64_t unparseable = 0;      // see unparseable_values()
   };
+  // Adds one to capped_comparisons() when either value is past the comparison cap.
+  void CountIfCapped(std::string_view va, std::string_view vb) const {
+    if ((va.size() > kMaxCompareCodePoints || vb.size() > kMaxCompareCodePoints) &&
+        (ExceedsCompareCap(va) || ExceedsCompareCap(vb))) {
+      capped_->fetch_add(1, std::memory_order_relaxed);
+    }
+  }
 
   const DerivedFields* fields_ = nullptr;
   std::vector<Comp> comps_;
   std::vector<Slot> slots_;  // num_rows() * size(), row-major
+  // capped_comparisons(); behind a pointer so that Comparisons stays movable.
+  std::unique_ptr<std::atomic<uint64_t>> capped_ = std::make_unique<std::atomic<uint64_t>>(0);
 };
 
 // Days since 1970-01-01 of a YYYY-MM-DD date; false when malformed.

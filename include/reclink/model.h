@@ -17,6 +17,12 @@
 
 namespace reclink {
 
+// The smallest m or u a trained model holds (ReadModelJson accepts any value in (0, 1]).
+// Estimates below it (an exact level on values that never agree, say) are raised to it, so every
+// level's weight log2(m / u) is finite, at most about 40 bits either way. It is also the floor
+// of an estimated prior. See docs/rules.md, "Degenerate data".
+inline constexpr double kMinProbability = 1e-12;
+
 struct LevelParams {
   std::string label;
   double m = 1;
@@ -71,9 +77,16 @@ struct TrainingCounts {
 // Estimates u per comparison level from `samples` uniformly random allowed pairs (seeded;
 // deterministic whatever the thread count), drawn within a uniform subset of at most 20,000
 // records so the values stay in cache. An exact first level's u is computed exactly from value
-// counts over all records. Levels never seen get a floor and say so.
+// counts over all records. Levels never seen get u = half a sampled pair (0.5 / pairs sampled
+// with both values non-null) and say so. Adds DegenerateComparisonWarnings to model->warnings.
 void EstimateU(const Rules& rules, const Comparisons& comps, const DerivedFields& fields,
                const RecordTable& table, uint64_t samples, uint64_t seed, Model* model);
+
+// Warnings, in words, for comparisons that cannot work as written on this data: a field with a
+// value in fewer than two records or the same value in every record (it cannot separate
+// matches), values past the string-metric cap (kMaxCompareCodePoints), values that do not parse
+// for a numeric_diff or date_diff_days level.
+std::vector<std::string> DegenerateComparisonWarnings(const Comparisons& comps);
 
 // The share of allowed pairs (all pairs, or with cross_only those across sources) with both
 // values of comparison c non-null whose values are equal, from value counts over every record;
@@ -102,6 +115,11 @@ EmResult RunEm(const std::vector<std::pair<std::vector<uint8_t>, uint64_t>>& pat
                const std::vector<bool>& active, const std::vector<std::vector<double>>& u,
                const std::vector<std::vector<double>>& m_init, double lambda_init, int max_iterations,
                double tolerance, bool estimate_u = false);
+
+// Raises every m and u of a listed or else level below kMinProbability (or NaN) to it and lowers
+// any above 1 to 1, saying so in its source, so that every weight is finite. EstimateMAndPrior
+// ends with it.
+void ClampProbabilities(Model* model);
 
 // A skeleton model (labels, names, tf flags) shaped like the rules' comparisons.
 Model ModelSkeleton(const Rules& rules, const Comparisons& comps);

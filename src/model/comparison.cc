@@ -85,12 +85,14 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
   const size_t nc = out.comps_.size();
   const size_t n = out.num_rows();
   out.slots_.resize(n * nc);
+  std::vector<std::atomic<uint64_t>> over_cap(nc), unparseable(nc);
   tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 1 << 14), [&](const tbb::blocked_range<size_t>& range) {
     for (size_t c = 0; c < nc; ++c) {
       Comp& comp = out.comps_[c];
       const Column& col = fields.fields[comp.field];
       bool date = false;
       for (const LevelSpec& level : comp.spec.levels) date |= level.predicate == Predicate::kDateDiffDays;
+      uint64_t long_values = 0, bad_numbers = 0;
       for (size_t r = range.begin(); r != range.end(); ++r) {
         const RowId row = static_cast<RowId>(r);
         Slot& slot = out.slots_[r * nc + c];
@@ -103,6 +105,7 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
         slot.hash = XXH3_64bits(v.data(), v.size());
         slot.length = static_cast<uint32_t>(v.size());
         slot.null = 0;
+        if (comp.string_metric && ExceedsCompareCap(v)) ++long_values;
         if (comp.numbers.empty()) continue;
         if (date) {
           int64_t days;
@@ -110,11 +113,20 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
         } else {
           double x;
           auto res = std::from_chars(v.data(), v.data() + v.size(), x);
-          if (res.ec == std::errc() && res.ptr == v.data() + v.size()) comp.numbers[r] = x;
+          // "nan", "inf" and out-of-range numbers are not numbers to compare: |x - y| would be
+          // NaN or infinite, and a difference can only be measured between finite values.
+          if (res.ec == std::errc() && res.ptr == v.data() + v.size() && std::isfinite(x)) comp.numbers[r] = x;
         }
+        bad_numbers += std::isnan(comp.numbers[r]);
       }
+      if (long_values) over_cap[c].fetch_add(long_values, std::memory_order_relaxed);
+      if (bad_numbers) unparseable[c].fetch_add(bad_numbers, std::memory_order_relaxed);
     }
   });
+  for (size_t c = 0; c < nc; ++c) {
+    out.comps_[c].values_over_cap = over_cap[c].load();
+    out.comps_[c].unparseable = unparseable[c].load();
+  }
   return out;
 }
 
@@ -172,6 +184,14 @@ int Comparisons::LevelOfValues(const Comp& comp, RowId a, RowId b, const Slot& s
   const bool equal = sa.hash == sb.hash && sa.length == sb.length && EqualBytes(va.data(), vb.data(), va.size());
   double jaro = pre.jaro, jw = pre.jw, jac = -1, qjac = -1;
   int64_t lev = pre.lev, osa = pre.osa;
+  // The first of the capped metrics computed here counts the pair once (batch results, passed
+  // in `pre`, were counted by LevelsOneToMany).
+  bool counted = pre.jaro >= 0 || pre.jw >= 0 || pre.lev >= 0 || pre.osa >= 0;
+  auto count_capped = [&] {
+    if (counted || equal) return;
+    counted = true;
+    CountIfCapped(va, vb);
+  };
   const auto& levels = comp.spec.levels;
   for (size_t i = 0; i < levels.size(); ++i) {
     const LevelSpec& level = levels[i];
@@ -181,18 +201,22 @@ int Comparisons::LevelOfValues(const Comp& comp, RowId a, RowId b, const Slot& s
         hit = equal;
         break;
       case Predicate::kLevenshtein:
+        if (lev < 0) count_capped();
         if (lev < 0) lev = equal ? 0 : pa ? LevenshteinDistance(*pa, vb, comp.max_lev) : LevenshteinDistance(va, vb, comp.max_lev);
         hit = lev <= static_cast<int64_t>(level.threshold);
         break;
       case Predicate::kDamerauLevenshtein:
+        if (osa < 0) count_capped();
         if (osa < 0) osa = equal ? 0 : pa ? OsaDistance(*pa, vb, comp.max_osa) : OsaDistance(va, vb, comp.max_osa);
         hit = osa <= static_cast<int64_t>(level.threshold);
         break;
       case Predicate::kJaro:
+        if (jaro < 0) count_capped();
         if (jaro < 0) jaro = equal ? 1.0 : pa ? JaroSimilarity(*pa, vb) : JaroSimilarity(va, vb);
         hit = jaro >= level.threshold;
         break;
       case Predicate::kJaroWinkler:
+        if (jw < 0) count_capped();
         if (jw < 0) jw = equal ? 1.0 : pa ? JaroWinklerSimilarity(*pa, vb) : JaroWinklerSimilarity(va, vb);
         hit = jw >= level.threshold;
         break;
@@ -240,6 +264,9 @@ void Comparisons::LevelsOneToMany(size_t c, RowId a, std::span<const RowId> bs, 
   // A partner equal to a gets the level of the first equal partner: every level's outcome on
   // equal values (similarity 1, distance 0, the same parsed number) depends on a's value alone.
   int equal_level = -1;
+  // Partners whose similarity is computed on a capped value (capped_comparisons()).
+  const bool a_over_cap = ExceedsCompareCap(va);
+  uint64_t capped = 0;
   for (size_t i = 0; i < bs.size(); ++i) {
     const Slot& sb = slot(c, bs[i]);
     if (sb.null) {
@@ -255,7 +282,9 @@ void Comparisons::LevelsOneToMany(size_t c, RowId a, std::span<const RowId> bs, 
     const std::string_view vb(comp.base + sb.offset, sb.length);
     values.push_back(vb);
     which.push_back(static_cast<uint32_t>(i));
+    capped += a_over_cap || (vb.size() > kMaxCompareCodePoints && ExceedsCompareCap(vb));
   }
+  if (capped) capped_->fetch_add(capped, std::memory_order_relaxed);
   const size_t n = values.size();
   if (comp.uses_jaro) {
     jaro.resize(n);

@@ -161,6 +161,9 @@ Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const Tra
 
   // m per comparison: the rules that do not block on it, weighted by their expected matches.
   std::vector<bool> need_fallback(nc, false);
+  std::vector<bool> every_rule_blocks(nc, true);
+  for (size_t c = 0; c < nc; ++c)
+    for (size_t r = 0; r < nr; ++r) every_rule_blocks[c] = every_rule_blocks[c] && !active[r][c];
   for (size_t c = 0; c < nc; ++c) {
     ComparisonParams& cp = model->comparisons[c];
     std::vector<double> acc(comps.num_levels(c), 0.0);
@@ -196,15 +199,36 @@ Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const Tra
       if (!need_fallback[c]) continue;
       ComparisonParams& cp = model->comparisons[c];
       cp.trained_by = {"all candidate pairs"};
+      if (res.expected_matches[c] <= 0) {
+        // No candidate pair has both values non-null (or EM saw no match among them): nothing
+        // to estimate m from, whichever rules block on the field.
+        for (size_t l = 1; l < cp.levels.size(); ++l) {
+          cp.levels[l].m = m0[c][l];
+          cp.levels[l].m_source = "starting value: no candidate pair had both values non-null and a chance of matching";
+        }
+        model->warnings.push_back("comparison '" + cp.name +
+                                  "': no candidate pair has both values non-null, so its m could not be "
+                                  "estimated (starting values kept); its field gives no evidence");
+        continue;
+      }
       for (size_t l = 1; l < cp.levels.size(); ++l) {
         cp.levels[l].m = res.m[c][l];
-        cp.levels[l].m_source =
-            "EM on all candidate pairs: every blocking rule uses this field, so m is biased upward";
+        cp.levels[l].m_source = every_rule_blocks[c]
+                                    ? "EM on all candidate pairs: every blocking rule uses this field, so m is biased upward"
+                                    : "EM on all candidate pairs: the pairs of the rules that do not block on this field "
+                                      "gave no expected matches with both values non-null";
       }
-      model->warnings.push_back("comparison '" + cp.name +
-                                "': every blocking rule blocks on its field; its m was estimated "
-                                "from the blocked pairs and is biased; add a blocking rule that "
-                                "does not use it");
+      if (every_rule_blocks[c]) {
+        model->warnings.push_back("comparison '" + cp.name +
+                                  "': every blocking rule blocks on its field; its m was estimated "
+                                  "from the blocked pairs and is biased; add a blocking rule that "
+                                  "does not use it");
+      } else {
+        model->warnings.push_back("comparison '" + cp.name +
+                                  "': the blocking rules that do not block on its field found no likely "
+                                  "matches with both values non-null; its m was estimated from all "
+                                  "candidate pairs instead");
+      }
     }
   }
   // Floors: a level never observed among matches would otherwise have weight -infinity.
@@ -216,6 +240,8 @@ Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const Tra
       }
     }
   }
+
+  ClampProbabilities(model);
 
   if (rules.model.prior) {
     model->prior = *rules.model.prior;
@@ -247,7 +273,8 @@ Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const Tra
   expected /= counts.sample_fraction;
   model->training_sample_fraction = counts.sample_fraction;
   const double total = static_cast<double>(std::max<uint64_t>(counts.total_pairs, 1));
-  model->prior = std::clamp(expected / total, 1e-12, 0.5);
+  const double share = expected / total;
+  model->prior = std::isfinite(share) ? std::clamp(share, kMinProbability, 0.5) : kMinProbability;
   model->prior_source = "EM: " + std::to_string(static_cast<uint64_t>(std::llround(expected))) +
                         " expected matching pairs among " + std::to_string(counts.total_pairs) +
                         " possible pairs";

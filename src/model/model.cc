@@ -13,6 +13,24 @@ double LevelParams::Weight() const { return std::log2(m / u); }
 
 double Model::BaseWeight() const { return std::log2(prior / (1 - prior)); }
 
+void ClampProbabilities(Model* model) {
+  for (ComparisonParams& cp : model->comparisons) {
+    for (size_t l = 1; l < cp.levels.size(); ++l) {
+      for (auto [p, source] : {std::pair{&cp.levels[l].m, &cp.levels[l].m_source},
+                               std::pair{&cp.levels[l].u, &cp.levels[l].u_source}}) {
+        // `!(x >= floor)` also catches NaN.
+        if (!(*p >= kMinProbability)) {
+          *p = kMinProbability;
+          *source += " (raised to the floor 1e-12)";
+        } else if (*p > 1) {
+          *p = 1;
+          *source += " (lowered to 1)";
+        }
+      }
+    }
+  }
+}
+
 Model ModelSkeleton(const Rules& rules, const Comparisons& comps) {
   Model model;
   for (size_t c = 0; c < comps.size(); ++c) {

@@ -1,7 +1,11 @@
 // model.json: writing, and reading back with a check that it fits the rules' comparisons.
 #include <simdjson.h>
 
+#include <cctype>
 #include <fstream>
+#include <iterator>
+#include <string_view>
+#include <utility>
 
 #include "reclink/json_writer.h"
 #include "reclink/model.h"
@@ -60,21 +64,140 @@ Status WriteModelJson(const Model& model, const std::string& path) {
   return Status::Ok();
 }
 
+namespace {
+
+// 1-based line and column of byte `offset` of `text`.
+std::pair<size_t, size_t> LineColumn(std::string_view text, size_t offset) {
+  size_t line = 1, column = 1;
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return {line, column};
+}
+
+// Where the value of key `key` starts inside the object that spans [from, to) of `text` (the
+// first such key at any depth; model.json's level objects are flat), or npos. simdjson's DOM
+// keeps no offsets, so messages about a value find it again in the text.
+size_t FindValue(std::string_view text, size_t from, size_t to, std::string_view key) {
+  const std::string quoted = "\"" + std::string(key) + "\"";
+  for (size_t at = text.find(quoted, from); at != std::string_view::npos && at < to; at = text.find(quoted, at + 1)) {
+    size_t i = at + quoted.size();
+    while (i < to && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) ++i;
+    if (i >= to || text[i] != ':') continue;  // the text of a string value, not a key
+    ++i;
+    while (i < to && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) ++i;
+    return i;
+  }
+  return std::string_view::npos;
+}
+
+// Byte span of the l-th object in the "levels" array of the c-th comparison: the c-th "levels"
+// key, then the l-th '{' at depth one inside its array. Strings are skipped.
+std::pair<size_t, size_t> LevelSpan(std::string_view text, size_t c, size_t l) {
+  size_t at = 0;
+  for (size_t k = 0; k <= c; ++k) {
+    at = FindValue(text, at, text.size(), "levels");
+    if (at == std::string_view::npos) return {0, text.size()};
+  }
+  int depth = 0;
+  size_t seen = 0, begin = at;
+  bool in_string = false;
+  for (size_t i = at; i < text.size(); ++i) {
+    const char ch = text[i];
+    if (in_string) {
+      if (ch == '\\') ++i;
+      else if (ch == '"') in_string = false;
+      continue;
+    }
+    if (ch == '"') in_string = true;
+    else if (ch == '[' || ch == '{') {
+      if (++depth == 2 && ch == '{' && seen++ == l) begin = i;
+    } else if (ch == ']' || ch == '}') {
+      if (--depth == 1 && seen == l + 1 && ch == '}') return {begin, i + 1};
+      if (depth == 0) break;
+    }
+  }
+  return {0, text.size()};
+}
+
+// A token outside strings that JSON does not allow where a value goes (NaN, Infinity, inf...),
+// which a hand edit may leave: its offset, or npos.
+size_t FindNonJsonNumber(std::string_view text) {
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
+    if (in_string) {
+      if (ch == '\\') ++i;
+      else if (ch == '"') in_string = false;
+      continue;
+    }
+    if (ch == '"') {
+      in_string = true;
+    } else if (std::isdigit(static_cast<unsigned char>(ch)) ||
+               (ch == '-' && i + 1 < text.size() && std::isdigit(static_cast<unsigned char>(text[i + 1])))) {
+      // A number, exponent included (the 'e' of 2.5e-07 is no word).
+      while (i + 1 < text.size() && (std::isdigit(static_cast<unsigned char>(text[i + 1])) || text[i + 1] == '.' ||
+                                     text[i + 1] == 'e' || text[i + 1] == 'E' || text[i + 1] == '+' || text[i + 1] == '-')) {
+        ++i;
+      }
+    } else if (std::isalpha(static_cast<unsigned char>(ch)) || ((ch == '-' || ch == '+') && i + 1 < text.size() && std::isalpha(static_cast<unsigned char>(text[i + 1])))) {
+      size_t j = i + (ch == '-' || ch == '+');
+      while (j < text.size() && std::isalpha(static_cast<unsigned char>(text[j]))) ++j;
+      const std::string_view word = text.substr(i, j - i);
+      if (word != "true" && word != "false" && word != "null") return i;
+      i = j - 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
 Result<Model> ReadModelJson(const std::string& path, const Rules& rules) {
+  const std::string hint = "retrain with `reclink train --rules " + rules.path + "`";
+  std::string text;
+  {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      return Status::Usage(path + ": error: cannot read the model: cannot open the file",
+                           "pass a model.json written by `reclink train` or `reclink dedupe`");
+    }
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
-  if (auto err = parser.load(path).get(doc)) {
+  if (auto err = parser.parse(text).get(doc)) {
+    const size_t at = FindNonJsonNumber(text);
+    if (at != std::string_view::npos) {
+      const auto [line, column] = LineColumn(text, at);
+      size_t end = at + 1;
+      while (end < text.size() && std::isalpha(static_cast<unsigned char>(text[end]))) ++end;
+      return Status::Usage(FormatLocation(path, line, column,
+                                          "'" + text.substr(at, end - at) +
+                                              "' is not a JSON number; m, u and prior must be finite numbers"),
+                           hint);
+    }
     return Status::Usage(path + ": error: cannot read the model: " + simdjson::error_message(err),
                          "pass a model.json written by `reclink train` or `reclink dedupe`");
   }
-  auto bad = [&](const std::string& what) {
-    return Status::Usage(path + ": error: " + what,
-                         "retrain with `reclink train --rules " + rules.path + "`");
+  auto bad = [&](const std::string& what) { return Status::Usage(path + ": error: " + what, hint); };
+  // An error about a value found again in the text: FILE:LINE:COLUMN when it is found.
+  auto bad_at = [&](size_t offset, const std::string& what) {
+    if (offset == std::string_view::npos) return bad(what);
+    const auto [line, column] = LineColumn(text, offset);
+    return Status::Usage(FormatLocation(path, line, column, what), hint);
   };
   Model model;
   double prior;
-  if (doc["prior"].get(prior)) return bad("missing number 'prior'");
-  if (!(prior > 0 && prior < 1)) return bad("'prior' must be in (0, 1)");
+  if (doc["prior"].get(prior)) return bad_at(FindValue(text, 0, text.size(), "prior"), "missing number 'prior'");
+  if (!(prior > 0 && prior < 1)) {
+    return bad_at(FindValue(text, 0, text.size(), "prior"), "'prior' is " + JsonNumber(prior) + "; it must be in (0, 1)");
+  }
   model.prior = prior;
   std::string_view sv;
   if (!doc["prior_source"].get(sv)) model.prior_source = std::string(sv);
@@ -115,9 +238,18 @@ Result<Model> ReadModelJson(const std::string& path, const Rules& rules) {
         return bad("comparison '" + cp.name + "' level " + std::to_string(l) + " is '" + lp.label +
                    "' in the model but '" + expected + "' in the rules file");
       }
-      if (le["m"].get(lp.m) || le["u"].get(lp.u)) return bad("comparison '" + cp.name + "' level '" + lp.label + "' lacks m or u");
-      if (l > 0 && !(lp.m > 0 && lp.m <= 1 && lp.u > 0 && lp.u <= 1)) {
-        return bad("comparison '" + cp.name + "' level '" + lp.label + "': m and u must be in (0, 1]");
+      const auto [span_begin, span_end] = LevelSpan(text, c, l);
+      for (auto [key, value] : {std::pair{"m", &lp.m}, std::pair{"u", &lp.u}}) {
+        const size_t at = FindValue(text, span_begin, span_end, key);
+        if (le[key].get(*value)) {
+          return bad_at(at, "comparison '" + cp.name + "' level '" + lp.label + "': '" + key +
+                                "' is missing or not a number; m and u must be numbers in (0, 1]");
+        }
+        // Level 0 (null) carries no weight; the writer puts 1 there.
+        if (l > 0 && !(*value > 0 && *value <= 1)) {
+          return bad_at(at, "comparison '" + cp.name + "' level '" + lp.label + "': " + key + " is " +
+                                JsonNumber(*value) + "; m and u must be in (0, 1]");
+        }
       }
       if (!le["m_source"].get(sv)) lp.m_source = std::string(sv);
       if (!le["u_source"].get(sv)) lp.u_source = std::string(sv);

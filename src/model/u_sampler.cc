@@ -117,9 +117,53 @@ double ExactAgreementShare(const Comparisons& comps, size_t c, const RecordTable
   return static_cast<double>(agree) / static_cast<double>(denominator);
 }
 
+std::vector<std::string> DegenerateComparisonWarnings(const Comparisons& comps) {
+  std::vector<std::string> warnings;
+  for (size_t c = 0; c < comps.size(); ++c) {
+    const ComparisonSpec& spec = comps.spec(c);
+    const std::string who = "comparison '" + spec.name + "': field '" + spec.field + "' ";
+    uint64_t non_null = 0;
+    bool same = true;
+    RowId first = 0;
+    for (RowId r = 0; r < comps.num_rows(); ++r) {
+      if (comps.IsNull(c, r)) continue;
+      if (non_null++ == 0) {
+        first = r;
+      } else if (same && (comps.ValueHash(c, r) != comps.ValueHash(c, first) || comps.Value(c, r) != comps.Value(c, first))) {
+        same = false;
+      }
+    }
+    if (non_null < 2) {
+      warnings.push_back(who + "has a value in " + std::to_string(non_null) + " of " +
+                         std::to_string(comps.num_rows()) +
+                         " records: it cannot separate matches (its pairs get the null level)");
+    } else if (same) {
+      std::string value(comps.Value(c, first).substr(0, 40));
+      warnings.push_back(who + "is the same in every record (\"" + value +
+                         (comps.Value(c, first).size() > 40 ? "...\"" : "\"") +
+                         " in all " + std::to_string(non_null) + " non-null values): it cannot separate matches");
+    }
+    if (comps.values_over_cap(c) > 0) {
+      warnings.push_back(who + "has " + std::to_string(comps.values_over_cap(c)) +
+                         " values longer than " + std::to_string(kMaxCompareCodePoints) +
+                         " code points; its Levenshtein, Damerau-Levenshtein, Jaro and Jaro-Winkler levels "
+                         "compare only their first " + std::to_string(kMaxCompareCodePoints));
+    }
+    if (comps.unparseable_values(c) > 0) {
+      bool date = false;
+      for (const LevelSpec& level : spec.levels) date |= level.predicate == Predicate::kDateDiffDays;
+      warnings.push_back(who + "has " + std::to_string(comps.unparseable_values(c)) + " non-null values that are not " +
+                         (date ? "YYYY-MM-DD dates" : "finite numbers") + "; a pair with one never meets a " +
+                         (date ? "date_diff_days" : "numeric_diff") + " level (it falls to a later level or 'else')");
+    }
+  }
+  return warnings;
+}
+
 void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields& fields,
                const RecordTable& table, uint64_t samples, uint64_t seed, Model* model) {
   const size_t nc = full.size();
+  for (std::string& w : DegenerateComparisonWarnings(full)) model->warnings.push_back(std::move(w));
   const uint64_t n = table.num_rows();
   model->u_sample_pairs = 0;
   const bool cross_only = rules.link_type == LinkType::kLink;
@@ -218,16 +262,21 @@ void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields&
       exact_u = ExactAgreementShare(full, c, table, cross_only);
     }
     if (exact_u >= 0) {
-      uint64_t rest = 0;
+      uint64_t rest = 0, sampled = 0;
       for (size_t k = 2; k < total[c].size(); ++k) rest += total[c][k];
+      for (size_t k = 1; k < total[c].size(); ++k) sampled += total[c][k];
       LevelParams& first = model->comparisons[c].levels[1];
-      first.u = std::max(exact_u, 1e-12);
+      first.u = std::max(exact_u, kMinProbability);
       first.u_source = "exact: share of all allowed pairs with both values non-null that agree";
+      // Half a pair of the sample, as for a level never seen below: with every value equal
+      // (exact share 1) the rescaled share would be 0 and the level's weight infinite.
+      const double never_seen = 0.5 / static_cast<double>(std::max<uint64_t>(sampled, 1));
       for (size_t k = 2; k < total[c].size(); ++k) {
         LevelParams& lp = model->comparisons[c].levels[k];
         if (total[c][k] == 0) {
-          lp.u = 0.5 / static_cast<double>(std::max<uint64_t>(rest, 1)) * (1 - exact_u);
-          lp.u_source = "not seen in " + std::to_string(rest) + " random non-agreeing pairs; floored";
+          lp.u = std::max(0.5 / static_cast<double>(std::max<uint64_t>(rest, 1)) * (1 - exact_u), never_seen);
+          lp.u_source = "not seen in " + std::to_string(rest) + " random non-agreeing pairs (" +
+                        std::to_string(sampled) + " with both values non-null); floored at half a pair";
         } else {
           lp.u = (1 - exact_u) * static_cast<double>(total[c][k]) / static_cast<double>(rest);
           lp.u_source = std::to_string(total[c][k]) + " of " + std::to_string(rest) +

@@ -1,0 +1,151 @@
+// Training on degenerate data: a constant field, an all-null field, one record, two identical
+// records, numbers and dates that do not parse, values past the string-metric cap, no candidate
+// pairs. Every m and u must come out a finite probability in (0, 1] with a finite weight, the
+// degenerate fields must be named in the warnings, and nothing may crash or hang.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model_test_data.h"
+#include "reclink/comparison.h"
+#include "reclink/model.h"
+
+namespace reclink {
+namespace {
+
+using testing::Trained;
+using testing::Train;
+
+bool HasWarning(const Model& model, const std::string& text) {
+  for (const std::string& w : model.warnings)
+    if (w.find(text) != std::string::npos) return true;
+  return false;
+}
+
+void ExpectFiniteProbabilities(const Model& model) {
+  for (const ComparisonParams& cp : model.comparisons) {
+    for (size_t l = 1; l < cp.levels.size(); ++l) {
+      const LevelParams& lp = cp.levels[l];
+      SCOPED_TRACE(cp.name + " level " + lp.label);
+      EXPECT_TRUE(std::isfinite(lp.m) && lp.m > 0 && lp.m <= 1) << lp.m << " " << lp.m_source;
+      EXPECT_TRUE(std::isfinite(lp.u) && lp.u > 0 && lp.u <= 1) << lp.u << " " << lp.u_source;
+      EXPECT_TRUE(std::isfinite(lp.Weight()));
+    }
+  }
+  EXPECT_TRUE(model.prior > 0 && model.prior < 1) << model.prior;
+}
+
+// Every record has the same name: the exact level's u is 1, and the fuzzy and else levels never
+// occur. Their u was 0 (weight infinite, written as null, refused by --model).
+TEST(TrainingTest, ConstantFieldGivesFiniteWeightsAndAWarning) {
+  std::vector<testing::Row> rows;
+  for (int i = 0; i < 40; ++i) rows.push_back({"smith", "london", std::to_string(20 + i % 7), "1980-01-0" + std::to_string(1 + i % 9)});
+  Trained t = Train(rows);
+  ASSERT_TRUE(t.status.ok()) << t.status.ToString();
+  ExpectFiniteProbabilities(t.model);
+  EXPECT_TRUE(HasWarning(t.model, "field 'name' is the same in every record")) << ::testing::PrintToString(t.model.warnings);
+  EXPECT_FALSE(HasWarning(t.model, "field 'age' is the same"));
+}
+
+TEST(TrainingTest, AllNullFieldIsNamedAndGivesNoEvidence) {
+  std::vector<testing::Row> rows;
+  for (int i = 0; i < 30; ++i) rows.push_back({std::nullopt, "london", std::to_string(20 + i % 3), std::nullopt});
+  Trained t = Train(rows);
+  ASSERT_TRUE(t.status.ok()) << t.status.ToString();
+  ExpectFiniteProbabilities(t.model);
+  EXPECT_TRUE(HasWarning(t.model, "field 'name' has a value in 0 of 30 records"));
+  EXPECT_TRUE(HasWarning(t.model, "comparison 'name': no candidate pair has both values non-null"));
+  // The blocking rule is on city, not name: the old message blamed the blocking rules.
+  EXPECT_FALSE(HasWarning(t.model, "comparison 'name': every blocking rule blocks on its field"));
+}
+
+TEST(TrainingTest, TwoIdenticalRecords) {
+  Trained t = Train({{"anna", "london", "30", "1980-01-01"}, {"anna", "london", "30", "1980-01-01"}});
+  ASSERT_TRUE(t.status.ok()) << t.status.ToString();
+  ExpectFiniteProbabilities(t.model);
+  EXPECT_TRUE(HasWarning(t.model, "field 'name' is the same in every record"));
+}
+
+TEST(TrainingTest, OneRecordHasNoCandidatePairsAndSaysSo) {
+  Trained t = Train({{"anna", "london", "30", "1980-01-01"}});
+  EXPECT_EQ(t.status.code(), StatusCode::kInvalidInput);
+  EXPECT_NE(t.status.message().find("no candidate pairs"), std::string::npos);
+  EXPECT_TRUE(HasWarning(t.model, "field 'name' has a value in 1 of 1 records"));
+}
+
+TEST(TrainingTest, NoCandidatePairsIsAnErrorNotACrash) {
+  std::vector<testing::Row> rows;
+  for (int i = 0; i < 10; ++i) rows.push_back({"n" + std::to_string(i), "city" + std::to_string(i), "30", "1980-01-01"});
+  Trained t = Train(rows);
+  EXPECT_EQ(t.status.code(), StatusCode::kInvalidInput);
+  EXPECT_FALSE(t.status.hint().empty());
+}
+
+// Non-numbers ("abc", "nan", "inf", out of range) and non-dates never meet numeric_diff and
+// date_diff_days levels, and are counted and named.
+TEST(TrainingTest, UnparseableNumbersAndDatesAreCountedAndNamed) {
+  const char* ages[] = {"abc", "nan", "inf", "-inf", "1e400", "0x10", "30", "31", "32", "33"};
+  const char* dobs[] = {"notadate", "2020-02-31x", "9999-99-99", "2020-01-01", "2020-01-02"};
+  std::vector<testing::Row> rows;
+  for (int i = 0; i < 40; ++i) rows.push_back({"n" + std::to_string(i % 5), "london", ages[i % 10], dobs[i % 5]});
+  Trained t = Train(rows);
+  ASSERT_TRUE(t.status.ok()) << t.status.ToString();
+  ExpectFiniteProbabilities(t.model);
+  ASSERT_TRUE(t.comps.has_value());
+  EXPECT_EQ(t.comps->unparseable_values(1), 24u);  // 6 of every 10 ages
+  EXPECT_EQ(t.comps->unparseable_values(2), 24u);  // 3 of every 5 dates (2020-02-31x too)
+  EXPECT_TRUE(HasWarning(t.model, "field 'age' has 24 non-null values that are not finite numbers"));
+  EXPECT_TRUE(HasWarning(t.model, "field 'dob' has 24 non-null values that are not YYYY-MM-DD dates"));
+  // "inf" against "inf" is no numeric match (it used to be |inf - inf| = NaN, false, too).
+  EXPECT_EQ(t.comps->Level(1, 2, 12), 3);  // else
+  EXPECT_EQ(t.comps->Level(1, 6, 7), 1);   // 30 and 31
+}
+
+// A comparison whose listed levels never occur (nothing is within 1 of anything, no name is
+// close to another): m and u of those levels are floored, finite, and round-trip.
+TEST(TrainingTest, LevelsThatNeverOccurGetFiniteWeights) {
+  std::vector<testing::Row> rows;
+  for (int i = 0; i < 30; ++i) {
+    rows.push_back({std::string(1, static_cast<char>('a' + i % 26)) + std::to_string(i * 7919), "london",
+                    std::to_string(i * 10), "19" + std::to_string(10 + i) + "-01-01"});
+  }
+  Trained t = Train(rows);
+  ASSERT_TRUE(t.status.ok()) << t.status.ToString();
+  ExpectFiniteProbabilities(t.model);
+}
+
+// Twenty records with megabyte names: without the cap one dedupe took more than 600 s. Every
+// pair's similarity is computed on the first 256 code points and counted as capped.
+TEST(TrainingTest, MegabyteNamesAreComparedOnTheirPrefixAndCounted) {
+  std::vector<testing::Row> rows;
+  std::string base(1 << 20, 'x');
+  for (size_t i = 0; i < base.size(); ++i) base[i] = static_cast<char>('a' + (i * 2654435761u >> 7) % 8);
+  for (int i = 0; i < 20; ++i) {
+    std::string name = base;
+    name[100 + i] = 'z';           // inside the cap: the pairs differ there
+    name[(1 << 19) + i] = 'y';     // past the cap: not seen
+    rows.push_back({name, "london", "30", "1980-01-01"});
+  }
+  Trained t = Train(rows);
+  ASSERT_TRUE(t.status.ok()) << t.status.ToString();
+  ASSERT_TRUE(t.comps.has_value());
+  EXPECT_EQ(t.comps->values_over_cap(0), 20u);
+  EXPECT_TRUE(HasWarning(t.model, "field 'name' has 20 values longer than 256 code points"));
+  const uint64_t before = t.comps->capped_comparisons();
+  // Levenshtein of the prefixes is 2 (two substitutions), so level 3 "levenshtein <= 2"; the
+  // Jaro-Winkler of two 256-code-point prefixes differing at two places is above 0.9: level 2.
+  EXPECT_EQ(t.comps->Level(0, 0, 1), 2);
+  std::vector<RowId> partners;
+  for (RowId r = 1; r < 20; ++r) partners.push_back(r);
+  std::vector<uint8_t> levels(partners.size());
+  const PreparedString prepared(t.comps->Value(0, 0));
+  t.comps->LevelsOneToMany(0, 0, partners, &prepared, levels.data());
+  for (uint8_t level : levels) EXPECT_EQ(level, 2);
+  EXPECT_EQ(t.comps->capped_comparisons(), before + 1 + partners.size());
+}
+
+}  // namespace
+}  // namespace reclink
