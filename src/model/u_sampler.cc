@@ -4,6 +4,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/blocked_range.h>
 
+#include <atomic>
 #include <optional>
 #include <random>
 
@@ -213,8 +214,12 @@ void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields&
   bool two_sources = false;
   for (uint64_t r = 1; r < m && !two_sources; ++r) two_sources = sources[r] != sources[0];
   if (m < 2 || (cross_only && !two_sources)) samples = 0;
+  // When the records have no more pairs than the sample would draw, every allowed pair is
+  // counted once instead: exact shares, and no pair compared thousands of times over (20
+  // records have 190 pairs, and 2 M draws of them cost seconds when the values are long).
+  const bool every_pair = samples > 0 && m * (m - 1) / 2 <= samples;
   constexpr uint64_t kChunk = 1 << 16;
-  const uint64_t chunks = (samples + kChunk - 1) / kChunk;
+  const uint64_t chunks = every_pair ? 0 : (samples + kChunk - 1) / kChunk;
   using Counts = std::vector<std::vector<uint64_t>>;
   auto make = [&] {
     Counts c(nc);
@@ -249,11 +254,30 @@ void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields&
       done += want;
     }
   });
+  std::atomic<uint64_t> enumerated{0};
+  if (every_pair) {
+    tbb::parallel_for(uint64_t{0}, m, [&](uint64_t a) {
+      Counts& counts = locals.local();
+      thread_local std::vector<RowId> partners;
+      thread_local std::vector<uint8_t> gammas;
+      partners.clear();
+      for (uint64_t b = a + 1; b < m; ++b) {
+        if (!cross_only || sources[a] != sources[b]) partners.push_back(static_cast<RowId>(b));
+      }
+      gammas.resize(partners.size() * nc);
+      comps.GammaOneToMany(static_cast<RowId>(a), partners, gammas.data());
+      for (size_t i = 0; i < partners.size(); ++i)
+        for (size_t c = 0; c < nc; ++c) ++counts[c][gammas[i * nc + c]];
+      enumerated.fetch_add(partners.size(), std::memory_order_relaxed);
+    });
+    samples = enumerated.load();
+  }
   Counts total = make();
   for (const Counts& l : locals)
     for (size_t c = 0; c < nc; ++c)
       for (size_t k = 0; k < l[c].size(); ++k) total[c][k] += l[c][k];
   model->u_sample_pairs = samples;
+  const std::string pairs_word = every_pair ? "pairs (every allowed pair)" : "random pairs";
   for (size_t c = 0; c < nc; ++c) {
     // An exact first level gets its u computed exactly from value counts instead: the share of
     // allowed pairs of non-null values that agree. The sampled levels below it are rescaled.
@@ -275,12 +299,12 @@ void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields&
         LevelParams& lp = model->comparisons[c].levels[k];
         if (total[c][k] == 0) {
           lp.u = std::max(0.5 / static_cast<double>(std::max<uint64_t>(rest, 1)) * (1 - exact_u), never_seen);
-          lp.u_source = "not seen in " + std::to_string(rest) + " random non-agreeing pairs (" +
+          lp.u_source = "not seen in " + std::to_string(rest) + " " + pairs_word + " not agreeing (" +
                         std::to_string(sampled) + " with both values non-null); floored at half a pair";
         } else {
           lp.u = (1 - exact_u) * static_cast<double>(total[c][k]) / static_cast<double>(rest);
           lp.u_source = std::to_string(total[c][k]) + " of " + std::to_string(rest) +
-                        " random pairs with both values non-null and not equal, times the exact share of unequal pairs";
+                        " " + pairs_word + " with both values non-null and not equal, times the exact share of unequal pairs";
         }
       }
       continue;
@@ -298,12 +322,12 @@ void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields&
       if (total[c][k] == 0) {
         // Never seen: assume half a pair, which keeps the weight finite and conservative.
         lp.u = 0.5 / static_cast<double>(non_null);
-        lp.u_source = "not seen in " + std::to_string(non_null) +
-                      " random pairs with both values non-null; floored at 0.5/" + std::to_string(non_null);
+        lp.u_source = "not seen in " + std::to_string(non_null) + " " + pairs_word +
+                      " with both values non-null; floored at 0.5/" + std::to_string(non_null);
       } else {
         lp.u = static_cast<double>(total[c][k]) / static_cast<double>(non_null);
-        lp.u_source = std::to_string(total[c][k]) + " of " + std::to_string(non_null) +
-                      " random pairs with both values non-null";
+        lp.u_source = std::to_string(total[c][k]) + " of " + std::to_string(non_null) + " " + pairs_word +
+                      " with both values non-null";
       }
     }
   }

@@ -133,6 +133,8 @@ TEST(TrainingTest, MegabyteNamesAreComparedOnTheirPrefixAndCounted) {
   ASSERT_TRUE(t.status.ok()) << t.status.ToString();
   ASSERT_TRUE(t.comps.has_value());
   EXPECT_EQ(t.comps->values_over_cap(0), 20u);
+  // 190 pairs: u counts each once instead of drawing 20,000 random pairs among them.
+  EXPECT_EQ(t.model.u_sample_pairs, 190u);
   EXPECT_TRUE(HasWarning(t.model, "field 'name' has 20 values longer than 256 code points"));
   const uint64_t before = t.comps->capped_comparisons();
   // Levenshtein of the prefixes is 2 (two substitutions), so level 3 "levenshtein <= 2"; the
