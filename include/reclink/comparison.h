@@ -17,8 +17,9 @@
 
 namespace reclink {
 
-constexpr int kMaxComparisons = 16;
-constexpr int kMaxLevels = 15;  // listed levels per comparison (plus null and else)
+// The rules parser's limits (rules.h), so a rules file past them is refused before any data is read.
+constexpr int kMaxComparisons = static_cast<int>(kRulesMaxComparisons);
+constexpr int kMaxLevels = static_cast<int>(kRulesMaxLevels);  // listed levels per comparison (plus null and else)
 
 class Comparisons {
  public:

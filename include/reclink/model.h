@@ -154,6 +154,15 @@ class Scorer {
 
   // Comparison c's contribution at `level` for rows a and b (TF-adjusted where it applies).
   double LevelWeight(size_t c, int level, RowId a, RowId b) const;
+  // The terms of LevelWeight: the u it used (the model's, or on a TF-adjusted exact level the
+  // larger of the two values' frequencies, floored at one record), whether it was TF-adjusted,
+  // and the weight (0 on the null level, whose u is reported as the model's).
+  struct LevelTerms {
+    double u = 0;
+    bool tf_adjusted = false;
+    double weight = 0;
+  };
+  LevelTerms Terms(size_t c, int level, RowId a, RowId b) const;
   // The prior's weight, and the largest total the comparisons can still add: MaxRest(c) over
   // comparisons c, c+1, ... (MaxRest(size()) is 0). For deciding a pair before every level is known.
   double base() const { return base_; }
@@ -166,6 +175,7 @@ class Scorer {
   double tf_floor_ = 0;
   std::vector<std::vector<double>> weight_;  // [c][level]; 0 for null
   std::vector<std::vector<double>> tf_m_;    // [c][level]: m when the level is a TF-adjusted exact level, else 0
+  std::vector<std::vector<double>> u_;       // [c][level]: the model's u
   std::vector<double> max_rest_;             // [c]: sum over c' >= c of the largest weight of c'
 };
 

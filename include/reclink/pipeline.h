@@ -96,6 +96,16 @@ struct RunResult {
   uint64_t candidate_pairs = 0;
   uint64_t total_pairs = 0;  // pairs the link type allows among all records
   uint64_t unparseable_dates = 0;
+  // Comparisons of the score stage that saw a value past kMaxCompareCodePoints (the metrics
+  // compare the first 256 code points); pairs decided before their string comparisons ran are
+  // not counted.
+  uint64_t capped_comparisons = 0;
+  struct ComparisonCounts {
+    std::string name;
+    uint64_t values_over_cap = 0;     // records whose value is past the cap
+    uint64_t unparseable_values = 0;  // numeric/date comparisons: values that did not parse
+  };
+  std::vector<ComparisonCounts> comparison_counts;  // per comparison; empty for train
   std::vector<Edge> edges;          // pairs at or above the threshold (after best_link)
   std::vector<uint32_t> labels;     // per row: cluster index
   uint64_t clusters = 0;

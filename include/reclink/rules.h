@@ -15,9 +15,8 @@
 namespace reclink {
 
 // Limits checked by the parser, each with a located error (ranges documented in docs/rules.md).
-// kRulesMaxComparisons and kRulesMaxLevels must equal kMaxComparisons and kMaxLevels of
-// reclink/comparison.h (the model stage, which sizes per-pair arrays by them; it includes this
-// header, so it cannot be included here): tests/rules/rules_limits_test.cc static_asserts that.
+// kMaxComparisons and kMaxLevels of reclink/comparison.h (which sizes per-pair arrays) are
+// defined from kRulesMaxComparisons and kRulesMaxLevels.
 inline constexpr size_t kRulesMaxComparisons = 16;         // [[comparison]] tables
 inline constexpr size_t kRulesMaxLevels = 15;              // listed levels per comparison
 inline constexpr size_t kRulesMaxFields = 256;             // [fields.NAME] tables

@@ -13,6 +13,7 @@
 
 #include "commands.h"
 #include "reclink/atomic_file.h"
+#include "reclink/explain.h"
 #include "reclink/output_set.h"
 #include "reclink/run_evaluation.h"
 #include "reclink/evaluate.h"
@@ -186,6 +187,10 @@ std::string RunText(const std::string& command, const Loaded& l, const RunResult
   if (bad) s << ", " << bad << " bad records rejected";
   s << "\n";
   if (r.unparseable_dates) s << "  " << r.unparseable_dates << " dates could not be parsed (now null)\n";
+  if (r.capped_comparisons) {
+    s << "  " << r.capped_comparisons << " comparisons saw a value longer than " << kMaxCompareCodePoints
+      << " code points and compared its first " << kMaxCompareCodePoints << "\n";
+  }
   s << "blocking:\n";
   for (size_t i = 0; i < r.rules.size(); ++i) {
     s << "  " << i + 1 << ". " << r.rules[i].text << ": " << r.rules[i].blocks << " blocks, " << r.rules[i].pairs
@@ -259,6 +264,23 @@ std::string SummaryJson(const std::string& command, const CommonOptions& o, cons
          ", \"size\": " + std::to_string(ob.size) + ", \"pairs_skipped\": " + std::to_string(ob.pairs_skipped) + "}";
   }
   j += "],\n  \"candidate_pairs\": " + std::to_string(r.candidate_pairs) + ",\n";
+  if (command != "train") {
+    j += "  \"capped_comparisons\": " + std::to_string(r.capped_comparisons) +
+         ",\n  \"compare_cap_code_points\": " + std::to_string(kMaxCompareCodePoints) + ",\n  \"values_over_cap\": {";
+    std::string unparseable;
+    bool first = true, first_u = true;
+    for (const RunResult::ComparisonCounts& cc : r.comparison_counts) {
+      if (cc.values_over_cap) {
+        j += std::string(first ? "" : ", ") + JsonQuote(cc.name) + ": " + std::to_string(cc.values_over_cap);
+        first = false;
+      }
+      if (cc.unparseable_values) {
+        unparseable += std::string(first_u ? "" : ", ") + JsonQuote(cc.name) + ": " + std::to_string(cc.unparseable_values);
+        first_u = false;
+      }
+    }
+    j += "},\n  \"unparseable_values\": {" + unparseable + "},\n";
+  }
   j += "  \"threshold\": " + JsonNumber(r.threshold) + ",\n  \"prior\": " + JsonNumber(r.model.prior) + ",\n";
   j += "  \"em_iterations\": " + std::to_string(r.model.em_iterations) + ",\n";
   j += std::string("  \"em_converged\": ") + (r.model.em_converged ? "true" : "false") + ",\n";
@@ -510,78 +532,50 @@ int RunExplain(const CommonOptions& o, const std::string& model_path, const std:
   const Loaded& l = *loaded;
   Result<Model> model = ReadModelJson(model_path, l.rules);
   if (!model.ok()) return Fail(model.status());
-  const int64_t a = FindRecord(l.input, id1), b = FindRecord(l.input, id2);
-  if (a < 0 || b < 0) {
-    return Fail(Status::Usage("--pair: record id '" + (a < 0 ? id1 : id2) + "' is not in the inputs",
-                              "use SOURCE:ID to pick a source in link mode"));
-  }
-  Result<DerivedFields> fields = DeriveFields(l.rules, l.input.table);
-  if (!fields.ok()) return Fail(fields.status());
-  Result<Comparisons> comps = Comparisons::Build(l.rules, *fields);
-  if (!comps.ok()) return Fail(comps.status());
-  TermFrequencies tf = TermFrequencies::Build(*comps);
-  const RowId ra = static_cast<RowId>(a), rb = static_cast<RowId>(b);
-  uint8_t gamma[kMaxComparisons];
-  double weights[kMaxComparisons];
-  comps->Gamma(ra, rb, gamma);
-  const double total = PairWeight(*model, *comps, tf, ra, rb, gamma, weights);
-  const RecordTable& table = l.input.table;
-  auto raw = [&](size_t c, RowId r) -> std::string {
-    const FieldSpec& f = l.rules.fields[comps->field_index(c)];
-    const int col = table.FindColumn(f.ColumnFor(table.source_names()[table.source(r)]));
-    if (col < 0 || table.column(col).IsNull(r)) return "";
-    return std::string(table.column(col).Get(r));
-  };
+  Result<PairExplanation> explained = ExplainPair(l.rules, l.input, *model, id1, id2);
+  if (!explained.ok()) return Fail(explained.status());
+  const PairExplanation& e = *explained;
   if (o.json) {
-    std::string j = "{\"id_l\": " + JsonQuote(l.input.Id(ra)) + ", \"id_r\": " + JsonQuote(l.input.Id(rb)) +
-                    ", \"prior\": " + JsonNumber(model->prior) + ", \"base_weight\": " + JsonNumber(model->BaseWeight()) +
+    std::string j = "{\"id_l\": " + JsonQuote(e.id_l) + ", \"id_r\": " + JsonQuote(e.id_r) +
+                    ", \"prior\": " + JsonNumber(e.prior) + ", \"base_weight\": " + JsonNumber(e.base_weight) +
                     ", \"comparisons\": [";
-    double running = model->BaseWeight();
-    for (size_t c = 0; c < comps->size(); ++c) {
-      const LevelParams& lp = model->comparisons[c].levels[gamma[c]];
-      running += weights[c];
-      j += std::string(c ? ", " : "") + "{\"name\": " + JsonQuote(comps->spec(c).name) +
-           ", \"raw_l\": " + JsonQuote(raw(c, ra)) + ", \"raw_r\": " + JsonQuote(raw(c, rb)) +
-           ", \"value_l\": " + JsonQuote(comps->Value(c, ra)) + ", \"value_r\": " + JsonQuote(comps->Value(c, rb)) +
-           ", \"level\": " + std::to_string(gamma[c]) + ", \"label\": " + JsonQuote(lp.label) +
-           ", \"m\": " + JsonNumber(lp.m) + ", \"u\": " + JsonNumber(lp.u) +
-           ", \"u_used\": " + JsonNumber(gamma[c] == 0 ? 1.0 : lp.m / std::exp2(weights[c])) +
-           ", \"weight\": " + JsonNumber(weights[c]) +
-           ", \"tf_adjusted\": " + (gamma[c] != 0 && std::fabs(weights[c] - lp.Weight()) > 1e-12 ? "true" : "false") +
-           ", \"running_weight\": " + JsonNumber(running) + "}";
+    for (size_t c = 0; c < e.comparisons.size(); ++c) {
+      const ComparisonExplanation& x = e.comparisons[c];
+      j += std::string(c ? ", " : "") + "{\"name\": " + JsonQuote(x.name) + ", \"raw_l\": " + JsonQuote(x.raw_l) +
+           ", \"raw_r\": " + JsonQuote(x.raw_r) + ", \"value_l\": " + JsonQuote(x.value_l) +
+           ", \"value_r\": " + JsonQuote(x.value_r) + ", \"level\": " + std::to_string(x.level) +
+           ", \"label\": " + JsonQuote(x.label) + ", \"m\": " + JsonNumber(x.m) + ", \"u\": " + JsonNumber(x.u) +
+           ", \"u_used\": " + JsonNumber(x.u_used) + ", \"weight\": " + JsonNumber(x.weight) +
+           ", \"tf_adjusted\": " + (x.tf_adjusted ? "true" : "false") +
+           ", \"running_weight\": " + JsonNumber(x.running_weight) + "}";
     }
-    j += "], \"match_weight\": " + JsonNumber(total) + ", \"match_probability\": " +
-         JsonNumber(ProbabilityFromWeight(total)) + "}\n";
+    j += "], \"match_weight\": " + JsonNumber(e.match_weight) + ", \"match_probability\": " +
+         JsonNumber(e.match_probability) + "}\n";
     std::fputs(j.c_str(), stdout);
     return 0;
   }
   std::ostringstream s;
-  s << "explain " << l.input.Id(ra) << " ~ " << l.input.Id(rb) << "\n";
+  s << "explain " << e.id_l << " ~ " << e.id_r << "\n";
   char buf[512];
   std::snprintf(buf, sizeof buf, "  %-14s %-24s %-24s %-24s %9s %9s %8s %9s\n", "comparison", "left", "right",
                 "level", "m", "u", "weight", "total");
   s << buf;
-  double running = model->BaseWeight();
   std::snprintf(buf, sizeof buf, "  %-14s %-24s %-24s %-24s %9s %9s %8.2f %9.2f\n", "prior", "", "", "", "", "",
-                running, running);
+                e.base_weight, e.base_weight);
   s << buf;
-  for (size_t c = 0; c < comps->size(); ++c) {
-    const LevelParams& lp = model->comparisons[c].levels[gamma[c]];
-    running += weights[c];
-    const bool tf_used = gamma[c] != 0 && std::fabs(weights[c] - lp.Weight()) > 1e-12;
-    auto shown = [&](RowId r) {
-      std::string v = comps->IsNull(c, r) ? "(null)" : std::string(comps->Value(c, r));
-      const std::string rv = raw(c, r);
-      if (rv != v && !comps->IsNull(c, r)) v += " [" + rv + "]";
+  for (const ComparisonExplanation& x : e.comparisons) {
+    auto shown = [](bool null, const std::string& value, const std::string& raw) {
+      std::string v = null ? "(null)" : value;
+      if (!null && raw != value) v += " [" + raw + "]";
       return v.substr(0, 24);
     };
-    std::snprintf(buf, sizeof buf, "  %-14s %-24s %-24s %-24s %9.4g %9.4g %8.2f %9.2f%s\n",
-                  comps->spec(c).name.substr(0, 14).c_str(), shown(ra).c_str(), shown(rb).c_str(),
-                  lp.label.substr(0, 24).c_str(), lp.m, tf_used ? lp.m / std::exp2(weights[c]) : lp.u, weights[c], running,
-                  tf_used ? "  (u: term frequency of the value)" : "");
+    std::snprintf(buf, sizeof buf, "  %-14s %-24s %-24s %-24s %9.4g %9.4g %8.2f %9.2f%s\n", x.name.substr(0, 14).c_str(),
+                  shown(x.null_l, x.value_l, x.raw_l).c_str(), shown(x.null_r, x.value_r, x.raw_r).c_str(),
+                  x.label.substr(0, 24).c_str(), x.m, x.u_used, x.weight, x.running_weight,
+                  x.tf_adjusted ? "  (u: term frequency of the value)" : "");
     s << buf;
   }
-  s << "  match weight " << Fixed(total, 3) << ", match probability " << Fixed(ProbabilityFromWeight(total), 6) << "\n";
+  s << "  match weight " << Fixed(e.match_weight, 3) << ", match probability " << Fixed(e.match_probability, 6) << "\n";
   std::fputs(s.str().c_str(), stdout);
   return 0;
 }

@@ -80,10 +80,12 @@ Scorer::Scorer(const Model& model, const Comparisons& comps, const TermFrequenci
   tf_floor_ = 1.0 / static_cast<double>(std::max<size_t>(comps.num_rows(), 1));
   weight_.resize(comps.size());
   tf_m_.resize(comps.size());
+  u_.resize(comps.size());
   for (size_t c = 0; c < comps.size(); ++c) {
     const auto& levels = model.comparisons[c].levels;
     weight_[c].assign(levels.size(), 0.0);
     tf_m_[c].assign(levels.size(), 0.0);
+    for (const LevelParams& lp : levels) u_[c].push_back(lp.u);
     for (size_t l = 1; l < levels.size(); ++l) {
       weight_[c][l] = levels[l].Weight();
       const auto& specs = comps.spec(c).levels;
@@ -110,6 +112,18 @@ double Scorer::LevelWeight(size_t c, int level, RowId a, RowId b) const {
     return std::log2(tf_m_[c][level] / f);
   }
   return weight_[c][level];
+}
+
+Scorer::LevelTerms Scorer::Terms(size_t c, int level, RowId a, RowId b) const {
+  LevelTerms t;
+  t.weight = LevelWeight(c, level, a, b);
+  if (tf_m_[c][level] > 0) {
+    t.tf_adjusted = true;
+    t.u = std::max({tf_.Frequency(c, a), tf_.Frequency(c, b), tf_floor_});
+  } else {
+    t.u = u_[c][level];
+  }
+  return t;
 }
 
 double Scorer::Weight(RowId a, RowId b, const uint8_t* gamma, double* weights) const {

@@ -233,6 +233,8 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
     Result<Model> model = ReadModelJson(*options.model_path, rules);
     if (!model.ok()) return model.status();
     result.model = std::move(model.value());
+    // Training adds these; a saved model scoring new data must say them too.
+    for (std::string& w : DegenerateComparisonWarnings(comps)) result.model.warnings.push_back(std::move(w));
   } else {
     result.model = ModelSkeleton(rules, comps);
     EstimateU(rules, comps, *fields, table, rules.model.u_sample_pairs, rules.model.seed, &result.model);
@@ -322,6 +324,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   // Without --pairs or a truth column only the edges matter, and most candidate pairs can be
   // rejected before every comparison is computed.
   const bool decide_early = !options.keep_pairs && truth == nullptr;
+  const uint64_t capped_before = comps.capped_comparisons();
   std::vector<uint64_t> per_rule = index.StreamPairs([&](int, std::span<const CandidatePair> pairs) {
     Local& l = locals.local();
     if (decide_early) {
@@ -378,6 +381,10 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   auto by_rows = [](const auto& x, const auto& y) { return std::tie(x.a, x.b) < std::tie(y.a, y.b); };
   tbb::parallel_sort(result.edges.begin(), result.edges.end(), by_rows);
   std::sort(result.pairs.begin(), result.pairs.end(), by_rows);
+  result.capped_comparisons = comps.capped_comparisons() - capped_before;
+  for (size_t c = 0; c < nc; ++c) {
+    result.comparison_counts.push_back({comps.spec(c).name, comps.values_over_cap(c), comps.unparseable_values(c)});
+  }
   clock.Mark("score");
 
   if (rules.cluster_method == ClusterMethod::kBestLink) {
