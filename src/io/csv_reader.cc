@@ -54,6 +54,13 @@ const char* const kBadRecordHint =
 const char* const kUtf8Hint =
     "if the file is Latin-1 encoded use --encoding latin-1; otherwise use --on-bad-record "
     "skip or --on-bad-record quarantine to set such records aside";
+const char* const kQuoteHint =
+    "a quote inside a value must be doubled and the whole field quoted (12\" pipe -> \"12\"\" "
+    "pipe\"); fix the line, or use --on-bad-record skip or --on-bad-record quarantine to set "
+    "such records aside (reading resumes at the next line)";
+
+// Which hint a bad record's error carries.
+enum class BadKind { kOther, kUtf8, kQuote };
 
 // One parsed field. An unescaped value points into the input; an escaped one (with doubled
 // quotes) lives in the parser's scratch buffer at value_offset.
@@ -108,6 +115,7 @@ class RecordParser {
           close = static_cast<const char*>(std::memchr(q, '"', static_cast<size_t>(end_ - q)));
           if (close == nullptr) {
             *error_at = open;
+            scanned_to_ = end_;
             *reason = "unterminated quoted field" + FieldLabel(fields_.size()) +
                       " (the quote opened here is never closed)";
             return Outcome::kBad;
@@ -153,6 +161,7 @@ class RecordParser {
           return Outcome::kRecord;
         }
         *error_at = p;
+        scanned_to_ = p;
         *reason = "unexpected " + ByteName(static_cast<unsigned char>(*p)) + " after " +
                   (names_ == nullptr ? std::string("a closing quote")
                                      : "the closing quote of field" + FieldLabel(fields_.size() - 1)) +
@@ -163,6 +172,7 @@ class RecordParser {
       const char* stop = FindSpecial(p);
       if (stop < end_ && *stop == '"') {
         *error_at = stop;
+        scanned_to_ = stop;
         *reason = (names_ == nullptr ? std::string("quote inside an unquoted field")
                                      : "quote inside unquoted field" + FieldLabel(fields_.size())) +
                   " (quote the whole field and double the quote)";
@@ -195,6 +205,8 @@ class RecordParser {
                      : std::string_view(f.value, f.size);
   }
   uint64_t newlines() const { return newlines_; }
+  // After kBad: how far the parse read (the end of the input for an unterminated quote).
+  const char* scanned_to() const { return scanned_to_; }
 
   // " 'name'" for field k (0-based) of a record: its header column name, or its position when
   // the record has more fields than the header; empty while parsing the header.
@@ -233,20 +245,28 @@ class RecordParser {
   std::vector<Field> fields_;
   std::string scratch_;
   uint64_t newlines_ = 0;
+  const char* scanned_to_ = nullptr;
 };
 
-// Start of the record after the one starting at p, by quote parity alone (used for bad records,
-// so that their extent does not depend on where parsing stopped).
-const char* NextRecordByParity(const char* p, const char* end) {
+// The quote in [line, line_end) that leaves the line inside quotes (the last opening quote by
+// parity), and the 0-based index of its field; nullptr when the line ends outside quotes.
+const char* OpenQuoteAtLineEnd(const char* line, const char* line_end, char delimiter, size_t* field) {
   bool in_quotes = false;
-  for (; p < end; ++p) {
+  const char* open = nullptr;
+  size_t k = 0, open_field = 0;
+  for (const char* p = line; p < line_end; ++p) {
     if (*p == '"') {
       in_quotes = !in_quotes;
-    } else if (*p == '\n' && !in_quotes) {
-      return p + 1;
+      if (in_quotes) {
+        open = p;
+        open_field = k;
+      }
+    } else if (*p == delimiter && !in_quotes) {
+      ++k;
     }
   }
-  return end;
+  *field = open_field;
+  return in_quotes ? open : nullptr;
 }
 
 // End of a record's content: before its "\n" or "\r\n" terminator.
@@ -294,6 +314,11 @@ struct ChunkResult {
   std::vector<const char*> slow_records;
   Status error;
   bool failed = false;
+  bool stopped = false;  // stopped early by a failure in an earlier chunk (fail policy)
+  // Where the record after the chunk's last one starts (at or after the chunk's end) and its
+  // line: the next chunk's first record when this chunk started at a true record start.
+  const char* next_record = nullptr;
+  uint64_t next_line = 0;
 };
 
 // Where pass 3 writes one column's values of one chunk.
@@ -308,9 +333,10 @@ struct ColumnCursor {
 };
 
 Status BadRecordStatus(const std::string& file, Location loc, const std::string& reason,
-                       bool utf8) {
+                       BadKind kind, const std::string& delimiter_hint) {
+  const char* hint = kind == BadKind::kUtf8 ? kUtf8Hint : kind == BadKind::kQuote ? kQuoteHint : kBadRecordHint;
   return Status::InvalidInput(FormatLocation(file, loc.line, loc.column, reason),
-                              utf8 ? kUtf8Hint : kBadRecordHint);
+                              delimiter_hint.empty() ? hint : delimiter_hint);
 }
 
 // What every chunk's parser shares.
@@ -328,6 +354,9 @@ struct CsvContext {
   csv_internal::CsvIsa isa;  // the fast path's instruction set
   std::atomic<size_t>* first_failed;
   uint64_t* lines = nullptr;  // pass 3: the table's line of each row
+  // The hint for a field-count error when the header has one column and another delimiter
+  // appears in it (the delimiter is likely wrong); empty otherwise.
+  std::string delimiter_hint;
 };
 
 // The two parsing passes: pass 2 counts (bytes per column, records, rejects), pass 3 writes.
@@ -382,13 +411,33 @@ class ChunkParser {
       FastRunGeneric(r, ce, line);
       return;
     }
-    while (r < ce) {
-      if (Stopped() || !SlowRecord(r, line)) return;
+    while (!AtChunkEnd(r, ce, line)) {
+      if (!SlowRecord(r, line)) return;
     }
   }
 
  private:
   using FieldSpan = std::pair<const char*, const char*>;  // [first byte, end) of a raw field
+
+  // True when the chunk's parse ends before rec: rec is at or after the chunk's end (then, in the
+  // count pass, rec and its line are where the next chunk's first record must start), or a
+  // failure in an earlier chunk stopped it (count pass).
+  bool AtChunkEnd(const char* rec, const char* ce, uint64_t line) {
+    if constexpr (kPass == Pass::kCount) {
+      if (rec >= ce || rec >= ctx_.end) {
+        out_.next_record = rec;
+        out_.next_line = line;
+        return true;
+      }
+      if (Stopped()) {
+        out_.stopped = true;
+        return true;
+      }
+      return false;
+    } else {
+      return rec >= ce || rec >= ctx_.end;
+    }
+  }
 
   bool Stopped() const {
     return kPass == Pass::kCount && ctx_.fail_fast &&
@@ -510,11 +559,14 @@ class ChunkParser {
       r = next;
       return true;
     }
-    bool utf8 = false;
+    BadKind kind = BadKind::kOther;
+    // How far the parse read before the record proved invalid (structural errors only).
+    const char* reach = nullptr;
     if (outcome == RecordParser::Outcome::kRecord) {
       const auto& fields = parser_.fields();
       if (fields.size() != ctx_.num_columns) {
         outcome = RecordParser::Outcome::kBad;
+        reach = ContentEnd(r, next);
         error_at = fields.size() > ctx_.num_columns ? fields[ctx_.num_columns].raw : ContentEnd(r, next);
         reason = "expected " + std::to_string(ctx_.num_columns) + " fields (as in the header), found " +
                  std::to_string(fields.size());
@@ -536,7 +588,7 @@ class ChunkParser {
           while (k + 1 < fields.size() && fields[k + 1].raw <= error_at) ++k;
           reason = "invalid UTF-8 (" + ByteName(static_cast<unsigned char>(r[bad])) + ") in field" +
                    parser_.FieldLabel(k);
-          utf8 = true;
+          kind = BadKind::kUtf8;
         }
       }
       if (outcome == RecordParser::Outcome::kRecord) {
@@ -550,18 +602,54 @@ class ChunkParser {
         return true;
       }
     } else {
-      next = NextRecordByParity(r, ctx_.end);
+      reach = parser_.scanned_to();
+      kind = BadKind::kQuote;
+    }
+    if (reach != nullptr) {
+      // A record that is badly quoted or has the wrong field count ends at its first line break,
+      // and reading resumes on the next line: a stray quote must not take the rest of the input
+      // with it (by parity, the next quote would close it, maybe thousands of lines later). A
+      // quoted field that runs past the line break before the record fails is named, at its
+      // quote, with the number of lines it ran over. (A well-formed record with invalid UTF-8
+      // keeps its extent.)
+      const void* nl = std::memchr(r, '\n', static_cast<size_t>(ctx_.end - r));
+      const char* line_end = nl == nullptr ? ctx_.end : static_cast<const char*>(nl);
+      if (reach > line_end) {
+        size_t field = 0;
+        const char* open = OpenQuoteAtLineEnd(r, line_end, ctx_.delimiter, &field);
+        if (open != nullptr) {
+          const bool to_the_end = reach == ctx_.end;
+          const char* stop = to_the_end ? ContentEnd(r, ctx_.end) : reach;
+          const uint64_t over = static_cast<uint64_t>(std::count(line_end, stop, '\n'));
+          const std::string lines = std::to_string(over) + (over == 1 ? " line" : " lines");
+          if (to_the_end && outcome == RecordParser::Outcome::kBad && kind == BadKind::kQuote &&
+              reason.rfind("unterminated", 0) == 0) {
+            reason = "unterminated quoted field" + parser_.FieldLabel(field) +
+                     " (the quote opened here is never closed: it would swallow the " + lines +
+                     " after this one, to the end of the input)";
+          } else {
+            Location inner = Locate(r, line, error_at);
+            reason = "quoted field" + parser_.FieldLabel(field) + " opened here runs over the next " + lines +
+                     " and the record cannot be valid there (line " + std::to_string(inner.line) +
+                     " column " + std::to_string(inner.column) + ": " + reason + ")";
+          }
+          error_at = open;
+          kind = BadKind::kQuote;
+        }
+      }
+      next = line_end == ctx_.end ? ctx_.end : line_end + 1;
     }
     if constexpr (kPass == Pass::kWrite) {  // reported by the count pass
       line += static_cast<uint64_t>(std::count(r, next, '\n'));
       r = next;
       return true;
     }
-    out_.utf8_rejected = out_.utf8_rejected || utf8;
+    out_.utf8_rejected = out_.utf8_rejected || kind == BadKind::kUtf8;
     Location loc = Locate(r, line, error_at);
     if (ctx_.fail_fast) {
       out_.failed = true;
-      out_.error = BadRecordStatus(ctx_.file, loc, reason, utf8);
+      out_.error = BadRecordStatus(ctx_.file, loc, reason, kind,
+                                   kind == BadKind::kOther ? ctx_.delimiter_hint : std::string());
       size_t prev = ctx_.first_failed->load();
       while (chunk_ < prev && !ctx_.first_failed->compare_exchange_weak(prev, chunk_)) {
       }
@@ -737,6 +825,13 @@ class ChunkParser {
       const uint64_t inside = Inside<kIsa>(m.quote) ^ carry;
       carry = static_cast<uint64_t>(static_cast<int64_t>(inside) >> 63);
       uint64_t structural = (m.delimiter | m.newline) & ~inside;
+      // A line break inside quotes: legal (a multi-line value) but rare, and also where a stray
+      // quote leads; the record holding it goes to the reference parser, which decides where the
+      // next record starts (after a bad record: on the next line, not where parity says).
+      const uint64_t quoted_newlines = m.newline & inside;
+      if (quoted_newlines != 0) [[unlikely]] {
+        structural &= (uint64_t{1} << std::countr_zero(quoted_newlines)) - 1;
+      }
       bool restarted = false;
       while (structural != 0) {
         const int k = std::countr_zero(structural);
@@ -757,7 +852,7 @@ class ChunkParser {
         if (outcome == FastOutcome::kAnomaly) {
           const char* r2 = rec;
           if (!SlowRecord(r2, line)) return;
-          if (r2 != next) {  // cannot happen (same record ends); resynchronise to be safe
+          if (r2 != next) {  // a bad record ending at its first line break: restart there
             block = rec = field = r2;
             carry = quotes_before_block = newlines_before_block = 0;
             quotes_before_rec = newlines_before_rec = 0;
@@ -765,7 +860,7 @@ class ChunkParser {
             rec_high = false;
             num_fields = 0;
             restarted = true;
-            if (rec >= ce || Stopped()) return;
+            if (AtChunkEnd(rec, ce, line)) return;
             break;
           }
         } else {
@@ -777,9 +872,22 @@ class ChunkParser {
         rec_bit = k + 1;  // 64 when the next record starts in the next block: see below
         rec_high = false;
         num_fields = 0;
-        if (rec >= ce || Stopped()) return;
+        if (AtChunkEnd(rec, ce, line)) return;
       }
       if (restarted) continue;
+      if (quoted_newlines != 0) [[unlikely]] {
+        // Every record before the quoted line break is done: rec holds it.
+        const char* r2 = rec;
+        if (!SlowRecord(r2, line)) return;
+        block = rec = field = r2;
+        carry = quotes_before_block = newlines_before_block = 0;
+        quotes_before_rec = newlines_before_rec = 0;
+        rec_bit = 0;
+        rec_high = false;
+        num_fields = 0;
+        if (AtChunkEnd(rec, ce, line)) return;
+        continue;
+      }
       quotes_before_block += Count<kIsa>(m.quote);
       newlines_before_block += Count<kIsa>(m.newline);
       if (rec_bit < 64) {
@@ -790,7 +898,10 @@ class ChunkParser {
       block += 64;
     }
     // The last record, without a final newline.
-    if (rec >= end) return;
+    if (rec >= end) {
+      AtChunkEnd(end, ce, line);
+      return;
+    }
     if (num_fields == fields_capacity) fields = GrowFields(&fields_capacity);
     fields[num_fields++] = FieldSpan(field, end);
     FastOutcome outcome = carry != 0 ? FastOutcome::kAnomaly
@@ -798,8 +909,9 @@ class ChunkParser {
                                                   rec_high, line, num_fields);
     if (outcome == FastOutcome::kAnomaly) {
       const char* r2 = rec;
-      SlowRecord(r2, line);
+      if (!SlowRecord(r2, line)) return;
     }
+    AtChunkEnd(end, ce, line);
   }
 
   const CsvContext& ctx_;
@@ -885,6 +997,7 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
   const char* rec = begin;
   uint64_t line = 1;
   std::vector<std::string> names;
+  std::string delimiter_hint;
   for (;;) {
     if (rec >= end) {
       return Status::InvalidInput(file + ": error: empty input (no header row, only blank lines)",
@@ -913,6 +1026,39 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
                          "invalid UTF-8 (" + ByteName(static_cast<unsigned char>(rec[bad_utf8])) +
                              ") in the header row"),
           "if the file is Latin-1 encoded use --encoding latin-1");
+    }
+    const char* content_end = ContentEnd(rec, next);
+    const char* cr = rec;
+    while (cr < content_end && !(*cr == '\r' && cr + 1 < content_end && cr[1] != '\n')) ++cr;
+    if (cr < content_end) {
+      // A carriage return not before a line feed inside the header row: almost always a file
+      // with CR-only line ends, read as a single line.
+      Location loc = Locate(rec, line, cr);
+      return Status::InvalidInput(
+          FormatLocation(file, loc.line, loc.column,
+                         "carriage return (CR) inside the header row: the file seems to use CR-only "
+                         "line ends (classic Mac OS), so it reads as one line"),
+          "convert the line ends to LF or CRLF first, e.g. tr '\\r' '\\n' < IN > OUT");
+    }
+    if (header_parser.fields().size() == 1) {
+      // One column: if another common delimiter appears in the header, it is likely the right one.
+      std::string_view header(rec, static_cast<size_t>(next - rec));
+      size_t best = 0;
+      char likely = 0;
+      for (char c : {',', ';', '\t', '|'}) {
+        size_t n = c == delimiter ? 0 : static_cast<size_t>(std::count(header.begin(), header.end(), c));
+        if (n > best) {
+          best = n;
+          likely = c;
+        }
+      }
+      if (likely != 0) {
+        const std::string name = likely == '\t' ? "tab" : std::string(1, likely);
+        delimiter_hint = "the header row has one column but " + std::to_string(best) + " '" +
+                         (likely == '\t' ? std::string("\\t") : name) +
+                         "' characters: the delimiter is likely wrong; use --delimiter " +
+                         (likely == ';' || likely == '|' ? "'" + name + "'" : name);
+      }
     }
     std::unordered_set<std::string> seen;
     for (size_t k = 0; k < header_parser.fields().size(); ++k) {
@@ -967,44 +1113,99 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
     }
   }
 
-  // Pass 2: each chunk parses the records that start inside it.
+  // Pass 2: each chunk parses the records that start inside it, its first record found by quote
+  // parity. That is exact while every record is well quoted; a bad record ends at its first line
+  // break instead (a stray quote must not swallow the rest of the input), which changes the
+  // parity of what follows when its first line holds an odd number of quotes. So the chunks are
+  // then checked in file order: each must start where the previous one's last record ended. When
+  // one does not, the remaining chunks are parsed again, in parallel, with the other parity (one
+  // stray quote flips it for the rest of the input), and a chunk matching neither (a bad record's
+  // line break past a chunk boundary) is parsed again on its own from the right start. The
+  // result is the serial parse's, for any chunking; valid input costs only the check.
   const bool fail_fast = options.on_bad_record == BadRecordPolicy::kFail;
   std::atomic<size_t> first_failed{std::numeric_limits<size_t>::max()};
   std::vector<ChunkResult> results(num_chunks);
-  const CsvContext context{file,       region,     end,        delimiter,
-                           num_columns, chunk_bytes, num_chunks, non_ascii_before.data(),
-                           fail_fast,  !options.trim_spaces && std::endian::native == std::endian::little,
-                           isa,        &first_failed};
+  CsvContext context{file,       region,     end,        delimiter,
+                     num_columns, chunk_bytes, num_chunks, non_ascii_before.data(),
+                     fail_fast,  !options.trim_spaces && std::endian::native == std::endian::little,
+                     isa,        &first_failed, nullptr, delimiter_hint};
+  // Parses chunk i's records from r (on line cur_line) into a fresh result.
+  auto parse_chunk = [&](const CsvContext& ctx, RecordParser& parser, size_t i, const char* r,
+                         uint64_t cur_line, ChunkResult& out) {
+    out = ChunkResult{};
+    out.first_record = r;
+    out.first_line = cur_line;
+    out.bytes.assign(num_columns, 0);
+    ChunkParser<Pass::kCount> chunk_parser(ctx, parser, out, i);
+    chunk_parser.Run(r, chunk_begin(i + 1), cur_line);
+  };
+  // Parses chunk i from its first record by parity: the parity at its start, XOR flip.
+  auto parse_by_parity = [&](const CsvContext& ctx, RecordParser& parser, size_t i, bool flip,
+                             ChunkResult& out) {
+    const char* cb = chunk_begin(i);
+    const char* ce = chunk_begin(i + 1);
+    const bool odd = (odd_quotes[i] != 0) != flip;
+    const char* r = cb;
+    if (i > 0 && !(!odd && cb[-1] == '\n')) {
+      // The first record start inside the chunk: just after a newline outside quotes.
+      bool in_quotes = odd;
+      r = nullptr;
+      for (const char* p = cb; p < ce; ++p) {
+        if (*p == '"') {
+          in_quotes = !in_quotes;
+        } else if (*p == '\n' && !in_quotes) {
+          r = p + 1;
+          break;
+        }
+      }
+      if (r == nullptr || r >= ce) {
+        out = ChunkResult{};
+        return;
+      }
+    }
+    parse_chunk(ctx, parser, i, r, first_line[i] + static_cast<uint64_t>(std::count(cb, r, '\n')), out);
+  };
   tbb::parallel_for(tbb::blocked_range<size_t>(0, num_chunks, 1), [&](const auto& range) {
     RecordParser parser(end, delimiter, options.trim_spaces, &names);
-    for (size_t i = range.begin(); i != range.end(); ++i) {
-      ChunkResult& out = results[i];
-      const char* cb = chunk_begin(i);
-      const char* ce = chunk_begin(i + 1);
-      uint64_t cur_line = first_line[i];
-      const char* r = cb;
-      if (i > 0 && !(odd_quotes[i] == 0 && cb[-1] == '\n')) {
-        // Find the first record start inside the chunk: just after a newline outside quotes.
-        bool in_quotes = odd_quotes[i] != 0;
-        r = nullptr;
-        for (const char* p = cb; p < ce; ++p) {
-          if (*p == '"') {
-            in_quotes = !in_quotes;
-          } else if (*p == '\n' && !in_quotes) {
-            r = p + 1;
-            break;
-          }
-        }
-        if (r == nullptr || r >= ce) continue;
-        cur_line += static_cast<uint64_t>(std::count(cb, r, '\n'));
-      }
-      out.first_record = r;
-      out.first_line = cur_line;
-      out.bytes.assign(num_columns, 0);
-      ChunkParser<Pass::kCount> chunk_parser(context, parser, out, i);
-      chunk_parser.Run(r, ce, cur_line);
-    }
+    for (size_t i = range.begin(); i != range.end(); ++i) parse_by_parity(context, parser, i, false, results[i]);
   });
+  {
+    std::atomic<size_t> no_failure{std::numeric_limits<size_t>::max()};
+    CsvContext again = context;
+    again.first_failed = &no_failure;
+    std::vector<ChunkResult> flipped;  // the other parity's results, made at the first mismatch
+    RecordParser parser(end, delimiter, options.trim_spaces, &names);
+    const char* expected = region;  // where the next record starts
+    uint64_t expected_line = line;
+    for (size_t i = 0; i < num_chunks; ++i) {
+      ChunkResult& res = results[i];
+      const char* ce = chunk_begin(i + 1);
+      if (expected >= ce) {  // a record from an earlier chunk covers this one
+        if (res.first_record != nullptr) res = ChunkResult{};
+        continue;
+      }
+      if (res.first_record != expected || res.stopped) {
+        if (flipped.empty()) {
+          flipped.resize(num_chunks);
+          std::atomic<size_t> flipped_failed{std::numeric_limits<size_t>::max()};
+          CsvContext flipped_context = context;
+          flipped_context.first_failed = &flipped_failed;
+          tbb::parallel_for(tbb::blocked_range<size_t>(i, num_chunks, 1), [&](const auto& range) {
+            RecordParser p(end, delimiter, options.trim_spaces, &names);
+            for (size_t k = range.begin(); k != range.end(); ++k) parse_by_parity(flipped_context, p, k, true, flipped[k]);
+          });
+        }
+        if (flipped[i].first_record == expected && !flipped[i].stopped) {
+          std::swap(res, flipped[i]);
+        } else {
+          parse_chunk(again, parser, i, expected, expected_line, res);
+        }
+      }
+      if (res.failed) return res.error;
+      expected = res.next_record;
+      expected_line = res.next_line;
+    }
+  }
 
   size_t total_rows = 0;
   size_t total_bad = 0;

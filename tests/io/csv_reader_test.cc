@@ -134,7 +134,8 @@ TEST(CsvReaderTest, BadRecordsFailWithLocation) {
       {"id,a,b\n1,x,y\n2,x,y,z\n", "bad.csv:3:7: error: expected 3 fields (as in the header), found 4 (1 extra after 'b')"},
       {"id,a,b\n1,x,y\n2,x\n", "bad.csv:3:4: error: expected 3 fields (as in the header), found 2 (missing 'b')"},
       {"id,a,b\n1,x,y\n2,\"open,y\n3,x,y\n",
-       "bad.csv:3:3: error: unterminated quoted field 'a' (the quote opened here is never closed)"},
+       "bad.csv:3:3: error: unterminated quoted field 'a' (the quote opened here is never closed: it "
+       "would swallow the 1 line after this one, to the end of the input)"},
       {"id,a,b\n1,x,y\n2,ab\"c,y\n",
        "bad.csv:3:5: error: quote inside unquoted field 'a' (quote the whole field and double the "
        "quote)"},
@@ -226,8 +227,9 @@ TEST(CsvReaderTest, ReportsTheFirstBadRecordWhateverTheChunking) {
 }
 
 TEST(CsvReaderTest, SkipAndQuarantineCountRejectsInFileOrder) {
-  // A stray quote in an unquoted field (line 6) opens a quoted section that the quote on line 8
-  // closes: lines 6-8 are one bad record, whatever the chunking (documented).
+  // A stray quote in an unquoted field (line 6) is a bad record of its own line; so is line 8,
+  // whose quote is never closed. Reading resumes on the next line each time, whatever the
+  // chunking.
   std::string text = "id,a\n1,x\n2,x,extra\n3,\"ok\nok\"\n4,b\"ad\n5,y\n6,\"q\n7,z\n";
   for (auto policy : {BadRecordPolicy::kSkip, BadRecordPolicy::kQuarantine}) {
     for (int threads : {1, 2, 8}) {
@@ -238,14 +240,16 @@ TEST(CsvReaderTest, SkipAndQuarantineCountRejectsInFileOrder) {
         ReadReport report;
         auto t = ReadText(text, "s.csv", options, &report, threads);
         ASSERT_TRUE(t.ok()) << t.status().ToString();
-        ASSERT_EQ(t->num_rows(), 3u);
+        ASSERT_EQ(t->num_rows(), 4u);
         EXPECT_EQ(Cell(*t, "id", 0), "1");
         EXPECT_EQ(Cell(*t, "a", 1), "ok\nok");
-        EXPECT_EQ(Cell(*t, "id", 2), "7");
-        EXPECT_EQ(t->line(2), 9u);
-        EXPECT_EQ(report.records, 3u);
-        EXPECT_EQ(report.bad, 2u);
-        ASSERT_EQ(report.rejects.size(), 2u);
+        EXPECT_EQ(Cell(*t, "id", 2), "5");
+        EXPECT_EQ(t->line(2), 7u);
+        EXPECT_EQ(Cell(*t, "id", 3), "7");
+        EXPECT_EQ(t->line(3), 9u);
+        EXPECT_EQ(report.records, 4u);
+        EXPECT_EQ(report.bad, 3u);
+        ASSERT_EQ(report.rejects.size(), 3u);
         EXPECT_EQ(report.rejects[0].file, "s.csv");
         EXPECT_EQ(report.rejects[0].line, 3u);
         EXPECT_EQ(report.rejects[0].column, 5u);
@@ -255,23 +259,31 @@ TEST(CsvReaderTest, SkipAndQuarantineCountRejectsInFileOrder) {
         EXPECT_EQ(report.rejects[1].column, 4u);
         EXPECT_EQ(report.rejects[1].reason,
                   "quote inside unquoted field 'a' (quote the whole field and double the quote)");
-        EXPECT_EQ(report.rejects[1].raw, "4,b\"ad\n5,y\n6,\"q");
+        EXPECT_EQ(report.rejects[1].raw, "4,b\"ad");
+        EXPECT_EQ(report.rejects[2].line, 8u);
+        EXPECT_EQ(report.rejects[2].column, 3u);
+        EXPECT_EQ(report.rejects[2].reason,
+                  "unterminated quoted field 'a' (the quote opened here is never closed: it would "
+                  "swallow the 1 line after this one, to the end of the input)");
+        EXPECT_EQ(report.rejects[2].raw, "6,\"q");
       }
     }
   }
 }
 
-TEST(CsvReaderTest, UnterminatedQuoteRunsToTheEndWhenSkipped) {
+TEST(CsvReaderTest, UnterminatedQuoteRejectsOnlyItsLineWhenSkipped) {
   ReadOptions options;
   options.on_bad_record = BadRecordPolicy::kSkip;
   ReadReport report;
   auto t = ReadText("id,a\r\n1,x\r\n2,\"never closed\r\n3,z\r\n", "u.csv", options, &report);
   ASSERT_TRUE(t.ok());
-  EXPECT_EQ(t->num_rows(), 1u);
+  ASSERT_EQ(t->num_rows(), 2u);
+  EXPECT_EQ(Cell(*t, "id", 1), "3");
+  EXPECT_EQ(t->line(1), 4u);
   ASSERT_EQ(report.rejects.size(), 1u);
   EXPECT_EQ(report.rejects[0].line, 3u);
   EXPECT_EQ(report.rejects[0].column, 3u);
-  EXPECT_EQ(report.rejects[0].raw, "2,\"never closed\r\n3,z");
+  EXPECT_EQ(report.rejects[0].raw, "2,\"never closed");
 }
 
 TEST(CsvReaderTest, AllRecordsBadIsNotHeaderOnly) {
@@ -652,5 +664,145 @@ TEST(CsvReaderTest, LongValuesAndFarSpillingRecords) {
   }
 }
 
+// --- Stray quotes: a bad record is rejected alone, and reading resumes at the next line. ---
+
+// 3,000 records like the demo data; record k (1-based) is on line k + 1.
+std::string ManyRecords(int n) {
+  std::string text = "id,first,last,city\n";
+  for (int i = 1; i <= n; ++i) {
+    text += std::to_string(i) + ",Ann" + std::to_string(i % 7) + ",Smith,\"Leeds, UK\"\n";
+  }
+  return text;
+}
+
+// Replaces the first occurrence of `from` at or after the start of line `line` (1-based).
+std::string EditLine(std::string text, int line, const std::string& from, const std::string& to) {
+  size_t pos = 0;
+  for (int l = 1; l < line; ++l) pos = text.find('\n', pos) + 1;
+  size_t at = text.find(from, pos);
+  text.replace(at, from.size(), to);
+  return text;
+}
+
+// Every skip read of text (any thread count and chunk size) gives the same table and rejects
+// as the first one, which is returned.
+ReadReport SkipReadEverywhere(const std::string& text, size_t want_rows, RecordTable* out = nullptr) {
+  ReadOptions base;
+  base.on_bad_record = BadRecordPolicy::kSkip;
+  ReadReport want_report;
+  auto want = ReadText(text, "s.csv", base, &want_report, 1);
+  EXPECT_TRUE(want.ok()) << want.status().ToString();
+  if (!want.ok()) return want_report;
+  EXPECT_EQ(want->num_rows(), want_rows);
+  for (int threads : {1, 2, 8}) {
+    for (size_t chunk : {size_t{1}, size_t{7}, size_t{64}, size_t{1000}, size_t{1} << 20}) {
+      ReadOptions options = base;
+      options.chunk_bytes = chunk;
+      ReadReport report;
+      auto got = ReadText(text, "s.csv", options, &report, threads);
+      SCOPED_TRACE("threads " + std::to_string(threads) + " chunk " + std::to_string(chunk));
+      EXPECT_TRUE(got.ok()) << got.status().ToString();
+      if (!got.ok()) continue;
+      ExpectSameTable(*want, *got);
+      EXPECT_EQ(report.records, want_report.records);
+      EXPECT_EQ(report.bad, want_report.bad);
+      EXPECT_EQ(report.rejects.size(), want_report.rejects.size());
+      for (size_t j = 0; j < std::min(report.rejects.size(), want_report.rejects.size()); ++j) {
+        EXPECT_EQ(report.rejects[j].line, want_report.rejects[j].line);
+        EXPECT_EQ(report.rejects[j].column, want_report.rejects[j].column);
+        EXPECT_EQ(report.rejects[j].reason, want_report.rejects[j].reason);
+        EXPECT_EQ(report.rejects[j].raw, want_report.rejects[j].raw);
+      }
+    }
+  }
+  if (out != nullptr) *out = std::move(*want);
+  return want_report;
+}
+
+TEST(CsvReaderTest, StrayQuoteInUnquotedFieldRejectsOnlyItsRecord) {
+  std::string text = EditLine(ManyRecords(3000), 101, ",Smith", ",Sm\"ith");
+  RecordTable table;
+  ReadReport report = SkipReadEverywhere(text, 2999, &table);
+  ASSERT_EQ(table.num_rows(), 2999u);
+  ASSERT_EQ(report.rejects.size(), 1u);
+  EXPECT_EQ(report.rejects[0].line, 101u);
+  EXPECT_EQ(report.rejects[0].column, 12u);
+  EXPECT_EQ(report.rejects[0].raw, "100,Ann2,Sm\"ith,\"Leeds, UK\"");
+  EXPECT_EQ(Cell(table, "id", 98), "99");
+  EXPECT_EQ(Cell(table, "id", 99), "101");
+  EXPECT_EQ(table.line(99), 102u);
+  EXPECT_EQ(Cell(table, "id", 2998), "3000");
+  EXPECT_EQ(Cell(table, "city", 2998), "Leeds, UK");
+}
+
+TEST(CsvReaderTest, StrayOpeningQuoteRejectsOnlyItsLineAndSaysWhatItSwallowed) {
+  // The quote opens a field that the next quote (line 102) closes, followed by 'L': invalid.
+  std::string text = EditLine(ManyRecords(3000), 101, "UK\"", "UK");
+  RecordTable table;
+  ReadReport report = SkipReadEverywhere(text, 2999, &table);
+  ASSERT_EQ(table.num_rows(), 2999u);
+  ASSERT_EQ(report.rejects.size(), 1u);
+  EXPECT_EQ(report.rejects[0].line, 101u);
+  EXPECT_EQ(report.rejects[0].column, 16u);
+  EXPECT_EQ(report.rejects[0].raw, "100,Ann2,Smith,\"Leeds, UK");
+  EXPECT_NE(report.rejects[0].reason.find("1 line"), std::string::npos) << report.rejects[0].reason;
+  EXPECT_EQ(Cell(table, "id", 99), "101");
+  EXPECT_EQ(table.line(99), 102u);
+}
+
+TEST(CsvReaderTest, UnterminatedQuoteNearTheEndRejectsOnlyItsLine) {
+  std::string text = "id,a\n";
+  for (int i = 1; i <= 3000; ++i) text += std::to_string(i) + ",v" + std::to_string(i) + "\n";
+  text = EditLine(text, 101, ",v", ",\"v");  // no other quote in the file: runs to the end
+  RecordTable table;
+  ReadReport report = SkipReadEverywhere(text, 2999, &table);
+  ASSERT_EQ(table.num_rows(), 2999u);
+  ASSERT_EQ(report.rejects.size(), 1u);
+  EXPECT_EQ(report.rejects[0].line, 101u);
+  EXPECT_EQ(report.rejects[0].column, 5u);
+  EXPECT_EQ(report.rejects[0].raw, "100,\"v100");
+  EXPECT_NE(report.rejects[0].reason.find("never closed"), std::string::npos);
+  EXPECT_NE(report.rejects[0].reason.find("2900 lines"), std::string::npos) << report.rejects[0].reason;
+}
+
+TEST(CsvReaderTest, StrayQuoteFailNamesTheQuoteAndHintsAtTheFix) {
+  for (bool in_unquoted : {true, false}) {
+    std::string text = in_unquoted ? EditLine(ManyRecords(3000), 101, ",Smith", ",Sm\"ith")
+                                   : EditLine(ManyRecords(3000), 101, "UK\"", "UK");
+    for (size_t chunk : {size_t{1}, size_t{64}, size_t{4} << 20}) {
+      ReadOptions options;
+      options.chunk_bytes = chunk;
+      auto t = ReadText(text, "f.csv", options);
+      ASSERT_FALSE(t.ok());
+      const std::string where = in_unquoted ? "f.csv:101:12: error: " : "f.csv:101:16: error: ";
+      EXPECT_EQ(t.status().message().substr(0, where.size()), where) << t.status().message();
+      EXPECT_NE(t.status().hint().find("double"), std::string::npos) << t.status().hint();
+      EXPECT_NE(t.status().hint().find("--on-bad-record skip"), std::string::npos);
+    }
+  }
+}
+
+TEST(CsvReaderTest, ManyStrayQuotesAmongQuotedFieldsAreIdenticalForAnyChunking) {
+  // Stray quotes of both kinds, legal multi-line fields and doubled quotes, in varying order: each
+  // bad line is rejected alone, every other record is read, whatever the chunking.
+  std::mt19937 rng(5);
+  std::string text = "id,a,b\n";
+  size_t good = 0, bad = 0;
+  for (int i = 0; i < 400; ++i) {
+    text += std::to_string(i);
+    switch (rng() % 7) {
+      case 0: text += ",x\"y,z\n"; ++bad; break;
+      case 1: text += ",\"open,z\n"; ++bad; break;
+      case 2: text += ",\"multi\nline\",z\n"; ++good; break;
+      case 3: text += ",\"say \"\"hi\"\"\",z\n"; ++good; break;
+      case 4: text += ",12\" pipe,z\n"; ++bad; break;
+      default: text += ",plain,z\n"; ++good; break;
+    }
+  }
+  ReadReport report = SkipReadEverywhere(text, good);
+  EXPECT_EQ(report.bad, bad);
+}
+
 }  // namespace
 }  // namespace reclink
+
