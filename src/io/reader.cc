@@ -114,9 +114,21 @@ Status ValidateIdColumn(const RecordTable& table, const std::string& id_column,
       if (!available.empty()) available += ", ";
       available += c.name();
     }
+    std::string hint = "set `id` (or `ids`) in the rules file to one of the available columns";
+    if (table.num_columns() == 1) {
+      // One column whose name holds another delimiter: the CSV delimiter is likely wrong.
+      const std::string& name = table.column(0).name();
+      for (char c : {';', '\t', '|', ','}) {
+        if (name.find(c) != std::string::npos) {
+          hint = std::string("the file was read as one column named '") + name +
+                 "': its delimiter is likely " + (c == '\t' ? "tab" : std::string("'") + c + "'") +
+                 "; use --delimiter " + (c == '\t' ? "tab" : c == ',' ? "," : std::string("'") + c + "'");
+          break;
+        }
+      }
+    }
     return Status::InvalidInput(
-        path + ": error: id column '" + id_column + "' not found; available columns: " + available,
-        "set `id` (or `ids`) in the rules file to one of the available columns");
+        path + ": error: id column '" + id_column + "' not found; available columns: " + available, hint);
   }
   const Column& ids = table.column(static_cast<size_t>(index));
   const size_t n = table.num_rows();
@@ -124,7 +136,9 @@ Status ValidateIdColumn(const RecordTable& table, const std::string& id_column,
     if (ids.IsNull(r) || ids.Get(r).empty()) {
       return Status::InvalidInput(
           FormatLocation(path, table.line(r), 0, "empty id in column '" + id_column + "'"),
-          "every record needs an id; fix the record or use --on-bad-record to set it aside");
+          "every record needs a non-empty id (--on-bad-record does not apply to ids): fill in the "
+          "id on that line, remove the record, or set `id` in the rules file to a column with a "
+          "value on every line (if there is none, add a column numbering the records)");
     }
   }
   // Sort row ids by (source, id, row): equal neighbours are duplicates. The reported duplicate is

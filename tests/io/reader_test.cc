@@ -152,12 +152,35 @@ TEST(ReaderTest, ValidateIdColumn) {
   Status empty_status = ValidateIdColumn(*empty, "id", "v.csv");
   EXPECT_EQ(empty_status.code(), StatusCode::kInvalidInput);
   EXPECT_EQ(empty_status.message(), "v.csv:3: error: empty id in column 'id'");
+  // --on-bad-record cannot set a record with an empty id aside: the hint names what can help.
+  EXPECT_EQ(empty_status.hint().find("use --on-bad-record"), std::string::npos) << empty_status.hint();
+  EXPECT_NE(empty_status.hint().find("`id`"), std::string::npos);
 
   auto dup = testing::ReadText("id,name\n7,a\n8,\"b\nb\"\n9,c\n8,d\n7,e\n", "v.csv");
   ASSERT_TRUE(dup.ok());
   Status dup_status = ValidateIdColumn(*dup, "id", "v.csv");
   EXPECT_EQ(dup_status.code(), StatusCode::kInvalidInput);
   EXPECT_EQ(dup_status.message(), "v.csv:6: error: duplicate id '8' in column 'id' (first seen on line 3)");
+}
+
+TEST(ReaderTest, WrongDelimiterHintsAtTheLikelyOne) {
+  // Read as one column: the id column is missing, and the hint names the delimiter to use.
+  auto t = testing::ReadText("id;name;city\n1;ann;paris\n", "d.csv");
+  ASSERT_TRUE(t.ok());
+  ASSERT_EQ(t->num_columns(), 1u);
+  Status missing = ValidateIdColumn(*t, "id", "d.csv");
+  EXPECT_EQ(missing.code(), StatusCode::kInvalidInput);
+  EXPECT_NE(missing.hint().find("--delimiter ';'"), std::string::npos) << missing.hint();
+  // A record that splits on the (wrong) delimiter: the hint is the delimiter, not --on-bad-record.
+  for (const char* text : {"id;name;city\n1;Smith, J;Paris\n", "id;name;city\n1;\"Smith, J\";Paris\n",
+                           "id\tname\n1\tSmith, J\n"}) {
+    auto bad = testing::ReadText(text, "d.csv");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.status().message().rfind("d.csv:2:", 0), 0u) << bad.status().message();
+    const std::string want = text[2] == ';' ? "--delimiter ';'" : "--delimiter tab";
+    EXPECT_NE(bad.status().hint().find(want), std::string::npos) << bad.status().hint();
+    EXPECT_EQ(bad.status().hint().find("--on-bad-record"), std::string::npos) << bad.status().hint();
+  }
 }
 
 TEST(ReaderTest, WriteRejectsQuotesFieldsAsCsv) {
