@@ -26,6 +26,10 @@
 #include "io/csv_scan.h"
 #include "io/text_encoding.h"
 
+#if RECLINK_CSV_V3
+#include <cpuid.h>
+#endif
+
 namespace reclink::io {
 namespace {
 
@@ -619,10 +623,13 @@ class ChunkParser {
         const char* open = OpenQuoteAtLineEnd(r, line_end, ctx_.delimiter, &field);
         if (open != nullptr) {
           const bool to_the_end = reach == ctx_.end;
-          const char* stop = to_the_end ? ContentEnd(r, ctx_.end) : reach;
+          // (An unterminated quote on the last line reaches past its final line break only.)
+          const char* stop = std::max(line_end, to_the_end ? ContentEnd(r, ctx_.end) : reach);
           const uint64_t over = static_cast<uint64_t>(std::count(line_end, stop, '\n'));
           const std::string lines = std::to_string(over) + (over == 1 ? " line" : " lines");
-          if (to_the_end && outcome == RecordParser::Outcome::kBad && kind == BadKind::kQuote &&
+          if (over == 0) {
+            // Nothing swallowed: the parser's own reason and location stand.
+          } else if (to_the_end && outcome == RecordParser::Outcome::kBad && kind == BadKind::kQuote &&
               reason.rfind("unterminated", 0) == 0) {
             reason = "unterminated quoted field" + parser_.FieldLabel(field) +
                      " (the quote opened here is never closed: it would swallow the " + lines +
@@ -633,8 +640,10 @@ class ChunkParser {
                      " and the record cannot be valid there (line " + std::to_string(inner.line) +
                      " column " + std::to_string(inner.column) + ": " + reason + ")";
           }
-          error_at = open;
-          kind = BadKind::kQuote;
+          if (over != 0) {
+            error_at = open;
+            kind = BadKind::kQuote;
+          }
         }
       }
       next = line_end == ctx_.end ? ctx_.end : line_end + 1;
@@ -648,8 +657,7 @@ class ChunkParser {
     Location loc = Locate(r, line, error_at);
     if (ctx_.fail_fast) {
       out_.failed = true;
-      out_.error = BadRecordStatus(ctx_.file, loc, reason, kind,
-                                   kind == BadKind::kOther ? ctx_.delimiter_hint : std::string());
+      out_.error = BadRecordStatus(ctx_.file, loc, reason, kind, ctx_.delimiter_hint);
       size_t prev = ctx_.first_failed->load();
       while (chunk_ < prev && !ctx_.first_failed->compare_exchange_weak(prev, chunk_)) {
       }
@@ -763,7 +771,7 @@ class ChunkParser {
     FastRun<CsvIsa::kGeneric>(r, ce, line);
   }
 #if RECLINK_CSV_V3
-  RECLINK_CSV_V3_TARGET [[gnu::noinline]] void FastRunV3(const char* r, const char* ce, uint64_t line) {
+  [[gnu::noinline]] RECLINK_CSV_V3_TARGET void FastRunV3(const char* r, const char* ce, uint64_t line) {
     FastRun<CsvIsa::kV3>(r, ce, line);
   }
 #endif
@@ -936,6 +944,15 @@ namespace {
 // -1: the normal choice; otherwise the CsvIsa a test forced.
 std::atomic<int> forced_isa{-1};
 
+#if RECLINK_CSV_V3
+// LZCNT (CPUID 0x80000001, ECX bit 5, "ABM"): asked of CPUID since clang's
+// __builtin_cpu_supports knows neither "abm" nor "lzcnt".
+bool HasLzcnt() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  return __get_cpuid(0x80000001u, &a, &b, &c, &d) != 0 && (c & (1u << 5)) != 0;
+}
+#endif
+
 CsvIsa DefaultIsa() {
   static const CsvIsa isa = [] {
     const char* v = std::getenv("RECLINK_FORCE_SCALAR");
@@ -962,7 +979,7 @@ bool CsvIsaSupported(CsvIsa isa) {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
          __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt") &&
-         __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("abm");
+         __builtin_cpu_supports("pclmul") && HasLzcnt();
 #else
   return false;
 #endif
@@ -990,6 +1007,12 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
   if (data.empty()) {
     return Status::InvalidInput(file + ": error: empty input (0 bytes)",
                                 "check that the right file was given");
+  }
+
+  if (data.size() >= 2 && ((data[0] == '\xFF' && data[1] == '\xFE') || (data[0] == '\xFE' && data[1] == '\xFF'))) {
+    return Status::InvalidInput(
+        FormatLocation(file, 1, 1, "the input starts with a UTF-16 byte order mark: UTF-16 is not supported"),
+        "convert the file to UTF-8 first, e.g. iconv -f UTF-16 -t UTF-8 IN > OUT");
   }
 
   // Header: the first non-blank record, parsed serially.
@@ -1039,6 +1062,13 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
                          "carriage return (CR) inside the header row: the file seems to use CR-only "
                          "line ends (classic Mac OS), so it reads as one line"),
           "convert the line ends to LF or CRLF first, e.g. tr '\\r' '\\n' < IN > OUT");
+    }
+    if (const void* nul = std::memchr(rec, '\0', static_cast<size_t>(next - rec))) {
+      Location loc = Locate(rec, line, static_cast<const char*>(nul));
+      return Status::InvalidInput(
+          FormatLocation(file, loc.line, loc.column,
+                         "NUL byte (0x00) in the header row: the file looks like UTF-16 or binary, not CSV"),
+          "if the file is UTF-16 convert it to UTF-8 first, e.g. iconv -f UTF-16 -t UTF-8 IN > OUT");
     }
     if (header_parser.fields().size() == 1) {
       // One column: if another common delimiter appears in the header, it is likely the right one.

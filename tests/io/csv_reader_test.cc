@@ -664,6 +664,27 @@ TEST(CsvReaderTest, LongValuesAndFarSpillingRecords) {
   }
 }
 
+// Inputs that are not CSV as expected: a located error with a hint, never a silent misread.
+TEST(CsvReaderTest, CrOnlyLineEndsUtf16AndNulInTheHeaderAreLocatedErrors) {
+  auto cr = ReadText("id,name\r1,ann\r2,bob\r", "m.csv");
+  ASSERT_FALSE(cr.ok());
+  EXPECT_EQ(cr.status().message().rfind("m.csv:1:8: error: carriage return (CR)", 0), 0u) << cr.status().message();
+  EXPECT_NE(cr.status().hint().find("tr "), std::string::npos);
+  auto crlf = ReadText("id,name\r\n1,ann\r\n", "m.csv");  // CRLF is fine
+  EXPECT_TRUE(crlf.ok());
+  auto utf16 = ReadText(std::string("\xFF\xFEi\0d\0\n\0", 8), "w.csv");
+  ASSERT_FALSE(utf16.ok());
+  EXPECT_EQ(utf16.status().message().rfind("w.csv:1:1: error: the input starts with a UTF-16", 0), 0u);
+  EXPECT_NE(utf16.status().hint().find("iconv"), std::string::npos);
+  auto nul = ReadText(std::string("i\0d\0,\0n\0\n\0001\0", 13), "w.csv");
+  ASSERT_FALSE(nul.ok());
+  EXPECT_EQ(nul.status().message().rfind("w.csv:1:2: error: NUL byte", 0), 0u) << nul.status().message();
+  // A NUL inside a value is kept as a byte of the value.
+  auto value = ReadText(std::string("id,name\n1,a\0b\n", 14), "v.csv");
+  ASSERT_TRUE(value.ok());
+  EXPECT_EQ(Cell(*value, "name", 0), std::string("a\0b", 3));
+}
+
 // --- Stray quotes: a bad record is rejected alone, and reading resumes at the next line. ---
 
 // 3,000 records like the demo data; record k (1-based) is on line k + 1.
@@ -763,6 +784,24 @@ TEST(CsvReaderTest, UnterminatedQuoteNearTheEndRejectsOnlyItsLine) {
   EXPECT_EQ(report.rejects[0].raw, "100,\"v100");
   EXPECT_NE(report.rejects[0].reason.find("never closed"), std::string::npos);
   EXPECT_NE(report.rejects[0].reason.find("2900 lines"), std::string::npos) << report.rejects[0].reason;
+}
+
+// Fuzz case: an unterminated quote on the last line, before a final line break (LF or CRLF),
+// swallows nothing; it was read past the end when counting the lines swallowed.
+TEST(CsvReaderTest, UnterminatedQuoteOnTheLastLineSwallowsNothing) {
+  for (const char* text : {"id,a\n1,x\n2,\"y\n", "id,a\r\n1,x\r\n2,\"y\r\n", "id,a\n1,x\n2,\"y"}) {
+    ReadOptions options;
+    options.on_bad_record = BadRecordPolicy::kSkip;
+    ReadReport report;
+    auto t = ReadText(text, "u.csv", options, &report);
+    ASSERT_TRUE(t.ok());
+    EXPECT_EQ(t->num_rows(), 1u);
+    ASSERT_EQ(report.rejects.size(), 1u);
+    EXPECT_EQ(report.rejects[0].line, 3u);
+    EXPECT_EQ(report.rejects[0].column, 3u);
+    EXPECT_EQ(report.rejects[0].reason, "unterminated quoted field 'a' (the quote opened here is never closed)");
+    EXPECT_EQ(report.rejects[0].raw, "2,\"y");
+  }
 }
 
 TEST(CsvReaderTest, StrayQuoteFailNamesTheQuoteAndHintsAtTheFix) {
