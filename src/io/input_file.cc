@@ -70,7 +70,11 @@ Status InflateGzip(std::string_view in, const std::string& path, std::string* ou
     }
   }
   inflateEnd(&zs);
-  if (!member_done) return Corrupt(path, "unexpected end of gzip stream");
+  if (!member_done) {
+    return Corrupt(path, "unexpected end of gzip stream (truncated: the file ends after " +
+                             std::to_string(in.size()) + " bytes, " + std::to_string(used) +
+                             " bytes decompressed)");
+  }
   out->resize(used);
   return Status::Ok();
 }
@@ -90,7 +94,11 @@ Status DecompressZstd(std::string_view in, const std::string& path, std::string*
     if (ZSTD_isError(last_rc)) return Corrupt(path, ZSTD_getErrorName(last_rc));
     if (ib.pos == ib.size && ob.pos < room) break;
   }
-  if (last_rc != 0) return Corrupt(path, "unexpected end of zstd stream");
+  if (last_rc != 0) {
+    return Corrupt(path, "unexpected end of zstd stream (truncated: the file ends after " +
+                             std::to_string(in.size()) + " bytes, " + std::to_string(used) +
+                             " bytes decompressed)");
+  }
   out->resize(used);
   return Status::Ok();
 }

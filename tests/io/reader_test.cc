@@ -128,6 +128,11 @@ TEST(ReaderTest, MissingAndCorruptFiles) {
   auto truncated_zst = ReadInput(dir.Write("t.csv.zst", zst.substr(0, zst.size() - 5)), "x", ReadOptions{}, nullptr);
   ASSERT_FALSE(truncated_zst.ok());
   EXPECT_EQ(truncated_zst.status().code(), StatusCode::kIoError);
+  // Truncation says where the file ends (compressed and decompressed bytes).
+  EXPECT_NE(truncated.status().message().find("the file ends after " + std::to_string(gz.size() / 2) + " bytes"),
+            std::string::npos) << truncated.status().message();
+  EXPECT_NE(truncated_zst.status().message().find("the file ends after " + std::to_string(zst.size() - 5) + " bytes"),
+            std::string::npos) << truncated_zst.status().message();
   auto empty = ReadInput(dir.Write("e.csv", ""), "x", ReadOptions{}, nullptr);
   ASSERT_FALSE(empty.ok());
   EXPECT_EQ(empty.status().code(), StatusCode::kInvalidInput);
