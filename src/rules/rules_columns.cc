@@ -13,6 +13,15 @@ std::string Available(const std::vector<std::string>& column_names) {
     if (!out.empty()) out += ", ";
     out += c;
   }
+  if (column_names.size() == 1) {
+    // One column whose name holds another common delimiter: the CSV delimiter is likely wrong.
+    for (char d : {';', '\t', '|', ','}) {
+      if (column_names[0].find(d) == std::string::npos) continue;
+      const std::string name = d == '\t' ? "tab" : d == ',' ? "," : std::string("'") + d + "'";
+      return out + " (the input was read as one column: its delimiter is likely " + name +
+             "; use --delimiter " + name + ")";
+    }
+  }
   return out.empty() ? "(none)" : out;
 }
 
