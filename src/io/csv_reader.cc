@@ -304,6 +304,9 @@ Location Locate(const char* rec, uint64_t rec_line, const char* at) {
 // of JSON per Second" (VLDB Journal 2019), applied to CSV as in simdcsv: io/csv_scan.h.
 // Chunks are at most this large (more chunks give the same table): bounds one task's work.
 constexpr size_t kMaxChunkBytes = size_t{4} << 20;
+// A record with a line break inside quotes that is longer than this (from its start to the
+// 64-byte block holding the line break) is handed to the reference parser: see FastRun.
+constexpr ptrdiff_t kFastQuotedSpan = 4096;
 
 // Pass 2's result for one chunk.
 struct ChunkResult {
@@ -428,7 +431,7 @@ class ChunkParser {
   // failure in an earlier chunk stopped it (count pass).
   bool AtChunkEnd(const char* rec, const char* ce, uint64_t line) {
     if constexpr (kPass == Pass::kCount) {
-      if (rec >= ce || rec >= ctx_.end) {
+      if (rec >= ce) {  // (ce <= ctx_.end)
         out_.next_record = rec;
         out_.next_line = line;
         return true;
@@ -439,7 +442,7 @@ class ChunkParser {
       }
       return false;
     } else {
-      return rec >= ce || rec >= ctx_.end;
+      return rec >= ce;
     }
   }
 
@@ -822,7 +825,32 @@ class ChunkParser {
     size_t num_fields = 0;
     char tail[64];
     for (;;) {
-      if (block >= end) break;
+      if (block >= end) {
+        // The last record, without a final newline.
+        if (rec < end) {
+          if (num_fields == fields_capacity) fields = GrowFields(&fields_capacity);
+          fields[num_fields++] = FieldSpan(field, end);
+          FastOutcome outcome = carry != 0 ? FastOutcome::kAnomaly
+                                           : FastRecord(rec, end, quotes_before_block - quotes_before_rec,
+                                                        rec_high, line, num_fields);
+          if (outcome == FastOutcome::kAnomaly) {
+            const char* r2 = rec;
+            if (!SlowRecord(r2, line)) return;
+            if (r2 < end) {  // a bad record ending at its first line break: restart there
+              block = rec = field = r2;
+              carry = quotes_before_block = newlines_before_block = 0;
+              quotes_before_rec = newlines_before_rec = 0;
+              rec_bit = 0;
+              rec_high = false;
+              num_fields = 0;
+              if (AtChunkEnd(rec, ce, line)) return;
+              continue;
+            }
+          }
+        }
+        AtChunkEnd(end, ce, line);
+        return;
+      }
       const char* src = block;
       if (end - block < 64) {
         std::memset(tail, 0, sizeof(tail));
@@ -833,12 +861,19 @@ class ChunkParser {
       const uint64_t inside = Inside<kIsa>(m.quote) ^ carry;
       carry = static_cast<uint64_t>(static_cast<int64_t>(inside) >> 63);
       uint64_t structural = (m.delimiter | m.newline) & ~inside;
-      // A line break inside quotes: legal (a multi-line value) but rare, and also where a stray
-      // quote leads; the record holding it goes to the reference parser, which decides where the
-      // next record starts (after a bad record: on the next line, not where parity says).
-      const uint64_t quoted_newlines = m.newline & inside;
+      // A line break inside quotes: a multi-line value, or a stray quote's doing, after which
+      // every line break is "inside" until the next stray quote or the end of the input. Once
+      // the record is kFastQuotedSpan long, it goes to the reference parser, which decides where
+      // the next record starts (after a bad record: on the next line), so a stray quote costs at
+      // most that much scanning; shorter multi-line records stay on the fast path (either way
+      // gives the same result).
+      uint64_t quoted_newlines = m.newline & inside;
       if (quoted_newlines != 0) [[unlikely]] {
-        structural &= (uint64_t{1} << std::countr_zero(quoted_newlines)) - 1;
+        if (block - rec < kFastQuotedSpan) {
+          quoted_newlines = 0;
+        } else {
+          structural &= (uint64_t{1} << std::countr_zero(quoted_newlines)) - 1;
+        }
       }
       bool restarted = false;
       while (structural != 0) {
@@ -905,21 +940,6 @@ class ChunkParser {
       rec_bit = 0;
       block += 64;
     }
-    // The last record, without a final newline.
-    if (rec >= end) {
-      AtChunkEnd(end, ce, line);
-      return;
-    }
-    if (num_fields == fields_capacity) fields = GrowFields(&fields_capacity);
-    fields[num_fields++] = FieldSpan(field, end);
-    FastOutcome outcome = carry != 0 ? FastOutcome::kAnomaly
-                                     : FastRecord(rec, end, quotes_before_block - quotes_before_rec,
-                                                  rec_high, line, num_fields);
-    if (outcome == FastOutcome::kAnomaly) {
-      const char* r2 = rec;
-      if (!SlowRecord(r2, line)) return;
-    }
-    AtChunkEnd(end, ce, line);
   }
 
   const CsvContext& ctx_;
