@@ -9,6 +9,9 @@
 // the fresh memory they would take).
 // (The speculative variant of this scheme is Ge et al., "Speculative Distributed CSV Data Parsing
 // for Big Data Analytics", SIGMOD 2019; counting quotes first makes it exact.)
+// A bad record (bad quoting, wrong field count) ends at its first line break, so that a stray
+// quote costs one line; that can flip the quote parity of what follows, so after pass 2 the chunk
+// starts are checked in file order and re-parsed where they do not match (see ParseCsv).
 #include "io/csv_reader.h"
 
 #include <tbb/blocked_range.h>
