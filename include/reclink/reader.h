@@ -55,11 +55,11 @@ struct ReadReport {
 // identical for any thread count and chunk size.
 // Errors: IoError when the file is missing, unreadable or corrupt compressed data; InvalidInput
 // for empty input, a CSV with only a header, a bad header, and (kFail) the FIRST bad record in
-// file order with message "FILE:LINE:COLUMN: error: WHAT" (JSON: "FILE:LINE: error: WHAT (byte
-// offset N)", N 0-based in the decompressed input) and a hint naming --on-bad-record (or
-// --encoding latin-1 for invalid UTF-8, or --delimiter when a one-column CSV header holds another
-// delimiter). A bad CSV record (bad quoting, wrong field count) is its first line only: reading
-// resumes on the next line. report may be null.
+// file order with message "FILE:LINE:COLUMN: error: WHAT" (JSON adds " (byte offset N)", N 0-based
+// in the decompressed input) and a hint naming --on-bad-record (or --encoding latin-1 for invalid
+// UTF-8, or --delimiter when a one-column CSV header holds another delimiter). A bad CSV record
+// (bad quoting, wrong field count) is its first line only: reading resumes on the next line.
+// report may be null.
 Result<RecordTable> ReadInput(const std::string& path, const std::string& source_name,
                               const ReadOptions& options, ReadReport* report);
 

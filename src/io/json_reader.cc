@@ -2,6 +2,7 @@
 // paths; a record's values are staged and committed only when the whole record is valid, so a
 // rejected record leaves no trace (not even a new column). JSON Lines are parsed in parallel over
 // chunks of lines (a JSON string cannot hold a raw newline, so every newline ends a record).
+// Nesting is limited to kMaxJsonDepth, so flattening recurses at most that deep.
 #include "io/json_reader.h"
 
 #include <simdjson.h>
@@ -72,7 +73,7 @@ std::string DescribeError(error_code e) {
     case simdjson::T_ATOM_ERROR:
     case simdjson::F_ATOM_ERROR:
     case simdjson::N_ATOM_ERROR: return "JSON syntax error: invalid literal (expected true, false or null)";
-    case simdjson::TRAILING_CONTENT: return "JSON syntax error: unexpected content after the value";
+    case simdjson::TRAILING_CONTENT: return "JSON syntax error: unexpected text after the JSON value";
     case simdjson::INCORRECT_TYPE: return "JSON syntax error: unexpected value type";
     case simdjson::EMPTY: return "JSON syntax error: no value";
     case simdjson::DEPTH_ERROR: return "JSON nesting too deep";
@@ -86,6 +87,110 @@ bool AtEnd(od::document& doc) {
   return doc.current_location().get(loc) == simdjson::OUT_OF_BOUNDS;
 }
 
+std::string DepthReason() {
+  return "JSON nesting deeper than " + std::to_string(kMaxJsonDepth) + " levels";
+}
+
+// Index of the first '{' or '[' of text that opens nesting level limit + 1 (text's own first
+// bracket being level 1), or npos. Brackets inside strings are not counted.
+size_t FindTooDeep(std::string_view text, size_t limit) {
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > limit) return i;
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// A structural mistake found by ScanStructure, with the byte index where it is.
+struct StructureError {
+  std::string reason;  // empty: none found
+  size_t at = 0;
+};
+
+// Explains the errors simdjson reports without a useful location (stage 1 and root-level errors
+// point at the first byte): an unterminated string, a closing bracket that does not match, an
+// unclosed object or array, text after the complete value. Looks at strings and brackets only;
+// finds nothing in text whose mistakes are elsewhere. `end_name` names the end of text in
+// messages ("line", "input"). Linear; the bracket stack is on the heap.
+StructureError ScanStructure(std::string_view text, const char* end_name) {
+  std::string open;  // the unclosed brackets, innermost last
+  bool in_string = false, complete = false;
+  size_t string_start = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+        complete = open.empty();
+      } else if (c == '\n') {
+        break;  // a JSON string cannot hold a raw line break
+      }
+      continue;
+    }
+    if (IsJsonSpace(c)) continue;
+    if (complete) return {"JSON syntax error: unexpected text after the JSON value", i};
+    if (c == '"') {
+      in_string = true;
+      string_start = i;
+    } else if (c == '{' || c == '[') {
+      open.push_back(c);
+    } else if (c == '}' || c == ']') {
+      const char opener = c == '}' ? '{' : '[';
+      if (open.empty()) return {std::string("JSON syntax error: unexpected '") + c + "'", i};
+      if (open.back() != opener) {
+        return {std::string("JSON syntax error: found '") + c + "' where '" +
+                    (open.back() == '{' ? '}' : ']') + "' was expected",
+                i};
+      }
+      open.pop_back();
+      complete = open.empty();
+    } else if (open.empty()) {
+      // A top-level scalar: it ends at the next space, bracket or quote.
+      while (i + 1 < text.size() && !IsJsonSpace(text[i + 1]) && text[i + 1] != '{' &&
+             text[i + 1] != '[' && text[i + 1] != '"' && text[i + 1] != '}' && text[i + 1] != ']') {
+        ++i;
+      }
+      complete = true;
+    }
+  }
+  if (in_string) {
+    return {std::string("JSON syntax error: unterminated string (no closing '\"' before the end "
+                        "of the line)"),
+            string_start};
+  }
+  if (!open.empty()) {
+    size_t end = text.size();
+    while (end > 0 && IsJsonSpace(text[end - 1])) --end;
+    return {std::string("JSON syntax error: unclosed ") +
+                (open.back() == '{' ? "object (expected '}'" : "array (expected ']'") +
+                " before the end of the " + end_name + ")",
+            end};
+  }
+  return {};
+}
+
+// Whether simdjson's error e is one ScanStructure explains better than simdjson's location.
+bool StructuralError(error_code e) {
+  return e == simdjson::UNCLOSED_STRING || e == simdjson::INCOMPLETE_ARRAY_OR_OBJECT ||
+         e == simdjson::TRAILING_CONTENT;
+}
+
 // One staged value of the record being read: path and value live in Flattener::buf_.
 struct StagedValue {
   uint32_t path_offset, path_size;
@@ -93,7 +198,8 @@ struct StagedValue {
   bool is_null;
 };
 
-// Flattens one JSON object into staged (path, value) pairs.
+// Flattens one JSON object into staged (path, value) pairs. Recursion is one FlattenObject and
+// one FlattenValue frame per level, at most kMaxJsonDepth levels.
 class Flattener {
  public:
   void Reset() {
@@ -102,10 +208,12 @@ class Flattener {
     path_.clear();
     error_at_ = nullptr;
     reason_.clear();
+    code_ = simdjson::SUCCESS;
   }
 
-  // Flattens an object; on failure returns false with reason() and error_at() (may be null).
-  bool FlattenObject(od::object object) {
+  // Flattens an object at nesting level depth (the record's object is level 1); on failure
+  // returns false with reason(), code() and error_at() (may be null: use the parser's location).
+  bool FlattenObject(od::object object, size_t depth) {
     for (auto field_result : object) {
       od::field field;
       if (Fail(std::move(field_result).get(field))) return false;
@@ -114,27 +222,47 @@ class Flattener {
       size_t saved = path_.size();
       if (!path_.empty()) path_.push_back('.');
       path_.append(key);
-      bool ok = FlattenValue(field.value());
+      bool ok = FlattenValue(field.value(), depth + 1);
       path_.resize(saved);
       if (!ok) return false;
     }
     return true;
   }
 
-  // Records a simdjson error; returns true when e is an error.
-  bool Fail(error_code e) {
+  // Records a simdjson error (a syntax error: code() is e); returns true when e is an error.
+  bool Fail(error_code e) { return FailAt(e, nullptr, {}); }
+  // As Fail, located at `at`, with reason (empty: e's description).
+  bool FailAt(error_code e, const char* at, std::string reason) {
     if (e == simdjson::SUCCESS) return false;
     if (reason_.empty()) {
       code_ = e;
-      reason_ = DescribeError(e);
+      error_at_ = at;
+      reason_ = reason.empty() ? DescribeError(e) : std::move(reason);
     }
     return true;
   }
+  // Records a record-level error that is not simdjson's (code() stays SUCCESS); returns false.
   bool SetError(const char* at, std::string reason) {
     error_at_ = at;
     reason_ = std::move(reason);
     code_ = simdjson::SUCCESS;
     return false;
+  }
+
+  // The text of a number, true, false or null, checked against the JSON grammar (simdjson
+  // On-Demand only looks at a scalar's first byte to type it). On failure as FlattenObject.
+  bool CheckScalar(od::value& value, std::string_view* token) {
+    *token = TrimJson(value.raw_json_token());
+    od::json_type type{};
+    if (Fail(value.type().get(type))) return false;
+    if (type == od::json_type::number) {
+      if (!IsJsonNumber(*token)) {
+        return SetError(token->data(), "JSON syntax error: invalid number '" + std::string(*token) + "'");
+      }
+    } else if (*token != "true" && *token != "false" && *token != "null") {
+      return SetError(token->data(), "JSON syntax error: invalid literal '" + std::string(*token) + "'");
+    }
+    return true;
   }
 
   const std::vector<StagedValue>& values() const { return values_; }
@@ -149,21 +277,25 @@ class Flattener {
   error_code code() const { return code_; }
 
  private:
-  bool FlattenValue(od::value value) {
+  bool FlattenValue(od::value value, size_t depth) {
     od::json_type type{};
     if (Fail(value.type().get(type))) return false;
     switch (type) {
       case od::json_type::object: {
+        if (depth > kMaxJsonDepth) return SetError(value.raw_json_token().data(), DepthReason());
         od::object object;
         if (Fail(value.get_object().get(object))) return false;
-        return FlattenObject(object);
+        return FlattenObject(object, depth);
       }
       case od::json_type::array: {
         od::array array;
         if (Fail(value.get_array().get(array))) return false;
         std::string_view raw;
         if (Fail(array.raw_json().get(raw))) return false;
-        return StageArray(TrimJson(raw));
+        raw = TrimJson(raw);
+        if (StageArray(raw, depth)) return true;
+        if (error_at_ == nullptr) error_at_ = raw.data();
+        return false;
       }
       case od::json_type::string: {
         std::string_view s;
@@ -172,28 +304,24 @@ class Flattener {
         return true;
       }
       default: {
-        std::string_view token = TrimJson(value.raw_json_token());
-        if (type == od::json_type::number) {
-          if (!IsJsonNumber(token)) {
-            return SetError(token.data(), "JSON syntax error: invalid number '" + std::string(token) + "'");
-          }
-          Stage(token, false);
-        } else if (token == "true" || token == "false") {
-          Stage(token, false);
-        } else if (token == "null") {
-          Stage({}, true);
-        } else {
-          return SetError(token.data(), "JSON syntax error: invalid literal '" + std::string(token) + "'");
-        }
+        std::string_view token;
+        if (!CheckScalar(value, &token)) return false;
+        Stage(token, token == "null");
         return true;
       }
     }
   }
 
   // Arrays of scalars: their texts joined by one space (nulls dropped; none left -> null).
-  // Arrays holding objects or arrays: the array's JSON text as is.
-  bool StageArray(std::string_view raw) {
+  // Arrays holding objects or arrays: the array's JSON text as is, after checking its nesting
+  // (the array is at level depth) and validating it with simdjson's DOM parser (On-Demand only
+  // skipped over it).
+  bool StageArray(std::string_view raw, size_t depth) {
+    const size_t too_deep = FindTooDeep(raw, kMaxJsonDepth - std::min(depth - 1, kMaxJsonDepth));
+    if (too_deep != std::string_view::npos) return SetError(raw.data() + too_deep, DepthReason());
     array_copy_ = simdjson::padded_string(raw);
+    // Locations inside the copy, mapped back to raw (which lies in the input).
+    auto in_raw = [&](const char* p) { return p == nullptr ? raw.data() : raw.data() + (p - array_copy_.data()); };
     od::document doc;
     if (Fail(array_parser_.iterate(array_copy_).get(doc))) return false;
     od::array array;
@@ -202,28 +330,37 @@ class Flattener {
     bool nested = false;
     for (auto element_result : array) {
       od::value element;
-      if (Fail(std::move(element_result).get(element))) return false;
       od::json_type type{};
-      if (Fail(element.type().get(type))) return false;
+      if (Fail(std::move(element_result).get(element)) || Fail(element.type().get(type))) {
+        return false;
+      }
       if (type == od::json_type::object || type == od::json_type::array) {
         nested = true;
         break;
       }
       std::string_view text;
       if (type == od::json_type::string) {
-        if (Fail(element.get_string().get(text))) return false;
+        if (Fail(element.get_string().get(text))) {
+          error_at_ = in_raw(TrimJson(element.raw_json_token()).data());
+          return false;
+        }
       } else {
-        text = TrimJson(element.raw_json_token());
+        if (!CheckScalar(element, &text)) {
+          error_at_ = in_raw(error_at_);
+          return false;
+        }
         if (text == "null") continue;
       }
       if (!joined.empty()) joined.push_back(' ');
       joined.append(text);
     }
-    if (nested) {
-      Stage(raw, false);
-    } else {
+    if (!nested) {
       Stage(joined, joined.empty());
+      return true;
     }
+    simdjson::dom::element element;
+    if (FailAt(dom_parser_.parse(array_copy_).get(element), raw.data(), {})) return false;
+    Stage(raw, false);
     return true;
   }
 
@@ -247,6 +384,7 @@ class Flattener {
   error_code code_ = simdjson::SUCCESS;
   od::parser array_parser_;
   simdjson::padded_string array_copy_;
+  simdjson::dom::parser dom_parser_;
 };
 
 struct StringHash {
@@ -368,6 +506,9 @@ LineOutcome ParseLine(od::parser& parser, Flattener& flattener, ChunkTable& tabl
   flattener.Reset();
   od::document doc;
   error_code e = parser.iterate(view).get(doc);
+  // When iterate fails (stage 1: unterminated string, bad UTF-8, ...) doc was never set up and
+  // must not be asked anything, not even its location.
+  const bool have_doc = e == simdjson::SUCCESS;
   od::object object;
   if (e == simdjson::SUCCESS) {
     od::json_type type{};
@@ -379,26 +520,35 @@ LineOutcome ParseLine(od::parser& parser, Flattener& flattener, ChunkTable& tabl
     }
   }
   if (e == simdjson::SUCCESS) e = doc.get_object().get(object);
-  bool ok = e == simdjson::SUCCESS && flattener.FlattenObject(object);
+  bool ok = e == simdjson::SUCCESS && flattener.FlattenObject(object, 1);
   if (ok && !AtEnd(doc)) {
     e = simdjson::TRAILING_CONTENT;
     ok = false;
   }
   if (!ok) {
-    if (e == simdjson::SUCCESS && flattener.code() != simdjson::SUCCESS) e = flattener.code();
-    std::string reason = e != simdjson::SUCCESS ? DescribeError(e) : flattener.reason();
-    const char* at = to_input(flattener.error_at());
-    bool utf8 = e == simdjson::UTF8_ERROR;
-    if (utf8) {
+    if (e == simdjson::SUCCESS && !flattener.reason().empty()) {
+      e = flattener.code();
+      if (e == simdjson::SUCCESS) return {false, flattener.reason(), to_input(flattener.error_at()), false};
+    }
+    if (e == simdjson::UTF8_ERROR) {
       size_t bad = FindInvalidUtf8(std::string_view(line, len));
-      if (bad != std::string_view::npos) at = line + bad;
-    } else if (at == nullptr) {
+      return {false, DescribeError(e), bad == std::string_view::npos ? nullptr : line + bad, true};
+    }
+    std::string reason = flattener.reason().empty() ? DescribeError(e) : flattener.reason();
+    const char* at = to_input(flattener.error_at());
+    if (at == nullptr && have_doc) {
       const char* loc = nullptr;
       if (doc.current_location().get(loc) == simdjson::SUCCESS && loc >= base && loc <= base + len) {
         at = to_input(loc);
       }
     }
-    return {false, reason, at, utf8};
+    // Prefer the structural explanation when simdjson's own location says little.
+    StructureError found = ScanStructure(std::string_view(line, len), "line");
+    if (!found.reason.empty() && (at == nullptr || StructuralError(e) || line + found.at <= at)) {
+      reason = std::move(found.reason);
+      at = line + found.at;
+    }
+    return {false, reason, at, false};
   }
   std::string duplicate;
   if (!table.Commit(flattener, &duplicate)) {
@@ -469,9 +619,10 @@ Result<RecordTable> Assemble(std::vector<ChunkTable>& chunks, const std::string&
   return table;
 }
 
-std::string JsonMessage(const std::string& file, uint64_t line, const std::string& reason,
-                        uint64_t offset) {
-  return FormatLocation(file, line, 0, reason + " (byte offset " + std::to_string(offset) + ")");
+// "FILE:LINE:COLUMN: error: REASON (byte offset N)"; column is 1-based in bytes.
+std::string JsonMessage(const std::string& file, uint64_t line, uint64_t column,
+                        const std::string& reason, uint64_t offset) {
+  return FormatLocation(file, line, column, reason + " (byte offset " + std::to_string(offset) + ")");
 }
 
 }  // namespace
@@ -536,16 +687,19 @@ Result<RecordTable> ParseJsonLines(std::string_view data, const std::string& fil
         } else {
           const char* at = r.at ? r.at : line;
           uint64_t offset = static_cast<uint64_t>(at - begin);
+          // Columns count bytes from the physical line's start, a BOM included.
+          uint64_t column = static_cast<uint64_t>(at - (line == region ? begin : line)) + 1;
           if (fail_fast) {
             out.failed = true;
-            out.error = Status::InvalidInput(JsonMessage(file, line_no, r.reason, offset),
-                                             r.utf8 ? kUtf8Hint : kBadRecordHint);
+            out.error = Status::InvalidInput(
+                JsonMessage(file, line_no, column, r.reason, offset),
+                r.utf8 ? kUtf8Hint : kBadRecordHint);
             size_t prev = first_failed.load();
             while (i < prev && !first_failed.compare_exchange_weak(prev, i)) {
             }
             break;
           }
-          out.rejects.push_back(BadRecord{file, line_no, static_cast<uint64_t>(at - line) + 1,
+          out.rejects.push_back(BadRecord{file, line_no, column,
                                           r.reason + " (byte offset " + std::to_string(offset) + ")",
                                           std::string(content)});
         }
@@ -566,45 +720,70 @@ Result<RecordTable> ParseJsonArray(std::string_view data, const std::string& fil
   const size_t skip = SkipBom(data);
   simdjson::padded_string padded(data.substr(skip));
   const char* base = padded.data();
-  const char* input = data.data() + skip;
+  const char* base_end = base + padded.size();
   auto offset_of = [&](const char* p) { return static_cast<uint64_t>(skip + (p - base)); };
-  // Line numbers are found incrementally: positions only move forward.
+  // Line numbers are found incrementally: positions mostly move forward (an error may point
+  // back: then the count restarts).
   const char* counted_to = base;
   uint64_t counted_line = 1;
   auto line_of = [&](const char* p) {
-    if (p > counted_to) {
-      counted_line += static_cast<uint64_t>(std::count(counted_to, p, '\n'));
-      counted_to = p;
+    if (p < counted_to) {
+      counted_to = base;
+      counted_line = 1;
     }
+    counted_line += static_cast<uint64_t>(std::count(counted_to, p, '\n'));
+    counted_to = p;
     return counted_line;
   };
+  auto column_of = [&](const char* p) {
+    const char* line_start = p;
+    while (line_start > base && line_start[-1] != '\n') --line_start;
+    return static_cast<uint64_t>(p - line_start) + 1 + (line_start == base ? skip : 0);
+  };
   auto fatal = [&](const char* at, const std::string& reason, bool utf8) {
-    if (at == nullptr || at < base || at > base + padded.size()) at = base;
+    if (at == nullptr || at < base || at > base_end) at = base;
     return Status::InvalidInput(
-        JsonMessage(file, line_of(at), reason, offset_of(at)),
+        JsonMessage(file, line_of(at), column_of(at), reason, offset_of(at)),
         utf8 ? "if the file is Latin-1 encoded use --encoding latin-1"
              : "a syntax error in a JSON array cannot be skipped; fix the file, or convert it to "
                "JSON Lines (one object per line) to skip bad records");
+  };
+  // A simdjson error e with simdjson's location (or null), explained by ScanStructure when that
+  // says more.
+  auto syntax_error = [&](error_code e, const char* at, std::string reason) {
+    if (e == simdjson::UTF8_ERROR) {
+      size_t bad = FindInvalidUtf8(std::string_view(base, padded.size()));
+      return fatal(bad == std::string_view::npos ? base : base + bad, DescribeError(e), true);
+    }
+    if (reason.empty()) reason = DescribeError(e);
+    StructureError found = ScanStructure(std::string_view(base, padded.size()), "input");
+    if (!found.reason.empty() && (at == nullptr || StructuralError(e) || base + found.at <= at)) {
+      reason = std::move(found.reason);
+      at = base + found.at;
+    }
+    return fatal(at, reason, false);
   };
   const bool fail_fast = options.on_bad_record == BadRecordPolicy::kFail;
 
   od::parser parser;
   od::document doc;
   error_code e = parser.iterate(padded).get(doc);
-  if (e == simdjson::UTF8_ERROR) {
-    size_t bad = FindInvalidUtf8(std::string_view(base, padded.size()));
-    return fatal(bad == std::string_view::npos ? base : base + bad, DescribeError(e), true);
-  }
-  if (e != simdjson::SUCCESS) return fatal(base, DescribeError(e), false);
+  // doc may be asked for its location only when iterate succeeded.
+  if (e != simdjson::SUCCESS) return syntax_error(e, nullptr, {});
+  auto doc_location = [&](const char* fallback) {
+    const char* loc = nullptr;
+    if (doc.current_location().get(loc) != simdjson::SUCCESS) loc = fallback;
+    return loc;
+  };
   od::array array;
   od::json_type type{};
   e = doc.type().get(type);
   if (e == simdjson::SUCCESS && type != od::json_type::array) {
-    return fatal(base, "expected a top-level JSON array of objects",
-                 false);
+    return fatal(TrimJson(std::string_view(base, padded.size())).data(),
+                 "expected a top-level JSON array of objects", false);
   }
   if (e == simdjson::SUCCESS) e = doc.get_array().get(array);
-  if (e != simdjson::SUCCESS) return fatal(base, DescribeError(e), e == simdjson::UTF8_ERROR);
+  if (e != simdjson::SUCCESS) return syntax_error(e, nullptr, {});
 
   std::vector<ChunkTable> chunks(1);
   ChunkTable& out = chunks[0];
@@ -617,11 +796,7 @@ Result<RecordTable> ParseJsonArray(std::string_view data, const std::string& fil
       at = element.raw_json_token().data();
       e = element.type().get(type);
     }
-    if (e != simdjson::SUCCESS) {
-      const char* loc = nullptr;
-      if (doc.current_location().get(loc) != simdjson::SUCCESS) loc = at;
-      return fatal(loc, DescribeError(e), false);
-    }
+    if (e != simdjson::SUCCESS) return syntax_error(e, doc_location(at), {});
     uint64_t line_no = line_of(at);
     std::string reason;
     bool ok = true;
@@ -632,30 +807,37 @@ Result<RecordTable> ParseJsonArray(std::string_view data, const std::string& fil
       ok = false;
       reason = "expected a JSON object in the array";
       if (type == od::json_type::array) {
+        // Its text, and a syntax check: the element's end must be found reliably.
         od::array inner;
         std::string_view text;
-        if (element.get_array().get(inner) == simdjson::SUCCESS &&
-            inner.raw_json().get(text) == simdjson::SUCCESS) {
-          non_object_raw = std::string(TrimJson(text));
-        }
+        e = element.get_array().get(inner);
+        if (e == simdjson::SUCCESS) e = inner.raw_json().get(text);
+        if (e != simdjson::SUCCESS) return syntax_error(e, doc_location(at), {});
+        non_object_raw = std::string(TrimJson(text));
       } else {
-        non_object_raw = std::string(TrimJson(element.raw_json_token()));
+        std::string_view token;
+        if (type == od::json_type::string) {
+          e = element.get_string().get(token);
+          token = TrimJson(element.raw_json_token());
+        } else if (!flattener.CheckScalar(element, &token)) {
+          return syntax_error(simdjson::SUCCESS, flattener.error_at(), flattener.reason());
+        }
+        if (e != simdjson::SUCCESS) return syntax_error(e, at, {});
+        non_object_raw = std::string(token);
       }
     } else {
       od::object object;
       e = element.get_object().get(object);
-      if (e == simdjson::SUCCESS && !flattener.FlattenObject(object)) {
-        if (flattener.code() != simdjson::SUCCESS) e = flattener.code();
+      if (e == simdjson::SUCCESS && !flattener.FlattenObject(object, 1)) {
         reason = flattener.reason();
         if (flattener.error_at()) error_at = flattener.error_at();
-        if (e != simdjson::SUCCESS) {
-          const char* loc = nullptr;
-          if (doc.current_location().get(loc) != simdjson::SUCCESS) loc = error_at;
-          return fatal(loc, DescribeError(e), false);
+        if (flattener.code() != simdjson::SUCCESS) {
+          return syntax_error(flattener.code(), flattener.error_at() ? flattener.error_at() : doc_location(error_at),
+                              reason);
         }
         ok = false;
       } else if (e != simdjson::SUCCESS) {
-        return fatal(at, DescribeError(e), false);
+        return syntax_error(e, at, {});
       }
       std::string duplicate;
       if (ok && !out.Commit(flattener, &duplicate)) {
@@ -669,30 +851,23 @@ Result<RecordTable> ParseJsonArray(std::string_view data, const std::string& fil
     }
     uint64_t err_line = line_of(error_at);
     if (fail_fast) {
-      return Status::InvalidInput(JsonMessage(file, err_line, reason, offset_of(error_at)),
-                                  kBadRecordHint);
+      return Status::InvalidInput(
+          JsonMessage(file, err_line, column_of(error_at), reason, offset_of(error_at)),
+          kBadRecordHint);
     }
     // Raw text of the element: from its first token to the current position.
-    const char* raw_end = nullptr;
-    if (doc.current_location().get(raw_end) != simdjson::SUCCESS) raw_end = base + padded.size();
+    const char* raw_end = doc_location(base_end);
     std::string_view raw(at, static_cast<size_t>(std::max(raw_end, at) - at));
     if (type != od::json_type::object) raw = non_object_raw;
     while (type == od::json_type::object && !raw.empty() &&
            (IsJsonSpace(raw.back()) || raw.back() == ',' || raw.back() == ']')) {
       raw.remove_suffix(1);
     }
-    const char* line_start = at;
-    while (line_start > base && line_start[-1] != '\n') --line_start;
-    out.rejects.push_back(BadRecord{file, err_line, static_cast<uint64_t>(error_at - line_start) + 1,
+    out.rejects.push_back(BadRecord{file, err_line, column_of(error_at),
                                     reason + " (byte offset " + std::to_string(offset_of(error_at)) + ")",
                                     std::string(raw)});
   }
-  if (!AtEnd(doc)) {
-    const char* loc = nullptr;
-    if (doc.current_location().get(loc) != simdjson::SUCCESS) loc = base + padded.size();
-    return fatal(loc, DescribeError(simdjson::TRAILING_CONTENT), false);
-  }
-  (void)input;
+  if (!AtEnd(doc)) return syntax_error(simdjson::TRAILING_CONTENT, doc_location(base_end), {});
   return Assemble(chunks, file, source_name, report);
 }
 

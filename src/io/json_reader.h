@@ -2,12 +2,17 @@
 // dotted column paths.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
 #include "reclink/reader.h"
 
 namespace reclink::io {
+
+// Deepest nesting of objects and arrays in one record, the record's own object being level 1.
+// A record nested deeper is a bad record ("JSON nesting deeper than 64 levels").
+inline constexpr size_t kMaxJsonDepth = 64;
 
 // Parses JSON Lines (one object per line; blank lines skipped) in parallel over chunks of lines.
 // data needs no padding. Contract as for ReadInput.

@@ -2,6 +2,7 @@
 // records (message, line, byte offset, code) and identical tables for any chunking.
 #include <gtest/gtest.h>
 
+#include "io/json_reader.h"
 #include "io_test_util.h"
 #include "reclink/reader.h"
 
@@ -101,13 +102,13 @@ TEST(JsonLinesReaderTest, BadRecordsFailWithLineAndByteOffset) {
   const std::string good = "{\"id\": 1}\n";  // 10 bytes
   const BadCase cases[] = {
       {good + "{\"id\": 2, \"name\": }\n",
-       "b.jsonl:2: error: JSON syntax error"},
-      {good + "{\"id\": 2\n", "b.jsonl:2: error: JSON syntax error: unclosed object or array"},
-      {good + "[1, 2]\n", "b.jsonl:2: error: expected a JSON object, found an array (byte offset 10)"},
-      {good + "{\"id\": 2} {\"id\": 3}\n", "b.jsonl:2: error: JSON syntax error: unexpected content after the value"},
-      {good + "{\"id\": 2, \"id\": 3}\n", "b.jsonl:2: error: duplicate key 'id' in the object (byte offset 10)"},
-      {good + "{\"id\": 2, \"n\": 12x}\n", "b.jsonl:2: error: JSON syntax error: invalid number '12x' (byte offset 25)"},
-      {good + "{\"id\": \"caf\xE9\"}\n", "b.jsonl:2: error: invalid UTF-8 (byte offset 21)"},
+       "b.jsonl:2:19: error: JSON syntax error"},
+      {good + "{\"id\": 2\n", "b.jsonl:2:9: error: JSON syntax error: unclosed object (expected '}' before the end of the line) (byte offset 18)"},
+      {good + "[1, 2]\n", "b.jsonl:2:1: error: expected a JSON object, found an array (byte offset 10)"},
+      {good + "{\"id\": 2} {\"id\": 3}\n", "b.jsonl:2:11: error: JSON syntax error: unexpected text after the JSON value (byte offset 20)"},
+      {good + "{\"id\": 2, \"id\": 3}\n", "b.jsonl:2:1: error: duplicate key 'id' in the object (byte offset 10)"},
+      {good + "{\"id\": 2, \"n\": 12x}\n", "b.jsonl:2:16: error: JSON syntax error: invalid number '12x' (byte offset 25)"},
+      {good + "{\"id\": \"caf\xE9\"}\n", "b.jsonl:2:12: error: invalid UTF-8 (byte offset 21)"},
   };
   for (const BadCase& c : cases) {
     for (size_t chunk : {size_t{1}, size_t{4} << 20}) {
@@ -172,7 +173,7 @@ TEST(JsonArrayReaderTest, BadElementsAndSyntaxErrors) {
   auto failed = ReadText(text, "a.json");
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.status().message(),
-            "a.json:3: error: expected a JSON object in the array (byte offset 13)");
+            "a.json:3:1: error: expected a JSON object in the array (byte offset 13)");
   ReadOptions options;
   options.on_bad_record = BadRecordPolicy::kSkip;
   ReadReport report;
@@ -186,16 +187,164 @@ TEST(JsonArrayReaderTest, BadElementsAndSyntaxErrors) {
   auto syntax = ReadText("[\n{\"id\": 1},\n{\"id\": }\n]", "a.json", options);
   ASSERT_FALSE(syntax.ok());  // a syntax error inside an array is always fatal
   EXPECT_EQ(syntax.status().code(), StatusCode::kInvalidInput);
-  EXPECT_EQ(syntax.status().message().substr(0, 20), "a.json:3: error: JSO");
+  EXPECT_EQ(syntax.status().message(), "a.json:3:8: error: JSON syntax error (byte offset 20)");
   EXPECT_NE(syntax.status().message().find("(byte offset "), std::string::npos);
 
   auto not_array = ReadText("{\"id\": 1}", "a.json");
   ASSERT_FALSE(not_array.ok());
   EXPECT_EQ(not_array.status().message(),
-            "a.json:1: error: expected a top-level JSON array of objects (byte offset 0)");
+            "a.json:1:1: error: expected a top-level JSON array of objects (byte offset 0)");
   auto empty_array = ReadText("[]", "a.json");
   ASSERT_FALSE(empty_array.ok());
   EXPECT_EQ(empty_array.status().message(), "a.json: error: empty input (no JSON records)");
+}
+
+// Reads text with kFail and expects exactly `message` (and exit code 3); then with kSkip expects
+// `records` rows and one reject at `line`:`column` whose reason starts like the message's WHAT.
+void ExpectOneBadRecord(const std::string& text, const std::string& name, const std::string& message,
+                        size_t records, uint64_t line, uint64_t column) {
+  // Tiny chunks on long inputs only cost time (one task per byte).
+  const size_t small = text.size() < 10000 ? 1 : 4096;
+  for (int threads : {1, 3}) {
+    for (size_t chunk : {small, small * 5, size_t{4} << 20}) {
+      SCOPED_TRACE("threads " + std::to_string(threads) + " chunk " + std::to_string(chunk));
+      ReadOptions options;
+      options.chunk_bytes = chunk;
+      auto failed = ReadText(text, name, options, nullptr, threads);
+      ASSERT_FALSE(failed.ok());
+      EXPECT_EQ(failed.status().message(), message);
+      EXPECT_EQ(ExitCodeFor(failed.status()), 3);
+      for (BadRecordPolicy policy : {BadRecordPolicy::kSkip, BadRecordPolicy::kQuarantine}) {
+        options.on_bad_record = policy;
+        ReadReport report;
+        auto t = ReadText(text, name, options, &report, threads);
+        ASSERT_TRUE(t.ok()) << t.status().ToString();
+        EXPECT_EQ(t->num_rows(), records);
+        EXPECT_EQ(report.records, records);
+        EXPECT_EQ(report.bad, 1u);
+        ASSERT_EQ(report.rejects.size(), 1u);
+        EXPECT_EQ(report.rejects[0].line, line);
+        EXPECT_EQ(report.rejects[0].column, column);
+        const size_t what = message.find(": error: ") + 9;
+        EXPECT_EQ(report.rejects[0].reason, message.substr(what));
+      }
+    }
+  }
+}
+
+// Regression: simdjson's stage 1 rejects an unterminated string before any document exists; the
+// reader asked that non-document for an error location and crashed (segfault), in every mode.
+TEST(JsonLinesReaderTest, UnterminatedStringIsALocatedBadRecord) {
+  ExpectOneBadRecord("{\"a\":\"\n", "x.jsonl",
+                     "x.jsonl:1:6: error: JSON syntax error: unterminated string (no closing '\"' "
+                     "before the end of the line) (byte offset 5)",
+                     0, 1, 6);
+  ExpectOneBadRecord("{\"id\": 1}\n{\"id\": 2, \"a\": \"x\\\"}\n{\"id\": 3}\n", "x.jsonl",
+                     "x.jsonl:2:16: error: JSON syntax error: unterminated string (no closing '\"' "
+                     "before the end of the line) (byte offset 25)",
+                     2, 2, 16);
+}
+
+std::string NestedObjects(size_t depth) {
+  std::string s;
+  for (size_t i = 0; i < depth; ++i) s += "{\"a\":";
+  s += "1";
+  s.append(depth, '}');
+  return s;
+}
+
+// Regression: flattening recursed once per level with no limit; 50,000 levels overflowed the
+// stack (1,000 under ASan). Nesting beyond kMaxJsonDepth is now a located bad record.
+TEST(JsonLinesReaderTest, NestingDeeperThanTheLimitIsABadRecord) {
+  ASSERT_EQ(io::kMaxJsonDepth, 64u);
+  auto deepest = ReadText(NestedObjects(64) + "\n", "d.jsonl");
+  ASSERT_TRUE(deepest.ok()) << deepest.status().ToString();
+  std::string path = "a";
+  for (int i = 1; i < 64; ++i) path += ".a";
+  EXPECT_EQ(Cell(*deepest, path, 0), "1");
+  // The 65th object starts at byte 64 * 5 of its line.
+  ExpectOneBadRecord("{\"id\": 1}\n" + NestedObjects(65) + "\n{\"id\": 3}\n", "d.jsonl",
+                     "d.jsonl:2:321: error: JSON nesting deeper than 64 levels (byte offset 330)",
+                     2, 2, 321);
+  ExpectOneBadRecord("{\"id\": 1}\n" + NestedObjects(50000) + "\n{\"id\": 3}\n", "d.jsonl",
+                     "d.jsonl:2:321: error: JSON nesting deeper than 64 levels (byte offset 330)",
+                     2, 2, 321);
+  // Arrays count as levels too: the record is level 1, so 63 nested arrays are the limit.
+  auto arrays = ReadText("{\"a\": " + std::string(63, '[') + std::string(63, ']') + "}\n", "d.jsonl");
+  ASSERT_TRUE(arrays.ok()) << arrays.status().ToString();
+  EXPECT_EQ(Cell(*arrays, "a", 0), std::string(63, '[') + std::string(63, ']'));
+  ExpectOneBadRecord("{\"a\": " + std::string(50000, '[') + std::string(50000, ']') + "}\n{\"a\": 2}\n",
+                     "d.jsonl",
+                     "d.jsonl:1:70: error: JSON nesting deeper than 64 levels (byte offset 69)", 1,
+                     1, 70);
+}
+
+TEST(JsonArrayReaderTest, NestingDeeperThanTheLimitIsABadRecord) {
+  ExpectOneBadRecord("[\n{\"id\": 1},\n" + NestedObjects(50000) + ",\n{\"id\": 3}\n]\n", "d.json",
+                     "d.json:3:321: error: JSON nesting deeper than 64 levels (byte offset 333)",
+                     2, 3, 321);
+}
+
+// Regression: the top-level value's errors were all "unclosed object or array" at byte 0, also for
+// text after a complete value.
+TEST(JsonLinesReaderTest, TextAfterTheValueIsNamedAndLocated) {
+  ExpectOneBadRecord("{\"id\": 1}\n{\"id\": 2} xx\n", "t.jsonl",
+                     "t.jsonl:2:11: error: JSON syntax error: unexpected text after the JSON value "
+                     "(byte offset 20)",
+                     1, 2, 11);
+  ExpectOneBadRecord("{\"id\": 1}\n{\"id\": 2}}\n{\"id\": 3}\n", "t.jsonl",
+                     "t.jsonl:2:10: error: JSON syntax error: unexpected text after the JSON value "
+                     "(byte offset 19)",
+                     2, 2, 10);
+  ExpectOneBadRecord("{\"id\": 1}\n{\"id\": [1, 2}\n{\"id\": 3}\n", "t.jsonl",
+                     "t.jsonl:2:13: error: JSON syntax error: found '}' where ']' was expected "
+                     "(byte offset 22)",
+                     2, 2, 13);
+}
+
+// Regression: array elements' values were not validated (any token passed as text).
+TEST(JsonLinesReaderTest, ArrayValuesAreValidated) {
+  ExpectOneBadRecord("{\"id\": 1}\n{\"id\": 2, \"a\": [01]}\n", "v.jsonl",
+                     "v.jsonl:2:17: error: JSON syntax error: invalid number '01' (byte offset 26)",
+                     1, 2, 17);
+  ExpectOneBadRecord("{\"id\": 1}\n{\"id\": 2, \"a\": [1, tru]}\n", "v.jsonl",
+                     "v.jsonl:2:20: error: JSON syntax error: invalid literal 'tru' (byte offset 29)",
+                     1, 2, 20);
+  ExpectOneBadRecord("{\"id\": 1}\n{\"id\": 2, \"a\": [{\"b\": }]}\n", "v.jsonl",
+                     "v.jsonl:2:16: error: JSON syntax error (byte offset 25)", 1, 2, 16);
+  ExpectOneBadRecord("{\"id\": 1}\n{\"id\": 2, \"a\": [[1], 02]}\n", "v.jsonl",
+                     "v.jsonl:2:16: error: JSON syntax error: invalid number (byte offset 25)", 1,
+                     2, 16);
+}
+
+// Regression: syntax errors in a JSON array file were reported at line 1, byte offset 0.
+TEST(JsonArrayReaderTest, SyntaxErrorsAreLocated) {
+  struct Case {
+    std::string text, message;
+  };
+  const Case cases[] = {
+      {"[\n{\"id\": 1},\n{\"id\": \"abc}\n]\n",
+       "a.json:3:8: error: JSON syntax error: unterminated string (no closing '\"' before the end "
+       "of the line) (byte offset 20)"},
+      {"[\n{\"id\": 1},\n{\"id\": 2}\n",
+       "a.json:3:10: error: JSON syntax error: unclosed array (expected ']' before the end of the "
+       "input) (byte offset 22)"},
+      {"[\n{\"id\": 1}\n] xx\n",
+       "a.json:3:3: error: JSON syntax error: unexpected text after the JSON value (byte offset "
+       "14)"},
+      {"[\n{\"id\": 1},\n{\"id\": [1,}\n]\n",
+       "a.json:3:11: error: JSON syntax error: found '}' where ']' was expected (byte offset 23)"},
+  };
+  for (const Case& c : cases) {
+    for (BadRecordPolicy policy : {BadRecordPolicy::kFail, BadRecordPolicy::kSkip}) {
+      ReadOptions options;
+      options.on_bad_record = policy;
+      auto t = ReadText(c.text, "a.json", options);
+      ASSERT_FALSE(t.ok()) << c.text;
+      EXPECT_EQ(t.status().message(), c.message);
+      EXPECT_EQ(ExitCodeFor(t.status()), 3);
+    }
+  }
 }
 
 TEST(JsonReaderTest, FormatFromPathAndSniffing) {
