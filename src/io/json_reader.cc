@@ -77,6 +77,7 @@ std::string DescribeError(error_code e) {
     case simdjson::INCORRECT_TYPE: return "JSON syntax error: unexpected value type";
     case simdjson::EMPTY: return "JSON syntax error: no value";
     case simdjson::DEPTH_ERROR: return "JSON nesting too deep";
+    case simdjson::UNESCAPED_CHARS: return "JSON syntax error: unescaped control character in a string";
     default: return std::string("JSON error: ") + simdjson::error_message(e);
   }
 }
@@ -140,6 +141,10 @@ StructureError ScanStructure(std::string_view text, const char* end_name) {
         complete = open.empty();
       } else if (c == '\n') {
         break;  // a JSON string cannot hold a raw line break
+      } else if (static_cast<unsigned char>(c) < 0x20) {
+        return {"JSON syntax error: unescaped control character in a string (write it as \\u00" +
+                    std::string(1, "0123456789abcdef"[c >> 4]) + "0123456789abcdef"[c & 15] + ")",
+                i};
       }
       continue;
     }
@@ -188,7 +193,7 @@ StructureError ScanStructure(std::string_view text, const char* end_name) {
 // Whether simdjson's error e is one ScanStructure explains better than simdjson's location.
 bool StructuralError(error_code e) {
   return e == simdjson::UNCLOSED_STRING || e == simdjson::INCOMPLETE_ARRAY_OR_OBJECT ||
-         e == simdjson::TRAILING_CONTENT;
+         e == simdjson::TRAILING_CONTENT || e == simdjson::UNESCAPED_CHARS;
 }
 
 // One staged value of the record being read: path and value live in Flattener::buf_.
@@ -265,6 +270,21 @@ class Flattener {
     return true;
   }
 
+  // Checks that raw, an array or object at nesting level depth, nests no deeper than
+  // kMaxJsonDepth. On failure as FlattenObject.
+  bool CheckDepth(std::string_view raw, size_t depth) {
+    const size_t too_deep = FindTooDeep(raw, kMaxJsonDepth - std::min(depth - 1, kMaxJsonDepth));
+    if (too_deep != std::string_view::npos) return SetError(raw.data() + too_deep, DepthReason());
+    return true;
+  }
+
+  // Validates raw, one JSON value, with simdjson's DOM parser (for text On-Demand skipped over).
+  // On failure as FlattenObject, located at raw's start.
+  bool Validate(std::string_view raw) {
+    array_copy_ = simdjson::padded_string(raw);
+    return ValidateCopy(raw);
+  }
+
   const std::vector<StagedValue>& values() const { return values_; }
   std::string_view Path(const StagedValue& v) const {
     return std::string_view(buf_.data() + v.path_offset, v.path_size);
@@ -317,8 +337,7 @@ class Flattener {
   // (the array is at level depth) and validating it with simdjson's DOM parser (On-Demand only
   // skipped over it).
   bool StageArray(std::string_view raw, size_t depth) {
-    const size_t too_deep = FindTooDeep(raw, kMaxJsonDepth - std::min(depth - 1, kMaxJsonDepth));
-    if (too_deep != std::string_view::npos) return SetError(raw.data() + too_deep, DepthReason());
+    if (!CheckDepth(raw, depth)) return false;
     array_copy_ = simdjson::padded_string(raw);
     // Locations inside the copy, mapped back to raw (which lies in the input).
     auto in_raw = [&](const char* p) { return p == nullptr ? raw.data() : raw.data() + (p - array_copy_.data()); };
@@ -358,10 +377,15 @@ class Flattener {
       Stage(joined, joined.empty());
       return true;
     }
-    simdjson::dom::element element;
-    if (FailAt(dom_parser_.parse(array_copy_).get(element), raw.data(), {})) return false;
+    if (!ValidateCopy(raw)) return false;
     Stage(raw, false);
     return true;
+  }
+
+  // Validate for raw already in array_copy_.
+  bool ValidateCopy(std::string_view raw) {
+    simdjson::dom::element element;
+    return !FailAt(dom_parser_.parse(array_copy_).get(element), raw.data(), {});
   }
 
   void Stage(std::string_view value, bool is_null) {
@@ -813,7 +837,12 @@ Result<RecordTable> ParseJsonArray(std::string_view data, const std::string& fil
         e = element.get_array().get(inner);
         if (e == simdjson::SUCCESS) e = inner.raw_json().get(text);
         if (e != simdjson::SUCCESS) return syntax_error(e, doc_location(at), {});
-        non_object_raw = std::string(TrimJson(text));
+        text = TrimJson(text);
+        if (flattener.CheckDepth(text, 1) && !flattener.Validate(text)) {
+          return syntax_error(flattener.code(), flattener.error_at(), flattener.reason());
+        }
+        flattener.Reset();
+        non_object_raw = std::string(text);
       } else {
         std::string_view token;
         if (type == od::json_type::string) {

@@ -302,6 +302,14 @@ TEST(JsonLinesReaderTest, TextAfterTheValueIsNamedAndLocated) {
                      2, 2, 13);
 }
 
+// Stage 1 reported unescaped control characters at the line start, with simdjson's wording.
+TEST(JsonLinesReaderTest, ControlCharacterInAStringIsLocated) {
+  ExpectOneBadRecord("{\"id\": 1}\n{\"a\": \"x\ty\"}\n", "c.jsonl",
+                     "c.jsonl:2:9: error: JSON syntax error: unescaped control character in a string "
+                     "(write it as \\u0009) (byte offset 18)",
+                     1, 2, 9);
+}
+
 // Regression: array elements' values were not validated (any token passed as text).
 TEST(JsonLinesReaderTest, ArrayValuesAreValidated) {
   ExpectOneBadRecord("{\"id\": 1}\n{\"id\": 2, \"a\": [01]}\n", "v.jsonl",
@@ -334,6 +342,8 @@ TEST(JsonArrayReaderTest, SyntaxErrorsAreLocated) {
        "14)"},
       {"[\n{\"id\": 1},\n{\"id\": [1,}\n]\n",
        "a.json:3:11: error: JSON syntax error: found '}' where ']' was expected (byte offset 23)"},
+      // An element that is an array is a bad record, but invalid JSON in it is a syntax error.
+      {"[\n{\"id\": 1},\n[1, 01]\n]", "a.json:3:1: error: JSON syntax error: invalid number (byte offset 13)"},
   };
   for (const Case& c : cases) {
     for (BadRecordPolicy policy : {BadRecordPolicy::kFail, BadRecordPolicy::kSkip}) {
