@@ -116,6 +116,31 @@ size_t FindTooDeep(std::string_view text, size_t limit) {
   return std::string_view::npos;
 }
 
+// Length of the object or array text starts with (up to its matching bracket, by counting
+// brackets outside strings), or npos when it does not close. *max_depth: its deepest nesting.
+size_t ContainerLength(std::string_view text, size_t* max_depth) {
+  size_t depth = 0;
+  *max_depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      *max_depth = std::max(*max_depth, ++depth);
+    } else if (c == '}' || c == ']') {
+      if (depth == 0 || --depth == 0) return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
 // A structural mistake found by ScanStructure, with the byte index where it is.
 struct StructureError {
   std::string reason;  // empty: none found
@@ -253,6 +278,8 @@ class Flattener {
     code_ = simdjson::SUCCESS;
     return false;
   }
+  // Whether the failure is nesting beyond kMaxJsonDepth (the rest of the value is unchecked).
+  bool too_deep() const { return code_ == simdjson::SUCCESS && reason_ == DepthReason(); }
 
   // The text of a number, true, false or null, checked against the JSON grammar (simdjson
   // On-Demand only looks at a scalar's first byte to type it). On failure as FlattenObject.
@@ -262,10 +289,12 @@ class Flattener {
     if (Fail(value.type().get(type))) return false;
     if (type == od::json_type::number) {
       if (!IsJsonNumber(*token)) {
-        return SetError(token->data(), "JSON syntax error: invalid number '" + std::string(*token) + "'");
+        return !FailAt(simdjson::NUMBER_ERROR, token->data(),
+                       "JSON syntax error: invalid number '" + std::string(*token) + "'");
       }
     } else if (*token != "true" && *token != "false" && *token != "null") {
-      return SetError(token->data(), "JSON syntax error: invalid literal '" + std::string(*token) + "'");
+      return !FailAt(simdjson::T_ATOM_ERROR, token->data(),
+                     "JSON syntax error: invalid literal '" + std::string(*token) + "'");
     }
     return true;
   }
@@ -827,6 +856,7 @@ Result<RecordTable> ParseJsonArray(std::string_view data, const std::string& fil
     const char* error_at = at;
     flattener.Reset();
     std::string non_object_raw;
+    std::string_view deep_raw;
     if (type != od::json_type::object) {
       ok = false;
       reason = "expected a JSON object in the array";
@@ -865,6 +895,20 @@ Result<RecordTable> ParseJsonArray(std::string_view data, const std::string& fil
                               reason);
         }
         ok = false;
+        if (flattener.too_deep()) {
+          // On-Demand will skip the rest of the element by counting brackets: it must be valid
+          // JSON for the next element to be found reliably. Validated with a DOM parser sized for
+          // its depth (rare: only elements past the limit).
+          size_t max_depth = 0;
+          size_t len = ContainerLength(std::string_view(at, static_cast<size_t>(base_end - at)), &max_depth);
+          if (len == std::string_view::npos) return syntax_error(simdjson::INCOMPLETE_ARRAY_OR_OBJECT, nullptr, {});
+          simdjson::dom::parser deep;
+          simdjson::dom::element checked;
+          e = deep.allocate(len, max_depth + 1);
+          if (e == simdjson::SUCCESS) e = deep.parse(at, len).get(checked);
+          if (e != simdjson::SUCCESS) return syntax_error(e, at, {});
+          deep_raw = std::string_view(at, len);
+        }
       } else if (e != simdjson::SUCCESS) {
         return syntax_error(e, at, {});
       }
@@ -888,6 +932,7 @@ Result<RecordTable> ParseJsonArray(std::string_view data, const std::string& fil
     const char* raw_end = doc_location(base_end);
     std::string_view raw(at, static_cast<size_t>(std::max(raw_end, at) - at));
     if (type != od::json_type::object) raw = non_object_raw;
+    if (!deep_raw.empty()) raw = deep_raw;
     while (type == od::json_type::object && !raw.empty() &&
            (IsJsonSpace(raw.back()) || raw.back() == ',' || raw.back() == ']')) {
       raw.remove_suffix(1);

@@ -245,9 +245,10 @@ TEST(JsonLinesReaderTest, UnterminatedStringIsALocatedBadRecord) {
                      2, 2, 16);
 }
 
-std::string NestedObjects(size_t depth) {
+// depth objects nested in "a"; the one at level typo_level (when given) lacks its ':'.
+std::string NestedObjects(size_t depth, size_t typo_level = 0) {
   std::string s;
-  for (size_t i = 0; i < depth; ++i) s += "{\"a\":";
+  for (size_t i = 1; i <= depth; ++i) s += i == typo_level ? "{\"a\" " : "{\"a\":";
   s += "1";
   s.append(depth, '}');
   return s;
@@ -342,6 +343,13 @@ TEST(JsonArrayReaderTest, SyntaxErrorsAreLocated) {
        "14)"},
       {"[\n{\"id\": 1},\n{\"id\": [1,}\n]\n",
        "a.json:3:11: error: JSON syntax error: found '}' where ']' was expected (byte offset 23)"},
+      // An invalid number in an element is a syntax error too.
+      {"[\n{\"id\": 1},\n{\"id\": 01}\n]",
+       "a.json:3:8: error: JSON syntax error: invalid number '01' (byte offset 20)"},
+      // Fuzz finding: an element nested past the limit is a bad record, but its remainder, which
+      // the parser skips by counting brackets, must still be valid JSON.
+      {"[\n{\"id\": 1},\n" + NestedObjects(70, 69) + "\n]",
+       "a.json:3:1: error: JSON syntax error (byte offset 13)"},
       // An element that is an array is a bad record, but invalid JSON in it is a syntax error.
       {"[\n{\"id\": 1},\n[1, 01]\n]", "a.json:3:1: error: JSON syntax error: invalid number (byte offset 13)"},
   };
