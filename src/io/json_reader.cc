@@ -775,22 +775,29 @@ Result<RecordTable> ParseJsonArray(std::string_view data, const std::string& fil
   const char* base = padded.data();
   const char* base_end = base + padded.size();
   auto offset_of = [&](const char* p) { return static_cast<uint64_t>(skip + (p - base)); };
-  // Line numbers are found incrementally: positions mostly move forward (an error may point
-  // back: then the count restarts).
+  // Lines and line starts are found incrementally, so that a file of many elements on one line
+  // stays linear: positions mostly move forward (an error may point back: then the count
+  // restarts).
   const char* counted_to = base;
+  const char* line_start = base;  // start of counted_line
   uint64_t counted_line = 1;
-  auto line_of = [&](const char* p) {
+  auto advance_to = [&](const char* p) {
     if (p < counted_to) {
-      counted_to = base;
+      counted_to = line_start = base;
       counted_line = 1;
     }
-    counted_line += static_cast<uint64_t>(std::count(counted_to, p, '\n'));
+    while (const void* nl = std::memchr(counted_to, '\n', static_cast<size_t>(p - counted_to))) {
+      counted_to = line_start = static_cast<const char*>(nl) + 1;
+      ++counted_line;
+    }
     counted_to = p;
+  };
+  auto line_of = [&](const char* p) {
+    advance_to(p);
     return counted_line;
   };
   auto column_of = [&](const char* p) {
-    const char* line_start = p;
-    while (line_start > base && line_start[-1] != '\n') --line_start;
+    advance_to(p);
     return static_cast<uint64_t>(p - line_start) + 1 + (line_start == base ? skip : 0);
   };
   auto fatal = [&](const char* at, const std::string& reason, bool utf8) {

@@ -365,6 +365,27 @@ TEST(JsonArrayReaderTest, SyntaxErrorsAreLocated) {
   }
 }
 
+// Lines and columns of rejects in an array file are tracked incrementally (they were found by
+// walking back to the line start for each reject: quadratic for many elements on one line).
+TEST(JsonArrayReaderTest, RejectColumnsOnLongLines) {
+  std::string text = "\xEF\xBB\xBF[{\"id\": 1}, 5, {\"id\": 2}, \"x\",\n  7, {\"id\": 3}]";
+  ReadOptions options;
+  options.on_bad_record = BadRecordPolicy::kSkip;
+  ReadReport report;
+  auto t = ReadText(text, "l.json", options, &report);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->num_rows(), 3u);
+  ASSERT_EQ(report.rejects.size(), 3u);
+  const uint64_t want[][2] = {{1, 16}, {1, 30}, {2, 3}};  // columns count the BOM on line 1
+  const char* raw[] = {"5", "\"x\"", "7"};
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(report.rejects[i].line, want[i][0]) << i;
+    EXPECT_EQ(report.rejects[i].column, want[i][1]) << i;
+    EXPECT_EQ(report.rejects[i].raw, raw[i]) << i;
+  }
+  EXPECT_EQ(t->line(2), 2u);
+}
+
 TEST(JsonReaderTest, FormatFromPathAndSniffing) {
   EXPECT_EQ(FormatFromPath("x.JSONL.gz"), InputFormat::kJsonl);
   EXPECT_EQ(FormatFromPath("x.ndjson.zst"), InputFormat::kJsonl);
