@@ -64,21 +64,34 @@ bool IsJsonNumber(std::string_view s) {
 
 std::string DescribeError(error_code e) {
   switch (e) {
-    case simdjson::TAPE_ERROR: return "JSON syntax error";
-    case simdjson::INCOMPLETE_ARRAY_OR_OBJECT: return "JSON syntax error: unclosed object or array";
-    case simdjson::UNCLOSED_STRING: return "JSON syntax error: unterminated string";
-    case simdjson::STRING_ERROR: return "JSON syntax error: invalid string (bad escape or control character)";
-    case simdjson::UTF8_ERROR: return "invalid UTF-8";
-    case simdjson::NUMBER_ERROR: return "JSON syntax error: invalid number";
+    case simdjson::TAPE_ERROR:
+      return "JSON syntax error";
+    case simdjson::INCOMPLETE_ARRAY_OR_OBJECT:
+      return "JSON syntax error: unclosed object or array";
+    case simdjson::UNCLOSED_STRING:
+      return "JSON syntax error: unterminated string";
+    case simdjson::STRING_ERROR:
+      return "JSON syntax error: invalid string (bad escape or control character)";
+    case simdjson::UTF8_ERROR:
+      return "invalid UTF-8";
+    case simdjson::NUMBER_ERROR:
+      return "JSON syntax error: invalid number";
     case simdjson::T_ATOM_ERROR:
     case simdjson::F_ATOM_ERROR:
-    case simdjson::N_ATOM_ERROR: return "JSON syntax error: invalid literal (expected true, false or null)";
-    case simdjson::TRAILING_CONTENT: return "JSON syntax error: unexpected text after the JSON value";
-    case simdjson::INCORRECT_TYPE: return "JSON syntax error: unexpected value type";
-    case simdjson::EMPTY: return "JSON syntax error: no value";
-    case simdjson::DEPTH_ERROR: return "JSON nesting too deep";
-    case simdjson::UNESCAPED_CHARS: return "JSON syntax error: unescaped control character in a string";
-    default: return std::string("JSON error: ") + simdjson::error_message(e);
+    case simdjson::N_ATOM_ERROR:
+      return "JSON syntax error: invalid literal (expected true, false or null)";
+    case simdjson::TRAILING_CONTENT:
+      return "JSON syntax error: unexpected text after the JSON value";
+    case simdjson::INCORRECT_TYPE:
+      return "JSON syntax error: unexpected value type";
+    case simdjson::EMPTY:
+      return "JSON syntax error: no value";
+    case simdjson::DEPTH_ERROR:
+      return "JSON nesting too deep";
+    case simdjson::UNESCAPED_CHARS:
+      return "JSON syntax error: unescaped control character in a string";
+    default:
+      return std::string("JSON error: ") + simdjson::error_message(e);
   }
 }
 
@@ -148,10 +161,10 @@ struct StructureError {
 };
 
 // Explains the errors simdjson reports without a useful location (stage 1 and root-level errors
-// point at the first byte): an unterminated string, a closing bracket that does not match, an
-// unclosed object or array, text after the complete value. Looks at strings and brackets only;
-// finds nothing in text whose mistakes are elsewhere. `end_name` names the end of text in
-// messages ("line", "input"). Linear; the bracket stack is on the heap.
+// point at the first byte): an unterminated string, an unescaped control character, a closing
+// bracket that does not match, an unclosed object or array, text after the complete value. Looks at
+// strings and brackets only; finds nothing in text whose mistakes are elsewhere. `end_name` names
+// the end of text in messages ("line", "input"). Linear; the bracket stack is on the heap.
 StructureError ScanStructure(std::string_view text, const char* end_name) {
   std::string open;  // the unclosed brackets, innermost last
   bool in_string = false, complete = false;
@@ -167,8 +180,10 @@ StructureError ScanStructure(std::string_view text, const char* end_name) {
       } else if (c == '\n') {
         break;  // a JSON string cannot hold a raw line break
       } else if (static_cast<unsigned char>(c) < 0x20) {
-        return {"JSON syntax error: unescaped control character in a string (write it as \\u00" +
-                    std::string(1, "0123456789abcdef"[c >> 4]) + "0123456789abcdef"[c & 15] + ")",
+        const char* hex = "0123456789abcdef";
+        return {std::string("JSON syntax error: unescaped control character in a string (write "
+                            "it as \\u00") +
+                    hex[c >> 4] + hex[c & 15] + ")",
                 i};
       }
       continue;
@@ -239,6 +254,7 @@ class Flattener {
     error_at_ = nullptr;
     reason_.clear();
     code_ = simdjson::SUCCESS;
+    too_deep_ = false;
   }
 
   // Flattens an object at nesting level depth (the record's object is level 1); on failure
@@ -278,8 +294,13 @@ class Flattener {
     code_ = simdjson::SUCCESS;
     return false;
   }
+  // Records nesting beyond kMaxJsonDepth at `at`; returns false.
+  bool SetDepthError(const char* at) {
+    too_deep_ = true;
+    return SetError(at, DepthReason());
+  }
   // Whether the failure is nesting beyond kMaxJsonDepth (the rest of the value is unchecked).
-  bool too_deep() const { return code_ == simdjson::SUCCESS && reason_ == DepthReason(); }
+  bool too_deep() const { return too_deep_; }
 
   // The text of a number, true, false or null, checked against the JSON grammar (simdjson
   // On-Demand only looks at a scalar's first byte to type it). On failure as FlattenObject.
@@ -303,7 +324,7 @@ class Flattener {
   // kMaxJsonDepth. On failure as FlattenObject.
   bool CheckDepth(std::string_view raw, size_t depth) {
     const size_t too_deep = FindTooDeep(raw, kMaxJsonDepth - std::min(depth - 1, kMaxJsonDepth));
-    if (too_deep != std::string_view::npos) return SetError(raw.data() + too_deep, DepthReason());
+    if (too_deep != std::string_view::npos) return SetDepthError(raw.data() + too_deep);
     return true;
   }
 
@@ -331,7 +352,7 @@ class Flattener {
     if (Fail(value.type().get(type))) return false;
     switch (type) {
       case od::json_type::object: {
-        if (depth > kMaxJsonDepth) return SetError(value.raw_json_token().data(), DepthReason());
+        if (depth > kMaxJsonDepth) return SetDepthError(value.raw_json_token().data());
         od::object object;
         if (Fail(value.get_object().get(object))) return false;
         return FlattenObject(object, depth);
@@ -369,7 +390,9 @@ class Flattener {
     if (!CheckDepth(raw, depth)) return false;
     array_copy_ = simdjson::padded_string(raw);
     // Locations inside the copy, mapped back to raw (which lies in the input).
-    auto in_raw = [&](const char* p) { return p == nullptr ? raw.data() : raw.data() + (p - array_copy_.data()); };
+    auto in_raw = [&](const char* p) {
+      return p == nullptr ? raw.data() : raw.data() + (p - array_copy_.data());
+    };
     od::document doc;
     if (Fail(array_parser_.iterate(array_copy_).get(doc))) return false;
     od::array array;
@@ -435,6 +458,7 @@ class Flattener {
   const char* error_at_ = nullptr;
   std::string reason_;
   error_code code_ = simdjson::SUCCESS;
+  bool too_deep_ = false;
   od::parser array_parser_;
   simdjson::padded_string array_copy_;
   simdjson::dom::parser dom_parser_;
@@ -540,9 +564,8 @@ struct LineOutcome {
   bool utf8;
 };
 
-LineOutcome ParseLine(od::parser& parser, Flattener& flattener, ChunkTable& table,
-                      const char* line, const char* line_end, const char* buffer_end,
-                      simdjson::padded_string& copy) {
+LineOutcome ParseLine(od::parser& parser, Flattener& flattener, ChunkTable& table, const char* line,
+                      const char* line_end, const char* buffer_end, simdjson::padded_string& copy) {
   size_t len = static_cast<size_t>(line_end - line);
   simdjson::padded_string_view view;
   if (static_cast<size_t>(buffer_end - line) >= len + simdjson::SIMDJSON_PADDING) {
@@ -567,8 +590,9 @@ LineOutcome ParseLine(od::parser& parser, Flattener& flattener, ChunkTable& tabl
     od::json_type type{};
     e = doc.type().get(type);
     if (e == simdjson::SUCCESS && type != od::json_type::object) {
-      return {false, "expected a JSON object, found " +
-                         std::string(type == od::json_type::array ? "an array" : "a scalar"),
+      return {false,
+              "expected a JSON object, found " +
+                  std::string(type == od::json_type::array ? "an array" : "a scalar"),
               nullptr, false};
     }
   }
@@ -581,7 +605,8 @@ LineOutcome ParseLine(od::parser& parser, Flattener& flattener, ChunkTable& tabl
   if (!ok) {
     if (e == simdjson::SUCCESS && !flattener.reason().empty()) {
       e = flattener.code();
-      if (e == simdjson::SUCCESS) return {false, flattener.reason(), to_input(flattener.error_at()), false};
+      if (e == simdjson::SUCCESS)
+        return {false, flattener.reason(), to_input(flattener.error_at()), false};
     }
     if (e == simdjson::UTF8_ERROR) {
       size_t bad = FindInvalidUtf8(std::string_view(line, len));
@@ -591,7 +616,8 @@ LineOutcome ParseLine(od::parser& parser, Flattener& flattener, ChunkTable& tabl
     const char* at = to_input(flattener.error_at());
     if (at == nullptr && have_doc) {
       const char* loc = nullptr;
-      if (doc.current_location().get(loc) == simdjson::SUCCESS && loc >= base && loc <= base + len) {
+      if (doc.current_location().get(loc) == simdjson::SUCCESS && loc >= base &&
+          loc <= base + len) {
         at = to_input(loc);
       }
     }
@@ -640,7 +666,8 @@ Result<RecordTable> Assemble(std::vector<ChunkTable>& chunks, const std::string&
   for (size_t k = 0; k < chunks.size(); ++k) {
     chunk_column[k].assign(table.num_columns(), -1);
     for (size_t j = 0; j < chunks[k].names.size(); ++j) {
-      chunk_column[k][static_cast<size_t>(table.FindColumn(chunks[k].names[j]))] = static_cast<int>(j);
+      chunk_column[k][static_cast<size_t>(table.FindColumn(chunks[k].names[j]))] =
+          static_cast<int>(j);
     }
   }
   tbb::parallel_for(tbb::blocked_range<size_t>(0, table.num_columns(), 1), [&](const auto& range) {
@@ -675,7 +702,8 @@ Result<RecordTable> Assemble(std::vector<ChunkTable>& chunks, const std::string&
 // "FILE:LINE:COLUMN: error: REASON (byte offset N)"; column is 1-based in bytes.
 std::string JsonMessage(const std::string& file, uint64_t line, uint64_t column,
                         const std::string& reason, uint64_t offset) {
-  return FormatLocation(file, line, column, reason + " (byte offset " + std::to_string(offset) + ")");
+  return FormatLocation(file, line, column,
+                        reason + " (byte offset " + std::to_string(offset) + ")");
 }
 
 }  // namespace
@@ -698,7 +726,8 @@ Result<RecordTable> ParseJsonLines(std::string_view data, const std::string& fil
   std::vector<uint64_t> first_line(num_chunks + 1, 0);
   tbb::parallel_for(tbb::blocked_range<size_t>(0, num_chunks, 1), [&](const auto& r) {
     for (size_t i = r.begin(); i != r.end(); ++i) {
-      first_line[i + 1] = static_cast<uint64_t>(std::count(chunk_begin(i), chunk_begin(i + 1), '\n'));
+      first_line[i + 1] =
+          static_cast<uint64_t>(std::count(chunk_begin(i), chunk_begin(i + 1), '\n'));
     }
   });
   first_line[0] = 1;
@@ -744,17 +773,16 @@ Result<RecordTable> ParseJsonLines(std::string_view data, const std::string& fil
           uint64_t column = static_cast<uint64_t>(at - (line == region ? begin : line)) + 1;
           if (fail_fast) {
             out.failed = true;
-            out.error = Status::InvalidInput(
-                JsonMessage(file, line_no, column, r.reason, offset),
-                r.utf8 ? kUtf8Hint : kBadRecordHint);
+            out.error = Status::InvalidInput(JsonMessage(file, line_no, column, r.reason, offset),
+                                             r.utf8 ? kUtf8Hint : kBadRecordHint);
             size_t prev = first_failed.load();
             while (i < prev && !first_failed.compare_exchange_weak(prev, i)) {
             }
             break;
           }
-          out.rejects.push_back(BadRecord{file, line_no, column,
-                                          r.reason + " (byte offset " + std::to_string(offset) + ")",
-                                          std::string(content)});
+          out.rejects.push_back(BadRecord{
+              file, line_no, column, r.reason + " (byte offset " + std::to_string(offset) + ")",
+              std::string(content)});
         }
         line = next;
       }
@@ -898,7 +926,8 @@ Result<RecordTable> ParseJsonArray(std::string_view data, const std::string& fil
         reason = flattener.reason();
         if (flattener.error_at()) error_at = flattener.error_at();
         if (flattener.code() != simdjson::SUCCESS) {
-          return syntax_error(flattener.code(), flattener.error_at() ? flattener.error_at() : doc_location(error_at),
+          return syntax_error(flattener.code(),
+                              flattener.error_at() ? flattener.error_at() : doc_location(error_at),
                               reason);
         }
         ok = false;
@@ -907,8 +936,10 @@ Result<RecordTable> ParseJsonArray(std::string_view data, const std::string& fil
           // JSON for the next element to be found reliably. Validated with a DOM parser sized for
           // its depth (rare: only elements past the limit).
           size_t max_depth = 0;
-          size_t len = ContainerLength(std::string_view(at, static_cast<size_t>(base_end - at)), &max_depth);
-          if (len == std::string_view::npos) return syntax_error(simdjson::INCOMPLETE_ARRAY_OR_OBJECT, nullptr, {});
+          size_t len =
+              ContainerLength(std::string_view(at, static_cast<size_t>(base_end - at)), &max_depth);
+          if (len == std::string_view::npos)
+            return syntax_error(simdjson::INCOMPLETE_ARRAY_OR_OBJECT, nullptr, {});
           simdjson::dom::parser deep;
           simdjson::dom::element checked;
           e = deep.allocate(len, max_depth + 1);
@@ -944,9 +975,9 @@ Result<RecordTable> ParseJsonArray(std::string_view data, const std::string& fil
            (IsJsonSpace(raw.back()) || raw.back() == ',' || raw.back() == ']')) {
       raw.remove_suffix(1);
     }
-    out.rejects.push_back(BadRecord{file, err_line, column_of(error_at),
-                                    reason + " (byte offset " + std::to_string(offset_of(error_at)) + ")",
-                                    std::string(raw)});
+    out.rejects.push_back(BadRecord{
+        file, err_line, column_of(error_at),
+        reason + " (byte offset " + std::to_string(offset_of(error_at)) + ")", std::string(raw)});
   }
   if (!AtEnd(doc)) return syntax_error(simdjson::TRAILING_CONTENT, doc_location(base_end), {});
   return Assemble(chunks, file, source_name, report);

@@ -2,8 +2,8 @@
 // (the CLI's read path, in memory) as both formats, with each --on-bad-record policy, at 1 and 3
 // threads and several chunk sizes. Any crash or property violation aborts. Properties: results
 // identical for every thread count and chunk size; quarantine equals skip; fail succeeds exactly
-// when skip rejects nothing (same table), else names skip's first reject; every non-blank JSON Lines
-// line is a table row or a reject, once; and a line (array element) is a row exactly when
+// when skip rejects nothing (same table), else names skip's first reject; every non-blank JSON
+// Lines line is a table row or a reject, once; and a line (array element) is a row exactly when
 // simdjson's DOM parser, a separate validating parser, finds a valid object no deeper than
 // kMaxJsonDepth without a repeated flattened path.
 #include <simdjson.h>
@@ -123,8 +123,8 @@ Expect Classify(simdjson::dom::element root) {
       }
     } else if (item.element.is_object()) {
       for (auto field : simdjson::dom::object(item.element)) {
-        std::string path = item.path.empty() ? std::string(field.key)
-                                             : item.path + "." + std::string(field.key);
+        std::string path =
+            item.path.empty() ? std::string(field.key) : item.path + "." + std::string(field.key);
         if (field.value.is_object()) {
           stack.push_back({field.value, path, item.depth + 1, false});
         } else {
@@ -184,8 +184,9 @@ Outcome CheckConsistency(std::string_view data, InputFormat format) {
   }
   Check(!skip.table.ok() || skip.report.bad == skip.report.rejects.size());
   // Latin-1: no crash, and chunking still does not matter.
-  Check(SameOutcome(Read(data, format, BadRecordPolicy::kSkip, 1, size_t{4} << 20, reclink::Encoding::kLatin1),
-                    Read(data, format, BadRecordPolicy::kSkip, 3, chunk, reclink::Encoding::kLatin1)));
+  Check(SameOutcome(
+      Read(data, format, BadRecordPolicy::kSkip, 1, size_t{4} << 20, reclink::Encoding::kLatin1),
+      Read(data, format, BadRecordPolicy::kSkip, 3, chunk, reclink::Encoding::kLatin1)));
   return skip;
 }
 
@@ -222,7 +223,8 @@ void CheckJsonLines(std::string_view data) {
   size_t row = 0, reject = 0;
   for (size_t i = 0; i < lines.size(); ++i) {
     bool is_row = row < t.num_rows() && t.line(static_cast<reclink::RowId>(row)) == lines[i];
-    bool is_reject = reject < skip.report.rejects.size() && skip.report.rejects[reject].line == lines[i];
+    bool is_reject =
+        reject < skip.report.rejects.size() && skip.report.rejects[reject].line == lines[i];
     Check(is_row != is_reject);
     if (is_row) ++row;
     if (is_reject) ++reject;

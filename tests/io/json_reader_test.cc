@@ -1,8 +1,9 @@
 // Tests of the JSON Lines and JSON array readers: flattening, value texts, column order, bad
 // records (message, line, byte offset, code) and identical tables for any chunking.
+#include "io/json_reader.h"
+
 #include <gtest/gtest.h>
 
-#include "io/json_reader.h"
 #include "io_test_util.h"
 #include "reclink/reader.h"
 
@@ -16,8 +17,10 @@ using testing::ReadText;
 const char* const kLines =
     "{\"id\": 1, \"name\": {\"first\": \"Ann\", \"last\": \"Lee\"}, \"vip\": true}\n"
     "\n"
-    "{\"id\": \"2\", \"address\": {\"city\": \"Paris\", \"geo\": {\"lat\": 48.850}}, \"tags\": [\"a\", 2, null, false]}\r\n"
-    "{\"id\": 3, \"name\": null, \"email\": \"x\\u0040y.z\", \"empty\": \"\", \"list\": [], \"objs\": [{\"k\": 1}]}\n";
+    "{\"id\": \"2\", \"address\": {\"city\": \"Paris\", \"geo\": {\"lat\": 48.850}}, \"tags\": "
+    "[\"a\", 2, null, false]}\r\n"
+    "{\"id\": 3, \"name\": null, \"email\": \"x\\u0040y.z\", \"empty\": \"\", \"list\": [], "
+    "\"objs\": [{\"k\": 1}]}\n";
 
 // Records that list their keys in changing orders, skip some and add new ones (the reader
 // matches each record's paths against the previous record's by position first).
@@ -56,9 +59,9 @@ TEST(JsonLinesReaderTest, FlattensAndKeepsValueTexts) {
   EXPECT_EQ(Cell(*t, "id", 1), "2");
   EXPECT_EQ(Cell(*t, "name.first", 0), "Ann");
   EXPECT_EQ(Cell(*t, "vip", 0), "true");
-  EXPECT_EQ(Cell(*t, "vip", 1), "<null>");  // missing
+  EXPECT_EQ(Cell(*t, "vip", 1), "<null>");              // missing
   EXPECT_EQ(Cell(*t, "address.geo.lat", 1), "48.850");  // the number's original text
-  EXPECT_EQ(Cell(*t, "tags", 1), "a 2 false");  // scalars joined by a space, nulls dropped
+  EXPECT_EQ(Cell(*t, "tags", 1), "a 2 false");          // scalars joined by a space, nulls dropped
   EXPECT_EQ(Cell(*t, "name", 2), "<null>");
   EXPECT_EQ(Cell(*t, "email", 2), "x@y.z");  // escapes decoded
   EXPECT_EQ(Cell(*t, "empty", 2), "<null>");
@@ -101,13 +104,19 @@ struct BadCase {
 TEST(JsonLinesReaderTest, BadRecordsFailWithLineAndByteOffset) {
   const std::string good = "{\"id\": 1}\n";  // 10 bytes
   const BadCase cases[] = {
-      {good + "{\"id\": 2, \"name\": }\n",
-       "b.jsonl:2:19: error: JSON syntax error"},
-      {good + "{\"id\": 2\n", "b.jsonl:2:9: error: JSON syntax error: unclosed object (expected '}' before the end of the line) (byte offset 18)"},
-      {good + "[1, 2]\n", "b.jsonl:2:1: error: expected a JSON object, found an array (byte offset 10)"},
-      {good + "{\"id\": 2} {\"id\": 3}\n", "b.jsonl:2:11: error: JSON syntax error: unexpected text after the JSON value (byte offset 20)"},
-      {good + "{\"id\": 2, \"id\": 3}\n", "b.jsonl:2:1: error: duplicate key 'id' in the object (byte offset 10)"},
-      {good + "{\"id\": 2, \"n\": 12x}\n", "b.jsonl:2:16: error: JSON syntax error: invalid number '12x' (byte offset 25)"},
+      {good + "{\"id\": 2, \"name\": }\n", "b.jsonl:2:19: error: JSON syntax error"},
+      {good + "{\"id\": 2\n",
+       "b.jsonl:2:9: error: JSON syntax error: unclosed object (expected '}' before the end of the "
+       "line) (byte offset 18)"},
+      {good + "[1, 2]\n",
+       "b.jsonl:2:1: error: expected a JSON object, found an array (byte offset 10)"},
+      {good + "{\"id\": 2} {\"id\": 3}\n",
+       "b.jsonl:2:11: error: JSON syntax error: unexpected text after the JSON value (byte offset "
+       "20)"},
+      {good + "{\"id\": 2, \"id\": 3}\n",
+       "b.jsonl:2:1: error: duplicate key 'id' in the object (byte offset 10)"},
+      {good + "{\"id\": 2, \"n\": 12x}\n",
+       "b.jsonl:2:16: error: JSON syntax error: invalid number '12x' (byte offset 25)"},
       {good + "{\"id\": \"caf\xE9\"}\n", "b.jsonl:2:12: error: invalid UTF-8 (byte offset 21)"},
   };
   for (const BadCase& c : cases) {
@@ -118,7 +127,8 @@ TEST(JsonLinesReaderTest, BadRecordsFailWithLineAndByteOffset) {
       ASSERT_FALSE(t.ok()) << c.text;
       EXPECT_EQ(t.status().code(), StatusCode::kInvalidInput);
       EXPECT_EQ(ExitCodeFor(t.status()), 3);
-      // Syntax errors: the offset is where simdjson stopped; assert the prefix and that one is given.
+      // Syntax errors: the offset is where simdjson stopped; assert the prefix and that one is
+      // given.
       EXPECT_EQ(t.status().message().substr(0, c.message.size()), c.message) << c.text;
       EXPECT_NE(t.status().message().find("(byte offset "), std::string::npos);
       EXPECT_NE(t.status().hint().find("--on-bad-record"), std::string::npos);
@@ -157,7 +167,8 @@ TEST(JsonLinesReaderTest, EmptyInput) {
 }
 
 TEST(JsonArrayReaderTest, ReadsArrayOfObjects) {
-  std::string text = "\xEF\xBB\xBF[\n  {\"id\": 1, \"a\": {\"b\": -0.5e3}},\n  {\"id\": 2, \"c\": \"x\"}\n]\n";
+  std::string text =
+      "\xEF\xBB\xBF[\n  {\"id\": 1, \"a\": {\"b\": -0.5e3}},\n  {\"id\": 2, \"c\": \"x\"}\n]\n";
   auto t = ReadText(text, "a.json");
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   ASSERT_EQ(t->num_rows(), 2u);
@@ -201,8 +212,9 @@ TEST(JsonArrayReaderTest, BadElementsAndSyntaxErrors) {
 
 // Reads text with kFail and expects exactly `message` (and exit code 3); then with kSkip expects
 // `records` rows and one reject at `line`:`column` whose reason starts like the message's WHAT.
-void ExpectOneBadRecord(const std::string& text, const std::string& name, const std::string& message,
-                        size_t records, uint64_t line, uint64_t column) {
+void ExpectOneBadRecord(const std::string& text, const std::string& name,
+                        const std::string& message, size_t records, uint64_t line,
+                        uint64_t column) {
   // Tiny chunks on long inputs only cost time (one task per byte).
   const size_t small = text.size() < 10000 ? 1 : 4096;
   for (int threads : {1, 3}) {
@@ -271,19 +283,19 @@ TEST(JsonLinesReaderTest, NestingDeeperThanTheLimitIsABadRecord) {
                      "d.jsonl:2:321: error: JSON nesting deeper than 64 levels (byte offset 330)",
                      2, 2, 321);
   // Arrays count as levels too: the record is level 1, so 63 nested arrays are the limit.
-  auto arrays = ReadText("{\"a\": " + std::string(63, '[') + std::string(63, ']') + "}\n", "d.jsonl");
+  auto arrays =
+      ReadText("{\"a\": " + std::string(63, '[') + std::string(63, ']') + "}\n", "d.jsonl");
   ASSERT_TRUE(arrays.ok()) << arrays.status().ToString();
   EXPECT_EQ(Cell(*arrays, "a", 0), std::string(63, '[') + std::string(63, ']'));
-  ExpectOneBadRecord("{\"a\": " + std::string(50000, '[') + std::string(50000, ']') + "}\n{\"a\": 2}\n",
-                     "d.jsonl",
-                     "d.jsonl:1:70: error: JSON nesting deeper than 64 levels (byte offset 69)", 1,
-                     1, 70);
+  ExpectOneBadRecord(
+      "{\"a\": " + std::string(50000, '[') + std::string(50000, ']') + "}\n{\"a\": 2}\n", "d.jsonl",
+      "d.jsonl:1:70: error: JSON nesting deeper than 64 levels (byte offset 69)", 1, 1, 70);
 }
 
 TEST(JsonArrayReaderTest, NestingDeeperThanTheLimitIsABadRecord) {
   ExpectOneBadRecord("[\n{\"id\": 1},\n" + NestedObjects(50000) + ",\n{\"id\": 3}\n]\n", "d.json",
-                     "d.json:3:321: error: JSON nesting deeper than 64 levels (byte offset 333)",
-                     2, 3, 321);
+                     "d.json:3:321: error: JSON nesting deeper than 64 levels (byte offset 333)", 2,
+                     3, 321);
 }
 
 // Regression: the top-level value's errors were all "unclosed object or array" at byte 0, also for
@@ -305,10 +317,11 @@ TEST(JsonLinesReaderTest, TextAfterTheValueIsNamedAndLocated) {
 
 // Stage 1 reported unescaped control characters at the line start, with simdjson's wording.
 TEST(JsonLinesReaderTest, ControlCharacterInAStringIsLocated) {
-  ExpectOneBadRecord("{\"id\": 1}\n{\"a\": \"x\ty\"}\n", "c.jsonl",
-                     "c.jsonl:2:9: error: JSON syntax error: unescaped control character in a string "
-                     "(write it as \\u0009) (byte offset 18)",
-                     1, 2, 9);
+  ExpectOneBadRecord(
+      "{\"id\": 1}\n{\"a\": \"x\ty\"}\n", "c.jsonl",
+      "c.jsonl:2:9: error: JSON syntax error: unescaped control character in a string "
+      "(write it as \\u0009) (byte offset 18)",
+      1, 2, 9);
 }
 
 // Regression: array elements' values were not validated (any token passed as text).
@@ -316,9 +329,9 @@ TEST(JsonLinesReaderTest, ArrayValuesAreValidated) {
   ExpectOneBadRecord("{\"id\": 1}\n{\"id\": 2, \"a\": [01]}\n", "v.jsonl",
                      "v.jsonl:2:17: error: JSON syntax error: invalid number '01' (byte offset 26)",
                      1, 2, 17);
-  ExpectOneBadRecord("{\"id\": 1}\n{\"id\": 2, \"a\": [1, tru]}\n", "v.jsonl",
-                     "v.jsonl:2:20: error: JSON syntax error: invalid literal 'tru' (byte offset 29)",
-                     1, 2, 20);
+  ExpectOneBadRecord(
+      "{\"id\": 1}\n{\"id\": 2, \"a\": [1, tru]}\n", "v.jsonl",
+      "v.jsonl:2:20: error: JSON syntax error: invalid literal 'tru' (byte offset 29)", 1, 2, 20);
   ExpectOneBadRecord("{\"id\": 1}\n{\"id\": 2, \"a\": [{\"b\": }]}\n", "v.jsonl",
                      "v.jsonl:2:16: error: JSON syntax error (byte offset 25)", 1, 2, 16);
   ExpectOneBadRecord("{\"id\": 1}\n{\"id\": 2, \"a\": [[1], 02]}\n", "v.jsonl",
@@ -351,7 +364,8 @@ TEST(JsonArrayReaderTest, SyntaxErrorsAreLocated) {
       {"[\n{\"id\": 1},\n" + NestedObjects(70, 69) + "\n]",
        "a.json:3:1: error: JSON syntax error (byte offset 13)"},
       // An element that is an array is a bad record, but invalid JSON in it is a syntax error.
-      {"[\n{\"id\": 1},\n[1, 01]\n]", "a.json:3:1: error: JSON syntax error: invalid number (byte offset 13)"},
+      {"[\n{\"id\": 1},\n[1, 01]\n]",
+       "a.json:3:1: error: JSON syntax error: invalid number (byte offset 13)"},
   };
   for (const Case& c : cases) {
     for (BadRecordPolicy policy : {BadRecordPolicy::kFail, BadRecordPolicy::kSkip}) {
