@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <tbb/global_control.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -24,6 +25,34 @@ std::string RandomText(std::mt19937_64& rng) {
   int n = static_cast<int>(rng() % 12);
   for (int i = 0; i < n; ++i) s += kPieces[rng() % kPieces.size()];
   return s;
+}
+
+bool IsContinuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+// Code points as Prefix counts them: bytes that are not UTF-8 continuation bytes.
+size_t LeadBytes(std::string_view s) {
+  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return !IsContinuation(c); }));
+}
+
+std::string NonSpaceBytes(std::string_view s) {
+  std::string bytes;
+  for (char c : s) {
+    if (c != ' ' && !(c >= '\t' && c <= '\r')) bytes.push_back(c);
+  }
+  std::sort(bytes.begin(), bytes.end());
+  return bytes;
+}
+
+std::vector<std::string> SplitOnSpace(const std::string& s) {
+  std::vector<std::string> tokens;
+  size_t start = 0;
+  while (start <= s.size() && !s.empty()) {
+    size_t end = s.find(' ', start);
+    if (end == std::string::npos) end = s.size();
+    tokens.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return tokens;
 }
 
 TEST(NormalizePropertiesTest, ChainsAreIdempotentAndNeverCrash) {
@@ -76,10 +105,32 @@ TEST(NormalizePropertiesTest, PhoneticCodesOnRandomText) {
     Nysiis(v, &out);
     ASSERT_LE(out.size(), 6u);
     for (char c : out) ASSERT_TRUE(c >= 'A' && c <= 'Z') << v;
-    Nysiis(v, &out, 0);
+    const std::string nysiis6 = out;
+    Nysiis(v, &out, 0);  // untruncated: the 6-character code is its prefix
+    ASSERT_EQ(out.substr(0, 6), nysiis6) << v;
+    for (char c : out) ASSERT_TRUE(c >= 'A' && c <= 'Z') << v;
+
+    // token_sorted: the same non-space bytes, in sorted tokens joined by single spaces.
     TokenSorted(v, &out);
+    ASSERT_EQ(NonSpaceBytes(out), NonSpaceBytes(v)) << v;
+    ASSERT_EQ(out.find("  "), std::string::npos) << v;
+    ASSERT_TRUE(out.empty() || (out.front() != ' ' && out.back() != ' ')) << v;
+    std::vector<std::string> tokens = SplitOnSpace(out);
+    ASSERT_TRUE(std::is_sorted(tokens.begin(), tokens.end())) << v;
+
+    // prefix: a prefix of the value, of min(3, code points) code points, cut between sequences.
     Prefix(v, 3, &out);
+    ASSERT_EQ(v.compare(0, out.size(), out), 0) << v;
+    ASSERT_EQ(LeadBytes(out), std::min<size_t>(3, LeadBytes(v))) << v;
+    ASSERT_TRUE(out.size() == v.size() || !IsContinuation(v[out.size()])) << v;
+
+    // year: null, or the four leading digits of a value not followed by a fifth digit.
     Year(v, &out);
+    if (!out.empty()) {
+      ASSERT_EQ(out.size(), 4u) << v;
+      ASSERT_EQ(v.substr(0, 4), out) << v;
+      for (char c : out) ASSERT_TRUE(c >= '0' && c <= '9') << v;
+    }
   }
 }
 
