@@ -84,12 +84,14 @@ void StripAccents(std::string_view in, std::string* out);
 void NormalizeEmail(std::string_view in, std::string* out);
 // Phone: digits only, extension dropped, international prefixes for country_code turned into
 // the national form; other countries keep "00" + digits. With country_code "44":
-// "+44 (0)20 7946 0018", "0044 20 7946 0018", "020 7946 0018" -> "02079460018".
+// "+44 (0)20 7946 0018", "0044 20 7946 0018", "020 7946 0018" -> "02079460018". Decimal digits
+// of any script and full-width forms read as ASCII.
 void NormalizePhone(std::string_view in, std::string_view country_code, std::string* out);
 // Date to YYYY-MM-DD from YYYY-MM-DD (also "/" or "." separated, optional trailing time),
 // YYYYMMDD, DD/MM/YYYY or MM/DD/YYYY (by order; "-" and "." separators too), "D Mon YYYY"
 // ("3 Jan 1990", "03 January 1990", "3-Jan-1990") and "Mon D, YYYY". Year 1000-2999; day and
-// month ranges checked (leap years included). Returns false (and leaves *out empty) when the
+// month ranges checked (leap years included). Decimal digits of any script and full-width forms
+// read as ASCII. Returns false (and leaves *out empty) when the
 // value is not such a date.
 bool NormalizeDate(std::string_view in, DateOrder order, std::string* out);
 

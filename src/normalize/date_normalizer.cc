@@ -1,7 +1,9 @@
 // The `date` normalizer: common written date forms to ISO 8601 YYYY-MM-DD, with range checks.
 // A value that is not a valid date becomes null; Normalizer counts those.
 #include <array>
+#include <string>
 
+#include "normalize/text_normalizers.h"
 #include "reclink/normalize.h"
 
 namespace reclink {
@@ -123,6 +125,13 @@ bool StripTime(std::string_view* s) {
 
 bool NormalizeDate(std::string_view in, DateOrder order, std::string* out) {
   out->clear();
+  if (normalize_internal::HasNonAscii(in)) {
+    // Digits of other scripts ("١٩٩٠") and full-width forms ("３／１／１９９０", "Ｊａｎ") read
+    // as their ASCII forms; anything else non-ASCII then fails to tokenize.
+    thread_local std::string folded;
+    normalize_internal::FoldDigitsAndFullwidth(in, &folded);
+    in = folded;
+  }
   while (!in.empty() && in.front() == ' ') in.remove_prefix(1);
   while (!in.empty() && in.back() == ' ') in.remove_suffix(1);
   if (!StripTime(&in)) return false;

@@ -1,5 +1,6 @@
 // The `phone` normalizer: digits only, with international prefixes of the configured country
 // unified into the national form, so differently written numbers agree exactly.
+#include "normalize/text_normalizers.h"
 #include "reclink/normalize.h"
 
 namespace reclink {
@@ -23,6 +24,12 @@ size_t TrunkMarkerLength(std::string_view in, size_t i) {
 
 void NormalizePhone(std::string_view in, std::string_view country_code, std::string* out) {
   out->clear();
+  if (normalize_internal::HasNonAscii(in)) {
+    // Digits of other scripts and full-width "+", "(", "x" read as their ASCII forms.
+    thread_local std::string folded;
+    normalize_internal::FoldDigitsAndFullwidth(in, &folded);
+    in = folded;
+  }
   bool plus = false;
   bool seen_digit = false;
   for (size_t i = 0; i < in.size(); ++i) {

@@ -174,8 +174,14 @@ void KeepCharClass(CharClass cls, std::string* s) {
       ++r;
       continue;
     }
-    if (KeepCategory(cls, utf8proc_category(cp))) {
-      for (utf8proc_ssize_t k = 0; k < len; ++k) p[w++] = p[r + k];
+    const utf8proc_category_t cat = utf8proc_category(cp);
+    if (KeepCategory(cls, cat)) {
+      if (cat == UTF8PROC_CATEGORY_ND) {
+        // "٣" and "３" are the digit 3; the ASCII digit is shorter, so writing stays behind r.
+        p[w++] = static_cast<unsigned char>('0' + DecimalDigitValue(cp));
+      } else {
+        for (utf8proc_ssize_t k = 0; k < len; ++k) p[w++] = p[r + k];
+      }
     }
     r += len;
   }

@@ -43,10 +43,19 @@ enum class CharClass : uint8_t {
   kLetters,  // letters, marks and spaces
   kDigits,   // decimal digits only
 };
-// Drops every code point outside cls, in place. Invalid UTF-8 bytes are dropped.
+// Drops every code point outside cls, in place; kept decimal digits of any script become ASCII
+// digits. Invalid UTF-8 bytes are dropped.
 void KeepCharClass(CharClass cls, std::string* s);
 // Drops every ' ' (the only whitespace left after TrimCollapse).
 void RemoveSpacesInPlace(std::string* s);
+
+// The value 0-9 of a Unicode decimal digit (general category Nd: ASCII, full-width, Arabic-Indic,
+// Devanagari, ...), or -1 for any other code point.
+int DecimalDigitValue(int32_t cp);
+// Copies in to *out with every decimal digit (Nd) as its ASCII digit and every full-width form
+// U+FF01..U+FF5E as its ASCII character ("＋４４" -> "+44"); everything else, invalid bytes
+// included, is copied unchanged. The input of the phone and date parsers for non-ASCII text.
+void FoldDigitsAndFullwidth(std::string_view in, std::string* out);
 
 // The `email` normalizer in place (see NormalizeEmail).
 void EmailInPlace(std::string* s);

@@ -68,6 +68,14 @@ TEST(PhoneTest, OtherCountryCodes) {
   EXPECT_EQ(Phone("+44 20 7946 0018", "1"), "00442079460018");
 }
 
+TEST(PhoneTest, UnicodeDigits) {
+  EXPECT_EQ(Phone("\xEF\xBC\x8B\xEF\xBC\x94\xEF\xBC\x94 20 7946 0018"), "02079460018");  // ＋４４
+  EXPECT_EQ(Phone("\xDB\xB0\xDB\xB2\xDB\xB0 \xDB\xB7\xDB\xB9\xDB\xB4\xDB\xB6 0018"),
+            "02079460018");  // ۰۲۰ ۷۹۴۶ (Extended Arabic-Indic)
+  EXPECT_EQ(Phone("\xEF\xBC\x90\xEF\xBC\x92\xEF\xBC\x90 7946 0018 \xEF\xBD\x98 12"),
+            "02079460018");  // full-width x starts an extension
+}
+
 TEST(DateTest, IsoAndCompact) {
   EXPECT_EQ(Date("1990-01-03"), "1990-01-03");
   EXPECT_EQ(Date("1990-1-3"), "1990-01-03");

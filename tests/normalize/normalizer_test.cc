@@ -69,6 +69,40 @@ TEST(NormalizerTest, CharacterClasses) {
   EXPECT_EQ(Norm({"digits"}, "n/a"), "<null>");
 }
 
+// Every Unicode decimal digit (category Nd) is its ASCII digit in digits, alnum, phone and date:
+// full-width (U+FF10..FF19), Arabic-Indic (U+0660..0669), Extended Arabic-Indic (U+06F0..06F9),
+// Devanagari (U+0966..096F), and the mathematical digits (U+1D7CE.., runs not aligned on 0/6).
+TEST(NormalizerTest, UnicodeDecimalDigitsBecomeAscii) {
+  const std::string fullwidth_020 = "\xEF\xBC\x90\xEF\xBC\x92\xEF\xBC\x90";  // ０２０
+  const std::string arabic_1990 = "\xD9\xA1\xD9\xA9\xD9\xA9\xD9\xA0";       // ١٩٩٠
+  const std::string persian_12 = "\xDB\xB1\xDB\xB2";                           // ۱۲
+  const std::string devanagari_7 = "\xE0\xA5\xAD";                              // ७
+  const std::string math_bold_09 = "\xF0\x9D\x9F\x8E\xF0\x9D\x9F\x97";       // 𝟎𝟗
+  const std::string math_mono_5 = "\xF0\x9D\x9F\xBB";                          // 𝟻 U+1D7FB
+  EXPECT_EQ(Norm({"digits"}, fullwidth_020 + " 7946"), "0207946");
+  EXPECT_EQ(Norm({"digits"}, arabic_1990), "1990");
+  EXPECT_EQ(Norm({"digits"}, persian_12 + "-" + devanagari_7), "127");
+  EXPECT_EQ(Norm({"digits"}, math_bold_09 + math_mono_5), "095");
+  EXPECT_EQ(Norm({"alnum"}, "Flat " + persian_12 + "B"), "Flat 12B");
+  EXPECT_EQ(Norm({"alnum"}, "\xD8\xB4\xD9\x82\xD8\xA9 " + arabic_1990),
+            "\xD8\xB4\xD9\x82\xD8\xA9 1990");  // Arabic letters stay letters
+  EXPECT_EQ(Norm({"letters"}, "Flat " + persian_12 + "B"), "Flat B");
+  EXPECT_EQ(Norm({"phone"}, "+44 (" + std::string("\xEF\xBC\x90") + ")20 7946 0018"),
+            "02079460018");
+  EXPECT_EQ(Norm({"phone"}, fullwidth_020 + " \xEF\xBC\x97\xEF\xBC\x99\xEF\xBC\x94\xEF\xBC\x96 0018"),
+            "02079460018");
+  EXPECT_EQ(Norm({"phone"}, "\xD9\xA0\xD9\xA2\xD9\xA0 7946 0018"), "02079460018");
+  EXPECT_EQ(Norm({"date"}, arabic_1990 + "-01-03"), "1990-01-03");
+  EXPECT_EQ(Norm({"date"}, "\xEF\xBC\x93/\xEF\xBC\x91/" + arabic_1990), "1990-01-03");
+  // Full-width separators and letters are compatibility forms of ASCII ones (NFKC).
+  EXPECT_EQ(Norm({"date"}, "\xEF\xBC\x93\xEF\xBC\x8F\xEF\xBC\x91\xEF\xBC\x8F" + arabic_1990),
+            "1990-01-03");  // ３／１／١٩٩٠
+  EXPECT_EQ(Norm({"date"}, "3 \xEF\xBC\xAA\xEF\xBD\x81\xEF\xBD\x8E 1990"), "1990-01-03");  // Ｊａｎ
+  EXPECT_EQ(Norm({"date"}, persian_12 + "/" + persian_12 + "/" + arabic_1990), "1990-12-12");
+  // Superscripts and circled numbers are not decimal digits (No, not Nd).
+  EXPECT_EQ(Norm({"digits"}, "\xC2\xB2\xE2\x91\xA0"), "<null>");  // ²①
+}
+
 TEST(NormalizerTest, InvalidUtf8DoesNotCrash) {
   EXPECT_EQ(Norm({"casefold", "strip_accents"}, "ab\xFF" "C"), "ab\xFF" "c");
   EXPECT_EQ(Norm({"alnum"}, "ab\xFF" "c"), "abc");
