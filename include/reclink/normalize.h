@@ -85,7 +85,9 @@ void NormalizeEmail(std::string_view in, std::string* out);
 // Phone: digits only, extension dropped, international prefixes for country_code turned into
 // the national form; other countries keep "00" + digits. With country_code "44":
 // "+44 (0)20 7946 0018", "0044 20 7946 0018", "020 7946 0018" -> "02079460018". Decimal digits
-// of any script and full-width forms read as ASCII.
+// of any script and full-width forms read as ASCII. The result is a fixed point (normalizing it
+// again gives it back) and has at most the input's digit count, plus 2 for a "+" that became
+// "00".
 void NormalizePhone(std::string_view in, std::string_view country_code, std::string* out);
 // Date to YYYY-MM-DD from YYYY-MM-DD (also "/" or "." separated, optional trailing time),
 // YYYYMMDD, DD/MM/YYYY or MM/DD/YYYY (by order; "-" and "." separators too), "D Mon YYYY"

@@ -20,6 +20,13 @@ size_t TrunkMarkerLength(std::string_view in, size_t i) {
   return j + 1 - i;
 }
 
+// "1" + a 10-digit North American number, whose area code starts with 2-9: the national form
+// drops the 1. (With an area code starting 0 or 1 it is no such number, and dropping the 1 could
+// leave a leading "00".)
+bool IsNanpWithLeadingOne(std::string_view digits) {
+  return digits.size() == 11 && digits[0] == '1' && digits[1] >= '2';
+}
+
 }  // namespace
 
 void NormalizePhone(std::string_view in, std::string_view country_code, std::string* out) {
@@ -50,7 +57,8 @@ void NormalizePhone(std::string_view in, std::string_view country_code, std::str
   if (out->empty()) return;
   std::string_view digits = *out;
   bool international = plus;
-  if (!plus && digits.size() > 2 && digits[0] == '0' && digits[1] == '0') {
+  // "0044 ...", and "+0044 ..." written with both prefixes.
+  if (digits.size() > 2 && digits[0] == '0' && digits[1] == '0') {
     international = true;
     digits.remove_prefix(2);
   }
@@ -58,18 +66,26 @@ void NormalizePhone(std::string_view in, std::string_view country_code, std::str
   if (international) {
     if (!country_code.empty() && digits.substr(0, country_code.size()) == country_code) {
       digits.remove_prefix(country_code.size());
+      // Zeros after the country code are trunk prefixes written in by mistake ("+44 020 ...");
+      // the national form has exactly one, added below. Keeping them could leave a leading
+      // "00", which a second pass would read as international.
+      while (!digits.empty() && digits[0] == '0') digits.remove_prefix(1);
       if (digits.empty()) {
         out->clear();
         return;
       }
       // The national form adds the trunk prefix 0, except in the North American plan (+1).
-      if (country_code != "1" && digits[0] != '0') result.push_back('0');
+      if (country_code != "1") {
+        result.push_back('0');
+      } else if (IsNanpWithLeadingOne(digits)) {
+        digits.remove_prefix(1);
+      }
       result.append(digits);
     } else {
       result = "00";
       result.append(digits);
     }
-  } else if (country_code == "1" && digits.size() == 11 && digits[0] == '1') {
+  } else if (country_code == "1" && IsNanpWithLeadingOne(digits)) {
     result.assign(digits.substr(1));
   } else {
     return;  // already national (or unknown): the digits as they are

@@ -68,6 +68,27 @@ TEST(PhoneTest, OtherCountryCodes) {
   EXPECT_EQ(Phone("+44 20 7946 0018", "1"), "00442079460018");
 }
 
+// A national result never starts with the international "00" and a second pass changes nothing
+// ("+44 0044 20" gave "004420", which normalizes again to "020").
+TEST(PhoneTest, NationalFormIsAFixedPoint) {
+  EXPECT_EQ(Phone("+44 0044 20"), "04420");
+  EXPECT_EQ(Phone("+44 00 20 7946 0018"), "02079460018");
+  EXPECT_EQ(Phone("+44 020 7946 0018"), "02079460018");  // trunk 0 written without brackets
+  EXPECT_EQ(Phone("+0044 20 7946 0018"), "02079460018");  // both international prefixes
+  EXPECT_EQ(Phone("+44 000"), "");                       // nothing but zeros after the code
+  EXPECT_EQ(Phone("+1 00 212 555 0100", "1"), "2125550100");
+  EXPECT_EQ(Phone("+1 1 212 555 0100", "1"), "2125550100");
+  // No North American area code starts with 0 or 1, so "1" + "00..." is not a national 1.
+  EXPECT_EQ(Phone("1-002-555-0100", "1"), "10025550100");
+  for (const char* in : {"+44 0044 20", "+44 00 20 7946 0018", "+1 1 00 212", "+1 00 1 212 555 0100",
+                         "1-002-555-0100", "+0", "+44 0", "+1 0", "00", "000", "+441 212 555 0100"}) {
+    for (const char* cc : {"44", "1", "49", "353"}) {
+      std::string once = Phone(in, cc);
+      EXPECT_EQ(Phone(once, cc), once) << in << " cc " << cc;
+    }
+  }
+}
+
 TEST(PhoneTest, UnicodeDigits) {
   EXPECT_EQ(Phone("\xEF\xBC\x8B\xEF\xBC\x94\xEF\xBC\x94 20 7946 0018"), "02079460018");  // ＋４４
   EXPECT_EQ(Phone("\xDB\xB0\xDB\xB2\xDB\xB0 \xDB\xB7\xDB\xB9\xDB\xB4\xDB\xB6 0018"),
