@@ -91,10 +91,16 @@ void NormalizeEmail(std::string_view in, std::string* out);
 void NormalizePhone(std::string_view in, std::string_view country_code, std::string* out);
 // Date to YYYY-MM-DD from YYYY-MM-DD (also "/" or "." separated, optional trailing time),
 // YYYYMMDD, DD/MM/YYYY or MM/DD/YYYY (by order; "-" and "." separators too), "D Mon YYYY"
-// ("3 Jan 1990", "03 January 1990", "3-Jan-1990") and "Mon D, YYYY". Year 1000-2999; day and
-// month ranges checked (leap years included). Decimal digits of any script and full-width forms
-// read as ASCII. Returns false (and leaves *out empty) when the
-// value is not such a date.
+// ("3 Jan 1990", "03 January 1990", "3-Jan-1990") and "Mon D, YYYY". Year 1000-2999; the date
+// must exist in the proleptic Gregorian calendar (std::chrono::year_month_day::ok(), so
+// 2001-02-30 and 1900-02-29 do not). Decimal digits of any script and full-width forms read as
+// ASCII. Returns false (and leaves *out empty) when the value is not such a date. The result, if
+// any, is a fixed point: normalizing it again gives it back.
 bool NormalizeDate(std::string_view in, DateOrder order, std::string* out);
+
+// Days since 1970-01-01 of an ISO date "YYYY-MM-DD" (exactly ten characters, as `date` writes
+// it), through std::chrono::sys_days: the project's one day arithmetic (date_diff_days). False
+// when iso is not in that form or names no calendar day (2001-02-30).
+bool IsoDateDays(std::string_view iso, int64_t* days);
 
 }  // namespace reclink

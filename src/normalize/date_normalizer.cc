@@ -1,6 +1,7 @@
 // The `date` normalizer: common written date forms to ISO 8601 YYYY-MM-DD, with range checks.
 // A value that is not a valid date becomes null; Normalizer counts those.
 #include <array>
+#include <chrono>
 #include <string>
 
 #include "normalize/text_normalizers.h"
@@ -82,13 +83,13 @@ int MonthValue(std::string_view word) {
   return -1;
 }
 
-bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
+// The one calendar check: a proleptic Gregorian date (std::chrono), in the accepted year range.
 bool ValidDate(int y, int m, int d) {
-  static constexpr std::array<int, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (y < 1000 || y > 2999 || m < 1 || m > 12 || d < 1) return false;
-  int dim = kDays[m - 1] + (m == 2 && IsLeap(y) ? 1 : 0);
-  return d <= dim;
+  if (y < 1000 || y > 2999 || m < 1 || d < 1) return false;
+  return std::chrono::year_month_day{std::chrono::year{y},
+                                     std::chrono::month{static_cast<unsigned>(m)},
+                                     std::chrono::day{static_cast<unsigned>(d)}}
+      .ok();
 }
 
 void WriteDate(int y, int m, int d, std::string* out) {
@@ -184,6 +185,24 @@ bool NormalizeDate(std::string_view in, DateOrder order, std::string* out) {
   }
   if (!ValidDate(y, m, d)) return false;
   WriteDate(y, m, d, out);
+  return true;
+}
+
+bool IsoDateDays(std::string_view iso, int64_t* days) {
+  if (iso.size() != 10 || iso[4] != '-' || iso[7] != '-') return false;
+  int v[3] = {0, 0, 0};
+  const size_t starts[3] = {0, 5, 8}, lengths[3] = {4, 2, 2};
+  for (int k = 0; k < 3; ++k) {
+    for (size_t i = starts[k]; i < starts[k] + lengths[k]; ++i) {
+      if (!IsDigit(iso[i])) return false;
+      v[k] = v[k] * 10 + (iso[i] - '0');
+    }
+  }
+  const std::chrono::year_month_day ymd{std::chrono::year{v[0]},
+                                        std::chrono::month{static_cast<unsigned>(v[1])},
+                                        std::chrono::day{static_cast<unsigned>(v[2])}};
+  if (!ymd.ok()) return false;
+  *days = std::chrono::sys_days{ymd}.time_since_epoch().count();
   return true;
 }
 

@@ -149,5 +149,67 @@ TEST(DateTest, RangesAndGarbage) {
   EXPECT_EQ(Date("1 2 3 4 5"), "<null>");
 }
 
+// Every form docs/rules.md lists, with the example it gives, in both orders where it matters.
+TEST(DateTest, DocumentedFormsTable) {
+  struct Case {
+    const char* in;
+    DateOrder order;
+    const char* want;
+  };
+  const DateOrder dmy = DateOrder::kDayFirst, mdy = DateOrder::kMonthFirst;
+  const Case cases[] = {
+      {"1990-01-03", dmy, "1990-01-03"},      {"1990/01/03", dmy, "1990-01-03"},
+      {"1990.01.03", dmy, "1990-01-03"},      {"1990-1-3", dmy, "1990-01-03"},
+      {"1990-01-03T00:00:00Z", dmy, "1990-01-03"}, {"1990-01-03 12:30", dmy, "1990-01-03"},
+      {"1990-01-03", mdy, "1990-01-03"},      {"19900103", dmy, "1990-01-03"},
+      {"19900103", mdy, "1990-01-03"},        {"03/01/1990", dmy, "1990-01-03"},
+      {"03/01/1990", mdy, "1990-03-01"},      {"03-01-1990", dmy, "1990-01-03"},
+      {"03.01.1990", mdy, "1990-03-01"},      {"3/1/1990", dmy, "1990-01-03"},
+      {"12/25/1990", mdy, "1990-12-25"},      {"12/25/1990", dmy, nullptr},
+      {"3 Jan 1990", dmy, "1990-01-03"},      {"3 Jan 1990", mdy, "1990-01-03"},
+      {"03 January 1990", dmy, "1990-01-03"}, {"3-JAN-1990", dmy, "1990-01-03"},
+      {"3rd Sept 1990", dmy, "1990-09-03"},   {"Jan 3, 1990", dmy, "1990-01-03"},
+      {"Jan 3, 1990", mdy, "1990-01-03"},     {"1000-01-01", dmy, "1000-01-01"},
+      {"2999-12-31", dmy, "2999-12-31"},      {"0999-12-31", dmy, nullptr},
+      {"3000-01-01", dmy, nullptr},           {"03/01/90", dmy, nullptr},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(Date(c.in, c.order), c.want != nullptr ? c.want : "<null>")
+        << c.in << (c.order == dmy ? " dmy" : " mdy");
+  }
+}
+
+// Dates that name no day of the calendar, in every accepted form, are null.
+TEST(DateTest, ImpossibleDatesAreNull) {
+  for (const char* in :
+       {"2001-02-30", "2001-02-29", "1900-02-29", "2100-02-29", "2001-04-31", "2001-06-31",
+        "2001-09-31", "2001-11-31", "2001-02-31", "20010230", "20010229", "30/02/2001",
+        "31/04/2001", "30 Feb 2001", "29 Feb 2001", "Feb 30, 2001", "Feb 29, 1900",
+        "2001-02-30T00:00:00Z", "2001-00-01", "2001-01-00", "2001-13-01", "2001-01-32"}) {
+    EXPECT_EQ(Date(in), "<null>") << in;
+  }
+  EXPECT_EQ(Date("02/30/2001", DateOrder::kMonthFirst), "<null>");
+  for (const char* in : {"2000-02-29", "2004-02-29", "2400-02-29", "29 Feb 2000", "20000229"}) {
+    EXPECT_NE(Date(in), "<null>") << in;
+  }
+}
+
+TEST(DateTest, IsoDateDaysIsCalendarArithmetic) {
+  int64_t days = -1;
+  ASSERT_TRUE(IsoDateDays("1970-01-01", &days));
+  EXPECT_EQ(days, 0);
+  ASSERT_TRUE(IsoDateDays("2000-03-01", &days));
+  int64_t feb28 = 0;
+  ASSERT_TRUE(IsoDateDays("2000-02-28", &feb28));
+  EXPECT_EQ(days - feb28, 2);  // 2000 is a leap year
+  ASSERT_TRUE(IsoDateDays("1000-01-01", &days));
+  EXPECT_EQ(days, -354285);
+  EXPECT_FALSE(IsoDateDays("2001-02-30", &days));
+  EXPECT_FALSE(IsoDateDays("2001-2-3", &days));
+  EXPECT_FALSE(IsoDateDays("2001-02-03x", &days));
+  EXPECT_FALSE(IsoDateDays("2001/02/03", &days));
+  EXPECT_FALSE(IsoDateDays("+001-02-03", &days));
+}
+
 }  // namespace
 }  // namespace reclink

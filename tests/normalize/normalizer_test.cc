@@ -149,6 +149,16 @@ TEST(NormalizerTest, DateChainCountsUnparseable) {
   EXPECT_EQ(Norm({"date"}, "03/01/1990", mdy), "1990-03-01");
 }
 
+TEST(NormalizerTest, ImpossibleDatesAreCountedUnparseable) {
+  NormalizeCounters counters;
+  EXPECT_EQ(Norm({"date"}, "2001-02-30", {}, &counters), "<null>");
+  EXPECT_EQ(Norm({"date"}, "29/02/2001", {}, &counters), "<null>");
+  EXPECT_EQ(Norm({"date"}, "Feb 29, 2100", {}, &counters), "<null>");
+  EXPECT_EQ(Norm({"date"}, "29/02/2000", {}, &counters), "2000-02-29");
+  EXPECT_EQ(counters.unparseable_dates.load(), 3u);
+  EXPECT_EQ(counters.null_values.load(), 3u);
+}
+
 TEST(NormalizerTest, ApplyReusesOutputBuffer) {
   Result<Normalizer> n = Normalizer::Create({"casefold", "alnum"}, {});
   ASSERT_TRUE(n.ok());
