@@ -112,6 +112,65 @@ TEST(NormalizerTest, InvalidUtf8DoesNotCrash) {
   EXPECT_EQ(Norm({"casefold", "strip_accents", "alnum"}, "Ren\xC3\xA9" "e\xFF"), "renee");
 }
 
+// Combining marks of alternating classes (U+0301 above, 230; U+0316 below, 220): utf8proc puts
+// marks in canonical order with an insertion sort, quadratic in a run's length, so a 1 MB value
+// took about half an hour to casefold. As in the Stream-Safe Text Format (UAX #15, section 13),
+// a U+034F COMBINING GRAPHEME JOINER now follows every 30 non-starters.
+TEST(NormalizerTest, CombiningMarkFloodIsStreamSafe) {
+  const std::string cgj = "\xCD\x8F";
+  std::string flood = "a";
+  for (int i = 0; i < 20; ++i) flood += "\xCC\x81\xCC\x96";  // 40 marks
+  std::string out;
+  Casefold(flood, &out);
+  // One CGJ, after the first 30 marks (in canonical order, the first U+0301 composed into "á").
+  size_t at = out.find(cgj);
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_EQ(out.find(cgj, at + 1), std::string::npos);
+  EXPECT_EQ(out.substr(0, 4), "\xC3\xA1\xCC\x96");      // á, then the U+0316 marks
+  EXPECT_EQ(at, 2 + 29 * 2u);                             // á + 29 more marks, 2 bytes each
+  std::string again;
+  Casefold(out, &again);
+  EXPECT_EQ(again, out);
+  // Up to 30 marks nothing is added.
+  std::string thirty = "a";
+  for (int i = 0; i < 15; ++i) thirty += "\xCC\x81\xCC\x96";
+  Casefold(thirty, &out);
+  EXPECT_EQ(out.find(cgj), std::string::npos);
+  // U+0F73 is a starter (class 0) that decomposes to two non-starters: counted as two.
+  std::string tibetan = "\xE0\xBD\x80";  // U+0F40
+  for (int i = 0; i < 16; ++i) tibetan += "\xE0\xBD\xB3";
+  Casefold(tibetan, &out);
+  EXPECT_NE(out.find(cgj), std::string::npos);
+
+  // A whole megabyte of alternating marks goes through every path (the ctest timeout would
+  // stop the quadratic version).
+  std::string big = "a";
+  while (big.size() < (1u << 20)) big += "\xCC\x81\xCC\x96";
+  Result<Normalizer> n = Normalizer::Create({"casefold", "strip_accents", "alnum"}, {});
+  ASSERT_TRUE(n.ok());
+  EXPECT_TRUE(n->Apply(big, &out, nullptr));
+  EXPECT_EQ(out, "a");
+  Casefold(big, &out);
+  EXPECT_GT(out.size(), big.size());
+  EXPECT_EQ(Norm({"lower"}, big).size(), big.size());
+}
+
+// Zero-width characters with no meaning for matching are dropped with the whitespace: U+200B
+// ZERO WIDTH SPACE, U+2060 WORD JOINER, U+FEFF ZERO WIDTH NO-BREAK SPACE (a stray byte-order
+// mark) and U+00AD SOFT HYPHEN. ZWJ and ZWNJ (U+200D, U+200C) spell Persian and Indic text and
+// emoji, and stay.
+TEST(NormalizerTest, ZeroWidthCharactersAreDropped) {
+  EXPECT_EQ(Norm({}, "\xEF\xBB\xBFSmith\xE2\x80\x8B"), "Smith");
+  EXPECT_EQ(Norm({}, "John\xE2\x80\x8B \xE2\x81\xA0Smith"), "John Smith");
+  EXPECT_EQ(Norm({"casefold"}, "Hy\xC2\xADphen"), "hyphen");
+  EXPECT_EQ(Norm({}, "\xE2\x80\x8B\xEF\xBB\xBF"), "<null>");
+  EXPECT_EQ(Norm({}, "\xD9\x85\xDB\x8C\xE2\x80\x8C\xD8\xAE\xD9\x88\xD8\xA7\xD9\x87\xD9\x85"),
+            "\xD9\x85\xDB\x8C\xE2\x80\x8C\xD8\xAE\xD9\x88\xD8\xA7\xD9\x87\xD9\x85");  // می‌خواهم
+  std::string out;
+  TrimCollapse(" a\xE2\x80\x8B\xE2\x80\x8B b ", &out);
+  EXPECT_EQ(out, "a b");
+}
+
 TEST(NormalizerTest, UnknownNormalizerIsAnError) {
   Result<Normalizer> n = Normalizer::Create({"lower", "soundex"}, {});
   ASSERT_FALSE(n.ok());
