@@ -200,9 +200,12 @@ void TrimCollapseInPlace(std::string* s) {
   bool pending_space = false;
   for (size_t r = 0; r < n;) {
     unsigned char c = p[r];
-    size_t space_len = IsAsciiSpace(c) ? 1 : (c >= 0x80 ? UnicodeSpaceLength(p + r, n - r) : 0);
-    if (space_len == 0 && c >= 0xC2) {
-      const size_t zero_width = ZeroWidthLength(p + r, n - r);
+    size_t space_len;
+    if (c < 0x80) {
+      space_len = IsAsciiSpace(c) ? 1 : 0;
+    } else {
+      space_len = UnicodeSpaceLength(p + r, n - r);
+      const size_t zero_width = space_len == 0 ? ZeroWidthLength(p + r, n - r) : 0;
       if (zero_width > 0) {
         r += zero_width;
         continue;
