@@ -138,7 +138,4 @@ class Comparisons {
   std::unique_ptr<std::atomic<uint64_t>> capped_ = std::make_unique<std::atomic<uint64_t>>(0);
 };
 
-// Days since 1970-01-01 of a YYYY-MM-DD date; false when malformed.
-bool ParseIsoDate(std::string_view s, int64_t* days);
-
 }  // namespace reclink

@@ -12,26 +12,10 @@
 #include <vector>
 
 #include "reclink/comparison.h"
+#include "reclink/normalize.h"
 #include "reclink/similarity.h"
 
 namespace reclink {
-
-bool ParseIsoDate(std::string_view s, int64_t* days) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  auto num = [&](size_t pos, size_t len, int* v) {
-    return std::from_chars(s.data() + pos, s.data() + pos + len, *v).ptr == s.data() + pos + len;
-  };
-  int y, m, d;
-  if (!num(0, 4, &y) || !num(5, 2, &m) || !num(8, 2, &d) || m < 1 || m > 12 || d < 1 || d > 31) return false;
-  // Days from civil (Howard Hinnant's algorithm).
-  y -= m <= 2;
-  const int era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  *days = static_cast<int64_t>(era) * 146097 + static_cast<int64_t>(doe) - 719468;
-  return true;
-}
 
 Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& fields) {
   if (rules.comparisons.size() > kMaxComparisons) {
@@ -109,7 +93,7 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
         if (comp.numbers.empty()) continue;
         if (date) {
           int64_t days;
-          if (ParseIsoDate(v, &days)) comp.numbers[r] = static_cast<double>(days);
+          if (IsoDateDays(v, &days)) comp.numbers[r] = static_cast<double>(days);
         } else {
           double x;
           auto res = std::from_chars(v.data(), v.data() + v.size(), x);

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "reclink/model.h"
+#include "reclink/normalize.h"
 
 namespace reclink {
 namespace {
@@ -72,16 +73,20 @@ TEST(ModelTest, ProbabilityFromWeight) {
   EXPECT_NEAR(ProbabilityFromWeight(-10), 1.0 / 1025.0, 1e-12);
 }
 
-TEST(ModelTest, ParseIsoDate) {
+TEST(ModelTest, IsoDateDays) {
   int64_t d = 0;
-  ASSERT_TRUE(ParseIsoDate("1970-01-01", &d));
+  ASSERT_TRUE(IsoDateDays("1970-01-01", &d));
   EXPECT_EQ(d, 0);
-  ASSERT_TRUE(ParseIsoDate("2000-03-01", &d));
+  ASSERT_TRUE(IsoDateDays("2000-03-01", &d));
   int64_t e = 0;
-  ASSERT_TRUE(ParseIsoDate("2000-02-28", &e));
+  ASSERT_TRUE(IsoDateDays("2000-02-28", &e));
   EXPECT_EQ(d - e, 2);  // 2000 is a leap year
-  EXPECT_FALSE(ParseIsoDate("2000-13-01", &d));
-  EXPECT_FALSE(ParseIsoDate("20000301", &d));
+  EXPECT_FALSE(IsoDateDays("2000-13-01", &d));
+  EXPECT_FALSE(IsoDateDays("20000301", &d));
+  // Calendar days only: date_diff_days once read 2001-02-30 as 2001-03-02.
+  EXPECT_FALSE(IsoDateDays("2001-02-30", &d));
+  EXPECT_FALSE(IsoDateDays("1900-02-29", &d));
+  EXPECT_TRUE(IsoDateDays("2000-02-29", &d));
 }
 
 }  // namespace
