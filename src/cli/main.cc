@@ -2,7 +2,10 @@
 // or rules-file error, 3 input data error, 4 output error).
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
+#include <string>
+#include <vector>
 #include <exception>
 
 #include "commands.h"
@@ -14,13 +17,49 @@ using namespace reclink::cli;
 namespace {
 
 void AddInputOptions(CLI::App* cmd, CommonOptions* o) {
-  cmd->add_option("--threads", o->threads, "worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--threads", o->threads, "worker threads, 1 to 1024 (default 0: all cores)")
+      ->check(CLI::Range(0, 1024));
   cmd->add_option("--format", o->format, "input format: csv, tsv, jsonl, json or auto (from the extension)");
   cmd->add_option("--delimiter", o->delimiter, "CSV delimiter: , ; | or tab (default , ; tab for .tsv)");
   cmd->add_flag("--trim-spaces", o->trim_spaces, "trim spaces around CSV fields (FEBRL files use \", \")");
   cmd->add_option("--encoding", o->encoding, "input encoding: utf-8 (default) or latin-1");
   cmd->add_option("--on-bad-record", o->on_bad_record, "fail (default, exit 3), skip, or quarantine to DIR/rejects.csv");
   cmd->add_flag("--quiet,-q", o->quiet, "print nothing on success");
+}
+
+// A probability strictly between 0 and 1: at 1 no pair could link (an infinite weight), at 0
+// every pair would; the rules file's threshold has the same range.
+CLI::Validator OpenUnitInterval() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string {
+        double x = 0;
+        try {
+          size_t used = 0;
+          x = std::stod(v, &used);
+          if (used != v.size()) return "expected a number between 0 and 1 (exclusive), found '" + v + "'";
+        } catch (const std::exception&) {
+          return "expected a number between 0 and 1 (exclusive), found '" + v + "'";
+        }
+        if (!(x > 0 && x < 1)) return "expected a number between 0 and 1 (exclusive), found " + v;
+        return {};
+      },
+      "(0, 1)");
+}
+
+// Levenshtein distance for "did you mean" on a mistyped command.
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1])});
+      diag = up;
+    }
+  }
+  return row[b.size()];
 }
 
 }  // namespace
@@ -60,8 +99,8 @@ int main(int argc, char** argv) {
     } else {
       cmd->add_option("--out", lo.out_dir, "output directory (created if needed)")->required();
       cmd->add_option("--model", lo.model_path, "score with this saved model instead of training");
-      cmd->add_option("--threshold", lo.threshold, "match probability for a link (default: [model] threshold)")
-          ->check(CLI::Range(0.0, 1.0));
+      cmd->add_option("--threshold", lo.threshold, "match probability for a link, in (0, 1) (default: [model] threshold)")
+          ->check(OpenUnitInterval());
       cmd->add_flag("--pairs", lo.pairs, "also write pairs.csv with every scored pair above --pairs-threshold");
       cmd->add_option("--pairs-threshold", lo.pairs_threshold, "lowest probability written to pairs.csv (default 0.5)")
           ->check(CLI::Range(0.0, 1.0));
@@ -81,7 +120,7 @@ int main(int argc, char** argv) {
   evaluate->add_option("--truth-pairs", eo.truth_pairs, "CSV of matching id pairs (id_l,id_r; SOURCE:ID allowed)");
   evaluate->add_option("--compare-rules", eo.compare_rules, "a second rules file, evaluated side by side");
   evaluate->add_option("--model", eo.model_path, "score with this saved model instead of training");
-  evaluate->add_option("--threshold", eo.threshold, "match probability for a link")->check(CLI::Range(0.0, 1.0));
+  evaluate->add_option("--threshold", eo.threshold, "match probability for a link, in (0, 1)")->check(OpenUnitInterval());
   evaluate->add_flag("--json", o.json, "machine-readable output");
   AddInputOptions(evaluate, &o);
 
@@ -93,6 +132,27 @@ int main(int argc, char** argv) {
   explain->add_flag("--json", o.json, "machine-readable output");
   AddInputOptions(explain, &o);
 
+  // An unknown command: say which one was meant (CLI11 says only that a subcommand is required).
+  if (argc > 1 && argv[1][0] != '-') {
+    const std::string given = argv[1];
+    std::string best;
+    size_t best_distance = 3;  // suggest only close names
+    bool known = false;
+    for (const CLI::App* sub : app.get_subcommands({})) {
+      known |= sub->get_name() == given;
+      const size_t d = EditDistance(given, sub->get_name());
+      if (d < best_distance) {
+        best_distance = d;
+        best = sub->get_name();
+      }
+    }
+    if (!known) {
+      std::fprintf(stderr, "reclink: error: unknown command '%s'%s\nhint: the commands are profile, blocks, dedupe, link, "
+                           "train, evaluate and explain; see reclink --help\n",
+                   given.c_str(), best.empty() ? "" : ("; did you mean '" + best + "'?").c_str());
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
