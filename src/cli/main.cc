@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "reclink/signal_cleanup.h"
+#include "reclink/similarity.h"
 #include "reclink/version.h"
 
 using namespace reclink::cli;
@@ -44,22 +45,6 @@ CLI::Validator OpenUnitInterval() {
         return {};
       },
       "(0, 1)");
-}
-
-// Levenshtein distance for "did you mean" on a mistyped command.
-size_t EditDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1])});
-      diag = up;
-    }
-  }
-  return row[b.size()];
 }
 
 }  // namespace
@@ -140,7 +125,7 @@ int main(int argc, char** argv) {
     bool known = false;
     for (const CLI::App* sub : app.get_subcommands({})) {
       known |= sub->get_name() == given;
-      const size_t d = EditDistance(given, sub->get_name());
+      const size_t d = reclink::LevenshteinDistance(given, sub->get_name(), 3);
       if (d < best_distance) {
         best_distance = d;
         best = sub->get_name();
