@@ -2,7 +2,7 @@
 // large blocks tiled so that one huge block keeps every core busy.
 #include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
-#include <tbb/parallel_for.h>
+#include "reclink/parallel.h"
 #include <tbb/task_arena.h>
 #include <xxhash.h>
 
@@ -57,7 +57,7 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
   // another rule meanwhile: at most one rule per thread holds its transient hashes and sort
   // entries at a time.
   std::vector<std::vector<OversizedBlock>> oversized(rules.blocking.size());
-  tbb::parallel_for(size_t{0}, rules.blocking.size(), [&](size_t ri) {
+  ParallelFor(size_t{0}, rules.blocking.size(), [&](size_t ri) {
     tbb::this_task_arena::isolate([&] {
       const BlockingRule& rule = rules.blocking[ri];
       RuleIndex& idx = index.rules_[ri];
@@ -74,7 +74,7 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
       idx.has_key.assign((n + 63) / 64, 0);
       // Chunks are multiples of 64 rows, so each bitmap word belongs to one chunk.
       static_assert(kChunk % 64 == 0);
-      tbb::parallel_for(size_t{0}, chunks, [&](size_t c) {
+      ParallelFor(size_t{0}, chunks, [&](size_t c) {
         std::string key;
         const size_t begin = c * kChunk, end = std::min(n, begin + kChunk);
         for (size_t r = begin; r < end; ++r) {
@@ -123,7 +123,7 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
         }
       }
       idx.order.resize(with_key);
-      tbb::parallel_for(tbb::blocked_range<size_t>(0, buckets, 16), [&](const auto& range) {
+      ParallelFor(tbb::blocked_range<size_t>(0, buckets, 16), [&](const auto& range) {
         for (size_t b = range.begin(); b != range.end(); ++b) {
           const auto first = entries.begin() + static_cast<std::ptrdiff_t>(bucket_begin[b]);
           const auto last = entries.begin() + static_cast<std::ptrdiff_t>(bucket_begin[b + 1]);
@@ -337,7 +337,7 @@ std::vector<uint64_t> BlockingIndex::StreamPairs(const PairSink& sink) {
     return l;
   });
   const bool cross_only = link_type_ == LinkType::kLink;
-  tbb::parallel_for(size_t{0}, work_.size(), [&](size_t w) {
+  ParallelFor(size_t{0}, work_.size(), [&](size_t w) {
     const WorkUnit& unit = work_[w];
     const RuleIndex& ri = rules_[unit.rule];
     Local& local = locals.local();

@@ -1,5 +1,5 @@
 // DeriveFields: every rules field normalized once per record, in parallel over row ranges.
-#include <tbb/parallel_for.h>
+#include "reclink/parallel.h"
 
 #include <algorithm>
 #include <atomic>
@@ -50,7 +50,7 @@ Result<DerivedFields> DeriveFields(const Rules& rules, const RecordTable& table)
     constexpr size_t kChunk = 1 << 15;
     const size_t chunks = (n + kChunk - 1) / kChunk;
     std::vector<Column> parts(chunks);
-    tbb::parallel_for(size_t{0}, chunks, [&](size_t c) {
+    ParallelFor(size_t{0}, chunks, [&](size_t c) {
       NormalizeCounters counters;
       std::string buf;
       const size_t begin = c * kChunk, end = std::min(n, begin + kChunk);

@@ -1,7 +1,7 @@
 // Connected components over scored edges: Rem's union-find (sequential) or the lock-free
 // ConcurrentUnionFind (parallel), then a relabelling that numbers clusters by smallest row.
 #include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
+#include "reclink/parallel.h"
 #include <tbb/task_arena.h>
 
 #include <algorithm>
@@ -63,7 +63,7 @@ std::vector<uint32_t> ConnectedComponents(size_t n, std::span<const Edge> edges)
     return ConnectedComponentsSequential(n, edges);
   }
   ConcurrentUnionFind uf(n);
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, edges.size(), kParallelGrain),
+  ParallelFor(tbb::blocked_range<size_t>(0, edges.size(), kParallelGrain),
                     [&](const tbb::blocked_range<size_t>& range) {
                       for (size_t i = range.begin(); i != range.end(); ++i) {
                         uf.Union(edges[i].a, edges[i].b);

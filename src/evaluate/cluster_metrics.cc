@@ -1,6 +1,6 @@
 // EvaluateClusters and its cross-source variant: pairwise and B-cubed metrics and entity errors
 // from two cross-tabulations (clusters x entities and entities x clusters).
-#include <tbb/parallel_invoke.h>
+#include "reclink/parallel.h"
 
 #include <algorithm>
 #include <cassert>
@@ -39,7 +39,7 @@ PairMetrics MakePairMetrics(uint64_t true_pairs, uint64_t predicted_pairs, uint6
 ClusterEvaluation Evaluate(const DenseLabelView& predicted, const DenseLabelView& truth) {
   GroupStats by_cluster;
   GroupStats by_entity;
-  tbb::parallel_invoke(
+  ParallelInvoke(
       [&] { by_cluster = CrossTabulate(predicted.labels, predicted.count, truth.labels); },
       [&] { by_entity = CrossTabulate(truth.labels, truth.count, predicted.labels); });
   assert(by_cluster.cell_pairs == by_entity.cell_pairs);
@@ -82,11 +82,11 @@ ClusterEvaluation EvaluateClustersCrossSource(std::span<const uint32_t> predicte
   // the first against the second is a (cluster, entity, source) cell.
   DenseLabelView cluster_source;
   DenseLabelView entity_source;
-  tbb::parallel_invoke([&] { cluster_source = CombineWithSource(predicted, sources); },
+  ParallelInvoke([&] { cluster_source = CombineWithSource(predicted, sources); },
                        [&] { entity_source = CombineWithSource(truth, sources); });
   GroupStats same_source;
   uint64_t true_same_source = 0;
-  tbb::parallel_invoke(
+  ParallelInvoke(
       [&] {
         same_source =
             CrossTabulate(cluster_source.labels, cluster_source.count, entity_source.labels);

@@ -2,7 +2,7 @@
 #include "evaluate/contingency.h"
 
 #include <tbb/blocked_range.h>
-#include <tbb/parallel_reduce.h>
+#include "reclink/parallel.h"
 
 #include <algorithm>
 #include <cassert>
@@ -75,7 +75,7 @@ GroupStats CrossTabulate(std::span<const uint32_t> group, size_t num_groups,
   std::vector<uint32_t> members(group.size());
   for (size_t r = 0; r < group.size(); ++r) members[end[group[r]]++] = other[r];
 
-  return tbb::parallel_deterministic_reduce(
+  return ParallelDeterministicReduce(
       tbb::blocked_range<size_t>(0, num_groups, kGroupsPerTask), GroupStats{},
       [&](const tbb::blocked_range<size_t>& range, GroupStats stats) {
         for (size_t g = range.begin(); g != range.end(); ++g) {

@@ -1,6 +1,6 @@
 // CountTruePairs: how many given pairs join rows of the same true entity (blocking recall).
 #include <tbb/blocked_range.h>
-#include <tbb/parallel_reduce.h>
+#include "reclink/parallel.h"
 
 #include <cassert>
 
@@ -11,7 +11,7 @@ namespace reclink {
 uint64_t CountTruePairs(std::span<const std::pair<RowId, RowId>> pairs,
                         std::span<const uint32_t> truth) {
   // Integer sums are associative, so an ordinary parallel_reduce is deterministic.
-  return tbb::parallel_reduce(
+  return ParallelReduce(
       tbb::blocked_range<size_t>(0, pairs.size(), 1 << 14), uint64_t{0},
       [&](const tbb::blocked_range<size_t>& range, uint64_t count) {
         for (size_t i = range.begin(); i != range.end(); ++i) {

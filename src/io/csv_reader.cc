@@ -15,7 +15,7 @@
 #include "io/csv_reader.h"
 
 #include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
+#include "reclink/parallel.h"
 
 #include <algorithm>
 #include <atomic>
@@ -1141,7 +1141,7 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
   auto chunk_begin = [&](size_t i) { return region + std::min(region_size, i * chunk_bytes); };
   std::vector<ByteCounts> counts(num_chunks);
   const CsvIsa isa = csv_internal::ActiveCsvIsa();
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, num_chunks, 1), [&](const auto& r) {
+  ParallelFor(tbb::blocked_range<size_t>(0, num_chunks, 1), [&](const auto& r) {
     for (size_t i = r.begin(); i != r.end(); ++i) {
 #if RECLINK_CSV_V3
       if (isa == CsvIsa::kV3) {
@@ -1218,7 +1218,7 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
     }
     parse_chunk(ctx, parser, i, r, first_line[i] + static_cast<uint64_t>(std::count(cb, r, '\n')), out);
   };
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, num_chunks, 1), [&](const auto& range) {
+  ParallelFor(tbb::blocked_range<size_t>(0, num_chunks, 1), [&](const auto& range) {
     RecordParser parser(end, delimiter, options.trim_spaces, &names);
     for (size_t i = range.begin(); i != range.end(); ++i) parse_by_parity(context, parser, i, false, results[i]);
   });
@@ -1243,7 +1243,7 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
           std::atomic<size_t> flipped_failed{std::numeric_limits<size_t>::max()};
           CsvContext flipped_context = context;
           flipped_context.first_failed = &flipped_failed;
-          tbb::parallel_for(tbb::blocked_range<size_t>(i, num_chunks, 1), [&](const auto& range) {
+          ParallelFor(tbb::blocked_range<size_t>(i, num_chunks, 1), [&](const auto& range) {
             RecordParser p(end, delimiter, options.trim_spaces, &names);
             for (size_t k = range.begin(); k != range.end(); ++k) parse_by_parity(flipped_context, p, k, true, flipped[k]);
           });
@@ -1289,7 +1289,7 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
       byte_base[c][i + 1] = byte_base[c][i] + (results[i].bytes.empty() ? 0 : results[i].bytes[c]);
     }
   }
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, num_columns, 1), [&](const auto& range) {
+  ParallelFor(tbb::blocked_range<size_t>(0, num_columns, 1), [&](const auto& range) {
     for (size_t c = range.begin(); c != range.end(); ++c) {
       Column& column = table.mutable_column(c);
       fill[c] = column.PrepareFill(total_rows, byte_base[c][num_chunks]);
@@ -1302,7 +1302,7 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
   table.AppendSourceRows(source, total_rows);
   write_context.lines = table.AppendLinesForFill(total_rows);
   std::atomic<bool> mismatch{false};
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, num_chunks, 1), [&](const auto& range) {
+  ParallelFor(tbb::blocked_range<size_t>(0, num_chunks, 1), [&](const auto& range) {
     RecordParser parser(end, delimiter, options.trim_spaces, &names);
     std::vector<ColumnCursor> cursors(num_columns);
     for (size_t i = range.begin(); i != range.end(); ++i) {

@@ -7,7 +7,7 @@
 
 #include <simdjson.h>
 #include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
+#include "reclink/parallel.h"
 
 #include <algorithm>
 #include <atomic>
@@ -670,7 +670,7 @@ Result<RecordTable> Assemble(std::vector<ChunkTable>& chunks, const std::string&
           static_cast<int>(j);
     }
   }
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, table.num_columns(), 1), [&](const auto& range) {
+  ParallelFor(tbb::blocked_range<size_t>(0, table.num_columns(), 1), [&](const auto& range) {
     for (size_t c = range.begin(); c != range.end(); ++c) {
       Column& col = table.mutable_column(c);
       size_t base = 0;
@@ -724,7 +724,7 @@ Result<RecordTable> ParseJsonLines(std::string_view data, const std::string& fil
   auto chunk_begin = [&](size_t i) { return region + std::min(region_size, i * chunk_bytes); };
 
   std::vector<uint64_t> first_line(num_chunks + 1, 0);
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, num_chunks, 1), [&](const auto& r) {
+  ParallelFor(tbb::blocked_range<size_t>(0, num_chunks, 1), [&](const auto& r) {
     for (size_t i = r.begin(); i != r.end(); ++i) {
       first_line[i + 1] =
           static_cast<uint64_t>(std::count(chunk_begin(i), chunk_begin(i + 1), '\n'));
@@ -736,7 +736,7 @@ Result<RecordTable> ParseJsonLines(std::string_view data, const std::string& fil
   const bool fail_fast = options.on_bad_record == BadRecordPolicy::kFail;
   std::atomic<size_t> first_failed{std::numeric_limits<size_t>::max()};
   std::vector<ChunkTable> chunks(num_chunks);
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, num_chunks, 1), [&](const auto& range) {
+  ParallelFor(tbb::blocked_range<size_t>(0, num_chunks, 1), [&](const auto& range) {
     od::parser parser;
     Flattener flattener;
     simdjson::padded_string copy;

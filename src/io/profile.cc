@@ -5,7 +5,7 @@
 
 #include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
-#include <tbb/parallel_for.h>
+#include "reclink/parallel.h"
 #include <tbb/task_arena.h>
 // XXH3 inlined: most values are a few bytes, where a library call costs as much as the hash.
 #define XXH_INLINE_ALL
@@ -420,7 +420,7 @@ ColumnProfile ProfileColumn(const Column& column, size_t top_n, ProfileScratch& 
   // Isolated: while waiting, this thread must not start another column, which would reuse its
   // scratch arrays.
   tbb::this_task_arena::isolate([&] {
-    tbb::parallel_for(tbb::blocked_range<size_t>(0, parts, 1), [&](const auto& range) {
+    ParallelFor(tbb::blocked_range<size_t>(0, parts, 1), [&](const auto& range) {
       ValueCounter& counter = counters.local();
       for (size_t b = range.begin(); b != range.end(); ++b) {
         const size_t size = begin[b + 1] - begin[b];
@@ -494,7 +494,7 @@ std::vector<ColumnProfile> ProfileTable(const RecordTable& table, size_t top_n) 
   std::vector<ColumnProfile> profiles(table.num_columns());
   tbb::enumerable_thread_specific<ProfileScratch> scratch;
   tbb::enumerable_thread_specific<ValueCounter> counters;
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, table.num_columns(), 1), [&](const auto& r) {
+  ParallelFor(tbb::blocked_range<size_t>(0, table.num_columns(), 1), [&](const auto& r) {
     for (size_t c = r.begin(); c != r.end(); ++c) {
       profiles[c] = ProfileColumn(table.column(c), top_n, scratch.local(), counters);
     }

@@ -2,7 +2,7 @@
 // bytes to the CSV or JSON parser. Also id-column validation and the rejects (quarantine) writer.
 #include "reclink/reader.h"
 
-#include <tbb/parallel_sort.h>
+#include "reclink/parallel.h"
 
 #include <algorithm>
 #include <cctype>
@@ -145,7 +145,7 @@ Status ValidateIdColumn(const RecordTable& table, const std::string& id_column,
   // the earliest row repeating an earlier id, named with that id's first row: deterministic.
   std::vector<RowId> order(n);
   for (RowId r = 0; r < n; ++r) order[r] = r;
-  tbb::parallel_sort(order.begin(), order.end(), [&](RowId a, RowId b) {
+  ParallelSort(order.begin(), order.end(), [&](RowId a, RowId b) {
     if (table.source(a) != table.source(b)) return table.source(a) < table.source(b);
     int c = ids.Get(a).compare(ids.Get(b));
     if (c != 0) return c < 0;

@@ -1,6 +1,6 @@
 // Comparison levels: one similarity computation per pair serves every threshold level of a
 // comparison; exact levels compare precomputed hashes, then the bytes.
-#include <tbb/parallel_for.h>
+#include "reclink/parallel.h"
 #include <xxhash.h>
 
 #include <algorithm>
@@ -70,7 +70,7 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
   const size_t n = out.num_rows();
   out.slots_.resize(n * nc);
   std::vector<std::atomic<uint64_t>> over_cap(nc), unparseable(nc);
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 1 << 14), [&](const tbb::blocked_range<size_t>& range) {
+  ParallelFor(tbb::blocked_range<size_t>(0, n, 1 << 14), [&](const tbb::blocked_range<size_t>& range) {
     for (size_t c = 0; c < nc; ++c) {
       Comp& comp = out.comps_[c];
       const Column& col = fields.fields[comp.field];

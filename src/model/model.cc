@@ -1,5 +1,5 @@
 // Model weights, term frequencies and pair scoring.
-#include <tbb/parallel_for.h>
+#include "reclink/parallel.h"
 
 #include <algorithm>
 #include <cmath>
@@ -67,7 +67,7 @@ TermFrequencies TermFrequencies::Build(const Comparisons& comps) {
     }
     std::vector<float>& out = tf.tf_[c];
     out.assign(rows, 0.0f);
-    tbb::parallel_for(size_t{0}, rows, [&](size_t r) {
+    ParallelFor(size_t{0}, rows, [&](size_t r) {
       if (!comps.IsNull(c, static_cast<RowId>(r)))
         out[r] = static_cast<float>(counts.at(comps.ValueHash(c, static_cast<RowId>(r)))) / static_cast<float>(non_null);
     });

@@ -1,7 +1,7 @@
 // u estimation from uniformly random record pairs, drawn in fixed seeded chunks so the counts do
 // not depend on the thread count.
 #include <tbb/enumerable_thread_specific.h>
-#include <tbb/parallel_for.h>
+#include "reclink/parallel.h"
 #include <tbb/blocked_range.h>
 
 #include <atomic>
@@ -59,7 +59,7 @@ EqualPairs CountEqualPairs(const Comparisons& comps, size_t c, const RecordTable
   };
   tbb::enumerable_thread_specific<std::vector<Slot>> tables;
   std::vector<EqualPairs> sums(parts);
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, parts, 1), [&](const auto& range) {
+  ParallelFor(tbb::blocked_range<size_t>(0, parts, 1), [&](const auto& range) {
     std::vector<Slot>& slot_table = tables.local();
     for (size_t q = range.begin(); q != range.end(); ++q) {
       const size_t size = begin[q + 1] - begin[q];
@@ -227,7 +227,7 @@ void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields&
     return c;
   };
   tbb::enumerable_thread_specific<Counts> locals(make);
-  tbb::parallel_for(uint64_t{0}, chunks, [&](uint64_t chunk) {
+  ParallelFor(uint64_t{0}, chunks, [&](uint64_t chunk) {
     std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ULL + chunk);
     Counts& counts = locals.local();
     const uint64_t count = std::min(kChunk, samples - chunk * kChunk);
@@ -256,7 +256,7 @@ void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields&
   });
   std::atomic<uint64_t> enumerated{0};
   if (every_pair) {
-    tbb::parallel_for(uint64_t{0}, m, [&](uint64_t a) {
+    ParallelFor(uint64_t{0}, m, [&](uint64_t a) {
       Counts& counts = locals.local();
       thread_local std::vector<RowId> partners;
       thread_local std::vector<uint8_t> gammas;

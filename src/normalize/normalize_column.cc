@@ -1,5 +1,5 @@
 // NormalizeColumn: a whole column through a Normalizer, in parallel over fixed row chunks.
-#include <tbb/parallel_for.h>
+#include "reclink/parallel.h"
 
 #include <algorithm>
 
@@ -17,7 +17,7 @@ Column NormalizeColumn(const Column& in, const Normalizer& n, const std::string&
   const size_t rows = in.size();
   const size_t chunks = (rows + kChunkRows - 1) / kChunkRows;
   std::vector<Column> parts(chunks);
-  tbb::parallel_for(size_t{0}, chunks, [&](size_t c) {
+  ParallelFor(size_t{0}, chunks, [&](size_t c) {
     const size_t begin = c * kChunkRows;
     const size_t end = std::min(rows, begin + kChunkRows);
     Column& part = parts[c];

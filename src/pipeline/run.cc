@@ -1,6 +1,6 @@
 // RunLinkage: derived fields, blocking, training (pattern counts + EM), scoring and clustering.
 #include <tbb/enumerable_thread_specific.h>
-#include <tbb/parallel_sort.h>
+#include "reclink/parallel.h"
 
 #include <algorithm>
 #include <chrono>
@@ -379,7 +379,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   KeepBest(&result.truth.false_links, keep, HigherWeight);
   KeepBest(&result.truth.missed_links, keep, LowerWeight);
   auto by_rows = [](const auto& x, const auto& y) { return std::tie(x.a, x.b) < std::tie(y.a, y.b); };
-  tbb::parallel_sort(result.edges.begin(), result.edges.end(), by_rows);
+  ParallelSort(result.edges.begin(), result.edges.end(), by_rows);
   std::sort(result.pairs.begin(), result.pairs.end(), by_rows);
   result.capped_comparisons = comps.capped_comparisons() - capped_before;
   for (size_t c = 0; c < nc; ++c) {

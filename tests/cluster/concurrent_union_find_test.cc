@@ -2,7 +2,7 @@
 // 1, 2 and 8 threads with tiny grains, all giving the BFS reference labels.
 #include <gtest/gtest.h>
 #include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
+#include "reclink/parallel.h"
 #include <tbb/task_arena.h>
 
 #include <algorithm>
@@ -41,7 +41,7 @@ std::vector<uint32_t> ConcurrentLabels(size_t n, const std::vector<Edge>& edges,
   ConcurrentUnionFind uf(n);
   tbb::task_arena arena(threads);
   arena.execute([&] {
-    tbb::parallel_for(
+    ParallelFor(
         tbb::blocked_range<size_t>(0, edges.size(), grain),
         [&](const tbb::blocked_range<size_t>& range) {
           for (size_t i = range.begin(); i != range.end(); ++i) uf.Union(edges[i].a, edges[i].b);
@@ -89,7 +89,7 @@ TEST(ConcurrentUnionFind, FindDuringUnionsStaysInsideTheFinalComponent) {
     std::atomic<int> bad{0};
     tbb::task_arena arena(threads);
     arena.execute([&] {
-      tbb::parallel_for(
+      ParallelFor(
           tbb::blocked_range<size_t>(0, edges.size(), 16),
           [&](const tbb::blocked_range<size_t>& range) {
             for (size_t i = range.begin(); i != range.end(); ++i) {
