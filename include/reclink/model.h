@@ -124,8 +124,8 @@ void ClampProbabilities(Model* model);
 // A skeleton model (labels, names, tf flags) shaped like the rules' comparisons.
 Model ModelSkeleton(const Rules& rules, const Comparisons& comps);
 
-// model.json. Read checks that the model's comparisons and levels fit the rules (kUsage).
-Status WriteModelJson(const Model& model, const std::string& path);
+// model.json's text (written through an OutputSet or WriteFileAtomically by the caller) and its
+// reader, which checks that the model's comparisons and levels fit the rules (kUsage).
 std::string ModelToJson(const Model& model);
 Result<Model> ReadModelJson(const std::string& path, const Rules& rules);
 

@@ -78,8 +78,4 @@ InputFormat FormatFromPath(const std::string& path);
 Status ValidateIdColumn(const RecordTable& table, const std::string& id_column,
                         const std::string& path);
 
-// Writes rejects as CSV with header file,line,column,reason,raw (RFC 4180 quoting), to a
-// temporary name renamed to path when complete. IoError when it cannot be written.
-Status WriteRejects(const std::vector<BadRecord>& rejects, const std::string& path);
-
 }  // namespace reclink

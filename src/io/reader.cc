@@ -1,19 +1,16 @@
 // ReadInput: loads (and decompresses) a file, transcodes Latin-1, picks the format and hands the
-// bytes to the CSV or JSON parser. Also id-column validation and the rejects (quarantine) writer.
+// bytes to the CSV or JSON parser. Also id-column validation.
 #include "reclink/reader.h"
-
-#include "reclink/parallel.h"
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
 
 #include "io/csv_reader.h"
 #include "io/input_file.h"
 #include "io/json_reader.h"
 #include "io/text_encoding.h"
+#include "reclink/parallel.h"
 
 namespace reclink {
 
@@ -45,18 +42,6 @@ InputFormat Sniff(std::string_view data) {
     break;
   }
   return InputFormat::kCsv;
-}
-
-std::string CsvField(std::string_view s) {
-  bool quote = s.find_first_of(",\"\r\n") != std::string_view::npos;
-  if (!quote) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
 }
 
 }  // namespace
@@ -167,32 +152,6 @@ Status ValidateIdColumn(const RecordTable& table, const std::string& id_column,
                            id_column + "' (first seen on line " + std::to_string(table.line(first)) +
                            ")"),
         "ids must be unique within a source; fix the data or choose another id column");
-  }
-  return Status::Ok();
-}
-
-Status WriteRejects(const std::vector<BadRecord>& rejects, const std::string& path) {
-  std::string tmp = path + ".tmp";
-  errno = 0;
-  FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (f == nullptr) {
-    return Status::IoError(path + ": error: cannot write rejects file: " + std::strerror(errno));
-  }
-  std::string out = "file,line,column,reason,raw\n";
-  for (const BadRecord& b : rejects) {
-    out += CsvField(b.file) + "," + std::to_string(b.line) + "," + std::to_string(b.column) + "," +
-           CsvField(b.reason) + "," + CsvField(b.raw) + "\n";
-    if (out.size() > (1 << 20)) {
-      std::fwrite(out.data(), 1, out.size(), f);
-      out.clear();
-    }
-  }
-  std::fwrite(out.data(), 1, out.size(), f);
-  bool failed = std::ferror(f) != 0;
-  failed |= std::fclose(f) != 0;
-  if (failed || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return Status::IoError(path + ": error: cannot write rejects file: " + std::strerror(errno));
   }
   return Status::Ok();
 }

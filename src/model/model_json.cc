@@ -53,17 +53,6 @@ std::string ModelToJson(const Model& model) {
   return j;
 }
 
-Status WriteModelJson(const Model& model, const std::string& path) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << ModelToJson(model);
-    if (!out) return Status::IoError(path + ": error: cannot write the model");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) return Status::IoError(path + ": error: cannot rename " + tmp);
-  return Status::Ok();
-}
-
 namespace {
 
 // 1-based line and column of byte `offset` of `text`.

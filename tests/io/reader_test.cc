@@ -42,13 +42,6 @@ std::string Zstd(const std::string& data) {
   return out;
 }
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string SampleCsv() {
   std::string text = "id,name,note\n";
   for (int i = 0; i < 5000; ++i) {
@@ -186,26 +179,6 @@ TEST(ReaderTest, WrongDelimiterHintsAtTheLikelyOne) {
     EXPECT_NE(bad.status().hint().find(want), std::string::npos) << bad.status().hint();
     EXPECT_EQ(bad.status().hint().find("--on-bad-record"), std::string::npos) << bad.status().hint();
   }
-}
-
-TEST(ReaderTest, WriteRejectsQuotesFieldsAsCsv) {
-  TempDir dir;
-  std::vector<BadRecord> rejects = {
-      {"in.csv", 3, 5, "expected 2 fields (as in the header), found 3", "2,x,extra"},
-      {"in.csv", 6, 4, "quote inside an unquoted field", "4,b\"ad\n5,y"},
-  };
-  std::string path = dir.File("rejects.csv");
-  ASSERT_TRUE(WriteRejects(rejects, path).ok());
-  EXPECT_EQ(Slurp(path),
-            "file,line,column,reason,raw\n"
-            "in.csv,3,5,\"expected 2 fields (as in the header), found 3\",\"2,x,extra\"\n"
-            "in.csv,6,4,quote inside an unquoted field,\"4,b\"\"ad\n5,y\"\n");
-  // The rejects file reads back with the reader itself.
-  auto back = ReadInput(path, "r", ReadOptions{}, nullptr);
-  ASSERT_TRUE(back.ok()) << back.status().ToString();
-  EXPECT_EQ(Cell(*back, "raw", 1), "4,b\"ad\n5,y");
-  Status bad = WriteRejects(rejects, dir.File("no/such/dir/r.csv"));
-  EXPECT_EQ(bad.code(), StatusCode::kIoError);
 }
 
 }  // namespace

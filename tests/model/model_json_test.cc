@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "model_test_data.h"
+#include "reclink/atomic_file.h"
 #include "reclink/model.h"
 
 namespace reclink {
@@ -29,7 +30,7 @@ void WriteText(const std::string& path, const std::string& text) {
 // pair scores identically.
 void ExpectRoundTrip(const testing::Trained& t) {
   const std::string path = TempPath("roundtrip.json");
-  ASSERT_TRUE(WriteModelJson(t.model, path).ok());
+  ASSERT_TRUE(WriteFileAtomically(path, ModelToJson(t.model)).ok());
   Result<Model> read = ReadModelJson(path, t.rules);
   std::remove(path.c_str());
   ASSERT_TRUE(read.ok()) << read.status().ToString();

@@ -2,11 +2,15 @@
 // clusters, training only, scoring with a saved model, ground truth and evaluation.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+
 #include <filesystem>
 #include <fstream>
 
 #include "../common/temp_dir.h"
+#include "reclink/file_writer.h"
 #include "reclink/pipeline.h"
+#include "reclink/reader.h"
 #include "reclink/run_evaluation.h"
 
 namespace reclink {
@@ -209,6 +213,31 @@ TEST(PipelineTest, TruthErrorsAreLocated) {
       << headerless.message();
   WriteFile(f->dir / "t3.csv", "ids\n1\n");
   EXPECT_NE(TruthFromPairs(f->input, f->dir / "t3.csv").status().message().find("expected two columns"), std::string::npos);
+}
+
+TEST(PipelineTest, RejectsAreWrittenAsCsvThatReadsBack) {
+  TempDir dir;
+  const std::vector<BadRecord> rejects = {
+      {"in.csv", 3, 5, "expected 2 fields (as in the header), found 3", "2,x,extra"},
+      {"in.csv", 6, 4, "quote inside an unquoted field", "4,b\"ad\n5,y"},
+  };
+  const std::string path = dir / "rejects.csv";
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  ASSERT_GE(fd, 0);
+  FileWriter out(fd, path);
+  WriteRejectsCsv(rejects, out);
+  ASSERT_TRUE(out.Finish().ok());
+  EXPECT_EQ(testing::ReadFile(path),
+            "file,line,column,reason,raw\n"
+            "in.csv,3,5,\"expected 2 fields (as in the header), found 3\",\"2,x,extra\"\n"
+            "in.csv,6,4,quote inside an unquoted field,\"4,b\"\"ad\n5,y\"\n");
+  // The rejects file reads back with the reader itself, raw bytes intact.
+  Result<RecordTable> back = ReadInput(path, "r", ReadOptions{}, nullptr);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_EQ(back->num_rows(), 2u);
+  const int raw = back->FindColumn("raw");
+  ASSERT_GE(raw, 0);
+  EXPECT_EQ(back->column(raw).Get(1), "4,b\"ad\n5,y");
 }
 
 }  // namespace
