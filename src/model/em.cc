@@ -1,5 +1,6 @@
 // Expectation-maximisation for Fellegi-Sunter m and the share of matches, over gamma-pattern
-// counts (Winkler 1988; Jaro 1989), with u fixed from random pairs as Splink does by default.
+// counts (Winkler 1988; Jaro 1989). u starts from random pairs; EstimateMAndPrior re-estimates it per
+// blocking rule (estimate_u), see the note there and docs/ARCHITECTURE.md.
 #include <algorithm>
 #include <cmath>
 

@@ -67,6 +67,67 @@ TEST(EmTest, NoPatternsReturnsStartingValues) {
   EXPECT_DOUBLE_EQ(r.lambda, 0.3);
 }
 
+// One EM step by hand. One comparison {null, agree, else}, u = (0.1, 0.9), m = (0.9, 0.1),
+// lambda = 0.5; 100 agreeing pairs and 300 disagreeing ones. E-step: an agreeing pair is a match
+// with 0.5*0.9 / (0.5*0.9 + 0.5*0.1) = 0.9, a disagreeing one with 0.05 / 0.5 = 0.1. M-step:
+// expected matches 100*0.9 + 300*0.1 = 120, so lambda = 120/400 = 0.3, m(agree) = 90/120 = 0.75,
+// m(else) = 30/120 = 0.25; with estimate_u the non-matches' share gives u(agree) = 10/280,
+// u(else) = 270/280.
+TEST(EmTest, OneStepMatchesTheHandComputedUpdate) {
+  const std::vector<std::pair<std::vector<uint8_t>, uint64_t>> patterns = {{{1}, 100}, {{2}, 300}};
+  const std::vector<std::vector<double>> u = {{0, 0.1, 0.9}};
+  const std::vector<std::vector<double>> m0 = {{0, 0.9, 0.1}};
+  EmResult fixed_u = RunEm(patterns, {true}, u, m0, 0.5, 1, 0.0);
+  EXPECT_EQ(fixed_u.iterations, 1);
+  EXPECT_DOUBLE_EQ(fixed_u.lambda, 0.3);
+  EXPECT_DOUBLE_EQ(fixed_u.m[0][1], 0.75);
+  EXPECT_DOUBLE_EQ(fixed_u.m[0][2], 0.25);
+  EXPECT_DOUBLE_EQ(fixed_u.expected_matches[0], 120.0);
+  EXPECT_EQ(fixed_u.u, u);  // u fixed
+  EmResult both = RunEm(patterns, {true}, u, m0, 0.5, 1, 0.0, /*estimate_u=*/true);
+  EXPECT_DOUBLE_EQ(both.lambda, 0.3);
+  EXPECT_DOUBLE_EQ(both.m[0][1], 0.75);
+  EXPECT_DOUBLE_EQ(both.u[0][1], 10.0 / 280.0);
+  EXPECT_DOUBLE_EQ(both.u[0][2], 270.0 / 280.0);
+}
+
+// Pattern counts that are exactly N * (lambda * prod m + (1 - lambda) * prod u) for two
+// two-level comparisons, lambda = 0.25, m = (0.8, 0.2) and (0.9, 0.1), u = (0.1, 0.9) and
+// (0.2, 0.8): (agree, agree) 0.25*0.72 + 0.75*0.02 = 0.195, (agree, else) 0.02 + 0.06 = 0.08,
+// (else, agree) 0.045 + 0.135 = 0.18, (else, else) 0.005 + 0.54 = 0.545. The true parameters are
+// a fixed point of EM, and with u fixed EM finds them from a neutral start (three unknowns, three
+// degrees of freedom). A null value leaves its comparison out of a pair's likelihood.
+TEST(EmTest, ExactCountsHaveTheTrueParametersAsTheirFixedPoint) {
+  const std::vector<std::pair<std::vector<uint8_t>, uint64_t>> patterns = {
+      {{1, 1}, 1950}, {{1, 2}, 800}, {{2, 1}, 1800}, {{2, 2}, 5450}};
+  const std::vector<std::vector<double>> u = {{0, 0.1, 0.9}, {0, 0.2, 0.8}};
+  const std::vector<std::vector<double>> m_true = {{0, 0.8, 0.2}, {0, 0.9, 0.1}};
+  EmResult still = RunEm(patterns, {true, true}, u, m_true, 0.25, 1, 0.0);
+  EXPECT_NEAR(still.lambda, 0.25, 1e-12);
+  for (int c = 0; c < 2; ++c)
+    for (int l = 1; l <= 2; ++l) EXPECT_NEAR(still.m[c][l], m_true[c][l], 1e-12) << c << " " << l;
+
+  const std::vector<std::vector<double>> m0 = {{0, 0.6, 0.4}, {0, 0.6, 0.4}};
+  EmResult found = RunEm(patterns, {true, true}, u, m0, 0.5, 10000, 1e-13);
+  EXPECT_TRUE(found.converged);
+  EXPECT_NEAR(found.lambda, 0.25, 1e-6);
+  for (int c = 0; c < 2; ++c)
+    for (int l = 1; l <= 2; ++l) EXPECT_NEAR(found.m[c][l], m_true[c][l], 1e-6) << c << " " << l;
+
+  // The same pairs with the second comparison null on 1000 of the (else, else) ones: those pairs
+  // are judged on the first comparison alone, 0.25*0.2 / (0.25*0.2 + 0.75*0.9) = 0.05/0.725.
+  std::vector<std::pair<std::vector<uint8_t>, uint64_t>> with_nulls = patterns;
+  with_nulls.back().second -= 1000;
+  with_nulls.push_back({{2, 0}, 1000});
+  EmResult step = RunEm(with_nulls, {true, true}, u, m_true, 0.25, 1, 0.0);
+  const double w_ee = 0.25 * 0.02 / 0.545, w_e0 = 0.05 / 0.725;
+  const double w_aa = 0.25 * 0.72 / 0.195, w_ae = 0.25 * 0.08 / 0.08, w_ea = 0.25 * 0.18 / 0.18;
+  const double matches = 1950 * w_aa + 800 * w_ae + 1800 * w_ea + 4450 * w_ee + 1000 * w_e0;
+  EXPECT_NEAR(step.lambda, matches / 10000, 1e-12);
+  EXPECT_NEAR(step.expected_matches[1], matches - 1000 * w_e0, 1e-9);  // c=1 non-null pairs only
+  EXPECT_NEAR(step.m[1][1], (1950 * w_aa + 1800 * w_ea) / (matches - 1000 * w_e0), 1e-12);
+}
+
 TEST(ModelTest, ProbabilityFromWeight) {
   EXPECT_DOUBLE_EQ(ProbabilityFromWeight(0), 0.5);
   EXPECT_NEAR(ProbabilityFromWeight(10), 1024.0 / 1025.0, 1e-12);

@@ -149,5 +149,32 @@ TEST(TrainingTest, MegabyteNamesAreComparedOnTheirPrefixAndCounted) {
   EXPECT_EQ(t.comps->capped_comparisons(), before + 1 + partners.size());
 }
 
+// u by hand. Four records, so six pairs, fewer than u_sample_pairs: EstimateU then counts every
+// pair. Names anna, anna, anne, zed: (anna, anna) is exact; anna-anne has Jaro-Winkler 0.883
+// (three of four letters, prefix "ann"), below 0.9, and Levenshtein 1, so both such pairs are
+// "levenshtein <= 2"; the three pairs with zed are "else". Ages 30, 30, 31, 50: three pairs within
+// 1 year, none within 5 only, three further apart. A level no pair shows gets half a pair.
+TEST(TrainingTest, UOnASmallTableIsTheHandCountedShareOfAllPairs) {
+  Trained t = Train({{"anna", "x", "30", std::nullopt},
+                     {"anna", "x", "30", std::nullopt},
+                     {"anne", "x", "31", std::nullopt},
+                     {"zed", "x", "50", std::nullopt}});
+  ASSERT_TRUE(t.status.ok()) << t.status.ToString();
+  const ComparisonParams& name = t.model.comparisons[0];
+  ASSERT_EQ(name.levels.size(), 5u);  // null, exact, jaro_winkler >= 0.9, levenshtein <= 2, else
+  EXPECT_DOUBLE_EQ(name.levels[1].u, 1.0 / 6);
+  EXPECT_DOUBLE_EQ(name.levels[2].u, 0.5 / 6);
+  EXPECT_DOUBLE_EQ(name.levels[3].u, 2.0 / 6);
+  EXPECT_DOUBLE_EQ(name.levels[4].u, 3.0 / 6);
+  const ComparisonParams& age = t.model.comparisons[1];
+  ASSERT_EQ(age.levels.size(), 4u);  // null, numeric_diff <= 1, numeric_diff <= 5, else
+  EXPECT_DOUBLE_EQ(age.levels[1].u, 3.0 / 6);
+  EXPECT_DOUBLE_EQ(age.levels[2].u, 0.5 / 6);
+  EXPECT_DOUBLE_EQ(age.levels[3].u, 3.0 / 6);
+  for (const ComparisonParams* cp : {&name, &age}) {
+    for (size_t l = 1; l < cp->levels.size(); ++l) EXPECT_FALSE(cp->levels[l].u_source.empty());
+  }
+}
+
 }  // namespace
 }  // namespace reclink
