@@ -7,11 +7,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include <simdjson.h>
+
 #include "../common/temp_dir.h"
 #include "reclink/file_writer.h"
 #include "reclink/pipeline.h"
 #include "reclink/reader.h"
 #include "reclink/run_evaluation.h"
+#include "reclink/run_summary.h"
 
 namespace reclink {
 namespace {
@@ -213,6 +216,43 @@ TEST(PipelineTest, TruthErrorsAreLocated) {
       << headerless.message();
   WriteFile(f->dir / "t3.csv", "ids\n1\n");
   EXPECT_NE(TruthFromPairs(f->input, f->dir / "t3.csv").status().message().find("expected two columns"), std::string::npos);
+}
+
+// summary.json is built by the library: valid JSON with the run's figures, the evaluation object
+// embedded when there is one.
+TEST(PipelineTest, SummaryJsonIsValidJsonWithTheRunsFigures) {
+  auto f = Load();
+  Result<std::vector<uint32_t>> truth = TruthFromColumn(f->input, "truth");
+  ASSERT_TRUE(truth.ok()) << truth.status().ToString();
+  RunOptions options;
+  options.truth = &*truth;
+  std::vector<StageTiming> timings;
+  Result<RunResult> run = RunLinkage(f->rules, f->input, options, &timings);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  RunContext context;
+  context.command = "dedupe";
+  context.rules_path = "rules.toml";
+  context.threads = 3;
+  context.output_commit = "atomic";
+  const RunEvaluation eval = EvaluateRun(f->input, f->rules, *run, *truth);
+  const std::string evaluation = EvaluationJson(eval, *run, f->input, f->rules);
+  const std::string json = SummaryJson(context, f->input, *run, timings, evaluation);
+
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(json).get(doc), simdjson::SUCCESS) << json;
+  EXPECT_EQ(std::string_view(doc["command"]), "dedupe");
+  EXPECT_EQ(int64_t(doc["threads"]), 3);
+  EXPECT_EQ(uint64_t(doc["records"]["read"]), 10u);
+  EXPECT_EQ(uint64_t(doc["candidate_pairs"]), 6u);
+  EXPECT_EQ(uint64_t(doc["clusters"]), 6u);
+  EXPECT_EQ(uint64_t(doc["edges"]), 4u);
+  EXPECT_EQ(uint64_t(doc["cluster_sizes"]["2"]), 4u);
+  EXPECT_EQ(uint64_t(doc["cluster_sizes"]["1"]), 2u);
+  EXPECT_EQ(std::string_view(doc["output_commit"]), "atomic");
+  EXPECT_EQ(simdjson::dom::array(doc["stages"]).size(), timings.size());
+  EXPECT_DOUBLE_EQ(double(doc["evaluation"]["pairwise"]["f1"]), eval.clusters.pairwise.f1);
+  EXPECT_EQ(uint64_t(doc["evaluation"]["pairwise"]["true_pairs"]), 4u);
 }
 
 TEST(PipelineTest, RejectsAreWrittenAsCsvThatReadsBack) {

@@ -1,0 +1,32 @@
+// A run's summary.json and its evaluation object, built by the library from the run's results so
+// that every front end writes the same document (docs/outputs.md describes the fields).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "reclink/pipeline.h"
+#include "reclink/rules.h"
+#include "reclink/run_evaluation.h"
+
+namespace reclink {
+
+// What summary.json records about a run beyond its results.
+struct RunContext {
+  std::string command;        // "dedupe", "link" or "train"
+  std::string rules_path;
+  int threads = 0;
+  bool quarantine = false;    // rejected records were quarantined (else skipped)
+  std::string output_commit;  // how the outputs were committed: "atomic" or "per_file"
+};
+
+// The evaluation object (pairwise and B-cubed figures, blocking recall per rule, the worst false
+// and missed links) of a run evaluated against ground truth.
+std::string EvaluationJson(const RunEvaluation& e, const RunResult& result, const LoadedInput& input,
+                           const Rules& rules);
+
+// summary.json's text. evaluation_json: EvaluationJson's text, or empty when not evaluated.
+std::string SummaryJson(const RunContext& context, const LoadedInput& input, const RunResult& result,
+                        const std::vector<StageTiming>& timings, const std::string& evaluation_json);
+
+}  // namespace reclink

@@ -1,0 +1,134 @@
+// summary.json and the evaluation object it embeds: built here, from the run's results, so that
+// every front end (the CLI today) writes the same document. Text layout kept byte for byte: the
+// golden tests compare it line by line.
+#include "reclink/run_summary.h"
+
+#include "reclink/cluster.h"
+#include "reclink/json_writer.h"
+#include "reclink/version.h"
+
+namespace reclink {
+
+std::string EvaluationJson(const RunEvaluation& e, const RunResult& result, const LoadedInput& input,
+                           const Rules& rules) {
+  const auto& p = e.clusters.pairwise;
+  const auto& b = e.clusters.bcubed;
+  std::string j = "{\"records\": " + std::to_string(e.clusters.records);
+  j += ", \"pairwise\": {\"precision\": " + JsonNumber(p.precision) + ", \"recall\": " + JsonNumber(p.recall) +
+       ", \"f1\": " + JsonNumber(p.f1) + ", \"true_pairs\": " + std::to_string(p.true_pairs) +
+       ", \"predicted_pairs\": " + std::to_string(p.predicted_pairs) +
+       ", \"true_positive_pairs\": " + std::to_string(p.true_positive_pairs) + "}";
+  j += ", \"bcubed\": {\"precision\": " + JsonNumber(b.precision) + ", \"recall\": " + JsonNumber(b.recall) +
+       ", \"f1\": " + JsonNumber(b.f1) + "}";
+  j += ", \"merged_clusters\": " + std::to_string(e.clusters.errors.merged_clusters) +
+       ", \"split_entities\": " + std::to_string(e.clusters.errors.split_entities);
+  j += ", \"blocking_recall\": " + JsonNumber(e.blocking_recall) + ", \"rules\": [";
+  for (size_t r = 0; r < rules.blocking.size(); ++r) {
+    j += std::string(r ? ", " : "") + "{\"rule\": " + JsonQuote(rules.blocking[r].text) +
+         ", \"recall\": " + JsonNumber(e.rule_recall[r]) + ", \"pairs\": " + std::to_string(result.rules[r].pairs) + "}";
+  }
+  j += "], \"candidate_pairs\": " + std::to_string(result.candidate_pairs) +
+       ", \"reduction_ratio\": " + JsonNumber(e.reduction_ratio);
+  auto pairs = [&](const std::vector<ScoredPair>& v) {
+    std::string s = "[";
+    for (size_t i = 0; i < v.size(); ++i) {
+      s += std::string(i ? ", " : "") + "{\"id_l\": " + JsonQuote(input.Id(v[i].a)) + ", \"id_r\": " +
+           JsonQuote(input.Id(v[i].b)) + ", \"match_weight\": " + JsonNumber(v[i].weight) +
+           ", \"match_probability\": " + JsonNumber(ProbabilityFromWeight(v[i].weight)) + ", \"levels\": {";
+      for (size_t c = 0; c < v[i].gamma.size(); ++c) {
+        s += std::string(c ? ", " : "") + JsonQuote(result.model.comparisons[c].name) + ": " +
+             JsonQuote(result.model.comparisons[c].levels[v[i].gamma[c]].label);
+      }
+      s += "}, \"weights\": {";
+      for (size_t c = 0; c < v[i].weights.size(); ++c) {
+        s += std::string(c ? ", " : "") + JsonQuote(result.model.comparisons[c].name) + ": " + JsonNumber(v[i].weights[c]);
+      }
+      s += "}}";
+    }
+    return s + "]";
+  };
+  j += ", \"false_links\": " + pairs(result.truth.false_links);
+  j += ", \"missed_links\": " + pairs(result.truth.missed_links) + "}";
+  return j;
+}
+
+std::string SummaryJson(const RunContext& context, const LoadedInput& input, const RunResult& r,
+                        const std::vector<StageTiming>& timings, const std::string& evaluation_json) {
+  const std::string& command = context.command;
+  std::string j = "{\n  \"version\": " + JsonQuote(kReclinkVersion) + ",\n  \"command\": " + JsonQuote(command) +
+                  ",\n  \"threads\": " + std::to_string(context.threads) + ",\n  \"rules\": " + JsonQuote(context.rules_path) +
+                  ",\n  \"inputs\": [";
+  uint64_t records = 0, bad = 0;
+  for (size_t i = 0; i < input.sources.size(); ++i) {
+    const SourceReport& s = input.sources[i];
+    records += s.records;
+    bad += s.bad;
+    j += std::string(i ? ", " : "") + "{\"source\": " + JsonQuote(s.name) + ", \"path\": " + JsonQuote(s.path) +
+         ", \"records\": " + std::to_string(s.records) + ", \"bad\": " + std::to_string(s.bad) + "}";
+  }
+  const bool quarantine = context.quarantine;
+  j += "],\n  \"records\": {\"read\": " + std::to_string(records) + ", \"bad\": " + std::to_string(bad) +
+       ", \"quarantined\": " + std::to_string(quarantine ? bad : 0) +
+       ", \"skipped\": " + std::to_string(quarantine ? 0 : bad) + "},\n";
+  j += "  \"unparseable_dates\": " + std::to_string(r.unparseable_dates) + ",\n  \"blocking\": [";
+  for (size_t i = 0; i < r.rules.size(); ++i) {
+    const RuleStats& rs = r.rules[i];
+    j += std::string(i ? ", " : "") + "{\"rule\": " + JsonQuote(rs.text) + ", \"records_with_key\": " +
+         std::to_string(rs.records_with_key) + ", \"blocks\": " + std::to_string(rs.blocks) +
+         ", \"pairs\": " + std::to_string(rs.pairs) + "}";
+  }
+  j += "],\n  \"oversized_blocks\": [";
+  for (size_t i = 0; i < r.oversized.size(); ++i) {
+    const OversizedBlock& ob = r.oversized[i];
+    j += std::string(i ? ", " : "") + "{\"rule\": " + std::to_string(ob.rule + 1) + ", \"key\": " + JsonQuote(ob.key) +
+         ", \"size\": " + std::to_string(ob.size) + ", \"pairs_skipped\": " + std::to_string(ob.pairs_skipped) + "}";
+  }
+  j += "],\n  \"candidate_pairs\": " + std::to_string(r.candidate_pairs) + ",\n";
+  if (command != "train") {
+    j += "  \"capped_comparisons\": " + std::to_string(r.capped_comparisons) +
+         ",\n  \"compare_cap_code_points\": " + std::to_string(kMaxCompareCodePoints) + ",\n  \"values_over_cap\": {";
+    std::string unparseable;
+    bool first = true, first_u = true;
+    for (const RunResult::ComparisonCounts& cc : r.comparison_counts) {
+      if (cc.values_over_cap) {
+        j += std::string(first ? "" : ", ") + JsonQuote(cc.name) + ": " + std::to_string(cc.values_over_cap);
+        first = false;
+      }
+      if (cc.unparseable_values) {
+        unparseable += std::string(first_u ? "" : ", ") + JsonQuote(cc.name) + ": " + std::to_string(cc.unparseable_values);
+        first_u = false;
+      }
+    }
+    j += "},\n  \"unparseable_values\": {" + unparseable + "},\n";
+  }
+  j += "  \"threshold\": " + JsonNumber(r.threshold) + ",\n  \"prior\": " + JsonNumber(r.model.prior) + ",\n";
+  j += "  \"em_iterations\": " + std::to_string(r.model.em_iterations) + ",\n";
+  j += std::string("  \"em_converged\": ") + (r.model.em_converged ? "true" : "false") + ",\n";
+  j += "  \"warnings\": [";
+  for (size_t i = 0; i < r.model.warnings.size(); ++i) j += (i ? ", " : "") + JsonQuote(r.model.warnings[i]);
+  j += "],\n";
+  if (command != "train") {
+    j += "  \"edges\": " + std::to_string(r.edges.size()) + ",\n  \"clusters\": " + std::to_string(r.clusters) +
+         ",\n  \"cluster_sizes\": {";
+    bool first = true;
+    for (const auto& [size, count] : ClusterSizeHistogram(r.labels)) {
+      j += std::string(first ? "" : ", ") + JsonQuote(std::to_string(size)) + ": " + std::to_string(count);
+      first = false;
+    }
+    j += "},\n";
+  }
+  j += "  \"stages\": [";
+  double total = 0;
+  for (size_t i = 0; i < timings.size(); ++i) {
+    total += timings[i].seconds;
+    j += std::string(i ? ", " : "") + "{\"stage\": " + JsonQuote(timings[i].stage) + ", \"seconds\": " +
+         JsonNumber(timings[i].seconds) + ", \"peak_rss_bytes\": " + std::to_string(timings[i].peak_rss_bytes) + "}";
+  }
+  j += "],\n  \"seconds\": " + JsonNumber(total) + ",\n  \"peak_rss_bytes\": " + std::to_string(PeakRssBytes());
+  j += ",\n  \"output_commit\": " + JsonQuote(context.output_commit);
+  if (!evaluation_json.empty()) j += ",\n  \"evaluation\": " + evaluation_json;
+  j += "\n}\n";
+  return j;
+}
+
+}  // namespace reclink
