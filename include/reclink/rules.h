@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "reclink/status.h"
@@ -141,6 +143,10 @@ Result<Rules> ParseRulesFile(const std::string& path);
 // Same, from text (any bytes: text that is not UTF-8 is an error); `name` stands for the file in
 // messages. Every error from text carries a line and column (1-based).
 Result<Rules> ParseRulesString(const std::string& text, const std::string& name);
+
+// The name among `names` closest to `given` by Levenshtein distance (the kernels'), if it is at
+// most two edits away; empty when none is. For "did you mean" suggestions.
+std::string ClosestName(std::string_view given, std::span<const std::string_view> names);
 
 // Checks that the id column and every field's column for this source exist among
 // column_names (the header of input file `input_path`). Error (exit code 2) names the rules

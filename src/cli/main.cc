@@ -10,7 +10,7 @@
 
 #include "commands.h"
 #include "reclink/signal_cleanup.h"
-#include "reclink/similarity.h"
+#include "reclink/rules.h"
 #include "reclink/version.h"
 
 using namespace reclink::cli;
@@ -120,17 +120,13 @@ int main(int argc, char** argv) {
   // An unknown command: say which one was meant (CLI11 says only that a subcommand is required).
   if (argc > 1 && argv[1][0] != '-') {
     const std::string given = argv[1];
-    std::string best;
-    size_t best_distance = 3;  // suggest only close names
+    std::vector<std::string_view> names;
     bool known = false;
     for (const CLI::App* sub : app.get_subcommands({})) {
       known |= sub->get_name() == given;
-      const size_t d = reclink::LevenshteinDistance(given, sub->get_name(), 3);
-      if (d < best_distance) {
-        best_distance = d;
-        best = sub->get_name();
-      }
+      names.push_back(sub->get_name());
     }
+    const std::string best = reclink::ClosestName(given, names);
     if (!known) {
       std::fprintf(stderr, "reclink: error: unknown command '%s'%s\nhint: the commands are profile, blocks, dedupe, link, "
                            "train, evaluate and explain; see reclink --help\n",

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "reclink/normalize.h"
+#include "reclink/similarity.h"
 #include "rules/rules_syntax.h"
 #include "rules/rules_text.h"
 
@@ -59,34 +60,27 @@ std::string Shown(const toml::node& n) {
   return os.str();
 }
 
-// Levenshtein distance, for "did you mean" suggestions on short key names.
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
+std::string Suggest(std::string_view found, const std::vector<std::string_view>& allowed) {
+  const std::string best = ClosestName(found, allowed);
+  return best.empty() ? std::string() : "did you mean '" + best + "'? ";
 }
 
-std::string Suggest(std::string_view found, const std::vector<std::string_view>& allowed) {
+}  // namespace
+
+std::string ClosestName(std::string_view given, std::span<const std::string_view> names) {
   std::string_view best;
-  size_t best_d = 3;  // suggest only close matches
-  for (std::string_view a : allowed) {
-    size_t d = EditDistance(found, a);
-    if (d < best_d) {
-      best_d = d;
-      best = a;
+  uint32_t best_distance = 3;  // suggest only close names: at most two edits
+  for (std::string_view name : names) {
+    const uint32_t d = LevenshteinDistance(given, name, best_distance);
+    if (d < best_distance) {
+      best_distance = d;
+      best = name;
     }
   }
-  return best.empty() ? std::string() : "did you mean '" + std::string(best) + "'? ";
+  return std::string(best);
 }
+
+namespace {
 
 class RulesParser {
  public:
