@@ -6,9 +6,10 @@
 #include <string>
 #include <string_view>
 
-#include "reclink/rules.h"
-
 namespace reclink {
+
+// The blocking-key functions a rules file names (kField: the value itself).
+enum class KeyFunction { kField, kSoundex, kMetaphone, kNysiis, kPrefix, kYear, kTokenSorted };
 
 // Each function writes its code into *out (cleared first). An empty result means null (the
 // value has no letters, or is not a date for Year). Letters are ASCII A-Z after folding: a

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "reclink/normalize.h"
+#include "reclink/phonetic.h"
 #include "reclink/status.h"
 
 namespace reclink {
@@ -37,7 +39,6 @@ inline constexpr uint64_t kRulesMaxBlockSize = uint64_t{1} << 32;  // max_block_
 inline constexpr size_t kRulesMaxFileBytes = size_t{1} << 20;     // the rules file itself
 
 enum class LinkType { kDedupe, kLink, kLinkAndDedupe };
-enum class DateOrder { kDayFirst, kMonthFirst };  // for ambiguous NN/NN/YYYY dates
 
 // A derived field: a column (or dotted JSON path) plus a chain of normalizers.
 struct FieldSpec {
@@ -56,8 +57,6 @@ struct FieldSpec {
     return it != columns.end() ? it->second : column;
   }
 };
-
-enum class KeyFunction { kField, kSoundex, kMetaphone, kNysiis, kPrefix, kYear, kTokenSorted };
 
 // One part of a blocking key: fn(field) or fn(field, n).
 struct BlockingKey {
