@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ASan+UBSan, build-fuzz/) and runs each named target until
 # it has used CPU_SECONDS of CPU (default 1800), niced so that it yields to other work. New corpus
-# entries go to fuzz-work/NAME (not committed); crashes go to fuzz-work/NAME-artifacts/ and make
-# the script exit 1. Prints, per target: CPU seconds, executions, corpus size, findings.
+# entries go to fuzz-work/NAME (not committed); crashes, leaks, timeouts and out-of-memory inputs
+# go to fuzz-work/NAME-artifacts/. Each is then run again alone: one that reproduces is a finding
+# and makes the script exit 1; one that does not (a timeout while a niced fuzzer was starved of
+# CPU, say) is reported as such. Prints, per target: CPU seconds, executions, corpus size,
+# findings.
 #
 #   scripts/fuzz.sh [--cpu-seconds N] [TARGET...]     # targets: compare rules csv json date phone normalize
 #
@@ -43,7 +46,7 @@ for t in "${TARGETS[@]}"; do
   mkdir -p "$work" "$art"
   dict=(); [ -f "tests/fuzz/${t}_fuzz.dict" ] && dict=(-dict="tests/fuzz/${t}_fuzz.dict")
   log="fuzz-work/$t.log"
-  nice -n 19 "build-fuzz/tests/fuzz/${t}_fuzz" -print_final_stats=1 -timeout=25 -rss_limit_mb=4096 \
+  nice -n 19 "build-fuzz/tests/fuzz/${t}_fuzz" -print_final_stats=1 -timeout=120 -rss_limit_mb=4096 \
     -artifact_prefix="$art/" "${dict[@]}" "$work" "tests/fuzz/corpus/$t" >"$log" 2>&1 &
   pid=$!
   used=0
@@ -54,7 +57,16 @@ for t in "${TARGETS[@]}"; do
   done
   rc=0; wait "$pid" || rc=$?
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
-  findings=$(find "$art" -type f | wc -l)
+  findings=0
+  for a in "$art"/crash-* "$art"/leak-* "$art"/timeout-* "$art"/oom-*; do
+    [ -f "$a" ] || continue
+    if timeout 300 "build-fuzz/tests/fuzz/${t}_fuzz" -timeout=120 -rss_limit_mb=4096 "$a" >"$a.rerun.log" 2>&1; then
+      echo "$t: $(basename "$a") does not reproduce when run alone (see $a.rerun.log)"
+    else
+      echo "$t: FINDING $(basename "$a") reproduces (see $a.rerun.log)"
+      findings=$((findings + 1))
+    fi
+  done
   corpus=$(( $(find "$work" -type f | wc -l) + $(find "tests/fuzz/corpus/$t" -type f | wc -l) ))
   echo "$t: cpu ${used}s, executions $execs, corpus $corpus files, findings $findings (exit $rc; log $log)"
   if [ "$findings" -gt 0 ]; then status=1; fi
