@@ -1,6 +1,6 @@
-// RunLinkage: derived fields, blocking, training (pattern counts + EM), scoring and clustering.
+// RunLinkage: derived fields, blocking, training (pattern counts + EM), scoring and clustering,
+// one function per stage below, wired together at the end of the file.
 #include <tbb/enumerable_thread_specific.h>
-#include "reclink/parallel.h"
 
 #include <algorithm>
 #include <chrono>
@@ -8,6 +8,7 @@
 #include <limits>
 #include <optional>
 
+#include "reclink/parallel.h"
 #include "reclink/pipeline.h"
 
 namespace reclink {
@@ -185,6 +186,195 @@ bool LowerWeight(const ScoredPair& x, const ScoredPair& y) {
   return x.weight != y.weight ? x.weight < y.weight : std::tie(x.a, x.b) < std::tie(y.a, y.b);
 }
 
+// The error for a run with nothing to train on because every block that had pairs was too
+// large: names the first few of them.
+Status AllBlocksOversized(const Rules& rules, const std::vector<OversizedBlock>& oversized) {
+  std::string blocks;
+  for (size_t i = 0; i < oversized.size() && i < 5; ++i) {
+    const OversizedBlock& ob = oversized[i];
+    blocks += "\n  rule " + std::to_string(ob.rule + 1) + " (" + rules.blocking[ob.rule].text + "): key '" + ob.key +
+              "', " + std::to_string(ob.size) + " records";
+  }
+  if (oversized.size() > 5) blocks += "\n  ... and " + std::to_string(oversized.size() - 5) + " more";
+  return Status::InvalidInput(
+      "error: no candidate pairs: every block with two or more records was larger than [blocking_limits] "
+      "max_block_size = " + std::to_string(rules.max_block_size) + " and was skipped:" + blocks,
+      "if a key is a placeholder value (e.g. 'unknown', '0000'), make it null; otherwise add a key to the rule "
+      "or raise max_block_size");
+}
+
+// What EM needs from the candidate pairs: gamma-pattern counts per rule, for the pairs each rule
+// produces first and for every pair it covers. Beyond kTrainingPairs candidates, a seeded hash
+// sample is counted (the same sample whatever the thread count). The sample is of first rows: a
+// sampled row keeps its whole run of pairs, so runs stay long enough for the batch kernels (a
+// sample of single pairs leaves runs of one or two). Each pair is still in the sample with the
+// same probability. On 1M generated records this took the pattern counting from 1.1 to 0.6 s,
+// with pairwise F1 0.9570 -> 0.9568 (seed 42) and 0.9579 -> 0.9577 (seed 7), differences of the
+// order of the sampling noise.
+TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comps, BlockingIndex& index,
+                                     uint64_t total_pairs) {
+  const size_t nc = comps.size();
+  const size_t nr = index.num_rules();
+  struct Local {
+    std::vector<PatternCounts> covered, first;
+  };
+  tbb::enumerable_thread_specific<Local> locals([&] {
+    Local l;
+    l.covered.resize(nr);
+    l.first.resize(nr);
+    return l;
+  });
+  constexpr uint64_t kTrainingPairs = 4'000'000;
+  const uint64_t upper = index.PairsUpperBound();
+  const double fraction = upper > kTrainingPairs ? static_cast<double>(kTrainingPairs) / upper : 1.0;
+  const uint64_t cutoff = fraction >= 1.0 ? UINT64_MAX : static_cast<uint64_t>(fraction * 18446744073709551615.0);
+  const uint64_t salt = rules.model.seed * 0x9E3779B97F4A7C15ULL;
+  index.StreamPairs([&](int rule, std::span<const CandidatePair> batch) {
+    Local& l = locals.local();
+    thread_local std::vector<CandidatePair> pairs;
+    thread_local std::vector<uint8_t> gammas;
+    pairs.clear();
+    for (const CandidatePair& p : batch) {
+      if (cutoff == UINT64_MAX || RowHash(p.a, salt) <= cutoff) pairs.push_back(p);
+    }
+    GammaRuns(comps, pairs, &gammas);
+    for (size_t i = 0; i < pairs.size(); ++i) {
+      const CandidatePair& p = pairs[i];
+      const uint8_t* gamma = &gammas[i * nc];
+      const uint64_t id = comps.PatternId(gamma);
+      ++l.first[rule][id];
+      ++l.covered[rule][id];
+      for (size_t r = 0; r < nr; ++r) {
+        if (static_cast<int>(r) != rule && index.RuleCovers(r, p.a, p.b)) ++l.covered[r][id];
+      }
+    }
+  });
+  TrainingCounts counts;
+  counts.covered.resize(nr);
+  counts.first.resize(nr);
+  counts.total_pairs = total_pairs;
+  counts.sample_fraction = fraction;
+  for (const Local& l : locals) {
+    for (size_t r = 0; r < nr; ++r) {
+      for (const auto& [id, n] : l.covered[r]) counts.covered[r][id] += n;
+      for (const auto& [id, n] : l.first[r]) counts.first[r][id] += n;
+    }
+  }
+  return counts;
+}
+
+// One thread's share of what evaluation learns from the scoring pass: true pairs among the
+// candidates (per rule too) and the highest-weight false links and lowest-weight missed links.
+struct TruthLocal {
+  uint64_t true_candidates = 0;
+  std::vector<uint64_t> rule_true;
+  std::vector<ScoredPair> false_links, missed_links;
+  // Once a list has been trimmed, a pair that ranks below its last kept entry can never make
+  // it, so it is not built (building one allocates).
+  double false_floor = -std::numeric_limits<double>::infinity();
+  double missed_ceiling = std::numeric_limits<double>::infinity();
+
+  void Observe(const BlockingIndex& index, const Scorer& scorer, const CandidatePair& p, double w,
+               const uint8_t* gamma, size_t nc, bool match, bool linked, size_t keep) {
+    if (match) {
+      ++true_candidates;
+      for (size_t r = 0; r < rule_true.size(); ++r) rule_true[r] += index.RuleCovers(r, p.a, p.b);
+      if (!linked && w <= missed_ceiling) {
+        missed_links.push_back(Explained(scorer, p, w, gamma, nc));
+        if (missed_links.size() > 4 * keep) {
+          KeepBest(&missed_links, keep, LowerWeight);
+          if (missed_links.size() == keep) missed_ceiling = missed_links.back().weight;
+        }
+      }
+    } else if (w >= false_floor) {
+      false_links.push_back(Explained(scorer, p, w, gamma, nc));
+      if (false_links.size() > 4 * keep) {
+        KeepBest(&false_links, keep, HigherWeight);
+        if (false_links.size() == keep) false_floor = false_links.back().weight;
+      }
+    }
+  }
+};
+
+// The scoring pass's results.
+struct Scored {
+  std::vector<Edge> edges;         // pairs at or above the threshold, sorted by (a, b)
+  std::vector<ScoredPair> pairs;   // with keep_pairs, sorted by (a, b)
+  TruthCounts truth;               // with options.truth
+  uint64_t candidate_pairs = 0;
+};
+
+// Scores every candidate pair once; pairs at or above the threshold become edges.
+Scored ScoreCandidates(const Comparisons& comps, const Scorer& scorer, BlockingIndex& index,
+                       const RunOptions& options, double threshold) {
+  const size_t nc = comps.size();
+  const size_t nr = index.num_rules();
+  const double weight_threshold = std::log2(threshold / (1 - threshold));
+  const double pairs_weight = std::log2(options.pairs_threshold / (1 - options.pairs_threshold));
+  const std::vector<uint32_t>* truth = options.truth;
+  const size_t keep = options.worst_errors;
+  struct Local {
+    std::vector<Edge> edges;
+    std::vector<ScoredPair> kept;
+    TruthLocal truth;
+  };
+  tbb::enumerable_thread_specific<Local> locals([&] {
+    Local l;
+    l.truth.rule_true.assign(nr, 0);
+    return l;
+  });
+  // Without --pairs or a truth column only the edges matter, and most candidate pairs can be
+  // rejected before every comparison is computed.
+  const bool decide_early = !options.keep_pairs && truth == nullptr;
+  std::vector<uint64_t> per_rule = index.StreamPairs([&](int, std::span<const CandidatePair> pairs) {
+    Local& l = locals.local();
+    if (decide_early) {
+      ScoreRunsDecidingEarly(comps, scorer, pairs, weight_threshold, &l.edges);
+      return;
+    }
+    thread_local std::vector<uint8_t> gammas;
+    GammaRuns(comps, pairs, &gammas);
+    for (size_t i = 0; i < pairs.size(); ++i) {
+      const CandidatePair& p = pairs[i];
+      const uint8_t* gamma = &gammas[i * nc];
+      const double w = scorer.Weight(p.a, p.b, gamma);
+      const bool linked = w >= weight_threshold;
+      if (linked) l.edges.push_back({p.a, p.b, w});
+      if (options.keep_pairs && w >= pairs_weight) l.kept.push_back({p.a, p.b, w, std::vector<uint8_t>(gamma, gamma + nc), {}});
+      if (truth) l.truth.Observe(index, scorer, p, w, gamma, nc, (*truth)[p.a] == (*truth)[p.b], linked, keep);
+    }
+  });
+  Scored out;
+  for (uint64_t p : per_rule) out.candidate_pairs += p;
+  out.truth.rule_true_covered.assign(nr, 0);
+  for (Local& l : locals) {
+    out.edges.insert(out.edges.end(), l.edges.begin(), l.edges.end());
+    for (ScoredPair& p : l.kept) out.pairs.push_back(std::move(p));
+    out.truth.true_candidates += l.truth.true_candidates;
+    for (size_t r = 0; r < nr; ++r) out.truth.rule_true_covered[r] += l.truth.rule_true[r];
+    for (ScoredPair& p : l.truth.false_links) out.truth.false_links.push_back(std::move(p));
+    for (ScoredPair& p : l.truth.missed_links) out.truth.missed_links.push_back(std::move(p));
+  }
+  KeepBest(&out.truth.false_links, keep, HigherWeight);
+  KeepBest(&out.truth.missed_links, keep, LowerWeight);
+  auto by_rows = [](const auto& x, const auto& y) { return std::tie(x.a, x.b) < std::tie(y.a, y.b); };
+  ParallelSort(out.edges.begin(), out.edges.end(), by_rows);
+  std::sort(out.pairs.begin(), out.pairs.end(), by_rows);
+  return out;
+}
+
+// Clusters the edges (best_link first keeps only mutual best cross-source edges): labels per
+// row, numbered by their smallest row, and the number of clusters.
+void ClusterEdges(const Rules& rules, const RecordTable& table, RunResult* result) {
+  if (rules.cluster_method == ClusterMethod::kBestLink) {
+    std::vector<uint16_t> sources(table.num_rows());
+    for (RowId r = 0; r < table.num_rows(); ++r) sources[r] = table.source(r);
+    result->edges = BestLinks(result->edges, sources);
+  }
+  result->labels = ConnectedComponents(table.num_rows(), result->edges);
+  for (uint32_t label : result->labels) result->clusters = std::max<uint64_t>(result->clusters, label + 1);
+}
+
 }  // namespace
 
 Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const RunOptions& options,
@@ -205,26 +395,12 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   result.oversized = index.oversized();
   clock.Mark("block");
   if (!options.model_path && index.PairsUpperBound() == 0 && !result.oversized.empty()) {
-    // Say why there is nothing to train on: every block that had pairs was too large.
-    std::string blocks;
-    for (size_t i = 0; i < result.oversized.size() && i < 5; ++i) {
-      const OversizedBlock& ob = result.oversized[i];
-      blocks += "\n  rule " + std::to_string(ob.rule + 1) + " (" + rules.blocking[ob.rule].text + "): key '" + ob.key +
-                "', " + std::to_string(ob.size) + " records";
-    }
-    if (result.oversized.size() > 5) blocks += "\n  ... and " + std::to_string(result.oversized.size() - 5) + " more";
-    return Status::InvalidInput(
-        "error: no candidate pairs: every block with two or more records was larger than [blocking_limits] "
-        "max_block_size = " + std::to_string(rules.max_block_size) + " and was skipped:" + blocks,
-        "if a key is a placeholder value (e.g. 'unknown', '0000'), make it null; otherwise add a key to the rule "
-        "or raise max_block_size");
+    return AllBlocksOversized(rules, result.oversized);
   }
 
   Result<Comparisons> built = Comparisons::Build(rules, *fields);
   if (!built.ok()) return built.status();
   const Comparisons& comps = *built;
-  const size_t nc = comps.size();
-  const size_t nr = index.num_rules();
   TermFrequencies tf = TermFrequencies::Build(comps);
   clock.Mark("compare-prepare");
 
@@ -239,58 +415,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
     result.model = ModelSkeleton(rules, comps);
     EstimateU(rules, comps, *fields, table, rules.model.u_sample_pairs, rules.model.seed, &result.model);
     clock.Mark("train-u");
-    struct Local {
-      std::vector<PatternCounts> covered, first;
-    };
-    tbb::enumerable_thread_specific<Local> locals([&] {
-      Local l;
-      l.covered.resize(nr);
-      l.first.resize(nr);
-      return l;
-    });
-    // EM needs pattern counts, not every pair: beyond kTrainingPairs candidates, count a
-    // seeded hash sample (the same sample whatever the thread count). The sample is of first
-    // rows: a sampled row keeps its whole run of pairs, so runs stay long enough for the batch
-    // kernels (a sample of single pairs leaves runs of one or two). Each pair is still in the
-    // sample with the same probability. On 1M generated records this took the pattern counting
-    // from 1.1 to 0.6 s, with pairwise F1 0.9570 -> 0.9568 (seed 42) and 0.9579 -> 0.9577
-    // (seed 7), differences of the order of the sampling noise.
-    constexpr uint64_t kTrainingPairs = 4'000'000;
-    const uint64_t upper = index.PairsUpperBound();
-    const double fraction = upper > kTrainingPairs ? static_cast<double>(kTrainingPairs) / upper : 1.0;
-    const uint64_t cutoff = fraction >= 1.0 ? UINT64_MAX : static_cast<uint64_t>(fraction * 18446744073709551615.0);
-    const uint64_t salt = rules.model.seed * 0x9E3779B97F4A7C15ULL;
-    index.StreamPairs([&](int rule, std::span<const CandidatePair> batch) {
-      Local& l = locals.local();
-      thread_local std::vector<CandidatePair> pairs;
-      thread_local std::vector<uint8_t> gammas;
-      pairs.clear();
-      for (const CandidatePair& p : batch) {
-        if (cutoff == UINT64_MAX || RowHash(p.a, salt) <= cutoff) pairs.push_back(p);
-      }
-      GammaRuns(comps, pairs, &gammas);
-      for (size_t i = 0; i < pairs.size(); ++i) {
-        const CandidatePair& p = pairs[i];
-        const uint8_t* gamma = &gammas[i * nc];
-        const uint64_t id = comps.PatternId(gamma);
-        ++l.first[rule][id];
-        ++l.covered[rule][id];
-        for (size_t r = 0; r < nr; ++r) {
-          if (static_cast<int>(r) != rule && index.RuleCovers(r, p.a, p.b)) ++l.covered[r][id];
-        }
-      }
-    });
-    TrainingCounts counts;
-    counts.covered.resize(nr);
-    counts.first.resize(nr);
-    counts.total_pairs = result.total_pairs;
-    counts.sample_fraction = fraction;
-    for (const Local& l : locals) {
-      for (size_t r = 0; r < nr; ++r) {
-        for (const auto& [id, n] : l.covered[r]) counts.covered[r][id] += n;
-        for (const auto& [id, n] : l.first[r]) counts.first[r][id] += n;
-      }
-    }
+    const TrainingCounts counts = CountTrainingPatterns(rules, comps, index, result.total_pairs);
     RECLINK_RETURN_IF_ERROR(EstimateMAndPrior(rules, comps, counts, &result.model));
     clock.Mark("train-em");
   }
@@ -299,101 +424,21 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
     return result;
   }
 
-  // Scoring: every candidate pair once; pairs at or above the threshold become edges.
-  const double weight_threshold = std::log2(result.threshold / (1 - result.threshold));
-  const double pairs_weight = std::log2(options.pairs_threshold / (1 - options.pairs_threshold));
-  const std::vector<uint32_t>* truth = options.truth;
-  struct Local {
-    std::vector<Edge> edges;
-    std::vector<ScoredPair> kept;
-    uint64_t true_candidates = 0;
-    std::vector<uint64_t> rule_true;
-    std::vector<ScoredPair> false_links, missed_links;
-    // Once a list has been trimmed, a pair that ranks below its last kept entry can never make
-    // it, so it is not built (building one allocates).
-    double false_floor = -std::numeric_limits<double>::infinity();
-    double missed_ceiling = std::numeric_limits<double>::infinity();
-  };
-  tbb::enumerable_thread_specific<Local> locals([&] {
-    Local l;
-    l.rule_true.assign(nr, 0);
-    return l;
-  });
-  const size_t keep = options.worst_errors;
   const Scorer scorer(result.model, comps, tf);
-  // Without --pairs or a truth column only the edges matter, and most candidate pairs can be
-  // rejected before every comparison is computed.
-  const bool decide_early = !options.keep_pairs && truth == nullptr;
   const uint64_t capped_before = comps.capped_comparisons();
-  std::vector<uint64_t> per_rule = index.StreamPairs([&](int, std::span<const CandidatePair> pairs) {
-    Local& l = locals.local();
-    if (decide_early) {
-      ScoreRunsDecidingEarly(comps, scorer, pairs, weight_threshold, &l.edges);
-      return;
-    }
-    thread_local std::vector<uint8_t> gammas;
-    GammaRuns(comps, pairs, &gammas);
-    for (size_t i = 0; i < pairs.size(); ++i) {
-      const CandidatePair& p = pairs[i];
-      const uint8_t* gamma = &gammas[i * nc];
-      const double w = scorer.Weight(p.a, p.b, gamma);
-      if (w >= weight_threshold) l.edges.push_back({p.a, p.b, w});
-      if (options.keep_pairs && w >= pairs_weight) l.kept.push_back({p.a, p.b, w, std::vector<uint8_t>(gamma, gamma + nc), {}});
-      if (truth) {
-        const bool match = (*truth)[p.a] == (*truth)[p.b];
-        if (match) {
-          ++l.true_candidates;
-          for (size_t r = 0; r < nr; ++r) l.rule_true[r] += index.RuleCovers(r, p.a, p.b);
-          if (w < weight_threshold) {
-            if (w <= l.missed_ceiling) {
-              l.missed_links.push_back(Explained(scorer, p, w, gamma, nc));
-              if (l.missed_links.size() > 4 * keep) {
-                KeepBest(&l.missed_links, keep, LowerWeight);
-                if (l.missed_links.size() == keep) l.missed_ceiling = l.missed_links.back().weight;
-              }
-            }
-          }
-        } else {
-          if (w >= l.false_floor) {
-            l.false_links.push_back(Explained(scorer, p, w, gamma, nc));
-            if (l.false_links.size() > 4 * keep) {
-              KeepBest(&l.false_links, keep, HigherWeight);
-              if (l.false_links.size() == keep) l.false_floor = l.false_links.back().weight;
-            }
-          }
-        }
-      }
-    }
-  });
+  Scored scored = ScoreCandidates(comps, scorer, index, options, result.threshold);
   result.rules = index.stats();
-  for (uint64_t p : per_rule) result.candidate_pairs += p;
-  result.truth.rule_true_covered.assign(nr, 0);
-  for (Local& l : locals) {
-    result.edges.insert(result.edges.end(), l.edges.begin(), l.edges.end());
-    for (ScoredPair& p : l.kept) result.pairs.push_back(std::move(p));
-    result.truth.true_candidates += l.true_candidates;
-    for (size_t r = 0; r < nr; ++r) result.truth.rule_true_covered[r] += l.rule_true[r];
-    for (ScoredPair& p : l.false_links) result.truth.false_links.push_back(std::move(p));
-    for (ScoredPair& p : l.missed_links) result.truth.missed_links.push_back(std::move(p));
-  }
-  KeepBest(&result.truth.false_links, keep, HigherWeight);
-  KeepBest(&result.truth.missed_links, keep, LowerWeight);
-  auto by_rows = [](const auto& x, const auto& y) { return std::tie(x.a, x.b) < std::tie(y.a, y.b); };
-  ParallelSort(result.edges.begin(), result.edges.end(), by_rows);
-  std::sort(result.pairs.begin(), result.pairs.end(), by_rows);
+  result.candidate_pairs = scored.candidate_pairs;
+  result.edges = std::move(scored.edges);
+  result.pairs = std::move(scored.pairs);
+  result.truth = std::move(scored.truth);
   result.capped_comparisons = comps.capped_comparisons() - capped_before;
-  for (size_t c = 0; c < nc; ++c) {
+  for (size_t c = 0; c < comps.size(); ++c) {
     result.comparison_counts.push_back({comps.spec(c).name, comps.values_over_cap(c), comps.unparseable_values(c)});
   }
   clock.Mark("score");
 
-  if (rules.cluster_method == ClusterMethod::kBestLink) {
-    std::vector<uint16_t> sources(table.num_rows());
-    for (RowId r = 0; r < table.num_rows(); ++r) sources[r] = table.source(r);
-    result.edges = BestLinks(result.edges, sources);
-  }
-  result.labels = ConnectedComponents(table.num_rows(), result.edges);
-  for (uint32_t label : result.labels) result.clusters = std::max<uint64_t>(result.clusters, label + 1);
+  ClusterEdges(rules, table, &result);
   clock.Mark("cluster");
   return result;
 }
