@@ -113,6 +113,39 @@ std::vector<std::vector<double>> InitialM(const Comparisons& comps) {
 
 }  // namespace
 
+void MakeWeightsMonotone(Model* model) {
+  struct Block {
+    double m = 0, u = 0;
+    size_t first = 0, last = 0;
+  };
+  for (ComparisonParams& cp : model->comparisons) {
+    std::vector<Block> blocks;
+    for (size_t l = 1; l < cp.levels.size(); ++l) {
+      blocks.push_back({cp.levels[l].m, cp.levels[l].u, l, l});
+      // Pool while the block before has a lower ratio m/u than the last one (cross-multiplied:
+      // both u are positive).
+      while (blocks.size() >= 2) {
+        const Block& a = blocks[blocks.size() - 2];
+        const Block& b = blocks.back();
+        if (!(a.m * b.u < b.m * a.u)) break;
+        Block merged{a.m + b.m, a.u + b.u, a.first, b.last};
+        blocks.pop_back();
+        blocks.back() = merged;
+      }
+    }
+    for (const Block& b : blocks) {
+      if (b.first == b.last || !(b.u > 0)) continue;
+      const double ratio = b.m / b.u;
+      for (size_t l = b.first; l <= b.last; ++l) {
+        cp.levels[l].m = cp.levels[l].u * ratio;
+        cp.levels[l].m_source += "; pooled with levels " + std::to_string(b.first) + "-" + std::to_string(b.last) +
+                                 " (" + cp.levels[b.first].label + " to " + cp.levels[b.last].label +
+                                 ") so that a looser level never weighs more than a stricter one";
+      }
+    }
+  }
+}
+
 Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const TrainingCounts& counts,
                          Model* model) {
   const size_t nc = comps.size();
@@ -242,6 +275,7 @@ Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const Tra
     }
   }
 
+  MakeWeightsMonotone(model);
   ClampProbabilities(model);
 
   if (rules.model.prior) {

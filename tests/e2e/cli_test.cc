@@ -424,10 +424,10 @@ TEST(AccuracyTest, GeneratedDataAtFixedSeedInCsvAndJsonLines) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string p = r.out.substr(r.out.find("\"pairwise\""));
   // Held out for the demo rules (tuned on datasets/demo): 0.002 below the measured precision
-  // 0.96946, recall 0.96732, F1 0.96839, blocking recall 0.99477.
-  EXPECT_GE(JsonNumberAfter(p, "precision"), 0.9674) << r.out.substr(0, 600);
-  EXPECT_GE(JsonNumberAfter(p, "recall"), 0.9653) << r.out.substr(0, 600);
-  EXPECT_GE(JsonNumberAfter(p, "f1"), 0.9663) << r.out.substr(0, 600);
+  // 0.96964, recall 0.96741, F1 0.96852, blocking recall 0.99477.
+  EXPECT_GE(JsonNumberAfter(p, "precision"), 0.9676) << r.out.substr(0, 600);
+  EXPECT_GE(JsonNumberAfter(p, "recall"), 0.9654) << r.out.substr(0, 600);
+  EXPECT_GE(JsonNumberAfter(p, "f1"), 0.9665) << r.out.substr(0, 600);
   EXPECT_GE(JsonNumberAfter(r.out, "blocking_recall"), 0.9927);
 
   std::string rules = ReadFile(kDemoRules);

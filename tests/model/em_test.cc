@@ -128,6 +128,61 @@ TEST(EmTest, ExactCountsHaveTheTrueParametersAsTheirFixedPoint) {
   EXPECT_NEAR(step.m[1][1], (1950 * w_aa + 1800 * w_ea) / (matches - 1000 * w_e0), 1e-12);
 }
 
+// Pool adjacent violators by hand: levels exact, fuzzy, else with m = (0.6, 0.3, 0.1) and
+// u = (0.01, 0.001, 0.989) give ratios 60 < 300, so exact and fuzzy pool to 0.9 / 0.011 and each
+// gets m = its u times that ratio; "else" (ratio 0.1) stays.
+TEST(ModelTest, MonotoneWeightsPoolAViolatingPairByHand) {
+  Model model;
+  ComparisonParams cp;
+  cp.name = "phone";
+  cp.levels = {{"null", 1, 1, "", ""}, {"exact", 0.6, 0.01, "em", "u"}, {"fuzzy", 0.3, 0.001, "em", "u"},
+               {"else", 0.1, 0.989, "em", "u"}};
+  model.comparisons = {cp};
+  MakeWeightsMonotone(&model);
+  const auto& l = model.comparisons[0].levels;
+  EXPECT_DOUBLE_EQ(l[1].m, 0.01 * (0.9 / 0.011));
+  EXPECT_DOUBLE_EQ(l[2].m, 0.001 * (0.9 / 0.011));
+  EXPECT_DOUBLE_EQ(l[3].m, 0.1);
+  EXPECT_DOUBLE_EQ(l[1].Weight(), l[2].Weight());
+  EXPECT_NE(l[1].m_source.find("pooled with levels 1-2"), std::string::npos) << l[1].m_source;
+  EXPECT_EQ(l[3].m_source, "em");
+}
+
+// On random levels: afterwards weights never increase from a level to the next, m keeps its
+// total, and levels that were already in order are untouched.
+TEST(ModelTest, MonotoneWeightsOnRandomLevels) {
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> unit(0.001, 1);
+  for (int trial = 0; trial < 2000; ++trial) {
+    const int levels = 2 + static_cast<int>(rng() % 5);
+    ComparisonParams cp;
+    cp.levels.push_back({"null", 1, 1, "", ""});
+    double m_total = 0, u_total = 0;
+    for (int i = 0; i < levels; ++i) {
+      cp.levels.push_back({"l" + std::to_string(i), unit(rng), unit(rng), "", ""});
+      m_total += cp.levels.back().m;
+      u_total += cp.levels.back().u;
+    }
+    for (size_t i = 1; i < cp.levels.size(); ++i) {
+      cp.levels[i].m /= m_total;
+      cp.levels[i].u /= u_total;
+    }
+    bool sorted = true;
+    for (size_t i = 2; i < cp.levels.size(); ++i) sorted &= cp.levels[i - 1].Weight() >= cp.levels[i].Weight();
+    Model model;
+    model.comparisons = {cp};
+    MakeWeightsMonotone(&model);
+    const auto& out = model.comparisons[0].levels;
+    double total = 0;
+    for (size_t i = 1; i < out.size(); ++i) {
+      total += out[i].m;
+      if (i >= 2) EXPECT_GE(out[i - 1].Weight(), out[i].Weight() - 1e-9) << trial << " " << i;
+      if (sorted) EXPECT_EQ(out[i].m, cp.levels[i].m);
+    }
+    EXPECT_NEAR(total, 1.0, 1e-12);
+  }
+}
+
 TEST(ModelTest, ProbabilityFromWeight) {
   EXPECT_DOUBLE_EQ(ProbabilityFromWeight(0), 0.5);
   EXPECT_NEAR(ProbabilityFromWeight(10), 1024.0 / 1025.0, 1e-12);

@@ -116,6 +116,14 @@ EmResult RunEm(const std::vector<std::pair<std::vector<uint8_t>, uint64_t>>& pat
                const std::vector<std::vector<double>>& m_init, double lambda_init, int max_iterations,
                double tolerance, bool estimate_u = false);
 
+// Makes each comparison's weights non-increasing from its first listed level to "else": where a
+// later (looser) level has a higher m/u than an earlier one, the adjacent levels are pooled (pool
+// adjacent violators) to the ratio sum(m)/sum(u) over the pooled levels, by setting each pooled
+// level's m to its u times that ratio, which keeps m's total. This is the maximum-likelihood m
+// under the constraint that a looser level is never stronger evidence than a stricter one.
+// EstimateMAndPrior applies it after EM; the m_source of a pooled level says so.
+void MakeWeightsMonotone(Model* model);
+
 // Raises every m and u of a listed or else level below kMinProbability (or NaN) to it and lowers
 // any above 1 to 1, saying so in its source, so that every weight is finite. EstimateMAndPrior
 // ends with it.
