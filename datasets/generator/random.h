@@ -4,16 +4,13 @@
 
 #include <cstdint>
 
+#include "reclink/hash.h"
+
 namespace reclink::gen {
 
 // The SplitMix64 output function (Steele, Lea, Flood, "Fast splittable pseudorandom number
-// generators", OOPSLA 2014): a bijective 64-bit mixer.
-inline uint64_t Mix64(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
+// generators", OOPSLA 2014): one step of the sequence, then reclink::Mix64 (its finalizer).
+inline uint64_t Mix64(uint64_t x) { return reclink::Mix64(x + 0x9E3779B97F4A7C15ull); }
 
 // Named streams keep unrelated draws independent for the same index.
 enum class Stream : uint64_t {
@@ -34,10 +31,7 @@ class Rng {
 
   uint64_t Next() {
     state_ += 0x9E3779B97F4A7C15ull;
-    uint64_t z = state_;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
+    return reclink::Mix64(state_);
   }
   // Uniform in [0, n) for n >= 1, by Lemire's multiply-shift ("Fast random integer generation in
   // an interval", 2019) without the rejection step: bias below 2^-32 for the small n used here.

@@ -34,7 +34,7 @@ DenseLabelView MakeDense(std::span<const uint32_t> labels) {
   view.storage.resize(labels.size());
   for (size_t r = 0; r < labels.size(); ++r) {
     uint32_t key = labels[r];
-    uint32_t id = table.FindOrInsert(MixKey(key), [&](uint32_t i) { return first_key[i] == key; });
+    uint32_t id = table.FindOrInsert(Mix64(key), [&](uint32_t i) { return first_key[i] == key; });
     if (id == first_key.size()) first_key.push_back(key);
     view.storage[r] = id;
   }
@@ -52,7 +52,7 @@ DenseLabelView CombineWithSource(std::span<const uint32_t> labels,
   view.storage.resize(labels.size());
   for (size_t r = 0; r < labels.size(); ++r) {
     uint64_t key = (uint64_t{labels[r]} << 16) | sources[r];
-    uint32_t id = table.FindOrInsert(MixKey(key), [&](uint32_t i) { return first_key[i] == key; });
+    uint32_t id = table.FindOrInsert(Mix64(key), [&](uint32_t i) { return first_key[i] == key; });
     if (id == first_key.size()) first_key.push_back(key);
     view.storage[r] = id;
   }

@@ -5,18 +5,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "reclink/hash.h"
+
 namespace reclink::evaluate_detail {
 
-// splitmix64's finalizer (Steele, Lea & Flood, "Fast splittable pseudorandom number
-// generators", OOPSLA 2014): a cheap full-avalanche mix for integer keys.
-inline uint64_t MixKey(uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
 
 // Linear probing at load factor <= 1/2, doubling when full. Not thread-safe.
 class DenseIdTable {

@@ -22,7 +22,7 @@ std::vector<uint32_t> DenseLabels(const std::vector<std::string_view>& values,
       labels[r] = next_id++;
       continue;
     }
-    uint32_t distinct = table.FindOrInsert(evaluate_detail::MixKey(hasher(value)), [&](uint32_t i) {
+    uint32_t distinct = table.FindOrInsert(Mix64(hasher(value)), [&](uint32_t i) {
       return values[first_row[i]] == value;
     });
     if (distinct == first_row.size()) {

@@ -8,6 +8,7 @@
 #include <limits>
 #include <optional>
 
+#include "reclink/hash.h"
 #include "reclink/parallel.h"
 #include "reclink/pipeline.h"
 
@@ -47,15 +48,8 @@ void KeepBest(std::vector<ScoredPair>* v, size_t k, bool (*better)(const ScoredP
   std::sort(v->begin(), v->end(), better);
   if (v->size() > k) v->resize(k);
 }
-// A well-mixed 64-bit hash of a row (splitmix64 finalizer), for deterministic sampling.
-uint64_t RowHash(RowId a, uint64_t salt) {
-  uint64_t x = uint64_t{a} ^ salt;
-  x ^= x >> 30;
-  x *= 0xBF58476D1CE4E5B9ULL;
-  x ^= x >> 27;
-  x *= 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
+// A well-mixed 64-bit hash of a row, for deterministic sampling.
+uint64_t RowHash(RowId a, uint64_t salt) { return Mix64(uint64_t{a} ^ salt); }
 
 // Levels of every pair into gammas (size() per pair). Pairs come block by block with runs of
 // the same first row; each run is scored one-against-many so that row's preparation is shared.
