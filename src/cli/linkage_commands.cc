@@ -111,6 +111,16 @@ std::string EvaluationText(const std::vector<std::string>& names, const std::vec
   row("pairwise precision", [&](size_t i) { return Fixed(evals[i].clusters.pairwise.precision, 4); });
   row("pairwise recall", [&](size_t i) { return Fixed(evals[i].clusters.pairwise.recall, 4); });
   row("pairwise F1", [&](size_t i) { return Fixed(evals[i].clusters.pairwise.f1, 4); });
+  bool any_cross = false;
+  for (const RunEvaluation& e : evals) any_cross |= e.has_cross_source;
+  if (any_cross) {  // link mode: the same figures over cross-source pairs only
+    auto cross = [&](size_t i, double PairMetrics::*field) {
+      return evals[i].has_cross_source ? Fixed(evals[i].cross_source.*field, 4) : std::string("-");
+    };
+    row("cross-source precision", [&](size_t i) { return cross(i, &PairMetrics::precision); });
+    row("cross-source recall", [&](size_t i) { return cross(i, &PairMetrics::recall); });
+    row("cross-source F1", [&](size_t i) { return cross(i, &PairMetrics::f1); });
+  }
   row("B-cubed precision", [&](size_t i) { return Fixed(evals[i].clusters.bcubed.precision, 4); });
   row("B-cubed recall", [&](size_t i) { return Fixed(evals[i].clusters.bcubed.recall, 4); });
   row("B-cubed F1", [&](size_t i) { return Fixed(evals[i].clusters.bcubed.f1, 4); });

@@ -68,9 +68,13 @@ RunEvaluation EvaluateRun(const LoadedInput& input, const Rules& rules, const Ru
   RunEvaluation e;
   std::vector<uint16_t> sources(input.table.num_rows());
   for (RowId r = 0; r < input.table.num_rows(); ++r) sources[r] = input.table.source(r);
-  e.clusters = rules.link_type == LinkType::kLink ? EvaluateClustersCrossSource(result.labels, truth, sources)
-                                                  : EvaluateClusters(result.labels, truth);
-  const double true_pairs = static_cast<double>(e.clusters.pairwise.true_pairs);
+  e.clusters = EvaluateClusters(result.labels, truth);
+  if (rules.link_type == LinkType::kLink) {
+    e.has_cross_source = true;
+    e.cross_source = EvaluateClustersCrossSource(result.labels, truth, sources).pairwise;
+  }
+  const double true_pairs =
+      static_cast<double>(e.has_cross_source ? e.cross_source.true_pairs : e.clusters.pairwise.true_pairs);
   e.blocking_recall = true_pairs > 0 ? result.truth.true_candidates / true_pairs : 1.0;
   for (uint64_t t : result.truth.rule_true_covered) e.rule_recall.push_back(true_pairs > 0 ? t / true_pairs : 1.0);
   e.reduction_ratio =

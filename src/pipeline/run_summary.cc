@@ -18,6 +18,13 @@ std::string EvaluationJson(const RunEvaluation& e, const RunResult& result, cons
        ", \"f1\": " + JsonNumber(p.f1) + ", \"true_pairs\": " + std::to_string(p.true_pairs) +
        ", \"predicted_pairs\": " + std::to_string(p.predicted_pairs) +
        ", \"true_positive_pairs\": " + std::to_string(p.true_positive_pairs) + "}";
+  if (e.has_cross_source) {
+    const PairMetrics& x = e.cross_source;
+    j += ", \"pairwise_cross_source\": {\"precision\": " + JsonNumber(x.precision) + ", \"recall\": " +
+         JsonNumber(x.recall) + ", \"f1\": " + JsonNumber(x.f1) + ", \"true_pairs\": " + std::to_string(x.true_pairs) +
+         ", \"predicted_pairs\": " + std::to_string(x.predicted_pairs) +
+         ", \"true_positive_pairs\": " + std::to_string(x.true_positive_pairs) + "}";
+  }
   j += ", \"bcubed\": {\"precision\": " + JsonNumber(b.precision) + ", \"recall\": " + JsonNumber(b.recall) +
        ", \"f1\": " + JsonNumber(b.f1) + "}";
   j += ", \"merged_clusters\": " + std::to_string(e.clusters.errors.merged_clusters) +

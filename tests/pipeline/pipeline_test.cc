@@ -255,6 +255,42 @@ TEST(PipelineTest, SummaryJsonIsValidJsonWithTheRunsFigures) {
   EXPECT_EQ(uint64_t(doc["evaluation"]["pairwise"]["true_pairs"]), 4u);
 }
 
+// Link mode reports both definitions: the usual one (every pair inside a cluster, as published
+// figures count) and the cross-source one. Two records of source a that both match the one
+// record of source b chain into one cluster; only 1 and 3 are the same person. Usual: the
+// cluster holds 3 pairs, 1 true, so precision 1/3; cross-source: 2 pairs, 1 true, so 1/2.
+TEST(PipelineTest, LinkModeEvaluationReportsBothPairDefinitions) {
+  TempDir dir;
+  WriteFile(dir / "a.csv", "id,first,last,dob,truth\n1,anna,smith,1980-01-02,x\n2,anna,smith,1980-01-02,y\n");
+  WriteFile(dir / "b.csv", "id,first,last,dob,truth\n3,anna,smith,1980-01-02,x\n");
+  std::string rules_text = kRules;
+  rules_text.replace(rules_text.find("\"dedupe\""), 8, "\"link\"");
+  Result<Rules> rules = ParseRulesString(rules_text, "rules.toml");
+  ASSERT_TRUE(rules.ok()) << rules.status().ToString();
+  Result<InputSpec> a = ParseInputSpec(dir / "a.csv"), b = ParseInputSpec(dir / "b.csv");
+  ASSERT_TRUE(a.ok() && b.ok());
+  Result<LoadedInput> input = LoadInputs(*rules, {*a, *b}, ReadOptions{}, nullptr);
+  ASSERT_TRUE(input.ok()) << input.status().ToString();
+  Result<std::vector<uint32_t>> truth = TruthFromColumn(*input, "truth");
+  ASSERT_TRUE(truth.ok());
+  RunOptions options;
+  options.truth = &*truth;
+  options.threshold = 1e-6;  // three records train no meaningful model: link every candidate
+  Result<RunResult> run = RunLinkage(*rules, *input, options, nullptr);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  ASSERT_EQ(run->clusters, 1u);
+  const RunEvaluation e = EvaluateRun(*input, *rules, *run, *truth);
+  EXPECT_EQ(e.clusters.pairwise.predicted_pairs, 3u);
+  EXPECT_EQ(e.clusters.pairwise.true_positive_pairs, 1u);
+  EXPECT_DOUBLE_EQ(e.clusters.pairwise.precision, 1.0 / 3);
+  ASSERT_TRUE(e.has_cross_source);
+  EXPECT_EQ(e.cross_source.predicted_pairs, 2u);
+  EXPECT_DOUBLE_EQ(e.cross_source.precision, 0.5);
+  EXPECT_DOUBLE_EQ(e.blocking_recall, 1.0);  // the one true pair is cross-source and a candidate
+  const std::string json = EvaluationJson(e, *run, *input, *rules);
+  EXPECT_NE(json.find("\"pairwise_cross_source\": {\"precision\": 0.5"), std::string::npos) << json;
+}
+
 TEST(PipelineTest, RejectsAreWrittenAsCsvThatReadsBack) {
   TempDir dir;
   const std::vector<BadRecord> rejects = {

@@ -24,8 +24,16 @@ Result<std::vector<uint32_t>> TruthFromColumn(const LoadedInput& input, const st
 Result<std::vector<uint32_t>> TruthFromPairs(const LoadedInput& input, const std::string& path);
 
 struct RunEvaluation {
-  ClusterEvaluation clusters;       // pairwise and B-cubed; cross-source only in link mode
-  double blocking_recall = 0;       // true pairs among the candidate pairs / true pairs
+  // Pairwise and B-cubed over every pair of records in a cluster (the usual definition, as other
+  // tools publish it), in every link type.
+  ClusterEvaluation clusters;
+  // Link mode only: pairwise counted over cross-source pairs alone (same-source pairs inside a
+  // cluster left out); has_cross_source says whether it is set.
+  bool has_cross_source = false;
+  PairMetrics cross_source;
+  // Candidate pairs that are true matches / the true pairs blocking could produce (in link mode
+  // the cross-source ones: same-source pairs are never candidates there).
+  double blocking_recall = 0;
   std::vector<double> rule_recall;  // per blocking rule: true pairs it produces on its own / true pairs
   double reduction_ratio = 0;       // 1 - candidate pairs / allowed pairs
 };
