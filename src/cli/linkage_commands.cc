@@ -241,8 +241,8 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
     return Fail(Status::Usage(o.rules_path + ": error: `reclink link` needs link_type = \"link\" or \"link_and_dedupe\"",
                               "use `reclink dedupe` for dedupe rules"));
   }
-  if (rules.cluster_method == ClusterMethod::kBestLink && rules.link_type == LinkType::kDedupe) {
-    return Fail(Status::Usage(o.rules_path + ": error: cluster method \"best_link\" needs link mode"));
+  if (rules.cluster_method != ClusterMethod::kConnectedComponents && rules.link_type == LinkType::kDedupe) {
+    return Fail(Status::Usage(o.rules_path + ": error: cluster methods \"best_link\" and \"one_per_source\" need link mode"));
   }
   // The outputs are checked before any data is read: a run must not spend minutes and then find
   // that --out is read-only, full, or holds one of its own inputs.

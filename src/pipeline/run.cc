@@ -357,13 +357,15 @@ Scored ScoreCandidates(const Comparisons& comps, const Scorer& scorer, BlockingI
   return out;
 }
 
-// Clusters the edges (best_link first keeps only mutual best cross-source edges): labels per
+// Clusters the edges (best_link first keeps only mutual best cross-source edges, one_per_source
+// only the edges of its greedy one-record-per-source clusters): labels per
 // row, numbered by their smallest row, and the number of clusters.
 void ClusterEdges(const Rules& rules, const RecordTable& table, RunResult* result) {
-  if (rules.cluster_method == ClusterMethod::kBestLink) {
+  if (rules.cluster_method != ClusterMethod::kConnectedComponents) {
     std::vector<uint16_t> sources(table.num_rows());
     for (RowId r = 0; r < table.num_rows(); ++r) sources[r] = table.source(r);
-    result->edges = BestLinks(result->edges, sources);
+    result->edges = rules.cluster_method == ClusterMethod::kBestLink ? BestLinks(result->edges, sources)
+                                                                     : OnePerSourceLinks(result->edges, sources);
   }
   result->labels = ConnectedComponents(table.num_rows(), result->edges);
   for (uint32_t label : result->labels) result->clusters = std::max<uint64_t>(result->clusters, label + 1);

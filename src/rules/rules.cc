@@ -720,20 +720,21 @@ Status RulesParser::ParseCluster(const toml::table& root) {
   if (method == nullptr) return Status::Ok();
   if (text == "connected_components") {
     rules_.cluster_method = ClusterMethod::kConnectedComponents;
-  } else if (text == "best_link") {
+  } else if (text == "best_link" || text == "one_per_source") {
     if (rules_.link_type == LinkType::kDedupe) {
       return Error(*method,
-                   "key 'method' in [cluster]: \"best_link\" keeps one partner per record in "
-                   "the other source and needs link_type = \"link\" or \"link_and_dedupe\", "
-                   "found link_type = \"dedupe\"",
+                   "key 'method' in [cluster]: \"" + text + "\" " +
+                       (text == "best_link" ? "keeps one partner per record in the other source"
+                                            : "keeps at most one record per source in a cluster") +
+                       " and needs link_type = \"link\" or \"link_and_dedupe\", found link_type = \"dedupe\"",
                    "use method = \"connected_components\" for dedupe");
     }
-    rules_.cluster_method = ClusterMethod::kBestLink;
+    rules_.cluster_method = text == "best_link" ? ClusterMethod::kBestLink : ClusterMethod::kOnePerSource;
   } else {
     return Error(*method,
-                 "key 'method' in [cluster]: expected \"connected_components\" or \"best_link\", "
-                 "found \"" + Excerpt(text) + "\"",
-                 Suggest(text, {"connected_components", "best_link"}) + kDocHint);
+                 "key 'method' in [cluster]: expected \"connected_components\", \"best_link\" or "
+                 "\"one_per_source\", found \"" + Excerpt(text) + "\"",
+                 Suggest(text, {"connected_components", "best_link", "one_per_source"}) + kDocHint);
   }
   return Status::Ok();
 }

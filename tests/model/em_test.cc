@@ -176,8 +176,12 @@ TEST(ModelTest, MonotoneWeightsOnRandomLevels) {
     double total = 0;
     for (size_t i = 1; i < out.size(); ++i) {
       total += out[i].m;
-      if (i >= 2) EXPECT_GE(out[i - 1].Weight(), out[i].Weight() - 1e-9) << trial << " " << i;
-      if (sorted) EXPECT_EQ(out[i].m, cp.levels[i].m);
+      if (i >= 2) {
+        EXPECT_GE(out[i - 1].Weight(), out[i].Weight() - 1e-9) << trial << " " << i;
+      }
+      if (sorted) {
+        EXPECT_EQ(out[i].m, cp.levels[i].m);
+      }
     }
     EXPECT_NEAR(total, 1.0, 1e-12);
   }

@@ -511,11 +511,15 @@ TEST(RulesErrorTest, ModelClusterLimits) {
   EXPECT_EQ(ErrorOf("model = 3\n" + std::string(kBase)),
             "r.toml:1:9: error: key 'model': expected a [model] table, found an integer");
   EXPECT_EQ(with("[cluster]\nmethod = \"components\"\n"),
-            "r.toml:23:10: error: key 'method' in [cluster]: expected \"connected_components\" or "
-            "\"best_link\", found \"components\"");
+            "r.toml:23:10: error: key 'method' in [cluster]: expected \"connected_components\", "
+            "\"best_link\" or \"one_per_source\", found \"components\"");
   EXPECT_EQ(with("[cluster]\nmethod = \"best_link\"\n"),
             "r.toml:23:10: error: key 'method' in [cluster]: \"best_link\" keeps one partner per "
             "record in the other source and needs link_type = \"link\" or \"link_and_dedupe\", "
+            "found link_type = \"dedupe\"");
+  EXPECT_EQ(with("[cluster]\nmethod = \"one_per_source\"\n"),
+            "r.toml:23:10: error: key 'method' in [cluster]: \"one_per_source\" keeps at most one "
+            "record per source in a cluster and needs link_type = \"link\" or \"link_and_dedupe\", "
             "found link_type = \"dedupe\"");
   EXPECT_EQ(with("[blocking_limits]\nmax_block_size = 1\n"),
             "r.toml:23:18: error: key 'max_block_size' in [blocking_limits]: expected an integer "

@@ -80,6 +80,17 @@ class ConcurrentUnionFind {
 // Precondition: every endpoint < sources.size().
 std::vector<Edge> BestLinks(std::span<const Edge> edges, std::span<const uint16_t> sources);
 
+// one_per_source (links between deduplicated sources, any number of them): clusters in which no
+// two records share a source. Eligible edges are those between different sources (same-source
+// edges, self-loops and NaN weights are ignored). They are taken strongest first (weight
+// descending, then (a, b) ascending) and each joins its two clusters unless that would put two
+// records of one source together, so a record's weaker links cannot pull a second record of its
+// source in (connected components would chain them, and best_link caps clusters at two records).
+// Returns the edges that joined clusters (a spanning forest of each cluster) normalized to a < b
+// and sorted by (a, b); their connected components are the clusters. Independent of edge order.
+// Precondition: every endpoint < sources.size(). Cost: O(E log E) for the sort.
+std::vector<Edge> OnePerSourceLinks(std::span<const Edge> edges, std::span<const uint16_t> sources);
+
 // Cluster-size histogram of a labelling (any uint32 labels): size -> number of clusters of that
 // size. The sizes times their counts sum to labels.size(). Empty input gives an empty map.
 std::map<uint64_t, uint64_t> ClusterSizeHistogram(std::span<const uint32_t> labels);

@@ -107,7 +107,7 @@ struct ModelSpec {
   uint64_t seed = 42;
 };
 
-enum class ClusterMethod { kConnectedComponents, kBestLink };
+enum class ClusterMethod { kConnectedComponents, kBestLink, kOnePerSource };
 
 struct Rules {
   std::string path;  // the rules file, for messages
