@@ -291,6 +291,31 @@ TEST(PipelineTest, LinkModeEvaluationReportsBothPairDefinitions) {
   EXPECT_NE(json.find("\"pairwise_cross_source\": {\"precision\": 0.5"), std::string::npos) << json;
 }
 
+// [cluster] method = "one_per_source" reaches the run: of two records of source a that both
+// link to the one record of source b (equal weights: the smaller rows win), only the first joins.
+TEST(PipelineTest, OnePerSourceKeepsOneRecordOfEachSourceInACluster) {
+  TempDir dir;
+  WriteFile(dir / "a.csv", "id,first,last,dob,truth\n1,anna,smith,1980-01-02,x\n2,anna,smith,1980-01-02,y\n");
+  WriteFile(dir / "b.csv", "id,first,last,dob,truth\n3,anna,smith,1980-01-02,x\n");
+  std::string rules_text = kRules;
+  rules_text.replace(rules_text.find("\"dedupe\""), 8, "\"link\"");
+  rules_text += "[cluster]\nmethod = \"one_per_source\"\n";
+  Result<Rules> rules = ParseRulesString(rules_text, "rules.toml");
+  ASSERT_TRUE(rules.ok()) << rules.status().ToString();
+  Result<InputSpec> a = ParseInputSpec(dir / "a.csv"), b = ParseInputSpec(dir / "b.csv");
+  ASSERT_TRUE(a.ok() && b.ok());
+  Result<LoadedInput> input = LoadInputs(*rules, {*a, *b}, ReadOptions{}, nullptr);
+  ASSERT_TRUE(input.ok()) << input.status().ToString();
+  RunOptions options;
+  options.threshold = 1e-6;
+  Result<RunResult> run = RunLinkage(*rules, *input, options, nullptr);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  EXPECT_EQ(run->clusters, 2u);
+  EXPECT_EQ(run->labels[0], run->labels[2]);
+  EXPECT_NE(run->labels[1], run->labels[0]);
+  EXPECT_EQ(run->edges.size(), 1u);
+}
+
 TEST(PipelineTest, RejectsAreWrittenAsCsvThatReadsBack) {
   TempDir dir;
   const std::vector<BadRecord> rejects = {
