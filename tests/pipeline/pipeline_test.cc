@@ -255,22 +255,36 @@ TEST(PipelineTest, SummaryJsonIsValidJsonWithTheRunsFigures) {
   EXPECT_EQ(uint64_t(doc["evaluation"]["pairwise"]["true_pairs"]), 4u);
 }
 
+// Link mode on two small sources: a holds 1 and 2 (the same name and dob, different people), b
+// holds 3 (the same person as 1). kRules with link_type = "link" plus extra_rules.
+std::unique_ptr<Fixture> LoadTwoSourceLink(const std::string& extra_rules = "") {
+  auto f = std::make_unique<Fixture>();
+  WriteFile(f->dir / "a.csv", "id,first,last,dob,truth\n1,anna,smith,1980-01-02,x\n2,anna,smith,1980-01-02,y\n");
+  WriteFile(f->dir / "b.csv", "id,first,last,dob,truth\n3,anna,smith,1980-01-02,x\n");
+  std::string rules_text = kRules;
+  rules_text.replace(rules_text.find("\"dedupe\""), 8, "\"link\"");
+  Result<Rules> rules = ParseRulesString(rules_text + extra_rules, "rules.toml");
+  EXPECT_TRUE(rules.ok()) << rules.status().ToString();
+  if (!rules.ok()) return nullptr;
+  f->rules = std::move(rules.value());
+  Result<InputSpec> a = ParseInputSpec(f->dir / "a.csv"), b = ParseInputSpec(f->dir / "b.csv");
+  EXPECT_TRUE(a.ok() && b.ok());
+  Result<LoadedInput> input = LoadInputs(f->rules, {*a, *b}, ReadOptions{}, nullptr);
+  EXPECT_TRUE(input.ok()) << input.status().ToString();
+  if (!input.ok()) return nullptr;
+  f->input = std::move(input.value());
+  return f;
+}
+
 // Link mode reports both definitions: the usual one (every pair inside a cluster, as published
 // figures count) and the cross-source one. Two records of source a that both match the one
 // record of source b chain into one cluster; only 1 and 3 are the same person. Usual: the
 // cluster holds 3 pairs, 1 true, so precision 1/3; cross-source: 2 pairs, 1 true, so 1/2.
 TEST(PipelineTest, LinkModeEvaluationReportsBothPairDefinitions) {
-  TempDir dir;
-  WriteFile(dir / "a.csv", "id,first,last,dob,truth\n1,anna,smith,1980-01-02,x\n2,anna,smith,1980-01-02,y\n");
-  WriteFile(dir / "b.csv", "id,first,last,dob,truth\n3,anna,smith,1980-01-02,x\n");
-  std::string rules_text = kRules;
-  rules_text.replace(rules_text.find("\"dedupe\""), 8, "\"link\"");
-  Result<Rules> rules = ParseRulesString(rules_text, "rules.toml");
-  ASSERT_TRUE(rules.ok()) << rules.status().ToString();
-  Result<InputSpec> a = ParseInputSpec(dir / "a.csv"), b = ParseInputSpec(dir / "b.csv");
-  ASSERT_TRUE(a.ok() && b.ok());
-  Result<LoadedInput> input = LoadInputs(*rules, {*a, *b}, ReadOptions{}, nullptr);
-  ASSERT_TRUE(input.ok()) << input.status().ToString();
+  auto f = LoadTwoSourceLink();
+  ASSERT_NE(f, nullptr);
+  const Rules* rules = &f->rules;
+  const LoadedInput* input = &f->input;
   Result<std::vector<uint32_t>> truth = TruthFromColumn(*input, "truth");
   ASSERT_TRUE(truth.ok());
   RunOptions options;
@@ -294,18 +308,10 @@ TEST(PipelineTest, LinkModeEvaluationReportsBothPairDefinitions) {
 // [cluster] method = "one_per_source" reaches the run: of two records of source a that both
 // link to the one record of source b (equal weights: the smaller rows win), only the first joins.
 TEST(PipelineTest, OnePerSourceKeepsOneRecordOfEachSourceInACluster) {
-  TempDir dir;
-  WriteFile(dir / "a.csv", "id,first,last,dob,truth\n1,anna,smith,1980-01-02,x\n2,anna,smith,1980-01-02,y\n");
-  WriteFile(dir / "b.csv", "id,first,last,dob,truth\n3,anna,smith,1980-01-02,x\n");
-  std::string rules_text = kRules;
-  rules_text.replace(rules_text.find("\"dedupe\""), 8, "\"link\"");
-  rules_text += "[cluster]\nmethod = \"one_per_source\"\n";
-  Result<Rules> rules = ParseRulesString(rules_text, "rules.toml");
-  ASSERT_TRUE(rules.ok()) << rules.status().ToString();
-  Result<InputSpec> a = ParseInputSpec(dir / "a.csv"), b = ParseInputSpec(dir / "b.csv");
-  ASSERT_TRUE(a.ok() && b.ok());
-  Result<LoadedInput> input = LoadInputs(*rules, {*a, *b}, ReadOptions{}, nullptr);
-  ASSERT_TRUE(input.ok()) << input.status().ToString();
+  auto f = LoadTwoSourceLink("[cluster]\nmethod = \"one_per_source\"\n");
+  ASSERT_NE(f, nullptr);
+  const Rules* rules = &f->rules;
+  const LoadedInput* input = &f->input;
   RunOptions options;
   options.threshold = 1e-6;
   Result<RunResult> run = RunLinkage(*rules, *input, options, nullptr);
