@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <string>
+#include <unordered_set>
 
 #include "reclink/blocking.h"
 #include "reclink/normalize.h"
@@ -31,6 +33,14 @@ Result<DerivedFields> DeriveFields(const Rules& rules, const RecordTable& table)
     options.date_order = spec.date_order;
     Result<Normalizer> normalizer = Normalizer::Create(spec.normalize, options);
     if (!normalizer.ok()) return normalizer.status();
+    // The field's placeholders, normalized like its values (an entry that normalizes to null
+    // needs no entry: such values are null anyway).
+    std::unordered_set<std::string> placeholders;
+    for (const std::string& v : spec.null_values) {
+      std::string normalized;
+      if (normalizer->Apply(v, &normalized, nullptr)) placeholders.insert(std::move(normalized));
+    }
+    std::atomic<uint64_t> placeholder_nulls{0};
     // Resolve the input column of each source range.
     std::vector<int> column_of_range;
     for (const Range& range : source_ranges) {
@@ -52,6 +62,7 @@ Result<DerivedFields> DeriveFields(const Rules& rules, const RecordTable& table)
     std::vector<Column> parts(chunks);
     ParallelFor(size_t{0}, chunks, [&](size_t c) {
       NormalizeCounters counters;
+      uint64_t placeholders_here = 0;
       std::string buf;
       const size_t begin = c * kChunk, end = std::min(n, begin + kChunk);
       Column& part = parts[c];
@@ -64,11 +75,15 @@ Result<DerivedFields> DeriveFields(const Rules& rules, const RecordTable& table)
         RowId row = static_cast<RowId>(r);
         if (in.IsNull(row) || !normalizer->Apply(in.Get(row), &buf, &counters)) {
           part.AppendNull();
+        } else if (!placeholders.empty() && placeholders.count(buf) != 0) {
+          part.AppendNull();
+          ++placeholders_here;
         } else {
           part.Append(buf);
         }
       }
       unparseable.fetch_add(counters.unparseable_dates, std::memory_order_relaxed);
+      placeholder_nulls.fetch_add(placeholders_here, std::memory_order_relaxed);
     });
     Column merged(spec.name);
     size_t bytes = 0;
@@ -76,6 +91,7 @@ Result<DerivedFields> DeriveFields(const Rules& rules, const RecordTable& table)
     merged.Reserve(n, bytes);  // exact: no doubling copies, no freed buffers left in the heap
     for (const Column& part : parts) merged.AppendColumn(part);
     out.fields.push_back(std::move(merged));
+    out.placeholder_nulls.push_back(placeholder_nulls.load());
   }
   out.unparseable_dates = unparseable.load();
   return out;

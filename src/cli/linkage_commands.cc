@@ -155,6 +155,9 @@ std::string RunText(const std::string& command, const Loaded& l, const RunResult
   if (bad) s << ", " << bad << " bad records rejected";
   s << "\n";
   if (r.unparseable_dates) s << "  " << r.unparseable_dates << " dates could not be parsed (now null)\n";
+  for (const auto& [field, count] : r.placeholder_nulls) {
+    s << "  " << count << " values of " << field << " are in its null_values (now null)\n";
+  }
   if (r.capped_comparisons) {
     s << "  " << r.capped_comparisons << " comparisons saw a value longer than " << kMaxCompareCodePoints
       << " code points and compared its first " << kMaxCompareCodePoints << "\n";
@@ -342,7 +345,7 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
     if (!st.ok()) return Fail(st);
   }
   for (const OversizedBlock& ob : r.oversized) {
-    std::fprintf(stderr, "reclink: warning: blocking rule %d (%s) skipped a block of %llu records (key '%s', %llu pairs); raise [blocking_limits] max_block_size or tighten the rule\n",
+    std::fprintf(stderr, "reclink: warning: blocking rule %d (%s) skipped a block of %llu records (key '%s', %llu pairs); if the key is a placeholder value, list it in null_values; otherwise tighten the rule or raise [blocking_limits] max_block_size\n",
                  ob.rule + 1, l.rules.blocking[ob.rule].text.c_str(), static_cast<unsigned long long>(ob.size),
                  ob.key.c_str(), static_cast<unsigned long long>(ob.pairs_skipped));
   }

@@ -193,8 +193,8 @@ Status AllBlocksOversized(const Rules& rules, const std::vector<OversizedBlock>&
   return Status::InvalidInput(
       "error: no candidate pairs: every block with two or more records was larger than [blocking_limits] "
       "max_block_size = " + std::to_string(rules.max_block_size) + " and was skipped:" + blocks,
-      "if a key is a placeholder value (e.g. 'unknown', '0000'), make it null; otherwise add a key to the rule "
-      "or raise max_block_size");
+      "if a key is a placeholder value (e.g. 'unknown', '0000'), list it in the field's null_values (or the "
+      "top-level null_values); otherwise add a key to the rule or raise max_block_size");
 }
 
 // What EM needs from the candidate pairs: gamma-pattern counts per rule, for the pairs each rule
@@ -384,6 +384,9 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   Result<DerivedFields> fields = DeriveFields(rules, table);
   if (!fields.ok()) return fields.status();
   result.unparseable_dates = fields->unparseable_dates;
+  for (size_t f = 0; f < rules.fields.size(); ++f) {
+    if (fields->placeholder_nulls[f] != 0) result.placeholder_nulls.emplace_back(rules.fields[f].name, fields->placeholder_nulls[f]);
+  }
   if (options.on_fields_derived) options.on_fields_derived();
   clock.Mark("normalize");
 

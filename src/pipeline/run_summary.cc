@@ -77,7 +77,11 @@ std::string SummaryJson(const RunContext& context, const LoadedInput& input, con
   j += "],\n  \"records\": {\"read\": " + std::to_string(records) + ", \"bad\": " + std::to_string(bad) +
        ", \"quarantined\": " + std::to_string(quarantine ? bad : 0) +
        ", \"skipped\": " + std::to_string(quarantine ? 0 : bad) + "},\n";
-  j += "  \"unparseable_dates\": " + std::to_string(r.unparseable_dates) + ",\n  \"blocking\": [";
+  j += "  \"unparseable_dates\": " + std::to_string(r.unparseable_dates) + ",\n  \"placeholder_nulls\": {";
+  for (size_t i = 0; i < r.placeholder_nulls.size(); ++i) {
+    j += std::string(i ? ", " : "") + JsonQuote(r.placeholder_nulls[i].first) + ": " + std::to_string(r.placeholder_nulls[i].second);
+  }
+  j += "},\n  \"blocking\": [";
   for (size_t i = 0; i < r.rules.size(); ++i) {
     const RuleStats& rs = r.rules[i];
     j += std::string(i ? ", " : "") + "{\"rule\": " + JsonQuote(rs.text) + ", \"records_with_key\": " +

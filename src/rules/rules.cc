@@ -123,6 +123,7 @@ class RulesParser {
                      size_t max) const;
 
   Status ParseTopLevel(const toml::table& root);
+  Status ParseNullValues(const toml::node& n, const std::string& what, std::vector<std::string>* out) const;
   Status ParseFields(const toml::table& root);
   Status ParseField(const std::string& name, const toml::node& n);
   Status ParseBlocking(const toml::table& root);
@@ -135,6 +136,7 @@ class RulesParser {
 
   std::string name_;
   Rules rules_;
+  std::vector<std::string> default_null_values_;  // top-level null_values, copied into each field
 };
 
 Status RulesParser::CheckKeys(const toml::table& t, const std::vector<std::string_view>& allowed,
@@ -265,9 +267,12 @@ std::string RulesParser::FieldList() const {
 
 Status RulesParser::ParseTopLevel(const toml::table& root) {
   RECLINK_RETURN_IF_ERROR(CheckKeys(root,
-                                    {"link_type", "id", "ids", "fields", "blocking", "comparison",
-                                     "model", "cluster", "blocking_limits"},
+                                    {"link_type", "id", "ids", "null_values", "fields", "blocking",
+                                     "comparison", "model", "cluster", "blocking_limits"},
                                     "the top level"));
+  if (const toml::node* nv = root.get("null_values")) {
+    RECLINK_RETURN_IF_ERROR(ParseNullValues(*nv, "key 'null_values'", &default_null_values_));
+  }
   const toml::node* n = nullptr;
   std::string link_type = "dedupe";
   RECLINK_RETURN_IF_ERROR(GetString(root, "link_type", "the top level", &n, &link_type));
@@ -315,6 +320,27 @@ Status RulesParser::ParseTopLevel(const toml::table& root) {
   return Status::Ok();
 }
 
+Status RulesParser::ParseNullValues(const toml::node& n, const std::string& what,
+                                    std::vector<std::string>* out) const {
+  const auto* arr = n.as_array();
+  if (arr == nullptr) {
+    return Error(n, what + ": expected an array of placeholder values read as null, e.g. "
+                           "[\"noemail@noemail.com\", \"unknown\"], found " + TypeName(n));
+  }
+  if (arr->size() > kRulesMaxNullValues) {
+    return Error(n, what + ": expected at most " + std::to_string(kRulesMaxNullValues) +
+                        " values, found " + std::to_string(arr->size()));
+  }
+  out->clear();
+  for (const toml::node& el : *arr) {
+    const auto* s = el.as_string();
+    if (s == nullptr) return Error(el, what + ": expected strings, found " + TypeName(el));
+    RECLINK_RETURN_IF_ERROR(CheckLength(el, what, s->get(), kRulesMaxColumnLength));
+    out->push_back(s->get());
+  }
+  return Status::Ok();
+}
+
 Status RulesParser::ParseField(const std::string& name, const toml::node& n) {
   const std::string where = "[fields." + Excerpt(name) + "]";
   const auto* t = n.as_table();
@@ -333,9 +359,13 @@ Status RulesParser::ParseField(const std::string& name, const toml::node& n) {
                  "field names appear in blocking keys and messages; use a short name");
   }
   RECLINK_RETURN_IF_ERROR(
-      CheckKeys(*t, {"column", "columns", "normalize", "country_code", "date_order"}, where));
+      CheckKeys(*t, {"column", "columns", "normalize", "country_code", "date_order", "null_values"}, where));
   FieldSpec f;
   f.name = name;
+  f.null_values = default_null_values_;
+  if (const toml::node* nv = t->get("null_values")) {
+    RECLINK_RETURN_IF_ERROR(ParseNullValues(*nv, "key 'null_values' in " + where, &f.null_values));
+  }
   f.line = static_cast<int>(n.source().begin.line);
   const toml::node* col = nullptr;
   RECLINK_RETURN_IF_ERROR(GetString(*t, "column", where, &col, &f.column));

@@ -322,6 +322,28 @@ TEST(PipelineTest, OnePerSourceKeepsOneRecordOfEachSourceInACluster) {
   EXPECT_EQ(run->edges.size(), 1u);
 }
 
+// A placeholder in null_values is null from normalizing on: it blocks nothing, compares as null,
+// and is counted per field in the result (and summary.json). Variants that normalize the same
+// (case, spaces) match too.
+TEST(PipelineTest, NullValuesMakePlaceholdersNullAndCountThem) {
+  const std::string field = "[fields.last]\ncolumn = \"last\"\n";
+  std::string rules_text = kRules;
+  rules_text.replace(rules_text.find(field), field.size(),
+                     field + "normalize = [\"casefold\"]\nnull_values = [\"Smith\"]\n");
+  auto f = Load(rules_text);
+  Result<RunResult> run = RunLinkage(f->rules, f->input, RunOptions{}, nullptr);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  ASSERT_EQ(run->placeholder_nulls.size(), 1u);
+  EXPECT_EQ(run->placeholder_nulls[0].first, "last");
+  EXPECT_EQ(run->placeholder_nulls[0].second, 3u);  // smith three times
+  // Blocking on last: the smith block (3 pairs) is gone, the other duplicate surnames remain.
+  EXPECT_EQ(run->candidate_pairs, 3u);
+  RunContext context;
+  context.command = "dedupe";
+  const std::string json = SummaryJson(context, f->input, *run, {}, "");
+  EXPECT_NE(json.find("\"placeholder_nulls\": {\"last\": 3}"), std::string::npos) << json;
+}
+
 TEST(PipelineTest, RejectsAreWrittenAsCsvThatReadsBack) {
   TempDir dir;
   const std::vector<BadRecord> rejects = {

@@ -247,7 +247,7 @@ TEST(RulesInputTest, UnicodeAndOddNames) {
   EXPECT_TRUE(Parse(text).ok()) << Parse(text).status().ToString();
   EXPECT_EQ(ErrorOf(std::string(kBase) + "[fields.first.sub]\nx = 1\n"),
             "r.toml:12:15: error: unknown key 'sub' in [fields.first]; expected one of: column, "
-            "columns, normalize, country_code, date_order");
+            "columns, normalize, country_code, date_order, null_values");
 }
 
 TEST(RulesInputTest, KeyFunctionArity) {

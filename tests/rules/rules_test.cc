@@ -197,6 +197,29 @@ TEST(RulesTest, Defaults) {
   EXPECT_EQ(r->fields[0].phone_country_code, "44");
 }
 
+// null_values: a top-level default list that every field gets, which a field's own list
+// replaces (an empty list turns it off for that field); errors are located.
+TEST(RulesTest, NullValuesDefaultAndPerField) {
+  const std::string text = "null_values = [\"unknown\", \"N/A\"]\n" +
+                           Replace(Replace(kBase, "normalize = [\"casefold\"]\n",
+                                           "normalize = [\"casefold\"]\nnull_values = [\"noname\"]\n"),
+                                   "normalize = [\"date\"]\n", "normalize = [\"date\"]\nnull_values = []\n");
+  Result<Rules> r = Parse(text);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->fields[0].null_values, (std::vector<std::string>{"unknown", "N/A"}));
+  EXPECT_EQ(r->fields[1].null_values, (std::vector<std::string>{"noname"}));
+  EXPECT_TRUE(r->fields[2].null_values.empty());
+  Result<Rules> none = Parse(kBase);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->fields[0].null_values.empty());
+
+  EXPECT_EQ(ErrorOf("null_values = \"unknown\"\n" + std::string(kBase)),
+            "r.toml:1:15: error: key 'null_values': expected an array of placeholder values read as "
+            "null, e.g. [\"noemail@noemail.com\", \"unknown\"], found a string");
+  EXPECT_EQ(ErrorOf(Replace(kBase, "normalize = [\"casefold\"]\n", "normalize = [\"casefold\"]\nnull_values = [0]\n")),
+            "r.toml:11:16: error: key 'null_values' in [fields.last]: expected strings, found an integer");
+}
+
 // The example of DESIGN.md and every example of docs/rules.md must parse.
 std::vector<std::string> TomlBlocks(const std::string& path) {
   std::ifstream in(path);
@@ -268,13 +291,13 @@ TEST(RulesErrorTest, FileNotFound) {
 TEST(RulesErrorTest, UnknownKeys) {
   EXPECT_EQ(ErrorOf(std::string("lnk_type = \"link\"\n") + kBase),
             "r.toml:1:1: error: unknown key 'lnk_type' in the top level; expected one of: "
-            "link_type, id, ids, fields, blocking, comparison, model, cluster, blocking_limits");
+            "link_type, id, ids, null_values, fields, blocking, comparison, model, cluster, blocking_limits");
   Result<Rules> r = Parse(std::string("lnk_type = \"link\"\n") + kBase);
   EXPECT_NE(r.status().hint().find("did you mean 'link_type'?"), std::string::npos);
 
   EXPECT_EQ(ErrorOf(Replace(kBase, "column = \"dob\"", "colum = \"dob\"")),
             "r.toml:13:1: error: unknown key 'colum' in [fields.dob]; expected one of: column, "
-            "columns, normalize, country_code, date_order");
+            "columns, normalize, country_code, date_order, null_values");
   EXPECT_EQ(ErrorOf(Replace(kBase, "keys = [\"first\", \"last\"]",
                             "keys = [\"first\"]\nmax_size = 3")),
             "r.toml:18:1: error: unknown key 'max_size' in [[blocking]] #1; expected one of: keys");

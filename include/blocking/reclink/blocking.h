@@ -20,6 +20,7 @@ namespace reclink {
 struct DerivedFields {
   std::vector<Column> fields;
   uint64_t unparseable_dates = 0;  // values the `date` normalizer could not read (now null)
+  std::vector<uint64_t> placeholder_nulls;  // per field: values made null by its null_values
 };
 
 // Normalizes each rules field from its source column (per-source column names honoured), once

@@ -29,6 +29,7 @@ inline constexpr size_t kRulesMaxBlockingRules = 64;       // [[blocking]] table
 inline constexpr size_t kRulesMaxKeysPerRule = 16;         // keys per blocking rule
 inline constexpr size_t kRulesMaxNameLength = 64;          // field and comparison names
 inline constexpr size_t kRulesMaxColumnLength = 1024;      // column names, JSON paths, ids
+inline constexpr size_t kRulesMaxNullValues = 1000;        // entries of a null_values list
 inline constexpr int kRulesMaxPrefixLength = 1000;         // n of prefix(FIELD, n)
 inline constexpr int kRulesMaxEditDistance = 255;          // k of levenshtein / damerau <= k
 inline constexpr double kRulesMaxNumericDiff = 1e15;       // d of numeric_diff <= d
@@ -48,6 +49,10 @@ struct FieldSpec {
   std::vector<std::string> normalize;          // normalizer names, in order, validated
   std::string phone_country_code = "44";       // `country_code`: for the phone normalizer
   DateOrder date_order = DateOrder::kDayFirst;  // `date_order` = "dmy" | "mdy"
+  // Placeholder values read as null (e.g. "noemail@noemail.com", "00000000000"): the field's own
+  // `null_values`, else the top-level default list. Compared after the field's normalizers (each
+  // entry is normalized the same way), so case or spacing variants of an entry match too.
+  std::vector<std::string> null_values;
   int line = 0;                                // line of [fields.NAME] in the rules file
   int column_line = 0;                         // line of its `column` / `columns` key
 
