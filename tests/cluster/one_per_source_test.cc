@@ -34,7 +34,10 @@ TEST(OnePerSource, RefusesASecondRecordOfASourceAndKeepsGrowingOthers) {
   const std::vector<uint32_t> labels = ConnectedComponents(6, kept);
   EXPECT_EQ(labels, (std::vector<uint32_t>{0, 0, 0, 1, 1, 1}));
   EXPECT_EQ(ConnectedComponents(6, edges), (std::vector<uint32_t>(6, 0)));
-  EXPECT_LE(ConnectedComponents(6, BestLinks(edges, sources))[2], 3u);  // best_link: pairs only
+  // best_link keeps only the mutual best A1-B1: no cluster beyond two records.
+  const auto best_link_sizes = ClusterSizeHistogram(ConnectedComponents(6, BestLinks(edges, sources)));
+  EXPECT_EQ(best_link_sizes.rbegin()->first, 2u);
+  EXPECT_EQ(best_link_sizes.at(2), 1u);
 }
 
 // The stronger link wins: row 0 (source 0) links to 2 (source 1) with 3.0 and row 1 (source 0) to
