@@ -20,6 +20,8 @@ struct LinkageOptions {
   bool pairs = false;
   double pairs_threshold = 0.5;
   std::string truth_column;  // dedupe/link: also evaluate against this column
+  std::string state_dir;     // dedupe/link: --state DIR (identities and model kept between runs)
+  bool retrain = false;      // with --state: train anew instead of scoring with the state's model
 };
 // command: "dedupe", "link" or "train".
 int RunLinkageCommand(const std::string& command, const CommonOptions& o, const LinkageOptions& l);

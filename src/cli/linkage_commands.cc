@@ -16,6 +16,7 @@
 #include "reclink/explain.h"
 #include "reclink/output_set.h"
 #include "reclink/run_evaluation.h"
+#include "reclink/run_state.h"
 #include "reclink/run_summary.h"
 #include "reclink/evaluate.h"
 #include "reclink/json_writer.h"
@@ -204,7 +205,8 @@ std::string RunText(const std::string& command, const Loaded& l, const RunResult
 }
 
 // Every file name `dedupe` and `link` may write into --out.
-const std::set<std::string> kOutputNames = {"clusters.csv", "pairs.csv", "model.json", "summary.json", "rejects.csv"};
+const std::set<std::string> kOutputNames = {"clusters.csv", "pairs.csv",   "model.json", "summary.json",
+                                            "rejects.csv",  "changes.csv"};
 
 // Refuses an input or rules file that an output would replace (e.g. an input named
 // clusters.csv inside --out).
@@ -247,9 +249,32 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
   if (rules.cluster_method != ClusterMethod::kConnectedComponents && rules.link_type == LinkType::kDedupe) {
     return Fail(Status::Usage(o.rules_path + ": error: cluster methods \"best_link\" and \"one_per_source\" need link mode"));
   }
+  const bool with_state = !lo.state_dir.empty();
+  if (lo.retrain && !with_state) return Fail(Status::Usage("error: --retrain needs --state DIR"));
+  if (with_state) {
+    std::error_code ec;
+    if (fs::path(lo.state_dir).lexically_normal() == fs::path(lo.out_dir).lexically_normal() ||
+        fs::equivalent(lo.state_dir, lo.out_dir, ec)) {
+      return Fail(Status::Usage("error: --state and --out are the same directory (" + lo.state_dir + ")",
+                                "keep the run state in a directory of its own, e.g. --state state --out out"));
+    }
+  }
+  // The state is read before any data: a state of other rules, or a damaged one, is refused at once.
+  RunState state;
+  if (with_state) {
+    Result<RunState> read = ReadRunState(lo.state_dir, rules, lo.retrain);
+    if (!read.ok()) return Fail(read.status());
+    state = std::move(read.value());
+    if (state.found && lo.model_path && !lo.retrain) {
+      return Fail(Status::Usage("error: --model and --state " + lo.state_dir + " both give a model",
+                                "the state's model scores by default; to replace it, use --retrain (trains on "
+                                "this data) or a new --state directory"));
+    }
+  }
   // The outputs are checked before any data is read: a run must not spend minutes and then find
   // that --out is read-only, full, or holds one of its own inputs.
   std::optional<OutputSet> outputs;
+  std::optional<OutputSet> state_out;
   std::optional<AtomicFile> model_out;
   {
     std::vector<std::string> targets;
@@ -257,6 +282,9 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
       targets.push_back(lo.model_out);
     } else {
       for (const std::string& n : kOutputNames) targets.push_back((fs::path(lo.out_dir) / n).string());
+    }
+    if (with_state) {
+      for (const std::string& n : kRunStateFiles) targets.push_back((fs::path(lo.state_dir) / n).string());
     }
     Status st = CheckInputsNotOverwritten(prepared->inputs, o.rules_path, targets);
     if (!st.ok()) return Fail(st);
@@ -269,6 +297,11 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
     Result<OutputSet> set = OutputSet::Begin(lo.out_dir, kOutputNames);
     if (!set.ok()) return Fail(set.status());
     outputs.emplace(std::move(set.value()));
+    if (with_state) {
+      Result<OutputSet> st = OutputSet::Begin(lo.state_dir, kRunStateFiles);
+      if (!st.ok()) return Fail(st.status());
+      state_out.emplace(std::move(st.value()));
+    }
   }
   Result<Loaded> loaded = Read(std::move(prepared.value()));
   if (!loaded.ok()) return Fail(loaded.status());
@@ -277,6 +310,13 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
   std::vector<uint32_t> truth;
   RunOptions ro;
   ro.model_path = lo.model_path;
+  std::string model_origin = lo.model_path ? "file" : "trained";
+  if (state.model_loaded && !lo.retrain) {
+    ro.model = state.model;
+    model_origin = "state";
+  } else if (state.found) {
+    model_origin = "retrained";
+  }
   ro.threshold = lo.threshold;
   ro.train_only = command == "train";
   ro.keep_pairs = lo.pairs;
@@ -307,6 +347,7 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
   const RunResult& r = *run;
 
   auto w0 = std::chrono::steady_clock::now();
+  std::optional<IdentityAssignment> identities;
   std::string evaluation_json;
   RunEvaluation eval;
   if (!truth.empty()) {
@@ -320,13 +361,24 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
   } else {
     // A source column whenever ids could repeat across inputs (ids are unique per source only).
     const bool with_source = l.rules.link_type != LinkType::kDedupe || l.input.sources.size() > 1;
+    // Cluster ids: with a state, stable identity ids; else the smallest member's id.
+    std::vector<std::string> cluster_ids;
+    if (with_state) {
+      Result<IdentityAssignment> named = AssignIdentities(state.identities, RecordKeys(l.input, l.rules), r.labels, r.clusters);
+      if (!named.ok()) return Fail(named.status());
+      identities = std::move(named.value());
+      cluster_ids = identities->cluster_ids;
+    } else {
+      cluster_ids = ClusterIds(l.input, r.labels, r.clusters, with_source);
+    }
     auto write = [&](const std::string& name, auto&& fill) -> Status {
       Result<FileWriter> w = outputs->Open(name);
       if (!w.ok()) return w.status();
       fill(*w);
       return w->Finish(true);
     };
-    Status st = write("clusters.csv", [&](FileWriter& w) { WriteClustersCsv(l.input, r, with_source, w); });
+    Status st = write("clusters.csv", [&](FileWriter& w) { WriteClustersCsv(l.input, r, cluster_ids, with_source, w); });
+    if (st.ok() && identities) st = write("changes.csv", [&](FileWriter& w) { WriteChangesCsv(identities->changes, w); });
     if (st.ok()) st = outputs->WriteFile("model.json", ModelToJson(r.model));
     if (st.ok() && lo.pairs) st = write("pairs.csv", [&](FileWriter& w) { WritePairsCsv(l.input, r, w); });
     if (st.ok() && o.on_bad_record == "quarantine") {
@@ -340,8 +392,17 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
     context.threads = threads;
     context.quarantine = o.on_bad_record == "quarantine";
     context.output_commit = outputs->atomic() ? "atomic" : "per_file";
+    if (identities) {
+      context.identities = &*identities;
+      context.state_dir = lo.state_dir;
+      context.model_origin = model_origin;
+    }
     st = outputs->WriteFile("summary.json", SummaryJson(context, l.input, r, timings, evaluation_json));
     if (st.ok()) st = outputs->Commit();
+    // The state after the outputs: a kill between the two commits leaves the previous state, so
+    // the next run reports these changes again rather than never.
+    if (st.ok() && identities) st = WriteRunState(*state_out, l.rules, r.model, identities->next);
+    if (st.ok() && identities) st = state_out->Commit();
     if (!st.ok()) return Fail(st);
   }
   for (const OversizedBlock& ob : r.oversized) {
@@ -351,13 +412,21 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
   }
   if (!o.quiet) {
     std::string text = RunText(command, l, r, timings);
+    if (identities) {
+      text += "identities: " + std::to_string(identities->next.ids.size()) + " (run " +
+              std::to_string(identities->next.runs) + " of state " + lo.state_dir + ", model " + model_origin + ");";
+      for (const auto& [kind, count] : identities->counts) {
+        if (count) text += " " + kind + " " + std::to_string(count);
+      }
+      text += "\n";
+    }
     if (!truth.empty()) {
       text += "accuracy against '" + lo.truth_column + "':\n" +
               EvaluationText({"this run"}, {eval}, {&r}, {&l.rules});
     }
     if (command == "train") text += "model written to " + lo.model_out + "\n";
     else text += "outputs in " + lo.out_dir + ": clusters.csv, model.json, summary.json" +
-                 std::string(lo.pairs ? ", pairs.csv" : "") +
+                 std::string(lo.pairs ? ", pairs.csv" : "") + std::string(identities ? ", changes.csv" : "") +
                  std::string(o.on_bad_record == "quarantine" ? ", rejects.csv" : "") + "\n";
     std::fputs(text.c_str(), stdout);
   }

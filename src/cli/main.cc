@@ -90,6 +90,10 @@ int main(int argc, char** argv) {
       cmd->add_option("--pairs-threshold", lo.pairs_threshold, "lowest probability written to pairs.csv (default 0.5)")
           ->check(CLI::Range(0.0, 1.0));
       cmd->add_option("--truth", lo.truth_column, "also evaluate the clusters against this ground-truth column");
+      cmd->add_option("--state", lo.state_dir,
+                      "run state directory: keeps identity ids stable across runs (read if present, then "
+                      "rewritten); writes changes.csv");
+      cmd->add_flag("--retrain", lo.retrain, "with --state: train a new model instead of scoring with the state's");
     }
     AddInputOptions(cmd, &o);
     cmd->add_option("--progress", o.progress,

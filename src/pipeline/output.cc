@@ -30,10 +30,9 @@ std::vector<std::string> ClusterIds(const LoadedInput& input, const std::vector<
   return ids;
 }
 
-void WriteClustersCsv(const LoadedInput& input, const RunResult& result, bool with_source,
-                      FileWriter& out) {
+void WriteClustersCsv(const LoadedInput& input, const RunResult& result, const std::vector<std::string>& ids,
+                      bool with_source, FileWriter& out) {
   const RecordTable& table = input.table;
-  const std::vector<std::string> ids = ClusterIds(input, result.labels, result.clusters, with_source);
   std::string buf = with_source ? "source,record_id,cluster_id\n" : "record_id,cluster_id\n";
   for (RowId r = 0; r < table.num_rows(); ++r) {
     if (with_source) {
@@ -74,6 +73,24 @@ void WritePairsCsv(const LoadedInput& input, const RunResult& result, FileWriter
       buf += "," + std::to_string(g);
     }
     buf += '\n';
+    if (buf.size() > (1 << 20)) {
+      out.Write(buf);
+      buf.clear();
+    }
+  }
+  out.Write(buf);
+}
+
+void WriteChangesCsv(const std::vector<IdentityChange>& changes, FileWriter& out) {
+  std::string buf = "identity_id,change,other_identity,records_before,records_after,records_added,records_removed\n";
+  for (const IdentityChange& c : changes) {
+    AppendCsvField(buf, c.id);
+    buf += ',';
+    buf += IdentityChangeName(c.kind);
+    buf += ',';
+    AppendCsvField(buf, c.other);
+    buf += ',' + std::to_string(c.records_before) + ',' + std::to_string(c.records_after) + ',' +
+           std::to_string(c.records_added) + ',' + std::to_string(c.records_removed) + '\n';
     if (buf.size() > (1 << 20)) {
       out.Write(buf);
       buf.clear();

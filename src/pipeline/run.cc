@@ -393,7 +393,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   BlockingIndex index = BlockingIndex::Build(rules, *fields, table);
   result.oversized = index.oversized();
   clock.Mark("block");
-  if (!options.model_path && index.PairsUpperBound() == 0 && !result.oversized.empty()) {
+  if (!options.model_path && !options.model && index.PairsUpperBound() == 0 && !result.oversized.empty()) {
     return AllBlocksOversized(rules, result.oversized);
   }
 
@@ -404,10 +404,14 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   clock.Mark("compare-prepare");
 
   // Training: u from random pairs, m and the prior from pattern counts of the candidate pairs.
-  if (options.model_path) {
-    Result<Model> model = ReadModelJson(*options.model_path, rules);
-    if (!model.ok()) return model.status();
-    result.model = std::move(model.value());
+  if (options.model_path || options.model) {
+    if (options.model) {
+      result.model = *options.model;
+    } else {
+      Result<Model> model = ReadModelJson(*options.model_path, rules);
+      if (!model.ok()) return model.status();
+      result.model = std::move(model.value());
+    }
     // Training adds these; a saved model scoring new data must say them too.
     for (std::string& w : DegenerateComparisonWarnings(comps)) result.model.warnings.push_back(std::move(w));
   } else {

@@ -137,6 +137,18 @@ std::string SummaryJson(const RunContext& context, const LoadedInput& input, con
   }
   j += "],\n  \"seconds\": " + JsonNumber(total) + ",\n  \"peak_rss_bytes\": " + std::to_string(PeakRssBytes());
   j += ",\n  \"output_commit\": " + JsonQuote(context.output_commit);
+  if (context.identities) {
+    const IdentityAssignment& a = *context.identities;
+    j += ",\n  \"identities\": {\"state\": " + JsonQuote(context.state_dir) + ", \"run\": " +
+         std::to_string(a.next.runs) + ", \"model\": " + JsonQuote(context.model_origin) +
+         ", \"identities\": " + std::to_string(a.next.ids.size()) + ", \"changes\": {";
+    bool first = true;
+    for (const auto& [kind, count] : a.counts) {
+      j += std::string(first ? "" : ", ") + JsonQuote(kind) + ": " + std::to_string(count);
+      first = false;
+    }
+    j += "}}";
+  }
   if (!evaluation_json.empty()) j += ",\n  \"evaluation\": " + evaluation_json;
   j += "\n}\n";
   return j;

@@ -14,6 +14,7 @@
 #include "reclink/cluster.h"
 #include "reclink/comparison.h"
 #include "reclink/file_writer.h"
+#include "reclink/identity.h"
 #include "reclink/model.h"
 #include "reclink/reader.h"
 #include "reclink/rules.h"
@@ -67,6 +68,7 @@ struct ScoredPair {
 
 struct RunOptions {
   std::optional<std::string> model_path;  // score with a saved model instead of training
+  std::optional<Model> model;             // score with this model (a run state's) instead of training
   std::optional<double> threshold;        // overrides [model] threshold
   bool train_only = false;                // stop after training (reclink train)
   bool keep_pairs = false;                // keep pairs with probability >= pairs_threshold
@@ -120,15 +122,19 @@ struct RunResult {
 Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const RunOptions& options,
                              std::vector<StageTiming>* timings);
 
-// Cluster ids for output: per cluster the id of its smallest member (by source, then id), so
-// an identity keeps its id when records are added or reordered.
+// Cluster ids for output without a run state: per cluster the id of its smallest member (by
+// source, then id). With --state, clusters are named by AssignIdentities instead.
 std::vector<std::string> ClusterIds(const LoadedInput& input, const std::vector<uint32_t>& labels,
                                     uint64_t clusters, bool with_source);
 
 // Output content, written to a FileWriter (an OutputSet's or an AtomicFile's; they make the
 // files appear whole). with_source: write the source column and SOURCE:ID cluster ids (link
 // mode, or several inputs).
-void WriteClustersCsv(const LoadedInput& input, const RunResult& result, bool with_source, FileWriter& out);
+// cluster_ids: per cluster index, its id (ClusterIds, or AssignIdentities' cluster_ids).
+void WriteClustersCsv(const LoadedInput& input, const RunResult& result, const std::vector<std::string>& cluster_ids,
+                      bool with_source, FileWriter& out);
+// changes.csv: per identity that changed since the previous run, what happened (docs/identities.md).
+void WriteChangesCsv(const std::vector<IdentityChange>& changes, FileWriter& out);
 void WritePairsCsv(const LoadedInput& input, const RunResult& result, FileWriter& out);
 void WriteRejectsCsv(const std::vector<BadRecord>& rejects, FileWriter& out);
 

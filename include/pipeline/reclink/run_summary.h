@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "reclink/identity.h"
 #include "reclink/pipeline.h"
 #include "reclink/rules.h"
 #include "reclink/run_evaluation.h"
@@ -18,6 +19,11 @@ struct RunContext {
   int threads = 0;
   bool quarantine = false;    // rejected records were quarantined (else skipped)
   std::string output_commit;  // how the outputs were committed: "atomic" or "per_file"
+  // With --state: the identities this run assigned, the state directory, whether the model was
+  // retrained (else the state's model scored, or a first run trained one).
+  const IdentityAssignment* identities = nullptr;
+  std::string state_dir;
+  std::string model_origin;  // "trained", "state", "retrained" or "file"
 };
 
 // The evaluation object (pairwise and B-cubed figures, blocking recall per rule, the worst false

@@ -1,0 +1,94 @@
+// Identities: ids for clusters that survive from one run to the next.
+//
+// A run clusters records; this stage names the clusters. Given the previous run's identities
+// (which identity each record key belonged to) and this run's clusters, every cluster inherits
+// the id of a previous identity it shares records with, or gets a fresh id:
+//
+//   1. Every (cluster, previous identity) pair that shares records is a candidate, weighted by
+//      the number of records they share. Candidates are taken in decreasing order of that count
+//      (ties: the previous identity with more records first, then the smaller identity id, then
+//      the cluster whose smallest record key is smaller); a candidate whose cluster and identity
+//      are both still free gives the cluster the identity's id. So a merge keeps the id of the
+//      identity that brought the most records, a split leaves the id with the largest part, and
+//      a cluster whose records are exactly a previous identity's keeps its id whatever else
+//      changed.
+//   2. Clusters left without an id get fresh ids, in order of their smallest record key. An id is
+//      minted from a counter that only grows (kept in the state), so an id is never reused.
+//
+// Everything here depends only on record keys, never on row order or the split of the input
+// files. The stage owns no I/O beyond (de)serializing its state to bytes.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "reclink/status.h"
+
+namespace reclink {
+
+// The identities a run leaves for the next: per record key (sorted, unique), its identity id.
+struct IdentityState {
+  uint64_t salt = 0;         // fixed when the state is created; makes this state's ids its own
+  uint64_t next_serial = 0;  // the next id to mint
+  uint64_t runs = 0;         // runs that wrote this state
+  std::vector<std::string> ids;       // identity ids, sorted
+  std::vector<std::string> keys;      // record keys, sorted
+  std::vector<uint32_t> identity_of;  // per key: index into ids
+
+  uint64_t records() const { return keys.size(); }
+};
+
+// A new, empty state whose ids are derived from salt (e.g. a hash of the rules).
+IdentityState NewIdentityState(uint64_t salt);
+
+// The id for serial number `serial` in a state with `salt`: 13 lower-case base32 characters
+// (0-9, a-z without i, l, o, u), opaque and URL-safe; distinct serials give distinct ids.
+std::string MintIdentityId(uint64_t salt, uint64_t serial);
+
+// What happened to an identity since the previous run; one row of changes.csv.
+enum class IdentityChangeKind {
+  kNew,         // a fresh id for records that had none (new records only)
+  kGrew,        // kept its id and gained records (none lost)
+  kShrank,      // kept its id and lost records (none gained)
+  kChanged,     // kept its id, gained and lost records
+  kMergedInto,  // its records went into `other` (which kept its own id); this id is retired
+  kSplitFrom,   // a fresh id for records taken from `other` (which kept its id or merged)
+  kRetired,     // every record of it was deleted
+};
+std::string_view IdentityChangeName(IdentityChangeKind kind);
+
+struct IdentityChange {
+  std::string id;
+  IdentityChangeKind kind = IdentityChangeKind::kNew;
+  std::string other;            // merged_into / split_from: the other identity; else empty
+  uint64_t records_before = 0;  // members in the previous run
+  uint64_t records_after = 0;   // members now (0 for merged_into and retired)
+  uint64_t records_added = 0;   // members now that were not in it before
+  uint64_t records_removed = 0;  // members before that are not in it now
+};
+
+struct IdentityAssignment {
+  std::vector<std::string> cluster_ids;  // per cluster index
+  std::vector<IdentityChange> changes;   // sorted by id; unchanged identities are not listed
+  std::map<std::string, uint64_t> counts;  // per kind name (every kind present, maybe 0), and "unchanged"
+  IdentityState next;                    // the state for the next run
+};
+
+// Names the clusters. keys: per row, the record's key (unique across rows); labels: per row,
+// its cluster index in [0, clusters). Error (kInvalidInput) when a key repeats.
+Result<IdentityAssignment> AssignIdentities(const IdentityState& previous, const std::vector<std::string>& keys,
+                                            const std::vector<uint32_t>& labels, uint64_t clusters);
+
+// The state as bytes (a versioned header, then the tables, then an XXH3-64 checksum of all that
+// precedes it), and back. ParseIdentityState refuses anything it cannot read whole: a wrong
+// magic, another version, a bad checksum, a truncated or inconsistent table (kInvalidInput,
+// naming `name`).
+std::string SerializeIdentityState(const IdentityState& state);
+Result<IdentityState> ParseIdentityState(std::string_view bytes, const std::string& name);
+
+inline constexpr uint32_t kIdentityStateVersion = 1;
+
+}  // namespace reclink

@@ -1,0 +1,56 @@
+// The run state: what `dedupe` and `link` keep in --state DIR so that the next run continues from
+// this one: each record's identity (reclink/identity.h), the model the run scored with, and the
+// fingerprint of the rules that model belongs to. docs/identities.md describes the lifecycle.
+//
+// DIR holds three files, written together through an OutputSet (a kill at any moment leaves the
+// previous state whole): identities.bin (versioned, with its own checksum), model.json, and
+// state.json, a manifest with the format version, the rules' fingerprint, and each other file's
+// size and XXH3-64 checksum. A state is read whole or refused.
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "reclink/identity.h"
+#include "reclink/model.h"
+#include "reclink/output_set.h"
+#include "reclink/pipeline.h"
+#include "reclink/rules.h"
+
+namespace reclink {
+
+inline constexpr int kRunStateVersion = 1;
+// Every file name a state directory may hold.
+inline const std::set<std::string> kRunStateFiles = {"state.json", "model.json", "identities.bin"};
+
+// A digest of what a saved model and the record keys depend on: link type, ids, fields (columns,
+// normalizers, null values, date order, country code), blocking rules and comparisons. Not the
+// threshold, the cluster method or the training settings: changing those keeps a state usable.
+// Comments, whitespace and key order in the rules file do not change it. 16 hex digits.
+std::string RulesFingerprint(const Rules& rules);
+
+struct RunState {
+  bool found = false;             // DIR held a state (else: a first run)
+  bool model_loaded = false;      // model holds the saved model
+  std::string rules_fingerprint;  // the fingerprint the state was written with
+  std::string written_by;         // the reclink version that wrote it
+  Model model;
+  IdentityState identities;
+};
+
+// Reads the state in DIR. A missing or empty DIR (or one holding none of kRunStateFiles) is a
+// first run: found = false and identities = NewIdentityState(salt from the rules). Refused: a
+// state of other rules (kUsage, exit 2) unless other_rules_ok (then the saved model is not
+// read); a damaged, incomplete or other-version state (kInvalidInput, exit 3).
+Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool other_rules_ok);
+
+// Writes the state files into set (opened on the state directory; the caller commits).
+Status WriteRunState(OutputSet& set, const Rules& rules, const Model& model, const IdentityState& identities);
+
+// Each row's record key, the name identities are kept under: the record id in dedupe mode (so
+// that the split of the inputs into files does not matter), SOURCE:ID in link modes.
+std::vector<std::string> RecordKeys(const LoadedInput& input, const Rules& rules);
+
+}  // namespace reclink

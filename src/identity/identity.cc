@@ -1,0 +1,198 @@
+// AssignIdentities: names this run's clusters after the previous run's identities (see
+// reclink/identity.h for the rule) and says what happened to each identity.
+#include "reclink/identity.h"
+
+#include <algorithm>
+#include <numeric>
+#include <tuple>
+
+#include "reclink/hash.h"
+
+namespace reclink {
+namespace {
+
+constexpr char kBase32[] = "0123456789abcdefghjkmnpqrstvwxyz";  // Crockford's, lower case
+constexpr uint32_t kNone = ~uint32_t{0};
+
+struct Candidate {
+  uint32_t cluster;
+  uint32_t previous;  // index into previous.ids
+  uint64_t shared;    // records in both
+};
+
+}  // namespace
+
+IdentityState NewIdentityState(uint64_t salt) {
+  IdentityState s;
+  s.salt = salt;
+  return s;
+}
+
+std::string MintIdentityId(uint64_t salt, uint64_t serial) {
+  // Mix64 is a bijection, so distinct serials give distinct values, and the values look random.
+  uint64_t v = Mix64(serial ^ Mix64(salt));
+  std::string id(13, '0');
+  for (int i = 12; i >= 0; --i) {
+    id[i] = kBase32[v & 31];
+    v >>= 5;
+  }
+  return id;
+}
+
+std::string_view IdentityChangeName(IdentityChangeKind kind) {
+  switch (kind) {
+    case IdentityChangeKind::kNew: return "new";
+    case IdentityChangeKind::kGrew: return "grew";
+    case IdentityChangeKind::kShrank: return "shrank";
+    case IdentityChangeKind::kChanged: return "changed";
+    case IdentityChangeKind::kMergedInto: return "merged_into";
+    case IdentityChangeKind::kSplitFrom: return "split_from";
+    case IdentityChangeKind::kRetired: return "retired";
+  }
+  return "?";
+}
+
+Result<IdentityAssignment> AssignIdentities(const IdentityState& previous, const std::vector<std::string>& keys,
+                                            const std::vector<uint32_t>& labels, uint64_t clusters) {
+  const size_t n = keys.size();
+  // Rows in key order: the order everything below depends on (never the input's row order).
+  std::vector<uint32_t> by_key(n);
+  std::iota(by_key.begin(), by_key.end(), 0u);
+  std::sort(by_key.begin(), by_key.end(), [&](uint32_t x, uint32_t y) { return keys[x] < keys[y]; });
+  for (size_t i = 1; i < n; ++i) {
+    if (keys[by_key[i]] == keys[by_key[i - 1]]) {
+      return Status::InvalidInput("error: record key '" + keys[by_key[i]] + "' appears more than once",
+                                  "identities are kept per record key (the id in dedupe, SOURCE:ID in link "
+                                  "mode), so keys must be unique across the inputs");
+    }
+  }
+  // Each row's previous identity (a merge of two sorted lists), and the clusters' sizes and
+  // smallest keys (rank in key order).
+  std::vector<uint32_t> prev_of(n, kNone);
+  std::vector<uint64_t> size(clusters, 0);
+  std::vector<uint32_t> min_rank(clusters, kNone);
+  for (size_t i = 0, j = 0; i < n; ++i) {
+    const std::string& k = keys[by_key[i]];
+    while (j < previous.keys.size() && previous.keys[j] < k) ++j;
+    if (j < previous.keys.size() && previous.keys[j] == k) prev_of[by_key[i]] = previous.identity_of[j];
+    const uint32_t c = labels[by_key[i]];
+    ++size[c];
+    if (min_rank[c] == kNone) min_rank[c] = static_cast<uint32_t>(i);
+  }
+  std::vector<uint64_t> prev_size(previous.ids.size(), 0);
+  for (uint32_t p : previous.identity_of) ++prev_size[p];
+
+  // Candidates: (cluster, previous identity, records shared).
+  std::vector<std::pair<uint32_t, uint32_t>> links;
+  for (size_t r = 0; r < n; ++r) {
+    if (prev_of[r] != kNone) links.emplace_back(labels[r], prev_of[r]);
+  }
+  std::sort(links.begin(), links.end());
+  std::vector<Candidate> candidates;
+  for (size_t i = 0; i < links.size();) {
+    size_t j = i;
+    while (j < links.size() && links[j] == links[i]) ++j;
+    candidates.push_back({links[i].first, links[i].second, j - i});
+    i = j;
+  }
+  // previous ids are sorted, so a smaller index is a smaller id.
+  auto before = [&](const Candidate& x, const Candidate& y) {
+    return std::make_tuple(-static_cast<int64_t>(x.shared), -static_cast<int64_t>(prev_size[x.previous]), x.previous,
+                           min_rank[x.cluster]) <
+           std::make_tuple(-static_cast<int64_t>(y.shared), -static_cast<int64_t>(prev_size[y.previous]), y.previous,
+                           min_rank[y.cluster]);
+  };
+  std::sort(candidates.begin(), candidates.end(), before);
+
+  IdentityAssignment out;
+  out.cluster_ids.resize(clusters);
+  std::vector<uint32_t> inherited(clusters, kNone);          // cluster -> previous identity
+  std::vector<uint32_t> heir(previous.ids.size(), kNone);    // previous identity -> cluster
+  std::vector<uint64_t> shared_with_heir(clusters, 0);
+  std::vector<uint32_t> largest_source(clusters, kNone);     // first (best) candidate per cluster
+  std::vector<uint32_t> largest_target(previous.ids.size(), kNone);  // first candidate per identity
+  for (const Candidate& cand : candidates) {
+    if (largest_source[cand.cluster] == kNone) largest_source[cand.cluster] = cand.previous;
+    if (largest_target[cand.previous] == kNone) largest_target[cand.previous] = cand.cluster;
+    if (inherited[cand.cluster] != kNone || heir[cand.previous] != kNone) continue;
+    inherited[cand.cluster] = cand.previous;
+    heir[cand.previous] = cand.cluster;
+    shared_with_heir[cand.cluster] = cand.shared;
+  }
+  std::vector<uint32_t> fresh;
+  for (uint32_t c = 0; c < clusters; ++c) {
+    if (inherited[c] != kNone) out.cluster_ids[c] = previous.ids[inherited[c]];
+    else fresh.push_back(c);
+  }
+  std::sort(fresh.begin(), fresh.end(), [&](uint32_t x, uint32_t y) { return min_rank[x] < min_rank[y]; });
+  out.next = NewIdentityState(previous.salt);
+  out.next.next_serial = previous.next_serial;
+  out.next.runs = previous.runs + 1;
+  for (uint32_t c : fresh) out.cluster_ids[c] = MintIdentityId(previous.salt, out.next.next_serial++);
+
+  // What happened to each identity.
+  for (const char* kind : {"new", "grew", "shrank", "changed", "merged_into", "split_from", "retired", "unchanged"}) {
+    out.counts[kind] = 0;
+  }
+  auto add = [&](IdentityChange change) {
+    ++out.counts[std::string(IdentityChangeName(change.kind))];
+    out.changes.push_back(std::move(change));
+  };
+  for (uint32_t c = 0; c < clusters; ++c) {
+    IdentityChange ch;
+    ch.id = out.cluster_ids[c];
+    ch.records_after = size[c];
+    if (inherited[c] != kNone) {
+      ch.records_before = prev_size[inherited[c]];
+      ch.records_added = size[c] - shared_with_heir[c];
+      ch.records_removed = ch.records_before - shared_with_heir[c];
+      if (ch.records_added == 0 && ch.records_removed == 0) {
+        ++out.counts["unchanged"];
+        continue;
+      }
+      ch.kind = ch.records_removed == 0 ? IdentityChangeKind::kGrew
+                : ch.records_added == 0 ? IdentityChangeKind::kShrank
+                                        : IdentityChangeKind::kChanged;
+    } else {
+      ch.records_added = size[c];
+      if (largest_source[c] != kNone) {
+        ch.kind = IdentityChangeKind::kSplitFrom;
+        ch.other = previous.ids[largest_source[c]];
+      }
+    }
+    add(std::move(ch));
+  }
+  for (uint32_t p = 0; p < previous.ids.size(); ++p) {
+    if (heir[p] != kNone) continue;
+    IdentityChange ch;
+    ch.id = previous.ids[p];
+    ch.records_before = ch.records_removed = prev_size[p];
+    if (largest_target[p] != kNone) {
+      ch.kind = IdentityChangeKind::kMergedInto;
+      ch.other = out.cluster_ids[largest_target[p]];
+    } else {
+      ch.kind = IdentityChangeKind::kRetired;
+    }
+    add(std::move(ch));
+  }
+  std::sort(out.changes.begin(), out.changes.end(),
+            [](const IdentityChange& x, const IdentityChange& y) { return x.id < y.id; });
+
+  // The next state: keys in order, ids sorted.
+  out.next.ids = out.cluster_ids;
+  std::sort(out.next.ids.begin(), out.next.ids.end());
+  std::vector<uint32_t> id_index(clusters);
+  for (uint32_t c = 0; c < clusters; ++c) {
+    id_index[c] = static_cast<uint32_t>(
+        std::lower_bound(out.next.ids.begin(), out.next.ids.end(), out.cluster_ids[c]) - out.next.ids.begin());
+  }
+  out.next.keys.reserve(n);
+  out.next.identity_of.reserve(n);
+  for (uint32_t r : by_key) {
+    out.next.keys.push_back(keys[r]);
+    out.next.identity_of.push_back(id_index[labels[r]]);
+  }
+  return out;
+}
+
+}  // namespace reclink
