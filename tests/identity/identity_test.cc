@@ -1,0 +1,297 @@
+// AssignIdentities: the inheritance rules of reclink/identity.h, each on a hand-made case, then
+// properties over random nights (unchanged clusters keep their ids, the change feed agrees with
+// the difference of the two runs' memberships, nothing depends on row order), and the state's
+// bytes (round trip; every damaged byte and every truncation refused).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+
+#include "reclink/identity.h"
+
+namespace reclink {
+namespace {
+
+// A run as clusters of record keys.
+using Clusters = std::vector<std::vector<std::string>>;
+
+struct Night {
+  IdentityAssignment a;
+  std::map<std::string, std::string> id_of;  // record key -> identity id
+};
+
+Night RunNight(const IdentityState& previous, const Clusters& clusters, uint64_t shuffle_seed = 0) {
+  std::vector<std::pair<std::string, uint32_t>> rows;
+  for (uint32_t c = 0; c < clusters.size(); ++c) {
+    for (const std::string& k : clusters[c]) rows.emplace_back(k, c);
+  }
+  if (shuffle_seed) std::shuffle(rows.begin(), rows.end(), std::mt19937_64(shuffle_seed));
+  std::vector<std::string> keys;
+  std::vector<uint32_t> labels;
+  for (const auto& [k, c] : rows) {
+    keys.push_back(k);
+    labels.push_back(c);
+  }
+  Result<IdentityAssignment> a = AssignIdentities(previous, keys, labels, clusters.size());
+  EXPECT_TRUE(a.ok()) << a.status().ToString();
+  Night n{std::move(a.value()), {}};
+  for (const auto& [k, c] : rows) n.id_of[k] = n.a.cluster_ids[c];
+  return n;
+}
+
+const IdentityChange* Change(const Night& n, const std::string& id) {
+  for (const IdentityChange& c : n.a.changes) {
+    if (c.id == id) return &c;
+  }
+  return nullptr;
+}
+
+TEST(IdentityTest, FirstRunMintsDistinctOpaqueUrlSafeIds) {
+  const Night n = RunNight(NewIdentityState(7), {{"a", "b"}, {"c"}, {"d", "e", "f"}});
+  std::set<std::string> ids(n.a.cluster_ids.begin(), n.a.cluster_ids.end());
+  EXPECT_EQ(ids.size(), 3u);
+  for (const std::string& id : ids) {
+    EXPECT_EQ(id.size(), 13u);
+    EXPECT_EQ(id.find_first_not_of("0123456789abcdefghjkmnpqrstvwxyz"), std::string::npos) << id;
+    EXPECT_EQ(Change(n, id)->kind, IdentityChangeKind::kNew);
+  }
+  EXPECT_EQ(n.a.counts.at("new"), 3u);
+  EXPECT_EQ(n.a.next.next_serial, 3u);
+  EXPECT_EQ(n.a.next.runs, 1u);
+  // The same clusters in another row order: the same ids (fresh ids go by smallest key).
+  EXPECT_EQ(RunNight(NewIdentityState(7), {{"d", "e", "f"}, {"c"}, {"b", "a"}}, 99).id_of, n.id_of);
+  // Another salt: other ids.
+  EXPECT_NE(RunNight(NewIdentityState(8), {{"a", "b"}, {"c"}, {"d", "e", "f"}}).id_of, n.id_of);
+}
+
+TEST(IdentityTest, MintedIdsAreDistinctOverManySerials) {
+  std::set<std::string> ids;
+  for (uint64_t s = 0; s < 100000; ++s) ids.insert(MintIdentityId(42, s));
+  EXPECT_EQ(ids.size(), 100000u);
+}
+
+TEST(IdentityTest, AnUnchangedClusterKeepsItsIdWhateverElseChanges) {
+  const Night n1 = RunNight(NewIdentityState(1), {{"a", "b"}, {"c", "d", "e"}, {"f"}});
+  // c,d,e unchanged; a,b merged with f and a new record; input reordered.
+  const Night n2 = RunNight(n1.a.next, {{"e", "c", "d"}, {"f", "a", "b", "g"}}, 5);
+  EXPECT_EQ(n2.id_of.at("c"), n1.id_of.at("c"));
+  EXPECT_EQ(n2.a.counts.at("unchanged"), 1u);
+  EXPECT_EQ(Change(n2, n1.id_of.at("c")), nullptr);
+}
+
+TEST(IdentityTest, AMergeKeepsTheIdOfTheIdentityWithMoreRecords) {
+  const Night n1 = RunNight(NewIdentityState(1), {{"a", "b", "c"}, {"x", "y"}});
+  const Night n2 = RunNight(n1.a.next, {{"a", "b", "c", "x", "y"}});
+  const std::string big = n1.id_of.at("a"), small = n1.id_of.at("x");
+  EXPECT_EQ(n2.id_of.at("x"), big);
+  const IdentityChange* grew = Change(n2, big);
+  ASSERT_NE(grew, nullptr);
+  EXPECT_EQ(grew->kind, IdentityChangeKind::kGrew);
+  EXPECT_EQ(grew->records_before, 3u);
+  EXPECT_EQ(grew->records_after, 5u);
+  EXPECT_EQ(grew->records_added, 2u);
+  const IdentityChange* merged = Change(n2, small);
+  ASSERT_NE(merged, nullptr);
+  EXPECT_EQ(merged->kind, IdentityChangeKind::kMergedInto);
+  EXPECT_EQ(merged->other, big);
+  EXPECT_EQ(merged->records_before, 2u);
+  EXPECT_EQ(merged->records_after, 0u);
+  EXPECT_EQ(n2.a.next.ids, std::vector<std::string>{big});
+}
+
+TEST(IdentityTest, ASplitLeavesTheIdWithTheLargestPart) {
+  const Night n1 = RunNight(NewIdentityState(1), {{"a", "b", "c", "d", "e"}});
+  const std::string id = n1.id_of.at("a");
+  const Night n2 = RunNight(n1.a.next, {{"a", "b"}, {"c", "d", "e"}});
+  EXPECT_EQ(n2.id_of.at("c"), id);
+  EXPECT_NE(n2.id_of.at("a"), id);
+  EXPECT_EQ(Change(n2, id)->kind, IdentityChangeKind::kShrank);
+  EXPECT_EQ(Change(n2, id)->records_removed, 2u);
+  const IdentityChange* split = Change(n2, n2.id_of.at("a"));
+  ASSERT_NE(split, nullptr);
+  EXPECT_EQ(split->kind, IdentityChangeKind::kSplitFrom);
+  EXPECT_EQ(split->other, id);
+  EXPECT_EQ(split->records_after, 2u);
+}
+
+TEST(IdentityTest, TiesAreBrokenByIdsAndKeysNotByRowOrder) {
+  // Two identities of two records merge: the smaller id keeps its id, in every row order.
+  const Night n1 = RunNight(NewIdentityState(3), {{"a", "b"}, {"c", "d"}});
+  const std::string keeper = std::min(n1.id_of.at("a"), n1.id_of.at("c"));
+  for (uint64_t seed = 1; seed < 20; ++seed) {
+    const Night n2 = RunNight(n1.a.next, {{"a", "b", "c", "d"}}, seed);
+    EXPECT_EQ(n2.id_of.at("a"), keeper);
+  }
+  // One identity splits in two equal parts: the part with the smaller key keeps the id.
+  const Night m1 = RunNight(NewIdentityState(3), {{"p", "q", "r", "s"}});
+  for (uint64_t seed = 1; seed < 20; ++seed) {
+    const Night m2 = RunNight(m1.a.next, {{"r", "s"}, {"q", "p"}}, seed);
+    EXPECT_EQ(m2.id_of.at("p"), m1.id_of.at("p"));
+    EXPECT_NE(m2.id_of.at("r"), m1.id_of.at("p"));
+  }
+}
+
+TEST(IdentityTest, DeletedIdentitiesRetireAndIdsAreNeverReused) {
+  const Night n1 = RunNight(NewIdentityState(1), {{"a"}, {"b", "c"}});
+  const Night n2 = RunNight(n1.a.next, {{"b", "c"}});
+  const IdentityChange* retired = Change(n2, n1.id_of.at("a"));
+  ASSERT_NE(retired, nullptr);
+  EXPECT_EQ(retired->kind, IdentityChangeKind::kRetired);
+  // "a" comes back: a fresh id, not the retired one.
+  const Night n3 = RunNight(n2.a.next, {{"b", "c"}, {"a"}});
+  EXPECT_NE(n3.id_of.at("a"), n1.id_of.at("a"));
+  EXPECT_EQ(Change(n3, n3.id_of.at("a"))->kind, IdentityChangeKind::kNew);
+  EXPECT_EQ(n3.a.next.next_serial, 3u);
+}
+
+TEST(IdentityTest, GainedAndLostRecordsAtOnceIsChanged) {
+  const Night n1 = RunNight(NewIdentityState(1), {{"a", "b", "c"}});
+  const Night n2 = RunNight(n1.a.next, {{"a", "b", "z"}, {"c"}});
+  const IdentityChange* ch = Change(n2, n1.id_of.at("a"));
+  ASSERT_NE(ch, nullptr);
+  EXPECT_EQ(ch->kind, IdentityChangeKind::kChanged);
+  EXPECT_EQ(ch->records_added, 1u);
+  EXPECT_EQ(ch->records_removed, 1u);
+}
+
+TEST(IdentityTest, ARepeatedKeyIsAnError) {
+  Result<IdentityAssignment> a = AssignIdentities(NewIdentityState(1), {"a", "b", "a"}, {0, 1, 1}, 2);
+  ASSERT_FALSE(a.ok());
+  EXPECT_NE(a.status().message().find("'a' appears more than once"), std::string::npos);
+}
+
+// Random nights: records come and go, clusters merge and split. Checks every promise of the
+// header against a brute-force reading of the two memberships.
+TEST(IdentityTest, RandomNightsKeepEveryPromise) {
+  std::mt19937_64 rng(2026);
+  IdentityState state = NewIdentityState(11);
+  std::map<std::string, std::string> prev_id_of;  // key -> id
+  Clusters clusters;
+  for (int k = 0; k < 300; ++k) clusters.push_back({"r" + std::to_string(k)});
+  int next_key = 300;
+  std::set<std::string> ever;
+  for (int night = 0; night < 12; ++night) {
+    // Perturb: merge some pairs of clusters, split some, delete and insert records.
+    Clusters next;
+    for (size_t c = 0; c < clusters.size(); ++c) {
+      std::vector<std::string> members;
+      for (const std::string& k : clusters[c]) {
+        if (rng() % 40 != 0) members.push_back(k);  // about 2.5% deleted
+      }
+      if (members.size() > 1 && rng() % 10 == 0) {  // split
+        const size_t cut = 1 + rng() % (members.size() - 1);
+        next.emplace_back(members.begin(), members.begin() + cut);
+        next.emplace_back(members.begin() + cut, members.end());
+      } else if (!members.empty()) {
+        next.push_back(members);
+      }
+    }
+    for (int i = 0; i < 15; ++i) {  // merges
+      if (next.size() < 2) break;
+      const size_t x = rng() % next.size(), y = rng() % next.size();
+      if (x == y) continue;
+      next[x].insert(next[x].end(), next[y].begin(), next[y].end());
+      next.erase(next.begin() + y);
+    }
+    for (int i = 0; i < 20; ++i) {  // inserts: into an existing cluster or alone
+      const std::string k = "r" + std::to_string(next_key++);
+      if (rng() % 2 && !next.empty()) next[rng() % next.size()].push_back(k);
+      else next.push_back({k});
+    }
+    clusters = next;
+    const Night n = RunNight(state, clusters, night + 1);
+    // Same result in another row order.
+    EXPECT_EQ(RunNight(state, clusters, night + 100).id_of, n.id_of);
+
+    // Previous memberships.
+    std::map<std::string, std::set<std::string>> prev_members, now_members;
+    for (const auto& [k, id] : prev_id_of) prev_members[id].insert(k);
+    for (const auto& [k, id] : n.id_of) now_members[id].insert(k);
+    std::map<std::string, const IdentityChange*> change;
+    for (const IdentityChange& c : n.a.changes) {
+      EXPECT_TRUE(change.emplace(c.id, &c).second) << "two changes for " << c.id;
+    }
+    // Each previous identity: kept (with the right counts), merged into where most of its
+    // records went, or retired.
+    for (const auto& [id, before] : prev_members) {
+      if (now_members.count(id)) {
+        const std::set<std::string>& after = now_members[id];
+        size_t shared = 0;
+        for (const std::string& k : before) shared += after.count(k);
+        if (before == after) {
+          EXPECT_EQ(change.count(id), 0u) << "unchanged identity " << id << " listed";
+          continue;
+        }
+        ASSERT_EQ(change.count(id), 1u) << id;
+        EXPECT_EQ(change[id]->records_before, before.size());
+        EXPECT_EQ(change[id]->records_after, after.size());
+        EXPECT_EQ(change[id]->records_added, after.size() - shared);
+        EXPECT_EQ(change[id]->records_removed, before.size() - shared);
+        continue;
+      }
+      ASSERT_EQ(change.count(id), 1u) << id;
+      std::map<std::string, size_t> went;
+      for (const std::string& k : before) {
+        if (n.id_of.count(k)) ++went[n.id_of.at(k)];
+      }
+      if (went.empty()) {
+        EXPECT_EQ(change[id]->kind, IdentityChangeKind::kRetired);
+      } else {
+        EXPECT_EQ(change[id]->kind, IdentityChangeKind::kMergedInto);
+        size_t most = 0;
+        for (const auto& [to, count] : went) most = std::max(most, count);
+        EXPECT_EQ(went[change[id]->other], most);
+      }
+    }
+    // Each identity now: kept, or fresh (new / split_from); a fresh id was never seen before.
+    for (const auto& [id, after] : now_members) {
+      if (prev_members.count(id)) continue;
+      EXPECT_TRUE(ever.insert(id).second) << "id reused: " << id;
+      ASSERT_EQ(change.count(id), 1u);
+      bool had_old = false;
+      for (const std::string& k : after) had_old |= prev_id_of.count(k) > 0;
+      EXPECT_EQ(change[id]->kind, had_old ? IdentityChangeKind::kSplitFrom : IdentityChangeKind::kNew);
+    }
+    for (const auto& [id, m] : prev_members) ever.insert(id);
+    state = n.a.next;
+    // The state round-trips through its bytes.
+    Result<IdentityState> back = ParseIdentityState(SerializeIdentityState(state), "identities.bin");
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_EQ(back->keys, state.keys);
+    EXPECT_EQ(back->ids, state.ids);
+    EXPECT_EQ(back->identity_of, state.identity_of);
+    EXPECT_EQ(back->next_serial, state.next_serial);
+    prev_id_of = n.id_of;
+  }
+}
+
+TEST(IdentityStateTest, EveryDamagedByteAndEveryTruncationIsRefused) {
+  const Night n = RunNight(NewIdentityState(5), {{"a", "b"}, {"c"}, {"dd", "eee"}});
+  const std::string bytes = SerializeIdentityState(n.a.next);
+  ASSERT_TRUE(ParseIdentityState(bytes, "x").ok());
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    std::string bad = bytes;
+    bad[i] ^= 0x20;
+    Result<IdentityState> r = ParseIdentityState(bad, "x");
+    EXPECT_FALSE(r.ok()) << "byte " << i;
+    if (!r.ok()) EXPECT_EQ(r.status().code(), StatusCode::kInvalidInput);
+  }
+  for (size_t len = 0; len < bytes.size(); ++len) {
+    EXPECT_FALSE(ParseIdentityState(bytes.substr(0, len), "x").ok()) << "length " << len;
+  }
+  EXPECT_FALSE(ParseIdentityState(bytes + "x", "x").ok());
+}
+
+TEST(IdentityStateTest, AnotherVersionIsRefusedByName) {
+  std::string bytes = SerializeIdentityState(NewIdentityState(1));
+  bytes[8] = 9;  // the version's low byte
+  Result<IdentityState> r = ParseIdentityState(bytes, "st/identities.bin");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("st/identities.bin"), std::string::npos);
+  EXPECT_NE(r.status().message().find("version 9"), std::string::npos) << r.status().message();
+}
+
+}  // namespace
+}  // namespace reclink
