@@ -43,27 +43,6 @@ std::vector<std::string> RunArgs(const std::string& out, bool second) {
   return a;
 }
 
-// Starts reclink, sends sig after delay (if it is still running), and waits for it.
-int RunAndKill(const std::vector<std::string>& args, std::chrono::microseconds delay, int sig) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    std::vector<char*> argv;
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  std::this_thread::sleep_for(delay);
-  kill(pid, sig);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return status;
-}
-
-int RunToEnd(const std::vector<std::string>& args) {
-  return RunAndKill(args, std::chrono::hours(0), 0);
-}
-
 std::vector<std::string> Leftovers(const std::string& parent) {
   std::vector<std::string> out;
   for (const auto& e : fs::recursive_directory_iterator(parent)) {

@@ -1,0 +1,333 @@
+// Identities across simulated nights through the CLI (--state): generated customers, with
+// inserts, updates, deletes, reordered rows and inputs split into files between nights. Each night
+// checks that every identity whose members did not change kept its id, that changes.csv is
+// exactly the difference between the two nights' identities, and that summary.json counts agree.
+// Then the refusals (other rules, a damaged state, conflicting options) and kills at many points
+// of a run, which must leave the previous state whole and loadable.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "cli_runner.h"
+
+namespace reclink::test {
+namespace {
+
+namespace fs = std::filesystem;
+const std::string kRules = std::string(RECLINK_SOURCE_DIR) + "/datasets/demo/rules.toml";
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+std::vector<std::string> Split(const std::string& line) {
+  std::vector<std::string> out;
+  std::string cell;
+  std::istringstream in(line);
+  while (std::getline(in, cell, ',')) out.push_back(cell);
+  if (!line.empty() && line.back() == ',') out.push_back("");
+  return out;
+}
+
+// clusters.csv as record id -> identity id (the id is the last column, the record id the one before).
+std::map<std::string, std::string> IdentityOf(const std::string& out_dir) {
+  std::map<std::string, std::string> m;
+  const std::vector<std::string> lines = Lines(ReadFile(out_dir + "/clusters.csv"));
+  for (size_t i = 1; i < lines.size(); ++i) {
+    const std::vector<std::string> f = Split(lines[i]);
+    m[f[f.size() - 2]] = f.back();
+  }
+  return m;
+}
+
+std::map<std::string, std::set<std::string>> Members(const std::map<std::string, std::string>& id_of) {
+  std::map<std::string, std::set<std::string>> m;
+  for (const auto& [record, id] : id_of) m[id].insert(record);
+  return m;
+}
+
+struct ChangeRow {
+  std::string kind, other;
+  uint64_t before = 0, after = 0, added = 0, removed = 0;
+};
+std::map<std::string, ChangeRow> Changes(const std::string& out_dir) {
+  std::map<std::string, ChangeRow> m;
+  const std::vector<std::string> lines = Lines(ReadFile(out_dir + "/changes.csv"));
+  EXPECT_FALSE(lines.empty());
+  if (!lines.empty()) {
+    EXPECT_EQ(lines[0], "identity_id,change,other_identity,records_before,records_after,records_added,records_removed");
+  }
+  for (size_t i = 1; i < lines.size(); ++i) {
+    const std::vector<std::string> f = Split(lines[i]);
+    EXPECT_EQ(f.size(), 7u) << lines[i];
+    if (f.size() != 7) continue;
+    m[f[0]] = {f[1], f[2], std::stoull(f[3]), std::stoull(f[4]), std::stoull(f[5]), std::stoull(f[6])};
+  }
+  return m;
+}
+
+// What changes.csv must say, worked out from the two nights' memberships alone.
+std::map<std::string, ChangeRow> ExpectedChanges(const std::map<std::string, std::string>& before_of,
+                                                 const std::map<std::string, std::string>& after_of) {
+  const auto before = Members(before_of), after = Members(after_of);
+  std::map<std::string, ChangeRow> m;
+  for (const auto& [id, was] : before) {
+    ChangeRow row;
+    row.before = was.size();
+    auto it = after.find(id);
+    if (it != after.end()) {
+      if (it->second == was) continue;
+      size_t shared = 0;
+      for (const std::string& r : was) shared += it->second.count(r);
+      row.after = it->second.size();
+      row.added = row.after - shared;
+      row.removed = row.before - shared;
+      row.kind = row.removed == 0 ? "grew" : row.added == 0 ? "shrank" : "changed";
+    } else {
+      row.removed = row.before;
+      bool any = false;
+      for (const std::string& r : was) any |= after_of.count(r) > 0;
+      row.kind = any ? "merged_into" : "retired";  // `other` is checked separately
+    }
+    m[id] = row;
+  }
+  for (const auto& [id, now] : after) {
+    if (before.count(id)) continue;
+    ChangeRow row;
+    row.after = row.added = now.size();
+    bool any = false;
+    for (const std::string& r : now) any |= before_of.count(r) > 0;
+    row.kind = any ? "split_from" : "new";
+    m[id] = row;
+  }
+  return m;
+}
+
+class IdentityNights : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = TempDir("identity_nights");
+    const std::string all = dir_ + "/all.csv";
+    ASSERT_EQ(RunToEnd({RECLINK_GEN_BINARY, "-n", "2600", "--seed", "31", "-q", "-o", all}), 0);
+    const std::vector<std::string> lines = Lines(ReadFile(all));
+    header_ = lines[0];
+    for (size_t i = 1; i < lines.size(); ++i) pool_.push_back(lines[i]);
+  }
+  // Writes rows into files (split round-robin over `files` files) and runs dedupe with --state.
+  std::string Night(int n, const std::vector<std::string>& rows, int files, const std::string& state,
+                    const std::string& extra = "") {
+    const std::string out = dir_ + "/out" + std::to_string(n);
+    std::vector<std::string> texts(files, header_ + "\n");
+    for (size_t i = 0; i < rows.size(); ++i) texts[i % files] += rows[i] + "\n";
+    std::string inputs;
+    for (int f = 0; f < files; ++f) {
+      const std::string path = dir_ + "/night" + std::to_string(n) + "_" + std::to_string(f) + ".csv";
+      WriteFile(path, texts[f]);
+      inputs += " " + path;
+    }
+    const CliResult r = RunReclink("dedupe --rules " + kRules + " --state " + state + " --out " + out + " --threads 2" +
+                                   extra + inputs);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return out;
+  }
+
+  std::string dir_, header_;
+  std::vector<std::string> pool_;  // generated records, in id order
+};
+
+TEST_F(IdentityNights, UnchangedIdentitiesKeepTheirIdsAndTheChangeFeedIsTheDifference) {
+  const std::string state = dir_ + "/state";
+  std::mt19937_64 rng(5);
+  // Night 1: the first 2000 records; then each night deletes some, inserts 150 of the rest,
+  // updates some (another phone and e-mail, which can split or merge identities), reorders rows
+  // and splits the input into a different number of files.
+  std::map<std::string, std::string> live;  // record id -> row
+  size_t next = 0;
+  for (; next < 2000; ++next) live[Split(pool_[next])[0]] = pool_[next];
+  std::map<std::string, std::string> prev;
+  std::set<std::string> retired_or_merged;
+  for (int night = 1; night <= 4; ++night) {
+    if (night > 1) {
+      std::vector<std::string> ids;
+      for (const auto& [id, row] : live) ids.push_back(id);
+      std::shuffle(ids.begin(), ids.end(), rng);
+      for (int d = 0; d < 40; ++d) live.erase(ids[d]);
+      for (int u = 40; u < 70; ++u) {
+        std::vector<std::string> f = Split(live[ids[u]]);
+        f[5] = "updated" + std::to_string(night) + "_" + ids[u] + "@example.com";
+        f[6] = "0700000" + std::to_string(1000 + u);
+        std::string row;
+        for (size_t i = 0; i < f.size(); ++i) row += (i ? "," : "") + f[i];
+        live[ids[u]] = row;
+      }
+      for (size_t end = next + 150; next < end && next < pool_.size(); ++next) live[Split(pool_[next])[0]] = pool_[next];
+    }
+    std::vector<std::string> rows;
+    for (const auto& [id, row] : live) rows.push_back(row);
+    std::shuffle(rows.begin(), rows.end(), rng);
+    const std::string out = Night(night, rows, 1 + night % 3, state);
+    const std::map<std::string, std::string> now = IdentityOf(out);
+    ASSERT_EQ(now.size(), live.size());
+    // Every previous identity whose members are exactly a cluster now kept its id.
+    const auto before = Members(prev), after = Members(now);
+    std::map<std::set<std::string>, std::string> id_by_members;
+    for (const auto& [id, m] : after) id_by_members[m] = id;
+    size_t unchanged = 0;
+    for (const auto& [id, m] : before) {
+      auto it = id_by_members.find(m);
+      if (it == id_by_members.end()) continue;
+      EXPECT_EQ(it->second, id) << "night " << night << ": an unchanged identity changed id";
+      ++unchanged;
+    }
+    if (night > 1) EXPECT_GT(unchanged, before.size() * 9 / 10) << "night " << night;
+    // Retired and merged ids never come back.
+    for (const auto& [id, m] : after) EXPECT_EQ(retired_or_merged.count(id), 0u) << "id reused: " << id;
+    // changes.csv is the difference between the two nights.
+    const std::map<std::string, ChangeRow> got = Changes(out), want = ExpectedChanges(prev, now);
+    EXPECT_EQ(got.size(), want.size()) << "night " << night;
+    std::map<std::string, uint64_t> kinds;
+    for (const auto& [id, w] : want) {
+      auto it = got.find(id);
+      ASSERT_NE(it, got.end()) << "night " << night << ": no change row for " << id << " (" << w.kind << ")";
+      const ChangeRow& g = it->second;
+      EXPECT_EQ(g.kind, w.kind) << id;
+      EXPECT_EQ(g.before, w.before) << id;
+      EXPECT_EQ(g.after, w.after) << id;
+      EXPECT_EQ(g.added, w.added) << id;
+      EXPECT_EQ(g.removed, w.removed) << id;
+      if (g.kind == "merged_into") {
+        EXPECT_EQ(after.count(g.other), 1u) << id << " merged into an identity that does not exist";
+        retired_or_merged.insert(id);
+      }
+      if (g.kind == "retired") retired_or_merged.insert(id);
+      if (g.kind == "split_from") EXPECT_TRUE(before.count(g.other)) << id;
+      ++kinds[g.kind];
+    }
+    if (night > 1) {  // the nights do change identities: records join, leave, and start identities
+      EXPECT_GT(kinds["new"], 0u);
+      EXPECT_GT(kinds["retired"] + kinds["shrank"] + kinds["changed"], 0u);
+    }
+    std::printf("night %d:", night);
+    for (const auto& [kind, count] : kinds) std::printf(" %s %llu", kind.c_str(), static_cast<unsigned long long>(count));
+    std::printf("\n");
+    const std::string summary = ReadFile(out + "/summary.json");
+    for (const auto& [kind, count] : kinds) {
+      EXPECT_NE(summary.find("\"" + kind + "\": " + std::to_string(count)), std::string::npos)
+          << "night " << night << ": summary.json does not count " << count << " " << kind;
+    }
+    prev = now;
+  }
+  // The same data again, in one file, rows reversed: nothing changes.
+  std::vector<std::string> rows;
+  for (const auto& [id, row] : live) rows.push_back(row);
+  std::reverse(rows.begin(), rows.end());
+  const std::string out = Night(9, rows, 1, state);
+  EXPECT_EQ(IdentityOf(out), prev);
+  EXPECT_EQ(Changes(out).size(), 0u);
+}
+
+TEST_F(IdentityNights, AStateIsRefusedWhenItDoesNotFit) {
+  const std::string state = dir_ + "/state";
+  std::vector<std::string> rows(pool_.begin(), pool_.begin() + 500);
+  Night(1, rows, 1, state);
+  const std::string input = dir_ + "/night1_0.csv", out = dir_ + "/refused";
+  auto run = [&](const std::string& args) { return RunReclink("dedupe --out " + out + " " + args + " " + input); };
+  // Other rules: exit 2, unless --retrain, which carries the identities over.
+  std::string rules = ReadFile(kRules);
+  rules += "\n[[blocking]]\nkeys = [\"last\", \"city\"]\n";
+  const std::string other_rules = dir_ + "/other.toml";
+  WriteFile(other_rules, rules);
+  CliResult r = run("--rules " + other_rules + " --state " + state);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("other rules"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--retrain"), std::string::npos) << r.err;
+  // Comments and whitespace are not other rules.
+  WriteFile(dir_ + "/commented.toml", "# a comment\n\n" + ReadFile(kRules));
+  EXPECT_EQ(run("--rules " + dir_ + "/commented.toml --state " + state + " -q").exit_code, 0);
+  // Conflicting options.
+  EXPECT_EQ(run("--rules " + kRules + " --retrain").exit_code, 2);
+  EXPECT_EQ(run("--rules " + kRules + " --state " + out).exit_code, 2);
+  EXPECT_EQ(run("--rules " + kRules + " --state " + state + " --model " + state + "/model.json").exit_code, 2);
+  // A damaged state: exit 3, naming the file; the state is left as it was.
+  const std::string copy = dir_ + "/damaged";
+  fs::copy(state, copy);
+  std::string bytes = ReadFile(copy + "/identities.bin");
+  bytes[bytes.size() / 2] ^= 1;
+  WriteFile(copy + "/identities.bin", bytes);
+  r = run("--rules " + kRules + " --state " + copy);
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("identities.bin"), std::string::npos) << r.err;
+  EXPECT_EQ(ReadFile(copy + "/identities.bin"), bytes);
+  fs::remove(copy + "/state.json");
+  EXPECT_EQ(run("--rules " + kRules + " --state " + copy).exit_code, 3);
+  // Another format version.
+  const std::string v2 = dir_ + "/v2";
+  fs::copy(state, v2);
+  std::string manifest = ReadFile(v2 + "/state.json");
+  manifest.replace(manifest.find("\"version\": 1"), 12, "\"version\": 2");
+  WriteFile(v2 + "/state.json", manifest);
+  r = run("--rules " + kRules + " --state " + v2);
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("version 2"), std::string::npos) << r.err;
+  // --retrain with the other rules: identities carry over (nothing changed in the data).
+  const std::map<std::string, std::string> first = IdentityOf(dir_ + "/out1");
+  r = run("--rules " + other_rules + " --state " + state + " --retrain");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(ReadFile(out + "/summary.json").find("\"model\": \"retrained\""), std::string::npos);
+  const std::map<std::string, std::string> retrained = IdentityOf(out);
+  size_t kept = 0;
+  for (const auto& [record, id] : first) kept += retrained.at(record) == id;
+  EXPECT_GT(kept, first.size() * 9 / 10);
+}
+
+// Kills a run at many points: the state afterwards is the previous one or the new one, whole,
+// and the next run loads it.
+TEST_F(IdentityNights, AKilledRunLeavesTheStateWholeAndLoadable) {
+  const std::string base = dir_ + "/base", done = dir_ + "/done", state = dir_ + "/state";
+  std::vector<std::string> rows(pool_.begin(), pool_.begin() + 1500);
+  Night(1, rows, 1, base);
+  rows.assign(pool_.begin() + 100, pool_.begin() + 1700);
+  fs::copy(base, done);
+  Night(2, rows, 1, done);
+  const std::string input = dir_ + "/night2_0.csv", out = dir_ + "/killed_out";
+  auto files = [](const std::string& d) {
+    std::map<std::string, std::string> m;
+    for (const auto& e : fs::directory_iterator(d)) m[e.path().filename().string()] = ReadFile(e.path().string());
+    return m;
+  };
+  const auto before = files(base), after = files(done);
+  ASSERT_NE(before, after);
+  const std::vector<std::string> args = {RECLINK_BINARY, "dedupe", "--rules", kRules, "--state", state,
+                                         "--out", out, "--quiet", "--threads", "2", input};
+  fs::copy(base, state);
+  auto t0 = std::chrono::steady_clock::now();
+  ASSERT_EQ(RunToEnd(args), 0);
+  const auto full = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
+  int saw_before = 0, saw_after = 0;
+  for (int k = 0; k <= 24; ++k) {
+    fs::remove_all(state);
+    fs::copy(base, state);
+    RunAndKill(args, full * k / 20, SIGKILL);
+    const auto now = files(state);
+    const bool is_before = now == before, is_after = now == after;
+    EXPECT_TRUE(is_before || is_after) << "kill at " << k << "/20 of a run left a state that is neither";
+    saw_before += is_before;
+    saw_after += is_after;
+    // Loadable: a run on it succeeds.
+    CliResult r = RunReclink("dedupe --rules " + kRules + " --state " + state + " --out " + out + " -q " + input);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  }
+  EXPECT_GT(saw_before, 0);
+  std::printf("SIGKILL: %d kill points left the previous state, %d the new one\n", saw_before, saw_after);
+}
+
+}  // namespace
+}  // namespace reclink::test
