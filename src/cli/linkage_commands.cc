@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "reclink/atomic_file.h"
 #include "reclink/explain.h"
+#include "reclink/golden.h"
 #include "reclink/output_set.h"
 #include "reclink/run_evaluation.h"
 #include "reclink/run_state.h"
@@ -205,8 +206,9 @@ std::string RunText(const std::string& command, const Loaded& l, const RunResult
 }
 
 // Every file name `dedupe` and `link` may write into --out.
-const std::set<std::string> kOutputNames = {"clusters.csv", "pairs.csv",   "model.json", "summary.json",
-                                            "rejects.csv",  "changes.csv"};
+const std::set<std::string> kOutputNames = {"clusters.csv",   "pairs.csv",        "model.json",
+                                            "summary.json",   "rejects.csv",      "changes.csv",
+                                            "identities.csv", "identities.jsonl", "members.csv"};
 
 // Refuses an input or rules file that an output would replace (e.g. an input named
 // clusters.csv inside --out).
@@ -320,6 +322,7 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
   ro.threshold = lo.threshold;
   ro.train_only = command == "train";
   ro.keep_pairs = lo.pairs;
+  ro.keep_fields = lo.with_fields || (l.rules.survivorship && l.rules.survivorship->normalized);
   ro.pairs_threshold = lo.pairs_threshold;
   if (!lo.truth_column.empty()) {
     Result<std::vector<uint32_t>> t = TruthFromColumn(l.input, lo.truth_column);
@@ -335,11 +338,15 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
   }
   // Once normalized, the input's values are needed only for the ids (the truth labels are
   // already read): the other columns' memory goes back (about 150 MB on 1M records).
+  // Golden records' raw values and timestamps are kept too.
   ro.on_fields_derived = [&l] {
     RecordTable& table = l.input.table;
     const std::vector<int>& ids = l.input.id_columns;
+    const std::set<int> golden = GoldenRecordColumns(l.rules, table);
     for (size_t c = 0; c < table.num_columns(); ++c) {
-      if (std::find(ids.begin(), ids.end(), static_cast<int>(c)) == ids.end()) table.mutable_column(c).ReleaseValues();
+      if (std::find(ids.begin(), ids.end(), static_cast<int>(c)) == ids.end() && !golden.count(static_cast<int>(c))) {
+        table.mutable_column(c).ReleaseValues();
+      }
     }
   };
   Result<RunResult> run = RunLinkage(l.rules, l.input, ro, &timings);
@@ -379,6 +386,17 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
     };
     Status st = write("clusters.csv", [&](FileWriter& w) { WriteClustersCsv(l.input, r, cluster_ids, with_source, w); });
     if (st.ok() && identities) st = write("changes.csv", [&](FileWriter& w) { WriteChangesCsv(identities->changes, w); });
+    if (st.ok() && l.rules.survivorship) {
+      const GoldenRecords golden = BuildGoldenRecords(l.rules, l.input, r);
+      const bool jsonl = lo.identities_format == "jsonl";
+      st = write(jsonl ? "identities.jsonl" : "identities.csv", [&](FileWriter& w) {
+        if (jsonl) WriteIdentitiesJsonl(golden, cluster_ids, w);
+        else WriteIdentitiesCsv(golden, cluster_ids, w);
+      });
+    }
+    if (st.ok() && lo.with_fields) {
+      st = write("members.csv", [&](FileWriter& w) { WriteMembersCsv(l.input, l.rules, r, cluster_ids, with_source, w); });
+    }
     if (st.ok()) st = outputs->WriteFile("model.json", ModelToJson(r.model));
     if (st.ok() && lo.pairs) st = write("pairs.csv", [&](FileWriter& w) { WritePairsCsv(l.input, r, w); });
     if (st.ok() && o.on_bad_record == "quarantine") {
@@ -427,6 +445,8 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
     if (command == "train") text += "model written to " + lo.model_out + "\n";
     else text += "outputs in " + lo.out_dir + ": clusters.csv, model.json, summary.json" +
                  std::string(lo.pairs ? ", pairs.csv" : "") + std::string(identities ? ", changes.csv" : "") +
+                 std::string(l.rules.survivorship ? ", identities." + lo.identities_format : std::string()) +
+                 std::string(lo.with_fields ? ", members.csv" : "") +
                  std::string(o.on_bad_record == "quarantine" ? ", rejects.csv" : "") + "\n";
     std::fputs(text.c_str(), stdout);
   }

@@ -94,6 +94,11 @@ int main(int argc, char** argv) {
                       "run state directory: keeps identity ids stable across runs (read if present, then "
                       "rewritten); writes changes.csv");
       cmd->add_flag("--retrain", lo.retrain, "with --state: train a new model instead of scoring with the state's");
+      cmd->add_flag("--with-fields", lo.with_fields,
+                    "also write members.csv: each record's cluster id, best link probability and normalized fields");
+      cmd->add_option("--identities-format", lo.identities_format,
+                      "golden records (rules with [survivorship]): csv (identities.csv, default) or jsonl")
+          ->check(CLI::IsMember({"csv", "jsonl"}));
     }
     AddInputOptions(cmd, &o);
     cmd->add_option("--progress", o.progress,

@@ -443,6 +443,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
 
   ClusterEdges(rules, table, &result);
   clock.Mark("cluster");
+  if (options.keep_fields) result.fields = std::move(fields.value());
   return result;
 }
 

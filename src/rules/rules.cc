@@ -131,6 +131,7 @@ class RulesParser {
   Status ParseModel(const toml::table& root);
   Status ParseCluster(const toml::table& root);
   Status ParseBlockingLimits(const toml::table& root);
+  Status ParseSurvivorship(const toml::table& root);
   // The field names defined so far, for "expected one of" lists.
   std::string FieldList() const;
 
@@ -268,7 +269,7 @@ std::string RulesParser::FieldList() const {
 Status RulesParser::ParseTopLevel(const toml::table& root) {
   RECLINK_RETURN_IF_ERROR(CheckKeys(root,
                                     {"link_type", "id", "ids", "null_values", "fields", "blocking",
-                                     "comparison", "model", "cluster", "blocking_limits"},
+                                     "comparison", "model", "cluster", "blocking_limits", "survivorship"},
                                     "the top level"));
   if (const toml::node* nv = root.get("null_values")) {
     RECLINK_RETURN_IF_ERROR(ParseNullValues(*nv, "key 'null_values'", &default_null_values_));
@@ -785,6 +786,109 @@ Status RulesParser::ParseBlockingLimits(const toml::table& root) {
   return Status::Ok();
 }
 
+Status RulesParser::ParseSurvivorship(const toml::table& root) {
+  const toml::node* n = root.get("survivorship");
+  if (n == nullptr) return Status::Ok();
+  const auto* t = n->as_table();
+  if (t == nullptr) {
+    return Error(*n, "key 'survivorship': expected a [survivorship] table, found " + TypeName(*n));
+  }
+  const std::string where = "[survivorship]";
+  RECLINK_RETURN_IF_ERROR(
+      CheckKeys(*t, {"values", "default", "fields", "timestamp", "timestamps", "source_priority"}, where));
+  SurvivorshipSpec spec;
+  spec.line = static_cast<int>(n->source().begin.line);
+  const toml::node* v = nullptr;
+  std::string text = "raw";
+  RECLINK_RETURN_IF_ERROR(GetString(*t, "values", where, &v, &text));
+  if (text != "raw" && text != "normalized") {
+    return Error(*v, "key 'values' in [survivorship]: expected \"raw\" (the input's values) or \"normalized\" "
+                     "(the fields' values after their normalizers), found \"" + Excerpt(text) + "\"",
+                 Suggest(text, {"raw", "normalized"}) + kDocHint);
+  }
+  spec.normalized = text == "normalized";
+  const std::vector<std::string_view> rule_names = {"most_frequent", "most_recent", "longest", "source_priority",
+                                                    "first_non_null"};
+  auto rule = [&](const toml::node& at, const std::string& what, const std::string& name, SurvivorRule* out) {
+    for (size_t i = 0; i < rule_names.size(); ++i) {
+      if (name == rule_names[i]) {
+        *out = static_cast<SurvivorRule>(i);
+        return Status::Ok();
+      }
+    }
+    return Error(at, what + ": expected one of " + Join(rule_names) + ", found \"" + Excerpt(name) + "\"",
+                 Suggest(name, rule_names) + kDocHint);
+  };
+  text = "most_frequent";
+  RECLINK_RETURN_IF_ERROR(GetString(*t, "default", where, &v, &text));
+  if (v != nullptr) RECLINK_RETURN_IF_ERROR(rule(*v, "key 'default' in [survivorship]", text, &spec.default_rule));
+  bool wants_timestamp = spec.default_rule == SurvivorRule::kMostRecent;
+  bool wants_priority = spec.default_rule == SurvivorRule::kSourcePriority;
+  if (const toml::node* f = t->get("fields")) {
+    const auto* ft = f->as_table();
+    if (ft == nullptr) {
+      return Error(*f, "key 'fields' in [survivorship]: expected a table of FIELD = \"RULE\", e.g. "
+                       "{ email = \"most_recent\" }, found " + TypeName(*f));
+    }
+    std::vector<std::string_view> field_names;
+    for (const FieldSpec& fs : rules_.fields) field_names.push_back(fs.name);
+    for (auto&& [k, node] : *ft) {
+      const std::string name(k.str());
+      if (rules_.FindField(name) < 0) {
+        return Error(node, "[survivorship] fields: '" + Excerpt(name) + "' is not a field; expected one of " +
+                               FieldList(),
+                     Suggest(name, field_names) + kDocHint);
+      }
+      const auto* s = node.as_string();
+      if (s == nullptr) {
+        return Error(node, "[survivorship] fields: '" + Excerpt(name) + "': expected a rule name, found " +
+                               TypeName(node));
+      }
+      SurvivorRule r;
+      RECLINK_RETURN_IF_ERROR(rule(node, "[survivorship] fields: '" + Excerpt(name) + "'", s->get(), &r));
+      wants_timestamp |= r == SurvivorRule::kMostRecent;
+      wants_priority |= r == SurvivorRule::kSourcePriority;
+      spec.fields[name] = r;
+    }
+  }
+  RECLINK_RETURN_IF_ERROR(GetString(*t, "timestamp", where, &v, &spec.timestamp));
+  if (v != nullptr) {
+    if (spec.timestamp.empty()) return Error(*v, "key 'timestamp' in [survivorship]: expected a column name, found \"\"");
+    RECLINK_RETURN_IF_ERROR(CheckLength(*v, "key 'timestamp' in [survivorship]", spec.timestamp, kRulesMaxColumnLength));
+  }
+  if (const toml::node* ts = t->get("timestamps")) {
+    RECLINK_RETURN_IF_ERROR(GetStringMap(*ts, "key 'timestamps' in [survivorship]", &spec.timestamps));
+  }
+  if (wants_timestamp && spec.timestamp.empty() && spec.timestamps.empty()) {
+    return Error(*n, "[survivorship]: the rule \"most_recent\" needs timestamp = \"COLUMN\" (or timestamps = "
+                     "{ SOURCE = \"COLUMN\" }), the column whose latest value wins");
+  }
+  if (const toml::node* sp = t->get("source_priority")) {
+    const auto* arr = sp->as_array();
+    if (arr == nullptr || arr->empty()) {
+      return Error(*sp, "key 'source_priority' in [survivorship]: expected a non-empty array of source names, "
+                        "highest priority first, found " + (arr == nullptr ? TypeName(*sp) : std::string("[]")));
+    }
+    for (const toml::node& el : *arr) {
+      const auto* s = el.as_string();
+      if (s == nullptr || s->get().empty()) {
+        return Error(el, "key 'source_priority' in [survivorship]: expected source names, found " +
+                             (s == nullptr ? TypeName(el) : std::string("an empty string")));
+      }
+      if (std::find(spec.source_priority.begin(), spec.source_priority.end(), s->get()) != spec.source_priority.end()) {
+        return Error(el, "key 'source_priority' in [survivorship]: source '" + Excerpt(s->get()) + "' is listed twice");
+      }
+      spec.source_priority.push_back(s->get());
+    }
+  }
+  if (wants_priority && spec.source_priority.empty()) {
+    return Error(*n, "[survivorship]: the rule \"source_priority\" needs source_priority = [\"SOURCE\", ...], "
+                     "the sources in order of trust");
+  }
+  rules_.survivorship = std::move(spec);
+  return Status::Ok();
+}
+
 Result<Rules> RulesParser::Parse(const toml::table& root) {
   if (root.empty()) {
     return Error(toml::source_region{{1, 1}, {1, 1}, {}},
@@ -799,6 +903,7 @@ Result<Rules> RulesParser::Parse(const toml::table& root) {
   RECLINK_RETURN_IF_ERROR(ParseModel(root));
   RECLINK_RETURN_IF_ERROR(ParseCluster(root));
   RECLINK_RETURN_IF_ERROR(ParseBlockingLimits(root));
+  RECLINK_RETURN_IF_ERROR(ParseSurvivorship(root));
   return std::move(rules_);
 }
 

@@ -72,6 +72,7 @@ struct RunOptions {
   std::optional<double> threshold;        // overrides [model] threshold
   bool train_only = false;                // stop after training (reclink train)
   bool keep_pairs = false;                // keep pairs with probability >= pairs_threshold
+  bool keep_fields = false;               // return the derived fields (golden records, members.csv)
   double pairs_threshold = 0.5;
   const std::vector<uint32_t>* truth = nullptr;  // per-row entity labels (evaluate)
   size_t worst_errors = 20;                      // evaluate: false/missed links to keep
@@ -114,6 +115,7 @@ struct RunResult {
   std::vector<uint32_t> labels;     // per row: cluster index
   uint64_t clusters = 0;
   std::vector<ScoredPair> pairs;    // with keep_pairs, sorted by (a, b)
+  std::optional<DerivedFields> fields;  // with keep_fields: the rules' fields, normalized
   TruthCounts truth;
   std::vector<StageTiming> timings;
 };

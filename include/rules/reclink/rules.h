@@ -114,6 +114,35 @@ struct ModelSpec {
 
 enum class ClusterMethod { kConnectedComponents, kBestLink, kOnePerSource };
 
+// How a golden record (identities.csv) picks one value per field from an identity's members.
+// Null values never survive; every tie is broken without regard to row order (docs/identities.md).
+enum class SurvivorRule {
+  kMostFrequent,    // the value most members hold
+  kMostRecent,      // the value of the member with the latest timestamp
+  kLongest,         // the longest value (in code points)
+  kSourcePriority,  // a value from the first source in source_priority that has one
+  kFirstNonNull,    // the value of the member with the smallest record key
+};
+
+struct SurvivorshipSpec {
+  bool normalized = false;  // values = "normalized" (the fields' values) or "raw" (the input's)
+  SurvivorRule default_rule = SurvivorRule::kMostFrequent;
+  std::map<std::string, SurvivorRule> fields;  // per [fields] name, overrides default_rule
+  std::string timestamp;                          // column read by most_recent
+  std::map<std::string, std::string> timestamps;  // per source name, overrides timestamp
+  std::vector<std::string> source_priority;       // source names, highest priority first
+  int line = 0;
+
+  SurvivorRule RuleFor(const std::string& field) const {
+    auto it = fields.find(field);
+    return it != fields.end() ? it->second : default_rule;
+  }
+  const std::string& TimestampFor(const std::string& source) const {
+    auto it = timestamps.find(source);
+    return it != timestamps.end() ? it->second : timestamp;
+  }
+};
+
 struct Rules {
   std::string path;  // the rules file, for messages
   LinkType link_type = LinkType::kDedupe;
@@ -126,6 +155,7 @@ struct Rules {
   ModelSpec model;
   ClusterMethod cluster_method = ClusterMethod::kConnectedComponents;
   uint64_t max_block_size = 10000;
+  std::optional<SurvivorshipSpec> survivorship;  // [survivorship]: golden records wanted
 
   const std::string& IdFor(const std::string& source) const {
     auto it = ids.find(source);

@@ -1,0 +1,304 @@
+// Golden records: survivorship per identity and field, and the members file.
+#include "reclink/golden.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+#include "reclink/csv_writer.h"
+#include "reclink/json_writer.h"
+#include "reclink/parallel.h"
+#include "reclink/run_state.h"
+
+namespace reclink {
+namespace {
+
+constexpr uint32_t kNoColumn = ~uint32_t{0};
+
+size_t CodePoints(std::string_view s) {
+  size_t n = 0;
+  for (char ch : s) n += (static_cast<unsigned char>(ch) & 0xC0) != 0x80;
+  return n;
+}
+
+// A timestamp as a number when the whole text is one (epoch seconds, say), else NaN: numbers
+// compare as numbers, anything else (ISO 8601 dates and times) by bytes.
+double AsNumber(std::string_view s) {
+  double v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc() && end == s.data() + s.size() ? v : std::nan("");
+}
+// Whether timestamp x is later than y.
+bool Later(std::string_view x, std::string_view y) {
+  const double a = AsNumber(x), b = AsNumber(y);
+  if (!std::isnan(a) && !std::isnan(b)) return a > b;
+  return x > y;
+}
+
+// The most frequent of values (ties: the smallest by bytes); values must be non-empty.
+std::string_view MostFrequent(std::vector<std::string_view> values) {
+  std::sort(values.begin(), values.end());
+  std::string_view best;
+  size_t best_count = 0;
+  for (size_t i = 0; i < values.size();) {
+    size_t j = i;
+    while (j < values.size() && values[j] == values[i]) ++j;
+    if (j - i > best_count) {
+      best = values[i];
+      best_count = j - i;
+    }
+    i = j;
+  }
+  return best;
+}
+
+}  // namespace
+
+std::set<int> GoldenRecordColumns(const Rules& rules, const RecordTable& table) {
+  std::set<int> out;
+  if (!rules.survivorship) return out;
+  for (const std::string& source : table.source_names()) {
+    if (!rules.survivorship->normalized) {
+      for (const FieldSpec& f : rules.fields) {
+        const int c = table.FindColumn(f.ColumnFor(source));
+        if (c >= 0) out.insert(c);
+      }
+    }
+    const std::string& ts = rules.survivorship->TimestampFor(source);
+    if (!ts.empty() && table.FindColumn(ts) >= 0) out.insert(table.FindColumn(ts));
+  }
+  return out;
+}
+
+GoldenRecords BuildGoldenRecords(const Rules& rules, const LoadedInput& input, const RunResult& result) {
+  const SurvivorshipSpec& spec = *rules.survivorship;
+  const RecordTable& table = input.table;
+  const size_t n = table.num_rows(), nf = rules.fields.size(), nsrc = table.source_names().size();
+  GoldenRecords g;
+  for (const FieldSpec& f : rules.fields) g.fields.push_back(f.name);
+  // Where each value comes from, per source: the field's input column (raw) or the derived field.
+  std::vector<std::vector<uint32_t>> column(nsrc, std::vector<uint32_t>(nf, kNoColumn));
+  std::vector<uint32_t> timestamp(nsrc, kNoColumn);
+  std::vector<size_t> priority(nsrc);  // rank of each source in source_priority; unlisted after, by name
+  for (size_t s = 0; s < nsrc; ++s) {
+    const std::string& name = table.source_names()[s];
+    for (size_t f = 0; f < nf; ++f) {
+      const int c = table.FindColumn(rules.fields[f].ColumnFor(name));
+      if (c >= 0) column[s][f] = static_cast<uint32_t>(c);
+    }
+    const std::string& ts = spec.TimestampFor(name);
+    if (!ts.empty() && table.FindColumn(ts) >= 0) timestamp[s] = static_cast<uint32_t>(table.FindColumn(ts));
+    auto it = std::find(spec.source_priority.begin(), spec.source_priority.end(), name);
+    priority[s] = static_cast<size_t>(it - spec.source_priority.begin());
+  }
+  std::vector<size_t> by_name(nsrc);
+  for (size_t s = 0; s < nsrc; ++s) by_name[s] = s;
+  std::sort(by_name.begin(), by_name.end(),
+            [&](size_t x, size_t y) { return table.source_names()[x] < table.source_names()[y]; });
+  for (size_t i = 0; i < nsrc; ++i) {
+    if (priority[by_name[i]] == spec.source_priority.size()) priority[by_name[i]] += i;
+  }
+  auto value = [&](size_t f, RowId r, std::string_view* out) {
+    if (spec.normalized) {
+      const Column& col = result.fields->fields[f];
+      if (col.IsNull(r)) return false;
+      *out = col.Get(r);
+    } else {
+      const uint32_t c = column[table.source(r)][f];
+      if (c == kNoColumn || table.column(c).IsNull(r)) return false;
+      *out = table.column(c).Get(r);
+    }
+    return !out->empty();
+  };
+
+  // Members of each cluster, in record-key order (so first_non_null and every tie ignore row order).
+  const std::vector<std::string> keys = RecordKeys(input, rules);
+  const uint64_t clusters = result.clusters;
+  std::vector<uint64_t> start(clusters + 1, 0);
+  for (RowId r = 0; r < n; ++r) ++start[result.labels[r] + 1];
+  for (uint64_t c = 0; c < clusters; ++c) start[c + 1] += start[c];
+  std::vector<RowId> members(n);
+  {
+    std::vector<uint64_t> fill(start.begin(), start.end() - 1);
+    for (RowId r = 0; r < n; ++r) members[fill[result.labels[r]]++] = r;
+  }
+  g.records.resize(clusters);
+  g.sources.resize(clusters);
+  g.values.assign(clusters, std::vector<std::string>(nf));
+  g.has_value.assign(clusters, std::vector<bool>(nf, false));
+  ParallelFor(uint64_t{0}, clusters, [&](uint64_t c) {
+    RowId* first = members.data() + start[c];
+    RowId* last = members.data() + start[c + 1];
+    std::sort(first, last, [&](RowId x, RowId y) { return keys[x] < keys[y]; });
+    g.records[c] = static_cast<uint64_t>(last - first);
+    std::vector<std::string_view> names;
+    for (RowId* m = first; m != last; ++m) names.push_back(table.source_names()[table.source(*m)]);
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    for (size_t i = 0; i < names.size(); ++i) g.sources[c] += (i ? ";" : "") + std::string(names[i]);
+    std::vector<std::string_view> pool;
+    for (size_t f = 0; f < nf; ++f) {
+      std::string_view v, chosen;
+      pool.clear();
+      const SurvivorRule rule = spec.RuleFor(rules.fields[f].name);
+      if (rule == SurvivorRule::kFirstNonNull) {
+        for (RowId* m = first; m != last && pool.empty(); ++m) {
+          if (value(f, *m, &v)) pool.push_back(v);
+        }
+      } else if (rule == SurvivorRule::kMostRecent) {
+        // The values carrying the latest timestamp; members without one count only when none has one.
+        std::string_view latest;
+        bool any_time = false;
+        for (RowId* m = first; m != last; ++m) {
+          if (!value(f, *m, &v)) continue;
+          const uint32_t tc = timestamp[table.source(*m)];
+          const bool timed = tc != kNoColumn && !table.column(tc).IsNull(*m) && !table.column(tc).Get(*m).empty();
+          if (!timed) {
+            if (!any_time) pool.push_back(v);
+            continue;
+          }
+          const std::string_view t = table.column(tc).Get(*m);
+          if (!any_time || Later(t, latest)) {
+            pool.clear();
+            latest = t;
+            any_time = true;
+          }
+          if (!Later(latest, t)) pool.push_back(v);  // as late as the latest
+        }
+      } else if (rule == SurvivorRule::kSourcePriority) {
+        size_t best = ~size_t{0};
+        for (RowId* m = first; m != last; ++m) {
+          if (!value(f, *m, &v)) continue;
+          const size_t p = priority[table.source(*m)];
+          if (p < best) {
+            pool.clear();
+            best = p;
+          }
+          if (p == best) pool.push_back(v);
+        }
+      } else if (rule == SurvivorRule::kLongest) {
+        size_t longest = 0;
+        for (RowId* m = first; m != last; ++m) {
+          if (!value(f, *m, &v)) continue;
+          const size_t len = CodePoints(v);
+          if (len > longest) {
+            pool.clear();
+            longest = len;
+          }
+          if (len == longest) pool.push_back(v);
+        }
+      } else {
+        for (RowId* m = first; m != last; ++m) {
+          if (value(f, *m, &v)) pool.push_back(v);
+        }
+      }
+      if (pool.empty()) continue;
+      chosen = MostFrequent(pool);  // among the rule's candidates: the most frequent, then the smallest
+      g.values[c][f] = std::string(chosen);
+      g.has_value[c][f] = true;
+    }
+  });
+  return g;
+}
+
+namespace {
+// Clusters in identity-id order.
+std::vector<uint64_t> ById(const std::vector<std::string>& cluster_ids) {
+  std::vector<uint64_t> order(cluster_ids.size());
+  for (uint64_t c = 0; c < order.size(); ++c) order[c] = c;
+  std::sort(order.begin(), order.end(), [&](uint64_t x, uint64_t y) { return cluster_ids[x] < cluster_ids[y]; });
+  return order;
+}
+void FlushIfLarge(std::string& buf, FileWriter& out) {
+  if (buf.size() > (1 << 20)) {
+    out.Write(buf);
+    buf.clear();
+  }
+}
+}  // namespace
+
+void WriteIdentitiesCsv(const GoldenRecords& g, const std::vector<std::string>& cluster_ids, FileWriter& out) {
+  std::string buf = "identity_id,records,sources";
+  for (const std::string& f : g.fields) {
+    buf += ',';
+    AppendCsvField(buf, f);
+  }
+  buf += '\n';
+  for (uint64_t c : ById(cluster_ids)) {
+    AppendCsvField(buf, cluster_ids[c]);
+    buf += ',' + std::to_string(g.records[c]) + ',';
+    AppendCsvField(buf, g.sources[c]);
+    for (size_t f = 0; f < g.fields.size(); ++f) {
+      buf += ',';
+      AppendCsvField(buf, g.values[c][f]);
+    }
+    buf += '\n';
+    FlushIfLarge(buf, out);
+  }
+  out.Write(buf);
+}
+
+void WriteIdentitiesJsonl(const GoldenRecords& g, const std::vector<std::string>& cluster_ids, FileWriter& out) {
+  std::string buf;
+  for (uint64_t c : ById(cluster_ids)) {
+    buf += "{\"identity_id\": " + JsonQuote(cluster_ids[c]) + ", \"records\": " + std::to_string(g.records[c]) +
+           ", \"sources\": [";
+    std::string_view rest = g.sources[c];
+    for (bool first = true; !rest.empty(); first = false) {
+      const size_t semi = rest.find(';');
+      buf += std::string(first ? "" : ", ") + JsonQuote(rest.substr(0, semi));
+      rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
+    }
+    buf += "], \"fields\": {";
+    for (size_t f = 0; f < g.fields.size(); ++f) {
+      buf += std::string(f ? ", " : "") + JsonQuote(g.fields[f]) + ": " +
+             (g.has_value[c][f] ? JsonQuote(g.values[c][f]) : std::string("null"));
+    }
+    buf += "}}\n";
+    FlushIfLarge(buf, out);
+  }
+  out.Write(buf);
+}
+
+void WriteMembersCsv(const LoadedInput& input, const Rules& rules, const RunResult& result,
+                     const std::vector<std::string>& cluster_ids, bool with_source, FileWriter& out) {
+  const RecordTable& table = input.table;
+  std::vector<double> best(table.num_rows(), -INFINITY);
+  for (const Edge& e : result.edges) {
+    best[e.a] = std::max(best[e.a], e.weight);
+    best[e.b] = std::max(best[e.b], e.weight);
+  }
+  std::string buf = with_source ? "source,record_id" : "record_id";
+  buf += ",identity_id,best_link_probability";
+  for (const FieldSpec& f : rules.fields) {
+    buf += ',';
+    AppendCsvField(buf, f.name);
+  }
+  buf += '\n';
+  char num[32];
+  for (RowId r = 0; r < table.num_rows(); ++r) {
+    if (with_source) {
+      AppendCsvField(buf, table.source_names()[table.source(r)]);
+      buf += ',';
+    }
+    AppendCsvField(buf, input.Id(r));
+    buf += ',';
+    AppendCsvField(buf, cluster_ids[result.labels[r]]);
+    buf += ',';
+    if (best[r] > -INFINITY) {
+      std::snprintf(num, sizeof num, "%.8f", ProbabilityFromWeight(best[r]));
+      buf += num;
+    }
+    for (const Column& col : result.fields->fields) {
+      buf += ',';
+      if (!col.IsNull(r)) AppendCsvField(buf, col.Get(r));
+    }
+    buf += '\n';
+    FlushIfLarge(buf, out);
+  }
+  out.Write(buf);
+}
+
+}  // namespace reclink
