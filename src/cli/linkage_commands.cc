@@ -264,9 +264,13 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
   // The state is read before any data: a state of other rules, or a damaged one, is refused at once.
   RunState state;
   if (with_state) {
+    const auto s0 = std::chrono::steady_clock::now();
     Result<RunState> read = ReadRunState(lo.state_dir, rules, lo.retrain);
     if (!read.ok()) return Fail(read.status());
     state = std::move(read.value());
+    timings.push_back({"state-read", std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count(),
+                       PeakRssBytes()});
+    t0 = std::chrono::steady_clock::now();
     if (state.found && lo.model_path && !lo.retrain) {
       return Fail(Status::Usage("error: --model and --state " + lo.state_dir + " both give a model",
                                 "the state's model scores by default; to replace it, use --retrain (trains on "
@@ -371,10 +375,14 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
     // Cluster ids: with a state, stable identity ids; else the smallest member's id.
     std::vector<std::string> cluster_ids;
     if (with_state) {
+      const auto i0 = std::chrono::steady_clock::now();
       Result<IdentityAssignment> named = AssignIdentities(state.identities, RecordKeys(l.input, l.rules), r.labels, r.clusters);
       if (!named.ok()) return Fail(named.status());
       identities = std::move(named.value());
       cluster_ids = identities->cluster_ids;
+      timings.push_back({"identities", std::chrono::duration<double>(std::chrono::steady_clock::now() - i0).count(),
+                         PeakRssBytes()});
+      w0 += std::chrono::steady_clock::now() - i0;  // "write" does not count the naming
     } else {
       cluster_ids = ClusterIds(l.input, r.labels, r.clusters, with_source);
     }

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Identities benchmark: the cost of --state on a nightly run. Generates N customers with
+# reclink-gen (fixed seed, in a temporary directory removed afterwards), writes night 1 (the
+# first 99%) and night 2 (night 1 with 0.5% of records deleted, 0.5% updated and the remaining
+# 1% inserted, rows shuffled), runs night 1 with --state, then night 2 R times (each from a copy of
+# night 1's state) and once without --state (training, the plain run). Prints medians of wall
+# time, the state's size per record, the state-read and identities stage times, and the change
+# counts.
+#
+#   bench/identities.sh [--records N] [--runs R] [--threads T] [--rules FILE]
+#
+# BUILD_DIR (default build) selects the build. Needs python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+records=1000000
+runs=3
+threads=2
+rules=datasets/demo/rules.toml
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --records) records=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
+    --rules) rules=$2; shift 2 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "identities.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+BUILD_DIR=${BUILD_DIR:-build}
+if [ ! -x "$BUILD_DIR/reclink" ] || [ ! -x "$BUILD_DIR/reclink-gen" ]; then BUILD_DIR="$BUILD_DIR" scripts/build.sh; fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$BUILD_DIR/reclink-gen" -n "$records" --seed 77 -q -o "$work/all.csv"
+python3 - "$work" "$records" <<'PY'
+import random, sys
+work, n = sys.argv[1], int(sys.argv[2])
+lines = open(f"{work}/all.csv").read().splitlines()
+header, rows = lines[0], lines[1:]
+keep = int(n * 0.99)
+night1, extra = rows[:keep], rows[keep:]
+rng = random.Random(5)
+night2 = list(night1)
+idx = list(range(len(night2)))
+rng.shuffle(idx)
+k = max(1, n // 200)
+deleted = set(idx[:k])
+for i in idx[k:2 * k]:  # updates: another e-mail and phone
+    f = night2[i].split(",")
+    f[5] = f"updated{i}@example.com"
+    f[6] = f"0700{i:07d}"
+    night2[i] = ",".join(f)
+night2 = [r for i, r in enumerate(night2) if i not in deleted] + extra
+rng.shuffle(night2)
+open(f"{work}/night1.csv", "w").write("\n".join([header] + night1) + "\n")
+open(f"{work}/night2.csv", "w").write("\n".join([header] + night2) + "\n")
+PY
+run() { "$BUILD_DIR/reclink" dedupe --rules "$rules" --threads "$threads" --quiet "$@"; }
+run --state "$work/state1" --out "$work/out1" "$work/night1.csv"
+for i in $(seq "$runs"); do
+  rm -rf "$work/state" && cp -r "$work/state1" "$work/state"
+  s=$(date +%s.%N); run --state "$work/state" --out "$work/n2_$i" "$work/night2.csv"; e=$(date +%s.%N)
+  echo "$s $e" > "$work/n2_$i/wall"
+  s=$(date +%s.%N); run --out "$work/plain_$i" "$work/night2.csv"; e=$(date +%s.%N)
+  echo "$s $e" > "$work/plain_$i/wall"
+done
+python3 - "$work" "$runs" "$records" <<'PY'
+import json, os, statistics, sys
+work, runs, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def wall(d):
+    s, e = map(float, open(f"{d}/wall").read().split())
+    return e - s
+def stage(d, name):
+    for s in json.load(open(f"{d}/summary.json"))["stages"]:
+        if s["stage"] == name: return s["seconds"]
+    return 0.0
+st = [f"{work}/n2_{i}" for i in range(1, runs + 1)]
+pl = [f"{work}/plain_{i}" for i in range(1, runs + 1)]
+size = sum(os.path.getsize(f"{work}/state/{f}") for f in os.listdir(f"{work}/state"))
+recs = json.load(open(f"{work}/state/state.json"))["records"]
+summary = json.load(open(f"{st[0]}/summary.json"))
+print(f"records: {n}; night 2 holds {recs}; {runs} runs each")
+print(f"night 2 with --state (saved model):  median wall {statistics.median(map(wall, st)):.3f} s")
+print(f"night 2 without --state (training):  median wall {statistics.median(map(wall, pl)):.3f} s")
+print(f"state: {size} bytes, {size / recs:.1f} bytes per record")
+print(f"state-read: median {statistics.median(stage(d, 'state-read') for d in st):.3f} s; "
+      f"identities (naming + change feed): median {statistics.median(stage(d, 'identities') for d in st):.3f} s")
+print("changes:", json.dumps(summary["identities"]["changes"]))
+PY
