@@ -8,86 +8,13 @@
 
 #include <cstring>
 
+#include "reclink/binary_io.h"
 #include "reclink/identity.h"
 
 namespace reclink {
 namespace {
 
 constexpr char kMagic[8] = {'R', 'C', 'L', 'K', 'I', 'D', 'S', '\n'};
-
-void PutU64(std::string& out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
-}
-void PutU32(std::string& out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
-}
-void PutVarint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-void PutString(std::string& out, std::string_view s) {
-  PutVarint(out, s.size());
-  out.append(s);
-}
-
-// Reads the layout above, remembering the first thing that went wrong.
-class Reader {
- public:
-  explicit Reader(std::string_view bytes) : bytes_(bytes) {}
-  bool U64(uint64_t* v) {
-    if (bytes_.size() - pos_ < 8) return Fail("truncated");
-    *v = 0;
-    for (int i = 0; i < 8; ++i) *v |= uint64_t{static_cast<unsigned char>(bytes_[pos_ + i])} << (8 * i);
-    pos_ += 8;
-    return true;
-  }
-  bool U32(uint32_t* v) {
-    if (bytes_.size() - pos_ < 4) return Fail("truncated");
-    *v = 0;
-    for (int i = 0; i < 4; ++i) *v |= uint32_t{static_cast<unsigned char>(bytes_[pos_ + i])} << (8 * i);
-    pos_ += 4;
-    return true;
-  }
-  bool Varint(uint64_t* v) {
-    *v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (pos_ >= bytes_.size()) return Fail("truncated");
-      const unsigned char b = static_cast<unsigned char>(bytes_[pos_++]);
-      *v |= uint64_t{b & 0x7fu} << shift;
-      if (!(b & 0x80)) return true;
-    }
-    return Fail("a length is malformed");
-  }
-  bool String(std::string* s) {
-    uint64_t len;
-    if (!Varint(&len)) return false;
-    if (len > bytes_.size() - pos_) return Fail("truncated");
-    s->assign(bytes_.substr(pos_, len));
-    pos_ += len;
-    return true;
-  }
-  // A count of items that each take at least min_bytes: refuses counts the bytes cannot hold,
-  // so a corrupt count cannot make the reader reserve gigabytes.
-  bool Count(uint64_t* n, size_t min_bytes) {
-    if (!Varint(n)) return false;
-    if (*n > (bytes_.size() - pos_) / min_bytes) return Fail("a table is longer than the file");
-    return true;
-  }
-  bool Fail(const char* why) {
-    if (!error_) error_ = why;
-    return false;
-  }
-  size_t pos() const { return pos_; }
-  const char* error() const { return error_; }
-
- private:
-  std::string_view bytes_;
-  size_t pos_ = 0;
-  const char* error_ = nullptr;
-};
 
 }  // namespace
 
@@ -119,7 +46,7 @@ Result<IdentityState> ParseIdentityState(std::string_view bytes, const std::stri
   if (bytes.size() < sizeof kMagic + 8 + 24 + 2 + 8 || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
     return corrupt("it is not a reclink identity state");
   }
-  Reader header(bytes.substr(sizeof kMagic));
+  ByteReader header(bytes.substr(sizeof kMagic));
   uint32_t version = 0, reserved = 0;
   (void)header.U32(&version);
   (void)header.U32(&reserved);
@@ -128,13 +55,13 @@ Result<IdentityState> ParseIdentityState(std::string_view bytes, const std::stri
                    std::to_string(kIdentityStateVersion));
   }
   const std::string_view body = bytes.substr(0, bytes.size() - 8);
-  Reader tail(bytes.substr(bytes.size() - 8));
+  ByteReader tail(bytes.substr(bytes.size() - 8));
   uint64_t checksum = 0;
   (void)tail.U64(&checksum);
   if (checksum != XXH3_64bits(body.data(), body.size())) return corrupt("its checksum does not match its contents");
 
   IdentityState s;
-  Reader r(body.substr(sizeof kMagic + 8));
+  ByteReader r(body.substr(sizeof kMagic + 8));
   uint64_t n_ids = 0, n_keys = 0;
   if (r.U64(&s.salt) && r.U64(&s.next_serial) && r.U64(&s.runs) && r.Count(&n_ids, 1)) {
     s.ids.resize(n_ids);
@@ -154,7 +81,7 @@ Result<IdentityState> ParseIdentityState(std::string_view bytes, const std::stri
       s.identity_of[i] = static_cast<uint32_t>(id);
     }
   }
-  if (!r.error() && r.pos() != body.size() - sizeof kMagic - 8) r.Fail("bytes follow the last table");
+  if (!r.error() && !r.at_end()) r.Fail("bytes follow the last table");
   if (r.error()) return corrupt(r.error());
   return s;
 }
