@@ -318,7 +318,9 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
   ro.model_path = lo.model_path;
   std::string model_origin = lo.model_path ? "file" : "trained";
   if (state.model_loaded && !lo.retrain) {
+    // The state's model scores with the term frequencies it was trained with.
     ro.model = state.model;
+    ro.tf_tables = &state.records.tf_tables;
     model_origin = "state";
   } else if (state.found) {
     model_origin = "retrained";
@@ -326,7 +328,7 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
   ro.threshold = lo.threshold;
   ro.train_only = command == "train";
   ro.keep_pairs = lo.pairs;
-  ro.keep_fields = lo.with_fields || (l.rules.survivorship && l.rules.survivorship->normalized);
+  ro.keep_fields = with_state || lo.with_fields || (l.rules.survivorship && l.rules.survivorship->normalized);
   ro.pairs_threshold = lo.pairs_threshold;
   if (!lo.truth_column.empty()) {
     Result<std::vector<uint32_t>> t = TruthFromColumn(l.input, lo.truth_column);
@@ -427,7 +429,10 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
     if (st.ok()) st = outputs->Commit();
     // The state after the outputs: a kill between the two commits leaves the previous state, so
     // the next run reports these changes again rather than never.
-    if (st.ok() && identities) st = WriteRunState(*state_out, l.rules, r.model, identities->next);
+    if (st.ok() && identities) {
+      st = WriteRunState(*state_out, l.rules, r.model, identities->next,
+                         RecordsInKeyOrder(identities->rows_by_key, *r.fields, r.edges, r.tf_tables, r.threshold));
+    }
     if (st.ok() && identities) st = state_out->Commit();
     if (!st.ok()) return Fail(st);
   }

@@ -192,6 +192,7 @@ Result<IdentityAssignment> AssignIdentities(const IdentityState& previous, const
     out.next.keys.push_back(keys[r]);
     out.next.identity_of.push_back(id_index[labels[r]]);
   }
+  out.rows_by_key = std::move(by_key);
   return out;
 }
 

@@ -55,6 +55,7 @@ Model ModelSkeleton(const Rules& rules, const Comparisons& comps) {
 TermFrequencies TermFrequencies::Build(const Comparisons& comps) {
   TermFrequencies tf;
   tf.tf_.resize(comps.size());
+  tf.tables_.resize(comps.size());
   for (size_t c = 0; c < comps.size(); ++c) {
     if (!comps.spec(c).tf_adjust) continue;
     const size_t rows = comps.num_rows();
@@ -71,13 +72,44 @@ TermFrequencies TermFrequencies::Build(const Comparisons& comps) {
       if (!comps.IsNull(c, static_cast<RowId>(r)))
         out[r] = static_cast<float>(counts.at(comps.ValueHash(c, static_cast<RowId>(r)))) / static_cast<float>(non_null);
     });
+    TfTable& table = tf.tables_[c];
+    table.enabled = true;
+    table.rows = rows;
+    table.non_null = non_null;
+    table.counts.assign(counts.begin(), counts.end());
+    std::sort(table.counts.begin(), table.counts.end());
+  }
+  return tf;
+}
+
+TermFrequencies TermFrequencies::FromTables(const Comparisons& comps, const std::vector<TfTable>& tables) {
+  TermFrequencies tf;
+  tf.tf_.resize(comps.size());
+  tf.tables_ = tables;
+  tf.tables_.resize(comps.size());
+  for (size_t c = 0; c < comps.size(); ++c) {
+    const TfTable& table = tf.tables_[c];
+    if (!comps.spec(c).tf_adjust || !table.enabled) continue;
+    tf.counted_rows_ = std::max(tf.counted_rows_, table.rows);
+    std::vector<float>& out = tf.tf_[c];
+    out.assign(comps.num_rows(), 0.0f);
+    ParallelFor(size_t{0}, comps.num_rows(), [&](size_t r) {
+      if (comps.IsNull(c, static_cast<RowId>(r))) return;
+      const uint64_t h = comps.ValueHash(c, static_cast<RowId>(r));
+      auto it = std::lower_bound(table.counts.begin(), table.counts.end(), std::make_pair(h, uint32_t{0}));
+      // The same float expression as Build, so that equal counts give equal frequencies.
+      if (it != table.counts.end() && it->first == h) {
+        out[r] = static_cast<float>(it->second) / static_cast<float>(table.non_null);
+      }
+    });
   }
   return tf;
 }
 
 Scorer::Scorer(const Model& model, const Comparisons& comps, const TermFrequencies& tf)
     : comps_(comps), tf_(tf), base_(model.BaseWeight()) {
-  tf_floor_ = 1.0 / static_cast<double>(std::max<size_t>(comps.num_rows(), 1));
+  const uint64_t counted = tf.counted_rows() ? tf.counted_rows() : comps.num_rows();
+  tf_floor_ = 1.0 / static_cast<double>(std::max<uint64_t>(counted, 1));
   weight_.resize(comps.size());
   tf_m_.resize(comps.size());
   u_.resize(comps.size());

@@ -400,7 +400,9 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   Result<Comparisons> built = Comparisons::Build(rules, *fields);
   if (!built.ok()) return built.status();
   const Comparisons& comps = *built;
-  TermFrequencies tf = TermFrequencies::Build(comps);
+  TermFrequencies tf = options.tf_tables ? TermFrequencies::FromTables(comps, *options.tf_tables)
+                                        : TermFrequencies::Build(comps);
+  result.tf_tables = tf.tables();
   clock.Mark("compare-prepare");
 
   // Training: u from random pairs, m and the prior from pattern counts of the candidate pairs.

@@ -5,9 +5,12 @@
 #include <xxhash.h>
 
 #include <cstdio>
+#include <cstring>
+#include <tuple>
 #include <filesystem>
 #include <fstream>
 
+#include "reclink/binary_io.h"
 #include "reclink/json_writer.h"
 #include "reclink/version.h"
 
@@ -42,7 +45,152 @@ const char* kStateHint =
     "the state directory is damaged or incomplete; restore it from a backup, or start over with an empty --state "
     "directory (identity ids then start afresh)";
 
+constexpr char kRecordsMagic[8] = {'R', 'C', 'L', 'K', 'R', 'E', 'C', '\n'};
+constexpr uint32_t kRecordsVersion = 1;
+
 }  // namespace
+
+RecordsState RecordsInKeyOrder(const std::vector<uint32_t>& rows_by_key, const DerivedFields& fields,
+                               const std::vector<Edge>& edges, const std::vector<TfTable>& tf_tables,
+                               double threshold) {
+  RecordsState out;
+  out.threshold = threshold;
+  out.tf_tables = tf_tables;
+  for (const Column& in : fields.fields) {
+    Column col(in.name());
+    col.Reserve(rows_by_key.size(), in.arena_bytes());
+    for (uint32_t r : rows_by_key) {
+      if (in.IsNull(r)) col.AppendNull();
+      else col.Append(in.Get(r));
+    }
+    out.fields.push_back(std::move(col));
+  }
+  std::vector<uint32_t> index_of(rows_by_key.size());
+  for (uint32_t i = 0; i < rows_by_key.size(); ++i) index_of[rows_by_key[i]] = i;
+  out.edges.reserve(edges.size());
+  for (const Edge& e : edges) {
+    const RowId a = index_of[e.a], b = index_of[e.b];
+    out.edges.push_back({std::min(a, b), std::max(a, b), e.weight});
+  }
+  std::sort(out.edges.begin(), out.edges.end(),
+            [](const Edge& x, const Edge& y) { return std::tie(x.a, x.b) < std::tie(y.a, y.b); });
+  return out;
+}
+
+std::string SerializeRecordsState(const RecordsState& r) {
+  std::string out(kRecordsMagic, sizeof kRecordsMagic);
+  PutU32(out, kRecordsVersion);
+  PutU32(out, 0);
+  PutF64(out, r.threshold);
+  PutVarint(out, r.fields.size());
+  for (const Column& col : r.fields) {
+    PutString(out, col.name());
+    PutVarint(out, col.size());
+    for (RowId i = 0; i < col.size(); ++i) {
+      if (col.IsNull(i)) {
+        PutVarint(out, 0);
+      } else {
+        const std::string_view v = col.Get(i);
+        PutVarint(out, v.size() + 1);
+        out.append(v);
+      }
+    }
+  }
+  PutVarint(out, r.tf_tables.size());
+  for (const TfTable& t : r.tf_tables) {
+    out.push_back(t.enabled ? 1 : 0);
+    if (!t.enabled) continue;
+    PutU64(out, t.rows);
+    PutU64(out, t.non_null);
+    PutVarint(out, t.counts.size());
+    for (const auto& [hash, count] : t.counts) {
+      PutU64(out, hash);
+      PutVarint(out, count);
+    }
+  }
+  PutVarint(out, r.edges.size());
+  for (const Edge& e : r.edges) {
+    PutVarint(out, e.a);
+    PutVarint(out, e.b);
+    PutF64(out, e.weight);
+  }
+  PutU64(out, XXH3_64bits(out.data(), out.size()));
+  return out;
+}
+
+Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, size_t n_fields, const std::string& name) {
+  auto corrupt = [&](const std::string& why) {
+    return Status::InvalidInput(name + ": error: the state's records cannot be read: " + why, kStateHint);
+  };
+  if (bytes.size() < sizeof kRecordsMagic + 8 + 8 || std::memcmp(bytes.data(), kRecordsMagic, sizeof kRecordsMagic) != 0) {
+    return corrupt("it is not a reclink records file");
+  }
+  const std::string_view body = bytes.substr(0, bytes.size() - 8);
+  ByteReader tail(bytes.substr(bytes.size() - 8));
+  uint64_t checksum = 0;
+  (void)tail.U64(&checksum);
+  if (checksum != XXH3_64bits(body.data(), body.size())) return corrupt("its checksum does not match its contents");
+  ByteReader r(body.substr(sizeof kRecordsMagic));
+  uint32_t version = 0, reserved = 0;
+  (void)r.U32(&version);
+  (void)r.U32(&reserved);
+  if (version != kRecordsVersion) return corrupt("it has format version " + std::to_string(version));
+  RecordsState out;
+  uint64_t nf = 0;
+  if (r.F64(&out.threshold) && r.Varint(&nf) && nf != n_fields) r.Fail("it holds another number of fields");
+  std::string v;
+  for (uint64_t f = 0; f < nf && !r.error(); ++f) {
+    std::string field;
+    uint64_t n = 0;
+    if (!r.String(&field) || !r.Varint(&n)) break;
+    if (n != rows) {
+      r.Fail("a field holds another number of records than the identities");
+      break;
+    }
+    Column col(field);
+    for (uint64_t i = 0; i < n; ++i) {
+      uint64_t len = 0;
+      if (!r.Varint(&len)) break;
+      if (len == 0) {
+        col.AppendNull();
+      } else {
+        if (!r.Bytes(len - 1, &v)) break;
+        col.Append(v);
+      }
+    }
+    out.fields.push_back(std::move(col));
+  }
+  uint64_t nt = 0;
+  if (r.Count(&nt, 1)) out.tf_tables.resize(nt);
+  for (uint64_t t = 0; t < nt && !r.error(); ++t) {
+    std::string flag;
+    if (!r.Bytes(1, &flag)) break;
+    TfTable& table = out.tf_tables[t];
+    table.enabled = flag[0] != 0;
+    if (!table.enabled) continue;
+    uint64_t k = 0;
+    if (!r.U64(&table.rows) || !r.U64(&table.non_null) || !r.Count(&k, 9)) break;
+    table.counts.resize(k);
+    for (uint64_t i = 0; i < k; ++i) {
+      uint64_t count = 0;
+      if (!r.U64(&table.counts[i].first) || !r.Varint(&count)) break;
+      table.counts[i].second = static_cast<uint32_t>(count);
+      if (i > 0 && !(table.counts[i - 1].first < table.counts[i].first)) r.Fail("term-frequency counts are not sorted");
+    }
+  }
+  uint64_t ne = 0;
+  if (r.Count(&ne, 10)) out.edges.resize(ne);
+  for (uint64_t i = 0; i < ne && !r.error(); ++i) {
+    uint64_t a = 0, b = 0;
+    if (!r.Varint(&a) || !r.Varint(&b) || !r.F64(&out.edges[i].weight)) break;
+    if (!(a < b && b < rows)) r.Fail("a link names a record that does not exist");
+    out.edges[i].a = static_cast<RowId>(a);
+    out.edges[i].b = static_cast<RowId>(b);
+  }
+  if (!r.error() && !r.at_end()) r.Fail("bytes follow the last table");
+  if (r.error()) return corrupt(r.error());
+  return out;
+}
 
 std::string RulesFingerprint(const Rules& rules) {
   std::string s = "reclink-rules-v1";
@@ -127,8 +275,8 @@ Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool o
         "--state directory");
   }
   // Every listed file must be there with the size and checksum the manifest gives.
-  std::string identities_bytes;
-  for (const char* name : {"identities.bin", "model.json"}) {
+  std::string identities_bytes, records_bytes;
+  for (const char* name : {"identities.bin", "records.bin", "model.json"}) {
     simdjson::dom::element entry;
     if (doc["files"][name].get(entry)) return bad(std::string("the manifest does not list ") + name);
     std::string_view sum;
@@ -141,6 +289,7 @@ Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool o
                                   "checksum differs)", kStateHint);
     }
     if (std::string_view(name) == "identities.bin") identities_bytes = std::move(bytes.value());
+    if (std::string_view(name) == "records.bin") records_bytes = std::move(bytes.value());
   }
   Result<IdentityState> ids = ParseIdentityState(identities_bytes, path("identities.bin"));
   if (!ids.ok()) return ids.status();
@@ -150,24 +299,35 @@ Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool o
     if (!model.ok()) return Status::InvalidInput(model.status().message(), kStateHint);
     state.model = std::move(model.value());
     state.model_loaded = true;
+    Result<RecordsState> records =
+        ParseRecordsState(records_bytes, state.identities.records(), rules.fields.size(), path("records.bin"));
+    if (!records.ok()) return records.status();
+    state.records = std::move(records.value());
   }
   return state;
 }
 
-Status WriteRunState(OutputSet& set, const Rules& rules, const Model& model, const IdentityState& identities) {
+Status WriteRunState(OutputSet& set, const Rules& rules, const Model& model, const IdentityState& identities,
+                     const RecordsState& records) {
   const std::string ids = SerializeIdentityState(identities);
+  const std::string recs = SerializeRecordsState(records);
   const std::string model_json = ModelToJson(model);
-  std::string manifest = "{\n  \"format\": \"reclink-state\",\n  \"version\": " + std::to_string(kRunStateVersion) +
-                         ",\n  \"written_by\": " + JsonQuote(kReclinkVersion) +
-                         ",\n  \"rules_fingerprint\": " + JsonQuote(RulesFingerprint(rules)) +
-                         ",\n  \"runs\": " + std::to_string(identities.runs) +
-                         ",\n  \"records\": " + std::to_string(identities.records()) +
-                         ",\n  \"identities\": " + std::to_string(identities.ids.size()) +
-                         ",\n  \"files\": {\n    \"identities.bin\": {\"bytes\": " + std::to_string(ids.size()) +
-                         ", \"xxh3\": " + JsonQuote(Checksum(ids)) + "},\n    \"model.json\": {\"bytes\": " +
-                         std::to_string(model_json.size()) + ", \"xxh3\": " + JsonQuote(Checksum(model_json)) +
-                         "}\n  }\n}\n";
+  auto entry = [](const std::string& name, const std::string& bytes) {
+    return "    " + JsonQuote(name) + ": {\"bytes\": " + std::to_string(bytes.size()) +
+           ", \"xxh3\": " + JsonQuote(Checksum(bytes)) + "}";
+  };
+  const std::string manifest = "{\n  \"format\": \"reclink-state\",\n  \"version\": " +
+                               std::to_string(kRunStateVersion) + ",\n  \"written_by\": " +
+                               JsonQuote(kReclinkVersion) + ",\n  \"rules_fingerprint\": " +
+                               JsonQuote(RulesFingerprint(rules)) + ",\n  \"runs\": " +
+                               std::to_string(identities.runs) + ",\n  \"records\": " +
+                               std::to_string(identities.records()) + ",\n  \"identities\": " +
+                               std::to_string(identities.ids.size()) + ",\n  \"links\": " +
+                               std::to_string(records.edges.size()) + ",\n  \"files\": {\n" +
+                               entry("identities.bin", ids) + ",\n" + entry("records.bin", recs) + ",\n" +
+                               entry("model.json", model_json) + "\n  }\n}\n";
   RECLINK_RETURN_IF_ERROR(set.WriteFile("identities.bin", ids));
+  RECLINK_RETURN_IF_ERROR(set.WriteFile("records.bin", recs));
   RECLINK_RETURN_IF_ERROR(set.WriteFile("model.json", model_json));
   return set.WriteFile("state.json", manifest);
 }

@@ -269,14 +269,15 @@ TEST_F(IdentityNights, AStateIsRefusedWhenItDoesNotFit) {
   fs::remove(copy + "/state.json");
   EXPECT_EQ(run("--rules " + kRules + " --state " + copy).exit_code, 3);
   // Another format version.
-  const std::string v2 = dir_ + "/v2";
+  const std::string v2 = dir_ + "/v9";
   fs::copy(state, v2);
   std::string manifest = ReadFile(v2 + "/state.json");
-  manifest.replace(manifest.find("\"version\": 1"), 12, "\"version\": 2");
+  ASSERT_NE(manifest.find("\"version\": 2"), std::string::npos);
+  manifest.replace(manifest.find("\"version\": 2"), 12, "\"version\": 9");
   WriteFile(v2 + "/state.json", manifest);
   r = run("--rules " + kRules + " --state " + v2);
   EXPECT_EQ(r.exit_code, 3) << r.err;
-  EXPECT_NE(r.err.find("version 2"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("version 9"), std::string::npos) << r.err;
   // --retrain with the other rules: identities carry over (nothing changed in the data).
   const std::map<std::string, std::string> first = IdentityOf(dir_ + "/out1");
   r = run("--rules " + other_rules + " --state " + state + " --retrain");

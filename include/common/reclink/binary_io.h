@@ -66,9 +66,14 @@ class ByteReader {
   bool String(std::string* s) {
     uint64_t len = 0;
     if (!Varint(&len)) return false;
-    if (len > bytes_.size() - pos_) return Fail("truncated");
-    s->assign(bytes_.substr(pos_, len));
-    pos_ += len;
+    return Bytes(len, s);
+  }
+  // The next n bytes.
+  bool Bytes(uint64_t n, std::string* s) {
+    if (error_) return false;
+    if (n > bytes_.size() - pos_) return Fail("truncated");
+    s->assign(bytes_.substr(pos_, n));
+    pos_ += n;
     return true;
   }
   // A count of items that each take at least min_bytes: refuses counts the remaining bytes

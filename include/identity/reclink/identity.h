@@ -75,6 +75,7 @@ struct IdentityAssignment {
   std::vector<IdentityChange> changes;   // sorted by id; unchanged identities are not listed
   std::map<std::string, uint64_t> counts;  // per kind name (every kind present, maybe 0), and "unchanged"
   IdentityState next;                    // the state for the next run
+  std::vector<uint32_t> rows_by_key;     // rows in record-key order: next.keys[i] is keys[rows_by_key[i]]
 };
 
 // Names the clusters. keys: per row, the record's key (unique across rows); labels: per row,

@@ -137,18 +137,37 @@ Model ModelSkeleton(const Rules& rules, const Comparisons& comps);
 std::string ModelToJson(const Model& model);
 Result<Model> ReadModelJson(const std::string& path, const Rules& rules);
 
+// The value counts behind one comparison's term frequencies, kept so that later runs can score
+// with the frequencies of the data a model was trained on (the run state does).
+struct TfTable {
+  bool enabled = false;   // the comparison has tf_adjust
+  uint64_t rows = 0;      // records counted (the u floor is one of them)
+  uint64_t non_null = 0;  // of which non-null
+  std::vector<std::pair<uint64_t, uint32_t>> counts;  // (Comparisons::ValueHash, records), sorted by hash
+};
+
 // Term frequencies for comparisons with tf_adjust: the share of records holding each value.
 class TermFrequencies {
  public:
+  // From the comparisons' own records.
   static TermFrequencies Build(const Comparisons& comps);
+  // From tables counted on other data (Tables() of an earlier Build): a value the table lacks
+  // has frequency 0 (so the u floor of one record of table.rows applies).
+  static TermFrequencies FromTables(const Comparisons& comps, const std::vector<TfTable>& tables);
   // Frequency of row r's value for comparison c (0 when c has no TF or r is null).
   double Frequency(size_t c, RowId r) const {
     return tf_[c].empty() ? 0.0 : static_cast<double>(tf_[c][r]);
   }
   bool enabled(size_t c) const { return !tf_[c].empty(); }
+  // The records the frequencies were counted over (the floor of a frequency is one of them);
+  // 0: the comparisons' own records.
+  uint64_t counted_rows() const { return counted_rows_; }
+  const std::vector<TfTable>& tables() const { return tables_; }
 
  private:
   std::vector<std::vector<float>> tf_;  // per comparison: per row
+  std::vector<TfTable> tables_;         // per comparison
+  uint64_t counted_rows_ = 0;
 };
 
 // Scores pairs with precomputed level weights. Thread-safe; the model, comparisons and term

@@ -69,6 +69,8 @@ struct ScoredPair {
 struct RunOptions {
   std::optional<std::string> model_path;  // score with a saved model instead of training
   std::optional<Model> model;             // score with this model (a run state's) instead of training
+  // Term frequencies counted on other data (a run state's) instead of this input's.
+  const std::vector<TfTable>* tf_tables = nullptr;
   std::optional<double> threshold;        // overrides [model] threshold
   bool train_only = false;                // stop after training (reclink train)
   bool keep_pairs = false;                // keep pairs with probability >= pairs_threshold
@@ -116,6 +118,7 @@ struct RunResult {
   uint64_t clusters = 0;
   std::vector<ScoredPair> pairs;    // with keep_pairs, sorted by (a, b)
   std::optional<DerivedFields> fields;  // with keep_fields: the rules' fields, normalized
+  std::vector<TfTable> tf_tables;       // the term frequencies' counts the run scored with
   TruthCounts truth;
   std::vector<StageTiming> timings;
 };

@@ -2,10 +2,12 @@
 // this one: each record's identity (reclink/identity.h), the model the run scored with, and the
 // fingerprint of the rules that model belongs to. docs/identities.md describes the lifecycle.
 //
-// DIR holds three files, written together through an OutputSet (a kill at any moment leaves the
-// previous state whole): identities.bin (versioned, with its own checksum), model.json, and
-// state.json, a manifest with the format version, the rules' fingerprint, and each other file's
-// size and XXH3-64 checksum. A state is read whole or refused.
+// DIR holds four files, written together through an OutputSet (a kill at any moment leaves the
+// previous state whole): identities.bin (versioned, with its own checksum), records.bin (each
+// record's fields, the links among records, the threshold and the term-frequency counts: what an
+// incremental run needs; versioned, with its own checksum), model.json, and state.json, a
+// manifest with the format version, the rules' fingerprint, and each other file's size and
+// XXH3-64 checksum. A state is read whole or refused.
 #pragma once
 
 #include <cstdint>
@@ -21,9 +23,25 @@
 
 namespace reclink {
 
-inline constexpr int kRunStateVersion = 1;
+inline constexpr int kRunStateVersion = 2;
 // Every file name a state directory may hold.
-inline const std::set<std::string> kRunStateFiles = {"state.json", "model.json", "identities.bin"};
+inline const std::set<std::string> kRunStateFiles = {"state.json", "model.json", "identities.bin", "records.bin"};
+
+// The records of a state, in the order of its identities' keys.
+struct RecordsState {
+  double threshold = 0;              // links are the pairs at or above it
+  std::vector<Column> fields;        // per rules field: each record's normalized value
+  std::vector<TfTable> tf_tables;    // per comparison: the counts term frequencies come from
+  std::vector<Edge> edges;           // links (a < b, indices into the keys), sorted
+};
+// The records of a run in key order (rows_by_key from AssignIdentities).
+RecordsState RecordsInKeyOrder(const std::vector<uint32_t>& rows_by_key, const DerivedFields& fields,
+                               const std::vector<Edge>& edges, const std::vector<TfTable>& tf_tables,
+                               double threshold);
+std::string SerializeRecordsState(const RecordsState& records);
+// Refuses anything it cannot read whole, or whose sizes do not fit `rows` records and `fields`
+// fields (kInvalidInput naming `name`).
+Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, size_t fields, const std::string& name);
 
 // A digest of what a saved model and the record keys depend on: link type, ids, fields (columns,
 // normalizers, null values, date order, country code), blocking rules and comparisons. Not the
@@ -38,6 +56,7 @@ struct RunState {
   std::string written_by;         // the reclink version that wrote it
   Model model;
   IdentityState identities;
+  RecordsState records;           // when found and of these rules
 };
 
 // Reads the state in DIR. A missing or empty DIR (or one holding none of kRunStateFiles) is a
@@ -47,7 +66,8 @@ struct RunState {
 Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool other_rules_ok);
 
 // Writes the state files into set (opened on the state directory; the caller commits).
-Status WriteRunState(OutputSet& set, const Rules& rules, const Model& model, const IdentityState& identities);
+Status WriteRunState(OutputSet& set, const Rules& rules, const Model& model, const IdentityState& identities,
+                     const RecordsState& records);
 
 // Each row's record key, the name identities are kept under: the record id in dedupe mode (so
 // that the split of the inputs into files does not matter), SOURCE:ID in link modes.
