@@ -22,6 +22,8 @@ struct LinkageOptions {
   std::string truth_column;  // dedupe/link: also evaluate against this column
   std::string state_dir;     // dedupe/link: --state DIR (identities and model kept between runs)
   bool retrain = false;      // with --state: train anew instead of scoring with the state's model
+  bool incremental = false;  // with --state: the inputs hold only new or changed records
+  std::string delete_file;   // with --incremental: record ids to delete, one per line
   bool with_fields = false;  // also write members.csv (identity, best link, normalized fields per record)
   std::string identities_format = "csv";  // golden records: identities.csv or identities.jsonl
 };

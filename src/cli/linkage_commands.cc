@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -13,8 +14,10 @@
 
 #include "commands.h"
 #include "reclink/atomic_file.h"
+#include "reclink/csv_writer.h"
 #include "reclink/explain.h"
 #include "reclink/golden.h"
+#include "reclink/incremental.h"
 #include "reclink/output_set.h"
 #include "reclink/run_evaluation.h"
 #include "reclink/run_state.h"
@@ -229,6 +232,137 @@ Status CheckInputsNotOverwritten(const std::vector<InputSpec>& inputs, const std
   return Status::Ok();
 }
 
+
+// What --incremental needs, checked before any data is read.
+Status CheckIncremental(const LinkageOptions& lo, const Rules& rules, const RunState& state) {
+  if (lo.state_dir.empty()) return Status::Usage("error: --incremental needs --state DIR");
+  if (lo.retrain || lo.model_path) {
+    return Status::Usage("error: --incremental scores with the state's model; it cannot take --retrain or --model",
+                         "retrain with a full run: the same command without --incremental, on the whole data");
+  }
+  if (!state.found) {
+    return Status::Usage("error: --incremental needs a state to continue, and " + lo.state_dir + " holds none",
+                         "run once on the whole data without --incremental to create it");
+  }
+  const double threshold = lo.threshold.value_or(rules.model.threshold);
+  if (threshold != state.records.threshold) {
+    return Status::Usage("error: the state's links were cut at threshold " + JsonNumber(state.records.threshold) +
+                             ", and this run's is " + JsonNumber(threshold),
+                         "change the threshold with a full run (without --incremental)");
+  }
+  if (rules.survivorship || lo.with_fields || lo.pairs || !lo.truth_column.empty()) {
+    return Status::Usage("error: --incremental does not yet write golden records, members.csv or pairs.csv, nor "
+                         "evaluate (--truth)",
+                         "run those on the whole data without --incremental");
+  }
+  return Status::Ok();
+}
+
+// Record ids to delete: one per line; blank lines and a first line equal to the id column are skipped.
+Result<std::vector<std::string>> ReadDeletions(const std::string& path, const std::string& id_column) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IoError(path + ": error: cannot read the deletions file: " + std::strerror(errno));
+  std::vector<std::string> out;
+  std::string line;
+  for (uint64_t n = 1; std::getline(in, line); ++n) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || (n == 1 && line == id_column)) continue;
+    out.push_back(line);
+  }
+  if (in.bad()) return Status::IoError(path + ": error: cannot read the deletions file");
+  return out;
+}
+
+int FinishIncremental(const CommonOptions& o, const LinkageOptions& lo, const Loaded& l, const RunState& state,
+                      const std::vector<std::string>& deletions, int threads, OutputSet& outputs,
+                      OutputSet& state_out, std::vector<StageTiming>* timings) {
+  auto t0 = std::chrono::steady_clock::now();
+  auto mark = [&](const char* stage) {
+    const auto now = std::chrono::steady_clock::now();
+    timings->push_back({stage, std::chrono::duration<double>(now - t0).count(), PeakRssBytes()});
+    t0 = now;
+  };
+  const double threshold = lo.threshold.value_or(l.rules.model.threshold);
+  Result<IncrementalResult> inc = RunIncremental(l.rules, state, l.input, deletions, threshold);
+  if (!inc.ok()) return Fail(inc.status());
+  const IncrementalResult& res = *inc;
+  mark("incremental");
+  Result<IdentityAssignment> named = AssignIdentities(state.identities, res.keys, res.run.labels, res.run.clusters);
+  if (!named.ok()) return Fail(named.status());
+  const IdentityAssignment& ids = *named;
+  mark("identities");
+  auto write = [&](const std::string& name, auto&& fill) -> Status {
+    Result<FileWriter> w = outputs.Open(name);
+    if (!w.ok()) return w.status();
+    fill(*w);
+    return w->Finish(true);
+  };
+  // clusters.csv: every record of the state after this run, by record id.
+  Status st = write("clusters.csv", [&](FileWriter& w) {
+    std::string buf = "record_id,cluster_id\n";
+    for (uint32_t r : ids.rows_by_key) {
+      AppendCsvField(buf, res.keys[r]);
+      buf += ',';
+      AppendCsvField(buf, ids.cluster_ids[res.run.labels[r]]);
+      buf += '\n';
+      if (buf.size() > (1 << 20)) {
+        w.Write(buf);
+        buf.clear();
+      }
+    }
+    w.Write(buf);
+  });
+  if (st.ok()) st = write("changes.csv", [&](FileWriter& w) { WriteChangesCsv(ids.changes, w); });
+  if (st.ok()) st = outputs.WriteFile("model.json", ModelToJson(res.run.model));
+  if (st.ok() && o.on_bad_record == "quarantine") {
+    st = write("rejects.csv", [&](FileWriter& w) { WriteRejectsCsv(l.rejects, w); });
+  }
+  mark("write");
+  RunContext context;
+  context.command = "dedupe";
+  context.rules_path = o.rules_path;
+  context.threads = threads;
+  context.quarantine = o.on_bad_record == "quarantine";
+  context.output_commit = outputs.atomic() ? "atomic" : "per_file";
+  context.identities = &ids;
+  context.state_dir = lo.state_dir;
+  context.model_origin = "state";
+  context.incremental = &res.counts;
+  if (st.ok()) st = outputs.WriteFile("summary.json", SummaryJson(context, l.input, res.run, *timings, ""));
+  if (st.ok()) st = outputs.Commit();
+  if (st.ok()) {
+    st = WriteRunState(state_out, l.rules, res.run.model, ids.next,
+                       RecordsInKeyOrder(ids.rows_by_key, res.fields, res.run.edges, res.run.tf_tables, threshold,
+                                         res.run.oversized));
+  }
+  if (st.ok()) st = state_out.Commit();
+  if (!st.ok()) return Fail(st);
+  if (!o.quiet) {
+    const IncrementalCounts& c = res.counts;
+    std::string text = "reclink dedupe --incremental: " + std::to_string(c.records_before) + " records in the state; " +
+                       std::to_string(c.inserted) + " new, " + std::to_string(c.updated) + " changed, " +
+                       std::to_string(c.deleted) + " deleted";
+    if (c.unknown_deletions) text += " (" + std::to_string(c.unknown_deletions) + " deletions named no record)";
+    text += "; now " + std::to_string(res.keys.size()) + " records\n";
+    text += "  scored " + std::to_string(c.pairs_scored) + " of " + std::to_string(res.run.candidate_pairs) +
+            " candidate pairs" + (c.full_rescore ? " (a block skipped as oversized before is not any more: all rescored)" : "") +
+            "; kept " + std::to_string(c.links_kept) + " links among unchanged records";
+    if (c.links_dropped) text += ", dropped " + std::to_string(c.links_dropped) + " whose pair is no longer a candidate";
+    text += "\nclusters: " + std::to_string(res.run.clusters) + " from " + std::to_string(res.run.edges.size()) + " links\n";
+    text += "identities: " + std::to_string(ids.next.ids.size()) + " (run " + std::to_string(ids.next.runs) +
+            " of state " + lo.state_dir + ");";
+    for (const auto& [kind, count] : ids.counts) {
+      if (count) text += " " + kind + " " + std::to_string(count);
+    }
+    double total = 0;
+    for (const StageTiming& t : *timings) total += t.seconds;
+    text += "\ntime: " + Fixed(total, 3) + " s, peak memory " + HumanBytes(PeakRssBytes()) + "\noutputs in " +
+            lo.out_dir + ": clusters.csv, changes.csv, model.json, summary.json\n";
+    std::fputs(text.c_str(), stdout);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int RunLinkageCommand(const std::string& command, const CommonOptions& o, const LinkageOptions& lo) {
@@ -277,6 +411,11 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
                                 "this data) or a new --state directory"));
     }
   }
+  if (!lo.delete_file.empty() && !lo.incremental) return Fail(Status::Usage("error: --delete needs --incremental"));
+  if (lo.incremental) {
+    Status st = CheckIncremental(lo, rules, state);
+    if (!st.ok()) return Fail(st);
+  }
   // The outputs are checked before any data is read: a run must not spend minutes and then find
   // that --out is read-only, full, or holds one of its own inputs.
   std::optional<OutputSet> outputs;
@@ -309,10 +448,19 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
       state_out.emplace(std::move(st.value()));
     }
   }
+  std::vector<std::string> deletions;
+  if (!lo.delete_file.empty()) {
+    Result<std::vector<std::string>> d = ReadDeletions(lo.delete_file, rules.id);
+    if (!d.ok()) return Fail(d.status());
+    deletions = std::move(d.value());
+  }
   Result<Loaded> loaded = Read(std::move(prepared.value()));
   if (!loaded.ok()) return Fail(loaded.status());
   Loaded& l = *loaded;
   timings.push_back({"read", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), PeakRssBytes()});
+  if (lo.incremental) {
+    return FinishIncremental(o, lo, l, state, deletions, threads, *outputs, *state_out, &timings);
+  }
   std::vector<uint32_t> truth;
   RunOptions ro;
   ro.model_path = lo.model_path;
@@ -431,7 +579,7 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
     // the next run reports these changes again rather than never.
     if (st.ok() && identities) {
       st = WriteRunState(*state_out, l.rules, r.model, identities->next,
-                         RecordsInKeyOrder(identities->rows_by_key, *r.fields, r.edges, r.tf_tables, r.threshold));
+                         RecordsInKeyOrder(identities->rows_by_key, *r.fields, r.edges, r.tf_tables, r.threshold, r.oversized));
     }
     if (st.ok() && identities) st = state_out->Commit();
     if (!st.ok()) return Fail(st);

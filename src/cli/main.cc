@@ -94,6 +94,14 @@ int main(int argc, char** argv) {
                       "run state directory: keeps identity ids stable across runs (read if present, then "
                       "rewritten); writes changes.csv");
       cmd->add_flag("--retrain", lo.retrain, "with --state: train a new model instead of scoring with the state's");
+      if (n == "dedupe") {
+        cmd->add_flag("--incremental", lo.incremental,
+                      "with --state: the inputs hold only new or changed records; only their pairs are scored "
+                      "(with the state's model) and the state's other records and links are kept");
+        cmd->add_option("--delete", lo.delete_file,
+                        "with --incremental: a file of record ids to delete, one per line (a header line "
+                        "naming the id column is skipped)");
+      }
       cmd->add_flag("--with-fields", lo.with_fields,
                     "also write members.csv: each record's cluster id, best link probability and normalized fields");
       cmd->add_option("--identities-format", lo.identities_format,

@@ -52,8 +52,10 @@ constexpr uint32_t kRecordsVersion = 1;
 
 RecordsState RecordsInKeyOrder(const std::vector<uint32_t>& rows_by_key, const DerivedFields& fields,
                                const std::vector<Edge>& edges, const std::vector<TfTable>& tf_tables,
-                               double threshold) {
+                               double threshold, const std::vector<OversizedBlock>& oversized) {
   RecordsState out;
+  for (const OversizedBlock& ob : oversized) out.oversized.emplace_back(ob.rule, ob.key);
+  std::sort(out.oversized.begin(), out.oversized.end());
   out.threshold = threshold;
   out.tf_tables = tf_tables;
   for (const Column& in : fields.fields) {
@@ -113,6 +115,11 @@ std::string SerializeRecordsState(const RecordsState& r) {
     PutVarint(out, e.a);
     PutVarint(out, e.b);
     PutF64(out, e.weight);
+  }
+  PutVarint(out, r.oversized.size());
+  for (const auto& [rule, key] : r.oversized) {
+    PutVarint(out, rule);
+    PutString(out, key);
   }
   PutU64(out, XXH3_64bits(out.data(), out.size()));
   return out;
@@ -186,6 +193,13 @@ Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, si
     if (!(a < b && b < rows)) r.Fail("a link names a record that does not exist");
     out.edges[i].a = static_cast<RowId>(a);
     out.edges[i].b = static_cast<RowId>(b);
+  }
+  uint64_t no = 0;
+  if (r.Count(&no, 2)) out.oversized.resize(no);
+  for (uint64_t i = 0; i < no && !r.error(); ++i) {
+    uint64_t rule = 0;
+    if (!r.Varint(&rule) || !r.String(&out.oversized[i].second)) break;
+    out.oversized[i].first = static_cast<uint32_t>(rule);
   }
   if (!r.error() && !r.at_end()) r.Fail("bytes follow the last table");
   if (r.error()) return corrupt(r.error());

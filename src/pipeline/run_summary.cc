@@ -147,7 +147,18 @@ std::string SummaryJson(const RunContext& context, const LoadedInput& input, con
       j += std::string(first ? "" : ", ") + JsonQuote(kind) + ": " + std::to_string(count);
       first = false;
     }
-    j += "}}";
+    j += "}";
+    if (const IncrementalCounts* inc = context.incremental) {
+      j += ", \"incremental\": {\"records_before\": " + std::to_string(inc->records_before) +
+           ", \"inserted\": " + std::to_string(inc->inserted) + ", \"updated\": " + std::to_string(inc->updated) +
+           ", \"deleted\": " + std::to_string(inc->deleted) +
+           ", \"unknown_deletions\": " + std::to_string(inc->unknown_deletions) +
+           ", \"pairs_scored\": " + std::to_string(inc->pairs_scored) +
+           ", \"links_kept\": " + std::to_string(inc->links_kept) +
+           ", \"links_dropped\": " + std::to_string(inc->links_dropped) +
+           ", \"full_rescore\": " + (inc->full_rescore ? "true" : "false") + "}";
+    }
+    j += "}";
   }
   if (!evaluation_json.empty()) j += ",\n  \"evaluation\": " + evaluation_json;
   j += "\n}\n";

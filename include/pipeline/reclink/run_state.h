@@ -33,11 +33,12 @@ struct RecordsState {
   std::vector<Column> fields;        // per rules field: each record's normalized value
   std::vector<TfTable> tf_tables;    // per comparison: the counts term frequencies come from
   std::vector<Edge> edges;           // links (a < b, indices into the keys), sorted
+  std::vector<std::pair<uint32_t, std::string>> oversized;  // blocks skipped as oversized: (rule, key)
 };
 // The records of a run in key order (rows_by_key from AssignIdentities).
 RecordsState RecordsInKeyOrder(const std::vector<uint32_t>& rows_by_key, const DerivedFields& fields,
                                const std::vector<Edge>& edges, const std::vector<TfTable>& tf_tables,
-                               double threshold);
+                               double threshold, const std::vector<OversizedBlock>& oversized);
 std::string SerializeRecordsState(const RecordsState& records);
 // Refuses anything it cannot read whole, or whose sizes do not fit `rows` records and `fields`
 // fields (kInvalidInput naming `name`).

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "reclink/identity.h"
+#include "reclink/incremental.h"
 #include "reclink/pipeline.h"
 #include "reclink/rules.h"
 #include "reclink/run_evaluation.h"
@@ -24,6 +25,7 @@ struct RunContext {
   const IdentityAssignment* identities = nullptr;
   std::string state_dir;
   std::string model_origin;  // "trained", "state", "retrained" or "file"
+  const IncrementalCounts* incremental = nullptr;  // an incremental run's counts
 };
 
 // The evaluation object (pairwise and B-cubed figures, blocking recall per rule, the worst false
