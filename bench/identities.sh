@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Identities benchmark: the cost of --state on a nightly run. Generates N customers with
-# reclink-gen (fixed seed, in a temporary directory removed afterwards), writes night 1 (the
-# first 99%) and night 2 (night 1 with 0.5% of records deleted, 0.5% updated and the remaining
-# 1% inserted, rows shuffled), runs night 1 with --state, then night 2 R times (each from a copy of
-# night 1's state) and once without --state (training, the plain run). Prints medians of wall
-# time, the state's size per record, the state-read and identities stage times, and the change
-# counts.
+# Identities benchmark: the cost of --state on a nightly run, and an incremental night.
+# Generates N customers with reclink-gen (fixed seed, in a temporary directory removed
+# afterwards), writes night 1 (the first 99%) and night 2 (night 1 with 0.5% of records deleted,
+# 0.5% updated and the remaining 1% inserted, rows shuffled; about 2% of records new, changed or
+# deleted), runs night 1 with --state, then R times each, from copies of night 1's state: night 2
+# in full with --state, night 2 incrementally (--incremental with only the new and changed records
+# and --delete), and night 2 without --state (training: the plain run). Checks that the full and
+# incremental nights give the same clusters, and prints medians of wall time, the state's size per
+# record, the state-read and identities stage times, and the change counts.
 #
 #   bench/identities.sh [--records N] [--runs R] [--threads T] [--rules FILE]
 #
@@ -52,6 +54,9 @@ for i in idx[k:2 * k]:  # updates: another e-mail and phone
 night2 = [r for i, r in enumerate(night2) if i not in deleted] + extra
 rng.shuffle(night2)
 open(f"{work}/night1.csv", "w").write("\n".join([header] + night1) + "\n")
+changed = [night2_row for night2_row in night2 if night2_row.split(",")[5].startswith("updated")] + extra
+open(f"{work}/delta.csv", "w").write("\n".join([header] + changed) + "\n")
+open(f"{work}/deleted.txt", "w").write("\n".join(night1[i].split(",")[0] for i in sorted(deleted)) + "\n")
 open(f"{work}/night2.csv", "w").write("\n".join([header] + night2) + "\n")
 PY
 run() { "$BUILD_DIR/reclink" dedupe --rules "$rules" --threads "$threads" --quiet "$@"; }
@@ -62,6 +67,12 @@ for i in $(seq "$runs"); do
   echo "$s $e" > "$work/n2_$i/wall"
   s=$(date +%s.%N); run --out "$work/plain_$i" "$work/night2.csv"; e=$(date +%s.%N)
   echo "$s $e" > "$work/plain_$i/wall"
+  rm -rf "$work/istate" && cp -r "$work/state1" "$work/istate"
+  s=$(date +%s.%N)
+  run --state "$work/istate" --out "$work/inc_$i" --incremental --delete "$work/deleted.txt" "$work/delta.csv"
+  e=$(date +%s.%N)
+  echo "$s $e" > "$work/inc_$i/wall"
+  cmp -s "$work/istate/identities.bin" "$work/state/identities.bin" || { echo "identities.sh: the incremental night differs from the full one" >&2; exit 1; }
 done
 python3 - "$work" "$runs" "$records" <<'PY'
 import json, os, statistics, sys
@@ -75,12 +86,17 @@ def stage(d, name):
     return 0.0
 st = [f"{work}/n2_{i}" for i in range(1, runs + 1)]
 pl = [f"{work}/plain_{i}" for i in range(1, runs + 1)]
+inc = [f"{work}/inc_{i}" for i in range(1, runs + 1)]
 size = sum(os.path.getsize(f"{work}/state/{f}") for f in os.listdir(f"{work}/state"))
 recs = json.load(open(f"{work}/state/state.json"))["records"]
 summary = json.load(open(f"{st[0]}/summary.json"))
 print(f"records: {n}; night 2 holds {recs}; {runs} runs each")
 print(f"night 2 with --state (saved model):  median wall {statistics.median(map(wall, st)):.3f} s")
 print(f"night 2 without --state (training):  median wall {statistics.median(map(wall, pl)):.3f} s")
+ms, mi = statistics.median(map(wall, st)), statistics.median(map(wall, inc))
+print(f"night 2 incremental (--incremental):  median wall {mi:.3f} s  ({ms / mi:.1f}x faster than the full night with --state)")
+ic = json.load(open(f"{inc[0]}/summary.json"))["identities"]["incremental"]
+print("incremental:", json.dumps(ic))
 print(f"state: {size} bytes, {size / recs:.1f} bytes per record")
 print(f"state-read: median {statistics.median(stage(d, 'state-read') for d in st):.3f} s; "
       f"identities (naming + change feed): median {statistics.median(stage(d, 'identities') for d in st):.3f} s")

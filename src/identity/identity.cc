@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "reclink/hash.h"
+#include "reclink/parallel.h"
 
 namespace reclink {
 namespace {
@@ -58,7 +59,7 @@ Result<IdentityAssignment> AssignIdentities(const IdentityState& previous, const
   // Rows in key order: the order everything below depends on (never the input's row order).
   std::vector<uint32_t> by_key(n);
   std::iota(by_key.begin(), by_key.end(), 0u);
-  std::sort(by_key.begin(), by_key.end(), [&](uint32_t x, uint32_t y) { return keys[x] < keys[y]; });
+  ParallelSort(by_key.begin(), by_key.end(), [&](uint32_t x, uint32_t y) { return keys[x] < keys[y]; });
   for (size_t i = 1; i < n; ++i) {
     if (keys[by_key[i]] == keys[by_key[i - 1]]) {
       return Status::InvalidInput("error: record key '" + keys[by_key[i]] + "' appears more than once",
@@ -87,7 +88,7 @@ Result<IdentityAssignment> AssignIdentities(const IdentityState& previous, const
   for (size_t r = 0; r < n; ++r) {
     if (prev_of[r] != kNone) links.emplace_back(labels[r], prev_of[r]);
   }
-  std::sort(links.begin(), links.end());
+  ParallelSort(links.begin(), links.end(), std::less<>());
   std::vector<Candidate> candidates;
   for (size_t i = 0; i < links.size();) {
     size_t j = i;
@@ -102,7 +103,7 @@ Result<IdentityAssignment> AssignIdentities(const IdentityState& previous, const
            std::make_tuple(-static_cast<int64_t>(y.shared), -static_cast<int64_t>(prev_size[y.previous]), y.previous,
                            min_rank[y.cluster]);
   };
-  std::sort(candidates.begin(), candidates.end(), before);
+  ParallelSort(candidates.begin(), candidates.end(), before);
 
   IdentityAssignment out;
   out.cluster_ids.resize(clusters);
@@ -131,11 +132,11 @@ Result<IdentityAssignment> AssignIdentities(const IdentityState& previous, const
   for (uint32_t c : fresh) out.cluster_ids[c] = MintIdentityId(previous.salt, out.next.next_serial++);
 
   // What happened to each identity.
-  for (const char* kind : {"new", "grew", "shrank", "changed", "merged_into", "split_from", "retired", "unchanged"}) {
-    out.counts[kind] = 0;
-  }
+  constexpr int kKinds = static_cast<int>(IdentityChangeKind::kRetired) + 1;
+  uint64_t per_kind[kKinds] = {};
+  uint64_t unchanged = 0;
   auto add = [&](IdentityChange change) {
-    ++out.counts[std::string(IdentityChangeName(change.kind))];
+    ++per_kind[static_cast<int>(change.kind)];
     out.changes.push_back(std::move(change));
   };
   for (uint32_t c = 0; c < clusters; ++c) {
@@ -147,7 +148,7 @@ Result<IdentityAssignment> AssignIdentities(const IdentityState& previous, const
       ch.records_added = size[c] - shared_with_heir[c];
       ch.records_removed = ch.records_before - shared_with_heir[c];
       if (ch.records_added == 0 && ch.records_removed == 0) {
-        ++out.counts["unchanged"];
+        ++unchanged;
         continue;
       }
       ch.kind = ch.records_removed == 0 ? IdentityChangeKind::kGrew
@@ -175,16 +176,21 @@ Result<IdentityAssignment> AssignIdentities(const IdentityState& previous, const
     }
     add(std::move(ch));
   }
-  std::sort(out.changes.begin(), out.changes.end(),
-            [](const IdentityChange& x, const IdentityChange& y) { return x.id < y.id; });
+  ParallelSort(out.changes.begin(), out.changes.end(),
+               [](const IdentityChange& x, const IdentityChange& y) { return x.id < y.id; });
+  for (int k = 0; k < kKinds; ++k) out.counts[std::string(IdentityChangeName(static_cast<IdentityChangeKind>(k)))] = per_kind[k];
+  out.counts["unchanged"] = unchanged;
 
   // The next state: keys in order, ids sorted.
-  out.next.ids = out.cluster_ids;
-  std::sort(out.next.ids.begin(), out.next.ids.end());
+  std::vector<uint32_t> by_id(clusters);
+  std::iota(by_id.begin(), by_id.end(), 0u);
+  ParallelSort(by_id.begin(), by_id.end(),
+               [&](uint32_t x, uint32_t y) { return out.cluster_ids[x] < out.cluster_ids[y]; });
   std::vector<uint32_t> id_index(clusters);
-  for (uint32_t c = 0; c < clusters; ++c) {
-    id_index[c] = static_cast<uint32_t>(
-        std::lower_bound(out.next.ids.begin(), out.next.ids.end(), out.cluster_ids[c]) - out.next.ids.begin());
+  out.next.ids.reserve(clusters);
+  for (uint32_t i = 0; i < clusters; ++i) {
+    id_index[by_id[i]] = i;
+    out.next.ids.push_back(out.cluster_ids[by_id[i]]);
   }
   out.next.keys.reserve(n);
   out.next.identity_of.reserve(n);

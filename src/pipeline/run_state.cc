@@ -34,10 +34,13 @@ void Put(std::string& out, std::string_view s) {
 void Put(std::string& out, double x) { Put(out, JsonNumber(x)); }
 
 Result<std::string> ReadWhole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return Status::InvalidInput(path + ": error: cannot read the state file");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return Status::InvalidInput(path + ": error: cannot read the state file");
+  std::string text(static_cast<size_t>(in.tellg()), '\0');
+  in.seekg(0);
+  if (!in.read(text.data(), static_cast<std::streamsize>(text.size()))) {
+    return Status::InvalidInput(path + ": error: cannot read the state file");
+  }
   return text;
 }
 
@@ -88,6 +91,7 @@ std::string SerializeRecordsState(const RecordsState& r) {
   for (const Column& col : r.fields) {
     PutString(out, col.name());
     PutVarint(out, col.size());
+    PutVarint(out, col.arena_bytes());
     for (RowId i = 0; i < col.size(); ++i) {
       if (col.IsNull(i)) {
         PutVarint(out, 0);
@@ -145,24 +149,25 @@ Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, si
   RecordsState out;
   uint64_t nf = 0;
   if (r.F64(&out.threshold) && r.Varint(&nf) && nf != n_fields) r.Fail("it holds another number of fields");
-  std::string v;
   for (uint64_t f = 0; f < nf && !r.error(); ++f) {
     std::string field;
-    uint64_t n = 0;
-    if (!r.String(&field) || !r.Varint(&n)) break;
+    uint64_t n = 0, bytes = 0;
+    if (!r.String(&field) || !r.Varint(&n) || !r.Count(&bytes, 1)) break;
     if (n != rows) {
       r.Fail("a field holds another number of records than the identities");
       break;
     }
     Column col(field);
+    col.Reserve(n, bytes);
     for (uint64_t i = 0; i < n; ++i) {
       uint64_t len = 0;
       if (!r.Varint(&len)) break;
       if (len == 0) {
         col.AppendNull();
       } else {
-        if (!r.Bytes(len - 1, &v)) break;
-        col.Append(v);
+        std::string_view value;
+        if (!r.View(len - 1, &value)) break;
+        col.Append(value);
       }
     }
     out.fields.push_back(std::move(col));

@@ -70,9 +70,16 @@ class ByteReader {
   }
   // The next n bytes.
   bool Bytes(uint64_t n, std::string* s) {
+    std::string_view v;
+    if (!View(n, &v)) return false;
+    s->assign(v);
+    return true;
+  }
+  // The next n bytes, in place (valid as long as the reader's bytes).
+  bool View(uint64_t n, std::string_view* v) {
     if (error_) return false;
     if (n > bytes_.size() - pos_) return Fail("truncated");
-    s->assign(bytes_.substr(pos_, n));
+    *v = bytes_.substr(pos_, n);
     pos_ += n;
     return true;
   }
