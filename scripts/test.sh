@@ -19,7 +19,7 @@ if [ "${CI:-}" = "true" ] || [ "${RECLINK_TEST_SANITIZERS:-0}" = "1" ]; then
   cd ..
 
   echo "test: the parallel stages' tests under ThreadSanitizer (build-tsan/)"
-  TSAN_TESTS=(io normalize blocking model cluster evaluate pipeline common)
+  TSAN_TESTS=(io normalize blocking model cluster evaluate identity pipeline common)
   GEN=(); command -v ninja >/dev/null 2>&1 && GEN=(-G Ninja)
   LAUNCHER=(); command -v ccache >/dev/null 2>&1 && LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
   export CCACHE_BASEDIR="$PWD"
@@ -34,7 +34,7 @@ if [ "${CI:-}" = "true" ] || [ "${RECLINK_TEST_SANITIZERS:-0}" = "1" ]; then
     echo "tsan: ${t}_test"
     build-tsan/tests/$t/${t}_test --gtest_brief=1
   done
-  echo "tsan: e2e (the CLI at 1, 2 and 8 threads, golden runs, link and evaluate)"
+  echo "tsan: e2e (the CLI at 1, 2 and 8 threads, golden runs, link, evaluate, incremental nights)"
   build-tsan/tests/e2e/e2e_test --gtest_brief=1 \
-    --gtest_filter='CliTest.SameOutputWhateverTheThreadCount:Golden*:*Evaluate*:*Link*'
+    --gtest_filter='CliTest.SameOutputWhateverTheThreadCount:Golden*:*Evaluate*:*Link*:IdentityNights.AnIncrementalNightEqualsAFullRunWithTheSameModel'
 fi

@@ -401,6 +401,48 @@ TEST_F(IdentityNights, IncrementalRunsRefuseWhatTheyCannotDo) {
   EXPECT_NE(ReadFile(out + "/summary.json").find("\"unknown_deletions\": 1"), std::string::npos);
 }
 
+// Golden records and members through the CLI: one identities row per identity (sorted by id,
+// the same ids as clusters.csv, member counts that add up), JSON Lines with the same content, and
+// members.csv with every record.
+TEST_F(IdentityNights, GoldenRecordsAndMembersThroughTheCli) {
+  rules_ = dir_ + "/golden.toml";
+  WriteFile(rules_, ReadFile(kRules) + "\n[survivorship]\n[survivorship.fields]\nfirst = \"longest\"\n");
+  std::vector<std::string> rows(pool_.begin(), pool_.begin() + 600);
+  const std::string out = Night(1, rows, 1, dir_ + "/state", " --with-fields");
+  const std::map<std::string, std::string> id_of = IdentityOf(out);
+  const auto members = Members(id_of);
+  const std::vector<std::string> golden = Lines(ReadFile(out + "/identities.csv"));
+  ASSERT_EQ(golden.size(), members.size() + 1);
+  EXPECT_EQ(golden[0], "identity_id,records,sources,first,last,dob,email,phone,postcode,city");
+  uint64_t total = 0;
+  std::string previous;
+  for (size_t i = 1; i < golden.size(); ++i) {
+    const std::vector<std::string> f = Split(golden[i]);
+    ASSERT_TRUE(members.count(f[0])) << golden[i];
+    EXPECT_EQ(std::stoull(f[1]), members.at(f[0]).size());
+    EXPECT_LT(previous, f[0]);
+    previous = f[0];
+    total += std::stoull(f[1]);
+  }
+  EXPECT_EQ(total, rows.size());
+  const std::vector<std::string> member_rows = Lines(ReadFile(out + "/members.csv"));
+  ASSERT_EQ(member_rows.size(), rows.size() + 1);
+  EXPECT_EQ(member_rows[0].rfind("record_id,identity_id,best_link_probability,first,", 0), 0u) << member_rows[0];
+  for (size_t i = 1; i < member_rows.size(); ++i) {
+    const std::vector<std::string> f = Split(member_rows[i]);
+    EXPECT_EQ(id_of.at(f[0]), f[1]);
+    // A record in a cluster of two or more has a link; a singleton has none.
+    EXPECT_EQ(f[2].empty(), members.at(f[1]).size() == 1) << member_rows[i];
+  }
+  // The same golden records as JSON Lines.
+  const CliResult r = RunReclink("dedupe --rules " + rules_ + " --state " + dir_ + "/state --out " + dir_ +
+                                 "/jsonl --identities-format jsonl " + dir_ + "/night1_0.csv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> jsonl = Lines(ReadFile(dir_ + "/jsonl/identities.jsonl"));
+  ASSERT_EQ(jsonl.size(), members.size());
+  EXPECT_EQ(jsonl[0].rfind("{\"identity_id\": \"" + Split(golden[1])[0] + "\"", 0), 0u) << jsonl[0];
+}
+
 // Kills a run at many points: the state afterwards is the previous one or the new one, whole,
 // and the next run loads it.
 TEST_F(IdentityNights, AKilledRunLeavesTheStateWholeAndLoadable) {
