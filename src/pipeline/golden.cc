@@ -279,13 +279,7 @@ void WriteMembersCsv(const LoadedInput& input, const Rules& rules, const RunResu
   buf += '\n';
   char num[32];
   for (RowId r = 0; r < table.num_rows(); ++r) {
-    if (with_source) {
-      AppendCsvField(buf, table.source_names()[table.source(r)]);
-      buf += ',';
-    }
-    AppendCsvField(buf, input.Id(r));
-    buf += ',';
-    AppendCsvField(buf, cluster_ids[result.labels[r]]);
+    AppendRecordCells(buf, input, r, cluster_ids[result.labels[r]], with_source);
     buf += ',';
     if (best[r] > -INFINITY) {
       std::snprintf(num, sizeof num, "%.8f", ProbabilityFromWeight(best[r]));

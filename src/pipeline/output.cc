@@ -30,18 +30,23 @@ std::vector<std::string> ClusterIds(const LoadedInput& input, const std::vector<
   return ids;
 }
 
+void AppendRecordCells(std::string& buf, const LoadedInput& input, RowId r, const std::string& cluster_id,
+                       bool with_source) {
+  if (with_source) {
+    AppendCsvField(buf, input.table.source_names()[input.table.source(r)]);
+    buf += ',';
+  }
+  AppendCsvField(buf, input.Id(r));
+  buf += ',';
+  AppendCsvField(buf, cluster_id);
+}
+
 void WriteClustersCsv(const LoadedInput& input, const RunResult& result, const std::vector<std::string>& ids,
                       bool with_source, FileWriter& out) {
   const RecordTable& table = input.table;
   std::string buf = with_source ? "source,record_id,cluster_id\n" : "record_id,cluster_id\n";
   for (RowId r = 0; r < table.num_rows(); ++r) {
-    if (with_source) {
-      AppendCsvField(buf, table.source_names()[table.source(r)]);
-      buf += ',';
-    }
-    AppendCsvField(buf, input.Id(r));
-    buf += ',';
-    AppendCsvField(buf, ids[result.labels[r]]);
+    AppendRecordCells(buf, input, r, ids[result.labels[r]], with_source);
     buf += '\n';
     if (buf.size() > (1 << 20)) {
       out.Write(buf);

@@ -135,6 +135,10 @@ std::vector<std::string> ClusterIds(const LoadedInput& input, const std::vector<
 // Output content, written to a FileWriter (an OutputSet's or an AtomicFile's; they make the
 // files appear whole). with_source: write the source column and SOURCE:ID cluster ids (link
 // mode, or several inputs).
+// Appends row r's "[SOURCE,]ID,CLUSTER_ID" (CSV-quoted; the source only with_source): the first
+// cells of clusters.csv and members.csv.
+void AppendRecordCells(std::string& buf, const LoadedInput& input, RowId r, const std::string& cluster_id,
+                       bool with_source);
 // cluster_ids: per cluster index, its id (ClusterIds, or AssignIdentities' cluster_ids).
 void WriteClustersCsv(const LoadedInput& input, const RunResult& result, const std::vector<std::string>& cluster_ids,
                       bool with_source, FileWriter& out);
