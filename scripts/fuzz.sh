@@ -7,16 +7,26 @@
 # CPU, say) is reported as such. Prints, per target: CPU seconds, executions, corpus size,
 # findings.
 #
-#   scripts/fuzz.sh [--cpu-seconds N] [TARGET...]     # targets: compare rules csv json date phone normalize
+#   scripts/fuzz.sh [--cpu-seconds N] [--no-build] [TARGET...]   # targets: compare rules csv json date phone normalize
+#
+# --no-build runs the targets already built in build-fuzz/ (e.g. a second run beside a first).
 #
 # To keep what a run found: build-fuzz/tests/fuzz/NAME_fuzz -merge=1 tests/fuzz/corpus/NAME fuzz-work/NAME
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CPU_SECONDS=1800
-if [ "${1:-}" = "--cpu-seconds" ]; then CPU_SECONDS="$2"; shift 2; fi
+BUILD=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --cpu-seconds) CPU_SECONDS="$2"; shift 2 ;;
+    --no-build) BUILD=0; shift ;;
+    *) break ;;
+  esac
+done
 TARGETS=("$@")
 if [ ${#TARGETS[@]} -eq 0 ]; then TARGETS=(compare rules csv json date phone normalize); fi
 
+if [ "$BUILD" = 1 ]; then
 need=()
 for p in clang libfuzzer-14-dev; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
@@ -32,6 +42,7 @@ if command -v ccache >/dev/null; then LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=cc
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DRECLINK_FUZZ=ON -DRECLINK_BUILD_BENCH=OFF "${LAUNCHER[@]}" >/dev/null
 cmake --build build-fuzz --target $(printf '%s_fuzz ' "${TARGETS[@]}") >/dev/null
+fi
 
 # CPU seconds (user+system) used so far by process $1 and its children that have exited.
 cpu_of() {
