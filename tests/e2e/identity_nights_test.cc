@@ -368,7 +368,7 @@ void IdentityNights::IncrementalEqualsFull(const std::string& max_block_size) {
   }
 }
 
-TEST_F(IdentityNights, AnIncrementalNightEqualsAFullRunWithTheSameModel) { IncrementalEqualsFull("5"); }
+TEST_F(IdentityNights, AnIncrementalNightEqualsAFullRunWithTheSameModel) { IncrementalEqualsFull(""); }
 
 // With max_block_size = 5 blocks cross the cap both ways between nights: links whose only block
 // grew too large are dropped, and a block that shrank back makes the run rescore everything.
