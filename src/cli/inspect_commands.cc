@@ -17,18 +17,26 @@ int RunProfile(const CommonOptions& o) {
   Result<std::vector<InputSpec>> inputs = ParseInputs(o);
   if (!inputs.ok()) return Fail(inputs.status());
   std::string out;
+  std::vector<std::string> documents;
   for (const InputSpec& in : *inputs) {
     ReadReport report;
     Result<RecordTable> table = ReadInput(in.path, in.name, *ro, &report);
     if (!table.ok()) return Fail(table.status());
     std::vector<ColumnProfile> profiles = ProfileTable(*table);
     if (o.json) {
-      out += ProfileToJson(profiles);
+      documents.push_back(ProfileToJson(profiles, in.path));
     } else {
       out += in.path + ": " + std::to_string(report.records) + " records";
       if (report.bad) out += ", " + std::to_string(report.bad) + " bad records rejected";
       out += "\n" + ProfileToText(profiles);
     }
+  }
+  // JSON: one document; with several inputs, {"inputs": [one object per input]}.
+  if (o.json && documents.size() == 1) out = documents[0];
+  if (o.json && documents.size() > 1) {
+    out = "{\"inputs\": [";
+    for (size_t i = 0; i < documents.size(); ++i) out += (i ? ",\n" : "\n") + documents[i];
+    out += "\n]}\n";
   }
   std::fputs(out.c_str(), stdout);
   return 0;

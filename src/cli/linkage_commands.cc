@@ -328,7 +328,8 @@ int FinishIncremental(const CommonOptions& o, const LinkageOptions& lo, const Lo
   context.state_dir = lo.state_dir;
   context.model_origin = "state";
   context.incremental = &res.counts;
-  if (st.ok()) st = outputs.WriteFile("summary.json", SummaryJson(context, l.input, res.run, *timings, ""));
+  const std::string summary = SummaryJson(context, l.input, res.run, *timings, "");
+  if (st.ok()) st = outputs.WriteFile("summary.json", summary);
   if (st.ok()) st = outputs.Commit();
   if (st.ok()) {
     st = WriteRunState(state_out, l.rules, res.run.model, ids.next,
@@ -337,7 +338,9 @@ int FinishIncremental(const CommonOptions& o, const LinkageOptions& lo, const Lo
   }
   if (st.ok()) st = state_out.Commit();
   if (!st.ok()) return Fail(st);
-  if (!o.quiet) {
+  if (o.json) {
+    std::fputs(summary.c_str(), stdout);
+  } else if (!o.quiet) {
     const IncrementalCounts& c = res.counts;
     std::string text = "reclink dedupe --incremental: " + std::to_string(c.records_before) + " records in the state; " +
                        std::to_string(c.inserted) + " new, " + std::to_string(c.updated) + " changed, " +
@@ -510,6 +513,7 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
   auto w0 = std::chrono::steady_clock::now();
   std::optional<IdentityAssignment> identities;
   std::string evaluation_json;
+  std::string summary;  // summary.json's text (dedupe, link)
   RunEvaluation eval;
   if (!truth.empty()) {
     eval = EvaluateRun(l.input, l.rules, r, truth);
@@ -573,7 +577,8 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
       context.state_dir = lo.state_dir;
       context.model_origin = model_origin;
     }
-    st = outputs->WriteFile("summary.json", SummaryJson(context, l.input, r, timings, evaluation_json));
+    summary = SummaryJson(context, l.input, r, timings, evaluation_json);
+    st = outputs->WriteFile("summary.json", summary);
     if (st.ok()) st = outputs->Commit();
     // The state after the outputs: a kill between the two commits leaves the previous state, so
     // the next run reports these changes again rather than never.
@@ -589,7 +594,9 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
                  ob.rule + 1, l.rules.blocking[ob.rule].text.c_str(), static_cast<unsigned long long>(ob.size),
                  ob.key.c_str(), static_cast<unsigned long long>(ob.pairs_skipped));
   }
-  if (!o.quiet) {
+  if (o.json) {
+    std::fputs((command == "train" ? ModelToJson(r.model) : summary).c_str(), stdout);
+  } else if (!o.quiet) {
     std::string text = RunText(command, l, r, timings);
     if (identities) {
       text += "identities: " + std::to_string(identities->next.ids.size()) + " (run " +

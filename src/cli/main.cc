@@ -109,6 +109,8 @@ int main(int argc, char** argv) {
           ->check(CLI::IsMember({"csv", "jsonl"}));
     }
     AddInputOptions(cmd, &o);
+    cmd->add_flag("--json", o.json, n == "train" ? "print the model (model.json's content) on stdout instead of the summary"
+                                                 : "print summary.json's content on stdout instead of the readable summary");
     cmd->add_option("--progress", o.progress,
                     "a line per finished stage on stderr: auto (when stderr is a terminal), always, never")
         ->check(CLI::IsMember({"auto", "always", "never"}));

@@ -268,6 +268,12 @@ TEST(CliTest, ProfileAndBlocksDescribeTheDemo) {
   r = RunReclink("profile --json " + kDemo);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("\"distinct\""), std::string::npos) << r.out.substr(0, 400);
+  EXPECT_NE(r.out.find("\"input\":\"" + kDemo + "\""), std::string::npos) << r.out.substr(0, 200);
+  // Several inputs: one document, one object per input.
+  r = RunReclink("profile --json " + kDemo + " copy=" + kDemo);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("{\"inputs\": [", 0), 0u) << r.out.substr(0, 200);
+  EXPECT_EQ(r.out.substr(r.out.size() - 4), "\n]}\n");
   r = RunReclink("blocks --rules " + kDemoRules + " " + kDemo);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("largest blocks"), std::string::npos);
@@ -277,6 +283,20 @@ TEST(CliTest, ProfileAndBlocksDescribeTheDemo) {
   ASSERT_EQ(RunReclink("dedupe --quiet --rules " + kDemoRules + " --out " + out + " " + kDemo).exit_code, 0);
   EXPECT_EQ(JsonNumberAfter(j.out, "candidate_pairs"), JsonNumberAfter(ReadFile(out + "/summary.json"), "candidate_pairs"));
   EXPECT_EQ(JsonNumberAfter(j.out, "candidate_pairs"), 3687);  // the demo rules' pairs on the demo data
+}
+
+// --json: dedupe and link print summary.json's content on stdout, train the model.
+TEST(CliTest, JsonPrintsTheSummaryOrTheModelOnStdout) {
+  const std::string out = TempDir("json_summary");
+  CliResult r = RunReclink("dedupe --json --rules " + kDemoRules + " --out " + out + " " + kDemo);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string written = ReadFile(out + "/summary.json");
+  EXPECT_EQ(r.out.substr(0, 40), written.substr(0, 40));
+  EXPECT_EQ(JsonNumberAfter(r.out, "candidate_pairs"), JsonNumberAfter(written, "candidate_pairs"));
+  EXPECT_EQ(r.out.find("reclink dedupe:"), std::string::npos);  // no readable summary mixed in
+  r = RunReclink("train --json --rules " + kDemoRules + " --model-out " + out + "/model.json " + kDemo);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, ReadFile(out + "/model.json"));
 }
 
 // Linking a CSV with a JSON Lines file whose columns are named differently.

@@ -291,7 +291,7 @@ TEST(RulesErrorTest, FileNotFound) {
 TEST(RulesErrorTest, UnknownKeys) {
   EXPECT_EQ(ErrorOf(std::string("lnk_type = \"link\"\n") + kBase),
             "r.toml:1:1: error: unknown key 'lnk_type' in the top level; expected one of: "
-            "link_type, id, ids, null_values, fields, blocking, comparison, model, cluster, blocking_limits");
+            "link_type, id, ids, null_values, fields, blocking, comparison, model, cluster, blocking_limits, survivorship");
   Result<Rules> r = Parse(std::string("lnk_type = \"link\"\n") + kBase);
   EXPECT_NE(r.status().hint().find("did you mean 'link_type'?"), std::string::npos);
 
