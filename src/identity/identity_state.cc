@@ -19,7 +19,12 @@ constexpr char kMagic[8] = {'R', 'C', 'L', 'K', 'I', 'D', 'S', '\n'};
 }  // namespace
 
 std::string SerializeIdentityState(const IdentityState& s) {
-  std::string out(kMagic, sizeof kMagic);
+  size_t size = 64;
+  for (const std::string& id : s.ids) size += id.size() + 2;
+  for (const std::string& key : s.keys) size += key.size() + 7;
+  std::string out;
+  out.reserve(size);
+  out.append(kMagic, sizeof kMagic);
   PutU32(out, kIdentityStateVersion);
   PutU32(out, 0);
   PutU64(out, s.salt);

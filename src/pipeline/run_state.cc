@@ -131,7 +131,13 @@ RecordsState RecordsInKeyOrder(const std::vector<uint32_t>& rows_by_key, const D
 }
 
 std::string SerializeRecordsState(const RecordsState& r) {
-  std::string out(kRecordsMagic, sizeof kRecordsMagic);
+  // Sized once: growing a 100 MB string by doubling would copy it and fault in pages repeatedly.
+  size_t size = 64 + r.edges.size() * 20 + r.oversized.size() * 32;
+  for (const Column& col : r.fields) size += col.name().size() + col.arena_bytes() + col.size() * 2 + 32;
+  for (const TfTable& t : r.tf_tables) size += 32 + t.counts.size() * 13;
+  std::string out;
+  out.reserve(size);
+  out.append(kRecordsMagic, sizeof kRecordsMagic);
   PutU32(out, kRecordsVersion);
   PutU32(out, 0);
   PutF64(out, r.threshold);
