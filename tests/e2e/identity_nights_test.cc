@@ -191,7 +191,9 @@ TEST_F(IdentityNights, UnchangedIdentitiesKeepTheirIdsAndTheChangeFeedIsTheDiffe
       EXPECT_EQ(it->second, id) << "night " << night << ": an unchanged identity changed id";
       ++unchanged;
     }
-    if (night > 1) EXPECT_GT(unchanged, before.size() * 9 / 10) << "night " << night;
+    if (night > 1) {
+      EXPECT_GT(unchanged, before.size() * 9 / 10) << "night " << night;
+    }
     // Retired and merged ids never come back.
     for (const auto& [id, m] : after) EXPECT_EQ(retired_or_merged.count(id), 0u) << "id reused: " << id;
     // changes.csv is the difference between the two nights.
@@ -212,7 +214,9 @@ TEST_F(IdentityNights, UnchangedIdentitiesKeepTheirIdsAndTheChangeFeedIsTheDiffe
         retired_or_merged.insert(id);
       }
       if (g.kind == "retired") retired_or_merged.insert(id);
-      if (g.kind == "split_from") EXPECT_TRUE(before.count(g.other)) << id;
+      if (g.kind == "split_from") {
+        EXPECT_TRUE(before.count(g.other)) << id;
+      }
       ++kinds[g.kind];
     }
     if (night > 1) {  // the nights do change identities: records join, leave, and start identities

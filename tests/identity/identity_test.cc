@@ -276,7 +276,9 @@ TEST(IdentityStateTest, EveryDamagedByteAndEveryTruncationIsRefused) {
     bad[i] ^= 0x20;
     Result<IdentityState> r = ParseIdentityState(bad, "x");
     EXPECT_FALSE(r.ok()) << "byte " << i;
-    if (!r.ok()) EXPECT_EQ(r.status().code(), StatusCode::kInvalidInput);
+    if (!r.ok()) {
+      EXPECT_EQ(r.status().code(), StatusCode::kInvalidInput);
+    }
   }
   for (size_t len = 0; len < bytes.size(); ++len) {
     EXPECT_FALSE(ParseIdentityState(bytes.substr(0, len), "x").ok()) << "length " << len;

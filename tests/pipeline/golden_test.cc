@@ -138,7 +138,7 @@ TEST(GoldenTest, TheRowOrderAndTheInputOrderDoNotMatter) {
   ASSERT_NE(a, nullptr);
   ASSERT_NE(b, nullptr);
   for (char key : {'1', '2', '3'}) {
-    for (const std::string& f : {"name", "email", "city"}) EXPECT_EQ(Value(*a, key, f), Value(*b, key, f)) << key << f;
+    for (const char* f : {"name", "email", "city"}) EXPECT_EQ(Value(*a, key, f), Value(*b, key, f)) << key << f;
     EXPECT_EQ(a->golden.sources[a->cluster.at(key)], b->golden.sources[b->cluster.at(key)]);
   }
 }
