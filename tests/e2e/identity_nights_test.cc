@@ -191,6 +191,8 @@ TEST_F(IdentityNights, UnchangedIdentitiesKeepTheirIdsAndTheChangeFeedIsTheDiffe
       EXPECT_EQ(it->second, id) << "night " << night << ": an unchanged identity changed id";
       ++unchanged;
     }
+    // A night touches about 70 of some 1,500 records, so nine identities in ten at least must come
+    // through untouched: a floor on the property, not a figure measured on this data.
     if (night > 1) {
       EXPECT_GT(unchanged, before.size() * 9 / 10) << "night " << night;
     }
@@ -294,6 +296,8 @@ TEST_F(IdentityNights, AStateIsRefusedWhenItDoesNotFit) {
   const std::map<std::string, std::string> retrained = IdentityOf(out);
   size_t kept = 0;
   for (const auto& [record, id] : first) kept += retrained.at(record) == id;
+  // One more blocking rule only adds candidate pairs, so nearly every record keeps its identity
+  // (a floor on the property, not a measured figure).
   EXPECT_GT(kept, first.size() * 9 / 10);
 }
 
