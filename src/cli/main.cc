@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
   LinkageOptions lo;
   EvaluateOptions eo;
   std::string model_path;
-  std::vector<std::string> pair;
+  std::pair<std::string, std::string> pair;  // exactly two values, so inputs may follow --pair
 
   CLI::App* profile = app.add_subcommand("profile", "per column: rows, nulls, distinct, lengths, top values");
   profile->add_option("inputs", o.inputs, "input files (CSV, TSV, JSON Lines, JSON; .gz/.zst)")->required();
@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
   CLI::App* explain = app.add_subcommand("explain", "why a pair scores what it scores: a waterfall of weights");
   explain->add_option("--rules", o.rules_path, "rules file (TOML)")->required();
   explain->add_option("--model", model_path, "model.json from train or dedupe")->required();
-  explain->add_option("--pair", pair, "the two record ids (SOURCE:ID in link mode)")->required()->expected(2);
+  explain->add_option("--pair", pair, "the two record ids (SOURCE:ID in link mode)")->required();
   explain->add_option("inputs", o.inputs, "inputs, as PATH or NAME=PATH")->required();
   explain->add_flag("--json", o.json, "machine-readable output");
   AddInputOptions(explain, &o);
@@ -174,7 +174,7 @@ int main(int argc, char** argv) {
       if (cmd->parsed()) return RunLinkageCommand(cmd->get_name(), o, lo);
     }
     if (evaluate->parsed()) return RunEvaluate(o, eo);
-    if (explain->parsed()) return RunExplain(o, model_path, pair[0], pair[1]);
+    if (explain->parsed()) return RunExplain(o, model_path, pair.first, pair.second);
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "reclink: error: out of memory\n");
     return 1;

@@ -185,6 +185,21 @@ TEST(CliTest, HandWrittenModelGivesExpectedClusters) {
   EXPECT_NE(r.err.find("record id 'zz' is not in the inputs"), std::string::npos) << r.err;
 }
 
+// explain in link mode takes the documented order: --pair SOURCE:ID SOURCE:ID, then the inputs.
+TEST(CliTest, ExplainInLinkModeTakesThePairBeforeTheInputs) {
+  const std::string golden = kSource + "/tests/golden/demo_link", out = TempDir("explain_link");
+  const std::string inputs = " " + golden + "/crm.csv " + golden + "/shop.csv";
+  ASSERT_EQ(RunReclink("link --quiet --rules " + golden + "/rules.toml --out " + out + inputs).exit_code, 0);
+  CliResult r = RunReclink("explain --rules " + golden + "/rules.toml --model " + out + "/model.json --pair crm:2 shop:1" +
+                           inputs);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("explain crm:2 ~ shop:1"), std::string::npos) << r.out;
+  // And after the inputs, as before.
+  r = RunReclink("explain --rules " + golden + "/rules.toml --model " + out + "/model.json" + inputs +
+                 " --pair crm:2 shop:1");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
 TEST(CliTest, RulesFileErrorNamesFileLineAndExitsTwo) {
   const std::string dir = TempDir("badrules");
   WriteFile(dir + "/rules.toml", "id = \"record_id\"\nlink_typo = \"dedupe\"\n");
