@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Accuracy without labels: for each data set, trains once (unsupervised), then reports pairwise
+# F1 at the threshold the run would use without one in the rules file, and the best F1 over a
+# sweep of thresholds (every whole match weight from -10 to 40 bits) with the same model. The
+# gap between the two is what a user without labels loses. Issue 12's test bed.
+#
+#   bench/accuracy.sh [--keep-threshold] [NAME...]   # names: demo gen7 gen99 names_address
+#                                                    #        demo_more_rules febrl3 febrl4 fake20000
+#
+# Needs build/reclink and build/reclink-gen (scripts/build.sh) and, for febrl* and fake20000,
+# ../shared/datasets. --keep-threshold uses the rules files' own thresholds as the "default".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+KEEP=0
+if [ "${1:-}" = "--keep-threshold" ]; then KEEP=1; shift; fi
+NAMES=("$@")
+[ ${#NAMES[@]} -eq 0 ] && NAMES=(demo gen7 gen99 names_address demo_more_rules febrl3 febrl4 fake20000)
+PY=$(command -v /usr/bin/python3 || command -v python3); BIN=build/reclink; GEN=build/reclink-gen; SHARED=../shared/datasets
+W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
+
+febrl() {  # FEBRL file with an entity column from rec-N-...
+  awk -F', ' '{sub(/\r$/,"")} NR==1{print $0", entity"; next} {split($1,a,"-"); print $0", "a[2]}' "$SHARED/febrl/$1.csv" > "$W/$1.csv"
+}
+strip_threshold() { if [ "$KEEP" = 1 ]; then cp "$1" "$2"; else grep -v '^threshold *=' "$1" > "$2"; fi; }
+
+run_case() {  # name rules truth flags files...
+  local name=$1 rules=$2 truth=$3 flags=$4; shift 4
+  strip_threshold "$rules" "$W/$name.toml"
+  $BIN train --quiet $flags --rules "$W/$name.toml" --model-out "$W/$name.model.json" "$@" >/dev/null
+  local line
+  line=$("$PY" - "$BIN" "$W/$name.toml" "$W/$name.model.json" "$truth" "$flags" "$@" <<'PYEOF'
+import json, subprocess, sys
+binary, rules, model, truth, flags = sys.argv[1:6]
+files = sys.argv[6:]
+def evaluate(threshold=None):
+    cmd = [binary, "evaluate", "--json", "--rules", rules, "--model", model, "--truth", truth] + flags.split() + files
+    if threshold is not None:
+        cmd += ["--threshold", repr(threshold)]
+    d = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+    return list(d.values())[0]["pairwise"]
+p = evaluate()
+best, best_w = -1.0, None
+for w in range(-10, 41):
+    t = 1 / (1 + 2.0 ** -w)
+    if t >= 1.0:
+        continue
+    f = evaluate(t)["f1"]
+    if f > best:
+        best, best_w = f, w
+print("default: P %.4f R %.4f F1 %.4f   best F1 %.4f at weight %d" % (p["precision"], p["recall"], p["f1"], best, best_w))
+PYEOF
+)
+  printf '%-16s %s\n' "$name" "$line"
+}
+
+for n in "${NAMES[@]}"; do
+  case "$n" in
+    demo) run_case demo datasets/demo/rules.toml entity_id "" datasets/demo/customers.csv ;;
+    gen7|gen99)
+      $GEN --quiet --records 20000 --seed "${n#gen}" --out "$W/$n.csv"
+      run_case "$n" datasets/demo/rules.toml entity_id "" "$W/$n.csv" ;;
+    names_address)
+      $GEN --quiet --records 20000 --seed 11 --out "$W/na.csv"
+      run_case names_address bench/accuracy/names_address.toml entity_id "" "$W/na.csv" ;;
+    demo_more_rules)
+      # Three rules that only add candidate pairs to the demo's: more candidates must not hurt.
+      { cat datasets/demo/rules.toml; printf '\n[[blocking]]\nkeys = ["last"]\n\n[[blocking]]\nkeys = ["postcode"]\n\n[[blocking]]\nkeys = ["city", "prefix(first, 1)"]\n'; } > "$W/more.toml.in"
+      # TOML: the appended tables must come before [model]; rebuild the file in order.
+      python3 - "$W/more.toml.in" "$W/more_rules.toml" <<'PY'
+import sys,re
+t=open(sys.argv[1]).read()
+extra=t[t.rindex('\n[[blocking]]\nkeys = ["last"]'):]
+t=t[:t.rindex('\n[[blocking]]\nkeys = ["last"]')]
+i=t.index('[[comparison]]')
+open(sys.argv[2],'w').write(t[:i]+extra.strip()+'\n\n'+t[i:])
+PY
+      run_case demo_more_rules "$W/more_rules.toml" entity_id "" datasets/demo/customers.csv ;;
+    febrl3) febrl dataset3; run_case febrl3 docs/examples/febrl3.toml entity --trim-spaces "$W/dataset3.csv" ;;
+    febrl4) febrl dataset4a; febrl dataset4b
+      run_case febrl4 docs/examples/febrl4.toml entity --trim-spaces "$W/dataset4a.csv" "$W/dataset4b.csv" ;;
+    fake20000) run_case fake20000 bench/accuracy/fake_20000.toml group "" "$SHARED/splink_fake_20000/fake_20000.csv" ;;
+    *) echo "unknown set $n" >&2; exit 2 ;;
+  esac
+done
