@@ -196,7 +196,7 @@ const Workload& Data() {
     const int id_col = out->table.FindColumn("entity_id");
     if (id_col < 0) Die("no entity_id column");
     const Column& entity = out->table.column(static_cast<size_t>(id_col));
-    const double threshold = std::log2(out->rules.model.threshold / (1 - out->rules.model.threshold));
+    const double threshold = std::log2(out->rules.model.threshold.value_or(0.9) / (1 - out->rules.model.threshold.value_or(0.9)));
     uint8_t gamma[kMaxComparisons];
     for (const CandidatePair& p : out->pairs) {
       out->comps->Gamma(p.a, p.b, gamma);
@@ -226,7 +226,7 @@ void BM_GammaAndWeight(benchmark::State& state) {
   if (w.pairs.empty() || w.edges == 0 || w.edges == w.pairs.size()) {
     return state.SkipWithError("degenerate workload: no pairs, or all or none above the threshold");
   }
-  const double threshold = std::log2(w.rules.model.threshold / (1 - w.rules.model.threshold));
+  const double threshold = std::log2(w.rules.model.threshold.value_or(0.9) / (1 - w.rules.model.threshold.value_or(0.9)));
   tbb::task_arena arena(static_cast<int>(state.range(0)));
   auto run = [&](double* weight_sum) {
     tbb::enumerable_thread_specific<std::pair<uint64_t, double>> locals(std::pair<uint64_t, double>{0, 0});

@@ -193,10 +193,11 @@ std::string RunText(const std::string& command, const Loaded& l, const RunResult
     s << "\n";
   }
   for (const std::string& w : r.model.warnings) s << "  warning: " << w << "\n";
+  if (command == "train") s << "threshold: " << r.threshold << " (" << ThresholdSourceInWords(r) << ")\n";
   if (command != "train") {
     std::map<uint64_t, uint64_t> hist = ClusterSizeHistogram(r.labels);
     s << "clusters: " << r.clusters << " from " << r.edges.size() << " links at probability >= " << r.threshold
-      << "\n  sizes:";
+      << " (" << ThresholdSourceInWords(r) << ")\n  sizes:";
     for (const auto& [size, count] : hist) s << " " << size << "x" << count;
     s << "\n";
   }
@@ -244,7 +245,7 @@ Status CheckIncremental(const LinkageOptions& lo, const Rules& rules, const RunS
     return Status::Usage("error: --incremental needs a state to continue, and " + lo.state_dir + " holds none",
                          "run once on the whole data without --incremental to create it");
   }
-  const double threshold = lo.threshold.value_or(rules.model.threshold);
+  const double threshold = LinkThreshold(lo.threshold, rules, state.model).probability;
   if (threshold != state.records.threshold) {
     return Status::Usage("error: the state's links were cut at threshold " + JsonNumber(state.records.threshold) +
                              ", and this run's is " + JsonNumber(threshold),
@@ -282,9 +283,11 @@ int FinishIncremental(const CommonOptions& o, const LinkageOptions& lo, const Lo
     timings->push_back({stage, std::chrono::duration<double>(now - t0).count(), PeakRssBytes()});
     t0 = now;
   };
-  const double threshold = lo.threshold.value_or(l.rules.model.threshold);
+  const LinkCut cut = LinkThreshold(lo.threshold, l.rules, state.model);
+  const double threshold = cut.probability;
   Result<IncrementalResult> inc = RunIncremental(l.rules, state, l.input, deletions, threshold);
   if (!inc.ok()) return Fail(inc.status());
+  inc->run.threshold_source = cut.source;
   const IncrementalResult& res = *inc;
   mark("incremental");
   Result<IdentityAssignment> named = AssignIdentities(state.identities, res.keys, res.run.labels, res.run.clusters);

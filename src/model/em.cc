@@ -3,6 +3,7 @@
 // blocking rule (estimate_u), see the note there and docs/ARCHITECTURE.md.
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "reclink/model.h"
 
@@ -78,9 +79,110 @@ EmResult RunEm(const std::vector<std::pair<std::vector<uint8_t>, uint64_t>>& pat
   return r;
 }
 
+double Em3Result::Posterior(const std::vector<bool>& active, const std::vector<std::vector<double>>& u,
+                            const uint8_t* gamma) const {
+  double lm = lambda, lh = eta, lu = 1 - lambda - eta;
+  for (size_t c = 0; c < m.size(); ++c) {
+    if (!active[c] || gamma[c] == 0) continue;
+    lm *= m[c][gamma[c]];
+    lh *= h[c][gamma[c]];
+    lu *= u[c][gamma[c]];
+  }
+  const double all = lm + lh + lu;
+  return all > 0 ? lm / all : 0.0;
+}
+
+Em3Result RunEmWithRelated(const std::vector<std::pair<std::vector<uint8_t>, uint64_t>>& patterns,
+                           const std::vector<bool>& active, const std::vector<std::vector<double>>& u,
+                           const std::vector<std::vector<double>>& m_init, double lambda_init,
+                           int max_iterations, double tolerance) {
+  const size_t nc = u.size();
+  Em3Result r;
+  r.m = m_init;
+  r.lambda = lambda_init;
+  r.expected_matches.assign(nc, 0);
+  double total = 0;
+  for (const auto& p : patterns) total += static_cast<double>(p.second);
+  if (total == 0) return r;
+  // h starts at the pairs' own level shares (non-null values only).
+  r.h.resize(nc);
+  for (size_t c = 0; c < nc; ++c) {
+    r.h[c].assign(u[c].size(), 0.0);
+    double n = 0;
+    for (const auto& [gamma, count] : patterns) {
+      if (gamma[c] == 0) continue;
+      r.h[c][gamma[c]] += static_cast<double>(count);
+      n += static_cast<double>(count);
+    }
+    for (size_t l = 1; l < r.h[c].size(); ++l) r.h[c][l] = n > 0 ? std::max(r.h[c][l] / n, 1e-6) : u[c][l];
+  }
+  r.eta = (1 - r.lambda) / 2;
+  std::vector<std::vector<double>> num(nc), hnum(nc);
+  std::vector<double> den(nc), hden(nc);
+  for (int it = 0; it < max_iterations; ++it) {
+    for (size_t c = 0; c < nc; ++c) {
+      num[c].assign(u[c].size(), 0.0);
+      hnum[c].assign(u[c].size(), 0.0);
+    }
+    std::fill(den.begin(), den.end(), 0.0);
+    std::fill(hden.begin(), hden.end(), 0.0);
+    double matches = 0, related = 0;
+    for (const auto& [gamma, count] : patterns) {
+      double lm = r.lambda, lh = r.eta, lu = 1 - r.lambda - r.eta;
+      for (size_t c = 0; c < nc; ++c) {
+        if (!active[c] || gamma[c] == 0) continue;
+        lm *= r.m[c][gamma[c]];
+        lh *= r.h[c][gamma[c]];
+        lu *= u[c][gamma[c]];
+      }
+      const double all = lm + lh + lu;
+      const double n = static_cast<double>(count);
+      const double wm = all > 0 ? n * lm / all : 0.0, wh = all > 0 ? n * lh / all : 0.0;
+      matches += wm;
+      related += wh;
+      for (size_t c = 0; c < nc; ++c) {
+        if (!active[c] || gamma[c] == 0) continue;
+        num[c][gamma[c]] += wm;
+        den[c] += wm;
+        hnum[c][gamma[c]] += wh;
+        hden[c] += wh;
+      }
+    }
+    double delta = std::max(std::fabs(matches / total - r.lambda), std::fabs(related / total - r.eta));
+    r.lambda = matches / total;
+    r.eta = related / total;
+    for (size_t c = 0; c < nc; ++c) {
+      if (!active[c]) continue;
+      for (size_t l = 1; l < num[c].size(); ++l) {
+        if (den[c] > 0) {
+          const double m = num[c][l] / den[c];
+          delta = std::max(delta, std::fabs(m - r.m[c][l]));
+          r.m[c][l] = m;
+        }
+        if (hden[c] > 0) {
+          // A floor keeps a level the related pairs never show from vetoing the class.
+          const double h = std::max(hnum[c][l] / hden[c], 1e-9);
+          delta = std::max(delta, std::fabs(h - r.h[c][l]));
+          r.h[c][l] = h;
+        }
+      }
+    }
+    r.expected_matches = den;
+    r.iterations = it + 1;
+    if (delta < tolerance) {
+      r.converged = true;
+      break;
+    }
+  }
+  return r;
+}
+
 namespace {
 
 constexpr double kMFloor = 1e-6;
+// The three-class fit needs this many comparisons left by a rule: with fewer, the related class
+// has too little to be told apart from the other two.
+constexpr size_t kMinComparisonsForRelated = 3;
 
 std::vector<std::pair<std::vector<uint8_t>, uint64_t>> Expand(const Comparisons& comps,
                                                               const PatternCounts& counts) {
@@ -109,6 +211,71 @@ std::vector<std::vector<double>> InitialM(const Comparisons& comps) {
     m[c][levels - 1] = listed > 0 ? 0.05 : 1.0;
   }
   return m;
+}
+
+// The model's own threshold: candidate pairs (the sample's, by pattern and TF delta) ranked by
+// the final model's weight, each expected to be a match with `posterior(rule, gamma)`; the cut
+// that maximizes expected F1 = 2 TP / (linked + matches) wins. The threshold sits halfway to the
+// next weight below (at most half a bit below the cut), so pairs scored in full land where their
+// sampled twins did.
+template <typename Posterior>
+void ChooseThreshold(const Comparisons& comps, const TrainingCounts& counts, const Posterior& posterior,
+                     Model* model) {
+  const size_t nc = comps.size();
+  struct Item {
+    double weight;
+    double pairs;
+    double matches;
+  };
+  std::vector<Item> items;
+  std::vector<uint8_t> gamma(nc);
+  const double base = model->BaseWeight();
+  for (size_t r = 0; r < counts.first_tf.size(); ++r) {
+    // Sorted, so that sums do not depend on hash-map order.
+    std::vector<std::pair<PatternTf, uint64_t>> sorted(counts.first_tf[r].begin(), counts.first_tf[r].end());
+    std::sort(sorted.begin(), sorted.end());
+    for (const auto& [key, n] : sorted) {
+      comps.PatternFromId(key.pattern, gamma.data());
+      double w = base + key.tf_delta / kTfDeltaSteps;
+      for (size_t c = 0; c < nc; ++c)
+        if (gamma[c] != 0) w += model->comparisons[c].levels[gamma[c]].Weight();
+      const double pairs = static_cast<double>(n);
+      items.push_back({w, pairs, pairs * posterior(r, gamma)});
+    }
+  }
+  if (items.empty()) return;
+  std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
+    return a.weight != b.weight ? a.weight > b.weight : std::tie(a.pairs, a.matches) > std::tie(b.pairs, b.matches);
+  });
+  double total_matches = 0;
+  for (const Item& it : items) total_matches += it.matches;
+  if (!(total_matches > 0)) return;
+  double linked = 0, tp = 0, best_f1 = -1, best_tp = 0, best_linked = 0;
+  size_t best = 0;
+  for (size_t i = 0; i < items.size(); ++i) {
+    linked += items[i].pairs;
+    tp += items[i].matches;
+    // Cut only between distinct weights: pairs of equal weight link together or not at all.
+    if (i + 1 < items.size() && items[i + 1].weight == items[i].weight) continue;
+    const double f1 = 2 * tp / (linked + total_matches);
+    if (f1 > best_f1) {
+      best_f1 = f1;
+      best = i;
+      best_tp = tp;
+      best_linked = linked;
+    }
+  }
+  const double cut = items[best].weight;
+  const double below = best + 1 < items.size() ? items[best + 1].weight : cut - 1;
+  ThresholdChoice& t = model->threshold;
+  t.chosen = true;
+  // Within +-40 bits, so that the probability stays below 1 in a double.
+  t.weight = std::clamp(std::max((cut + below) / 2, cut - 0.5), -40.0, 40.0);
+  t.probability = ProbabilityFromWeight(t.weight);
+  t.expected_precision = best_tp / best_linked;
+  t.expected_recall = best_tp / total_matches;
+  t.expected_f1 = best_f1;
+  t.expected_matches = total_matches / counts.sample_fraction;
 }
 
 }  // namespace
@@ -167,6 +334,8 @@ Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const Tra
 
   // One EM per rule over all the pairs it produces, with the comparisons it blocks on left out.
   std::vector<EmResult> per_rule(nr);
+  std::vector<Em3Result> per_rule3(nr);
+  std::vector<bool> related(nr, false);
   std::vector<std::vector<bool>> active(nr, std::vector<bool>(nc));
   std::vector<std::vector<std::pair<std::vector<uint8_t>, uint64_t>>> covered(nr);
   for (size_t r = 0; r < nr; ++r) {
@@ -174,16 +343,43 @@ Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const Tra
     for (size_t c = 0; c < nc; ++c) any |= active[r][c] = !comps.BlockedBy(c, rules.blocking[r]);
     covered[r] = Expand(comps, counts.covered[r]);
     if (!any || covered[r].empty()) continue;
-    // u is re-estimated per rule: non-matches inside a block are not like random pairs (a
-    // household shares surname, address and phone), and with u fixed to random pairs EM would
-    // have to call them matches.
-    per_rule[r] = RunEm(covered[r], active[r], u, m0, lambda0, rules.model.em_max_iterations,
-                        rules.model.em_tolerance, /*estimate_u=*/true);
+    // Three classes first (matches, related non-matches, random non-matches with u fixed): a
+    // block's non-matches are a mix of households, which share an address, and strangers (a
+    // placeholder phone's block is all strangers), and one non-match class cannot be both.
+    const size_t n_active = static_cast<size_t>(std::count(active[r].begin(), active[r].end(), true));
+    if (n_active >= kMinComparisonsForRelated) {
+      per_rule3[r] = RunEmWithRelated(covered[r], active[r], u, m0, lambda0, rules.model.em_max_iterations,
+                                      rules.model.em_tolerance);
+      // The related class must be non-matches: on at least one comparison its strictest level
+      // is nearer (in log) to random pairs' u than to m. Otherwise it is a second kind of match
+      // (FEBRL's heavily corrupted duplicates) and the two-class fit stands.
+      bool looks_unrelated = false;
+      for (size_t c = 0; c < nc; ++c) {
+        if (!active[r][c] || per_rule3[r].expected_matches[c] <= 0) continue;
+        const double m1 = per_rule3[r].m[c][1], h1 = per_rule3[r].h[c][1], u1 = u[c][1];
+        if (m1 > u1 && h1 * h1 < m1 * u1) looks_unrelated = true;
+      }
+      related[r] = looks_unrelated;
+    }
+    if (related[r]) {
+      per_rule[r].lambda = per_rule3[r].lambda;
+      per_rule[r].m = per_rule3[r].m;
+      per_rule[r].u = u;
+      per_rule[r].expected_matches = per_rule3[r].expected_matches;
+      per_rule[r].iterations = per_rule3[r].iterations;
+      per_rule[r].converged = per_rule3[r].converged;
+    } else {
+      // u is re-estimated within the rule's pairs: non-matches inside a block are not like random
+      // pairs (a household shares surname, address and phone), and with u fixed to random pairs
+      // EM would have to call them matches.
+      per_rule[r] = RunEm(covered[r], active[r], u, m0, lambda0, rules.model.em_max_iterations,
+                          rules.model.em_tolerance, /*estimate_u=*/true);
+    }
     model->em_iterations = std::max(model->em_iterations, per_rule[r].iterations);
     uint64_t pairs = 0;
     for (const auto& p : covered[r]) pairs += p.second;
     model->training.push_back({rules.blocking[r].text, pairs, per_rule[r].lambda, per_rule[r].iterations,
-                               per_rule[r].converged});
+                               per_rule[r].converged, related[r], related[r] ? per_rule3[r].eta : 0.0});
     if (!per_rule[r].converged) {
       model->em_converged = false;
       model->warnings.push_back("EM on the pairs of blocking rule " + std::to_string(r + 1) + " (" +
@@ -278,41 +474,45 @@ Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const Tra
   MakeWeightsMonotone(model);
   ClampProbabilities(model);
 
-  if (rules.model.prior) {
-    model->prior = *rules.model.prior;
-    model->prior_source = "rules file [model] prior";
-    return Status::Ok();
-  }
-  // Prior: expected matches among each rule's first-produced pairs under that rule's model,
-  // summed, over all allowed pairs.
-  double expected = 0;
+  // Each candidate pair's chance of being a match: its posterior under the EM of the rule that
+  // produced it first, with that rule's share of matches and (re-estimated) u.
   std::vector<std::vector<double>> m_final(nc);
   for (size_t c = 0; c < nc; ++c)
     for (const LevelParams& lp : model->comparisons[c].levels) m_final[c].push_back(lp.m);
-  for (size_t r = 0; r < nr; ++r) {
-    const double lambda = per_rule[r].iterations > 0 ? per_rule[r].lambda : 0.5;
-    std::vector<bool> act = active[r];
-    if (per_rule[r].iterations == 0) act.assign(nc, true);
-    const std::vector<std::vector<double>>& u_rule = per_rule[r].iterations > 0 ? per_rule[r].u : u;
-    for (const auto& [gamma, n] : Expand(comps, counts.first[r])) {
-      double lm = lambda, lu = 1 - lambda;
-      for (size_t c = 0; c < nc; ++c) {
-        if (!act[c] || gamma[c] == 0) continue;
-        lm *= m_final[c][gamma[c]];
-        lu *= u_rule[c][gamma[c]];
-      }
-      expected += static_cast<double>(n) * (lm + lu > 0 ? lm / (lm + lu) : 0);
+  auto posterior = [&](size_t r, const std::vector<uint8_t>& gamma) {
+    if (related[r]) return per_rule3[r].Posterior(active[r], u, gamma.data());
+    const bool trained = per_rule[r].iterations > 0;
+    double lm = trained ? per_rule[r].lambda : 0.5, lu = 1 - lm;
+    const std::vector<std::vector<double>>& u_rule = trained ? per_rule[r].u : u;
+    for (size_t c = 0; c < nc; ++c) {
+      if ((trained && !active[r][c]) || gamma[c] == 0) continue;
+      lm *= m_final[c][gamma[c]];
+      lu *= u_rule[c][gamma[c]];
     }
+    return lm + lu > 0 ? lm / (lm + lu) : 0.0;
+  };
+
+  if (rules.model.prior) {
+    model->prior = *rules.model.prior;
+    model->prior_source = "rules file [model] prior";
+  } else {
+    // Prior: expected matches among each rule's first-produced pairs, summed, over all allowed
+    // pairs.
+    double expected = 0;
+    for (size_t r = 0; r < nr; ++r) {
+      for (const auto& [gamma, n] : Expand(comps, counts.first[r])) expected += static_cast<double>(n) * posterior(r, gamma);
+    }
+    // The counts are of a sample: scale back to all candidate pairs.
+    expected /= counts.sample_fraction;
+    const double total = static_cast<double>(std::max<uint64_t>(counts.total_pairs, 1));
+    const double share = expected / total;
+    model->prior = std::isfinite(share) ? std::clamp(share, kMinProbability, 0.5) : kMinProbability;
+    model->prior_source = "EM: " + std::to_string(static_cast<uint64_t>(std::llround(expected))) +
+                          " expected matching pairs among " + std::to_string(counts.total_pairs) +
+                          " possible pairs";
   }
-  // The counts are of a sample: scale back to all candidate pairs.
-  expected /= counts.sample_fraction;
   model->training_sample_fraction = counts.sample_fraction;
-  const double total = static_cast<double>(std::max<uint64_t>(counts.total_pairs, 1));
-  const double share = expected / total;
-  model->prior = std::isfinite(share) ? std::clamp(share, kMinProbability, 0.5) : kMinProbability;
-  model->prior_source = "EM: " + std::to_string(static_cast<uint64_t>(std::llround(expected))) +
-                        " expected matching pairs among " + std::to_string(counts.total_pairs) +
-                        " possible pairs";
+  if (!counts.first_tf.empty()) ChooseThreshold(comps, counts, posterior, model);
   return Status::Ok();
 }
 

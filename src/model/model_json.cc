@@ -2,6 +2,7 @@
 #include <simdjson.h>
 
 #include <cctype>
+#include <cmath>
 #include <fstream>
 #include <iterator>
 #include <string_view>
@@ -22,6 +23,15 @@ std::string ModelToJson(const Model& model) {
   j += std::string("  \"em_converged\": ") + (model.em_converged ? "true" : "false") + ",\n";
   j += "  \"u_sample_pairs\": " + std::to_string(model.u_sample_pairs) + ",\n";
   j += "  \"training_sample_fraction\": " + JsonNumber(model.training_sample_fraction) + ",\n";
+  if (model.threshold.chosen) {
+    const ThresholdChoice& t = model.threshold;
+    j += "  \"threshold\": {\"probability\": " + JsonNumber(t.probability) + ", \"weight\": " + JsonNumber(t.weight) +
+         ", \"expected_precision\": " + JsonNumber(t.expected_precision) +
+         ", \"expected_recall\": " + JsonNumber(t.expected_recall) + ", \"expected_f1\": " + JsonNumber(t.expected_f1) +
+         ", \"expected_matches\": " + JsonNumber(t.expected_matches) +
+         ", \"source\": \"the match weight that maximizes the F1 the model expects over the candidate pairs "
+         "(docs/model.md); used when neither --threshold nor the rules file sets one\"},\n";
+  }
   j += "  \"warnings\": [";
   for (size_t i = 0; i < model.warnings.size(); ++i) j += (i ? ", " : "") + JsonQuote(model.warnings[i]);
   j += "],\n  \"training\": [";
@@ -29,7 +39,9 @@ std::string ModelToJson(const Model& model) {
     const RuleTraining& t = model.training[i];
     j += std::string(i ? ", " : "") + "{\"rule\": " + JsonQuote(t.rule) + ", \"pairs\": " + std::to_string(t.pairs) +
          ", \"match_share\": " + JsonNumber(t.lambda) + ", \"em_iterations\": " + std::to_string(t.iterations) +
-         ", \"converged\": " + (t.converged ? "true" : "false") + "}";
+         ", \"converged\": " + (t.converged ? "true" : "false") +
+         ", \"classes\": " + (t.related_class ? "3" : "2") +
+         (t.related_class ? ", \"related_share\": " + JsonNumber(t.related_share) : std::string()) + "}";
   }
   j += "],\n  \"comparisons\": [\n";
   for (size_t c = 0; c < model.comparisons.size(); ++c) {
@@ -255,6 +267,22 @@ Result<Model> ReadModelJson(const std::string& path, const Rules& rules) {
   }
   int64_t it;
   if (!doc["em_iterations"].get(it)) model.em_iterations = static_cast<int>(it);
+  // The model's own threshold (absent in a model that had no candidate pairs, or hand-written).
+  simdjson::dom::object threshold;
+  if (!doc["threshold"].get(threshold)) {
+    ThresholdChoice& t = model.threshold;
+    const size_t at = FindValue(text, 0, text.size(), "threshold");
+    if (threshold["probability"].get(t.probability) || threshold["weight"].get(t.weight) ||
+        !(t.probability > 0 && t.probability < 1) || !std::isfinite(t.weight)) {
+      return bad_at(at, "'threshold' needs a 'probability' in (0, 1) and a finite 'weight'");
+    }
+    for (auto [key, value] : {std::pair{"expected_precision", &t.expected_precision},
+                              std::pair{"expected_recall", &t.expected_recall}, std::pair{"expected_f1", &t.expected_f1},
+                              std::pair{"expected_matches", &t.expected_matches}}) {
+      if (threshold[key].get(*value) != simdjson::SUCCESS) *value = 0;  // informative only
+    }
+    t.chosen = true;
+  }
   return model;
 }
 

@@ -205,17 +205,36 @@ Status AllBlocksOversized(const Rules& rules, const std::vector<OversizedBlock>&
 // same probability. On 1M generated records this took the pattern counting from 1.1 to 0.6 s,
 // with pairwise F1 0.9570 -> 0.9568 (seed 42) and 0.9579 -> 0.9577 (seed 7), differences of the
 // order of the sampling noise.
+//
+// Pairs first produced by a rule are also counted by pattern and TF delta (PatternTf), for the
+// model's own threshold; `u_only` (the model with u estimated, m still 1) gives the delta.
 TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comps, BlockingIndex& index,
-                                     uint64_t total_pairs) {
+                                     uint64_t total_pairs, const Model& u_only, const TermFrequencies& tf) {
   const size_t nc = comps.size();
   const size_t nr = index.num_rules();
+  const Scorer u_scorer(u_only, comps, tf);
+  std::vector<size_t> tf_comparisons;
+  for (size_t c = 0; c < nc; ++c)
+    if (tf.enabled(c)) tf_comparisons.push_back(c);
+  // log2(model u / the u this pair's values get), summed over TF-adjusted levels, in steps.
+  auto tf_delta = [&](RowId a, RowId b, const uint8_t* gamma) {
+    double d = 0;
+    for (size_t c : tf_comparisons) {
+      if (gamma[c] == 0) continue;
+      const Scorer::LevelTerms t = u_scorer.Terms(c, gamma[c], a, b);
+      if (t.tf_adjusted) d += std::log2(u_only.comparisons[c].levels[gamma[c]].u / t.u);
+    }
+    return static_cast<int32_t>(std::lround(d * kTfDeltaSteps));
+  };
   struct Local {
     std::vector<PatternCounts> covered, first;
+    std::vector<PatternTfCounts> first_tf;
   };
   tbb::enumerable_thread_specific<Local> locals([&] {
     Local l;
     l.covered.resize(nr);
     l.first.resize(nr);
+    l.first_tf.resize(nr);
     return l;
   });
   constexpr uint64_t kTrainingPairs = 4'000'000;
@@ -237,6 +256,7 @@ TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comp
       const uint8_t* gamma = &gammas[i * nc];
       const uint64_t id = comps.PatternId(gamma);
       ++l.first[rule][id];
+      ++l.first_tf[rule][{id, tf_delta(p.a, p.b, gamma)}];
       ++l.covered[rule][id];
       for (size_t r = 0; r < nr; ++r) {
         if (static_cast<int>(r) != rule && index.RuleCovers(r, p.a, p.b)) ++l.covered[r][id];
@@ -246,12 +266,14 @@ TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comp
   TrainingCounts counts;
   counts.covered.resize(nr);
   counts.first.resize(nr);
+  counts.first_tf.resize(nr);
   counts.total_pairs = total_pairs;
   counts.sample_fraction = fraction;
   for (const Local& l : locals) {
     for (size_t r = 0; r < nr; ++r) {
       for (const auto& [id, n] : l.covered[r]) counts.covered[r][id] += n;
       for (const auto& [id, n] : l.first[r]) counts.first[r][id] += n;
+      for (const auto& [key, n] : l.first_tf[r]) counts.first_tf[r][key] += n;
     }
   }
   return counts;
@@ -373,12 +395,18 @@ void ClusterEdges(const Rules& rules, const RecordTable& table, RunResult* resul
 
 }  // namespace
 
+LinkCut LinkThreshold(const std::optional<double>& command_line, const Rules& rules, const Model& model) {
+  if (command_line) return {*command_line, "command line"};
+  if (rules.model.threshold) return {*rules.model.threshold, "rules file"};
+  if (model.threshold.chosen) return {model.threshold.probability, "model"};
+  return {};
+}
+
 Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const RunOptions& options,
                              std::vector<StageTiming>* timings) {
   StageClock clock(timings, options.on_stage);
   RunResult result;
   const RecordTable& table = input.table;
-  result.threshold = options.threshold.value_or(rules.model.threshold);
   result.total_pairs = AllowedPairs(table, rules.link_type);
 
   Result<DerivedFields> fields = DeriveFields(rules, table);
@@ -420,10 +448,13 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
     result.model = ModelSkeleton(rules, comps);
     EstimateU(rules, comps, *fields, table, rules.model.u_sample_pairs, rules.model.seed, &result.model);
     clock.Mark("train-u");
-    const TrainingCounts counts = CountTrainingPatterns(rules, comps, index, result.total_pairs);
+    const TrainingCounts counts = CountTrainingPatterns(rules, comps, index, result.total_pairs, result.model, tf);
     RECLINK_RETURN_IF_ERROR(EstimateMAndPrior(rules, comps, counts, &result.model));
     clock.Mark("train-em");
   }
+  const LinkCut cut = LinkThreshold(options.threshold, rules, result.model);
+  result.threshold = cut.probability;
+  result.threshold_source = cut.source;
   if (options.train_only) {
     result.rules = index.stats();
     return result;

@@ -59,6 +59,18 @@ std::string EvaluationJson(const RunEvaluation& e, const RunResult& result, cons
   return j;
 }
 
+std::string ThresholdSourceInWords(const RunResult& r) {
+  if (r.threshold_source == "model") {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "chosen by the model: expected precision %.3f, recall %.3f among candidate pairs",
+                  r.model.threshold.expected_precision, r.model.threshold.expected_recall);
+    return buf;
+  }
+  if (r.threshold_source == "command line") return "set by --threshold";
+  if (r.threshold_source == "rules file") return "set in the rules file";
+  return "the default: the model had no candidate pairs to choose a threshold from";
+}
+
 std::string SummaryJson(const RunContext& context, const LoadedInput& input, const RunResult& r,
                         const std::vector<StageTiming>& timings, const std::string& evaluation_json) {
   const std::string& command = context.command;
@@ -112,7 +124,14 @@ std::string SummaryJson(const RunContext& context, const LoadedInput& input, con
     }
     j += "},\n  \"unparseable_values\": {" + unparseable + "},\n";
   }
-  j += "  \"threshold\": " + JsonNumber(r.threshold) + ",\n  \"prior\": " + JsonNumber(r.model.prior) + ",\n";
+  j += "  \"threshold\": " + JsonNumber(r.threshold) + ",\n  \"threshold_source\": " + JsonQuote(r.threshold_source) + ",\n";
+  if (r.model.threshold.chosen) {
+    const ThresholdChoice& t = r.model.threshold;
+    j += "  \"model_threshold\": {\"probability\": " + JsonNumber(t.probability) + ", \"weight\": " + JsonNumber(t.weight) +
+         ", \"expected_precision\": " + JsonNumber(t.expected_precision) +
+         ", \"expected_recall\": " + JsonNumber(t.expected_recall) + "},\n";
+  }
+  j += "  \"prior\": " + JsonNumber(r.model.prior) + ",\n";
   j += "  \"em_iterations\": " + std::to_string(r.model.em_iterations) + ",\n";
   j += std::string("  \"em_converged\": ") + (r.model.em_converged ? "true" : "false") + ",\n";
   j += "  \"warnings\": [";

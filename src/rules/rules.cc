@@ -709,9 +709,14 @@ Status RulesParser::ParseModel(const toml::table& root) {
                                     where));
   ModelSpec& m = rules_.model;
   // 1 is excluded: its match weight is +infinity, so no pair could ever link.
-  RECLINK_RETURN_IF_ERROR(GetNumber(*t, "threshold", where,
-                                    "a match probability strictly between 0 and 1, e.g. 0.9", 0,
-                                    true, 1, true, &m.threshold));
+  if (const toml::node* th = t->get("threshold"); th != nullptr && !(th->is_string() && th->value<std::string>() == "auto")) {
+    double threshold = 0;
+    RECLINK_RETURN_IF_ERROR(GetNumber(*t, "threshold", where,
+                                      "a match probability strictly between 0 and 1, e.g. 0.9, or \"auto\" (the "
+                                      "default: the trained model chooses)",
+                                      0, true, 1, true, &threshold));
+    m.threshold = threshold;
+  }
   if (t->get("prior") != nullptr) {
     double prior = 0;
     RECLINK_RETURN_IF_ERROR(GetNumber(*t, "prior", where,

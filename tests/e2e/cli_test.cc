@@ -2,9 +2,12 @@
 // with their messages and exit codes, and accuracy pinned on the demo and FEBRL data.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -376,12 +379,12 @@ TEST(AccuracyTest, DemoDataPairwiseAndBlockingRecall) {
   const size_t pairwise = r.out.find("\"pairwise\"");
   ASSERT_NE(pairwise, std::string::npos);
   const std::string p = r.out.substr(pairwise);
-  // Pins sit 0.002 below the values measured when they were set (precision 0.98909, recall
-  // 0.96365, F1 0.97620, blocking recall 0.99385), so a regression fails. The rules' threshold
-  // was tuned on this file: the held-out check of the same rules is the generated data below.
-  EXPECT_GE(JsonNumberAfter(p, "precision"), 0.9870) << r.out.substr(0, 600);
-  EXPECT_GE(JsonNumberAfter(p, "recall"), 0.9616) << r.out.substr(0, 600);
-  EXPECT_GE(JsonNumberAfter(p, "f1"), 0.9742) << r.out.substr(0, 600);
+  // Pins sit 0.002 below the values measured when they were set (precision 0.97538, recall
+  // 0.97483, F1 0.97510, blocking recall 0.99385), so a regression fails. The rules set no
+  // threshold: the model chooses its own (docs/model.md), so nothing here is tuned to this file.
+  EXPECT_GE(JsonNumberAfter(p, "precision"), 0.9733) << r.out.substr(0, 600);
+  EXPECT_GE(JsonNumberAfter(p, "recall"), 0.9728) << r.out.substr(0, 600);
+  EXPECT_GE(JsonNumberAfter(p, "f1"), 0.9731) << r.out.substr(0, 600);
   EXPECT_GE(JsonNumberAfter(r.out, "blocking_recall"), 0.9918);
 }
 
@@ -423,7 +426,7 @@ TEST(AccuracyTest, FebrlDataset3Dedupe) {
   CliResult r = RunReclink("evaluate --json --trim-spaces --rules " + kSource + "/docs/examples/febrl3.toml --truth entity " + file);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string p = r.out.substr(r.out.find("\"pairwise\""));
-  // 0.002 below the measured precision 1, recall 0.99862, F1 0.99931.
+  // 0.002 below the measured precision 1, recall 0.99862, F1 0.99931 (the model's own threshold).
   EXPECT_GE(JsonNumberAfter(p, "precision"), 0.998) << r.out.substr(0, 600);
   EXPECT_GE(JsonNumberAfter(p, "recall"), 0.9966) << r.out.substr(0, 600);
   EXPECT_GE(JsonNumberAfter(p, "f1"), 0.9973) << r.out.substr(0, 600);
@@ -436,10 +439,10 @@ TEST(AccuracyTest, FebrlDataset4Link) {
   CliResult r = RunReclink("evaluate --json --trim-spaces --rules " + kSource + "/docs/examples/febrl4.toml --truth entity " + a + " " + b);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string p = r.out.substr(r.out.find("\"pairwise\""));
-  // 0.002 below the measured precision 1, recall 0.9996, F1 0.99980.
+  // 0.002 below the measured precision 1, recall 0.9994, F1 0.99970 (the model's own threshold).
   EXPECT_GE(JsonNumberAfter(p, "precision"), 0.998) << r.out.substr(0, 600);
-  EXPECT_GE(JsonNumberAfter(p, "recall"), 0.9976) << r.out.substr(0, 600);
-  EXPECT_GE(JsonNumberAfter(p, "f1"), 0.9978) << r.out.substr(0, 600);
+  EXPECT_GE(JsonNumberAfter(p, "recall"), 0.9974) << r.out.substr(0, 600);
+  EXPECT_GE(JsonNumberAfter(p, "f1"), 0.9977) << r.out.substr(0, 600);
 }
 
 }  // namespace
@@ -458,11 +461,12 @@ TEST(AccuracyTest, GeneratedDataAtFixedSeedInCsvAndJsonLines) {
   CliResult r = RunReclink("evaluate --json --rules " + kDemoRules + " --truth entity_id " + dir + "/g.csv");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string p = r.out.substr(r.out.find("\"pairwise\""));
-  // Held out for the demo rules (tuned on datasets/demo): 0.002 below the measured precision
-  // 0.96964, recall 0.96741, F1 0.96852, blocking recall 0.99477.
-  EXPECT_GE(JsonNumberAfter(p, "precision"), 0.9676) << r.out.substr(0, 600);
-  EXPECT_GE(JsonNumberAfter(p, "recall"), 0.9654) << r.out.substr(0, 600);
-  EXPECT_GE(JsonNumberAfter(p, "f1"), 0.9665) << r.out.substr(0, 600);
+  // Held out for the demo rules (written for datasets/demo), at the model's own threshold:
+  // 0.002 below the measured precision 0.96337, recall 0.97540, F1 0.96935, blocking recall
+  // 0.99477.
+  EXPECT_GE(JsonNumberAfter(p, "precision"), 0.9613) << r.out.substr(0, 600);
+  EXPECT_GE(JsonNumberAfter(p, "recall"), 0.9734) << r.out.substr(0, 600);
+  EXPECT_GE(JsonNumberAfter(p, "f1"), 0.9673) << r.out.substr(0, 600);
   EXPECT_GE(JsonNumberAfter(r.out, "blocking_recall"), 0.9927);
 
   std::string rules = ReadFile(kDemoRules);
@@ -477,6 +481,62 @@ TEST(AccuracyTest, GeneratedDataAtFixedSeedInCsvAndJsonLines) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(ReadFile(dir + "/csv/clusters.csv") == ReadFile(dir + "/jsonl/clusters.csv"))
       << "CSV and JSON Lines inputs gave different clusters";
+}
+
+// Pairwise F1 of evaluate --json at a threshold (nullopt: the run's own).
+double EvaluateF1(const std::string& rules, const std::string& model, const std::string& files,
+                  std::optional<double> threshold) {
+  std::string cmd = "evaluate --json --rules " + rules + " --model " + model + " --truth entity_id " + files;
+  if (threshold) {
+    char t[64];
+    std::snprintf(t, sizeof t, " --threshold %.17g", *threshold);
+    cmd += t;
+  }
+  CliResult r = RunReclink(cmd);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return JsonNumberAfter(r.out.substr(r.out.find("\"pairwise\"")), "f1");
+}
+
+// The model's own threshold is as good as the best a user with labels could pick: its F1 is
+// within 0.005 of the best F1 over thresholds at every whole match weight from 0 to 30 bits,
+// with the same model, on the demo and on generated data at two seeds (issue 12).
+TEST(AccuracyTest, TheModelsThresholdIsNearTheBestOne) {
+  const std::string dir = TempDir("own_threshold");
+  std::vector<std::string> files = {kDemo};
+  for (int seed : {7, 99}) {
+    const std::string f = dir + "/g" + std::to_string(seed) + ".csv";
+    ASSERT_EQ(std::system((std::string(RECLINK_GEN_BINARY) + " --quiet --records 20000 --seed " + std::to_string(seed) +
+                           " --out " + f).c_str()), 0);
+    files.push_back(f);
+  }
+  for (const std::string& f : files) {
+    const std::string model = dir + "/model.json";
+    ASSERT_EQ(RunReclink("train --quiet --rules " + kDemoRules + " --model-out " + model + " " + f).exit_code, 0);
+    const double own = EvaluateF1(kDemoRules, model, f, std::nullopt);
+    double best = 0;
+    for (int w = 0; w <= 30; ++w) best = std::max(best, EvaluateF1(kDemoRules, model, f, 1 / (1 + std::exp2(-w))));
+    EXPECT_GE(own, best - 0.005) << f;
+  }
+}
+
+// Blocking rules that only add candidate pairs must not make the links worse: three broad
+// rules added to the demo's (blocking recall up, more non-matches to train on) lower F1 by less
+// than 0.005 (issue 12: it once fell from 0.88 to 0.57).
+TEST(AccuracyTest, MoreBlockingRulesDoNotHurt) {
+  const std::string dir = TempDir("more_rules");
+  std::string rules = ReadFile(kDemoRules);
+  const size_t at = rules.find("[[comparison]]");
+  ASSERT_NE(at, std::string::npos);
+  rules.insert(at, "[[blocking]]\nkeys = [\"last\"]\n\n[[blocking]]\nkeys = [\"postcode\"]\n\n"
+                   "[[blocking]]\nkeys = [\"city\", \"prefix(first, 1)\"]\n\n");
+  WriteFile(dir + "/more.toml", rules);
+  auto f1 = [&](const std::string& r) {
+    CliResult res = RunReclink("evaluate --json --rules " + r + " --truth entity_id " + kDemo);
+    EXPECT_EQ(res.exit_code, 0) << res.err;
+    return JsonNumberAfter(res.out.substr(res.out.find("\"pairwise\"")), "f1");
+  };
+  const double base = f1(kDemoRules), more = f1(dir + "/more.toml");
+  EXPECT_GE(more, base - 0.005) << "demo rules F1 " << base << ", with three more rules " << more;
 }
 
 }  // namespace

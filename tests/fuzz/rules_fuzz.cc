@@ -90,7 +90,7 @@ void CheckRules(const reclink::Rules& r) {
     }
   }
   const ModelSpec& m = r.model;
-  Check(m.threshold > 0 && m.threshold < 1, "threshold in (0, 1)");
+  Check(!m.threshold || (*m.threshold > 0 && *m.threshold < 1), "threshold absent or in (0, 1)");
   Check(!m.prior || (*m.prior > 0 && *m.prior < 1), "prior in (0, 1)");
   Check(m.em_max_iterations >= 1 && m.em_max_iterations <= kRulesMaxEmIterations,
         "em_max_iterations");

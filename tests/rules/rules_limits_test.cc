@@ -174,13 +174,13 @@ TEST(RulesLimitsTest, ModelSettings) {
   // A threshold of 1 is a match weight of +infinity: no pair could ever link.
   EXPECT_EQ(ErrorOf(WithSetting("[model]", "threshold = 1")),
             "r.toml:18:13: error: key 'threshold' in [model]: expected a match probability "
-            "strictly between 0 and 1, e.g. 0.9, found 1");
+            "strictly between 0 and 1, e.g. 0.9, or \"auto\" (the default: the trained model chooses), found 1");
   EXPECT_EQ(ErrorOf(WithSetting("[model]", "threshold = nan")),
             "r.toml:18:13: error: key 'threshold' in [model]: expected a match probability "
-            "strictly between 0 and 1, e.g. 0.9, found nan");
+            "strictly between 0 and 1, e.g. 0.9, or \"auto\" (the default: the trained model chooses), found nan");
   EXPECT_EQ(ErrorOf(WithSetting("[model]", "threshold = -inf")),
             "r.toml:18:13: error: key 'threshold' in [model]: expected a match probability "
-            "strictly between 0 and 1, e.g. 0.9, found -inf");
+            "strictly between 0 and 1, e.g. 0.9, or \"auto\" (the default: the trained model chooses), found -inf");
   EXPECT_EQ(ErrorOf(WithSetting("[model]", "prior = nan")),
             "r.toml:18:9: error: key 'prior' in [model]: expected a probability strictly between "
             "0 and 1, e.g. 1e-4, found nan");
@@ -192,7 +192,8 @@ TEST(RulesLimitsTest, ModelSettings) {
   EXPECT_EQ(r->model.seed, 9223372036854775807u);
   r = Parse(WithSetting("[model]", "threshold = 0.999999"));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_DOUBLE_EQ(r->model.threshold, 0.999999);
+  ASSERT_TRUE(r->model.threshold.has_value());
+  EXPECT_DOUBLE_EQ(*r->model.threshold, 0.999999);
 }
 
 TEST(RulesLimitsTest, BlockingSettings) {

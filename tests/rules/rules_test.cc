@@ -170,7 +170,8 @@ max_block_size = 500
   EXPECT_EQ(r->comparisons[1].levels[2].predicate, Predicate::kNumericDiff);
   EXPECT_DOUBLE_EQ(r->comparisons[1].levels[2].threshold, 2.5);
 
-  EXPECT_DOUBLE_EQ(r->model.threshold, 0.95);
+  ASSERT_TRUE(r->model.threshold.has_value());
+  EXPECT_DOUBLE_EQ(*r->model.threshold, 0.95);
   ASSERT_TRUE(r->model.prior.has_value());
   EXPECT_DOUBLE_EQ(*r->model.prior, 1e-4);
   EXPECT_EQ(r->model.em_max_iterations, 50);
@@ -185,7 +186,7 @@ TEST(RulesTest, Defaults) {
   Result<Rules> r = Parse(Replace(kBase, "link_type = \"dedupe\"\n", ""));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->link_type, LinkType::kDedupe);
-  EXPECT_DOUBLE_EQ(r->model.threshold, 0.9);
+  EXPECT_FALSE(r->model.threshold.has_value());  // the trained model chooses
   EXPECT_FALSE(r->model.prior.has_value());
   EXPECT_EQ(r->model.em_max_iterations, 200);
   EXPECT_DOUBLE_EQ(r->model.em_tolerance, 1e-4);
@@ -506,13 +507,17 @@ TEST(RulesErrorTest, ModelClusterLimits) {
   auto with = [](const std::string& extra) { return ErrorOf(std::string(kBase) + extra); };
   EXPECT_EQ(with("[model]\nthreshold = 0\n"),
             "r.toml:23:13: error: key 'threshold' in [model]: expected a match probability "
-            "strictly between 0 and 1, e.g. 0.9, found 0");
+            "strictly between 0 and 1, e.g. 0.9, or \"auto\" (the default: the trained model chooses), found 0");
   EXPECT_EQ(with("[model]\nthreshold = 1.2\n"),
             "r.toml:23:13: error: key 'threshold' in [model]: expected a match probability "
-            "strictly between 0 and 1, e.g. 0.9, found 1.2");
+            "strictly between 0 and 1, e.g. 0.9, or \"auto\" (the default: the trained model chooses), found 1.2");
   EXPECT_EQ(with("[model]\nthreshold = \"high\"\n"),
             "r.toml:23:13: error: key 'threshold' in [model]: expected a match probability "
-            "strictly between 0 and 1, e.g. 0.9, found a string");
+            "strictly between 0 and 1, e.g. 0.9, or \"auto\" (the default: the trained model chooses), found a string");
+  // "auto" says the default out loud: the trained model chooses.
+  Result<Rules> automatic = Parse(std::string(kBase) + "[model]\nthreshold = \"auto\"\n");
+  ASSERT_TRUE(automatic.ok()) << automatic.status().ToString();
+  EXPECT_FALSE(automatic->model.threshold.has_value());
   EXPECT_EQ(with("[model]\nprior = 1\n"),
             "r.toml:23:9: error: key 'prior' in [model]: expected a probability strictly between "
             "0 and 1, e.g. 1e-4, found 1");

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cmath>
+#include <compare>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -12,6 +13,7 @@
 
 #include "reclink/blocking.h"
 #include "reclink/comparison.h"
+#include "reclink/hash.h"
 #include "reclink/rules.h"
 #include "reclink/status.h"
 
@@ -47,7 +49,28 @@ struct RuleTraining {
   double lambda = 0;      // estimated share of matches among them
   int iterations = 0;     // 0: not trained (no pairs, or every comparison blocked)
   bool converged = false;
+  bool related_class = false;  // the three-class fit (RunEmWithRelated) stood
+  double related_share = 0;    // its share of related non-matches among the rule's pairs
 };
+
+// The link threshold a trained model chooses for itself (used when neither the command line nor
+// the rules file sets one): the match weight that maximizes the F1 the model itself expects over
+// the candidate pairs, where each pair's chance of being a match is its posterior under the EM of
+// the blocking rule that produced it (with u estimated within that rule's blocks, so that a
+// household's shared address counts for what it is there), and the pairs are ranked by the
+// final model's weight. See docs/model.md.
+struct ThresholdChoice {
+  bool chosen = false;            // false: no candidate pairs to choose from (or an older model)
+  double weight = 0;              // link at match weight >= weight
+  double probability = 0;         // the same, as a match probability
+  double expected_precision = 0;  // the model's own expectation, over candidate pairs
+  double expected_recall = 0;     // of the matches among candidate pairs
+  double expected_f1 = 0;
+  double expected_matches = 0;    // among candidate pairs
+};
+
+// What a run links at when nothing else is said: probability 0.9 (match weight 3.17).
+inline constexpr double kFallbackThreshold = 0.9;
 
 struct Model {
   double prior = 1e-4;
@@ -59,6 +82,7 @@ struct Model {
   double training_sample_fraction = 1.0;  // share of candidate pairs EM saw
   std::vector<std::string> warnings;  // degenerate cases, in words
   std::vector<RuleTraining> training;  // per blocking rule (empty for a loaded model)
+  ThresholdChoice threshold;           // the model's own threshold (see ThresholdChoice)
 
   double BaseWeight() const;  // log2(prior / (1 - prior))
 };
@@ -67,9 +91,27 @@ struct Model {
 using PatternCounts = std::unordered_map<uint64_t, uint64_t>;
 
 // What training needs from one pass over the candidate pairs.
+// A gamma pattern with the term-frequency part of a pair's weight: sum over its TF-adjusted exact
+// levels of log2(model u / the u the pair's values get), in 1/kTfDeltaSteps of a bit. Pairs with
+// the same pattern and delta have the same match weight under any m and prior.
+inline constexpr double kTfDeltaSteps = 16;
+struct PatternTf {
+  uint64_t pattern = 0;
+  int32_t tf_delta = 0;
+  bool operator==(const PatternTf&) const = default;
+  auto operator<=>(const PatternTf&) const = default;
+};
+struct PatternTfHash {
+  size_t operator()(const PatternTf& p) const {
+    return static_cast<size_t>(Mix64(p.pattern ^ Mix64(static_cast<uint32_t>(p.tf_delta))));
+  }
+};
+using PatternTfCounts = std::unordered_map<PatternTf, uint64_t, PatternTfHash>;
+
 struct TrainingCounts {
   std::vector<PatternCounts> covered;  // per rule: every pair the rule produces (overlaps kept)
   std::vector<PatternCounts> first;    // per rule: pairs whose first producing rule it is
+  std::vector<PatternTfCounts> first_tf;  // per rule: the same pairs by pattern and TF delta (may be empty)
   uint64_t total_pairs = 0;            // pairs that the link type allows among all records
   double sample_fraction = 1.0;        // share of candidate pairs counted (a seeded hash sample)
 };
@@ -95,7 +137,8 @@ std::vector<std::string> DegenerateComparisonWarnings(const Comparisons& comps);
 // tests.
 double ExactAgreementShare(const Comparisons& comps, size_t c, const RecordTable& table, bool cross_only);
 
-// Runs EM and fills m and the prior (unless rules.model.prior is set). u must already be set.
+// Runs EM and fills m, the prior (unless rules.model.prior is set) and the model's own
+// threshold (model->threshold, when counts.first_tf is filled). u must already be set.
 // Error (kInvalidInput) when there are no candidate pairs to train on.
 Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const TrainingCounts& counts,
                          Model* model);
@@ -115,6 +158,30 @@ EmResult RunEm(const std::vector<std::pair<std::vector<uint8_t>, uint64_t>>& pat
                const std::vector<bool>& active, const std::vector<std::vector<double>>& u,
                const std::vector<std::vector<double>>& m_init, double lambda_init, int max_iterations,
                double tolerance, bool estimate_u = false);
+
+// EM with three classes over one blocking rule's pairs: matches (m, share lambda), related
+// non-matches (h, share eta: a household, a family, people behind one placeholder address, who
+// agree on some fields far more often than random people do) and unrelated non-matches (u fixed
+// at its random-pair estimate, the rest). With the related class, a pair that shares an address
+// but nothing personal is explained as related rather than forcing m of the personal fields'
+// "else" level up; with u fixed, the unrelated class is identified by the random pairs and no
+// longer takes the blame for what households do. h starts at the rule's own level shares (what
+// its pairs look like overall). The result's u holds h; expected_matches as in RunEm.
+struct Em3Result {
+  double lambda = 0;  // matches
+  double eta = 0;     // related non-matches
+  std::vector<std::vector<double>> m, h;  // [c][level]
+  std::vector<double> expected_matches;
+  int iterations = 0;
+  bool converged = false;
+  // P(match | gamma) under this fit, over the active comparisons.
+  double Posterior(const std::vector<bool>& active, const std::vector<std::vector<double>>& u,
+                   const uint8_t* gamma) const;
+};
+Em3Result RunEmWithRelated(const std::vector<std::pair<std::vector<uint8_t>, uint64_t>>& patterns,
+                           const std::vector<bool>& active, const std::vector<std::vector<double>>& u,
+                           const std::vector<std::vector<double>>& m_init, double lambda_init,
+                           int max_iterations, double tolerance);
 
 // Makes each comparison's weights non-increasing from its first listed level to "else": where a
 // later (looser) level has a higher m/u than an earlier one, the adjacent levels are pooled (pool

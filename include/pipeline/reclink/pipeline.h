@@ -95,7 +95,8 @@ struct TruthCounts {
 
 struct RunResult {
   Model model;
-  double threshold = 0.9;
+  double threshold = kFallbackThreshold;
+  std::string threshold_source = "default";  // LinkCut::source
   std::vector<RuleStats> rules;
   std::vector<OversizedBlock> oversized;
   uint64_t candidate_pairs = 0;
@@ -122,6 +123,15 @@ struct RunResult {
   TruthCounts truth;
   std::vector<StageTiming> timings;
 };
+
+// The probability at or above which pairs link: the command line's, else the rules file's
+// [model] threshold, else the model's own choice (ThresholdChoice), else kFallbackThreshold;
+// source says which ("command line", "rules file", "model", "default").
+struct LinkCut {
+  double probability = kFallbackThreshold;
+  std::string source = "default";
+};
+LinkCut LinkThreshold(const std::optional<double>& command_line, const Rules& rules, const Model& model);
 
 // Runs from derived fields to clusters on loaded input. The input's table must stay alive.
 Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const RunOptions& options,

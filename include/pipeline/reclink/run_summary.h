@@ -34,6 +34,10 @@ std::string EvaluationJson(const RunEvaluation& e, const RunResult& result, cons
                            const Rules& rules);
 
 // summary.json's text. evaluation_json: EvaluationJson's text, or empty when not evaluated.
+// Where the run's threshold came from, in words for the readable summary ("chosen by the model:
+// expected precision 0.975, recall 0.975", "set by --threshold", ...).
+std::string ThresholdSourceInWords(const RunResult& result);
+
 std::string SummaryJson(const RunContext& context, const LoadedInput& input, const RunResult& result,
                         const std::vector<StageTiming>& timings, const std::string& evaluation_json);
 

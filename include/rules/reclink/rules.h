@@ -104,7 +104,9 @@ struct ComparisonSpec {
 };
 
 struct ModelSpec {
-  double threshold = 0.9;               // match probability at or above which a pair links
+  // Match probability at or above which a pair links; absent (or "auto"): the trained model
+  // chooses one (ThresholdChoice in model.h).
+  std::optional<double> threshold;
   std::optional<double> prior;          // P(match) for a random pair; estimated when absent
   int em_max_iterations = 200;  // per-rule EM also re-estimates u, which converges slower
   double em_tolerance = 1e-4;
