@@ -1,6 +1,7 @@
 // EM on synthetic gamma patterns drawn from known m, u and share of matches recovers them.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <random>
 
 #include "reclink/model.h"
@@ -45,6 +46,56 @@ TEST(EmTest, RecoversKnownParametersFromSampledPatterns) {
   EXPECT_NEAR(r.lambda, lambda_true, 0.01);
   for (int c = 0; c < 3; ++c)
     for (int l = 1; l <= 3; ++l) EXPECT_NEAR(r.m[c][l], m_true[c][l], 0.02) << "c=" << c << " l=" << l;
+}
+
+// Patterns drawn from three classes: matches, households (agree on the two household fields
+// like matches do, on the two personal fields like strangers) and strangers.
+TEST(EmTest, ThreeClassesTellHouseholdsFromMatches) {
+  // Comparisons: first, dob (personal), last, postcode (household); levels {null, exact, fuzzy, else}.
+  const std::vector<std::vector<double>> m_true = {{0, 0.85, 0.10, 0.05}, {0, 0.90, 0.06, 0.04},
+                                                   {0, 0.88, 0.08, 0.04}, {0, 0.80, 0.10, 0.10}};
+  const std::vector<std::vector<double>> u = {{0, 0.01, 0.04, 0.95}, {0, 0.001, 0.01, 0.989},
+                                              {0, 0.02, 0.05, 0.93}, {0, 0.002, 0.01, 0.988}};
+  std::vector<std::vector<double>> h_true = u;
+  h_true[2] = {0, 0.95, 0.03, 0.02};
+  h_true[3] = {0, 0.85, 0.05, 0.10};
+  const double lambda_true = 0.3, eta_true = 0.2;
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> unit(0, 1);
+  std::map<std::vector<uint8_t>, uint64_t> counts;
+  for (int i = 0; i < 400000; ++i) {
+    const double x = unit(rng);
+    const auto& dist = x < lambda_true ? m_true : x < lambda_true + eta_true ? h_true : u;
+    std::vector<uint8_t> g(4);
+    for (int c = 0; c < 4; ++c) {
+      double y = unit(rng), acc = 0;
+      g[c] = 3;
+      for (int l = 1; l <= 3; ++l) {
+        acc += dist[c][l];
+        if (y < acc) {
+          g[c] = static_cast<uint8_t>(l);
+          break;
+        }
+      }
+    }
+    ++counts[g];
+  }
+  std::vector<std::pair<std::vector<uint8_t>, uint64_t>> patterns(counts.begin(), counts.end());
+  const std::vector<std::vector<double>> m0(4, {0, 0.8, 0.15, 0.05});
+  const std::vector<bool> active(4, true);
+  Em3Result r = RunEmWithRelated(patterns, active, u, m0, 0.3, 5000, 1e-7);
+  EXPECT_TRUE(r.converged);
+  EXPECT_NEAR(r.lambda, lambda_true, 0.01);
+  EXPECT_NEAR(r.eta, eta_true, 0.01);
+  for (int c = 0; c < 4; ++c) EXPECT_NEAR(r.m[c][1], m_true[c][1], 0.02) << c;
+  EXPECT_NEAR(r.h[2][1], 0.95, 0.02);
+  const uint8_t household[4] = {3, 3, 1, 1}, match[4] = {1, 1, 1, 1};
+  EXPECT_LT(r.Posterior(active, u, household), 0.05);
+  EXPECT_GT(r.Posterior(active, u, match), 0.99);
+  // Two classes with u fixed at the strangers' must call the households matches and pay with m:
+  // the "else" level of the personal fields gets far more than the truth's 5%.
+  EmResult two = RunEm(patterns, active, u, m0, 0.3, 2000, 1e-9);
+  EXPECT_GT(two.m[0][3], 0.2);
 }
 
 TEST(EmTest, InactiveComparisonIsIgnoredAndKeepsItsStartingM) {

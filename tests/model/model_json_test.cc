@@ -35,6 +35,11 @@ void ExpectRoundTrip(const testing::Trained& t) {
   std::remove(path.c_str());
   ASSERT_TRUE(read.ok()) << read.status().ToString();
   EXPECT_EQ(read->prior, t.model.prior);
+  // The model's own threshold comes back too (a later run links where this one did).
+  EXPECT_EQ(read->threshold.chosen, t.model.threshold.chosen);
+  EXPECT_EQ(read->threshold.probability, t.model.threshold.probability);
+  EXPECT_EQ(read->threshold.weight, t.model.threshold.weight);
+  EXPECT_EQ(read->threshold.expected_precision, t.model.threshold.expected_precision);
   ASSERT_EQ(read->comparisons.size(), t.model.comparisons.size());
   for (size_t c = 0; c < t.model.comparisons.size(); ++c) {
     for (size_t l = 0; l < t.model.comparisons[c].levels.size(); ++l) {

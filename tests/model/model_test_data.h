@@ -89,6 +89,7 @@ inline Trained Train(const std::vector<Row>& rows) {
   TrainingCounts counts;
   counts.covered.resize(1);
   counts.first.resize(1);
+  counts.first_tf.resize(1);  // the model's own threshold too (no TF delta: none of these comparisons has TF)
   const RowId n = static_cast<RowId>(rows.size());
   counts.total_pairs = uint64_t{n} * (n - (n > 0)) / 2;
   std::vector<uint8_t> gamma(comps.size());
@@ -99,6 +100,7 @@ inline Trained Train(const std::vector<Row>& rows) {
       const uint64_t id = comps.PatternId(gamma.data());
       ++counts.covered[0][id];
       ++counts.first[0][id];
+      ++counts.first_tf[0][{id, 0}];
     }
   }
   t.status = EstimateMAndPrior(t.rules, comps, counts, &t.model);

@@ -178,3 +178,44 @@ TEST(TrainingTest, UOnASmallTableIsTheHandCountedShareOfAllPairs) {
 
 }  // namespace
 }  // namespace reclink
+
+namespace reclink {
+namespace {
+
+// Sixty people, each recorded twice (one copy with a typo in the name), in four cities (the
+// blocking key): the model's own threshold links every duplicate pair and no other pair, and
+// the model expects nearly perfect precision and recall there.
+TEST(TrainingTest, TheModelsOwnThresholdSeparatesDuplicatesFromStrangers) {
+  const char* cities[] = {"leeds", "york", "hull", "bath"};
+  const char* names[] = {"anne", "brian", "clara", "david", "ellen", "frank", "grace", "henry", "irene", "james",
+                         "karen", "louis"};
+  std::vector<testing::Row> rows;
+  for (int p = 0; p < 60; ++p) {
+    const std::string name = std::string(names[p % 12]) + " " + names[(p / 12 + 5 * p) % 12] + "son";
+    const std::string age = std::to_string(20 + p % 50);
+    const std::string dob = "19" + std::to_string(50 + p % 40) + "-0" + std::to_string(1 + p % 9) + "-1" + std::to_string(p % 10);
+    rows.push_back({name, cities[p % 4], age, dob});
+    rows.push_back({name + "x", cities[p % 4], age, dob});
+  }
+  Trained t = Train(rows);
+  ASSERT_TRUE(t.status.ok()) << t.status.ToString();
+  ASSERT_TRUE(t.model.threshold.chosen);
+  const ThresholdChoice& th = t.model.threshold;
+  EXPECT_NEAR(th.probability, ProbabilityFromWeight(th.weight), 1e-12);
+  EXPECT_GT(th.expected_precision, 0.95);
+  EXPECT_GT(th.expected_recall, 0.95);
+  const TermFrequencies tf = TermFrequencies::Build(*t.comps);
+  const Scorer scorer(t.model, *t.comps, tf);
+  std::vector<uint8_t> gamma(t.comps->size());
+  for (RowId a = 0; a < rows.size(); ++a) {
+    for (RowId b = a + 1; b < rows.size(); ++b) {
+      if (*rows[a].city != *rows[b].city) continue;
+      t.comps->Gamma(a, b, gamma.data());
+      const bool linked = scorer.Weight(a, b, gamma.data()) >= th.weight;
+      EXPECT_EQ(linked, a / 2 == b / 2) << a << " " << b;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace reclink
