@@ -5,7 +5,8 @@
 # gap between the two is what a user without labels loses. Issue 12's test bed.
 #
 #   bench/accuracy.sh [--keep-threshold] [NAME...]   # names: demo gen7 gen99 names_address
-#                                                    #        demo_more_rules febrl3 febrl4 fake20000
+#                                                    #        demo_more_rules five20 five40
+#                                                    #        febrl3 febrl4 fake20000
 #
 # Needs build/reclink and build/reclink-gen (scripts/build.sh) and, for febrl* and fake20000,
 # ../shared/datasets. --keep-threshold uses the rules files' own thresholds as the "default".
@@ -14,8 +15,8 @@ cd "$(dirname "$0")/.."
 KEEP=0
 if [ "${1:-}" = "--keep-threshold" ]; then KEEP=1; shift; fi
 NAMES=("$@")
-[ ${#NAMES[@]} -eq 0 ] && NAMES=(demo gen7 gen99 names_address demo_more_rules febrl3 febrl4 fake20000)
-PY=$(command -v /usr/bin/python3 || command -v python3); BIN=build/reclink; GEN=build/reclink-gen; SHARED=../shared/datasets
+[ ${#NAMES[@]} -eq 0 ] && NAMES=(demo gen7 gen99 names_address demo_more_rules five20 five40 febrl3 febrl4 fake20000)
+PY=$(command -v /usr/bin/python3 || command -v python3); BIN=${RECLINK_BIN:-build/reclink}; GEN=build/reclink-gen; SHARED=../shared/datasets
 W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
 
 febrl() {  # FEBRL file with an entity column from rec-N-...
@@ -78,6 +79,11 @@ PY
     febrl3) febrl dataset3; run_case febrl3 docs/examples/febrl3.toml entity --trim-spaces "$W/dataset3.csv" ;;
     febrl4) febrl dataset4a; febrl dataset4b
       run_case febrl4 docs/examples/febrl4.toml entity --trim-spaces "$W/dataset4a.csv" "$W/dataset4b.csv" ;;
+    five20|five40)
+      # Five sources, names and address only (issue 12): --noise 0.2 and 0.4.
+      $GEN --quiet --records 20000 --seed 3 --sources 5 --noise "0.${n#five}" \
+        --fields first_name,last_name,address,city,postcode --out "$W/$n"
+      run_case "$n" bench/accuracy/five_sources.toml entity_id "" "$W/$n"/source*.csv ;;
     fake20000) run_case fake20000 bench/accuracy/fake_20000.toml group "" "$SHARED/splink_fake_20000/fake_20000.csv" ;;
     *) echo "unknown set $n" >&2; exit 2 ;;
   esac

@@ -18,6 +18,8 @@ enum class Stream : uint64_t {
   kPerson = 2,
   kRecord = 3,
   kPermutation = 4,
+  kSourceRecord = 5,  // multi-source link mode: a person's record in one source
+  kSourceMembership = 6,
 };
 
 inline uint64_t StreamSeed(uint64_t seed, Stream stream, uint64_t index) {

@@ -214,26 +214,30 @@ TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comp
   const size_t nr = index.num_rules();
   const Scorer u_scorer(u_only, comps, tf);
   std::vector<size_t> tf_comparisons;
-  for (size_t c = 0; c < nc; ++c)
+  std::vector<std::vector<bool>> exact_level(nc);  // [c][level]: an exact level (the only ones TF adjusts)
+  for (size_t c = 0; c < nc; ++c) {
     if (tf.enabled(c)) tf_comparisons.push_back(c);
+    exact_level[c].assign(comps.num_levels(c), false);
+    for (size_t l = 1; l <= comps.spec(c).levels.size(); ++l)
+      exact_level[c][l] = comps.spec(c).levels[l - 1].predicate == Predicate::kExact;
+  }
   // log2(model u / the u this pair's values get), summed over TF-adjusted levels, in steps.
   auto tf_delta = [&](RowId a, RowId b, const uint8_t* gamma) {
     double d = 0;
     for (size_t c : tf_comparisons) {
-      if (gamma[c] == 0) continue;
+      if (gamma[c] == 0 || !exact_level[c][gamma[c]]) continue;
       const Scorer::LevelTerms t = u_scorer.Terms(c, gamma[c], a, b);
       if (t.tf_adjusted) d += std::log2(u_only.comparisons[c].levels[gamma[c]].u / t.u);
     }
     return static_cast<int32_t>(std::lround(d * kTfDeltaSteps));
   };
   struct Local {
-    std::vector<PatternCounts> covered, first;
+    std::vector<PatternCounts> covered;
     std::vector<PatternTfCounts> first_tf;
   };
   tbb::enumerable_thread_specific<Local> locals([&] {
     Local l;
     l.covered.resize(nr);
-    l.first.resize(nr);
     l.first_tf.resize(nr);
     return l;
   });
@@ -255,8 +259,7 @@ TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comp
       const CandidatePair& p = pairs[i];
       const uint8_t* gamma = &gammas[i * nc];
       const uint64_t id = comps.PatternId(gamma);
-      ++l.first[rule][id];
-      ++l.first_tf[rule][{id, tf_delta(p.a, p.b, gamma)}];
+      ++l.first_tf[rule][{id, tf_delta(p.a, p.b, gamma)}];  // first[rule] is summed from these below
       ++l.covered[rule][id];
       for (size_t r = 0; r < nr; ++r) {
         if (static_cast<int>(r) != rule && index.RuleCovers(r, p.a, p.b)) ++l.covered[r][id];
@@ -272,8 +275,10 @@ TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comp
   for (const Local& l : locals) {
     for (size_t r = 0; r < nr; ++r) {
       for (const auto& [id, n] : l.covered[r]) counts.covered[r][id] += n;
-      for (const auto& [id, n] : l.first[r]) counts.first[r][id] += n;
-      for (const auto& [key, n] : l.first_tf[r]) counts.first_tf[r][key] += n;
+      for (const auto& [key, n] : l.first_tf[r]) {
+        counts.first[r][key.pattern] += n;
+        counts.first_tf[r][key] += n;
+      }
     }
   }
   return counts;
