@@ -251,6 +251,11 @@ Status CheckIncremental(const LinkageOptions& lo, const Rules& rules, const RunS
                              ", and this run's is " + JsonNumber(threshold),
                          "change the threshold with a full run (without --incremental)");
   }
+  if (rules.cluster_method != ClusterMethod::kConnectedComponents) {
+    return Status::Usage("error: --incremental clusters with connected components only; the rules' [cluster] method "
+                         "keeps a subset of the links, and the state does not hold the others yet",
+                         "run the night in full (without --incremental), or use method = \"connected_components\"");
+  }
   if (rules.survivorship || lo.with_fields || lo.pairs || !lo.truth_column.empty()) {
     return Status::Usage("error: --incremental does not yet write golden records, members.csv or pairs.csv, nor "
                          "evaluate (--truth)",
@@ -388,7 +393,8 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
     return Fail(Status::Usage(o.rules_path + ": error: `reclink link` needs link_type = \"link\" or \"link_and_dedupe\"",
                               "use `reclink dedupe` for dedupe rules"));
   }
-  if (rules.cluster_method != ClusterMethod::kConnectedComponents && rules.link_type == LinkType::kDedupe) {
+  if ((rules.cluster_method == ClusterMethod::kBestLink || rules.cluster_method == ClusterMethod::kOnePerSource) &&
+      rules.link_type == LinkType::kDedupe) {
     return Fail(Status::Usage(o.rules_path + ": error: cluster methods \"best_link\" and \"one_per_source\" need link mode"));
   }
   const bool with_state = !lo.state_dir.empty();

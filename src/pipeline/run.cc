@@ -388,7 +388,9 @@ Scored ScoreCandidates(const Comparisons& comps, const Scorer& scorer, BlockingI
 // only the edges of its greedy one-record-per-source clusters): labels per
 // row, numbered by their smallest row, and the number of clusters.
 void ClusterEdges(const Rules& rules, const RecordTable& table, RunResult* result) {
-  if (rules.cluster_method != ClusterMethod::kConnectedComponents) {
+  if (rules.cluster_method == ClusterMethod::kMajorityLink) {
+    result->edges = MajorityLinks(table.num_rows(), result->edges);
+  } else if (rules.cluster_method != ClusterMethod::kConnectedComponents) {
     std::vector<uint16_t> sources(table.num_rows());
     for (RowId r = 0; r < table.num_rows(); ++r) sources[r] = table.source(r);
     result->edges = rules.cluster_method == ClusterMethod::kBestLink ? BestLinks(result->edges, sources)

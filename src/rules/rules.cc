@@ -756,6 +756,8 @@ Status RulesParser::ParseCluster(const toml::table& root) {
   if (method == nullptr) return Status::Ok();
   if (text == "connected_components") {
     rules_.cluster_method = ClusterMethod::kConnectedComponents;
+  } else if (text == "majority_link") {
+    rules_.cluster_method = ClusterMethod::kMajorityLink;
   } else if (text == "best_link" || text == "one_per_source") {
     if (rules_.link_type == LinkType::kDedupe) {
       return Error(*method,
@@ -768,9 +770,9 @@ Status RulesParser::ParseCluster(const toml::table& root) {
     rules_.cluster_method = text == "best_link" ? ClusterMethod::kBestLink : ClusterMethod::kOnePerSource;
   } else {
     return Error(*method,
-                 "key 'method' in [cluster]: expected \"connected_components\", \"best_link\" or "
+                 "key 'method' in [cluster]: expected \"connected_components\", \"majority_link\", \"best_link\" or "
                  "\"one_per_source\", found \"" + Excerpt(text) + "\"",
-                 Suggest(text, {"connected_components", "best_link", "one_per_source"}) + kDocHint);
+                 Suggest(text, {"connected_components", "majority_link", "best_link", "one_per_source"}) + kDocHint);
   }
   return Status::Ok();
 }

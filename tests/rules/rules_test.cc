@@ -540,7 +540,11 @@ TEST(RulesErrorTest, ModelClusterLimits) {
             "r.toml:1:9: error: key 'model': expected a [model] table, found an integer");
   EXPECT_EQ(with("[cluster]\nmethod = \"components\"\n"),
             "r.toml:23:10: error: key 'method' in [cluster]: expected \"connected_components\", "
-            "\"best_link\" or \"one_per_source\", found \"components\"");
+            "\"majority_link\", \"best_link\" or \"one_per_source\", found \"components\"");
+  // majority_link works in every link type.
+  Result<Rules> majority = Parse(std::string(kBase) + "[cluster]\nmethod = \"majority_link\"\n");
+  ASSERT_TRUE(majority.ok()) << majority.status().ToString();
+  EXPECT_EQ(majority->cluster_method, ClusterMethod::kMajorityLink);
   EXPECT_EQ(with("[cluster]\nmethod = \"best_link\"\n"),
             "r.toml:23:10: error: key 'method' in [cluster]: \"best_link\" keeps one partner per "
             "record in the other source and needs link_type = \"link\" or \"link_and_dedupe\", "

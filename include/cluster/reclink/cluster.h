@@ -91,6 +91,17 @@ std::vector<Edge> BestLinks(std::span<const Edge> edges, std::span<const uint16_
 // Precondition: every endpoint < sources.size(). Cost: O(E log E) for the sort.
 std::vector<Edge> OnePerSourceLinks(std::span<const Edge> edges, std::span<const uint16_t> sources);
 
+// majority_link (any link type): clustering that does not chain. Edges (self-loops and NaN
+// weights ignored; one per pair, with its highest weight) are taken strongest first (weight
+// descending, then (a, b)), and each joins its two clusters only when at least half of the record
+// pairs between the two clusters are linked. A chain a-b-c-d of single links (connected
+// components would make one cluster of it, and a persons dedupe once got a 265-record cluster that
+// way) stays in pieces, while a cluster whose records mostly link to each other forms whole.
+// Returns the edges inside the final clusters, normalized to a < b and sorted by (a, b); their
+// connected components are the clusters. Independent of edge order. Precondition: every endpoint
+// < n. Cost: O(E log E), per connected component.
+std::vector<Edge> MajorityLinks(size_t n, std::span<const Edge> edges);
+
 // Cluster-size histogram of a labelling (any uint32 labels): size -> number of clusters of that
 // size. The sizes times their counts sum to labels.size(). Empty input gives an empty map.
 std::map<uint64_t, uint64_t> ClusterSizeHistogram(std::span<const uint32_t> labels);

@@ -114,7 +114,7 @@ struct ModelSpec {
   uint64_t seed = 42;
 };
 
-enum class ClusterMethod { kConnectedComponents, kBestLink, kOnePerSource };
+enum class ClusterMethod { kConnectedComponents, kBestLink, kOnePerSource, kMajorityLink };
 
 // How a golden record (identities.csv) picks one value per field from an identity's members.
 // Null values never survive; every tie is broken without regard to row order (docs/identities.md).
