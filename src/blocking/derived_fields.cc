@@ -26,7 +26,8 @@ Result<DerivedFields> DeriveFields(const Rules& rules, const RecordTable& table)
     source_ranges.push_back({r, e, table.source(static_cast<RowId>(r))});
     r = e;
   }
-  std::atomic<uint64_t> unparseable{0};
+  std::atomic<uint64_t> unparseable{0}, unparseable_numbers{0};
+  const size_t num_sources = table.source_names().size();
   for (const FieldSpec& spec : rules.fields) {
     NormalizeOptions options;
     options.phone_country_code = spec.phone_country_code;
@@ -60,6 +61,13 @@ Result<DerivedFields> DeriveFields(const Rules& rules, const RecordTable& table)
     constexpr size_t kChunk = 1 << 15;
     const size_t chunks = (n + kChunk - 1) / kChunk;
     std::vector<Column> parts(chunks);
+    // Per chunk and source: unparseable values (count, first sample, and whether dates or numbers).
+    struct Bad {
+      uint64_t count = 0;
+      std::string sample;
+      bool number = false;
+    };
+    std::vector<std::vector<Bad>> bad(chunks, std::vector<Bad>(num_sources));
     ParallelFor(size_t{0}, chunks, [&](size_t c) {
       NormalizeCounters counters;
       uint64_t placeholders_here = 0;
@@ -73,8 +81,23 @@ Result<DerivedFields> DeriveFields(const Rules& rules, const RecordTable& table)
         while (source_ranges[range].end <= r) ++range;
         const Column& in = table.column(static_cast<size_t>(column_of_range[range]));
         RowId row = static_cast<RowId>(r);
+        const uint64_t dates_before = counters.unparseable_dates, numbers_before = counters.unparseable_numbers;
         if (in.IsNull(row) || !normalizer->Apply(in.Get(row), &buf, &counters)) {
           part.AppendNull();
+          if (counters.unparseable_dates != dates_before || counters.unparseable_numbers != numbers_before) {
+            Bad& b = bad[c][source_ranges[range].source];
+            if (b.count++ == 0) {
+              // At most 60 bytes, cut at a UTF-8 character boundary.
+              std::string_view v = in.Get(row);
+              if (v.size() > 60) {
+                size_t cut = 60;
+                while (cut > 0 && (static_cast<unsigned char>(v[cut]) & 0xC0) == 0x80) --cut;
+                v = v.substr(0, cut);
+              }
+              b.sample = std::string(v);
+              b.number = counters.unparseable_numbers != numbers_before;
+            }
+          }
         } else if (!placeholders.empty() && placeholders.count(buf) != 0) {
           part.AppendNull();
           ++placeholders_here;
@@ -83,6 +106,7 @@ Result<DerivedFields> DeriveFields(const Rules& rules, const RecordTable& table)
         }
       }
       unparseable.fetch_add(counters.unparseable_dates, std::memory_order_relaxed);
+      unparseable_numbers.fetch_add(counters.unparseable_numbers, std::memory_order_relaxed);
       placeholder_nulls.fetch_add(placeholders_here, std::memory_order_relaxed);
     });
     Column merged(spec.name);
@@ -92,8 +116,26 @@ Result<DerivedFields> DeriveFields(const Rules& rules, const RecordTable& table)
     for (const Column& part : parts) merged.AppendColumn(part);
     out.fields.push_back(std::move(merged));
     out.placeholder_nulls.push_back(placeholder_nulls.load());
+    // Chunks in row order: the first chunk with a sample has the first value in row order.
+    for (size_t s = 0; s < num_sources; ++s) {
+      UnparseableValues u;
+      for (size_t c = 0; c < chunks; ++c) {
+        const Bad& b = bad[c][s];
+        if (b.count == 0) continue;
+        if (u.count == 0) {
+          u.sample = b.sample;
+          u.kind = b.number ? "number" : "date";
+        }
+        u.count += b.count;
+      }
+      if (u.count == 0) continue;
+      u.field = spec.name;
+      u.source = table.source_names()[s];
+      out.unparseable.push_back(std::move(u));
+    }
   }
   out.unparseable_dates = unparseable.load();
+  out.unparseable_numbers = unparseable_numbers.load();
   return out;
 }
 

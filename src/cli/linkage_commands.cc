@@ -159,7 +159,10 @@ std::string RunText(const std::string& command, const Loaded& l, const RunResult
   s << "reclink " << command << ": " << records << " records from " << l.input.sources.size() << " input(s)";
   if (bad) s << ", " << bad << " bad records rejected";
   s << "\n";
-  if (r.unparseable_dates) s << "  " << r.unparseable_dates << " dates could not be parsed (now null)\n";
+  for (const UnparseableValues& u : r.unparseable) {
+    s << "  " << u.count << " " << u.kind << (u.count == 1 ? "" : "s") << " in field " << u.field << " of source "
+      << u.source << " could not be parsed (now null), e.g. '" << u.sample << "'\n";
+  }
   for (const auto& [field, count] : r.placeholder_nulls) {
     s << "  " << count << " values of " << field << " are in its null_values (now null)\n";
   }

@@ -43,7 +43,7 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
         comp.max_lev = std::max(comp.max_lev, static_cast<uint32_t>(level.threshold));
       if (level.predicate == Predicate::kDamerauLevenshtein)
         comp.max_osa = std::max(comp.max_osa, static_cast<uint32_t>(level.threshold));
-      numeric |= level.predicate == Predicate::kNumericDiff;
+      numeric |= level.predicate == Predicate::kNumericDiff || level.predicate == Predicate::kRelativeDiff;
       comp.uses_lev |= level.predicate == Predicate::kLevenshtein;
       comp.uses_osa |= level.predicate == Predicate::kDamerauLevenshtein;
       comp.batch_only &= level.predicate == Predicate::kExact || level.predicate == Predicate::kLevenshtein ||
@@ -216,6 +216,12 @@ int Comparisons::LevelOfValues(const Comp& comp, RowId a, RowId b, const Slot& s
       case Predicate::kDateDiffDays: {
         const double x = comp.numbers[a], y = comp.numbers[b];
         hit = !std::isnan(x) && !std::isnan(y) && std::fabs(x - y) <= level.threshold;
+        break;
+      }
+      case Predicate::kRelativeDiff: {
+        // A share of the larger magnitude: 49.00 and 49.50 differ by about 1%, 1 and 2 by 50%.
+        const double x = comp.numbers[a], y = comp.numbers[b];
+        hit = !std::isnan(x) && !std::isnan(y) && std::fabs(x - y) <= level.threshold * std::max(std::fabs(x), std::fabs(y));
         break;
       }
     }

@@ -253,6 +253,9 @@ void ChooseThreshold(const Comparisons& comps, const TrainingCounts& counts, con
   double linked = 0, tp = 0, best_f1 = -1, best_tp = 0, best_linked = 0;
   size_t best = 0;
   for (size_t i = 0; i < items.size(); ++i) {
+    // Never below even odds under the final model: a pair it calls more likely a non-match does
+    // not link by default, however few matches the rules' fits expect (tiny or degenerate data).
+    if (items[i].weight < 0) break;
     linked += items[i].pairs;
     tp += items[i].matches;
     // Cut only between distinct weights: pairs of equal weight link together or not at all.
@@ -265,17 +268,22 @@ void ChooseThreshold(const Comparisons& comps, const TrainingCounts& counts, con
       best_linked = linked;
     }
   }
-  const double cut = items[best].weight;
-  const double below = best + 1 < items.size() ? items[best + 1].weight : cut - 1;
   ThresholdChoice& t = model->threshold;
   t.chosen = true;
-  // Within +-40 bits, so that the probability stays below 1 in a double.
-  t.weight = std::clamp(std::max((cut + below) / 2, cut - 0.5), -40.0, 40.0);
+  t.expected_matches = total_matches / counts.sample_fraction;
+  if (best_f1 < 0) {  // no pair at even odds or better: link none of them
+    t.weight = 0;
+    t.probability = 0.5;
+    return;
+  }
+  const double cut = items[best].weight;
+  const double below = best + 1 < items.size() ? std::max(items[best + 1].weight, 0.0) : std::max(cut - 1, 0.0);
+  // Within [0, 40] bits, so that the probability stays below 1 in a double.
+  t.weight = std::clamp(std::max((cut + below) / 2, cut - 0.5), 0.0, 40.0);
   t.probability = ProbabilityFromWeight(t.weight);
   t.expected_precision = best_tp / best_linked;
   t.expected_recall = best_tp / total_matches;
   t.expected_f1 = best_f1;
-  t.expected_matches = total_matches / counts.sample_fraction;
 }
 
 }  // namespace

@@ -16,7 +16,7 @@ struct NamedStep {
 };
 
 // Documentation order (docs/rules.md). Step values follow Normalizer::Step.
-constexpr std::array<NamedStep, 12> kSteps = {{
+constexpr std::array<NamedStep, 13> kSteps = {{
     {"trim", 11},
     {"casefold", 0},
     {"lower", 1},
@@ -29,6 +29,7 @@ constexpr std::array<NamedStep, 12> kSteps = {{
     {"email", 8},
     {"phone", 9},
     {"date", 10},
+    {"number", 12},
 }};
 
 bool ValidCountryCode(const std::string& cc) {
@@ -156,6 +157,18 @@ bool Normalizer::Apply(std::string_view value, std::string* out,
         if (!NormalizeDate(*out, options_.date_order, &scratch)) {
           if (counters != nullptr) {
             counters->unparseable_dates.fetch_add(1, std::memory_order_relaxed);
+            counters->null_values.fetch_add(1, std::memory_order_relaxed);
+          }
+          out->clear();
+          return false;
+        }
+        out->swap(scratch);
+        ascii = true;
+        break;
+      case Step::kNumber:
+        if (!NormalizeNumber(*out, &scratch)) {
+          if (counters != nullptr) {
+            counters->unparseable_numbers.fetch_add(1, std::memory_order_relaxed);
             counters->null_values.fetch_add(1, std::memory_order_relaxed);
           }
           out->clear();

@@ -78,6 +78,8 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   out.keys.insert(out.keys.end(), delta_keys.begin(), delta_keys.end());
   const size_t n = out.keys.size();
   out.fields.unparseable_dates = delta_fields->unparseable_dates;
+  out.fields.unparseable_numbers = delta_fields->unparseable_numbers;
+  out.fields.unparseable = delta_fields->unparseable;
   out.fields.placeholder_nulls = delta_fields->placeholder_nulls;
   for (size_t f = 0; f < rules.fields.size(); ++f) {
     const Column& old_col = saved.fields[f];
@@ -156,6 +158,8 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   run.candidate_pairs = 0;
   for (const RuleStats& rs : run.rules) run.candidate_pairs += rs.pairs;
   run.unparseable_dates = delta_fields->unparseable_dates;
+  run.unparseable_numbers = delta_fields->unparseable_numbers;
+  run.unparseable = delta_fields->unparseable;
   for (size_t f = 0; f < rules.fields.size(); ++f) {
     if (delta_fields->placeholder_nulls[f] != 0) {
       run.placeholder_nulls.emplace_back(rules.fields[f].name, delta_fields->placeholder_nulls[f]);

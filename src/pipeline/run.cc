@@ -419,6 +419,8 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   Result<DerivedFields> fields = DeriveFields(rules, table);
   if (!fields.ok()) return fields.status();
   result.unparseable_dates = fields->unparseable_dates;
+  result.unparseable_numbers = fields->unparseable_numbers;
+  result.unparseable = fields->unparseable;
   for (size_t f = 0; f < rules.fields.size(); ++f) {
     if (fields->placeholder_nulls[f] != 0) result.placeholder_nulls.emplace_back(rules.fields[f].name, fields->placeholder_nulls[f]);
   }

@@ -89,7 +89,15 @@ std::string SummaryJson(const RunContext& context, const LoadedInput& input, con
   j += "],\n  \"records\": {\"read\": " + std::to_string(records) + ", \"bad\": " + std::to_string(bad) +
        ", \"quarantined\": " + std::to_string(quarantine ? bad : 0) +
        ", \"skipped\": " + std::to_string(quarantine ? 0 : bad) + "},\n";
-  j += "  \"unparseable_dates\": " + std::to_string(r.unparseable_dates) + ",\n  \"placeholder_nulls\": {";
+  j += "  \"unparseable_dates\": " + std::to_string(r.unparseable_dates) +
+       ",\n  \"unparseable_numbers\": " + std::to_string(r.unparseable_numbers) + ",\n  \"unparseable_by_field\": [";
+  for (size_t i = 0; i < r.unparseable.size(); ++i) {
+    const UnparseableValues& u = r.unparseable[i];
+    j += std::string(i ? ", " : "") + "{\"field\": " + JsonQuote(u.field) + ", \"source\": " + JsonQuote(u.source) +
+         ", \"kind\": " + JsonQuote(u.kind) + ", \"count\": " + std::to_string(u.count) +
+         ", \"sample\": " + JsonQuote(u.sample) + "}";
+  }
+  j += "],\n  \"placeholder_nulls\": {";
   for (size_t i = 0; i < r.placeholder_nulls.size(); ++i) {
     j += std::string(i ? ", " : "") + JsonQuote(r.placeholder_nulls[i].first) + ": " + std::to_string(r.placeholder_nulls[i].second);
   }

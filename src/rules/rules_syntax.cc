@@ -41,7 +41,7 @@ struct PredicateName {
 // Edit distances are capped well below the kernels' cutoff limit (2^32 - 2): a larger k matches
 // almost any pair. The date cap covers any two YYYY-MM-DD dates (years 0000-9999); the numeric
 // cap keeps d where doubles still hold every integer (2^53 is about 9e15).
-constexpr std::array<PredicateName, 8> kPredicates = {{
+constexpr std::array<PredicateName, 9> kPredicates = {{
     {"levenshtein", Predicate::kLevenshtein, true, true, kRulesMaxEditDistance, "255"},
     {"damerau_levenshtein", Predicate::kDamerauLevenshtein, true, true, kRulesMaxEditDistance,
      "255"},
@@ -50,6 +50,7 @@ constexpr std::array<PredicateName, 8> kPredicates = {{
     {"jaccard", Predicate::kJaccard, false, false, 1, "1"},
     {"qgram_jaccard", Predicate::kQgramJaccard, false, false, 1, "1"},
     {"numeric_diff", Predicate::kNumericDiff, true, false, kRulesMaxNumericDiff, "1e15"},
+    {"relative_diff", Predicate::kRelativeDiff, true, false, 1, "1"},
     {"date_diff_days", Predicate::kDateDiffDays, true, true, kRulesMaxDateDiffDays, "3660000"},
 }};
 static_assert(kRulesMaxEditDistance == 255 && kRulesMaxNumericDiff == 1e15 &&

@@ -607,3 +607,39 @@ TEST(CliTest, ComparisonBlockedByEveryRuleIsTrainedWithAWarning) {
 
 }  // namespace
 }  // namespace reclink::test
+
+namespace reclink::test {
+namespace {
+
+// Unparseable dates and numbers are counted per field and source, each with its first value,
+// in the readable summary and in summary.json; `number` reads prices as people write them and
+// relative_diff compares them as shares.
+TEST(CliTest, UnparseableValuesAreCountedPerFieldAndSourceWithASample) {
+  const std::string dir = TempDir("unparseable");
+  WriteFile(dir + "/crm.csv", "id,name,dob,price\n1,ann,1980-01-02,$49.00\n2,bob,31/02/1975,49.50\n3,cy,soon,free\n");
+  WriteFile(dir + "/shop.csv", "id,name,dob,price\n1,ann,1980-01-02,\"1.234,50 EUR\"\n2,dan,1990-05-05,n/a\n");
+  WriteFile(dir + "/rules.toml",
+            "link_type = \"link\"\nid = \"id\"\n[fields.name]\ncolumn = \"name\"\n"
+            "[fields.dob]\ncolumn = \"dob\"\nnormalize = [\"date\"]\n"
+            "[fields.price]\ncolumn = \"price\"\nnormalize = [\"number\"]\n"
+            "[[blocking]]\nkeys = [\"name\"]\n"
+            "[[comparison]]\nfield = \"price\"\nlevels = [\"exact\", \"relative_diff <= 0.05\"]\n"
+            "[model]\nprior = 0.3\nthreshold = 0.5\n");
+  CliResult r = RunReclink("link --rules " + dir + "/rules.toml --out " + dir + "/out " + dir + "/crm.csv " + dir + "/shop.csv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("2 dates in field dob of source crm could not be parsed (now null), e.g. '31/02/1975'"),
+            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1 number in field price of source crm could not be parsed (now null), e.g. 'free'"),
+            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1 number in field price of source shop could not be parsed (now null), e.g. 'n/a'"),
+            std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("field dob of source shop"), std::string::npos) << r.out;
+  const std::string summary = ReadFile(dir + "/out/summary.json");
+  EXPECT_NE(summary.find("\"unparseable_dates\": 2"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("\"unparseable_numbers\": 2"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("{\"field\": \"price\", \"source\": \"shop\", \"kind\": \"number\", \"count\": 1, \"sample\": \"n/a\"}"),
+            std::string::npos) << summary;
+}
+
+}  // namespace
+}  // namespace reclink::test

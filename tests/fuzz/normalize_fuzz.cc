@@ -3,6 +3,8 @@
 // choice); the rest = the value, which must be valid UTF-8 (other inputs are only checked not to
 // crash). Properties: no crash or sanitizer report; output valid UTF-8; idempotence where it is a
 // contract (listed per function below); the ASCII fast path equals the general (utf8proc) path.
+#include <cmath>
+#include <cstdlib>
 #include <utf8proc.h>
 
 #include <cstddef>
@@ -101,7 +103,7 @@ std::string KeepByCategory(std::string_view s, ni::CharClass cls) {
 
 enum Fn : uint8_t {
   kTrim, kCasefold, kLower, kUpper, kStripAccents, kAlnum, kLetters, kDigits, kNospace, kEmail,
-  kSoundex, kMetaphone, kNysiis, kPrefix, kTokenSorted, kYear, kChain, kCount
+  kSoundex, kMetaphone, kNysiis, kPrefix, kTokenSorted, kYear, kChain, kNumber, kCount
 };
 
 // One function on s; `idempotent` says whether f(f(s)) == f(s) is a contract.
@@ -141,6 +143,24 @@ std::string Apply(Fn fn, uint8_t param, std::string_view s, bool* idempotent) {
       Check(out.find("  ") == std::string::npos);
       Check(out.empty() || (out.front() != ' ' && out.back() != ' '));
       *idempotent = false;
+      break;
+    }
+    case kNumber: {
+      // A canonical decimal or nothing: -?(0|[1-9]digits)(.digits ending in 1-9)?, never "-0",
+      // which strtod reads as a finite number.
+      const bool ok = NormalizeNumber(s, &out);
+      Check(ok == !out.empty());
+      if (ok) {
+        size_t i = out[0] == '-' ? 1 : 0;
+        Check(i < out.size() && out[i] >= '0' && out[i] <= '9');
+        Check(out[i] != '0' || i + 1 == out.size() || out[i + 1] == '.');
+        const size_t dot = out.find('.');
+        for (size_t k = i; k < out.size(); ++k) Check(k == dot || (out[k] >= '0' && out[k] <= '9'));
+        if (dot != std::string::npos) Check(dot + 1 < out.size() && out.back() != '0');
+        Check(out != "-0");
+        Check(std::isfinite(std::strtod(out.c_str(), nullptr)) || out.size() > 300);
+      }
+      *idempotent = true;
       break;
     }
     case kCount: break;

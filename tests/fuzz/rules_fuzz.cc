@@ -83,6 +83,9 @@ void CheckRules(const reclink::Rules& r) {
         case Predicate::kNumericDiff:
           Check(t <= kRulesMaxNumericDiff, "numeric_diff d", l.label);
           break;
+        case Predicate::kRelativeDiff:
+          Check(t <= 1, "relative_diff r", l.label);
+          break;
         case Predicate::kDateDiffDays:
           Check(t == std::floor(t) && t <= kRulesMaxDateDiffDays, "date_diff_days d", l.label);
           break;

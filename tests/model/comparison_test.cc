@@ -59,6 +59,19 @@ Fixture Make() {
   return f;
 }
 
+// relative_diff: the difference as a share of the larger magnitude.
+TEST(ComparisonTest, RelativeDiffIsAShareOfTheLargerValue) {
+  Fixture f = Make();
+  f.rules.comparisons[2].levels = {Level(Predicate::kRelativeDiff, 0.02, "2%"), Level(Predicate::kRelativeDiff, 0.05, "5%")};
+  Result<Comparisons> comps = Comparisons::Build(f.rules, f.fields);
+  ASSERT_TRUE(comps.ok()) << comps.status().ToString();
+  EXPECT_EQ(comps->Level(2, 0, 2), 1);  // 40 and 40
+  EXPECT_EQ(comps->Level(2, 0, 3), 2);  // 40 and 39: 1/40 = 2.5%, within 5% only
+  EXPECT_EQ(comps->Level(2, 0, 1), 2);  // 40 and 42: 2/42 = 4.8%
+  EXPECT_EQ(comps->Level(2, 3, 1), 3);  // 39 and 42: 3/42 = 7.1%: else
+  EXPECT_EQ(comps->Level(2, 0, 4), 3);  // "x" is no number: else
+}
+
 TEST(ComparisonTest, LevelsInOrderWithNullAndElse) {
   Fixture f = Make();
   Result<Comparisons> comps = Comparisons::Build(f.rules, f.fields);

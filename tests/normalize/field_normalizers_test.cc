@@ -211,5 +211,50 @@ TEST(DateTest, IsoDateDaysIsCalendarArithmetic) {
   EXPECT_FALSE(IsoDateDays("+001-02-03", &days));
 }
 
+std::string Number(std::string_view in) {
+  std::string out = "garbage";
+  const bool ok = NormalizeNumber(in, &out);
+  EXPECT_EQ(ok, !out.empty()) << in;
+  return out;
+}
+
+TEST(NumberNormalizerTest, AmountsAsPeopleWriteThem) {
+  EXPECT_EQ(Number("49"), "49");
+  EXPECT_EQ(Number("$49.00"), "49");
+  EXPECT_EQ(Number("49.90 USD"), "49.9");
+  EXPECT_EQ(Number("EUR 1.234,50"), "1234.5");
+  EXPECT_EQ(Number("1.234,50 \xE2\x82\xAC"), "1234.5");  // 1.234,50 €
+  EXPECT_EQ(Number("\xC2\xA3" "1,200"), "1200");            // £1,200
+  EXPECT_EQ(Number("1,234,567.8"), "1234567.8");
+  EXPECT_EQ(Number("1.234.567"), "1234567");
+  EXPECT_EQ(Number("1'234.5"), "1234.5");
+  EXPECT_EQ(Number("1 234,5"), "1234.5");
+  EXPECT_EQ(Number("12,5"), "12.5");      // one comma, not three digits after: decimal
+  EXPECT_EQ(Number("1,234"), "1234");     // one comma, three digits after: thousands
+  EXPECT_EQ(Number("1.234"), "1.234");    // one dot: decimal
+  EXPECT_EQ(Number("-$5"), "-5");
+  EXPECT_EQ(Number("$-5"), "-5");
+  EXPECT_EQ(Number("(12.50)"), "-12.5");  // accounting
+  EXPECT_EQ(Number("+007"), "7");
+  EXPECT_EQ(Number(".5"), "0.5");
+  EXPECT_EQ(Number("-0.00"), "0");
+  EXPECT_EQ(Number("0"), "0");
+}
+
+TEST(NumberNormalizerTest, AnythingElseIsNotANumber) {
+  for (std::string_view bad : {"", "free", "n/a", "12 apples", "1.2.3,4", "1,2,3.4.5", "--5", "(-5)", "5-",
+                               "1,,000", ",5,", "$", "USD", "12e3", "0x1F", "1/2", "ABCD 5"}) {
+    EXPECT_EQ(Number(bad), "") << bad;
+  }
+}
+
+TEST(NumberNormalizerTest, TheResultIsAFixedPoint) {
+  for (std::string_view in : {"$1,234.50", "(0.10)", "1.000.000", "7", "-3,25 EUR"}) {
+    const std::string once = Number(in);
+    ASSERT_FALSE(once.empty()) << in;
+    EXPECT_EQ(Number(once), once) << in;
+  }
+}
+
 }  // namespace
 }  // namespace reclink

@@ -168,6 +168,12 @@ max_block_size = 500
   EXPECT_EQ(r->comparisons[1].levels[1].predicate, Predicate::kDateDiffDays);
   EXPECT_EQ(r->comparisons[1].levels[1].threshold, 30);
   EXPECT_EQ(r->comparisons[1].levels[2].predicate, Predicate::kNumericDiff);
+  // relative_diff <= R: a share, 0 to 1.
+  Result<Rules> rel = Parse(Replace(text, "\"numeric_diff <= 2.5\"", "\"relative_diff <= 0.05\""));
+  ASSERT_TRUE(rel.ok()) << rel.status().ToString();
+  EXPECT_EQ(rel->comparisons[1].levels[2].predicate, Predicate::kRelativeDiff);
+  EXPECT_DOUBLE_EQ(rel->comparisons[1].levels[2].threshold, 0.05);
+  EXPECT_FALSE(Parse(Replace(text, "\"numeric_diff <= 2.5\"", "\"relative_diff <= 1.5\"")).ok());
   EXPECT_DOUBLE_EQ(r->comparisons[1].levels[2].threshold, 2.5);
 
   ASSERT_TRUE(r->model.threshold.has_value());
@@ -352,7 +358,7 @@ TEST(RulesErrorTest, Fields) {
   EXPECT_EQ(ErrorOf(Replace(kBase, "normalize = [\"date\"]", "normalize = [\"dates\"]")),
             "r.toml:14:14: error: unknown normalizer \"dates\" in [fields.dob]; expected one of: "
             "trim, casefold, lower, upper, strip_accents, alnum, letters, digits, nospace, email, "
-            "phone, date");
+            "phone, date, number");
   Result<Rules> r = Parse(Replace(kBase, "normalize = [\"date\"]", "normalize = [\"dates\"]"));
   EXPECT_NE(r.status().hint().find("did you mean 'date'?"), std::string::npos);
   EXPECT_EQ(ErrorOf(Replace(kBase, "normalize = [\"date\"]", "normalize = \"date\"")),
@@ -361,7 +367,7 @@ TEST(RulesErrorTest, Fields) {
   EXPECT_EQ(ErrorOf(Replace(kBase, "normalize = [\"date\"]", "normalize = [\"soundex\"]")),
             "r.toml:14:14: error: unknown normalizer \"soundex\" in [fields.dob]; expected one "
             "of: trim, casefold, lower, upper, strip_accents, alnum, letters, digits, nospace, "
-            "email, phone, date");
+            "email, phone, date, number");
   EXPECT_EQ(ErrorOf(Replace(kBase, "normalize = [\"date\"]", "date_order = \"ymd\"")),
             "r.toml:14:14: error: key 'date_order' in [fields.dob]: expected \"dmy\" (03/01/1990 "
             "is 3 January) or \"mdy\" (March 1), found \"ymd\"");
@@ -462,7 +468,7 @@ TEST(RulesErrorTest, ComparisonLevels) {
             "r.toml:21:20: error: key 'levels' in [[comparison]] #1: level \"soundex >= 1\": unknown predicate "
             "'soundex'; expected one of \"exact\", \"levenshtein <= K\", \"damerau_levenshtein "
             "<= K\", \"jaro >= T\", \"jaro_winkler >= T\", \"jaccard >= T\", \"qgram_jaccard >= "
-            "T\", \"numeric_diff <= D\", \"date_diff_days <= K\"");
+            "T\", \"numeric_diff <= D\", \"relative_diff <= D\", \"date_diff_days <= K\"");
   EXPECT_EQ(with_level("\"exact 1\"").substr(0, 84),
             "r.toml:21:20: error: key 'levels' in [[comparison]] #1: level \"exact 1\": unknown pre");
   EXPECT_EQ(with_level("0.9"),

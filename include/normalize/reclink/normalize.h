@@ -30,6 +30,7 @@ std::vector<std::string_view> KnownNormalizers();
 // bump from many threads.
 struct NormalizeCounters {
   std::atomic<uint64_t> unparseable_dates{0};  // `date` got a value it could not parse -> null
+  std::atomic<uint64_t> unparseable_numbers{0};  // `number` got a value it could not parse -> null
   std::atomic<uint64_t> null_values{0};        // results that were null (input null or empty)
 };
 
@@ -55,7 +56,7 @@ class Normalizer {
  private:
   enum class Step : uint8_t {
     kCasefold, kLower, kUpper, kStripAccents, kAlnum, kLetters, kDigits, kNospace,
-    kEmail, kPhone, kDate, kTrim,
+    kEmail, kPhone, kDate, kTrim, kNumber,
   };
   std::vector<Step> steps_;
   NormalizeOptions options_;
@@ -98,6 +99,15 @@ void NormalizePhone(std::string_view in, std::string_view country_code, std::str
 // ASCII. Returns false (and leaves *out empty) when the value is not such a date. The result, if
 // any, is a fixed point: normalizing it again gives it back.
 bool NormalizeDate(std::string_view in, DateOrder order, std::string* out);
+// An amount as people write it to a canonical decimal: currency symbols ($ € £ ¥ ₹ ₩ ₽ ₺) and a
+// three-letter code at either end are dropped, spaces, apostrophes and underscores between
+// digits are thousands separators, "(12.50)" is negative. The decimal separator: with both '.'
+// and ',' the last one; '.' alone once is decimal; ',' alone once is decimal unless exactly three
+// digits follow ("1,234" is 1234, "12,5" is 12.5); either several times, thousands. Output: sign,
+// integer part without leading zeros, '.', fraction without trailing zeros ("$1,234.50" ->
+// "1234.5", "€0,00" -> "0"). Returns false (and leaves *out empty) for anything else: letters
+// other than a currency code, a second sign, misplaced separators. The result is a fixed point.
+bool NormalizeNumber(std::string_view in, std::string* out);
 
 // Days since 1970-01-01 of an ISO date "YYYY-MM-DD" (exactly ten characters, as `date` writes
 // it), through std::chrono::sys_days: the project's one day arithmetic (date_diff_days). False

@@ -102,6 +102,8 @@ struct RunResult {
   uint64_t candidate_pairs = 0;
   uint64_t total_pairs = 0;  // pairs the link type allows among all records
   uint64_t unparseable_dates = 0;
+  uint64_t unparseable_numbers = 0;
+  std::vector<UnparseableValues> unparseable;  // per field and source, with a sample
   // Per field with any: values made null because they are in its null_values (placeholders).
   std::vector<std::pair<std::string, uint64_t>> placeholder_nulls;
   // Comparisons of the score stage that saw a value past kMaxCompareCodePoints (the metrics

@@ -86,6 +86,7 @@ enum class Predicate {
   kJaccard,              // token-set Jaccard >= threshold
   kQgramJaccard,         // character 2-gram Jaccard >= threshold
   kNumericDiff,          // |a - b| <= threshold, values parsed as numbers
+  kRelativeDiff,         // |a - b| <= threshold * max(|a|, |b|), values parsed as numbers
   kDateDiffDays,         // |days(a) - days(b)| <= threshold, values YYYY-MM-DD
 };
 
