@@ -26,6 +26,7 @@ struct LinkageOptions {
   std::string delete_file;   // with --incremental: record ids to delete, one per line
   bool with_fields = false;  // also write members.csv (identity, best link, normalized fields per record)
   std::string identities_format = "csv";  // golden records: identities.csv or identities.jsonl
+  std::string labels_path;   // dedupe/link/train: labeled pairs (id_l,id_r,match) to train with
 };
 // command: "dedupe", "link" or "train".
 int RunLinkageCommand(const std::string& command, const CommonOptions& o, const LinkageOptions& l);

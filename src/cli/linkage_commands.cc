@@ -499,6 +499,18 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
     truth = std::move(t.value());
     ro.truth = &truth;
   }
+  std::vector<LabeledPair> labels;
+  if (!lo.labels_path.empty()) {
+    if (ro.model || ro.model_path) {
+      return Fail(Status::Usage("error: --labels trains the model, and this run scores with a saved one (" +
+                                    std::string(ro.model ? "the state's" : "--model") + ")",
+                                ro.model ? "add --retrain to train anew with the labels" : "drop --model"));
+    }
+    Result<std::vector<LabeledPair>> read = ReadLabeledPairs(l.input, lo.labels_path);
+    if (!read.ok()) return Fail(read.status());
+    labels = std::move(read.value());
+    ro.labels = &labels;
+  }
   if (ShowProgress(o)) {
     ro.on_stage = [](const StageTiming& t) {
       std::fprintf(stderr, "reclink: %-16s %8.3f s   peak %6.0f MiB\n", t.stage.c_str(), t.seconds,

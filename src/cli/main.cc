@@ -79,12 +79,16 @@ int main(int argc, char** argv) {
                          : "estimate the model (u from random pairs, m and prior by EM) and write model.json");
     cmd->add_option("--rules", o.rules_path, "rules file (TOML)")->required();
     cmd->add_option("inputs", o.inputs, "inputs, as PATH or NAME=PATH")->required();
+    cmd->add_option("--labels", lo.labels_path,
+                    "labeled pairs to train with: CSV id_l,id_r,match (1/0); m from the labeled matches, the "
+                    "threshold from all labeled pairs (docs/model.md)");
     if (n == "train") {
       cmd->add_option("--model-out", lo.model_out, "where to write model.json")->required();
     } else {
       cmd->add_option("--out", lo.out_dir, "output directory (created if needed)")->required();
       cmd->add_option("--model", lo.model_path, "score with this saved model instead of training");
-      cmd->add_option("--threshold", lo.threshold, "match probability for a link, in (0, 1) (default: [model] threshold)")
+      cmd->add_option("--threshold", lo.threshold,
+                      "match probability for a link, in (0, 1) (default: [model] threshold, else the model's own)")
           ->check(OpenUnitInterval());
       cmd->add_flag("--pairs", lo.pairs, "also write pairs.csv with every scored pair above --pairs-threshold");
       cmd->add_option("--pairs-threshold", lo.pairs_threshold, "lowest probability written to pairs.csv (default 0.5)")

@@ -322,7 +322,7 @@ void MakeWeightsMonotone(Model* model) {
 }
 
 Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const TrainingCounts& counts,
-                         Model* model) {
+                         Model* model, const std::vector<LabeledPair>* labels) {
   const size_t nc = comps.size();
   const size_t nr = rules.blocking.size();
   uint64_t candidates = 0;
@@ -479,6 +479,7 @@ Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const Tra
     }
   }
 
+  if (labels != nullptr && !labels->empty()) ApplyLabeledM(comps, *labels, model);
   MakeWeightsMonotone(model);
   ClampProbabilities(model);
 

@@ -458,7 +458,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
     EstimateU(rules, comps, *fields, table, rules.model.u_sample_pairs, rules.model.seed, &result.model);
     clock.Mark("train-u");
     const TrainingCounts counts = CountTrainingPatterns(rules, comps, index, result.total_pairs, result.model, tf);
-    RECLINK_RETURN_IF_ERROR(EstimateMAndPrior(rules, comps, counts, &result.model));
+    RECLINK_RETURN_IF_ERROR(EstimateMAndPrior(rules, comps, counts, &result.model, options.labels));
     clock.Mark("train-em");
   }
   const LinkCut cut = LinkThreshold(options.threshold, rules, result.model);

@@ -643,3 +643,48 @@ TEST(CliTest, UnparseableValuesAreCountedPerFieldAndSourceWithASample) {
 
 }  // namespace
 }  // namespace reclink::test
+
+namespace reclink::test {
+namespace {
+
+// --labels: m of the comparisons with enough labeled matches comes from them (model.json says
+// so); a bad label is located at FILE:LINE:COLUMN (exit 3); labels with a saved model are refused.
+TEST(CliTest, LabelsSetMAndBadLabelsAreLocated) {
+  const std::string dir = TempDir("labels");
+  // Matching pairs from the demo's truth: the first 30 entities with two or more records.
+  std::map<std::string, std::vector<std::string>> ids_of;
+  const std::vector<std::string> lines = Lines(ReadFile(kDemo));
+  for (size_t i = 1; i < lines.size(); ++i) {
+    const size_t c1 = lines[i].find(','), c2 = lines[i].find(',', c1 + 1);
+    ids_of[lines[i].substr(c1 + 1, c2 - c1 - 1)].push_back(lines[i].substr(0, c1));
+  }
+  std::string labels = "id_l,id_r,match\n";
+  int pairs = 0;
+  for (const auto& [entity, ids] : ids_of) {
+    if (ids.size() < 2 || pairs == 30) continue;
+    labels += ids[0] + "," + ids[1] + ",1\n";
+    ++pairs;
+  }
+  ASSERT_EQ(pairs, 30);
+  WriteFile(dir + "/labels.csv", labels + "1,2,no\n");
+  CliResult r = RunReclink("train --quiet --rules " + kDemoRules + " --labels " + dir + "/labels.csv --model-out " + dir +
+                           "/model.json " + kDemo);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(ReadFile(dir + "/model.json").find("labeled matching pairs with both values non-null"), std::string::npos);
+
+  WriteFile(dir + "/bad.csv", "id_l,id_r,match\n1,2,1\n3,4,maybe\n");
+  r = RunReclink("train --quiet --rules " + kDemoRules + " --labels " + dir + "/bad.csv --model-out " + dir + "/m2.json " + kDemo);
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("bad.csv:3:5: error: label 'maybe' is not 1/0"), std::string::npos) << r.err;
+  WriteFile(dir + "/unknown.csv", "id_l,id_r,match\n1,999999,1\n");
+  r = RunReclink("train --quiet --rules " + kDemoRules + " --labels " + dir + "/unknown.csv --model-out " + dir + "/m3.json " + kDemo);
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("unknown.csv:2:3: error: record id '999999' not found"), std::string::npos) << r.err;
+  r = RunReclink("dedupe --quiet --rules " + kDemoRules + " --labels " + dir + "/labels.csv --model " + dir +
+                 "/model.json --out " + dir + "/out " + kDemo);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--labels trains the model"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace reclink::test

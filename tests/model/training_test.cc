@@ -219,3 +219,44 @@ TEST(TrainingTest, TheModelsOwnThresholdSeparatesDuplicatesFromStrangers) {
 
 }  // namespace
 }  // namespace reclink
+
+namespace reclink {
+namespace {
+
+// Labeled matches set m by hand-countable shares (half a pair per level added); a comparison
+// with fewer than kMinLabeledMatches labeled matches keeps EM's m.
+TEST(TrainingTest, LabeledMatchesSetMWithHalfAPairPerLevel) {
+  std::vector<testing::Row> rows;
+  for (int p = 0; p < 12; ++p) {
+    const std::string name = "person" + std::to_string(p);
+    rows.push_back({name, "york", std::to_string(30 + p), "1970-01-1" + std::to_string(p % 10)});
+    // The second record: the same name for p < 9, a different one for the last three.
+    rows.push_back({p < 9 ? name : "other" + std::to_string(p), "york", std::nullopt, "1970-01-1" + std::to_string(p % 10)});
+  }
+  Trained t = Train(rows);
+  ASSERT_TRUE(t.status.ok()) << t.status.ToString();
+  std::vector<LabeledPair> labels;
+  for (RowId p = 0; p < 12; ++p) labels.push_back({2 * p, 2 * p + 1, true});
+  labels.push_back({0, 2, false});  // non-matches do not count for m
+  Model model = t.model;
+  const std::vector<double> age_m_before = {model.comparisons[1].levels[1].m, model.comparisons[1].levels[2].m};
+  EXPECT_EQ(ApplyLabeledM(*t.comps, labels, &model), 2u);  // name and dob; age is null in every pair
+  const ComparisonParams& name = model.comparisons[0];
+  const double levels = static_cast<double>(name.levels.size() - 1);
+  std::vector<uint8_t> gamma(t.comps->size());
+  std::vector<double> count(name.levels.size(), 0);
+  for (RowId p = 0; p < 12; ++p) {
+    t.comps->Gamma(2 * p, 2 * p + 1, gamma.data());
+    ++count[gamma[0]];
+  }
+  for (size_t l = 1; l < name.levels.size(); ++l) {
+    EXPECT_DOUBLE_EQ(name.levels[l].m, (count[l] + 0.5) / (12 + 0.5 * levels)) << l;
+    EXPECT_NE(name.levels[l].m_source.find("labels:"), std::string::npos);
+  }
+  EXPECT_EQ(count[1], 9);  // exact
+  EXPECT_EQ(model.comparisons[1].levels[1].m, age_m_before[0]);
+  EXPECT_EQ(model.comparisons[1].levels[2].m, age_m_before[1]);
+}
+
+}  // namespace
+}  // namespace reclink

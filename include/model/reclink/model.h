@@ -19,6 +19,8 @@
 
 namespace reclink {
 
+class TermFrequencies;
+
 // The smallest m or u a trained model holds (ReadModelJson accepts any value in (0, 1]).
 // Estimates below it (an exact level on values that never agree, say) are raised to it, so every
 // level's weight log2(m / u) is finite, at most about 40 bits either way. It is also the floor
@@ -116,6 +118,13 @@ struct TrainingCounts {
   double sample_fraction = 1.0;        // share of candidate pairs counted (a seeded hash sample)
 };
 
+// A pair of records a user has marked as a match or not (reclink dedupe/link/train --labels).
+struct LabeledPair {
+  RowId a = 0;
+  RowId b = 0;
+  bool match = false;
+};
+
 // Estimates u per comparison level from `samples` uniformly random allowed pairs (seeded;
 // deterministic whatever the thread count), drawn within a uniform subset of at most 20,000
 // records so the values stay in cache. An exact first level's u is computed exactly from value
@@ -141,7 +150,7 @@ double ExactAgreementShare(const Comparisons& comps, size_t c, const RecordTable
 // threshold (model->threshold, when counts.first_tf is filled). u must already be set.
 // Error (kInvalidInput) when there are no candidate pairs to train on.
 Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const TrainingCounts& counts,
-                         Model* model);
+                         Model* model, const std::vector<LabeledPair>* labels = nullptr);
 
 // EM over pattern counts: estimates lambda (share of matches) and m for the comparisons with
 // active[c]; u stays fixed unless estimate_u, when it starts from the given u and is re-estimated
@@ -182,6 +191,21 @@ Em3Result RunEmWithRelated(const std::vector<std::pair<std::vector<uint8_t>, uin
                            const std::vector<bool>& active, const std::vector<std::vector<double>>& u,
                            const std::vector<std::vector<double>>& m_init, double lambda_init,
                            int max_iterations, double tolerance);
+
+// The fewest labeled matches with both values non-null for labels to replace EM's m of a
+// comparison: with fewer, one odd pair would move a level's weight by bits.
+inline constexpr uint64_t kMinLabeledMatches = 10;
+
+// Supervision: m of each comparison with at least kMinLabeledMatches labeled matches (both
+// values non-null) becomes their level shares, each level given half a pair more (the Jeffreys
+// prior, so a level no labeled match shows keeps a finite weight). EstimateMAndPrior calls it
+// after EM and before the weights are made monotone, the prior estimated and the threshold
+// chosen, so those follow the labeled m. Labeled non-matches are not used for u (random pairs
+// estimate it without bias) nor for the threshold: a labeled sample is rarely distributed like
+// the candidate pairs (measured on the demo: the F1-best cut over 300 labeled pairs linked at
+// p = 0.015, pairwise F1 0.869 against 0.975 at the model's own). Returns how many comparisons
+// took their m from the labels.
+size_t ApplyLabeledM(const Comparisons& comps, const std::vector<LabeledPair>& labels, Model* model);
 
 // Makes each comparison's weights non-increasing from its first listed level to "else": where a
 // later (looser) level has a higher m/u than an earlier one, the adjacent levels are pooled (pool

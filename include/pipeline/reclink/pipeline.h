@@ -77,6 +77,7 @@ struct RunOptions {
   bool keep_fields = false;               // return the derived fields (golden records, members.csv)
   double pairs_threshold = 0.5;
   const std::vector<uint32_t>* truth = nullptr;  // per-row entity labels (evaluate)
+  const std::vector<LabeledPair>* labels = nullptr;  // supervision when training (ApplyLabels)
   size_t worst_errors = 20;                      // evaluate: false/missed links to keep
   // Called after each stage (from the calling thread), e.g. to report progress.
   std::function<void(const StageTiming&)> on_stage;

@@ -23,6 +23,12 @@ Result<std::vector<uint32_t>> TruthFromColumn(const LoadedInput& input, const st
 // (kInvalidInput, located at its line and column).
 Result<std::vector<uint32_t>> TruthFromPairs(const LoadedInput& input, const std::string& path);
 
+// Labeled pairs for supervision (--labels): a CSV with a header row, then id_l, id_r and a label
+// in the first three columns; ids as in TruthFromPairs; the label is 1, 0, true, false, yes, no,
+// match or non-match (any case). Errors located at FILE:LINE:COLUMN: too few columns, an unknown
+// id, a label that is none of those, a pair of one record with itself.
+Result<std::vector<LabeledPair>> ReadLabeledPairs(const LoadedInput& input, const std::string& path);
+
 struct RunEvaluation {
   // Pairwise and B-cubed over every pair of records in a cluster (the usual definition, as other
   // tools publish it), in every link type.
