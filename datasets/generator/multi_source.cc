@@ -8,25 +8,13 @@
 
 #include "generator/person.h"
 #include "generator/record_builder.h"
+#include "reclink/csv_writer.h"
 
 namespace reclink::gen {
 namespace {
 
 constexpr std::array<const char*, 8> kColumns = {"first_name", "last_name", "dob",     "email",
                                                   "phone",      "address",   "city",    "postcode"};
-
-void AppendCsvField(std::string_view v, std::string& out) {
-  if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out.append(v);
-    return;
-  }
-  out.push_back('"');
-  for (char c : v) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-}
 
 struct Entity {
   uint64_t family;
@@ -96,7 +84,7 @@ Result<MultiSourceSummary> WriteMultiSource(const MultiSourceOptions& options, c
       for (size_t c = 0; c < kColumns.size(); ++c) {
         if (!keep[c]) continue;
         out += ',';
-        AppendCsvField(values[c]->view(), out);
+        AppendCsvField(out, values[c]->view());  // reclink's one CSV quoting (common/csv_writer.h)
       }
       out += '\n';
       if (out.size() > (1 << 20)) {

@@ -154,9 +154,14 @@ bool Normalizer::Apply(std::string_view value, std::string* out,
         ascii = true;
         break;
       case Step::kDate:
-        if (!NormalizeDate(*out, options_.date_order, &scratch)) {
+      case Step::kNumber: {
+        // A parse: a value it cannot read becomes null and is counted.
+        const bool parsed = step == Step::kDate ? NormalizeDate(*out, options_.date_order, &scratch)
+                                                : NormalizeNumber(*out, &scratch);
+        if (!parsed) {
           if (counters != nullptr) {
-            counters->unparseable_dates.fetch_add(1, std::memory_order_relaxed);
+            (step == Step::kDate ? counters->unparseable_dates : counters->unparseable_numbers)
+                .fetch_add(1, std::memory_order_relaxed);
             counters->null_values.fetch_add(1, std::memory_order_relaxed);
           }
           out->clear();
@@ -165,18 +170,7 @@ bool Normalizer::Apply(std::string_view value, std::string* out,
         out->swap(scratch);
         ascii = true;
         break;
-      case Step::kNumber:
-        if (!NormalizeNumber(*out, &scratch)) {
-          if (counters != nullptr) {
-            counters->unparseable_numbers.fetch_add(1, std::memory_order_relaxed);
-            counters->null_values.fetch_add(1, std::memory_order_relaxed);
-          }
-          out->clear();
-          return false;
-        }
-        out->swap(scratch);
-        ascii = true;
-        break;
+      }
     }
     if (out->empty()) break;
   }
