@@ -16,8 +16,9 @@ struct NamedStep {
 };
 
 // Documentation order (docs/rules.md). Step values follow Normalizer::Step.
-constexpr std::array<NamedStep, 13> kSteps = {{
+constexpr std::array<NamedStep, 14> kSteps = {{
     {"trim", 11},
+    {"html", 13},
     {"casefold", 0},
     {"lower", 1},
     {"upper", 2},
@@ -104,6 +105,14 @@ bool Normalizer::Apply(std::string_view value, std::string* out,
     switch (step) {
       case Step::kTrim:
         break;  // always done
+      case Step::kHtml:
+        if (out->find('&') != std::string::npos) {
+          DecodeHtmlEntities(*out, &scratch);
+          out->swap(scratch);
+          ascii = !ni::HasNonAscii(*out);
+          ni::TrimCollapseInPlace(out);  // &nbsp; and friends may have made new spaces
+        }
+        break;
       case Step::kCasefold:
       case Step::kLower:
         if (ascii) {

@@ -103,7 +103,7 @@ std::string KeepByCategory(std::string_view s, ni::CharClass cls) {
 
 enum Fn : uint8_t {
   kTrim, kCasefold, kLower, kUpper, kStripAccents, kAlnum, kLetters, kDigits, kNospace, kEmail,
-  kSoundex, kMetaphone, kNysiis, kPrefix, kTokenSorted, kYear, kChain, kNumber, kCount
+  kSoundex, kMetaphone, kNysiis, kPrefix, kTokenSorted, kYear, kChain, kNumber, kHtml, kCount
 };
 
 // One function on s; `idempotent` says whether f(f(s)) == f(s) is a contract.
@@ -163,6 +163,12 @@ std::string Apply(Fn fn, uint8_t param, std::string_view s, bool* idempotent) {
       *idempotent = true;
       break;
     }
+    case kHtml:
+      // Decoding never grows a reference: "&#x10FFFF;" (10 bytes) becomes 4.
+      DecodeHtmlEntities(s, &out);
+      Check(out.size() <= s.size());
+      *idempotent = false;  // "&amp;lt;" -> "&lt;" -> "<"
+      break;
     case kCount: break;
   }
   return out;

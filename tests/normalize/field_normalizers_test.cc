@@ -256,5 +256,31 @@ TEST(NumberNormalizerTest, TheResultIsAFixedPoint) {
   }
 }
 
+std::string Html(std::string_view in) {
+  std::string out;
+  DecodeHtmlEntities(in, &out);
+  return out;
+}
+
+TEST(HtmlEntitiesTest, NamedAndNumericReferencesDecodeOnce) {
+  EXPECT_EQ(Html("Caf&eacute; &amp; Bar"), "Caf\xC3\xA9 & Bar");
+  EXPECT_EQ(Html("&#8364;5 &#x20AC;5 &#X20ac;5"), "\xE2\x82\xAC" "5 \xE2\x82\xAC" "5 \xE2\x82\xAC" "5");
+  EXPECT_EQ(Html("&lt;b&gt; &quot;x&quot; &apos;y&apos;"), "<b> \"x\" 'y'");
+  EXPECT_EQ(Html("O&rsquo;Brien &ndash; Ltd"), "O\xE2\x80\x99" "Brien \xE2\x80\x93 Ltd");
+  EXPECT_EQ(Html("&amp;lt;"), "&lt;");  // once, as a browser shows it
+  EXPECT_EQ(Html("AT&T; &unknown; & &; &#; &#xZZ; &#0; &#xD800; &#x110000; a&b"),
+            "AT&T; &unknown; & &; &#; &#xZZ; &#0; &#xD800; &#x110000; a&b");
+  EXPECT_EQ(Html("no references"), "no references");
+}
+
+TEST(HtmlEntitiesTest, InTheNormalizerChainSpacesAreCollapsedAfterwards) {
+  Result<Normalizer> n = Normalizer::Create({"html", "casefold"}, NormalizeOptions{});
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  std::string out;
+  ASSERT_TRUE(n->Apply("Tom&nbsp;&amp;&nbsp;Jerry&#39;s", &out, nullptr));
+  EXPECT_EQ(out, "tom & jerry's");
+  EXPECT_FALSE(n->Apply("&nbsp;", &out, nullptr));  // only a space: null
+}
+
 }  // namespace
 }  // namespace reclink

@@ -179,7 +179,7 @@ TEST(NormalizerTest, UnknownNormalizerIsAnError) {
   EXPECT_NE(n.status().message().find("casefold"), std::string::npos);
   EXPECT_TRUE(IsKnownNormalizer("strip_accents"));
   EXPECT_FALSE(IsKnownNormalizer("Lower"));
-  EXPECT_EQ(KnownNormalizers().size(), 13u);
+  EXPECT_EQ(KnownNormalizers().size(), 14u);
 }
 
 TEST(NormalizerTest, BadCountryCodeIsAnError) {

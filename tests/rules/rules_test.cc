@@ -357,7 +357,7 @@ TEST(RulesErrorTest, Fields) {
             "integer");
   EXPECT_EQ(ErrorOf(Replace(kBase, "normalize = [\"date\"]", "normalize = [\"dates\"]")),
             "r.toml:14:14: error: unknown normalizer \"dates\" in [fields.dob]; expected one of: "
-            "trim, casefold, lower, upper, strip_accents, alnum, letters, digits, nospace, email, "
+            "trim, html, casefold, lower, upper, strip_accents, alnum, letters, digits, nospace, email, "
             "phone, date, number");
   Result<Rules> r = Parse(Replace(kBase, "normalize = [\"date\"]", "normalize = [\"dates\"]"));
   EXPECT_NE(r.status().hint().find("did you mean 'date'?"), std::string::npos);
@@ -366,7 +366,7 @@ TEST(RulesErrorTest, Fields) {
             "normalizer names, e.g. [\"casefold\", \"strip_accents\"], found a string");
   EXPECT_EQ(ErrorOf(Replace(kBase, "normalize = [\"date\"]", "normalize = [\"soundex\"]")),
             "r.toml:14:14: error: unknown normalizer \"soundex\" in [fields.dob]; expected one "
-            "of: trim, casefold, lower, upper, strip_accents, alnum, letters, digits, nospace, "
+            "of: trim, html, casefold, lower, upper, strip_accents, alnum, letters, digits, nospace, "
             "email, phone, date, number");
   EXPECT_EQ(ErrorOf(Replace(kBase, "normalize = [\"date\"]", "date_order = \"ymd\"")),
             "r.toml:14:14: error: key 'date_order' in [fields.dob]: expected \"dmy\" (03/01/1990 "

@@ -56,7 +56,7 @@ class Normalizer {
  private:
   enum class Step : uint8_t {
     kCasefold, kLower, kUpper, kStripAccents, kAlnum, kLetters, kDigits, kNospace,
-    kEmail, kPhone, kDate, kTrim, kNumber,
+    kEmail, kPhone, kDate, kTrim, kNumber, kHtml,
   };
   std::vector<Step> steps_;
   NormalizeOptions options_;
@@ -108,6 +108,12 @@ bool NormalizeDate(std::string_view in, DateOrder order, std::string* out);
 // "1234.5", "€0,00" -> "0"). Returns false (and leaves *out empty) for anything else: letters
 // other than a currency code, a second sign, misplaced separators. The result is a fixed point.
 bool NormalizeNumber(std::string_view in, std::string* out);
+// HTML character references decoded once, as a browser shows them: &#NNN; and &#xHH; (any code
+// point but NUL, other C0 controls than tab/LF/CR, surrogates and past U+10FFFF) and about sixty
+// named ones common in exported data (&amp; &lt; &gt; &quot; &apos; &nbsp; &eacute; &euro;
+// &ndash; &rsquo; ...). Anything else, including an unknown name, is left as written; "&amp;lt;"
+// becomes "&lt;" (once).
+void DecodeHtmlEntities(std::string_view in, std::string* out);
 
 // Days since 1970-01-01 of an ISO date "YYYY-MM-DD" (exactly ten characters, as `date` writes
 // it), through std::chrono::sys_days: the project's one day arithmetic (date_diff_days). False
