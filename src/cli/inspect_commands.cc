@@ -48,10 +48,11 @@ int RunBlocks(const CommonOptions& o) {
   if (!rules.ok()) return Fail(rules.status());
   Result<ReadOptions> ro = MakeReadOptions(o);
   if (!ro.ok()) return Fail(ro.status());
-  Result<std::vector<InputSpec>> inputs = ParseInputs(o);
+  Result<std::vector<InputSpec>> inputs = ParseInputs(o, &*rules);
   if (!inputs.ok()) return Fail(inputs.status());
   Result<LoadedInput> input = LoadInputs(*rules, *inputs, *ro, nullptr);
   if (!input.ok()) return Fail(input.status());
+  for (const std::string& w : input->warnings) std::fprintf(stderr, "reclink: warning: %s\n", w.c_str());
   Result<DerivedFields> fields = DeriveFields(*rules, input->table);
   if (!fields.ok()) return Fail(fields.status());
   BlockingIndex index = BlockingIndex::Build(*rules, *fields, input->table);

@@ -56,7 +56,7 @@ Result<Prepared> Prepare(const CommonOptions& o, const std::string& rules_path) 
   Result<ReadOptions> ro = MakeReadOptions(o);
   if (!ro.ok()) return ro.status();
   p.read = *ro;
-  Result<std::vector<InputSpec>> inputs = ParseInputs(o);
+  Result<std::vector<InputSpec>> inputs = ParseInputs(o, &p.rules);
   if (!inputs.ok()) return inputs.status();
   p.inputs = std::move(inputs.value());
   if (p.rules.link_type != LinkType::kDedupe && p.inputs.size() < 2) {
@@ -71,6 +71,7 @@ Result<Loaded> Read(Prepared&& p) {
   l.rules = std::move(p.rules);
   Result<LoadedInput> input = LoadInputs(l.rules, p.inputs, p.read, &l.rejects);
   if (!input.ok()) return input.status();
+  for (const std::string& w : input->warnings) std::fprintf(stderr, "reclink: warning: %s\n", w.c_str());
   l.input = std::move(input.value());
   return l;
 }

@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
 
   CLI::App* blocks = app.add_subcommand("blocks", "candidate pairs per blocking rule and the largest blocks; no scoring");
   blocks->add_option("--rules", o.rules_path, "rules file (TOML)")->required();
-  blocks->add_option("inputs", o.inputs, "inputs, as PATH or NAME=PATH")->required();
+  blocks->add_option("inputs", o.inputs, "inputs, as PATH or NAME=PATH (default: the rules' [sources.NAME] paths)");
   blocks->add_flag("--json", o.json, "machine-readable output");
   AddInputOptions(blocks, &o);
 
@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
            : n == "link" ? "link records across sources (two or more inputs)"
                          : "estimate the model (u from random pairs, m and prior by EM) and write model.json");
     cmd->add_option("--rules", o.rules_path, "rules file (TOML)")->required();
-    cmd->add_option("inputs", o.inputs, "inputs, as PATH or NAME=PATH")->required();
+    cmd->add_option("inputs", o.inputs, "inputs, as PATH or NAME=PATH (default: the rules' [sources.NAME] paths)");
     cmd->add_option("--labels", lo.labels_path,
                     "labeled pairs to train with: CSV id_l,id_r,match (1/0); m from the labeled matches, the "
                     "threshold from all labeled pairs (docs/model.md)");
@@ -123,7 +123,7 @@ int main(int argc, char** argv) {
 
   CLI::App* evaluate = app.add_subcommand("evaluate", "precision, recall, F1, B-cubed, blocking recall against ground truth");
   evaluate->add_option("--rules", o.rules_path, "rules file (TOML)")->required();
-  evaluate->add_option("inputs", o.inputs, "inputs, as PATH or NAME=PATH")->required();
+  evaluate->add_option("inputs", o.inputs, "inputs, as PATH or NAME=PATH (default: the rules' [sources.NAME] paths)");
   evaluate->add_option("--truth", eo.truth_column, "ground-truth column: records with equal values are one entity");
   evaluate->add_option("--truth-pairs", eo.truth_pairs, "CSV of matching id pairs (id_l,id_r; SOURCE:ID allowed)");
   evaluate->add_option("--compare-rules", eo.compare_rules, "a second rules file, evaluated side by side");
@@ -136,7 +136,7 @@ int main(int argc, char** argv) {
   explain->add_option("--rules", o.rules_path, "rules file (TOML)")->required();
   explain->add_option("--model", model_path, "model.json from train or dedupe")->required();
   explain->add_option("--pair", pair, "the two record ids (SOURCE:ID in link mode)")->required();
-  explain->add_option("inputs", o.inputs, "inputs, as PATH or NAME=PATH")->required();
+  explain->add_option("inputs", o.inputs, "inputs, as PATH or NAME=PATH (default: the rules' [sources.NAME] paths)");
   explain->add_flag("--json", o.json, "machine-readable output");
   AddInputOptions(explain, &o);
 

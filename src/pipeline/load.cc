@@ -30,11 +30,28 @@ Result<InputSpec> ParseInputSpec(const std::string& arg) {
     }
   }
   spec.path = arg;
+  if (arg == "-") {  // the standard input
+    spec.name = "stdin";
+    return spec;
+  }
   std::string name = fs::path(arg).filename().string();
   const size_t dot = name.find('.');
   if (dot != std::string::npos && dot > 0) name = name.substr(0, dot);
   spec.name = name;
   return spec;
+}
+
+std::vector<InputSpec> InputsFromRules(const Rules& rules) {
+  namespace fs = std::filesystem;
+  std::vector<InputSpec> inputs;
+  const fs::path folder = fs::path(rules.path).parent_path();
+  for (const SourceSpec& s : rules.sources) {
+    if (s.path.empty()) continue;
+    fs::path p(s.path);
+    if (p.is_relative() && s.path != "-") p = folder / p;
+    inputs.push_back({s.name, p.string()});
+  }
+  return inputs;
 }
 
 Result<LoadedInput> LoadInputs(const Rules& rules, const std::vector<InputSpec>& inputs,
@@ -49,7 +66,7 @@ Result<LoadedInput> LoadInputs(const Rules& rules, const std::vector<InputSpec>&
   }
   for (const InputSpec& in : inputs) {
     ReadReport report;
-    Result<RecordTable> table = ReadInput(in.path, in.name, options, &report);
+    Result<RecordTable> table = ReadInput(in.path, in.name, rules.ReadOptionsFor(in.name, options), &report);
     if (!table.ok()) return table.status();
     std::vector<std::string> columns;
     for (const Column& c : table->columns()) columns.push_back(c.name());
@@ -58,6 +75,14 @@ Result<LoadedInput> LoadInputs(const Rules& rules, const std::vector<InputSpec>&
     if (rejects) rejects->insert(rejects->end(), report.rejects.begin(), report.rejects.end());
     loaded.sources.push_back({in.name, in.path, report.records, report.bad});
     loaded.table.Append(std::move(table.value()));
+  }
+  for (const SourceSpec& s : rules.sources) {
+    if (names.count(s.name) != 0) continue;
+    std::string list;
+    for (const InputSpec& in : inputs) list += (list.empty() ? "" : ", ") + in.name;
+    loaded.warnings.push_back(rules.path + ":" + std::to_string(s.line) + ": [sources." + s.name +
+                              "] names no input (inputs: " + list + "), so its options were not used; name an input " +
+                              s.name + "=PATH");
   }
   for (size_t s = 0; s < inputs.size(); ++s) {
     loaded.id_columns.push_back(loaded.table.FindColumn(rules.IdFor(inputs[s].name)));

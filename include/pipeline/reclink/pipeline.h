@@ -31,6 +31,9 @@ struct InputSpec {
 // argument holding '=' is a PATH when NAME would hold '/' or when a file of the whole name
 // exists; when that file exists and so does the PATH part, it is ambiguous (kUsage).
 Result<InputSpec> ParseInputSpec(const std::string& arg);
+// The inputs a rules file names itself: each [sources.NAME] with a `path`, in file order (a
+// relative path is relative to the rules file's folder). Empty when none has a path.
+std::vector<InputSpec> InputsFromRules(const Rules& rules);
 
 struct SourceReport {
   std::string name;
@@ -45,6 +48,8 @@ struct LoadedInput {
   RecordTable table;
   std::vector<SourceReport> sources;
   std::vector<int> id_columns;  // per source: the id column's index in table
+  // [sources.NAME] tables that named no input (their options applied to nothing), in words.
+  std::vector<std::string> warnings;
   std::string_view Id(RowId r) const { return table.column(id_columns[table.source(r)]).Get(r); }
 };
 Result<LoadedInput> LoadInputs(const Rules& rules, const std::vector<InputSpec>& inputs,
