@@ -178,7 +178,12 @@ std::string RunText(const std::string& command, const Loaded& l, const RunResult
   }
   for (const OversizedBlock& ob : r.oversized) {
     s << "  skipped oversized block (rule " << ob.rule + 1 << ", key '" << ob.key << "', " << ob.size
-      << " records, " << ob.pairs_skipped << " pairs)\n";
+      << " records, " << ob.pairs_skipped << " pairs)";
+    if (!ob.placeholder_reason.empty()) {
+      s << ": looks like a placeholder (" << ob.placeholder_reason << "); list it in [fields." << ob.placeholder_field
+        << "] null_values";
+    }
+    s << "\n";
   }
   s << "  candidate pairs: " << r.candidate_pairs << "\n";
   s << "model: prior " << r.model.prior << " (" << r.model.prior_source << ")";
@@ -615,9 +620,9 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
     if (!st.ok()) return Fail(st);
   }
   for (const OversizedBlock& ob : r.oversized) {
-    std::fprintf(stderr, "reclink: warning: blocking rule %d (%s) skipped a block of %llu records (key '%s', %llu pairs); if the key is a placeholder value, list it in null_values; otherwise tighten the rule or raise [blocking_limits] max_block_size\n",
+    std::fprintf(stderr, "reclink: warning: blocking rule %d (%s) skipped a block of %llu records (key '%s', %llu pairs); %s\n",
                  ob.rule + 1, l.rules.blocking[ob.rule].text.c_str(), static_cast<unsigned long long>(ob.size),
-                 ob.key.c_str(), static_cast<unsigned long long>(ob.pairs_skipped));
+                 ob.key.c_str(), static_cast<unsigned long long>(ob.pairs_skipped), OversizedBlockAdvice(ob).c_str());
   }
   if (o.json) {
     std::fputs((command == "train" ? ModelToJson(r.model) : summary).c_str(), stdout);

@@ -188,6 +188,10 @@ Status AllBlocksOversized(const Rules& rules, const std::vector<OversizedBlock>&
     const OversizedBlock& ob = oversized[i];
     blocks += "\n  rule " + std::to_string(ob.rule + 1) + " (" + rules.blocking[ob.rule].text + "): key '" + ob.key +
               "', " + std::to_string(ob.size) + " records";
+    if (!ob.placeholder_reason.empty()) {
+      blocks += " (looks like a placeholder: " + ob.placeholder_reason + "; list it in [fields." + ob.placeholder_field +
+                "] null_values)";
+    }
   }
   if (oversized.size() > 5) blocks += "\n  ... and " + std::to_string(oversized.size() - 5) + " more";
   return Status::InvalidInput(

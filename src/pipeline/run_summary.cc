@@ -112,7 +112,12 @@ std::string SummaryJson(const RunContext& context, const LoadedInput& input, con
   for (size_t i = 0; i < r.oversized.size(); ++i) {
     const OversizedBlock& ob = r.oversized[i];
     j += std::string(i ? ", " : "") + "{\"rule\": " + std::to_string(ob.rule + 1) + ", \"key\": " + JsonQuote(ob.key) +
-         ", \"size\": " + std::to_string(ob.size) + ", \"pairs_skipped\": " + std::to_string(ob.pairs_skipped) + "}";
+         ", \"size\": " + std::to_string(ob.size) + ", \"pairs_skipped\": " + std::to_string(ob.pairs_skipped) +
+         (ob.placeholder_reason.empty()
+              ? std::string()
+              : ", \"placeholder\": {\"reason\": " + JsonQuote(ob.placeholder_reason) +
+                    ", \"field\": " + JsonQuote(ob.placeholder_field) + "}") +
+         "}";
   }
   j += "],\n  \"candidate_pairs\": " + std::to_string(r.candidate_pairs) + ",\n";
   if (command != "train") {

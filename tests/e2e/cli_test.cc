@@ -788,6 +788,39 @@ TEST(CliTest, ThreeCrmsWithTheirOwnFormatsInOneRulesFile) {
   EXPECT_EQ(Lines(ReadFile(dir + "/out2/clusters.csv")).size(), 2001u);
 }
 
+// A placeholder phone shared by many records: profile flags it, and the run's skipped-block
+// report names it a placeholder and advises null_values rather than a bigger max_block_size.
+TEST(CliTest, PlaceholderKeysAreNamedAndNullValuesAdvised) {
+  const std::string dir = TempDir("placeholders");
+  std::string csv = "id,name,phone\n";
+  for (int i = 0; i < 40; ++i) {
+    csv += std::to_string(i) + ",name" + std::to_string(i % 20) + "," +
+           (i < 15 ? std::string("00000 000000") : "0207946" + std::to_string(1000 + i % 20)) + "\n";
+  }
+  WriteFile(dir + "/in.csv", csv);
+  CliResult r = RunReclink("profile " + dir + "/in.csv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("phone: '00000 000000' in 15 rows (one digit repeated)"), std::string::npos) << r.out;
+  WriteFile(dir + "/rules.toml",
+            "id = \"id\"\n[fields.name]\ncolumn = \"name\"\n[fields.phone]\ncolumn = \"phone\"\nnormalize = [\"phone\"]\n"
+            "[[blocking]]\nkeys = [\"phone\"]\n[[blocking]]\nkeys = [\"name\"]\n"
+            "[[comparison]]\nfield = \"name\"\nlevels = [\"exact\"]\n[[comparison]]\nfield = \"phone\"\nlevels = [\"exact\"]\n"
+            "[model]\nprior = 0.02\nthreshold = 0.5\n[blocking_limits]\nmax_block_size = 10\n");
+  r = RunReclink("dedupe --rules " + dir + "/rules.toml --out " + dir + "/out " + dir + "/in.csv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("key '00000000000', 105 pairs); the key looks like a placeholder (one digit repeated): list it "
+                       "in [fields.phone] null_values"),
+            std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("looks like a placeholder (one digit repeated); list it in [fields.phone] null_values"),
+            std::string::npos) << r.out;
+  EXPECT_NE(ReadFile(dir + "/out/summary.json")
+                .find("\"placeholder\": {\"reason\": \"one digit repeated\", \"field\": \"phone\"}"),
+            std::string::npos);
+  r = RunReclink("blocks --rules " + dir + "/rules.toml " + dir + "/in.csv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("list it in [fields.phone] null_values"), std::string::npos) << r.out;
+}
+
 // "-" reads the standard input (source name "stdin"); the same clusters as from the file.
 TEST(CliTest, DashReadsTheStandardInput) {
   const std::string dir = TempDir("stdin");
