@@ -87,7 +87,7 @@ std::string HumanBytes(uint64_t b) {
 }
 
 std::string PairLine(const LoadedInput& input, const RunResult& result, const ScoredPair& p) {
-  std::string s = "  " + std::string(input.Id(p.a)) + " ~ " + std::string(input.Id(p.b)) + "  weight " +
+  std::string s = "  " + input.DisplayId(p.a) + " ~ " + input.DisplayId(p.b) + "  weight " +
                   Fixed(p.weight, 2) + "  p=" + Fixed(ProbabilityFromWeight(p.weight), 4) + "  ";
   for (size_t c = 0; c < p.gamma.size(); ++c) {
     const ComparisonParams& cp = result.model.comparisons[c];

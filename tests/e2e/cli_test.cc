@@ -766,6 +766,14 @@ TEST(CliTest, ThreeCrmsWithTheirOwnFormatsInOneRulesFile) {
   const std::string p = summary.substr(summary.find("\"pairwise\""));
   EXPECT_GE(JsonNumberAfter(p, "f1"), 0.9731) << summary.substr(0, 800);
 
+  // The worst errors name their records with their sources (ids repeat across sources).
+  r = RunReclink("evaluate --rules " + dir + "/rules.toml --truth entity_id");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("\n  (crm|shop|app):[^ ]+ ~ (crm|shop|app):[^ ]+  weight "))) << r.out;
+  r = RunReclink("evaluate --json --rules " + dir + "/rules.toml --truth entity_id");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"false_links\": [{\"source_l\": \""), std::string::npos) << r.out.substr(0, 2000);
+
   // Without the shop's date order its slashed dates are read day first: the ones that cannot
   // be are counted against that source and field, with a sample.
   std::string rules = ReadFile(dir + "/rules.toml");

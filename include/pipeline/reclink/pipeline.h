@@ -51,6 +51,12 @@ struct LoadedInput {
   // [sources.NAME] tables that named no input (their options applied to nothing), in words.
   std::vector<std::string> warnings;
   std::string_view Id(RowId r) const { return table.column(id_columns[table.source(r)]).Get(r); }
+  // The id as people read it: "SOURCE:ID" when there are several sources (ids are unique per
+  // source only), else ID. FindRecord accepts either form.
+  std::string DisplayId(RowId r) const {
+    if (sources.size() <= 1) return std::string(Id(r));
+    return table.source_names()[table.source(r)] + ":" + std::string(Id(r));
+  }
 };
 Result<LoadedInput> LoadInputs(const Rules& rules, const std::vector<InputSpec>& inputs,
                                const ReadOptions& options, std::vector<BadRecord>* rejects);
