@@ -151,9 +151,31 @@ int main(int argc, char** argv) {
     }
     const std::string best = reclink::ClosestName(given, names);
     if (!known) {
-      std::fprintf(stderr, "reclink: error: unknown command '%s'%s\nhint: the commands are profile, blocks, dedupe, link, "
-                           "train, evaluate and explain; see reclink --help\n",
-                   given.c_str(), best.empty() ? "" : ("; did you mean '" + best + "'?").c_str());
+      std::string list;
+      for (size_t i = 0; i < names.size(); ++i) {
+        list += std::string(i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + std::string(names[i]);
+      }
+      std::fprintf(stderr, "reclink: error: unknown command '%s'%s\nhint: the commands are %s; see reclink --help\n",
+                   given.c_str(), best.empty() ? "" : ("; did you mean '" + best + "'?").c_str(), list.c_str());
+      return 2;
+    }
+    // An unknown option: name the closest one of this command (CLI11 would first report a
+    // required option as missing when the misspelt one was meant to give it).
+    const CLI::App* sub = app.get_subcommand(given);
+    std::vector<std::string> flags = {"--help"};
+    for (const CLI::Option* opt : sub->get_options()) {
+      for (const std::string& n : opt->get_lnames()) flags.push_back("--" + n);
+    }
+    for (int i = 2; i < argc; ++i) {
+      const std::string arg = argv[i];
+      if (arg == "--") break;
+      if (arg.rfind("--", 0) != 0 || arg.size() == 2) continue;
+      const std::string name = arg.substr(0, arg.find('='));
+      if (std::find(flags.begin(), flags.end(), name) != flags.end()) continue;
+      std::vector<std::string_view> views(flags.begin(), flags.end());
+      const std::string close = reclink::ClosestName(name, views);
+      std::fprintf(stderr, "reclink: error: unknown option '%s' for %s%s\nhint: see reclink %s --help\n", name.c_str(),
+                   given.c_str(), close.empty() ? "" : ("; did you mean '" + close + "'?").c_str(), given.c_str());
       return 2;
     }
   }

@@ -278,6 +278,15 @@ TEST(CliTest, UsageErrorsExitTwo) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--on-bad-record"), std::string::npos);
   EXPECT_EQ(RunReclink("--help").exit_code, 0);
+  // A misspelt option or command is named with the closest real one.
+  r = RunReclink("dedupe --rulez " + kDemoRules + " --out x " + kDemo);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown option '--rulez' for dedupe; did you mean '--rules'?"), std::string::npos) << r.err;
+  r = RunReclink("dedup --rules " + kDemoRules);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown command 'dedup'; did you mean 'dedupe'?"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("the commands are profile, blocks, dedupe, link, train, evaluate and explain"), std::string::npos)
+      << r.err;
 }
 
 TEST(CliTest, ProfileAndBlocksDescribeTheDemo) {
