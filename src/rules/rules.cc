@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <initializer_list>
@@ -538,8 +539,8 @@ Status RulesParser::ParseSource(const std::string& name, const toml::node& n) {
                  "a source is named after its input file's stem, or NAME=PATH on the command line");
   }
   RECLINK_RETURN_IF_ERROR(CheckKeys(*t,
-                                    {"path", "format", "delimiter", "encoding", "trim_spaces", "id", "date_order",
-                                     "country_code", "null_values", "fields"},
+                                    {"path", "format", "delimiter", "quote", "encoding", "trim_spaces", "header", "columns",
+                                     "id", "date_order", "country_code", "null_values", "fields"},
                                     where));
   SourceSpec spec;
   spec.name = name;
@@ -585,6 +586,22 @@ Status RulesParser::ParseSource(const std::string& name, const toml::node& n) {
     }
   }
   text.clear();
+  RECLINK_RETURN_IF_ERROR(GetString(*t, "quote", where, &v, &text));
+  if (v != nullptr) {
+    const bool punct = text.size() == 1 && text[0] > ' ' && text[0] < 0x7F && !std::isalnum(static_cast<unsigned char>(text[0]));
+    if (!text.empty() && !punct) {
+      return Error(*v, "key 'quote' in " + where + ": expected one ASCII punctuation character such as \"'\", or \"\" "
+                           "for none, found \"" + Excerpt(text) + "\"");
+    }
+    spec.quote = text.empty() ? '\0' : text[0];
+    if (spec.format && *spec.format != InputFormat::kCsv) {
+      return Error(*v, "key 'quote' in " + where + ": a quote character is for CSV files");
+    }
+    if (spec.delimiter && *spec.delimiter == *spec.quote) {
+      return Error(*v, "key 'quote' in " + where + ": the quote character must differ from the delimiter");
+    }
+  }
+  text.clear();
   RECLINK_RETURN_IF_ERROR(GetString(*t, "encoding", where, &v, &text));
   if (v != nullptr) {
     if (text == "utf-8" || text == "utf8") {
@@ -603,6 +620,45 @@ Status RulesParser::ParseSource(const std::string& name, const toml::node& n) {
       return Error(*trim, "key 'trim_spaces' in " + where + ": expected true or false, found " + TypeName(*trim));
     }
     spec.trim_spaces = b->get();
+  }
+  if (const toml::node* h = t->get("header")) {
+    const auto* b = h->as_boolean();
+    if (b == nullptr) {
+      return Error(*h, "key 'header' in " + where + ": expected true or false (false: the file has no header row), found " +
+                           TypeName(*h));
+    }
+    spec.header = b->get();
+    if (!spec.header && spec.format && *spec.format != InputFormat::kCsv) {
+      return Error(*h, "key 'header' in " + where + ": header = false is for CSV files; JSON records name their fields");
+    }
+  }
+  if (const toml::node* c = t->get("columns")) {
+    const auto* arr = c->as_array();
+    if (spec.header) {
+      return Error(*c, "key 'columns' in " + where + ": column names are for a file without a header row; add "
+                           "header = false (a header row names the columns itself)");
+    }
+    if (arr == nullptr || arr->empty()) {
+      return Error(*c, "key 'columns' in " + where + ": expected a non-empty array of column names, found " +
+                           (arr == nullptr ? TypeName(*c) : std::string("an empty array")));
+    }
+    std::set<std::string> seen;
+    for (const toml::node& el : *arr) {
+      const auto* name = el.as_string();
+      if (name == nullptr || name->get().empty()) {
+        return Error(el, "key 'columns' in " + where + ": expected non-empty column names, found " +
+                             (name == nullptr ? TypeName(el) : std::string("an empty string")));
+      }
+      RECLINK_RETURN_IF_ERROR(CheckLength(el, "key 'columns' in " + where, name->get(), kRulesMaxColumnLength));
+      if (!seen.insert(name->get()).second) {
+        return Error(el, "key 'columns' in " + where + ": column '" + Excerpt(name->get()) + "' is named twice");
+      }
+      spec.columns.push_back(name->get());
+    }
+    if (spec.columns.size() > kRulesMaxFields * 4) {
+      return Error(*c, "key 'columns' in " + where + ": expected at most " + std::to_string(kRulesMaxFields * 4) +
+                           " names, found " + std::to_string(spec.columns.size()));
+    }
   }
   std::string id;
   RECLINK_RETURN_IF_ERROR(GetString(*t, "id", where, &v, &id));

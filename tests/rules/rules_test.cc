@@ -282,6 +282,18 @@ fields.last.column = "name.family"
   EXPECT_EQ(other.format, InputFormat::kAuto);
   EXPECT_EQ(r->ReadOptionsFor("shop", base).delimiter, '\t');
 
+  Result<Rules> headerless = Parse(std::string(kBase) + "[sources.old]\nheader = false\ncolumns = [\"record_id\", \"first_name\"]\n");
+  ASSERT_TRUE(headerless.ok()) << headerless.status().ToString();
+  ReadOptions old = headerless->ReadOptionsFor("old", base);
+  EXPECT_FALSE(old.header);
+  EXPECT_EQ(old.column_names, (std::vector<std::string>{"record_id", "first_name"}));
+  EXPECT_TRUE(headerless->ReadOptionsFor("new", base).header);
+  Result<Rules> quoted = Parse(std::string(kBase) + "[sources.a]\nquote = \"'\"\n[sources.b]\nquote = \"\"\n");
+  ASSERT_TRUE(quoted.ok()) << quoted.status().ToString();
+  EXPECT_EQ(quoted->ReadOptionsFor("a", base).quote, '\'');
+  EXPECT_EQ(quoted->ReadOptionsFor("b", base).quote, '\0');
+  EXPECT_EQ(quoted->ReadOptionsFor("c", base).quote, '"');
+
   // A rules file whose only id is a source's is complete.
   Result<Rules> ids_only = Parse(Replace(kBase, "id = \"record_id\"\n", "") + "[sources.crm]\nid = \"Id\"\n");
   ASSERT_TRUE(ids_only.ok()) << ids_only.status().ToString();
@@ -297,7 +309,7 @@ TEST(RulesErrorTest, PerSourceOptions) {
             "\"jsnl\"");
   EXPECT_EQ(ErrorOf(base + "[sources.shop]\ndelimter = \";\"\n"),
             "r.toml:23:1: error: unknown key 'delimter' in [sources.shop]; expected one of: path, format, delimiter, "
-            "encoding, trim_spaces, id, date_order, country_code, null_values, fields");
+            "quote, encoding, trim_spaces, header, columns, id, date_order, country_code, null_values, fields");
   Result<Rules> typo = Parse(base + "[sources.shop]\ndelimter = \";\"\n");
   ASSERT_FALSE(typo.ok());
   EXPECT_NE(typo.status().hint().find("did you mean 'delimiter'?"), std::string::npos) << typo.status().hint();
@@ -318,6 +330,19 @@ TEST(RulesErrorTest, PerSourceOptions) {
                     "[sources.shop]\nfields.first.column = \"B\"\n"),
             "r.toml:24:23: error: key 'column' in [sources.shop.fields.first]: [fields.first] columns already reads "
             "'A' for source 'shop'");
+  EXPECT_EQ(ErrorOf(base + "[sources.shop]\nquote = \"ab\"\n"),
+            "r.toml:23:9: error: key 'quote' in [sources.shop]: expected one ASCII punctuation character such as \"'\", "
+            "or \"\" for none, found \"ab\"");
+  EXPECT_EQ(ErrorOf(base + "[sources.shop]\ndelimiter = \"|\"\nquote = \"|\"\n"),
+            "r.toml:24:9: error: key 'quote' in [sources.shop]: the quote character must differ from the delimiter");
+  EXPECT_EQ(ErrorOf(base + "[sources.shop]\ncolumns = [\"a\"]\n"),
+            "r.toml:23:11: error: key 'columns' in [sources.shop]: column names are for a file without a header row; "
+            "add header = false (a header row names the columns itself)");
+  EXPECT_EQ(ErrorOf(base + "[sources.shop]\nheader = false\ncolumns = [\"a\", \"a\"]\n"),
+            "r.toml:24:17: error: key 'columns' in [sources.shop]: column 'a' is named twice");
+  EXPECT_EQ(ErrorOf(base + "[sources.shop]\nformat = \"jsonl\"\nheader = false\n"),
+            "r.toml:24:10: error: key 'header' in [sources.shop]: header = false is for CSV files; JSON records name "
+            "their fields");
   EXPECT_EQ(ErrorOf(base + "[sources.\"a/b\"]\nformat = \"csv\"\n"),
             "r.toml:22:1: error: source name 'a/b': expected 1 to 64 characters without '/', '=' or ':'");
 }

@@ -94,8 +94,11 @@ struct SourceSpec {
   std::string path;  // `path`: the file to read when no input is given (relative to the rules file)
   std::optional<InputFormat> format;
   std::optional<char> delimiter;
+  std::optional<char> quote;  // `quote`: the CSV quote character; 0 for none
   std::optional<Encoding> encoding;
   std::optional<bool> trim_spaces;
+  bool header = true;                 // `header = false`: the CSV file has no header row
+  std::vector<std::string> columns;   // `columns`: its column names, in file order (header = false)
   int line = 0;
 };
 
@@ -203,8 +206,13 @@ struct Rules {
       if (s.name != source) continue;
       if (s.format) base.format = *s.format;
       if (s.delimiter) base.delimiter = *s.delimiter;
+      if (s.quote) base.quote = *s.quote;
       if (s.encoding) base.encoding = *s.encoding;
       if (s.trim_spaces) base.trim_spaces = *s.trim_spaces;
+      if (!s.header) {
+        base.header = false;
+        base.column_names = s.columns;
+      }
     }
     return base;
   }
