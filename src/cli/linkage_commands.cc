@@ -2,6 +2,7 @@
 #include <tbb/global_control.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -445,7 +446,7 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
   {
     std::vector<std::string> targets;
     if (command == "train") {
-      targets.push_back(lo.model_out);
+      if (lo.model_out != "-") targets.push_back(lo.model_out);
     } else {
       for (const std::string& n : kOutputNames) targets.push_back((fs::path(lo.out_dir) / n).string());
     }
@@ -455,7 +456,11 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
     Status st = CheckInputsNotOverwritten(prepared->inputs, o.rules_path, targets);
     if (!st.ok()) return Fail(st);
   }
-  if (command == "train") {
+  // train --model-out -: the model on stdout (the readable summary then goes to stderr).
+  const bool model_to_stdout = command == "train" && lo.model_out == "-";
+  if (model_to_stdout) {
+    // Nothing to create: the model is printed whole once trained.
+  } else if (command == "train") {
     Result<AtomicFile> f = AtomicFile::Create(lo.model_out);
     if (!f.ok()) return Fail(f.status());
     model_out.emplace(std::move(f.value()));
@@ -549,7 +554,12 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
     eval = EvaluateRun(l.input, l.rules, r, truth);
     evaluation_json = EvaluationJson(eval, r, l.input, l.rules);
   }
-  if (command == "train") {
+  if (model_to_stdout) {
+    const std::string model = ModelToJson(r.model);
+    if (std::fwrite(model.data(), 1, model.size(), stdout) != model.size() || std::fflush(stdout) != 0) {
+      return Fail(Status::IoError("error: cannot write the model to stdout: " + std::string(std::strerror(errno))));
+    }
+  } else if (command == "train") {
     model_out->Write(ModelToJson(r.model));
     Status st = model_out->Commit();
     if (!st.ok()) return Fail(st);
@@ -625,7 +635,7 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
                  ob.key.c_str(), static_cast<unsigned long long>(ob.pairs_skipped), OversizedBlockAdvice(ob).c_str());
   }
   if (o.json) {
-    std::fputs((command == "train" ? ModelToJson(r.model) : summary).c_str(), stdout);
+    if (!model_to_stdout) std::fputs((command == "train" ? ModelToJson(r.model) : summary).c_str(), stdout);
   } else if (!o.quiet) {
     std::string text = RunText(command, l, r, timings);
     if (identities) {
@@ -640,13 +650,14 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
       text += "accuracy against '" + lo.truth_column + "':\n" +
               EvaluationText({"this run"}, {eval}, {&r}, {&l.rules});
     }
-    if (command == "train") text += "model written to " + lo.model_out + "\n";
+    if (model_to_stdout) text += "model written to stdout\n";
+    else if (command == "train") text += "model written to " + lo.model_out + "\n";
     else text += "outputs in " + lo.out_dir + ": clusters.csv, model.json, summary.json" +
                  std::string(lo.pairs ? ", pairs.csv" : "") + std::string(identities ? ", changes.csv" : "") +
                  std::string(l.rules.survivorship ? ", identities." + lo.identities_format : std::string()) +
                  std::string(lo.with_fields ? ", members.csv" : "") +
                  std::string(o.on_bad_record == "quarantine" ? ", rejects.csv" : "") + "\n";
-    std::fputs(text.c_str(), stdout);
+    std::fputs(text.c_str(), model_to_stdout ? stderr : stdout);
   }
   return 0;
 }

@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
                     "labeled pairs to train with: CSV id_l,id_r,match (1/0); m from the labeled matches, the "
                     "threshold from all labeled pairs (docs/model.md)");
     if (n == "train") {
-      cmd->add_option("--model-out", lo.model_out, "where to write model.json")->required();
+      cmd->add_option("--model-out", lo.model_out, "where to write model.json (- for stdout)")->required();
     } else {
       cmd->add_option("--out", lo.out_dir, "output directory (created if needed)")->required();
       cmd->add_option("--model", lo.model_path, "score with this saved model instead of training");

@@ -849,6 +849,14 @@ TEST(CliTest, DashReadsTheStandardInput) {
   r = RunReclink("dedupe --quiet --rules " + kDemoRules + " --out " + dir + "/empty - < /dev/null");
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.err.find("-: error: empty input"), std::string::npos) << r.err;
+  // train --model-out -: the model on stdout, the same as written to a file.
+  r = RunReclink("train --quiet --rules " + kDemoRules + " --model-out " + dir + "/model.json " + kDemo);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = RunReclink("train --rules " + kDemoRules + " --model-out - " + kDemo);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, ReadFile(dir + "/model.json"));
+  EXPECT_NE(r.err.find("model written to stdout"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists("-"));
   // No inputs and no [sources] paths: a usage error that says what to give.
   r = RunReclink("dedupe --rules " + kDemoRules + " --out " + dir + "/none");
   EXPECT_EQ(r.exit_code, 2);
