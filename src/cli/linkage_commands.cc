@@ -263,9 +263,9 @@ Status CheckIncremental(const LinkageOptions& lo, const Rules& rules, const RunS
                          "keeps a subset of the links, and the state does not hold the others yet",
                          "run the night in full (without --incremental), or use method = \"connected_components\"");
   }
-  if (rules.survivorship || lo.with_fields || lo.pairs || !lo.truth_column.empty()) {
-    return Status::Usage("error: --incremental does not yet write golden records, members.csv or pairs.csv, nor "
-                         "evaluate (--truth)",
+  if (rules.survivorship || lo.with_fields || lo.pairs || lo.report || !lo.truth_column.empty()) {
+    return Status::Usage("error: --incremental does not yet write golden records, members.csv, pairs.csv or "
+                         "report.html, nor evaluate (--truth)",
                          "run those on the whole data without --incremental");
   }
   return Status::Ok();
