@@ -457,14 +457,19 @@ std::string Waterfall(const std::string& id, const std::string& caption, const R
     const double d = st.to - st.from;
     s += Rect(st.cls, x + 6, y0, col - 12, y1 - y0,
               st.label + ": " + (i == 0 || i + 1 == steps.size() ? Fixed(st.to, 2) : (d >= 0 ? "+" : "") + Fixed(d, 2)));
-    s += Text(x + col / 2.0, y0 - 3, i == 0 || i + 1 == steps.size() ? Fixed(st.to, 1) : (d >= 0 ? "+" : "") + Fixed(d, 1), "middle");
+    // The final weight to 2 decimals: a pair just below the threshold must not read as equal to it.
+    s += Text(x + col / 2.0, y0 - 3,
+              i + 1 == steps.size() ? Fixed(st.to, 2) : i == 0 ? Fixed(st.to, 1) : (d >= 0 ? "+" : "") + Fixed(d, 1),
+              "middle");
     std::string label = st.label.size() > 9 ? st.label.substr(0, 8) + "." : st.label;
     s += Text(x + col / 2.0, top + plot_h + 16, label, "middle");
   }
   s += Line("axis", left, y_of(0), width - 10, y_of(0));
   s += Line("threshold", left, y_of(tw), width - 10, y_of(tw));
   s += Text(4, y_of(tw) - 3, "threshold");
-  s += Text(left, height - 8, "probability " + Sig(ProbabilityFromWeight(p.weight)));
+  char probability[64];
+  std::snprintf(probability, sizeof probability, "%.6g", ProbabilityFromWeight(p.weight));
+  s += Text(left, height - 8, "weight " + Fixed(p.weight, 3) + ", probability " + probability);
   s += "</svg>\n<table><tr><th>comparison</th><th>" + E(RecordName(input, p.a)) + "</th><th>" + E(RecordName(input, p.b)) +
        "</th><th>level</th><th class=\"n\">weight</th></tr>\n";
   for (size_t c = 0; c < nc && c < p.gamma.size(); ++c) {
@@ -550,7 +555,7 @@ std::string ClusterViewer(const ReportContext& ctx, const Rules& rules, const Lo
   if (ctx.truth) truth_col = input.table.FindColumn(ctx.truth_column);
   s += "<p><input id=\"cluster-search\" type=\"search\" placeholder=\"filter: an id, a name, a postcode...\" "
        "aria-label=\"filter clusters\"> <span id=\"cluster-count\" class=\"note\"></span></p>\n";
-  s += "<table id=\"clusters\"><thead><tr><th>cluster</th><th>kind</th><th class=\"n\">size</th>"
+  s += "<div style=\"overflow-x:auto\"><table id=\"clusters\"><thead><tr><th>cluster</th><th>kind</th><th class=\"n\">size</th>"
        "<th class=\"n\">weakest link</th><th>record</th>";
   if (truth_col >= 0) s += "<th>" + E(ctx.truth_column) + "</th>";
   for (const FieldSpec& f : rules.fields) s += "<th>" + E(f.name) + "</th>";
@@ -581,7 +586,7 @@ std::string ClusterViewer(const ReportContext& ctx, const Rules& rules, const Lo
     }
     s += "</tbody>\n";
   }
-  return s + "</table>\n";
+  return s + "</table></div>\n";
 }
 
 }  // namespace
