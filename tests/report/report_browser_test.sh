@@ -65,7 +65,11 @@ cp "$IN" "$WORK/injected.csv"
 for i in $(seq 1 30); do
   echo "90000$i,999999,\"<script>document.documentElement.setAttribute('data-injected','1')</script>\",\"<b>Bold</b>\",01/01/1970,inj@example.com,020-0000-0000,1 Script Street,London,N1 1AA" >>"$WORK/injected.csv"
 done
+mkdir -p "$WORK/injected"
+echo keep >"$WORK/injected/keep.txt"  # reclink report replaces only report.html in --out
 "$BIN" report --rules "$RULES" --out "$WORK/injected" --quiet "$WORK/injected.csv" || fail "reclink report failed"
+[ "$(cat "$WORK/injected/keep.txt" 2>/dev/null)" = keep ] || fail "reclink report did not keep another file in --out"
+[ "$(ls "$WORK/injected")" = "$(printf 'keep.txt\nreport.html')" ] || fail "reclink report wrote more than report.html: $(ls "$WORK/injected")"
 grep -q "&lt;script&gt;document.documentElement" "$WORK/injected/report.html" || fail "the injected records are not shown (escaped) in the report"
 dump_dom "$WORK/injected/report.html" "$WORK/injected-dom.html"
 check_page "$WORK/injected-dom.html"
