@@ -20,6 +20,7 @@
 #include "reclink/golden.h"
 #include "reclink/incremental.h"
 #include "reclink/output_set.h"
+#include "reclink/report.h"
 #include "reclink/run_evaluation.h"
 #include "reclink/run_state.h"
 #include "reclink/run_summary.h"
@@ -222,7 +223,10 @@ std::string RunText(const std::string& command, const Loaded& l, const RunResult
 // Every file name `dedupe` and `link` may write into --out.
 const std::set<std::string> kOutputNames = {"clusters.csv",   "pairs.csv",        "model.json",
                                             "summary.json",   "rejects.csv",      "changes.csv",
-                                            "identities.csv", "identities.jsonl", "members.csv"};
+                                            "identities.csv", "identities.jsonl", "members.csv",
+                                            "report.html"};
+// What `reclink report` writes into --out (other files there are kept).
+const std::set<std::string> kReportOutputNames = {"report.html"};
 
 // Refuses an input or rules file that an output would replace (e.g. an input named
 // clusters.csv inside --out).
@@ -266,9 +270,9 @@ Status CheckIncremental(const LinkageOptions& lo, const Rules& rules, const RunS
                          "keeps a subset of the links, and the state does not hold the others yet",
                          "run the night in full (without --incremental), or use method = \"connected_components\"");
   }
-  if (rules.survivorship || lo.with_fields || lo.pairs || !lo.truth_column.empty()) {
-    return Status::Usage("error: --incremental does not yet write golden records, members.csv or pairs.csv, nor "
-                         "evaluate (--truth)",
+  if (rules.survivorship || lo.with_fields || lo.pairs || lo.report || !lo.truth_column.empty()) {
+    return Status::Usage("error: --incremental does not yet write golden records, members.csv, pairs.csv or "
+                         "report.html, nor evaluate (--truth)",
                          "run those on the whole data without --incremental");
   }
   return Status::Ok();
@@ -386,7 +390,7 @@ int FinishIncremental(const CommonOptions& o, const LinkageOptions& lo, const Lo
 
 }  // namespace
 
-int RunLinkageCommand(const std::string& command, const CommonOptions& o, const LinkageOptions& lo) {
+int RunLinkageCommand(std::string command, const CommonOptions& o, const LinkageOptions& lo) {
   namespace fs = std::filesystem;
   const int threads = ThreadCount(o);
   tbb::global_control control(tbb::global_control::max_allowed_parallelism, threads);
@@ -395,6 +399,10 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
   Result<Prepared> prepared = Prepare(o, o.rules_path);
   if (!prepared.ok()) return Fail(prepared.status());
   const Rules& rules = prepared->rules;
+  const bool report_only = command == "report";
+  const bool with_report = report_only || lo.report;
+  if (report_only && rules.link_type == LinkType::kDedupe) command = "dedupe";
+  else if (report_only) command = "link";
   if (command == "dedupe" && rules.link_type != LinkType::kDedupe) {
     return Fail(Status::Usage(o.rules_path + ": error: `reclink dedupe` needs link_type = \"dedupe\"",
                               "use `reclink link` for link and link_and_dedupe rules"));
@@ -448,7 +456,9 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
     if (command == "train") {
       if (lo.model_out != "-") targets.push_back(lo.model_out);
     } else {
-      for (const std::string& n : kOutputNames) targets.push_back((fs::path(lo.out_dir) / n).string());
+      for (const std::string& n : report_only ? kReportOutputNames : kOutputNames) {
+        targets.push_back((fs::path(lo.out_dir) / n).string());
+      }
     }
     if (with_state) {
       for (const std::string& n : kRunStateFiles) targets.push_back((fs::path(lo.state_dir) / n).string());
@@ -465,7 +475,7 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
     if (!f.ok()) return Fail(f.status());
     model_out.emplace(std::move(f.value()));
   } else {
-    Result<OutputSet> set = OutputSet::Begin(lo.out_dir, kOutputNames);
+    Result<OutputSet> set = OutputSet::Begin(lo.out_dir, report_only ? kReportOutputNames : kOutputNames);
     if (!set.ok()) return Fail(set.status());
     outputs.emplace(std::move(set.value()));
     if (with_state) {
@@ -531,7 +541,10 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
   // Once normalized, the input's values are needed only for the ids (the truth labels are
   // already read): the other columns' memory goes back (about 150 MB on 1M records).
   // Golden records' raw values and timestamps are kept too.
-  ro.on_fields_derived = [&l] {
+  // A report shows the records' raw values: it keeps the columns (and asks for the histogram and
+  // the pairs nearest the threshold, which weigh every candidate pair in full).
+  if (with_report) RequestReportData(&ro);
+  if (!with_report) ro.on_fields_derived = [&l] {
     RecordTable& table = l.input.table;
     const std::vector<int>& ids = l.input.id_columns;
     const std::set<int> golden = GoldenRecordColumns(l.rules, table);
@@ -580,6 +593,31 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
     } else {
       cluster_ids = ClusterIds(l.input, r.labels, r.clusters, with_source);
     }
+    auto report_html = [&] {
+      ReportContext rc;
+      rc.command = report_only ? "report" : command;
+      rc.rules_path = o.rules_path;
+      rc.inputs = o.inputs;
+      if (!truth.empty()) {
+        rc.truth = &truth;
+        rc.truth_column = lo.truth_column;
+        rc.evaluation = &eval;
+      }
+      rc.cluster_ids = &cluster_ids;
+      return RenderReportHtml(rc, l.rules, l.input, r);
+    };
+    if (report_only) {
+      Status st = outputs->WriteFile("report.html", report_html());
+      if (st.ok()) st = outputs->Commit();
+      if (!st.ok()) return Fail(st);
+      if (!o.quiet) {
+        std::printf("reclink report: %llu records, %llu candidate pairs, %llu clusters; report in %s\n",
+                    static_cast<unsigned long long>(l.input.table.num_rows()),
+                    static_cast<unsigned long long>(r.candidate_pairs), static_cast<unsigned long long>(r.clusters),
+                    (fs::path(lo.out_dir) / "report.html").c_str());
+      }
+      return 0;
+    }
     auto write = [&](const std::string& name, auto&& fill) -> Status {
       Result<FileWriter> w = outputs->Open(name);
       if (!w.ok()) return w.status();
@@ -601,6 +639,7 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
     }
     if (st.ok()) st = outputs->WriteFile("model.json", ModelToJson(r.model));
     if (st.ok() && lo.pairs) st = write("pairs.csv", [&](FileWriter& w) { WritePairsCsv(l.input, r, w); });
+    if (st.ok() && lo.report) st = outputs->WriteFile("report.html", report_html());
     if (st.ok() && o.on_bad_record == "quarantine") {
       st = write("rejects.csv", [&](FileWriter& w) { WriteRejectsCsv(l.rejects, w); });
     }
@@ -656,6 +695,7 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
                  std::string(lo.pairs ? ", pairs.csv" : "") + std::string(identities ? ", changes.csv" : "") +
                  std::string(l.rules.survivorship ? ", identities." + lo.identities_format : std::string()) +
                  std::string(lo.with_fields ? ", members.csv" : "") +
+                 std::string(lo.report ? ", report.html" : "") +
                  std::string(o.on_bad_record == "quarantine" ? ", rejects.csv" : "") + "\n";
     std::fputs(text.c_str(), model_to_stdout ? stderr : stdout);
   }

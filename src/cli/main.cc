@@ -106,6 +106,9 @@ int main(int argc, char** argv) {
                         "with --incremental: a file of record ids to delete, one per line (a header line "
                         "naming the id column is skipped)");
       }
+      cmd->add_flag("--report", lo.report,
+                    "also write report.html: blocking, weights, weight histogram, cluster sizes, waterfalls, a "
+                    "cluster viewer (docs/report.md)");
       cmd->add_flag("--with-fields", lo.with_fields,
                     "also write members.csv: each record's cluster id, best link probability and normalized fields");
       cmd->add_option("--identities-format", lo.identities_format,
@@ -120,6 +123,23 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"auto", "always", "never"}));
     linkage.push_back(cmd);
   }
+
+  CLI::App* report = app.add_subcommand(
+      "report", "score like dedupe (or link) and write only DIR/report.html, a self-contained HTML report");
+  report->add_option("--rules", o.rules_path, "rules file (TOML)")->required();
+  report->add_option("inputs", o.inputs, "inputs, as PATH or NAME=PATH (default: the rules' [sources.NAME] paths)");
+  report->add_option("--out", lo.out_dir, "output directory for report.html (created if needed; other files kept)")
+      ->required();
+  report->add_option("--model", lo.model_path, "score with this saved model instead of training");
+  report->add_option("--threshold", lo.threshold,
+                     "match probability for a link, in (0, 1) (default: [model] threshold, else the model's own)")
+      ->check(OpenUnitInterval());
+  report->add_option("--truth", lo.truth_column, "ground-truth column: adds accuracy by threshold and the worst errors");
+  report->add_option("--labels", lo.labels_path, "labeled pairs to train with (as for dedupe)");
+  AddInputOptions(report, &o);
+  report->add_option("--progress", o.progress,
+                     "a line per finished stage on stderr: auto (when stderr is a terminal), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
 
   CLI::App* evaluate = app.add_subcommand("evaluate", "precision, recall, F1, B-cubed, blocking recall against ground truth");
   evaluate->add_option("--rules", o.rules_path, "rules file (TOML)")->required();
@@ -199,6 +219,7 @@ int main(int argc, char** argv) {
     for (CLI::App* cmd : linkage) {
       if (cmd->parsed()) return RunLinkageCommand(cmd->get_name(), o, lo);
     }
+    if (report->parsed()) return RunLinkageCommand("report", o, lo);
     if (evaluate->parsed()) return RunEvaluate(o, eo);
     if (explain->parsed()) return RunExplain(o, model_path, pair.first, pair.second);
   } catch (const std::bad_alloc&) {

@@ -285,7 +285,7 @@ TEST(CliTest, UsageErrorsExitTwo) {
   r = RunReclink("dedup --rules " + kDemoRules);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("unknown command 'dedup'; did you mean 'dedupe'?"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("the commands are profile, blocks, dedupe, link, train, evaluate and explain"), std::string::npos)
+  EXPECT_NE(r.err.find("the commands are profile, blocks, dedupe, link, train, report, evaluate and explain"), std::string::npos)
       << r.err;
 }
 

@@ -77,6 +77,25 @@ struct ScoredPair {
   std::vector<double> weights;  // per comparison (TF-adjusted); filled for evaluate's error lists
 };
 
+// Candidate pairs counted by match weight in fixed bins of kWidth bits from kMin (the first and
+// last bins also take everything beyond them). The edges do not depend on the data, and the
+// counts are integers summed from per-thread copies, so the histogram is the same whatever the
+// thread count. Filled only when RunOptions::weight_histogram asks for it.
+struct WeightHistogram {
+  static constexpr double kMin = -64;
+  static constexpr double kWidth = 0.25;
+  static constexpr int kBins = 512;  // up to kMin + kBins * kWidth = +64 bits
+  std::vector<uint64_t> pairs;    // per bin: candidate pairs; empty when not requested
+  std::vector<uint64_t> matches;  // per bin: true matches among them (with RunOptions::truth)
+  bool empty() const { return pairs.empty(); }
+  static int Bin(double weight) {
+    const double x = (weight - kMin) / kWidth;
+    if (!(x >= 0)) return 0;  // also NaN
+    return x >= kBins ? kBins - 1 : static_cast<int>(x);
+  }
+  static double Lower(int bin) { return kMin + bin * kWidth; }  // the bin's lowest weight
+};
+
 struct RunOptions {
   std::optional<std::string> model_path;  // score with a saved model instead of training
   std::optional<Model> model;             // score with this model (a run state's) instead of training
@@ -90,6 +109,12 @@ struct RunOptions {
   const std::vector<uint32_t>* truth = nullptr;  // per-row entity labels (evaluate)
   const std::vector<LabeledPair>* labels = nullptr;  // supervision when training (ApplyLabels)
   size_t worst_errors = 20;                      // evaluate: false/missed links to keep
+  // Fill RunResult::weight_histogram (and its matches with truth). Every candidate pair is then
+  // weighed in full: scoring no longer stops early on pairs that cannot reach the threshold.
+  bool weight_histogram = false;
+  // Keep this many pairs closest to the threshold (RunResult::borderline), with each
+  // comparison's weight. Nonzero also weighs every pair in full. Default 0.
+  size_t borderline_pairs = 0;
   // Called after each stage (from the calling thread), e.g. to report progress.
   std::function<void(const StageTiming&)> on_stage;
   // Called once (from the calling thread) as soon as the rules' fields are derived into columns
@@ -135,6 +160,10 @@ struct RunResult {
   std::optional<DerivedFields> fields;  // with keep_fields: the rules' fields, normalized
   std::vector<TfTable> tf_tables;       // the term frequencies' counts the run scored with
   TruthCounts truth;
+  WeightHistogram weight_histogram;   // with RunOptions::weight_histogram
+  // With RunOptions::borderline_pairs: the candidate pairs whose weight is closest to the
+  // threshold (ties by rows), nearest first, with per-comparison weights.
+  std::vector<ScoredPair> borderline;
   std::vector<StageTiming> timings;
 };
 
