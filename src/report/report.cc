@@ -3,6 +3,8 @@
 // and marks the page as rendered (the browser test reads the marks).
 #include "reclink/report.h"
 
+#include "reclink/profile.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -193,6 +195,16 @@ std::string BlockingSection(const RunResult& r) {
     std::string largest;
     for (size_t b = 0; b < rs.largest.size() && b < 5; ++b) {
       largest += (b ? "<br>" : "") + E(rs.largest[b].key) + ": " + Count(rs.largest[b].size);
+      // A large block of a placeholder key pairs strangers: say so, as reclink blocks does.
+      const std::string& key = rs.largest[b].key;
+      std::string reason;
+      for (size_t from = 0; from <= key.size() && reason.empty();) {
+        size_t to = key.find(" | ", from);
+        if (to == std::string::npos) to = key.size();
+        reason = PlaceholderReason(std::string_view(key).substr(from, to - from));
+        from = to + 3;
+      }
+      if (!reason.empty() && rs.largest[b].size >= 10) largest += " <em>(placeholder? " + E(reason) + ")</em>";
     }
     s += "<tr><td>" + std::to_string(i + 1) + ". " + E(rs.text) + "</td><td class=\"n\">" + Count(rs.records_with_key) +
          "</td><td class=\"n\">" + Count(rs.blocks) + "</td><td class=\"n\">" + Count(rs.pairs) + "</td><td>" +
