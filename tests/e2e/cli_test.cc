@@ -720,38 +720,9 @@ void WriteThreeCrms(const std::string& dir) {
   WriteFile(dir + "/shop.csv", shop);
   ASSERT_EQ(std::system(("gzip -f " + dir + "/shop.csv").c_str()), 0);
   WriteFile(dir + "/app.jsonl", app);
-  // The demo's rules with link_and_dedupe and the three sources' own options.
-  std::string rules = ReadFile(kDemoRules);
-  rules.replace(rules.find("link_type = \"dedupe\""), 20, "link_type = \"link_and_dedupe\"");
-  rules += R"(
-[sources.crm]
-path = "crm.csv"
-
-[sources.shop]
-path = "shop.csv.gz"
-delimiter = ";"
-date_order = "mdy"
-id = "CustNo"
-fields.first.column = "Given"
-fields.last.column = "Family"
-fields.dob.column = "Birth"
-fields.email.column = "Mail"
-fields.phone.column = "Tel"
-fields.postcode.column = "Zip"
-fields.city.column = "Town"
-
-[sources.app]
-path = "app.jsonl"
-id = "user.id"
-fields.first.column = "user.name.given"
-fields.last.column = "user.name.family"
-fields.dob.column = "birth"
-fields.email.column = "contact.email"
-fields.phone.column = "contact.phone"
-fields.postcode.column = "address.postcode"
-fields.city.column = "address.city"
-)";
-  WriteFile(dir + "/rules.toml", rules);
+  // The shipped example's rules (docs/examples/three-crms): the demo's with a [sources.NAME]
+  // table per export.
+  WriteFile(dir + "/rules.toml", ReadFile(kSource + "/docs/examples/three-crms/rules.toml"));
 }
 
 TEST(CliTest, ThreeCrmsWithTheirOwnFormatsInOneRulesFile) {
