@@ -1,5 +1,6 @@
 // reclink dedupe | link | train | evaluate | explain: run the pipeline and render its results.
 #include <tbb/global_control.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -14,6 +15,7 @@
 #include <set>
 
 #include "commands.h"
+#include "progress_line.h"
 #include "reclink/atomic_file.h"
 #include "reclink/csv_writer.h"
 #include "reclink/explain.h"
@@ -490,10 +492,16 @@ int RunLinkageCommand(std::string command, const CommonOptions& o, const Linkage
     if (!d.ok()) return Fail(d.status());
     deletions = std::move(d.value());
   }
+  // --progress: a line per finished stage; on a terminal also the running stage's, live.
+  Progress progress;
+  std::optional<ProgressLine> progress_line;
+  if (ShowProgress(o)) progress_line.emplace(&progress, isatty(STDERR_FILENO) != 0);
+  progress.Begin("read");
   Result<Loaded> loaded = Read(std::move(prepared.value()));
   if (!loaded.ok()) return Fail(loaded.status());
   Loaded& l = *loaded;
   timings.push_back({"read", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), PeakRssBytes()});
+  if (progress_line) progress_line->Finished(timings.back());
   if (lo.incremental) {
     return FinishIncremental(o, lo, l, state, deletions, threads, *outputs, *state_out, &timings);
   }
@@ -532,11 +540,9 @@ int RunLinkageCommand(std::string command, const CommonOptions& o, const Linkage
     labels = std::move(read.value());
     ro.labels = &labels;
   }
-  if (ShowProgress(o)) {
-    ro.on_stage = [](const StageTiming& t) {
-      std::fprintf(stderr, "reclink: %-16s %8.3f s   peak %6.0f MiB\n", t.stage.c_str(), t.seconds,
-                   static_cast<double>(t.peak_rss_bytes) / (1024.0 * 1024.0));
-    };
+  if (progress_line) {
+    ro.on_stage = [&progress_line](const StageTiming& t) { progress_line->Finished(t); };
+    ro.progress = &progress;
   }
   // Once normalized, the input's values are needed only for the ids (the truth labels are
   // already read): the other columns' memory goes back (about 150 MB on 1M records).
@@ -559,6 +565,7 @@ int RunLinkageCommand(std::string command, const CommonOptions& o, const Linkage
   const RunResult& r = *run;
 
   auto w0 = std::chrono::steady_clock::now();
+  progress.Begin("write");
   std::optional<IdentityAssignment> identities;
   std::string evaluation_json;
   std::string summary;  // summary.json's text (dedupe, link)
@@ -645,6 +652,7 @@ int RunLinkageCommand(std::string command, const CommonOptions& o, const Linkage
     }
     if (!st.ok()) return Fail(st);
     timings.push_back({"write", std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count(), PeakRssBytes()});
+    if (progress_line) progress_line->Finished(timings.back());
     RunContext context;
     context.command = command;
     context.rules_path = o.rules_path;

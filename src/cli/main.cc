@@ -119,7 +119,7 @@ int main(int argc, char** argv) {
     cmd->add_flag("--json", o.json, n == "train" ? "print the model (model.json's content) on stdout instead of the summary"
                                                  : "print summary.json's content on stdout instead of the readable summary");
     cmd->add_option("--progress", o.progress,
-                    "a line per finished stage on stderr: auto (when stderr is a terminal), always, never")
+                    "a line per finished stage on stderr (on a terminal also the running one, live): auto (when stderr is a terminal), always, never")
         ->check(CLI::IsMember({"auto", "always", "never"}));
     linkage.push_back(cmd);
   }
@@ -138,7 +138,7 @@ int main(int argc, char** argv) {
   report->add_option("--labels", lo.labels_path, "labeled pairs to train with (as for dedupe)");
   AddInputOptions(report, &o);
   report->add_option("--progress", o.progress,
-                     "a line per finished stage on stderr: auto (when stderr is a terminal), always, never")
+                     "a line per finished stage on stderr (on a terminal also the running one, live): auto (when stderr is a terminal), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
 
   CLI::App* evaluate = app.add_subcommand("evaluate", "precision, recall, F1, B-cubed, blocking recall against ground truth");

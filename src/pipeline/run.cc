@@ -17,8 +17,13 @@ namespace {
 
 class StageClock {
  public:
-  StageClock(std::vector<StageTiming>* out, const std::function<void(const StageTiming&)>& on_stage)
-      : out_(out), on_stage_(on_stage), start_(std::chrono::steady_clock::now()) {}
+  StageClock(std::vector<StageTiming>* out, const std::function<void(const StageTiming&)>& on_stage,
+             Progress* progress)
+      : out_(out), on_stage_(on_stage), progress_(progress), start_(std::chrono::steady_clock::now()) {}
+  // The stage that starts now, for the live progress: what it counts and how many (0: unknown).
+  void Begin(std::string_view stage, std::string_view unit = {}, uint64_t total = 0) {
+    if (progress_) progress_->Begin(stage, unit, total);
+  }
   void Mark(const std::string& stage) {
     const auto now = std::chrono::steady_clock::now();
     const StageTiming timing{stage, std::chrono::duration<double>(now - start_).count(), PeakRssBytes()};
@@ -30,6 +35,7 @@ class StageClock {
  private:
   std::vector<StageTiming>* out_;
   const std::function<void(const StageTiming&)>& on_stage_;
+  Progress* progress_;
   std::chrono::steady_clock::time_point start_;
 };
 
@@ -213,7 +219,8 @@ Status AllBlocksOversized(const Rules& rules, const std::vector<OversizedBlock>&
 // Pairs first produced by a rule are also counted by pattern and TF delta (PatternTf), for the
 // model's own threshold; `u_only` (the model with u estimated, m still 1) gives the delta.
 TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comps, BlockingIndex& index,
-                                     uint64_t total_pairs, const Model& u_only, const TermFrequencies& tf) {
+                                     uint64_t total_pairs, const Model& u_only, const TermFrequencies& tf,
+                                     Progress* progress) {
   const size_t nc = comps.size();
   const size_t nr = index.num_rules();
   const Scorer u_scorer(u_only, comps, tf);
@@ -251,6 +258,7 @@ TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comp
   const uint64_t cutoff = fraction >= 1.0 ? UINT64_MAX : static_cast<uint64_t>(fraction * 18446744073709551615.0);
   const uint64_t salt = rules.model.seed * 0x9E3779B97F4A7C15ULL;
   index.StreamPairs([&](int rule, std::span<const CandidatePair> batch) {
+    if (progress) progress->Add(batch.size());
     Local& l = locals.local();
     thread_local std::vector<CandidatePair> pairs;
     thread_local std::vector<uint8_t> gammas;
@@ -368,6 +376,7 @@ Scored ScoreCandidates(const Comparisons& comps, const Scorer& scorer, BlockingI
   // candidate pairs can be rejected before every comparison is computed.
   const bool decide_early = !options.keep_pairs && truth == nullptr && !histogram && borderline == 0;
   std::vector<uint64_t> per_rule = index.StreamPairs([&](int, std::span<const CandidatePair> pairs) {
+    if (options.progress) options.progress->Add(pairs.size());
     Local& l = locals.local();
     if (decide_early) {
       ScoreRunsDecidingEarly(comps, scorer, pairs, weight_threshold, &l.edges);
@@ -459,7 +468,8 @@ LinkCut LinkThreshold(const std::optional<double>& command_line, const Rules& ru
 
 Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const RunOptions& options,
                              std::vector<StageTiming>* timings) {
-  StageClock clock(timings, options.on_stage);
+  StageClock clock(timings, options.on_stage, options.progress);
+  clock.Begin("normalize", "records", input.table.num_rows());
   RunResult result;
   const RecordTable& table = input.table;
   result.total_pairs = AllowedPairs(table, rules.link_type);
@@ -474,10 +484,12 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   }
   if (options.on_fields_derived) options.on_fields_derived();
   clock.Mark("normalize");
+  clock.Begin("block");
 
   BlockingIndex index = BlockingIndex::Build(rules, *fields, table);
   result.oversized = index.oversized();
   clock.Mark("block");
+  clock.Begin("compare-prepare");
   if (!options.model_path && !options.model && index.PairsUpperBound() == 0 && !result.oversized.empty()) {
     return AllBlocksOversized(rules, result.oversized);
   }
@@ -489,6 +501,8 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
                                         : TermFrequencies::Build(comps);
   result.tf_tables = tf.tables();
   clock.Mark("compare-prepare");
+  const uint64_t pairs_bound = index.PairsUpperBound();
+  uint64_t scored_total = pairs_bound;
 
   // Training: u from random pairs, m and the prior from pattern counts of the candidate pairs.
   if (options.model_path || options.model) {
@@ -503,9 +517,14 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
     for (std::string& w : DegenerateComparisonWarnings(comps)) result.model.warnings.push_back(std::move(w));
   } else {
     result.model = ModelSkeleton(rules, comps);
+    clock.Begin("train-u");
     EstimateU(rules, comps, *fields, table, rules.model.u_sample_pairs, rules.model.seed, &result.model);
     clock.Mark("train-u");
-    const TrainingCounts counts = CountTrainingPatterns(rules, comps, index, result.total_pairs, result.model, tf);
+    clock.Begin("train-em", "pairs", pairs_bound);
+    const TrainingCounts counts =
+        CountTrainingPatterns(rules, comps, index, result.total_pairs, result.model, tf, options.progress);
+    // Training streamed every candidate pair: their exact count is the score stage's total.
+    if (options.progress) scored_total = options.progress->Read().done;
     RECLINK_RETURN_IF_ERROR(EstimateMAndPrior(rules, comps, counts, &result.model, options.labels));
     clock.Mark("train-em");
   }
@@ -519,6 +538,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
 
   const Scorer scorer(result.model, comps, tf);
   const uint64_t capped_before = comps.capped_comparisons();
+  clock.Begin("score", "pairs", scored_total);
   Scored scored = ScoreCandidates(comps, scorer, index, options, result.threshold);
   result.rules = index.stats();
   result.candidate_pairs = scored.candidate_pairs;
@@ -533,6 +553,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   }
   clock.Mark("score");
 
+  clock.Begin("cluster");
   ClusterEdges(rules, table, &result);
   clock.Mark("cluster");
   if (options.keep_fields) result.fields = std::move(fields.value());

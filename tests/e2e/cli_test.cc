@@ -809,6 +809,25 @@ TEST(CliTest, PlaceholderKeysAreNamedAndNullValuesAdvised) {
   EXPECT_NE(r.out.find("list it in [fields.phone] null_values"), std::string::npos) << r.out;
 }
 
+// --progress always in a log (stderr not a terminal): exactly one line per stage, in order,
+// and none of the terminal's rewritten lines.
+TEST(CliTest, ProgressInALogIsOneLinePerStage) {
+  const std::string dir = TempDir("progress");
+  CliResult r = RunReclink("dedupe --progress always --rules " + kDemoRules + " --out " + dir + " " + kDemo);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> stages;
+  for (const std::string& line : Lines(r.err)) {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(line, m, std::regex("reclink: ([a-z-]+) +[0-9.]+ s   peak +[0-9]+ MiB"))) << line;
+    stages.push_back(m.str(1));
+  }
+  EXPECT_EQ(stages, (std::vector<std::string>{"read", "normalize", "block", "compare-prepare", "train-u", "train-em",
+                                              "score", "cluster", "write"}));
+  EXPECT_EQ(r.err.find('\r'), std::string::npos);
+  r = RunReclink("dedupe --progress never --rules " + kDemoRules + " --out " + dir + " " + kDemo);
+  EXPECT_TRUE(r.err.empty()) << r.err;
+}
+
 // "-" reads the standard input (source name "stdin"); the same clusters as from the file.
 TEST(CliTest, DashReadsTheStandardInput) {
   const std::string dir = TempDir("stdin");

@@ -16,6 +16,7 @@
 #include "reclink/file_writer.h"
 #include "reclink/identity.h"
 #include "reclink/model.h"
+#include "reclink/progress.h"
 #include "reclink/reader.h"
 #include "reclink/rules.h"
 #include "reclink/status.h"
@@ -117,6 +118,9 @@ struct RunOptions {
   size_t borderline_pairs = 0;
   // Called after each stage (from the calling thread), e.g. to report progress.
   std::function<void(const StageTiming&)> on_stage;
+  // Live progress of the running stage (stage name, and pairs done for the stages that stream
+  // candidate pairs), for a front end polling it from another thread; may be null.
+  Progress* progress = nullptr;
   // Called once (from the calling thread) as soon as the rules' fields are derived into columns
   // of their own. From then on RunLinkage reads only the input's row count, sources and ids, so
   // the caller may release the other columns' values (Column::ReleaseValues) to save memory.
