@@ -33,7 +33,8 @@ __version__ = _reclink.version
 class ReclinkError(Exception):
     """An error of the engine. `message` is the library's ("FILE:LINE:COLUMN: error: WHAT");
     `file`, `line`, `column` come from it when it names them (else None); `field` is the rules
-    field, column or key the message quotes first, when it quotes one; `hint` says what to change;
+    field the message names ("[fields.X]", "field 'X'"), else the input column it names
+    ("column 'X'"), else None; `hint` says what to change;
     `exit_code` is what the CLI would exit with (1 internal, 2 usage or rules, 3 input, 4 output);
     `code` the library's status ("usage", "invalid_input", "io_error", "output_error", "internal")."""
 
@@ -87,7 +88,10 @@ _ERRORS = {"usage": UsageError, "invalid_input": InputDataError, "io_error": Inp
 # "FILE:LINE:COLUMN: error: ...", "FILE:LINE: error: ..." or "FILE: error: ..."; FILE may hold ':'
 # (a "<DataFrame x>" name does not), so the location is the last digits before ": error:".
 _LOCATION = re.compile(r"^(?P<file>.*?)(?::(?P<line>\d+))?(?::(?P<column>\d+))?: error: ", re.S)
-_QUOTED = re.compile(r"(?:\[fields\.(?P<table>[^\]]+)\])|'(?P<quoted>[^'\n]+)'")
+# What a message names, most specific first: a rules field ("[fields.X]", "field 'X'", "field X"),
+# else an input column ("column 'X'").
+_NAMED = [re.compile(r"\[fields\.([^\]\s]+)\]"), re.compile(r"\bfield '([^'\n]+)'"),
+          re.compile(r"\bfield ([A-Za-z0-9_]+)"), re.compile(r"\bcolumn '([^'\n]+)'")]
 
 
 def _location(message: str):
@@ -101,11 +105,12 @@ def _location(message: str):
 
 
 def _quoted_name(message: str) -> Optional[str]:
-    body = message.split(": error: ", 1)[-1]
-    m = _QUOTED.search(body)
-    if not m:
-        return None
-    return m.group("table") or m.group("quoted")
+    body = message.split(": error: ", 1)[-1].split("\n", 1)[0]
+    for pattern in _NAMED:
+        m = pattern.search(body)
+        if m:
+            return m.group(1)
+    return None
 
 
 def _call(command: str, inputs, rules, options: dict):
