@@ -215,8 +215,8 @@ def _model_options(model) -> dict:
     raise TypeError("model must be a dict (reclink.train's) or a model.json path")
 
 
-def _read_options(delimiter, trim_spaces, encoding, on_bad_record) -> dict:
-    return {"delimiter": delimiter, "trim_spaces": trim_spaces, "encoding": encoding,
+def _read_options(delimiter, trim_spaces, encoding, on_bad_record, format=None) -> dict:
+    return {"format": format, "delimiter": delimiter, "trim_spaces": trim_spaces, "encoding": encoding,
             "on_bad_record": on_bad_record}
 
 
@@ -266,7 +266,7 @@ def dedupe(data, rules, *, threads: Optional[int] = None, threshold: Optional[fl
            truth: Optional[str] = None, truth_pairs: Optional[str] = None, labels: Optional[str] = None,
            model=None, with_pairs: bool = False, pairs_threshold: float = 0.5,
            delimiter: Optional[str] = None, trim_spaces: bool = False, encoding: str = "utf-8",
-           on_bad_record: str = "fail") -> Result:
+           on_bad_record: str = "fail", format: str = "auto") -> Result:
     """Deduplicates `data` (a DataFrame, a path, or a list of them) under `rules` (link_type
     "dedupe"), as `reclink dedupe` does, and returns a Result.
 
@@ -276,23 +276,24 @@ def dedupe(data, rules, *, threads: Optional[int] = None, threshold: Optional[fl
         CSV of true pairs instead); the figures are in Result.evaluation. labels: a CSV of labelled
         pairs to train with (`--labels`). model: score with this model (a dict from train(), or a
         model.json path) instead of training. with_pairs: also return the scored pairs at or above
-        pairs_threshold. delimiter, trim_spaces, encoding ("utf-8" or "latin-1") and on_bad_record
-        ("fail" or "skip") apply to inputs given as paths."""
+        pairs_threshold. format ("auto": from the extension; csv, tsv, jsonl, json), delimiter,
+        trim_spaces, encoding ("utf-8" or "latin-1") and on_bad_record ("fail" or "skip") apply to
+        inputs given as paths, as the CLI's options of those names."""
     return _run("dedupe", _inputs(data, True), rules, threads, threshold, truth, truth_pairs, labels, model,
-                with_pairs, pairs_threshold, _read_options(delimiter, trim_spaces, encoding, on_bad_record))
+                with_pairs, pairs_threshold, _read_options(delimiter, trim_spaces, encoding, on_bad_record, format))
 
 
 def link(data, rules, *, threads: Optional[int] = None, threshold: Optional[float] = None,
          truth: Optional[str] = None, truth_pairs: Optional[str] = None, labels: Optional[str] = None,
          model=None, with_pairs: bool = False, pairs_threshold: float = 0.5,
          delimiter: Optional[str] = None, trim_spaces: bool = False, encoding: str = "utf-8",
-         on_bad_record: str = "fail") -> Result:
+         on_bad_record: str = "fail", format: str = "auto") -> Result:
     """Links two or more sources under `rules` (link_type "link" or "link_and_dedupe"), as
     `reclink link` does. data: a dict {source name: DataFrame or path} or a list (DataFrames are
     named data1, data2, ...; paths by their file name). Options as in dedupe(); clusters has a
     source column."""
     return _run("link", _inputs(data, False), rules, threads, threshold, truth, truth_pairs, labels, model,
-                with_pairs, pairs_threshold, _read_options(delimiter, trim_spaces, encoding, on_bad_record))
+                with_pairs, pairs_threshold, _read_options(delimiter, trim_spaces, encoding, on_bad_record, format))
 
 
 def _run(command, inputs, rules, threads, threshold, truth, truth_pairs, labels, model, with_pairs,
@@ -309,12 +310,12 @@ def _path(p):
 
 def train(data, rules, *, threads: Optional[int] = None, labels: Optional[str] = None,
           delimiter: Optional[str] = None, trim_spaces: bool = False, encoding: str = "utf-8",
-          on_bad_record: str = "fail") -> dict:
+          on_bad_record: str = "fail", format: str = "auto") -> dict:
     """Trains the model on `data` (as `reclink train`) and returns it: model.json's content as a
     dict, which dedupe(model=...), link(model=...) and explain(model=...) accept, and which
     json.dump writes as a model.json the CLI reads."""
     options = dict(threads=threads, labels=_path(labels),
-                   **_read_options(delimiter, trim_spaces, encoding, on_bad_record))
+                   **_read_options(delimiter, trim_spaces, encoding, on_bad_record, format))
     out = _call("train", _inputs(data, True), rules, options)
     return json.loads(out["model_json"])
 
@@ -322,7 +323,7 @@ def train(data, rules, *, threads: Optional[int] = None, labels: Optional[str] =
 def evaluate(data, rules, *, truth: Optional[str] = None, truth_pairs: Optional[str] = None,
              threads: Optional[int] = None, threshold: Optional[float] = None, model=None,
              delimiter: Optional[str] = None, trim_spaces: bool = False, encoding: str = "utf-8",
-             on_bad_record: str = "fail") -> dict:
+             on_bad_record: str = "fail", format: str = "auto") -> dict:
     """Runs the rules on `data` and measures the clusters against ground truth (as
     `reclink evaluate --json`): truth names a column of entity labels, or truth_pairs a CSV of
     matching pairs. Returns the evaluation object: "pairwise" and "bcubed" precision, recall and
@@ -330,7 +331,7 @@ def evaluate(data, rules, *, truth: Optional[str] = None, truth_pairs: Optional[
     if (truth is None) == (truth_pairs is None):
         raise UsageError("error: evaluate needs exactly one of truth (a column) and truth_pairs (a file)")
     options = dict(threads=threads, threshold=threshold, truth=truth, truth_pairs=_path(truth_pairs),
-                   **_read_options(delimiter, trim_spaces, encoding, on_bad_record))
+                   **_read_options(delimiter, trim_spaces, encoding, on_bad_record, format))
     options.update(_model_options(model))
     out = _call("evaluate", _inputs(data, True), rules, options)
     return json.loads(out["evaluation_json"])
@@ -338,7 +339,7 @@ def evaluate(data, rules, *, truth: Optional[str] = None, truth_pairs: Optional[
 
 def explain(data, rules, pair: Tuple[str, str], *, model=None, threads: Optional[int] = None,
             delimiter: Optional[str] = None, trim_spaces: bool = False, encoding: str = "utf-8",
-            on_bad_record: str = "fail") -> dict:
+            on_bad_record: str = "fail", format: str = "auto") -> dict:
     """Why the pair (id1, id2) scores what it scores under `model` (a dict from train() or a
     model.json path; default: a model trained on `data` first), as `reclink explain --json`: the
     prior's weight, then per comparison the raw and normalized values, the level, m, u, the u used
@@ -347,6 +348,6 @@ def explain(data, rules, pair: Tuple[str, str], *, model=None, threads: Optional
     if isinstance(pair, (str, bytes)) or len(pair) != 2:
         raise TypeError("pair must be two record ids, e.g. ('1', '2')")
     options = dict(threads=threads, pair_l=str(pair[0]), pair_r=str(pair[1]),
-                   **_read_options(delimiter, trim_spaces, encoding, on_bad_record))
+                   **_read_options(delimiter, trim_spaces, encoding, on_bad_record, format))
     options.update(_model_options(model))
     return _call("explain", _inputs(data, True), rules, options)

@@ -123,6 +123,14 @@ Options ParseOptions(const py::dict& d) {
     }
     o.read.delimiter = delim[0];
   }
+  if (has("format")) {  // as --format
+    const std::string f = d["format"].cast<std::string>();
+    if (f == "csv" || f == "tsv") o.read.format = InputFormat::kCsv;
+    else if (f == "jsonl" || f == "ndjson") o.read.format = InputFormat::kJsonl;
+    else if (f == "json") o.read.format = InputFormat::kJson;
+    else if (f != "auto") throw StatusException{Status::Usage("error: format must be csv, tsv, jsonl, json or auto, found \"" + f + "\"")};
+    if (f == "tsv") o.read.delimiter = '\t';
+  }
   if (has("trim_spaces")) o.read.trim_spaces = d["trim_spaces"].cast<bool>();
   if (has("encoding")) {
     const std::string e = d["encoding"].cast<std::string>();

@@ -235,3 +235,34 @@ def test_runs_in_python_threads_at_once_give_the_same_result(demo_frame, demo_ru
         t.join()
     for r in results[1:]:
         pd.testing.assert_frame_equal(r.clusters, results[0].clusters)
+
+
+def test_labels_train_m_as_the_clis_labels(cli, demo_csv, demo_rules, demo_frame, tmp_path):
+    # Labelled pairs: the first 150 true pairs of the demo (1) and 150 pairs of strangers (0).
+    groups = demo_frame.groupby("entity_id")["record_id"].apply(list)
+    matches = [(ids[0], ids[1]) for ids in groups if len(ids) >= 2][:150]
+    singles = [ids[0] for ids in groups if len(ids) == 1][:300]
+    strangers = list(zip(singles[::2], singles[1::2]))
+    labels = pd.DataFrame([(a, b, 1) for a, b in matches] + [(a, b, 0) for a, b in strangers],
+                          columns=["id_l", "id_r", "match"])
+    path = tmp_path / "labels.csv"
+    labels.to_csv(path, index=False)
+    model = reclink.train(demo_frame, rules=demo_rules, labels=path)
+    assert all(c["trained_by"] == ["labels"] for c in model["comparisons"])
+    cli("train", "--quiet", "--rules", demo_rules, "--labels", path, "--model-out", tmp_path / "m.json", demo_csv)
+    assert model == json.loads((tmp_path / "m.json").read_text())
+    with pytest.raises(reclink.UsageError, match="labels"):
+        reclink.dedupe(demo_frame, rules=demo_rules, labels=path, model=model)
+
+
+def test_inputs_by_path_take_the_clis_read_options(demo_frame, demo_rules, cli_demo, tmp_path):
+    # A semicolon-separated file with a .txt name: format and delimiter as --format, --delimiter.
+    path = tmp_path / "customers.txt"
+    demo_frame.to_csv(path, sep=";", index=False)
+    r = reclink.dedupe(path, rules=demo_rules, format="csv", delimiter=";")
+    assert_same_clusters(r, cli_demo / "clusters.csv")
+    jsonl = tmp_path / "customers.data"
+    demo_frame.to_json(jsonl, orient="records", lines=True)
+    assert_same_clusters(reclink.dedupe(jsonl, rules=demo_rules, format="jsonl"), cli_demo / "clusters.csv")
+    with pytest.raises(reclink.UsageError, match="format"):
+        reclink.dedupe(path, rules=demo_rules, format="xml")
