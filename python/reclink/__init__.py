@@ -85,8 +85,8 @@ class InternalError(ReclinkError, RuntimeError):
 _ERRORS = {"usage": UsageError, "invalid_input": InputDataError, "io_error": InputIOError,
            "output_error": OutputError, "internal": InternalError}
 
-# "FILE:LINE:COLUMN: error: ...", "FILE:LINE: error: ..." or "FILE: error: ..."; FILE may hold ':'
-# (a "<DataFrame x>" name does not), so the location is the last digits before ": error:".
+# "FILE:LINE:COLUMN: error: ...", "FILE:LINE: error: ..." or "FILE: error: ...". FILE may itself
+# hold ':': the shortest FILE that leaves only LINE and COLUMN before ": error: " is taken.
 _LOCATION = re.compile(r"^(?P<file>.*?)(?::(?P<line>\d+))?(?::(?P<column>\d+))?: error: ", re.S)
 # What a message names, most specific first: a rules field ("[fields.X]", "field 'X'", "field X"),
 # else an input column ("column 'X'").
@@ -180,7 +180,7 @@ def _input(name: str, data):
     raise TypeError("an input must be a pandas DataFrame or a path, not " + type(data).__name__)
 
 
-def _inputs(data, dedupe: bool) -> list:
+def _inputs(data) -> list:
     """[(name, path or None, columns or None)]. A dict names its sources; otherwise a DataFrame is
     "data" (one) or "data1", "data2", ... (several), a path is named by the CLI's rule (its file
     name without extensions, or NAME from "NAME=PATH")."""
@@ -279,7 +279,7 @@ def dedupe(data, rules, *, threads: Optional[int] = None, threshold: Optional[fl
         pairs_threshold. format ("auto": from the extension; csv, tsv, jsonl, json), delimiter,
         trim_spaces, encoding ("utf-8" or "latin-1") and on_bad_record ("fail" or "skip") apply to
         inputs given as paths, as the CLI's options of those names."""
-    return _run("dedupe", _inputs(data, True), rules, threads, threshold, truth, truth_pairs, labels, model,
+    return _run("dedupe", _inputs(data), rules, threads, threshold, truth, truth_pairs, labels, model,
                 with_pairs, pairs_threshold, _read_options(delimiter, trim_spaces, encoding, on_bad_record, format))
 
 
@@ -292,7 +292,7 @@ def link(data, rules, *, threads: Optional[int] = None, threshold: Optional[floa
     `reclink link` does. data: a dict {source name: DataFrame or path} or a list (DataFrames are
     named data1, data2, ...; paths by their file name). Options as in dedupe(); clusters has a
     source column."""
-    return _run("link", _inputs(data, False), rules, threads, threshold, truth, truth_pairs, labels, model,
+    return _run("link", _inputs(data), rules, threads, threshold, truth, truth_pairs, labels, model,
                 with_pairs, pairs_threshold, _read_options(delimiter, trim_spaces, encoding, on_bad_record, format))
 
 
@@ -316,7 +316,7 @@ def train(data, rules, *, threads: Optional[int] = None, labels: Optional[str] =
     json.dump writes as a model.json the CLI reads."""
     options = dict(threads=threads, labels=_path(labels),
                    **_read_options(delimiter, trim_spaces, encoding, on_bad_record, format))
-    out = _call("train", _inputs(data, True), rules, options)
+    out = _call("train", _inputs(data), rules, options)
     return json.loads(out["model_json"])
 
 
@@ -333,7 +333,7 @@ def evaluate(data, rules, *, truth: Optional[str] = None, truth_pairs: Optional[
     options = dict(threads=threads, threshold=threshold, truth=truth, truth_pairs=_path(truth_pairs),
                    **_read_options(delimiter, trim_spaces, encoding, on_bad_record, format))
     options.update(_model_options(model))
-    out = _call("evaluate", _inputs(data, True), rules, options)
+    out = _call("evaluate", _inputs(data), rules, options)
     return json.loads(out["evaluation_json"])
 
 
@@ -350,4 +350,4 @@ def explain(data, rules, pair: Tuple[str, str], *, model=None, threads: Optional
     options = dict(threads=threads, pair_l=str(pair[0]), pair_r=str(pair[1]),
                    **_read_options(delimiter, trim_spaces, encoding, on_bad_record, format))
     options.update(_model_options(model))
-    return _call("explain", _inputs(data, True), rules, options)
+    return _call("explain", _inputs(data), rules, options)

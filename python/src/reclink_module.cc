@@ -4,6 +4,7 @@
 // and dicts of them and turns errors into exceptions.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+#include <tbb/global_control.h>
 #include <tbb/info.h>
 #include <tbb/task_arena.h>
 
@@ -237,6 +238,14 @@ py::dict Run(const std::string& command, const py::list& py_inputs, const std::s
   std::optional<Status> failed;
   {
     py::gil_scoped_release release;
+    // The CLI's --threads is a global_control of `threads`; here each call gets an arena of its
+    // own, so that concurrent calls from Python threads do not cap each other. The arena alone
+    // cannot pass the process's default worker count: more threads than cores (as --threads 8 on
+    // two cores) need a global_control raising it while the call runs.
+    std::optional<tbb::global_control> more;
+    if (threads > static_cast<int>(tbb::info::default_concurrency())) {
+      more.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
+    }
     tbb::task_arena arena(threads);
     arena.execute([&] {
       try {

@@ -94,3 +94,18 @@ def test_a_bad_model_and_bad_arguments(demo_csv, demo_rules):
         reclink.dedupe(demo_csv, rules=demo_rules, on_bad_record="quarantine")
     with pytest.raises(TypeError):
         reclink.dedupe(42, rules=demo_rules)
+
+
+@pytest.mark.parametrize("message, location, field", [
+    ("a.csv:3:7: error: unterminated quoted field", ("a.csv", 3, 7), None),
+    ("dir:x/a.csv:3:7: error: bad", ("dir:x/a.csv", 3, 7), None),
+    ("rules.toml:19: error: key 'column' in [fields.dob] names column 'dob'", ("rules.toml", 19, None), "dob"),
+    ("a.csv: error: cannot open file", ("a.csv", None, None), None),
+    ("error: threads must be 0 (every core) or more", (None, None, None), None),
+    ("x.csv:4: error: duplicate id '7' in column 'id' (first seen on line 2)", ("x.csv", 4, None), "id"),
+])
+def test_the_location_and_field_of_a_message(message, location, field):
+    err = reclink.InputDataError(message, "a hint")
+    assert (err.file, err.line, err.column) == location
+    assert err.field == field
+    assert str(err) == message + "\nhint: a hint" and err.exit_code == 3

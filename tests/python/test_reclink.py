@@ -212,13 +212,14 @@ def test_golden_records_with_survivorship(cli, demo_csv, demo_rules, demo_frame,
     assert r.identities["records"].sum() == len(demo_frame)
 
 
-def test_thread_count_does_not_change_the_output(demo_frame, demo_rules):
-    one = reclink.dedupe(demo_frame, rules=demo_rules, threads=1, with_pairs=True)
-    four = reclink.dedupe(demo_frame, rules=demo_rules, threads=4, with_pairs=True)
-    pd.testing.assert_frame_equal(one.clusters, four.clusters)
-    pd.testing.assert_frame_equal(one.pairs, four.pairs)
-    assert one.model == four.model
-    assert one.summary["threads"] == 1 and four.summary["threads"] == 4
+@pytest.mark.parametrize("threads", [2, 8])
+def test_thread_count_does_not_change_the_output(demo_frame, demo_rules, threads):
+    one = reclink.dedupe(demo_frame, rules=demo_rules, threads=1, with_pairs=True, truth="entity_id")
+    many = reclink.dedupe(demo_frame, rules=demo_rules, threads=threads, with_pairs=True, truth="entity_id")
+    pd.testing.assert_frame_equal(one.clusters, many.clusters)
+    pd.testing.assert_frame_equal(one.pairs, many.pairs)
+    assert one.model == many.model and one.evaluation == many.evaluation
+    assert one.summary["threads"] == 1 and many.summary["threads"] == threads
 
 
 def test_runs_in_python_threads_at_once_give_the_same_result(demo_frame, demo_rules):
