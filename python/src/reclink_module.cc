@@ -150,7 +150,6 @@ Options ParseOptions(const py::dict& d) {
 
 struct Session {
   Rules rules;
-  std::string rules_name;
   LoadedInput input;
   std::vector<StageTiming> timings;
 };
@@ -250,7 +249,6 @@ py::dict Run(const std::string& command, const py::list& py_inputs, const std::s
     arena.execute([&] {
       try {
         s.rules = Take(rules_is_path ? ParseRulesFile(rules_source) : ParseRulesString(rules_source, rules_name));
-        s.rules_name = rules_name;
         CheckCommand(command, s.rules, rules_name, inputs.size());
         const auto t0 = std::chrono::steady_clock::now();
         s.input = Load(s.rules, inputs, o.read);
