@@ -38,12 +38,18 @@ struct StatusException {
 
 const char* CodeName(StatusCode c) {
   switch (c) {
-    case StatusCode::kOk: return "ok";
-    case StatusCode::kInternal: return "internal";
-    case StatusCode::kUsage: return "usage";
-    case StatusCode::kInvalidInput: return "invalid_input";
-    case StatusCode::kIoError: return "io_error";
-    case StatusCode::kOutputError: return "output_error";
+    case StatusCode::kOk:
+      return "ok";
+    case StatusCode::kInternal:
+      return "internal";
+    case StatusCode::kUsage:
+      return "usage";
+    case StatusCode::kInvalidInput:
+      return "invalid_input";
+    case StatusCode::kIoError:
+      return "io_error";
+    case StatusCode::kOutputError:
+      return "output_error";
   }
   return "internal";
 }
@@ -75,7 +81,8 @@ Column ColumnFromList(const std::string& name, const py::list& values) {
       c.AppendNull();
       continue;
     }
-    if (!PyUnicode_Check(v)) throw py::type_error("column '" + name + "': values must be str or None");
+    if (!PyUnicode_Check(v))
+      throw py::type_error("column '" + name + "': values must be str or None");
     Py_ssize_t size = 0;
     const char* text = PyUnicode_AsUTF8AndSize(v, &size);
     if (text == nullptr) throw py::error_already_set();  // e.g. a lone surrogate
@@ -95,7 +102,7 @@ struct Options {
   double pairs_threshold = 0.5;
   std::optional<std::string> model_json;  // model.json's text
   std::string model_name = "<model>";
-  std::string pair_l, pair_r;             // explain
+  std::string pair_l, pair_r;  // explain
   ReadOptions read;
 };
 
@@ -103,7 +110,8 @@ Options ParseOptions(const py::dict& d) {
   Options o;
   auto has = [&](const char* k) { return d.contains(k) && !d[k].is_none(); };
   if (has("threads")) o.threads = d["threads"].cast<int>();
-  if (o.threads < 0) throw StatusException{Status::Usage("error: threads must be 0 (every core) or more")};
+  if (o.threads < 0)
+    throw StatusException{Status::Usage("error: threads must be 0 (every core) or more")};
   if (has("threshold")) o.threshold = d["threshold"].cast<double>();
   if (o.threshold && !(*o.threshold >= 0 && *o.threshold <= 1)) {
     throw StatusException{Status::Usage("error: threshold must be a probability in [0, 1]")};
@@ -120,30 +128,44 @@ Options ParseOptions(const py::dict& d) {
   if (has("delimiter")) {
     const std::string delim = d["delimiter"].cast<std::string>();
     if (delim.size() != 1 || delim == "\"" || delim == "\n" || delim == "\r") {
-      throw StatusException{Status::Usage("error: delimiter must be one character other than a quote or a newline")};
+      throw StatusException{
+          Status::Usage("error: delimiter must be one character other than a quote or a newline")};
     }
     o.read.delimiter = delim[0];
   }
   if (has("format")) {  // as --format
     const std::string f = d["format"].cast<std::string>();
-    if (f == "csv" || f == "tsv") o.read.format = InputFormat::kCsv;
-    else if (f == "jsonl" || f == "ndjson") o.read.format = InputFormat::kJsonl;
-    else if (f == "json") o.read.format = InputFormat::kJson;
-    else if (f != "auto") throw StatusException{Status::Usage("error: format must be csv, tsv, jsonl, json or auto, found \"" + f + "\"")};
+    if (f == "csv" || f == "tsv")
+      o.read.format = InputFormat::kCsv;
+    else if (f == "jsonl" || f == "ndjson")
+      o.read.format = InputFormat::kJsonl;
+    else if (f == "json")
+      o.read.format = InputFormat::kJson;
+    else if (f != "auto")
+      throw StatusException{Status::Usage(
+          "error: format must be csv, tsv, jsonl, json or auto, found \"" + f + "\"")};
     if (f == "tsv") o.read.delimiter = '\t';
   }
   if (has("trim_spaces")) o.read.trim_spaces = d["trim_spaces"].cast<bool>();
   if (has("encoding")) {
     const std::string e = d["encoding"].cast<std::string>();
-    if (e == "utf-8") o.read.encoding = Encoding::kUtf8;
-    else if (e == "latin-1") o.read.encoding = Encoding::kLatin1;
-    else throw StatusException{Status::Usage("error: encoding must be \"utf-8\" or \"latin-1\", found \"" + e + "\"")};
+    if (e == "utf-8")
+      o.read.encoding = Encoding::kUtf8;
+    else if (e == "latin-1")
+      o.read.encoding = Encoding::kLatin1;
+    else
+      throw StatusException{
+          Status::Usage("error: encoding must be \"utf-8\" or \"latin-1\", found \"" + e + "\"")};
   }
   if (has("on_bad_record")) {
     const std::string b = d["on_bad_record"].cast<std::string>();
-    if (b == "fail") o.read.on_bad_record = BadRecordPolicy::kFail;
-    else if (b == "skip") o.read.on_bad_record = BadRecordPolicy::kSkip;
-    else throw StatusException{Status::Usage("error: on_bad_record must be \"fail\" or \"skip\", found \"" + b + "\"")};
+    if (b == "fail")
+      o.read.on_bad_record = BadRecordPolicy::kFail;
+    else if (b == "skip")
+      o.read.on_bad_record = BadRecordPolicy::kSkip;
+    else
+      throw StatusException{
+          Status::Usage("error: on_bad_record must be \"fail\" or \"skip\", found \"" + b + "\"")};
   }
   return o;
 }
@@ -185,29 +207,36 @@ py::dict ColumnsDict(std::vector<std::pair<std::string, std::vector<std::string>
 }
 
 // The command's checks of the rules against the command (the CLI's Prepare and RunLinkageCommand).
-void CheckCommand(const std::string& command, const Rules& rules, const std::string& rules_name, size_t inputs) {
+void CheckCommand(const std::string& command, const Rules& rules, const std::string& rules_name,
+                  size_t inputs) {
   if (command == "dedupe" && rules.link_type != LinkType::kDedupe) {
     Check(Status::Usage(rules_name + ": error: dedupe needs link_type = \"dedupe\"",
                         "use reclink.link for link and link_and_dedupe rules"));
   }
   if (command == "link" && rules.link_type == LinkType::kDedupe) {
-    Check(Status::Usage(rules_name + ": error: link needs link_type = \"link\" or \"link_and_dedupe\"",
-                        "use reclink.dedupe for dedupe rules"));
+    Check(Status::Usage(
+        rules_name + ": error: link needs link_type = \"link\" or \"link_and_dedupe\"",
+        "use reclink.dedupe for dedupe rules"));
   }
   if (rules.link_type != LinkType::kDedupe && inputs < 2) {
-    Check(Status::Usage(rules_name + ": error: link_type is not \"dedupe\", so at least two inputs are needed; found " +
-                        std::to_string(inputs)));
+    Check(Status::Usage(
+        rules_name +
+        ": error: link_type is not \"dedupe\", so at least two inputs are needed; found " +
+        std::to_string(inputs)));
   }
-  if ((rules.cluster_method == ClusterMethod::kBestLink || rules.cluster_method == ClusterMethod::kOnePerSource) &&
+  if ((rules.cluster_method == ClusterMethod::kBestLink ||
+       rules.cluster_method == ClusterMethod::kOnePerSource) &&
       rules.link_type == LinkType::kDedupe) {
-    Check(Status::Usage(rules_name + ": error: cluster methods \"best_link\" and \"one_per_source\" need link mode"));
+    Check(Status::Usage(
+        rules_name +
+        ": error: cluster methods \"best_link\" and \"one_per_source\" need link mode"));
   }
 }
 
 // Runs `command` ("dedupe", "link", "train", "evaluate", "explain") on the inputs. rules: a path
 // (rules_is_path) or TOML text named rules_name in messages.
-py::dict Run(const std::string& command, const py::list& py_inputs, const std::string& rules_source, bool rules_is_path,
-             const std::string& rules_name, const py::dict& py_options) {
+py::dict Run(const std::string& command, const py::list& py_inputs, const std::string& rules_source,
+             bool rules_is_path, const std::string& rules_name, const py::dict& py_options) {
   Options o = ParseOptions(py_options);
   std::vector<PyInput> inputs;
   for (const py::handle item : py_inputs) {
@@ -224,7 +253,8 @@ py::dict Run(const std::string& command, const py::list& py_inputs, const std::s
     }
     inputs.push_back(std::move(in));
   }
-  const int threads = o.threads > 0 ? o.threads : static_cast<int>(tbb::info::default_concurrency());
+  const int threads =
+      o.threads > 0 ? o.threads : static_cast<int>(tbb::info::default_concurrency());
 
   // Everything below runs without the GIL and in an arena of `threads` workers.
   Session s;
@@ -248,12 +278,14 @@ py::dict Run(const std::string& command, const py::list& py_inputs, const std::s
     tbb::task_arena arena(threads);
     arena.execute([&] {
       try {
-        s.rules = Take(rules_is_path ? ParseRulesFile(rules_source) : ParseRulesString(rules_source, rules_name));
+        s.rules = Take(rules_is_path ? ParseRulesFile(rules_source)
+                                     : ParseRulesString(rules_source, rules_name));
         CheckCommand(command, s.rules, rules_name, inputs.size());
         const auto t0 = std::chrono::steady_clock::now();
         s.input = Load(s.rules, inputs, o.read);
         s.timings.push_back(
-            {"read", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), PeakRssBytes()});
+            {"read", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+             PeakRssBytes()});
         RunOptions ro;
         if (o.model_json) ro.model = Take(ParseModelJson(*o.model_json, o.model_name, s.rules));
         if (command == "explain") {
@@ -271,23 +303,30 @@ py::dict Run(const std::string& command, const py::list& py_inputs, const std::s
         ro.pairs_threshold = o.pairs_threshold;
         ro.keep_fields = s.rules.survivorship && s.rules.survivorship->normalized;
         std::vector<uint32_t> truth;
-        if (!o.truth_column.empty()) truth = Take(TruthFromColumn(s.input, o.truth_column));
-        else if (!o.truth_pairs.empty()) truth = Take(TruthFromPairs(s.input, o.truth_pairs));
+        if (!o.truth_column.empty())
+          truth = Take(TruthFromColumn(s.input, o.truth_column));
+        else if (!o.truth_pairs.empty())
+          truth = Take(TruthFromPairs(s.input, o.truth_pairs));
         if (command == "evaluate" && truth.empty()) {
-          Check(Status::Usage("error: evaluate needs exactly one of truth (a column) and truth_pairs (a file)"));
+          Check(Status::Usage(
+              "error: evaluate needs exactly one of truth (a column) and truth_pairs (a file)"));
         }
         if (!truth.empty()) ro.truth = &truth;
         std::vector<LabeledPair> labels;
         if (!o.labels_path.empty()) {
-          if (ro.model) Check(Status::Usage("error: labels train the model, and this run scores with a given one",
-                                            "drop model"));
+          if (ro.model)
+            Check(
+                Status::Usage("error: labels train the model, and this run scores with a given one",
+                              "drop model"));
           labels = Take(ReadLabeledPairs(s.input, o.labels_path));
           ro.labels = &labels;
         }
         run = RunLinkage(s.rules, s.input, ro, &s.timings);
         if (!run.ok()) return;
         const RunResult& r = *run;
-        if (!truth.empty()) evaluation_json = EvaluationJson(EvaluateRun(s.input, s.rules, r, truth), r, s.input, s.rules);
+        if (!truth.empty())
+          evaluation_json =
+              EvaluationJson(EvaluateRun(s.input, s.rules, r, truth), r, s.input, s.rules);
         if (command == "train" || command == "evaluate") return;
         with_source = s.rules.link_type != LinkType::kDedupe || s.input.sources.size() > 1;
         cluster_ids = ClusterIds(s.input, r.labels, r.clusters, with_source);
@@ -382,7 +421,8 @@ py::dict Run(const std::string& command, const py::list& py_inputs, const std::s
     pairs["id_r"] = ir;
     pairs["match_weight"] = weight;
     pairs["match_probability"] = probability;
-    for (size_t c = 0; c < gamma.size(); ++c) pairs[py::str("gamma_" + r.model.comparisons[c].name)] = gamma[c];
+    for (size_t c = 0; c < gamma.size(); ++c)
+      pairs[py::str("gamma_" + r.model.comparisons[c].name)] = gamma[c];
     out["pairs"] = pairs;
   }
   if (golden) {
@@ -390,7 +430,8 @@ py::dict Run(const std::string& command, const py::list& py_inputs, const std::s
     const GoldenRecords& g = *golden;
     std::vector<uint64_t> order(cluster_ids.size());
     std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(), [&](uint64_t a, uint64_t b) { return cluster_ids[a] < cluster_ids[b]; });
+    std::sort(order.begin(), order.end(),
+              [&](uint64_t a, uint64_t b) { return cluster_ids[a] < cluster_ids[b]; });
     py::dict ids;
     py::list identity, records, sources;
     std::vector<py::list> values(g.fields.size());
@@ -399,7 +440,8 @@ py::dict Run(const std::string& command, const py::list& py_inputs, const std::s
       records.append(g.records[c]);
       sources.append(g.sources[c]);
       for (size_t f = 0; f < g.fields.size(); ++f) {
-        values[f].append(g.has_value[c][f] ? py::object(py::str(g.values[c][f])) : py::object(py::none()));
+        values[f].append(g.has_value[c][f] ? py::object(py::str(g.values[c][f]))
+                                           : py::object(py::none()));
       }
     }
     ids["identity_id"] = identity;
@@ -423,12 +465,13 @@ PYBIND11_MODULE(_reclink, m) {
       if (p) std::rethrow_exception(p);
     } catch (const StatusException& e) {
       const reclink::Status& s = e.status;
-      py::object args = py::make_tuple(CodeName(s.code()), reclink::ExitCodeFor(s), s.message(), s.hint());
+      py::object args =
+          py::make_tuple(CodeName(s.code()), reclink::ExitCodeFor(s), s.message(), s.hint());
       PyErr_SetObject(status_error.ptr(), args.ptr());
     }
   });
-  m.def("run", &Run, py::arg("command"), py::arg("inputs"), py::arg("rules"), py::arg("rules_is_path"),
-        py::arg("rules_name"), py::arg("options"),
+  m.def("run", &Run, py::arg("command"), py::arg("inputs"), py::arg("rules"),
+        py::arg("rules_is_path"), py::arg("rules_name"), py::arg("options"),
         "Runs a command; see python/reclink/__init__.py. Releases the GIL while the engine runs.");
   m.attr("version") = reclink::kReclinkVersion;
 }

@@ -39,9 +39,9 @@ Result<RecordTable> TableFromColumns(std::vector<Column> columns, const std::str
                                   "rename one of them");
     }
     if (c.size() != rows) {
-      return Status::InvalidInput(name + ": error: column '" + c.name() + "' has " + std::to_string(c.size()) +
-                                  " rows, expected " + std::to_string(rows) + " like column '" +
-                                  columns[0].name() + "'");
+      return Status::InvalidInput(
+          name + ": error: column '" + c.name() + "' has " + std::to_string(c.size()) +
+          " rows, expected " + std::to_string(rows) + " like column '" + columns[0].name() + "'");
     }
   }
   if (rows == 0) return Status::InvalidInput(name + ": error: the input has no records");

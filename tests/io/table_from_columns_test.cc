@@ -12,7 +12,10 @@ namespace {
 Column MakeColumn(const std::string& name, const std::vector<const char*>& values) {
   Column c(name);
   for (const char* v : values) {
-    if (v == nullptr) c.AppendNull(); else c.Append(v);
+    if (v == nullptr)
+      c.AppendNull();
+    else
+      c.Append(v);
   }
   return c;
 }
@@ -54,7 +57,8 @@ TEST(TableFromColumnsTest, DuplicateIdNamesTheRows) {
 TEST(TableFromColumnsTest, RefusesMalformedColumns) {
   {
     std::vector<Column> cols;
-    EXPECT_EQ(TableFromColumns(std::move(cols), "s", "f").status().code(), StatusCode::kInvalidInput);
+    EXPECT_EQ(TableFromColumns(std::move(cols), "s", "f").status().code(),
+              StatusCode::kInvalidInput);
   }
   {
     std::vector<Column> cols;

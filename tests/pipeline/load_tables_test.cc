@@ -42,8 +42,8 @@ TEST(LoadTablesTest, GivesTheTableLoadInputsReadsFromFiles) {
   testing::TempDir dir;
   testing::WriteFile(dir.path() / "a.csv", "id,name\n1,ann\n2,\n");
   testing::WriteFile(dir.path() / "b.csv", "id,name\n1,ann\n");
-  Result<LoadedInput> files = LoadInputs(*rules, {{"a", dir.path() / "a.csv"}, {"b", dir.path() / "b.csv"}},
-                                         ReadOptions{}, nullptr);
+  Result<LoadedInput> files = LoadInputs(
+      *rules, {{"a", dir.path() / "a.csv"}, {"b", dir.path() / "b.csv"}}, ReadOptions{}, nullptr);
   ASSERT_TRUE(files.ok()) << files.status().ToString();
   std::vector<TableInput> frames;
   frames.push_back(Frame("a", {{"1", "ann"}, {"2", ""}}));
@@ -60,8 +60,10 @@ TEST(LoadTablesTest, GivesTheTableLoadInputsReadsFromFiles) {
   for (RowId r = 0; r < mem->table.num_rows(); ++r) {
     EXPECT_EQ(mem->Id(r), files->Id(r));
     EXPECT_EQ(mem->table.source(r), files->table.source(r));
-    EXPECT_EQ(mem->table.column(name).IsNull(r), files->table.column(files->table.FindColumn("name")).IsNull(r));
-    EXPECT_EQ(mem->table.column(name).Get(r), files->table.column(files->table.FindColumn("name")).Get(r));
+    EXPECT_EQ(mem->table.column(name).IsNull(r),
+              files->table.column(files->table.FindColumn("name")).IsNull(r));
+    EXPECT_EQ(mem->table.column(name).Get(r),
+              files->table.column(files->table.FindColumn("name")).Get(r));
   }
 }
 
@@ -83,7 +85,8 @@ TEST(LoadTablesTest, ChecksNamesColumnsAndIdsAsForFiles) {
     Result<LoadedInput> l = LoadTables(*rules, std::move(frames));
     ASSERT_FALSE(l.ok());
     EXPECT_EQ(l.status().code(), StatusCode::kUsage);
-    EXPECT_NE(l.status().message().find("'<DataFrame a>'"), std::string::npos) << l.status().message();
+    EXPECT_NE(l.status().message().find("'<DataFrame a>'"), std::string::npos)
+        << l.status().message();
   }
   {
     std::vector<TableInput> frames;
@@ -91,7 +94,8 @@ TEST(LoadTablesTest, ChecksNamesColumnsAndIdsAsForFiles) {
     Result<LoadedInput> l = LoadTables(*rules, std::move(frames));
     ASSERT_FALSE(l.ok());
     EXPECT_EQ(l.status().code(), StatusCode::kInvalidInput);
-    EXPECT_NE(l.status().message().find("<DataFrame a>:2: error: duplicate id '1'"), std::string::npos)
+    EXPECT_NE(l.status().message().find("<DataFrame a>:2: error: duplicate id '1'"),
+              std::string::npos)
         << l.status().message();
   }
 }
