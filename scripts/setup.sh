@@ -9,6 +9,7 @@ PACKAGES=(
   zstd gzip time python3 ccache
   pybind11-dev python3-dev python3-pandas python3-numpy python3-pytest
   python3-setuptools python3-pip python3-venv
+  chromium
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -19,7 +19,7 @@ if [ "${CI:-}" = "true" ] || [ "${RECLINK_TEST_SANITIZERS:-0}" = "1" ]; then
   cd ..
 
   echo "test: the parallel stages' tests under ThreadSanitizer (build-tsan/)"
-  TSAN_TESTS=(io normalize blocking model cluster evaluate identity pipeline common)
+  TSAN_TESTS=(io normalize blocking model cluster evaluate identity pipeline report common)
   GEN=(); command -v ninja >/dev/null 2>&1 && GEN=(-G Ninja)
   LAUNCHER=(); command -v ccache >/dev/null 2>&1 && LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
   export CCACHE_BASEDIR="$PWD"

@@ -186,7 +186,7 @@ LoadedInput Load(const Rules& rules, std::vector<PyInput>& inputs, const ReadOpt
       InputSpec spec = Take(ParseInputSpec(*in.path));
       if (!in.name.empty()) spec.name = in.name;
       ReadReport report;
-      t.table = Take(ReadInput(spec.path, spec.name, read, &report));
+      t.table = Take(ReadInput(spec.path, spec.name, rules.ReadOptionsFor(spec.name, read), &report));
       t.bad = report.bad;
       t.name = spec.name;
       t.path = spec.path;

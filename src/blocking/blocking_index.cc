@@ -12,6 +12,7 @@
 
 #include "reclink/blocking.h"
 #include "reclink/phonetic.h"
+#include "reclink/profile.h"
 
 namespace reclink {
 namespace {
@@ -195,7 +196,7 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
         if (size > rules.max_block_size) {
           skipped[b] = 1;
           oversized[ri].push_back({static_cast<int>(ri), DisplayKey(index.KeyText(ri, idx.order[bs])),
-                                   size, index.BlockPairs(idx, bs, be)});
+                                   size, index.BlockPairs(idx, bs, be), {}, {}});
           continue;
         }
         for (uint32_t i = bs; i < be; ++i) idx.block_of[idx.order[i]] = static_cast<uint32_t>(b);
@@ -237,11 +238,36 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
     });
   });
   for (auto& o : oversized) index.oversized_.insert(index.oversized_.end(), o.begin(), o.end());
+  for (OversizedBlock& ob : index.oversized_) {
+    const BlockingRule& rule = rules.blocking[static_cast<size_t>(ob.rule)];
+    size_t from = 0;
+    for (size_t k = 0; k < rule.keys.size() && from <= ob.key.size(); ++k) {
+      size_t to = ob.key.find(" | ", from);
+      if (to == std::string::npos || k + 1 == rule.keys.size()) to = ob.key.size();
+      std::string reason = PlaceholderReason(std::string_view(ob.key).substr(from, to - from));
+      if (!reason.empty() && rule.keys[k].fn == KeyFunction::kField) {
+        ob.placeholder_reason = std::move(reason);
+        ob.placeholder_field = rule.keys[k].field;
+        break;
+      }
+      from = to + 3;
+    }
+  }
   std::sort(index.oversized_.begin(), index.oversized_.end(), [](const OversizedBlock& x, const OversizedBlock& y) {
     return x.rule != y.rule ? x.rule < y.rule : (x.size != y.size ? x.size > y.size : x.key < y.key);
   });
   index.PlanWork();
   return index;
+}
+
+std::string OversizedBlockAdvice(const OversizedBlock& ob) {
+  if (!ob.placeholder_reason.empty()) {
+    return "the key looks like a placeholder (" + ob.placeholder_reason + "): list it in [fields." +
+           ob.placeholder_field + "] null_values (or the top-level null_values) rather than raising max_block_size, "
+           "which would only pair unrelated records";
+  }
+  return "if the key is a placeholder value, list it in null_values; otherwise tighten the rule (add a key) or "
+         "raise [blocking_limits] max_block_size";
 }
 
 uint64_t BlockingIndex::BlockPairs(const RuleIndex& ri, uint32_t begin, uint32_t end) const {

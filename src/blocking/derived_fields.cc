@@ -29,17 +29,40 @@ Result<DerivedFields> DeriveFields(const Rules& rules, const RecordTable& table)
   std::atomic<uint64_t> unparseable{0}, unparseable_numbers{0};
   const size_t num_sources = table.source_names().size();
   for (const FieldSpec& spec : rules.fields) {
-    NormalizeOptions options;
-    options.phone_country_code = spec.phone_country_code;
-    options.date_order = spec.date_order;
-    Result<Normalizer> normalizer = Normalizer::Create(spec.normalize, options);
-    if (!normalizer.ok()) return normalizer.status();
-    // The field's placeholders, normalized like its values (an entry that normalizes to null
-    // needs no entry: such values are null anyway).
-    std::unordered_set<std::string> placeholders;
-    for (const std::string& v : spec.null_values) {
-      std::string normalized;
-      if (normalizer->Apply(v, &normalized, nullptr)) placeholders.insert(std::move(normalized));
+    // Per source: the chain with the source's date order and phone country code, and its
+    // placeholders, normalized like the values (an entry that normalizes to null needs no entry:
+    // such values are null anyway). Sources with the same options share one chain.
+    struct Chain {
+      NormalizeOptions options;
+      std::vector<std::string> nulls;
+      Normalizer normalizer;
+      std::unordered_set<std::string> placeholders;
+    };
+    std::vector<Chain> chains;
+    std::vector<size_t> chain_of_source(num_sources);
+    for (size_t s = 0; s < num_sources; ++s) {
+      const std::string& source = table.source_names()[s];
+      Chain c;
+      c.options.phone_country_code = spec.CountryCodeFor(source);
+      c.options.date_order = spec.DateOrderFor(source);
+      c.nulls = spec.NullValuesFor(source);
+      auto same = std::find_if(chains.begin(), chains.end(), [&](const Chain& o) {
+        return o.options.phone_country_code == c.options.phone_country_code &&
+               o.options.date_order == c.options.date_order && o.nulls == c.nulls;
+      });
+      if (same != chains.end()) {
+        chain_of_source[s] = static_cast<size_t>(same - chains.begin());
+        continue;
+      }
+      Result<Normalizer> normalizer = Normalizer::Create(spec.normalize, c.options);
+      if (!normalizer.ok()) return normalizer.status();
+      c.normalizer = std::move(normalizer.value());
+      for (const std::string& v : c.nulls) {
+        std::string normalized;
+        if (c.normalizer.Apply(v, &normalized, nullptr)) c.placeholders.insert(std::move(normalized));
+      }
+      chain_of_source[s] = chains.size();
+      chains.push_back(std::move(c));
     }
     std::atomic<uint64_t> placeholder_nulls{0};
     // Resolve the input column of each source range.
@@ -82,7 +105,8 @@ Result<DerivedFields> DeriveFields(const Rules& rules, const RecordTable& table)
         const Column& in = table.column(static_cast<size_t>(column_of_range[range]));
         RowId row = static_cast<RowId>(r);
         const uint64_t dates_before = counters.unparseable_dates, numbers_before = counters.unparseable_numbers;
-        if (in.IsNull(row) || !normalizer->Apply(in.Get(row), &buf, &counters)) {
+        const Chain& chain = chains[chain_of_source[source_ranges[range].source]];
+        if (in.IsNull(row) || !chain.normalizer.Apply(in.Get(row), &buf, &counters)) {
           part.AppendNull();
           if (counters.unparseable_dates != dates_before || counters.unparseable_numbers != numbers_before) {
             Bad& b = bad[c][source_ranges[range].source];
@@ -98,7 +122,7 @@ Result<DerivedFields> DeriveFields(const Rules& rules, const RecordTable& table)
               b.number = counters.unparseable_numbers != numbers_before;
             }
           }
-        } else if (!placeholders.empty() && placeholders.count(buf) != 0) {
+        } else if (!chain.placeholders.empty() && chain.placeholders.count(buf) != 0) {
           part.AppendNull();
           ++placeholders_here;
         } else {

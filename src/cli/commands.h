@@ -27,9 +27,11 @@ struct LinkageOptions {
   bool with_fields = false;  // also write members.csv (identity, best link, normalized fields per record)
   std::string identities_format = "csv";  // golden records: identities.csv or identities.jsonl
   std::string labels_path;   // dedupe/link/train: labeled pairs (id_l,id_r,match) to train with
+  bool report = false;       // dedupe/link: also write report.html (implied by the report command)
 };
-// command: "dedupe", "link" or "train".
-int RunLinkageCommand(const std::string& command, const CommonOptions& o, const LinkageOptions& l);
+// command: "dedupe", "link", "train" or "report" (dedupe or link by the rules' link_type, writing
+// only report.html into --out).
+int RunLinkageCommand(std::string command, const CommonOptions& o, const LinkageOptions& l);
 
 struct EvaluateOptions {
   std::string truth_column;

@@ -48,10 +48,11 @@ int RunBlocks(const CommonOptions& o) {
   if (!rules.ok()) return Fail(rules.status());
   Result<ReadOptions> ro = MakeReadOptions(o);
   if (!ro.ok()) return Fail(ro.status());
-  Result<std::vector<InputSpec>> inputs = ParseInputs(o);
+  Result<std::vector<InputSpec>> inputs = ParseInputs(o, &*rules);
   if (!inputs.ok()) return Fail(inputs.status());
   Result<LoadedInput> input = LoadInputs(*rules, *inputs, *ro, nullptr);
   if (!input.ok()) return Fail(input.status());
+  for (const std::string& w : input->warnings) std::fprintf(stderr, "reclink: warning: %s\n", w.c_str());
   Result<DerivedFields> fields = DeriveFields(*rules, input->table);
   if (!fields.ok()) return Fail(fields.status());
   BlockingIndex index = BlockingIndex::Build(*rules, *fields, input->table);
@@ -75,7 +76,11 @@ int RunBlocks(const CommonOptions& o) {
     for (size_t i = 0; i < index.oversized().size(); ++i) {
       const OversizedBlock& ob = index.oversized()[i];
       j += std::string(i ? ", " : "") + "{\"rule\": " + std::to_string(ob.rule + 1) + ", \"key\": " + JsonQuote(ob.key) +
-           ", \"size\": " + std::to_string(ob.size) + ", \"pairs_skipped\": " + std::to_string(ob.pairs_skipped) + "}";
+           ", \"size\": " + std::to_string(ob.size) + ", \"pairs_skipped\": " + std::to_string(ob.pairs_skipped) +
+           (ob.placeholder_reason.empty() ? std::string()
+                                          : ", \"placeholder\": {\"reason\": " + JsonQuote(ob.placeholder_reason) +
+                                                ", \"field\": " + JsonQuote(ob.placeholder_field) + "}") +
+           "}";
     }
     j += "], \"candidate_pairs\": " + std::to_string(total) + "}\n";
     std::fputs(j.c_str(), stdout);
@@ -87,20 +92,32 @@ int RunBlocks(const CommonOptions& o) {
     const RuleStats& st = index.stats()[r];
     s << "\nrule " << r + 1 << ": " << st.text << "\n  records with a key: " << st.records_with_key
       << "\n  blocks (2+ records): " << st.blocks << "\n  new candidate pairs: " << st.pairs << "\n  largest blocks:\n";
-    for (const BlockSummary& b : st.largest) s << "    " << b.size << "  " << b.key << "\n";
+    for (const BlockSummary& b : st.largest) {
+      s << "    " << b.size << "  " << b.key;
+      // A large block whose key looks like "no value" pairs unrelated records: say so.
+      std::string reason;
+      for (size_t from = 0; from <= b.key.size() && reason.empty();) {
+        size_t to = b.key.find(" | ", from);
+        if (to == std::string::npos) to = b.key.size();
+        reason = PlaceholderReason(std::string_view(b.key).substr(from, to - from));
+        from = to + 3;
+      }
+      if (!reason.empty() && b.size >= 10) s << "  (looks like a placeholder: " << reason << "; list it in null_values)";
+      s << "\n";
+    }
   }
   if (!index.oversized().empty()) {
     s << "\nskipped oversized blocks (max_block_size " << rules->max_block_size << "):\n";
     for (const OversizedBlock& ob : index.oversized()) {
       s << "  rule " << ob.rule + 1 << ": key '" << ob.key << "', " << ob.size << " records, " << ob.pairs_skipped
-        << " pairs\n";
+        << " pairs\n    " << OversizedBlockAdvice(ob) << "\n";
     }
   }
   s << "\ntotal candidate pairs: " << total << "\n";
   std::fputs(s.str().c_str(), stdout);
   for (const OversizedBlock& ob : index.oversized()) {
-    std::fprintf(stderr, "reclink: warning: blocking rule %d skipped a block of %llu records (key '%s')\n", ob.rule + 1,
-                 static_cast<unsigned long long>(ob.size), ob.key.c_str());
+    std::fprintf(stderr, "reclink: warning: blocking rule %d skipped a block of %llu records (key '%s'); %s\n", ob.rule + 1,
+                 static_cast<unsigned long long>(ob.size), ob.key.c_str(), OversizedBlockAdvice(ob).c_str());
   }
   return 0;
 }

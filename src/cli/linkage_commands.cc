@@ -2,6 +2,7 @@
 #include <tbb/global_control.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -19,6 +20,7 @@
 #include "reclink/golden.h"
 #include "reclink/incremental.h"
 #include "reclink/output_set.h"
+#include "reclink/report.h"
 #include "reclink/run_evaluation.h"
 #include "reclink/run_state.h"
 #include "reclink/run_summary.h"
@@ -56,7 +58,7 @@ Result<Prepared> Prepare(const CommonOptions& o, const std::string& rules_path) 
   Result<ReadOptions> ro = MakeReadOptions(o);
   if (!ro.ok()) return ro.status();
   p.read = *ro;
-  Result<std::vector<InputSpec>> inputs = ParseInputs(o);
+  Result<std::vector<InputSpec>> inputs = ParseInputs(o, &p.rules);
   if (!inputs.ok()) return inputs.status();
   p.inputs = std::move(inputs.value());
   if (p.rules.link_type != LinkType::kDedupe && p.inputs.size() < 2) {
@@ -71,6 +73,7 @@ Result<Loaded> Read(Prepared&& p) {
   l.rules = std::move(p.rules);
   Result<LoadedInput> input = LoadInputs(l.rules, p.inputs, p.read, &l.rejects);
   if (!input.ok()) return input.status();
+  for (const std::string& w : input->warnings) std::fprintf(stderr, "reclink: warning: %s\n", w.c_str());
   l.input = std::move(input.value());
   return l;
 }
@@ -86,7 +89,7 @@ std::string HumanBytes(uint64_t b) {
 }
 
 std::string PairLine(const LoadedInput& input, const RunResult& result, const ScoredPair& p) {
-  std::string s = "  " + std::string(input.Id(p.a)) + " ~ " + std::string(input.Id(p.b)) + "  weight " +
+  std::string s = "  " + input.DisplayId(p.a) + " ~ " + input.DisplayId(p.b) + "  weight " +
                   Fixed(p.weight, 2) + "  p=" + Fixed(ProbabilityFromWeight(p.weight), 4) + "  ";
   for (size_t c = 0; c < p.gamma.size(); ++c) {
     const ComparisonParams& cp = result.model.comparisons[c];
@@ -177,7 +180,12 @@ std::string RunText(const std::string& command, const Loaded& l, const RunResult
   }
   for (const OversizedBlock& ob : r.oversized) {
     s << "  skipped oversized block (rule " << ob.rule + 1 << ", key '" << ob.key << "', " << ob.size
-      << " records, " << ob.pairs_skipped << " pairs)\n";
+      << " records, " << ob.pairs_skipped << " pairs)";
+    if (!ob.placeholder_reason.empty()) {
+      s << ": looks like a placeholder (" << ob.placeholder_reason << "); list it in [fields." << ob.placeholder_field
+        << "] null_values";
+    }
+    s << "\n";
   }
   s << "  candidate pairs: " << r.candidate_pairs << "\n";
   s << "model: prior " << r.model.prior << " (" << r.model.prior_source << ")";
@@ -215,7 +223,10 @@ std::string RunText(const std::string& command, const Loaded& l, const RunResult
 // Every file name `dedupe` and `link` may write into --out.
 const std::set<std::string> kOutputNames = {"clusters.csv",   "pairs.csv",        "model.json",
                                             "summary.json",   "rejects.csv",      "changes.csv",
-                                            "identities.csv", "identities.jsonl", "members.csv"};
+                                            "identities.csv", "identities.jsonl", "members.csv",
+                                            "report.html"};
+// What `reclink report` writes into --out (other files there are kept).
+const std::set<std::string> kReportOutputNames = {"report.html"};
 
 // Refuses an input or rules file that an output would replace (e.g. an input named
 // clusters.csv inside --out).
@@ -259,9 +270,9 @@ Status CheckIncremental(const LinkageOptions& lo, const Rules& rules, const RunS
                          "keeps a subset of the links, and the state does not hold the others yet",
                          "run the night in full (without --incremental), or use method = \"connected_components\"");
   }
-  if (rules.survivorship || lo.with_fields || lo.pairs || !lo.truth_column.empty()) {
-    return Status::Usage("error: --incremental does not yet write golden records, members.csv or pairs.csv, nor "
-                         "evaluate (--truth)",
+  if (rules.survivorship || lo.with_fields || lo.pairs || lo.report || !lo.truth_column.empty()) {
+    return Status::Usage("error: --incremental does not yet write golden records, members.csv, pairs.csv or "
+                         "report.html, nor evaluate (--truth)",
                          "run those on the whole data without --incremental");
   }
   return Status::Ok();
@@ -379,7 +390,7 @@ int FinishIncremental(const CommonOptions& o, const LinkageOptions& lo, const Lo
 
 }  // namespace
 
-int RunLinkageCommand(const std::string& command, const CommonOptions& o, const LinkageOptions& lo) {
+int RunLinkageCommand(std::string command, const CommonOptions& o, const LinkageOptions& lo) {
   namespace fs = std::filesystem;
   const int threads = ThreadCount(o);
   tbb::global_control control(tbb::global_control::max_allowed_parallelism, threads);
@@ -388,6 +399,10 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
   Result<Prepared> prepared = Prepare(o, o.rules_path);
   if (!prepared.ok()) return Fail(prepared.status());
   const Rules& rules = prepared->rules;
+  const bool report_only = command == "report";
+  const bool with_report = report_only || lo.report;
+  if (report_only && rules.link_type == LinkType::kDedupe) command = "dedupe";
+  else if (report_only) command = "link";
   if (command == "dedupe" && rules.link_type != LinkType::kDedupe) {
     return Fail(Status::Usage(o.rules_path + ": error: `reclink dedupe` needs link_type = \"dedupe\"",
                               "use `reclink link` for link and link_and_dedupe rules"));
@@ -439,9 +454,11 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
   {
     std::vector<std::string> targets;
     if (command == "train") {
-      targets.push_back(lo.model_out);
+      if (lo.model_out != "-") targets.push_back(lo.model_out);
     } else {
-      for (const std::string& n : kOutputNames) targets.push_back((fs::path(lo.out_dir) / n).string());
+      for (const std::string& n : report_only ? kReportOutputNames : kOutputNames) {
+        targets.push_back((fs::path(lo.out_dir) / n).string());
+      }
     }
     if (with_state) {
       for (const std::string& n : kRunStateFiles) targets.push_back((fs::path(lo.state_dir) / n).string());
@@ -449,12 +466,16 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
     Status st = CheckInputsNotOverwritten(prepared->inputs, o.rules_path, targets);
     if (!st.ok()) return Fail(st);
   }
-  if (command == "train") {
+  // train --model-out -: the model on stdout (the readable summary then goes to stderr).
+  const bool model_to_stdout = command == "train" && lo.model_out == "-";
+  if (model_to_stdout) {
+    // Nothing to create: the model is printed whole once trained.
+  } else if (command == "train") {
     Result<AtomicFile> f = AtomicFile::Create(lo.model_out);
     if (!f.ok()) return Fail(f.status());
     model_out.emplace(std::move(f.value()));
   } else {
-    Result<OutputSet> set = OutputSet::Begin(lo.out_dir, kOutputNames);
+    Result<OutputSet> set = OutputSet::Begin(lo.out_dir, report_only ? kReportOutputNames : kOutputNames);
     if (!set.ok()) return Fail(set.status());
     outputs.emplace(std::move(set.value()));
     if (with_state) {
@@ -520,7 +541,10 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
   // Once normalized, the input's values are needed only for the ids (the truth labels are
   // already read): the other columns' memory goes back (about 150 MB on 1M records).
   // Golden records' raw values and timestamps are kept too.
-  ro.on_fields_derived = [&l] {
+  // A report shows the records' raw values: it keeps the columns (and asks for the histogram and
+  // the pairs nearest the threshold, which weigh every candidate pair in full).
+  if (with_report) RequestReportData(&ro);
+  if (!with_report) ro.on_fields_derived = [&l] {
     RecordTable& table = l.input.table;
     const std::vector<int>& ids = l.input.id_columns;
     const std::set<int> golden = GoldenRecordColumns(l.rules, table);
@@ -543,7 +567,12 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
     eval = EvaluateRun(l.input, l.rules, r, truth);
     evaluation_json = EvaluationJson(eval, r, l.input, l.rules);
   }
-  if (command == "train") {
+  if (model_to_stdout) {
+    const std::string model = ModelToJson(r.model);
+    if (std::fwrite(model.data(), 1, model.size(), stdout) != model.size() || std::fflush(stdout) != 0) {
+      return Fail(Status::IoError("error: cannot write the model to stdout: " + std::string(std::strerror(errno))));
+    }
+  } else if (command == "train") {
     model_out->Write(ModelToJson(r.model));
     Status st = model_out->Commit();
     if (!st.ok()) return Fail(st);
@@ -563,6 +592,31 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
       w0 += std::chrono::steady_clock::now() - i0;  // "write" does not count the naming
     } else {
       cluster_ids = ClusterIds(l.input, r.labels, r.clusters, with_source);
+    }
+    auto report_html = [&] {
+      ReportContext rc;
+      rc.command = report_only ? "report" : command;
+      rc.rules_path = o.rules_path;
+      rc.inputs = o.inputs;
+      if (!truth.empty()) {
+        rc.truth = &truth;
+        rc.truth_column = lo.truth_column;
+        rc.evaluation = &eval;
+      }
+      rc.cluster_ids = &cluster_ids;
+      return RenderReportHtml(rc, l.rules, l.input, r);
+    };
+    if (report_only) {
+      Status st = outputs->WriteFile("report.html", report_html());
+      if (st.ok()) st = outputs->Commit();
+      if (!st.ok()) return Fail(st);
+      if (!o.quiet) {
+        std::printf("reclink report: %llu records, %llu candidate pairs, %llu clusters; report in %s\n",
+                    static_cast<unsigned long long>(l.input.table.num_rows()),
+                    static_cast<unsigned long long>(r.candidate_pairs), static_cast<unsigned long long>(r.clusters),
+                    (fs::path(lo.out_dir) / "report.html").c_str());
+      }
+      return 0;
     }
     auto write = [&](const std::string& name, auto&& fill) -> Status {
       Result<FileWriter> w = outputs->Open(name);
@@ -585,6 +639,7 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
     }
     if (st.ok()) st = outputs->WriteFile("model.json", ModelToJson(r.model));
     if (st.ok() && lo.pairs) st = write("pairs.csv", [&](FileWriter& w) { WritePairsCsv(l.input, r, w); });
+    if (st.ok() && lo.report) st = outputs->WriteFile("report.html", report_html());
     if (st.ok() && o.on_bad_record == "quarantine") {
       st = write("rejects.csv", [&](FileWriter& w) { WriteRejectsCsv(l.rejects, w); });
     }
@@ -614,12 +669,12 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
     if (!st.ok()) return Fail(st);
   }
   for (const OversizedBlock& ob : r.oversized) {
-    std::fprintf(stderr, "reclink: warning: blocking rule %d (%s) skipped a block of %llu records (key '%s', %llu pairs); if the key is a placeholder value, list it in null_values; otherwise tighten the rule or raise [blocking_limits] max_block_size\n",
+    std::fprintf(stderr, "reclink: warning: blocking rule %d (%s) skipped a block of %llu records (key '%s', %llu pairs); %s\n",
                  ob.rule + 1, l.rules.blocking[ob.rule].text.c_str(), static_cast<unsigned long long>(ob.size),
-                 ob.key.c_str(), static_cast<unsigned long long>(ob.pairs_skipped));
+                 ob.key.c_str(), static_cast<unsigned long long>(ob.pairs_skipped), OversizedBlockAdvice(ob).c_str());
   }
   if (o.json) {
-    std::fputs((command == "train" ? ModelToJson(r.model) : summary).c_str(), stdout);
+    if (!model_to_stdout) std::fputs((command == "train" ? ModelToJson(r.model) : summary).c_str(), stdout);
   } else if (!o.quiet) {
     std::string text = RunText(command, l, r, timings);
     if (identities) {
@@ -634,13 +689,15 @@ int RunLinkageCommand(const std::string& command, const CommonOptions& o, const 
       text += "accuracy against '" + lo.truth_column + "':\n" +
               EvaluationText({"this run"}, {eval}, {&r}, {&l.rules});
     }
-    if (command == "train") text += "model written to " + lo.model_out + "\n";
+    if (model_to_stdout) text += "model written to stdout\n";
+    else if (command == "train") text += "model written to " + lo.model_out + "\n";
     else text += "outputs in " + lo.out_dir + ": clusters.csv, model.json, summary.json" +
                  std::string(lo.pairs ? ", pairs.csv" : "") + std::string(identities ? ", changes.csv" : "") +
                  std::string(l.rules.survivorship ? ", identities." + lo.identities_format : std::string()) +
                  std::string(lo.with_fields ? ", members.csv" : "") +
+                 std::string(lo.report ? ", report.html" : "") +
                  std::string(o.on_bad_record == "quarantine" ? ", rejects.csv" : "") + "\n";
-    std::fputs(text.c_str(), stdout);
+    std::fputs(text.c_str(), model_to_stdout ? stderr : stdout);
   }
   return 0;
 }

@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
 
   CLI::App* blocks = app.add_subcommand("blocks", "candidate pairs per blocking rule and the largest blocks; no scoring");
   blocks->add_option("--rules", o.rules_path, "rules file (TOML)")->required();
-  blocks->add_option("inputs", o.inputs, "inputs, as PATH or NAME=PATH")->required();
+  blocks->add_option("inputs", o.inputs, "inputs, as PATH or NAME=PATH (default: the rules' [sources.NAME] paths)");
   blocks->add_flag("--json", o.json, "machine-readable output");
   AddInputOptions(blocks, &o);
 
@@ -78,12 +78,12 @@ int main(int argc, char** argv) {
            : n == "link" ? "link records across sources (two or more inputs)"
                          : "estimate the model (u from random pairs, m and prior by EM) and write model.json");
     cmd->add_option("--rules", o.rules_path, "rules file (TOML)")->required();
-    cmd->add_option("inputs", o.inputs, "inputs, as PATH or NAME=PATH")->required();
+    cmd->add_option("inputs", o.inputs, "inputs, as PATH or NAME=PATH (default: the rules' [sources.NAME] paths)");
     cmd->add_option("--labels", lo.labels_path,
                     "labeled pairs to train with: CSV id_l,id_r,match (1/0); m from the labeled matches, the "
                     "threshold from all labeled pairs (docs/model.md)");
     if (n == "train") {
-      cmd->add_option("--model-out", lo.model_out, "where to write model.json")->required();
+      cmd->add_option("--model-out", lo.model_out, "where to write model.json (- for stdout)")->required();
     } else {
       cmd->add_option("--out", lo.out_dir, "output directory (created if needed)")->required();
       cmd->add_option("--model", lo.model_path, "score with this saved model instead of training");
@@ -106,6 +106,9 @@ int main(int argc, char** argv) {
                         "with --incremental: a file of record ids to delete, one per line (a header line "
                         "naming the id column is skipped)");
       }
+      cmd->add_flag("--report", lo.report,
+                    "also write report.html: blocking, weights, weight histogram, cluster sizes, waterfalls, a "
+                    "cluster viewer (docs/report.md)");
       cmd->add_flag("--with-fields", lo.with_fields,
                     "also write members.csv: each record's cluster id, best link probability and normalized fields");
       cmd->add_option("--identities-format", lo.identities_format,
@@ -121,9 +124,26 @@ int main(int argc, char** argv) {
     linkage.push_back(cmd);
   }
 
+  CLI::App* report = app.add_subcommand(
+      "report", "score like dedupe (or link) and write only DIR/report.html, a self-contained HTML report");
+  report->add_option("--rules", o.rules_path, "rules file (TOML)")->required();
+  report->add_option("inputs", o.inputs, "inputs, as PATH or NAME=PATH (default: the rules' [sources.NAME] paths)");
+  report->add_option("--out", lo.out_dir, "output directory for report.html (created if needed; other files kept)")
+      ->required();
+  report->add_option("--model", lo.model_path, "score with this saved model instead of training");
+  report->add_option("--threshold", lo.threshold,
+                     "match probability for a link, in (0, 1) (default: [model] threshold, else the model's own)")
+      ->check(OpenUnitInterval());
+  report->add_option("--truth", lo.truth_column, "ground-truth column: adds accuracy by threshold and the worst errors");
+  report->add_option("--labels", lo.labels_path, "labeled pairs to train with (as for dedupe)");
+  AddInputOptions(report, &o);
+  report->add_option("--progress", o.progress,
+                     "a line per finished stage on stderr: auto (when stderr is a terminal), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+
   CLI::App* evaluate = app.add_subcommand("evaluate", "precision, recall, F1, B-cubed, blocking recall against ground truth");
   evaluate->add_option("--rules", o.rules_path, "rules file (TOML)")->required();
-  evaluate->add_option("inputs", o.inputs, "inputs, as PATH or NAME=PATH")->required();
+  evaluate->add_option("inputs", o.inputs, "inputs, as PATH or NAME=PATH (default: the rules' [sources.NAME] paths)");
   evaluate->add_option("--truth", eo.truth_column, "ground-truth column: records with equal values are one entity");
   evaluate->add_option("--truth-pairs", eo.truth_pairs, "CSV of matching id pairs (id_l,id_r; SOURCE:ID allowed)");
   evaluate->add_option("--compare-rules", eo.compare_rules, "a second rules file, evaluated side by side");
@@ -136,7 +156,7 @@ int main(int argc, char** argv) {
   explain->add_option("--rules", o.rules_path, "rules file (TOML)")->required();
   explain->add_option("--model", model_path, "model.json from train or dedupe")->required();
   explain->add_option("--pair", pair, "the two record ids (SOURCE:ID in link mode)")->required();
-  explain->add_option("inputs", o.inputs, "inputs, as PATH or NAME=PATH")->required();
+  explain->add_option("inputs", o.inputs, "inputs, as PATH or NAME=PATH (default: the rules' [sources.NAME] paths)");
   explain->add_flag("--json", o.json, "machine-readable output");
   AddInputOptions(explain, &o);
 
@@ -151,9 +171,31 @@ int main(int argc, char** argv) {
     }
     const std::string best = reclink::ClosestName(given, names);
     if (!known) {
-      std::fprintf(stderr, "reclink: error: unknown command '%s'%s\nhint: the commands are profile, blocks, dedupe, link, "
-                           "train, evaluate and explain; see reclink --help\n",
-                   given.c_str(), best.empty() ? "" : ("; did you mean '" + best + "'?").c_str());
+      std::string list;
+      for (size_t i = 0; i < names.size(); ++i) {
+        list += std::string(i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + std::string(names[i]);
+      }
+      std::fprintf(stderr, "reclink: error: unknown command '%s'%s\nhint: the commands are %s; see reclink --help\n",
+                   given.c_str(), best.empty() ? "" : ("; did you mean '" + best + "'?").c_str(), list.c_str());
+      return 2;
+    }
+    // An unknown option: name the closest one of this command (CLI11 would first report a
+    // required option as missing when the misspelt one was meant to give it).
+    const CLI::App* sub = app.get_subcommand(given);
+    std::vector<std::string> flags = {"--help"};
+    for (const CLI::Option* opt : sub->get_options()) {
+      for (const std::string& n : opt->get_lnames()) flags.push_back("--" + n);
+    }
+    for (int i = 2; i < argc; ++i) {
+      const std::string arg = argv[i];
+      if (arg == "--") break;
+      if (arg.rfind("--", 0) != 0 || arg.size() == 2) continue;
+      const std::string name = arg.substr(0, arg.find('='));
+      if (std::find(flags.begin(), flags.end(), name) != flags.end()) continue;
+      std::vector<std::string_view> views(flags.begin(), flags.end());
+      const std::string close = reclink::ClosestName(name, views);
+      std::fprintf(stderr, "reclink: error: unknown option '%s' for %s%s\nhint: see reclink %s --help\n", name.c_str(),
+                   given.c_str(), close.empty() ? "" : ("; did you mean '" + close + "'?").c_str(), given.c_str());
       return 2;
     }
   }
@@ -177,6 +219,7 @@ int main(int argc, char** argv) {
     for (CLI::App* cmd : linkage) {
       if (cmd->parsed()) return RunLinkageCommand(cmd->get_name(), o, lo);
     }
+    if (report->parsed()) return RunLinkageCommand("report", o, lo);
     if (evaluate->parsed()) return RunEvaluate(o, eo);
     if (explain->parsed()) return RunExplain(o, model_path, pair.first, pair.second);
   } catch (const std::bad_alloc&) {

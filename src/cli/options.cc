@@ -29,8 +29,18 @@ Result<ReadOptions> MakeReadOptions(const CommonOptions& o) {
   return r;
 }
 
-Result<std::vector<InputSpec>> ParseInputs(const CommonOptions& o) {
+Result<std::vector<InputSpec>> ParseInputs(const CommonOptions& o, const Rules* rules) {
   std::vector<InputSpec> inputs;
+  if (o.inputs.empty()) {
+    if (rules != nullptr) inputs = InputsFromRules(*rules);
+    if (inputs.empty()) {
+      return Status::Usage("error: no input files",
+                           rules != nullptr ? "give the input files after the options, or a path in each of the rules "
+                                              "file's [sources.NAME] tables"
+                                            : "give the input files after the options");
+    }
+    return inputs;
+  }
   for (const std::string& arg : o.inputs) {
     Result<InputSpec> in = ParseInputSpec(arg);
     if (!in.ok()) return in.status();

@@ -29,7 +29,8 @@ struct CommonOptions {
 Result<ReadOptions> MakeReadOptions(const CommonOptions& o);
 
 // The inputs as source specs (NAME=PATH or PATH); kUsage on an ambiguous argument.
-Result<std::vector<InputSpec>> ParseInputs(const CommonOptions& o);
+// Without input arguments: the rules' [sources.NAME] paths (rules may be null), else a usage error.
+Result<std::vector<InputSpec>> ParseInputs(const CommonOptions& o, const Rules* rules = nullptr);
 
 // Prints a status to stderr as "reclink: error: ..." lines and returns its exit code.
 int Fail(const Status& status);

@@ -1058,6 +1058,21 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
       rec = next;
       continue;
     }
+    if (!options.header) {
+      // No header row: the columns are named by the caller, or column_1..column_N after the
+      // first record's field count; that record is data, parsed again with the others.
+      if (!options.column_names.empty()) {
+        names = options.column_names;
+      } else if (outcome == RecordParser::Outcome::kBad) {
+        return Status::InvalidInput(
+            FormatLocation(file, Locate(rec, line, error_at).line, Locate(rec, line, error_at).column,
+                           "bad first record (without a header row it sets the number of columns): " + reason),
+            "fix the record, or name the columns in the rules' [sources.NAME] columns");
+      } else {
+        for (size_t k = 0; k < header_parser.fields().size(); ++k) names.push_back("column_" + std::to_string(k + 1));
+      }
+      break;
+    }
     if (outcome == RecordParser::Outcome::kBad) {
       return Status::InvalidInput(
           FormatLocation(file, Locate(rec, line, error_at).line, Locate(rec, line, error_at).column,

@@ -140,7 +140,8 @@ void InputBytes::Unmap() {
 }
 
 Status LoadInputFile(const std::string& path, InputBytes* out) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // "-" is the standard input (read to its end, like a pipe; a file redirected there is mapped).
+  int fd = path == "-" ? ::dup(STDIN_FILENO) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     return Status::IoError(path + ": error: cannot open file: " + std::strerror(errno),
                            "check the path and its permissions");

@@ -43,7 +43,7 @@ class InputBytes {
   size_t map_size_ = 0;
 };
 
-// Loads path. Compression is detected from the magic bytes (gzip 1f 8b, zstd 28 b5 2f fd), not
+// Loads path ("-": the standard input). Compression is detected from the magic bytes (gzip 1f 8b, zstd 28 b5 2f fd), not
 // the extension; concatenated gzip members and zstd frames are read as one stream. A plain
 // regular file is mapped, not copied (it must not be truncated while it is read).
 // IoError when the file is missing or unreadable, or the compressed data is corrupt or truncated.

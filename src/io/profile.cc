@@ -490,6 +490,84 @@ void JsonString(std::string_view s, std::string* out) { *out += JsonQuote(s); }
 
 }  // namespace
 
+std::string PlaceholderReason(std::string_view value) {
+  std::string v;
+  for (char c : value) v += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.pop_back();
+  size_t start = 0;
+  while (start < v.size() && (v[start] == ' ' || v[start] == '\t')) ++start;
+  v.erase(0, start);
+  if (v.empty()) return value.empty() ? std::string() : "only spaces; --trim-spaces reads it as null";
+  static const char* const kNone[] = {"unknown", "unk", "n/a", "na", "n.a.", "none", "null", "nil", "nan", "-", "--",
+                                      "---", ".", "?", "??", "xx", "xxx", "xxxx", "tbc", "tba", "tbd",
+                                      "not known", "not provided", "not available", "notprovided", "missing",
+                                      "empty", "blank", "test", "dummy", "default", "noname", "no name", "nobody",
+                                      "anonymous", "anon", "unspecified", "undefined"};
+  for (const char* w : kNone) {
+    if (v == w) return "a word for no value";
+  }
+  std::string digits;
+  size_t letters = 0;
+  for (char c : v) {
+    if (c >= '0' && c <= '9') digits += c;
+    else if ((c >= 'a' && c <= 'z') || static_cast<unsigned char>(c) >= 0x80) ++letters;
+  }
+  if (letters == 0 && digits.size() >= 5) {
+    if (digits.find_first_not_of(digits[0]) == std::string::npos) return "one digit repeated";
+    if (std::string_view("01234567890123456789").find(digits) != std::string_view::npos ||
+        std::string_view("98765432109876543210").find(digits) != std::string_view::npos) {
+      return "a run of digits";
+    }
+    static const char* const kDates[] = {"19000101", "01011900", "18000101", "01011800", "99991231", "31129999",
+                                         "12319999", "00010101", "01010001"};
+    for (const char* d : kDates) {
+      if (digits == d) return "a placeholder date";
+    }
+  }
+  const size_t at = v.find('@');
+  if (at != std::string::npos) {
+    const std::string_view local = std::string_view(v).substr(0, at), domain = std::string_view(v).substr(at + 1);
+    static const char* const kLocals[] = {"noemail", "no-email", "no_email", "no.email", "nomail", "no-mail",
+                                          "none", "noreply", "no-reply", "donotreply", "do-not-reply", "test",
+                                          "testing", "dummy", "fake", "na", "n/a", "unknown", "null", "email",
+                                          "noone", "no-one", "nobody", "abc", "asdf", "xxx", "x", "a"};
+    for (const char* l : kLocals) {
+      if (local == l) return "a placeholder e-mail";
+    }
+    if (local.rfind("noemail", 0) == 0 || local.rfind("nomail", 0) == 0) return "a placeholder e-mail";
+    static const char* const kDomains[] = {"example.com", "example.org", "example.net", "test.com", "noemail.com",
+                                           "nomail.com", "none.com", "invalid", "fake.com", "email.invalid"};
+    for (const char* d : kDomains) {
+      if (domain == d) return "a placeholder e-mail domain";
+    }
+  }
+  return {};
+}
+
+std::vector<ColumnProfile::Placeholder> LikelyPlaceholders(const ColumnProfile& p) {
+  std::vector<ColumnProfile::Placeholder> out;
+  const uint64_t non_null = p.rows - p.nulls;
+  if (non_null == 0 || p.distinct == 0) return out;
+  const double average = static_cast<double>(non_null) / static_cast<double>(p.distinct);
+  const bool mostly_distinct = 2 * p.distinct >= non_null;
+  // The median count of the top values: a placeholder stands out against them too, where a
+  // common surname (Zipf's law) is only somewhat above the next ones.
+  std::vector<uint64_t> counts;
+  for (const auto& [value, count] : p.top) counts.push_back(count);
+  std::sort(counts.begin(), counts.end());
+  const uint64_t median = counts.size() >= 5 ? counts[counts.size() / 2] : 0;
+  for (const auto& [value, count] : p.top) {
+    if (count < 3) continue;
+    std::string reason = PlaceholderReason(value);
+    if (reason.empty() && mostly_distinct && median > 0 && count >= 10 && count >= 5 * median &&
+        static_cast<double>(count) >= 20 * average) {
+      reason = "far more frequent than the column's other values";
+    }
+    if (!reason.empty()) out.push_back({value, count, std::move(reason)});
+  }
+  return out;
+}
+
 std::vector<ColumnProfile> ProfileTable(const RecordTable& table, size_t top_n) {
   std::vector<ColumnProfile> profiles(table.num_columns());
   tbb::enumerable_thread_specific<ProfileScratch> scratch;
@@ -497,6 +575,7 @@ std::vector<ColumnProfile> ProfileTable(const RecordTable& table, size_t top_n) 
   ParallelFor(tbb::blocked_range<size_t>(0, table.num_columns(), 1), [&](const auto& r) {
     for (size_t c = r.begin(); c != r.end(); ++c) {
       profiles[c] = ProfileColumn(table.column(c), top_n, scratch.local(), counters);
+      profiles[c].placeholders = LikelyPlaceholders(profiles[c]);
     }
   });
   return profiles;
@@ -527,6 +606,18 @@ std::string ProfileToText(const std::vector<ColumnProfile>& profiles, const std:
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out += line + "\n";
+  }
+  bool any_placeholder = false;
+  for (const ColumnProfile& p : profiles) {
+    for (const ColumnProfile::Placeholder& ph : p.placeholders) {
+      if (!any_placeholder) {
+        out += "\nlikely placeholders (list them in the field's null_values in the rules file, or they make "
+               "giant blocks of unrelated records):\n";
+        any_placeholder = true;
+      }
+      out += "  " + Shown(p.name) + ": '" + Shown(ph.value) + "' in " + std::to_string(ph.count) + " rows (" +
+             ph.reason + ")\n";
+    }
   }
   for (const ColumnProfile& p : profiles) {
     out += "\n";
@@ -569,6 +660,15 @@ std::string ProfileToJson(const std::vector<ColumnProfile>& profiles, const std:
       out += "{\"value\":";
       JsonString(p.top[k].first, &out);
       out += ",\"count\":" + std::to_string(p.top[k].second) + "}";
+    }
+    out += "],\"placeholders\":[";
+    for (size_t k = 0; k < p.placeholders.size(); ++k) {
+      if (k > 0) out += ",";
+      out += "{\"value\":";
+      JsonString(p.placeholders[k].value, &out);
+      out += ",\"count\":" + std::to_string(p.placeholders[k].count) + ",\"reason\":";
+      JsonString(p.placeholders[k].reason, &out);
+      out += "}";
     }
     out += "]}";
   }

@@ -54,6 +54,72 @@ InputFormat FormatFromPath(const std::string& path) {
   return InputFormat::kAuto;
 }
 
+namespace {
+
+// CSV whose quote character is q instead of '"' (q = 0: no quoting). The parser knows only '"',
+// and the CSV grammar depends only on which byte quotes, so the bytes q and '"' are swapped in a
+// copy of the input, parsed, and swapped back in every name and value (and rejected record).
+// Without quoting, '"' is swapped with a control byte the input does not hold.
+Result<RecordTable> ParseCsvWithQuote(std::string_view data, const std::string& path, const std::string& source_name,
+                                      char delimiter, const ReadOptions& options, ReadReport* report) {
+  char q = options.quote;
+  if (q == delimiter || q == '\n' || q == '\r' || static_cast<unsigned char>(q) >= 0x80) {
+    return Status::Usage("invalid CSV quote character " + std::string(1, q) + " (it must differ from the delimiter)",
+                         "use one ASCII punctuation character, or none");
+  }
+  if (q == 0) {
+    bool present[32] = {};
+    for (char c : data) {
+      if (static_cast<unsigned char>(c) < 32) present[static_cast<unsigned char>(c)] = true;
+    }
+    for (unsigned char c = 1; c < 32 && q == 0; ++c) {
+      if (!present[c] && c != '\n' && c != '\r' && c != '\t' && c != static_cast<unsigned char>(delimiter)) {
+        q = static_cast<char>(c);
+      }
+    }
+    if (q == 0) {
+      return Status::InvalidInput(path + ": error: cannot read without quoting: the input holds every control byte",
+                                  "read it with quote = '\"'");
+    }
+  }
+  auto swap = [q](std::string& s) {
+    for (char& c : s) {
+      if (c == q) c = '"';
+      else if (c == '"') c = q;
+    }
+  };
+  std::string copy(data);
+  swap(copy);
+  ReadOptions plain = options;
+  plain.quote = '"';
+  Result<RecordTable> table = io::ParseCsv(copy, path, source_name, delimiter, plain, report);
+  if (!table.ok()) return table;
+  std::string value;
+  for (size_t i = 0; i < table->num_columns(); ++i) {
+    const Column& in = table->column(i);
+    std::string name = in.name();
+    swap(name);
+    Column out(name);
+    out.Reserve(in.size(), in.arena_bytes());
+    for (RowId r = 0; r < in.size(); ++r) {
+      if (in.IsNull(r)) {
+        out.AppendNull();
+        continue;
+      }
+      value.assign(in.Get(r));
+      swap(value);
+      out.Append(value);
+    }
+    table->mutable_column(i) = std::move(out);
+  }
+  if (report != nullptr) {
+    for (BadRecord& b : report->rejects) swap(b.raw);
+  }
+  return table;
+}
+
+}  // namespace
+
 Result<RecordTable> ReadBuffer(std::string_view data, const std::string& path,
                                const std::string& source_name, const ReadOptions& options,
                                ReadReport* report) {
@@ -78,7 +144,8 @@ Result<RecordTable> ReadBuffer(std::string_view data, const std::string& path,
         return Status::InvalidInput(path + ": error: empty input (0 bytes)",
                                     "check that the right file was given");
       }
-      return io::ParseCsv(data, path, source_name, delimiter, options, report);
+      if (options.quote == '"') return io::ParseCsv(data, path, source_name, delimiter, options, report);
+      return ParseCsvWithQuote(data, path, source_name, delimiter, options, report);
     }
   }
 }

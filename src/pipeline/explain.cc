@@ -18,11 +18,7 @@ Result<PairExplanation> ExplainPair(const Rules& rules, const LoadedInput& input
   const Scorer scorer(model, *comps, tf);
   const RowId ra = static_cast<RowId>(a), rb = static_cast<RowId>(b);
   const RecordTable& table = input.table;
-  const bool qualified = table.source_names().size() > 1;
-  auto id = [&](RowId r) {
-    const std::string plain(input.Id(r));
-    return qualified ? table.source_names()[table.source(r)] + ":" + plain : plain;
-  };
+  auto id = [&](RowId r) { return input.DisplayId(r); };
   auto raw = [&](size_t c, RowId r, bool* null) -> std::string {
     const FieldSpec& f = rules.fields[comps->field_index(c)];
     const int col = table.FindColumn(f.ColumnFor(table.source_names()[table.source(r)]));

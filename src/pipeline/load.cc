@@ -30,11 +30,28 @@ Result<InputSpec> ParseInputSpec(const std::string& arg) {
     }
   }
   spec.path = arg;
+  if (arg == "-") {  // the standard input
+    spec.name = "stdin";
+    return spec;
+  }
   std::string name = fs::path(arg).filename().string();
   const size_t dot = name.find('.');
   if (dot != std::string::npos && dot > 0) name = name.substr(0, dot);
   spec.name = name;
   return spec;
+}
+
+std::vector<InputSpec> InputsFromRules(const Rules& rules) {
+  namespace fs = std::filesystem;
+  std::vector<InputSpec> inputs;
+  const fs::path folder = fs::path(rules.path).parent_path();
+  for (const SourceSpec& s : rules.sources) {
+    if (s.path.empty()) continue;
+    fs::path p(s.path);
+    if (p.is_relative() && s.path != "-") p = folder / p;
+    inputs.push_back({s.name, p.string()});
+  }
+  return inputs;
 }
 
 namespace {
@@ -61,7 +78,20 @@ Status AddInput(const Rules& rules, const std::string& name, const std::string& 
   return Status::Ok();
 }
 
+// The id columns, a warning per [sources.X] that names no input, and the row limit.
 Result<LoadedInput> Finish(const Rules& rules, LoadedInput loaded) {
+  std::set<std::string> names;
+  std::string list;
+  for (const SourceReport& s : loaded.sources) {
+    names.insert(s.name);
+    list += (list.empty() ? "" : ", ") + s.name;
+  }
+  for (const SourceSpec& s : rules.sources) {
+    if (names.count(s.name) != 0) continue;
+    loaded.warnings.push_back(rules.path + ":" + std::to_string(s.line) + ": [sources." + s.name +
+                              "] names no input (inputs: " + list + "), so its options were not used; name an input " +
+                              s.name + "=PATH");
+  }
   for (const SourceReport& s : loaded.sources) {
     loaded.id_columns.push_back(loaded.table.FindColumn(rules.IdFor(s.name)));
   }
@@ -81,7 +111,7 @@ Result<LoadedInput> LoadInputs(const Rules& rules, const std::vector<InputSpec>&
   RECLINK_RETURN_IF_ERROR(CheckUniqueNames(names));
   for (const InputSpec& in : inputs) {
     ReadReport report;
-    Result<RecordTable> table = ReadInput(in.path, in.name, options, &report);
+    Result<RecordTable> table = ReadInput(in.path, in.name, rules.ReadOptionsFor(in.name, options), &report);
     if (!table.ok()) return table.status();
     RECLINK_RETURN_IF_ERROR(AddInput(rules, in.name, in.path, std::move(table.value()), report.records, report.bad,
                                      &loaded));

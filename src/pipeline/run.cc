@@ -188,6 +188,10 @@ Status AllBlocksOversized(const Rules& rules, const std::vector<OversizedBlock>&
     const OversizedBlock& ob = oversized[i];
     blocks += "\n  rule " + std::to_string(ob.rule + 1) + " (" + rules.blocking[ob.rule].text + "): key '" + ob.key +
               "', " + std::to_string(ob.size) + " records";
+    if (!ob.placeholder_reason.empty()) {
+      blocks += " (looks like a placeholder: " + ob.placeholder_reason + "; list it in [fields." + ob.placeholder_field +
+                "] null_values)";
+    }
   }
   if (oversized.size() > 5) blocks += "\n  ... and " + std::to_string(oversized.size() - 5) + " more";
   return Status::InvalidInput(
@@ -322,6 +326,8 @@ struct Scored {
   std::vector<Edge> edges;         // pairs at or above the threshold, sorted by (a, b)
   std::vector<ScoredPair> pairs;   // with keep_pairs, sorted by (a, b)
   TruthCounts truth;               // with options.truth
+  WeightHistogram histogram;       // with options.weight_histogram
+  std::vector<ScoredPair> borderline;  // with options.borderline_pairs, nearest first
   uint64_t candidate_pairs = 0;
 };
 
@@ -334,19 +340,33 @@ Scored ScoreCandidates(const Comparisons& comps, const Scorer& scorer, BlockingI
   const double pairs_weight = std::log2(options.pairs_threshold / (1 - options.pairs_threshold));
   const std::vector<uint32_t>* truth = options.truth;
   const size_t keep = options.worst_errors;
+  const bool histogram = options.weight_histogram;
+  const size_t borderline = options.borderline_pairs;
+  // Nearest the threshold first; ties by rows, so the kept set does not depend on threads.
+  auto closer = [weight_threshold](const ScoredPair& x, const ScoredPair& y) {
+    const double dx = std::abs(x.weight - weight_threshold), dy = std::abs(y.weight - weight_threshold);
+    return dx != dy ? dx < dy : std::tie(x.a, x.b) < std::tie(y.a, y.b);
+  };
   struct Local {
     std::vector<Edge> edges;
     std::vector<ScoredPair> kept;
     TruthLocal truth;
+    std::vector<uint64_t> hist_pairs, hist_matches;
+    std::vector<ScoredPair> borderline;
+    double borderline_distance = std::numeric_limits<double>::infinity();  // once trimmed: the farthest kept
   };
   tbb::enumerable_thread_specific<Local> locals([&] {
     Local l;
     l.truth.rule_true.assign(nr, 0);
+    if (histogram) {
+      l.hist_pairs.assign(WeightHistogram::kBins, 0);
+      if (truth) l.hist_matches.assign(WeightHistogram::kBins, 0);
+    }
     return l;
   });
-  // Without --pairs or a truth column only the edges matter, and most candidate pairs can be
-  // rejected before every comparison is computed.
-  const bool decide_early = !options.keep_pairs && truth == nullptr;
+  // Without --pairs, a truth column or a report's histogram, only the edges matter, and most
+  // candidate pairs can be rejected before every comparison is computed.
+  const bool decide_early = !options.keep_pairs && truth == nullptr && !histogram && borderline == 0;
   std::vector<uint64_t> per_rule = index.StreamPairs([&](int, std::span<const CandidatePair> pairs) {
     Local& l = locals.local();
     if (decide_early) {
@@ -363,6 +383,19 @@ Scored ScoreCandidates(const Comparisons& comps, const Scorer& scorer, BlockingI
       if (linked) l.edges.push_back({p.a, p.b, w});
       if (options.keep_pairs && w >= pairs_weight) l.kept.push_back({p.a, p.b, w, std::vector<uint8_t>(gamma, gamma + nc), {}});
       if (truth) l.truth.Observe(index, scorer, p, w, gamma, nc, (*truth)[p.a] == (*truth)[p.b], linked, keep);
+      if (histogram) {
+        const int bin = WeightHistogram::Bin(w);
+        ++l.hist_pairs[bin];
+        if (truth && (*truth)[p.a] == (*truth)[p.b]) ++l.hist_matches[bin];
+      }
+      if (borderline && std::abs(w - weight_threshold) <= l.borderline_distance) {
+        l.borderline.push_back(Explained(scorer, p, w, gamma, nc));
+        if (l.borderline.size() > 4 * borderline) {
+          std::sort(l.borderline.begin(), l.borderline.end(), closer);
+          l.borderline.resize(borderline);
+          l.borderline_distance = std::abs(l.borderline.back().weight - weight_threshold);
+        }
+      }
     }
   });
   Scored out;
@@ -375,7 +408,22 @@ Scored ScoreCandidates(const Comparisons& comps, const Scorer& scorer, BlockingI
     for (size_t r = 0; r < nr; ++r) out.truth.rule_true_covered[r] += l.truth.rule_true[r];
     for (ScoredPair& p : l.truth.false_links) out.truth.false_links.push_back(std::move(p));
     for (ScoredPair& p : l.truth.missed_links) out.truth.missed_links.push_back(std::move(p));
+    for (ScoredPair& p : l.borderline) out.borderline.push_back(std::move(p));
+    if (histogram) {
+      if (out.histogram.pairs.empty()) {
+        out.histogram.pairs.assign(WeightHistogram::kBins, 0);
+        if (truth) out.histogram.matches.assign(WeightHistogram::kBins, 0);
+      }
+      for (int b = 0; b < WeightHistogram::kBins; ++b) out.histogram.pairs[b] += l.hist_pairs[b];
+      for (size_t b = 0; b < l.hist_matches.size(); ++b) out.histogram.matches[b] += l.hist_matches[b];
+    }
   }
+  if (histogram && out.histogram.pairs.empty()) {  // no candidate pairs reached a thread
+    out.histogram.pairs.assign(WeightHistogram::kBins, 0);
+    if (truth) out.histogram.matches.assign(WeightHistogram::kBins, 0);
+  }
+  std::sort(out.borderline.begin(), out.borderline.end(), closer);
+  if (out.borderline.size() > borderline) out.borderline.resize(borderline);
   KeepBest(&out.truth.false_links, keep, HigherWeight);
   KeepBest(&out.truth.missed_links, keep, LowerWeight);
   auto by_rows = [](const auto& x, const auto& y) { return std::tie(x.a, x.b) < std::tie(y.a, y.b); };
@@ -477,6 +525,8 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   result.edges = std::move(scored.edges);
   result.pairs = std::move(scored.pairs);
   result.truth = std::move(scored.truth);
+  result.weight_histogram = std::move(scored.histogram);
+  result.borderline = std::move(scored.borderline);
   result.capped_comparisons = comps.capped_comparisons() - capped_before;
   for (size_t c = 0; c < comps.size(); ++c) {
     result.comparison_counts.push_back({comps.spec(c).name, comps.values_over_cap(c), comps.unparseable_values(c)});

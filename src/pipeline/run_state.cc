@@ -287,6 +287,20 @@ std::string RulesFingerprint(const Rules& rules) {
     Put(s, std::to_string(static_cast<int>(f.date_order)));
     s += "|null";
     for (const std::string& v : f.null_values) Put(s, v);
+    // Per-source options ([sources.NAME]); nothing is added without them, so states written
+    // before they existed keep their fingerprint.
+    for (const auto& [source, order] : f.date_orders) {
+      Put(s, "|order:" + source);
+      Put(s, std::to_string(static_cast<int>(order)));
+    }
+    for (const auto& [source, code] : f.country_codes) {
+      Put(s, "|cc:" + source);
+      Put(s, code);
+    }
+    for (const auto& [source, values] : f.source_null_values) {
+      Put(s, "|null:" + source);
+      for (const std::string& v : values) Put(s, v);
+    }
   }
   s += "|blocking";
   for (const BlockingRule& b : rules.blocking) Put(s, b.text);

@@ -39,7 +39,12 @@ std::string EvaluationJson(const RunEvaluation& e, const RunResult& result, cons
   auto pairs = [&](const std::vector<ScoredPair>& v) {
     std::string s = "[";
     for (size_t i = 0; i < v.size(); ++i) {
-      s += std::string(i ? ", " : "") + "{\"id_l\": " + JsonQuote(input.Id(v[i].a)) + ", \"id_r\": " +
+      s += i ? ", {" : "{";
+      if (input.sources.size() > 1) {
+        s += "\"source_l\": " + JsonQuote(input.table.source_names()[input.table.source(v[i].a)]) +
+             ", \"source_r\": " + JsonQuote(input.table.source_names()[input.table.source(v[i].b)]) + ", ";
+      }
+      s += "\"id_l\": " + JsonQuote(input.Id(v[i].a)) + ", \"id_r\": " +
            JsonQuote(input.Id(v[i].b)) + ", \"match_weight\": " + JsonNumber(v[i].weight) +
            ", \"match_probability\": " + JsonNumber(ProbabilityFromWeight(v[i].weight)) + ", \"levels\": {";
       for (size_t c = 0; c < v[i].gamma.size(); ++c) {
@@ -112,7 +117,12 @@ std::string SummaryJson(const RunContext& context, const LoadedInput& input, con
   for (size_t i = 0; i < r.oversized.size(); ++i) {
     const OversizedBlock& ob = r.oversized[i];
     j += std::string(i ? ", " : "") + "{\"rule\": " + std::to_string(ob.rule + 1) + ", \"key\": " + JsonQuote(ob.key) +
-         ", \"size\": " + std::to_string(ob.size) + ", \"pairs_skipped\": " + std::to_string(ob.pairs_skipped) + "}";
+         ", \"size\": " + std::to_string(ob.size) + ", \"pairs_skipped\": " + std::to_string(ob.pairs_skipped) +
+         (ob.placeholder_reason.empty()
+              ? std::string()
+              : ", \"placeholder\": {\"reason\": " + JsonQuote(ob.placeholder_reason) +
+                    ", \"field\": " + JsonQuote(ob.placeholder_field) + "}") +
+         "}";
   }
   j += "],\n  \"candidate_pairs\": " + std::to_string(r.candidate_pairs) + ",\n";
   if (command != "train") {

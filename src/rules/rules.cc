@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <initializer_list>
@@ -123,6 +124,11 @@ class RulesParser {
                      size_t max) const;
 
   Status ParseTopLevel(const toml::table& root);
+  // `country_code` and `date_order` of table t (left alone when absent).
+  Status ParseCountryCode(const toml::table& t, const std::string& where, std::string* out) const;
+  Status ParseDateOrder(const toml::table& t, const std::string& where, DateOrder* out, bool* given) const;
+  Status ParseSources(const toml::table& root);
+  Status ParseSource(const std::string& name, const toml::node& n);
   Status ParseNullValues(const toml::node& n, const std::string& what, std::vector<std::string>* out) const;
   Status ParseFields(const toml::table& root);
   Status ParseField(const std::string& name, const toml::node& n);
@@ -269,7 +275,7 @@ std::string RulesParser::FieldList() const {
 Status RulesParser::ParseTopLevel(const toml::table& root) {
   RECLINK_RETURN_IF_ERROR(CheckKeys(root,
                                     {"link_type", "id", "ids", "null_values", "fields", "blocking",
-                                     "comparison", "model", "cluster", "blocking_limits", "survivorship"},
+                                     "comparison", "model", "cluster", "blocking_limits", "survivorship", "sources"},
                                     "the top level"));
   if (const toml::node* nv = root.get("null_values")) {
     RECLINK_RETURN_IF_ERROR(ParseNullValues(*nv, "key 'null_values'", &default_null_values_));
@@ -310,14 +316,6 @@ Status RulesParser::ParseTopLevel(const toml::table& root) {
     RECLINK_RETURN_IF_ERROR(GetStringMap(*ids, "key 'ids'", &rules_.ids));
     if (rules_.id_line == 0) rules_.id_line = static_cast<int>(ids->source().begin.line);
   }
-  if (rules_.id.empty() && rules_.ids.empty()) {
-    return Error(toml::source_region{{1, 1}, {1, 1}, {}},
-                 std::string("missing key 'id': expected the column holding each record's id, "
-                             "e.g. id = \"record_id\"") +
-                     (rules_.link_type == LinkType::kDedupe ? ""
-                                                            : " (or ids = { SOURCE = \"COLUMN\" })"),
-                 "every input record needs an id; add id = \"COLUMN\" at the top of the file");
-  }
   return Status::Ok();
 }
 
@@ -339,6 +337,51 @@ Status RulesParser::ParseNullValues(const toml::node& n, const std::string& what
     RECLINK_RETURN_IF_ERROR(CheckLength(el, what, s->get(), kRulesMaxColumnLength));
     out->push_back(s->get());
   }
+  return Status::Ok();
+}
+
+Status RulesParser::ParseCountryCode(const toml::table& t, const std::string& where, std::string* out) const {
+  const toml::node* cc = t.get("country_code");
+  if (cc == nullptr) return Status::Ok();
+  std::string code;
+  if (const auto* i = cc->as_integer()) {
+    code = std::to_string(i->get());
+  } else if (const auto* s = cc->as_string()) {
+    code = s->get();
+  } else {
+    return Error(*cc, "key 'country_code' in " + where +
+                          ": expected a calling code such as \"44\", found " + TypeName(*cc));
+  }
+  bool ok = !code.empty() && code.size() <= 3 && code[0] != '0' &&
+            std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!ok) {
+    return Error(*cc,
+                 "key 'country_code' in " + where +
+                     ": expected a country calling code of 1 to 3 digits without '+' or '00', "
+                     "found " + Shown(*cc),
+                 "for example country_code = \"44\" (UK) or \"1\" (North America)");
+  }
+  *out = code;
+  return Status::Ok();
+}
+
+Status RulesParser::ParseDateOrder(const toml::table& t, const std::string& where, DateOrder* out,
+                                   bool* given) const {
+  const toml::node* order = nullptr;
+  std::string order_text;
+  RECLINK_RETURN_IF_ERROR(GetString(t, "date_order", where, &order, &order_text));
+  if (order == nullptr) return Status::Ok();
+  if (order_text == "dmy") {
+    *out = DateOrder::kDayFirst;
+  } else if (order_text == "mdy") {
+    *out = DateOrder::kMonthFirst;
+  } else {
+    return Error(*order, "key 'date_order' in " + where +
+                             ": expected \"dmy\" (03/01/1990 is 3 January) or \"mdy\" "
+                             "(March 1), found \"" + Excerpt(order_text) + "\"",
+                 Suggest(order_text, {"dmy", "mdy"}) + kDocHint);
+  }
+  *given = true;
   return Status::Ok();
 }
 
@@ -420,41 +463,9 @@ Status RulesParser::ParseField(const std::string& name, const toml::node& n) {
       f.normalize.push_back(s->get());
     }
   }
-  if (const toml::node* cc = t->get("country_code")) {
-    std::string code;
-    if (const auto* i = cc->as_integer()) {
-      code = std::to_string(i->get());
-    } else if (const auto* s = cc->as_string()) {
-      code = s->get();
-    } else {
-      return Error(*cc, "key 'country_code' in " + where +
-                            ": expected a calling code such as \"44\", found " + TypeName(*cc));
-    }
-    bool ok = !code.empty() && code.size() <= 3 && code[0] != '0' &&
-              std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (!ok) {
-      return Error(*cc,
-                   "key 'country_code' in " + where +
-                       ": expected a country calling code of 1 to 3 digits without '+' or '00', "
-                       "found " + Shown(*cc),
-                   "for example country_code = \"44\" (UK) or \"1\" (North America)");
-    }
-    f.phone_country_code = code;
-  }
-  const toml::node* order = nullptr;
-  std::string order_text;
-  RECLINK_RETURN_IF_ERROR(GetString(*t, "date_order", where, &order, &order_text));
-  if (order != nullptr) {
-    if (order_text == "dmy") {
-      f.date_order = DateOrder::kDayFirst;
-    } else if (order_text == "mdy") {
-      f.date_order = DateOrder::kMonthFirst;
-    } else {
-      return Error(*order, "key 'date_order' in " + where +
-                               ": expected \"dmy\" (03/01/1990 is 3 January) or \"mdy\" "
-                               "(March 1), found \"" + Excerpt(order_text) + "\"");
-    }
-  }
+  RECLINK_RETURN_IF_ERROR(ParseCountryCode(*t, where, &f.phone_country_code));
+  bool given = false;
+  RECLINK_RETURN_IF_ERROR(ParseDateOrder(*t, where, &f.date_order, &given));
   // The chain itself must build (it checks the same names and options once more).
   NormalizeOptions options;
   options.phone_country_code = f.phone_country_code;
@@ -495,6 +506,240 @@ Status RulesParser::ParseFields(const toml::table& root) {
   if (rules_.fields.empty()) {
     return Error(*n, "[fields] is empty: expected at least one [fields.NAME] table");
   }
+  return Status::Ok();
+}
+
+Status RulesParser::ParseSources(const toml::table& root) {
+  const toml::node* n = root.get("sources");
+  if (n == nullptr) return Status::Ok();
+  const auto* t = n->as_table();
+  if (t == nullptr) {
+    return Error(*n, "key 'sources': expected [sources.NAME] tables, found " + TypeName(*n));
+  }
+  std::vector<std::pair<std::string, const toml::node*>> in_file_order;
+  for (auto&& [k, v] : *t) in_file_order.emplace_back(std::string(k.str()), &v);
+  std::stable_sort(in_file_order.begin(), in_file_order.end(), [](const auto& a, const auto& b) {
+    const toml::source_position pa = a.second->source().begin, pb = b.second->source().begin;
+    return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
+  });
+  for (const auto& [name, node] : in_file_order) RECLINK_RETURN_IF_ERROR(ParseSource(name, *node));
+  return Status::Ok();
+}
+
+Status RulesParser::ParseSource(const std::string& name, const toml::node& n) {
+  const std::string where = "[sources." + Excerpt(name) + "]";
+  const auto* t = n.as_table();
+  if (t == nullptr) {
+    return Error(n, "source '" + Excerpt(name) + "': expected a table " + where +
+                        " of read options (format, delimiter, encoding, date_order, ...), found " + TypeName(n));
+  }
+  if (name.empty() || name.find_first_of("/=:") != std::string::npos || name.size() > kRulesMaxNameLength) {
+    return Error(n, "source name '" + Excerpt(name) + "': expected 1 to " + std::to_string(kRulesMaxNameLength) +
+                        " characters without '/', '=' or ':'",
+                 "a source is named after its input file's stem, or NAME=PATH on the command line");
+  }
+  RECLINK_RETURN_IF_ERROR(CheckKeys(*t,
+                                    {"path", "format", "delimiter", "quote", "encoding", "trim_spaces", "header", "columns",
+                                     "id", "date_order", "country_code", "null_values", "fields"},
+                                    where));
+  SourceSpec spec;
+  spec.name = name;
+  spec.line = static_cast<int>(n.source().begin.line);
+  const toml::node* v = nullptr;
+  RECLINK_RETURN_IF_ERROR(GetString(*t, "path", where, &v, &spec.path));
+  if (v != nullptr) {
+    if (spec.path.empty()) return Error(*v, "key 'path' in " + where + ": expected a file path, found an empty string");
+    RECLINK_RETURN_IF_ERROR(CheckLength(*v, "key 'path' in " + where, spec.path, kRulesMaxColumnLength));
+  }
+  std::string text;
+  RECLINK_RETURN_IF_ERROR(GetString(*t, "format", where, &v, &text));
+  if (v != nullptr) {
+    if (text == "csv") {
+      spec.format = InputFormat::kCsv;
+    } else if (text == "tsv") {
+      spec.format = InputFormat::kCsv;
+      spec.delimiter = '\t';
+    } else if (text == "jsonl" || text == "ndjson") {
+      spec.format = InputFormat::kJsonl;
+    } else if (text == "json") {
+      spec.format = InputFormat::kJson;
+    } else {
+      return Error(*v, "key 'format' in " + where + ": expected \"csv\", \"tsv\", \"jsonl\" or \"json\", found \"" +
+                           Excerpt(text) + "\"",
+                   Suggest(text, {"csv", "tsv", "jsonl", "json"}) + kDocHint);
+    }
+  }
+  text.clear();
+  RECLINK_RETURN_IF_ERROR(GetString(*t, "delimiter", where, &v, &text));
+  if (v != nullptr) {
+    if (text == "tab" || text == "\t") {
+      spec.delimiter = '\t';
+    } else if (text.size() == 1 && text.find_first_of(",;|") == 0) {
+      spec.delimiter = text[0];
+    } else {
+      return Error(*v, "key 'delimiter' in " + where + ": expected one of \",\" \";\" \"|\" \"tab\", found \"" +
+                           Excerpt(text) + "\"");
+    }
+    if (spec.format && *spec.format != InputFormat::kCsv) {
+      return Error(*v, "key 'delimiter' in " + where + ": a delimiter needs format = \"csv\" (or no format), found format = \"" +
+                           std::string(*spec.format == InputFormat::kJson ? "json" : "jsonl") + "\"");
+    }
+  }
+  text.clear();
+  RECLINK_RETURN_IF_ERROR(GetString(*t, "quote", where, &v, &text));
+  if (v != nullptr) {
+    const bool punct = text.size() == 1 && text[0] > ' ' && text[0] < 0x7F && !std::isalnum(static_cast<unsigned char>(text[0]));
+    if (!text.empty() && !punct) {
+      return Error(*v, "key 'quote' in " + where + ": expected one ASCII punctuation character such as \"'\", or \"\" "
+                           "for none, found \"" + Excerpt(text) + "\"");
+    }
+    spec.quote = text.empty() ? '\0' : text[0];
+    if (spec.format && *spec.format != InputFormat::kCsv) {
+      return Error(*v, "key 'quote' in " + where + ": a quote character is for CSV files");
+    }
+    if (spec.delimiter && *spec.delimiter == *spec.quote) {
+      return Error(*v, "key 'quote' in " + where + ": the quote character must differ from the delimiter");
+    }
+  }
+  text.clear();
+  RECLINK_RETURN_IF_ERROR(GetString(*t, "encoding", where, &v, &text));
+  if (v != nullptr) {
+    if (text == "utf-8" || text == "utf8") {
+      spec.encoding = Encoding::kUtf8;
+    } else if (text == "latin-1" || text == "latin1" || text == "iso-8859-1") {
+      spec.encoding = Encoding::kLatin1;
+    } else {
+      return Error(*v, "key 'encoding' in " + where + ": expected \"utf-8\" or \"latin-1\", found \"" +
+                           Excerpt(text) + "\"",
+                   Suggest(text, {"utf-8", "latin-1"}) + kDocHint);
+    }
+  }
+  if (const toml::node* trim = t->get("trim_spaces")) {
+    const auto* b = trim->as_boolean();
+    if (b == nullptr) {
+      return Error(*trim, "key 'trim_spaces' in " + where + ": expected true or false, found " + TypeName(*trim));
+    }
+    spec.trim_spaces = b->get();
+  }
+  if (const toml::node* h = t->get("header")) {
+    const auto* b = h->as_boolean();
+    if (b == nullptr) {
+      return Error(*h, "key 'header' in " + where + ": expected true or false (false: the file has no header row), found " +
+                           TypeName(*h));
+    }
+    spec.header = b->get();
+    if (!spec.header && spec.format && *spec.format != InputFormat::kCsv) {
+      return Error(*h, "key 'header' in " + where + ": header = false is for CSV files; JSON records name their fields");
+    }
+  }
+  if (const toml::node* c = t->get("columns")) {
+    const auto* arr = c->as_array();
+    if (spec.header) {
+      return Error(*c, "key 'columns' in " + where + ": column names are for a file without a header row; add "
+                           "header = false (a header row names the columns itself)");
+    }
+    if (arr == nullptr || arr->empty()) {
+      return Error(*c, "key 'columns' in " + where + ": expected a non-empty array of column names, found " +
+                           (arr == nullptr ? TypeName(*c) : std::string("an empty array")));
+    }
+    std::set<std::string> seen;
+    for (const toml::node& el : *arr) {
+      const auto* name = el.as_string();
+      if (name == nullptr || name->get().empty()) {
+        return Error(el, "key 'columns' in " + where + ": expected non-empty column names, found " +
+                             (name == nullptr ? TypeName(el) : std::string("an empty string")));
+      }
+      RECLINK_RETURN_IF_ERROR(CheckLength(el, "key 'columns' in " + where, name->get(), kRulesMaxColumnLength));
+      if (!seen.insert(name->get()).second) {
+        return Error(el, "key 'columns' in " + where + ": column '" + Excerpt(name->get()) + "' is named twice");
+      }
+      spec.columns.push_back(name->get());
+    }
+    if (spec.columns.size() > kRulesMaxFields * 4) {
+      return Error(*c, "key 'columns' in " + where + ": expected at most " + std::to_string(kRulesMaxFields * 4) +
+                           " names, found " + std::to_string(spec.columns.size()));
+    }
+  }
+  std::string id;
+  RECLINK_RETURN_IF_ERROR(GetString(*t, "id", where, &v, &id));
+  if (v != nullptr) {
+    if (id.empty()) return Error(*v, "key 'id' in " + where + ": expected the source's id column, found an empty string");
+    RECLINK_RETURN_IF_ERROR(CheckLength(*v, "key 'id' in " + where, id, kRulesMaxColumnLength));
+    if (rules_.ids.count(name) != 0 && rules_.ids[name] != id) {
+      return Error(*v, "key 'id' in " + where + ": the top-level ids already gives source '" + Excerpt(name) +
+                           "' the id column '" + Excerpt(rules_.ids[name]) + "'",
+                   "keep one of the two");
+    }
+    rules_.ids[name] = id;
+    if (rules_.id_line == 0) rules_.id_line = static_cast<int>(v->source().begin.line);
+  }
+  // The source's defaults for every field, then each [sources.NAME.fields.FIELD]'s own.
+  DateOrder order = DateOrder::kDayFirst;
+  bool order_given = false;
+  RECLINK_RETURN_IF_ERROR(ParseDateOrder(*t, where, &order, &order_given));
+  std::string code;
+  RECLINK_RETURN_IF_ERROR(ParseCountryCode(*t, where, &code));
+  std::vector<std::string> nulls;
+  if (const toml::node* nv = t->get("null_values")) {
+    RECLINK_RETURN_IF_ERROR(ParseNullValues(*nv, "key 'null_values' in " + where, &nulls));
+  }
+  for (FieldSpec& f : rules_.fields) {
+    if (order_given) f.date_orders[name] = order;
+    if (!code.empty()) f.country_codes[name] = code;
+    if (!nulls.empty()) f.source_null_values[name] = nulls;
+  }
+  if (const toml::node* fields = t->get("fields")) {
+    const auto* ft = fields->as_table();
+    if (ft == nullptr) {
+      return Error(*fields, "key 'fields' in " + where + ": expected [sources." + Excerpt(name) +
+                                ".fields.FIELD] tables, found " + TypeName(*fields));
+    }
+    for (auto&& [k, fv] : *ft) {
+      const std::string field(k.str());
+      const std::string fwhere = "[sources." + Excerpt(name) + ".fields." + Excerpt(field) + "]";
+      const int index = rules_.FindField(field);
+      if (index < 0) {
+        std::vector<std::string_view> names;
+        for (const FieldSpec& f : rules_.fields) names.push_back(f.name);
+        return Error(fv, fwhere + ": no field '" + Excerpt(field) + "' in [fields]; expected one of: " + FieldList(),
+                     Suggest(field, names) + kDocHint);
+      }
+      FieldSpec& f = rules_.fields[static_cast<size_t>(index)];
+      const auto* fvt = fv.as_table();
+      if (fvt == nullptr) {
+        return Error(fv, fwhere + ": expected a table of column, date_order, country_code, null_values, found " +
+                             TypeName(fv));
+      }
+      RECLINK_RETURN_IF_ERROR(CheckKeys(*fvt, {"column", "date_order", "country_code", "null_values"}, fwhere));
+      std::string column;
+      RECLINK_RETURN_IF_ERROR(GetString(*fvt, "column", fwhere, &v, &column));
+      if (v != nullptr) {
+        if (column.empty()) return Error(*v, "key 'column' in " + fwhere + ": expected a column name, found an empty string");
+        RECLINK_RETURN_IF_ERROR(CheckLength(*v, "key 'column' in " + fwhere, column, kRulesMaxColumnLength));
+        auto it = f.columns.find(name);
+        if (it != f.columns.end() && it->second != column) {
+          return Error(*v, "key 'column' in " + fwhere + ": [fields." + f.name + "] columns already reads '" +
+                               Excerpt(it->second) + "' for source '" + Excerpt(name) + "'",
+                       "keep one of the two");
+        }
+        f.columns[name] = column;
+      }
+      DateOrder field_order = DateOrder::kDayFirst;
+      bool field_order_given = false;
+      RECLINK_RETURN_IF_ERROR(ParseDateOrder(*fvt, fwhere, &field_order, &field_order_given));
+      if (field_order_given) f.date_orders[name] = field_order;
+      std::string field_code;
+      RECLINK_RETURN_IF_ERROR(ParseCountryCode(*fvt, fwhere, &field_code));
+      if (!field_code.empty()) f.country_codes[name] = field_code;
+      if (const toml::node* nv = fvt->get("null_values")) {
+        std::vector<std::string> more;
+        RECLINK_RETURN_IF_ERROR(ParseNullValues(*nv, "key 'null_values' in " + fwhere, &more));
+        std::vector<std::string>& all = f.source_null_values[name];
+        all.insert(all.end(), more.begin(), more.end());
+      }
+    }
+  }
+  rules_.sources.push_back(std::move(spec));
   return Status::Ok();
 }
 
@@ -905,6 +1150,15 @@ Result<Rules> RulesParser::Parse(const toml::table& root) {
   }
   RECLINK_RETURN_IF_ERROR(ParseTopLevel(root));
   RECLINK_RETURN_IF_ERROR(ParseFields(root));
+  RECLINK_RETURN_IF_ERROR(ParseSources(root));
+  if (rules_.id.empty() && rules_.ids.empty()) {
+    return Error(toml::source_region{{1, 1}, {1, 1}, {}},
+                 std::string("missing key 'id': expected the column holding each record's id, "
+                             "e.g. id = \"record_id\"") +
+                     (rules_.link_type == LinkType::kDedupe ? ""
+                                                            : " (or ids = { SOURCE = \"COLUMN\" })"),
+                 "every input record needs an id; add id = \"COLUMN\" at the top of the file");
+  }
   RECLINK_RETURN_IF_ERROR(ParseBlocking(root));
   RECLINK_RETURN_IF_ERROR(ParseComparisons(root));
   RECLINK_RETURN_IF_ERROR(ParseModel(root));

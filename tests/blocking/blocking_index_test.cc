@@ -217,5 +217,40 @@ TEST(BlockingTest, OversizedBlockIsSkippedAndReportedAndDoesNotHideLaterRules) {
   EXPECT_EQ(index.stats()[1].pairs, 1u);
 }
 
+// An oversized block whose key looks like a placeholder says so, with its field, and the advice
+// is null_values rather than a bigger cap; a phonetic key's part is never blamed.
+TEST(BlockingTest, OversizedPlaceholderBlockIsNamedAsOne) {
+  Fixture f;
+  for (const char* name : {"phone", "last"}) {
+    FieldSpec spec;
+    spec.name = name;
+    f.rules.fields.push_back(spec);
+    f.fields.fields.emplace_back(name);
+  }
+  BlockingRule r0;
+  BlockingKey kl, kp;
+  kl.field = "last";
+  kl.fn = KeyFunction::kSoundex;
+  kp.field = "phone";
+  r0.keys = {kl, kp};
+  r0.text = "soundex(last) & phone";
+  f.rules.blocking = {r0};
+  f.rules.max_block_size = 3;
+  f.table.AddSource("s");
+  f.table.AppendSourceRows(0, 10);
+  for (int i = 0; i < 10; ++i) f.fields.fields[0].Append(i < 5 ? "00000000000" : "0207946100" + std::to_string(i % 2));
+  for (int i = 0; i < 10; ++i) f.fields.fields[1].Append("smith");
+  BlockingIndex index = BlockingIndex::Build(f.rules, f.fields, f.table);
+  ASSERT_EQ(index.oversized().size(), 1u);
+  const OversizedBlock& ob = index.oversized()[0];
+  EXPECT_EQ(ob.key, "S530 | 00000000000");
+  EXPECT_EQ(ob.placeholder_reason, "one digit repeated");
+  EXPECT_EQ(ob.placeholder_field, "phone");
+  EXPECT_NE(OversizedBlockAdvice(ob).find("list it in [fields.phone] null_values"), std::string::npos);
+  OversizedBlock plain = ob;
+  plain.placeholder_reason.clear();
+  EXPECT_NE(OversizedBlockAdvice(plain).find("raise [blocking_limits] max_block_size"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace reclink

@@ -77,6 +77,62 @@ TEST(CsvReaderTest, Delimiters) {
   EXPECT_EQ(Cell(*gz_name, "name", 0), "z");
 }
 
+// header = false: the first record is data; columns named by the caller or column_1..N; lines
+// and the field-count check work as with a header.
+TEST(CsvReaderTest, NoHeaderRow) {
+  ReadOptions o;
+  o.header = false;
+  auto t = testing::ReadText("\n1,Ann,\"Smith, Jr\"\n2,Bob,Jones\n", "h.csv", o);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  ASSERT_EQ(t->num_rows(), 2u);
+  ASSERT_EQ(t->num_columns(), 3u);
+  EXPECT_EQ(t->column(0).name(), "column_1");
+  EXPECT_EQ(t->column(2).name(), "column_3");
+  EXPECT_EQ(t->column(2).Get(0), "Smith, Jr");
+  EXPECT_EQ(t->line(0), 2u);
+  EXPECT_EQ(t->line(1), 3u);
+  o.column_names = {"id", "first", "last"};
+  t = testing::ReadText("1,Ann,Smith\n2,Bob\n", "h.csv", o);
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.status().message().find("h.csv:2:"), std::string::npos) << t.status().message();
+  t = testing::ReadText("1,Ann,Smith\n2,Bob,Jones\n", "h.csv", o);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->column(1).name(), "first");
+  EXPECT_EQ(t->column(1).Get(1), "Bob");
+  o.column_names.clear();
+  t = testing::ReadText("1,\"Ann\n", "h.csv", o);
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.status().message().find("bad first record (without a header row it sets the number of columns)"),
+            std::string::npos) << t.status().message();
+}
+
+// Another quote character, or none: the same grammar with that byte; '"' is then an ordinary
+// character, and so is the quote character with quoting off.
+TEST(CsvReaderTest, OtherQuoteCharacterOrNone) {
+  ReadOptions o;
+  o.quote = '\'';
+  auto t = testing::ReadText("id,name,note\n1,'Smith, Jr','say \"hi\" and ''bye'''\n2,O\"Neil,x\n", "q.csv", o);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  ASSERT_EQ(t->num_rows(), 2u);
+  EXPECT_EQ(t->column(1).Get(0), "Smith, Jr");
+  EXPECT_EQ(t->column(2).Get(0), "say \"hi\" and 'bye'");
+  EXPECT_EQ(t->column(1).Get(1), "O\"Neil");
+  o.quote = 0;
+  t = testing::ReadText("id,name\n1,\"Bob\" Smith\n2,'x'\n", "q.csv", o);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->column(1).Get(0), "\"Bob\" Smith");
+  EXPECT_EQ(t->column(1).Get(1), "'x'");
+  // Bad quoting is still located, and the rejected record's bytes are as in the file.
+  o.quote = '\'';
+  o.on_bad_record = BadRecordPolicy::kSkip;
+  ReadReport report;
+  t = testing::ReadText("id,name\n1,'open \"q\"\n2,ok\n", "q.csv", o, &report);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  ASSERT_EQ(report.rejects.size(), 1u);
+  EXPECT_EQ(report.rejects[0].line, 2u);
+  EXPECT_NE(report.rejects[0].raw.find("'open \"q\""), std::string::npos) << report.rejects[0].raw;
+}
+
 TEST(CsvReaderTest, TrimSpacesForFebrlStyle) {
   std::string text = "rec_id, given_name, surname\nrec-1-org, john , \"smith, jr\" \nrec-2, ,x\n";
   ReadOptions options;

@@ -42,6 +42,68 @@ TEST(ProfileTest, CountsDistinctLengthsAndTopValues) {
   EXPECT_EQ(city.top[0].first, "Köln");
 }
 
+// Placeholders for "no value" by their shape, whatever the case and surrounding spaces; real
+// values are not flagged.
+TEST(ProfileTest, PlaceholderShapes) {
+  for (const char* v : {"unknown", " N/A ", "-", "TBC", "not provided", "xxx"}) {
+    EXPECT_EQ(PlaceholderReason(v), "a word for no value") << v;
+  }
+  for (const char* v : {"00000000000", "0000", "07777 777777", "99999", "111-111-1111"}) {
+    EXPECT_EQ(PlaceholderReason(v), std::string_view(v).size() >= 5 && std::string_view(v) != "07777 777777"
+                                        ? "one digit repeated"
+                                        : "")
+        << v;
+  }
+  EXPECT_EQ(PlaceholderReason("   "), "only spaces; --trim-spaces reads it as null");
+  EXPECT_EQ(PlaceholderReason(""), "");
+  EXPECT_EQ(PlaceholderReason("123456789"), "a run of digits");
+  EXPECT_EQ(PlaceholderReason("0123456789"), "a run of digits");
+  EXPECT_EQ(PlaceholderReason("1900-01-01"), "a placeholder date");
+  EXPECT_EQ(PlaceholderReason("01/01/1900"), "a placeholder date");
+  EXPECT_EQ(PlaceholderReason("noemail@noemail.com"), "a placeholder e-mail");
+  EXPECT_EQ(PlaceholderReason("NoEmail123@gmail.com"), "a placeholder e-mail");
+  EXPECT_EQ(PlaceholderReason("test@shop.co.uk"), "a placeholder e-mail");
+  EXPECT_EQ(PlaceholderReason("jane@example.com"), "a placeholder e-mail domain");
+  for (const char* v : {"jane.doe@gmail.com", "London", "Smith", "020 7946 0123", "1987-03-14", "SW1A 1AA", "Nash",
+                        "x", "0", "Other"}) {
+    EXPECT_EQ(PlaceholderReason(v), "") << v;
+  }
+}
+
+// A profile flags repeated placeholder-shaped values, and in a column of mostly distinct values
+// one far more frequent than the rest; not a frequent city, and not a value seen twice.
+TEST(ProfileTest, LikelyPlaceholdersAreFlaggedInTextAndJson) {
+  std::string csv = "id,email,phone,city\n";
+  for (int i = 0; i < 200; ++i) {
+    const std::string n = std::to_string(i);
+    const std::string email = i < 12 ? "noemail@noemail.com" : i < 40 ? "info@acme.com" : "p" + n + "@mail.com";
+    const std::string phone = i < 5 ? "00000000000" : i < 7 ? "unknown" : "0207946" + std::to_string(1000 + i);
+    const std::string city = i < 150 ? "London" : "Leeds";
+    csv += n + "," + email + "," + phone + "," + city + "\n";
+  }
+  auto t = testing::ReadText(csv, "p.csv");
+  ASSERT_TRUE(t.ok());
+  auto profiles = ProfileTable(*t, 10);
+  const ColumnProfile& email = profiles[1];
+  ASSERT_EQ(email.placeholders.size(), 2u);
+  EXPECT_EQ(email.placeholders[0].value, "info@acme.com");
+  EXPECT_EQ(email.placeholders[0].count, 28u);
+  EXPECT_EQ(email.placeholders[0].reason, "far more frequent than the column's other values");
+  EXPECT_EQ(email.placeholders[1].value, "noemail@noemail.com");
+  EXPECT_EQ(email.placeholders[1].reason, "a placeholder e-mail");
+  const ColumnProfile& phone = profiles[2];
+  ASSERT_EQ(phone.placeholders.size(), 1u);  // "unknown" twice is not enough
+  EXPECT_EQ(phone.placeholders[0].value, "00000000000");
+  EXPECT_TRUE(profiles[3].placeholders.empty());  // London: most rows, but a city column repeats
+  EXPECT_TRUE(profiles[0].placeholders.empty());
+  const std::string text = ProfileToText(profiles);
+  EXPECT_NE(text.find("likely placeholders"), std::string::npos) << text;
+  EXPECT_NE(text.find("  phone: '00000000000' in 5 rows (one digit repeated)\n"), std::string::npos) << text;
+  const std::string json = ProfileToJson(profiles);
+  EXPECT_NE(json.find("\"placeholders\":[{\"value\":\"00000000000\",\"count\":5,\"reason\":\"one digit repeated\"}]"),
+            std::string::npos) << json;
+}
+
 TEST(ProfileTest, AllNullColumn) {
   RecordTable t;
   t.AddSource("s");
@@ -111,9 +173,10 @@ TEST(ProfileTest, TextAndJsonRenderings) {
   EXPECT_EQ(json,
             "{\"input\":\"p.csv\",\"rows\":2,\"columns\":[\n"
             "  {\"name\":\"id\",\"rows\":2,\"nulls\":0,\"distinct\":2,\"min_len\":1,\"mean_len\":1.000,"
-            "\"max_len\":1,\"top\":[{\"value\":\"1\",\"count\":1},{\"value\":\"2\",\"count\":1}]},\n"
+            "\"max_len\":1,\"top\":[{\"value\":\"1\",\"count\":1},{\"value\":\"2\",\"count\":1}],\"placeholders\":[]},\n"
             "  {\"name\":\"name\",\"rows\":2,\"nulls\":0,\"distinct\":2,\"min_len\":1,\"mean_len\":3.000,"
-            "\"max_len\":5,\"top\":[{\"value\":\"a \\\"q\\\"\",\"count\":1},{\"value\":\"x\",\"count\":1}]}\n"
+            "\"max_len\":5,\"top\":[{\"value\":\"a \\\"q\\\"\",\"count\":1},{\"value\":\"x\",\"count\":1}],"
+            "\"placeholders\":[]}\n"
             "]}\n");
   std::string text = ProfileToText(p, "p.csv");
   EXPECT_EQ(text.substr(0, text.find('\n')), "p.csv: 2 rows, 2 columns");

@@ -227,6 +227,126 @@ TEST(RulesTest, NullValuesDefaultAndPerField) {
             "r.toml:11:16: error: key 'null_values' in [fields.last]: expected strings, found an integer");
 }
 
+// [sources.NAME]: read options per source, and field options per source that override the
+// field's own (the source's date_order beats [fields.dob]'s; [sources.S.fields.F] beats both);
+// null_values of a source add to the field's list for that source only.
+TEST(RulesTest, PerSourceOptions) {
+  const std::string text = std::string(kBase) + R"(
+[sources.shop]
+path = "shop.csv.gz"
+format = "tsv"
+encoding = "latin-1"
+trim_spaces = true
+id = "CustNo"
+date_order = "mdy"
+country_code = "1"
+null_values = ["n/a"]
+fields.first.column = "Given"
+fields.dob = { column = "Birth", date_order = "dmy", null_values = ["01/01/1900"] }
+
+[sources.app]
+format = "jsonl"
+fields.last.column = "name.family"
+)";
+  Result<Rules> r = Parse(text);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->sources.size(), 2u);
+  const SourceSpec& shop = r->sources[0];
+  EXPECT_EQ(shop.name, "shop");
+  EXPECT_EQ(shop.path, "shop.csv.gz");
+  EXPECT_EQ(shop.format, InputFormat::kCsv);
+  EXPECT_EQ(shop.delimiter, '\t');
+  EXPECT_EQ(shop.encoding, Encoding::kLatin1);
+  EXPECT_EQ(shop.trim_spaces, true);
+  EXPECT_EQ(r->IdFor("shop"), "CustNo");
+  EXPECT_EQ(r->IdFor("app"), "record_id");
+  const FieldSpec& first = r->fields[0];
+  const FieldSpec& dob = r->fields[2];
+  EXPECT_EQ(first.ColumnFor("shop"), "Given");
+  EXPECT_EQ(first.ColumnFor("crm"), "first_name");
+  EXPECT_EQ(first.DateOrderFor("shop"), DateOrder::kMonthFirst);  // the source's default
+  EXPECT_EQ(dob.DateOrderFor("shop"), DateOrder::kDayFirst);      // the source's field's own
+  EXPECT_EQ(dob.DateOrderFor("app"), DateOrder::kDayFirst);
+  EXPECT_EQ(first.CountryCodeFor("shop"), "1");
+  EXPECT_EQ(first.CountryCodeFor("app"), "44");
+  EXPECT_EQ(dob.NullValuesFor("shop"), (std::vector<std::string>{"n/a", "01/01/1900"}));
+  EXPECT_TRUE(dob.NullValuesFor("app").empty());
+  EXPECT_EQ(r->fields[1].ColumnFor("app"), "name.family");
+
+  ReadOptions base;
+  base.delimiter = ';';
+  ReadOptions app = r->ReadOptionsFor("app", base);
+  EXPECT_EQ(app.format, InputFormat::kJsonl);
+  EXPECT_EQ(app.delimiter, ';');  // not set by [sources.app]: the command line's stays
+  ReadOptions other = r->ReadOptionsFor("crm", base);
+  EXPECT_EQ(other.format, InputFormat::kAuto);
+  EXPECT_EQ(r->ReadOptionsFor("shop", base).delimiter, '\t');
+
+  Result<Rules> headerless = Parse(std::string(kBase) + "[sources.old]\nheader = false\ncolumns = [\"record_id\", \"first_name\"]\n");
+  ASSERT_TRUE(headerless.ok()) << headerless.status().ToString();
+  ReadOptions old = headerless->ReadOptionsFor("old", base);
+  EXPECT_FALSE(old.header);
+  EXPECT_EQ(old.column_names, (std::vector<std::string>{"record_id", "first_name"}));
+  EXPECT_TRUE(headerless->ReadOptionsFor("new", base).header);
+  Result<Rules> quoted = Parse(std::string(kBase) + "[sources.a]\nquote = \"'\"\n[sources.b]\nquote = \"\"\n");
+  ASSERT_TRUE(quoted.ok()) << quoted.status().ToString();
+  EXPECT_EQ(quoted->ReadOptionsFor("a", base).quote, '\'');
+  EXPECT_EQ(quoted->ReadOptionsFor("b", base).quote, '\0');
+  EXPECT_EQ(quoted->ReadOptionsFor("c", base).quote, '"');
+
+  // A rules file whose only id is a source's is complete.
+  Result<Rules> ids_only = Parse(Replace(kBase, "id = \"record_id\"\n", "") + "[sources.crm]\nid = \"Id\"\n");
+  ASSERT_TRUE(ids_only.ok()) << ids_only.status().ToString();
+  EXPECT_EQ(ids_only->IdFor("crm"), "Id");
+}
+
+TEST(RulesErrorTest, PerSourceOptions) {
+  const std::string base(kBase);
+  EXPECT_EQ(ErrorOf(base + "[sources.shop]\ndelimiter = \"::\"\n"),
+            "r.toml:23:13: error: key 'delimiter' in [sources.shop]: expected one of \",\" \";\" \"|\" \"tab\", found \"::\"");
+  EXPECT_EQ(ErrorOf(base + "[sources.shop]\nformat = \"jsnl\"\n"),
+            "r.toml:23:10: error: key 'format' in [sources.shop]: expected \"csv\", \"tsv\", \"jsonl\" or \"json\", found "
+            "\"jsnl\"");
+  EXPECT_EQ(ErrorOf(base + "[sources.shop]\ndelimter = \";\"\n"),
+            "r.toml:23:1: error: unknown key 'delimter' in [sources.shop]; expected one of: path, format, delimiter, "
+            "quote, encoding, trim_spaces, header, columns, id, date_order, country_code, null_values, fields");
+  Result<Rules> typo = Parse(base + "[sources.shop]\ndelimter = \";\"\n");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_NE(typo.status().hint().find("did you mean 'delimiter'?"), std::string::npos) << typo.status().hint();
+  EXPECT_EQ(ErrorOf(base + "[sources.shop]\nfields.frist.column = \"Given\"\n"),
+            "r.toml:23:8: error: [sources.shop.fields.frist]: no field 'frist' in [fields]; expected one of: first, last, dob");
+  EXPECT_EQ(ErrorOf(base + "[sources.shop]\nfields.first.normalize = [\"upper\"]\n"),
+            "r.toml:23:14: error: unknown key 'normalize' in [sources.shop.fields.first]; expected one of: column, "
+            "date_order, country_code, null_values");
+  EXPECT_EQ(ErrorOf(base + "[sources.shop]\ndate_order = \"ymd\"\n"),
+            "r.toml:23:14: error: key 'date_order' in [sources.shop]: expected \"dmy\" (03/01/1990 is 3 January) or "
+            "\"mdy\" (March 1), found \"ymd\"");
+  EXPECT_EQ(ErrorOf(base + "[sources.shop]\nformat = \"json\"\ndelimiter = \";\"\n"),
+            "r.toml:24:13: error: key 'delimiter' in [sources.shop]: a delimiter needs format = \"csv\" (or no format), "
+            "found format = \"json\"");
+  EXPECT_EQ(ErrorOf(base + "[sources.shop]\ntrim_spaces = \"yes\"\n"),
+            "r.toml:23:15: error: key 'trim_spaces' in [sources.shop]: expected true or false, found a string");
+  EXPECT_EQ(ErrorOf(Replace(base, "column = \"first_name\"", "columns = { shop = \"A\" }\ncolumn = \"first_name\"") +
+                    "[sources.shop]\nfields.first.column = \"B\"\n"),
+            "r.toml:24:23: error: key 'column' in [sources.shop.fields.first]: [fields.first] columns already reads "
+            "'A' for source 'shop'");
+  EXPECT_EQ(ErrorOf(base + "[sources.shop]\nquote = \"ab\"\n"),
+            "r.toml:23:9: error: key 'quote' in [sources.shop]: expected one ASCII punctuation character such as \"'\", "
+            "or \"\" for none, found \"ab\"");
+  EXPECT_EQ(ErrorOf(base + "[sources.shop]\ndelimiter = \"|\"\nquote = \"|\"\n"),
+            "r.toml:24:9: error: key 'quote' in [sources.shop]: the quote character must differ from the delimiter");
+  EXPECT_EQ(ErrorOf(base + "[sources.shop]\ncolumns = [\"a\"]\n"),
+            "r.toml:23:11: error: key 'columns' in [sources.shop]: column names are for a file without a header row; "
+            "add header = false (a header row names the columns itself)");
+  EXPECT_EQ(ErrorOf(base + "[sources.shop]\nheader = false\ncolumns = [\"a\", \"a\"]\n"),
+            "r.toml:24:17: error: key 'columns' in [sources.shop]: column 'a' is named twice");
+  EXPECT_EQ(ErrorOf(base + "[sources.shop]\nformat = \"jsonl\"\nheader = false\n"),
+            "r.toml:24:10: error: key 'header' in [sources.shop]: header = false is for CSV files; JSON records name "
+            "their fields");
+  EXPECT_EQ(ErrorOf(base + "[sources.\"a/b\"]\nformat = \"csv\"\n"),
+            "r.toml:22:1: error: source name 'a/b': expected 1 to 64 characters without '/', '=' or ':'");
+}
+
 // The example of DESIGN.md and every example of docs/rules.md must parse.
 std::vector<std::string> TomlBlocks(const std::string& path) {
   std::ifstream in(path);
@@ -298,7 +418,7 @@ TEST(RulesErrorTest, FileNotFound) {
 TEST(RulesErrorTest, UnknownKeys) {
   EXPECT_EQ(ErrorOf(std::string("lnk_type = \"link\"\n") + kBase),
             "r.toml:1:1: error: unknown key 'lnk_type' in the top level; expected one of: "
-            "link_type, id, ids, null_values, fields, blocking, comparison, model, cluster, blocking_limits, survivorship");
+            "link_type, id, ids, null_values, fields, blocking, comparison, model, cluster, blocking_limits, survivorship, sources");
   Result<Rules> r = Parse(std::string("lnk_type = \"link\"\n") + kBase);
   EXPECT_NE(r.status().hint().find("did you mean 'link_type'?"), std::string::npos);
 

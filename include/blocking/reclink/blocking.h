@@ -50,7 +50,16 @@ struct OversizedBlock {
   std::string key;  // key parts joined by " | "
   uint64_t size = 0;
   uint64_t pairs_skipped = 0;  // pairs the block would have produced (before de-duplication)
+  // When a part of the key looks like a placeholder for "no value" (PlaceholderReason): why, and
+  // the field it came from. Such a block is better made null (null_values) than allowed.
+  std::string placeholder_reason;
+  std::string placeholder_field;
 };
+
+// What to do about a skipped block, in words: with a placeholder key, list it in the field's
+// null_values (a bigger cap would only pair unrelated records); else tighten the rule or raise
+// [blocking_limits] max_block_size.
+std::string OversizedBlockAdvice(const OversizedBlock& ob);
 
 struct BlockSummary {
   std::string key;  // key parts joined by " | "

@@ -26,6 +26,13 @@ struct ReadOptions {
   char delimiter = 0;
   // CSV: trim spaces (' ') around unquoted fields and around quoted ones (FEBRL uses ", ").
   bool trim_spaces = false;
+  // CSV quote character: '"' (RFC 4180), another ASCII punctuation byte such as '\'', or 0 for
+  // none (quotes are ordinary characters). Doubled inside a quoted field, it stands for itself.
+  char quote = '"';
+  // CSV: false when the file has no header row; its columns are then named column_names (which
+  // must be unique), or column_1..column_N after the first record's field count.
+  bool header = true;
+  std::vector<std::string> column_names;
   // kUtf8: invalid UTF-8 is a bad record. kLatin1: every byte is transcoded to UTF-8 first.
   Encoding encoding = Encoding::kUtf8;
   // Default kFail: the first bad record in file order fails the read.

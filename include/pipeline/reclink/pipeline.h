@@ -31,6 +31,9 @@ struct InputSpec {
 // argument holding '=' is a PATH when NAME would hold '/' or when a file of the whole name
 // exists; when that file exists and so does the PATH part, it is ambiguous (kUsage).
 Result<InputSpec> ParseInputSpec(const std::string& arg);
+// The inputs a rules file names itself: each [sources.NAME] with a `path`, in file order (a
+// relative path is relative to the rules file's folder). Empty when none has a path.
+std::vector<InputSpec> InputsFromRules(const Rules& rules);
 
 struct SourceReport {
   std::string name;
@@ -45,7 +48,15 @@ struct LoadedInput {
   RecordTable table;
   std::vector<SourceReport> sources;
   std::vector<int> id_columns;  // per source: the id column's index in table
+  // [sources.NAME] tables that named no input (their options applied to nothing), in words.
+  std::vector<std::string> warnings;
   std::string_view Id(RowId r) const { return table.column(id_columns[table.source(r)]).Get(r); }
+  // The id as people read it: "SOURCE:ID" when there are several sources (ids are unique per
+  // source only), else ID. FindRecord accepts either form.
+  std::string DisplayId(RowId r) const {
+    if (sources.size() <= 1) return std::string(Id(r));
+    return table.source_names()[table.source(r)] + ":" + std::string(Id(r));
+  }
 };
 Result<LoadedInput> LoadInputs(const Rules& rules, const std::vector<InputSpec>& inputs,
                                const ReadOptions& options, std::vector<BadRecord>* rejects);
@@ -78,6 +89,25 @@ struct ScoredPair {
   std::vector<double> weights;  // per comparison (TF-adjusted); filled for evaluate's error lists
 };
 
+// Candidate pairs counted by match weight in fixed bins of kWidth bits from kMin (the first and
+// last bins also take everything beyond them). The edges do not depend on the data, and the
+// counts are integers summed from per-thread copies, so the histogram is the same whatever the
+// thread count. Filled only when RunOptions::weight_histogram asks for it.
+struct WeightHistogram {
+  static constexpr double kMin = -64;
+  static constexpr double kWidth = 0.25;
+  static constexpr int kBins = 512;  // up to kMin + kBins * kWidth = +64 bits
+  std::vector<uint64_t> pairs;    // per bin: candidate pairs; empty when not requested
+  std::vector<uint64_t> matches;  // per bin: true matches among them (with RunOptions::truth)
+  bool empty() const { return pairs.empty(); }
+  static int Bin(double weight) {
+    const double x = (weight - kMin) / kWidth;
+    if (!(x >= 0)) return 0;  // also NaN
+    return x >= kBins ? kBins - 1 : static_cast<int>(x);
+  }
+  static double Lower(int bin) { return kMin + bin * kWidth; }  // the bin's lowest weight
+};
+
 struct RunOptions {
   std::optional<std::string> model_path;  // score with a saved model instead of training
   std::optional<Model> model;             // score with this model (a run state's) instead of training
@@ -91,6 +121,12 @@ struct RunOptions {
   const std::vector<uint32_t>* truth = nullptr;  // per-row entity labels (evaluate)
   const std::vector<LabeledPair>* labels = nullptr;  // supervision when training (ApplyLabels)
   size_t worst_errors = 20;                      // evaluate: false/missed links to keep
+  // Fill RunResult::weight_histogram (and its matches with truth). Every candidate pair is then
+  // weighed in full: scoring no longer stops early on pairs that cannot reach the threshold.
+  bool weight_histogram = false;
+  // Keep this many pairs closest to the threshold (RunResult::borderline), with each
+  // comparison's weight. Nonzero also weighs every pair in full. Default 0.
+  size_t borderline_pairs = 0;
   // Called after each stage (from the calling thread), e.g. to report progress.
   std::function<void(const StageTiming&)> on_stage;
   // Called once (from the calling thread) as soon as the rules' fields are derived into columns
@@ -136,6 +172,10 @@ struct RunResult {
   std::optional<DerivedFields> fields;  // with keep_fields: the rules' fields, normalized
   std::vector<TfTable> tf_tables;       // the term frequencies' counts the run scored with
   TruthCounts truth;
+  WeightHistogram weight_histogram;   // with RunOptions::weight_histogram
+  // With RunOptions::borderline_pairs: the candidate pairs whose weight is closest to the
+  // threshold (ties by rows), nearest first, with per-comparison weights.
+  std::vector<ScoredPair> borderline;
   std::vector<StageTiming> timings;
 };
 

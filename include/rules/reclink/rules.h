@@ -14,6 +14,7 @@
 
 #include "reclink/normalize.h"
 #include "reclink/phonetic.h"
+#include "reclink/reader.h"
 #include "reclink/status.h"
 
 namespace reclink {
@@ -55,12 +56,50 @@ struct FieldSpec {
   std::vector<std::string> null_values;
   int line = 0;                                // line of [fields.NAME] in the rules file
   int column_line = 0;                         // line of its `column` / `columns` key
+  // Per source name, from [sources.NAME] and [sources.NAME.fields.FIELD]: the date order and
+  // phone country code of the field's values in that source (overriding date_order and
+  // phone_country_code), and placeholders read as null there besides null_values.
+  std::map<std::string, DateOrder> date_orders;
+  std::map<std::string, std::string> country_codes;
+  std::map<std::string, std::vector<std::string>> source_null_values;
 
   // The column to read for a source: columns[source] if present, else column.
   const std::string& ColumnFor(const std::string& source) const {
     auto it = columns.find(source);
     return it != columns.end() ? it->second : column;
   }
+  DateOrder DateOrderFor(const std::string& source) const {
+    auto it = date_orders.find(source);
+    return it != date_orders.end() ? it->second : date_order;
+  }
+  const std::string& CountryCodeFor(const std::string& source) const {
+    auto it = country_codes.find(source);
+    return it != country_codes.end() ? it->second : phone_country_code;
+  }
+  // null_values, plus the source's own placeholders for this field.
+  std::vector<std::string> NullValuesFor(const std::string& source) const {
+    std::vector<std::string> all = null_values;
+    auto it = source_null_values.find(source);
+    if (it != source_null_values.end()) all.insert(all.end(), it->second.begin(), it->second.end());
+    return all;
+  }
+};
+
+// How one source's file is read ([sources.NAME]); an option left out falls back to the command
+// line's (--format, --delimiter, --encoding, --trim-spaces). The source's field options
+// (id, date_order, country_code, null_values, per-field columns) are folded into Rules::ids
+// and the FieldSpecs when the rules are parsed.
+struct SourceSpec {
+  std::string name;
+  std::string path;  // `path`: the file to read when no input is given (relative to the rules file)
+  std::optional<InputFormat> format;
+  std::optional<char> delimiter;
+  std::optional<char> quote;  // `quote`: the CSV quote character; 0 for none
+  std::optional<Encoding> encoding;
+  std::optional<bool> trim_spaces;
+  bool header = true;                 // `header = false`: the CSV file has no header row
+  std::vector<std::string> columns;   // `columns`: its column names, in file order (header = false)
+  int line = 0;
 };
 
 // One part of a blocking key: fn(field) or fn(field, n).
@@ -159,7 +198,24 @@ struct Rules {
   ClusterMethod cluster_method = ClusterMethod::kConnectedComponents;
   uint64_t max_block_size = 10000;
   std::optional<SurvivorshipSpec> survivorship;  // [survivorship]: golden records wanted
+  std::vector<SourceSpec> sources;               // [sources.NAME], in file order
 
+  // The read options of source `source`: base with the source's own [sources.NAME] options.
+  ReadOptions ReadOptionsFor(const std::string& source, ReadOptions base) const {
+    for (const SourceSpec& s : sources) {
+      if (s.name != source) continue;
+      if (s.format) base.format = *s.format;
+      if (s.delimiter) base.delimiter = *s.delimiter;
+      if (s.quote) base.quote = *s.quote;
+      if (s.encoding) base.encoding = *s.encoding;
+      if (s.trim_spaces) base.trim_spaces = *s.trim_spaces;
+      if (!s.header) {
+        base.header = false;
+        base.column_names = s.columns;
+      }
+    }
+    return base;
+  }
   const std::string& IdFor(const std::string& source) const {
     auto it = ids.find(source);
     return it != ids.end() ? it->second : id;
