@@ -25,8 +25,11 @@ class CMakeBuild(build_ext):
             args.append("-DCMAKE_CXX_COMPILER_LAUNCHER=ccache")
             env.setdefault("CCACHE_BASEDIR", str(ROOT))
         args += os.environ.get("CMAKE_ARGS", "").split()
-        if not (build_dir / "CMakeCache.txt").exists():
-            subprocess.run(["cmake", "-S", str(ROOT), "-B", str(build_dir), *args], check=True, env=env)
+        # Configured on every build: the interpreter (a venv's, say) may differ from the last one,
+        # or be gone; a configure over an existing cache is quick.
+        if (build_dir / "CMakeCache.txt").exists():
+            args = [a for a in args if a not in ("-G", "Ninja")]  # the generator is fixed by the cache
+        subprocess.run(["cmake", "-S", str(ROOT), "-B", str(build_dir), *args], check=True, env=env)
         subprocess.run(["cmake", "--build", str(build_dir), "--target", "_reclink", "-j", str(os.cpu_count() or 1)],
                        check=True, env=env)
         built = build_dir / "python" / "reclink" / Path(self.get_ext_filename(ext.name)).name
