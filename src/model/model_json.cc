@@ -160,7 +160,6 @@ size_t FindNonJsonNumber(std::string_view text) {
 }  // namespace
 
 Result<Model> ReadModelJson(const std::string& path, const Rules& rules) {
-  const std::string hint = "retrain with `reclink train --rules " + rules.path + "`";
   std::string text;
   {
     std::ifstream in(path, std::ios::binary);
@@ -170,6 +169,11 @@ Result<Model> ReadModelJson(const std::string& path, const Rules& rules) {
     }
     text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
+  return ParseModelJson(text, path, rules);
+}
+
+Result<Model> ParseModelJson(const std::string& text, const std::string& path, const Rules& rules) {
+  const std::string hint = "retrain with `reclink train --rules " + rules.path + "`";
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (auto err = parser.parse(text).get(doc)) {

@@ -54,43 +54,82 @@ std::vector<InputSpec> InputsFromRules(const Rules& rules) {
   return inputs;
 }
 
-Result<LoadedInput> LoadInputs(const Rules& rules, const std::vector<InputSpec>& inputs,
-                               const ReadOptions& options, std::vector<BadRecord>* rejects) {
-  LoadedInput loaded;
-  std::set<std::string> names;
-  for (const InputSpec& in : inputs) {
-    if (!names.insert(in.name).second) {
-      return Status::Usage("two inputs have the source name '" + in.name + "'",
-                           "name them explicitly with NAME=PATH");
+namespace {
+
+Status CheckUniqueNames(const std::vector<std::string>& names) {
+  std::set<std::string> seen;
+  for (const std::string& n : names) {
+    if (!seen.insert(n).second) {
+      return Status::Usage("two inputs have the source name '" + n + "'", "name them explicitly with NAME=PATH");
     }
   }
-  for (const InputSpec& in : inputs) {
-    ReadReport report;
-    Result<RecordTable> table = ReadInput(in.path, in.name, rules.ReadOptionsFor(in.name, options), &report);
-    if (!table.ok()) return table.status();
-    std::vector<std::string> columns;
-    for (const Column& c : table->columns()) columns.push_back(c.name());
-    RECLINK_RETURN_IF_ERROR(ValidateRulesColumns(rules, in.name, in.path, columns));
-    RECLINK_RETURN_IF_ERROR(ValidateIdColumn(*table, rules.IdFor(in.name), in.path));
-    if (rejects) rejects->insert(rejects->end(), report.rejects.begin(), report.rejects.end());
-    loaded.sources.push_back({in.name, in.path, report.records, report.bad});
-    loaded.table.Append(std::move(table.value()));
+  return Status::Ok();
+}
+
+// Checks one input's columns and ids, then appends its table to loaded.
+Status AddInput(const Rules& rules, const std::string& name, const std::string& path, RecordTable&& table,
+                uint64_t records, uint64_t bad, LoadedInput* loaded) {
+  std::vector<std::string> columns;
+  for (const Column& c : table.columns()) columns.push_back(c.name());
+  RECLINK_RETURN_IF_ERROR(ValidateRulesColumns(rules, name, path, columns));
+  RECLINK_RETURN_IF_ERROR(ValidateIdColumn(table, rules.IdFor(name), path));
+  loaded->sources.push_back({name, path, records, bad});
+  loaded->table.Append(std::move(table));
+  return Status::Ok();
+}
+
+// The id columns, a warning per [sources.X] that names no input, and the row limit.
+Result<LoadedInput> Finish(const Rules& rules, LoadedInput loaded) {
+  std::set<std::string> names;
+  std::string list;
+  for (const SourceReport& s : loaded.sources) {
+    names.insert(s.name);
+    list += (list.empty() ? "" : ", ") + s.name;
   }
   for (const SourceSpec& s : rules.sources) {
     if (names.count(s.name) != 0) continue;
-    std::string list;
-    for (const InputSpec& in : inputs) list += (list.empty() ? "" : ", ") + in.name;
     loaded.warnings.push_back(rules.path + ":" + std::to_string(s.line) + ": [sources." + s.name +
                               "] names no input (inputs: " + list + "), so its options were not used; name an input " +
                               s.name + "=PATH");
   }
-  for (size_t s = 0; s < inputs.size(); ++s) {
-    loaded.id_columns.push_back(loaded.table.FindColumn(rules.IdFor(inputs[s].name)));
+  for (const SourceReport& s : loaded.sources) {
+    loaded.id_columns.push_back(loaded.table.FindColumn(rules.IdFor(s.name)));
   }
   if (loaded.table.num_rows() >= (uint64_t{1} << 32) - 1) {
     return Status::InvalidInput("more than 4294967294 records; reclink's row ids are 32-bit");
   }
   return loaded;
+}
+
+}  // namespace
+
+Result<LoadedInput> LoadInputs(const Rules& rules, const std::vector<InputSpec>& inputs,
+                               const ReadOptions& options, std::vector<BadRecord>* rejects) {
+  LoadedInput loaded;
+  std::vector<std::string> names;
+  for (const InputSpec& in : inputs) names.push_back(in.name);
+  RECLINK_RETURN_IF_ERROR(CheckUniqueNames(names));
+  for (const InputSpec& in : inputs) {
+    ReadReport report;
+    Result<RecordTable> table = ReadInput(in.path, in.name, rules.ReadOptionsFor(in.name, options), &report);
+    if (!table.ok()) return table.status();
+    RECLINK_RETURN_IF_ERROR(AddInput(rules, in.name, in.path, std::move(table.value()), report.records, report.bad,
+                                     &loaded));
+    if (rejects) rejects->insert(rejects->end(), report.rejects.begin(), report.rejects.end());
+  }
+  return Finish(rules, std::move(loaded));
+}
+
+Result<LoadedInput> LoadTables(const Rules& rules, std::vector<TableInput> inputs) {
+  LoadedInput loaded;
+  std::vector<std::string> names;
+  for (const TableInput& in : inputs) names.push_back(in.name);
+  RECLINK_RETURN_IF_ERROR(CheckUniqueNames(names));
+  for (TableInput& in : inputs) {
+    const uint64_t records = in.table.num_rows();
+    RECLINK_RETURN_IF_ERROR(AddInput(rules, in.name, in.path, std::move(in.table), records, in.bad, &loaded));
+  }
+  return Finish(rules, std::move(loaded));
 }
 
 int64_t FindRecord(const LoadedInput& input, const std::string& id) {

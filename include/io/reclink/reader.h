@@ -76,6 +76,15 @@ Result<RecordTable> ReadBuffer(std::string_view data, const std::string& path,
                                const std::string& source_name, const ReadOptions& options,
                                ReadReport* report);
 
+// Builds a table of one source named source_name from columns filled in memory (a data frame's,
+// say), as a reader would have read them: an empty value becomes null (as an empty CSV field
+// does), and row r's line() is r + 1 (its 1-based position), so messages about a row read
+// "NAME:ROW: error: ...". Values must be UTF-8 (the caller checks; readers do for files). name
+// stands for the input in messages. Errors (InvalidInput, "NAME: error: ..."): no columns, no
+// rows, a column without a name, two columns of one name, columns of different lengths.
+Result<RecordTable> TableFromColumns(std::vector<Column> columns, const std::string& source_name,
+                                     const std::string& name);
+
 // The format ReadInput will use for path (never kAuto unless sniffing is needed: then kAuto).
 InputFormat FormatFromPath(const std::string& path);
 

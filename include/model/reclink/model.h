@@ -227,6 +227,8 @@ Model ModelSkeleton(const Rules& rules, const Comparisons& comps);
 // reader, which checks that the model's comparisons and levels fit the rules (kUsage).
 std::string ModelToJson(const Model& model);
 Result<Model> ReadModelJson(const std::string& path, const Rules& rules);
+// Same, from model.json's text; name stands for the file in messages.
+Result<Model> ParseModelJson(const std::string& text, const std::string& name, const Rules& rules);
 
 // The value counts behind one comparison's term frequencies, kept so that later runs can score
 // with the frequencies of the data a model was trained on (the run state does).

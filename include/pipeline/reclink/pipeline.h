@@ -62,6 +62,18 @@ struct LoadedInput {
 Result<LoadedInput> LoadInputs(const Rules& rules, const std::vector<InputSpec>& inputs,
                                const ReadOptions& options, std::vector<BadRecord>* rejects);
 
+// An input already in memory (a data frame's table, TableFromColumns): its source name, what
+// names it in messages (a path, or e.g. "<DataFrame customers>"), and its table of one source.
+struct TableInput {
+  std::string name;
+  std::string path;
+  RecordTable table;
+  uint64_t bad = 0;  // records the caller rejected while building the table (for SourceReport)
+};
+// Same as LoadInputs on tables already read: source names unique, the rules' columns and the id
+// column checked per input, tables appended in order. The same errors as LoadInputs past reading.
+Result<LoadedInput> LoadTables(const Rules& rules, std::vector<TableInput> inputs);
+
 // Finds the row of record id in any source ("SOURCE:ID" selects the source); -1 if absent.
 int64_t FindRecord(const LoadedInput& input, const std::string& id);
 
