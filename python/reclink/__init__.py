@@ -184,6 +184,8 @@ def _inputs(data) -> list:
     """[(name, path or None, columns or None)]. A dict names its sources; otherwise a DataFrame is
     "data" (one) or "data1", "data2", ... (several), a path is named by the CLI's rule (its file
     name without extensions, or NAME from "NAME=PATH")."""
+    if data is None:  # the rules' [sources.NAME] paths
+        return []
     if isinstance(data, Mapping):
         return [_input(str(k), v) for k, v in data.items()]
     items = list(data) if isinstance(data, (list, tuple)) else [data]
@@ -262,7 +264,7 @@ def _result(out: dict) -> Result:
 
 # --- commands -----------------------------------------------------------------------------------
 
-def dedupe(data, rules, *, threads: Optional[int] = None, threshold: Optional[float] = None,
+def dedupe(data=None, rules=None, *, threads: Optional[int] = None, threshold: Optional[float] = None,
            truth: Optional[str] = None, truth_pairs: Optional[str] = None, labels: Optional[str] = None,
            model=None, with_pairs: bool = False, pairs_threshold: float = 0.5,
            delimiter: Optional[str] = None, trim_spaces: bool = False, encoding: str = "utf-8",
@@ -283,7 +285,7 @@ def dedupe(data, rules, *, threads: Optional[int] = None, threshold: Optional[fl
                 with_pairs, pairs_threshold, _read_options(delimiter, trim_spaces, encoding, on_bad_record, format))
 
 
-def link(data, rules, *, threads: Optional[int] = None, threshold: Optional[float] = None,
+def link(data=None, rules=None, *, threads: Optional[int] = None, threshold: Optional[float] = None,
          truth: Optional[str] = None, truth_pairs: Optional[str] = None, labels: Optional[str] = None,
          model=None, with_pairs: bool = False, pairs_threshold: float = 0.5,
          delimiter: Optional[str] = None, trim_spaces: bool = False, encoding: str = "utf-8",
@@ -308,7 +310,7 @@ def _path(p):
     return None if p is None else os.fspath(p)
 
 
-def train(data, rules, *, threads: Optional[int] = None, labels: Optional[str] = None,
+def train(data=None, rules=None, *, threads: Optional[int] = None, labels: Optional[str] = None,
           delimiter: Optional[str] = None, trim_spaces: bool = False, encoding: str = "utf-8",
           on_bad_record: str = "fail", format: str = "auto") -> dict:
     """Trains the model on `data` (as `reclink train`) and returns it: model.json's content as a
@@ -320,7 +322,7 @@ def train(data, rules, *, threads: Optional[int] = None, labels: Optional[str] =
     return json.loads(out["model_json"])
 
 
-def evaluate(data, rules, *, truth: Optional[str] = None, truth_pairs: Optional[str] = None,
+def evaluate(data=None, rules=None, *, truth: Optional[str] = None, truth_pairs: Optional[str] = None,
              threads: Optional[int] = None, threshold: Optional[float] = None, model=None,
              delimiter: Optional[str] = None, trim_spaces: bool = False, encoding: str = "utf-8",
              on_bad_record: str = "fail", format: str = "auto") -> dict:

@@ -280,6 +280,18 @@ py::dict Run(const std::string& command, const py::list& py_inputs, const std::s
       try {
         s.rules = Take(rules_is_path ? ParseRulesFile(rules_source)
                                      : ParseRulesString(rules_source, rules_name));
+        if (inputs.empty()) {  // no data given: the rules' [sources.NAME] paths, as the CLI reads them
+          for (const InputSpec& spec : InputsFromRules(s.rules)) {
+            PyInput in;
+            in.name = spec.name;
+            in.path = spec.path;
+            inputs.push_back(std::move(in));
+          }
+          if (inputs.empty()) {
+            Check(Status::Usage("error: no input: pass a DataFrame, a path, or a list of them",
+                                "or give each of the rules' [sources.NAME] tables a path"));
+          }
+        }
         CheckCommand(command, s.rules, rules_name, inputs.size());
         const auto t0 = std::chrono::steady_clock::now();
         s.input = Load(s.rules, inputs, o.read);

@@ -267,3 +267,31 @@ def test_inputs_by_path_take_the_clis_read_options(demo_frame, demo_rules, cli_d
     assert_same_clusters(reclink.dedupe(jsonl, rules=demo_rules, format="jsonl"), cli_demo / "clusters.csv")
     with pytest.raises(reclink.UsageError, match="format"):
         reclink.dedupe(path, rules=demo_rules, format="xml")
+
+
+def test_three_crms_from_one_rules_file_as_the_cli(cli, tmp_path):
+    # docs/examples/three-crms: three exports, each its own way; the rules' [sources.NAME] tables
+    # name their paths and options, so no data argument is needed.
+    import subprocess
+    import sys
+    from conftest import ROOT
+    subprocess.run([sys.executable, str(ROOT / "docs" / "examples" / "three-crms" / "make_exports.py"), str(tmp_path)],
+                   check=True, capture_output=True)
+    rules = tmp_path / "rules.toml"
+    cli("link", "--quiet", "--rules", rules, "--out", tmp_path / "out")
+    r = reclink.link(rules=rules, truth="entity_id")
+    assert_same_clusters(r, tmp_path / "out" / "clusters.csv")
+    assert len(r.clusters) == 3000
+    assert set(r.clusters["source"]) == {"crm", "shop", "app"}
+    assert r.evaluation["pairwise"]["f1"] >= 0.9731  # 0.9751 measured, as the demo's own dedupe
+    # The exports read as DataFrames give the same clusters (their own column names and formats
+    # come from the same [sources.NAME] tables; only the paths are not used).
+    frames = {
+        "crm": pd.read_csv(tmp_path / "crm.csv", dtype=str, keep_default_na=False, na_values=[""]),
+        "shop": pd.read_csv(tmp_path / "shop.csv.gz", sep=";", dtype=str, keep_default_na=False, na_values=[""]),
+        "app": pd.json_normalize([json.loads(line) for line in open(tmp_path / "app.jsonl")]),
+    }
+    r2 = reclink.link(frames, rules=rules)
+    pd.testing.assert_frame_equal(r.clusters, r2.clusters)
+    with pytest.raises(reclink.UsageError, match="no input"):
+        reclink.dedupe(rules=str(ROOT / "datasets" / "demo" / "rules.toml"))
