@@ -146,6 +146,18 @@ class RulesParser {
   std::vector<std::string> default_null_values_;  // top-level null_values, copied into each field
 };
 
+// A table's entries in the order of the file (toml++ keeps keys sorted): [fields] and [sources]
+// keep the user's order in messages and outputs.
+std::vector<std::pair<std::string, const toml::node*>> InFileOrder(const toml::table& t) {
+  std::vector<std::pair<std::string, const toml::node*>> out;
+  for (auto&& [k, v] : t) out.emplace_back(std::string(k.str()), &v);
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    const toml::source_position pa = a.second->source().begin, pb = b.second->source().begin;
+    return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
+  });
+  return out;
+}
+
 Status RulesParser::CheckKeys(const toml::table& t, const std::vector<std::string_view>& allowed,
                               const std::string& where) const {
   for (auto&& [k, v] : t) {
@@ -487,13 +499,7 @@ Status RulesParser::ParseFields(const toml::table& root) {
   if (t == nullptr) {
     return Error(*n, "key 'fields': expected [fields.NAME] tables, found " + TypeName(*n));
   }
-  // toml++ keeps keys sorted; fields keep the order of the file (messages, outputs).
-  std::vector<std::pair<std::string, const toml::node*>> in_file_order;
-  for (auto&& [k, v] : *t) in_file_order.emplace_back(std::string(k.str()), &v);
-  std::stable_sort(in_file_order.begin(), in_file_order.end(), [](const auto& a, const auto& b) {
-    const toml::source_position pa = a.second->source().begin, pb = b.second->source().begin;
-    return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
-  });
+  const std::vector<std::pair<std::string, const toml::node*>> in_file_order = InFileOrder(*t);
   for (size_t i = 0; i < in_file_order.size(); ++i) {
     const auto& [name, node] = in_file_order[i];
     if (i == kRulesMaxFields) {
@@ -516,12 +522,7 @@ Status RulesParser::ParseSources(const toml::table& root) {
   if (t == nullptr) {
     return Error(*n, "key 'sources': expected [sources.NAME] tables, found " + TypeName(*n));
   }
-  std::vector<std::pair<std::string, const toml::node*>> in_file_order;
-  for (auto&& [k, v] : *t) in_file_order.emplace_back(std::string(k.str()), &v);
-  std::stable_sort(in_file_order.begin(), in_file_order.end(), [](const auto& a, const auto& b) {
-    const toml::source_position pa = a.second->source().begin, pb = b.second->source().begin;
-    return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
-  });
+  const std::vector<std::pair<std::string, const toml::node*>> in_file_order = InFileOrder(*t);
   for (const auto& [name, node] : in_file_order) RECLINK_RETURN_IF_ERROR(ParseSource(name, *node));
   return Status::Ok();
 }
