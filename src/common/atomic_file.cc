@@ -65,10 +65,15 @@ Result<AtomicFile> AtomicFile::Create(const std::string& path) {
   std::string pattern = (fs::path(dir) / ("." + target_path.filename().string() + ".tmp-XXXXXX")).string();
   std::vector<char> name(pattern.begin(), pattern.end());
   name.push_back('\0');
-  const int fd = ::mkostemp(name.data(), O_CLOEXEC);
-  if (fd < 0) return OutputError(target, "cannot create a file in " + dir, errno);
+  int fd = -1, slot = -1;
+  {
+    // Created and registered for cleanup as one step: a signal between the two would leave it.
+    DeferSignals defer;
+    fd = ::mkostemp(name.data(), O_CLOEXEC);
+    if (fd < 0) return OutputError(target, "cannot create a file in " + dir, errno);
+    slot = RegisterCleanup(name.data(), false);
+  }
   const std::string temp(name.data());
-  const int slot = RegisterCleanup(temp, false);
   // mkostemp creates 0600; an output gets what a plain create would give (or the old file's mode).
   ::fchmod(fd, exists ? (st.st_mode & 07777) : DefaultFileMode());
   return AtomicFile(FileWriter(fd, target), target, temp, slot);

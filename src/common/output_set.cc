@@ -103,12 +103,20 @@ bool NeedsPerFile(const fs::path& real, const fs::path& parent, const std::set<s
 
 Status Probe(const fs::path& staging, const std::string& dir) {
   const fs::path probe = staging / ".probe";
+  // Registered before it exists: a signal while it is written (its fsync may take a while on a
+  // busy disk) must remove it, or the staging directory could not be removed either.
+  const int slot = RegisterCleanup(probe.string(), false);
   const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return OutputError(dir, "cannot write in the output directory", errno);
+  if (fd < 0) {
+    const int err = errno;
+    UnregisterCleanup(slot);
+    return OutputError(dir, "cannot write in the output directory", err);
+  }
   FileWriter w(fd, dir);
   w.Write(std::string(64 * 1024, '\0'));  // a full disk refuses this much, not only an inode
   Status st = w.Finish(true);
   ::unlink(probe.c_str());
+  UnregisterCleanup(slot);
   return st;
 }
 
@@ -145,13 +153,17 @@ Result<OutputSet> OutputSet::Begin(const std::string& dir, std::set<std::string>
   std::string pattern = (where / (prefix + std::to_string(::getpid()) + "-XXXXXX")).string();
   std::vector<char> buf(pattern.begin(), pattern.end());
   buf.push_back('\0');
-  if (::mkdtemp(buf.data()) == nullptr) {
-    const int err = errno;
-    return s->existed ? OutputError(dir, "cannot write in the output directory's parent " + where.string(), err)
-                      : OutputError(dir, "cannot create the output directory", err);
+  {
+    // Created and registered for cleanup as one step: a signal between the two would leave it.
+    DeferSignals defer;
+    if (::mkdtemp(buf.data()) == nullptr) {
+      const int err = errno;
+      return s->existed ? OutputError(dir, "cannot write in the output directory's parent " + where.string(), err)
+                        : OutputError(dir, "cannot create the output directory", err);
+    }
+    s->staging = buf.data();
+    s->staging_slot = RegisterCleanup(s->staging.string(), true);
   }
-  s->staging = buf.data();
-  s->staging_slot = RegisterCleanup(s->staging.string(), true);
   // mkdtemp makes 0700; the directory that replaces DIR gets DIR's mode, or a plain mkdir's.
   struct stat old_mode;
   if (s->existed && ::stat(s->real.c_str(), &old_mode) == 0) {
@@ -183,9 +195,15 @@ Result<FileWriter> OutputSet::Open(const std::string& name) {
   State& s = *state_;
   if (s.finished || !s.names.count(name)) return Status::Internal("OutputSet::Open: unexpected output " + name);
   const fs::path path = s.staging / name;
+  // Registered before it exists (a signal right after the open must remove it too).
+  const int slot = RegisterCleanup(path.string(), false);
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd < 0) return OutputError(FinalPath(name), "cannot create", errno);
-  s.files.emplace_back(name, RegisterCleanup(path.string(), false));
+  if (fd < 0) {
+    const int err = errno;
+    UnregisterCleanup(slot);
+    return OutputError(FinalPath(name), "cannot create", err);
+  }
+  s.files.emplace_back(name, slot);
   return FileWriter(fd, FinalPath(name));
 }
 
