@@ -4,6 +4,7 @@
 
 #include "normalize/text_normalizers.h"
 #include "reclink/normalize.h"
+#include "reclink/phonetic.h"
 
 namespace reclink {
 namespace {
@@ -16,7 +17,7 @@ struct NamedStep {
 };
 
 // Documentation order (docs/rules.md). Step values follow Normalizer::Step.
-constexpr std::array<NamedStep, 14> kSteps = {{
+constexpr std::array<NamedStep, 15> kSteps = {{
     {"trim", 11},
     {"html", 13},
     {"casefold", 0},
@@ -31,6 +32,7 @@ constexpr std::array<NamedStep, 14> kSteps = {{
     {"phone", 9},
     {"date", 10},
     {"number", 12},
+    {"sort_tokens", 14},
 }};
 
 bool ValidCountryCode(const std::string& cc) {
@@ -161,6 +163,12 @@ bool Normalizer::Apply(std::string_view value, std::string* out,
         NormalizePhone(*out, options_.phone_country_code, &scratch);
         out->swap(scratch);
         ascii = true;
+        break;
+      case Step::kSortTokens:
+        // Word order dropped: "Smith John" and "John Smith", or titles with reordered words,
+        // become the same value; any string level then compares them as token-sort similarity.
+        TokenSorted(*out, &scratch);
+        out->swap(scratch);
         break;
       case Step::kDate:
       case Step::kNumber: {

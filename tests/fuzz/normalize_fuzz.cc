@@ -134,7 +134,7 @@ std::string Apply(Fn fn, uint8_t param, std::string_view s, bool* idempotent) {
       // points, but e.g. casefold after strip_accents can expose new foldable letters, so only
       // the chain's other contract (trimmed, single spaces, null iff empty) is checked here.
       static const std::vector<std::string> kNames = {"casefold", "lower", "upper", "strip_accents",
-                                                      "alnum", "letters", "digits", "nospace"};
+                                                      "alnum", "letters", "digits", "nospace", "sort_tokens"};
       std::vector<std::string> names;
       for (unsigned k = 0; k < param % 5u; ++k) names.push_back(kNames[(param / 5u + 3u * k) % kNames.size()]);
       Normalizer chain = *Normalizer::Create(names, NormalizeOptions{});

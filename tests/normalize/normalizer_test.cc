@@ -42,6 +42,17 @@ TEST(NormalizerTest, Case) {
   EXPECT_EQ(Norm({"lower"}, "\xCE\xA3\xCE\x91"), "\xCF\x83\xCE\xB1");  // ΣΑ -> σα
 }
 
+// sort_tokens: word order no longer matters; after punctuation is gone, "Smith, John" and
+// "John Smith" are one value.
+TEST(NormalizerTest, SortTokens) {
+  EXPECT_EQ(Norm({"sort_tokens"}, "smith john a"), "a john smith");
+  EXPECT_EQ(Norm({"casefold", "alnum", "sort_tokens"}, "Smith, John"),
+            Norm({"casefold", "alnum", "sort_tokens"}, "john  SMITH"));
+  EXPECT_EQ(Norm({"sort_tokens"}, "  b   a  "), "a b");
+  EXPECT_EQ(Norm({"sort_tokens"}, "one"), "one");
+  EXPECT_EQ(Norm({"alnum", "sort_tokens"}, "--"), "<null>");
+}
+
 TEST(NormalizerTest, StripAccents) {
   EXPECT_EQ(Norm({"strip_accents"}, "Jos\xC3\xA9 \xC3\x91\xC3\xBA\xC3\xB1" "ez"), "Jose Nunez");
   EXPECT_EQ(Norm({"strip_accents"}, "Ren\xC3\xA9" "e M\xC3\xBCller"), "Renee Muller");

@@ -478,7 +478,7 @@ TEST(RulesErrorTest, Fields) {
   EXPECT_EQ(ErrorOf(Replace(kBase, "normalize = [\"date\"]", "normalize = [\"dates\"]")),
             "r.toml:14:14: error: unknown normalizer \"dates\" in [fields.dob]; expected one of: "
             "trim, html, casefold, lower, upper, strip_accents, alnum, letters, digits, nospace, email, "
-            "phone, date, number");
+            "phone, date, number, sort_tokens");
   Result<Rules> r = Parse(Replace(kBase, "normalize = [\"date\"]", "normalize = [\"dates\"]"));
   EXPECT_NE(r.status().hint().find("did you mean 'date'?"), std::string::npos);
   EXPECT_EQ(ErrorOf(Replace(kBase, "normalize = [\"date\"]", "normalize = \"date\"")),
@@ -487,7 +487,7 @@ TEST(RulesErrorTest, Fields) {
   EXPECT_EQ(ErrorOf(Replace(kBase, "normalize = [\"date\"]", "normalize = [\"soundex\"]")),
             "r.toml:14:14: error: unknown normalizer \"soundex\" in [fields.dob]; expected one "
             "of: trim, html, casefold, lower, upper, strip_accents, alnum, letters, digits, nospace, "
-            "email, phone, date, number");
+            "email, phone, date, number, sort_tokens");
   EXPECT_EQ(ErrorOf(Replace(kBase, "normalize = [\"date\"]", "date_order = \"ymd\"")),
             "r.toml:14:14: error: key 'date_order' in [fields.dob]: expected \"dmy\" (03/01/1990 "
             "is 3 January) or \"mdy\" (March 1), found \"ymd\"");

@@ -56,7 +56,7 @@ class Normalizer {
  private:
   enum class Step : uint8_t {
     kCasefold, kLower, kUpper, kStripAccents, kAlnum, kLetters, kDigits, kNospace,
-    kEmail, kPhone, kDate, kTrim, kNumber, kHtml,
+    kEmail, kPhone, kDate, kTrim, kNumber, kHtml, kSortTokens,
   };
   std::vector<Step> steps_;
   NormalizeOptions options_;
