@@ -190,7 +190,7 @@ TEST(NormalizerTest, UnknownNormalizerIsAnError) {
   EXPECT_NE(n.status().message().find("casefold"), std::string::npos);
   EXPECT_TRUE(IsKnownNormalizer("strip_accents"));
   EXPECT_FALSE(IsKnownNormalizer("Lower"));
-  EXPECT_EQ(KnownNormalizers().size(), 14u);
+  EXPECT_EQ(KnownNormalizers().size(), 15u);
 }
 
 TEST(NormalizerTest, BadCountryCodeIsAnError) {
