@@ -31,7 +31,7 @@ done
 BUILD_DIR=${BUILD_DIR:-build}
 if [ ! -x "$BUILD_DIR/reclink" ] || [ ! -x "$BUILD_DIR/reclink-gen" ]; then BUILD_DIR="$BUILD_DIR" scripts/build.sh; fi
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap "[ -n \"${KEEP_WORK:-}\" ] || rm -rf \"\$work\"" EXIT
 "$BUILD_DIR/reclink-gen" -n "$records" --seed 77 -q -o "$work/all.csv"
 python3 - "$work" "$records" <<'PY'
 import random, sys

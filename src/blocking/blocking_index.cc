@@ -21,14 +21,7 @@ constexpr char kPartSeparator = '\x1f';
 constexpr uint64_t kPairsPerUnit = 1 << 16;  // target pairs per parallel work unit
 constexpr size_t kBatchPairs = 4096;         // pairs per sink call
 
-std::string DisplayKey(std::string_view key) {
-  std::string out;
-  for (char c : key) {
-    if (c == kPartSeparator) out += " | ";
-    else out += c;
-  }
-  return out;
-}
+std::string DisplayKey(std::string_view key) { return DisplayBlockingKey(key); }
 
 inline bool BitSet(const std::vector<uint64_t>& bits, RowId r) { return (bits[r >> 6] >> (r & 63)) & 1; }
 
@@ -42,8 +35,62 @@ bool ComputeKeyPart(const BlockingKey& key, std::string_view value, std::string*
   return true;
 }
 
+std::string DisplayBlockingKey(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == kPartSeparator) out += " | ";
+    else out += c;
+  }
+  return out;
+}
+
+bool BlockingKeyText(const Rules& rules, size_t rule, const std::vector<Column>& fields, RowId r, std::string* out) {
+  out->clear();
+  const BlockingRule& br = rules.blocking[rule];
+  for (size_t p = 0; p < br.keys.size(); ++p) {
+    if (p > 0) *out += kPartSeparator;
+    const Column& col = fields[rules.FindField(br.keys[p].field)];
+    if (col.IsNull(r) || !ComputeKeyPart(br.keys[p], col.Get(r), out)) {
+      out->clear();
+      return false;
+    }
+  }
+  return true;
+}
+
+std::vector<uint64_t> BlockingKeyHashes(const Rules& rules, size_t rule, const std::vector<Column>& fields) {
+  const size_t n = fields.empty() ? 0 : fields[0].size();
+  std::vector<uint64_t> hashes(n, 0);
+  constexpr size_t kChunk = 1 << 14;
+  ParallelFor(size_t{0}, (n + kChunk - 1) / kChunk, [&](size_t c) {
+    std::string key;
+    for (size_t r = c * kChunk, end = std::min(n, r + kChunk); r < end; ++r) {
+      if (!BlockingKeyText(rules, rule, fields, static_cast<RowId>(r), &key)) continue;
+      const uint64_t h = XXH3_64bits(key.data(), key.size());
+      hashes[r] = h != 0 ? h : 1;
+    }
+  });
+  return hashes;
+}
+
+void MarkPlaceholderKey(const Rules& rules, OversizedBlock* ob) {
+  const BlockingRule& rule = rules.blocking[static_cast<size_t>(ob->rule)];
+  size_t from = 0;
+  for (size_t k = 0; k < rule.keys.size() && from <= ob->key.size(); ++k) {
+    size_t to = ob->key.find(" | ", from);
+    if (to == std::string::npos || k + 1 == rule.keys.size()) to = ob->key.size();
+    std::string reason = PlaceholderReason(std::string_view(ob->key).substr(from, to - from));
+    if (!reason.empty() && rule.keys[k].fn == KeyFunction::kField) {
+      ob->placeholder_reason = std::move(reason);
+      ob->placeholder_field = rule.keys[k].field;
+      break;
+    }
+    from = to + 3;
+  }
+}
+
 BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fields,
-                                   const RecordTable& table) {
+                                   const RecordTable& table, std::vector<std::vector<uint64_t>>* key_hashes) {
   BlockingIndex index;
   index.rules_spec_ = &rules;
   index.link_type_ = rules.link_type;
@@ -52,6 +99,7 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
   for (size_t r = 0; r < n; ++r) index.sources_[r] = table.source(static_cast<RowId>(r));
   index.rules_.resize(rules.blocking.size());
   index.stats_.resize(rules.blocking.size());
+  if (key_hashes) key_hashes->assign(rules.blocking.size(), {});
 
   // Rules are independent: they are built in parallel (their own steps run in parallel too). A
   // rule's task is isolated while it waits on its inner parallel steps, so a thread never starts
@@ -206,6 +254,14 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
         }
       }
       // The key hashes served to find the blocks; from here on a row's block stands for its key.
+      if (key_hashes) {
+        std::vector<uint64_t>& out = (*key_hashes)[ri];
+        out = std::move(idx.hashes);
+        for (size_t r = 0; r < n; ++r) {
+          if (!BitSet(idx.has_key, static_cast<RowId>(r))) out[r] = 0;
+          else if (out[r] == 0) out[r] = 1;
+        }
+      }
       idx.hashes = {};
       idx.has_key = {};
       // The ten largest blocks, ties broken by key text: texts are recomputed only for blocks at
@@ -238,21 +294,7 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
     });
   });
   for (auto& o : oversized) index.oversized_.insert(index.oversized_.end(), o.begin(), o.end());
-  for (OversizedBlock& ob : index.oversized_) {
-    const BlockingRule& rule = rules.blocking[static_cast<size_t>(ob.rule)];
-    size_t from = 0;
-    for (size_t k = 0; k < rule.keys.size() && from <= ob.key.size(); ++k) {
-      size_t to = ob.key.find(" | ", from);
-      if (to == std::string::npos || k + 1 == rule.keys.size()) to = ob.key.size();
-      std::string reason = PlaceholderReason(std::string_view(ob.key).substr(from, to - from));
-      if (!reason.empty() && rule.keys[k].fn == KeyFunction::kField) {
-        ob.placeholder_reason = std::move(reason);
-        ob.placeholder_field = rule.keys[k].field;
-        break;
-      }
-      from = to + 3;
-    }
-  }
+  for (OversizedBlock& ob : index.oversized_) MarkPlaceholderKey(rules, &ob);
   std::sort(index.oversized_.begin(), index.oversized_.end(), [](const OversizedBlock& x, const OversizedBlock& y) {
     return x.rule != y.rule ? x.rule < y.rule : (x.size != y.size ? x.size > y.size : x.key < y.key);
   });

@@ -356,9 +356,9 @@ int FinishIncremental(const CommonOptions& o, const LinkageOptions& lo, const Lo
   if (st.ok()) st = outputs.WriteFile("summary.json", summary);
   if (st.ok()) st = outputs.Commit();
   if (st.ok()) {
-    st = WriteRunState(state_out, l.rules, res.run.model, ids.next,
-                       RecordsInKeyOrder(ids.rows_by_key, res.fields, res.run.edges, res.run.tf_tables, threshold,
-                                         res.run.oversized));
+    // The rows are in key order already (RunIncremental merges them so), which AssignIdentities
+    // keeps: the records go to the state as they are.
+    st = WriteRunState(state_out, l.rules, res.run.model, ids.next, res.records);
   }
   if (st.ok()) st = state_out.Commit();
   if (!st.ok()) return Fail(st);
@@ -371,9 +371,12 @@ int FinishIncremental(const CommonOptions& o, const LinkageOptions& lo, const Lo
                        std::to_string(c.deleted) + " deleted";
     if (c.unknown_deletions) text += " (" + std::to_string(c.unknown_deletions) + " deletions named no record)";
     text += "; now " + std::to_string(res.keys.size()) + " records\n";
-    text += "  scored " + std::to_string(c.pairs_scored) + " of " + std::to_string(res.run.candidate_pairs) +
-            " candidate pairs" + (c.full_rescore ? " (a block skipped as oversized before is not any more: all rescored)" : "") +
-            "; kept " + std::to_string(c.links_kept) + " links among unchanged records";
+    text += "  scored " + std::to_string(c.pairs_scored) + " new candidate pairs";
+    if (c.blocks_reopened) {
+      text += " (with every pair of " + std::to_string(c.blocks_reopened) +
+              " blocks skipped as oversized before and not any more)";
+    }
+    text += "; kept " + std::to_string(c.links_kept) + " links among unchanged records";
     if (c.links_dropped) text += ", dropped " + std::to_string(c.links_dropped) + " whose pair is no longer a candidate";
     text += "\nclusters: " + std::to_string(res.run.clusters) + " from " + std::to_string(res.run.edges.size()) + " links\n";
     text += "identities: " + std::to_string(ids.next.ids.size()) + " (run " + std::to_string(ids.next.runs) +
@@ -521,6 +524,7 @@ int RunLinkageCommand(std::string command, const CommonOptions& o, const Linkage
   ro.train_only = command == "train";
   ro.keep_pairs = lo.pairs;
   ro.keep_fields = with_state || lo.with_fields || (l.rules.survivorship && l.rules.survivorship->normalized);
+  ro.keep_key_hashes = with_state;
   ro.pairs_threshold = lo.pairs_threshold;
   if (!lo.truth_column.empty()) {
     Result<std::vector<uint32_t>> t = TruthFromColumn(l.input, lo.truth_column);
@@ -671,7 +675,8 @@ int RunLinkageCommand(std::string command, const CommonOptions& o, const Linkage
     // the next run reports these changes again rather than never.
     if (st.ok() && identities) {
       st = WriteRunState(*state_out, l.rules, r.model, identities->next,
-                         RecordsInKeyOrder(identities->rows_by_key, *r.fields, r.edges, r.tf_tables, r.threshold, r.oversized));
+                         RecordsInKeyOrder(identities->rows_by_key, *r.fields, r.key_hashes, r.edges, r.tf_tables,
+                                           r.threshold, r.oversized));
     }
     if (st.ok() && identities) st = state_out->Commit();
     if (!st.ok()) return Fail(st);

@@ -59,7 +59,10 @@ Result<IdentityAssignment> AssignIdentities(const IdentityState& previous, const
   // Rows in key order: the order everything below depends on (never the input's row order).
   std::vector<uint32_t> by_key(n);
   std::iota(by_key.begin(), by_key.end(), 0u);
-  ParallelSort(by_key.begin(), by_key.end(), [&](uint32_t x, uint32_t y) { return keys[x] < keys[y]; });
+  // Keys given in order (an incremental run merges them so) need no sort.
+  bool sorted = true;
+  for (size_t i = 1; i < n && sorted; ++i) sorted = keys[i - 1] < keys[i];
+  if (!sorted) ParallelSort(by_key.begin(), by_key.end(), [&](uint32_t x, uint32_t y) { return keys[x] < keys[y]; });
   for (size_t i = 1; i < n; ++i) {
     if (keys[by_key[i]] == keys[by_key[i - 1]]) {
       return Status::InvalidInput("error: record key '" + keys[by_key[i]] + "' appears more than once",

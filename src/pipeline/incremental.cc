@@ -1,15 +1,19 @@
-// RunIncremental: the state's records plus this run's, blocked together; only pairs that involve
-// this run's records are scored (see reclink/incremental.h).
+// RunIncremental: the state's records plus this run's; only the blocks this run's records touch
+// are looked at, and only their new pairs are scored (see reclink/incremental.h).
 #include "reclink/incremental.h"
 
 #include <tbb/enumerable_thread_specific.h>
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cmath>
+#include <numeric>
 #include <tuple>
+#include <cstring>
 
 #include "reclink/parallel.h"
+#include "score_runs.h"
 
 namespace reclink {
 namespace {
@@ -18,6 +22,80 @@ constexpr uint32_t kRemoved = ~uint32_t{0};
 
 bool EdgeLess(const Edge& x, const Edge& y) { return std::tie(x.a, x.b) < std::tie(y.a, y.b); }
 
+// A set of nonzero 64-bit key hashes (already uniformly spread: XXH3), open addressing.
+class HashSet {
+ public:
+  explicit HashSet(size_t expected) {
+    size_t cap = 16;
+    while (cap < expected * 2) cap <<= 1;
+    slots_.assign(cap, 0);
+    mask_ = cap - 1;
+  }
+  void Insert(uint64_t h) {
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      if (slots_[i] == h) return;
+      if (slots_[i] == 0) {
+        slots_[i] = h;
+        return;
+      }
+    }
+  }
+  bool Contains(uint64_t h) const {
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      if (slots_[i] == h) return true;
+      if (slots_[i] == 0) return false;
+    }
+  }
+
+ private:
+  std::vector<uint64_t> slots_;
+  size_t mask_ = 0;
+};
+
+// A column of `rows` values, value i being source(i) = (column, row): sized in one pass and
+// copied in a second, without growing buffers.
+template <class Source>
+Column Gather(const std::string& name, size_t rows, const Source& source) {
+  uint64_t bytes = 0;
+  for (size_t i = 0; i < rows; ++i) {
+    const auto [col, row] = source(i);
+    bytes += col->Get(row).size();
+  }
+  Column out(name);
+  const Column::FillBuffers fill = out.PrepareFill(rows, bytes);
+  uint64_t at = 0;
+  for (size_t i = 0; i < rows; ++i) {
+    const auto [col, row] = source(i);
+    if (col->IsNull(row)) {
+      fill.nulls[i / 64] |= uint64_t{1} << (i % 64);
+    } else {
+      const std::string_view v = col->Get(row);
+      if (!v.empty()) std::memcpy(fill.arena + at, v.data(), v.size());
+      at += v.size();
+    }
+    if (fill.offsets) fill.offsets[i + 1] = static_cast<uint32_t>(at);
+    else fill.wide_offsets[i + 1] = at;
+  }
+  return out;
+}
+
+// A member of a touched block: a record of the state (kept or removed) or of this run.
+struct Member {
+  uint64_t hash;
+  uint32_t row;    // the state's row (old) or this run's row (delta)
+  uint8_t kind;    // kOld, kRemovedOld, kDelta
+};
+constexpr uint8_t kOld = 0, kRemovedOld = 1, kDelta = 2;
+
+// What blocking one rule over the touched blocks gives.
+struct RuleDelta {
+  std::vector<CandidatePair> pairs;     // in combined rows, a < b
+  std::vector<OversizedBlock> oversized_now;       // touched blocks over the cap now
+  std::vector<std::string> touched_keys;           // display keys of every touched block
+  std::vector<std::pair<uint64_t, std::string>> over_texts;  // (hash, key text) of oversized_now
+  uint64_t reopened = 0;                // blocks skipped before and not now: all their pairs scored
+};
+
 }  // namespace
 
 Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& state, const LoadedInput& delta,
@@ -25,32 +103,37 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   IncrementalResult out;
   const RecordsState& saved = state.records;
   const std::vector<std::string>& old_keys = state.identities.keys;
-  out.counts.records_before = old_keys.size();
+  const size_t n_old = old_keys.size();
+  out.counts.records_before = n_old;
   auto find_old = [&](const std::string& key) -> int64_t {
     auto it = std::lower_bound(old_keys.begin(), old_keys.end(), key);
     return it != old_keys.end() && *it == key ? it - old_keys.begin() : -1;
   };
+  if (saved.key_hashes.size() != rules.blocking.size()) {
+    return Status::Internal("the state's key hashes do not match the rules' blocking");
+  }
 
   // Which of the state's records stay: not deleted, not replaced by this run's.
-  std::vector<bool> removed(old_keys.size(), false);
+  std::vector<uint8_t> removed(n_old, 0);
   for (const std::string& key : deletions) {
     const int64_t i = find_old(key);
     if (i < 0 || removed[i]) {
       ++out.counts.unknown_deletions;
       continue;
     }
-    removed[i] = true;
+    removed[i] = 1;
     ++out.counts.deleted;
   }
   const std::vector<std::string> delta_keys = RecordKeys(delta, rules);
-  {
-    std::vector<std::string_view> sorted(delta_keys.begin(), delta_keys.end());
-    std::sort(sorted.begin(), sorted.end());
-    for (size_t i = 1; i < sorted.size(); ++i) {
-      if (sorted[i] == sorted[i - 1]) {
-        return Status::InvalidInput("error: record id '" + std::string(sorted[i]) + "' appears twice in this run's inputs",
-                                    "an incremental run takes each new or changed record once");
-      }
+  const size_t n_delta = delta_keys.size();
+  std::vector<uint32_t> delta_by_key(n_delta);
+  std::iota(delta_by_key.begin(), delta_by_key.end(), 0u);
+  std::sort(delta_by_key.begin(), delta_by_key.end(),
+            [&](uint32_t x, uint32_t y) { return delta_keys[x] < delta_keys[y]; });
+  for (size_t i = 1; i < n_delta; ++i) {
+    if (delta_keys[delta_by_key[i]] == delta_keys[delta_by_key[i - 1]]) {
+      return Status::InvalidInput("error: record id '" + delta_keys[delta_by_key[i]] + "' appears twice in this run's inputs",
+                                  "an incremental run takes each new or changed record once");
     }
   }
   for (const std::string& key : delta_keys) {
@@ -60,103 +143,338 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
     } else {
       if (!removed[i]) ++out.counts.updated;
       else ++out.counts.inserted;  // deleted and given again: a new record
-      removed[i] = true;
+      removed[i] = 1;
     }
   }
-
-  // The combined records: the state's kept ones (key order), then this run's.
   Result<DerivedFields> delta_fields = DeriveFields(rules, delta.table);
   if (!delta_fields.ok()) return delta_fields.status();
-  std::vector<uint32_t> row_of_old(old_keys.size(), kRemoved);
-  uint32_t rows = 0;
-  for (size_t i = 0; i < old_keys.size(); ++i) {
-    if (removed[i]) continue;
-    row_of_old[i] = rows++;
-    out.keys.push_back(old_keys[i]);
-  }
-  const RowId first_new = rows;
-  out.keys.insert(out.keys.end(), delta_keys.begin(), delta_keys.end());
-  const size_t n = out.keys.size();
-  out.fields.unparseable_dates = delta_fields->unparseable_dates;
-  out.fields.unparseable_numbers = delta_fields->unparseable_numbers;
-  out.fields.unparseable = delta_fields->unparseable;
-  out.fields.placeholder_nulls = delta_fields->placeholder_nulls;
-  for (size_t f = 0; f < rules.fields.size(); ++f) {
-    const Column& old_col = saved.fields[f];
-    const Column& new_col = delta_fields->fields[f];
-    Column col(rules.fields[f].name);
-    col.Reserve(n, old_col.arena_bytes() + new_col.arena_bytes());
-    for (size_t i = 0; i < old_keys.size(); ++i) {
-      if (removed[i]) continue;
-      if (old_col.IsNull(static_cast<RowId>(i))) col.AppendNull();
-      else col.Append(old_col.Get(static_cast<RowId>(i)));
-    }
-    col.AppendColumn(new_col);
-    out.fields.fields.push_back(std::move(col));
-  }
 
-  // Block everything; score what involves this run's records (or everything, when a block that
-  // was skipped as oversized is not any more: its pairs were never scored).
-  RecordTable table;
-  table.AppendSourceRows(table.AddSource("records"), n);
-  BlockingIndex index = BlockingIndex::Build(rules, out.fields, table);
-  std::vector<std::pair<uint32_t, std::string>> oversized_now;
-  for (const OversizedBlock& ob : index.oversized()) oversized_now.emplace_back(ob.rule, ob.key);
-  std::sort(oversized_now.begin(), oversized_now.end());
-  for (const auto& block : saved.oversized) {
-    if (!std::binary_search(oversized_now.begin(), oversized_now.end(), block)) out.counts.full_rescore = true;
+  // The combined records in key order: the state's kept records and this run's, merged. Rows of
+  // the result are positions in this order, so the identities need no sort.
+  std::vector<uint32_t> row_of_old(n_old, kRemoved), row_of_delta(n_delta, kRemoved);
+  std::vector<std::pair<uint8_t, uint32_t>> combined;  // (kOld or kDelta, index)
+  combined.reserve(n_old + n_delta);
+  {
+    size_t i = 0, j = 0;
+    while (i < n_old || j < n_delta) {
+      while (i < n_old && removed[i]) ++i;
+      if (i >= n_old && j >= n_delta) break;
+      const bool take_old = j >= n_delta || (i < n_old && old_keys[i] < delta_keys[delta_by_key[j]]);
+      if (take_old) {
+        row_of_old[i] = static_cast<uint32_t>(combined.size());
+        combined.emplace_back(kOld, static_cast<uint32_t>(i++));
+      } else {
+        row_of_delta[delta_by_key[j]] = static_cast<uint32_t>(combined.size());
+        combined.emplace_back(kDelta, delta_by_key[j++]);
+      }
+    }
   }
-  Result<Comparisons> built = Comparisons::Build(rules, out.fields);
+  const size_t n = combined.size();
+
+  // Blocking, rule by rule, over the blocks this run touches: the keys of this run's records and
+  // of the removed ones. Every other block is as it was: its pairs were scored before, and its
+  // links are carried over below.
+  const uint64_t cap = rules.max_block_size;
+  std::vector<std::vector<uint64_t>> delta_hashes(rules.blocking.size());
+  std::vector<RuleDelta> per_rule(rules.blocking.size());
+  ParallelFor(size_t{0}, rules.blocking.size(), [&](size_t r) {
+    delta_hashes[r] = BlockingKeyHashes(rules, r, delta_fields->fields);
+    const std::vector<uint64_t>& old_h = saved.key_hashes[r];
+    const std::vector<uint64_t>& new_h = delta_hashes[r];
+    std::vector<Member> members;
+    for (size_t d = 0; d < n_delta; ++d) {
+      if (new_h[d] != 0) members.push_back({new_h[d], static_cast<uint32_t>(d), kDelta});
+    }
+    for (size_t i = 0; i < n_old; ++i) {
+      if (removed[i] && old_h[i] != 0) members.push_back({old_h[i], static_cast<uint32_t>(i), kRemovedOld});
+    }
+    HashSet touched(members.size());
+    for (const Member& m : members) touched.Insert(m.hash);
+    for (size_t i = 0; i < n_old; ++i) {
+      if (!removed[i] && old_h[i] != 0 && touched.Contains(old_h[i])) {
+        members.push_back({old_h[i], static_cast<uint32_t>(i), kOld});
+      }
+    }
+    auto combined_row = [&](const Member& m) { return m.kind == kDelta ? row_of_delta[m.row] : row_of_old[m.row]; };
+    auto fields_of = [&](const Member& m) -> const std::vector<Column>& {
+      return m.kind == kDelta ? delta_fields->fields : saved.fields;
+    };
+    // Members by hash, integers only; the texts are looked at below.
+    std::sort(members.begin(), members.end(), [](const Member& x, const Member& y) {
+      return std::tie(x.hash, x.kind, x.row) < std::tie(y.hash, y.kind, y.row);
+    });
+    RuleDelta& rd = per_rule[r];
+    std::vector<uint32_t> kept, added;
+    // One block: members [s, e), all with key text `text`.
+    auto block = [&](size_t s, size_t e, const std::string& text) {
+      kept.clear();
+      added.clear();
+      uint64_t before = 0;
+      for (size_t k = s; k < e; ++k) {
+        if (members[k].kind == kOld) kept.push_back(combined_row(members[k]));
+        if (members[k].kind == kDelta) added.push_back(combined_row(members[k]));
+        if (members[k].kind != kDelta) ++before;
+      }
+      const uint64_t now = kept.size() + added.size();
+      rd.touched_keys.push_back(DisplayBlockingKey(text));
+      if (now > cap) {
+        OversizedBlock ob;
+        ob.rule = static_cast<int>(r);
+        ob.key = rd.touched_keys.back();
+        ob.size = now;
+        ob.pairs_skipped = now * (now - 1) / 2;
+        MarkPlaceholderKey(rules, &ob);
+        rd.oversized_now.push_back(std::move(ob));
+        rd.over_texts.emplace_back(members[s].hash, text);
+        return;
+      }
+      if (before > cap) {
+        ++rd.reopened;  // never scored: every pair of the block now
+        for (size_t x = 0; x < kept.size(); ++x) {
+          for (size_t y = x + 1; y < kept.size(); ++y) rd.pairs.push_back({kept[x], kept[y]});
+        }
+      }
+      for (size_t x = 0; x < added.size(); ++x) {
+        for (uint32_t k : kept) rd.pairs.push_back({std::min(k, added[x]), std::max(k, added[x])});
+        for (size_t y = 0; y < x; ++y) rd.pairs.push_back({std::min(added[y], added[x]), std::max(added[y], added[x])});
+      }
+    };
+    // A run of one hash is one block unless two keys' hashes collide. A member whose key parts'
+    // values are those of the run's first member has its key; only the others' key parts are
+    // computed (a phonetic code, a prefix) and compared, and a run where one differs is split by
+    // key text, as blocking does.
+    const BlockingRule& br = rules.blocking[r];
+    std::vector<int> part_field;
+    for (const BlockingKey& k : br.keys) part_field.push_back(rules.FindField(k.field));
+    std::string text, part, ref_part;
+    std::vector<std::string> ref_parts(br.keys.size());
+    std::vector<std::pair<std::string, Member>> split;
+    for (size_t s = 0; s < members.size();) {
+      size_t e = s + 1;
+      while (e < members.size() && members[e].hash == members[s].hash) ++e;
+      const Member& ref = members[s];
+      const std::vector<Column>& ref_fields = fields_of(ref);
+      std::vector<bool> ref_done(br.keys.size(), false);
+      bool same = true;
+      for (size_t k = s + 1; k < e && same; ++k) {
+        const std::vector<Column>& f = fields_of(members[k]);
+        for (size_t p = 0; p < br.keys.size() && same; ++p) {
+          const std::string_view mine = f[part_field[p]].Get(members[k].row);
+          const std::string_view theirs = ref_fields[part_field[p]].Get(ref.row);
+          if (mine == theirs) continue;
+          if (br.keys[p].fn == KeyFunction::kField) {
+            same = false;
+            break;
+          }
+          if (!ref_done[p]) {
+            ref_parts[p].clear();
+            ComputeKeyPart(br.keys[p], theirs, &ref_parts[p]);
+            ref_done[p] = true;
+          }
+          part.clear();
+          ComputeKeyPart(br.keys[p], mine, &part);
+          same = part == ref_parts[p];
+        }
+      }
+      if (same) {
+        BlockingKeyText(rules, r, ref_fields, ref.row, &text);
+        block(s, e, text);
+      } else {
+        split.clear();
+        for (size_t k = s; k < e; ++k) {
+          BlockingKeyText(rules, r, fields_of(members[k]), members[k].row, &text);
+          split.emplace_back(text, members[k]);
+        }
+        std::stable_sort(split.begin(), split.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+        for (size_t k = s; k < e; ++k) members[k] = split[k - s].second;
+        for (size_t b = s; b < e;) {
+          size_t be = b + 1;
+          while (be < e && split[be - s].first == split[b - s].first) ++be;
+          block(b, be, split[b - s].first);
+          b = be;
+        }
+      }
+      s = e;
+    }
+    std::sort(rd.touched_keys.begin(), rd.touched_keys.end());
+    std::sort(rd.over_texts.begin(), rd.over_texts.end());
+  });
+
+  // The pairs to score: each once (several rules may give it), counted for the first rule that
+  // gives it, as the full run counts them.
+  struct RulePair {
+    uint32_t a, b, rule;
+  };
+  std::vector<RulePair> all_pairs;
+  uint64_t reopened = 0;
+  for (size_t r = 0; r < per_rule.size(); ++r) {
+    for (const CandidatePair& p : per_rule[r].pairs) all_pairs.push_back({p.a, p.b, static_cast<uint32_t>(r)});
+    per_rule[r].pairs = {};
+    reopened += per_rule[r].reopened;
+  }
+  ParallelSort(all_pairs.begin(), all_pairs.end(),
+               [](const RulePair& x, const RulePair& y) { return std::tie(x.a, x.b, x.rule) < std::tie(y.a, y.b, y.rule); });
+  all_pairs.erase(std::unique(all_pairs.begin(), all_pairs.end(),
+                              [](const RulePair& x, const RulePair& y) { return x.a == y.a && x.b == y.b; }),
+                  all_pairs.end());
+  out.counts.pairs_scored = all_pairs.size();
+  out.counts.blocks_reopened = reopened;
+
+  // Scoring needs the comparisons' prepared values of the records in those pairs only.
+  std::vector<uint32_t> local_of(n, kRemoved);
+  std::vector<uint32_t> involved;
+  for (const RulePair& p : all_pairs) {
+    for (uint32_t row : {p.a, p.b}) {
+      if (local_of[row] == kRemoved) {
+        local_of[row] = 1;
+        involved.push_back(row);
+      }
+    }
+  }
+  std::sort(involved.begin(), involved.end());
+  for (uint32_t i = 0; i < involved.size(); ++i) local_of[involved[i]] = i;
+  auto value_source = [&](uint32_t row) -> std::pair<const std::vector<Column>*, RowId> {
+    const auto [kind, index] = combined[row];
+    return kind == kDelta ? std::make_pair(&delta_fields->fields, index) : std::make_pair(&saved.fields, index);
+  };
+  DerivedFields subset;
+  subset.fields.resize(rules.fields.size());
+  ParallelFor(size_t{0}, rules.fields.size(), [&](size_t f) {
+    subset.fields[f] = Gather(rules.fields[f].name, involved.size(), [&](size_t i) {
+      const auto [cols, index] = value_source(involved[i]);
+      return std::make_pair(&(*cols)[f], index);
+    });
+  });
+  Result<Comparisons> built = Comparisons::Build(rules, subset);
   if (!built.ok()) return built.status();
   const Comparisons& comps = *built;
   const TermFrequencies tf = TermFrequencies::FromTables(comps, saved.tf_tables);
   const Scorer scorer(state.model, comps, tf);
-  tbb::enumerable_thread_specific<std::vector<Edge>> found;
-  std::atomic<uint64_t> scored{0};
-  const bool all = out.counts.full_rescore;
   const double weight_threshold = std::log2(threshold / (1 - threshold));  // as the full run computes it
-  index.StreamPairs([&](int, std::span<const CandidatePair> pairs) {
+  // Pairs in local rows, in runs sharing their first row (the early-deciding batch scorer of the
+  // full run); the links go back to combined rows.
+  std::vector<CandidatePair> local_pairs(all_pairs.size());
+  for (size_t i = 0; i < all_pairs.size(); ++i) local_pairs[i] = {local_of[all_pairs[i].a], local_of[all_pairs[i].b]};
+  tbb::enumerable_thread_specific<std::vector<Edge>> found;
+  constexpr size_t kChunk = 1 << 14;
+  ParallelFor(size_t{0}, (local_pairs.size() + kChunk - 1) / kChunk, [&](size_t c) {
+    // A chunk starts and ends at a change of first row, so no run is split.
+    auto boundary = [&](size_t i) {
+      i = std::min(i, local_pairs.size());
+      while (i > 0 && i < local_pairs.size() && local_pairs[i].a == local_pairs[i - 1].a) ++i;
+      return i;
+    };
+    const size_t begin = c == 0 ? 0 : boundary(c * kChunk), end = boundary((c + 1) * kChunk);
+    if (begin >= end) return;
     std::vector<Edge>& local = found.local();
-    uint8_t gamma[kMaxComparisons];
-    uint64_t here = 0;
-    for (const CandidatePair& p : pairs) {
-      if (!all && p.a < first_new && p.b < first_new) continue;
-      ++here;
-      comps.Gamma(p.a, p.b, gamma);
-      const double w = scorer.Weight(p.a, p.b, gamma);
-      if (w >= weight_threshold) local.push_back({std::min(p.a, p.b), std::max(p.a, p.b), w});
-    }
-    scored.fetch_add(here, std::memory_order_relaxed);
+    const size_t first = local.size();
+    ScoreRunsDecidingEarly(comps, scorer, std::span(local_pairs).subspan(begin, end - begin), weight_threshold, &local);
+    for (size_t i = first; i < local.size(); ++i) local[i] = {involved[local[i].a], involved[local[i].b], local[i].weight};
   });
-  out.counts.pairs_scored = scored.load();
+  std::vector<uint64_t> rule_pairs(rules.blocking.size(), 0);
+  for (const RulePair& p : all_pairs) ++rule_pairs[p.rule];
+  all_pairs = {};
 
-  // The links: those found now, and the state's links between kept records that are still
-  // candidates (unless everything was rescored).
+  // The state's links between kept records: kept while some rule still puts the pair in a block
+  // that is not oversized. Their values did not change, so a rule that covered the pair before
+  // still gives both the same key; only a block that is oversized now can take the pair away.
   std::vector<Edge> edges;
   for (const std::vector<Edge>& local : found) edges.insert(edges.end(), local.begin(), local.end());
-  if (!all) {
-    for (const Edge& e : saved.edges) {
-      const uint32_t a = row_of_old[e.a], b = row_of_old[e.b];
-      if (a == kRemoved || b == kRemoved) continue;
-      bool covered = false;
-      for (size_t r = 0; r < index.num_rules() && !covered; ++r) covered = index.RuleCovers(r, a, b);
-      if (covered) {
-        edges.push_back({a, b, e.weight});
-        ++out.counts.links_kept;
-      } else {
-        ++out.counts.links_dropped;
+  std::string ta, tb;
+  for (const Edge& e : saved.edges) {
+    const uint32_t a = row_of_old[e.a], b = row_of_old[e.b];
+    if (a == kRemoved || b == kRemoved) continue;
+    bool covered = false, doubtful = false;
+    for (size_t r = 0; r < rules.blocking.size() && !covered; ++r) {
+      const uint64_t h = saved.key_hashes[r][e.a];
+      if (h == 0 || h != saved.key_hashes[r][e.b]) continue;
+      const auto& over = per_rule[r].over_texts;
+      const auto it = std::lower_bound(over.begin(), over.end(), std::make_pair(h, std::string()));
+      if (it == over.end() || it->first != h) covered = true;
+      else doubtful = true;
+    }
+    if (!covered && doubtful) {
+      // Some rule's block is oversized now: compare the key texts, exactly as blocking does.
+      for (size_t r = 0; r < rules.blocking.size() && !covered; ++r) {
+        const uint64_t h = saved.key_hashes[r][e.a];
+        if (h == 0 || h != saved.key_hashes[r][e.b]) continue;
+        if (!BlockingKeyText(rules, r, saved.fields, e.a, &ta) || !BlockingKeyText(rules, r, saved.fields, e.b, &tb) ||
+            ta != tb) {
+          continue;
+        }
+        covered = !std::binary_search(per_rule[r].over_texts.begin(), per_rule[r].over_texts.end(), std::make_pair(h, ta));
       }
     }
+    if (covered) {
+      edges.push_back({a, b, e.weight});
+      ++out.counts.links_kept;
+    } else {
+      ++out.counts.links_dropped;
+    }
   }
+  // A pair of a reopened block may also be a kept link (another rule gave it before): once.
   ParallelSort(edges.begin(), edges.end(), EdgeLess);
+  edges.erase(std::unique(edges.begin(), edges.end(), [](const Edge& x, const Edge& y) { return x.a == y.a && x.b == y.b; }),
+              edges.end());
+
+  // The next state's records, in key order (the combined order).
+  RecordsState& next = out.records;
+  next.threshold = threshold;
+  next.tf_tables = saved.tf_tables;
+  next.fields.resize(rules.fields.size());
+  ParallelFor(size_t{0}, rules.fields.size(), [&](size_t f) {
+    next.fields[f] = Gather(rules.fields[f].name, n, [&](size_t i) {
+      const auto [kind, index] = combined[i];
+      return std::make_pair(kind == kDelta ? &delta_fields->fields[f] : &saved.fields[f], index);
+    });
+  });
+  for (size_t r = 0; r < rules.blocking.size(); ++r) {
+    std::vector<uint64_t> h(n);
+    for (size_t i = 0; i < n; ++i) {
+      const auto [kind, index] = combined[i];
+      h[i] = kind == kDelta ? delta_hashes[r][index] : saved.key_hashes[r][index];
+    }
+    next.key_hashes.push_back(std::move(h));
+  }
+  next.edges = edges;
+  // Skipped blocks: the state's untouched ones as they were, the touched ones as they are now.
+  for (const SavedOversized& o : saved.oversized) {
+    const auto& touched = per_rule[o.rule].touched_keys;
+    if (!std::binary_search(touched.begin(), touched.end(), o.key)) next.oversized.push_back(o);
+  }
+  for (const RuleDelta& rd : per_rule) {
+    for (const OversizedBlock& ob : rd.oversized_now) {
+      next.oversized.push_back({static_cast<uint32_t>(ob.rule), ob.key, ob.size, ob.pairs_skipped});
+    }
+  }
+  std::sort(next.oversized.begin(), next.oversized.end());
+
+  out.keys.reserve(n);
+  for (const auto& [kind, index] : combined) out.keys.push_back(kind == kDelta ? delta_keys[index] : old_keys[index]);
 
   RunResult& run = out.run;
   run.model = state.model;
   run.threshold = threshold;
-  run.rules = index.stats();
-  run.oversized = index.oversized();
-  run.candidate_pairs = 0;
-  for (const RuleStats& rs : run.rules) run.candidate_pairs += rs.pairs;
+  for (size_t r = 0; r < rules.blocking.size(); ++r) {
+    RuleStats rs;
+    rs.text = rules.blocking[r].text;
+    for (uint64_t h : next.key_hashes[r]) rs.records_with_key += h != 0;
+    rs.pairs = rule_pairs[r];
+    run.rules.push_back(std::move(rs));
+  }
+  for (const SavedOversized& o : next.oversized) {
+    OversizedBlock ob;
+    ob.rule = static_cast<int>(o.rule);
+    ob.key = o.key;
+    ob.size = o.size;
+    ob.pairs_skipped = o.pairs;
+    MarkPlaceholderKey(rules, &ob);
+    run.oversized.push_back(std::move(ob));
+  }
+  std::sort(run.oversized.begin(), run.oversized.end(), [](const OversizedBlock& x, const OversizedBlock& y) {
+    return x.rule != y.rule ? x.rule < y.rule : (x.size != y.size ? x.size > y.size : x.key < y.key);
+  });
+  run.candidate_pairs = out.counts.pairs_scored;
   run.unparseable_dates = delta_fields->unparseable_dates;
   run.unparseable_numbers = delta_fields->unparseable_numbers;
   run.unparseable = delta_fields->unparseable;
@@ -165,7 +483,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
       run.placeholder_nulls.emplace_back(rules.fields[f].name, delta_fields->placeholder_nulls[f]);
     }
   }
-  run.tf_tables = tf.tables();
+  run.tf_tables = saved.tf_tables;
   run.edges = std::move(edges);
   run.labels = ConnectedComponents(n, run.edges);
   for (uint32_t label : run.labels) run.clusters = std::max<uint64_t>(run.clusters, label + 1);

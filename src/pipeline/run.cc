@@ -11,68 +11,11 @@
 #include "reclink/hash.h"
 #include "reclink/parallel.h"
 #include "reclink/pipeline.h"
+#include "score_runs.h"
 
 namespace reclink {
-namespace {
 
-class StageClock {
- public:
-  StageClock(std::vector<StageTiming>* out, const std::function<void(const StageTiming&)>& on_stage,
-             Progress* progress)
-      : out_(out), on_stage_(on_stage), progress_(progress), start_(std::chrono::steady_clock::now()) {}
-  // The stage that starts now, for the live progress: what it counts and how many (0: unknown).
-  void Begin(std::string_view stage, std::string_view unit = {}, uint64_t total = 0) {
-    if (progress_) progress_->Begin(stage, unit, total);
-  }
-  void Mark(const std::string& stage) {
-    const auto now = std::chrono::steady_clock::now();
-    const StageTiming timing{stage, std::chrono::duration<double>(now - start_).count(), PeakRssBytes()};
-    if (out_) out_->push_back(timing);
-    if (on_stage_) on_stage_(timing);
-    start_ = now;
-  }
-
- private:
-  std::vector<StageTiming>* out_;
-  const std::function<void(const StageTiming&)>& on_stage_;
-  Progress* progress_;
-  std::chrono::steady_clock::time_point start_;
-};
-
-uint64_t AllowedPairs(const RecordTable& table, LinkType type) {
-  const uint64_t n = table.num_rows();
-  uint64_t total = n * (n - (n > 0)) / 2;
-  if (type != LinkType::kLink) return total;
-  std::vector<uint64_t> per_source(table.source_names().size(), 0);
-  for (RowId r = 0; r < n; ++r) ++per_source[table.source(r)];
-  for (uint64_t k : per_source) total -= k * (k - (k > 0)) / 2;
-  return total;
-}
-
-// Keeps the k pairs that rank first under `better`.
-void KeepBest(std::vector<ScoredPair>* v, size_t k, bool (*better)(const ScoredPair&, const ScoredPair&)) {
-  std::sort(v->begin(), v->end(), better);
-  if (v->size() > k) v->resize(k);
-}
-// A well-mixed 64-bit hash of a row, for deterministic sampling.
-uint64_t RowHash(RowId a, uint64_t salt) { return Mix64(uint64_t{a} ^ salt); }
-
-// Levels of every pair into gammas (size() per pair). Pairs come block by block with runs of
-// the same first row; each run is scored one-against-many so that row's preparation is shared.
-void GammaRuns(const Comparisons& comps, std::span<const CandidatePair> pairs, std::vector<uint8_t>* gammas) {
-  thread_local std::vector<RowId> partners;
-  const size_t nc = comps.size();
-  gammas->resize(pairs.size() * nc);
-  for (size_t i = 0; i < pairs.size();) {
-    size_t j = i;
-    partners.clear();
-    while (j < pairs.size() && pairs[j].a == pairs[i].a) partners.push_back(pairs[j++].b);
-    comps.GammaOneToMany(pairs[i].a, partners, gammas->data() + i * nc);
-    i = j;
-  }
-}
-
-// Appends the pairs at or above threshold to edges, computing levels one comparison at a time
+// (score_runs.h) Appends the pairs at or above threshold to edges, computing levels one comparison at a time
 // (cheapest first) and stopping as soon as the best the remaining comparisons could add cannot
 // reach the threshold. A pair that survives is weighed in full, in the canonical order, so its
 // weight (and whether it links) is exactly what Scorer::Weight gives. Pairs come in runs sharing
@@ -168,6 +111,65 @@ void ScoreRunsDecidingEarly(const Comparisons& comps, const Scorer& scorer, std:
       const double full = scorer.Weight(a, alive[x], &gammas[alive_at[x] * nc]);
       if (full >= threshold) edges->push_back({a, alive[x], full});
     }
+    i = j;
+  }
+}
+
+namespace {
+
+class StageClock {
+ public:
+  StageClock(std::vector<StageTiming>* out, const std::function<void(const StageTiming&)>& on_stage,
+             Progress* progress)
+      : out_(out), on_stage_(on_stage), progress_(progress), start_(std::chrono::steady_clock::now()) {}
+  // The stage that starts now, for the live progress: what it counts and how many (0: unknown).
+  void Begin(std::string_view stage, std::string_view unit = {}, uint64_t total = 0) {
+    if (progress_) progress_->Begin(stage, unit, total);
+  }
+  void Mark(const std::string& stage) {
+    const auto now = std::chrono::steady_clock::now();
+    const StageTiming timing{stage, std::chrono::duration<double>(now - start_).count(), PeakRssBytes()};
+    if (out_) out_->push_back(timing);
+    if (on_stage_) on_stage_(timing);
+    start_ = now;
+  }
+
+ private:
+  std::vector<StageTiming>* out_;
+  const std::function<void(const StageTiming&)>& on_stage_;
+  Progress* progress_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+uint64_t AllowedPairs(const RecordTable& table, LinkType type) {
+  const uint64_t n = table.num_rows();
+  uint64_t total = n * (n - (n > 0)) / 2;
+  if (type != LinkType::kLink) return total;
+  std::vector<uint64_t> per_source(table.source_names().size(), 0);
+  for (RowId r = 0; r < n; ++r) ++per_source[table.source(r)];
+  for (uint64_t k : per_source) total -= k * (k - (k > 0)) / 2;
+  return total;
+}
+
+// Keeps the k pairs that rank first under `better`.
+void KeepBest(std::vector<ScoredPair>* v, size_t k, bool (*better)(const ScoredPair&, const ScoredPair&)) {
+  std::sort(v->begin(), v->end(), better);
+  if (v->size() > k) v->resize(k);
+}
+// A well-mixed 64-bit hash of a row, for deterministic sampling.
+uint64_t RowHash(RowId a, uint64_t salt) { return Mix64(uint64_t{a} ^ salt); }
+
+// Levels of every pair into gammas (size() per pair). Pairs come block by block with runs of
+// the same first row; each run is scored one-against-many so that row's preparation is shared.
+void GammaRuns(const Comparisons& comps, std::span<const CandidatePair> pairs, std::vector<uint8_t>* gammas) {
+  thread_local std::vector<RowId> partners;
+  const size_t nc = comps.size();
+  gammas->resize(pairs.size() * nc);
+  for (size_t i = 0; i < pairs.size();) {
+    size_t j = i;
+    partners.clear();
+    while (j < pairs.size() && pairs[j].a == pairs[i].a) partners.push_back(pairs[j++].b);
+    comps.GammaOneToMany(pairs[i].a, partners, gammas->data() + i * nc);
     i = j;
   }
 }
@@ -486,7 +488,8 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   clock.Mark("normalize");
   clock.Begin("block");
 
-  BlockingIndex index = BlockingIndex::Build(rules, *fields, table);
+  BlockingIndex index =
+      BlockingIndex::Build(rules, *fields, table, options.keep_key_hashes ? &result.key_hashes : nullptr);
   result.oversized = index.oversized();
   clock.Mark("block");
   clock.Begin("compare-prepare");

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <bit>
 #include <cstdio>
 #include <cstring>
 #include <tuple>
@@ -97,15 +98,18 @@ const char* kStateHint =
     "directory (identity ids then start afresh)";
 
 constexpr char kRecordsMagic[8] = {'R', 'C', 'L', 'K', 'R', 'E', 'C', '\n'};
-constexpr uint32_t kRecordsVersion = 1;
+constexpr uint32_t kRecordsVersion = 2;
 
 }  // namespace
 
 RecordsState RecordsInKeyOrder(const std::vector<uint32_t>& rows_by_key, const DerivedFields& fields,
-                               const std::vector<Edge>& edges, const std::vector<TfTable>& tf_tables,
-                               double threshold, const std::vector<OversizedBlock>& oversized) {
+                               const std::vector<std::vector<uint64_t>>& key_hashes, const std::vector<Edge>& edges,
+                               const std::vector<TfTable>& tf_tables, double threshold,
+                               const std::vector<OversizedBlock>& oversized) {
   RecordsState out;
-  for (const OversizedBlock& ob : oversized) out.oversized.emplace_back(ob.rule, ob.key);
+  for (const OversizedBlock& ob : oversized) {
+    out.oversized.push_back({static_cast<uint32_t>(ob.rule), ob.key, ob.size, ob.pairs_skipped});
+  }
   std::sort(out.oversized.begin(), out.oversized.end());
   out.threshold = threshold;
   out.tf_tables = tf_tables;
@@ -117,6 +121,11 @@ RecordsState RecordsInKeyOrder(const std::vector<uint32_t>& rows_by_key, const D
       else col.Append(in.Get(r));
     }
     out.fields.push_back(std::move(col));
+  }
+  for (const std::vector<uint64_t>& in : key_hashes) {
+    std::vector<uint64_t> h(rows_by_key.size());
+    for (size_t i = 0; i < rows_by_key.size(); ++i) h[i] = in[rows_by_key[i]];
+    out.key_hashes.push_back(std::move(h));
   }
   std::vector<uint32_t> index_of(rows_by_key.size());
   for (uint32_t i = 0; i < rows_by_key.size(); ++i) index_of[rows_by_key[i]] = i;
@@ -130,76 +139,18 @@ RecordsState RecordsInKeyOrder(const std::vector<uint32_t>& rows_by_key, const D
   return out;
 }
 
-std::string SerializeRecordsState(const RecordsState& r) {
-  // Sized once: growing a 100 MB string by doubling would copy it and fault in pages repeatedly.
-  size_t size = 64 + r.edges.size() * 20 + r.oversized.size() * 32;
-  for (const Column& col : r.fields) size += col.name().size() + col.arena_bytes() + col.size() * 2 + 32;
-  for (const TfTable& t : r.tf_tables) size += 32 + t.counts.size() * 13;
-  std::string out;
-  out.reserve(size);
-  out.append(kRecordsMagic, sizeof kRecordsMagic);
-  PutU32(out, kRecordsVersion);
-  PutU32(out, 0);
-  PutF64(out, r.threshold);
-  PutVarint(out, r.fields.size());
-  for (const Column& col : r.fields) {
-    PutString(out, col.name());
-    PutVarint(out, col.size());
-    PutVarint(out, col.arena_bytes());
-    for (RowId i = 0; i < col.size(); ++i) {
-      if (col.IsNull(i)) {
-        PutVarint(out, 0);
-      } else {
-        const std::string_view v = col.Get(i);
-        PutVarint(out, v.size() + 1);
-        out.append(v);
-      }
-    }
-  }
-  PutVarint(out, r.tf_tables.size());
-  for (const TfTable& t : r.tf_tables) {
-    out.push_back(t.enabled ? 1 : 0);
-    if (!t.enabled) continue;
-    PutU64(out, t.rows);
-    PutU64(out, t.non_null);
-    PutVarint(out, t.counts.size());
-    for (const auto& [hash, count] : t.counts) {
-      PutU64(out, hash);
-      PutVarint(out, count);
-    }
-  }
-  PutVarint(out, r.edges.size());
-  for (const Edge& e : r.edges) {
-    PutVarint(out, e.a);
-    PutVarint(out, e.b);
-    PutF64(out, e.weight);
-  }
-  PutVarint(out, r.oversized.size());
-  for (const auto& [rule, key] : r.oversized) {
-    PutVarint(out, rule);
-    PutString(out, key);
-  }
-  PutU64(out, XXH3_64bits(out.data(), out.size()));
-  return out;
-}
+namespace {
 
-Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, size_t n_fields, const std::string& name) {
-  auto corrupt = [&](const std::string& why) {
-    return Status::InvalidInput(name + ": error: the state's records cannot be read: " + why, kStateHint);
-  };
-  if (bytes.size() < sizeof kRecordsMagic + 8 + 8 || std::memcmp(bytes.data(), kRecordsMagic, sizeof kRecordsMagic) != 0) {
-    return corrupt("it is not a reclink records file");
-  }
-  const std::string_view body = bytes.substr(0, bytes.size() - 8);
-  ByteReader tail(bytes.substr(bytes.size() - 8));
-  uint64_t checksum = 0;
-  (void)tail.U64(&checksum);
-  if (checksum != XXH3_64bits(body.data(), body.size())) return corrupt("its checksum does not match its contents");
-  ByteReader r(body.substr(sizeof kRecordsMagic));
-  uint32_t version = 0, reserved = 0;
-  (void)r.U32(&version);
-  (void)r.U32(&reserved);
-  if (version != kRecordsVersion) return corrupt("it has format version " + std::to_string(version));
+// Appends n little-endian fixed-width values of T as they are in memory (reclink runs on
+// little-endian machines only; see the static_assert below).
+template <class T>
+void PutRaw(std::string& out, const T* values, size_t n) {
+  out.append(reinterpret_cast<const char*>(values), n * sizeof(T));
+}
+static_assert(std::endian::native == std::endian::little, "the state's raw tables are little-endian");
+
+// Version 1 of records.bin (varint-prefixed values, no key hashes): still read, never written.
+Result<RecordsState> ParseRecordsV1(ByteReader& r, uint64_t rows, size_t n_fields) {
   RecordsState out;
   uint64_t nf = 0;
   if (r.F64(&out.threshold) && r.Varint(&nf) && nf != n_fields) r.Fail("it holds another number of fields");
@@ -257,8 +208,218 @@ Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, si
   if (r.Count(&no, 2)) out.oversized.resize(no);
   for (uint64_t i = 0; i < no && !r.error(); ++i) {
     uint64_t rule = 0;
-    if (!r.Varint(&rule) || !r.String(&out.oversized[i].second)) break;
-    out.oversized[i].first = static_cast<uint32_t>(rule);
+    if (!r.Varint(&rule) || !r.String(&out.oversized[i].key)) break;
+    out.oversized[i].rule = static_cast<uint32_t>(rule);
+  }
+  return out;
+}
+
+// Reads a raw table of n values of T (written by PutRaw).
+template <class T>
+bool RawTable(ByteReader& r, size_t n, T* out) {
+  std::string_view bytes;
+  if (n > SIZE_MAX / sizeof(T) || !r.View(n * sizeof(T), &bytes)) return r.Fail("truncated");
+  if (n) std::memcpy(out, bytes.data(), bytes.size());
+  return true;
+}
+
+}  // namespace
+
+// records.bin, version 2: the header, then per field its name, rows, text bytes, the offsets
+// (rows + 1 of them, 4 bytes each when the text fits, else 8), the null bitmap and the text, as
+// raw tables (read back with one copy each, no parsing per value); per blocking rule each
+// record's key hash; the term-frequency counts; the links as raw (a, b, weight) entries; the
+// skipped blocks; an XXH3-64 checksum of all that precedes it.
+std::string SerializeRecordsState(const RecordsState& r) {
+  // Sized once: growing a 100 MB string by doubling would copy it and fault in pages repeatedly.
+  size_t size = 64 + r.edges.size() * 16 + r.oversized.size() * 48;
+  for (const Column& col : r.fields) size += col.name().size() + col.arena_bytes() + col.size() * 8 + 64;
+  for (const auto& h : r.key_hashes) size += 16 + h.size() * 8;
+  for (const TfTable& t : r.tf_tables) size += 32 + t.counts.size() * 13;
+  std::string out;
+  out.reserve(size);
+  out.append(kRecordsMagic, sizeof kRecordsMagic);
+  PutU32(out, kRecordsVersion);
+  PutU32(out, 0);
+  PutF64(out, r.threshold);
+  PutVarint(out, r.fields.size());
+  for (const Column& col : r.fields) {
+    PutString(out, col.name());
+    const size_t rows = col.size(), bytes = col.arena_bytes();
+    PutVarint(out, rows);
+    PutVarint(out, bytes);
+    const bool narrow = bytes <= UINT32_MAX;
+    out.push_back(narrow ? 4 : 8);
+    if (narrow) {
+      std::vector<uint32_t> offsets(rows + 1);
+      for (size_t i = 0; i <= rows; ++i) offsets[i] = static_cast<uint32_t>(col.offset(i));
+      PutRaw(out, offsets.data(), offsets.size());
+    } else {
+      std::vector<uint64_t> offsets(rows + 1);
+      for (size_t i = 0; i <= rows; ++i) offsets[i] = col.offset(i);
+      PutRaw(out, offsets.data(), offsets.size());
+    }
+    std::vector<uint64_t> nulls((rows + 63) / 64, 0);
+    for (size_t i = 0; i < rows; ++i) {
+      if (col.IsNull(static_cast<RowId>(i))) nulls[i / 64] |= uint64_t{1} << (i % 64);
+    }
+    PutRaw(out, nulls.data(), nulls.size());
+    out.append(col.arena_data(), bytes);
+  }
+  PutVarint(out, r.key_hashes.size());
+  for (const std::vector<uint64_t>& h : r.key_hashes) {
+    PutVarint(out, h.size());
+    PutRaw(out, h.data(), h.size());
+  }
+  PutVarint(out, r.tf_tables.size());
+  for (const TfTable& t : r.tf_tables) {
+    out.push_back(t.enabled ? 1 : 0);
+    if (!t.enabled) continue;
+    PutU64(out, t.rows);
+    PutU64(out, t.non_null);
+    PutVarint(out, t.counts.size());
+    for (const auto& [hash, count] : t.counts) {
+      PutU64(out, hash);
+      PutVarint(out, count);
+    }
+  }
+  PutVarint(out, r.edges.size());
+  for (const Edge& e : r.edges) {
+    PutU32(out, e.a);
+    PutU32(out, e.b);
+    PutF64(out, e.weight);
+  }
+  PutVarint(out, r.oversized.size());
+  for (const SavedOversized& o : r.oversized) {
+    PutVarint(out, o.rule);
+    PutString(out, o.key);
+    PutVarint(out, o.size);
+    PutVarint(out, o.pairs);
+  }
+  PutU64(out, XXH3_64bits(out.data(), out.size()));
+  return out;
+}
+
+Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, size_t n_fields, size_t n_rules,
+                                       const std::string& name) {
+  auto corrupt = [&](const std::string& why) {
+    return Status::InvalidInput(name + ": error: the state's records cannot be read: " + why, kStateHint);
+  };
+  if (bytes.size() < sizeof kRecordsMagic + 8 + 8 || std::memcmp(bytes.data(), kRecordsMagic, sizeof kRecordsMagic) != 0) {
+    return corrupt("it is not a reclink records file");
+  }
+  const std::string_view body = bytes.substr(0, bytes.size() - 8);
+  ByteReader tail(bytes.substr(bytes.size() - 8));
+  uint64_t checksum = 0;
+  (void)tail.U64(&checksum);
+  if (checksum != XXH3_64bits(body.data(), body.size())) return corrupt("its checksum does not match its contents");
+  ByteReader r(body.substr(sizeof kRecordsMagic));
+  uint32_t version = 0, reserved = 0;
+  (void)r.U32(&version);
+  (void)r.U32(&reserved);
+  if (version == 1) {
+    Result<RecordsState> v1 = ParseRecordsV1(r, rows, n_fields);
+    if (!r.error() && !r.at_end()) r.Fail("bytes follow the last table");
+    if (r.error()) return corrupt(r.error());
+    return v1;
+  }
+  if (version != kRecordsVersion) return corrupt("it has format version " + std::to_string(version));
+  RecordsState out;
+  uint64_t nf = 0;
+  if (r.F64(&out.threshold) && r.Varint(&nf) && nf != n_fields) r.Fail("it holds another number of fields");
+  for (uint64_t f = 0; f < nf && !r.error(); ++f) {
+    std::string field;
+    uint64_t n = 0, text_bytes = 0;
+    std::string width;
+    if (!r.String(&field) || !r.Varint(&n) || !r.Count(&text_bytes, 1) || !r.Bytes(1, &width)) break;
+    if (n != rows) {
+      r.Fail("a field holds another number of records than the identities");
+      break;
+    }
+    if (width[0] != 4 && width[0] != 8) {
+      r.Fail("a field's offsets have an unknown width");
+      break;
+    }
+    // Bounds first: rows + 1 offsets, the bitmap and the text must fit in what is left.
+    const size_t w = static_cast<size_t>(width[0]);
+    if (n > body.size() / w) {
+      r.Fail("a table is longer than the file");
+      break;
+    }
+    Column col(field);
+    const Column::FillBuffers fill = col.PrepareFill(n, text_bytes);
+    std::vector<uint64_t> offsets(n + 1);
+    if (w == 4) {
+      std::vector<uint32_t> narrow(n + 1);
+      if (!RawTable(r, n + 1, narrow.data())) break;
+      for (size_t i = 0; i <= n; ++i) offsets[i] = narrow[i];
+    } else if (!RawTable(r, n + 1, offsets.data())) {
+      break;
+    }
+    if (!RawTable(r, (n + 63) / 64, fill.nulls) || !RawTable(r, text_bytes, fill.arena)) break;
+    bool ok = offsets[0] == 0 && offsets[n] == text_bytes;
+    for (size_t i = 0; i < n && ok; ++i) {
+      ok = offsets[i] <= offsets[i + 1];
+      if (ok && ((fill.nulls[i / 64] >> (i % 64)) & 1)) ok = offsets[i] == offsets[i + 1];
+    }
+    if (ok && n % 64 != 0) ok = (fill.nulls[n / 64] >> (n % 64)) == 0;
+    if (!ok) {
+      r.Fail("a field's offsets are inconsistent");
+      break;
+    }
+    if (fill.offsets) {
+      for (size_t i = 1; i <= n; ++i) fill.offsets[i] = static_cast<uint32_t>(offsets[i]);
+    } else {
+      for (size_t i = 1; i <= n; ++i) fill.wide_offsets[i] = offsets[i];
+    }
+    out.fields.push_back(std::move(col));
+  }
+  uint64_t nr = 0;
+  if (r.Varint(&nr) && nr != n_rules) r.Fail("it holds key hashes for another number of blocking rules");
+  for (uint64_t k = 0; k < nr && !r.error(); ++k) {
+    uint64_t n = 0;
+    if (!r.Count(&n, 8)) break;
+    if (n != rows) {
+      r.Fail("a rule's key hashes are for another number of records");
+      break;
+    }
+    std::vector<uint64_t> h(n);
+    if (!RawTable(r, n, h.data())) break;
+    out.key_hashes.push_back(std::move(h));
+  }
+  uint64_t nt = 0;
+  if (r.Count(&nt, 1)) out.tf_tables.resize(nt);
+  for (uint64_t t = 0; t < nt && !r.error(); ++t) {
+    std::string flag;
+    if (!r.Bytes(1, &flag)) break;
+    TfTable& table = out.tf_tables[t];
+    table.enabled = flag[0] != 0;
+    if (!table.enabled) continue;
+    uint64_t k = 0;
+    if (!r.U64(&table.rows) || !r.U64(&table.non_null) || !r.Count(&k, 9)) break;
+    table.counts.resize(k);
+    for (uint64_t i = 0; i < k; ++i) {
+      uint64_t count = 0;
+      if (!r.U64(&table.counts[i].first) || !r.Varint(&count)) break;
+      table.counts[i].second = static_cast<uint32_t>(count);
+      if (i > 0 && !(table.counts[i - 1].first < table.counts[i].first)) r.Fail("term-frequency counts are not sorted");
+    }
+  }
+  uint64_t ne = 0;
+  if (r.Count(&ne, 16)) out.edges.resize(ne);
+  for (uint64_t i = 0; i < ne && !r.error(); ++i) {
+    Edge& e = out.edges[i];
+    if (!r.U32(&e.a) || !r.U32(&e.b) || !r.F64(&e.weight)) break;
+    if (!(e.a < e.b && e.b < rows)) r.Fail("a link names a record that does not exist");
+  }
+  uint64_t no = 0;
+  if (r.Count(&no, 4)) out.oversized.resize(no);
+  for (uint64_t i = 0; i < no && !r.error(); ++i) {
+    uint64_t rule = 0;
+    SavedOversized& o = out.oversized[i];
+    if (!r.Varint(&rule) || !r.String(&o.key) || !r.Varint(&o.size) || !r.Varint(&o.pairs)) break;
+    if (rule >= n_rules) r.Fail("a skipped block names a blocking rule that does not exist");
+    o.rule = static_cast<uint32_t>(rule);
   }
   if (!r.error() && !r.at_end()) r.Fail("bytes follow the last table");
   if (r.error()) return corrupt(r.error());
@@ -387,9 +548,16 @@ Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool o
     state.model = std::move(model.value());
     state.model_loaded = true;
     Result<RecordsState> records =
-        ParseRecordsState(records_file.bytes(), state.identities.records(), rules.fields.size(), path("records.bin"));
+        ParseRecordsState(records_file.bytes(), state.identities.records(), rules.fields.size(),
+                          rules.blocking.size(), path("records.bin"));
     if (!records.ok()) return records.status();
     state.records = std::move(records.value());
+    if (state.records.key_hashes.empty() && !rules.blocking.empty()) {
+      // A version 1 file: the key hashes are computed once here and written with the next state.
+      for (size_t r = 0; r < rules.blocking.size(); ++r) {
+        state.records.key_hashes.push_back(BlockingKeyHashes(rules, r, state.records.fields));
+      }
+    }
   }
   return state;
 }

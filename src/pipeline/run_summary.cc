@@ -193,7 +193,7 @@ std::string SummaryJson(const RunContext& context, const LoadedInput& input, con
            ", \"pairs_scored\": " + std::to_string(inc->pairs_scored) +
            ", \"links_kept\": " + std::to_string(inc->links_kept) +
            ", \"links_dropped\": " + std::to_string(inc->links_dropped) +
-           ", \"full_rescore\": " + (inc->full_rescore ? "true" : "false") + "}";
+           ", \"blocks_reopened\": " + std::to_string(inc->blocks_reopened) + "}";
     }
     j += "}";
   }

@@ -79,9 +79,12 @@ struct RuleStats {
 // also an 8-byte hash and a bit per record); key texts are not stored (see KeyText).
 class BlockingIndex {
  public:
-  // Computes keys and blocks for every rule in rules.blocking over the derived fields.
+  // Computes keys and blocks for every rule in rules.blocking over the derived fields. With
+  // key_hashes, also hands over each rule's per-row key hashes as BlockingKeyHashes gives them
+  // (what a run state keeps for incremental runs), at no extra cost.
   static BlockingIndex Build(const Rules& rules, const DerivedFields& fields,
-                             const RecordTable& table);
+                             const RecordTable& table,
+                             std::vector<std::vector<uint64_t>>* key_hashes = nullptr);
 
   size_t num_rules() const { return rules_.size(); }
   const std::vector<OversizedBlock>& oversized() const { return oversized_; }
@@ -138,5 +141,19 @@ class BlockingIndex {
 
 // The key part of one record for one key function, appended to *out; false when null.
 bool ComputeKeyPart(const BlockingKey& key, std::string_view value, std::string* out);
+
+// Row r's key text for blocking rule `rule` (its parts joined by \x1f) in *out; false (and *out
+// empty) when some part is null.
+bool BlockingKeyText(const Rules& rules, size_t rule, const std::vector<Column>& fields, RowId r, std::string* out);
+// The key as people read it: parts joined by " | " (OversizedBlock::key, BlockSummary::key).
+std::string DisplayBlockingKey(std::string_view text);
+// Per row, the XXH3-64 hash of its key text for blocking rule `rule`; 0 when the row has no key
+// (a key whose hash is 0 is given 1). Rows with the same key have the same hash; rows with the
+// same hash have the same key unless the hashes collide, so users of these hashes compare texts
+// before they pair rows. In parallel on the current TBB arena.
+std::vector<uint64_t> BlockingKeyHashes(const Rules& rules, size_t rule, const std::vector<Column>& fields);
+// Marks a skipped block whose key looks like a placeholder ("no value") with the reason and the
+// field (OversizedBlock::placeholder_reason, placeholder_field).
+void MarkPlaceholderKey(const Rules& rules, OversizedBlock* block);
 
 }  // namespace reclink

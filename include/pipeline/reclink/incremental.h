@@ -1,14 +1,17 @@
 // Incremental runs: continue a run state with only the records that are new, changed or deleted.
 //
-// The state holds every record's fields, the links among them, the model and the term-frequency
-// counts it scores with. An incremental run takes the state's records, removes the deleted and
-// the changed ones, adds the new and changed records of this run, blocks the whole set, and
-// scores only the candidate pairs that involve a record of this run; a link between two records
-// that did not change is kept when some blocking rule still puts the pair in a block that is not
-// oversized (their weight cannot have changed: same values, same model, same term frequencies).
-// The clusters are then exactly those of a full run with the state's model on the whole data.
-// One case needs a full scoring pass: a block that was skipped as oversized and is not any more
-// (its pairs were never scored); the run then scores every candidate pair and says so.
+// The state holds every record's fields and blocking key hashes, the links among records, the
+// model and the term-frequency counts it scores with. An incremental run removes the deleted and
+// the changed records, adds the new and changed records of this run, and looks only at the
+// blocks these touch: for each blocking rule, the state's records whose key hash is that of a
+// new or removed record are found with one pass over the saved hashes, grouped by key text (a
+// hash collision never pairs records), and only the pairs that involve this run's records are
+// formed and scored, with comparisons prepared for the records in those pairs only. A link
+// between two records that did not change is kept while some blocking rule still puts the pair
+// in a block that is not oversized (their weight cannot have changed: same values, same model,
+// same term frequencies). A block that was skipped as oversized and is not any more has every
+// pair scored (its pairs never were). The clusters are then exactly those of a full run with the
+// state's model on the whole data.
 #pragma once
 
 #include <cstdint>
@@ -26,16 +29,19 @@ struct IncrementalCounts {
   uint64_t updated = 0;           // records of this run that replace one of the state's
   uint64_t deleted = 0;           // the state's records removed by deletions
   uint64_t unknown_deletions = 0;  // deletions naming no record of the state
-  uint64_t pairs_scored = 0;      // candidate pairs scored (those involving this run's records)
+  uint64_t pairs_scored = 0;      // candidate pairs scored (those involving this run's records, and
+                                  // those of reopened blocks)
   uint64_t links_kept = 0;        // links among unchanged records carried over
   uint64_t links_dropped = 0;     // links among unchanged records whose pair is no longer a candidate
-  bool full_rescore = false;      // an oversized block reopened: every candidate pair was scored
+  uint64_t blocks_reopened = 0;   // blocks skipped as oversized before and not now: all their pairs scored
 };
 
 struct IncrementalResult {
-  std::vector<std::string> keys;  // per row: record key; the state's kept records first (key order), then this run's
-  DerivedFields fields;           // per row
-  RunResult run;                  // model, threshold, edges, labels, clusters, oversized, candidate pairs, tf tables
+  std::vector<std::string> keys;  // per row: record key, in key order (the state's kept records and this run's)
+  RecordsState records;           // the next state's records (rows as keys)
+  // model, threshold, edges, labels, clusters, oversized, tf tables; candidate_pairs and the
+  // rules' pairs count the pairs scored by this run (the others were scored before).
+  RunResult run;
   IncrementalCounts counts;
 };
 

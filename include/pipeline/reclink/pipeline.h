@@ -118,6 +118,7 @@ struct RunOptions {
   bool train_only = false;                // stop after training (reclink train)
   bool keep_pairs = false;                // keep pairs with probability >= pairs_threshold
   bool keep_fields = false;               // return the derived fields (golden records, members.csv)
+  bool keep_key_hashes = false;           // return each blocking rule's key hashes (a run state)
   double pairs_threshold = 0.5;
   const std::vector<uint32_t>* truth = nullptr;  // per-row entity labels (evaluate)
   const std::vector<LabeledPair>* labels = nullptr;  // supervision when training (ApplyLabels)
@@ -174,6 +175,7 @@ struct RunResult {
   uint64_t clusters = 0;
   std::vector<ScoredPair> pairs;    // with keep_pairs, sorted by (a, b)
   std::optional<DerivedFields> fields;  // with keep_fields: the rules' fields, normalized
+  std::vector<std::vector<uint64_t>> key_hashes;  // with keep_key_hashes: per rule, per row
   std::vector<TfTable> tf_tables;       // the term frequencies' counts the run scored with
   TruthCounts truth;
   WeightHistogram weight_histogram;   // with RunOptions::weight_histogram

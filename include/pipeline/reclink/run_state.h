@@ -27,22 +27,41 @@ inline constexpr int kRunStateVersion = 2;
 // Every file name a state directory may hold.
 inline const std::set<std::string> kRunStateFiles = {"state.json", "model.json", "identities.bin", "records.bin"};
 
+// A block skipped as oversized when the state was written.
+struct SavedOversized {
+  uint32_t rule = 0;
+  std::string key;     // OversizedBlock::key
+  uint64_t size = 0;   // records (0 in states written before sizes were kept)
+  uint64_t pairs = 0;  // OversizedBlock::pairs_skipped
+  friend bool operator<(const SavedOversized& x, const SavedOversized& y) {
+    return x.rule != y.rule ? x.rule < y.rule : x.key < y.key;
+  }
+  friend bool operator==(const SavedOversized&, const SavedOversized&) = default;
+};
+
 // The records of a state, in the order of its identities' keys.
 struct RecordsState {
   double threshold = 0;              // links are the pairs at or above it
   std::vector<Column> fields;        // per rules field: each record's normalized value
+  // Per blocking rule: each record's key hash (BlockingKeyHashes), so that an incremental run
+  // finds the blocks a new record falls in without computing every record's keys again.
+  std::vector<std::vector<uint64_t>> key_hashes;
   std::vector<TfTable> tf_tables;    // per comparison: the counts term frequencies come from
   std::vector<Edge> edges;           // links (a < b, indices into the keys), sorted
-  std::vector<std::pair<uint32_t, std::string>> oversized;  // blocks skipped as oversized: (rule, key)
+  std::vector<SavedOversized> oversized;  // blocks skipped as oversized, sorted by (rule, key)
 };
-// The records of a run in key order (rows_by_key from AssignIdentities).
+// The records of a run in key order (rows_by_key from AssignIdentities). key_hashes: per rule,
+// per row (RunResult::key_hashes).
 RecordsState RecordsInKeyOrder(const std::vector<uint32_t>& rows_by_key, const DerivedFields& fields,
-                               const std::vector<Edge>& edges, const std::vector<TfTable>& tf_tables,
-                               double threshold, const std::vector<OversizedBlock>& oversized);
+                               const std::vector<std::vector<uint64_t>>& key_hashes, const std::vector<Edge>& edges,
+                               const std::vector<TfTable>& tf_tables, double threshold,
+                               const std::vector<OversizedBlock>& oversized);
 std::string SerializeRecordsState(const RecordsState& records);
-// Refuses anything it cannot read whole, or whose sizes do not fit `rows` records and `fields`
-// fields (kInvalidInput naming `name`).
-Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, size_t fields, const std::string& name);
+// Refuses anything it cannot read whole, or whose sizes do not fit `rows` records, `fields`
+// fields and `rules` blocking rules (kInvalidInput naming `name`). A version 1 file (written by
+// reclink before key hashes were kept) is read with key_hashes empty.
+Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, size_t fields, size_t rules,
+                                       const std::string& name);
 
 // A digest of what a saved model and the record keys depend on: link type, ids, fields (columns,
 // normalizers, null values, date order, country code), blocking rules and comparisons. Not the
