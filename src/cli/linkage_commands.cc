@@ -295,7 +295,7 @@ Result<std::vector<std::string>> ReadDeletions(const std::string& path, const st
   return out;
 }
 
-int FinishIncremental(const CommonOptions& o, const LinkageOptions& lo, const Loaded& l, const RunState& state,
+int FinishIncremental(const std::string& command, const CommonOptions& o, const LinkageOptions& lo, const Loaded& l, const RunState& state,
                       const std::vector<std::string>& deletions, int threads, OutputSet& outputs,
                       OutputSet& state_out, std::vector<StageTiming>* timings) {
   auto t0 = std::chrono::steady_clock::now();
@@ -321,11 +321,20 @@ int FinishIncremental(const CommonOptions& o, const LinkageOptions& lo, const Lo
     fill(*w);
     return w->Finish(true);
   };
-  // clusters.csv: every record of the state after this run, by record id.
+  // clusters.csv: every record of the state after this run, by record key (in link modes the key
+  // is SOURCE:ID, written as its source and its id).
+  const bool with_source = l.rules.link_type != LinkType::kDedupe;
   Status st = write("clusters.csv", [&](FileWriter& w) {
-    std::string buf = "record_id,cluster_id\n";
+    std::string buf = with_source ? "source,record_id,cluster_id\n" : "record_id,cluster_id\n";
     for (uint32_t r : ids.rows_by_key) {
-      AppendCsvField(buf, res.keys[r]);
+      if (with_source) {
+        const std::string& source = res.records.source_names[res.records.source_of[r]];
+        AppendCsvField(buf, source);
+        buf += ',';
+        AppendCsvField(buf, std::string_view(res.keys[r]).substr(source.size() + 1));
+      } else {
+        AppendCsvField(buf, res.keys[r]);
+      }
       buf += ',';
       AppendCsvField(buf, ids.cluster_ids[res.run.labels[r]]);
       buf += '\n';
@@ -343,7 +352,7 @@ int FinishIncremental(const CommonOptions& o, const LinkageOptions& lo, const Lo
   }
   mark("write");
   RunContext context;
-  context.command = "dedupe";
+  context.command = command;
   context.rules_path = o.rules_path;
   context.threads = threads;
   context.quarantine = o.on_bad_record == "quarantine";
@@ -366,7 +375,7 @@ int FinishIncremental(const CommonOptions& o, const LinkageOptions& lo, const Lo
     std::fputs(summary.c_str(), stdout);
   } else if (!o.quiet) {
     const IncrementalCounts& c = res.counts;
-    std::string text = "reclink dedupe --incremental: " + std::to_string(c.records_before) + " records in the state; " +
+    std::string text = "reclink " + command + " --incremental: " + std::to_string(c.records_before) + " records in the state; " +
                        std::to_string(c.inserted) + " new, " + std::to_string(c.updated) + " changed, " +
                        std::to_string(c.deleted) + " deleted";
     if (c.unknown_deletions) text += " (" + std::to_string(c.unknown_deletions) + " deletions named no record)";
@@ -506,7 +515,7 @@ int RunLinkageCommand(std::string command, const CommonOptions& o, const Linkage
   timings.push_back({"read", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), PeakRssBytes()});
   if (progress_line) progress_line->Finished(timings.back());
   if (lo.incremental) {
-    return FinishIncremental(o, lo, l, state, deletions, threads, *outputs, *state_out, &timings);
+    return FinishIncremental(command, o, lo, l, state, deletions, threads, *outputs, *state_out, &timings);
   }
   std::vector<uint32_t> truth;
   RunOptions ro;
@@ -675,7 +684,7 @@ int RunLinkageCommand(std::string command, const CommonOptions& o, const Linkage
     // the next run reports these changes again rather than never.
     if (st.ok() && identities) {
       st = WriteRunState(*state_out, l.rules, r.model, identities->next,
-                         RecordsInKeyOrder(identities->rows_by_key, *r.fields, r.key_hashes, r.edges, r.tf_tables,
+                         RecordsInKeyOrder(identities->rows_by_key, l.rules, l.input.table, *r.fields, r.key_hashes, r.edges, r.tf_tables,
                                            r.threshold, r.oversized));
     }
     if (st.ok() && identities) st = state_out->Commit();

@@ -98,13 +98,15 @@ int main(int argc, char** argv) {
                       "run state directory: keeps identity ids stable across runs (read if present, then "
                       "rewritten); writes changes.csv");
       cmd->add_flag("--retrain", lo.retrain, "with --state: train a new model instead of scoring with the state's");
-      if (n == "dedupe") {
+      if (n == "dedupe" || n == "link") {
         cmd->add_flag("--incremental", lo.incremental,
                       "with --state: the inputs hold only new or changed records; only their pairs are scored "
                       "(with the state's model) and the state's other records and links are kept");
         cmd->add_option("--delete", lo.delete_file,
-                        "with --incremental: a file of record ids to delete, one per line (a header line "
-                        "naming the id column is skipped)");
+                        n == "dedupe" ? "with --incremental: a file of record ids to delete, one per line (a header "
+                                        "line naming the id column is skipped)"
+                                      : "with --incremental: a file of records to delete, one SOURCE:ID per line "
+                                        "(as in clusters.csv's record_id)");
       }
       cmd->add_flag("--report", lo.report,
                     "also write report.html: blocking, weights, weight histogram, cluster sizes, waterfalls, a "

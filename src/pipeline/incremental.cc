@@ -171,6 +171,36 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   }
   const size_t n = combined.size();
 
+  // Link modes: each combined row's source (an index into the sorted names of the state's and
+  // this run's sources); link pairs records of different sources only.
+  const bool link = rules.link_type != LinkType::kDedupe;
+  const bool cross_only = rules.link_type == LinkType::kLink;
+  std::vector<std::string> names;
+  std::vector<uint32_t> source_of;  // per combined row
+  if (link) {
+    if (saved.source_of.size() != n_old) {
+      return Status::InvalidInput("error: the state was written by an earlier reclink that did not keep each "
+                                  "record's source, which an incremental link run needs",
+                                  "run once in full (without --incremental) to rewrite the state");
+    }
+    names = saved.source_names;
+    for (const std::string& s : delta.table.source_names()) names.push_back(s);
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    auto index = [&](const std::string& name) {
+      return static_cast<uint32_t>(std::lower_bound(names.begin(), names.end(), name) - names.begin());
+    };
+    std::vector<uint32_t> old_index, new_index;
+    for (const std::string& s : saved.source_names) old_index.push_back(index(s));
+    for (const std::string& s : delta.table.source_names()) new_index.push_back(index(s));
+    source_of.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      const auto [kind, row] = combined[i];
+      source_of[i] = kind == kDelta ? new_index[delta.table.source(row)] : old_index[saved.source_of[row]];
+    }
+  }
+  auto same_source = [&](uint32_t a, uint32_t b) { return cross_only && source_of[a] == source_of[b]; };
+
   // Blocking, rule by rule, over the blocks this run touches: the keys of this run's records and
   // of the removed ones. Every other block is as it was: its pairs were scored before, and its
   // links are carried over below.
@@ -223,6 +253,18 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
         ob.key = rd.touched_keys.back();
         ob.size = now;
         ob.pairs_skipped = now * (now - 1) / 2;
+        if (cross_only) {  // only pairs across sources: less the pairs inside each source
+          std::vector<uint32_t> srcs;
+          for (uint32_t row : kept) srcs.push_back(source_of[row]);
+          for (uint32_t row : added) srcs.push_back(source_of[row]);
+          std::sort(srcs.begin(), srcs.end());
+          for (size_t x = 0; x < srcs.size();) {
+            size_t y = x;
+            while (y < srcs.size() && srcs[y] == srcs[x]) ++y;
+            ob.pairs_skipped -= uint64_t{y - x} * (y - x - 1) / 2;
+            x = y;
+          }
+        }
         MarkPlaceholderKey(rules, &ob);
         rd.oversized_now.push_back(std::move(ob));
         rd.over_texts.emplace_back(members[s].hash, text);
@@ -231,12 +273,20 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
       if (before > cap) {
         ++rd.reopened;  // never scored: every pair of the block now
         for (size_t x = 0; x < kept.size(); ++x) {
-          for (size_t y = x + 1; y < kept.size(); ++y) rd.pairs.push_back({kept[x], kept[y]});
+          for (size_t y = x + 1; y < kept.size(); ++y) {
+            if (!same_source(kept[x], kept[y])) rd.pairs.push_back({kept[x], kept[y]});
+          }
         }
       }
       for (size_t x = 0; x < added.size(); ++x) {
-        for (uint32_t k : kept) rd.pairs.push_back({std::min(k, added[x]), std::max(k, added[x])});
-        for (size_t y = 0; y < x; ++y) rd.pairs.push_back({std::min(added[y], added[x]), std::max(added[y], added[x])});
+        for (uint32_t k : kept) {
+          if (!same_source(k, added[x])) rd.pairs.push_back({std::min(k, added[x]), std::max(k, added[x])});
+        }
+        for (size_t y = 0; y < x; ++y) {
+          if (!same_source(added[y], added[x])) {
+            rd.pairs.push_back({std::min(added[y], added[x]), std::max(added[y], added[x])});
+          }
+        }
       }
     };
     // A run of one hash is one block unless two keys' hashes collide. A member whose key parts'
@@ -435,6 +485,18 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
       h[i] = kind == kDelta ? delta_hashes[r][index] : saved.key_hashes[r][index];
     }
     next.key_hashes.push_back(std::move(h));
+  }
+  if (link) {  // the names of the sources that still have records, as a full run keeps them
+    std::vector<uint8_t> used(names.size(), 0);
+    for (uint32_t src : source_of) used[src] = 1;
+    std::vector<uint32_t> renumber(names.size(), 0);
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (!used[i]) continue;
+      renumber[i] = static_cast<uint32_t>(next.source_names.size());
+      next.source_names.push_back(names[i]);
+    }
+    next.source_of.reserve(n);
+    for (uint32_t src : source_of) next.source_of.push_back(renumber[src]);
   }
   next.edges = edges;
   // Skipped blocks: the state's untouched ones as they were, the touched ones as they are now.

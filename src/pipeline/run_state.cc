@@ -64,7 +64,9 @@ class MappedFile {
     }
     m.size_ = static_cast<size_t>(st.st_size);
     if (m.size_ > 0) {
-      void* p = mmap(nullptr, m.size_, PROT_READ, MAP_PRIVATE, fd, 0);
+      // Populated up front: one call maps every page, where faulting them in one by one costs
+      // several times as much on a virtual machine.
+      void* p = mmap(nullptr, m.size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
       if (p == MAP_FAILED) {
         const int e = errno;
         ::close(fd);
@@ -102,7 +104,8 @@ constexpr uint32_t kRecordsVersion = 2;
 
 }  // namespace
 
-RecordsState RecordsInKeyOrder(const std::vector<uint32_t>& rows_by_key, const DerivedFields& fields,
+RecordsState RecordsInKeyOrder(const std::vector<uint32_t>& rows_by_key, const Rules& rules, const RecordTable& table,
+                               const DerivedFields& fields,
                                const std::vector<std::vector<uint64_t>>& key_hashes, const std::vector<Edge>& edges,
                                const std::vector<TfTable>& tf_tables, double threshold,
                                const std::vector<OversizedBlock>& oversized) {
@@ -127,6 +130,23 @@ RecordsState RecordsInKeyOrder(const std::vector<uint32_t>& rows_by_key, const D
     for (size_t i = 0; i < rows_by_key.size(); ++i) h[i] = in[rows_by_key[i]];
     out.key_hashes.push_back(std::move(h));
   }
+  if (rules.link_type != LinkType::kDedupe) {
+    std::vector<uint8_t> used(table.source_names().size(), 0);
+    for (uint32_t r : rows_by_key) used[table.source(r)] = 1;
+    std::vector<uint32_t> index(used.size(), 0);
+    for (size_t s = 0; s < used.size(); ++s) {
+      if (used[s]) out.source_names.push_back(table.source_names()[s]);
+    }
+    std::sort(out.source_names.begin(), out.source_names.end());
+    out.source_names.erase(std::unique(out.source_names.begin(), out.source_names.end()), out.source_names.end());
+    for (size_t s = 0; s < used.size(); ++s) {
+      if (!used[s]) continue;
+      index[s] = static_cast<uint32_t>(std::lower_bound(out.source_names.begin(), out.source_names.end(),
+                                                        table.source_names()[s]) - out.source_names.begin());
+    }
+    out.source_of.reserve(rows_by_key.size());
+    for (uint32_t r : rows_by_key) out.source_of.push_back(index[table.source(r)]);
+  }
   std::vector<uint32_t> index_of(rows_by_key.size());
   for (uint32_t i = 0; i < rows_by_key.size(); ++i) index_of[rows_by_key[i]] = i;
   out.edges.reserve(edges.size());
@@ -141,12 +161,7 @@ RecordsState RecordsInKeyOrder(const std::vector<uint32_t>& rows_by_key, const D
 
 namespace {
 
-// Appends n little-endian fixed-width values of T as they are in memory (reclink runs on
-// little-endian machines only; see the static_assert below).
-template <class T>
-void PutRaw(std::string& out, const T* values, size_t n) {
-  out.append(reinterpret_cast<const char*>(values), n * sizeof(T));
-}
+// The raw tables are written as they are in memory: little-endian.
 static_assert(std::endian::native == std::endian::little, "the state's raw tables are little-endian");
 
 // Version 1 of records.bin (varint-prefixed values, no key hashes): still read, never written.
@@ -214,7 +229,7 @@ Result<RecordsState> ParseRecordsV1(ByteReader& r, uint64_t rows, size_t n_field
   return out;
 }
 
-// Reads a raw table of n values of T (written by PutRaw).
+// Reads a raw table of n values of T (written as they are in memory).
 template <class T>
 bool RawTable(ByteReader& r, size_t n, T* out) {
   std::string_view bytes;
@@ -225,52 +240,60 @@ bool RawTable(ByteReader& r, size_t n, T* out) {
 
 }  // namespace
 
-// records.bin, version 2: the header, then per field its name, rows, text bytes, the offsets
-// (rows + 1 of them, 4 bytes each when the text fits, else 8), the null bitmap and the text, as
-// raw tables (read back with one copy each, no parsing per value); per blocking rule each
-// record's key hash; the term-frequency counts; the links as raw (a, b, weight) entries; the
-// skipped blocks; an XXH3-64 checksum of all that precedes it.
-std::string SerializeRecordsState(const RecordsState& r) {
-  // Sized once: growing a 100 MB string by doubling would copy it and fault in pages repeatedly.
-  size_t size = 64 + r.edges.size() * 16 + r.oversized.size() * 48;
-  for (const Column& col : r.fields) size += col.name().size() + col.arena_bytes() + col.size() * 8 + 64;
-  for (const auto& h : r.key_hashes) size += 16 + h.size() * 8;
-  for (const TfTable& t : r.tf_tables) size += 32 + t.counts.size() * 13;
+namespace {
+
+// Writes records.bin in pieces, to emit(std::string_view), all but the trailing checksum (the
+// caller adds it): big tables go out as they are in memory, without one buffer for the whole
+// file.
+template <class Emit>
+void EmitRecordsBody(const RecordsState& r, const Emit& emit) {
   std::string out;
-  out.reserve(size);
+  auto flush = [&] {
+    emit(std::string_view(out));
+    out.clear();
+  };
+  auto raw = [&](const void* data, size_t bytes) {
+    flush();
+    if (bytes) emit(std::string_view(static_cast<const char*>(data), bytes));
+  };
   out.append(kRecordsMagic, sizeof kRecordsMagic);
   PutU32(out, kRecordsVersion);
   PutU32(out, 0);
   PutF64(out, r.threshold);
   PutVarint(out, r.fields.size());
+  std::vector<uint32_t> narrow;
+  std::vector<uint64_t> wide, nulls;
   for (const Column& col : r.fields) {
     PutString(out, col.name());
     const size_t rows = col.size(), bytes = col.arena_bytes();
     PutVarint(out, rows);
     PutVarint(out, bytes);
-    const bool narrow = bytes <= UINT32_MAX;
-    out.push_back(narrow ? 4 : 8);
-    if (narrow) {
-      std::vector<uint32_t> offsets(rows + 1);
-      for (size_t i = 0; i <= rows; ++i) offsets[i] = static_cast<uint32_t>(col.offset(i));
-      PutRaw(out, offsets.data(), offsets.size());
+    if (bytes <= UINT32_MAX) {
+      out.push_back(4);
+      narrow.resize(rows + 1);
+      for (size_t i = 0; i <= rows; ++i) narrow[i] = static_cast<uint32_t>(col.offset(i));
+      raw(narrow.data(), narrow.size() * sizeof(uint32_t));
     } else {
-      std::vector<uint64_t> offsets(rows + 1);
-      for (size_t i = 0; i <= rows; ++i) offsets[i] = col.offset(i);
-      PutRaw(out, offsets.data(), offsets.size());
+      out.push_back(8);
+      wide.resize(rows + 1);
+      for (size_t i = 0; i <= rows; ++i) wide[i] = col.offset(i);
+      raw(wide.data(), wide.size() * sizeof(uint64_t));
     }
-    std::vector<uint64_t> nulls((rows + 63) / 64, 0);
+    nulls.assign((rows + 63) / 64, 0);
     for (size_t i = 0; i < rows; ++i) {
       if (col.IsNull(static_cast<RowId>(i))) nulls[i / 64] |= uint64_t{1} << (i % 64);
     }
-    PutRaw(out, nulls.data(), nulls.size());
-    out.append(col.arena_data(), bytes);
+    raw(nulls.data(), nulls.size() * sizeof(uint64_t));
+    raw(col.arena_data(), bytes);
   }
   PutVarint(out, r.key_hashes.size());
   for (const std::vector<uint64_t>& h : r.key_hashes) {
     PutVarint(out, h.size());
-    PutRaw(out, h.data(), h.size());
+    raw(h.data(), h.size() * sizeof(uint64_t));
   }
+  PutVarint(out, r.source_names.size());
+  for (const std::string& name : r.source_names) PutString(out, name);
+  if (!r.source_names.empty()) raw(r.source_of.data(), r.source_of.size() * sizeof(uint32_t));
   PutVarint(out, r.tf_tables.size());
   for (const TfTable& t : r.tf_tables) {
     out.push_back(t.enabled ? 1 : 0);
@@ -281,6 +304,7 @@ std::string SerializeRecordsState(const RecordsState& r) {
     for (const auto& [hash, count] : t.counts) {
       PutU64(out, hash);
       PutVarint(out, count);
+      if (out.size() >= (1 << 20)) flush();
     }
   }
   PutVarint(out, r.edges.size());
@@ -288,6 +312,7 @@ std::string SerializeRecordsState(const RecordsState& r) {
     PutU32(out, e.a);
     PutU32(out, e.b);
     PutF64(out, e.weight);
+    if (out.size() >= (1 << 20)) flush();
   }
   PutVarint(out, r.oversized.size());
   for (const SavedOversized& o : r.oversized) {
@@ -296,6 +321,46 @@ std::string SerializeRecordsState(const RecordsState& r) {
     PutVarint(out, o.size);
     PutVarint(out, o.pairs);
   }
+  flush();
+}
+
+// records.bin written straight to a state file; its size and the checksum of its bytes (what
+// the manifest lists) in *bytes and *checksum.
+Status WriteRecordsFile(OutputSet& set, const RecordsState& r, uint64_t* bytes, std::string* checksum) {
+  Result<FileWriter> w = set.Open("records.bin");
+  if (!w.ok()) return w.status();
+  XXH3_state_t* body = XXH3_createState();
+  XXH3_state_t* file = XXH3_createState();
+  XXH3_64bits_reset(body);
+  XXH3_64bits_reset(file);
+  uint64_t size = 0;
+  EmitRecordsBody(r, [&](std::string_view piece) {
+    XXH3_64bits_update(body, piece.data(), piece.size());
+    XXH3_64bits_update(file, piece.data(), piece.size());
+    w->Write(piece);
+    size += piece.size();
+  });
+  std::string trailer;
+  PutU64(trailer, XXH3_64bits_digest(body));
+  XXH3_64bits_update(file, trailer.data(), trailer.size());
+  w->Write(trailer);
+  *bytes = size + trailer.size();
+  *checksum = Hex64(XXH3_64bits_digest(file));
+  XXH3_freeState(body);
+  XXH3_freeState(file);
+  return w->Finish(true);
+}
+
+}  // namespace
+
+// records.bin, version 2: the header, then per field its name, rows, text bytes, the offsets
+// (rows + 1 of them, 4 bytes each when the text fits, else 8), the null bitmap and the text, as
+// raw tables (read back with one copy each, no parsing per value); per blocking rule each
+// record's key hash; the term-frequency counts; the links as (a, b, weight) entries; the
+// skipped blocks; an XXH3-64 checksum of all that precedes it.
+std::string SerializeRecordsState(const RecordsState& r) {
+  std::string out;
+  EmitRecordsBody(r, [&](std::string_view piece) { out.append(piece); });
   PutU64(out, XXH3_64bits(out.data(), out.size()));
   return out;
 }
@@ -386,6 +451,28 @@ Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, si
     std::vector<uint64_t> h(n);
     if (!RawTable(r, n, h.data())) break;
     out.key_hashes.push_back(std::move(h));
+  }
+  uint64_t ns = 0;
+  if (r.Count(&ns, 1)) out.source_names.resize(ns);
+  for (uint64_t i = 0; i < ns && !r.error(); ++i) {
+    if (r.String(&out.source_names[i]) && i > 0 && !(out.source_names[i - 1] < out.source_names[i])) {
+      r.Fail("source names are not sorted");
+    }
+  }
+  if (ns > 0 && !r.error()) {
+    if (rows > body.size() / 4) {
+      r.Fail("a table is longer than the file");
+    } else {
+      out.source_of.resize(rows);
+      if (RawTable(r, rows, out.source_of.data())) {
+        for (uint32_t s : out.source_of) {
+          if (s >= ns) {
+            r.Fail("a record names a source that does not exist");
+            break;
+          }
+        }
+      }
+    }
   }
   uint64_t nt = 0;
   if (r.Count(&nt, 1)) out.tf_tables.resize(nt);
@@ -565,12 +652,16 @@ Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool o
 Status WriteRunState(OutputSet& set, const Rules& rules, const Model& model, const IdentityState& identities,
                      const RecordsState& records) {
   const std::string ids = SerializeIdentityState(identities);
-  const std::string recs = SerializeRecordsState(records);
   const std::string model_json = ModelToJson(model);
-  auto entry = [](const std::string& name, const std::string& bytes) {
-    return "    " + JsonQuote(name) + ": {\"bytes\": " + std::to_string(bytes.size()) +
-           ", \"xxh3\": " + JsonQuote(Checksum(bytes)) + "}";
+  auto entry_of = [](const std::string& name, uint64_t bytes, const std::string& checksum) {
+    return "    " + JsonQuote(name) + ": {\"bytes\": " + std::to_string(bytes) + ", \"xxh3\": " + JsonQuote(checksum) + "}";
   };
+  auto entry = [&](const std::string& name, const std::string& bytes) {
+    return entry_of(name, bytes.size(), Checksum(bytes));
+  };
+  uint64_t records_bytes = 0;
+  std::string records_checksum;
+  RECLINK_RETURN_IF_ERROR(WriteRecordsFile(set, records, &records_bytes, &records_checksum));
   const std::string manifest = "{\n  \"format\": \"reclink-state\",\n  \"version\": " +
                                std::to_string(kRunStateVersion) + ",\n  \"written_by\": " +
                                JsonQuote(kReclinkVersion) + ",\n  \"rules_fingerprint\": " +
@@ -579,10 +670,9 @@ Status WriteRunState(OutputSet& set, const Rules& rules, const Model& model, con
                                std::to_string(identities.records()) + ",\n  \"identities\": " +
                                std::to_string(identities.ids.size()) + ",\n  \"links\": " +
                                std::to_string(records.edges.size()) + ",\n  \"files\": {\n" +
-                               entry("identities.bin", ids) + ",\n" + entry("records.bin", recs) + ",\n" +
+                               entry("identities.bin", ids) + ",\n" + entry_of("records.bin", records_bytes, records_checksum) + ",\n" +
                                entry("model.json", model_json) + "\n  }\n}\n";
   RECLINK_RETURN_IF_ERROR(set.WriteFile("identities.bin", ids));
-  RECLINK_RETURN_IF_ERROR(set.WriteFile("records.bin", recs));
   RECLINK_RETURN_IF_ERROR(set.WriteFile("model.json", model_json));
   return set.WriteFile("state.json", manifest);
 }

@@ -384,6 +384,134 @@ TEST_F(IdentityNights, AnIncrementalNightEqualsAFullRunWhenBlocksCrossTheCap) {
   IncrementalEqualsFull("5");
 }
 
+// Link mode: three sources (each person at most once per source), two nights of inserts,
+// updates and deletes (named SOURCE:ID); the incremental run pairs records of different sources
+// only and must equal the full run, state files byte for byte.
+TEST_F(IdentityNights, AnIncrementalLinkNightEqualsAFullRun) {
+  const std::string gen = dir_ + "/gen";
+  ASSERT_EQ(RunToEnd({RECLINK_GEN_BINARY, "-n", "1500", "--seed", "8", "--sources", "3", "-q", "-o", gen}), 0);
+  rules_ = dir_ + "/link.toml";
+  WriteFile(rules_, R"TOML(link_type = "link"
+id = "record_id"
+[fields.first]
+column = "first_name"
+normalize = ["casefold", "letters"]
+[fields.last]
+column = "last_name"
+normalize = ["casefold", "letters"]
+[fields.dob]
+column = "dob"
+normalize = ["date"]
+[fields.postcode]
+column = "postcode"
+normalize = ["upper", "nospace"]
+[[blocking]]
+keys = ["first", "last"]
+[[blocking]]
+keys = ["dob", "prefix(first, 1)"]
+[[blocking]]
+keys = ["soundex(last)", "postcode"]
+[[comparison]]
+field = "first"
+levels = ["exact", "jaro_winkler >= 0.9"]
+[[comparison]]
+field = "last"
+levels = ["exact", "jaro_winkler >= 0.9"]
+tf_adjust = true
+[[comparison]]
+field = "dob"
+levels = ["exact", "damerau_levenshtein <= 1"]
+[[comparison]]
+field = "postcode"
+levels = ["exact"]
+[blocking_limits]
+max_block_size = 30
+)TOML");
+  std::mt19937_64 rng(23);
+  std::vector<std::map<std::string, std::string>> live(3), pool(3);
+  std::string header;
+  for (int s = 0; s < 3; ++s) {
+    const std::vector<std::string> lines = Lines(ReadFile(gen + "/source" + std::to_string(s + 1) + ".csv"));
+    header = lines[0];
+    for (size_t i = 1; i < lines.size(); ++i) {
+      (i * 10 < lines.size() * 8 ? live : pool)[s][Split(lines[i])[0]] = lines[i];
+    }
+  }
+  auto write_sources = [&](const std::string& stem, const std::vector<std::vector<std::string>>& rows) {
+    std::string args;
+    for (int s = 0; s < 3; ++s) {
+      std::string text = header + "\n";
+      for (const std::string& row : rows[s]) text += row + "\n";
+      const std::string path = dir_ + "/" + stem + "_" + std::to_string(s + 1) + ".csv";
+      WriteFile(path, text);
+      args += " source" + std::to_string(s + 1) + "=" + path;
+    }
+    return args;
+  };
+  auto all_rows = [&] {
+    std::vector<std::vector<std::string>> rows(3);
+    for (int s = 0; s < 3; ++s) {
+      for (const auto& [id, row] : live[s]) rows[s].push_back(row);
+      std::shuffle(rows[s].begin(), rows[s].end(), rng);
+    }
+    return rows;
+  };
+  const std::string state = dir_ + "/state";
+  CliResult r = RunReclink("link --rules " + rules_ + " --state " + state + " --out " + dir_ + "/l1" + write_sources("l1", all_rows()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (int night = 2; night <= 3; ++night) {
+    std::vector<std::vector<std::string>> delta(3);
+    std::string deleted;
+    for (int s = 0; s < 3; ++s) {
+      std::vector<std::string> ids;
+      for (const auto& [id, row] : live[s]) ids.push_back(id);
+      std::shuffle(ids.begin(), ids.end(), rng);
+      for (int d = 0; d < 8; ++d) {
+        deleted += "source" + std::to_string(s + 1) + ":" + ids[d] + "\n";
+        live[s].erase(ids[d]);
+      }
+      for (int u = 8; u < 16; ++u) {  // updates: another first name
+        std::vector<std::string> f = Split(live[s][ids[u]]);
+        f[2] = u % 2 ? f[2] + "a" : Split(live[s][ids[u + 20]])[2];
+        std::string row;
+        for (size_t i = 0; i < f.size(); ++i) row += (i ? "," : "") + f[i];
+        live[s][ids[u]] = row;
+        delta[s].push_back(row);
+      }
+      for (int k = 0; k < 40 && !pool[s].empty(); ++k) {
+        delta[s].push_back(pool[s].begin()->second);
+        live[s].insert(*pool[s].begin());
+        pool[s].erase(pool[s].begin());
+      }
+    }
+    const std::string n = std::to_string(night), copy = dir_ + "/copy" + n;
+    fs::copy(state, copy);
+    r = RunReclink("link --rules " + rules_ + " --state " + state + " --out " + dir_ + "/full" + n +
+                   write_sources("full" + n, all_rows()));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    WriteFile(dir_ + "/deleted" + n + ".txt", deleted);
+    r = RunReclink("link --rules " + rules_ + " --state " + copy + " --out " + dir_ + "/inc" + n + " --incremental --delete " +
+                   dir_ + "/deleted" + n + ".txt" + write_sources("delta" + n, delta));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::vector<std::string> full = Lines(ReadFile(dir_ + "/full" + n + "/clusters.csv"));
+    std::vector<std::string> inc = Lines(ReadFile(dir_ + "/inc" + n + "/clusters.csv"));
+    EXPECT_EQ(inc[0], "source,record_id,cluster_id");
+    std::sort(full.begin(), full.end());
+    std::sort(inc.begin(), inc.end());
+    EXPECT_EQ(inc, full) << "night " << n;
+    EXPECT_EQ(ReadFile(dir_ + "/inc" + n + "/changes.csv"), ReadFile(dir_ + "/full" + n + "/changes.csv"));
+    for (const char* file : {"identities.bin", "records.bin", "model.json"}) {
+      EXPECT_EQ(ReadFile(copy + "/" + file), ReadFile(state + "/" + file)) << "night " << n << ": " << file;
+    }
+    const std::string summary = ReadFile(dir_ + "/inc" + n + "/summary.json");
+    EXPECT_NE(summary.find("\"deleted\": 24"), std::string::npos) << summary;
+    EXPECT_NE(summary.find("\"updated\": 24"), std::string::npos) << summary;
+    EXPECT_NE(summary.find("\"command\": \"link\""), std::string::npos) << summary;
+    fs::remove_all(state);
+    fs::copy(copy, state);  // the next night continues the incremental state (equal anyway)
+  }
+}
+
 TEST_F(IdentityNights, IncrementalRunsRefuseWhatTheyCannotDo) {
   const std::string state = dir_ + "/state", input = dir_ + "/one.csv", out = dir_ + "/o";
   WriteFile(input, header_ + "\n" + pool_[0] + "\n" + pool_[1] + "\n");

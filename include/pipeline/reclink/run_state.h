@@ -46,13 +46,18 @@ struct RecordsState {
   // Per blocking rule: each record's key hash (BlockingKeyHashes), so that an incremental run
   // finds the blocks a new record falls in without computing every record's keys again.
   std::vector<std::vector<uint64_t>> key_hashes;
+  // Link modes only (empty in dedupe): the sources' names, sorted, and each record's source as
+  // an index into them, so that an incremental run pairs records of different sources only.
+  std::vector<std::string> source_names;
+  std::vector<uint32_t> source_of;
   std::vector<TfTable> tf_tables;    // per comparison: the counts term frequencies come from
   std::vector<Edge> edges;           // links (a < b, indices into the keys), sorted
   std::vector<SavedOversized> oversized;  // blocks skipped as oversized, sorted by (rule, key)
 };
 // The records of a run in key order (rows_by_key from AssignIdentities). key_hashes: per rule,
-// per row (RunResult::key_hashes).
-RecordsState RecordsInKeyOrder(const std::vector<uint32_t>& rows_by_key, const DerivedFields& fields,
+// per row (RunResult::key_hashes). In link modes each row's source comes from table.
+RecordsState RecordsInKeyOrder(const std::vector<uint32_t>& rows_by_key, const Rules& rules, const RecordTable& table,
+                               const DerivedFields& fields,
                                const std::vector<std::vector<uint64_t>>& key_hashes, const std::vector<Edge>& edges,
                                const std::vector<TfTable>& tf_tables, double threshold,
                                const std::vector<OversizedBlock>& oversized);
