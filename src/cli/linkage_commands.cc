@@ -267,10 +267,10 @@ Status CheckIncremental(const LinkageOptions& lo, const Rules& rules, const RunS
                              ", and this run's is " + JsonNumber(threshold),
                          "change the threshold with a full run (without --incremental)");
   }
-  if (rules.cluster_method != ClusterMethod::kConnectedComponents) {
-    return Status::Usage("error: --incremental clusters with connected components only; the rules' [cluster] method "
-                         "keeps a subset of the links, and the state does not hold the others yet",
-                         "run the night in full (without --incremental), or use method = \"connected_components\"");
+  if (rules.cluster_method != ClusterMethod::kConnectedComponents && state.records.format_version < 2) {
+    return Status::Usage("error: the state was written by an earlier reclink, which kept only the links the rules' "
+                         "[cluster] method chose; an incremental run needs every link",
+                         "run once in full (without --incremental) to rewrite the state");
   }
   if (rules.survivorship || lo.with_fields || lo.pairs || lo.report || !lo.truth_column.empty()) {
     return Status::Usage("error: --incremental does not yet write golden records, members.csv, pairs.csv or "
@@ -684,8 +684,10 @@ int RunLinkageCommand(std::string command, const CommonOptions& o, const Linkage
     // the next run reports these changes again rather than never.
     if (st.ok() && identities) {
       st = WriteRunState(*state_out, l.rules, r.model, identities->next,
-                         RecordsInKeyOrder(identities->rows_by_key, l.rules, l.input.table, *r.fields, r.key_hashes, r.edges, r.tf_tables,
-                                           r.threshold, r.oversized));
+                         RecordsInKeyOrder(identities->rows_by_key, l.rules, l.input.table, *r.fields, r.key_hashes,
+                                           // every link, before the cluster method kept some
+                                           l.rules.cluster_method == ClusterMethod::kConnectedComponents ? r.edges : r.links,
+                                           r.tf_tables, r.threshold, r.oversized));
     }
     if (st.ok() && identities) st = state_out->Commit();
     if (!st.ok()) return Fail(st);

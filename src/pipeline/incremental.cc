@@ -546,7 +546,14 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
     }
   }
   run.tf_tables = saved.tf_tables;
-  run.edges = std::move(edges);
+  if (rules.cluster_method == ClusterMethod::kConnectedComponents) {
+    run.edges = std::move(edges);
+  } else {
+    // The rows are in key order, as the full run ranks them for the method (ClusterRowOrder).
+    std::vector<uint16_t> sources(n, 0);
+    for (size_t i = 0; i < source_of.size(); ++i) sources[i] = static_cast<uint16_t>(source_of[i]);
+    run.edges = ApplyClusterMethod(rules.cluster_method, n, next.edges, sources);
+  }
   run.labels = ConnectedComponents(n, run.edges);
   for (uint32_t label : run.labels) run.clusters = std::max<uint64_t>(run.clusters, label + 1);
   return out;

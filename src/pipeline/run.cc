@@ -6,11 +6,14 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <numeric>
 #include <optional>
+#include <tuple>
 
 #include "reclink/hash.h"
 #include "reclink/parallel.h"
 #include "reclink/pipeline.h"
+#include "reclink/run_state.h"
 #include "score_runs.h"
 
 namespace reclink {
@@ -446,14 +449,27 @@ Scored ScoreCandidates(const Comparisons& comps, const Scorer& scorer, BlockingI
 // Clusters the edges (best_link first keeps only mutual best cross-source edges, one_per_source
 // only the edges of its greedy one-record-per-source clusters): labels per
 // row, numbered by their smallest row, and the number of clusters.
-void ClusterEdges(const Rules& rules, const RecordTable& table, RunResult* result) {
-  if (rules.cluster_method == ClusterMethod::kMajorityLink) {
-    result->edges = MajorityLinks(table.num_rows(), result->edges);
-  } else if (rules.cluster_method != ClusterMethod::kConnectedComponents) {
-    std::vector<uint16_t> sources(table.num_rows());
-    for (RowId r = 0; r < table.num_rows(); ++r) sources[r] = table.source(r);
-    result->edges = rules.cluster_method == ClusterMethod::kBestLink ? BestLinks(result->edges, sources)
-                                                                     : OnePerSourceLinks(result->edges, sources);
+void ClusterEdges(const Rules& rules, const LoadedInput& input, bool keep_links, RunResult* result) {
+  const RecordTable& table = input.table;
+  if (rules.cluster_method != ClusterMethod::kConnectedComponents) {
+    if (keep_links) result->links = result->edges;
+    // The methods break ties between equal weights by row; rows are taken in record-key order
+    // (ClusterRowOrder) so that the clusters do not depend on the order of the input.
+    const std::vector<uint32_t> order = ClusterRowOrder(rules, input);
+    std::vector<uint32_t> rank(order.size());
+    for (uint32_t i = 0; i < order.size(); ++i) rank[order[i]] = i;
+    std::vector<Edge> ranked;
+    ranked.reserve(result->edges.size());
+    for (const Edge& e : result->edges) ranked.push_back({rank[e.a], rank[e.b], e.weight});
+    std::vector<uint16_t> sources(order.size());
+    for (size_t i = 0; i < order.size(); ++i) sources[i] = table.source(order[i]);
+    std::vector<Edge> kept = ApplyClusterMethod(rules.cluster_method, order.size(), ranked, sources);
+    for (Edge& e : kept) {
+      const RowId a = order[e.a], b = order[e.b];
+      e = {std::min(a, b), std::max(a, b), e.weight};
+    }
+    std::sort(kept.begin(), kept.end(), [](const Edge& x, const Edge& y) { return std::tie(x.a, x.b) < std::tie(y.a, y.b); });
+    result->edges = std::move(kept);
   }
   result->labels = ConnectedComponents(table.num_rows(), result->edges);
   for (uint32_t label : result->labels) result->clusters = std::max<uint64_t>(result->clusters, label + 1);
@@ -557,10 +573,36 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   clock.Mark("score");
 
   clock.Begin("cluster");
-  ClusterEdges(rules, table, &result);
+  ClusterEdges(rules, input, options.keep_key_hashes, &result);
   clock.Mark("cluster");
   if (options.keep_fields) result.fields = std::move(fields.value());
   return result;
+}
+
+std::vector<uint32_t> ClusterRowOrder(const Rules& rules, const LoadedInput& input) {
+  const std::vector<std::string> keys = RecordKeys(input, rules);
+  const RecordTable& table = input.table;
+  std::vector<uint32_t> order(keys.size());
+  std::iota(order.begin(), order.end(), 0u);
+  ParallelSort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+    if (keys[x] != keys[y]) return keys[x] < keys[y];
+    // Dedupe of several inputs can repeat an id: then by source name, then row.
+    const std::string& sx = table.source_names()[table.source(x)];
+    const std::string& sy = table.source_names()[table.source(y)];
+    return sx != sy ? sx < sy : x < y;
+  });
+  return order;
+}
+
+std::vector<Edge> ApplyClusterMethod(ClusterMethod method, size_t n, std::span<const Edge> edges,
+                                     std::span<const uint16_t> sources) {
+  switch (method) {
+    case ClusterMethod::kMajorityLink: return MajorityLinks(n, edges);
+    case ClusterMethod::kBestLink: return BestLinks(edges, sources);
+    case ClusterMethod::kOnePerSource: return OnePerSourceLinks(edges, sources);
+    case ClusterMethod::kConnectedComponents: break;
+  }
+  return std::vector<Edge>(edges.begin(), edges.end());
 }
 
 }  // namespace reclink

@@ -384,6 +384,7 @@ Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, si
   (void)r.U32(&reserved);
   if (version == 1) {
     Result<RecordsState> v1 = ParseRecordsV1(r, rows, n_fields);
+    if (v1.ok()) v1->format_version = 1;
     if (!r.error() && !r.at_end()) r.Fail("bytes follow the last table");
     if (r.error()) return corrupt(r.error());
     return v1;

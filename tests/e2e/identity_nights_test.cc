@@ -111,6 +111,47 @@ std::map<std::string, ChangeRow> ExpectedChanges(const std::map<std::string, std
   return m;
 }
 
+// Link rules for the generator's columns, with the given cluster method.
+std::string LinkRules(const std::string& method) {
+  return R"TOML(link_type = "link"
+id = "record_id"
+[fields.first]
+column = "first_name"
+normalize = ["casefold", "letters"]
+[fields.last]
+column = "last_name"
+normalize = ["casefold", "letters"]
+[fields.dob]
+column = "dob"
+normalize = ["date"]
+[fields.postcode]
+column = "postcode"
+normalize = ["upper", "nospace"]
+[[blocking]]
+keys = ["first", "last"]
+[[blocking]]
+keys = ["dob", "prefix(first, 1)"]
+[[blocking]]
+keys = ["soundex(last)", "postcode"]
+[[comparison]]
+field = "first"
+levels = ["exact", "jaro_winkler >= 0.9"]
+[[comparison]]
+field = "last"
+levels = ["exact", "jaro_winkler >= 0.9"]
+tf_adjust = true
+[[comparison]]
+field = "dob"
+levels = ["exact", "damerau_levenshtein <= 1"]
+[[comparison]]
+field = "postcode"
+levels = ["exact"]
+[blocking_limits]
+max_block_size = 30
+[cluster]
+method = ")TOML" + method + "\"\n";
+}
+
 class IdentityNights : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -141,7 +182,9 @@ class IdentityNights : public ::testing::Test {
 
   // Nights of inserts, updates and deletes: each continued by a full run and, from a copy of the
   // same state, by an incremental run; both must give identical results.
-  void IncrementalEqualsFull(const std::string& max_block_size);
+  void IncrementalEqualsFull(const std::string& max_block_size, const std::string& method = "");
+  // The same in link mode (three sources) with the given cluster method.
+  void IncrementalLinkEqualsFull(const std::string& method);
 
   std::string dir_, header_, rules_ = kRules;
   std::vector<std::string> pool_;  // generated records, in id order
@@ -304,13 +347,21 @@ TEST_F(IdentityNights, AStateIsRefusedWhenItDoesNotFit) {
 // Incremental nights: each night, a full run on the whole data and an incremental run (only the
 // new and changed records, and the deleted ids) continue copies of the same state; their clusters,
 // change feeds and new states must be identical, byte for byte.
-void IdentityNights::IncrementalEqualsFull(const std::string& max_block_size) {
-  if (!max_block_size.empty()) {
+void IdentityNights::IncrementalEqualsFull(const std::string& max_block_size, const std::string& method) {
+  if (!max_block_size.empty() || !method.empty()) {
     rules_ = dir_ + "/rules.toml";
     std::string text = ReadFile(kRules);
-    const size_t at = text.find("max_block_size = 10000");
-    ASSERT_NE(at, std::string::npos);
-    text.replace(at, 22, "max_block_size = " + max_block_size);
+    if (!max_block_size.empty()) {
+      const size_t at = text.find("max_block_size = 10000");
+      ASSERT_NE(at, std::string::npos);
+      text.replace(at, 22, "max_block_size = " + max_block_size);
+    }
+    if (!method.empty()) {
+      const std::string cc = "method = \"connected_components\"";
+      const size_t at = text.find(cc);
+      ASSERT_NE(at, std::string::npos);
+      text.replace(at, cc.size(), "method = \"" + method + "\"");
+    }
     WriteFile(rules_, text);
   }
   const std::string state = dir_ + "/state";
@@ -384,49 +435,20 @@ TEST_F(IdentityNights, AnIncrementalNightEqualsAFullRunWhenBlocksCrossTheCap) {
   IncrementalEqualsFull("5");
 }
 
+// majority_link keeps some of the links: the state holds them all, and the incremental run
+// applies the method to the whole set again, ranking rows by record key as the full run does.
+TEST_F(IdentityNights, AnIncrementalNightEqualsAFullRunWithMajorityLink) {
+  IncrementalEqualsFull("", "majority_link");
+}
+
 // Link mode: three sources (each person at most once per source), two nights of inserts,
 // updates and deletes (named SOURCE:ID); the incremental run pairs records of different sources
 // only and must equal the full run, state files byte for byte.
-TEST_F(IdentityNights, AnIncrementalLinkNightEqualsAFullRun) {
+void IdentityNights::IncrementalLinkEqualsFull(const std::string& method) {
   const std::string gen = dir_ + "/gen";
   ASSERT_EQ(RunToEnd({RECLINK_GEN_BINARY, "-n", "1500", "--seed", "8", "--sources", "3", "-q", "-o", gen}), 0);
   rules_ = dir_ + "/link.toml";
-  WriteFile(rules_, R"TOML(link_type = "link"
-id = "record_id"
-[fields.first]
-column = "first_name"
-normalize = ["casefold", "letters"]
-[fields.last]
-column = "last_name"
-normalize = ["casefold", "letters"]
-[fields.dob]
-column = "dob"
-normalize = ["date"]
-[fields.postcode]
-column = "postcode"
-normalize = ["upper", "nospace"]
-[[blocking]]
-keys = ["first", "last"]
-[[blocking]]
-keys = ["dob", "prefix(first, 1)"]
-[[blocking]]
-keys = ["soundex(last)", "postcode"]
-[[comparison]]
-field = "first"
-levels = ["exact", "jaro_winkler >= 0.9"]
-[[comparison]]
-field = "last"
-levels = ["exact", "jaro_winkler >= 0.9"]
-tf_adjust = true
-[[comparison]]
-field = "dob"
-levels = ["exact", "damerau_levenshtein <= 1"]
-[[comparison]]
-field = "postcode"
-levels = ["exact"]
-[blocking_limits]
-max_block_size = 30
-)TOML");
+  WriteFile(rules_, LinkRules(method));
   std::mt19937_64 rng(23);
   std::vector<std::map<std::string, std::string>> live(3), pool(3);
   std::string header;
@@ -512,6 +534,45 @@ max_block_size = 30
   }
 }
 
+// The methods that keep some links break ties between equal weights by record key, not by input
+// row: the same model on the same records in another order gives the same clusters.
+TEST_F(IdentityNights, ClusterMethodsDoNotDependOnTheInputOrder) {
+  const std::string gen = dir_ + "/gen";
+  ASSERT_EQ(RunToEnd({RECLINK_GEN_BINARY, "-n", "1500", "--seed", "4", "--sources", "3", "-q", "-o", gen}), 0);
+  std::mt19937_64 rng(2);
+  std::string plain, shuffled;
+  for (int s = 1; s <= 3; ++s) {
+    const std::string name = "source" + std::to_string(s);
+    std::vector<std::string> lines = Lines(ReadFile(gen + "/" + name + ".csv"));
+    std::shuffle(lines.begin() + 1, lines.end(), rng);
+    std::string text;
+    for (const std::string& line : lines) text += line + "\n";
+    WriteFile(dir_ + "/shuffled" + std::to_string(s) + ".csv", text);
+    plain += " " + name + "=" + gen + "/" + name + ".csv";
+    shuffled += " " + name + "=" + dir_ + "/shuffled" + std::to_string(s) + ".csv";
+  }
+  for (const std::string method : {"one_per_source", "majority_link", "best_link"}) {
+    const std::string rules = dir_ + "/" + method + ".toml";
+    WriteFile(rules, LinkRules(method));
+    const std::string a = dir_ + "/a_" + method, b = dir_ + "/b_" + method;
+    CliResult r = RunReclink("link --rules " + rules + " --out " + a + plain);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = RunReclink("link --rules " + rules + " --out " + b + " --model " + a + "/model.json" + shuffled);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::vector<std::string> x = Lines(ReadFile(a + "/clusters.csv")), y = Lines(ReadFile(b + "/clusters.csv"));
+    std::sort(x.begin(), x.end());
+    std::sort(y.begin(), y.end());
+    EXPECT_EQ(x, y) << method;
+  }
+}
+
+TEST_F(IdentityNights, AnIncrementalLinkNightEqualsAFullRun) { IncrementalLinkEqualsFull("connected_components"); }
+
+// one_per_source keeps some of the links, chosen strongest first with ties by record key.
+TEST_F(IdentityNights, AnIncrementalLinkNightEqualsAFullRunWithOnePerSource) {
+  IncrementalLinkEqualsFull("one_per_source");
+}
+
 TEST_F(IdentityNights, IncrementalRunsRefuseWhatTheyCannotDo) {
   const std::string state = dir_ + "/state", input = dir_ + "/one.csv", out = dir_ + "/o";
   WriteFile(input, header_ + "\n" + pool_[0] + "\n" + pool_[1] + "\n");
@@ -527,15 +588,6 @@ TEST_F(IdentityNights, IncrementalRunsRefuseWhatTheyCannotDo) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("threshold"), std::string::npos) << r.err;
   EXPECT_EQ(run("--state " + state + " --incremental --retrain").exit_code, 2);
-  // majority_link keeps a subset of the links, which the state does not hold yet.
-  const std::string majority = dir_ + "/majority.toml";
-  std::string text = ReadFile(kRules);
-  const size_t at = text.find("method = \"connected_components\"");
-  ASSERT_NE(at, std::string::npos);
-  WriteFile(majority, text.replace(at, std::string("method = \"connected_components\"").size(), "method = \"majority_link\""));
-  r = RunReclink("dedupe --rules " + majority + " --out " + out + " --state " + state + " --incremental " + input);
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("connected components"), std::string::npos) << r.err;
   r = run("--state " + state + " --incremental --delete " + dir_ + "/missing.txt");
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.err.find("missing.txt"), std::string::npos) << r.err;

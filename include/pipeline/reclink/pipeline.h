@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -170,7 +171,10 @@ struct RunResult {
     uint64_t unparseable_values = 0;  // numeric/date comparisons: values that did not parse
   };
   std::vector<ComparisonCounts> comparison_counts;  // per comparison; empty for train
-  std::vector<Edge> edges;          // pairs at or above the threshold (after best_link)
+  std::vector<Edge> edges;          // pairs at or above the threshold (after the cluster method)
+  // With keep_key_hashes and a cluster method other than connected components: every pair at or
+  // above the threshold, before the method kept some (what a run state keeps).
+  std::vector<Edge> links;
   std::vector<uint32_t> labels;     // per row: cluster index
   uint64_t clusters = 0;
   std::vector<ScoredPair> pairs;    // with keep_pairs, sorted by (a, b)
@@ -193,6 +197,14 @@ struct LinkCut {
   std::string source = "default";
 };
 LinkCut LinkThreshold(const std::optional<double>& command_line, const Rules& rules, const Model& model);
+
+// Rows in record-key order (the id in dedupe, SOURCE:ID in link modes; then source name, then
+// row): the order in which cluster methods see rows, so that their tie-breaking, and so the
+// clusters, do not depend on the order of the input.
+std::vector<uint32_t> ClusterRowOrder(const Rules& rules, const LoadedInput& input);
+// The links a cluster method keeps (all of them for connected components). sources: per row.
+std::vector<Edge> ApplyClusterMethod(ClusterMethod method, size_t n, std::span<const Edge> edges,
+                                     std::span<const uint16_t> sources);
 
 // Runs from derived fields to clusters on loaded input. The input's table must stay alive.
 Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const RunOptions& options,

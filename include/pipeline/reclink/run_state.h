@@ -41,6 +41,7 @@ struct SavedOversized {
 
 // The records of a state, in the order of its identities' keys.
 struct RecordsState {
+  uint32_t format_version = 2;       // of the records.bin it was read from (1: before key hashes)
   double threshold = 0;              // links are the pairs at or above it
   std::vector<Column> fields;        // per rules field: each record's normalized value
   // Per blocking rule: each record's key hash (BlockingKeyHashes), so that an incremental run
@@ -51,7 +52,10 @@ struct RecordsState {
   std::vector<std::string> source_names;
   std::vector<uint32_t> source_of;
   std::vector<TfTable> tf_tables;    // per comparison: the counts term frequencies come from
-  std::vector<Edge> edges;           // links (a < b, indices into the keys), sorted
+  // Links: every pair at or above the threshold (before a cluster method other than connected
+  // components kept some; version 1 files hold only the kept ones), a < b, indices into the
+  // keys, sorted.
+  std::vector<Edge> edges;
   std::vector<SavedOversized> oversized;  // blocks skipped as oversized, sorted by (rule, key)
 };
 // The records of a run in key order (rows_by_key from AssignIdentities). key_hashes: per rule,
