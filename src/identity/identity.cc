@@ -3,6 +3,7 @@
 #include "reclink/identity.h"
 
 #include <algorithm>
+#include <iterator>
 #include <numeric>
 #include <tuple>
 
@@ -106,7 +107,20 @@ Result<IdentityAssignment> AssignIdentities(const IdentityState& previous, const
            std::make_tuple(-static_cast<int64_t>(y.shared), -static_cast<int64_t>(prev_size[y.previous]), y.previous,
                            min_rank[y.cluster]);
   };
-  ParallelSort(candidates.begin(), candidates.end(), before);
+  // A candidate whose cluster and identity are in no other candidate is taken whatever the order
+  // (nothing else can claim either): only the contested ones are sorted. On a night where most
+  // identities did not change, that is most of them.
+  {
+    std::vector<uint32_t> per_cluster(clusters, 0), per_previous(previous.ids.size(), 0);
+    for (const Candidate& c : candidates) {
+      ++per_cluster[c.cluster];
+      ++per_previous[c.previous];
+    }
+    const auto contested = std::stable_partition(candidates.begin(), candidates.end(), [&](const Candidate& c) {
+      return per_cluster[c.cluster] == 1 && per_previous[c.previous] == 1;
+    });
+    ParallelSort(contested, candidates.end(), before);
+  }
 
   IdentityAssignment out;
   out.cluster_ids.resize(clusters);
@@ -184,11 +198,21 @@ Result<IdentityAssignment> AssignIdentities(const IdentityState& previous, const
   for (int k = 0; k < kKinds; ++k) out.counts[std::string(IdentityChangeName(static_cast<IdentityChangeKind>(k)))] = per_kind[k];
   out.counts["unchanged"] = unchanged;
 
-  // The next state: keys in order, ids sorted.
-  std::vector<uint32_t> by_id(clusters);
-  std::iota(by_id.begin(), by_id.end(), 0u);
-  ParallelSort(by_id.begin(), by_id.end(),
+  // The next state: keys in order, ids sorted. The inherited ids come in order by walking the
+  // previous (sorted) ids; only the fresh ones need a sort, then the two lists are merged.
+  std::vector<uint32_t> by_id;
+  by_id.reserve(clusters);
+  {
+    std::vector<uint32_t> inherited_in_order;
+    inherited_in_order.reserve(clusters - fresh.size());
+    for (uint32_t p = 0; p < previous.ids.size(); ++p) {
+      if (heir[p] != kNone) inherited_in_order.push_back(heir[p]);
+    }
+    std::sort(fresh.begin(), fresh.end(),
+              [&](uint32_t x, uint32_t y) { return out.cluster_ids[x] < out.cluster_ids[y]; });
+    std::merge(inherited_in_order.begin(), inherited_in_order.end(), fresh.begin(), fresh.end(), std::back_inserter(by_id),
                [&](uint32_t x, uint32_t y) { return out.cluster_ids[x] < out.cluster_ids[y]; });
+  }
   std::vector<uint32_t> id_index(clusters);
   out.next.ids.reserve(clusters);
   for (uint32_t i = 0; i < clusters; ++i) {
