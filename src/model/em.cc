@@ -504,6 +504,9 @@ Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const Tra
   if (rules.model.prior) {
     model->prior = *rules.model.prior;
     model->prior_source = "rules file [model] prior";
+  } else if (counts.deterministic_prior) {
+    model->prior = *counts.deterministic_prior;
+    model->prior_source = counts.deterministic_prior_source;
   } else {
     // Prior: expected matches among each rule's first-produced pairs, summed, over all allowed
     // pairs.

@@ -3,6 +3,8 @@
 #include <tbb/enumerable_thread_specific.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdio>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -449,6 +451,28 @@ Scored ScoreCandidates(const Comparisons& comps, const Scorer& scorer, BlockingI
 // Clusters the edges (best_link first keeps only mutual best cross-source edges, one_per_source
 // only the edges of its greedy one-record-per-source clusters): labels per
 // row, numbered by their smallest row, and the number of clusters.
+// The prior from [model] deterministic_rules: the pairs they produce (each once, within the
+// blocking cap, across sources only in link mode) over their recall, over all allowed pairs.
+void DeterministicPrior(const Rules& rules, const DerivedFields& fields, const RecordTable& table,
+                        TrainingCounts* counts) {
+  Rules det = rules;
+  det.blocking = rules.model.deterministic_rules;
+  BlockingIndex index = BlockingIndex::Build(det, fields, table);
+  std::atomic<uint64_t> pairs{0};
+  index.StreamPairs([&](int, std::span<const CandidatePair> batch) { pairs.fetch_add(batch.size(), std::memory_order_relaxed); });
+  const double total = static_cast<double>(std::max<uint64_t>(counts->total_pairs, 1));
+  const double recall = rules.model.deterministic_recall;
+  const double share = static_cast<double>(pairs.load()) / recall / total;
+  counts->deterministic_prior = std::isfinite(share) ? std::clamp(share, kMinProbability, 0.5) : kMinProbability;
+  std::string texts;
+  for (const BlockingRule& r : det.blocking) texts += (texts.empty() ? "" : ", ") + r.text;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%g", recall);
+  counts->deterministic_prior_source = "deterministic rules (" + texts + "): " + std::to_string(pairs.load()) +
+                                       " pairs, at recall " + buf + ", among " + std::to_string(counts->total_pairs) +
+                                       " pairs";
+}
+
 void ClusterEdges(const Rules& rules, const LoadedInput& input, bool keep_links, RunResult* result) {
   const RecordTable& table = input.table;
   if (rules.cluster_method != ClusterMethod::kConnectedComponents) {
@@ -540,8 +564,11 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
     EstimateU(rules, comps, *fields, table, rules.model.u_sample_pairs, rules.model.seed, &result.model);
     clock.Mark("train-u");
     clock.Begin("train-em", "pairs", pairs_bound);
-    const TrainingCounts counts =
+    TrainingCounts counts =
         CountTrainingPatterns(rules, comps, index, result.total_pairs, result.model, tf, options.progress);
+    if (!rules.model.deterministic_rules.empty() && !rules.model.prior) {
+      DeterministicPrior(rules, *fields, table, &counts);
+    }
     // Training streamed every candidate pair: their exact count is the score stage's total.
     if (options.progress) scored_total = options.progress->Read().done;
     RECLINK_RETURN_IF_ERROR(EstimateMAndPrior(rules, comps, counts, &result.model, options.labels));

@@ -951,7 +951,7 @@ Status RulesParser::ParseModel(const toml::table& root) {
   const std::string where = "[model]";
   RECLINK_RETURN_IF_ERROR(CheckKeys(*t,
                                     {"threshold", "prior", "em_max_iterations", "em_tolerance",
-                                     "u_sample_pairs", "seed"},
+                                     "u_sample_pairs", "seed", "deterministic_rules", "deterministic_recall"},
                                     where));
   ModelSpec& m = rules_.model;
   // 1 is excluded: its match weight is +infinity, so no pair could ever link.
@@ -969,6 +969,51 @@ Status RulesParser::ParseModel(const toml::table& root) {
                                       "a probability strictly between 0 and 1, e.g. 1e-4", 0,
                                       true, 1, true, &prior));
     m.prior = prior;
+  }
+  if (const toml::node* det = t->get("deterministic_rules"); det != nullptr) {
+    const char* expected = "an array of rules, each an array of blocking keys, e.g. deterministic_rules = "
+                           "[[\"email\"], [\"first\", \"last\", \"dob\"]]";
+    const auto* rules = det->as_array();
+    if (rules == nullptr || rules->empty()) {
+      return Error(*det, "key 'deterministic_rules' in [model]: expected " + std::string(expected) + ", found " +
+                             (rules == nullptr ? TypeName(*det) : std::string("an empty array")));
+    }
+    for (const toml::node& r : *rules) {
+      const auto* keys = r.as_array();
+      if (keys == nullptr || keys->empty()) {
+        return Error(r, "key 'deterministic_rules' in [model]: expected " + std::string(expected) + ", found " +
+                            (keys == nullptr ? TypeName(r) : std::string("an empty array")));
+      }
+      BlockingRule rule;
+      rule.line = static_cast<int>(r.source().begin.line);
+      for (const toml::node& el : *keys) {
+        const auto* s = el.as_string();
+        if (s == nullptr) {
+          return Error(el, "key 'deterministic_rules' in [model]: expected blocking keys as strings, found " + TypeName(el));
+        }
+        BlockingKey key;
+        std::string what, hint;
+        const std::string shown = "deterministic rule key \"" + Excerpt(s->get()) + "\" in [model]";
+        if (!ParseBlockingKey(s->get(), &key, &what, &hint)) return Error(el, shown + ": " + what, hint);
+        if (rules_.FindField(key.field) < 0) {
+          return Error(el, shown + " names field '" + Excerpt(key.field) + "', which is not defined; expected one of: " +
+                               FieldList());
+        }
+        if (!rule.text.empty()) rule.text += " & ";
+        rule.text += key.text;
+        rule.keys.push_back(std::move(key));
+      }
+      m.deterministic_rules.push_back(std::move(rule));
+    }
+  }
+  if (t->get("deterministic_recall") != nullptr) {
+    if (m.deterministic_rules.empty()) {
+      return Error(*t->get("deterministic_recall"), "key 'deterministic_recall' in [model] needs deterministic_rules",
+                   "list the rules whose recall this is, e.g. deterministic_rules = [[\"email\"]]");
+    }
+    RECLINK_RETURN_IF_ERROR(GetNumber(*t, "deterministic_recall", where,
+                                      "the share of all true matches the deterministic rules find, in (0, 1], e.g. 0.7",
+                                      0, true, 1, false, &m.deterministic_recall));
   }
   int64_t v = m.em_max_iterations;
   RECLINK_RETURN_IF_ERROR(

@@ -371,3 +371,53 @@ TEST(PipelineTest, RejectsAreWrittenAsCsvThatReadsBack) {
 
 }  // namespace
 }  // namespace reclink
+
+namespace reclink {
+namespace {
+
+// [model] deterministic_rules: the prior is the pairs they produce, over their recall, over all
+// pairs. Here last & dob pair 1-2, 3-4 and 5-6 (7 and 8 differ in dob): 3 pairs of 45.
+TEST(PipelineTest, DeterministicRulesGiveThePrior) {
+  std::string text = kRules;
+  const size_t at = text.find("prior = 0.1\n");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 12, "deterministic_rules = [[\"last\", \"dob\"]]\ndeterministic_recall = 0.75\n");
+  auto f = Load(text);
+  ASSERT_EQ(f->rules.model.deterministic_rules.size(), 1u);
+  EXPECT_EQ(f->rules.model.deterministic_rules[0].text, "last & dob");
+  RunOptions options;
+  options.train_only = true;
+  Result<RunResult> r = RunLinkage(f->rules, f->input, options, nullptr);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_DOUBLE_EQ(r->model.prior, 3.0 / 0.75 / 45.0);
+  EXPECT_NE(r->model.prior_source.find("last & dob"), std::string::npos) << r->model.prior_source;
+  EXPECT_NE(r->model.prior_source.find("3 pairs"), std::string::npos) << r->model.prior_source;
+  // A fixed prior wins over them.
+  text.insert(text.find("deterministic_rules"), "prior = 0.2\n");
+  f = Load(text);
+  r = RunLinkage(f->rules, f->input, options, nullptr);
+  ASSERT_TRUE(r.ok());
+  EXPECT_DOUBLE_EQ(r->model.prior, 0.2);
+}
+
+TEST(PipelineTest, DeterministicRulesAreChecked) {
+  auto refused = [](const std::string& model, const std::string& expect) {
+    std::string text = kRules;
+    text.replace(text.find("prior = 0.1\n"), 12, model);
+    Result<Rules> rules = ParseRulesString(text, "rules.toml");
+    EXPECT_FALSE(rules.ok()) << model;
+    if (!rules.ok()) {
+      EXPECT_NE(rules.status().message().find(expect), std::string::npos) << rules.status().message();
+    }
+  };
+  refused("deterministic_rules = \"email\"\n", "expected an array of rules");
+  refused("deterministic_rules = [[]]\n", "empty array");
+  refused("deterministic_rules = [[\"phone\"]]\n", "not defined");
+  refused("deterministic_rules = [[\"soundex(\"]]\n", "deterministic rule key");
+  refused("deterministic_recall = 0.5\n", "needs deterministic_rules");
+  refused("deterministic_rules = [[\"last\"]]\ndeterministic_recall = 0\n", "deterministic_recall");
+  refused("deterministic_rules = [[\"last\"]]\ndeterministic_recall = 1.5\n", "deterministic_recall");
+}
+
+}  // namespace
+}  // namespace reclink

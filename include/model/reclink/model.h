@@ -7,6 +7,7 @@
 #include <cmath>
 #include <compare>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -116,6 +117,10 @@ struct TrainingCounts {
   std::vector<PatternTfCounts> first_tf;  // per rule: the same pairs by pattern and TF delta (may be empty)
   uint64_t total_pairs = 0;            // pairs that the link type allows among all records
   double sample_fraction = 1.0;        // share of candidate pairs counted (a seeded hash sample)
+  // The prior from [model] deterministic_rules, when the caller counted their pairs
+  // (EstimateMAndPrior uses it unless [model] prior is set), and how it was found, in words.
+  std::optional<double> deterministic_prior;
+  std::string deterministic_prior_source;
 };
 
 // A pair of records a user has marked as a match or not (reclink dedupe/link/train --labels).

@@ -148,6 +148,11 @@ struct ModelSpec {
   // chooses one (ThresholdChoice in model.h).
   std::optional<double> threshold;
   std::optional<double> prior;          // P(match) for a random pair; estimated when absent
+  // Rules that only true matches satisfy (e.g. the same e-mail), and the share of all matches
+  // they find: the prior is then the pairs they produce / deterministic_recall / all pairs
+  // (docs/model.md). Ignored when prior is set.
+  std::vector<BlockingRule> deterministic_rules;
+  double deterministic_recall = 1.0;
   int em_max_iterations = 200;  // per-rule EM also re-estimates u, which converges slower
   double em_tolerance = 1e-4;
   uint64_t u_sample_pairs = 2'000'000;  // fuzzy levels; exact levels' u is computed exactly
