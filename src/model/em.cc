@@ -351,6 +351,8 @@ Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const Tra
     for (size_t c = 0; c < nc; ++c) any |= active[r][c] = !comps.BlockedBy(c, rules.blocking[r]);
     covered[r] = Expand(comps, counts.covered[r]);
     if (!any || covered[r].empty()) continue;
+    const std::vector<size_t>& train = rules.model.train_rules;
+    if (!train.empty() && !std::binary_search(train.begin(), train.end(), r)) continue;  // [model] train_rules
     // Three classes first (matches, related non-matches, random non-matches with u fixed): a
     // block's non-matches are a mix of households, which share an address, and strangers (a
     // placeholder phone's block is all strangers), and one non-match class cannot be both.

@@ -951,7 +951,8 @@ Status RulesParser::ParseModel(const toml::table& root) {
   const std::string where = "[model]";
   RECLINK_RETURN_IF_ERROR(CheckKeys(*t,
                                     {"threshold", "prior", "em_max_iterations", "em_tolerance",
-                                     "u_sample_pairs", "seed", "deterministic_rules", "deterministic_recall"},
+                                     "u_sample_pairs", "seed", "deterministic_rules", "deterministic_recall",
+                                     "train_rules"},
                                     where));
   ModelSpec& m = rules_.model;
   // 1 is excluded: its match weight is +infinity, so no pair could ever link.
@@ -969,6 +970,40 @@ Status RulesParser::ParseModel(const toml::table& root) {
                                       "a probability strictly between 0 and 1, e.g. 1e-4", 0,
                                       true, 1, true, &prior));
     m.prior = prior;
+  }
+  if (const toml::node* tr = t->get("train_rules"); tr != nullptr) {
+    const char* expected = "an array naming [[blocking]] rules by number (1 is the first) or by their keys as "
+                           "\"first & last\", e.g. train_rules = [1, \"email\"]";
+    const auto* arr = tr->as_array();
+    if (arr == nullptr || arr->empty()) {
+      return Error(*tr, "key 'train_rules' in [model]: expected " + std::string(expected) + ", found " +
+                            (arr == nullptr ? TypeName(*tr) : std::string("an empty array")));
+    }
+    for (const toml::node& el : *arr) {
+      size_t index = rules_.blocking.size();
+      if (const auto* i = el.as_integer()) {
+        if (i->get() >= 1 && static_cast<uint64_t>(i->get()) <= rules_.blocking.size()) index = static_cast<size_t>(i->get() - 1);
+        else return Error(el, "key 'train_rules' in [model]: there is no [[blocking]] rule #" + std::to_string(i->get()),
+                          "the rules are numbered 1 to " + std::to_string(rules_.blocking.size()) + " in file order");
+      } else if (const auto* str = el.as_string()) {
+        for (size_t r = 0; r < rules_.blocking.size(); ++r) {
+          if (rules_.blocking[r].text == str->get()) index = r;
+        }
+        if (index == rules_.blocking.size()) {
+          std::string texts;
+          for (const BlockingRule& b : rules_.blocking) texts += (texts.empty() ? "\"" : ", \"") + b.text + "\"";
+          return Error(el, "key 'train_rules' in [model]: no [[blocking]] rule has the keys \"" + Excerpt(str->get()) +
+                               "\"; expected one of: " + texts);
+        }
+      } else {
+        return Error(el, "key 'train_rules' in [model]: expected " + std::string(expected) + ", found " + TypeName(el));
+      }
+      if (std::find(m.train_rules.begin(), m.train_rules.end(), index) != m.train_rules.end()) {
+        return Error(el, "key 'train_rules' in [model]: names [[blocking]] rule #" + std::to_string(index + 1) + " twice");
+      }
+      m.train_rules.push_back(index);
+    }
+    std::sort(m.train_rules.begin(), m.train_rules.end());
   }
   if (const toml::node* det = t->get("deterministic_rules"); det != nullptr) {
     const char* expected = "an array of rules, each an array of blocking keys, e.g. deterministic_rules = "

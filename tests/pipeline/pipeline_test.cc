@@ -421,3 +421,43 @@ TEST(PipelineTest, DeterministicRulesAreChecked) {
 
 }  // namespace
 }  // namespace reclink
+
+namespace reclink {
+namespace {
+
+// [model] train_rules: EM fits only the listed rules; the others still make candidate pairs.
+TEST(PipelineTest, TrainRulesChooseTheRulesEmFits) {
+  std::string text = kRules;
+  text.replace(text.find("[[comparison]]"), 0, "[[blocking]]\nkeys = [\"dob\"]\n");
+  const std::string all = text;
+  text.replace(text.find("prior = 0.1\n"), 12, "prior = 0.1\ntrain_rules = [\"dob\"]\n");
+  auto f = Load(text);
+  ASSERT_EQ(f->rules.model.train_rules, std::vector<size_t>{1});
+  RunOptions options;
+  options.train_only = true;
+  Result<RunResult> r = RunLinkage(f->rules, f->input, options, nullptr);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->model.training.size(), 1u);
+  EXPECT_EQ(r->model.training[0].rule, "dob");
+  // first is left in by rule 2 (dob) only: its m comes from that rule's fit.
+  EXPECT_EQ(r->model.comparisons[0].trained_by, std::vector<std::string>{"dob"});
+  // Without train_rules both rules are fitted.
+  auto g = Load(all);
+  Result<RunResult> both = RunLinkage(g->rules, g->input, options, nullptr);
+  ASSERT_TRUE(both.ok());
+  EXPECT_EQ(both->model.training.size(), 2u);
+  // By number, and the errors.
+  std::string by_number = all;
+  by_number.replace(by_number.find("prior = 0.1\n"), 12, "train_rules = [2, 1]\n");
+  ASSERT_TRUE(ParseRulesString(by_number, "r.toml").ok());
+  EXPECT_EQ(ParseRulesString(by_number, "r.toml")->model.train_rules, (std::vector<size_t>{0, 1}));
+  for (const char* bad : {"train_rules = [3]\n", "train_rules = [\"email\"]\n", "train_rules = []\n",
+                          "train_rules = [1, \"last\"]\n", "train_rules = 1\n", "train_rules = [1.5]\n"}) {
+    std::string t = all;
+    t.replace(t.find("prior = 0.1\n"), 12, bad);
+    EXPECT_FALSE(ParseRulesString(t, "r.toml").ok()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace reclink

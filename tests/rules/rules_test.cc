@@ -433,7 +433,8 @@ TEST(RulesErrorTest, UnknownKeys) {
             "name, levels, tf_adjust");
   EXPECT_EQ(ErrorOf(std::string(kBase) + "[model]\nthreshhold = 0.5\n"),
             "r.toml:23:1: error: unknown key 'threshhold' in [model]; expected one of: threshold, "
-            "prior, em_max_iterations, em_tolerance, u_sample_pairs, seed, deterministic_rules, deterministic_recall");
+            "prior, em_max_iterations, em_tolerance, u_sample_pairs, seed, deterministic_rules, deterministic_recall, "
+            "train_rules");
   EXPECT_EQ(ErrorOf(std::string(kBase) + "[cluster]\nmethods = \"best_link\"\n"),
             "r.toml:23:1: error: unknown key 'methods' in [cluster]; expected one of: method");
   EXPECT_EQ(ErrorOf(std::string(kBase) + "[blocking_limits]\nmax_block = 5\n"),

@@ -152,6 +152,9 @@ struct ModelSpec {
   // they find: the prior is then the pairs they produce / deterministic_recall / all pairs
   // (docs/model.md). Ignored when prior is set.
   std::vector<BlockingRule> deterministic_rules;
+  // The blocking rules whose pairs EM trains on (indices into Rules::blocking, ascending); empty:
+  // all of them. The others still make candidate pairs and are scored.
+  std::vector<size_t> train_rules;
   double deterministic_recall = 1.0;
   int em_max_iterations = 200;  // per-rule EM also re-estimates u, which converges slower
   double em_tolerance = 1e-4;
