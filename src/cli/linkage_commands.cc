@@ -52,7 +52,7 @@ struct Prepared {
   ReadOptions read;
 };
 
-Result<Prepared> Prepare(const CommonOptions& o, const std::string& rules_path) {
+Result<Prepared> Prepare(const CommonOptions& o, const std::string& rules_path, bool deletions_only_ok) {
   Prepared p;
   Result<Rules> rules = ParseRulesFile(rules_path);
   if (!rules.ok()) return rules.status();
@@ -61,6 +61,9 @@ Result<Prepared> Prepare(const CommonOptions& o, const std::string& rules_path) 
   if (!ro.ok()) return ro.status();
   p.read = *ro;
   Result<std::vector<InputSpec>> inputs = ParseInputs(o, &p.rules);
+  if (!inputs.ok() && deletions_only_ok && o.inputs.empty()) {
+    return p;  // an incremental night that only deletes: no inputs to read
+  }
   if (!inputs.ok()) return inputs.status();
   p.inputs = std::move(inputs.value());
   if (p.rules.link_type != LinkType::kDedupe && p.inputs.size() < 2) {
@@ -73,6 +76,7 @@ Result<Prepared> Prepare(const CommonOptions& o, const std::string& rules_path) 
 Result<Loaded> Read(Prepared&& p) {
   Loaded l;
   l.rules = std::move(p.rules);
+  if (p.inputs.empty()) return l;  // nothing to read (Prepare allowed it: deletions only)
   Result<LoadedInput> input = LoadInputs(l.rules, p.inputs, p.read, &l.rejects);
   if (!input.ok()) return input.status();
   for (const std::string& w : input->warnings) std::fprintf(stderr, "reclink: warning: %s\n", w.c_str());
@@ -81,7 +85,7 @@ Result<Loaded> Read(Prepared&& p) {
 }
 
 Result<Loaded> Load(const CommonOptions& o, const std::string& rules_path) {
-  Result<Prepared> p = Prepare(o, rules_path);
+  Result<Prepared> p = Prepare(o, rules_path, false);
   if (!p.ok()) return p.status();
   return Read(std::move(p.value()));
 }
@@ -410,7 +414,7 @@ int RunLinkageCommand(std::string command, const CommonOptions& o, const Linkage
   tbb::global_control control(tbb::global_control::max_allowed_parallelism, threads);
   std::vector<StageTiming> timings;
   auto t0 = std::chrono::steady_clock::now();
-  Result<Prepared> prepared = Prepare(o, o.rules_path);
+  Result<Prepared> prepared = Prepare(o, o.rules_path, lo.incremental && !lo.delete_file.empty());
   if (!prepared.ok()) return Fail(prepared.status());
   const Rules& rules = prepared->rules;
   const bool report_only = command == "report";

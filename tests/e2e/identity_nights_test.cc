@@ -573,6 +573,32 @@ TEST_F(IdentityNights, AnIncrementalLinkNightEqualsAFullRunWithOnePerSource) {
   IncrementalLinkEqualsFull("one_per_source");
 }
 
+// A night that only deletes: no inputs at all, just --delete; the same as a full run without
+// those records.
+TEST_F(IdentityNights, AnIncrementalNightCanOnlyDelete) {
+  const std::string state = dir_ + "/state", copy = dir_ + "/copy";
+  std::vector<std::string> rows(pool_.begin(), pool_.begin() + 400);
+  Night(1, rows, 1, state);
+  fs::copy(state, copy);
+  std::string deleted;
+  for (int i = 0; i < 30; ++i) deleted += Split(rows[i * 7])[0] + "\n";
+  WriteFile(dir_ + "/deleted.txt", deleted);
+  const CliResult r = RunReclink("dedupe --rules " + rules_ + " --state " + copy + " --out " + dir_ + "/inc --incremental --delete " +
+                                 dir_ + "/deleted.txt");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> kept;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (i % 7 != 0 || i / 7 >= 30) kept.push_back(rows[i]);
+  }
+  const std::string full = Night(2, kept, 1, state);
+  EXPECT_EQ(IdentityOf(dir_ + "/inc"), IdentityOf(full));
+  EXPECT_EQ(ReadFile(dir_ + "/inc/changes.csv"), ReadFile(full + "/changes.csv"));
+  for (const char* file : {"identities.bin", "records.bin"}) EXPECT_EQ(ReadFile(copy + "/" + file), ReadFile(state + "/" + file)) << file;
+  EXPECT_NE(ReadFile(dir_ + "/inc/summary.json").find("\"deleted\": 30"), std::string::npos);
+  // Without --delete, no inputs is still an error.
+  EXPECT_EQ(RunReclink("dedupe --rules " + rules_ + " --state " + copy + " --out " + dir_ + "/x --incremental").exit_code, 2);
+}
+
 TEST_F(IdentityNights, IncrementalRunsRefuseWhatTheyCannotDo) {
   const std::string state = dir_ + "/state", input = dir_ + "/one.csv", out = dir_ + "/o";
   WriteFile(input, header_ + "\n" + pool_[0] + "\n" + pool_[1] + "\n");
