@@ -226,8 +226,9 @@ inline uint64_t BitRangeWord(size_t begin, size_t end, size_t w) {
 // of pattern positions is a kWords-word bound mask, shifted left by one per text position like
 // JaroBitParallel64's; the window spans about max(m, n) positions, so it overlaps nearly every
 // word anyway, and touching all kWords words (at most 4) without branches beats stopping at the
-// first word with a candidate, a branch that mispredicts about every other step. The lowest
-// candidate bit is taken from the first word that has one.
+// first word with a candidate (a branch on the data, which word holds the first candidate and
+// whether any does, that a predictor cannot learn). The lowest candidate bit is taken from the
+// first word that has one. A common prefix is matched without stepping through it.
 // Matched text characters are kept in order, so the transposition walk compares them with the
 // matched pattern characters and needs neither text flags nor a second mask lookup. (They are
 // kept as uint32_t: byte stores may alias anything, and made the compiler reload the table
