@@ -255,17 +255,16 @@ JaroCounts JaroBitParallelWords(const uint64_t* ascii_rows, const ExtendedRow& e
     prefix[w] = BitRangeWord(0, p0, w);
     free_[w] = ~prefix[w];
   }
-  uint32_t matched[kMaxCompareCodePoints];  // the matched text characters, in text order
-  uint32_t matches = 0;  // after the prefix
+  uint32_t matched[kMaxCompareCodePoints];  // text characters matched after the prefix, in order
+  uint32_t matches = 0;                     // their number
   const size_t steps = std::min(n, m + window);
   for (size_t j = p0; j < steps; ++j) {
     const uint32_t c = t[j];
     const uint64_t* row = c < 128 ? ascii_rows + c * kWords : extended_row(c);
     uint64_t x[kWords];
     for (size_t w = 0; w < kWords; ++w) x[w] = row[w] & bound[w] & free_[w];
-    // Word w takes its lowest candidate when no lower word has one. `lower` is an OR of the lower
-    // words' candidates rather than a flag updated word by word: from one step's flags to the
-    // next this keeps the dependency chain at a few operations instead of two per word.
+    // Word w takes its lowest candidate when no lower word has one (`lower`: the OR of the lower
+    // words' candidates).
     uint64_t lower = 0;
     for (size_t w = 0; w < kWords; ++w) {
       const uint64_t low = x[w] & (0 - x[w]);
