@@ -1,5 +1,6 @@
 // Similarity kernel benchmarks: single pairs and one-against-many batches on names (3-12
-// characters) and e-mail addresses (13-32), in pairs/s, with the active SIMD target in the context.
+// characters), e-mail addresses (13-32) and titles (65-300, ASCII and accented), in pairs/s and
+// ns/pair, with the active SIMD target in the context.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
@@ -17,7 +18,115 @@ constexpr size_t kBlock = 1024;  // candidates per one-against-many call
 constexpr uint32_t kNoCutoff = 0xFFFFFFFEu;
 
 // kAccented: names in which some syllables carry non-ASCII letters (the decoded code-point path).
-enum StringClass { kNames = 0, kEmails = 1, kAccented = 2 };
+// kTitles: title-, address- or description-like strings of 65-300 characters (past one 64-bit
+// pattern word, some past the 256-code-point cap); kTitlesAccented: the same with accented words.
+enum StringClass { kNames = 0, kEmails = 1, kAccented = 2, kTitles = 3, kTitlesAccented = 4 };
+
+size_t CodePoints(const std::string& s) {
+  size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+// Titles: words until 65-300 code points, then (half the time) the next string is the previous
+// one with 1-4 realistic edits: a typo, a dropped or doubled letter, a dropped word, two words
+// swapped. So pair (i, i + 1) is a near-duplicate about half the time, else unrelated.
+std::vector<std::string> MakeTitles(bool accented) {
+  std::mt19937_64 rng(4242 + accented);
+  static const char* kAsciiWords[] = {
+      "the",     "of",         "and",      "international", "annual",   "report",
+      "on",      "data",       "linkage",  "record",        "street",   "avenue",
+      "north",   "company",    "limited",  "services",      "journal",  "proceedings",
+      "systems", "for",        "analysis", "national",      "museum",   "history",
+      "second",  "edition",    "volume",   "road",          "building", "research",
+      "centre",  "university", "press",    "new",           "public",   "health",
+      "a",       "study",      "in",       "methods",       "quality",  "survey"};
+  // UTF-8 as octal escapes (at most three digits each, so no literal needs splitting).
+  static const char* kAccentedWords[] = {"la",
+                                         "de",
+                                         "r\303\251sum\303\251",
+                                         "soci\303\251t\303\251",
+                                         "g\303\251n\303\251rale",
+                                         "stra\303\237e",
+                                         "m\303\274ller",
+                                         "K\303\270benhavn",
+                                         "\303\251dition",
+                                         "revue",
+                                         "fran\303\247aise",
+                                         "histoire",
+                                         "und",
+                                         "f\303\274r",
+                                         "Z\303\274rich",
+                                         "universit\303\251",
+                                         "\303\251tudes",
+                                         "\303\266ffentliche",
+                                         "donn\303\251es",
+                                         "analyse",
+                                         "qualit\303\251",
+                                         "m\303\251thodes",
+                                         "centre",
+                                         "\345\214\227\344\272\254",
+                                         "S\303\243o",
+                                         "Paulo",
+                                         "avenida",
+                                         "r\303\272a",
+                                         "n\302\272",
+                                         "annuel"};
+  const char* const* words = accented ? kAccentedWords : kAsciiWords;
+  const size_t word_count = accented ? std::size(kAccentedWords) : std::size(kAsciiWords);
+  std::vector<std::string> out;
+  while (out.size() < kStrings) {
+    std::string s;
+    if (!out.empty() && rng() % 2 == 0) {
+      s = out.back();
+      const int edits = 1 + static_cast<int>(rng() % 4);
+      for (int e = 0; e < edits; ++e) {
+        size_t pos = rng() % s.size();
+        while (pos > 0 && (static_cast<unsigned char>(s[pos]) & 0xC0) == 0x80) --pos;
+        const bool ascii = static_cast<unsigned char>(s[pos]) < 0x80;
+        switch (rng() % 4) {
+          case 0:  // typo
+            if (ascii) s[pos] = static_cast<char>('a' + rng() % 26);
+            break;
+          case 1:  // dropped or doubled letter
+            if (ascii && rng() % 2) {
+              s.erase(pos, 1);
+            } else if (ascii) {
+              s.insert(pos, 1, s[pos]);
+            }
+            break;
+          case 2: {  // dropped word
+            const size_t start = s.rfind(' ', pos);
+            const size_t end = s.find(' ', pos + 1);
+            if (start != std::string::npos && end != std::string::npos) s.erase(start, end - start);
+            break;
+          }
+          default: {  // two adjacent words swapped
+            const size_t a = s.rfind(' ', pos);
+            const size_t b = a == std::string::npos ? a : s.find(' ', a + 1);
+            const size_t c = b == std::string::npos ? b : s.find(' ', b + 1);
+            if (c != std::string::npos) {
+              s = s.substr(0, a + 1) + s.substr(b + 1, c - b - 1) + " " +
+                  s.substr(a + 1, b - a - 1) + s.substr(c);
+            }
+            break;
+          }
+        }
+      }
+    }
+    if (CodePoints(s) < 65) {  // fresh (or an edit that fell below the class's range)
+      const size_t len = 65 + rng() % 236;
+      s.clear();
+      while (CodePoints(s) < len) {
+        if (!s.empty()) s += ' ';
+        s += words[rng() % word_count];
+      }
+      if (!accented) s.resize(len);  // accented: whole words, never a cut character
+    }
+    out.push_back(s);
+  }
+  return out;
+}
 
 // Seeded synthetic strings; one in three is a light edit of another so that similar pairs occur.
 std::vector<std::string> MakeStrings(StringClass cls) {
@@ -59,7 +168,21 @@ const std::vector<std::string>& Strings(StringClass cls) {
   static const std::vector<std::string> names = MakeStrings(kNames);
   static const std::vector<std::string> emails = MakeStrings(kEmails);
   static const std::vector<std::string> accented = MakeStrings(kAccented);
-  return cls == kNames ? names : cls == kEmails ? emails : accented;
+  static const std::vector<std::string> titles = MakeTitles(false);
+  static const std::vector<std::string> titles_accented = MakeTitles(true);
+  switch (cls) {
+    case kNames:
+      return names;
+    case kEmails:
+      return emails;
+    case kAccented:
+      return accented;
+    case kTitles:
+      return titles;
+    case kTitlesAccented:
+      break;
+  }
+  return titles_accented;
 }
 
 std::vector<std::string_view> Views(StringClass cls) {
@@ -67,9 +190,14 @@ std::vector<std::string_view> Views(StringClass cls) {
   return std::vector<std::string_view>(s.begin(), s.end());
 }
 
-void SetLabel(benchmark::State& state, StringClass cls) {
-  static const char* kLabels[] = {"names", "emails", "accented"};
+// Labels the run and sets its rates: pairs/s, and ns/pair (the inverse, the figure the docs quote).
+void Finish(benchmark::State& state, StringClass cls, size_t pairs) {
+  static const char* kLabels[] = {"names", "emails", "accented", "titles", "titles-accented"};
   state.SetLabel(std::string(kLabels[cls]) + " " + ActiveSimdTarget());
+  const double p = static_cast<double>(pairs);
+  state.counters["pairs/s"] = benchmark::Counter(p, benchmark::Counter::kIsRate);
+  state.counters["ns/pair"] =
+      benchmark::Counter(p * 1e-9, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 void BM_JaroWinklerPair(benchmark::State& state) {
@@ -82,9 +210,7 @@ void BM_JaroWinklerPair(benchmark::State& state) {
     }
     pairs += 256;
   }
-  state.counters["pairs/s"] = benchmark::Counter(static_cast<double>(pairs),
-                                                 benchmark::Counter::kIsRate);
-  SetLabel(state, cls);
+  Finish(state, cls, pairs);
 }
 
 template <bool kOsa>
@@ -100,9 +226,7 @@ void BM_EditPair(benchmark::State& state) {
     }
     pairs += 256;
   }
-  state.counters["pairs/s"] = benchmark::Counter(static_cast<double>(pairs),
-                                                 benchmark::Counter::kIsRate);
-  SetLabel(state, cls);
+  Finish(state, cls, pairs);
 }
 
 // One query (prepared inside the timed loop, as a block comparison would) against kBlock
@@ -130,9 +254,7 @@ void BM_JaroWinklerBatch(benchmark::State& state) {
     q = (q + 1) % kStrings;
     pairs += kBlock;
   }
-  state.counters["pairs/s"] = benchmark::Counter(static_cast<double>(pairs),
-                                                 benchmark::Counter::kIsRate);
-  SetLabel(state, cls);
+  Finish(state, cls, pairs);
 }
 
 // Levenshtein (BM_LevenshteinBatch) or OSA (BM_OsaBatch) batch; the result is checked against
@@ -164,13 +286,13 @@ void BM_EditBatch(benchmark::State& state) {
     q = (q + 1) % kStrings;
     pairs += kBlock;
   }
-  state.counters["pairs/s"] = benchmark::Counter(static_cast<double>(pairs),
-                                                 benchmark::Counter::kIsRate);
-  SetLabel(state, cls);
+  Finish(state, cls, pairs);
 }
 
-// The prepared pairwise path (what a caller without batching gets per pair).
-void BM_JaroWinklerPreparedPair(benchmark::State& state) {
+// The prepared pairwise path (what a caller without batching gets per pair): Jaro-Winkler
+// (BM_JaroWinklerPreparedPair) or Levenshtein without cutoff (BM_LevenshteinPreparedPair).
+template <bool kLevenshtein>
+void BM_PreparedPair(benchmark::State& state) {
   const auto cls = static_cast<StringClass>(state.range(0));
   const auto v = Views(cls);
   size_t q = 0, pairs = 0;
@@ -178,14 +300,16 @@ void BM_JaroWinklerPreparedPair(benchmark::State& state) {
     const PreparedString query(v[q]);
     const size_t base = q % (kStrings - 256);
     for (size_t c = 0; c < 256; ++c) {
-      benchmark::DoNotOptimize(JaroWinklerSimilarity(query, v[base + c]));
+      if constexpr (kLevenshtein) {
+        benchmark::DoNotOptimize(LevenshteinDistance(query, v[base + c], kNoCutoff));
+      } else {
+        benchmark::DoNotOptimize(JaroWinklerSimilarity(query, v[base + c]));
+      }
     }
     q = (q + 1) % kStrings;
     pairs += 256;
   }
-  state.counters["pairs/s"] = benchmark::Counter(static_cast<double>(pairs),
-                                                 benchmark::Counter::kIsRate);
-  SetLabel(state, cls);
+  Finish(state, cls, pairs);
 }
 
 void BM_QgramJaccardPair(benchmark::State& state) {
@@ -198,20 +322,50 @@ void BM_QgramJaccardPair(benchmark::State& state) {
     }
     pairs += 64;
   }
-  state.counters["pairs/s"] = benchmark::Counter(static_cast<double>(pairs),
-                                                 benchmark::Counter::kIsRate);
-  SetLabel(state, cls);
+  Finish(state, cls, pairs);
 }
 
-BENCHMARK(BM_JaroWinklerPair)->Arg(kNames)->Arg(kEmails)->Arg(kAccented);
-BENCHMARK(BM_JaroWinklerPreparedPair)->Arg(kNames)->Arg(kEmails);
-BENCHMARK(BM_JaroWinklerBatch)->Arg(kNames)->Arg(kEmails);
-BENCHMARK(BM_EditPair<false>)->Name("BM_LevenshteinPair")->Args({kNames, -1})->Args({kEmails, -1})
+// Titles (65-300 characters) run Jaro-Winkler and Levenshtein (no cutoff, the full computation,
+// and k = 2) on the same pairs: `--benchmark_filter=titles` is not a filter on labels, so
+// select them with `--benchmark_filter='/[34]'`.
+BENCHMARK(BM_JaroWinklerPair)
+    ->Arg(kNames)
+    ->Arg(kEmails)
+    ->Arg(kAccented)
+    ->Arg(kTitles)
+    ->Arg(kTitlesAccented);
+BENCHMARK(BM_PreparedPair<false>)
+    ->Name("BM_JaroWinklerPreparedPair")
+    ->Arg(kNames)
+    ->Arg(kEmails)
+    ->Arg(kTitles)
+    ->Arg(kTitlesAccented);
+BENCHMARK(BM_PreparedPair<true>)
+    ->Name("BM_LevenshteinPreparedPair")
+    ->Arg(kNames)
+    ->Arg(kEmails)
+    ->Arg(kTitles)
+    ->Arg(kTitlesAccented);
+BENCHMARK(BM_JaroWinklerBatch)->Arg(kNames)->Arg(kEmails)->Arg(kTitles)->Arg(kTitlesAccented);
+BENCHMARK(BM_EditPair<false>)
+    ->Name("BM_LevenshteinPair")
+    ->Args({kNames, -1})
+    ->Args({kEmails, -1})
     ->Args({kAccented, -1})
-    ->Args({kNames, 2});
+    ->Args({kNames, 2})
+    ->Args({kTitles, -1})
+    ->Args({kTitlesAccented, -1})
+    ->Args({kTitles, 2});
 BENCHMARK(BM_EditPair<true>)->Name("BM_OsaPair")->Args({kNames, -1})->Args({kEmails, -1});
-BENCHMARK(BM_EditBatch<false>)->Name("BM_LevenshteinBatch")->Args({kNames, -1})
-    ->Args({kEmails, -1})->Args({kNames, 2})->Args({kEmails, 2});
+BENCHMARK(BM_EditBatch<false>)
+    ->Name("BM_LevenshteinBatch")
+    ->Args({kNames, -1})
+    ->Args({kEmails, -1})
+    ->Args({kNames, 2})
+    ->Args({kEmails, 2})
+    ->Args({kTitles, -1})
+    ->Args({kTitlesAccented, -1})
+    ->Args({kTitles, 2});
 BENCHMARK(BM_EditBatch<true>)->Name("BM_OsaBatch")->Args({kNames, -1})->Args({kEmails, -1})
     ->Args({kNames, 2})->Args({kEmails, 2});
 BENCHMARK(BM_QgramJaccardPair)->Arg(kNames)->Arg(kEmails);

@@ -1,10 +1,12 @@
 // Bit-parallel edit-distance and Jaro kernels on code-point sequences (internal to reclink_compare):
 // Myers 1999 / Hyyro 2003 Levenshtein, Hyyro 2003 OSA, and a bit-parallel Jaro, one 64-bit word
-// or blocked. Masks types provide Get(cp) (single word) or Get(word, cp) and words() (blocked).
+// or blocked. Masks types provide Get(cp) (single word) or Get(word, cp) and words() (blocked);
+// the blocked Jaro takes a table of mask rows (PatternMasks::Row's layout).
 #pragma once
 
 #include <algorithm>
 #include <bit>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -207,54 +209,118 @@ JaroCounts JaroBitParallel64(const Masks& pm, size_t m, const Char* t, size_t n)
   return r;
 }
 
-// Bit-parallel Jaro for any lengths: JaroBitParallel64's greedy matching with the pattern in
-// 64-bit words (`pm` with words() and Get(word, cp), m code points) and any text length n. For
-// text position j the window [j - window, j + window] of pattern positions is scanned word by
-// word for the lowest unmatched position holding t[j]; a match ends the scan. Transpositions
-// pair the k-th matched text and pattern positions as in the 64-bit kernel. O(n * (2 window /
-// 64 + 2)) word operations instead of the flag arrays' O(n * window) comparisons; the counts are
-// the same (the greedy matching is the definition's).
-template <class Masks, class Char>
-JaroCounts JaroBitParallelBlock(const Masks& pm, size_t m, const Char* t, size_t n) {
+// The most 64-bit words a Jaro pattern takes: both sides are cut to the comparison cap.
+inline constexpr size_t kMaxJaroWords = (kMaxCompareCodePoints + 63) / 64;
+
+// Word w of the mask whose bits [begin, end) are set (positions 64 w .. 64 w + 63).
+inline uint64_t BitRangeWord(size_t begin, size_t end, size_t w) {
+  const size_t first = 64 * w;
+  const size_t b = std::clamp(begin, first, first + 64) - first;
+  const size_t e = std::clamp(end, first, first + 64) - first;
+  if (b >= e) return 0;
+  const uint64_t upto_e = e == 64 ? ~uint64_t{0} : (uint64_t{1} << e) - 1;
+  return upto_e & ~((uint64_t{1} << b) - 1);
+}
+
+// JaroBitParallelBlock for a pattern of exactly kWords words. The window [j - window, j + window]
+// of pattern positions is a kWords-word bound mask, shifted left by one per text position like
+// JaroBitParallel64's; the window spans about max(m, n) positions, so it overlaps nearly every
+// word anyway, and touching all kWords words (at most 4) without branches beats stopping at the
+// first word with a candidate (a branch on the data, which word holds the first candidate and
+// whether any does, that a predictor cannot learn). The lowest candidate bit is taken from the
+// first word that has one. A common prefix is matched without stepping through it.
+// Matched text characters are kept in order, so the transposition walk compares them with the
+// matched pattern characters and needs neither text flags nor a second mask lookup. (They are
+// kept as uint32_t: byte stores may alias anything, and made the compiler reload the table
+// addresses and spill the flags on every step.)
+template <size_t kWords, class ExtendedRow, class PChar, class TChar>
+JaroCounts JaroBitParallelWords(const uint64_t* ascii_rows, const ExtendedRow& extended_row,
+                                const PChar* p, size_t m, const TChar* t, size_t n) {
+  static_assert(kWords >= 1 && kWords <= kMaxJaroWords);
+  assert(m >= 1 && m <= 64 * kWords && n >= 1 && n <= kMaxCompareCodePoints);
   const size_t window = JaroWindow(m, n);
-  const size_t p_words = (m + 63) / 64, t_words = (n + 63) / 64;
-  thread_local std::vector<uint64_t> flags;  // reusable: no allocation per call
-  flags.assign(p_words + t_words, 0);
-  uint64_t* p_flag = flags.data();
-  uint64_t* t_flag = p_flag + p_words;
-  const size_t steps = std::min(n, m + window);
-  for (size_t j = 0; j < steps; ++j) {
-    const size_t lo = j > window ? j - window : 0;
-    const size_t hi = std::min(m, j + window + 1);  // exclusive; lo < hi since j < m + window
-    const size_t w_lo = lo / 64, w_hi = (hi - 1) / 64;
-    for (size_t w = w_lo; w <= w_hi; ++w) {
-      uint64_t x = pm.Get(w, t[j]) & ~p_flag[w];
-      if (w == w_lo) x &= ~uint64_t{0} << (lo % 64);
-      if (w == w_hi) x &= ~uint64_t{0} >> (63 - (hi - 1) % 64);
-      if (x != 0) {
-        p_flag[w] |= x & (0 - x);
-        t_flag[j / 64] |= uint64_t{1} << (j % 64);
-        break;
-      }
-    }
+  // A common prefix of p0 characters matches itself: text position j < p0 finds positions
+  // [0, j) taken and takes j, so those steps are skipped; they add p0 matches and no
+  // transposition (their pairs are the lowest p0 on both sides, and equal).
+  const size_t limit = std::min(m, n);
+  size_t p0 = 0;
+  while (p0 < limit && static_cast<uint32_t>(p[p0]) == static_cast<uint32_t>(t[p0])) ++p0;
+  // The bound at text position p0: bits [lo, hi] = [p0 - window (at least 0), p0 + window].
+  // free_: the pattern positions not matched yet (the complement of JaroBitParallel64's p_flag,
+  // which saves a NOT per word and step), here all but the prefix.
+  const size_t lo = p0 > window ? p0 - window : 0, hi = p0 + window;
+  uint64_t bound[kWords], free_[kWords], prefix[kWords];
+  for (size_t w = 0; w < kWords; ++w) {
+    bound[w] = BitRangeWord(lo, hi + 1, w);
+    prefix[w] = BitRangeWord(0, p0, w);
+    free_[w] = ~prefix[w];
   }
-  uint32_t matches = 0, mismatched = 0;
-  size_t pw = 0;
-  uint64_t p_cur = p_flag[0];
-  for (size_t tw = 0; tw < t_words; ++tw) {
-    for (uint64_t t_cur = t_flag[tw]; t_cur != 0; t_cur &= t_cur - 1) {
-      const size_t j = tw * 64 + static_cast<size_t>(std::countr_zero(t_cur));
-      while (p_cur == 0) p_cur = p_flag[++pw];  // as many pattern bits as text bits are set
-      const uint64_t p_low = p_cur & (0 - p_cur);
-      mismatched += (pm.Get(pw, t[j]) & p_low) == 0;
-      p_cur ^= p_low;
-      ++matches;
+  uint32_t matched[kMaxCompareCodePoints];  // text characters matched after the prefix, in order
+  uint32_t matches = 0;                     // their number
+  const size_t steps = std::min(n, m + window);
+  for (size_t j = p0; j < steps; ++j) {
+    const uint32_t c = t[j];
+    const uint64_t* row = c < 128 ? ascii_rows + c * kWords : extended_row(c);
+    uint64_t x[kWords];
+    for (size_t w = 0; w < kWords; ++w) x[w] = row[w] & bound[w] & free_[w];
+    // Word w takes its lowest candidate when no lower word has one (`lower`: the OR of the lower
+    // words' candidates).
+    uint64_t lower = 0;
+    for (size_t w = 0; w < kWords; ++w) {
+      const uint64_t low = x[w] & (0 - x[w]);
+      free_[w] ^= lower != 0 ? 0 : low;
+      lower |= x[w];
+    }
+    matched[matches] = c;
+    matches += lower != 0;
+    for (size_t w = kWords - 1; w > 0; --w) bound[w] = (bound[w] << 1) | (bound[w - 1] >> 63);
+    bound[0] = (bound[0] << 1) | uint64_t{j < window};
+  }
+  // Every match after the prefix took one pattern position: the k-th such position pairs with
+  // the k-th matched text character. (Bits of free_ past m were never set in any mask, so they
+  // are never taken.)
+  uint32_t k = 0, mismatched = 0;
+  for (size_t w = 0; w < kWords; ++w) {
+    for (uint64_t f = ~free_[w] & ~prefix[w]; f != 0; f &= f - 1) {
+      const size_t i = 64 * w + static_cast<size_t>(std::countr_zero(f));
+      mismatched += static_cast<uint32_t>(p[i]) != matched[k++];
     }
   }
   JaroCounts r;
-  r.matches = matches;
+  r.matches = static_cast<uint32_t>(p0) + matches;
   r.transpositions = mismatched / 2;
   return r;
+}
+
+// Bit-parallel Jaro for any lengths up to the comparison cap (1 <= m, n <=
+// kMaxCompareCodePoints): JaroBitParallel64's greedy matching with the pattern p (m code points)
+// in w = ceil(m/64) words, and any text t of n code points. The pattern's masks: for c < 128
+// the w words at ascii_rows + c * w (the layout of PatternMasks::ascii_table()), for other code
+// points the w words at extended_row(c) (zero when p does not hold c). O(n * w) word operations
+// without data-dependent branches in the matching loop; the counts are the greedy matching's,
+// i.e. the definition's.
+template <class ExtendedRow, class PChar, class TChar>
+JaroCounts JaroBitParallelBlock(const uint64_t* ascii_rows, const ExtendedRow& extended_row,
+                                const PChar* p, size_t m, const TChar* t, size_t n) {
+  static_assert(kMaxJaroWords == 4, "one case per pattern word count below");
+  switch ((m + 63) / 64) {
+    case 1:
+      return JaroBitParallelWords<1>(ascii_rows, extended_row, p, m, t, n);
+    case 2:
+      return JaroBitParallelWords<2>(ascii_rows, extended_row, p, m, t, n);
+    case 3:
+      return JaroBitParallelWords<3>(ascii_rows, extended_row, p, m, t, n);
+    default:
+      return JaroBitParallelWords<4>(ascii_rows, extended_row, p, m, t, n);
+  }
+}
+
+// JaroBitParallelBlock with the pattern's masks in a detail::PatternMasks.
+template <class PChar, class TChar>
+JaroCounts JaroBitParallelBlock(const detail::PatternMasks& pm, const PChar* p, size_t m,
+                                const TChar* t, size_t n) {
+  return JaroBitParallelBlock(
+      pm.ascii_table(), [&pm](uint32_t c) { return pm.Row(c); }, p, m, t, n);
 }
 
 // The Jaro formula; the operation order is fixed so that every path (scalar, SIMD) rounds alike.

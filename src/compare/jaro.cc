@@ -31,9 +31,15 @@ double JaroSeq(const Char* a, size_t la, const Char* b, size_t lb, bool winkler)
       const PreparedMasks64 pm{&compare_internal::ScratchPatternMasks(b, lb)};
       counts = compare_internal::JaroBitParallel64(pm, lb, a, la);
     }
+  } else if constexpr (sizeof(Char) == 1) {
+    // Both sides ASCII: no code point >= 128 is ever looked up.
+    const compare_internal::AsciiMasksBlock pm(b, lb);
+    static constexpr uint64_t kNone[compare_internal::kMaxJaroWords] = {};
+    counts = compare_internal::JaroBitParallelBlock(
+        pm.table(), [](uint32_t) { return kNone; }, b, lb, a, la);
   } else {
     const detail::PatternMasks& pm = compare_internal::ScratchPatternMasks(b, lb);
-    counts = compare_internal::JaroBitParallelBlock(pm, lb, a, la);
+    counts = compare_internal::JaroBitParallelBlock(pm, b, lb, a, la);
   }
   const double jaro = JaroFromCounts(counts, la, lb);
   if (!winkler) return jaro;
@@ -62,7 +68,7 @@ double JaroPreparedSeq(const PreparedString& a, const Char* t, size_t n, bool wi
     counts = compare_internal::JaroBitParallel64(PreparedMasks64{&a.masks()}, m, t, n);
   } else {
     // Jaro's counts are symmetric: the prepared side is the pattern, as in the 64-bit case.
-    counts = compare_internal::JaroBitParallelBlock(a.masks(), m, t, n);
+    counts = compare_internal::JaroBitParallelBlock(a.masks(), cps.data(), m, t, n);
   }
   const double jaro = JaroFromCounts(counts, m, n);
   if (!winkler) return jaro;

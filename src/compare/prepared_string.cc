@@ -19,7 +19,7 @@ void PatternMasks::Build(std::span<const uint32_t> code_points) {
   }
   std::sort(ext_keys_.begin(), ext_keys_.end());
   ext_keys_.erase(std::unique(ext_keys_.begin(), ext_keys_.end()), ext_keys_.end());
-  ext_masks_.assign(ext_keys_.size() * words_, 0);
+  ext_masks_.assign((ext_keys_.size() + 1) * words_, 0);  // + the zero row of absent code points
   for (size_t i = 0; i < m; ++i) {
     const uint32_t cp = code_points[i];
     const uint64_t bit = uint64_t{1} << (i % 64);
@@ -33,10 +33,12 @@ void PatternMasks::Build(std::span<const uint32_t> code_points) {
   }
 }
 
-uint64_t PatternMasks::GetExtended(size_t word, uint32_t cp) const {
+const uint64_t* PatternMasks::ExtendedRow(uint32_t cp) const {
   auto it = std::lower_bound(ext_keys_.begin(), ext_keys_.end(), cp);
-  if (it == ext_keys_.end() || *it != cp) return 0;
-  return ext_masks_[static_cast<size_t>(it - ext_keys_.begin()) * words_ + word];
+  const size_t slot = it == ext_keys_.end() || *it != cp
+                          ? ext_keys_.size()  // the zero row
+                          : static_cast<size_t>(it - ext_keys_.begin());
+  return ext_masks_.data() + slot * words_;
 }
 
 }  // namespace detail

@@ -2,6 +2,7 @@
 // path, decoded code points otherwise) and cheap pattern masks for one-off pairs.
 #pragma once
 
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -36,6 +37,35 @@ class AsciiMasks64 {
   uint64_t* table_;
   const uint8_t* p_;
   size_t m_;
+};
+
+// AsciiMasks64 for ASCII patterns of 1..kMaxCompareCodePoints bytes, in ceil(m/64) words per
+// byte value (the ascii_rows of JaroBitParallelBlock): a zeroed thread-local table of its own,
+// filled and cleared in O(m) the same way, so a long pair does not clear 4 KiB or sort anything.
+class AsciiMasksBlock {
+ public:
+  AsciiMasksBlock(const uint8_t* p, size_t m) : table_(Table()), p_(p), m_(m), words_((m + 63) / 64) {
+    assert(m >= 1 && m <= kMaxCompareCodePoints);
+    for (size_t i = 0; i < m; ++i) table_[p[i] * words_ + i / 64] |= uint64_t{1} << (i % 64);
+  }
+  ~AsciiMasksBlock() {
+    for (size_t i = 0; i < m_; ++i) table_[p_[i] * words_ + i / 64] = 0;
+  }
+  AsciiMasksBlock(const AsciiMasksBlock&) = delete;
+  AsciiMasksBlock& operator=(const AsciiMasksBlock&) = delete;
+  // words() words per byte value c < 128 at table() + c * words() (a PatternMasks::ascii_table()).
+  const uint64_t* table() const { return table_; }
+  size_t words() const { return words_; }
+
+ private:
+  static uint64_t* Table() {
+    thread_local uint64_t table[128 * ((kMaxCompareCodePoints + 63) / 64)] = {};
+    return table;
+  }
+  uint64_t* table_;
+  const uint8_t* p_;
+  size_t m_;
+  size_t words_;
 };
 
 // Decoded code points of a non-ASCII string, in a reusable thread-local buffer (slot 0 or 1).

@@ -223,6 +223,133 @@ void ForEachBatchPath(Fn fn) {
   compare_internal::SetForceScalarForTest(-1);
 }
 
+// Jaro and Jaro-Winkler of one query against candidates on every path: pairwise both ways,
+// prepared on either side, and the batches on every SIMD target and forced scalar, all equal to
+// the naive reference.
+void ExpectJaroAgrees(const std::string& query, const std::vector<std::string>& cands) {
+  const PreparedString pq(query);
+  std::vector<double> jaro_ref, jw_ref;
+  for (const std::string& c : cands) {
+    SCOPED_TRACE("query of " + std::to_string(query.size()) + " bytes \"" + query +
+                 "\"\ncandidate of " + std::to_string(c.size()) + " bytes \"" + c + "\"");
+    jaro_ref.push_back(reference::Jaro(query, c));
+    jw_ref.push_back(reference::JaroWinkler(query, c));
+    const PreparedString pc(c);
+    ASSERT_EQ(JaroSimilarity(query, c), jaro_ref.back());
+    ASSERT_EQ(JaroSimilarity(c, query), jaro_ref.back());
+    ASSERT_EQ(JaroSimilarity(pq, c), jaro_ref.back());
+    ASSERT_EQ(JaroSimilarity(pc, query), jaro_ref.back());
+    ASSERT_EQ(JaroWinklerSimilarity(query, c), jw_ref.back());
+    ASSERT_EQ(JaroWinklerSimilarity(c, query), jw_ref.back());
+    ASSERT_EQ(JaroWinklerSimilarity(pq, c), jw_ref.back());
+    ASSERT_EQ(JaroWinklerSimilarity(pc, query), jw_ref.back());
+  }
+  const std::vector<std::string_view> views(cands.begin(), cands.end());
+  ForEachBatchPath([&] {
+    std::vector<double> jaro(cands.size()), jw(cands.size());
+    JaroBatch(pq, views, jaro.data());
+    JaroWinklerBatch(pq, views, jw.data());
+    for (size_t i = 0; i < cands.size(); ++i) {
+      ASSERT_EQ(jaro[i], jaro_ref[i]) << "batch, query \"" << query << "\" cand \"" << cands[i]
+                                      << "\"";
+      ASSERT_EQ(jw[i], jw_ref[i]) << "batch, query \"" << query << "\" cand \"" << cands[i]
+                                  << "\"";
+    }
+  });
+}
+
+// Long strings (65-1000 code points; the kernels see the first 256) in the blocked Jaro kernel:
+// lengths on both sides of the 64-bit word boundaries of the pattern (64, 128, 192, 256), ASCII
+// and not, against random strings, light edits, and the same text shifted by one character.
+TEST(JaroLong, EveryPathEqualsReferenceAroundWordBoundaries) {
+  std::mt19937_64 rng(64128);
+  const size_t lengths[] = {1, 30, 63, 64, 65, 66, 100, 127, 128, 129, 130, 191, 192, 193,
+                            200, 255, 256, 257, 300, 500, 1000};
+  for (Alphabet alphabet :
+       {Alphabet::kTinyAscii, Alphabet::kAscii, Alphabet::kNonAscii, Alphabet::kBytes}) {
+    for (size_t lq : lengths) {
+      if (lq < 65 && alphabet == Alphabet::kBytes) continue;
+      const std::string query = RandomString(rng, lq, alphabet);
+      std::vector<std::string> cands;
+      for (size_t lc : lengths) {
+        if (lq < 65 && lc < 65) continue;  // the 64-bit kernel: tested elsewhere
+        cands.push_back(RandomString(rng, lc, alphabet));
+      }
+      for (int i = 0; i < 6; ++i) cands.push_back(Mutate(rng, query, alphabet));
+      cands.push_back(query);
+      cands.push_back(RandomString(rng, 1, alphabet) + query);  // every match one position off
+      cands.push_back(query.substr(query.size() / 2) + query.substr(0, query.size() / 2));
+      ExpectJaroAgrees(query, cands);
+      if (::testing::Test::HasFatalFailure()) return;
+    }
+  }
+}
+
+// Matches exactly at the edge of the window and one position past it. For a longer length L,
+// window = L / 2 - 1; with d in {window - 1, window, window + 1} (and 63-65), b is d filler
+// characters then a, L code points in all: a[i] sits at b[i + d], d positions right, and can
+// only match when d <= window. `c` is the mirror: a from position d on, then filler, so a[i]
+// sits d positions left. L runs over the word boundaries 128, 192 and 256; each pair is checked
+// both ways (either string as pattern) and prepared on each side, and in the batches.
+TEST(JaroLong, MatchesAtTheWindowEdge) {
+  std::mt19937_64 rng(192);
+  auto join = [](const std::vector<std::string>& cps, size_t begin, size_t end) {
+    std::string out;
+    for (size_t i = begin; i < end; ++i) out += cps[i];
+    return out;
+  };
+  for (Alphabet alphabet : {Alphabet::kTinyAscii, Alphabet::kNonAscii}) {
+    for (size_t total : {127, 128, 129, 130, 190, 191, 192, 193, 194, 254, 255, 256}) {
+      const size_t window = total / 2 - 1;
+      for (size_t d : {window - 1, window, window + 1, size_t{63}, size_t{64}, size_t{65}}) {
+        std::vector<std::string> cps;  // one code point each
+        for (size_t i = 0; i < total; ++i) cps.push_back(RandomString(rng, 1, alphabet));
+        const std::string a = join(cps, 0, total - d);  // total - d code points
+        const std::string b = std::string(d, 'z') + a;   // total code points
+        std::string c = join(cps, d, total - d) + std::string(2 * d, 'y');
+        ExpectJaroAgrees(a, {b, c});
+        if (::testing::Test::HasFatalFailure()) return;
+        ExpectJaroAgrees(b, {a, c});
+        if (::testing::Test::HasFatalFailure()) return;
+      }
+    }
+  }
+}
+
+// Common prefixes of every length around the word boundaries (the blocked kernel matches a
+// common prefix without stepping through it), then a difference, a transposition or an end.
+TEST(JaroLong, CommonPrefixesOfEveryLength) {
+  std::mt19937_64 rng(4);
+  for (Alphabet alphabet : {Alphabet::kTinyAscii, Alphabet::kAscii, Alphabet::kNonAscii}) {
+    const std::string base = RandomString(rng, 300, alphabet);
+    const std::vector<uint32_t> cps = reference::Decode(base);
+    std::vector<size_t> starts = {0};  // byte offset of each code point, plus the end
+    for (size_t i = 1; i <= base.size(); ++i) {
+      if (i == base.size() || (static_cast<unsigned char>(base[i]) & 0xC0) != 0x80) {
+        starts.push_back(i);
+      }
+    }
+    std::vector<std::string> cands;
+    for (size_t p : {0, 1, 2, 5, 63, 64, 65, 100, 127, 128, 129, 191, 192, 193, 250, 255, 256}) {
+      const std::string prefix = base.substr(0, starts[p]);
+      cands.push_back(prefix);
+      cands.push_back(prefix + "#" + base.substr(starts[p + 1]));  // one substitution at p
+      cands.push_back(prefix + base.substr(starts[p + 1]));        // one deletion at p
+      cands.push_back(prefix + RandomString(rng, 300 - p, alphabet));
+      if (p + 2 <= 300) {  // swapped characters p and p + 1
+        cands.push_back(prefix + base.substr(starts[p + 1], starts[p + 2] - starts[p + 1]) +
+                        base.substr(starts[p], starts[p + 1] - starts[p]) +
+                        base.substr(starts[p + 2]));
+      }
+    }
+    ASSERT_EQ(cps.size(), 300u);
+    ExpectJaroAgrees(base, cands);
+    if (::testing::Test::HasFatalFailure()) return;
+    ExpectJaroAgrees(base.substr(0, starts[100]), cands);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
 TEST(Batch, EveryTargetEqualsReference) {
   std::mt19937_64 rng(99);
   for (Alphabet alphabet :

@@ -3,7 +3,8 @@
 // forced scalar must agree exactly. Input: byte 0 = cutoff k (low 3 bits) and q-gram size
 // (bits 3-4, plus 1); byte 1 = split point; the rest = the two strings. The concatenations a+b
 // and b+a (up to about 1,100 bytes each) are compared too, so both sides of a pair pass the
-// kernels' 256-code-point cap.
+// kernels' 256-code-point cap, and a+b is a long batch query (Jaro and Jaro-Winkler) against
+// b+a, itself shifted one position either way and itself with one substitution.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -78,11 +79,32 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     want_lev.push_back(reference::Levenshtein(a, c, k));
     want_osa.push_back(reference::Osa(a, c, k));
   }
+  // Long query a+b (past 64 code points when the input is) against long candidates: b+a, a+b
+  // shifted one position either way, a+b with a character substituted at the split point, and
+  // the short a and b: the blocked Jaro kernel with the prepared query as pattern.
+  std::vector<std::string> long_cands = {ba, "~" + ab, ab.substr(ab.empty() ? 0 : 1), a, b, ab};
+  if (!ab.empty()) {
+    std::string sub = ab;
+    sub[split < sub.size() ? split : 0] = '#';
+    long_cands.push_back(sub);
+  }
+  std::vector<std::string_view> long_views(long_cands.begin(), long_cands.end());
+  std::vector<double> want_long_jaro, want_long_jw;
+  std::vector<double> got_long_jaro(long_cands.size()), got_long_jw(long_cands.size());
+  for (const std::string& c : long_cands) {
+    want_long_jaro.push_back(reference::Jaro(ab, c));
+    want_long_jw.push_back(reference::JaroWinkler(ab, c));
+    Check(JaroSimilarity(c, ab) == want_long_jaro.back());
+    Check(JaroWinklerSimilarity(PreparedString(c), ab) == want_long_jw.back());
+  }
   auto run = [&] {
     JaroWinklerBatch(pa, views, got_jw.data());
     LevenshteinBatch(pa, views, k, got_lev.data());
     OsaBatch(pa, views, k, got_osa.data());
     Check(got_jw == want_jw && got_lev == want_lev && got_osa == want_osa);
+    JaroBatch(pab, long_views, got_long_jaro.data());
+    JaroWinklerBatch(pab, long_views, got_long_jw.data());
+    Check(got_long_jaro == want_long_jaro && got_long_jw == want_long_jw);
   };
   for (int64_t target : compare_internal::AvailableSimdTargets()) {
     compare_internal::UseSimdTargetForTest(target);

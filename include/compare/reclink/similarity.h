@@ -81,19 +81,23 @@ class PatternMasks {
   PatternMasks() = default;
   void Build(std::span<const uint32_t> code_points);
   size_t words() const { return words_; }
-  uint64_t Get(size_t word, uint32_t cp) const {
-    if (cp < 128) return ascii_[cp * words_ + word];
-    return GetExtended(word, cp);
+  uint64_t Get(size_t word, uint32_t cp) const { return Row(cp)[word]; }
+  // The words() masks of cp, contiguous (all zero when the pattern does not hold cp): for code
+  // points >= 128 one search serves every word, where Get(word, cp) searches on each call.
+  // Valid until the next Build.
+  const uint64_t* Row(uint32_t cp) const {
+    if (cp < 128) return ascii_.data() + cp * words_;
+    return ExtendedRow(cp);
   }
-  // The 128-entry single-word table for ASCII code points (words() == 1 only).
+  // The table for ASCII code points: words() words per code point, Row(cp) for cp < 128.
   const uint64_t* ascii_table() const { return ascii_.data(); }
 
  private:
-  uint64_t GetExtended(size_t word, uint32_t cp) const;
+  const uint64_t* ExtendedRow(uint32_t cp) const;
   size_t words_ = 0;
   std::vector<uint64_t> ascii_;      // 128 * words_
   std::vector<uint32_t> ext_keys_;   // sorted distinct code points >= 128
-  std::vector<uint64_t> ext_masks_;  // ext_keys_.size() * words_
+  std::vector<uint64_t> ext_masks_;  // (ext_keys_.size() + 1) * words_; the last row is all zero
 };
 }  // namespace detail
 
