@@ -164,6 +164,28 @@ namespace {
 // The raw tables are written as they are in memory: little-endian.
 static_assert(std::endian::native == std::endian::little, "the state's raw tables are little-endian");
 
+// The term-frequency tables (the same in both versions); errors are left in r.
+void ParseTfTables(ByteReader& r, std::vector<TfTable>* tables) {
+  uint64_t nt = 0;
+  if (r.Count(&nt, 1)) tables->resize(nt);
+  for (uint64_t t = 0; t < nt && !r.error(); ++t) {
+    std::string flag;
+    if (!r.Bytes(1, &flag)) break;
+    TfTable& table = (*tables)[t];
+    table.enabled = flag[0] != 0;
+    if (!table.enabled) continue;
+    uint64_t k = 0;
+    if (!r.U64(&table.rows) || !r.U64(&table.non_null) || !r.Count(&k, 9)) break;
+    table.counts.resize(k);
+    for (uint64_t i = 0; i < k; ++i) {
+      uint64_t count = 0;
+      if (!r.U64(&table.counts[i].first) || !r.Varint(&count)) break;
+      table.counts[i].second = static_cast<uint32_t>(count);
+      if (i > 0 && !(table.counts[i - 1].first < table.counts[i].first)) r.Fail("term-frequency counts are not sorted");
+    }
+  }
+}
+
 // Version 1 of records.bin (varint-prefixed values, no key hashes): still read, never written.
 Result<RecordsState> ParseRecordsV1(ByteReader& r, uint64_t rows, size_t n_fields) {
   RecordsState out;
@@ -192,24 +214,7 @@ Result<RecordsState> ParseRecordsV1(ByteReader& r, uint64_t rows, size_t n_field
     }
     out.fields.push_back(std::move(col));
   }
-  uint64_t nt = 0;
-  if (r.Count(&nt, 1)) out.tf_tables.resize(nt);
-  for (uint64_t t = 0; t < nt && !r.error(); ++t) {
-    std::string flag;
-    if (!r.Bytes(1, &flag)) break;
-    TfTable& table = out.tf_tables[t];
-    table.enabled = flag[0] != 0;
-    if (!table.enabled) continue;
-    uint64_t k = 0;
-    if (!r.U64(&table.rows) || !r.U64(&table.non_null) || !r.Count(&k, 9)) break;
-    table.counts.resize(k);
-    for (uint64_t i = 0; i < k; ++i) {
-      uint64_t count = 0;
-      if (!r.U64(&table.counts[i].first) || !r.Varint(&count)) break;
-      table.counts[i].second = static_cast<uint32_t>(count);
-      if (i > 0 && !(table.counts[i - 1].first < table.counts[i].first)) r.Fail("term-frequency counts are not sorted");
-    }
-  }
+  ParseTfTables(r, &out.tf_tables);
   uint64_t ne = 0;
   if (r.Count(&ne, 10)) out.edges.resize(ne);
   for (uint64_t i = 0; i < ne && !r.error(); ++i) {
@@ -475,24 +480,7 @@ Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, si
       }
     }
   }
-  uint64_t nt = 0;
-  if (r.Count(&nt, 1)) out.tf_tables.resize(nt);
-  for (uint64_t t = 0; t < nt && !r.error(); ++t) {
-    std::string flag;
-    if (!r.Bytes(1, &flag)) break;
-    TfTable& table = out.tf_tables[t];
-    table.enabled = flag[0] != 0;
-    if (!table.enabled) continue;
-    uint64_t k = 0;
-    if (!r.U64(&table.rows) || !r.U64(&table.non_null) || !r.Count(&k, 9)) break;
-    table.counts.resize(k);
-    for (uint64_t i = 0; i < k; ++i) {
-      uint64_t count = 0;
-      if (!r.U64(&table.counts[i].first) || !r.Varint(&count)) break;
-      table.counts[i].second = static_cast<uint32_t>(count);
-      if (i > 0 && !(table.counts[i - 1].first < table.counts[i].first)) r.Fail("term-frequency counts are not sorted");
-    }
-  }
+  ParseTfTables(r, &out.tf_tables);
   uint64_t ne = 0;
   if (r.Count(&ne, 16)) out.edges.resize(ne);
   for (uint64_t i = 0; i < ne && !r.error(); ++i) {
