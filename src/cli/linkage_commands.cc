@@ -52,7 +52,9 @@ struct Prepared {
   ReadOptions read;
 };
 
-Result<Prepared> Prepare(const CommonOptions& o, const std::string& rules_path, bool deletions_only_ok) {
+// incremental: the inputs hold only what changed, so a link run may change one source only, and
+// a run with deletions (deletions_only_ok) may have no inputs at all.
+Result<Prepared> Prepare(const CommonOptions& o, const std::string& rules_path, bool incremental, bool deletions_only_ok) {
   Prepared p;
   Result<Rules> rules = ParseRulesFile(rules_path);
   if (!rules.ok()) return rules.status();
@@ -66,7 +68,7 @@ Result<Prepared> Prepare(const CommonOptions& o, const std::string& rules_path, 
   }
   if (!inputs.ok()) return inputs.status();
   p.inputs = std::move(inputs.value());
-  if (p.rules.link_type != LinkType::kDedupe && p.inputs.size() < 2) {
+  if (p.rules.link_type != LinkType::kDedupe && p.inputs.size() < 2 && !incremental) {
     return Status::Usage(rules_path + ": error: link_type is not \"dedupe\", so at least two inputs are needed; found " +
                          std::to_string(p.inputs.size()));
   }
@@ -85,7 +87,7 @@ Result<Loaded> Read(Prepared&& p) {
 }
 
 Result<Loaded> Load(const CommonOptions& o, const std::string& rules_path) {
-  Result<Prepared> p = Prepare(o, rules_path, false);
+  Result<Prepared> p = Prepare(o, rules_path, false, false);
   if (!p.ok()) return p.status();
   return Read(std::move(p.value()));
 }
@@ -371,7 +373,10 @@ int FinishIncremental(const std::string& command, const CommonOptions& o, const 
   if (st.ok()) {
     // The rows are in key order already (RunIncremental merges them so), which AssignIdentities
     // keeps: the records go to the state as they are.
-    st = WriteRunState(state_out, l.rules, res.run.model, ids.next, res.records);
+    for (uint32_t i = 0; i < ids.rows_by_key.size() && st.ok(); ++i) {
+      if (ids.rows_by_key[i] != i) st = Status::Internal("incremental rows are not in record-key order");
+    }
+    if (st.ok()) st = WriteRunState(state_out, l.rules, res.run.model, ids.next, res.records);
   }
   if (st.ok()) st = state_out.Commit();
   if (!st.ok()) return Fail(st);
@@ -414,7 +419,7 @@ int RunLinkageCommand(std::string command, const CommonOptions& o, const Linkage
   tbb::global_control control(tbb::global_control::max_allowed_parallelism, threads);
   std::vector<StageTiming> timings;
   auto t0 = std::chrono::steady_clock::now();
-  Result<Prepared> prepared = Prepare(o, o.rules_path, lo.incremental && !lo.delete_file.empty());
+  Result<Prepared> prepared = Prepare(o, o.rules_path, lo.incremental, lo.incremental && !lo.delete_file.empty());
   if (!prepared.ok()) return Fail(prepared.status());
   const Rules& rules = prepared->rules;
   const bool report_only = command == "report";

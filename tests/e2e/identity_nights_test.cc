@@ -462,6 +462,7 @@ void IdentityNights::IncrementalLinkEqualsFull(const std::string& method) {
   auto write_sources = [&](const std::string& stem, const std::vector<std::vector<std::string>>& rows) {
     std::string args;
     for (int s = 0; s < 3; ++s) {
+      if (rows[s].empty()) continue;
       std::string text = header + "\n";
       for (const std::string& row : rows[s]) text += row + "\n";
       const std::string path = dir_ + "/" + stem + "_" + std::to_string(s + 1) + ".csv";
@@ -485,6 +486,7 @@ void IdentityNights::IncrementalLinkEqualsFull(const std::string& method) {
     std::vector<std::vector<std::string>> delta(3);
     std::string deleted;
     for (int s = 0; s < 3; ++s) {
+      if (night == 3 && s > 0) break;  // night 3 changes source 1 only: one input is enough
       std::vector<std::string> ids;
       for (const auto& [id, row] : live[s]) ids.push_back(id);
       std::shuffle(ids.begin(), ids.end(), rng);
@@ -526,8 +528,9 @@ void IdentityNights::IncrementalLinkEqualsFull(const std::string& method) {
       EXPECT_EQ(ReadFile(copy + "/" + file), ReadFile(state + "/" + file)) << "night " << n << ": " << file;
     }
     const std::string summary = ReadFile(dir_ + "/inc" + n + "/summary.json");
-    EXPECT_NE(summary.find("\"deleted\": 24"), std::string::npos) << summary;
-    EXPECT_NE(summary.find("\"updated\": 24"), std::string::npos) << summary;
+    const std::string changed = night == 3 ? "8" : "24";
+    EXPECT_NE(summary.find("\"deleted\": " + changed), std::string::npos) << summary;
+    EXPECT_NE(summary.find("\"updated\": " + changed), std::string::npos) << summary;
     EXPECT_NE(summary.find("\"command\": \"link\""), std::string::npos) << summary;
     fs::remove_all(state);
     fs::copy(copy, state);  // the next night continues the incremental state (equal anyway)
