@@ -11,7 +11,8 @@
 #
 #   bench/identities.sh [--records N] [--runs R] [--threads T] [--rules FILE]
 #
-# BUILD_DIR (default build) selects the build. Needs python3.
+# BUILD_DIR (default build) selects the build; KEEP_WORK=1 keeps the temporary directory (its
+# path is the newest /tmp/tmp.*) for profiling the runs again. Needs python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 records=1000000
@@ -24,7 +25,7 @@ while [ $# -gt 0 ]; do
     --runs) runs=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --rules) rules=$2; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "identities.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done

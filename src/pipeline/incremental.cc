@@ -296,15 +296,16 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
     const BlockingRule& br = rules.blocking[r];
     std::vector<int> part_field;
     for (const BlockingKey& k : br.keys) part_field.push_back(rules.FindField(k.field));
-    std::string text, part, ref_part;
+    std::string text, part;
     std::vector<std::string> ref_parts(br.keys.size());
+    std::vector<uint8_t> ref_done(br.keys.size());
     std::vector<std::pair<std::string, Member>> split;
     for (size_t s = 0; s < members.size();) {
       size_t e = s + 1;
       while (e < members.size() && members[e].hash == members[s].hash) ++e;
       const Member& ref = members[s];
       const std::vector<Column>& ref_fields = fields_of(ref);
-      std::vector<bool> ref_done(br.keys.size(), false);
+      std::fill(ref_done.begin(), ref_done.end(), 0);
       bool same = true;
       for (size_t k = s + 1; k < e && same; ++k) {
         const std::vector<Column>& f = fields_of(members[k]);
@@ -319,7 +320,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
           if (!ref_done[p]) {
             ref_parts[p].clear();
             ComputeKeyPart(br.keys[p], theirs, &ref_parts[p]);
-            ref_done[p] = true;
+            ref_done[p] = 1;
           }
           part.clear();
           ComputeKeyPart(br.keys[p], mine, &part);
