@@ -27,7 +27,7 @@
 
 
 #include "io/csv_scan.h"
-#include "io/text_encoding.h"
+#include "reclink/text_encoding.h"
 
 #if RECLINK_CSV_V3
 #include <cpuid.h>

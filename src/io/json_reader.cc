@@ -15,7 +15,7 @@
 #include <limits>
 #include <unordered_map>
 
-#include "io/text_encoding.h"
+#include "reclink/text_encoding.h"
 
 namespace reclink::io {
 namespace {

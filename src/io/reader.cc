@@ -9,7 +9,7 @@
 #include "io/csv_reader.h"
 #include "io/input_file.h"
 #include "io/json_reader.h"
-#include "io/text_encoding.h"
+#include "reclink/text_encoding.h"
 #include "reclink/parallel.h"
 
 namespace reclink {

@@ -1,6 +1,6 @@
 // UTF-8 validation (simdjson's validator for long texts; table-free byte-range checks per
 // RFC 3629 to locate an error) and Latin-1 transcoding.
-#include "io/text_encoding.h"
+#include "reclink/text_encoding.h"
 
 #include <simdjson.h>
 

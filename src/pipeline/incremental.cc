@@ -13,7 +13,7 @@
 #include <cstring>
 
 #include "reclink/parallel.h"
-#include "score_runs.h"
+#include "reclink/score.h"
 
 namespace reclink {
 namespace {
@@ -406,7 +406,11 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   // full run); the links go back to combined rows.
   std::vector<CandidatePair> local_pairs(all_pairs.size());
   for (size_t i = 0; i < all_pairs.size(); ++i) local_pairs[i] = {local_of[all_pairs[i].a], local_of[all_pairs[i].b]};
-  tbb::enumerable_thread_specific<std::vector<Edge>> found;
+  struct Found {
+    std::vector<Edge> edges;
+    ScoreScratch scratch;
+  };
+  tbb::enumerable_thread_specific<Found> found;
   constexpr size_t kChunk = 1 << 14;
   ParallelFor(size_t{0}, (local_pairs.size() + kChunk - 1) / kChunk, [&](size_t c) {
     // A chunk starts and ends at a change of first row, so no run is split.
@@ -417,9 +421,11 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
     };
     const size_t begin = c == 0 ? 0 : boundary(c * kChunk), end = boundary((c + 1) * kChunk);
     if (begin >= end) return;
-    std::vector<Edge>& local = found.local();
+    Found& f = found.local();
+    std::vector<Edge>& local = f.edges;
     const size_t first = local.size();
-    ScoreRunsDecidingEarly(comps, scorer, std::span(local_pairs).subspan(begin, end - begin), weight_threshold, &local);
+    ScoreRunsDecidingEarly(comps, scorer, std::span(local_pairs).subspan(begin, end - begin), weight_threshold,
+                           f.scratch, &local);
     for (size_t i = first; i < local.size(); ++i) local[i] = {involved[local[i].a], involved[local[i].b], local[i].weight};
   });
   std::vector<uint64_t> rule_pairs(rules.blocking.size(), 0);
@@ -430,7 +436,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   // that is not oversized. Their values did not change, so a rule that covered the pair before
   // still gives both the same key; only a block that is oversized now can take the pair away.
   std::vector<Edge> edges;
-  for (const std::vector<Edge>& local : found) edges.insert(edges.end(), local.begin(), local.end());
+  for (const Found& f : found) edges.insert(edges.end(), f.edges.begin(), f.edges.end());
   std::string ta, tb;
   for (const Edge& e : saved.edges) {
     const uint32_t a = row_of_old[e.a], b = row_of_old[e.b];

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "io/csv_scan.h"
-#include "io/text_encoding.h"
+#include "reclink/text_encoding.h"
 #include "reclink/reader.h"
 
 namespace {

@@ -1,7 +1,7 @@
 // Tests of UTF-8 validation: every class of invalid sequence is found at its first byte, both in
 // short texts (byte-by-byte search) and inside long ones (simdjson's validator first), and valid
 // text of every sequence length passes.
-#include "io/text_encoding.h"
+#include "reclink/text_encoding.h"
 
 #include <gtest/gtest.h>
 

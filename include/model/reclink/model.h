@@ -8,6 +8,7 @@
 #include <compare>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -122,6 +123,31 @@ struct TrainingCounts {
   std::optional<double> deterministic_prior;
   std::string deterministic_prior_source;
 };
+
+class Progress;
+
+// Levels of every pair into gammas (comps.size() per pair). Pairs come block by block with runs
+// of the same first row; each run is compared one-against-many so that row's preparation is
+// shared. partners: the caller's scratch, reused from call to call.
+void GammaRuns(const Comparisons& comps, std::span<const CandidatePair> pairs, std::vector<uint8_t>* gammas,
+               std::vector<RowId>* partners);
+
+// What EM needs from the candidate pairs (one streaming pass over index): gamma-pattern counts
+// per rule, for the pairs each rule produces first and for every pair it covers. Beyond 4 M
+// candidates a seeded hash sample of first rows is counted (each sampled row with its whole run
+// of pairs, so the batch kernels still see long runs); the sample does not depend on the thread
+// count. Pairs first produced by a rule are also counted by pattern and TF delta (PatternTf),
+// for the model's own threshold; u_only (the model with u estimated, m still 1) gives the delta.
+// progress, when set, counts the pairs streamed.
+TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comps, BlockingIndex& index,
+                                     uint64_t total_pairs, const Model& u_only, const TermFrequencies& tf,
+                                     Progress* progress);
+
+// The prior from [model] deterministic_rules into counts->deterministic_prior (and its source in
+// words): the pairs those rules produce (each once, within the blocking cap, across sources only
+// in link mode) over deterministic_recall, over counts->total_pairs.
+void DeterministicPrior(const Rules& rules, const DerivedFields& fields, const RecordTable& table,
+                        TrainingCounts* counts);
 
 // A pair of records a user has marked as a match or not (reclink dedupe/link/train --labels).
 struct LabeledPair {

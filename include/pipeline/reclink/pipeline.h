@@ -20,6 +20,7 @@
 #include "reclink/progress.h"
 #include "reclink/reader.h"
 #include "reclink/rules.h"
+#include "reclink/score.h"
 #include "reclink/status.h"
 
 namespace reclink {
@@ -84,32 +85,6 @@ struct StageTiming {
   uint64_t peak_rss_bytes = 0;  // process peak after the stage
 };
 
-struct ScoredPair {
-  RowId a, b;
-  double weight;
-  std::vector<uint8_t> gamma;
-  std::vector<double> weights;  // per comparison (TF-adjusted); filled for evaluate's error lists
-};
-
-// Candidate pairs counted by match weight in fixed bins of kWidth bits from kMin (the first and
-// last bins also take everything beyond them). The edges do not depend on the data, and the
-// counts are integers summed from per-thread copies, so the histogram is the same whatever the
-// thread count. Filled only when RunOptions::weight_histogram asks for it.
-struct WeightHistogram {
-  static constexpr double kMin = -64;
-  static constexpr double kWidth = 0.25;
-  static constexpr int kBins = 512;  // up to kMin + kBins * kWidth = +64 bits
-  std::vector<uint64_t> pairs;    // per bin: candidate pairs; empty when not requested
-  std::vector<uint64_t> matches;  // per bin: true matches among them (with RunOptions::truth)
-  bool empty() const { return pairs.empty(); }
-  static int Bin(double weight) {
-    const double x = (weight - kMin) / kWidth;
-    if (!(x >= 0)) return 0;  // also NaN
-    return x >= kBins ? kBins - 1 : static_cast<int>(x);
-  }
-  static double Lower(int bin) { return kMin + bin * kWidth; }  // the bin's lowest weight
-};
-
 struct RunOptions {
   std::optional<std::string> model_path;  // score with a saved model instead of training
   std::optional<Model> model;             // score with this model (a run state's) instead of training
@@ -139,13 +114,6 @@ struct RunOptions {
   // of their own. From then on RunLinkage reads only the input's row count, sources and ids, so
   // the caller may release the other columns' values (Column::ReleaseValues) to save memory.
   std::function<void()> on_fields_derived;
-};
-
-struct TruthCounts {
-  uint64_t true_candidates = 0;             // candidate pairs that are true matches
-  std::vector<uint64_t> rule_true_covered;  // per rule: true pairs the rule produces on its own
-  std::vector<ScoredPair> false_links;      // highest-weight candidate non-matches
-  std::vector<ScoredPair> missed_links;     // lowest-weight candidate matches below threshold
 };
 
 struct RunResult {

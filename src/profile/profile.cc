@@ -20,7 +20,7 @@
 
 #include <sys/mman.h>
 
-#include "io/text_encoding.h"
+#include "reclink/text_encoding.h"
 
 namespace reclink {
 

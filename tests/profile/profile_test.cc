@@ -10,7 +10,7 @@
 #include <optional>
 #include <random>
 
-#include "io_test_util.h"
+#include "io/io_test_util.h"
 
 namespace reclink {
 namespace {

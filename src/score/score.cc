@@ -1,0 +1,279 @@
+// The score stage: candidate pairs weighed under the model; pairs at or above the threshold are
+// kept as edges (score.h).
+#include "reclink/score.h"
+
+#include <tbb/enumerable_thread_specific.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <tuple>
+
+#include "reclink/parallel.h"
+#include "reclink/progress.h"
+
+namespace reclink {
+
+// Comparisons are computed one at a time (cheapest first) and a pair stops as soon as the best
+// the remaining comparisons could add cannot reach the threshold. A pair that survives is
+// weighed in full, in the canonical order, so its weight (and whether it links) is exactly what
+// Scorer::Weight gives. Pairs come in runs sharing row a: a run of several pairs is scored a
+// comparison at a time over the pairs still alive, so each string similarity is computed by the
+// batch kernels for all of them at once (with row a prepared once); every pair still sees the
+// same sums, in the same order, as on its own.
+void ScoreRunsDecidingEarly(const Comparisons& comps, const Scorer& scorer, std::span<const CandidatePair> pairs,
+                            double threshold, ScoreScratch& scratch, std::vector<Edge>* edges) {
+  const size_t nc = comps.size();
+  // Exact and numeric comparisons first: they cost a hash compare. Within each group, the
+  // comparisons with the largest top weight first: a pair that disagrees there loses the most
+  // of what it could still reach, so most pairs are decided after the fewest comparisons.
+  size_t order[kMaxComparisons];
+  size_t no = 0;
+  for (size_t c = 0; c < nc; ++c) if (!comps.uses_string_metric(c)) order[no++] = c;
+  const size_t cheap = no;
+  for (size_t c = 0; c < nc; ++c) if (comps.uses_string_metric(c)) order[no++] = c;
+  auto top_weight = [&](size_t c) {
+    const double w = scorer.MaxRest(c) - scorer.MaxRest(c + 1);
+    return std::isnan(w) ? 0.0 : w;  // a strict weak order even for a degenerate model
+  };
+  auto larger_top = [&](size_t x, size_t y) { return top_weight(x) != top_weight(y) ? top_weight(x) > top_weight(y) : x < y; };
+  std::sort(order, order + cheap, larger_top);
+  std::sort(order + cheap, order + nc, larger_top);
+  double rest[kMaxComparisons + 1];  // rest[k]: the most comparisons order[k..] can add
+  rest[nc] = 0.0;
+  for (size_t k = nc; k-- > 0;) rest[k] = rest[k + 1] + (scorer.MaxRest(order[k]) - scorer.MaxRest(order[k] + 1));
+  constexpr double kMargin = 1e-9;  // keeps rounding in the partial sums from rejecting an edge
+  constexpr size_t kMinRun = 4;     // shorter runs: pair by pair, without preparing row a
+  std::vector<RowId>& alive = scratch.alive;
+  std::vector<uint32_t>& alive_at = scratch.alive_at;
+  std::vector<double>& weight = scratch.weight;
+  std::vector<uint8_t>& gammas = scratch.gammas;
+  std::vector<uint8_t>& levels = scratch.levels;
+  uint8_t gamma[kMaxComparisons];
+  for (size_t i = 0; i < pairs.size();) {
+    const RowId a = pairs[i].a;
+    size_t j = i;
+    while (j < pairs.size() && pairs[j].a == a) ++j;
+    if (j - i < kMinRun) {
+      for (; i < j; ++i) {
+        const RowId b = pairs[i].b;
+        if (i + 8 < pairs.size()) comps.Prefetch(pairs[i + 8].b);  // scattered rows: load ahead
+        double w = scorer.base();
+        bool rejected = false;
+        for (size_t k = 0; k < nc; ++k) {
+          const size_t c = order[k];
+          gamma[c] = static_cast<uint8_t>(comps.Level(c, a, b));
+          w += scorer.LevelWeight(c, gamma[c], a, b);
+          if (w + rest[k + 1] < threshold - kMargin) {
+            rejected = true;
+            break;
+          }
+        }
+        if (rejected) continue;
+        const double full = scorer.Weight(a, b, gamma);
+        if (full >= threshold) edges->push_back({a, b, full});
+      }
+      continue;
+    }
+    const size_t run = j - i;
+    alive.clear();
+    alive_at.clear();
+    for (size_t m = 0; m < run; ++m) {
+      alive.push_back(pairs[i + m].b);
+      alive_at.push_back(static_cast<uint32_t>(m));
+      comps.Prefetch(pairs[i + m].b);  // partners are scattered rows; start every load up front
+    }
+    weight.assign(run, scorer.base());
+    gammas.resize(run * nc);
+    for (size_t k = 0; k < nc && !alive.empty(); ++k) {
+      const size_t c = order[k];
+      std::optional<PreparedString> prepared;
+      if (comps.uses_string_metric(c) && alive.size() >= kMinRun && !comps.IsNull(c, a)) {
+        prepared.emplace(comps.Value(c, a));
+      }
+      levels.resize(alive.size());
+      comps.LevelsOneToMany(c, a, alive, prepared ? &*prepared : nullptr, levels.data());
+      size_t kept = 0;
+      for (size_t x = 0; x < alive.size(); ++x) {
+        const uint32_t m = alive_at[x];
+        gammas[m * nc + c] = levels[x];
+        weight[m] += scorer.LevelWeight(c, levels[x], a, alive[x]);
+        if (weight[m] + rest[k + 1] < threshold - kMargin) continue;
+        alive[kept] = alive[x];
+        alive_at[kept] = m;
+        ++kept;
+      }
+      alive.resize(kept);
+      alive_at.resize(kept);
+    }
+    for (size_t x = 0; x < alive.size(); ++x) {
+      const double full = scorer.Weight(a, alive[x], &gammas[alive_at[x] * nc]);
+      if (full >= threshold) edges->push_back({a, alive[x], full});
+    }
+    i = j;
+  }
+}
+
+namespace {
+
+// Keeps the k pairs that rank first under `better`.
+void KeepBest(std::vector<ScoredPair>* v, size_t k, bool (*better)(const ScoredPair&, const ScoredPair&)) {
+  std::sort(v->begin(), v->end(), better);
+  if (v->size() > k) v->resize(k);
+}
+// A scored pair with its levels and each comparison's weight, for the error lists.
+ScoredPair Explained(const Scorer& scorer, const CandidatePair& p, double w, const uint8_t* gamma, size_t nc) {
+  ScoredPair sp{p.a, p.b, w, std::vector<uint8_t>(gamma, gamma + nc), std::vector<double>(nc)};
+  scorer.Weight(p.a, p.b, gamma, sp.weights.data());
+  return sp;
+}
+
+bool HigherWeight(const ScoredPair& x, const ScoredPair& y) {
+  return x.weight != y.weight ? x.weight > y.weight : std::tie(x.a, x.b) < std::tie(y.a, y.b);
+}
+bool LowerWeight(const ScoredPair& x, const ScoredPair& y) {
+  return x.weight != y.weight ? x.weight < y.weight : std::tie(x.a, x.b) < std::tie(y.a, y.b);
+}
+
+// One thread's share of what evaluation learns from the scoring pass: true pairs among the
+// candidates (per rule too) and the highest-weight false links and lowest-weight missed links.
+struct TruthLocal {
+  uint64_t true_candidates = 0;
+  std::vector<uint64_t> rule_true;
+  std::vector<ScoredPair> false_links, missed_links;
+  // Once a list has been trimmed, a pair that ranks below its last kept entry can never make
+  // it, so it is not built (building one allocates).
+  double false_floor = -std::numeric_limits<double>::infinity();
+  double missed_ceiling = std::numeric_limits<double>::infinity();
+
+  void Observe(const BlockingIndex& index, const Scorer& scorer, const CandidatePair& p, double w,
+               const uint8_t* gamma, size_t nc, bool match, bool linked, size_t keep) {
+    if (match) {
+      ++true_candidates;
+      for (size_t r = 0; r < rule_true.size(); ++r) rule_true[r] += index.RuleCovers(r, p.a, p.b);
+      if (!linked && w <= missed_ceiling) {
+        missed_links.push_back(Explained(scorer, p, w, gamma, nc));
+        if (missed_links.size() > 4 * keep) {
+          KeepBest(&missed_links, keep, LowerWeight);
+          if (missed_links.size() == keep) missed_ceiling = missed_links.back().weight;
+        }
+      }
+    } else if (w >= false_floor) {
+      false_links.push_back(Explained(scorer, p, w, gamma, nc));
+      if (false_links.size() > 4 * keep) {
+        KeepBest(&false_links, keep, HigherWeight);
+        if (false_links.size() == keep) false_floor = false_links.back().weight;
+      }
+    }
+  }
+};
+
+}  // namespace
+
+ScoredCandidates ScoreCandidates(const Comparisons& comps, const Scorer& scorer, BlockingIndex& index,
+                                 const ScoreOptions& options) {
+  const double threshold = options.threshold;
+  const size_t nc = comps.size();
+  const size_t nr = index.num_rules();
+  const double weight_threshold = std::log2(threshold / (1 - threshold));
+  const double pairs_weight = std::log2(options.pairs_threshold / (1 - options.pairs_threshold));
+  const std::vector<uint32_t>* truth = options.truth;
+  const size_t keep = options.worst_errors;
+  const bool histogram = options.weight_histogram;
+  const size_t borderline = options.borderline_pairs;
+  // Nearest the threshold first; ties by rows, so the kept set does not depend on threads.
+  auto closer = [weight_threshold](const ScoredPair& x, const ScoredPair& y) {
+    const double dx = std::abs(x.weight - weight_threshold), dy = std::abs(y.weight - weight_threshold);
+    return dx != dy ? dx < dy : std::tie(x.a, x.b) < std::tie(y.a, y.b);
+  };
+  struct Local {
+    std::vector<Edge> edges;
+    std::vector<ScoredPair> kept;
+    TruthLocal truth;
+    std::vector<uint64_t> hist_pairs, hist_matches;
+    std::vector<ScoredPair> borderline;
+    double borderline_distance = std::numeric_limits<double>::infinity();  // once trimmed: the farthest kept
+    ScoreScratch scratch;
+    std::vector<uint8_t> gammas;
+    std::vector<RowId> partners;
+  };
+  tbb::enumerable_thread_specific<Local> locals([&] {
+    Local l;
+    l.truth.rule_true.assign(nr, 0);
+    if (histogram) {
+      l.hist_pairs.assign(WeightHistogram::kBins, 0);
+      if (truth) l.hist_matches.assign(WeightHistogram::kBins, 0);
+    }
+    return l;
+  });
+  // Without --pairs, a truth column or a report's histogram, only the edges matter, and most
+  // candidate pairs can be rejected before every comparison is computed.
+  const bool decide_early = !options.keep_pairs && truth == nullptr && !histogram && borderline == 0;
+  std::vector<uint64_t> per_rule = index.StreamPairs([&](int, std::span<const CandidatePair> pairs) {
+    if (options.progress) options.progress->Add(pairs.size());
+    Local& l = locals.local();
+    if (decide_early) {
+      ScoreRunsDecidingEarly(comps, scorer, pairs, weight_threshold, l.scratch, &l.edges);
+      return;
+    }
+    std::vector<uint8_t>& gammas = l.gammas;
+    GammaRuns(comps, pairs, &gammas, &l.partners);
+    for (size_t i = 0; i < pairs.size(); ++i) {
+      const CandidatePair& p = pairs[i];
+      const uint8_t* gamma = &gammas[i * nc];
+      const double w = scorer.Weight(p.a, p.b, gamma);
+      const bool linked = w >= weight_threshold;
+      if (linked) l.edges.push_back({p.a, p.b, w});
+      if (options.keep_pairs && w >= pairs_weight) l.kept.push_back({p.a, p.b, w, std::vector<uint8_t>(gamma, gamma + nc), {}});
+      if (truth) l.truth.Observe(index, scorer, p, w, gamma, nc, (*truth)[p.a] == (*truth)[p.b], linked, keep);
+      if (histogram) {
+        const int bin = WeightHistogram::Bin(w);
+        ++l.hist_pairs[bin];
+        if (truth && (*truth)[p.a] == (*truth)[p.b]) ++l.hist_matches[bin];
+      }
+      if (borderline && std::abs(w - weight_threshold) <= l.borderline_distance) {
+        l.borderline.push_back(Explained(scorer, p, w, gamma, nc));
+        if (l.borderline.size() > 4 * borderline) {
+          std::sort(l.borderline.begin(), l.borderline.end(), closer);
+          l.borderline.resize(borderline);
+          l.borderline_distance = std::abs(l.borderline.back().weight - weight_threshold);
+        }
+      }
+    }
+  });
+  ScoredCandidates out;
+  for (uint64_t p : per_rule) out.candidate_pairs += p;
+  out.truth.rule_true_covered.assign(nr, 0);
+  for (Local& l : locals) {
+    out.edges.insert(out.edges.end(), l.edges.begin(), l.edges.end());
+    for (ScoredPair& p : l.kept) out.pairs.push_back(std::move(p));
+    out.truth.true_candidates += l.truth.true_candidates;
+    for (size_t r = 0; r < nr; ++r) out.truth.rule_true_covered[r] += l.truth.rule_true[r];
+    for (ScoredPair& p : l.truth.false_links) out.truth.false_links.push_back(std::move(p));
+    for (ScoredPair& p : l.truth.missed_links) out.truth.missed_links.push_back(std::move(p));
+    for (ScoredPair& p : l.borderline) out.borderline.push_back(std::move(p));
+    if (histogram) {
+      if (out.histogram.pairs.empty()) {
+        out.histogram.pairs.assign(WeightHistogram::kBins, 0);
+        if (truth) out.histogram.matches.assign(WeightHistogram::kBins, 0);
+      }
+      for (int b = 0; b < WeightHistogram::kBins; ++b) out.histogram.pairs[b] += l.hist_pairs[b];
+      for (size_t b = 0; b < l.hist_matches.size(); ++b) out.histogram.matches[b] += l.hist_matches[b];
+    }
+  }
+  if (histogram && out.histogram.pairs.empty()) {  // no candidate pairs reached a thread
+    out.histogram.pairs.assign(WeightHistogram::kBins, 0);
+    if (truth) out.histogram.matches.assign(WeightHistogram::kBins, 0);
+  }
+  std::sort(out.borderline.begin(), out.borderline.end(), closer);
+  if (out.borderline.size() > borderline) out.borderline.resize(borderline);
+  KeepBest(&out.truth.false_links, keep, HigherWeight);
+  KeepBest(&out.truth.missed_links, keep, LowerWeight);
+  auto by_rows = [](const auto& x, const auto& y) { return std::tie(x.a, x.b) < std::tie(y.a, y.b); };
+  ParallelSort(out.edges.begin(), out.edges.end(), by_rows);
+  std::sort(out.pairs.begin(), out.pairs.end(), by_rows);
+  return out;
+}
+
+}  // namespace reclink
