@@ -267,17 +267,8 @@ Status CheckIncremental(const LinkageOptions& lo, const Rules& rules, const RunS
     return Status::Usage("error: --incremental needs a state to continue, and " + lo.state_dir + " holds none",
                          "run once on the whole data without --incremental to create it");
   }
-  const double threshold = LinkThreshold(lo.threshold, rules, state.model).probability;
-  if (threshold != state.records.threshold) {
-    return Status::Usage("error: the state's links were cut at threshold " + JsonNumber(state.records.threshold) +
-                             ", and this run's is " + JsonNumber(threshold),
-                         "change the threshold with a full run (without --incremental)");
-  }
-  if (rules.cluster_method != ClusterMethod::kConnectedComponents && state.records.format_version < 2) {
-    return Status::Usage("error: the state was written by an earlier reclink, which kept only the links the rules' "
-                         "[cluster] method chose; an incremental run needs every link",
-                         "run once in full (without --incremental) to rewrite the state");
-  }
+  Status compatible = CheckStateContinues(rules, state, LinkThreshold(lo.threshold, rules, state.model).probability);
+  if (!compatible.ok()) return compatible;
   if (rules.survivorship || lo.with_fields || lo.pairs || lo.report || !lo.truth_column.empty()) {
     return Status::Usage("error: --incremental does not yet write golden records, members.csv, pairs.csv or "
                          "report.html, nor evaluate (--truth)",
@@ -286,77 +277,30 @@ Status CheckIncremental(const LinkageOptions& lo, const Rules& rules, const RunS
   return Status::Ok();
 }
 
-// Record ids to delete: one per line; blank lines and a first line equal to the id column are skipped.
-Result<std::vector<std::string>> ReadDeletions(const std::string& path, const std::string& id_column) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IoError(path + ": error: cannot read the deletions file: " + std::strerror(errno));
-  std::vector<std::string> out;
-  std::string line;
-  for (uint64_t n = 1; std::getline(in, line); ++n) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty() || (n == 1 && line == id_column)) continue;
-    out.push_back(line);
-  }
-  if (in.bad()) return Status::IoError(path + ": error: cannot read the deletions file");
-  return out;
-}
-
 int FinishIncremental(const std::string& command, const CommonOptions& o, const LinkageOptions& lo, const Loaded& l, const RunState& state,
                       const std::vector<std::string>& deletions, int threads, OutputSet& outputs,
                       OutputSet& state_out, std::vector<StageTiming>* timings) {
-  auto t0 = std::chrono::steady_clock::now();
-  auto mark = [&](const char* stage) {
-    const auto now = std::chrono::steady_clock::now();
-    timings->push_back({stage, std::chrono::duration<double>(now - t0).count(), PeakRssBytes()});
-    t0 = now;
-  };
-  const LinkCut cut = LinkThreshold(lo.threshold, l.rules, state.model);
-  const double threshold = cut.probability;
-  Result<IncrementalResult> inc = RunIncremental(l.rules, state, l.input, deletions, threshold);
-  if (!inc.ok()) return Fail(inc.status());
-  inc->run.threshold_source = cut.source;
-  const IncrementalResult& res = *inc;
-  mark("incremental");
-  Result<IdentityAssignment> named = AssignIdentities(state.identities, res.keys, res.run.labels, res.run.clusters);
-  if (!named.ok()) return Fail(named.status());
-  const IdentityAssignment& ids = *named;
-  mark("identities");
+  Result<IncrementalNight> night =
+      RunIncrementalNight(l.rules, state, l.input, deletions, LinkThreshold(lo.threshold, l.rules, state.model), timings);
+  if (!night.ok()) return Fail(night.status());
+  const IncrementalResult& res = night->result;
+  const IdentityAssignment& ids = night->identities;
+  const auto w0 = std::chrono::steady_clock::now();
   auto write = [&](const std::string& name, auto&& fill) -> Status {
     Result<FileWriter> w = outputs.Open(name);
     if (!w.ok()) return w.status();
     fill(*w);
     return w->Finish(true);
   };
-  // clusters.csv: every record of the state after this run, by record key (in link modes the key
-  // is SOURCE:ID, written as its source and its id).
   const bool with_source = l.rules.link_type != LinkType::kDedupe;
-  Status st = write("clusters.csv", [&](FileWriter& w) {
-    std::string buf = with_source ? "source,record_id,cluster_id\n" : "record_id,cluster_id\n";
-    for (uint32_t r : ids.rows_by_key) {
-      if (with_source) {
-        const std::string& source = res.records.source_names[res.records.source_of[r]];
-        AppendCsvField(buf, source);
-        buf += ',';
-        AppendCsvField(buf, std::string_view(res.keys[r]).substr(source.size() + 1));
-      } else {
-        AppendCsvField(buf, res.keys[r]);
-      }
-      buf += ',';
-      AppendCsvField(buf, ids.cluster_ids[res.run.labels[r]]);
-      buf += '\n';
-      if (buf.size() > (1 << 20)) {
-        w.Write(buf);
-        buf.clear();
-      }
-    }
-    w.Write(buf);
-  });
+  Status st = write("clusters.csv", [&](FileWriter& w) { WriteIncrementalClustersCsv(*night, with_source, w); });
   if (st.ok()) st = write("changes.csv", [&](FileWriter& w) { WriteChangesCsv(ids.changes, w); });
   if (st.ok()) st = outputs.WriteFile("model.json", ModelToJson(res.run.model));
   if (st.ok() && o.on_bad_record == "quarantine") {
     st = write("rejects.csv", [&](FileWriter& w) { WriteRejectsCsv(l.rejects, w); });
   }
-  mark("write");
+  timings->push_back({"write", std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count(),
+                      PeakRssBytes()});
   RunContext context;
   context.command = command;
   context.rules_path = o.rules_path;
@@ -370,14 +314,7 @@ int FinishIncremental(const std::string& command, const CommonOptions& o, const 
   const std::string summary = SummaryJson(context, l.input, res.run, *timings, "");
   if (st.ok()) st = outputs.WriteFile("summary.json", summary);
   if (st.ok()) st = outputs.Commit();
-  if (st.ok()) {
-    // The rows are in key order already (RunIncremental merges them so), which AssignIdentities
-    // keeps: the records go to the state as they are.
-    for (uint32_t i = 0; i < ids.rows_by_key.size() && st.ok(); ++i) {
-      if (ids.rows_by_key[i] != i) st = Status::Internal("incremental rows are not in record-key order");
-    }
-    if (st.ok()) st = WriteRunState(state_out, l.rules, res.run.model, ids.next, res.records);
-  }
+  if (st.ok()) st = WriteIncrementalState(state_out, l.rules, *night);
   if (st.ok()) st = state_out.Commit();
   if (!st.ok()) return Fail(st);
   if (o.json) {
@@ -691,13 +628,7 @@ int RunLinkageCommand(std::string command, const CommonOptions& o, const Linkage
     if (st.ok()) st = outputs->Commit();
     // The state after the outputs: a kill between the two commits leaves the previous state, so
     // the next run reports these changes again rather than never.
-    if (st.ok() && identities) {
-      st = WriteRunState(*state_out, l.rules, r.model, identities->next,
-                         RecordsInKeyOrder(identities->rows_by_key, l.rules, l.input.table, *r.fields, r.key_hashes,
-                                           // every link, before the cluster method kept some
-                                           l.rules.cluster_method == ClusterMethod::kConnectedComponents ? r.edges : r.links,
-                                           r.tf_tables, r.threshold, r.oversized));
-    }
+    if (st.ok() && identities) st = WriteStateOfRun(*state_out, l.rules, l.input, r, *identities);
     if (st.ok() && identities) st = state_out->Commit();
     if (!st.ok()) return Fail(st);
   }

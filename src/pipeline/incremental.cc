@@ -7,11 +7,16 @@
 #include <algorithm>
 #include <atomic>
 #include <bit>
+#include <chrono>
 #include <cmath>
 #include <numeric>
 #include <tuple>
 #include <cstring>
+#include <cerrno>
+#include <fstream>
 
+#include "reclink/csv_writer.h"
+#include "reclink/json_writer.h"
 #include "reclink/parallel.h"
 #include "reclink/score.h"
 
@@ -564,6 +569,88 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   run.labels = ConnectedComponents(n, run.edges);
   for (uint32_t label : run.labels) run.clusters = std::max<uint64_t>(run.clusters, label + 1);
   return out;
+}
+
+Status CheckStateContinues(const Rules& rules, const RunState& state, double threshold) {
+  if (threshold != state.records.threshold) {
+    return Status::Usage("error: the state's links were cut at threshold " + JsonNumber(state.records.threshold) +
+                             ", and this run's is " + JsonNumber(threshold),
+                         "change the threshold with a full run (without --incremental)");
+  }
+  if (rules.cluster_method != ClusterMethod::kConnectedComponents && state.records.format_version < 2) {
+    return Status::Usage("error: the state was written by an earlier reclink, which kept only the links the rules' "
+                         "[cluster] method chose; an incremental run needs every link",
+                         "run once in full (without --incremental) to rewrite the state");
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<std::string>> ReadDeletions(const std::string& path, const std::string& id_column) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IoError(path + ": error: cannot read the deletions file: " + std::strerror(errno));
+  std::vector<std::string> out;
+  std::string line;
+  for (uint64_t n = 1; std::getline(in, line); ++n) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || (n == 1 && line == id_column)) continue;
+    out.push_back(line);
+  }
+  if (in.bad()) return Status::IoError(path + ": error: cannot read the deletions file");
+  return out;
+}
+
+
+Result<IncrementalNight> RunIncrementalNight(const Rules& rules, const RunState& state, const LoadedInput& delta,
+                                             const std::vector<std::string>& deletions, const LinkCut& cut,
+                                             std::vector<StageTiming>* timings) {
+  auto t0 = std::chrono::steady_clock::now();
+  auto mark = [&](const char* stage) {
+    const auto now = std::chrono::steady_clock::now();
+    if (timings) timings->push_back({stage, std::chrono::duration<double>(now - t0).count(), PeakRssBytes()});
+    t0 = now;
+  };
+  Result<IncrementalResult> inc = RunIncremental(rules, state, delta, deletions, cut.probability);
+  if (!inc.ok()) return inc.status();
+  inc->run.threshold_source = cut.source;
+  mark("incremental");
+  Result<IdentityAssignment> named = AssignIdentities(state.identities, inc->keys, inc->run.labels, inc->run.clusters);
+  if (!named.ok()) return named.status();
+  mark("identities");
+  return IncrementalNight{std::move(inc.value()), std::move(named.value())};
+}
+
+void WriteIncrementalClustersCsv(const IncrementalNight& night, bool with_source, FileWriter& out) {
+  const IncrementalResult& res = night.result;
+  const IdentityAssignment& ids = night.identities;
+  std::string buf = with_source ? "source,record_id,cluster_id\n" : "record_id,cluster_id\n";
+  for (uint32_t r : ids.rows_by_key) {
+    if (with_source) {
+      const std::string& source = res.records.source_names[res.records.source_of[r]];
+      AppendCsvField(buf, source);
+      buf += ',';
+      AppendCsvField(buf, std::string_view(res.keys[r]).substr(source.size() + 1));
+    } else {
+      AppendCsvField(buf, res.keys[r]);
+    }
+    buf += ',';
+    AppendCsvField(buf, ids.cluster_ids[res.run.labels[r]]);
+    buf += '\n';
+    if (buf.size() > (1 << 20)) {
+      out.Write(buf);
+      buf.clear();
+    }
+  }
+  out.Write(buf);
+}
+
+Status WriteIncrementalState(OutputSet& set, const Rules& rules, const IncrementalNight& night) {
+  // RunIncremental merges the rows in record-key order, which AssignIdentities keeps: the records
+  // go to the state as they are.
+  const std::vector<uint32_t>& order = night.identities.rows_by_key;
+  for (uint32_t i = 0; i < order.size(); ++i) {
+    if (order[i] != i) return Status::Internal("incremental rows are not in record-key order");
+  }
+  return WriteRunState(set, rules, night.result.run.model, night.identities.next, night.result.records);
 }
 
 }  // namespace reclink

@@ -677,4 +677,16 @@ std::vector<std::string> RecordKeys(const LoadedInput& input, const Rules& rules
   return keys;
 }
 
+Status WriteStateOfRun(OutputSet& set, const Rules& rules, const LoadedInput& input, const RunResult& result,
+                       const IdentityAssignment& identities) {
+  if (!result.fields) return Status::Internal("the run kept no fields for the run state (RunOptions::keep_fields)");
+  // Every link at or above the threshold, before the cluster method kept some: an incremental
+  // run applies the method again to all of them.
+  const std::vector<Edge>& links =
+      rules.cluster_method == ClusterMethod::kConnectedComponents ? result.edges : result.links;
+  return WriteRunState(set, rules, result.model, identities.next,
+                       RecordsInKeyOrder(identities.rows_by_key, rules, input.table, *result.fields, result.key_hashes,
+                                         links, result.tf_tables, result.threshold, result.oversized));
+}
+
 }  // namespace reclink

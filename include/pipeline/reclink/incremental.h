@@ -51,4 +51,31 @@ struct IncrementalResult {
 Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& state, const LoadedInput& delta,
                                          const std::vector<std::string>& deletions, double threshold);
 
+// Whether an incremental run at threshold (this run's link cut) may continue state: its links
+// must have been cut at the same threshold, and a cluster method other than connected components
+// needs a state that kept every link (format version 2). kUsage with a hint otherwise.
+Status CheckStateContinues(const Rules& rules, const RunState& state, double threshold);
+
+// Record keys to delete, from a file of one per line (the id, or SOURCE:ID in link modes): blank
+// lines and a first line equal to the id column's name are skipped; a CRLF line end is allowed.
+Result<std::vector<std::string>> ReadDeletions(const std::string& path, const std::string& id_column);
+
+// An incremental night: RunIncremental at the link cut, then the clusters named after the
+// state's identities (AssignIdentities). Appends the "incremental" and "identities" stage times.
+struct IncrementalNight {
+  IncrementalResult result;
+  IdentityAssignment identities;
+};
+Result<IncrementalNight> RunIncrementalNight(const Rules& rules, const RunState& state, const LoadedInput& delta,
+                                             const std::vector<std::string>& deletions, const LinkCut& cut,
+                                             std::vector<StageTiming>* timings);
+
+// clusters.csv of an incremental night: every record of the next state, in record-key order, with
+// its identity id; with_source (link modes) splits the key SOURCE:ID into its two columns.
+void WriteIncrementalClustersCsv(const IncrementalNight& night, bool with_source, FileWriter& out);
+
+// Writes the next run state of an incremental night (its rows are in record-key order already,
+// which is checked: kInternal otherwise).
+Status WriteIncrementalState(OutputSet& set, const Rules& rules, const IncrementalNight& night);
+
 }  // namespace reclink

@@ -98,6 +98,13 @@ Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool o
 Status WriteRunState(OutputSet& set, const Rules& rules, const Model& model, const IdentityState& identities,
                      const RecordsState& records);
 
+// Writes the run state after a full run: the model, the next identities, and the records in
+// record-key order with every link at or above the threshold (before the cluster method kept
+// some: result.links, or result.edges for connected components). result must hold the fields and
+// key hashes (RunOptions::keep_fields, keep_key_hashes).
+Status WriteStateOfRun(OutputSet& set, const Rules& rules, const LoadedInput& input, const RunResult& result,
+                       const IdentityAssignment& identities);
+
 // Each row's record key, the name identities are kept under: the record id in dedupe mode (so
 // that the split of the inputs into files does not matter), SOURCE:ID in link modes.
 std::vector<std::string> RecordKeys(const LoadedInput& input, const Rules& rules);
