@@ -278,8 +278,8 @@ py::dict Run(const std::string& command, const py::list& py_inputs, const std::s
     tbb::task_arena arena(threads);
     arena.execute([&] {
       try {
-        s.rules = Take(rules_is_path ? ParseRulesFile(rules_source)
-                                     : ParseRulesString(rules_source, rules_name));
+        s.rules = Take(rules_is_path ? LoadRulesFile(rules_source)
+                                     : LoadRulesString(rules_source, rules_name));
         if (inputs.empty()) {  // no data given: the rules' [sources.NAME] paths, as the CLI reads them
           for (const InputSpec& spec : InputsFromRules(s.rules)) {
             PyInput in;

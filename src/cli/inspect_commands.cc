@@ -44,7 +44,7 @@ int RunProfile(const CommonOptions& o) {
 
 int RunBlocks(const CommonOptions& o) {
   tbb::global_control control(tbb::global_control::max_allowed_parallelism, ThreadCount(o));
-  Result<Rules> rules = ParseRulesFile(o.rules_path);
+  Result<Rules> rules = LoadRulesFile(o.rules_path);
   if (!rules.ok()) return Fail(rules.status());
   Result<ReadOptions> ro = MakeReadOptions(o);
   if (!ro.ok()) return Fail(ro.status());

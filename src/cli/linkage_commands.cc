@@ -56,7 +56,7 @@ struct Prepared {
 // a run with deletions (deletions_only_ok) may have no inputs at all.
 Result<Prepared> Prepare(const CommonOptions& o, const std::string& rules_path, bool incremental, bool deletions_only_ok) {
   Prepared p;
-  Result<Rules> rules = ParseRulesFile(rules_path);
+  Result<Rules> rules = LoadRulesFile(rules_path);
   if (!rules.ok()) return rules.status();
   p.rules = std::move(rules.value());
   Result<ReadOptions> ro = MakeReadOptions(o);

@@ -103,6 +103,22 @@ Result<LoadedInput> Finish(const Rules& rules, LoadedInput loaded) {
 
 }  // namespace
 
+namespace {
+
+Result<Rules> CheckedByStages(Result<Rules> rules) {
+  if (!rules.ok()) return rules;
+  RECLINK_RETURN_IF_ERROR(CheckFieldNormalizers(*rules));
+  return rules;
+}
+
+}  // namespace
+
+Result<Rules> LoadRulesFile(const std::string& path) { return CheckedByStages(ParseRulesFile(path)); }
+
+Result<Rules> LoadRulesString(const std::string& text, const std::string& name) {
+  return CheckedByStages(ParseRulesString(text, name));
+}
+
 Result<LoadedInput> LoadInputs(const Rules& rules, const std::vector<InputSpec>& inputs,
                                const ReadOptions& options, std::vector<BadRecord>* rejects) {
   LoadedInput loaded;

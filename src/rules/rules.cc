@@ -17,7 +17,6 @@
 #include <sstream>
 #include <string_view>
 
-#include "reclink/normalize.h"
 #include "reclink/similarity.h"
 #include "rules/rules_syntax.h"
 #include "rules/rules_text.h"
@@ -456,34 +455,23 @@ Status RulesParser::ParseField(const std::string& name, const toml::node& n) {
                               std::to_string(arr->size()),
                    "each normalizer runs once per value; a chain needs only a few");
     }
-    std::vector<std::string_view> known = KnownNormalizers();
+    // The names are the normalize stage's to check (CheckFieldNormalizers), at these positions.
     for (const toml::node& el : *arr) {
       const auto* s = el.as_string();
       if (s == nullptr) {
         return Error(el, "key 'normalize' in " + where +
                              ": expected normalizer names (strings), found " + TypeName(el));
       }
-      if (!IsKnownNormalizer(s->get())) {
-        return Error(el,
-                     "unknown normalizer \"" + Excerpt(s->get()) + "\" in " + where +
-                         "; expected one of: " +
-                         Join(known),
-                     Suggest(s->get(), known) +
-                         "phonetic codes (soundex, metaphone, nysiis) are blocking-key "
-                         "functions, e.g. keys = [\"soundex(" + name + ")\"]");
-      }
       f.normalize.push_back(s->get());
+      f.normalize_at.push_back({static_cast<int>(el.source().begin.line > 0 ? el.source().begin.line : 1),
+                                static_cast<int>(el.source().begin.line > 0 && el.source().begin.column > 0
+                                                     ? el.source().begin.column : 1)});
     }
   }
   RECLINK_RETURN_IF_ERROR(ParseCountryCode(*t, where, &f.phone_country_code));
   bool given = false;
   RECLINK_RETURN_IF_ERROR(ParseDateOrder(*t, where, &f.date_order, &given));
-  // The chain itself must build (it checks the same names and options once more).
-  NormalizeOptions options;
-  options.phone_country_code = f.phone_country_code;
-  options.date_order = f.date_order;
-  Result<Normalizer> chain = Normalizer::Create(f.normalize, options);
-  if (!chain.ok()) return Error(n, where + ": " + chain.status().message());
+  f.where = where;
   rules_.fields.push_back(std::move(f));
   return Status::Ok();
 }

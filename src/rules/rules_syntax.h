@@ -9,9 +9,7 @@
 
 namespace reclink {
 
-// How user text appears in messages: control characters escaped (\n, \t, \xHH) and anything
-// beyond max_bytes cut at a UTF-8 boundary and marked "...", so a message stays one short line.
-std::string Excerpt(std::string_view s, size_t max_bytes = 64);
+// Excerpt (how user text appears in messages) is in reclink/rules.h.
 
 // True for a non-empty name of ASCII letters, digits and '_' (a field or comparison name).
 bool IsFieldName(std::string_view s);

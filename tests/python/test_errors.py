@@ -11,6 +11,13 @@ id = "record_id"
 [fields.first]
 column = "first_name"
 normalize = ["casefoldd"]
+
+[[blocking]]
+keys = ["first"]
+
+[[comparison]]
+field = "first"
+levels = ["exact"]
 """
 
 

@@ -1,6 +1,7 @@
 // Tests of the rules-file parser: the full schema, defaults, and one test per error case with
 // its message and location.
 #include "reclink/rules.h"
+#include "reclink/derived_fields.h"
 
 #include <gtest/gtest.h>
 
@@ -35,7 +36,14 @@ field = "first"
 levels = ["exact", "jaro_winkler >= 0.92"]
 )";
 
-Result<Rules> Parse(const std::string& text) { return ParseRulesString(text, "r.toml"); }
+// Parsed, then the normalizer names checked by the normalize stage, as reclink loads a rules file
+// (LoadRulesString); the parser itself leaves the names to that stage.
+Result<Rules> Parse(const std::string& text) {
+  Result<Rules> r = ParseRulesString(text, "r.toml");
+  if (!r.ok()) return r;
+  if (Status st = CheckFieldNormalizers(*r); !st.ok()) return st;
+  return r;
+}
 
 // The error message of parsing text; fails the test when parsing succeeds.
 std::string ErrorOf(const std::string& text) {
@@ -381,6 +389,9 @@ TEST(RulesTest, DocumentedExamplesParse) {
       }
       Result<Rules> r = ParseRulesString(b, path);
       EXPECT_TRUE(r.ok()) << r.status().ToString() << "\n" << b;
+      if (r.ok()) {
+        EXPECT_TRUE(CheckFieldNormalizers(*r).ok()) << CheckFieldNormalizers(*r).ToString() << "\n" << b;
+      }
     }
   }
 }

@@ -9,34 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "reclink/derived_fields.h"
 #include "reclink/record_table.h"
 #include "reclink/rules.h"
 #include "reclink/status.h"
 
 namespace reclink {
-
-// The normalized value of every rules field for every row: fields[i] belongs to rules.fields[i].
-// A null value (missing, empty after normalizing, unparseable date) is a null in the column.
-// Values of one field from one source that its `date` or `number` normalizer could not read.
-struct UnparseableValues {
-  std::string field;
-  std::string source;
-  std::string kind;      // "date" or "number"
-  uint64_t count = 0;
-  std::string sample;    // the first such value in row order, as read (at most 60 bytes)
-};
-
-struct DerivedFields {
-  std::vector<Column> fields;
-  uint64_t unparseable_dates = 0;    // values the `date` normalizer could not read (now null)
-  uint64_t unparseable_numbers = 0;  // values the `number` normalizer could not read (now null)
-  std::vector<UnparseableValues> unparseable;  // per field and source with any, in that order
-  std::vector<uint64_t> placeholder_nulls;  // per field: values made null by its null_values
-};
-
-// Normalizes each rules field from its source column (per-source column names honoured), once
-// per record, in parallel. Error (kUsage) when a field's column is missing in a source.
-Result<DerivedFields> DeriveFields(const Rules& rules, const RecordTable& table);
 
 // A candidate pair of rows, a < b.
 struct CandidatePair {

@@ -9,11 +9,10 @@
 #include <vector>
 
 #include "reclink/record_table.h"
+#include "reclink/rule_vocabulary.h"
 #include "reclink/status.h"
 
 namespace reclink {
-
-enum class DateOrder { kDayFirst, kMonthFirst };  // for ambiguous NN/NN/YYYY dates
 
 // Options of the normalizers that need them. Defaults: UK phone numbers, day-first dates.
 struct NormalizeOptions {

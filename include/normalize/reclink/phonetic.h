@@ -6,10 +6,9 @@
 #include <string>
 #include <string_view>
 
-namespace reclink {
+#include "reclink/rule_vocabulary.h"
 
-// The blocking-key functions a rules file names (kField: the value itself).
-enum class KeyFunction { kField, kSoundex, kMetaphone, kNysiis, kPrefix, kYear, kTokenSorted };
+namespace reclink {
 
 // Each function writes its code into *out (cleared first). An empty result means null (the
 // value has no letters, or is not a date for Year). Letters are ASCII A-Z after folding: a

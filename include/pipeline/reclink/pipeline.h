@@ -25,6 +25,13 @@
 
 namespace reclink {
 
+// A rules file parsed into plain data (ParseRulesFile) and then checked by each stage that owns a
+// section needing its code (the normalize stage's CheckFieldNormalizers): what the CLI and the
+// Python module load. Errors as ParseRulesFile's (kUsage, located).
+Result<Rules> LoadRulesFile(const std::string& path);
+// Same, from text; name stands for the file in messages.
+Result<Rules> LoadRulesString(const std::string& text, const std::string& name);
+
 // An input file and the source name it gets (the file's stem, or NAME from NAME=PATH).
 struct InputSpec {
   std::string name;

@@ -12,9 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include "reclink/normalize.h"
-#include "reclink/phonetic.h"
 #include "reclink/reader.h"
+#include "reclink/rule_vocabulary.h"
 #include "reclink/status.h"
 
 namespace reclink {
@@ -47,7 +46,13 @@ struct FieldSpec {
   std::string name;                            // the [fields.NAME] key
   std::string column;                          // default column name (empty if only per-source)
   std::map<std::string, std::string> columns;  // per source name, overrides `column`
-  std::vector<std::string> normalize;          // normalizer names, in order, validated
+  std::vector<std::string> normalize;          // normalizer names, in order (normalize checks them)
+  struct Position {
+    int line = 1;
+    int column = 1;
+  };
+  std::vector<Position> normalize_at;          // per name: where it stands in the rules file
+  std::string where;                           // "[fields.NAME]" (or its source's table), for messages
   std::string phone_country_code = "44";       // `country_code`: for the phone normalizer
   DateOrder date_order = DateOrder::kDayFirst;  // `date_order` = "dmy" | "mdy"
   // Placeholder values read as null (e.g. "noemail@noemail.com", "00000000000"): the field's own
@@ -244,6 +249,10 @@ Result<Rules> ParseRulesFile(const std::string& path);
 // Same, from text (any bytes: text that is not UTF-8 is an error); `name` stands for the file in
 // messages. Every error from text carries a line and column (1-based).
 Result<Rules> ParseRulesString(const std::string& text, const std::string& name);
+
+// How user text appears in messages: control characters escaped (\n, \t, \xHH) and anything
+// beyond max_bytes cut at a UTF-8 boundary and marked "...", so a message stays one short line.
+std::string Excerpt(std::string_view s, size_t max_bytes = 64);
 
 // The name among `names` closest to `given` by Levenshtein distance (the kernels'), if it is at
 // most two edits away; empty when none is. For "did you mean" suggestions.

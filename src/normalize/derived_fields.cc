@@ -1,15 +1,51 @@
-// DeriveFields: every rules field normalized once per record, in parallel over row ranges.
-#include "reclink/parallel.h"
+// DeriveFields: every rules field normalized once per record, in parallel over row ranges; and
+// the rules' normalizer chains checked (CheckFieldNormalizers).
+#include "reclink/derived_fields.h"
 
 #include <algorithm>
 #include <atomic>
+#include <set>
 #include <string>
 #include <unordered_set>
 
-#include "reclink/blocking.h"
 #include "reclink/normalize.h"
+#include "reclink/parallel.h"
 
 namespace reclink {
+
+Status CheckFieldNormalizers(const Rules& rules) {
+  const std::vector<std::string_view> known = KnownNormalizers();
+  std::string list;
+  for (std::string_view k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+  for (const FieldSpec& f : rules.fields) {
+    for (size_t i = 0; i < f.normalize.size(); ++i) {
+      const std::string& name = f.normalize[i];
+      if (IsKnownNormalizer(name)) continue;
+      const FieldSpec::Position at = i < f.normalize_at.size() ? f.normalize_at[i] : FieldSpec::Position{f.line, 1};
+      const std::string best = ClosestName(name, known);
+      return Status::Usage(FormatLocation(rules.path, at.line, at.column,
+                                          "unknown normalizer \"" + Excerpt(name) + "\" in " + f.where +
+                                              "; expected one of: " + list),
+                           (best.empty() ? std::string() : "did you mean '" + best + "'? ") +
+                               "phonetic codes (soundex, metaphone, nysiis) are blocking-key functions, e.g. "
+                               "keys = [\"soundex(" + f.name + ")\"]");
+    }
+    // Each chain must build with the options it gets: the field's, and each source's own.
+    std::set<std::pair<std::string, DateOrder>> options = {{f.phone_country_code, f.date_order}};
+    for (const auto& [source, code] : f.country_codes) options.insert({code, f.DateOrderFor(source)});
+    for (const auto& [source, order] : f.date_orders) options.insert({f.CountryCodeFor(source), order});
+    for (const auto& [code, order] : options) {
+      NormalizeOptions o;
+      o.phone_country_code = code;
+      o.date_order = order;
+      Result<Normalizer> chain = Normalizer::Create(f.normalize, o);
+      if (!chain.ok()) {
+        return Status::Usage(FormatLocation(rules.path, f.line > 0 ? f.line : 1, 1, f.where + ": " + chain.status().message()));
+      }
+    }
+  }
+  return Status::Ok();
+}
 
 Result<DerivedFields> DeriveFields(const Rules& rules, const RecordTable& table) {
   DerivedFields out;
