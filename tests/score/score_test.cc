@@ -1,0 +1,183 @@
+// The score stage on generated records with a model set by hand: the early-deciding scorer keeps
+// exactly the edges (and weights) of full scoring, and neither depends on the thread count.
+#include "reclink/score.h"
+
+#include <gtest/gtest.h>
+#include <tbb/task_arena.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "reclink/derived_fields.h"
+
+namespace reclink {
+namespace {
+
+constexpr const char* kRules = R"(
+link_type = "dedupe"
+id = "id"
+[fields.first]
+column = "first"
+[fields.last]
+column = "last"
+[fields.city]
+column = "city"
+[[blocking]]
+keys = ["last"]
+[[blocking]]
+keys = ["city"]
+[[comparison]]
+field = "first"
+levels = ["exact", "jaro_winkler >= 0.9", "levenshtein <= 2"]
+[[comparison]]
+field = "last"
+levels = ["exact", "damerau_levenshtein <= 1"]
+[[comparison]]
+field = "city"
+levels = ["exact"]
+)";
+
+// n records drawn from small vocabularies with typos, so blocks hold runs of many pairs and
+// every level of every comparison occurs; some values are null.
+RecordTable People(size_t n, uint32_t seed) {
+  const std::vector<std::string> firsts = {"anna", "annie", "bernard", "bernhard", "carla", "carl", "dmitri",
+                                           "dimitri", "eve", "eva", "frank", "franco", "gustav", "gustavo"};
+  const std::vector<std::string> lasts = {"smith", "smyth", "jones", "johns", "ruiz", "ruis", "ivanov", "moore"};
+  const std::vector<std::string> cities = {"leeds", "york", "hull", "bath", "ely"};
+  std::mt19937 rng(seed);
+  auto pick = [&](const std::vector<std::string>& v) { return v[rng() % v.size()]; };
+  Column id("id"), first("first"), last("last"), city("city");
+  for (size_t i = 0; i < n; ++i) {
+    id.Append(std::to_string(i));
+    if (rng() % 10 == 0) first.AppendNull();
+    else first.Append(pick(firsts));
+    last.Append(pick(lasts));
+    if (rng() % 8 == 0) city.AppendNull();
+    else city.Append(pick(cities));
+  }
+  std::vector<Column> columns;
+  columns.push_back(std::move(id));
+  columns.push_back(std::move(first));
+  columns.push_back(std::move(last));
+  columns.push_back(std::move(city));
+  Result<RecordTable> t = TableFromColumns(std::move(columns), "people", "<people>");
+  EXPECT_TRUE(t.ok()) << t.status().ToString();
+  return std::move(t.value());
+}
+
+// A model set by hand with seeded weights off any lattice (so pair weights spread densely around
+// every threshold): per comparison, the listed levels weigh from about +7 down to about 0 bits in
+// order, "else" about -4; prior 1e-3.
+Model HandModel(const Rules& rules, const Comparisons& comps) {
+  Model model = ModelSkeleton(rules, comps);
+  model.prior = 1e-3;
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> jitter(-1.0, 1.0);
+  for (ComparisonParams& c : model.comparisons) {
+    const size_t levels = c.levels.size();  // 0 null, 1..L listed, L+1 else
+    for (size_t l = 1; l < levels; ++l) {
+      const double w = l + 1 == levels ? -4.0 + jitter(rng) : 7.0 - 2.5 * (l - 1) + 0.6 * jitter(rng);
+      c.levels[l].m = 0.5;
+      c.levels[l].u = 0.5 / std::exp2(w);
+    }
+  }
+  return model;
+}
+
+struct Fixture {
+  Rules rules;
+  RecordTable table;
+  DerivedFields fields;
+  std::optional<Comparisons> comps;
+  Model model;
+  std::optional<TermFrequencies> tf;
+
+  explicit Fixture(size_t n) {
+    Result<Rules> r = ParseRulesString(kRules, "score.toml");
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    rules = std::move(r.value());
+    table = People(n, 7);
+    Result<DerivedFields> f = DeriveFields(rules, table);
+    EXPECT_TRUE(f.ok()) << f.status().ToString();
+    fields = std::move(f.value());
+    Result<Comparisons> c = Comparisons::Build(rules, fields);
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    comps.emplace(std::move(c.value()));
+    tf.emplace(TermFrequencies::Build(*comps));
+    model = HandModel(rules, *comps);
+  }
+
+  ScoredCandidates Score(const ScoreOptions& options, int threads) {
+    tbb::task_arena arena(threads);
+    ScoredCandidates out;
+    arena.execute([&] {
+      BlockingIndex index = BlockingIndex::Build(rules, fields, table);
+      const Scorer scorer(model, *comps, *tf);
+      out = ScoreCandidates(*comps, scorer, index, options);
+    });
+    return out;
+  }
+};
+
+bool SameEdges(const std::vector<Edge>& x, const std::vector<Edge>& y) {
+  if (x.size() != y.size()) return false;
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (std::tie(x[i].a, x[i].b, x[i].weight) != std::tie(y[i].a, y[i].b, y[i].weight)) return false;
+  }
+  return true;
+}
+
+TEST(ScoreTest, EarlyDecisionsKeepExactlyTheEdgesOfFullScoring) {
+  Fixture fx(3000);
+  for (double threshold : {0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 0.97, 0.99}) {
+    ScoreOptions early;
+    early.threshold = threshold;
+    ScoreOptions full = early;
+    full.weight_histogram = true;  // weighs every pair in full
+    const ScoredCandidates e = fx.Score(early, 2);
+    const ScoredCandidates f = fx.Score(full, 2);
+    EXPECT_GT(f.candidate_pairs, 100000u);
+    EXPECT_EQ(e.candidate_pairs, f.candidate_pairs);
+    EXPECT_GT(e.edges.size(), 0u) << threshold;
+    EXPECT_LT(e.edges.size(), f.candidate_pairs) << threshold;
+    EXPECT_TRUE(SameEdges(e.edges, f.edges)) << "threshold " << threshold << ": " << e.edges.size() << " vs "
+                                             << f.edges.size();
+    // The histogram counts every candidate pair once, and the edges are those at or above the cut.
+    uint64_t histogram_pairs = 0;
+    for (uint64_t c : f.histogram.pairs) histogram_pairs += c;
+    EXPECT_EQ(histogram_pairs, f.candidate_pairs);
+    const double cut = std::log2(threshold / (1 - threshold));
+    for (const Edge& edge : f.edges) ASSERT_GE(edge.weight, cut);
+  }
+}
+
+TEST(ScoreTest, ResultsDoNotDependOnTheThreadCount) {
+  Fixture fx(2000);
+  ScoreOptions options;
+  options.threshold = 0.5;
+  options.keep_pairs = true;
+  options.pairs_threshold = 0.2;
+  options.borderline_pairs = 25;
+  const ScoredCandidates one = fx.Score(options, 1);
+  const ScoredCandidates four = fx.Score(options, 4);
+  EXPECT_TRUE(SameEdges(one.edges, four.edges));
+  ASSERT_EQ(one.pairs.size(), four.pairs.size());
+  for (size_t i = 0; i < one.pairs.size(); ++i) {
+    EXPECT_EQ(std::tie(one.pairs[i].a, one.pairs[i].b, one.pairs[i].weight),
+              std::tie(four.pairs[i].a, four.pairs[i].b, four.pairs[i].weight));
+    EXPECT_EQ(one.pairs[i].gamma, four.pairs[i].gamma);
+  }
+  ASSERT_EQ(one.borderline.size(), 25u);
+  ASSERT_EQ(four.borderline.size(), 25u);
+  for (size_t i = 0; i < 25; ++i) {
+    EXPECT_EQ(std::tie(one.borderline[i].a, one.borderline[i].b), std::tie(four.borderline[i].a, four.borderline[i].b));
+  }
+  // Kept pairs are those at or above pairs_threshold, and include every edge.
+  EXPECT_GE(one.pairs.size(), one.edges.size());
+}
+
+}  // namespace
+}  // namespace reclink
