@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 
+#include "reclink/derived_fields.h"
 #include "reclink/rules.h"
 
 namespace {
@@ -110,7 +111,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   reclink::Result<reclink::Rules> r = reclink::ParseRulesString(text, kName);
   if (r.ok()) {
     CheckRules(*r);
-  } else {
+    // What loading adds (LoadRulesString): the normalize stage's check of the normalizer names.
+    r = [&]() -> reclink::Result<reclink::Rules> {
+      reclink::Status st = reclink::CheckFieldNormalizers(*r);
+      if (!st.ok()) return st;
+      return std::move(r);
+    }();
+  }
+  if (!r.ok()) {
     Check(r.status().code() == reclink::StatusCode::kUsage, "an error is kUsage",
           r.status().ToString());
     Check(HasLocation(r.status().message()), "an error carries FILE:LINE:COLUMN",
