@@ -231,9 +231,11 @@ class Result:
     clusters: DataFrame of every input record once: [source,] record_id, cluster_id (the id of the
         cluster's smallest member, as clusters.csv; the source column in link mode or with several
         inputs). pairs: DataFrame like pairs.csv (with_pairs=True; else None). identities: golden
-        records like identities.csv (rules with [survivorship]; else None). model, summary: the
-        content of model.json and summary.json. evaluation: summary's "evaluation" (with truth).
-        threshold: the match probability the run linked at."""
+        records like identities.csv (rules with [survivorship]; else None). changes: with a state,
+        changes.csv's rows (per identity that changed: identity_id, change, other_identity, record
+        counts; docs/identities.md), and cluster_id is then the stable identity id. model,
+        summary: the content of model.json and summary.json. evaluation: summary's "evaluation"
+        (with truth). threshold: the match probability the run linked at."""
     clusters: Any
     model: dict
     summary: dict
@@ -241,6 +243,7 @@ class Result:
     pairs: Any = None
     identities: Any = None
     evaluation: Optional[dict] = None
+    changes: Any = None
 
     def __repr__(self) -> str:
         n = len(self.clusters)
@@ -259,6 +262,8 @@ def _result(out: dict) -> Result:
         r.pairs = pd.DataFrame(out["pairs"])
     if "identities" in out:
         r.identities = pd.DataFrame(out["identities"])
+    if "changes" in out:
+        r.changes = pd.DataFrame(out["changes"])
     return r
 
 
@@ -268,7 +273,8 @@ def dedupe(data=None, rules=None, *, threads: Optional[int] = None, threshold: O
            truth: Optional[str] = None, truth_pairs: Optional[str] = None, labels: Optional[str] = None,
            model=None, with_pairs: bool = False, pairs_threshold: float = 0.5,
            delimiter: Optional[str] = None, trim_spaces: bool = False, encoding: str = "utf-8",
-           on_bad_record: str = "fail", format: str = "auto") -> Result:
+           on_bad_record: str = "fail", format: str = "auto", state=None, incremental: bool = False,
+           delete=None, retrain: bool = False) -> Result:
     """Deduplicates `data` (a DataFrame, a path, or a list of them) under `rules` (link_type
     "dedupe"), as `reclink dedupe` does, and returns a Result.
 
@@ -280,28 +286,56 @@ def dedupe(data=None, rules=None, *, threads: Optional[int] = None, threshold: O
         model.json path) instead of training. with_pairs: also return the scored pairs at or above
         pairs_threshold. format ("auto": from the extension; csv, tsv, jsonl, json), delimiter,
         trim_spaces, encoding ("utf-8" or "latin-1") and on_bad_record ("fail" or "skip") apply to
-        inputs given as paths, as the CLI's options of those names."""
-    return _run("dedupe", _inputs(data), rules, threads, threshold, truth, truth_pairs, labels, model,
-                with_pairs, pairs_threshold, _read_options(delimiter, trim_spaces, encoding, on_bad_record, format))
+        inputs given as paths, as the CLI's options of those names.
+
+    state: a run state directory, as the CLI's --state (docs/identities.md): read before the run
+        (its model scores unless retrain=True) and written after it; cluster_id is then a stable
+        identity id and Result.changes lists what changed since the previous run. incremental=True
+        (--incremental): data holds only new or changed records, delete (a list of record ids;
+        SOURCE:ID in link mode) names records to remove, and only the pairs they touch are scored;
+        clusters then lists every record of the state. data may be None with delete."""
+    return _run("dedupe", _inputs(data), rules, threads,
+                threshold, truth, truth_pairs, labels, model, with_pairs, pairs_threshold,
+                _read_options(delimiter, trim_spaces, encoding, on_bad_record, format),
+                _state_options(state, incremental, delete, retrain))
 
 
 def link(data=None, rules=None, *, threads: Optional[int] = None, threshold: Optional[float] = None,
          truth: Optional[str] = None, truth_pairs: Optional[str] = None, labels: Optional[str] = None,
          model=None, with_pairs: bool = False, pairs_threshold: float = 0.5,
          delimiter: Optional[str] = None, trim_spaces: bool = False, encoding: str = "utf-8",
-         on_bad_record: str = "fail", format: str = "auto") -> Result:
+         on_bad_record: str = "fail", format: str = "auto", state=None, incremental: bool = False,
+         delete=None, retrain: bool = False) -> Result:
     """Links two or more sources under `rules` (link_type "link" or "link_and_dedupe"), as
     `reclink link` does. data: a dict {source name: DataFrame or path} or a list (DataFrames are
-    named data1, data2, ...; paths by their file name). Options as in dedupe(); clusters has a
-    source column."""
-    return _run("link", _inputs(data), rules, threads, threshold, truth, truth_pairs, labels, model,
-                with_pairs, pairs_threshold, _read_options(delimiter, trim_spaces, encoding, on_bad_record, format))
+    named data1, data2, ...; paths by their file name). Options as in dedupe() (an incremental
+    night may change one source only); clusters has a source column."""
+    return _run("link", _inputs(data), rules, threads,
+                threshold, truth, truth_pairs, labels, model, with_pairs, pairs_threshold,
+                _read_options(delimiter, trim_spaces, encoding, on_bad_record, format),
+                _state_options(state, incremental, delete, retrain))
+
+
+def _state_options(state, incremental, delete, retrain) -> dict:
+    if state is None:
+        if incremental or retrain or delete is not None:
+            raise UsageError("error: incremental, delete and retrain need state (a run state directory)")
+        return {}
+    if delete is not None:
+        if not incremental:
+            raise UsageError("error: delete needs incremental=True")
+        if isinstance(delete, (str, bytes)):
+            raise TypeError("delete must be a list of record ids, e.g. ['17', '42']")
+        delete = [str(d) for d in delete]
+    return {"state": os.fspath(state), "incremental": bool(incremental), "retrain": bool(retrain),
+            "delete": delete}
 
 
 def _run(command, inputs, rules, threads, threshold, truth, truth_pairs, labels, model, with_pairs,
-         pairs_threshold, read) -> Result:
+         pairs_threshold, read, state=None) -> Result:
     options = dict(threads=threads, threshold=threshold, truth=truth, truth_pairs=_path(truth_pairs),
-                   labels=_path(labels), with_pairs=with_pairs, pairs_threshold=pairs_threshold, **read)
+                   labels=_path(labels), with_pairs=with_pairs, pairs_threshold=pairs_threshold, **read,
+                   **(state or {}))
     options.update(_model_options(model))
     return _result(_call(command, inputs, rules, options))
 

@@ -17,11 +17,14 @@
 
 #include "reclink/explain.h"
 #include "reclink/golden.h"
+#include "reclink/incremental.h"
+#include "reclink/output_set.h"
 #include "reclink/model.h"
 #include "reclink/pipeline.h"
 #include "reclink/reader.h"
 #include "reclink/rules.h"
 #include "reclink/run_evaluation.h"
+#include "reclink/run_state.h"
 #include "reclink/run_summary.h"
 #include "reclink/status.h"
 #include "reclink/version.h"
@@ -103,6 +106,13 @@ struct Options {
   std::optional<std::string> model_json;  // model.json's text
   std::string model_name = "<model>";
   std::string pair_l, pair_r;  // explain
+  // A run state directory (--state): read before the run, written after it. incremental: the
+  // inputs hold only new or changed records, and deletions names records to remove (keys: the id,
+  // SOURCE:ID in link modes). retrain: train anew instead of scoring with the state's model.
+  std::optional<std::string> state_dir;
+  bool incremental = false;
+  bool retrain = false;
+  std::vector<std::string> deletions;
   ReadOptions read;
 };
 
@@ -123,6 +133,10 @@ Options ParseOptions(const py::dict& d) {
   if (has("pairs_threshold")) o.pairs_threshold = d["pairs_threshold"].cast<double>();
   if (has("model_json")) o.model_json = d["model_json"].cast<std::string>();
   if (has("model_name")) o.model_name = d["model_name"].cast<std::string>();
+  if (has("state")) o.state_dir = d["state"].cast<std::string>();
+  if (has("incremental")) o.incremental = d["incremental"].cast<bool>();
+  if (has("retrain")) o.retrain = d["retrain"].cast<bool>();
+  if (has("delete")) o.deletions = d["delete"].cast<std::vector<std::string>>();
   if (has("pair_l")) o.pair_l = d["pair_l"].cast<std::string>();
   if (has("pair_r")) o.pair_r = d["pair_r"].cast<std::string>();
   if (has("delimiter")) {
@@ -208,7 +222,7 @@ py::dict ColumnsDict(std::vector<std::pair<std::string, std::vector<std::string>
 
 // The command's checks of the rules against the command (the CLI's Prepare and RunLinkageCommand).
 void CheckCommand(const std::string& command, const Rules& rules, const std::string& rules_name,
-                  size_t inputs) {
+                  size_t inputs, bool incremental) {
   if (command == "dedupe" && rules.link_type != LinkType::kDedupe) {
     Check(Status::Usage(rules_name + ": error: dedupe needs link_type = \"dedupe\"",
                         "use reclink.link for link and link_and_dedupe rules"));
@@ -218,7 +232,7 @@ void CheckCommand(const std::string& command, const Rules& rules, const std::str
         rules_name + ": error: link needs link_type = \"link\" or \"link_and_dedupe\"",
         "use reclink.dedupe for dedupe rules"));
   }
-  if (rules.link_type != LinkType::kDedupe && inputs < 2) {
+  if (rules.link_type != LinkType::kDedupe && inputs < 2 && !incremental) {  // a night may change one source
     Check(Status::Usage(
         rules_name +
         ": error: link_type is not \"dedupe\", so at least two inputs are needed; found " +
@@ -231,6 +245,55 @@ void CheckCommand(const std::string& command, const Rules& rules, const std::str
         rules_name +
         ": error: cluster methods \"best_link\" and \"one_per_source\" need link mode"));
   }
+}
+
+// The CLI's checks of --state, --retrain and --incremental against each other and the state.
+void CheckState(const Options& o, const Rules& rules, const RunState& state) {
+  if (state.found && o.model_json && !o.retrain) {
+    Check(Status::Usage("error: model and state " + *o.state_dir + " both give a model",
+                        "the state's model scores by default; to replace it, pass retrain=True (trains "
+                        "on this data) or a new state directory"));
+  }
+  if (!o.incremental) return;
+  if (o.retrain || o.model_json) {
+    Check(Status::Usage("error: incremental runs score with the state's model; they cannot take retrain or model",
+                        "retrain with a full run (incremental=False) on the whole data"));
+  }
+  if (!state.found) {
+    Check(Status::Usage("error: incremental needs a state to continue, and " + *o.state_dir + " holds none",
+                        "run once on the whole data with incremental=False to create it"));
+  }
+  Check(CheckStateContinues(rules, state, LinkThreshold(o.threshold, rules, state.model).probability));
+  if (rules.survivorship || o.with_pairs || !o.truth_column.empty() || !o.truth_pairs.empty() ||
+      !o.labels_path.empty()) {
+    Check(Status::Usage("error: incremental runs do not yet return golden records or pairs, nor evaluate or "
+                        "train with labels",
+                        "run those on the whole data with incremental=False"));
+  }
+}
+
+// changes.csv's columns (WriteChangesCsv).
+py::dict ChangesDict(const std::vector<IdentityChange>& changes) {
+  std::vector<std::string> id, kind, other;
+  std::vector<uint64_t> before, after, added, removed;
+  for (const IdentityChange& c : changes) {
+    id.push_back(c.id);
+    kind.emplace_back(IdentityChangeName(c.kind));
+    other.push_back(c.other);
+    before.push_back(c.records_before);
+    after.push_back(c.records_after);
+    added.push_back(c.records_added);
+    removed.push_back(c.records_removed);
+  }
+  py::dict d;
+  d["identity_id"] = id;
+  d["change"] = kind;
+  d["other_identity"] = other;
+  d["records_before"] = before;
+  d["records_after"] = after;
+  d["records_added"] = added;
+  d["records_removed"] = removed;
+  return d;
 }
 
 // Runs `command` ("dedupe", "link", "train", "evaluate", "explain") on the inputs. rules: a path
@@ -263,6 +326,10 @@ py::dict Run(const std::string& command, const py::list& py_inputs, const std::s
   std::string evaluation_json, summary_json;
   std::vector<std::string> cluster_ids;
   std::optional<GoldenRecords> golden;
+  std::optional<RunState> state;
+  std::optional<OutputSet> state_out;
+  std::optional<IncrementalNight> night;
+  std::optional<IdentityAssignment> identities;
   bool with_source = false;
   std::optional<Status> failed;
   {
@@ -280,7 +347,8 @@ py::dict Run(const std::string& command, const py::list& py_inputs, const std::s
       try {
         s.rules = Take(rules_is_path ? LoadRulesFile(rules_source)
                                      : LoadRulesString(rules_source, rules_name));
-        if (inputs.empty()) {  // no data given: the rules' [sources.NAME] paths, as the CLI reads them
+        const bool deletions_only = o.incremental && !o.deletions.empty() && inputs.empty();
+        if (inputs.empty() && !deletions_only) {  // no data given: the rules' [sources.NAME] paths, as the CLI reads them
           for (const InputSpec& spec : InputsFromRules(s.rules)) {
             PyInput in;
             in.name = spec.name;
@@ -292,9 +360,16 @@ py::dict Run(const std::string& command, const py::list& py_inputs, const std::s
                                 "or give each of the rules' [sources.NAME] tables a path"));
           }
         }
-        CheckCommand(command, s.rules, rules_name, inputs.size());
+        CheckCommand(command, s.rules, rules_name, inputs.size(), o.incremental);
+        // The state is read before any data, as the CLI does: a state of other rules, or a
+        // damaged one, is refused at once; its directory is probed for writing.
+        if (o.state_dir) {
+          state.emplace(Take(ReadRunState(*o.state_dir, s.rules, o.retrain)));
+          CheckState(o, s.rules, *state);
+          state_out.emplace(Take(OutputSet::Begin(*o.state_dir, kRunStateFiles)));
+        }
         const auto t0 = std::chrono::steady_clock::now();
-        s.input = Load(s.rules, inputs, o.read);
+        if (!inputs.empty()) s.input = Load(s.rules, inputs, o.read);
         s.timings.push_back(
             {"read", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
              PeakRssBytes()});
@@ -309,11 +384,41 @@ py::dict Run(const std::string& command, const py::list& py_inputs, const std::s
           explained = Take(ExplainPair(s.rules, s.input, *ro.model, o.pair_l, o.pair_r));
           return;
         }
+        if (o.incremental) {
+          night.emplace(Take(RunIncrementalNight(s.rules, *state, s.input, o.deletions,
+                                                 LinkThreshold(o.threshold, s.rules, state->model),
+                                                 &s.timings)));
+          Check(WriteIncrementalState(*state_out, s.rules, *night));
+          Check(state_out->Commit());
+          RunContext context;
+          context.command = command;
+          context.rules_path = rules_name;
+          context.threads = threads;
+          context.output_commit = "none";  // the Python module writes no output files
+          context.identities = &night->identities;
+          context.state_dir = *o.state_dir;
+          context.model_origin = "state";
+          context.incremental = &night->result.counts;
+          summary_json = SummaryJson(context, s.input, night->result.run, s.timings, "");
+          return;
+        }
+        std::string model_origin = "trained";
+        if (state && state->model_loaded && !o.retrain) {
+          // The state's model scores, with the term frequencies it was trained with.
+          ro.model = state->model;
+          ro.tf_tables = &state->records.tf_tables;
+          model_origin = "state";
+        } else if (state && state->found) {
+          model_origin = "retrained";
+        } else if (o.model_json) {
+          model_origin = "file";
+        }
         ro.threshold = o.threshold;
         ro.train_only = command == "train";
         ro.keep_pairs = o.with_pairs;
         ro.pairs_threshold = o.pairs_threshold;
-        ro.keep_fields = s.rules.survivorship && s.rules.survivorship->normalized;
+        ro.keep_fields = state.has_value() || (s.rules.survivorship && s.rules.survivorship->normalized);
+        ro.keep_key_hashes = state.has_value();
         std::vector<uint32_t> truth;
         if (!o.truth_column.empty())
           truth = Take(TruthFromColumn(s.input, o.truth_column));
@@ -341,13 +446,27 @@ py::dict Run(const std::string& command, const py::list& py_inputs, const std::s
               EvaluationJson(EvaluateRun(s.input, s.rules, r, truth), r, s.input, s.rules);
         if (command == "train" || command == "evaluate") return;
         with_source = s.rules.link_type != LinkType::kDedupe || s.input.sources.size() > 1;
-        cluster_ids = ClusterIds(s.input, r.labels, r.clusters, with_source);
+        if (state) {
+          // Stable identity ids named after the state's, then the next state (written now: this
+          // call has no output files to commit first).
+          identities.emplace(Take(AssignIdentities(state->identities, RecordKeys(s.input, s.rules), r.labels, r.clusters)));
+          cluster_ids = identities->cluster_ids;
+          Check(WriteStateOfRun(*state_out, s.rules, s.input, r, *identities));
+          Check(state_out->Commit());
+        } else {
+          cluster_ids = ClusterIds(s.input, r.labels, r.clusters, with_source);
+        }
         if (s.rules.survivorship) golden = BuildGoldenRecords(s.rules, s.input, r);
         RunContext context;
         context.command = command;
         context.rules_path = rules_name;
         context.threads = threads;
         context.output_commit = "none";  // the Python module writes no files
+        if (identities) {
+          context.identities = &*identities;
+          context.state_dir = *o.state_dir;
+          context.model_origin = model_origin;
+        }
         summary_json = SummaryJson(context, s.input, r, s.timings, evaluation_json);
       } catch (const StatusException& e) {
         failed = e.status;
@@ -385,8 +504,37 @@ py::dict Run(const std::string& command, const py::list& py_inputs, const std::s
     out["match_probability"] = e.match_probability;
     return out;
   }
+  if (night) {
+    const IncrementalResult& res = night->result;
+    const IdentityAssignment& ids = night->identities;
+    out["model_json"] = ModelToJson(res.run.model);
+    out["evaluation_json"] = std::string();
+    out["threshold"] = res.run.threshold;
+    out["summary_json"] = summary_json;
+    // clusters.csv of the night: every record of the state now, in record-key order.
+    const bool split = s.rules.link_type != LinkType::kDedupe;
+    std::vector<std::string> source, id, cluster;
+    for (uint32_t row : ids.rows_by_key) {
+      if (split) {
+        const std::string& src = res.records.source_names[res.records.source_of[row]];
+        source.push_back(src);
+        id.push_back(res.keys[row].substr(src.size() + 1));
+      } else {
+        id.push_back(res.keys[row]);
+      }
+      cluster.push_back(ids.cluster_ids[res.run.labels[row]]);
+    }
+    std::vector<std::pair<std::string, std::vector<std::string>>> cols;
+    if (split) cols.emplace_back("source", std::move(source));
+    cols.emplace_back("record_id", std::move(id));
+    cols.emplace_back("cluster_id", std::move(cluster));
+    out["clusters"] = ColumnsDict(std::move(cols));
+    out["changes"] = ChangesDict(ids.changes);
+    return out;
+  }
   if (!run.ok()) throw StatusException{run.status()};
   const RunResult& r = *run;
+  if (identities) out["changes"] = ChangesDict(identities->changes);
   out["model_json"] = ModelToJson(r.model);
   out["evaluation_json"] = evaluation_json;
   out["threshold"] = r.threshold;
