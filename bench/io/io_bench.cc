@@ -199,7 +199,7 @@ BENCHMARK(BM_ReadJsonLinesWarm)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
-  const char* isa = reclink::io::csv_internal::CsvIsaName(reclink::io::csv_internal::ActiveCsvIsa());
+  const char* isa = reclink::io::csv_internal::ActiveCsvKernels().name;
   std::printf("reclink readers, CSV fast path: %s (RECLINK_FORCE_SCALAR=1 forces the baseline)\n", isa);
   benchmark::AddCustomContext("csv_isa", isa);
   benchmark::RunSpecifiedBenchmarks();

@@ -1012,15 +1012,6 @@ namespace {
 
 std::atomic<int> force_scalar_mode{-1};
 
-bool ForceScalar() {
-  static const bool from_env = [] {
-    const char* v = std::getenv("RECLINK_FORCE_SCALAR");
-    return v != nullptr && v[0] != '\0' && std::strcmp(v, "0") != 0;
-  }();
-  const int mode = force_scalar_mode.load(std::memory_order_relaxed);
-  return mode < 0 ? from_env : mode == 1;
-}
-
 bool QueryFitsLanes(const PreparedString& query) {
   return query.is_ascii() && query.length() >= 1 && query.length() <= 64;
 }
@@ -1035,7 +1026,7 @@ BatchQuery MakeQuery(const PreparedString& query) {
 
 void JaroBatchAny(const PreparedString& query, std::span<const std::string_view> cands, double* out,
                   bool winkler) {
-  if (ForceScalar() || !QueryFitsLanes(query)) {
+  if (compare_internal::ScalarForced() || !QueryFitsLanes(query)) {
     for (size_t i = 0; i < cands.size(); ++i) {
       out[i] = winkler ? JaroWinklerSimilarity(query, cands[i]) : JaroSimilarity(query, cands[i]);
     }
@@ -1057,7 +1048,7 @@ void JaroBatch(const PreparedString& query, std::span<const std::string_view> ca
 
 void LevenshteinBatch(const PreparedString& query, std::span<const std::string_view> cands,
                       uint32_t k, uint32_t* out) {
-  if (ForceScalar() || !QueryFitsLanes(query)) {
+  if (compare_internal::ScalarForced() || !QueryFitsLanes(query)) {
     for (size_t i = 0; i < cands.size(); ++i) out[i] = LevenshteinDistance(query, cands[i], k);
     return;
   }
@@ -1067,7 +1058,7 @@ void LevenshteinBatch(const PreparedString& query, std::span<const std::string_v
 
 void OsaBatch(const PreparedString& query, std::span<const std::string_view> cands, uint32_t k,
               uint32_t* out) {
-  if (ForceScalar() || !QueryFitsLanes(query)) {
+  if (compare_internal::ScalarForced() || !QueryFitsLanes(query)) {
     for (size_t i = 0; i < cands.size(); ++i) out[i] = OsaDistance(query, cands[i], k);
     return;
   }
@@ -1076,7 +1067,7 @@ void OsaBatch(const PreparedString& query, std::span<const std::string_view> can
 }
 
 const char* ActiveSimdTarget() {
-  if (ForceScalar()) return "scalar";
+  if (compare_internal::ScalarForced()) return "scalar";
   return hwy::TargetName(HWY_DYNAMIC_DISPATCH(CompiledTarget)());
 }
 
@@ -1093,6 +1084,15 @@ std::string SimdTargetName(int64_t target) { return hwy::TargetName(target); }
 void UseSimdTargetForTest(int64_t target) {
   hwy::SetSupportedTargetsForTest(target);
   hwy::GetChosenTarget().Update(hwy::SupportedTargets());
+}
+
+bool ScalarForced() {
+  static const bool from_env = [] {
+    const char* v = std::getenv("RECLINK_FORCE_SCALAR");
+    return v != nullptr && v[0] != '\0' && std::strcmp(v, "0") != 0;
+  }();
+  const int mode = force_scalar_mode.load(std::memory_order_relaxed);
+  return mode < 0 ? from_env : mode == 1;
 }
 
 void SetForceScalarForTest(int mode) { force_scalar_mode.store(mode, std::memory_order_relaxed); }

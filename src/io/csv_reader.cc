@@ -7,6 +7,8 @@
 // writing each value (and each record's line) straight to its final place: the same table for
 // any chunking, and no intermediate copy or per-value references (parsing twice costs less than
 // the fresh memory they would take).
+// The bit-parallel fast path of passes 2 and 3 is compiled per Highway target (HWY_AVX2 and the
+// baseline) and chosen once per read by HWY_DYNAMIC_DISPATCH.
 // (The speculative variant of this scheme is Ge et al., "Speculative Distributed CSV Data Parsing
 // for Big Data Analytics", SIGMOD 2019; counting quotes first makes it exact.)
 // A bad record (bad quoting, wrong field count) ends at its first line break, so that a stray
@@ -26,17 +28,33 @@
 #include <unordered_set>
 
 
+#include "compare/simd_targets.h"
 #include "io/csv_scan.h"
 #include "reclink/text_encoding.h"
 
-#if RECLINK_CSV_V3
-#include <cpuid.h>
+// The fast path is compiled by Highway for HWY_AVX2 and for the baseline (static) target only:
+// the other x86 targets would add nothing to the baseline kernels, and elsewhere the baseline is
+// the one path.
+#ifndef HWY_DISABLED_TARGETS
+#define HWY_DISABLED_TARGETS                                                                  \
+  (HWY_SSSE3 | HWY_SSE4 | HWY_AVX3 | HWY_AVX3_DL | HWY_NEON | HWY_SVE | HWY_SVE2 | HWY_SVE_256 | \
+   HWY_SVE2_128 | HWY_PPC8 | HWY_RVV | HWY_WASM | HWY_WASM_EMU256)
 #endif
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "io/csv_reader.cc"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+#include <hwy/highway.h>
+
+#include "io/csv_scan-inl.h"
+
+// Everything but the fast path's per-target entry points is compiled once (foreach_target
+// includes this file once per target).
+#ifndef RECLINK_IO_CSV_READER_CC_SHARED_
+#define RECLINK_IO_CSV_READER_CC_SHARED_
 
 namespace reclink::io {
 namespace {
 
-using csv_internal::CsvIsa;
 using csv_scan::kOnes;
 using csv_scan::Load64;
 using csv_scan::ZeroBytes;
@@ -349,6 +367,20 @@ Status BadRecordStatus(const std::string& file, Location loc, const std::string&
                               delimiter_hint.empty() ? hint : delimiter_hint);
 }
 
+// The two parsing passes: pass 2 counts (bytes per column, records, rejects), pass 3 writes.
+enum class Pass { kCount, kWrite };
+
+template <Pass kPass>
+class ChunkParser;
+
+// One Highway target's fast path: ChunkParser::FastRun compiled for the target, and its kernels.
+struct CsvFastPath {
+  void (*run_count)(ChunkParser<Pass::kCount>& parser, const char* r, const char* ce, uint64_t line);
+  void (*run_write)(ChunkParser<Pass::kWrite>& parser, const char* r, const char* ce, uint64_t line);
+  csv_internal::CsvScanKernels kernels;
+  bool needs_popcnt;  // the target's code may use POPCNT, which Highway does not check for
+};
+
 // What every chunk's parser shares.
 struct CsvContext {
   const std::string& file;
@@ -361,16 +393,13 @@ struct CsvContext {
   const uint32_t* non_ascii_before;  // per chunk index: chunks before it holding bytes >= 0x80
   bool fail_fast;
   bool fast_path;  // the bit-parallel scanner (no trimming, little-endian)
-  csv_internal::CsvIsa isa;  // the fast path's instruction set
+  CsvFastPath path;  // the fast path's target, chosen once per read
   std::atomic<size_t>* first_failed;
   uint64_t* lines = nullptr;  // pass 3: the table's line of each row
   // The hint for a field-count error when the header has one column and another delimiter
   // appears in it (the delimiter is likely wrong); empty otherwise.
   std::string delimiter_hint;
 };
-
-// The two parsing passes: pass 2 counts (bytes per column, records, rejects), pass 3 writes.
-enum class Pass { kCount, kWrite };
 
 // Parses the records starting in one chunk: kCount fills a ChunkResult; kWrite (given the
 // chunk's ChunkResult from kCount) writes the values through one ColumnCursor per column, its
@@ -412,13 +441,11 @@ class ChunkParser {
           utf8_valid_until_ = bad == std::string_view::npos ? stop : r + bad;
         }
       }
-#if RECLINK_CSV_V3
-      if (ctx_.isa == CsvIsa::kV3) {
-        FastRunV3(r, ce, line);
-        return;
+      if constexpr (kPass == Pass::kCount) {
+        ctx_.path.run_count(*this, r, ce, line);
+      } else {
+        ctx_.path.run_write(*this, r, ce, line);
       }
-#endif
-      FastRunGeneric(r, ce, line);
       return;
     }
     while (!AtChunkEnd(r, ce, line)) {
@@ -769,46 +796,13 @@ class ChunkParser {
     return fields_.data();
   }
 
-  // The fast path compiled for each instruction set: one always-inline body, instantiated for
-  // the ISA and inlined into an entry function carrying that ISA's `target` attribute. Only the
-  // entry functions (and what GCC inlines into them) get the wider instructions; the functions
-  // they call out of line (RecordParser, FastRecord when not inlined, ...) stay baseline code.
-  [[gnu::noinline]] void FastRunGeneric(const char* r, const char* ce, uint64_t line) {
-    FastRun<CsvIsa::kGeneric>(r, ce, line);
-  }
-#if RECLINK_CSV_V3
-  [[gnu::noinline]] RECLINK_CSV_V3_TARGET void FastRunV3(const char* r, const char* ce, uint64_t line) {
-    FastRun<CsvIsa::kV3>(r, ce, line);
-  }
-#endif
-
-  // kIsa's versions of the block scan, the quote prefix XOR and the population count. The V3
-  // ones may only run inside FastRunV3.
-  template <CsvIsa kIsa>
-  [[gnu::always_inline]] static BlockMasks Scan(const char* p, char delimiter) {
-#if RECLINK_CSV_V3
-    if constexpr (kIsa == CsvIsa::kV3) return ScanBlockAvx2(p, delimiter);
-#endif
-    return ScanBlock(p, delimiter);
-  }
-
-  template <CsvIsa kIsa>
-  [[gnu::always_inline]] static uint64_t Inside(uint64_t quote_bits) {
-#if RECLINK_CSV_V3
-    if constexpr (kIsa == CsvIsa::kV3) return PrefixXorClmul(quote_bits);
-#endif
-    return PrefixXor(quote_bits);
-  }
-
-  template <CsvIsa kIsa>
-  [[gnu::always_inline]] static uint64_t Count(uint64_t x) {
-#if RECLINK_CSV_V3
-    if constexpr (kIsa == CsvIsa::kV3) return PopCountHw(x);
-#endif
-    return PopCount(x);
-  }
-
-  template <CsvIsa kIsa>
+ public:
+  // The fast path on the chunk's records from r, with the scanning kernels K of one Highway
+  // target: always inlined into that target's entry functions (FastRunCount, FastRunWrite), which
+  // are compiled for the target. Only they (and what the compiler inlines into them, such as K's
+  // functions) get the target's instructions; the functions they call out of line (RecordParser,
+  // FastRecord when not inlined, ...) stay baseline code.
+  template <class K>
   [[gnu::always_inline]] void FastRun(const char* r, const char* ce, uint64_t line) {
     const char* const end = ctx_.end;
     const char* block = r;
@@ -860,8 +854,8 @@ class ChunkParser {
         std::memcpy(tail, block, static_cast<size_t>(end - block));
         src = tail;
       }
-      const BlockMasks m = Scan<kIsa>(src, ctx_.delimiter);
-      const uint64_t inside = Inside<kIsa>(m.quote) ^ carry;
+      const BlockMasks m = K::ScanBlock(src, ctx_.delimiter);
+      const uint64_t inside = K::PrefixXor(m.quote) ^ carry;
       carry = static_cast<uint64_t>(static_cast<int64_t>(inside) >> 63);
       uint64_t structural = (m.delimiter | m.newline) & ~inside;
       // A line break inside quotes: a multi-line value, or a stray quote's doing, after which
@@ -888,8 +882,8 @@ class ChunkParser {
         field = pos + 1;
         if (((m.newline >> k) & 1) == 0) continue;
         const uint64_t below = k == 0 ? 0 : ~uint64_t{0} >> (64 - k);
-        const uint64_t quotes_at = quotes_before_block + Count<kIsa>(m.quote & below);
-        const uint64_t newlines_at = newlines_before_block + Count<kIsa>(m.newline & below);
+        const uint64_t quotes_at = quotes_before_block + K::PopCount(m.quote & below);
+        const uint64_t newlines_at = newlines_before_block + K::PopCount(m.newline & below);
         const char* next = pos + 1;
         const uint64_t from_rec = rec_bit == 0 ? ~uint64_t{0} : ~(~uint64_t{0} >> (64 - rec_bit));
         const bool non_ascii = rec_high || (m.high & below & from_rec) != 0;
@@ -934,8 +928,8 @@ class ChunkParser {
         if (AtChunkEnd(rec, ce, line)) return;
         continue;
       }
-      quotes_before_block += Count<kIsa>(m.quote);
-      newlines_before_block += Count<kIsa>(m.newline);
+      quotes_before_block += K::PopCount(m.quote);
+      newlines_before_block += K::PopCount(m.newline);
       if (rec_bit < 64) {
         const uint64_t from_rec = rec_bit == 0 ? ~uint64_t{0} : ~(~uint64_t{0} >> (64 - rec_bit));
         rec_high = rec_high || (m.high & from_rec) != 0;
@@ -945,6 +939,7 @@ class ChunkParser {
     }
   }
 
+ private:
   const CsvContext& ctx_;
   RecordParser& parser_;
   ChunkResult& out_;
@@ -960,61 +955,81 @@ class ChunkParser {
 };
 
 }  // namespace
+}  // namespace reclink::io
 
-namespace csv_internal {
+#endif  // RECLINK_IO_CSV_READER_CC_SHARED_
+
+// The fast path's entry functions for the target being compiled.
+HWY_BEFORE_NAMESPACE();
+namespace reclink::io {
+namespace HWY_NAMESPACE {
+
+void FastRunCount(ChunkParser<Pass::kCount>& parser, const char* r, const char* ce, uint64_t line) {
+  parser.FastRun<CsvKernels>(r, ce, line);
+}
+
+void FastRunWrite(ChunkParser<Pass::kWrite>& parser, const char* r, const char* ce, uint64_t line) {
+  parser.FastRun<CsvKernels>(r, ce, line);
+}
+
+CsvFastPath TargetFastPath() {
+  return CsvFastPath{&FastRunCount,
+                     &FastRunWrite,
+                     {CsvKernels::kBaseline ? kCsvBaselineName : hwy::TargetName(HWY_TARGET),
+                      &CsvKernels::ScanBlock, &CsvKernels::CountBytes,
+                      &CsvKernels::PrefixXor, &CsvKernels::PopCount},
+                     CsvKernels::kNeedsPopcnt};
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace reclink::io
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace reclink::io {
+
+HWY_EXPORT(TargetFastPath);
+
 namespace {
 
-// -1: the normal choice; otherwise the CsvIsa a test forced.
-std::atomic<int> forced_isa{-1};
-
-#if RECLINK_CSV_V3
-// LZCNT (CPUID 0x80000001, ECX bit 5, "ABM"): asked of CPUID since clang's
-// __builtin_cpu_supports knows neither "abm" nor "lzcnt".
-bool HasLzcnt() {
-  unsigned a = 0, b = 0, c = 0, d = 0;
-  return __get_cpuid(0x80000001u, &a, &b, &c, &d) != 0 && (c & (1u << 5)) != 0;
-}
-#endif
-
-CsvIsa DefaultIsa() {
-  static const CsvIsa isa = [] {
-    const char* v = std::getenv("RECLINK_FORCE_SCALAR");
-    if (v != nullptr && v[0] != '\0' && std::strcmp(v, "0") != 0) return CsvIsa::kGeneric;
-    return CsvIsaSupported(CsvIsa::kV3) ? CsvIsa::kV3 : CsvIsa::kGeneric;
+// POPCNT, which the HWY_AVX2 code may use (Highway's "sse4.2" lets the compiler emit it) but
+// Highway does not check for (every CPU with AVX2 has it).
+bool HasPopcnt() {
+#if HWY_ARCH_X86 && (defined(__GNUC__) || defined(__clang__))
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("popcnt") != 0;
   }();
-  return isa;
+  return has;
+#else
+  return true;
+#endif
+}
+
+// The fast path of Highway's current target choice, or the baseline when the scalar paths are
+// forced or the chosen target needs an instruction the CPU lacks.
+CsvFastPath ChooseFastPath() {
+  if (!compare_internal::ScalarForced()) {
+    CsvFastPath path = HWY_DYNAMIC_DISPATCH(TargetFastPath)();
+    if (!path.needs_popcnt || HasPopcnt()) return path;
+  }
+  return HWY_STATIC_DISPATCH(TargetFastPath)();
 }
 
 }  // namespace
 
-const char* CsvIsaName(CsvIsa isa) {
-  if (isa == CsvIsa::kV3) return "AVX2+BMI2+POPCNT+PCLMUL";
-#if RECLINK_CSV_SSE2
-  return "SSE2";
-#else
-  return "SWAR";
-#endif
+namespace csv_internal {
+
+std::vector<int64_t> CsvTargets() {
+  std::vector<int64_t> out;
+  for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
+    // (Every target but the baseline may use POPCNT.)
+    if (target == HWY_STATIC_TARGET || HasPopcnt()) out.push_back(target);
+  }
+  return out;
 }
 
-bool CsvIsaSupported(CsvIsa isa) {
-  if (isa == CsvIsa::kGeneric) return true;
-#if RECLINK_CSV_V3
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
-         __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt") &&
-         __builtin_cpu_supports("pclmul") && HasLzcnt();
-#else
-  return false;
-#endif
-}
-
-CsvIsa ActiveCsvIsa() {
-  const int forced = forced_isa.load(std::memory_order_relaxed);
-  return forced < 0 ? DefaultIsa() : static_cast<CsvIsa>(forced);
-}
-
-void UseCsvIsaForTest(CsvIsa isa) { forced_isa.store(static_cast<int>(isa), std::memory_order_relaxed); }
-void ResetCsvIsaForTest() { forced_isa.store(-1, std::memory_order_relaxed); }
+CsvScanKernels ActiveCsvKernels() { return ChooseFastPath().kernels; }
 
 }  // namespace csv_internal
 
@@ -1155,16 +1170,10 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
   const size_t num_chunks = std::max<size_t>(1, (region_size + chunk_bytes - 1) / chunk_bytes);
   auto chunk_begin = [&](size_t i) { return region + std::min(region_size, i * chunk_bytes); };
   std::vector<ByteCounts> counts(num_chunks);
-  const CsvIsa isa = csv_internal::ActiveCsvIsa();
+  const CsvFastPath path = ChooseFastPath();
   ParallelFor(tbb::blocked_range<size_t>(0, num_chunks, 1), [&](const auto& r) {
     for (size_t i = r.begin(); i != r.end(); ++i) {
-#if RECLINK_CSV_V3
-      if (isa == CsvIsa::kV3) {
-        counts[i] = CountBytesAvx2(chunk_begin(i), chunk_begin(i + 1));
-        continue;
-      }
-#endif
-      counts[i] = CountBytes(chunk_begin(i), chunk_begin(i + 1));
+      counts[i] = path.kernels.count_bytes(chunk_begin(i), chunk_begin(i + 1));
     }
   });
   std::vector<uint8_t> odd_quotes(num_chunks);
@@ -1196,7 +1205,7 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
   CsvContext context{file,       region,     end,        delimiter,
                      num_columns, chunk_bytes, num_chunks, non_ascii_before.data(),
                      fail_fast,  !options.trim_spaces && std::endian::native == std::endian::little,
-                     isa,        &first_failed, nullptr, delimiter_hint};
+                     path,       &first_failed, nullptr, delimiter_hint};
   // Parses chunk i's records from r (on line cur_line) into a fresh result.
   auto parse_chunk = [&](const CsvContext& ctx, RecordParser& parser, size_t i, const char* r,
                          uint64_t cur_line, ChunkResult& out) {
@@ -1348,3 +1357,4 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
 }
 
 }  // namespace reclink::io
+#endif  // HWY_ONCE

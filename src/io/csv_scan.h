@@ -1,28 +1,19 @@
 // Byte-class scanning kernels of the CSV reader: per 64-byte block, one bit per byte for quotes,
-// delimiters and newlines; per chunk, counts of quotes and newlines. Each exists as portable SWAR
-// and, on x86-64, as SSE2 (part of the x86-64 baseline; the packaged Highway 1.0.3 has no SSE2
-// target). On x86-64 the block scan, the quote prefix XOR and the population count also exist as
-// AVX2 / PCLMULQDQ / POPCNT versions, marked with GCC `target` attributes (never a whole
-// translation unit compiled with -m flags, so no inline function is emitted with instructions an
-// older CPU lacks); the CSV reader picks one path at run time (csv_internal below). Tests assert
-// that every version agrees.
+// delimiters and newlines; per chunk, counts of quotes and newlines. These are the baseline
+// versions, portable SWAR and, on x86-64, SSE2 (part of the x86-64 baseline; the packaged Highway
+// 1.0.3 has no SSE2 target). The AVX2 versions are Highway code in io/csv_scan-inl.h; the reader
+// picks one path at run time through Highway's dispatch (csv_internal below). Tests assert that
+// every version agrees.
 #pragma once
 
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #define RECLINK_CSV_SSE2 1
-#endif
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-// AVX2, BMI1/2, POPCNT and LZCNT (x86-64-v3, less MOVBE/FMA/F16C) plus PCLMULQDQ, which every
-// AVX2 CPU has.
-#define RECLINK_CSV_V3 1
-#define RECLINK_CSV_V3_TARGET __attribute__((target("avx2,bmi,bmi2,popcnt,lzcnt,pclmul")))
 #endif
 
 namespace reclink::io {
@@ -191,89 +182,34 @@ inline uint64_t PopCount(uint64_t x) {
   return (x * csv_scan::kOnes) >> 56;
 }
 
-#if RECLINK_CSV_V3
-// Bit k: the top bit of byte k of the 64 bytes lo:hi.
-RECLINK_CSV_V3_TARGET inline uint64_t MoveMask64(__m256i lo, __m256i hi) {
-  return static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(lo))) |
-         (static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(hi))) << 32);
-}
-
-// ScanBlock with two 32-byte AVX2 loads. Callable only when the CPU has the RECLINK_CSV_V3_TARGET
-// features (not always_inline: a generic caller may be compiled before being inlined into a
-// target-attributed one, and must then just call it).
-RECLINK_CSV_V3_TARGET inline BlockMasks ScanBlockAvx2(const char* p, char delimiter) {
-  const __m256i quote = _mm256_set1_epi8('"');
-  const __m256i newline = _mm256_set1_epi8('\n');
-  const __m256i delim = _mm256_set1_epi8(delimiter);
-  const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-  const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
-  BlockMasks m;
-  m.quote = MoveMask64(_mm256_cmpeq_epi8(lo, quote), _mm256_cmpeq_epi8(hi, quote));
-  m.delimiter = MoveMask64(_mm256_cmpeq_epi8(lo, delim), _mm256_cmpeq_epi8(hi, delim));
-  m.newline = MoveMask64(_mm256_cmpeq_epi8(lo, newline), _mm256_cmpeq_epi8(hi, newline));
-  m.high = MoveMask64(lo, hi);
-  return m;
-}
-
-// CountBytes with 32-byte AVX2 steps.
-RECLINK_CSV_V3_TARGET inline ByteCounts CountBytesAvx2(const char* p, const char* end) {
-  const __m256i quote = _mm256_set1_epi8('"');
-  const __m256i newline = _mm256_set1_epi8('\n');
-  const __m256i zero = _mm256_setzero_si256();
-  ByteCounts c;
-  int high = 0;
-  while (p + 32 <= end) {
-    __m256i q_acc = zero, n_acc = zero;
-    // Byte lanes count up to 255 matches; _mm256_sad_epu8 then sums them.
-    for (int k = 0; k < 255 && p + 32 <= end; ++k, p += 32) {
-      __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-      high |= _mm256_movemask_epi8(v);
-      q_acc = _mm256_sub_epi8(q_acc, _mm256_cmpeq_epi8(v, quote));
-      n_acc = _mm256_sub_epi8(n_acc, _mm256_cmpeq_epi8(v, newline));
-    }
-    __m256i qs = _mm256_sad_epu8(q_acc, zero), ns = _mm256_sad_epu8(n_acc, zero);
-    uint64_t q_lanes[4], n_lanes[4];
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(q_lanes), qs);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(n_lanes), ns);
-    c.quotes += q_lanes[0] + q_lanes[1] + q_lanes[2] + q_lanes[3];
-    c.newlines += n_lanes[0] + n_lanes[1] + n_lanes[2] + n_lanes[3];
-  }
-  ByteCounts tail = CountBytes(p, end);
-  c.quotes += tail.quotes;
-  c.newlines += tail.newlines;
-  c.non_ascii = high != 0 || tail.non_ascii;
-  return c;
-}
-
-// PrefixXor as one carry-less multiplication by all ones (as in simdjson).
-RECLINK_CSV_V3_TARGET inline uint64_t PrefixXorClmul(uint64_t x) {
-  const __m128i product = _mm_clmulepi64_si128(_mm_set_epi64x(0, static_cast<long long>(x)),
-                                               _mm_set1_epi8(static_cast<char>(0xFF)), 0);
-  return static_cast<uint64_t>(_mm_cvtsi128_si64(product));
-}
-
-RECLINK_CSV_V3_TARGET inline uint64_t PopCountHw(uint64_t x) {
-  return static_cast<uint64_t>(__builtin_popcountll(x));
-}
+// The baseline kernels' name.
+#if RECLINK_CSV_SSE2
+constexpr const char* kCsvBaselineName = "SSE2";
+#else
+constexpr const char* kCsvBaselineName = "SWAR";
 #endif
 
 namespace csv_internal {
 
-// The instruction-set paths of the CSV reader's bit-parallel fast path. kGeneric is the baseline
-// (SSE2 on x86-64, SWAR elsewhere); kV3 uses the RECLINK_CSV_V3_TARGET features (x86-64 only).
-enum class CsvIsa { kGeneric, kV3 };
+// One fast path's scanning kernels, as the CSV reader runs them on one Highway target (the
+// contracts are those of ScanBlock, CountBytes, PrefixXor and PopCount above).
+struct CsvScanKernels {
+  const char* name;  // the Highway target's name ("AVX2"), or kCsvBaselineName for the baseline
+  BlockMasks (*scan_block)(const char* p, char delimiter);
+  ByteCounts (*count_bytes)(const char* p, const char* end);
+  uint64_t (*prefix_xor)(uint64_t x);
+  uint64_t (*pop_count)(uint64_t x);
+};
 
-const char* CsvIsaName(CsvIsa isa);
-// Whether this build and CPU can run isa.
-bool CsvIsaSupported(CsvIsa isa);
-// The path the reader takes: kV3 when supported, unless RECLINK_FORCE_SCALAR is set to anything
-// but "" or "0" (read once; the same variable as the compare kernels' override), or a test forced
-// another.
-CsvIsa ActiveCsvIsa();
-// Makes the reader take `isa` (which must be supported); nullptr-like reset: ResetCsvIsaForTest.
-// Not thread-safe: call while no CSV is being read.
-void UseCsvIsaForTest(CsvIsa isa);
-void ResetCsvIsaForTest();
+// The Highway targets the reader's fast path is compiled for that this CPU supports, best first:
+// HWY_AVX2 (when the CPU also has POPCNT, which Highway's AVX2 detection does not check), then the
+// baseline (HWY_STATIC_TARGET). compare_internal::UseSimdTargetForTest(t) with one of them makes
+// the reader take that target's path.
+std::vector<int64_t> CsvTargets();
+
+// The kernels of the path the reader takes now: Highway's choice among CsvTargets(), or the
+// baseline when compare_internal::ScalarForced() (RECLINK_FORCE_SCALAR).
+CsvScanKernels ActiveCsvKernels();
 
 }  // namespace csv_internal
 

@@ -2,7 +2,7 @@
 // the same table, rejects or error for any chunk size, thread count and instruction-set path,
 // must account for every line in skip mode, and must agree with a naive RFC 4180 parser on input
 // that parser accepts. Input: byte 0 = delimiter (bits 0-1: , ; tab |), skip policy (bit 2),
-// trim spaces (bit 3), Latin-1 (bit 4), small chunk size (bits 5-7); byte 1 = forced generic ISA
+// trim spaces (bit 3), Latin-1 (bit 4), small chunk size (bits 5-7); byte 1 = forced baseline path
 // (bit 0), two threads (bit 1); the rest = the file.
 #include <tbb/task_arena.h>
 
@@ -17,6 +17,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "compare/simd_targets.h"
 #include "io/csv_scan.h"
 #include "reclink/text_encoding.h"
 #include "reclink/reader.h"
@@ -226,8 +227,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const bool force_generic = (data[1] & 1) != 0;
   const std::string_view text(reinterpret_cast<const char*>(data) + 2, size - 2);
 
-  using reclink::io::csv_internal::CsvIsa;
-  if (force_generic) reclink::io::csv_internal::UseCsvIsaForTest(CsvIsa::kGeneric);
+  if (force_generic) reclink::compare_internal::SetForceScalarForTest(1);
   Outcome whole = Read(text, options, 1);
   ReadOptions tiny = options;
   tiny.chunk_bytes = small_chunk;
@@ -235,7 +235,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Outcome parallel = Read(text, tiny, (data[1] & 2) ? 2 : 1);
   tiny.chunk_bytes = small_chunk + 1;
   Outcome serial = Read(text, tiny, 1);
-  if (force_generic) reclink::io::csv_internal::ResetCsvIsaForTest();
+  if (force_generic) reclink::compare_internal::SetForceScalarForTest(-1);
   CheckSame(whole, parallel);
   CheckSame(whole, serial);
 

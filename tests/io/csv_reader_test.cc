@@ -12,8 +12,12 @@ namespace reclink {
 namespace {
 
 using testing::Cell;
+using testing::CsvPath;
+using testing::CsvPaths;
 using testing::ExpectSameTable;
 using testing::ReadText;
+using testing::ResetCsvPathForTest;
+using testing::UseCsvPathForTest;
 
 TEST(CsvReaderTest, ReadsHeaderValuesNullsAndLines) {
   auto t = ReadText("id,name,city\n1,ann,paris\n2,,\n3,bob,rome", "a.csv");
@@ -513,12 +517,10 @@ TEST(CsvReaderTest, SkippedRecordsGiveTheSameTableForAnyThreadsAndChunks) {
 }
 
 
-// Every instruction-set path of the fast path (the generic one and, when this CPU has it, the
-// AVX2 one) builds the same table, line numbers and rejects, on varied inputs and chunkings.
-TEST(CsvReaderTest, EveryIsaPathGivesTheSameTable) {
-  using io::csv_internal::CsvIsa;
-  std::vector<CsvIsa> isas = {CsvIsa::kGeneric};
-  if (io::csv_internal::CsvIsaSupported(CsvIsa::kV3)) isas.push_back(CsvIsa::kV3);
+// Every path of the fast path (the baseline one and, when this CPU has it, the AVX2 one) builds the same table, line numbers and rejects, on varied inputs and chunkings.
+TEST(CsvReaderTest, EveryFastPathGivesTheSameTable) {
+  const std::vector<CsvPath> paths = CsvPaths();
+  ASSERT_FALSE(paths.empty());
   std::vector<std::string> inputs;
   for (uint32_t seed : {21u, 22u, 23u}) {
     inputs.push_back(MakeRandomCsv(seed, 400, 3, /*with_spaces=*/false).text);
@@ -549,23 +551,22 @@ TEST(CsvReaderTest, EveryIsaPathGivesTheSameTable) {
       ReadOptions options;
       options.on_bad_record = BadRecordPolicy::kSkip;
       options.chunk_bytes = chunk;
-      io::csv_internal::UseCsvIsaForTest(CsvIsa::kGeneric);
+      UseCsvPathForTest(paths.back());
       ReadReport want_report;
-      auto want = ReadText(inputs[k], "isa.csv", options, &want_report, 2);
-      io::csv_internal::ResetCsvIsaForTest();
+      auto want = ReadText(inputs[k], "path.csv", options, &want_report, 2);
+      ResetCsvPathForTest();
       ASSERT_TRUE(want.ok()) << want.status().ToString();
       if (k == inputs.size() - 1) {
         EXPECT_GT(want_report.bad, 100u);
       }
-      for (CsvIsa isa : isas) {
+      for (const CsvPath& path : paths) {
         for (int threads : {1, 2}) {
-          io::csv_internal::UseCsvIsaForTest(isa);
+          UseCsvPathForTest(path);
           ReadReport report;
-          auto got = ReadText(inputs[k], "isa.csv", options, &report, threads);
-          io::csv_internal::ResetCsvIsaForTest();
+          auto got = ReadText(inputs[k], "path.csv", options, &report, threads);
+          ResetCsvPathForTest();
           ASSERT_TRUE(got.ok()) << got.status().ToString();
-          SCOPED_TRACE("input " + std::to_string(k) + " chunk " + std::to_string(chunk) + " isa " +
-                       io::csv_internal::CsvIsaName(isa));
+          SCOPED_TRACE("input " + std::to_string(k) + " chunk " + std::to_string(chunk) + " path " + path.name);
           ExpectSameTable(*want, *got);
           ASSERT_EQ(report.records, want_report.records);
           ASSERT_EQ(report.bad, want_report.bad);
@@ -583,16 +584,16 @@ TEST(CsvReaderTest, EveryIsaPathGivesTheSameTable) {
   // The fail policy reports the same first error on every path.
   ReadOptions fail;
   fail.chunk_bytes = 64;
-  std::string errors[2];
-  for (size_t j = 0; j < isas.size(); ++j) {
-    io::csv_internal::UseCsvIsaForTest(isas[j]);
-    auto t = ReadText(inputs.back(), "isa.csv", fail);
-    io::csv_internal::ResetCsvIsaForTest();
+  std::vector<std::string> errors(paths.size());
+  for (size_t j = 0; j < paths.size(); ++j) {
+    UseCsvPathForTest(paths[j]);
+    auto t = ReadText(inputs.back(), "path.csv", fail);
+    ResetCsvPathForTest();
     ASSERT_FALSE(t.ok());
     errors[j] = t.status().ToString();
   }
-  if (isas.size() == 2) {
-    EXPECT_EQ(errors[0], errors[1]);
+  for (size_t j = 1; j < paths.size(); ++j) {
+    EXPECT_EQ(errors[j], errors[0]) << paths[j].name;
   }
 }
 
@@ -602,9 +603,8 @@ TEST(CsvReaderTest, EveryIsaPathGivesTheSameTable) {
 // every path, chunking (a chunk's part of a column can be shorter than one block), thread count
 // and offset width.
 TEST(CsvReaderTest, ValueLengthsAroundTheWriteBlockGiveTheExpectedTable) {
-  using io::csv_internal::CsvIsa;
-  std::vector<CsvIsa> isas = {CsvIsa::kGeneric};
-  if (io::csv_internal::CsvIsaSupported(CsvIsa::kV3)) isas.push_back(CsvIsa::kV3);
+  const std::vector<CsvPath> paths = CsvPaths();
+  ASSERT_FALSE(paths.empty());
   std::mt19937 rng(31);
   std::string text = "a,b,c\n";
   std::vector<std::vector<std::string>> rows;
@@ -634,19 +634,19 @@ TEST(CsvReaderTest, ValueLengthsAroundTheWriteBlockGiveTheExpectedTable) {
   }
   for (const std::string& end : {std::string("\n"), std::string("")}) {
     const std::string input = end.empty() ? text.substr(0, text.size() - 1) : text;
-    for (CsvIsa isa : isas) {
+    for (const CsvPath& path : paths) {
       for (bool wide : {false, true}) {
         for (size_t chunk : {size_t{1}, size_t{7}, size_t{64}, size_t{100}, size_t{8000}, size_t{1} << 20}) {
           for (int threads : {1, 2}) {
             ReadOptions options;
             options.chunk_bytes = chunk;
-            io::csv_internal::UseCsvIsaForTest(isa);
+            UseCsvPathForTest(path);
             Column::SetAlwaysWideForTesting(wide);
             auto t = ReadText(input, "len.csv", options, nullptr, threads);
             Column::SetAlwaysWideForTesting(false);
-            io::csv_internal::ResetCsvIsaForTest();
+            ResetCsvPathForTest();
             ASSERT_TRUE(t.ok()) << t.status().ToString();
-            SCOPED_TRACE(std::string("isa ") + io::csv_internal::CsvIsaName(isa) + " wide " +
+            SCOPED_TRACE("path " + path.name + " wide " +
                          std::to_string(wide) + " chunk " + std::to_string(chunk) + " threads " +
                          std::to_string(threads) + " final newline " + std::to_string(!end.empty()));
             ASSERT_EQ(t->num_rows(), rows.size());
@@ -669,18 +669,17 @@ TEST(CsvReaderTest, ValueLengthsAroundTheWriteBlockGiveTheExpectedTable) {
 
 // Columns holding no text at all (every value null) have no arena to write to.
 TEST(CsvReaderTest, AllNullColumnsOnEveryPath) {
-  using io::csv_internal::CsvIsa;
-  std::vector<CsvIsa> isas = {CsvIsa::kGeneric};
-  if (io::csv_internal::CsvIsaSupported(CsvIsa::kV3)) isas.push_back(CsvIsa::kV3);
+  const std::vector<CsvPath> paths = CsvPaths();
+  ASSERT_FALSE(paths.empty());
   std::string text = "a,b,c\n";
   for (int r = 0; r < 100; ++r) text += std::to_string(r) + (r % 2 ? ",,\n" : ",\"\",\r\n");
-  for (CsvIsa isa : isas) {
+  for (const CsvPath& path : paths) {
     for (size_t chunk : {size_t{1}, size_t{64}, size_t{1} << 20}) {
       ReadOptions options;
       options.chunk_bytes = chunk;
-      io::csv_internal::UseCsvIsaForTest(isa);
+      UseCsvPathForTest(path);
       auto t = ReadText(text, "null.csv", options);
-      io::csv_internal::ResetCsvIsaForTest();
+      ResetCsvPathForTest();
       ASSERT_TRUE(t.ok()) << t.status().ToString();
       ASSERT_EQ(t->num_rows(), 100u);
       for (RowId r = 0; r < 100; ++r) {

@@ -1,14 +1,32 @@
-// The SSE2, SWAR and (when this CPU has them) AVX2/PCLMULQDQ/POPCNT scanning kernels of the CSV
-// reader agree with a naive reference on random blocks and at awkward lengths.
+// The SSE2 and SWAR scanning kernels of the CSV reader, and the kernels of every fast path it
+// runs on this CPU (Highway's AVX2 target when the CPU has it, the baseline), agree with a naive
+// reference on random blocks and at awkward lengths.
 #include "io/csv_scan.h"
 
 #include <gtest/gtest.h>
 
 #include <random>
 #include <string>
+#include <vector>
+
+#include "io_test_util.h"
 
 namespace reclink::io {
 namespace {
+
+using testing::CsvPath;
+using testing::CsvPaths;
+
+// The kernels of each fast path this CPU runs, as the reader takes them.
+std::vector<csv_internal::CsvScanKernels> PathKernels() {
+  std::vector<csv_internal::CsvScanKernels> out;
+  for (const CsvPath& path : CsvPaths()) {
+    testing::UseCsvPathForTest(path);
+    out.push_back(csv_internal::ActiveCsvKernels());
+    testing::ResetCsvPathForTest();
+  }
+  return out;
+}
 
 BlockMasks NaiveMasks(const char* p, char delimiter) {
   BlockMasks m;
@@ -39,6 +57,7 @@ std::string RandomBytes(std::mt19937& rng, size_t n) {
 }
 
 TEST(CsvScanTest, BlockMasksAgree) {
+  const std::vector<csv_internal::CsvScanKernels> kernels = PathKernels();
   std::mt19937 rng(5);
   for (int iter = 0; iter < 2000; ++iter) {
     std::string block = RandomBytes(rng, 64);
@@ -56,20 +75,19 @@ TEST(CsvScanTest, BlockMasksAgree) {
       EXPECT_EQ(sse2.newline, want.newline);
       EXPECT_EQ(sse2.high, want.high);
 #endif
-#if RECLINK_CSV_V3
-      if (csv_internal::CsvIsaSupported(csv_internal::CsvIsa::kV3)) {
-        BlockMasks avx2 = ScanBlockAvx2(block.data(), delimiter);
-        EXPECT_EQ(avx2.quote, want.quote);
-        EXPECT_EQ(avx2.delimiter, want.delimiter);
-        EXPECT_EQ(avx2.newline, want.newline);
-        EXPECT_EQ(avx2.high, want.high);
+      for (const csv_internal::CsvScanKernels& k : kernels) {
+        BlockMasks got = k.scan_block(block.data(), delimiter);
+        EXPECT_EQ(got.quote, want.quote) << k.name;
+        EXPECT_EQ(got.delimiter, want.delimiter) << k.name;
+        EXPECT_EQ(got.newline, want.newline) << k.name;
+        EXPECT_EQ(got.high, want.high) << k.name;
       }
-#endif
     }
   }
 }
 
 TEST(CsvScanTest, CountsAgreeAtAwkwardLengths) {
+  const std::vector<csv_internal::CsvScanKernels> kernels = PathKernels();
   std::mt19937 rng(6);
   for (size_t n : {0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 4095, 4096, 4097, 8160, 8161, 70000}) {
     std::string s = RandomBytes(rng, n);
@@ -84,20 +102,22 @@ TEST(CsvScanTest, CountsAgreeAtAwkwardLengths) {
     EXPECT_EQ(sse2.newlines, want.newlines) << n;
     EXPECT_EQ(sse2.non_ascii, want.non_ascii) << n;
 #endif
-#if RECLINK_CSV_V3
-    if (csv_internal::CsvIsaSupported(csv_internal::CsvIsa::kV3)) {
-      ByteCounts avx2 = CountBytesAvx2(s.data(), s.data() + s.size());
-      EXPECT_EQ(avx2.quotes, want.quotes) << n;
-      EXPECT_EQ(avx2.newlines, want.newlines) << n;
-      EXPECT_EQ(avx2.non_ascii, want.non_ascii) << n;
+    for (const csv_internal::CsvScanKernels& k : kernels) {
+      ByteCounts got = k.count_bytes(s.data(), s.data() + s.size());
+      EXPECT_EQ(got.quotes, want.quotes) << k.name << " " << n;
+      EXPECT_EQ(got.newlines, want.newlines) << k.name << " " << n;
+      EXPECT_EQ(got.non_ascii, want.non_ascii) << k.name << " " << n;
     }
-#endif
   }
   std::string ascii(1000, 'a');
   EXPECT_FALSE(CountBytes(ascii.data(), ascii.data() + ascii.size()).non_ascii);
+  for (const csv_internal::CsvScanKernels& k : kernels) {
+    EXPECT_FALSE(k.count_bytes(ascii.data(), ascii.data() + ascii.size()).non_ascii) << k.name;
+  }
 }
 
 TEST(CsvScanTest, PrefixXorAndPopCount) {
+  const std::vector<csv_internal::CsvScanKernels> kernels = PathKernels();
   std::mt19937_64 rng(7);
   for (int iter = 0; iter < 1000; ++iter) {
     uint64_t x = rng();
@@ -108,21 +128,33 @@ TEST(CsvScanTest, PrefixXorAndPopCount) {
     }
     EXPECT_EQ(PrefixXor(x), want);
     EXPECT_EQ(PopCount(x), static_cast<uint64_t>(std::popcount(x)));
-#if RECLINK_CSV_V3
-    if (csv_internal::CsvIsaSupported(csv_internal::CsvIsa::kV3)) {
-      EXPECT_EQ(PrefixXorClmul(x), want);
-      EXPECT_EQ(PopCountHw(x), static_cast<uint64_t>(std::popcount(x)));
+    for (const csv_internal::CsvScanKernels& k : kernels) {
+      EXPECT_EQ(k.prefix_xor(x), want) << k.name;
+      EXPECT_EQ(k.pop_count(x), static_cast<uint64_t>(std::popcount(x))) << k.name;
     }
-#endif
   }
   for (uint64_t x : {uint64_t{0}, ~uint64_t{0}, uint64_t{1}, uint64_t{1} << 63}) {
     EXPECT_EQ(PopCount(x), static_cast<uint64_t>(std::popcount(x)));
-#if RECLINK_CSV_V3
-    if (csv_internal::CsvIsaSupported(csv_internal::CsvIsa::kV3)) {
-      EXPECT_EQ(PrefixXorClmul(x), PrefixXor(x));
+    for (const csv_internal::CsvScanKernels& k : kernels) {
+      EXPECT_EQ(k.prefix_xor(x), PrefixXor(x)) << k.name;
+      EXPECT_EQ(k.pop_count(x), static_cast<uint64_t>(std::popcount(x))) << k.name;
     }
-#endif
   }
+}
+
+// Each target listed selects its own path, best first; the last is the baseline, which the
+// scalar switch (RECLINK_FORCE_SCALAR) takes whatever Highway chose.
+TEST(CsvScanTest, EveryTargetSelectsItsOwnPath) {
+  const std::vector<CsvPath> paths = CsvPaths();
+  ASSERT_FALSE(paths.empty());
+  for (size_t i = 0; i < paths.size(); ++i) {
+    for (size_t j = i + 1; j < paths.size(); ++j) EXPECT_NE(paths[i].name, paths[j].name);
+  }
+  compare_internal::SetForceScalarForTest(1);
+  EXPECT_EQ(std::string(csv_internal::ActiveCsvKernels().name), paths.back().name);
+  compare_internal::SetForceScalarForTest(0);
+  EXPECT_EQ(std::string(csv_internal::ActiveCsvKernels().name), paths.front().name);
+  compare_internal::SetForceScalarForTest(-1);
 }
 
 }  // namespace

@@ -8,7 +8,10 @@
 #include <filesystem>
 #include <unistd.h>
 #include <string>
+#include <vector>
 
+#include "compare/simd_targets.h"
+#include "io/csv_scan.h"
 #include "reclink/reader.h"
 
 namespace reclink::testing {
@@ -50,6 +53,37 @@ inline std::string Cell(const RecordTable& t, const std::string& name, RowId r) 
   if (c < 0) return "<no column>";
   const Column& col = t.column(static_cast<size_t>(c));
   return col.IsNull(r) ? "<null>" : std::string(col.Get(r));
+}
+
+// One fast path of the CSV reader: the Highway target that selects it, and its kernels' name.
+struct CsvPath {
+  int64_t target;
+  std::string name;
+};
+
+// Makes the CSV reader take `path` (through the one SIMD switch, compare_internal's, which also
+// steers the batch kernels) until ResetCsvPathForTest. Not thread-safe.
+inline void UseCsvPathForTest(const CsvPath& path) {
+  compare_internal::SetForceScalarForTest(0);
+  compare_internal::UseSimdTargetForTest(path.target);
+}
+
+inline void ResetCsvPathForTest() {
+  compare_internal::UseSimdTargetForTest(0);
+  compare_internal::SetForceScalarForTest(-1);
+}
+
+// Every fast path this machine runs, best first, the baseline last (at least the baseline).
+inline std::vector<CsvPath> CsvPaths() {
+  std::vector<CsvPath> paths;
+  for (int64_t target : io::csv_internal::CsvTargets()) {
+    CsvPath path{target, ""};
+    UseCsvPathForTest(path);
+    path.name = io::csv_internal::ActiveCsvKernels().name;
+    ResetCsvPathForTest();
+    paths.push_back(path);
+  }
+  return paths;
 }
 
 // A fresh temporary directory, removed with the object.
