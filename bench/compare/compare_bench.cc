@@ -204,9 +204,10 @@ void BM_JaroWinklerPair(benchmark::State& state) {
   const auto cls = static_cast<StringClass>(state.range(0));
   const auto v = Views(cls);
   size_t i = 0, pairs = 0;
+  KernelScratch scratch;  // one per thread, as a scoring loop holds it
   for (auto _ : state) {
     for (size_t r = 0; r < 256; ++r, i = i + 2 < kStrings ? i + 1 : 0) {
-      benchmark::DoNotOptimize(JaroWinklerSimilarity(v[i], v[i + 1]));
+      benchmark::DoNotOptimize(JaroWinklerSimilarity(v[i], v[i + 1], scratch));
     }
     pairs += 256;
   }
@@ -219,10 +220,11 @@ void BM_EditPair(benchmark::State& state) {
   const uint32_t k = state.range(1) < 0 ? kNoCutoff : static_cast<uint32_t>(state.range(1));
   const auto v = Views(cls);
   size_t i = 0, pairs = 0;
+  KernelScratch scratch;
   for (auto _ : state) {
     for (size_t r = 0; r < 256; ++r, i = i + 2 < kStrings ? i + 1 : 0) {
-      benchmark::DoNotOptimize(kOsa ? OsaDistance(v[i], v[i + 1], k)
-                                    : LevenshteinDistance(v[i], v[i + 1], k));
+      benchmark::DoNotOptimize(kOsa ? OsaDistance(v[i], v[i + 1], k, scratch)
+                                    : LevenshteinDistance(v[i], v[i + 1], k, scratch));
     }
     pairs += 256;
   }
@@ -316,9 +318,10 @@ void BM_QgramJaccardPair(benchmark::State& state) {
   const auto cls = static_cast<StringClass>(state.range(0));
   const auto v = Views(cls);
   size_t i = 0, pairs = 0;
+  KernelScratch scratch;
   for (auto _ : state) {
     for (size_t r = 0; r < 64; ++r, i = i + 2 < kStrings ? i + 1 : 0) {
-      benchmark::DoNotOptimize(QgramJaccard(v[i], v[i + 1], 2));
+      benchmark::DoNotOptimize(QgramJaccard(v[i], v[i + 1], 2, scratch));
     }
     pairs += 64;
   }

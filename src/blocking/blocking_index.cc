@@ -27,12 +27,17 @@ inline bool BitSet(const std::vector<uint64_t>& bits, RowId r) { return (bits[r 
 
 }  // namespace
 
-bool ComputeKeyPart(const BlockingKey& key, std::string_view value, std::string* out) {
-  static thread_local std::string part;
+bool ComputeKeyPart(const BlockingKey& key, std::string_view value, std::string* out, KeyScratch& scratch) {
+  std::string& part = scratch.part;
   part.clear();
-  if (!ApplyKeyFunction(key.fn, key.n, value, &part) || part.empty()) return false;
+  if (!ApplyKeyFunction(key.fn, key.n, value, &part, scratch.normalize) || part.empty()) return false;
   out->append(part);
   return true;
+}
+
+bool ComputeKeyPart(const BlockingKey& key, std::string_view value, std::string* out) {
+  KeyScratch scratch;
+  return ComputeKeyPart(key, value, out, scratch);
 }
 
 std::string DisplayBlockingKey(std::string_view text) {
@@ -45,12 +50,18 @@ std::string DisplayBlockingKey(std::string_view text) {
 }
 
 bool BlockingKeyText(const Rules& rules, size_t rule, const std::vector<Column>& fields, RowId r, std::string* out) {
+  KeyScratch scratch;
+  return BlockingKeyText(rules, rule, fields, r, out, scratch);
+}
+
+bool BlockingKeyText(const Rules& rules, size_t rule, const std::vector<Column>& fields, RowId r, std::string* out,
+                     KeyScratch& scratch) {
   out->clear();
   const BlockingRule& br = rules.blocking[rule];
   for (size_t p = 0; p < br.keys.size(); ++p) {
     if (p > 0) *out += kPartSeparator;
     const Column& col = fields[rules.FindField(br.keys[p].field)];
-    if (col.IsNull(r) || !ComputeKeyPart(br.keys[p], col.Get(r), out)) {
+    if (col.IsNull(r) || !ComputeKeyPart(br.keys[p], col.Get(r), out, scratch)) {
       out->clear();
       return false;
     }
@@ -64,8 +75,9 @@ std::vector<uint64_t> BlockingKeyHashes(const Rules& rules, size_t rule, const s
   constexpr size_t kChunk = 1 << 14;
   ParallelFor(size_t{0}, (n + kChunk - 1) / kChunk, [&](size_t c) {
     std::string key;
+    KeyScratch scratch;  // per chunk of 16384 rows
     for (size_t r = c * kChunk, end = std::min(n, r + kChunk); r < end; ++r) {
-      if (!BlockingKeyText(rules, rule, fields, static_cast<RowId>(r), &key)) continue;
+      if (!BlockingKeyText(rules, rule, fields, static_cast<RowId>(r), &key, scratch)) continue;
       const uint64_t h = XXH3_64bits(key.data(), key.size());
       hashes[r] = h != 0 ? h : 1;
     }
@@ -125,6 +137,7 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
       static_assert(kChunk % 64 == 0);
       ParallelFor(size_t{0}, chunks, [&](size_t c) {
         std::string key;
+        KeyScratch scratch;  // per chunk of 32768 rows
         const size_t begin = c * kChunk, end = std::min(n, begin + kChunk);
         for (size_t r = begin; r < end; ++r) {
           RowId row = static_cast<RowId>(r);
@@ -132,7 +145,7 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
           bool ok = true;
           for (size_t p = 0; p < cols.size() && ok; ++p) {
             if (p > 0) key += kPartSeparator;
-            ok = !cols[p]->IsNull(row) && ComputeKeyPart(rule.keys[p], cols[p]->Get(row), &key);
+            ok = !cols[p]->IsNull(row) && ComputeKeyPart(rule.keys[p], cols[p]->Get(row), &key, scratch);
           }
           if (ok) {
             idx.hashes[r] = XXH3_64bits(key.data(), key.size());
@@ -190,6 +203,7 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
       idx.block_of.assign(n, kNoBlock);
       std::vector<std::string> first_parts(cols.size());
       std::string part;
+      KeyScratch scratch;
       for (size_t s = 0; s < idx.order.size();) {
         size_t e = s + 1;
         const uint64_t h = idx.hashes[idx.order[s]];
@@ -200,7 +214,9 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
           const RowId first = idx.order[s];
           for (size_t p = 0; p < cols.size(); ++p) {
             first_parts[p].clear();
-            if (rule.keys[p].fn != KeyFunction::kField) ComputeKeyPart(rule.keys[p], cols[p]->Get(first), &first_parts[p]);
+            if (rule.keys[p].fn != KeyFunction::kField) {
+              ComputeKeyPart(rule.keys[p], cols[p]->Get(first), &first_parts[p], scratch);
+            }
           }
           for (size_t i = s + 1; i < e && same; ++i) {
             const RowId row = idx.order[i];
@@ -209,7 +225,7 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
                 same = cols[p]->Get(row) == cols[p]->Get(first);
               } else {
                 part.clear();
-                ComputeKeyPart(rule.keys[p], cols[p]->Get(row), &part);
+                ComputeKeyPart(rule.keys[p], cols[p]->Get(row), &part, scratch);
                 same = part == first_parts[p];
               }
             }

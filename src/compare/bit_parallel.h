@@ -9,7 +9,6 @@
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
-#include <vector>
 
 #include "reclink/similarity.h"
 
@@ -20,6 +19,9 @@ struct PreparedMasks64 {
   const detail::PatternMasks* masks;
   uint64_t Get(uint32_t cp) const { return masks->Get(0, cp); }
 };
+
+// The most 64-bit words of a blocked pattern: patterns are cut to the comparison cap.
+inline constexpr size_t kMaxBlockWords = (kMaxCompareCodePoints + 63) / 64;
 
 // Exact final answer with cutoff: the distance, or k + 1 when it is larger.
 inline uint32_t Cap(size_t d, uint32_t k) {
@@ -56,12 +58,11 @@ uint32_t LevenshteinMyers64(const Masks& pm, size_t m, const Char* t, size_t n, 
 template <class Masks, class Char>
 uint32_t LevenshteinMyersBlock(const Masks& pm, size_t m, const Char* t, size_t n, uint32_t k) {
   const size_t words = pm.words();
-  // Column state in a reusable thread-local buffer: no allocation per call.
-  thread_local std::vector<uint64_t> state;
-  state.assign(2 * words, 0);
-  uint64_t* vp = state.data();
-  uint64_t* vn = vp + words;
+  // Column state on the stack: the pattern has at most kMaxCompareCodePoints code points.
+  assert(words <= kMaxBlockWords);
+  uint64_t vp[kMaxBlockWords], vn[kMaxBlockWords];
   std::fill(vp, vp + words, ~uint64_t{0});
+  std::fill(vn, vn + words, uint64_t{0});
   const unsigned last_bit = static_cast<unsigned>((m - 1) % 64);
   size_t score = m;
   for (size_t j = 0; j < n; ++j) {
@@ -123,13 +124,12 @@ uint32_t OsaHyyro64(const Masks& pm, size_t m, const Char* t, size_t n, uint32_t
 template <class Masks, class Char>
 uint32_t OsaHyyroBlock(const Masks& pm, size_t m, const Char* t, size_t n, uint32_t k) {
   const size_t words = pm.words();
-  thread_local std::vector<uint64_t> state;  // reusable: no allocation per call
-  state.assign(4 * words, 0);
-  uint64_t* vp = state.data();
-  uint64_t* vn = vp + words;
-  uint64_t* d0v = vn + words;
-  uint64_t* pm_prev = d0v + words;
+  assert(words <= kMaxBlockWords);  // column state on the stack, as in LevenshteinMyersBlock
+  uint64_t vp[kMaxBlockWords], vn[kMaxBlockWords], d0v[kMaxBlockWords], pm_prev[kMaxBlockWords];
   std::fill(vp, vp + words, ~uint64_t{0});
+  std::fill(vn, vn + words, uint64_t{0});
+  std::fill(d0v, d0v + words, uint64_t{0});
+  std::fill(pm_prev, pm_prev + words, uint64_t{0});
   const unsigned last_bit = static_cast<unsigned>((m - 1) % 64);
   size_t score = m;
   for (size_t j = 0; j < n; ++j) {

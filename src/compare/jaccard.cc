@@ -1,10 +1,12 @@
 // Jaccard similarity of token sets and of code-point q-gram sets: sets as sorted, de-duplicated
-// byte views, intersected by a merge. O((n + m) log(n + m)).
+// byte views, intersected by a merge. O((n + m) log(n + m)). Sets are built in the caller's
+// KernelScratch.
 #include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <vector>
 
+#include "compare/kernel_scratch.h"
 #include "compare/utf8_decode.h"
 #include "reclink/similarity.h"
 
@@ -93,9 +95,10 @@ void CodePointsOf(std::string_view s, std::vector<uint32_t>* cps) {
 
 // Jaccard of two multisets of packed grams taken as sets: one open-addressing table whose slots
 // record which side(s) hold each distinct gram. O(n + m).
-double PackedJaccard(std::string_view a, std::string_view b, size_t q) {
-  thread_local std::vector<uint32_t> cps;
-  thread_local std::vector<uint64_t> grams;
+double PackedJaccard(std::string_view a, std::string_view b, size_t q,
+                     KernelScratch::Buffers& scratch) {
+  std::vector<uint32_t>& cps = scratch.cps;
+  std::vector<uint64_t>& grams = scratch.grams;
   grams.clear();
   CodePointsOf(a, &cps);
   PackedQgrams(cps.data(), cps.size(), q, &grams);
@@ -107,8 +110,8 @@ double PackedJaccard(std::string_view a, std::string_view b, size_t q) {
   size_t slots = 16;
   while (slots < 2 * grams.size()) slots *= 2;
   constexpr uint64_t kEmpty = ~uint64_t{0};  // bits 60-61 == 3: never a key
-  thread_local std::vector<uint64_t> keys;
-  thread_local std::vector<uint8_t> sides;
+  std::vector<uint64_t>& keys = scratch.keys;
+  std::vector<uint8_t>& sides = scratch.sides;
   keys.assign(slots, kEmpty);
   sides.assign(slots, 0);
   const int shift = 64 - std::countr_zero(slots);
@@ -150,22 +153,32 @@ double JaccardSorted(const std::vector<T>& a, const std::vector<T>& b) {
 
 }  // namespace
 
+double TokenJaccard(std::string_view a, std::string_view b, KernelScratch& scratch) {
+  KernelScratch::Buffers& buf = scratch.buffers();
+  Tokens(a, &buf.set_a);
+  Tokens(b, &buf.set_b);
+  return JaccardSorted(buf.set_a, buf.set_b);
+}
+
+double QgramJaccard(std::string_view a, std::string_view b, int q, KernelScratch& scratch) {
+  const size_t qq = q < 1 ? 1 : static_cast<size_t>(q);
+  KernelScratch::Buffers& buf = scratch.buffers();
+  if (qq <= kMaxPackedQ) {
+    return PackedJaccard(a, b, qq, buf);
+  }
+  Qgrams(a, qq, &buf.set_a);
+  Qgrams(b, qq, &buf.set_b);
+  return JaccardSorted(buf.set_a, buf.set_b);
+}
+
 double TokenJaccard(std::string_view a, std::string_view b) {
-  thread_local std::vector<std::string_view> ta, tb;
-  Tokens(a, &ta);
-  Tokens(b, &tb);
-  return JaccardSorted(ta, tb);
+  KernelScratch scratch;
+  return TokenJaccard(a, b, scratch);
 }
 
 double QgramJaccard(std::string_view a, std::string_view b, int q) {
-  const size_t qq = q < 1 ? 1 : static_cast<size_t>(q);
-  if (qq <= kMaxPackedQ) {
-    return PackedJaccard(a, b, qq);
-  }
-  thread_local std::vector<std::string_view> ga, gb;
-  Qgrams(a, qq, &ga);
-  Qgrams(b, qq, &gb);
-  return JaccardSorted(ga, gb);
+  KernelScratch scratch;
+  return QgramJaccard(a, b, q, scratch);
 }
 
 }  // namespace reclink

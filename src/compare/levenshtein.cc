@@ -1,5 +1,6 @@
 // Levenshtein and OSA (restricted Damerau-Levenshtein) distances with a cutoff, pairwise and with
-// a prepared side; bit-parallel kernels in compare/bit_parallel.h.
+// a prepared side; bit-parallel kernels in compare/bit_parallel.h. One-off patterns are masked
+// in the caller's KernelScratch; the prepared forms need none.
 #include <algorithm>
 #include <span>
 #include <utility>
@@ -14,7 +15,8 @@ namespace {
 using compare_internal::AsciiMasks64;
 using compare_internal::Bytes;
 using compare_internal::Cap;
-using compare_internal::DecodeToScratch;
+using compare_internal::CodePointBuffer;
+using compare_internal::DecodePrefix;
 using compare_internal::PreparedMasks64;
 
 // k + 1 must fit in uint32_t; a larger cutoff means "no cutoff" anyway.
@@ -44,7 +46,8 @@ uint32_t RunBlock(const Masks& pm, size_t m, const Char* t, size_t n, uint32_t k
 // either distance (an optimal alignment matches them), so they are dropped first; the shorter
 // side becomes the bit-parallel pattern.
 template <Metric kMetric, class Char>
-uint32_t DistanceSeq(const Char* a, size_t la, const Char* b, size_t lb, uint32_t k) {
+uint32_t DistanceSeq(const Char* a, size_t la, const Char* b, size_t lb, uint32_t k,
+                     KernelScratch& scratch) {
   while (la > 0 && lb > 0 && a[0] == b[0]) {
     ++a, ++b, --la, --lb;
   }
@@ -57,28 +60,29 @@ uint32_t DistanceSeq(const Char* a, size_t la, const Char* b, size_t lb, uint32_
   }
   if (lb - la > k) return k + 1;
   if (la == 0) return Cap(lb, k);
+  KernelScratch::Buffers& buf = scratch.buffers();
   if constexpr (sizeof(Char) == 1) {
     if (la <= 64) {
-      AsciiMasks64 pm(a, la);
+      AsciiMasks64 pm(buf.ascii64, a, la);
       return Run64<kMetric>(pm, la, b, lb, k);
     }
   }
-  const detail::PatternMasks& pm = compare_internal::ScratchPatternMasks(a, la);
+  const detail::PatternMasks& pm = compare_internal::ScratchPatternMasks(buf, a, la);
   if (la <= 64) return Run64<kMetric>(PreparedMasks64{&pm}, la, b, lb, k);
   return RunBlock<kMetric>(pm, la, b, lb, k);
 }
 
 template <Metric kMetric>
-uint32_t Distance(std::string_view a, std::string_view b, uint32_t k) {
+uint32_t Distance(std::string_view a, std::string_view b, uint32_t k, KernelScratch& scratch) {
   k = std::min(k, kMaxCutoff);
   a = ComparedPrefix(a);
   b = ComparedPrefix(b);
   if (compare_internal::IsAscii(a) && compare_internal::IsAscii(b)) {
-    return DistanceSeq<kMetric>(Bytes(a), a.size(), Bytes(b), b.size(), k);
+    return DistanceSeq<kMetric>(Bytes(a), a.size(), Bytes(b), b.size(), k, scratch);
   }
-  const std::vector<uint32_t>& ca = DecodeToScratch(a, 0);
-  const std::vector<uint32_t>& cb = DecodeToScratch(b, 1);
-  return DistanceSeq<kMetric>(ca.data(), ca.size(), cb.data(), cb.size(), k);
+  CodePointBuffer ca, cb;
+  const size_t na = DecodePrefix(a, ca), nb = DecodePrefix(b, cb);
+  return DistanceSeq<kMetric>(ca, na, cb, nb, k, scratch);
 }
 
 template <Metric kMetric, class Char>
@@ -96,18 +100,30 @@ uint32_t PreparedDistance(const PreparedString& a, std::string_view b, uint32_t 
   k = std::min(k, kMaxCutoff);
   b = ComparedPrefix(b);  // a, prepared, holds its compared prefix already
   if (compare_internal::IsAscii(b)) return PreparedSeq<kMetric>(a, Bytes(b), b.size(), k);
-  const std::vector<uint32_t>& cb = DecodeToScratch(b, 1);
-  return PreparedSeq<kMetric>(a, cb.data(), cb.size(), k);
+  CodePointBuffer cb;
+  const size_t nb = DecodePrefix(b, cb);
+  return PreparedSeq<kMetric>(a, cb, nb, k);
 }
 
 }  // namespace
 
+uint32_t LevenshteinDistance(std::string_view a, std::string_view b, uint32_t k,
+                             KernelScratch& scratch) {
+  return Distance<Metric::kLevenshtein>(a, b, k, scratch);
+}
+
+uint32_t OsaDistance(std::string_view a, std::string_view b, uint32_t k, KernelScratch& scratch) {
+  return Distance<Metric::kOsa>(a, b, k, scratch);
+}
+
 uint32_t LevenshteinDistance(std::string_view a, std::string_view b, uint32_t k) {
-  return Distance<Metric::kLevenshtein>(a, b, k);
+  KernelScratch scratch;
+  return Distance<Metric::kLevenshtein>(a, b, k, scratch);
 }
 
 uint32_t OsaDistance(std::string_view a, std::string_view b, uint32_t k) {
-  return Distance<Metric::kOsa>(a, b, k);
+  KernelScratch scratch;
+  return Distance<Metric::kOsa>(a, b, k, scratch);
 }
 
 uint32_t LevenshteinDistance(const PreparedString& a, std::string_view b, uint32_t k) {

@@ -57,6 +57,22 @@ void AppendCodePoints(std::string_view s, std::vector<uint32_t>* out) {
   }
 }
 
+size_t DecodeCodePoints(std::string_view s, uint32_t* out) {
+  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+  const size_t n = s.size();
+  size_t count = 0;
+  for (size_t i = 0; i < n; ++count) {
+    if (p[i] < 0x80) {
+      out[count] = p[i++];
+      continue;
+    }
+    size_t len;
+    out[count] = DecodeOne(p, n, i, &len);
+    i += len;
+  }
+  return count;
+}
+
 size_t CountCodePoints(std::string_view s) {
   const auto* p = reinterpret_cast<const uint8_t*>(s.data());
   const size_t n = s.size();

@@ -32,6 +32,10 @@ inline bool IsAscii(std::string_view s) {
 // Appends the code points of `s` to `out` (RFC 3629: shortest form, no surrogates, <= U+10FFFF).
 void AppendCodePoints(std::string_view s, std::vector<uint32_t>* out);
 
+// Writes the code points of `s` to out[0..), which must have room for CountCodePoints(s) of
+// them; returns that number.
+size_t DecodeCodePoints(std::string_view s, uint32_t* out);
+
 // Number of code points in `s` under the same decoding.
 size_t CountCodePoints(std::string_view s);
 

@@ -1,6 +1,8 @@
 // Comparison levels: one similarity computation per pair serves every threshold level of a
 // comparison; exact levels compare precomputed hashes, then the bytes.
 #include "reclink/parallel.h"
+#include <tbb/cache_aligned_allocator.h>
+#include <tbb/enumerable_thread_specific.h>
 #include <xxhash.h>
 
 #include <algorithm>
@@ -16,6 +18,20 @@
 #include "reclink/similarity.h"
 
 namespace reclink {
+
+struct Comparisons::ScratchPool {
+  // One key per instance: local() is a pthread_getspecific, cheap enough per pair.
+  tbb::enumerable_thread_specific<ComparisonScratch, tbb::cache_aligned_allocator<ComparisonScratch>,
+                                  tbb::ets_key_per_instance>
+      scratch;
+};
+
+Comparisons::Comparisons() : pool_(std::make_unique<ScratchPool>()) {}
+Comparisons::~Comparisons() = default;
+Comparisons::Comparisons(Comparisons&&) noexcept = default;
+Comparisons& Comparisons::operator=(Comparisons&&) noexcept = default;
+
+ComparisonScratch& Comparisons::PooledScratch() const { return pool_->scratch.local(); }
 
 Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& fields) {
   if (rules.comparisons.size() > kMaxComparisons) {
@@ -154,15 +170,22 @@ inline bool EqualBytes(const char* a, const char* b, size_t n) {
 
 }  // namespace
 
+int Comparisons::Level(size_t c, RowId a, RowId b, const PreparedString* pa, ComparisonScratch& scratch) const {
+  const Slot& sa = slot(c, a);
+  const Slot& sb = slot(c, b);
+  if (sa.null || sb.null) return 0;
+  return LevelOfValues(comps_[c], a, b, sa, sb, pa, Precomputed{}, &scratch.kernels_);
+}
+
 int Comparisons::Level(size_t c, RowId a, RowId b, const PreparedString* pa) const {
   const Slot& sa = slot(c, a);
   const Slot& sb = slot(c, b);
   if (sa.null || sb.null) return 0;
-  return LevelOfValues(comps_[c], a, b, sa, sb, pa, Precomputed{});
+  return LevelOfValues(comps_[c], a, b, sa, sb, pa, Precomputed{}, nullptr);
 }
 
 int Comparisons::LevelOfValues(const Comp& comp, RowId a, RowId b, const Slot& sa, const Slot& sb,
-                               const PreparedString* pa, Precomputed pre) const {
+                               const PreparedString* pa, Precomputed pre, KernelScratch* kernels) const {
   const std::string_view va(comp.base + sa.offset, sa.length), vb(comp.base + sb.offset, sb.length);
   // Each metric is computed at most once per pair, on first use by a level.
   const bool equal = sa.hash == sb.hash && sa.length == sb.length && EqualBytes(va.data(), vb.data(), va.size());
@@ -176,6 +199,7 @@ int Comparisons::LevelOfValues(const Comp& comp, RowId a, RowId b, const Slot& s
     counted = true;
     CountIfCapped(va, vb);
   };
+  auto scratch = [&]() -> KernelScratch& { return kernels ? *kernels : PooledScratch().kernels_; };
   const auto& levels = comp.spec.levels;
   for (size_t i = 0; i < levels.size(); ++i) {
     const LevelSpec& level = levels[i];
@@ -186,30 +210,30 @@ int Comparisons::LevelOfValues(const Comp& comp, RowId a, RowId b, const Slot& s
         break;
       case Predicate::kLevenshtein:
         if (lev < 0) count_capped();
-        if (lev < 0) lev = equal ? 0 : pa ? LevenshteinDistance(*pa, vb, comp.max_lev) : LevenshteinDistance(va, vb, comp.max_lev);
+        if (lev < 0) lev = equal ? 0 : pa ? LevenshteinDistance(*pa, vb, comp.max_lev) : LevenshteinDistance(va, vb, comp.max_lev, scratch());
         hit = lev <= static_cast<int64_t>(level.threshold);
         break;
       case Predicate::kDamerauLevenshtein:
         if (osa < 0) count_capped();
-        if (osa < 0) osa = equal ? 0 : pa ? OsaDistance(*pa, vb, comp.max_osa) : OsaDistance(va, vb, comp.max_osa);
+        if (osa < 0) osa = equal ? 0 : pa ? OsaDistance(*pa, vb, comp.max_osa) : OsaDistance(va, vb, comp.max_osa, scratch());
         hit = osa <= static_cast<int64_t>(level.threshold);
         break;
       case Predicate::kJaro:
         if (jaro < 0) count_capped();
-        if (jaro < 0) jaro = equal ? 1.0 : pa ? JaroSimilarity(*pa, vb) : JaroSimilarity(va, vb);
+        if (jaro < 0) jaro = equal ? 1.0 : pa ? JaroSimilarity(*pa, vb) : JaroSimilarity(va, vb, scratch());
         hit = jaro >= level.threshold;
         break;
       case Predicate::kJaroWinkler:
         if (jw < 0) count_capped();
-        if (jw < 0) jw = equal ? 1.0 : pa ? JaroWinklerSimilarity(*pa, vb) : JaroWinklerSimilarity(va, vb);
+        if (jw < 0) jw = equal ? 1.0 : pa ? JaroWinklerSimilarity(*pa, vb) : JaroWinklerSimilarity(va, vb, scratch());
         hit = jw >= level.threshold;
         break;
       case Predicate::kJaccard:
-        if (jac < 0) jac = equal ? 1.0 : TokenJaccard(va, vb);
+        if (jac < 0) jac = equal ? 1.0 : TokenJaccard(va, vb, scratch());
         hit = jac >= level.threshold;
         break;
       case Predicate::kQgramJaccard:
-        if (qjac < 0) qjac = equal ? 1.0 : QgramJaccard(va, vb, 2);
+        if (qjac < 0) qjac = equal ? 1.0 : QgramJaccard(va, vb, 2, scratch());
         hit = qjac >= level.threshold;
         break;
       case Predicate::kNumericDiff:
@@ -232,6 +256,11 @@ int Comparisons::LevelOfValues(const Comp& comp, RowId a, RowId b, const Slot& s
 
 void Comparisons::LevelsOneToMany(size_t c, RowId a, std::span<const RowId> bs, const PreparedString* pa,
                                   uint8_t* out) const {
+  LevelsOneToMany(c, a, bs, pa, out, PooledScratch());
+}
+
+void Comparisons::LevelsOneToMany(size_t c, RowId a, std::span<const RowId> bs, const PreparedString* pa,
+                                  uint8_t* out, ComparisonScratch& scratch) const {
   const Comp& comp = comps_[c];
   const Slot& sa = slot(c, a);
   if (sa.null) {
@@ -239,15 +268,17 @@ void Comparisons::LevelsOneToMany(size_t c, RowId a, std::span<const RowId> bs, 
     return;
   }
   if (pa == nullptr || !(comp.uses_lev || comp.uses_osa || comp.uses_jaro || comp.uses_jw)) {
-    for (size_t i = 0; i < bs.size(); ++i) out[i] = static_cast<uint8_t>(Level(c, a, bs[i], pa));
+    for (size_t i = 0; i < bs.size(); ++i) out[i] = static_cast<uint8_t>(Level(c, a, bs[i], pa, scratch));
     return;
   }
   // Partners whose value is neither null nor equal to a's go to the batch kernels; the others
   // never need a similarity.
-  thread_local std::vector<std::string_view> values;
-  thread_local std::vector<uint32_t> which;
-  thread_local std::vector<double> jaro, jw;
-  thread_local std::vector<uint32_t> lev, osa;
+  std::vector<std::string_view>& values = scratch.values_;
+  std::vector<uint32_t>& which = scratch.which_;
+  std::vector<double>& jaro = scratch.jaro_;
+  std::vector<double>& jw = scratch.jw_;
+  std::vector<uint32_t>& lev = scratch.lev_;
+  std::vector<uint32_t>& osa = scratch.osa_;
   values.clear();
   which.clear();
   const std::string_view va(comp.base + sa.offset, sa.length);
@@ -265,7 +296,7 @@ void Comparisons::LevelsOneToMany(size_t c, RowId a, std::span<const RowId> bs, 
     }
     if (sa.hash == sb.hash && sa.length == sb.length &&
         EqualBytes(va.data(), comp.base + sb.offset, sa.length)) {
-      if (equal_level < 0) equal_level = LevelOfValues(comp, a, bs[i], sa, sb, pa, Precomputed{});
+      if (equal_level < 0) equal_level = LevelOfValues(comp, a, bs[i], sa, sb, pa, Precomputed{}, &scratch.kernels_);
       out[i] = static_cast<uint8_t>(equal_level);
       continue;
     }
@@ -325,21 +356,26 @@ void Comparisons::LevelsOneToMany(size_t c, RowId a, std::span<const RowId> bs, 
     if (comp.uses_jw) pre.jw = jw[k];
     if (comp.uses_lev) pre.lev = lev[k];
     if (comp.uses_osa) pre.osa = osa[k];
-    out[i] = static_cast<uint8_t>(LevelOfValues(comp, a, bs[i], sa, slot(c, bs[i]), pa, pre));
+    out[i] = static_cast<uint8_t>(LevelOfValues(comp, a, bs[i], sa, slot(c, bs[i]), pa, pre, &scratch.kernels_));
   }
 }
 
 void Comparisons::GammaOneToMany(RowId a, std::span<const RowId> bs, uint8_t* out) const {
+  GammaOneToMany(a, bs, out, PooledScratch());
+}
+
+void Comparisons::GammaOneToMany(RowId a, std::span<const RowId> bs, uint8_t* out,
+                                 ComparisonScratch& scratch) const {
   const size_t nc = comps_.size();
   for (RowId b : bs) Prefetch(b);  // partners are scattered rows; start every load up front
-  thread_local std::vector<uint8_t> levels;
+  std::vector<uint8_t>& levels = scratch.levels_;
   levels.resize(bs.size());
   for (size_t c = 0; c < nc; ++c) {
     const Comp& comp = comps_[c];
     // Preparing costs about as much as a few comparisons; only worth it for several partners.
     std::optional<PreparedString> prepared;
     if (comp.string_metric && bs.size() >= 4 && !IsNull(c, a)) prepared.emplace(Value(c, a));
-    LevelsOneToMany(c, a, bs, prepared ? &*prepared : nullptr, levels.data());
+    LevelsOneToMany(c, a, bs, prepared ? &*prepared : nullptr, levels.data(), scratch);
     for (size_t i = 0; i < bs.size(); ++i) out[i * nc + c] = levels[i];
   }
 }

@@ -8,9 +8,10 @@ size_t ApplyLabeledM(const Comparisons& comps, const std::vector<LabeledPair>& l
   std::vector<uint8_t> gamma(nc);
   std::vector<std::vector<uint64_t>> counts(nc);
   for (size_t c = 0; c < nc; ++c) counts[c].assign(comps.num_levels(c), 0);
+  ComparisonScratch scratch;
   for (const LabeledPair& p : labels) {
     if (!p.match) continue;
-    comps.Gamma(p.a, p.b, gamma.data());
+    comps.Gamma(p.a, p.b, gamma.data(), scratch);
     for (size_t c = 0; c < nc; ++c) ++counts[c][gamma[c]];
   }
   size_t replaced = 0;

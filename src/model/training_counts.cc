@@ -21,7 +21,7 @@ uint64_t RowHash(RowId a, uint64_t salt) { return Mix64(uint64_t{a} ^ salt); }
 
 // (model.h)
 void GammaRuns(const Comparisons& comps, std::span<const CandidatePair> pairs, std::vector<uint8_t>* gammas,
-               std::vector<RowId>* partners_scratch) {
+               std::vector<RowId>* partners_scratch, ComparisonScratch& scratch) {
   std::vector<RowId>& partners = *partners_scratch;
   const size_t nc = comps.size();
   gammas->resize(pairs.size() * nc);
@@ -29,7 +29,7 @@ void GammaRuns(const Comparisons& comps, std::span<const CandidatePair> pairs, s
     size_t j = i;
     partners.clear();
     while (j < pairs.size() && pairs[j].a == pairs[i].a) partners.push_back(pairs[j++].b);
-    comps.GammaOneToMany(pairs[i].a, partners, gammas->data() + i * nc);
+    comps.GammaOneToMany(pairs[i].a, partners, gammas->data() + i * nc, scratch);
     i = j;
   }
 }
@@ -76,6 +76,7 @@ TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comp
     std::vector<CandidatePair> pairs;
     std::vector<uint8_t> gammas;
     std::vector<RowId> partners;
+    ComparisonScratch comparisons;
   };
   tbb::enumerable_thread_specific<Local> locals([&] {
     Local l;
@@ -97,7 +98,7 @@ TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comp
     for (const CandidatePair& p : batch) {
       if (cutoff == UINT64_MAX || RowHash(p.a, salt) <= cutoff) pairs.push_back(p);
     }
-    GammaRuns(comps, pairs, &gammas, &l.partners);
+    GammaRuns(comps, pairs, &gammas, &l.partners, l.comparisons);
     for (size_t i = 0; i < pairs.size(); ++i) {
       const CandidatePair& p = pairs[i];
       const uint8_t* gamma = &gammas[i * nc];

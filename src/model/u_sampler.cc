@@ -237,6 +237,7 @@ void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields&
     constexpr uint64_t kPartners = 32;
     std::vector<RowId> partners;
     std::vector<uint8_t> gammas;
+    ComparisonScratch scratch;  // per chunk: a chunk is 65536 pairs, the scratch's warm-up is not
     for (uint64_t done = 0; done < count;) {
       const uint64_t a = any(rng);
       const uint64_t want = std::min(kPartners, count - done);
@@ -248,7 +249,7 @@ void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields&
         partners.push_back(static_cast<RowId>(b));
       }
       gammas.resize(partners.size() * nc);
-      comps.GammaOneToMany(static_cast<RowId>(a), partners, gammas.data());
+      comps.GammaOneToMany(static_cast<RowId>(a), partners, gammas.data(), scratch);
       for (size_t i = 0; i < partners.size(); ++i)
         for (size_t c = 0; c < nc; ++c) ++counts[c][gammas[i * nc + c]];
       done += want;
@@ -256,16 +257,24 @@ void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields&
   });
   std::atomic<uint64_t> enumerated{0};
   if (every_pair) {
+    // One task per row a, too small to warm a scratch of its own: one per thread instead.
+    struct RowScratch {
+      std::vector<RowId> partners;
+      std::vector<uint8_t> gammas;
+      ComparisonScratch comparisons;
+    };
+    tbb::enumerable_thread_specific<RowScratch> row_scratch;
     ParallelFor(uint64_t{0}, m, [&](uint64_t a) {
       Counts& counts = locals.local();
-      thread_local std::vector<RowId> partners;
-      thread_local std::vector<uint8_t> gammas;
+      RowScratch& rs = row_scratch.local();
+      std::vector<RowId>& partners = rs.partners;
+      std::vector<uint8_t>& gammas = rs.gammas;
       partners.clear();
       for (uint64_t b = a + 1; b < m; ++b) {
         if (!cross_only || sources[a] != sources[b]) partners.push_back(static_cast<RowId>(b));
       }
       gammas.resize(partners.size() * nc);
-      comps.GammaOneToMany(static_cast<RowId>(a), partners, gammas.data());
+      comps.GammaOneToMany(static_cast<RowId>(a), partners, gammas.data(), rs.comparisons);
       for (size_t i = 0; i < partners.size(); ++i)
         for (size_t c = 0; c < nc; ++c) ++counts[c][gammas[i * nc + c]];
       enumerated.fetch_add(partners.size(), std::memory_order_relaxed);

@@ -125,13 +125,17 @@ bool StripTime(std::string_view* s) {
 }  // namespace
 
 bool NormalizeDate(std::string_view in, DateOrder order, std::string* out) {
+  NormalizeScratch scratch;
+  return NormalizeDate(in, order, out, scratch);
+}
+
+bool NormalizeDate(std::string_view in, DateOrder order, std::string* out, NormalizeScratch& scratch) {
   out->clear();
   if (normalize_internal::HasNonAscii(in)) {
     // Digits of other scripts ("١٩٩٠") and full-width forms ("３／１／１９９０", "Ｊａｎ") read
     // as their ASCII forms; anything else non-ASCII then fails to tokenize.
-    thread_local std::string folded;
-    normalize_internal::FoldDigitsAndFullwidth(in, &folded);
-    in = folded;
+    normalize_internal::FoldDigitsAndFullwidth(in, &scratch.folded);
+    in = scratch.folded;
   }
   while (!in.empty() && in.front() == ' ') in.remove_prefix(1);
   while (!in.empty() && in.back() == ' ') in.remove_suffix(1);

@@ -131,6 +131,7 @@ Result<DerivedFields> DeriveFields(const Rules& rules, const RecordTable& table)
       NormalizeCounters counters;
       uint64_t placeholders_here = 0;
       std::string buf;
+      NormalizeScratch scratch;  // per chunk of 32768 rows
       const size_t begin = c * kChunk, end = std::min(n, begin + kChunk);
       Column& part = parts[c];
       part.Reserve(end - begin, (end - begin) * 8);
@@ -142,7 +143,7 @@ Result<DerivedFields> DeriveFields(const Rules& rules, const RecordTable& table)
         RowId row = static_cast<RowId>(r);
         const uint64_t dates_before = counters.unparseable_dates, numbers_before = counters.unparseable_numbers;
         const Chain& chain = chains[chain_of_source[source_ranges[range].source]];
-        if (in.IsNull(row) || !chain.normalizer.Apply(in.Get(row), &buf, &counters)) {
+        if (in.IsNull(row) || !chain.normalizer.Apply(in.Get(row), &buf, &counters, scratch)) {
           part.AppendNull();
           if (counters.unparseable_dates != dates_before || counters.unparseable_numbers != numbers_before) {
             Bad& b = bad[c][source_ranges[range].source];

@@ -5,9 +5,9 @@
 namespace reclink {
 namespace normalize_internal {
 
-void EmailInPlace(std::string* s) {
+void EmailInPlace(std::string* s, NormalizeScratch& scratch) {
   if (HasNonAscii(*s)) {
-    thread_local std::string lowered;
+    std::string& lowered = scratch.lowered;
     ToLower(*s, &lowered);
     s->swap(lowered);
   } else {
@@ -25,9 +25,14 @@ void EmailInPlace(std::string* s) {
 
 }  // namespace normalize_internal
 
-void NormalizeEmail(std::string_view in, std::string* out) {
+void NormalizeEmail(std::string_view in, std::string* out, NormalizeScratch& scratch) {
   out->assign(in.data(), in.size());
-  normalize_internal::EmailInPlace(out);
+  normalize_internal::EmailInPlace(out, scratch);
+}
+
+void NormalizeEmail(std::string_view in, std::string* out) {
+  NormalizeScratch scratch;
+  NormalizeEmail(in, out, scratch);
 }
 
 }  // namespace reclink

@@ -8,7 +8,12 @@
 namespace reclink {
 
 void TokenSorted(std::string_view s, std::string* out) {
-  thread_local std::vector<std::string_view> tokens;
+  NormalizeScratch scratch;
+  TokenSorted(s, out, scratch);
+}
+
+void TokenSorted(std::string_view s, std::string* out, NormalizeScratch& scratch) {
+  std::vector<std::string_view>& tokens = scratch.tokens;
   tokens.clear();
   size_t i = 0;
   auto is_space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
@@ -46,18 +51,24 @@ void Year(std::string_view s, std::string* out) {
 }
 
 bool ApplyKeyFunction(KeyFunction fn, int n, std::string_view value, std::string* out) {
+  NormalizeScratch scratch;
+  return ApplyKeyFunction(fn, n, value, out, scratch);
+}
+
+bool ApplyKeyFunction(KeyFunction fn, int n, std::string_view value, std::string* out,
+                      NormalizeScratch& scratch) {
   switch (fn) {
     case KeyFunction::kField:
       out->assign(value.data(), value.size());
       break;
     case KeyFunction::kSoundex:
-      Soundex(value, out);
+      Soundex(value, out, scratch);
       break;
     case KeyFunction::kMetaphone:
-      Metaphone(value, out);
+      Metaphone(value, out, 0, scratch);
       break;
     case KeyFunction::kNysiis:
-      Nysiis(value, out);
+      Nysiis(value, out, 6, scratch);
       break;
     case KeyFunction::kPrefix:
       Prefix(value, n > 0 ? static_cast<size_t>(n) : 0, out);
@@ -66,7 +77,7 @@ bool ApplyKeyFunction(KeyFunction fn, int n, std::string_view value, std::string
       Year(value, out);
       break;
     case KeyFunction::kTokenSorted:
-      TokenSorted(value, out);
+      TokenSorted(value, out, scratch);
       break;
   }
   return !out->empty();

@@ -12,8 +12,13 @@ bool IsFrontVowel(char c) { return c == 'E' || c == 'I' || c == 'Y'; }
 }  // namespace
 
 void Metaphone(std::string_view s, std::string* out, size_t max_length) {
-  thread_local std::string w;
-  normalize_internal::PhoneticLetters(s, &w);
+  NormalizeScratch scratch;
+  Metaphone(s, out, max_length, scratch);
+}
+
+void Metaphone(std::string_view s, std::string* out, size_t max_length, NormalizeScratch& scratch) {
+  std::string& w = scratch.letters;
+  normalize_internal::PhoneticLetters(s, &w, scratch);
   out->clear();
   if (w.empty()) return;
   const size_t n = w.size();

@@ -25,12 +25,13 @@ Column NormalizeColumn(const Column& in, const Normalizer& n, const std::string&
     for (size_t r = begin; r < end; ++r) bytes += in.Get(static_cast<RowId>(r)).size();
     part.Reserve(end - begin, bytes);
     std::string value;
+    NormalizeScratch scratch;  // per chunk of 8192 rows: its warm-up is nothing beside them
     for (size_t r = begin; r < end; ++r) {
       const auto row = static_cast<RowId>(r);
       if (in.IsNull(row)) {
         if (counters != nullptr) counters->null_values.fetch_add(1, std::memory_order_relaxed);
         part.AppendNull();
-      } else if (n.Apply(in.Get(row), &value, counters)) {
+      } else if (n.Apply(in.Get(row), &value, counters, scratch)) {
         part.Append(value);
       } else {
         part.AppendNull();

@@ -43,12 +43,6 @@ bool ValidCountryCode(const std::string& cc) {
   return cc[0] != '0';
 }
 
-// Scratch buffer for the steps that cannot work in place; one per thread, reused.
-std::string& Scratch() {
-  thread_local std::string scratch;
-  return scratch;
-}
-
 }  // namespace
 
 bool IsKnownNormalizer(std::string_view name) {
@@ -95,13 +89,20 @@ Result<Normalizer> Normalizer::Create(const std::vector<std::string>& names,
 
 bool Normalizer::Apply(std::string_view value, std::string* out,
                        NormalizeCounters* counters) const {
+  NormalizeScratch scratch;
+  return Apply(value, out, counters, scratch);
+}
+
+bool Normalizer::Apply(std::string_view value, std::string* out, NormalizeCounters* counters,
+                       NormalizeScratch& normalize_scratch) const {
   out->assign(value.data(), value.size());
   ni::TrimCollapseInPlace(out);
   if (out->empty()) {
     if (counters != nullptr) counters->null_values.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
-  std::string& scratch = Scratch();
+  // The result of a step that cannot work in place, swapped into *out.
+  std::string& scratch = normalize_scratch.step;
   bool ascii = !ni::HasNonAscii(*out);
   for (Step step : steps_) {
     switch (step) {
@@ -157,23 +158,23 @@ bool Normalizer::Apply(std::string_view value, std::string* out,
         ni::RemoveSpacesInPlace(out);
         break;
       case Step::kEmail:
-        ni::EmailInPlace(out);
+        ni::EmailInPlace(out, normalize_scratch);
         break;
       case Step::kPhone:
-        NormalizePhone(*out, options_.phone_country_code, &scratch);
+        NormalizePhone(*out, options_.phone_country_code, &scratch, normalize_scratch);
         out->swap(scratch);
         ascii = true;
         break;
       case Step::kSortTokens:
         // Word order dropped: "Smith John" and "John Smith", or titles with reordered words,
         // become the same value; any string level then compares them as token-sort similarity.
-        TokenSorted(*out, &scratch);
+        TokenSorted(*out, &scratch, normalize_scratch);
         out->swap(scratch);
         break;
       case Step::kDate:
       case Step::kNumber: {
         // A parse: a value it cannot read becomes null and is counted.
-        const bool parsed = step == Step::kDate ? NormalizeDate(*out, options_.date_order, &scratch)
+        const bool parsed = step == Step::kDate ? NormalizeDate(*out, options_.date_order, &scratch, normalize_scratch)
                                                 : NormalizeNumber(*out, &scratch);
         if (!parsed) {
           if (counters != nullptr) {

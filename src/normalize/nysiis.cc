@@ -18,8 +18,13 @@ bool EndsWith(const std::string& s, std::string_view p) {
 }  // namespace
 
 void Nysiis(std::string_view s, std::string* out, size_t max_length) {
-  thread_local std::string name;
-  normalize_internal::PhoneticLetters(s, &name);
+  NormalizeScratch scratch;
+  Nysiis(s, out, max_length, scratch);
+}
+
+void Nysiis(std::string_view s, std::string* out, size_t max_length, NormalizeScratch& scratch) {
+  std::string& name = scratch.letters;
+  normalize_internal::PhoneticLetters(s, &name, scratch);
   out->clear();
   if (name.empty()) return;
 

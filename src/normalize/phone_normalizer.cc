@@ -30,12 +30,17 @@ bool IsNanpWithLeadingOne(std::string_view digits) {
 }  // namespace
 
 void NormalizePhone(std::string_view in, std::string_view country_code, std::string* out) {
+  NormalizeScratch scratch;
+  NormalizePhone(in, country_code, out, scratch);
+}
+
+void NormalizePhone(std::string_view in, std::string_view country_code, std::string* out,
+                    NormalizeScratch& scratch) {
   out->clear();
   if (normalize_internal::HasNonAscii(in)) {
     // Digits of other scripts and full-width "+", "(", "x" read as their ASCII forms.
-    thread_local std::string folded;
-    normalize_internal::FoldDigitsAndFullwidth(in, &folded);
-    in = folded;
+    normalize_internal::FoldDigitsAndFullwidth(in, &scratch.folded);
+    in = scratch.folded;
   }
   bool plus = false;
   bool seen_digit = false;

@@ -4,14 +4,12 @@
 
 namespace reclink::normalize_internal {
 
-void PhoneticLetters(std::string_view s, std::string* out) {
+void PhoneticLetters(std::string_view s, std::string* out, NormalizeScratch& scratch) {
   out->clear();
   if (HasNonAscii(s)) {
-    thread_local std::string folded, stripped;
-    Casefold(s, &folded);
-    StripAccents(folded, &stripped);
-    s = stripped;
-    // Copy out before `stripped` could be reused by a nested call (there is none today).
+    Casefold(s, &scratch.casefolded);
+    StripAccents(scratch.casefolded, &scratch.stripped);
+    s = scratch.stripped;
     for (char c : s) {
       if (c >= 'a' && c <= 'z') out->push_back(static_cast<char>(c - 32));
       else if (c >= 'A' && c <= 'Z') out->push_back(c);

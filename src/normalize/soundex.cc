@@ -13,8 +13,13 @@ constexpr char kCodes[27] = "0123012-02245501262301-202";
 }  // namespace
 
 void Soundex(std::string_view s, std::string* out) {
-  thread_local std::string letters;
-  normalize_internal::PhoneticLetters(s, &letters);
+  NormalizeScratch scratch;
+  Soundex(s, out, scratch);
+}
+
+void Soundex(std::string_view s, std::string* out, NormalizeScratch& scratch) {
+  std::string& letters = scratch.letters;
+  normalize_internal::PhoneticLetters(s, &letters, scratch);
   out->clear();
   if (letters.empty()) return;
   out->push_back(letters[0]);

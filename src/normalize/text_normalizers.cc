@@ -140,8 +140,9 @@ bool AppendUtf8procMap(std::string_view in, int options, std::string* out) {
 // invalid text is mapped run by run: valid runs are mapped, invalid bytes are kept as they are.
 void Utf8procMap(std::string_view in, int options, std::string* out) {
   out->clear();
-  thread_local std::string safe;
-  safe.clear();
+  // Local, not scratch: StreamSafe writes it only for text with more than 30 combining marks in
+  // a row, so it stays empty (no allocation) in practice, and utf8proc_map allocates anyway.
+  std::string safe;
   if (StreamSafe(in, &safe)) in = safe;
   if (AppendUtf8procMap(in, options, out)) return;
   out->clear();

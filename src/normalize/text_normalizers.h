@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "reclink/normalize_scratch.h"
+
 namespace reclink::normalize_internal {
 
 // True when any byte is >= 0x80 (the text needs Unicode handling). Eight bytes per step.
@@ -57,12 +59,14 @@ int DecimalDigitValue(int32_t cp);
 // included, is copied unchanged. The input of the phone and date parsers for non-ASCII text.
 void FoldDigitsAndFullwidth(std::string_view in, std::string* out);
 
-// The `email` normalizer in place (see NormalizeEmail).
-void EmailInPlace(std::string* s);
+// The `email` normalizer in place (see NormalizeEmail); non-ASCII text is lower-cased in
+// scratch.lowered.
+void EmailInPlace(std::string* s, NormalizeScratch& scratch);
 
 // The letters of s as upper-case ASCII A-Z, everything else dropped; non-ASCII text is first
 // case-folded and stripped of accents ("Müller-Lüdenscheidt" -> "MULLERLUDENSCHEIDT"). The input
 // of every phonetic code.
-void PhoneticLetters(std::string_view s, std::string* out);
+// Non-ASCII text goes through scratch.casefolded and scratch.stripped (out must be neither).
+void PhoneticLetters(std::string_view s, std::string* out, NormalizeScratch& scratch);
 
 }  // namespace reclink::normalize_internal

@@ -63,7 +63,7 @@ void ScoreRunsDecidingEarly(const Comparisons& comps, const Scorer& scorer, std:
         bool rejected = false;
         for (size_t k = 0; k < nc; ++k) {
           const size_t c = order[k];
-          gamma[c] = static_cast<uint8_t>(comps.Level(c, a, b));
+          gamma[c] = static_cast<uint8_t>(comps.Level(c, a, b, nullptr, scratch.comparisons));
           w += scorer.LevelWeight(c, gamma[c], a, b);
           if (w + rest[k + 1] < threshold - kMargin) {
             rejected = true;
@@ -93,7 +93,7 @@ void ScoreRunsDecidingEarly(const Comparisons& comps, const Scorer& scorer, std:
         prepared.emplace(comps.Value(c, a));
       }
       levels.resize(alive.size());
-      comps.LevelsOneToMany(c, a, alive, prepared ? &*prepared : nullptr, levels.data());
+      comps.LevelsOneToMany(c, a, alive, prepared ? &*prepared : nullptr, levels.data(), scratch.comparisons);
       size_t kept = 0;
       for (size_t x = 0; x < alive.size(); ++x) {
         const uint32_t m = alive_at[x];
@@ -218,7 +218,7 @@ ScoredCandidates ScoreCandidates(const Comparisons& comps, const Scorer& scorer,
       return;
     }
     std::vector<uint8_t>& gammas = l.gammas;
-    GammaRuns(comps, pairs, &gammas, &l.partners);
+    GammaRuns(comps, pairs, &gammas, &l.partners, l.scratch.comparisons);
     for (size_t i = 0; i < pairs.size(); ++i) {
       const CandidatePair& p = pairs[i];
       const uint8_t* gamma = &gammas[i * nc];

@@ -91,28 +91,40 @@ void ExpectPairAgrees(const std::string& a, const std::string& b, bool jaccard =
                                                 std::to_string(b.size()) + " bytes"
                                           : "a=\"" + a + "\" b=\"" + b + "\"");
   const PreparedString pa(a), pb(b);
+  // One scratch for every call of the test, so its buffers are reused at every size, and
+  // whatever earlier pairs left in it must not change a result.
+  static KernelScratch scratch;
   for (uint32_t k : {0u, 1u, 2u, 3u, 7u, kNoCutoff}) {
     const uint32_t lev = reference::Levenshtein(a, b, k);
     ASSERT_EQ(LevenshteinDistance(a, b, k), lev) << "k=" << k;
+    ASSERT_EQ(LevenshteinDistance(a, b, k, scratch), lev) << "k=" << k;
     ASSERT_EQ(LevenshteinDistance(pa, b, k), lev) << "k=" << k;
     ASSERT_EQ(LevenshteinDistance(pb, a, k), lev) << "k=" << k;
     const uint32_t osa = reference::Osa(a, b, k);
     ASSERT_EQ(OsaDistance(a, b, k), osa) << "k=" << k;
+    ASSERT_EQ(OsaDistance(b, a, k, scratch), osa) << "k=" << k;
     ASSERT_EQ(OsaDistance(pa, b, k), osa) << "k=" << k;
     ASSERT_EQ(OsaDistance(pb, a, k), osa) << "k=" << k;
   }
   const double jaro = reference::Jaro(a, b);
   ASSERT_EQ(JaroSimilarity(a, b), jaro);
   ASSERT_EQ(JaroSimilarity(b, a), jaro);
+  ASSERT_EQ(JaroSimilarity(a, b, scratch), jaro);
+  ASSERT_EQ(JaroSimilarity(b, a, scratch), jaro);
   ASSERT_EQ(JaroSimilarity(pa, b), jaro);
   ASSERT_EQ(JaroSimilarity(pb, a), jaro);
   const double jw = reference::JaroWinkler(a, b);
   ASSERT_EQ(JaroWinklerSimilarity(a, b), jw);
+  ASSERT_EQ(JaroWinklerSimilarity(a, b, scratch), jw);
   ASSERT_EQ(JaroWinklerSimilarity(pa, b), jw);
   ASSERT_EQ(JaroWinklerSimilarity(pb, a), jw);
   if (!jaccard) return;
   ASSERT_EQ(TokenJaccard(a, b), reference::TokenJaccard(a, b));
-  for (int q : {1, 2, 3}) ASSERT_EQ(QgramJaccard(a, b, q), reference::QgramJaccard(a, b, q));
+  ASSERT_EQ(TokenJaccard(a, b, scratch), reference::TokenJaccard(a, b));
+  for (int q : {1, 2, 3, 4}) {
+    ASSERT_EQ(QgramJaccard(a, b, q), reference::QgramJaccard(a, b, q));
+    ASSERT_EQ(QgramJaccard(a, b, q, scratch), reference::QgramJaccard(a, b, q));
+  }
 }
 
 TEST(Differential, PairwiseEqualsReferenceAtAwkwardLengths) {
@@ -186,8 +198,8 @@ TEST(Differential, ManySmallPairs) {
 }
 
 // One side ASCII, the other not (bytes against code points in the prepared and flag kernels),
-// with lengths jumping between short and long so the thread-local scratch buffers (pattern masks,
-// Jaro flags, block state) are reused at shrinking and growing sizes.
+// with lengths jumping between short and long so one KernelScratch's buffers (mask tables,
+// pattern masks, Jaccard sets) are reused at shrinking and growing sizes.
 TEST(Differential, MixedAlphabetsAndScratchReuse) {
   std::mt19937_64 rng(4242);
   const Alphabet mixed[] = {Alphabet::kAscii, Alphabet::kNonAscii, Alphabet::kBytes};

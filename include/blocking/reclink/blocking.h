@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "reclink/derived_fields.h"
+#include "reclink/normalize_scratch.h"
 #include "reclink/record_table.h"
 #include "reclink/rules.h"
 #include "reclink/status.h"
@@ -117,11 +118,24 @@ class BlockingIndex {
   std::vector<WorkUnit> work_;
 };
 
-// The key part of one record for one key function, appended to *out; false when null.
+// Working buffers of blocking-key building, owned by the caller: one per thread or task (not
+// thread-safe; any number may be used concurrently). Reusing one keeps key building free of
+// allocations after warm-up; creating one allocates nothing. The contents between calls carry no
+// meaning.
+struct KeyScratch {
+  std::string part;            // ComputeKeyPart: one key function's result before it is appended
+  NormalizeScratch normalize;  // the key functions' own buffers (phonetic letters, tokens)
+};
+
+// The key part of one record for one key function, appended to *out; false when null. Works in
+// `scratch`; the form without one makes its own per call (for single records).
+bool ComputeKeyPart(const BlockingKey& key, std::string_view value, std::string* out, KeyScratch& scratch);
 bool ComputeKeyPart(const BlockingKey& key, std::string_view value, std::string* out);
 
 // Row r's key text for blocking rule `rule` (its parts joined by \x1f) in *out; false (and *out
-// empty) when some part is null.
+// empty) when some part is null. Works in `scratch`, or, without one, in its own per call.
+bool BlockingKeyText(const Rules& rules, size_t rule, const std::vector<Column>& fields, RowId r, std::string* out,
+                     KeyScratch& scratch);
 bool BlockingKeyText(const Rules& rules, size_t rule, const std::vector<Column>& fields, RowId r, std::string* out);
 // The key as people read it: parts joined by " | " (OversizedBlock::key, BlockSummary::key).
 std::string DisplayBlockingKey(std::string_view text);

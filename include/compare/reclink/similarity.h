@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,8 +26,12 @@ namespace reclink {
 //   the first kMaxCompareCodePoints code points of each string: the result is that of the two
 //   prefixes. This bounds one comparison's work (the kernels are O(m n / 64)) whatever the input,
 //   so a hostile file of megabyte values cannot stall a run. Jaccard sees the whole strings.
-// * All functions are pure and thread-safe; none allocates on the ASCII path for strings of up to
-//   64 code points.
+// * All functions are pure and keep no state between calls. The pairwise forms without a
+//   PreparedString side, and Jaccard, work in a KernelScratch: the caller's (one per thread,
+//   reused, so that after warm-up no call allocates), or, in the forms without one, a scratch of
+//   their own made for the call (fine for single pairs and tests, not for loops over pairs).
+//   The forms with a PreparedString side and the batches need no scratch and do not allocate;
+//   they may be called from many threads on one PreparedString.
 
 // The cap on the code points the edit-distance and Jaro kernels compare (docs/kernels.md says
 // why 256).
@@ -42,6 +47,31 @@ std::string_view ComparedPrefix(std::string_view s);
 inline bool ExceedsCompareCap(std::string_view s) {
   return s.size() > kMaxCompareCodePoints && ComparedPrefix(s).size() < s.size();
 }
+
+// Working memory of the pairwise kernels and of Jaccard (zeroed mask tables, pattern masks,
+// gram and token sets): owned by the caller and passed to each call, one per thread or task; a
+// KernelScratch is not thread-safe, but any number of them may be used concurrently. Creating one
+// allocates nothing; its buffers (about 6 KiB, plus what the longest Jaccard inputs need) are
+// allocated on first use and kept for the next calls. Its contents between calls carry no
+// meaning: results never depend on which scratch, or which earlier calls, a call gets.
+class KernelScratch {
+ public:
+  KernelScratch();
+  ~KernelScratch();
+  KernelScratch(KernelScratch&&) noexcept;
+  KernelScratch& operator=(KernelScratch&&) noexcept;
+
+  // The buffers, allocated on first use (internal to the kernels: compare/kernel_scratch.h).
+  struct Buffers;
+  Buffers& buffers() {
+    if (!buffers_) Allocate();
+    return *buffers_;
+  }
+
+ private:
+  void Allocate();
+  std::unique_ptr<Buffers> buffers_;
+};
 
 // Levenshtein distance (insert, delete, substitute; unit costs). Myers 1999 / Hyyro 2003
 // bit-parallel, O(ceil(m/64) * n); returns k + 1 if the distance exceeds k.
@@ -72,6 +102,15 @@ double TokenJaccard(std::string_view a, std::string_view b);
 // Jaccard of the sets of code-point q-grams (q >= 1; q < 1 is treated as 1). A non-empty string
 // shorter than q has one gram, the whole string. Both empty: 1.0; one empty: 0.0.
 double QgramJaccard(std::string_view a, std::string_view b, int q = 2);
+
+// The same functions working in the caller's scratch (see KernelScratch); same results.
+uint32_t LevenshteinDistance(std::string_view a, std::string_view b, uint32_t k,
+                             KernelScratch& scratch);
+uint32_t OsaDistance(std::string_view a, std::string_view b, uint32_t k, KernelScratch& scratch);
+double JaroSimilarity(std::string_view a, std::string_view b, KernelScratch& scratch);
+double JaroWinklerSimilarity(std::string_view a, std::string_view b, KernelScratch& scratch);
+double TokenJaccard(std::string_view a, std::string_view b, KernelScratch& scratch);
+double QgramJaccard(std::string_view a, std::string_view b, int q, KernelScratch& scratch);
 
 namespace detail {
 // Bit masks of a pattern's positions per code point (Myers/Hyyro "Peq" table), split in 64-bit

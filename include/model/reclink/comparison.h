@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -21,8 +22,36 @@ namespace reclink {
 constexpr int kMaxComparisons = static_cast<int>(kRulesMaxComparisons);
 constexpr int kMaxLevels = static_cast<int>(kRulesMaxLevels);  // listed levels per comparison (plus null and else)
 
+// Working memory of Comparisons' level functions: the pairwise kernels' scratch and the buffers
+// of the one-against-many batches. Owned by the caller and passed to each call, one per thread or
+// task (a ComparisonScratch is not thread-safe; any number may be used concurrently); reusing one
+// keeps scoring free of allocations after warm-up. Creating one allocates nothing. Its contents
+// between calls carry no meaning: results never depend on which scratch a call gets.
+class ComparisonScratch {
+ public:
+  ComparisonScratch() = default;
+  // For the similarity functions called directly alongside the levels.
+  KernelScratch& kernels() { return kernels_; }
+
+ private:
+  friend class Comparisons;
+  KernelScratch kernels_;
+  // LevelsOneToMany: the partners' values sent to the batch kernels, their index in the batch,
+  // and the batch results.
+  std::vector<std::string_view> values_;
+  std::vector<uint32_t> which_;
+  std::vector<double> jaro_, jw_;
+  std::vector<uint32_t> lev_, osa_;
+  std::vector<uint8_t> levels_;  // GammaOneToMany: one comparison's levels
+};
+
 class Comparisons {
  public:
+  Comparisons();
+  ~Comparisons();
+  Comparisons(Comparisons&&) noexcept;
+  Comparisons& operator=(Comparisons&&) noexcept;
+
   // Prepares every comparison over the derived fields. Errors (kUsage) for too many comparisons
   // or levels. The fields must outlive this object.
   static Result<Comparisons> Build(const Rules& rules, const DerivedFields& fields);
@@ -39,8 +68,12 @@ class Comparisons {
   // PreparedString of one side).
   bool uses_string_metric(size_t c) const { return comps_[c].string_metric; }
   int field_index(size_t c) const { return comps_[c].field; }
-  // Level of comparison c for rows a and b. Thread-safe. prepared_a, when given, is row a's
-  // value prepared for the similarity kernels (reused across many b).
+  // Level of comparison c for rows a and b, working in `scratch`. Thread-safe with one scratch
+  // per thread. prepared_a, when given, is row a's value prepared for the similarity kernels
+  // (reused across many b).
+  int Level(size_t c, RowId a, RowId b, const PreparedString* prepared_a, ComparisonScratch& scratch) const;
+  // The same without a caller's scratch: works in a per-thread scratch this object keeps (a
+  // tbb::enumerable_thread_specific, found per call). Thread-safe. Prefer the form above in loops.
   int Level(size_t c, RowId a, RowId b, const PreparedString* prepared_a = nullptr) const;
   // Asks the CPU to start loading row r's slots (a hint; no effect on results).
   void Prefetch(RowId r) const {
@@ -51,16 +84,22 @@ class Comparisons {
   // Levels of comparison c for row a against each row of bs: out[i]. Same results as Level().
   // When prepared_a is given (row a's value prepared) and a level uses Levenshtein, OSA, Jaro or
   // Jaro-Winkler, that similarity is computed for every partner at once by the one-against-many
-  // batch kernels (SIMD lanes) instead of pair by pair. Thread-safe.
+  // batch kernels (SIMD lanes) instead of pair by pair. Thread-safe with one scratch per thread.
   void LevelsOneToMany(size_t c, RowId a, std::span<const RowId> bs, const PreparedString* prepared_a,
-                       uint8_t* out) const;
+                       uint8_t* out, ComparisonScratch& scratch) const;
   // Levels of every comparison for row a against each row of bs: out[i * size() + c]. Row a's
   // per-record precomputation is done once for the whole batch.
-  void GammaOneToMany(RowId a, std::span<const RowId> bs, uint8_t* out) const;
+  void GammaOneToMany(RowId a, std::span<const RowId> bs, uint8_t* out, ComparisonScratch& scratch) const;
   // Levels of every comparison; gamma has size() entries.
-  void Gamma(RowId a, RowId b, uint8_t* gamma) const {
-    for (size_t c = 0; c < comps_.size(); ++c) gamma[c] = static_cast<uint8_t>(Level(c, a, b));
+  void Gamma(RowId a, RowId b, uint8_t* gamma, ComparisonScratch& scratch) const {
+    for (size_t c = 0; c < comps_.size(); ++c) gamma[c] = static_cast<uint8_t>(Level(c, a, b, nullptr, scratch));
   }
+  // The three above without a caller's scratch, working in this object's per-thread one (as
+  // Level without a scratch). Thread-safe.
+  void LevelsOneToMany(size_t c, RowId a, std::span<const RowId> bs, const PreparedString* prepared_a,
+                       uint8_t* out) const;
+  void GammaOneToMany(RowId a, std::span<const RowId> bs, uint8_t* out) const;
+  void Gamma(RowId a, RowId b, uint8_t* gamma) const { Gamma(a, b, gamma, PooledScratch()); }
   // A dense id of a gamma pattern (mixed radix over num_levels), and back.
   uint64_t PatternId(const uint8_t* gamma) const;
   void PatternFromId(uint64_t id, uint8_t* gamma) const;
@@ -107,9 +146,12 @@ class Comparisons {
     int64_t lev = -1, osa = -1;
   };
   struct Comp;
-  // The level of a pair of non-null values (the cascade behind Level).
+  // The level of a pair of non-null values (the cascade behind Level). Pairwise similarities
+  // work in *kernels, or in PooledScratch()'s when kernels is null (taken only when needed).
   int LevelOfValues(const Comp& comp, RowId a, RowId b, const Slot& sa, const Slot& sb,
-                    const PreparedString* pa, Precomputed pre) const;
+                    const PreparedString* pa, Precomputed pre, KernelScratch* kernels) const;
+  // This thread's scratch of the forms without a caller's scratch.
+  ComparisonScratch& PooledScratch() const;
 
   struct Comp {
     ComparisonSpec spec;
@@ -136,6 +178,9 @@ class Comparisons {
   std::vector<Slot> slots_;  // num_rows() * size(), row-major
   // capped_comparisons(); behind a pointer so that Comparisons stays movable.
   std::unique_ptr<std::atomic<uint64_t>> capped_ = std::make_unique<std::atomic<uint64_t>>(0);
+  // The per-thread scratches of the forms without a caller's scratch (comparison.cc).
+  struct ScratchPool;
+  std::unique_ptr<ScratchPool> pool_;
 };
 
 }  // namespace reclink

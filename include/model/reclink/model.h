@@ -128,9 +128,9 @@ class Progress;
 
 // Levels of every pair into gammas (comps.size() per pair). Pairs come block by block with runs
 // of the same first row; each run is compared one-against-many so that row's preparation is
-// shared. partners: the caller's scratch, reused from call to call.
+// shared. partners and scratch: the caller's, reused from call to call.
 void GammaRuns(const Comparisons& comps, std::span<const CandidatePair> pairs, std::vector<uint8_t>* gammas,
-               std::vector<RowId>* partners);
+               std::vector<RowId>* partners, ComparisonScratch& scratch);
 
 // What EM needs from the candidate pairs (one streaming pass over index): gamma-pattern counts
 // per rule, for the pairs each rule produces first and for every pair it covers. Beyond 4 M

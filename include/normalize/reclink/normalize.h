@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "reclink/normalize_scratch.h"
 #include "reclink/record_table.h"
 #include "reclink/rule_vocabulary.h"
 #include "reclink/status.h"
@@ -48,6 +49,10 @@ class Normalizer {
   // Normalizes value into *out (cleared first; its capacity is reused). Returns false when the
   // result is null: empty after normalizing, or an unparseable date (which also increments
   // counters->unparseable_dates). counters may be null. Pure ASCII input never calls utf8proc.
+  // Steps that cannot work in place use `scratch` (one per thread; see NormalizeScratch).
+  bool Apply(std::string_view value, std::string* out, NormalizeCounters* counters,
+             NormalizeScratch& scratch) const;
+  // The same with a scratch of its own per call (allocates for long values): for single values.
   bool Apply(std::string_view value, std::string* out, NormalizeCounters* counters) const;
 
   size_t size() const { return steps_.size(); }
@@ -68,7 +73,9 @@ Column NormalizeColumn(const Column& in, const Normalizer& n, const std::string&
                        NormalizeCounters* counters);
 
 // ---- Single normalizers, exposed for reuse (comparison of dates, tests). Each reads `in` and
-// writes *out (cleared first); `in` and *out must not overlap. ----
+// writes *out (cleared first); `in` and *out must not overlap. Those that need working room
+// besides *out also come with a NormalizeScratch& parameter (the form for loops over values);
+// the forms without one make their own per call. ----
 
 // Whitespace trimmed at both ends; inner runs of whitespace become one ASCII space.
 void TrimCollapse(std::string_view in, std::string* out);
@@ -83,6 +90,7 @@ void StripAccents(std::string_view in, std::string* out);
 // Email: lower-cased, whitespace removed, "+tag" dropped from the local part:
 // " John.Smith+news@Example.COM " -> "john.smith@example.com".
 void NormalizeEmail(std::string_view in, std::string* out);
+void NormalizeEmail(std::string_view in, std::string* out, NormalizeScratch& scratch);
 // Phone: digits only, extension dropped, international prefixes for country_code turned into
 // the national form; other countries keep "00" + digits. With country_code "44":
 // "+44 (0)20 7946 0018", "0044 20 7946 0018", "020 7946 0018" -> "02079460018". Decimal digits
@@ -90,6 +98,8 @@ void NormalizeEmail(std::string_view in, std::string* out);
 // again gives it back) and has at most the input's digit count, plus 2 for a "+" that became
 // "00".
 void NormalizePhone(std::string_view in, std::string_view country_code, std::string* out);
+void NormalizePhone(std::string_view in, std::string_view country_code, std::string* out,
+                    NormalizeScratch& scratch);
 // Date to YYYY-MM-DD from YYYY-MM-DD (also "/" or "." separated, optional trailing time),
 // YYYYMMDD, DD/MM/YYYY or MM/DD/YYYY (by order; "-" and "." separators too), "D Mon YYYY"
 // ("3 Jan 1990", "03 January 1990", "3-Jan-1990") and "Mon D, YYYY". Year 1000-2999; the date
@@ -98,6 +108,7 @@ void NormalizePhone(std::string_view in, std::string_view country_code, std::str
 // ASCII. Returns false (and leaves *out empty) when the value is not such a date. The result, if
 // any, is a fixed point: normalizing it again gives it back.
 bool NormalizeDate(std::string_view in, DateOrder order, std::string* out);
+bool NormalizeDate(std::string_view in, DateOrder order, std::string* out, NormalizeScratch& scratch);
 // An amount as people write it to a canonical decimal: currency symbols ($ € £ ¥ ₹ ₩ ₽ ₺) and a
 // three-letter code at either end are dropped, spaces, apostrophes and underscores between
 // digits are thousands separators, "(12.50)" is negative. The decimal separator: with both '.'

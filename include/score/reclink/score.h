@@ -79,13 +79,14 @@ struct ScoredCandidates {
 ScoredCandidates ScoreCandidates(const Comparisons& comps, const Scorer& scorer, BlockingIndex& index,
                                  const ScoreOptions& options);
 
-// One thread's reusable buffers for ScoreRunsDecidingEarly.
+// One thread's reusable buffers for ScoreRunsDecidingEarly (and its comparisons' scratch).
 struct ScoreScratch {
   std::vector<RowId> alive;        // partners still able to link, in pair order
   std::vector<uint32_t> alive_at;  // their index in the run
   std::vector<double> weight;      // [index in run]: partial weight
   std::vector<uint8_t> gammas;     // [index in run * comparisons + c]
   std::vector<uint8_t> levels;
+  ComparisonScratch comparisons;  // the level functions' working memory
 };
 
 // Appends the pairs whose weight is at or above threshold (a weight, in bits) to edges, with the
