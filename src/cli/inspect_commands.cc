@@ -60,29 +60,50 @@ int RunBlocks(const CommonOptions& o) {
   uint64_t total = 0;
   for (const RuleStats& s : index.stats()) total += s.pairs;
   if (o.json) {
-    std::string j = "{\"records\": " + std::to_string(input->table.num_rows()) + ", \"rules\": [";
-    for (size_t r = 0; r < index.stats().size(); ++r) {
-      const RuleStats& s = index.stats()[r];
-      j += std::string(r ? ", " : "") + "{\"rule\": " + JsonQuote(s.text) + ", \"records_with_key\": " +
-           std::to_string(s.records_with_key) + ", \"blocks\": " + std::to_string(s.blocks) +
-           ", \"pairs\": " + std::to_string(s.pairs) + ", \"largest\": [";
-      for (size_t b = 0; b < s.largest.size(); ++b) {
-        j += std::string(b ? ", " : "") + "{\"key\": " + JsonQuote(s.largest[b].key) + ", \"size\": " +
-             std::to_string(s.largest[b].size) + "}";
+    JsonWriter w;
+    w.BeginObject();
+    w.Member("records", input->table.num_rows());
+    w.Key("rules");
+    w.BeginArray();
+    for (const RuleStats& s : index.stats()) {
+      w.BeginObject();
+      w.Member("rule", s.text);
+      w.Member("records_with_key", s.records_with_key);
+      w.Member("blocks", s.blocks);
+      w.Member("pairs", s.pairs);
+      w.Key("largest");
+      w.BeginArray();
+      for (const auto& block : s.largest) {
+        w.BeginObject();
+        w.Member("key", block.key);
+        w.Member("size", block.size);
+        w.EndObject();
       }
-      j += "]}";
+      w.EndArray();
+      w.EndObject();
     }
-    j += "], \"oversized_blocks\": [";
-    for (size_t i = 0; i < index.oversized().size(); ++i) {
-      const OversizedBlock& ob = index.oversized()[i];
-      j += std::string(i ? ", " : "") + "{\"rule\": " + std::to_string(ob.rule + 1) + ", \"key\": " + JsonQuote(ob.key) +
-           ", \"size\": " + std::to_string(ob.size) + ", \"pairs_skipped\": " + std::to_string(ob.pairs_skipped) +
-           (ob.placeholder_reason.empty() ? std::string()
-                                          : ", \"placeholder\": {\"reason\": " + JsonQuote(ob.placeholder_reason) +
-                                                ", \"field\": " + JsonQuote(ob.placeholder_field) + "}") +
-           "}";
+    w.EndArray();
+    w.Key("oversized_blocks");
+    w.BeginArray();
+    for (const OversizedBlock& ob : index.oversized()) {
+      w.BeginObject();
+      w.Member("rule", ob.rule + 1);
+      w.Member("key", ob.key);
+      w.Member("size", ob.size);
+      w.Member("pairs_skipped", ob.pairs_skipped);
+      if (!ob.placeholder_reason.empty()) {
+        w.Key("placeholder");
+        w.BeginObject();
+        w.Member("reason", ob.placeholder_reason);
+        w.Member("field", ob.placeholder_field);
+        w.EndObject();
+      }
+      w.EndObject();
     }
-    j += "], \"candidate_pairs\": " + std::to_string(total) + "}\n";
+    w.EndArray();
+    w.Member("candidate_pairs", total);
+    w.EndObject();
+    const std::string j = w.Take() + "\n";
     std::fputs(j.c_str(), stdout);
     return 0;
   }

@@ -697,12 +697,14 @@ int RunEvaluate(const CommonOptions& o, const EvaluateOptions& e) {
     evals.push_back(EvaluateRun(loads.back().input, loads.back().rules, results.back(), truths.back()));
   }
   if (o.json) {
-    std::string j = "{";
+    JsonWriter w;
+    w.BeginObject();
     for (size_t i = 0; i < evals.size(); ++i) {
-      j += std::string(i ? ", " : "") + JsonQuote(rule_files[i]) + ": " +
-           EvaluationJson(evals[i], results[i], loads[i].input, loads[i].rules);
+      w.Key(rule_files[i]);
+      w.Raw(EvaluationJson(evals[i], results[i], loads[i].input, loads[i].rules));
     }
-    std::fputs((j + "}\n").c_str(), stdout);
+    w.EndObject();
+    std::fputs((w.Take() + "\n").c_str(), stdout);
     return 0;
   }
   std::vector<const RunResult*> rp;
@@ -735,21 +737,36 @@ int RunExplain(const CommonOptions& o, const std::string& model_path, const std:
   if (!explained.ok()) return Fail(explained.status());
   const PairExplanation& e = *explained;
   if (o.json) {
-    std::string j = "{\"id_l\": " + JsonQuote(e.id_l) + ", \"id_r\": " + JsonQuote(e.id_r) +
-                    ", \"prior\": " + JsonNumber(e.prior) + ", \"base_weight\": " + JsonNumber(e.base_weight) +
-                    ", \"comparisons\": [";
-    for (size_t c = 0; c < e.comparisons.size(); ++c) {
-      const ComparisonExplanation& x = e.comparisons[c];
-      j += std::string(c ? ", " : "") + "{\"name\": " + JsonQuote(x.name) + ", \"raw_l\": " + JsonQuote(x.raw_l) +
-           ", \"raw_r\": " + JsonQuote(x.raw_r) + ", \"value_l\": " + JsonQuote(x.value_l) +
-           ", \"value_r\": " + JsonQuote(x.value_r) + ", \"level\": " + std::to_string(x.level) +
-           ", \"label\": " + JsonQuote(x.label) + ", \"m\": " + JsonNumber(x.m) + ", \"u\": " + JsonNumber(x.u) +
-           ", \"u_used\": " + JsonNumber(x.u_used) + ", \"weight\": " + JsonNumber(x.weight) +
-           ", \"tf_adjusted\": " + (x.tf_adjusted ? "true" : "false") +
-           ", \"running_weight\": " + JsonNumber(x.running_weight) + "}";
+    JsonWriter w;
+    w.BeginObject();
+    w.Member("id_l", e.id_l);
+    w.Member("id_r", e.id_r);
+    w.Member("prior", e.prior);
+    w.Member("base_weight", e.base_weight);
+    w.Key("comparisons");
+    w.BeginArray();
+    for (const ComparisonExplanation& x : e.comparisons) {
+      w.BeginObject();
+      w.Member("name", x.name);
+      w.Member("raw_l", x.raw_l);
+      w.Member("raw_r", x.raw_r);
+      w.Member("value_l", x.value_l);
+      w.Member("value_r", x.value_r);
+      w.Member("level", x.level);
+      w.Member("label", x.label);
+      w.Member("m", x.m);
+      w.Member("u", x.u);
+      w.Member("u_used", x.u_used);
+      w.Member("weight", x.weight);
+      w.Member("tf_adjusted", x.tf_adjusted);
+      w.Member("running_weight", x.running_weight);
+      w.EndObject();
     }
-    j += "], \"match_weight\": " + JsonNumber(e.match_weight) + ", \"match_probability\": " +
-         JsonNumber(e.match_probability) + "}\n";
+    w.EndArray();
+    w.Member("match_weight", e.match_weight);
+    w.Member("match_probability", e.match_probability);
+    w.EndObject();
+    const std::string j = w.Take() + "\n";
     std::fputs(j.c_str(), stdout);
     return 0;
   }

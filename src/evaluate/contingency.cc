@@ -1,13 +1,12 @@
 // Cross-tabulation of two labellings by counting sort and per-group run-length counting.
 #include "evaluate/contingency.h"
 
+#include <absl/container/flat_hash_map.h>
 #include <tbb/blocked_range.h>
 #include "reclink/parallel.h"
 
 #include <algorithm>
 #include <cassert>
-
-#include "evaluate/dense_id_table.h"
 
 namespace reclink::evaluate_detail {
 namespace {
@@ -29,16 +28,13 @@ DenseLabelView MakeDense(std::span<const uint32_t> labels) {
     view.count = size_t{max_label} + 1;
     return view;
   }
-  DenseIdTable table;
-  std::vector<uint32_t> first_key;
+  // Labels numbered in order of first appearance.
+  absl::flat_hash_map<uint32_t, uint32_t> ids;
   view.storage.resize(labels.size());
   for (size_t r = 0; r < labels.size(); ++r) {
-    uint32_t key = labels[r];
-    uint32_t id = table.FindOrInsert(Mix64(key), [&](uint32_t i) { return first_key[i] == key; });
-    if (id == first_key.size()) first_key.push_back(key);
-    view.storage[r] = id;
+    view.storage[r] = ids.try_emplace(labels[r], static_cast<uint32_t>(ids.size())).first->second;
   }
-  view.count = table.size();
+  view.count = ids.size();
   view.labels = view.storage;
   return view;
 }
@@ -47,16 +43,13 @@ DenseLabelView CombineWithSource(std::span<const uint32_t> labels,
                                  std::span<const uint16_t> sources) {
   assert(labels.size() == sources.size());
   DenseLabelView view;
-  DenseIdTable table;
-  std::vector<uint64_t> first_key;
+  absl::flat_hash_map<uint64_t, uint32_t> ids;
   view.storage.resize(labels.size());
   for (size_t r = 0; r < labels.size(); ++r) {
-    uint64_t key = (uint64_t{labels[r]} << 16) | sources[r];
-    uint32_t id = table.FindOrInsert(Mix64(key), [&](uint32_t i) { return first_key[i] == key; });
-    if (id == first_key.size()) first_key.push_back(key);
-    view.storage[r] = id;
+    const uint64_t key = (uint64_t{labels[r]} << 16) | sources[r];
+    view.storage[r] = ids.try_emplace(key, static_cast<uint32_t>(ids.size())).first->second;
   }
-  view.count = table.size();
+  view.count = ids.size();
   view.labels = view.storage;
   return view;
 }

@@ -1,7 +1,6 @@
 // DenseLabels: string truth labels to dense ids by first appearance; nulls and empties singleton.
-#include <functional>
+#include <absl/container/flat_hash_map.h>
 
-#include "evaluate/dense_id_table.h"
 #include "reclink/evaluate.h"
 
 namespace reclink {
@@ -9,27 +8,18 @@ namespace reclink {
 std::vector<uint32_t> DenseLabels(const std::vector<std::string_view>& values,
                                   const std::vector<bool>& is_null) {
   std::vector<uint32_t> labels(values.size());
-  // The table numbers distinct non-empty values; singletons take ids from the same output
-  // sequence, so each distinct value also records its output id and its first row.
-  evaluate_detail::DenseIdTable table;
-  std::vector<uint32_t> first_row;
-  std::vector<uint32_t> output_id;
+  // Each distinct non-empty value's output id; singletons take ids from the same sequence.
+  absl::flat_hash_map<std::string_view, uint32_t> id_of;
   uint32_t next_id = 0;
-  std::hash<std::string_view> hasher;
   for (size_t r = 0; r < values.size(); ++r) {
     std::string_view value = values[r];
     if ((r < is_null.size() && is_null[r]) || value.empty()) {
       labels[r] = next_id++;
       continue;
     }
-    uint32_t distinct = table.FindOrInsert(Mix64(hasher(value)), [&](uint32_t i) {
-      return values[first_row[i]] == value;
-    });
-    if (distinct == first_row.size()) {
-      first_row.push_back(static_cast<uint32_t>(r));
-      output_id.push_back(next_id++);
-    }
-    labels[r] = output_id[distinct];
+    const auto [it, inserted] = id_of.try_emplace(value, next_id);
+    next_id += inserted;
+    labels[r] = it->second;
   }
   return labels;
 }

@@ -14,55 +14,81 @@
 namespace reclink {
 
 std::string ModelToJson(const Model& model) {
-  std::string j = "{\n";
-  j += "  \"format\": \"reclink-model-1\",\n";
-  j += "  \"prior\": " + JsonNumber(model.prior) + ",\n";
-  j += "  \"prior_source\": " + JsonQuote(model.prior_source) + ",\n";
-  j += "  \"base_weight\": " + JsonNumber(model.BaseWeight()) + ",\n";
-  j += "  \"em_iterations\": " + std::to_string(model.em_iterations) + ",\n";
-  j += std::string("  \"em_converged\": ") + (model.em_converged ? "true" : "false") + ",\n";
-  j += "  \"u_sample_pairs\": " + std::to_string(model.u_sample_pairs) + ",\n";
-  j += "  \"training_sample_fraction\": " + JsonNumber(model.training_sample_fraction) + ",\n";
+  using Layout = JsonWriter::Layout;
+  JsonWriter w;
+  w.BeginObject(Layout::kLines);
+  w.Member("format", "reclink-model-1");
+  w.Member("prior", model.prior);
+  w.Member("prior_source", model.prior_source);
+  w.Member("base_weight", model.BaseWeight());
+  w.Member("em_iterations", model.em_iterations);
+  w.Member("em_converged", model.em_converged);
+  w.Member("u_sample_pairs", model.u_sample_pairs);
+  w.Member("training_sample_fraction", model.training_sample_fraction);
   if (model.threshold.chosen) {
     const ThresholdChoice& t = model.threshold;
-    j += "  \"threshold\": {\"probability\": " + JsonNumber(t.probability) + ", \"weight\": " + JsonNumber(t.weight) +
-         ", \"expected_precision\": " + JsonNumber(t.expected_precision) +
-         ", \"expected_recall\": " + JsonNumber(t.expected_recall) + ", \"expected_f1\": " + JsonNumber(t.expected_f1) +
-         ", \"expected_matches\": " + JsonNumber(t.expected_matches) +
-         ", \"source\": \"the match weight that maximizes the F1 the model expects over the candidate pairs "
-         "(docs/model.md); used when neither --threshold nor the rules file sets one\"},\n";
+    w.Key("threshold");
+    w.BeginObject();
+    w.Member("probability", t.probability);
+    w.Member("weight", t.weight);
+    w.Member("expected_precision", t.expected_precision);
+    w.Member("expected_recall", t.expected_recall);
+    w.Member("expected_f1", t.expected_f1);
+    w.Member("expected_matches", t.expected_matches);
+    w.Member("source",
+             "the match weight that maximizes the F1 the model expects over the candidate pairs "
+             "(docs/model.md); used when neither --threshold nor the rules file sets one");
+    w.EndObject();
   }
-  j += "  \"warnings\": [";
-  for (size_t i = 0; i < model.warnings.size(); ++i) j += (i ? ", " : "") + JsonQuote(model.warnings[i]);
-  j += "],\n  \"training\": [";
-  for (size_t i = 0; i < model.training.size(); ++i) {
-    const RuleTraining& t = model.training[i];
-    j += std::string(i ? ", " : "") + "{\"rule\": " + JsonQuote(t.rule) + ", \"pairs\": " + std::to_string(t.pairs) +
-         ", \"match_share\": " + JsonNumber(t.lambda) + ", \"em_iterations\": " + std::to_string(t.iterations) +
-         ", \"converged\": " + (t.converged ? "true" : "false") +
-         ", \"classes\": " + (t.related_class ? "3" : "2") +
-         (t.related_class ? ", \"related_share\": " + JsonNumber(t.related_share) : std::string()) + "}";
+  w.Key("warnings");
+  w.BeginArray();
+  for (const std::string& warning : model.warnings) w.Value(warning);
+  w.EndArray();
+  w.Key("training");
+  w.BeginArray();
+  for (const RuleTraining& t : model.training) {
+    w.BeginObject();
+    w.Member("rule", t.rule);
+    w.Member("pairs", t.pairs);
+    w.Member("match_share", t.lambda);
+    w.Member("em_iterations", t.iterations);
+    w.Member("converged", t.converged);
+    w.Member("classes", t.related_class ? 3 : 2);
+    if (t.related_class) w.Member("related_share", t.related_share);
+    w.EndObject();
   }
-  j += "],\n  \"comparisons\": [\n";
-  for (size_t c = 0; c < model.comparisons.size(); ++c) {
-    const ComparisonParams& cp = model.comparisons[c];
-    j += "    {\n      \"name\": " + JsonQuote(cp.name) + ",\n      \"field\": " + JsonQuote(cp.field) +
-         ",\n      \"tf_adjust\": " + (cp.tf_adjust ? "true" : "false") + ",\n      \"trained_by\": [";
-    for (size_t i = 0; i < cp.trained_by.size(); ++i) j += (i ? ", " : "") + JsonQuote(cp.trained_by[i]);
-    j += "],\n      \"levels\": [\n";
+  w.EndArray();
+  w.Key("comparisons");
+  w.BeginArray(Layout::kLines);
+  for (const ComparisonParams& cp : model.comparisons) {
+    w.BeginObject(Layout::kLines);
+    w.Member("name", cp.name);
+    w.Member("field", cp.field);
+    w.Member("tf_adjust", cp.tf_adjust);
+    w.Key("trained_by");
+    w.BeginArray();
+    for (const std::string& rule : cp.trained_by) w.Value(rule);
+    w.EndArray();
+    w.Key("levels");
+    w.BeginArray(Layout::kLines);
     for (size_t l = 0; l < cp.levels.size(); ++l) {
       const LevelParams& lp = cp.levels[l];
-      j += "        {\"level\": " + std::to_string(l) + ", \"label\": " + JsonQuote(lp.label) +
-           ", \"m\": " + JsonNumber(lp.m) + ", \"u\": " + JsonNumber(lp.u) +
-           ", \"weight\": " + JsonNumber(l == 0 ? 0.0 : lp.Weight()) +
-           ", \"m_source\": " + JsonQuote(lp.m_source) + ", \"u_source\": " + JsonQuote(lp.u_source) + "}";
-      j += l + 1 < cp.levels.size() ? ",\n" : "\n";
+      w.BeginObject();
+      w.Member("level", l);
+      w.Member("label", lp.label);
+      w.Member("m", lp.m);
+      w.Member("u", lp.u);
+      w.Member("weight", l == 0 ? 0.0 : lp.Weight());
+      w.Member("m_source", lp.m_source);
+      w.Member("u_source", lp.u_source);
+      w.EndObject();
     }
-    j += "      ]\n    }";
-    j += c + 1 < model.comparisons.size() ? ",\n" : "\n";
+    w.EndArray();
+    w.EndObject();
   }
-  j += "  ]\n}\n";
-  return j;
+  w.EndArray();
+  w.EndObject();
+  return w.Take() + "\n";
 }
 
 namespace {

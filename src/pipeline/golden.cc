@@ -242,21 +242,34 @@ void WriteIdentitiesCsv(const GoldenRecords& g, const std::vector<std::string>& 
 
 void WriteIdentitiesJsonl(const GoldenRecords& g, const std::vector<std::string>& cluster_ids, FileWriter& out) {
   std::string buf;
+  JsonWriter w;
   for (uint64_t c : ById(cluster_ids)) {
-    buf += "{\"identity_id\": " + JsonQuote(cluster_ids[c]) + ", \"records\": " + std::to_string(g.records[c]) +
-           ", \"sources\": [";
+    w.BeginObject();
+    w.Member("identity_id", cluster_ids[c]);
+    w.Member("records", g.records[c]);
+    w.Key("sources");
+    w.BeginArray();
     std::string_view rest = g.sources[c];
-    for (bool first = true; !rest.empty(); first = false) {
+    while (!rest.empty()) {
       const size_t semi = rest.find(';');
-      buf += std::string(first ? "" : ", ") + JsonQuote(rest.substr(0, semi));
+      w.Value(rest.substr(0, semi));
       rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
     }
-    buf += "], \"fields\": {";
+    w.EndArray();
+    w.Key("fields");
+    w.BeginObject();
     for (size_t f = 0; f < g.fields.size(); ++f) {
-      buf += std::string(f ? ", " : "") + JsonQuote(g.fields[f]) + ": " +
-             (g.has_value[c][f] ? JsonQuote(g.values[c][f]) : std::string("null"));
+      w.Key(g.fields[f]);
+      if (g.has_value[c][f]) {
+        w.Value(g.values[c][f]);
+      } else {
+        w.Null();
+      }
     }
-    buf += "}}\n";
+    w.EndObject();
+    w.EndObject();
+    buf += w.Take();
+    buf += '\n';
     FlushIfLarge(buf, out);
   }
   out.Write(buf);

@@ -2,6 +2,7 @@
 // are looked at, and only their new pairs are scored (see reclink/incremental.h).
 #include "reclink/incremental.h"
 
+#include <absl/container/flat_hash_set.h>
 #include <tbb/enumerable_thread_specific.h>
 
 #include <algorithm>
@@ -26,36 +27,6 @@ namespace {
 constexpr uint32_t kRemoved = ~uint32_t{0};
 
 bool EdgeLess(const Edge& x, const Edge& y) { return std::tie(x.a, x.b) < std::tie(y.a, y.b); }
-
-// A set of nonzero 64-bit key hashes (already uniformly spread: XXH3), open addressing.
-class HashSet {
- public:
-  explicit HashSet(size_t expected) {
-    size_t cap = 16;
-    while (cap < expected * 2) cap <<= 1;
-    slots_.assign(cap, 0);
-    mask_ = cap - 1;
-  }
-  void Insert(uint64_t h) {
-    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
-      if (slots_[i] == h) return;
-      if (slots_[i] == 0) {
-        slots_[i] = h;
-        return;
-      }
-    }
-  }
-  bool Contains(uint64_t h) const {
-    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
-      if (slots_[i] == h) return true;
-      if (slots_[i] == 0) return false;
-    }
-  }
-
- private:
-  std::vector<uint64_t> slots_;
-  size_t mask_ = 0;
-};
 
 // A column of `rows` values, value i being source(i) = (column, row): sized in one pass and
 // copied in a second, without growing buffers.
@@ -223,10 +194,13 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
     for (size_t i = 0; i < n_old; ++i) {
       if (removed[i] && old_h[i] != 0) members.push_back({old_h[i], static_cast<uint32_t>(i), kRemovedOld});
     }
-    HashSet touched(members.size());
-    for (const Member& m : members) touched.Insert(m.hash);
+    // Abseil's Swiss table: faster here than the hand-rolled linear probing it replaced
+    // (docs/performance.md, "Hash tables").
+    absl::flat_hash_set<uint64_t> touched;
+    touched.reserve(members.size());
+    for (const Member& m : members) touched.insert(m.hash);
     for (size_t i = 0; i < n_old; ++i) {
-      if (!removed[i] && old_h[i] != 0 && touched.Contains(old_h[i])) {
+      if (!removed[i] && old_h[i] != 0 && touched.contains(old_h[i])) {
         members.push_back({old_h[i], static_cast<uint32_t>(i), kOld});
       }
     }

@@ -642,25 +642,34 @@ Status WriteRunState(OutputSet& set, const Rules& rules, const Model& model, con
                      const RecordsState& records) {
   const std::string ids = SerializeIdentityState(identities);
   const std::string model_json = ModelToJson(model);
-  auto entry_of = [](const std::string& name, uint64_t bytes, const std::string& checksum) {
-    return "    " + JsonQuote(name) + ": {\"bytes\": " + std::to_string(bytes) + ", \"xxh3\": " + JsonQuote(checksum) + "}";
-  };
-  auto entry = [&](const std::string& name, const std::string& bytes) {
-    return entry_of(name, bytes.size(), Checksum(bytes));
-  };
   uint64_t records_bytes = 0;
   std::string records_checksum;
   RECLINK_RETURN_IF_ERROR(WriteRecordsFile(set, records, &records_bytes, &records_checksum));
-  const std::string manifest = "{\n  \"format\": \"reclink-state\",\n  \"version\": " +
-                               std::to_string(kRunStateVersion) + ",\n  \"written_by\": " +
-                               JsonQuote(kReclinkVersion) + ",\n  \"rules_fingerprint\": " +
-                               JsonQuote(RulesFingerprint(rules)) + ",\n  \"runs\": " +
-                               std::to_string(identities.runs) + ",\n  \"records\": " +
-                               std::to_string(identities.records()) + ",\n  \"identities\": " +
-                               std::to_string(identities.ids.size()) + ",\n  \"links\": " +
-                               std::to_string(records.edges.size()) + ",\n  \"files\": {\n" +
-                               entry("identities.bin", ids) + ",\n" + entry_of("records.bin", records_bytes, records_checksum) + ",\n" +
-                               entry("model.json", model_json) + "\n  }\n}\n";
+  JsonWriter w;
+  w.BeginObject(JsonWriter::Layout::kLines);
+  w.Member("format", "reclink-state");
+  w.Member("version", kRunStateVersion);
+  w.Member("written_by", kReclinkVersion);
+  w.Member("rules_fingerprint", RulesFingerprint(rules));
+  w.Member("runs", identities.runs);
+  w.Member("records", identities.records());
+  w.Member("identities", identities.ids.size());
+  w.Member("links", records.edges.size());
+  w.Key("files");
+  w.BeginObject(JsonWriter::Layout::kLines);
+  auto entry = [&](const char* name, uint64_t bytes, const std::string& checksum) {
+    w.Key(name);
+    w.BeginObject();
+    w.Member("bytes", bytes);
+    w.Member("xxh3", checksum);
+    w.EndObject();
+  };
+  entry("identities.bin", ids.size(), Checksum(ids));
+  entry("records.bin", records_bytes, records_checksum);
+  entry("model.json", model_json.size(), Checksum(model_json));
+  w.EndObject();
+  w.EndObject();
+  const std::string manifest = w.Take() + "\n";
   RECLINK_RETURN_IF_ERROR(set.WriteFile("identities.bin", ids));
   RECLINK_RETURN_IF_ERROR(set.WriteFile("model.json", model_json));
   return set.WriteFile("state.json", manifest);

@@ -9,59 +9,86 @@
 
 namespace reclink {
 
+namespace {
+
+void PairMetricsMembers(JsonWriter& w, const PairMetrics& p) {
+  w.BeginObject();
+  w.Member("precision", p.precision);
+  w.Member("recall", p.recall);
+  w.Member("f1", p.f1);
+  w.Member("true_pairs", p.true_pairs);
+  w.Member("predicted_pairs", p.predicted_pairs);
+  w.Member("true_positive_pairs", p.true_positive_pairs);
+  w.EndObject();
+}
+
+}  // namespace
+
 std::string EvaluationJson(const RunEvaluation& e, const RunResult& result, const LoadedInput& input,
                            const Rules& rules) {
-  const auto& p = e.clusters.pairwise;
   const auto& b = e.clusters.bcubed;
-  std::string j = "{\"records\": " + std::to_string(e.clusters.records);
-  j += ", \"pairwise\": {\"precision\": " + JsonNumber(p.precision) + ", \"recall\": " + JsonNumber(p.recall) +
-       ", \"f1\": " + JsonNumber(p.f1) + ", \"true_pairs\": " + std::to_string(p.true_pairs) +
-       ", \"predicted_pairs\": " + std::to_string(p.predicted_pairs) +
-       ", \"true_positive_pairs\": " + std::to_string(p.true_positive_pairs) + "}";
+  JsonWriter w;
+  w.BeginObject();
+  w.Member("records", e.clusters.records);
+  w.Key("pairwise");
+  PairMetricsMembers(w, e.clusters.pairwise);
   if (e.has_cross_source) {
-    const PairMetrics& x = e.cross_source;
-    j += ", \"pairwise_cross_source\": {\"precision\": " + JsonNumber(x.precision) + ", \"recall\": " +
-         JsonNumber(x.recall) + ", \"f1\": " + JsonNumber(x.f1) + ", \"true_pairs\": " + std::to_string(x.true_pairs) +
-         ", \"predicted_pairs\": " + std::to_string(x.predicted_pairs) +
-         ", \"true_positive_pairs\": " + std::to_string(x.true_positive_pairs) + "}";
+    w.Key("pairwise_cross_source");
+    PairMetricsMembers(w, e.cross_source);
   }
-  j += ", \"bcubed\": {\"precision\": " + JsonNumber(b.precision) + ", \"recall\": " + JsonNumber(b.recall) +
-       ", \"f1\": " + JsonNumber(b.f1) + "}";
-  j += ", \"merged_clusters\": " + std::to_string(e.clusters.errors.merged_clusters) +
-       ", \"split_entities\": " + std::to_string(e.clusters.errors.split_entities);
-  j += ", \"blocking_recall\": " + JsonNumber(e.blocking_recall) + ", \"rules\": [";
+  w.Key("bcubed");
+  w.BeginObject();
+  w.Member("precision", b.precision);
+  w.Member("recall", b.recall);
+  w.Member("f1", b.f1);
+  w.EndObject();
+  w.Member("merged_clusters", e.clusters.errors.merged_clusters);
+  w.Member("split_entities", e.clusters.errors.split_entities);
+  w.Member("blocking_recall", e.blocking_recall);
+  w.Key("rules");
+  w.BeginArray();
   for (size_t r = 0; r < rules.blocking.size(); ++r) {
-    j += std::string(r ? ", " : "") + "{\"rule\": " + JsonQuote(rules.blocking[r].text) +
-         ", \"recall\": " + JsonNumber(e.rule_recall[r]) + ", \"pairs\": " + std::to_string(result.rules[r].pairs) + "}";
+    w.BeginObject();
+    w.Member("rule", rules.blocking[r].text);
+    w.Member("recall", e.rule_recall[r]);
+    w.Member("pairs", result.rules[r].pairs);
+    w.EndObject();
   }
-  j += "], \"candidate_pairs\": " + std::to_string(result.candidate_pairs) +
-       ", \"reduction_ratio\": " + JsonNumber(e.reduction_ratio);
+  w.EndArray();
+  w.Member("candidate_pairs", result.candidate_pairs);
+  w.Member("reduction_ratio", e.reduction_ratio);
   auto pairs = [&](const std::vector<ScoredPair>& v) {
-    std::string s = "[";
-    for (size_t i = 0; i < v.size(); ++i) {
-      s += i ? ", {" : "{";
+    w.BeginArray();
+    for (const ScoredPair& pair : v) {
+      w.BeginObject();
       if (input.sources.size() > 1) {
-        s += "\"source_l\": " + JsonQuote(input.table.source_names()[input.table.source(v[i].a)]) +
-             ", \"source_r\": " + JsonQuote(input.table.source_names()[input.table.source(v[i].b)]) + ", ";
+        w.Member("source_l", input.table.source_names()[input.table.source(pair.a)]);
+        w.Member("source_r", input.table.source_names()[input.table.source(pair.b)]);
       }
-      s += "\"id_l\": " + JsonQuote(input.Id(v[i].a)) + ", \"id_r\": " +
-           JsonQuote(input.Id(v[i].b)) + ", \"match_weight\": " + JsonNumber(v[i].weight) +
-           ", \"match_probability\": " + JsonNumber(ProbabilityFromWeight(v[i].weight)) + ", \"levels\": {";
-      for (size_t c = 0; c < v[i].gamma.size(); ++c) {
-        s += std::string(c ? ", " : "") + JsonQuote(result.model.comparisons[c].name) + ": " +
-             JsonQuote(result.model.comparisons[c].levels[v[i].gamma[c]].label);
+      w.Member("id_l", input.Id(pair.a));
+      w.Member("id_r", input.Id(pair.b));
+      w.Member("match_weight", pair.weight);
+      w.Member("match_probability", ProbabilityFromWeight(pair.weight));
+      w.Key("levels");
+      w.BeginObject();
+      for (size_t c = 0; c < pair.gamma.size(); ++c) {
+        w.Member(result.model.comparisons[c].name, result.model.comparisons[c].levels[pair.gamma[c]].label);
       }
-      s += "}, \"weights\": {";
-      for (size_t c = 0; c < v[i].weights.size(); ++c) {
-        s += std::string(c ? ", " : "") + JsonQuote(result.model.comparisons[c].name) + ": " + JsonNumber(v[i].weights[c]);
-      }
-      s += "}}";
+      w.EndObject();
+      w.Key("weights");
+      w.BeginObject();
+      for (size_t c = 0; c < pair.weights.size(); ++c) w.Member(result.model.comparisons[c].name, pair.weights[c]);
+      w.EndObject();
+      w.EndObject();
     }
-    return s + "]";
+    w.EndArray();
   };
-  j += ", \"false_links\": " + pairs(result.truth.false_links);
-  j += ", \"missed_links\": " + pairs(result.truth.missed_links) + "}";
-  return j;
+  w.Key("false_links");
+  pairs(result.truth.false_links);
+  w.Key("missed_links");
+  pairs(result.truth.missed_links);
+  w.EndObject();
+  return w.Take();
 }
 
 std::string ThresholdSourceInWords(const RunResult& r) {
@@ -79,127 +106,174 @@ std::string ThresholdSourceInWords(const RunResult& r) {
 std::string SummaryJson(const RunContext& context, const LoadedInput& input, const RunResult& r,
                         const std::vector<StageTiming>& timings, const std::string& evaluation_json) {
   const std::string& command = context.command;
-  std::string j = "{\n  \"version\": " + JsonQuote(kReclinkVersion) + ",\n  \"command\": " + JsonQuote(command) +
-                  ",\n  \"threads\": " + std::to_string(context.threads) + ",\n  \"rules\": " + JsonQuote(context.rules_path) +
-                  ",\n  \"inputs\": [";
+  JsonWriter w;
+  w.BeginObject(JsonWriter::Layout::kLines);
+  w.Member("version", kReclinkVersion);
+  w.Member("command", command);
+  w.Member("threads", context.threads);
+  w.Member("rules", context.rules_path);
+  w.Key("inputs");
+  w.BeginArray();
   uint64_t records = 0, bad = 0;
-  for (size_t i = 0; i < input.sources.size(); ++i) {
-    const SourceReport& s = input.sources[i];
+  for (const SourceReport& s : input.sources) {
     records += s.records;
     bad += s.bad;
-    j += std::string(i ? ", " : "") + "{\"source\": " + JsonQuote(s.name) + ", \"path\": " + JsonQuote(s.path) +
-         ", \"records\": " + std::to_string(s.records) + ", \"bad\": " + std::to_string(s.bad) + "}";
+    w.BeginObject();
+    w.Member("source", s.name);
+    w.Member("path", s.path);
+    w.Member("records", s.records);
+    w.Member("bad", s.bad);
+    w.EndObject();
   }
+  w.EndArray();
   const bool quarantine = context.quarantine;
-  j += "],\n  \"records\": {\"read\": " + std::to_string(records) + ", \"bad\": " + std::to_string(bad) +
-       ", \"quarantined\": " + std::to_string(quarantine ? bad : 0) +
-       ", \"skipped\": " + std::to_string(quarantine ? 0 : bad) + "},\n";
-  j += "  \"unparseable_dates\": " + std::to_string(r.unparseable_dates) +
-       ",\n  \"unparseable_numbers\": " + std::to_string(r.unparseable_numbers) + ",\n  \"unparseable_by_field\": [";
-  for (size_t i = 0; i < r.unparseable.size(); ++i) {
-    const UnparseableValues& u = r.unparseable[i];
-    j += std::string(i ? ", " : "") + "{\"field\": " + JsonQuote(u.field) + ", \"source\": " + JsonQuote(u.source) +
-         ", \"kind\": " + JsonQuote(u.kind) + ", \"count\": " + std::to_string(u.count) +
-         ", \"sample\": " + JsonQuote(u.sample) + "}";
+  w.Key("records");
+  w.BeginObject();
+  w.Member("read", records);
+  w.Member("bad", bad);
+  w.Member("quarantined", quarantine ? bad : 0);
+  w.Member("skipped", quarantine ? 0 : bad);
+  w.EndObject();
+  w.Member("unparseable_dates", r.unparseable_dates);
+  w.Member("unparseable_numbers", r.unparseable_numbers);
+  w.Key("unparseable_by_field");
+  w.BeginArray();
+  for (const UnparseableValues& u : r.unparseable) {
+    w.BeginObject();
+    w.Member("field", u.field);
+    w.Member("source", u.source);
+    w.Member("kind", u.kind);
+    w.Member("count", u.count);
+    w.Member("sample", u.sample);
+    w.EndObject();
   }
-  j += "],\n  \"placeholder_nulls\": {";
-  for (size_t i = 0; i < r.placeholder_nulls.size(); ++i) {
-    j += std::string(i ? ", " : "") + JsonQuote(r.placeholder_nulls[i].first) + ": " + std::to_string(r.placeholder_nulls[i].second);
+  w.EndArray();
+  w.Key("placeholder_nulls");
+  w.BeginObject();
+  for (const auto& [field, count] : r.placeholder_nulls) w.Member(field, count);
+  w.EndObject();
+  w.Key("blocking");
+  w.BeginArray();
+  for (const RuleStats& rs : r.rules) {
+    w.BeginObject();
+    w.Member("rule", rs.text);
+    w.Member("records_with_key", rs.records_with_key);
+    w.Member("blocks", rs.blocks);
+    w.Member("pairs", rs.pairs);
+    w.EndObject();
   }
-  j += "},\n  \"blocking\": [";
-  for (size_t i = 0; i < r.rules.size(); ++i) {
-    const RuleStats& rs = r.rules[i];
-    j += std::string(i ? ", " : "") + "{\"rule\": " + JsonQuote(rs.text) + ", \"records_with_key\": " +
-         std::to_string(rs.records_with_key) + ", \"blocks\": " + std::to_string(rs.blocks) +
-         ", \"pairs\": " + std::to_string(rs.pairs) + "}";
-  }
-  j += "],\n  \"oversized_blocks\": [";
-  for (size_t i = 0; i < r.oversized.size(); ++i) {
-    const OversizedBlock& ob = r.oversized[i];
-    j += std::string(i ? ", " : "") + "{\"rule\": " + std::to_string(ob.rule + 1) + ", \"key\": " + JsonQuote(ob.key) +
-         ", \"size\": " + std::to_string(ob.size) + ", \"pairs_skipped\": " + std::to_string(ob.pairs_skipped) +
-         (ob.placeholder_reason.empty()
-              ? std::string()
-              : ", \"placeholder\": {\"reason\": " + JsonQuote(ob.placeholder_reason) +
-                    ", \"field\": " + JsonQuote(ob.placeholder_field) + "}") +
-         "}";
-  }
-  j += "],\n  \"candidate_pairs\": " + std::to_string(r.candidate_pairs) + ",\n";
-  if (command != "train") {
-    j += "  \"capped_comparisons\": " + std::to_string(r.capped_comparisons) +
-         ",\n  \"compare_cap_code_points\": " + std::to_string(kMaxCompareCodePoints) + ",\n  \"values_over_cap\": {";
-    std::string unparseable;
-    bool first = true, first_u = true;
-    for (const RunResult::ComparisonCounts& cc : r.comparison_counts) {
-      if (cc.values_over_cap) {
-        j += std::string(first ? "" : ", ") + JsonQuote(cc.name) + ": " + std::to_string(cc.values_over_cap);
-        first = false;
-      }
-      if (cc.unparseable_values) {
-        unparseable += std::string(first_u ? "" : ", ") + JsonQuote(cc.name) + ": " + std::to_string(cc.unparseable_values);
-        first_u = false;
-      }
+  w.EndArray();
+  w.Key("oversized_blocks");
+  w.BeginArray();
+  for (const OversizedBlock& ob : r.oversized) {
+    w.BeginObject();
+    w.Member("rule", ob.rule + 1);
+    w.Member("key", ob.key);
+    w.Member("size", ob.size);
+    w.Member("pairs_skipped", ob.pairs_skipped);
+    if (!ob.placeholder_reason.empty()) {
+      w.Key("placeholder");
+      w.BeginObject();
+      w.Member("reason", ob.placeholder_reason);
+      w.Member("field", ob.placeholder_field);
+      w.EndObject();
     }
-    j += "},\n  \"unparseable_values\": {" + unparseable + "},\n";
+    w.EndObject();
   }
-  j += "  \"threshold\": " + JsonNumber(r.threshold) + ",\n  \"threshold_source\": " + JsonQuote(r.threshold_source) + ",\n";
+  w.EndArray();
+  w.Member("candidate_pairs", r.candidate_pairs);
+  if (command != "train") {
+    w.Member("capped_comparisons", r.capped_comparisons);
+    w.Member("compare_cap_code_points", kMaxCompareCodePoints);
+    w.Key("values_over_cap");
+    w.BeginObject();
+    for (const RunResult::ComparisonCounts& cc : r.comparison_counts) {
+      if (cc.values_over_cap) w.Member(cc.name, cc.values_over_cap);
+    }
+    w.EndObject();
+    w.Key("unparseable_values");
+    w.BeginObject();
+    for (const RunResult::ComparisonCounts& cc : r.comparison_counts) {
+      if (cc.unparseable_values) w.Member(cc.name, cc.unparseable_values);
+    }
+    w.EndObject();
+  }
+  w.Member("threshold", r.threshold);
+  w.Member("threshold_source", r.threshold_source);
   if (r.model.threshold.chosen) {
     const ThresholdChoice& t = r.model.threshold;
-    j += "  \"model_threshold\": {\"probability\": " + JsonNumber(t.probability) + ", \"weight\": " + JsonNumber(t.weight) +
-         ", \"expected_precision\": " + JsonNumber(t.expected_precision) +
-         ", \"expected_recall\": " + JsonNumber(t.expected_recall) + "},\n";
+    w.Key("model_threshold");
+    w.BeginObject();
+    w.Member("probability", t.probability);
+    w.Member("weight", t.weight);
+    w.Member("expected_precision", t.expected_precision);
+    w.Member("expected_recall", t.expected_recall);
+    w.EndObject();
   }
-  j += "  \"prior\": " + JsonNumber(r.model.prior) + ",\n";
-  j += "  \"em_iterations\": " + std::to_string(r.model.em_iterations) + ",\n";
-  j += std::string("  \"em_converged\": ") + (r.model.em_converged ? "true" : "false") + ",\n";
-  j += "  \"warnings\": [";
-  for (size_t i = 0; i < r.model.warnings.size(); ++i) j += (i ? ", " : "") + JsonQuote(r.model.warnings[i]);
-  j += "],\n";
+  w.Member("prior", r.model.prior);
+  w.Member("em_iterations", r.model.em_iterations);
+  w.Member("em_converged", r.model.em_converged);
+  w.Key("warnings");
+  w.BeginArray();
+  for (const std::string& warning : r.model.warnings) w.Value(warning);
+  w.EndArray();
   if (command != "train") {
-    j += "  \"edges\": " + std::to_string(r.edges.size()) + ",\n  \"clusters\": " + std::to_string(r.clusters) +
-         ",\n  \"cluster_sizes\": {";
-    bool first = true;
-    for (const auto& [size, count] : ClusterSizeHistogram(r.labels)) {
-      j += std::string(first ? "" : ", ") + JsonQuote(std::to_string(size)) + ": " + std::to_string(count);
-      first = false;
-    }
-    j += "},\n";
+    w.Member("edges", r.edges.size());
+    w.Member("clusters", r.clusters);
+    w.Key("cluster_sizes");
+    w.BeginObject();
+    for (const auto& [size, count] : ClusterSizeHistogram(r.labels)) w.Member(std::to_string(size), count);
+    w.EndObject();
   }
-  j += "  \"stages\": [";
+  w.Key("stages");
+  w.BeginArray();
   double total = 0;
-  for (size_t i = 0; i < timings.size(); ++i) {
-    total += timings[i].seconds;
-    j += std::string(i ? ", " : "") + "{\"stage\": " + JsonQuote(timings[i].stage) + ", \"seconds\": " +
-         JsonNumber(timings[i].seconds) + ", \"peak_rss_bytes\": " + std::to_string(timings[i].peak_rss_bytes) + "}";
+  for (const StageTiming& t : timings) {
+    total += t.seconds;
+    w.BeginObject();
+    w.Member("stage", t.stage);
+    w.Member("seconds", t.seconds);
+    w.Member("peak_rss_bytes", t.peak_rss_bytes);
+    w.EndObject();
   }
-  j += "],\n  \"seconds\": " + JsonNumber(total) + ",\n  \"peak_rss_bytes\": " + std::to_string(PeakRssBytes());
-  j += ",\n  \"output_commit\": " + JsonQuote(context.output_commit);
+  w.EndArray();
+  w.Member("seconds", total);
+  w.Member("peak_rss_bytes", PeakRssBytes());
+  w.Member("output_commit", context.output_commit);
   if (context.identities) {
     const IdentityAssignment& a = *context.identities;
-    j += ",\n  \"identities\": {\"state\": " + JsonQuote(context.state_dir) + ", \"run\": " +
-         std::to_string(a.next.runs) + ", \"model\": " + JsonQuote(context.model_origin) +
-         ", \"identities\": " + std::to_string(a.next.ids.size()) + ", \"changes\": {";
-    bool first = true;
-    for (const auto& [kind, count] : a.counts) {
-      j += std::string(first ? "" : ", ") + JsonQuote(kind) + ": " + std::to_string(count);
-      first = false;
-    }
-    j += "}";
+    w.Key("identities");
+    w.BeginObject();
+    w.Member("state", context.state_dir);
+    w.Member("run", a.next.runs);
+    w.Member("model", context.model_origin);
+    w.Member("identities", a.next.ids.size());
+    w.Key("changes");
+    w.BeginObject();
+    for (const auto& [kind, count] : a.counts) w.Member(kind, count);
+    w.EndObject();
     if (const IncrementalCounts* inc = context.incremental) {
-      j += ", \"incremental\": {\"records_before\": " + std::to_string(inc->records_before) +
-           ", \"inserted\": " + std::to_string(inc->inserted) + ", \"updated\": " + std::to_string(inc->updated) +
-           ", \"deleted\": " + std::to_string(inc->deleted) +
-           ", \"unknown_deletions\": " + std::to_string(inc->unknown_deletions) +
-           ", \"pairs_scored\": " + std::to_string(inc->pairs_scored) +
-           ", \"links_kept\": " + std::to_string(inc->links_kept) +
-           ", \"links_dropped\": " + std::to_string(inc->links_dropped) +
-           ", \"blocks_reopened\": " + std::to_string(inc->blocks_reopened) + "}";
+      w.Key("incremental");
+      w.BeginObject();
+      w.Member("records_before", inc->records_before);
+      w.Member("inserted", inc->inserted);
+      w.Member("updated", inc->updated);
+      w.Member("deleted", inc->deleted);
+      w.Member("unknown_deletions", inc->unknown_deletions);
+      w.Member("pairs_scored", inc->pairs_scored);
+      w.Member("links_kept", inc->links_kept);
+      w.Member("links_dropped", inc->links_dropped);
+      w.Member("blocks_reopened", inc->blocks_reopened);
+      w.EndObject();
     }
-    j += "}";
+    w.EndObject();
   }
-  if (!evaluation_json.empty()) j += ",\n  \"evaluation\": " + evaluation_json;
-  j += "\n}\n";
-  return j;
+  if (!evaluation_json.empty()) {
+    w.Key("evaluation");
+    w.Raw(evaluation_json);
+  }
+  w.EndObject();
+  return w.Take() + "\n";
 }
 
 }  // namespace reclink
