@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "reclink/json_writer.h"
 #include "reclink/profile.h"
+#include "reclink/run_summary.h"
 
 namespace reclink::cli {
 
@@ -84,23 +85,7 @@ int RunBlocks(const CommonOptions& o) {
     }
     w.EndArray();
     w.Key("oversized_blocks");
-    w.BeginArray();
-    for (const OversizedBlock& ob : index.oversized()) {
-      w.BeginObject();
-      w.Member("rule", ob.rule + 1);
-      w.Member("key", ob.key);
-      w.Member("size", ob.size);
-      w.Member("pairs_skipped", ob.pairs_skipped);
-      if (!ob.placeholder_reason.empty()) {
-        w.Key("placeholder");
-        w.BeginObject();
-        w.Member("reason", ob.placeholder_reason);
-        w.Member("field", ob.placeholder_field);
-        w.EndObject();
-      }
-      w.EndObject();
-    }
-    w.EndArray();
+    WriteOversizedBlocksJson(w, index.oversized());
     w.Member("candidate_pairs", total);
     w.EndObject();
     const std::string j = w.Take() + "\n";

@@ -103,6 +103,26 @@ std::string ThresholdSourceInWords(const RunResult& r) {
   return "the default: the model had no candidate pairs to choose a threshold from";
 }
 
+void WriteOversizedBlocksJson(JsonWriter& w, std::span<const OversizedBlock> blocks) {
+  w.BeginArray();
+  for (const OversizedBlock& ob : blocks) {
+    w.BeginObject();
+    w.Member("rule", ob.rule + 1);
+    w.Member("key", ob.key);
+    w.Member("size", ob.size);
+    w.Member("pairs_skipped", ob.pairs_skipped);
+    if (!ob.placeholder_reason.empty()) {
+      w.Key("placeholder");
+      w.BeginObject();
+      w.Member("reason", ob.placeholder_reason);
+      w.Member("field", ob.placeholder_field);
+      w.EndObject();
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
 std::string SummaryJson(const RunContext& context, const LoadedInput& input, const RunResult& r,
                         const std::vector<StageTiming>& timings, const std::string& evaluation_json) {
   const std::string& command = context.command;
@@ -164,23 +184,7 @@ std::string SummaryJson(const RunContext& context, const LoadedInput& input, con
   }
   w.EndArray();
   w.Key("oversized_blocks");
-  w.BeginArray();
-  for (const OversizedBlock& ob : r.oversized) {
-    w.BeginObject();
-    w.Member("rule", ob.rule + 1);
-    w.Member("key", ob.key);
-    w.Member("size", ob.size);
-    w.Member("pairs_skipped", ob.pairs_skipped);
-    if (!ob.placeholder_reason.empty()) {
-      w.Key("placeholder");
-      w.BeginObject();
-      w.Member("reason", ob.placeholder_reason);
-      w.Member("field", ob.placeholder_field);
-      w.EndObject();
-    }
-    w.EndObject();
-  }
-  w.EndArray();
+  WriteOversizedBlocksJson(w, r.oversized);
   w.Member("candidate_pairs", r.candidate_pairs);
   if (command != "train") {
     w.Member("capped_comparisons", r.capped_comparisons);

@@ -2,11 +2,13 @@
 // that every front end writes the same document (docs/outputs.md describes the fields).
 #pragma once
 
+#include <span>
 #include <string>
 #include <vector>
 
 #include "reclink/identity.h"
 #include "reclink/incremental.h"
+#include "reclink/json_writer.h"
 #include "reclink/pipeline.h"
 #include "reclink/rules.h"
 #include "reclink/run_evaluation.h"
@@ -33,11 +35,16 @@ struct RunContext {
 std::string EvaluationJson(const RunEvaluation& e, const RunResult& result, const LoadedInput& input,
                            const Rules& rules);
 
-// summary.json's text. evaluation_json: EvaluationJson's text, or empty when not evaluated.
 // Where the run's threshold came from, in words for the readable summary ("chosen by the model:
 // expected precision 0.975, recall 0.975", "set by --threshold", ...).
 std::string ThresholdSourceInWords(const RunResult& result);
 
+// The skipped oversized blocks as a JSON array (summary.json's and `blocks --json`'s
+// "oversized_blocks"): rule (1-based), key, size, pairs_skipped, and placeholder {reason, field}
+// when the key looks like one.
+void WriteOversizedBlocksJson(JsonWriter& w, std::span<const OversizedBlock> blocks);
+
+// summary.json's text. evaluation_json: EvaluationJson's text, or empty when not evaluated.
 std::string SummaryJson(const RunContext& context, const LoadedInput& input, const RunResult& result,
                         const std::vector<StageTiming>& timings, const std::string& evaluation_json);
 
