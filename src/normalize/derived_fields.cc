@@ -40,7 +40,9 @@ Status CheckFieldNormalizers(const Rules& rules) {
       o.date_order = order;
       Result<Normalizer> chain = Normalizer::Create(f.normalize, o);
       if (!chain.ok()) {
-        return Status::Usage(FormatLocation(rules.path, f.line > 0 ? f.line : 1, 1, f.where + ": " + chain.status().message()));
+        return Status::Usage(
+            FormatLocation(rules.path, f.line > 0 ? f.line : 1, 1, f.where + ": " + chain.status().message()),
+            "see docs/rules.md for every normalizer and its options");
       }
     }
   }
