@@ -573,7 +573,6 @@ Result<std::vector<std::string>> ReadDeletions(const std::string& path, const st
   return out;
 }
 
-
 Result<IncrementalNight> RunIncrementalNight(const Rules& rules, const RunState& state, const LoadedInput& delta,
                                              const std::vector<std::string>& deletions, const LinkCut& cut,
                                              std::vector<StageTiming>* timings) {
