@@ -8,17 +8,15 @@
 #include <optional>
 #include <random>
 
+#include "model/equal_pairs.h"
 #include "reclink/model.h"
 
 namespace reclink {
 
 namespace {
 
-// A non-null value's hash and its row's source.
-struct ValueSource {
-  uint64_t hash;
-  SourceId source;
-};
+using model_detail::EqualPairsCounts;
+using model_detail::ValueSource;
 
 // Sums over distinct keys of k(k-1)/2, k the key's count: `by_value` keyed by the hash, and
 // `by_value_and_source` keyed by (hash, source).
@@ -29,8 +27,8 @@ struct EqualPairs {
 
 // EqualPairs of the non-null values of comparison c. The values are first split by the hash's
 // top bits into partitions of a few thousand (a counting sort, reading the hashes twice rather
-// than holding a copy), then each partition is counted in a small open-addressing table that
-// stays in cache. Integer sums: the same whatever the threads.
+// than holding a copy), then each partition is counted in an absl::flat_hash_map that stays in
+// cache (model/equal_pairs.h). Integer sums: the same whatever the threads.
 EqualPairs CountEqualPairs(const Comparisons& comps, size_t c, const RecordTable& table, uint64_t values,
                            bool with_sources) {
   int bits = 0;
@@ -52,40 +50,17 @@ EqualPairs CountEqualPairs(const Comparisons& comps, size_t c, const RecordTable
       parted[next[part_of(hash)]++] = ValueSource{hash, table.source(r)};
     }
   }
-  struct Slot {
-    uint64_t hash;
-    uint32_t count;  // 0: empty
-    SourceId source;
-  };
-  tbb::enumerable_thread_specific<std::vector<Slot>> tables;
+  tbb::enumerable_thread_specific<EqualPairsCounts> tables;
   std::vector<EqualPairs> sums(parts);
   ParallelFor(tbb::blocked_range<size_t>(0, parts, 1), [&](const auto& range) {
-    std::vector<Slot>& slot_table = tables.local();
+    EqualPairsCounts& counts = tables.local();
     for (size_t q = range.begin(); q != range.end(); ++q) {
+      const ValueSource* part = parted.data() + begin[q];
       const size_t size = begin[q + 1] - begin[q];
-      size_t slots = 16;
-      while (slots < 2 * size) slots *= 2;
-      const size_t mask = slots - 1;
-      // Counts by key, then the sum of k(k-1)/2 over the slots used.
-      auto count = [&](bool by_source) {
-        slot_table.assign(slots, Slot{0, 0, 0});
-        for (size_t k = begin[q]; k < begin[q + 1]; ++k) {
-          const ValueSource& v = parted[k];
-          const SourceId source = by_source ? v.source : 0;
-          size_t i = (v.hash ^ (uint64_t{source} * 0x9E3779B97F4A7C15ULL)) & mask;
-          while (slot_table[i].count != 0 && (slot_table[i].hash != v.hash || slot_table[i].source != source)) {
-            i = (i + 1) & mask;
-          }
-          slot_table[i].hash = v.hash;
-          slot_table[i].source = source;
-          ++slot_table[i].count;
-        }
-        uint64_t sum = 0;
-        for (const Slot& slot : slot_table) sum += uint64_t{slot.count} * (slot.count - (slot.count > 0)) / 2;
-        return sum;
-      };
-      sums[q].by_value = count(false);
-      if (with_sources) sums[q].by_value_and_source = count(true);
+      sums[q].by_value = model_detail::SumEqualPairs(part, size, false, counts);
+      if (with_sources) {
+        sums[q].by_value_and_source = model_detail::SumEqualPairs(part, size, true, counts);
+      }
     }
   });
   EqualPairs total;
