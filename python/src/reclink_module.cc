@@ -264,12 +264,33 @@ void CheckState(const Options& o, const Rules& rules, const RunState& state) {
                         "run once on the whole data with incremental=False to create it"));
   }
   Check(CheckStateContinues(rules, state, LinkThreshold(o.threshold, rules, state.model).probability));
-  if (rules.survivorship || o.with_pairs || !o.truth_column.empty() || !o.truth_pairs.empty() ||
-      !o.labels_path.empty()) {
-    Check(Status::Usage("error: incremental runs do not yet return golden records or pairs, nor evaluate or "
-                        "train with labels",
+  if (o.with_pairs || !o.truth_column.empty() || !o.truth_pairs.empty() || !o.labels_path.empty()) {
+    Check(Status::Usage("error: incremental runs do not yet return pairs, nor evaluate or train with labels",
                         "run those on the whole data with incremental=False"));
   }
+}
+
+// identities.csv's rows (WriteIdentitiesCsv): one per identity, by identity id.
+py::dict IdentitiesDict(const GoldenRecords& g, const std::vector<std::string>& cluster_ids) {
+  std::vector<uint64_t> order(cluster_ids.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](uint64_t a, uint64_t b) { return cluster_ids[a] < cluster_ids[b]; });
+  py::dict ids;
+  py::list identity, records, sources;
+  std::vector<py::list> values(g.fields.size());
+  for (uint64_t c : order) {
+    identity.append(cluster_ids[c]);
+    records.append(g.records[c]);
+    sources.append(g.sources[c]);
+    for (size_t f = 0; f < g.fields.size(); ++f) {
+      values[f].append(g.has_value[c][f] ? py::object(py::str(g.values[c][f])) : py::object(py::none()));
+    }
+  }
+  ids["identity_id"] = identity;
+  ids["records"] = records;
+  ids["sources"] = sources;
+  for (size_t f = 0; f < g.fields.size(); ++f) ids[py::str(g.fields[f])] = values[f];
+  return ids;
 }
 
 // changes.csv's columns (WriteChangesCsv).
@@ -530,6 +551,7 @@ py::dict Run(const std::string& command, const py::list& py_inputs, const std::s
     cols.emplace_back("cluster_id", std::move(cluster));
     out["clusters"] = ColumnsDict(std::move(cols));
     out["changes"] = ChangesDict(ids.changes);
+    if (s.rules.survivorship) out["identities"] = IdentitiesDict(Take(IncrementalGoldenRecords(s.rules, *night)), ids.cluster_ids);
     return out;
   }
   if (!run.ok()) throw StatusException{run.status()};
@@ -585,31 +607,7 @@ py::dict Run(const std::string& command, const py::list& py_inputs, const std::s
       pairs[py::str("gamma_" + r.model.comparisons[c].name)] = gamma[c];
     out["pairs"] = pairs;
   }
-  if (golden) {
-    // identities.csv's rows (WriteIdentitiesCsv): one per identity, by identity id.
-    const GoldenRecords& g = *golden;
-    std::vector<uint64_t> order(cluster_ids.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(),
-              [&](uint64_t a, uint64_t b) { return cluster_ids[a] < cluster_ids[b]; });
-    py::dict ids;
-    py::list identity, records, sources;
-    std::vector<py::list> values(g.fields.size());
-    for (uint64_t c : order) {
-      identity.append(cluster_ids[c]);
-      records.append(g.records[c]);
-      sources.append(g.sources[c]);
-      for (size_t f = 0; f < g.fields.size(); ++f) {
-        values[f].append(g.has_value[c][f] ? py::object(py::str(g.values[c][f]))
-                                           : py::object(py::none()));
-      }
-    }
-    ids["identity_id"] = identity;
-    ids["records"] = records;
-    ids["sources"] = sources;
-    for (size_t f = 0; f < g.fields.size(); ++f) ids[py::str(g.fields[f])] = values[f];
-    out["identities"] = ids;
-  }
+  if (golden) out["identities"] = IdentitiesDict(*golden, cluster_ids);
   return out;
 }
 

@@ -269,9 +269,8 @@ Status CheckIncremental(const LinkageOptions& lo, const Rules& rules, const RunS
   }
   Status compatible = CheckStateContinues(rules, state, LinkThreshold(lo.threshold, rules, state.model).probability);
   if (!compatible.ok()) return compatible;
-  if (rules.survivorship || lo.with_fields || lo.pairs || lo.report || !lo.truth_column.empty()) {
-    return Status::Usage("error: --incremental does not yet write golden records, members.csv, pairs.csv or "
-                         "report.html, nor evaluate (--truth)",
+  if (lo.pairs || lo.report || !lo.truth_column.empty()) {
+    return Status::Usage("error: --incremental does not yet write pairs.csv or report.html, nor evaluate (--truth)",
                          "run those on the whole data without --incremental");
   }
   return Status::Ok();
@@ -295,6 +294,18 @@ int FinishIncremental(const std::string& command, const CommonOptions& o, const 
   const bool with_source = l.rules.link_type != LinkType::kDedupe;
   Status st = write("clusters.csv", [&](FileWriter& w) { WriteIncrementalClustersCsv(*night, with_source, w); });
   if (st.ok()) st = write("changes.csv", [&](FileWriter& w) { WriteChangesCsv(ids.changes, w); });
+  if (st.ok() && l.rules.survivorship) {
+    Result<GoldenRecords> golden = IncrementalGoldenRecords(l.rules, *night);
+    if (!golden.ok()) return Fail(golden.status());
+    const bool jsonl = lo.identities_format == "jsonl";
+    st = write(jsonl ? "identities.jsonl" : "identities.csv", [&](FileWriter& w) {
+      if (jsonl) WriteIdentitiesJsonl(*golden, ids.cluster_ids, w);
+      else WriteIdentitiesCsv(*golden, ids.cluster_ids, w);
+    });
+  }
+  if (st.ok() && lo.with_fields) {
+    st = write("members.csv", [&](FileWriter& w) { WriteIncrementalMembersCsv(l.rules, *night, with_source, w); });
+  }
   if (st.ok()) st = outputs.WriteFile("model.json", ModelToJson(res.run.model));
   if (st.ok() && o.on_bad_record == "quarantine") {
     st = write("rejects.csv", [&](FileWriter& w) { WriteRejectsCsv(l.rejects, w); });
@@ -342,7 +353,9 @@ int FinishIncremental(const std::string& command, const CommonOptions& o, const 
     double total = 0;
     for (const StageTiming& t : *timings) total += t.seconds;
     text += "\ntime: " + Fixed(total, 3) + " s, peak memory " + HumanBytes(PeakRssBytes()) + "\noutputs in " +
-            lo.out_dir + ": clusters.csv, changes.csv, model.json, summary.json\n";
+            lo.out_dir + ": clusters.csv, changes.csv, model.json, summary.json" +
+            (l.rules.survivorship ? std::string(lo.identities_format == "jsonl" ? ", identities.jsonl" : ", identities.csv") : "") +
+            (lo.with_fields ? ", members.csv" : "") + "\n";
     std::fputs(text.c_str(), stdout);
   }
   return 0;

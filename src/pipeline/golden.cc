@@ -15,8 +15,6 @@
 namespace reclink {
 namespace {
 
-constexpr uint32_t kNoColumn = ~uint32_t{0};
-
 size_t CodePoints(std::string_view s) {
   size_t n = 0;
   for (char ch : s) n += (static_cast<unsigned char>(ch) & 0xC0) != 0x80;
@@ -72,57 +70,103 @@ std::set<int> GoldenRecordColumns(const Rules& rules, const RecordTable& table) 
   return out;
 }
 
-GoldenRecords BuildGoldenRecords(const Rules& rules, const LoadedInput& input, const RunResult& result) {
+std::string SurvivorValuesSpec(const Rules& rules) {
+  if (!rules.survivorship) return "";
+  const SurvivorshipSpec& spec = *rules.survivorship;
+  std::string out = spec.normalized ? "values=normalized" : "values=raw";
+  out += ";timestamp=" + std::to_string(spec.timestamp.size()) + ":" + spec.timestamp;
+  for (const auto& [source, column] : spec.timestamps) {
+    out += ";" + std::to_string(source.size()) + ":" + source + "=" + std::to_string(column.size()) + ":" + column;
+  }
+  return out;
+}
+
+SurvivorValues CollectSurvivorValues(const Rules& rules, const LoadedInput& input, const std::vector<uint32_t>* rows) {
+  SurvivorValues out;
+  if (!rules.survivorship) return out;
   const SurvivorshipSpec& spec = *rules.survivorship;
   const RecordTable& table = input.table;
-  const size_t n = table.num_rows(), nf = rules.fields.size(), nsrc = table.source_names().size();
-  GoldenRecords g;
-  for (const FieldSpec& f : rules.fields) g.fields.push_back(f.name);
-  // Where each value comes from, per source: the field's input column (raw) or the derived field.
-  std::vector<std::vector<uint32_t>> column(nsrc, std::vector<uint32_t>(nf, kNoColumn));
-  std::vector<uint32_t> timestamp(nsrc, kNoColumn);
-  std::vector<size_t> priority(nsrc);  // rank of each source in source_priority; unlisted after, by name
+  const size_t n = rows ? rows->size() : table.num_rows(), nf = rules.fields.size();
+  const size_t nsrc = table.source_names().size();
+  auto row = [&](size_t i) { return rows ? (*rows)[i] : static_cast<RowId>(i); };
+  out.spec = SurvivorValuesSpec(rules);
+  // The names of the sources these rows come from, sorted (as an incremental night merges them).
+  std::vector<uint8_t> used(nsrc, 0);
+  for (size_t i = 0; i < n; ++i) used[table.source(row(i))] = 1;
+  for (size_t s = 0; s < nsrc; ++s) {
+    if (used[s]) out.source_names.push_back(table.source_names()[s]);
+  }
+  std::sort(out.source_names.begin(), out.source_names.end());
+  // Per input source: its sorted index, its fields' columns and its timestamp column.
+  std::vector<uint32_t> index(nsrc);
+  std::vector<std::vector<int>> column(nsrc, std::vector<int>(nf, -1));
+  std::vector<int> timestamp(nsrc, -1);
   for (size_t s = 0; s < nsrc; ++s) {
     const std::string& name = table.source_names()[s];
-    for (size_t f = 0; f < nf; ++f) {
-      const int c = table.FindColumn(rules.fields[f].ColumnFor(name));
-      if (c >= 0) column[s][f] = static_cast<uint32_t>(c);
-    }
+    index[s] = static_cast<uint32_t>(std::lower_bound(out.source_names.begin(), out.source_names.end(), name) -
+                                     out.source_names.begin());
+    for (size_t f = 0; f < nf; ++f) column[s][f] = table.FindColumn(rules.fields[f].ColumnFor(name));
     const std::string& ts = spec.TimestampFor(name);
-    if (!ts.empty() && table.FindColumn(ts) >= 0) timestamp[s] = static_cast<uint32_t>(table.FindColumn(ts));
-    auto it = std::find(spec.source_priority.begin(), spec.source_priority.end(), name);
-    priority[s] = static_cast<size_t>(it - spec.source_priority.begin());
+    if (!ts.empty()) timestamp[s] = table.FindColumn(ts);
   }
-  std::vector<size_t> by_name(nsrc);
-  for (size_t s = 0; s < nsrc; ++s) by_name[s] = s;
-  std::sort(by_name.begin(), by_name.end(),
-            [&](size_t x, size_t y) { return table.source_names()[x] < table.source_names()[y]; });
-  for (size_t i = 0; i < nsrc; ++i) {
-    if (priority[by_name[i]] == spec.source_priority.size()) priority[by_name[i]] += i;
+  out.source_of.resize(n);
+  for (size_t i = 0; i < n; ++i) out.source_of[i] = index[table.source(row(i))];
+  auto gather = [&](const std::string& name, const std::vector<int>& per_source) {
+    Column col(name);
+    for (size_t i = 0; i < n; ++i) {
+      const RowId r = row(i);
+      const int c = per_source[table.source(r)];
+      if (c < 0 || table.column(c).IsNull(r)) col.AppendNull();
+      else col.Append(table.column(c).Get(r));
+    }
+    return col;
+  };
+  if (!spec.normalized) {
+    for (size_t f = 0; f < nf; ++f) {
+      std::vector<int> per_source(nsrc);
+      for (size_t s = 0; s < nsrc; ++s) per_source[s] = column[s][f];
+      out.raw.push_back(gather(rules.fields[f].name, per_source));
+    }
+  }
+  out.timestamps = gather("timestamp", timestamp);
+  return out;
+}
+
+GoldenRecords BuildGoldenRecords(const Rules& rules, const LoadedInput& input, const RunResult& result) {
+  const SurvivorValues values = CollectSurvivorValues(rules, input, nullptr);
+  return BuildGoldenRecords(rules, values, result.fields ? &result.fields->fields : nullptr, RecordKeys(input, rules),
+                            result.labels, result.clusters);
+}
+
+GoldenRecords BuildGoldenRecords(const Rules& rules, const SurvivorValues& sv, const std::vector<Column>* fields,
+                                 const std::vector<std::string>& keys, const std::vector<uint32_t>& labels,
+                                 uint64_t clusters) {
+  const SurvivorshipSpec& spec = *rules.survivorship;
+  const size_t n = sv.size(), nf = rules.fields.size(), nsrc = sv.source_names.size();
+  GoldenRecords g;
+  for (const FieldSpec& f : rules.fields) g.fields.push_back(f.name);
+  // Each source's rank in source_priority; unlisted ones after, by name (the names are sorted).
+  std::vector<size_t> priority(nsrc);
+  for (size_t s = 0, unlisted = 0; s < nsrc; ++s) {
+    auto it = std::find(spec.source_priority.begin(), spec.source_priority.end(), sv.source_names[s]);
+    priority[s] = static_cast<size_t>(it - spec.source_priority.begin());
+    if (priority[s] == spec.source_priority.size()) priority[s] += unlisted++;
   }
   auto value = [&](size_t f, RowId r, std::string_view* out) {
-    if (spec.normalized) {
-      const Column& col = result.fields->fields[f];
-      if (col.IsNull(r)) return false;
-      *out = col.Get(r);
-    } else {
-      const uint32_t c = column[table.source(r)][f];
-      if (c == kNoColumn || table.column(c).IsNull(r)) return false;
-      *out = table.column(c).Get(r);
-    }
+    const Column& col = spec.normalized ? (*fields)[f] : sv.raw[f];
+    if (col.IsNull(r)) return false;
+    *out = col.Get(r);
     return !out->empty();
   };
 
   // Members of each cluster, in record-key order (so first_non_null and every tie ignore row order).
-  const std::vector<std::string> keys = RecordKeys(input, rules);
-  const uint64_t clusters = result.clusters;
   std::vector<uint64_t> start(clusters + 1, 0);
-  for (RowId r = 0; r < n; ++r) ++start[result.labels[r] + 1];
+  for (RowId r = 0; r < n; ++r) ++start[labels[r] + 1];
   for (uint64_t c = 0; c < clusters; ++c) start[c + 1] += start[c];
   std::vector<RowId> members(n);
   {
     std::vector<uint64_t> fill(start.begin(), start.end() - 1);
-    for (RowId r = 0; r < n; ++r) members[fill[result.labels[r]]++] = r;
+    for (RowId r = 0; r < n; ++r) members[fill[labels[r]]++] = r;
   }
   g.records.resize(clusters);
   g.sources.resize(clusters);
@@ -134,7 +178,7 @@ GoldenRecords BuildGoldenRecords(const Rules& rules, const LoadedInput& input, c
     std::sort(first, last, [&](RowId x, RowId y) { return keys[x] < keys[y]; });
     g.records[c] = static_cast<uint64_t>(last - first);
     std::vector<std::string_view> names;
-    for (RowId* m = first; m != last; ++m) names.push_back(table.source_names()[table.source(*m)]);
+    for (RowId* m = first; m != last; ++m) names.push_back(sv.source_names[sv.source_of[*m]]);
     std::sort(names.begin(), names.end());
     names.erase(std::unique(names.begin(), names.end()), names.end());
     for (size_t i = 0; i < names.size(); ++i) g.sources[c] += (i ? ";" : "") + std::string(names[i]);
@@ -153,13 +197,12 @@ GoldenRecords BuildGoldenRecords(const Rules& rules, const LoadedInput& input, c
         bool any_time = false;
         for (RowId* m = first; m != last; ++m) {
           if (!value(f, *m, &v)) continue;
-          const uint32_t tc = timestamp[table.source(*m)];
-          const bool timed = tc != kNoColumn && !table.column(tc).IsNull(*m) && !table.column(tc).Get(*m).empty();
+          const bool timed = !sv.timestamps.IsNull(*m) && !sv.timestamps.Get(*m).empty();
           if (!timed) {
             if (!any_time) pool.push_back(v);
             continue;
           }
-          const std::string_view t = table.column(tc).Get(*m);
+          const std::string_view t = sv.timestamps.Get(*m);
           if (!any_time || Later(t, latest)) {
             pool.clear();
             latest = t;
@@ -171,7 +214,7 @@ GoldenRecords BuildGoldenRecords(const Rules& rules, const LoadedInput& input, c
         size_t best = ~size_t{0};
         for (RowId* m = first; m != last; ++m) {
           if (!value(f, *m, &v)) continue;
-          const size_t p = priority[table.source(*m)];
+          const size_t p = priority[sv.source_of[*m]];
           if (p < best) {
             pool.clear();
             best = p;
@@ -275,11 +318,11 @@ void WriteIdentitiesJsonl(const GoldenRecords& g, const std::vector<std::string>
   out.Write(buf);
 }
 
-void WriteMembersCsv(const LoadedInput& input, const Rules& rules, const RunResult& result,
-                     const std::vector<std::string>& cluster_ids, bool with_source, FileWriter& out) {
-  const RecordTable& table = input.table;
-  std::vector<double> best(table.num_rows(), -INFINITY);
-  for (const Edge& e : result.edges) {
+void WriteMembersRows(const Rules& rules, size_t n, const std::function<void(std::string&, uint32_t)>& lead,
+                      bool with_source, const std::vector<Edge>& edges, const std::vector<uint32_t>& labels,
+                      const std::vector<Column>& fields, const std::vector<std::string>& cluster_ids, FileWriter& out) {
+  std::vector<double> best(n, -INFINITY);
+  for (const Edge& e : edges) {
     best[e.a] = std::max(best[e.a], e.weight);
     best[e.b] = std::max(best[e.b], e.weight);
   }
@@ -291,14 +334,16 @@ void WriteMembersCsv(const LoadedInput& input, const Rules& rules, const RunResu
   }
   buf += '\n';
   char num[32];
-  for (RowId r = 0; r < table.num_rows(); ++r) {
-    AppendRecordCells(buf, input, r, cluster_ids[result.labels[r]], with_source);
+  for (RowId r = 0; r < n; ++r) {
+    lead(buf, r);
+    buf += ',';
+    AppendCsvField(buf, cluster_ids[labels[r]]);
     buf += ',';
     if (best[r] > -INFINITY) {
       std::snprintf(num, sizeof num, "%.8f", ProbabilityFromWeight(best[r]));
       buf += num;
     }
-    for (const Column& col : result.fields->fields) {
+    for (const Column& col : fields) {
       buf += ',';
       if (!col.IsNull(r)) AppendCsvField(buf, col.Get(r));
     }
@@ -306,6 +351,20 @@ void WriteMembersCsv(const LoadedInput& input, const Rules& rules, const RunResu
     FlushIfLarge(buf, out);
   }
   out.Write(buf);
+}
+
+void WriteMembersCsv(const LoadedInput& input, const Rules& rules, const RunResult& result,
+                     const std::vector<std::string>& cluster_ids, bool with_source, FileWriter& out) {
+  const RecordTable& table = input.table;
+  auto lead = [&](std::string& buf, uint32_t r) {
+    if (with_source) {
+      AppendCsvField(buf, table.source_names()[table.source(r)]);
+      buf += ',';
+    }
+    AppendCsvField(buf, input.Id(r));
+  };
+  WriteMembersRows(rules, table.num_rows(), lead, with_source, result.edges, result.labels, result.fields->fields,
+                   cluster_ids, out);
 }
 
 }  // namespace reclink

@@ -26,6 +26,12 @@ namespace {
 
 constexpr uint32_t kRemoved = ~uint32_t{0};
 
+constexpr const char* kNoSurvivorValues =
+    "error: the rules ask for golden records ([survivorship]), and the state does not hold the input values they "
+    "are chosen from (it was written without [survivorship], with other survivorship values or timestamps, or by "
+    "an earlier reclink)";
+constexpr const char* kRunInFull = "run once in full (without --incremental) to rewrite the state with them";
+
 bool EdgeLess(const Edge& x, const Edge& y) { return std::tie(x.a, x.b) < std::tie(y.a, y.b); }
 
 // A column of `rows` values, value i being source(i) = (column, row): sized in one pass and
@@ -472,6 +478,52 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
     }
     next.key_hashes.push_back(std::move(h));
   }
+  if (rules.survivorship) {
+    // Golden records' values: the state's for its kept records, this run's for its own.
+    if (!saved.survivor || saved.survivor->spec != SurvivorValuesSpec(rules)) {
+      return Status::Usage(kNoSurvivorValues, kRunInFull);
+    }
+    const SurvivorValues& before = *saved.survivor;
+    const SurvivorValues now = CollectSurvivorValues(rules, delta, nullptr);
+    SurvivorValues& sv = next.survivor.emplace();
+    sv.spec = before.spec;
+    std::vector<std::string> all = before.source_names;
+    all.insert(all.end(), now.source_names.begin(), now.source_names.end());
+    std::sort(all.begin(), all.end());
+    all.erase(std::unique(all.begin(), all.end()), all.end());
+    auto index_in = [&](const std::vector<std::string>& names) {
+      std::vector<uint32_t> index;
+      for (const std::string& name : names) {
+        index.push_back(static_cast<uint32_t>(std::lower_bound(all.begin(), all.end(), name) - all.begin()));
+      }
+      return index;
+    };
+    const std::vector<uint32_t> from_before = index_in(before.source_names), from_now = index_in(now.source_names);
+    std::vector<uint32_t> source(n);
+    std::vector<uint8_t> used(all.size(), 0);
+    for (size_t i = 0; i < n; ++i) {
+      const auto [kind, index] = combined[i];
+      source[i] = kind == kDelta ? from_now[now.source_of[index]] : from_before[before.source_of[index]];
+      used[source[i]] = 1;
+    }
+    // Only the sources that still have records, as a full run names them.
+    std::vector<uint32_t> renumber(all.size(), 0);
+    for (size_t s = 0; s < all.size(); ++s) {
+      if (!used[s]) continue;
+      renumber[s] = static_cast<uint32_t>(sv.source_names.size());
+      sv.source_names.push_back(all[s]);
+    }
+    sv.source_of.resize(n);
+    for (size_t i = 0; i < n; ++i) sv.source_of[i] = renumber[source[i]];
+    auto merge = [&](const std::string& name, const Column& old_col, const Column& new_col) {
+      return Gather(name, n, [&](size_t i) {
+        const auto [kind, index] = combined[i];
+        return std::make_pair(kind == kDelta ? &new_col : &old_col, index);
+      });
+    };
+    for (size_t f = 0; f < before.raw.size(); ++f) sv.raw.push_back(merge(before.raw[f].name(), before.raw[f], now.raw[f]));
+    sv.timestamps = merge(before.timestamps.name(), before.timestamps, now.timestamps);
+  }
   if (link) {  // the names of the sources that still have records, as a full run keeps them
     std::vector<uint8_t> used(names.size(), 0);
     for (uint32_t src : source_of) used[src] = 1;
@@ -551,6 +603,9 @@ Status CheckStateContinues(const Rules& rules, const RunState& state, double thr
                              ", and this run's is " + JsonNumber(threshold),
                          "change the threshold with a full run (without --incremental)");
   }
+  if (rules.survivorship && (!state.records.survivor || state.records.survivor->spec != SurvivorValuesSpec(rules))) {
+    return Status::Usage(kNoSurvivorValues, kRunInFull);
+  }
   if (rules.cluster_method != ClusterMethod::kConnectedComponents && state.records.format_version < 2) {
     return Status::Usage("error: the state was written by an earlier reclink, which kept only the links the rules' "
                          "[cluster] method chose; an incremental run needs every link",
@@ -592,19 +647,26 @@ Result<IncrementalNight> RunIncrementalNight(const Rules& rules, const RunState&
   return IncrementalNight{std::move(inc.value()), std::move(named.value())};
 }
 
+namespace {
+// A record's [source,]record_id cells: its key, split at the source's name in link modes.
+void AppendKeyCells(std::string& buf, const IncrementalResult& res, uint32_t r, bool with_source) {
+  if (with_source) {
+    const std::string& source = res.records.source_names[res.records.source_of[r]];
+    AppendCsvField(buf, source);
+    buf += ',';
+    AppendCsvField(buf, std::string_view(res.keys[r]).substr(source.size() + 1));
+  } else {
+    AppendCsvField(buf, res.keys[r]);
+  }
+}
+}  // namespace
+
 void WriteIncrementalClustersCsv(const IncrementalNight& night, bool with_source, FileWriter& out) {
   const IncrementalResult& res = night.result;
   const IdentityAssignment& ids = night.identities;
   std::string buf = with_source ? "source,record_id,cluster_id\n" : "record_id,cluster_id\n";
   for (uint32_t r : ids.rows_by_key) {
-    if (with_source) {
-      const std::string& source = res.records.source_names[res.records.source_of[r]];
-      AppendCsvField(buf, source);
-      buf += ',';
-      AppendCsvField(buf, std::string_view(res.keys[r]).substr(source.size() + 1));
-    } else {
-      AppendCsvField(buf, res.keys[r]);
-    }
+    AppendKeyCells(buf, res, r, with_source);
     buf += ',';
     AppendCsvField(buf, ids.cluster_ids[res.run.labels[r]]);
     buf += '\n';
@@ -614,6 +676,21 @@ void WriteIncrementalClustersCsv(const IncrementalNight& night, bool with_source
     }
   }
   out.Write(buf);
+}
+
+
+void WriteIncrementalMembersCsv(const Rules& rules, const IncrementalNight& night, bool with_source, FileWriter& out) {
+  const IncrementalResult& res = night.result;
+  WriteMembersRows(
+      rules, res.keys.size(), [&](std::string& buf, uint32_t r) { AppendKeyCells(buf, res, r, with_source); },
+      with_source, res.run.edges, res.run.labels, res.records.fields, night.identities.cluster_ids, out);
+}
+
+Result<GoldenRecords> IncrementalGoldenRecords(const Rules& rules, const IncrementalNight& night) {
+  const IncrementalResult& res = night.result;
+  if (!rules.survivorship || !res.records.survivor) return Status::Internal("an incremental night without golden values");
+  return BuildGoldenRecords(rules, *res.records.survivor, &res.records.fields, res.keys, res.run.labels,
+                            res.run.clusters);
 }
 
 Status WriteIncrementalState(OutputSet& set, const Rules& rules, const IncrementalNight& night) {

@@ -100,7 +100,7 @@ const char* kStateHint =
     "directory (identity ids then start afresh)";
 
 constexpr char kRecordsMagic[8] = {'R', 'C', 'L', 'K', 'R', 'E', 'C', '\n'};
-constexpr uint32_t kRecordsVersion = 2;
+constexpr uint32_t kRecordsVersion = 3;
 
 }  // namespace
 
@@ -243,6 +243,46 @@ bool RawTable(ByteReader& r, size_t n, T* out) {
   return true;
 }
 
+// One column of a records file (see EmitRecordsBody): its name, rows (which must be `rows`), text
+// bytes, offsets of 4 or 8 bytes, null bitmap and text, checked for consistency. False with r's
+// error set when it cannot be read whole.
+bool ParseColumn(ByteReader& r, std::string_view body, uint64_t rows, Column* out) {
+  std::string field;
+  uint64_t n = 0, text_bytes = 0;
+  std::string width;
+  if (!r.String(&field) || !r.Varint(&n) || !r.Count(&text_bytes, 1) || !r.Bytes(1, &width)) return false;
+  if (n != rows) return r.Fail("a field holds another number of records than the identities");
+  if (width[0] != 4 && width[0] != 8) return r.Fail("a field's offsets have an unknown width");
+  // Bounds first: rows + 1 offsets, the bitmap and the text must fit in what is left.
+  const size_t w = static_cast<size_t>(width[0]);
+  if (n > body.size() / w) return r.Fail("a table is longer than the file");
+  Column col(field);
+  const Column::FillBuffers fill = col.PrepareFill(n, text_bytes);
+  std::vector<uint64_t> offsets(n + 1);
+  if (w == 4) {
+    std::vector<uint32_t> narrow(n + 1);
+    if (!RawTable(r, n + 1, narrow.data())) return false;
+    for (size_t i = 0; i <= n; ++i) offsets[i] = narrow[i];
+  } else if (!RawTable(r, n + 1, offsets.data())) {
+    return false;
+  }
+  if (!RawTable(r, (n + 63) / 64, fill.nulls) || !RawTable(r, text_bytes, fill.arena)) return false;
+  bool ok = offsets[0] == 0 && offsets[n] == text_bytes;
+  for (size_t i = 0; i < n && ok; ++i) {
+    ok = offsets[i] <= offsets[i + 1];
+    if (ok && ((fill.nulls[i / 64] >> (i % 64)) & 1)) ok = offsets[i] == offsets[i + 1];
+  }
+  if (ok && n % 64 != 0) ok = (fill.nulls[n / 64] >> (n % 64)) == 0;
+  if (!ok) return r.Fail("a field's offsets are inconsistent");
+  if (fill.offsets) {
+    for (size_t i = 1; i <= n; ++i) fill.offsets[i] = static_cast<uint32_t>(offsets[i]);
+  } else {
+    for (size_t i = 1; i <= n; ++i) fill.wide_offsets[i] = offsets[i];
+  }
+  *out = std::move(col);
+  return true;
+}
+
 }  // namespace
 
 namespace {
@@ -265,10 +305,9 @@ void EmitRecordsBody(const RecordsState& r, const Emit& emit) {
   PutU32(out, kRecordsVersion);
   PutU32(out, 0);
   PutF64(out, r.threshold);
-  PutVarint(out, r.fields.size());
   std::vector<uint32_t> narrow;
   std::vector<uint64_t> wide, nulls;
-  for (const Column& col : r.fields) {
+  auto column = [&](const Column& col) {
     PutString(out, col.name());
     const size_t rows = col.size(), bytes = col.arena_bytes();
     PutVarint(out, rows);
@@ -290,7 +329,9 @@ void EmitRecordsBody(const RecordsState& r, const Emit& emit) {
     }
     raw(nulls.data(), nulls.size() * sizeof(uint64_t));
     raw(col.arena_data(), bytes);
-  }
+  };
+  PutVarint(out, r.fields.size());
+  for (const Column& col : r.fields) column(col);
   PutVarint(out, r.key_hashes.size());
   for (const std::vector<uint64_t>& h : r.key_hashes) {
     PutVarint(out, h.size());
@@ -325,6 +366,19 @@ void EmitRecordsBody(const RecordsState& r, const Emit& emit) {
     PutString(out, o.key);
     PutVarint(out, o.size);
     PutVarint(out, o.pairs);
+  }
+  // Version 3: the survivorship values (a 0 when the rules have no [survivorship]).
+  out.push_back(r.survivor ? 1 : 0);
+  if (r.survivor) {
+    const SurvivorValues& sv = *r.survivor;
+    PutString(out, sv.spec);
+    PutVarint(out, sv.source_names.size());
+    for (const std::string& name : sv.source_names) PutString(out, name);
+    PutVarint(out, sv.source_of.size());
+    raw(sv.source_of.data(), sv.source_of.size() * sizeof(uint32_t));
+    PutVarint(out, sv.raw.size());
+    for (const Column& col : sv.raw) column(col);
+    column(sv.timestamps);
   }
   flush();
 }
@@ -394,55 +448,14 @@ Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, si
     if (r.error()) return corrupt(r.error());
     return v1;
   }
-  if (version != kRecordsVersion) return corrupt("it has format version " + std::to_string(version));
+  if (version != 2 && version != kRecordsVersion) return corrupt("it has format version " + std::to_string(version));
   RecordsState out;
+  out.format_version = version;
   uint64_t nf = 0;
   if (r.F64(&out.threshold) && r.Varint(&nf) && nf != n_fields) r.Fail("it holds another number of fields");
   for (uint64_t f = 0; f < nf && !r.error(); ++f) {
-    std::string field;
-    uint64_t n = 0, text_bytes = 0;
-    std::string width;
-    if (!r.String(&field) || !r.Varint(&n) || !r.Count(&text_bytes, 1) || !r.Bytes(1, &width)) break;
-    if (n != rows) {
-      r.Fail("a field holds another number of records than the identities");
-      break;
-    }
-    if (width[0] != 4 && width[0] != 8) {
-      r.Fail("a field's offsets have an unknown width");
-      break;
-    }
-    // Bounds first: rows + 1 offsets, the bitmap and the text must fit in what is left.
-    const size_t w = static_cast<size_t>(width[0]);
-    if (n > body.size() / w) {
-      r.Fail("a table is longer than the file");
-      break;
-    }
-    Column col(field);
-    const Column::FillBuffers fill = col.PrepareFill(n, text_bytes);
-    std::vector<uint64_t> offsets(n + 1);
-    if (w == 4) {
-      std::vector<uint32_t> narrow(n + 1);
-      if (!RawTable(r, n + 1, narrow.data())) break;
-      for (size_t i = 0; i <= n; ++i) offsets[i] = narrow[i];
-    } else if (!RawTable(r, n + 1, offsets.data())) {
-      break;
-    }
-    if (!RawTable(r, (n + 63) / 64, fill.nulls) || !RawTable(r, text_bytes, fill.arena)) break;
-    bool ok = offsets[0] == 0 && offsets[n] == text_bytes;
-    for (size_t i = 0; i < n && ok; ++i) {
-      ok = offsets[i] <= offsets[i + 1];
-      if (ok && ((fill.nulls[i / 64] >> (i % 64)) & 1)) ok = offsets[i] == offsets[i + 1];
-    }
-    if (ok && n % 64 != 0) ok = (fill.nulls[n / 64] >> (n % 64)) == 0;
-    if (!ok) {
-      r.Fail("a field's offsets are inconsistent");
-      break;
-    }
-    if (fill.offsets) {
-      for (size_t i = 1; i <= n; ++i) fill.offsets[i] = static_cast<uint32_t>(offsets[i]);
-    } else {
-      for (size_t i = 1; i <= n; ++i) fill.wide_offsets[i] = offsets[i];
-    }
+    Column col;
+    if (!ParseColumn(r, body, rows, &col)) break;
     out.fields.push_back(std::move(col));
   }
   uint64_t nr = 0;
@@ -497,7 +510,48 @@ Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, si
     if (rule >= n_rules) r.Fail("a skipped block names a blocking rule that does not exist");
     o.rule = static_cast<uint32_t>(rule);
   }
+  // Version 3: the survivorship values, after a byte saying whether there are any.
+  std::string present;
+  if (version >= 3 && !r.error() && r.Bytes(1, &present) && present[0] == 1) {
+    SurvivorValues sv;
+    uint64_t names = 0, n = 0, ncol = 0;
+    if (r.String(&sv.spec) && r.Count(&names, 1)) {
+      sv.source_names.resize(names);
+      for (uint64_t i = 0; i < names && !r.error(); ++i) {
+        if (r.String(&sv.source_names[i]) && i > 0 && !(sv.source_names[i - 1] < sv.source_names[i])) {
+          r.Fail("source names are not sorted");
+        }
+      }
+    }
+    if (!r.error() && r.Count(&n, 4)) {
+      if (n != rows) {
+        r.Fail("the golden records' values are for another number of records");
+      } else {
+        sv.source_of.resize(n);
+        if (RawTable(r, n, sv.source_of.data())) {
+          for (uint32_t s : sv.source_of) {
+            if (s >= names) {
+              r.Fail("a record names a source that does not exist");
+              break;
+            }
+          }
+        }
+      }
+    }
+    if (!r.error() && r.Varint(&ncol) && ncol != 0 && ncol != n_fields) {
+      r.Fail("it holds raw values for another number of fields");
+    }
+    for (uint64_t f = 0; f < ncol && !r.error(); ++f) {
+      Column col;
+      if (ParseColumn(r, body, rows, &col)) sv.raw.push_back(std::move(col));
+    }
+    if (!r.error()) (void)ParseColumn(r, body, rows, &sv.timestamps);
+    out.survivor = std::move(sv);
+  } else if (!present.empty() && present[0] != 0) {
+    r.Fail("it has an unknown section");
+  }
   if (!r.error() && !r.at_end()) r.Fail("bytes follow the last table");
+
   if (r.error()) return corrupt(r.error());
   return out;
 }
@@ -693,9 +747,12 @@ Status WriteStateOfRun(OutputSet& set, const Rules& rules, const LoadedInput& in
   // run applies the method again to all of them.
   const std::vector<Edge>& links =
       rules.cluster_method == ClusterMethod::kConnectedComponents ? result.edges : result.links;
-  return WriteRunState(set, rules, result.model, identities.next,
-                       RecordsInKeyOrder(identities.rows_by_key, rules, input.table, *result.fields, result.key_hashes,
-                                         links, result.tf_tables, result.threshold, result.oversized));
+  RecordsState records = RecordsInKeyOrder(identities.rows_by_key, rules, input.table, *result.fields,
+                                            result.key_hashes, links, result.tf_tables, result.threshold,
+                                            result.oversized);
+  // Golden records' values, so that incremental nights can write them too.
+  if (rules.survivorship) records.survivor = CollectSurvivorValues(rules, input, &identities.rows_by_key);
+  return WriteRunState(set, rules, result.model, identities.next, records);
 }
 
 }  // namespace reclink

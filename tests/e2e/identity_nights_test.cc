@@ -164,7 +164,7 @@ class IdentityNights : public ::testing::Test {
   }
   // Writes rows into files (split round-robin over `files` files) and runs dedupe with --state.
   std::string Night(int n, const std::vector<std::string>& rows, int files, const std::string& state,
-                    const std::string& extra = "") {
+                    const std::string& extra = "", const std::string& source = "") {
     const std::string out = dir_ + "/out" + std::to_string(n);
     std::vector<std::string> texts(files, header_ + "\n");
     for (size_t i = 0; i < rows.size(); ++i) texts[i % files] += rows[i] + "\n";
@@ -172,7 +172,7 @@ class IdentityNights : public ::testing::Test {
     for (int f = 0; f < files; ++f) {
       const std::string path = dir_ + "/night" + std::to_string(n) + "_" + std::to_string(f) + ".csv";
       WriteFile(path, texts[f]);
-      inputs += " " + path;
+      inputs += " " + (source.empty() ? path : source + "=" + path);
     }
     const CliResult r = RunReclink("dedupe --rules " + rules_ + " --state " + state + " --out " + out + " --threads 2" +
                                    extra + inputs);
@@ -182,7 +182,9 @@ class IdentityNights : public ::testing::Test {
 
   // Nights of inserts, updates and deletes: each continued by a full run and, from a copy of the
   // same state, by an incremental run; both must give identical results.
-  void IncrementalEqualsFull(const std::string& max_block_size, const std::string& method = "");
+  // golden: with [survivorship] and --with-fields, whose outputs must be equal too (the inputs are
+  // then one file each night, under the same source name, as golden records name the sources).
+  void IncrementalEqualsFull(const std::string& max_block_size, const std::string& method = "", bool golden = false);
   // The same in link mode (three sources) with the given cluster method.
   void IncrementalLinkEqualsFull(const std::string& method);
 
@@ -347,8 +349,8 @@ TEST_F(IdentityNights, AStateIsRefusedWhenItDoesNotFit) {
 // Incremental nights: each night, a full run on the whole data and an incremental run (only the
 // new and changed records, and the deleted ids) continue copies of the same state; their clusters,
 // change feeds and new states must be identical, byte for byte.
-void IdentityNights::IncrementalEqualsFull(const std::string& max_block_size, const std::string& method) {
-  if (!max_block_size.empty() || !method.empty()) {
+void IdentityNights::IncrementalEqualsFull(const std::string& max_block_size, const std::string& method, bool golden) {
+  if (!max_block_size.empty() || !method.empty() || golden) {
     rules_ = dir_ + "/rules.toml";
     std::string text = ReadFile(kRules);
     if (!max_block_size.empty()) {
@@ -362,8 +364,16 @@ void IdentityNights::IncrementalEqualsFull(const std::string& max_block_size, co
       ASSERT_NE(at, std::string::npos);
       text.replace(at, cc.size(), "method = \"" + method + "\"");
     }
+    // Every survivorship rule; record_id stands in for a timestamp (numbers compare as numbers).
+    if (golden) {
+      text += "\n[survivorship]\ntimestamp = \"record_id\"\nsource_priority = [\"people\"]\n"
+              "[survivorship.fields]\nfirst = \"longest\"\nemail = \"most_recent\"\nphone = \"first_non_null\"\n"
+              "city = \"source_priority\"\n";
+    }
     WriteFile(rules_, text);
   }
+  const std::string extra = golden ? " --with-fields" : "", source = golden ? "people" : "";
+  const int delta_files = golden ? 1 : 2;
   const std::string state = dir_ + "/state";
   std::mt19937_64 rng(17);
   std::map<std::string, std::string> live;
@@ -371,7 +381,7 @@ void IdentityNights::IncrementalEqualsFull(const std::string& max_block_size, co
   for (; next < 1800; ++next) live[Split(pool_[next])[0]] = pool_[next];
   std::vector<std::string> rows;
   for (const auto& [id, row] : live) rows.push_back(row);
-  Night(1, rows, 1, state);
+  Night(1, rows, 1, state, extra, source);
   int full_rescores = 0, dropped = 0;
   for (int night = 2; night <= 5; ++night) {
     std::vector<std::string> ids;
@@ -401,17 +411,32 @@ void IdentityNights::IncrementalEqualsFull(const std::string& max_block_size, co
     rows.clear();
     for (const auto& [id, row] : live) rows.push_back(row);
     std::shuffle(rows.begin(), rows.end(), rng);
-    const std::string full_out = Night(night, rows, 1, state);
+    const std::string full_out = Night(night, rows, 1, state, extra, source);
     std::string del = "record_id\n";
     for (const std::string& id : deleted) del += id + "\n";
     WriteFile(dir_ + "/deleted" + std::to_string(night) + ".txt", del);
     const std::string inc_out =
-        Night(100 + night, delta, 2, copy, " --incremental --delete " + dir_ + "/deleted" + std::to_string(night) + ".txt");
+        Night(100 + night, delta, delta_files, copy,
+              extra + " --incremental --delete " + dir_ + "/deleted" + std::to_string(night) + ".txt", source);
     EXPECT_EQ(IdentityOf(inc_out), IdentityOf(full_out)) << "night " << night;
     EXPECT_EQ(IdentityOf(inc_out).size(), live.size());
     EXPECT_EQ(ReadFile(inc_out + "/changes.csv"), ReadFile(full_out + "/changes.csv")) << "night " << night;
     for (const char* file : {"identities.bin", "records.bin", "model.json"}) {
       EXPECT_EQ(ReadFile(copy + "/" + file), ReadFile(state + "/" + file)) << "night " << night << ": " << file;
+    }
+    if (golden) {
+      const std::string identities = ReadFile(inc_out + "/identities.csv");
+      EXPECT_EQ(identities, ReadFile(full_out + "/identities.csv")) << "night " << night;
+      EXPECT_EQ(Lines(identities).size(), Members(IdentityOf(full_out)).size() + 1);
+      // members.csv: the full run's rows in input order, the incremental run's by record key.
+      std::vector<std::string> full = Lines(ReadFile(full_out + "/members.csv"));
+      std::vector<std::string> inc = Lines(ReadFile(inc_out + "/members.csv"));
+      ASSERT_FALSE(inc.empty());
+      EXPECT_EQ(inc[0], full[0]);
+      EXPECT_EQ(inc.size(), live.size() + 1);
+      std::sort(full.begin(), full.end());
+      std::sort(inc.begin(), inc.end());
+      EXPECT_EQ(inc, full) << "night " << night;
     }
     const std::string summary = ReadFile(inc_out + "/summary.json");
     EXPECT_NE(summary.find("\"inserted\": 120"), std::string::npos) << summary;
@@ -439,6 +464,12 @@ TEST_F(IdentityNights, AnIncrementalNightEqualsAFullRunWhenBlocksCrossTheCap) {
 // applies the method to the whole set again, ranking rows by record key as the full run does.
 TEST_F(IdentityNights, AnIncrementalNightEqualsAFullRunWithMajorityLink) {
   IncrementalEqualsFull("", "majority_link");
+}
+
+// Golden records and members.csv from incremental nights: the state keeps the values survivorship
+// reads (raw fields, sources, timestamps), so they equal a full run's, with every rule in use.
+TEST_F(IdentityNights, AnIncrementalNightWritesTheGoldenRecordsOfAFullRun) {
+  IncrementalEqualsFull("", "", true);
 }
 
 // Link mode: three sources (each person at most once per source), two nights of inserts,
@@ -617,6 +648,12 @@ TEST_F(IdentityNights, IncrementalRunsRefuseWhatTheyCannotDo) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("threshold"), std::string::npos) << r.err;
   EXPECT_EQ(run("--state " + state + " --incremental --retrain").exit_code, 2);
+  // Golden records need the input values a state written without [survivorship] does not hold.
+  const std::string golden_rules = dir_ + "/golden.toml";
+  WriteFile(golden_rules, ReadFile(kRules) + "\n[survivorship]\n");
+  r = RunReclink("dedupe --rules " + golden_rules + " --state " + state + " --incremental --out " + dir_ + "/g " + input);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("golden records"), std::string::npos) << r.err;
   r = run("--state " + state + " --incremental --delete " + dir_ + "/missing.txt");
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.err.find("missing.txt"), std::string::npos) << r.err;

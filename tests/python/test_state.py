@@ -77,3 +77,27 @@ def test_state_errors(demo_csv, demo_rules, tmp_path):
     with pytest.raises(reclink.UsageError, match="holds none"):
         reclink.dedupe(demo_csv, demo_rules, state=tmp_path / "empty", incremental=True)
     assert not (tmp_path / "empty" / "records.bin").exists()
+
+
+def test_incremental_golden_records_match_the_cli(cli, demo_csv, demo_rules, tmp_path):
+    # The state keeps what survivorship reads, so an incremental night returns golden records too,
+    # the same as the CLI's identities.csv for the same nights (named by the same files).
+    first, second, deleted = _nights(demo_csv, tmp_path)
+    rules = tmp_path / "golden.toml"
+    rules.write_text(demo_rules.read_text() + '\n[survivorship]\ntimestamp = "record_id"\n'
+                     '[survivorship.fields]\nemail = "most_recent"\nfirst = "longest"\n')
+    a, b = _write(first, tmp_path / "night1.csv"), _write(second, tmp_path / "night2.csv")
+    (tmp_path / "deleted.txt").write_text("\n".join(deleted) + "\n")
+    reclink.dedupe(a, rules, state=tmp_path / "py_state")
+    r2 = reclink.dedupe(b, rules, state=tmp_path / "py_state", incremental=True, delete=deleted)
+    cli("dedupe", "--rules", rules, "--state", tmp_path / "cli_state", "--out", tmp_path / "out1", a, "--quiet")
+    cli("dedupe", "--rules", rules, "--state", tmp_path / "cli_state", "--out", tmp_path / "out2",
+        "--incremental", "--delete", tmp_path / "deleted.txt", b, "--quiet")
+    expected = pd.read_csv(tmp_path / "out2" / "identities.csv", dtype=str, keep_default_na=False, na_values=[""])
+    got = r2.identities.astype({"records": str})
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), expected, check_dtype=False)
+    assert r2.identities["records"].sum() == len(r2.clusters)
+    # Records of both nights: their sources are the files they were last read from.
+    assert {"night1", "night2"} <= set(";".join(r2.identities["sources"]).split(";"))
+    for name in ("records.bin", "identities.bin"):
+        assert filecmp.cmp(tmp_path / "py_state" / name, tmp_path / "cli_state" / name, shallow=False), name

@@ -74,6 +74,14 @@ Result<IncrementalNight> RunIncrementalNight(const Rules& rules, const RunState&
 // its identity id; with_source (link modes) splits the key SOURCE:ID into its two columns.
 void WriteIncrementalClustersCsv(const IncrementalNight& night, bool with_source, FileWriter& out);
 
+// members.csv of an incremental night (--with-fields): every record of the next state in record-key
+// order, with the columns of a full run's members.csv.
+void WriteIncrementalMembersCsv(const Rules& rules, const IncrementalNight& night, bool with_source, FileWriter& out);
+
+// The golden records of an incremental night (rules with [survivorship]): from the state's values
+// of its kept records and this run's values of its own, exactly those of a full run.
+Result<GoldenRecords> IncrementalGoldenRecords(const Rules& rules, const IncrementalNight& night);
+
 // Writes the next run state of an incremental night (its rows are in record-key order already,
 // which is checked: kInternal otherwise).
 Status WriteIncrementalState(OutputSet& set, const Rules& rules, const IncrementalNight& night);

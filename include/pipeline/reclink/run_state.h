@@ -11,10 +11,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "reclink/golden.h"
 #include "reclink/identity.h"
 #include "reclink/model.h"
 #include "reclink/output_set.h"
@@ -57,6 +59,9 @@ struct RecordsState {
   // keys, sorted.
   std::vector<Edge> edges;
   std::vector<SavedOversized> oversized;  // blocks skipped as oversized, sorted by (rule, key)
+  // Rules with [survivorship] (format version 3 on): what golden records read besides the
+  // fields, so that an incremental night writes them too.
+  std::optional<SurvivorValues> survivor;
 };
 // The records of a run in key order (rows_by_key from AssignIdentities). key_hashes: per rule,
 // per row (RunResult::key_hashes). In link modes each row's source comes from table.
