@@ -527,6 +527,8 @@ Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const Tra
   }
   model->training_sample_fraction = counts.sample_fraction;
   if (!counts.first_tf.empty()) ChooseThreshold(comps, counts, posterior, model);
+  model->sample_keys = {};  // training only (CountTrainingPatterns' sample)
+  model->sample_keys.shrink_to_fit();
   return Status::Ok();
 }
 

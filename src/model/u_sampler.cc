@@ -7,6 +7,9 @@
 #include <atomic>
 #include <optional>
 #include <random>
+#include <string_view>
+
+#include "reclink/hash.h"
 
 #include "model/equal_pairs.h"
 #include "reclink/model.h"
@@ -72,6 +75,37 @@ EqualPairs CountEqualPairs(const Comparisons& comps, size_t c, const RecordTable
 }
 
 }  // namespace
+
+std::vector<uint64_t> RecordSampleKeys(const Rules& rules, const RecordTable& table, uint64_t seed) {
+  // FNV-1a over the bytes, then mixed: a hash that is the same on every platform.
+  auto hash_bytes = [](std::string_view s) {
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (unsigned char ch : s) h = (h ^ ch) * 0x100000001b3ULL;
+    return Mix64(h);
+  };
+  const std::vector<std::string>& names = table.source_names();
+  // The source is part of a record's identity in link mode only: a dedupe run treats its inputs
+  // as one population, so the same records split into other files sample alike.
+  const bool by_source = rules.link_type != LinkType::kDedupe;
+  std::vector<int> id_column(names.size(), -1);
+  std::vector<uint64_t> source_hash(names.size(), 0);
+  for (size_t s = 0; s < names.size(); ++s) {
+    id_column[s] = table.FindColumn(rules.IdFor(names[s]));
+    if (by_source) source_hash[s] = hash_bytes(names[s]);
+  }
+  const uint64_t salt = Mix64(seed ^ 0x2545F4914F6CDD1DULL);
+  const RowId n = static_cast<RowId>(table.num_rows());
+  std::vector<uint64_t> keys(n);
+  ParallelFor(RowId{0}, n, [&](RowId r) {
+    const SourceId s = table.source(r);
+    const int col = id_column[s];
+    // Without an id (a table built in a test), the row stands in for it.
+    const uint64_t id = col >= 0 && !table.column(col).IsNull(r) ? hash_bytes(table.column(col).Get(r))
+                                                                   : Mix64(uint64_t{r} + 0x9E3779B97F4A7C15ULL);
+    keys[r] = Mix64(id ^ Mix64(source_hash[s] ^ salt));
+  });
+  return keys;
+}
 
 double ExactAgreementShare(const Comparisons& comps, size_t c, const RecordTable& table, bool cross_only) {
   const size_t sources = table.source_names().size();
@@ -146,44 +180,50 @@ void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields&
 
   // Pairs are drawn among a seeded uniform subset of at most kSubsetRows records: pairs of a
   // uniform subset are uniform pairs, and the subset's values stay in cache, where rows drawn
-  // from millions would each cost a memory miss per field.
+  // from millions would each cost a memory miss per field. The subset and the order in which its
+  // records are drawn come from the records' sample keys (their ids, not their rows), so that the
+  // same records in another row order or split across other files give the same sample.
   constexpr uint64_t kSubsetRows = 20000;
-  std::vector<RowId> rows;
+  std::vector<uint64_t> keys = RecordSampleKeys(rules, table, seed);
+  std::vector<RowId> rows(n);
+  for (RowId r = 0; r < n; ++r) rows[r] = r;
+  const std::vector<std::string>& names = table.source_names();
+  auto before = [&](RowId a, RowId b) {
+    if (keys[a] != keys[b]) return keys[a] < keys[b];
+    // Only an id repeated across sources (dedupe mode) ties: the source names decide.
+    const std::string& sa = names[table.source(a)];
+    const std::string& sb = names[table.source(b)];
+    return sa != sb ? sa < sb : a < b;
+  };
   if (n > kSubsetRows) {
-    // Selection sampling (Knuth's algorithm S): rows come out ascending, sources stay contiguous.
-    std::mt19937_64 rng(seed ^ 0x5DEECE66DULL);
-    std::uniform_real_distribution<double> unit(0, 1);
-    uint64_t needed = kSubsetRows;
-    for (uint64_t r = 0; r < n && needed > 0; ++r) {
-      if (unit(rng) * static_cast<double>(n - r) < static_cast<double>(needed)) {
-        rows.push_back(static_cast<RowId>(r));
-        --needed;
-      }
-    }
+    std::nth_element(rows.begin(), rows.begin() + kSubsetRows, rows.end(), before);
+    rows.resize(kSubsetRows);
   }
+  std::sort(rows.begin(), rows.end(), before);
+  model->sample_keys = std::move(keys);
   DerivedFields subset_fields;
   std::optional<Comparisons> subset;
   const Comparisons* comps_ptr = &full;
   std::vector<SourceId> sources;
-  if (!rows.empty()) {
-    for (const Column& col : fields.fields) {
-      Column sub(col.name());
-      for (RowId r : rows) {
-        if (col.IsNull(r)) sub.AppendNull();
-        else sub.Append(col.Get(r));
-      }
-      subset_fields.fields.push_back(std::move(sub));
+  for (const Column& col : fields.fields) {
+    Column sub(col.name());
+    for (RowId r : rows) {
+      if (col.IsNull(r)) sub.AppendNull();
+      else sub.Append(col.Get(r));
     }
-    Result<Comparisons> built = Comparisons::Build(rules, subset_fields);
-    if (built.ok()) {
-      subset.emplace(std::move(built.value()));
-      comps_ptr = &*subset;
-      for (RowId r : rows) sources.push_back(table.source(r));
-    }
+    subset_fields.fields.push_back(std::move(sub));
   }
-  if (comps_ptr == &full) {
-    for (RowId r = 0; r < n; ++r) sources.push_back(table.source(r));
+  // row_of[i]: the row, in the comparisons used, of the i-th record in sample order.
+  std::vector<RowId> row_of(rows.size());
+  Result<Comparisons> built = Comparisons::Build(rules, subset_fields);
+  if (built.ok()) {
+    subset.emplace(std::move(built.value()));
+    comps_ptr = &*subset;
+    for (size_t i = 0; i < rows.size(); ++i) row_of[i] = static_cast<RowId>(i);
+  } else {
+    row_of = rows;
   }
+  for (RowId r : rows) sources.push_back(table.source(r));
   const Comparisons& comps = *comps_ptr;
   const uint64_t m = sources.size();
   bool two_sources = false;
@@ -221,10 +261,10 @@ void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields&
         const uint64_t b = any(rng);
         if (b == a) continue;
         if (cross_only && sources[a] == sources[b]) continue;
-        partners.push_back(static_cast<RowId>(b));
+        partners.push_back(row_of[b]);
       }
       gammas.resize(partners.size() * nc);
-      comps.GammaOneToMany(static_cast<RowId>(a), partners, gammas.data(), scratch);
+      comps.GammaOneToMany(row_of[a], partners, gammas.data(), scratch);
       for (size_t i = 0; i < partners.size(); ++i)
         for (size_t c = 0; c < nc; ++c) ++counts[c][gammas[i * nc + c]];
       done += want;
@@ -246,10 +286,10 @@ void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields&
       std::vector<uint8_t>& gammas = rs.gammas;
       partners.clear();
       for (uint64_t b = a + 1; b < m; ++b) {
-        if (!cross_only || sources[a] != sources[b]) partners.push_back(static_cast<RowId>(b));
+        if (!cross_only || sources[a] != sources[b]) partners.push_back(row_of[b]);
       }
       gammas.resize(partners.size() * nc);
-      comps.GammaOneToMany(static_cast<RowId>(a), partners, gammas.data(), rs.comparisons);
+      comps.GammaOneToMany(row_of[a], partners, gammas.data(), rs.comparisons);
       for (size_t i = 0; i < partners.size(); ++i)
         for (size_t c = 0; c < nc; ++c) ++counts[c][gammas[i * nc + c]];
       enumerated.fetch_add(partners.size(), std::memory_order_relaxed);

@@ -472,9 +472,9 @@ TEST(AccuracyTest, GeneratedDataAtFixedSeedInCsvAndJsonLines) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string p = r.out.substr(r.out.find("\"pairwise\""));
   // Held out for the demo rules (written for datasets/demo), at the model's own threshold:
-  // 0.002 below the measured precision 0.96337, recall 0.97540, F1 0.96935, blocking recall
+  // 0.002 below the measured precision 0.96346, recall 0.97531, F1 0.96935, blocking recall
   // 0.99477.
-  EXPECT_GE(JsonNumberAfter(p, "precision"), 0.9613) << r.out.substr(0, 600);
+  EXPECT_GE(JsonNumberAfter(p, "precision"), 0.9615) << r.out.substr(0, 600);
   EXPECT_GE(JsonNumberAfter(p, "recall"), 0.9734) << r.out.substr(0, 600);
   EXPECT_GE(JsonNumberAfter(p, "f1"), 0.9673) << r.out.substr(0, 600);
   EXPECT_GE(JsonNumberAfter(r.out, "blocking_recall"), 0.9927);
@@ -531,8 +531,9 @@ TEST(AccuracyTest, TheModelsThresholdIsNearTheBestOne) {
 
 // Five sources, names and address only (reclink-gen --sources 5, noise 0.2), linked with
 // one_per_source at the model's own threshold: accuracy pinned 0.002 below the measured
-// precision 0.98828, recall 0.88131, B-cubed F1 0.94953. Recall is capped by blocking (blocking
-// recall 0.928 with these four rules); see docs/model.md.
+// precision 0.98673, recall 0.89567, B-cubed F1 0.95514 (blocking recall 0.97575 with the
+// eight rules). Recall is capped by people who moved (a new address, town and postcode: only
+// their names are left to match on, and this generator's names repeat); see docs/model.md.
 TEST(AccuracyTest, FiveSourceLinkOfNamesAndAddresses) {
   const std::string dir = TempDir("five_sources");
   ASSERT_EQ(std::system((std::string(RECLINK_GEN_BINARY) + " --quiet --records 5000 --seed 3 --sources 5 --noise 0.2 "
@@ -542,10 +543,10 @@ TEST(AccuracyTest, FiveSourceLinkOfNamesAndAddresses) {
   CliResult r = RunReclink("evaluate --json --rules " + kSource + "/bench/accuracy/five_sources.toml --truth entity_id" + files);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string p = r.out.substr(r.out.find("\"pairwise\""));
-  EXPECT_GE(JsonNumberAfter(p, "precision"), 0.9862) << r.out.substr(0, 600);
-  EXPECT_GE(JsonNumberAfter(p, "recall"), 0.8793) << r.out.substr(0, 600);
+  EXPECT_GE(JsonNumberAfter(p, "precision"), 0.9850) << r.out.substr(0, 600);
+  EXPECT_GE(JsonNumberAfter(p, "recall"), 0.8940) << r.out.substr(0, 600);
   const std::string b = r.out.substr(r.out.find("\"bcubed\""));
-  EXPECT_GE(JsonNumberAfter(b, "f1"), 0.9475) << r.out.substr(0, 600);
+  EXPECT_GE(JsonNumberAfter(b, "f1"), 0.9535) << r.out.substr(0, 600);
 }
 
 // Blocking rules that only add candidate pairs must not make the links worse: three broad

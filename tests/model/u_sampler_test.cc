@@ -2,6 +2,7 @@
 // over every pair, for dedupe (all pairs) and link (pairs across sources only).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -85,6 +86,68 @@ TEST(ExactAgreementShareTest, EqualsNaiveCountForDedupeAndLink) {
         }
       }
     }
+  }
+}
+
+// u is a function of the set of records: the same records in another row order (and split over
+// sources otherwise, in dedupe mode) give the same u, bit for bit, from the same sample.
+TEST(EstimateUTest, SameRecordsInAnotherRowOrderGiveTheSameU) {
+  for (LinkType link_type : {LinkType::kDedupe, LinkType::kLink}) {
+    // Above the 20,000-record subset, so the subset's choice counts too.
+    const size_t rows = 26000;
+    Data d = Make(rows, 2, 3000, 5);
+    d.rules.link_type = link_type;
+    d.rules.id = "id";
+    LevelSpec fuzzy;
+    fuzzy.predicate = Predicate::kJaroWinkler;
+    fuzzy.threshold = 0.9;
+    fuzzy.label = "jaro_winkler >= 0.9";
+    d.rules.comparisons[0].levels.push_back(fuzzy);
+    Column ids("id");  // AddColumn on a filled table pads the new column with nulls
+    for (size_t r = 0; r < rows; ++r) ids.Append("id" + std::to_string(r));
+    d.table.mutable_column(d.table.AddColumn("id")) = std::move(ids);
+    // The same records reversed: sources in the other order, each source's rows reversed (in
+    // link mode a record keeps its source's name).
+    Data e;
+    e.rules = d.rules;
+    e.fields.fields.emplace_back("v");
+    e.table.AddSource("s1");
+    e.table.AddSource("s0");
+    const size_t e_id = e.table.AddColumn("id");
+    for (int s = 1; s >= 0; --s) {
+      size_t n = 0;
+      for (size_t r = rows; r-- > 0;) {
+        if (d.table.source(static_cast<RowId>(r)) != static_cast<SourceId>(s)) continue;
+        ++n;
+        if (d.values[r].empty()) e.fields.fields[0].AppendNull();
+        else e.fields.fields[0].Append(d.values[r]);
+        e.table.mutable_column(e_id).Append("id" + std::to_string(r));
+      }
+      e.table.AppendSourceRows(static_cast<SourceId>(1 - s), n);
+    }
+    Result<Comparisons> cd = Comparisons::Build(d.rules, d.fields);
+    Result<Comparisons> ce = Comparisons::Build(e.rules, e.fields);
+    ASSERT_TRUE(cd.ok() && ce.ok());
+    Model md = ModelSkeleton(d.rules, *cd);
+    Model me = ModelSkeleton(e.rules, *ce);
+    EstimateU(d.rules, *cd, d.fields, d.table, 300000, 17, &md);
+    EstimateU(e.rules, *ce, e.fields, e.table, 300000, 17, &me);
+    EXPECT_EQ(md.u_sample_pairs, me.u_sample_pairs);
+    ASSERT_EQ(md.comparisons[0].levels.size(), me.comparisons[0].levels.size());
+    for (size_t l = 0; l < md.comparisons[0].levels.size(); ++l) {
+      EXPECT_EQ(md.comparisons[0].levels[l].u, me.comparisons[0].levels[l].u) << "level " << l;
+      EXPECT_EQ(md.comparisons[0].levels[l].u_source, me.comparisons[0].levels[l].u_source) << "level " << l;
+    }
+    // The keys follow the records: sorted, they are the same.
+    std::vector<uint64_t> kd = md.sample_keys, ke = me.sample_keys;
+    ASSERT_EQ(kd.size(), rows);
+    std::sort(kd.begin(), kd.end());
+    std::sort(ke.begin(), ke.end());
+    EXPECT_EQ(kd, ke);
+    // And another seed samples otherwise.
+    Model other = ModelSkeleton(d.rules, *cd);
+    EstimateU(d.rules, *cd, d.fields, d.table, 300000, 18, &other);
+    EXPECT_NE(other.comparisons[0].levels[2].u, md.comparisons[0].levels[2].u);
   }
 }
 

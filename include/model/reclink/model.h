@@ -87,6 +87,9 @@ struct Model {
   std::vector<std::string> warnings;  // degenerate cases, in words
   std::vector<RuleTraining> training;  // per blocking rule (empty for a loaded model)
   ThresholdChoice threshold;           // the model's own threshold (see ThresholdChoice)
+  // Training only, never saved: each row's RecordSampleKeys, set by EstimateU for
+  // CountTrainingPatterns' sample of candidate pairs and cleared by EstimateMAndPrior.
+  std::vector<uint64_t> sample_keys;
 
   double BaseWeight() const;  // log2(prior / (1 - prior))
 };
@@ -155,6 +158,12 @@ struct LabeledPair {
   RowId b = 0;
   bool match = false;
 };
+
+// A seeded 64-bit key per row that depends on the record, not on its row: a hash of its id (the
+// rules' id column for its source) and, outside dedupe mode, its source's name. Training samples
+// records and pairs in the order of these keys, so that the same records in another row order,
+// or split across other files, train the same model.
+std::vector<uint64_t> RecordSampleKeys(const Rules& rules, const RecordTable& table, uint64_t seed);
 
 // Estimates u per comparison level from `samples` uniformly random allowed pairs (seeded;
 // deterministic whatever the thread count), drawn within a uniform subset of at most 20,000
