@@ -206,7 +206,8 @@ void Generator::RenderRow(uint64_t row, uint64_t slot, uint64_t entity, std::str
   const uint64_t family = slot >> 8;
   const int j = static_cast<int>((slot >> 4) & 15);
   const FamilyShape shape = DrawFamilyShape(options_.seed, family, options_.dup_rate);
-  const Person person = DrawPerson(options_.seed, family, j, shape);
+  const Person person = DrawPerson(options_.seed, family, j, shape,
+                                   options_.vocabulary == VocabularyMode::kPopulation);
   // The record's own stream is keyed by its output row, a bijection of its generation index.
   Rng rng(StreamSeed(options_.seed, Stream::kRecord, row));
   RecordFields f;
@@ -361,7 +362,10 @@ std::string Generator::SummaryJson() const {
   out += dup;
   out += ",\"format\":\"";
   out += options_.format == OutputFormat::kCsv ? "csv" : "jsonl";
-  out += "\"}";
+  out += '"';
+  // Only the opt-in mode is named, so the default summary keeps its bytes.
+  if (options_.vocabulary == VocabularyMode::kPopulation) out += ",\"vocabulary\":\"population\"";
+  out += '}';
   return out;
 }
 

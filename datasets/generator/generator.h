@@ -17,6 +17,12 @@ namespace reclink::gen {
 
 enum class OutputFormat { kCsv, kJsonl };
 
+// Where names, streets, towns and birth years come from: the shipped word lists (the default;
+// its output is pinned by tests and accuracy figures) or the population vocabulary, which
+// synthesizes long tails beyond the lists so that distinct values keep growing with the record
+// count (see population.h and docs/generator.md).
+enum class VocabularyMode { kShipped, kPopulation };
+
 struct GeneratorOptions {
   uint64_t records = 1000;  // records to write, >= 1
   uint64_t seed = 1;
@@ -24,6 +30,7 @@ struct GeneratorOptions {
   double dup_rate = 0.3;  // in [0, 1]: expected share of entities with more than one record
   OutputFormat format = OutputFormat::kCsv;
   int threads = 0;  // 0: all cores; output does not depend on it
+  VocabularyMode vocabulary = VocabularyMode::kShipped;
 };
 
 struct GenerationSummary {

@@ -61,7 +61,7 @@ int Fail(const Status& s) {
 
 int main(int argc, char** argv) {
   reclink::gen::GeneratorOptions options;
-  std::string format = "csv", out_path, truth_path, summary_path;
+  std::string format = "csv", vocabulary = "shipped", out_path, truth_path, summary_path;
   bool quiet = false;
 
   CLI::App app{"reclink-gen: synthetic customer records with ground truth (entity_id)"};
@@ -74,6 +74,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--format", format, "csv or jsonl")
       ->check(CLI::IsMember({"csv", "jsonl"}))
+      ->capture_default_str();
+  app.add_option("--vocabulary", vocabulary,
+                 "shipped: the built-in word lists; population: synthesized long-tailed names, "
+                 "streets and towns and an adult age pyramid, for realistic blocks at 10M+ records")
+      ->check(CLI::IsMember({"shipped", "population"}))
       ->capture_default_str();
   app.add_option("--out,-o", out_path, "output file (default: stdout)");
   app.add_option("--truth-pairs", truth_path, "also write every true pair (id_l,id_r) here");
@@ -99,6 +104,7 @@ int main(int argc, char** argv) {
   }
   options.format =
       format == "jsonl" ? reclink::gen::OutputFormat::kJsonl : reclink::gen::OutputFormat::kCsv;
+  if (vocabulary == "population") options.vocabulary = reclink::gen::VocabularyMode::kPopulation;
 
   if (app.count("--sources") > 0) {
     if (out_path.empty() || format != "csv" || !truth_path.empty() || !summary_path.empty() ||
@@ -109,6 +115,7 @@ int main(int argc, char** argv) {
     multi.people = options.records;
     multi.seed = options.seed;
     multi.noise = options.noise;
+    multi.population_vocabulary = vocabulary == "population";
     std::error_code ec;
     std::filesystem::create_directories(out_path, ec);
     if (ec) return Fail(Status::IoError(out_path + ": error: cannot create the directory: " + ec.message()));

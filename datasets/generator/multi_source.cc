@@ -75,7 +75,8 @@ Result<MultiSourceSummary> WriteMultiSource(const MultiSourceOptions& options, c
     for (const auto& [key, e] : order) {
       const Entity& who = people[e];
       const FamilyShape shape = DrawFamilyShape(options.seed, who.family, 0.0);
-      const Person person = DrawPerson(options.seed, who.family, who.member, shape);
+      const Person person = DrawPerson(options.seed, who.family, who.member, shape,
+                                       options.population_vocabulary);
       Rng rng(StreamSeed(options.seed, Stream::kSourceRecord, uint64_t(s) << 32 | e));
       RecordFields f;
       BuildRecord(person, options.noise, rng, f);

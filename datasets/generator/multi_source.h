@@ -18,6 +18,7 @@ struct MultiSourceOptions {
   double noise = 0.3;       // in [0, 1], as GeneratorOptions::noise
   int sources = 5;          // 2 to 64
   double coverage = 0.8;    // in (0, 1]: chance that a person is in a given source
+  bool population_vocabulary = false;  // as GeneratorOptions::vocabulary == kPopulation
   // Columns after record_id and entity_id, from first_name, last_name, dob, email, phone,
   // address, city, postcode (in that order whatever the order given); empty: all of them.
   std::vector<std::string> fields;

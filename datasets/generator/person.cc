@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "generator/population.h"
+
 namespace reclink::gen {
 namespace {
 
@@ -121,6 +123,10 @@ void Vocabulary::Surname(uint32_t id, FieldBuffer& out) const {
     out.Append(Surnames()[id]);
     return;
   }
+  if (id >= kSynthSurnameBase) {
+    RenderSynthSurname(id, out);
+    return;
+  }
   const uint32_t endings = static_cast<uint32_t>(SurnameEndings().size());
   out.Append(SurnameStems()[(id - listed) / endings]);
   out.Append(SurnameEndings()[(id - listed) % endings]);
@@ -170,6 +176,13 @@ Address DrawAddress(Rng& rng) {
   return a;
 }
 
+Address DrawPopulationAddress(Rng& rng) {
+  Address a = DrawAddress(rng);
+  a.street_synth = SamplePopulationStreet(rng);
+  a.town_synth = SamplePopulationTown(rng);
+  return a;
+}
+
 Phone DrawMobile(Rng& rng) {
   Phone p;
   p.kind = PhoneKind::kMobile;
@@ -182,7 +195,7 @@ Phone DrawMobile(Rng& rng) {
 
 Phone DrawLandline(const Address& address, Rng& rng) {
   Phone p;
-  if (Towns()[address.town].london) {
+  if (address.town_synth == 0 && Towns()[address.town].london) {
     p.kind = PhoneKind::kLondon;
     static constexpr char kThird[] = {'3', '7', '8'};
     p.digits[0] = '2';
@@ -191,7 +204,9 @@ Phone DrawLandline(const Address& address, Rng& rng) {
     DrawDigits(rng, p.digits + 3, 7);
   } else {
     p.kind = PhoneKind::kRegional;
-    unsigned area = 100 + (address.town * 37u + 11u) % 900u;  // one dialling code per town
+    unsigned area = address.town_synth != 0  // one dialling code per town
+                        ? SynthDiallingCode(address.town_synth)
+                        : 100 + (address.town * 37u + 11u) % 900u;
     p.digits[0] = '1';
     p.digits[1] = static_cast<char>('0' + area / 100);
     p.digits[2] = static_cast<char>('0' + area / 10 % 10);
@@ -202,7 +217,8 @@ Phone DrawLandline(const Address& address, Rng& rng) {
   return p;
 }
 
-Person DrawPerson(uint64_t seed, uint64_t family, int j, const FamilyShape& shape) {
+Person DrawPerson(uint64_t seed, uint64_t family, int j, const FamilyShape& shape,
+                  bool population) {
   const Vocabulary& v = Vocabulary::Get();
   const uint64_t base_seed = StreamSeed(seed, Stream::kPerson, family);
   bool has_junior = false, has_household = false;
@@ -222,6 +238,19 @@ Person DrawPerson(uint64_t seed, uint64_t family, int j, const FamilyShape& shap
       has_household || rng.Chance(0.35) ? DrawLandline(base.address, rng) : DrawMobile(rng);
   base.email = DrawEmail(rng);
   base.senior = has_junior && rng.Chance(0.15);
+  if (population) {
+    // Its own stream, so the shipped-vocabulary draws above stay as they are.
+    Rng pop(StreamSeed(seed, Stream::kPopulation, family));
+    base.population = true;
+    base.first_synth = SamplePopulationFirst(base.male, pop);
+    if (uint32_t last = SamplePopulationSurname(pop); last != 0) base.last = last;
+    base.dob.year = SamplePopulationBirthYear(
+        pop, has_junior ? kPopulationMaxYear - 35 : kPopulationMaxYear);
+    base.dob.day = std::min(base.dob.day, DaysInMonth(base.dob.year, base.dob.month));
+    base.address.street_synth = SamplePopulationStreet(pop);
+    base.address.town_synth = SamplePopulationTown(pop);
+    if (base.phone.kind != PhoneKind::kMobile) base.phone = DrawLandline(base.address, pop);
+  }
   if (j == 0) return base;
 
   Rng own(Mix64(base_seed + static_cast<uint64_t>(j)));
@@ -249,12 +278,23 @@ Person DrawPerson(uint64_t seed, uint64_t family, int j, const FamilyShape& shap
       p.first = DifferentFirst(p.male, p.male == base.male ? base.first : UINT16_MAX, own);
       p.phone = DrawMobile(own);
       break;
-    case Relation::kJunior:
+    case Relation::kJunior:  // keeps the parent's given name, synthesized or not
       // Born 25-35 years later, on an unrelated day (a shared birthday would be rare).
       p.dob = DrawDate(own, base.dob.year + 25, base.dob.year + 35);
       p.junior = own.Chance(0.6);
       if (own.Chance(0.5)) p.phone = DrawMobile(own);
       break;
+  }
+  if (population && shape.relation[j] != Relation::kJunior) {
+    // Household members and twins get their own given name (DifferentFirst above keeps the
+    // listed one different; a synthesized one is drawn from the member's own stream).
+    Rng pop(Mix64(StreamSeed(seed, Stream::kPopulation, family) + static_cast<uint64_t>(j)));
+    p.first_synth = SamplePopulationFirst(p.male, pop);
+    // A partner of a young adult, or a parent of an old one, may fall outside the customers'
+    // years: reflect the year back inside them.
+    if (p.dob.year > kPopulationMaxYear) p.dob.year = 2 * kPopulationMaxYear - p.dob.year;
+    if (p.dob.year < kPopulationMinYear) p.dob.year = 2 * kPopulationMinYear - p.dob.year;
+    p.dob.day = std::min(p.dob.day, DaysInMonth(p.dob.year, p.dob.month));
   }
   return p;
 }
@@ -267,14 +307,20 @@ void RenderAddressLine(const Address& a, bool abbreviate_type, bool with_flat, F
   }
   out.AppendNumber(a.number);
   out.Append(' ');
-  out.Append(StreetNames()[a.street]);
+  if (a.street_synth != 0)
+    RenderSynthStreet(a.street_synth, out);
+  else
+    out.Append(StreetNames()[a.street]);
   out.Append(' ');
   const StreetType& t = StreetTypes()[a.street_type];
   out.Append(abbreviate_type ? t.abbreviation : t.full);
 }
 
 void RenderPostcode(const Address& a, bool with_space, FieldBuffer& out) {
-  out.Append(Towns()[a.town].postcode_area);
+  if (a.town_synth != 0)
+    RenderSynthPostcodeArea(a.town_synth, out);
+  else
+    out.Append(Towns()[a.town].postcode_area);
   out.AppendNumber(a.district);
   if (with_space) out.Append(' ');
   out.AppendNumber(a.sector);
@@ -282,7 +328,12 @@ void RenderPostcode(const Address& a, bool with_space, FieldBuffer& out) {
   out.Append(a.unit[1]);
 }
 
-std::string_view TownName(const Address& a) { return Towns()[a.town].name; }
+void RenderTown(const Address& a, FieldBuffer& out) {
+  if (a.town_synth != 0)
+    RenderSynthTown(a.town_synth, out);
+  else
+    out.Append(Towns()[a.town].name);
+}
 
 void RenderDob(const Date& d, DobFormat format, FieldBuffer& out) {
   switch (format) {

@@ -52,6 +52,10 @@ struct Address {
   uint8_t district = 1;
   uint8_t sector = 0;
   char unit[2] = {'A', 'A'};
+  // Population vocabulary (see population.h): 0, or a synthesized street / town id used instead
+  // of `street` / `town` (the town's postcode area and dialling code are synthesized too).
+  uint32_t street_synth = 0;
+  uint32_t town_synth = 0;
 };
 
 enum class PhoneKind : uint8_t { kLondon, kRegional, kMobile };
@@ -78,6 +82,8 @@ struct Person {
   Email email;
   bool junior = false;  // last name shown with " Jr"
   bool senior = false;  // last name shown with " Sr"
+  uint32_t first_synth = 0;  // population vocabulary: 0, or a synthesized given name's id
+  bool population = false;   // drawn with the population vocabulary (moves stay in it)
 };
 
 // The word lists with their samplers, built once; immutable and thread-safe afterwards.
@@ -118,17 +124,23 @@ class Vocabulary {
 };
 
 // The true attributes of entity j of a family (shape from DrawFamilyShape with the same seed).
-Person DrawPerson(uint64_t seed, uint64_t family, int j, const FamilyShape& shape);
+// With `population`, names, streets, towns and the birth year come from the population
+// vocabulary (population.h), drawn from their own stream: without it, the output is unchanged.
+Person DrawPerson(uint64_t seed, uint64_t family, int j, const FamilyShape& shape,
+                  bool population = false);
 
 // New attributes drawn from rng, for records of a person who moved or changed numbers.
 Address DrawAddress(Rng& rng);
+// DrawAddress, then a synthesized street and town in place of the listed ones, as often as the
+// population vocabulary says.
+Address DrawPopulationAddress(Rng& rng);
 Phone DrawMobile(Rng& rng);
 Phone DrawLandline(const Address& address, Rng& rng);
 
 // Clean renderings of the attributes.
 void RenderAddressLine(const Address& a, bool abbreviate_type, bool with_flat, FieldBuffer& out);
 void RenderPostcode(const Address& a, bool with_space, FieldBuffer& out);
-std::string_view TownName(const Address& a);
+void RenderTown(const Address& a, FieldBuffer& out);
 
 enum class DobFormat : uint8_t {
   kIso,

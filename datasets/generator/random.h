@@ -20,6 +20,7 @@ enum class Stream : uint64_t {
   kPermutation = 4,
   kSourceRecord = 5,  // multi-source link mode: a person's record in one source
   kSourceMembership = 6,
+  kPopulation = 7,  // population vocabulary: a family's names, address and birth year
 };
 
 inline uint64_t StreamSeed(uint64_t seed, Stream stream, uint64_t index) {

@@ -4,6 +4,7 @@
 #include "generator/record_builder.h"
 
 #include "generator/keyboard_typos.h"
+#include "generator/population.h"
 
 namespace reclink::gen {
 namespace {
@@ -101,10 +102,14 @@ Date SlipDate(Date d, double noise, Rng& rng) {
 void BuildNames(const Person& p, double noise, Rng& rng, RecordFields& out) {
   const Rates& r = kRates;
   const Vocabulary& v = Vocabulary::Get();
-  const GivenName& given = v.First(p.male, p.first);
+  // A synthesized given name (population vocabulary) has no nicknames or other spellings.
+  static constexpr GivenName kNoAlternatives{};
+  const GivenName& given = p.first_synth != 0 ? kNoAlternatives : v.First(p.male, p.first);
+  FieldBuffer synth_first;
+  if (p.first_synth != 0) RenderSynthFirst(p.male, p.first_synth, synth_first);
 
   // First name: a nickname or another spelling, maybe shortened to an initial, then typos.
-  std::string_view first = given.name;
+  std::string_view first = p.first_synth != 0 ? synth_first.view() : given.name;
   bool nick = false;
   if (!given.nicknames.empty() && rng.Chance(r.nickname * noise)) {
     first = PickAlternative(given.nicknames, rng);
@@ -190,7 +195,12 @@ void BuildEmail(const Person& p, double noise, Rng& rng, RecordFields& out) {
   }
   FieldBuffer last;
   v.Surname(p.last, last);
-  RenderEmail(e, v.First(p.male, p.first).name, last.view(), p.dob.year, out.email);
+  FieldBuffer first;
+  if (p.first_synth != 0)
+    RenderSynthFirst(p.male, p.first_synth, first);
+  else
+    first.Append(v.First(p.male, p.first).name);
+  RenderEmail(e, first.view(), last.view(), p.dob.year, out.email);
   const size_t at = out.email.view().find('@');
   if (rng.Chance(r.email_typo * noise)) {
     FieldBuffer local;
@@ -229,7 +239,7 @@ void BuildAddressAndPhone(const Person& p, double noise, Rng& rng, RecordFields&
   Address a = p.address;
   Phone phone = p.phone;
   if (rng.Chance(r.moved * noise)) {
-    a = DrawAddress(rng);
+    a = p.population ? DrawPopulationAddress(rng) : DrawAddress(rng);
     if (phone.kind != PhoneKind::kMobile && rng.Chance(0.7)) phone = DrawLandline(a, rng);
   }
   if (rng.Chance(r.phone_new * noise)) phone = DrawMobile(rng);
@@ -260,7 +270,8 @@ void BuildAddressAndPhone(const Person& p, double noise, Rng& rng, RecordFields&
   if (rng.Chance(r.address_upper * noise)) ToUpper(out.address);
   if (rng.Chance(r.address_missing * noise)) out.address.Clear();
 
-  out.city.Assign(TownName(a));
+  out.city.Clear();
+  RenderTown(a, out.city);
   if (rng.Chance(r.city_typo * noise)) ApplyRandomTypo(out.city, rng);
   if (rng.Chance(r.city_upper * noise)) ToUpper(out.city);
   if (rng.Chance(r.city_missing * noise)) out.city.Clear();

@@ -354,6 +354,14 @@ uint64_t BlockingIndex::PairsUpperBound() const {
   return total;
 }
 
+std::vector<std::pair<uint64_t, uint64_t>> BlockingIndex::BlockSizesAndPairs(size_t r) const {
+  const RuleIndex& ri = rules_[r];
+  std::vector<std::pair<uint64_t, uint64_t>> out;
+  for (size_t b = 0; b + 1 < ri.block_starts.size(); ++b)
+    out.emplace_back(ri.block_starts[b + 1] - ri.block_starts[b], BlockPairs(ri, ri.block_starts[b], ri.block_starts[b + 1]));
+  return out;
+}
+
 void BlockingIndex::PlanWork() {
   work_.clear();
   for (uint32_t r = 0; r < rules_.size(); ++r) {

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "reclink/block_growth.h"
 #include "reclink/json_writer.h"
 #include "reclink/profile.h"
 #include "reclink/run_summary.h"
@@ -60,13 +61,16 @@ int RunBlocks(const CommonOptions& o) {
   index.StreamPairs([](int, std::span<const CandidatePair>) {});
   uint64_t total = 0;
   for (const RuleStats& s : index.stats()) total += s.pairs;
+  const std::vector<BlockGrowth> growth = AnalyzeBlockGrowth(index);
   if (o.json) {
     JsonWriter w;
     w.BeginObject();
     w.Member("records", input->table.num_rows());
     w.Key("rules");
     w.BeginArray();
-    for (const RuleStats& s : index.stats()) {
+    for (size_t r = 0; r < index.stats().size(); ++r) {
+      const RuleStats& s = index.stats()[r];
+      const BlockGrowth& g = growth[r];
       w.BeginObject();
       w.Member("rule", s.text);
       w.Member("records_with_key", s.records_with_key);
@@ -81,6 +85,16 @@ int RunBlocks(const CommonOptions& o) {
         w.EndObject();
       }
       w.EndArray();
+      w.Key("growth");
+      w.BeginObject();
+      w.Member("block_pairs", g.pairs);
+      w.Member("shared_value_pairs", g.shared_pairs);
+      w.Member("largest_block", g.largest_block);
+      w.Member("projected_pairs_10x", g.projected_pairs);
+      w.Member("growth_exponent", g.growth_exponent);
+      w.Member("scoring_cpu_seconds", g.scoring_cpu_seconds);
+      w.Member("warning", g.warn);
+      w.EndObject();
       w.EndObject();
     }
     w.EndArray();
@@ -97,7 +111,17 @@ int RunBlocks(const CommonOptions& o) {
   for (size_t r = 0; r < index.stats().size(); ++r) {
     const RuleStats& st = index.stats()[r];
     s << "\nrule " << r + 1 << ": " << st.text << "\n  records with a key: " << st.records_with_key
-      << "\n  blocks (2+ records): " << st.blocks << "\n  new candidate pairs: " << st.pairs << "\n  largest blocks:\n";
+      << "\n  blocks (2+ records): " << st.blocks << "\n  new candidate pairs: " << st.pairs;
+    const BlockGrowth& g = growth[r];
+    char line[256];
+    std::snprintf(line, sizeof line,
+                  "\n  growth: %.0f%% of its %s block pairs in blocks of more than %d records; at 10x the "
+                  "records about %s pairs (exponent %.2f); scoring about %.1f s of CPU%s",
+                  g.pairs == 0 ? 0.0 : 100.0 * static_cast<double>(g.shared_pairs) / static_cast<double>(g.pairs),
+                  HumanCount(static_cast<double>(g.pairs)).c_str(), static_cast<int>(BlockGrowthOptions{}.shared_block_size),
+                  HumanCount(g.projected_pairs).c_str(), g.growth_exponent, g.scoring_cpu_seconds,
+                  g.warn ? "  (WARNING: grows far faster than the records)" : "");
+    s << line << "\n  largest blocks:\n";
     for (const BlockSummary& b : st.largest) {
       s << "    " << b.size << "  " << b.key;
       // A large block whose key looks like "no value" pairs unrelated records: say so.
@@ -121,6 +145,8 @@ int RunBlocks(const CommonOptions& o) {
   }
   s << "\ntotal candidate pairs: " << total << "\n";
   std::fputs(s.str().c_str(), stdout);
+  for (const std::string& w : BlockGrowthWarnings(growth, ThreadCount(o)))
+    std::fprintf(stderr, "reclink: warning: %s\n", w.c_str());
   for (const OversizedBlock& ob : index.oversized()) {
     std::fprintf(stderr, "reclink: warning: blocking rule %d skipped a block of %llu records (key '%s'); %s\n", ob.rule + 1,
                  static_cast<unsigned long long>(ob.size), ob.key.c_str(), OversizedBlockAdvice(ob).c_str());

@@ -211,6 +211,7 @@ std::string RunText(const std::string& command, const Loaded& l, const RunResult
     }
     s << "\n";
   }
+  for (const std::string& w : r.block_growth_warnings) s << "  warning: " << w << "\n";
   for (const std::string& w : r.model.warnings) s << "  warning: " << w << "\n";
   if (command == "train") s << "threshold: " << r.threshold << " (" << ThresholdSourceInWords(r) << ")\n";
   if (command != "train") {

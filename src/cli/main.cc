@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
   profile->add_flag("--json", o.json, "machine-readable output");
   AddInputOptions(profile, &o);
 
-  CLI::App* blocks = app.add_subcommand("blocks", "candidate pairs per blocking rule and the largest blocks; no scoring");
+  CLI::App* blocks = app.add_subcommand("blocks", "candidate pairs per blocking rule, the largest blocks and how pairs will grow; no scoring");
   blocks->add_option("--rules", o.rules_path, "rules file (TOML)")->required();
   blocks->add_option("inputs", o.inputs, "inputs, as PATH or NAME=PATH (default: the rules' [sources.NAME] paths)");
   blocks->add_flag("--json", o.json, "machine-readable output");

@@ -12,6 +12,7 @@
 #include <optional>
 #include <tuple>
 
+#include "reclink/block_growth.h"
 #include "reclink/hash.h"
 #include "reclink/parallel.h"
 #include "reclink/pipeline.h"
@@ -137,6 +138,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   BlockingIndex index =
       BlockingIndex::Build(rules, *fields, table, options.keep_key_hashes ? &result.key_hashes : nullptr);
   result.oversized = index.oversized();
+  result.block_growth_warnings = BlockGrowthWarnings(index);
   clock.Mark("block");
   clock.Begin("compare-prepare");
   if (!options.model_path && !options.model && index.PairsUpperBound() == 0 && !result.oversized.empty()) {

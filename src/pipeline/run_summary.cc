@@ -219,6 +219,7 @@ std::string SummaryJson(const RunContext& context, const LoadedInput& input, con
   w.Member("em_converged", r.model.em_converged);
   w.Key("warnings");
   w.BeginArray();
+  for (const std::string& warning : r.block_growth_warnings) w.Value(warning);
   for (const std::string& warning : r.model.warnings) w.Value(warning);
   w.EndArray();
   if (command != "train") {

@@ -174,6 +174,7 @@ std::string Summary(const ReportContext& ctx, const LoadedInput& input, const Ru
         Fixed(p.precision, 4) + " / " + Fixed(p.recall, 4) + " / " + Fixed(p.f1, 4));
     row("blocking recall", Fixed(ctx.evaluation->blocking_recall, 4));
   }
+  for (const std::string& w : r.block_growth_warnings) row("warning", w);
   for (const std::string& w : r.model.warnings) row("warning", w);
   return s + "</table>\n";
 }

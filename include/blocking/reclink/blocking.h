@@ -7,6 +7,7 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "reclink/derived_fields.h"
@@ -85,6 +86,9 @@ class BlockingIndex {
 
   // Total candidate pairs before any streaming: an upper bound used for progress reporting.
   uint64_t PairsUpperBound() const;
+  // Rule r's blocks that make pairs (2+ rows, not skipped): {size, pairs} per block, pairs as
+  // the link type allows them, before removing earlier rules' pairs (see block_growth.h).
+  std::vector<std::pair<uint64_t, uint64_t>> BlockSizesAndPairs(size_t r) const;
 
  private:
   static constexpr uint32_t kNoBlock = 0xFFFFFFFFu;

@@ -129,6 +129,9 @@ struct RunResult {
   std::string threshold_source = "default";  // LinkCut::source
   std::vector<RuleStats> rules;
   std::vector<OversizedBlock> oversized;
+  // Rules whose pairs grow far faster than the records, with a scoring-time estimate
+  // (BlockGrowthWarnings), found before scoring; in summary.json "warnings".
+  std::vector<std::string> block_growth_warnings;
   uint64_t candidate_pairs = 0;
   uint64_t total_pairs = 0;  // pairs the link type allows among all records
   uint64_t unparseable_dates = 0;
