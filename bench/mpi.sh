@@ -61,14 +61,20 @@ for i in $(seq "$runs"); do
       cmd=(mpirun --oversubscribe -np "$np" "$BUILD_DIR/reclink")
     fi
     /usr/bin/time -f "%e" -o "$work/time.$np.$i" "${cmd[@]}" dedupe --rules "$rules" --out "$out" \
-      --threads "$threads" --quiet "$input"
+      --threads "$threads" --quiet "$input" 2>"$work/stderr.$np.$i" ||
+      { cat "$work/stderr.$np.$i" >&2; echo "mpi.sh: the run at $np failed" >&2; exit 1; }
     if [ "$np" != alone ]; then
       for f in clusters.csv model.json; do
-        cmp -s "$work/out.alone.$i/$f" "$out/$f" || { echo "mpi.sh: $f differs at -np $np" >&2; exit 1; }
+        if ! cmp "$work/out.alone.$i/$f" "$out/$f" >&2; then
+          keep="${TMPDIR:-/tmp}/reclink-mpi-differs.$$"
+          mkdir -p "$keep" && cp -r "$work/out.alone.$i" "$out" "$keep/"
+          echo "mpi.sh: $f differs at -np $np (both outputs kept in $keep)" >&2
+          exit 1
+        fi
       done
     fi
     cp "$out/summary.json" "$work/summary.$np.$i.json"
-    rm -rf "$out"
+    [ "$np" = alone ] || rm -rf "$out"  # the run without mpirun is compared with the others
   done
   rm -rf "$work/out.alone.$i"
 done
