@@ -10,6 +10,7 @@ PACKAGES=(
   pybind11-dev python3-dev python3-pandas python3-numpy python3-pytest
   python3-setuptools python3-pip python3-venv
   chromium
+  libopenmpi-dev openmpi-bin
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

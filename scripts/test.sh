@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs the whole test suite (ctest) in a Release build. With CI=true (as CI
-# runs it) or RECLINK_TEST_SANITIZERS=1 it then builds the suite again with ASan+UBSan
-# (build-asan/, RelWithDebInfo, no benchmarks) and runs it there too, then builds the parallel
-# stages' tests with ThreadSanitizer (build-tsan/) and runs them (docs/reliability.md).
+# Sets up, builds and runs the whole test suite (ctest) in a Release build with the MPI run
+# (-DRECLINK_MPI=ON). With CI=true (as CI runs it) or RECLINK_TEST_SANITIZERS=1 it then builds the
+# suite again with ASan+UBSan (build-asan/, RelWithDebInfo, no benchmarks) and runs it there too,
+# then builds the parallel stages' tests with ThreadSanitizer (build-tsan/) and runs them (docs/reliability.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-scripts/build.sh
+# The Release build has the MPI run (docs/distributed.md) and its tests: mpirun --oversubscribe
+# on this machine. build.sh passes cmake arguments only when it configures a new build
+# directory, so an existing one is switched on here. The sanitizer builds below stay without MPI,
+# which keeps the build without it compiled and tested too.
+cache="${BUILD_DIR:-build}/CMakeCache.txt"
+if [ -f "$cache" ] && ! grep -q '^RECLINK_MPI:BOOL=ON$' "$cache"; then
+  cmake -S . -B "${BUILD_DIR:-build}" -DRECLINK_MPI=ON >/dev/null
+fi
+scripts/build.sh -DRECLINK_MPI=ON
 (cd "${BUILD_DIR:-build}" && ctest --output-on-failure -j "$(nproc)" --timeout 900)
 if [ "${CI:-}" = "true" ] || [ "${RECLINK_TEST_SANITIZERS:-0}" = "1" ]; then
   echo "test: the whole suite again under ASan+UBSan (build-asan/)"

@@ -7,6 +7,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <cassert>
 #include <bit>
 #include <cstring>
 
@@ -400,6 +401,12 @@ void BlockingIndex::PlanWork() {
   }
 }
 
+void BlockingIndex::SetShare(uint32_t part, uint32_t parts) {
+  assert(parts >= 1 && part < parts);
+  share_part_ = part;
+  share_parts_ = parts;
+}
+
 bool BlockingIndex::RuleCovers(size_t r, RowId a, RowId b) const {
   // Blocks are split by real key text, so the same block means the same key.
   const std::vector<uint32_t>& block_of = rules_[r].block_of;
@@ -429,8 +436,10 @@ std::vector<uint64_t> BlockingIndex::StreamPairs(const PairSink& sink) {
     return l;
   });
   const bool cross_only = link_type_ == LinkType::kLink;
-  ParallelFor(size_t{0}, work_.size(), [&](size_t w) {
-    const WorkUnit& unit = work_[w];
+  // This share's units: share_part_, share_part_ + share_parts_, ... (SetShare).
+  const size_t units = work_.size() > share_part_ ? (work_.size() - share_part_ + share_parts_ - 1) / share_parts_ : 0;
+  ParallelFor(size_t{0}, units, [&](size_t k) {
+    const WorkUnit& unit = work_[share_part_ + k * share_parts_];
     const RuleIndex& ri = rules_[unit.rule];
     Local& local = locals.local();
     auto flush = [&] {

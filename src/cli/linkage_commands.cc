@@ -15,6 +15,7 @@
 #include <set>
 
 #include "commands.h"
+#include "process_group.h"
 #include "progress_line.h"
 #include "reclink/atomic_file.h"
 #include "reclink/csv_writer.h"
@@ -81,7 +82,9 @@ Result<Loaded> Read(Prepared&& p) {
   if (p.inputs.empty()) return l;  // nothing to read (Prepare allowed it: deletions only)
   Result<LoadedInput> input = LoadInputs(l.rules, p.inputs, p.read, &l.rejects);
   if (!input.ok()) return input.status();
-  for (const std::string& w : input->warnings) std::fprintf(stderr, "reclink: warning: %s\n", w.c_str());
+  if (ProcessGroup().is_root()) {  // in an MPI job, every rank reads the same input: warn once
+    for (const std::string& w : input->warnings) std::fprintf(stderr, "reclink: warning: %s\n", w.c_str());
+  }
   l.input = std::move(input.value());
   return l;
 }
@@ -448,6 +451,8 @@ int RunLinkageCommand(std::string command, const CommonOptions& o, const Linkage
     Result<AtomicFile> f = AtomicFile::Create(lo.model_out);
     if (!f.ok()) return Fail(f.status());
     model_out.emplace(std::move(f.value()));
+  } else if (!ProcessGroup().is_root()) {
+    // In an MPI job only rank 0 writes (and so creates or probes --out).
   } else {
     Result<OutputSet> set = OutputSet::Begin(lo.out_dir, report_only ? kReportOutputNames : kOutputNames);
     if (!set.ok()) return Fail(set.status());
@@ -467,7 +472,7 @@ int RunLinkageCommand(std::string command, const CommonOptions& o, const Linkage
   // --progress: a line per finished stage; on a terminal also the running stage's, live.
   Progress progress;
   std::optional<ProgressLine> progress_line;
-  if (ShowProgress(o)) progress_line.emplace(&progress, isatty(STDERR_FILENO) != 0);
+  if (ShowProgress(o) && ProcessGroup().is_root()) progress_line.emplace(&progress, isatty(STDERR_FILENO) != 0);
   progress.Begin("read");
   Result<Loaded> loaded = Read(std::move(prepared.value()));
   if (!loaded.ok()) return Fail(loaded.status());
@@ -533,8 +538,14 @@ int RunLinkageCommand(std::string command, const CommonOptions& o, const Linkage
       }
     }
   };
+  // In an MPI job: from here on every rank takes part in collective calls, so all must be ready.
+  if (InMpiJob()) {
+    if (const int code = ProcessGroupCheckpoint(); code != 0) return code;
+    ro.collective = &ProcessGroup();
+  }
   Result<RunResult> run = RunLinkage(l.rules, l.input, ro, &timings);
   if (!run.ok()) return Fail(run.status());
+  if (!ProcessGroup().is_root()) return 0;  // rank 0 writes every output and prints the summary
   const RunResult& r = *run;
 
   auto w0 = std::chrono::steady_clock::now();

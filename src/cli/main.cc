@@ -9,6 +9,7 @@
 #include <exception>
 
 #include "commands.h"
+#include "process_group.h"
 #include "reclink/signal_cleanup.h"
 #include "reclink/rules.h"
 #include "reclink/version.h"
@@ -215,21 +216,40 @@ int main(int argc, char** argv) {
     return 2;
   }
   reclink::InstallSignalCleanup();
+  // Under mpirun (in a build with -DRECLINK_MPI=ON), dedupe and link run split across the ranks
+  // (docs/distributed.md); every rank then ends with the same exit code.
+  StartProcessGroup(&argc, &argv);
+  int code = 2;
   try {
-    if (profile->parsed()) return RunProfile(o);
-    if (blocks->parsed()) return RunBlocks(o);
-    for (CLI::App* cmd : linkage) {
-      if (cmd->parsed()) return RunLinkageCommand(cmd->get_name(), o, lo);
+    std::string command;
+    for (CLI::App* cmd : app.get_subcommands()) command = cmd->get_name();
+    reclink::Status distributable = reclink::Status::Ok();
+    if (InMpiJob()) distributable = CheckDistributable(command, !lo.state_dir.empty(), lo.incremental, lo.report);
+    if (!distributable.ok()) {
+      code = Fail(distributable);
+    } else if (profile->parsed()) {
+      code = RunProfile(o);
+    } else if (blocks->parsed()) {
+      code = RunBlocks(o);
+    } else if (report->parsed()) {
+      code = RunLinkageCommand("report", o, lo);
+    } else if (evaluate->parsed()) {
+      code = RunEvaluate(o, eo);
+    } else if (explain->parsed()) {
+      code = RunExplain(o, model_path, pair.first, pair.second);
+    } else {
+      for (CLI::App* cmd : linkage) {
+        if (cmd->parsed()) code = RunLinkageCommand(cmd->get_name(), o, lo);
+      }
     }
-    if (report->parsed()) return RunLinkageCommand("report", o, lo);
-    if (evaluate->parsed()) return RunEvaluate(o, eo);
-    if (explain->parsed()) return RunExplain(o, model_path, pair.first, pair.second);
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "reclink: error: out of memory\n");
-    return 1;
+    AbortProcessGroup(1);  // the other ranks may be waiting for this one
+    code = 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "reclink: internal error: %s\n", e.what());
-    return 1;
+    AbortProcessGroup(1);
+    code = 1;
   }
-  return 2;
+  return FinishProcessGroup(code);
 }

@@ -1,5 +1,6 @@
 // Translation of command-line options, and error reporting.
 #include "options.h"
+#include "process_group.h"
 
 #include <tbb/info.h>
 #include <unistd.h>
@@ -52,8 +53,10 @@ Result<std::vector<InputSpec>> ParseInputs(const CommonOptions& o, const Rules* 
 int Fail(const Status& status) {
   std::string text = status.message();
   if (text.find(": error: ") == std::string::npos && text.rfind("error: ", 0) != 0) text = "error: " + text;
-  std::fprintf(stderr, "reclink: %s\n", text.c_str());
-  if (!status.hint().empty()) std::fprintf(stderr, "hint: %s\n", status.hint().c_str());
+  text += "\n";
+  if (!status.hint().empty()) text += "hint: " + status.hint() + "\n";
+  // In an MPI job, rank 0 prints every rank's first error, once (process_group.h).
+  if (!DeferErrorText(text)) std::fprintf(stderr, "reclink: %s", text.c_str());
   return ExitCodeFor(status);
 }
 

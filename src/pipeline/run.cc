@@ -13,6 +13,7 @@
 #include <tuple>
 
 #include "reclink/block_growth.h"
+#include "reclink/distributed.h"
 #include "reclink/hash.h"
 #include "reclink/parallel.h"
 #include "reclink/pipeline.h"
@@ -106,6 +107,20 @@ void ClusterEdges(const Rules& rules, const LoadedInput& input, bool keep_links,
   for (uint32_t label : result->labels) result->clusters = std::max<uint64_t>(result->clusters, label + 1);
 }
 
+// A run split across processes: the per-rule pair counts and the capped comparisons, counted
+// per share, summed over the ranks; and the ranks and bytes sent, for summary.json.
+void SumOverRanks(Collective& group, RunResult* result) {
+  std::vector<uint64_t> sums;
+  for (const RuleStats& r : result->rules) sums.push_back(r.pairs);
+  sums.push_back(result->capped_comparisons);
+  sums.push_back(group.bytes_sent());
+  group.AllReduceSum(sums);
+  for (size_t r = 0; r < result->rules.size(); ++r) result->rules[r].pairs = sums[r];
+  result->capped_comparisons = sums[result->rules.size()];
+  result->mpi_bytes_sent = sums.back();
+  result->mpi_ranks = group.size();
+}
+
 }  // namespace
 
 LinkCut LinkThreshold(const std::optional<double>& command_line, const Rules& rules, const Model& model) {
@@ -139,6 +154,9 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
       BlockingIndex::Build(rules, *fields, table, options.keep_key_hashes ? &result.key_hashes : nullptr);
   result.oversized = index.oversized();
   result.block_growth_warnings = BlockGrowthWarnings(index);
+  // Split across processes, each rank streams only its share of the pairs (docs/distributed.md).
+  Collective* const group = options.collective;
+  if (group && group->size() > 1) index.SetShare(static_cast<uint32_t>(group->rank()), static_cast<uint32_t>(group->size()));
   clock.Mark("block");
   clock.Begin("compare-prepare");
   if (!options.model_path && !options.model && index.PairsUpperBound() == 0 && !result.oversized.empty()) {
@@ -174,6 +192,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
     clock.Begin("train-em", "pairs", pairs_bound);
     TrainingCounts counts =
         CountTrainingPatterns(rules, comps, index, result.total_pairs, result.model, tf, options.progress);
+    if (group) ReduceTrainingCounts(*group, &counts);
     if (!rules.model.deterministic_rules.empty() && !rules.model.prior) {
       DeterministicPrior(rules, *fields, table, &counts);
     }
@@ -187,6 +206,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   result.threshold_source = cut.source;
   if (options.train_only) {
     result.rules = index.stats();
+    if (group) SumOverRanks(*group, &result);
     return result;
   }
 
@@ -203,6 +223,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   score_options.borderline_pairs = options.borderline_pairs;
   score_options.progress = options.progress;
   ScoredCandidates scored = ScoreCandidates(comps, scorer, index, score_options);
+  if (group) GatherScored(*group, score_options, index.num_rules(), &scored);
   result.rules = index.stats();
   result.candidate_pairs = scored.candidate_pairs;
   result.edges = std::move(scored.edges);
@@ -214,7 +235,9 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   for (size_t c = 0; c < comps.size(); ++c) {
     result.comparison_counts.push_back({comps.spec(c).name, comps.values_over_cap(c), comps.unparseable_values(c)});
   }
+  if (group) SumOverRanks(*group, &result);
   clock.Mark("score");
+  if (group && !group->is_root()) return result;  // rank 0 clusters and writes
 
   clock.Begin("cluster");
   ClusterEdges(rules, input, options.keep_key_hashes, &result);

@@ -131,6 +131,10 @@ std::string SummaryJson(const RunContext& context, const LoadedInput& input, con
   w.Member("version", kReclinkVersion);
   w.Member("command", command);
   w.Member("threads", context.threads);
+  if (r.mpi_ranks > 0) {  // a run under mpirun (docs/distributed.md)
+    w.Member("mpi_ranks", r.mpi_ranks);
+    w.Member("mpi_bytes_sent", r.mpi_bytes_sent);
+  }
   w.Member("rules", context.rules_path);
   w.Key("inputs");
   w.BeginArray();

@@ -90,6 +90,13 @@ class BlockingIndex {
   // the link type allows them, before removing earlier rules' pairs (see block_growth.h).
   std::vector<std::pair<uint64_t, uint64_t>> BlockSizesAndPairs(size_t r) const;
 
+  // Restricts StreamPairs (and so stats()' pairs) to share `part` of `parts` of the pairs, for a
+  // run split across processes (docs/distributed.md): the work units (about 65,536 pairs each,
+  // planned from the blocks alone, so the same in every process built from the same input) are
+  // dealt round-robin, unit w to share w mod parts. The shares are disjoint and together give
+  // every pair exactly once. Default: share 0 of 1, everything. Requires part < parts.
+  void SetShare(uint32_t part, uint32_t parts);
+
  private:
   static constexpr uint32_t kNoBlock = 0xFFFFFFFFu;
   struct RuleIndex {
@@ -120,6 +127,7 @@ class BlockingIndex {
   std::vector<RuleStats> stats_;
   std::vector<OversizedBlock> oversized_;
   std::vector<WorkUnit> work_;
+  uint32_t share_part_ = 0, share_parts_ = 1;  // SetShare
 };
 
 // Working buffers of blocking-key building, owned by the caller: one per thread or task (not

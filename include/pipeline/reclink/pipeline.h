@@ -13,6 +13,7 @@
 
 #include "reclink/blocking.h"
 #include "reclink/cluster.h"
+#include "reclink/collective.h"
 #include "reclink/comparison.h"
 #include "reclink/file_writer.h"
 #include "reclink/identity.h"
@@ -121,6 +122,11 @@ struct RunOptions {
   // of their own. From then on RunLinkage reads only the input's row count, sources and ids, so
   // the caller may release the other columns' values (Column::ReleaseValues) to save memory.
   std::function<void()> on_fields_derived;
+  // A run split across processes (docs/distributed.md): this process's group, or null for a run
+  // of its own. With more than one rank, each scores its share of the candidate pairs; training
+  // counts are summed on every rank, and only rank 0's result holds the edges, pairs and clusters
+  // (the other ranks' results stop after scoring and must not be written).
+  Collective* collective = nullptr;
 };
 
 struct RunResult {
@@ -165,6 +171,10 @@ struct RunResult {
   // threshold (ties by rows), nearest first, with per-comparison weights.
   std::vector<ScoredPair> borderline;
   std::vector<StageTiming> timings;
+  // With RunOptions::collective: the number of ranks, and the payload bytes all ranks sent each
+  // other (0 and 0 for a run of its own).
+  int mpi_ranks = 0;
+  uint64_t mpi_bytes_sent = 0;
 };
 
 // The probability at or above which pairs link: the command line's, else the rules file's

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Errors under mpirun end every rank with the single-process exit code and print the message
+# once, never hang (ctest's TIMEOUT would fail this test): a missing input (3), a malformed CSV
+# (3), an option that does not run distributed yet (2), a command that does not (2).
+# Usage: mpi_errors_test.sh BUILD_DIR SOURCE_DIR MPIEXEC
+set -euo pipefail
+build=$1 src=$2 mpiexec=$3
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+rules=$src/datasets/demo/rules.toml
+printf 'record_id,first_name\n1,"unterminated\n' > "$work/bad.csv"
+"$build/reclink-gen" --records 200 --seed 1 --out "$work/people.csv" --quiet
+
+# expect CODE MESSAGE ARGS...: the exit code, and the message exactly once on stderr.
+expect() {
+  local code=$1 message=$2
+  shift 2
+  local got=0
+  timeout 120 "$mpiexec" --oversubscribe -np 3 "$build/reclink" "$@" --threads 1 > "$work/out" 2> "$work/err" || got=$?
+  [ "$got" = "$code" ] || { cat "$work/err" >&2; fail "$* exited with $got, expected $code"; }
+  local n
+  n=$(grep -c -- "$message" "$work/err" || true)
+  [ "$n" = 1 ] || { cat "$work/err" >&2; fail "$*: '$message' printed $n times, expected once"; }
+  echo "ok: exit $code: $message"
+}
+expect 3 "cannot open file" dedupe --rules "$rules" --out "$work/o1" "$work/nosuch.csv"
+expect 3 "unterminated quoted field" dedupe --rules "$rules" --out "$work/o2" "$work/bad.csv"
+expect 2 "do not run under mpirun yet" dedupe --rules "$rules" --out "$work/o3" --state "$work/st" "$work/people.csv"
+expect 2 "does not run under mpirun yet" profile "$work/people.csv"
+[ ! -e "$work/o1" ] && [ ! -e "$work/o2" ] && [ ! -e "$work/o3" ] || fail "a failed run left an output directory"
