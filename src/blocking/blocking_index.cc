@@ -314,17 +314,6 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
   std::sort(index.oversized_.begin(), index.oversized_.end(), [](const OversizedBlock& x, const OversizedBlock& y) {
     return x.rule != y.rule ? x.rule < y.rule : (x.size != y.size ? x.size > y.size : x.key < y.key);
   });
-  // Row-major block ids: a pair's test against every earlier rule (StreamPairs) reads one cache
-  // line of row b, where one array per rule cost a scattered load per rule.
-  const size_t nr = index.rules_.size();
-  index.block_ids_.resize(n * nr);
-  ParallelFor(tbb::blocked_range<size_t>(0, n, 1 << 14), [&](const tbb::blocked_range<size_t>& range) {
-    for (size_t r = 0; r < nr; ++r) {
-      const std::vector<uint32_t>& block_of = index.rules_[r].block_of;
-      for (size_t row = range.begin(); row != range.end(); ++row) index.block_ids_[row * nr + r] = block_of[row];
-    }
-  });
-  for (RuleIndex& ri : index.rules_) ri.block_of = {};
   index.PlanWork();
   return index;
 }
@@ -405,9 +394,8 @@ void BlockingIndex::PlanWork() {
 
 bool BlockingIndex::RuleCovers(size_t r, RowId a, RowId b) const {
   // Blocks are split by real key text, so the same block means the same key.
-  const size_t nr = rules_.size();
-  const uint32_t block = block_ids_[static_cast<size_t>(a) * nr + r];
-  return block != kNoBlock && block == block_ids_[static_cast<size_t>(b) * nr + r];
+  const std::vector<uint32_t>& block_of = rules_[r].block_of;
+  return block_of[a] != kNoBlock && block_of[a] == block_of[b];
 }
 
 std::string BlockingIndex::KeyText(size_t r, RowId row) const {
@@ -422,22 +410,9 @@ std::string BlockingIndex::KeyText(size_t r, RowId row) const {
 }
 
 std::vector<uint64_t> BlockingIndex::StreamPairs(const PairSink& sink) {
-  std::vector<uint64_t> totals = Stream(sink, nullptr, nullptr);
-  for (size_t r = 0; r < totals.size(); ++r) stats_[r].pairs = totals[r];
-  return totals;
-}
-
-std::vector<uint64_t> BlockingIndex::StreamPairs(const PairSink& sink, const RowFilter& keep_first, Progress* progress) {
-  std::vector<uint64_t> totals = Stream(sink, &keep_first, progress);
-  for (size_t r = 0; r < totals.size(); ++r) stats_[r].pairs = totals[r];
-  return totals;
-}
-
-std::vector<uint64_t> BlockingIndex::Stream(const PairSink& sink, const RowFilter* keep_first, Progress* progress) {
   struct Local {
     std::vector<CandidatePair> batch;
     std::vector<uint64_t> pairs;
-    std::vector<uint32_t> earlier_rule, earlier_ids;  // row a's blocks under earlier rules
   };
   tbb::enumerable_thread_specific<Local> locals([&] {
     Local l;
@@ -446,26 +421,17 @@ std::vector<uint64_t> BlockingIndex::Stream(const PairSink& sink, const RowFilte
     return l;
   });
   const bool cross_only = link_type_ == LinkType::kLink;
-  const size_t nr = rules_.size();
   ParallelFor(size_t{0}, work_.size(), [&](size_t w) {
     const WorkUnit& unit = work_[w];
     const RuleIndex& ri = rules_[unit.rule];
     Local& local = locals.local();
-    uint64_t unsent = 0;  // pairs counted but filtered out, since the last flush
     auto flush = [&] {
-      if (progress && unsent) progress->Add(unsent);
-      local.pairs[unit.rule] += unsent;
-      unsent = 0;
       if (!local.batch.empty()) {
         local.pairs[unit.rule] += local.batch.size();
-        if (progress) progress->Add(local.batch.size());
         sink(static_cast<int>(unit.rule), local.batch);
         local.batch.clear();
       }
     };
-    const uint32_t earlier = unit.rule;
-    std::vector<uint32_t>& earlier_rule = local.earlier_rule;
-    std::vector<uint32_t>& earlier_ids = local.earlier_ids;
     for (uint32_t b = unit.block_begin; b < unit.block_end; ++b) {
       const uint32_t bs = ri.block_starts[b], be = ri.block_starts[b + 1];
       const uint32_t size = be - bs;
@@ -482,39 +448,11 @@ std::vector<uint64_t> BlockingIndex::Stream(const PairSink& sink, const RowFilte
           }
           j = run_end;
         }
-        const bool send = keep_first == nullptr || (*keep_first)(a);
-        if (earlier == 0) {  // the first rule: every pair of the block is its own
-          if (send) {
-            for (; j < size; ++j) {
-              local.batch.push_back({a, ri.order[bs + j]});
-              if (local.batch.size() == kBatchPairs) flush();
-            }
-          } else {
-            unsent += size - j;
-          }
-          continue;
-        }
-        // Row a's blocks under the earlier rules, for the test of each partner; a rule that
-        // gives a no block covers none of its pairs.
-        const uint32_t* ids_a = &block_ids_[static_cast<size_t>(a) * nr];
-        earlier_rule.clear();
-        earlier_ids.clear();
-        for (uint32_t r = 0; r < earlier; ++r) {
-          if (ids_a[r] == kNoBlock) continue;
-          earlier_rule.push_back(r);
-          earlier_ids.push_back(ids_a[r]);
-        }
-        const size_t ne = earlier_rule.size();
         for (; j < size; ++j) {
           const RowId bb = ri.order[bs + j];
-          const uint32_t* ids_b = &block_ids_[static_cast<size_t>(bb) * nr];
-          bool covered = false;
-          for (size_t e = 0; e < ne; ++e) covered |= ids_b[earlier_rule[e]] == earlier_ids[e];
-          if (covered) continue;
-          if (!send) {
-            ++unsent;
-            continue;
-          }
+          bool earlier = false;
+          for (uint32_t r = 0; r < unit.rule && !earlier; ++r) earlier = RuleCovers(r, a, bb);
+          if (earlier) continue;
           local.batch.push_back({a, bb});
           if (local.batch.size() == kBatchPairs) flush();
         }
@@ -526,6 +464,7 @@ std::vector<uint64_t> BlockingIndex::Stream(const PairSink& sink, const RowFilte
   for (const Local& l : locals) {
     for (size_t r = 0; r < totals.size(); ++r) totals[r] += l.pairs[r];
   }
+  for (size_t r = 0; r < totals.size(); ++r) stats_[r].pairs = totals[r];
   return totals;
 }
 

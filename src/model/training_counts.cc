@@ -72,7 +72,8 @@ TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comp
   struct Local {
     std::vector<PatternCounts> covered;
     std::vector<PatternTfCounts> first_tf;
-    // Scratch, reused from batch to batch: the pairs' levels, a run's partners.
+    // Scratch, reused from batch to batch: the sampled pairs, their levels, a run's partners.
+    std::vector<CandidatePair> pairs;
     std::vector<uint8_t> gammas;
     std::vector<RowId> partners;
     ComparisonScratch comparisons;
@@ -88,12 +89,15 @@ TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comp
   const double fraction = upper > kTrainingPairs ? static_cast<double>(kTrainingPairs) / upper : 1.0;
   const uint64_t cutoff = fraction >= 1.0 ? UINT64_MAX : static_cast<uint64_t>(fraction * 18446744073709551615.0);
   const uint64_t salt = rules.model.seed * 0x9E3779B97F4A7C15ULL;
-  // The sample is drawn by the stream itself, a row at a time: the pairs of an unsampled first
-  // row are counted there (stats and progress stay exact) but never formed into batches.
-  auto sampled = [&](RowId a) { return cutoff == UINT64_MAX || RowHash(a, salt) <= cutoff; };
-  index.StreamPairs([&](int rule, std::span<const CandidatePair> pairs) {
+  index.StreamPairs([&](int rule, std::span<const CandidatePair> batch) {
+    if (progress) progress->Add(batch.size());
     Local& l = locals.local();
+    std::vector<CandidatePair>& pairs = l.pairs;
     std::vector<uint8_t>& gammas = l.gammas;
+    pairs.clear();
+    for (const CandidatePair& p : batch) {
+      if (cutoff == UINT64_MAX || RowHash(p.a, salt) <= cutoff) pairs.push_back(p);
+    }
     GammaRuns(comps, pairs, &gammas, &l.partners, l.comparisons);
     for (size_t i = 0; i < pairs.size(); ++i) {
       const CandidatePair& p = pairs[i];
@@ -105,7 +109,7 @@ TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comp
         if (static_cast<int>(r) != rule && index.RuleCovers(r, p.a, p.b)) ++l.covered[r][id];
       }
     }
-  }, sampled, progress);
+  });
   TrainingCounts counts;
   counts.covered.resize(nr);
   counts.first.resize(nr);

@@ -135,43 +135,6 @@ TEST_P(BlockingRandomTest, EqualsBruteForceAtEveryThreadCount) {
   }
 }
 
-TEST_P(BlockingRandomTest, RowFilterSendsOnlyKeptFirstRowsAndCountsEveryPair) {
-  for (uint32_t seed = 1; seed <= 4; ++seed) {
-    Fixture f = MakeRandom(seed, 300 + seed * 40, seed % 2 ? 2 : 3, GetParam());
-    auto all = BruteForce(f);
-    ASSERT_FALSE(all.empty());
-    auto keep = [](RowId a) { return a % 3 != 1; };
-    std::set<std::pair<RowId, RowId>> expected;
-    for (const auto& p : all) {
-      if (keep(p.first)) expected.insert(p);
-    }
-    ASSERT_LT(expected.size(), all.size());
-    for (int threads : {1, 2, 8}) {
-      tbb::task_arena arena(threads);
-      std::set<std::pair<RowId, RowId>> got;
-      uint64_t total = 0, stats_total = 0, duplicates = 0;
-      Progress progress;
-      arena.execute([&] {
-        BlockingIndex index = BlockingIndex::Build(f.rules, f.fields, f.table);
-        std::mutex mu;
-        auto totals = index.StreamPairs(
-            [&](int, std::span<const CandidatePair> pairs) {
-              std::lock_guard<std::mutex> lock(mu);
-              for (const CandidatePair& p : pairs) duplicates += !got.insert({p.a, p.b}).second;
-            },
-            keep, &progress);
-        for (uint64_t t : totals) total += t;
-        for (const RuleStats& s : index.stats()) stats_total += s.pairs;
-      });
-      EXPECT_EQ(duplicates, 0u);
-      EXPECT_EQ(got, expected) << "seed " << seed << " threads " << threads;
-      EXPECT_EQ(total, all.size());
-      EXPECT_EQ(stats_total, all.size());
-      EXPECT_EQ(progress.Read().done, all.size());
-    }
-  }
-}
-
 INSTANTIATE_TEST_SUITE_P(LinkTypes, BlockingRandomTest,
                          ::testing::Values(LinkType::kDedupe, LinkType::kLink,
                                            LinkType::kLinkAndDedupe));

@@ -11,7 +11,6 @@
 
 #include "reclink/derived_fields.h"
 #include "reclink/normalize_scratch.h"
-#include "reclink/progress.h"
 #include "reclink/record_table.h"
 #include "reclink/rules.h"
 #include "reclink/status.h"
@@ -84,13 +83,6 @@ class BlockingIndex {
   // every count) is the same whatever the thread count; the order of batches is not.
   std::vector<uint64_t> StreamPairs(const PairSink& sink);
 
-  // The same, but only the pairs whose first row a passes keep_first(a) reach the sink (a test
-  // made once per row of each block, before its pairs are formed, so a filtered row costs no
-  // batch work). Every pair is still counted: the returned totals and stats() are those of
-  // StreamPairs(sink), and `progress` (when not null) is advanced by every pair, sent or not.
-  using RowFilter = std::function<bool(RowId)>;
-  std::vector<uint64_t> StreamPairs(const PairSink& sink, const RowFilter& keep_first, Progress* progress);
-
   // Total candidate pairs before any streaming: an upper bound used for progress reporting.
   uint64_t PairsUpperBound() const;
 
@@ -100,8 +92,7 @@ class BlockingIndex {
     std::vector<const Column*> parts;  // the derived field of each key part
     std::vector<uint64_t> has_key;     // bitmap: every key part is non-null; Build only
     std::vector<uint64_t> hashes;      // XXH3 of the key text (0 when no key); Build only
-    std::vector<uint32_t> block_of;    // the row's block, kNoBlock: no key, or a skipped block;
-                                       // Build only (then moved into block_ids_)
+    std::vector<uint32_t> block_of;    // the row's block, kNoBlock: no key, or a skipped block
     std::vector<RowId> order;            // rows of the blocks that make pairs (2+ rows, not
                                          // skipped), block by block, by (hash, key, row)
     std::vector<uint32_t> block_starts;  // indices into order; one past the end included
@@ -117,15 +108,11 @@ class BlockingIndex {
   // key texts are not stored, which saves about 20 bytes per record and rule.
   std::string KeyText(size_t ri, RowId r) const;
   void PlanWork();
-  // StreamPairs' work, with an optional row filter; returns pairs per rule.
-  std::vector<uint64_t> Stream(const PairSink& sink, const RowFilter* keep_first, Progress* progress);
 
   const Rules* rules_spec_ = nullptr;  // must outlive the index, as must the derived fields
   LinkType link_type_ = LinkType::kDedupe;
   std::vector<SourceId> sources_;
   std::vector<RuleIndex> rules_;
-  // [row * num_rules() + r]: the row's block under rule r (RuleIndex::block_of, row-major).
-  std::vector<uint32_t> block_ids_;
   std::vector<RuleStats> stats_;
   std::vector<OversizedBlock> oversized_;
   std::vector<WorkUnit> work_;
