@@ -137,38 +137,7 @@ std::string Comparisons::LevelLabel(size_t c, int level) const {
   return "else";
 }
 
-namespace {
-
-// Whether the n bytes at a and b are equal. Inline, with overlapping word loads that stay inside
-// both ranges: values are short, and this runs for every pair whose hashes agree, where a call
-// to memcmp costs more than the comparison.
-inline bool EqualBytes(const char* a, const char* b, size_t n) {
-  if (n >= 8) {
-    uint64_t x, y;
-    for (size_t i = 0; i + 8 < n; i += 8) {
-      std::memcpy(&x, a + i, 8);
-      std::memcpy(&y, b + i, 8);
-      if (x != y) return false;
-    }
-    std::memcpy(&x, a + n - 8, 8);
-    std::memcpy(&y, b + n - 8, 8);
-    return x == y;
-  }
-  if (n >= 4) {
-    uint32_t x0, y0, x1, y1;
-    std::memcpy(&x0, a, 4);
-    std::memcpy(&y0, b, 4);
-    std::memcpy(&x1, a + n - 4, 4);
-    std::memcpy(&y1, b + n - 4, 4);
-    return x0 == y0 && x1 == y1;
-  }
-  for (size_t i = 0; i < n; ++i) {
-    if (a[i] != b[i]) return false;
-  }
-  return true;
-}
-
-}  // namespace
+using comparison_internal::EqualBytes;
 
 int Comparisons::Level(size_t c, RowId a, RowId b, const PreparedString* pa, ComparisonScratch& scratch) const {
   const Slot& sa = slot(c, a);

@@ -15,93 +15,157 @@
 
 namespace reclink {
 
-// Comparisons are computed one at a time (cheapest first) and a pair stops as soon as the best
-// the remaining comparisons could add cannot reach the threshold. A pair that survives is
-// weighed in full, in the canonical order, so its weight (and whether it links) is exactly what
-// Scorer::Weight gives. Pairs come in runs sharing row a: a run of several pairs is scored a
-// comparison at a time over the pairs still alive, so each string similarity is computed by the
-// batch kernels for all of them at once (with row a prepared once); every pair still sees the
-// same sums, in the same order, as on its own.
+// A pair is decided in two steps. First, for every comparison, the cheap facts: whether either
+// value is null (level 0) and whether the values are equal (a hash and byte compare, and then the
+// level needs no similarity). That fixes the weight of those comparisons, and bounds each of the
+// others by the best level unequal values can reach (exact levels cannot hit), so most pairs are
+// rejected before any similarity is computed. Second, the comparisons still open are computed one
+// at a time, those that can lose the most first, and a pair stops as soon as its bound falls
+// below the threshold. A pair that survives is weighed in full, in the canonical order, so its
+// weight (and whether it links) is exactly what Scorer::Weight gives. Pairs come in runs sharing
+// row a: a comparison is computed for all the run's pairs still open on it at once, by the batch
+// kernels with row a prepared once; every pair still sees the same levels as on its own.
 void ScoreRunsDecidingEarly(const Comparisons& comps, const Scorer& scorer, std::span<const CandidatePair> pairs,
                             double threshold, ScoreScratch& scratch, std::vector<Edge>* edges) {
   const size_t nc = comps.size();
-  // Exact and numeric comparisons first: they cost a hash compare. Within each group, the
-  // comparisons with the largest top weight first: a pair that disagrees there loses the most
-  // of what it could still reach, so most pairs are decided after the fewest comparisons.
+  if (pairs.empty() || nc == 0) {
+    for (const CandidatePair& p : pairs) {
+      const double full = scorer.Weight(p.a, p.b, nullptr);
+      if (full >= threshold) edges->push_back({p.a, p.b, full});
+    }
+    return;
+  }
+  // Per comparison: the weight of each level that no term frequency adjusts (those do not depend
+  // on the rows), whether equal values get the first level outright (an exact first level), and
+  // the most unequal values can add.
+  const RowId any = pairs[0].a;
+  double level_weight[kMaxComparisons][kMaxLevels + 2];
+  bool tf_level[kMaxComparisons][kMaxLevels + 2];
+  double unequal_max[kMaxComparisons], unequal_min[kMaxComparisons];
+  bool exact_first[kMaxComparisons];
+  for (size_t c = 0; c < nc; ++c) {
+    const auto& levels = comps.spec(c).levels;
+    exact_first[c] = !levels.empty() && levels[0].predicate == Predicate::kExact;
+    unequal_max[c] = -std::numeric_limits<double>::infinity();
+    unequal_min[c] = std::numeric_limits<double>::infinity();
+    bool bounded = true;
+    for (int l = 0; l < comps.num_levels(c); ++l) {
+      const Scorer::LevelTerms t = scorer.Terms(c, l, any, any);
+      tf_level[c][l] = t.tf_adjusted;
+      level_weight[c][l] = t.weight;
+      const bool exact = l >= 1 && l <= static_cast<int>(levels.size()) && levels[l - 1].predicate == Predicate::kExact;
+      if (l == 0 || exact) continue;  // null needs a null value; exact needs equal values
+      if (t.tf_adjusted || std::isnan(t.weight)) bounded = false;
+      unequal_max[c] = std::max(unequal_max[c], t.weight);
+      unequal_min[c] = std::min(unequal_min[c], t.weight);
+    }
+    if (!bounded) {  // not expected (only exact levels are adjusted); never reject on this bound
+      unequal_max[c] = std::numeric_limits<double>::infinity();
+      unequal_min[c] = -std::numeric_limits<double>::infinity();
+    }
+  }
+  // The open comparisons, those whose level can lose the most first: a pair that falls short
+  // there is rejected after the fewest similarities.
   size_t order[kMaxComparisons];
-  size_t no = 0;
-  for (size_t c = 0; c < nc; ++c) if (!comps.uses_string_metric(c)) order[no++] = c;
-  const size_t cheap = no;
-  for (size_t c = 0; c < nc; ++c) if (comps.uses_string_metric(c)) order[no++] = c;
-  auto top_weight = [&](size_t c) {
-    const double w = scorer.MaxRest(c) - scorer.MaxRest(c + 1);
-    return std::isnan(w) ? 0.0 : w;  // a strict weak order even for a degenerate model
+  for (size_t c = 0; c < nc; ++c) order[c] = c;
+  auto drop = [&](size_t c) {
+    const double d = unequal_max[c] - unequal_min[c];
+    return std::isnan(d) ? 0.0 : d;  // a strict weak order even for a degenerate model
   };
-  auto larger_top = [&](size_t x, size_t y) { return top_weight(x) != top_weight(y) ? top_weight(x) > top_weight(y) : x < y; };
-  std::sort(order, order + cheap, larger_top);
-  std::sort(order + cheap, order + nc, larger_top);
-  double rest[kMaxComparisons + 1];  // rest[k]: the most comparisons order[k..] can add
-  rest[nc] = 0.0;
-  for (size_t k = nc; k-- > 0;) rest[k] = rest[k + 1] + (scorer.MaxRest(order[k]) - scorer.MaxRest(order[k] + 1));
+  std::sort(order, order + nc, [&](size_t x, size_t y) { return drop(x) != drop(y) ? drop(x) > drop(y) : x < y; });
+  auto weight_of = [&](size_t c, int level, RowId a, RowId b) {
+    return tf_level[c][level] ? scorer.LevelWeight(c, level, a, b) : level_weight[c][level];
+  };
   constexpr double kMargin = 1e-9;  // keeps rounding in the partial sums from rejecting an edge
-  constexpr size_t kMinRun = 4;     // shorter runs: pair by pair, without preparing row a
+  constexpr size_t kMinRun = 4;     // fewer open pairs: pair by pair, without preparing row a
+  const double floor = threshold - kMargin;
   std::vector<RowId>& alive = scratch.alive;
   std::vector<uint32_t>& alive_at = scratch.alive_at;
-  std::vector<double>& weight = scratch.weight;
+  std::vector<double>& bound = scratch.weight;
   std::vector<uint8_t>& gammas = scratch.gammas;
+  std::vector<uint16_t>& open = scratch.open;
   std::vector<uint8_t>& levels = scratch.levels;
-  uint8_t gamma[kMaxComparisons];
+  std::vector<RowId>& sub = scratch.sub;
+  std::vector<uint32_t>& sub_at = scratch.sub_at;
   for (size_t i = 0; i < pairs.size();) {
     const RowId a = pairs[i].a;
     size_t j = i;
     while (j < pairs.size() && pairs[j].a == a) ++j;
-    if (j - i < kMinRun) {
-      for (; i < j; ++i) {
-        const RowId b = pairs[i].b;
-        if (i + 8 < pairs.size()) comps.Prefetch(pairs[i + 8].b);  // scattered rows: load ahead
-        double w = scorer.base();
-        bool rejected = false;
-        for (size_t k = 0; k < nc; ++k) {
-          const size_t c = order[k];
-          gamma[c] = static_cast<uint8_t>(comps.Level(c, a, b, nullptr, scratch.comparisons));
-          w += scorer.LevelWeight(c, gamma[c], a, b);
-          if (w + rest[k + 1] < threshold - kMargin) {
-            rejected = true;
-            break;
-          }
-        }
-        if (rejected) continue;
-        const double full = scorer.Weight(a, b, gamma);
-        if (full >= threshold) edges->push_back({a, b, full});
-      }
-      continue;
-    }
     const size_t run = j - i;
     alive.clear();
     alive_at.clear();
-    for (size_t m = 0; m < run; ++m) {
-      alive.push_back(pairs[i + m].b);
-      alive_at.push_back(static_cast<uint32_t>(m));
-      comps.Prefetch(pairs[i + m].b);  // partners are scattered rows; start every load up front
-    }
-    weight.assign(run, scorer.base());
+    bound.resize(run);
     gammas.resize(run * nc);
+    open.resize(run);
+    for (size_t m = 0; m < run; ++m) comps.Prefetch(pairs[i + m].b);  // scattered rows: start every load
+    double equal_weight[kMaxComparisons];  // a TF-adjusted exact level's weight on row a's value
+    std::fill(equal_weight, equal_weight + nc, std::numeric_limits<double>::quiet_NaN());
+    // Step one: nulls and equal values.
+    for (size_t m = 0; m < run; ++m) {
+      const RowId b = pairs[i + m].b;
+      uint8_t* gamma = &gammas[m * nc];
+      double w = scorer.base();
+      uint16_t mask = 0;
+      for (size_t c = 0; c < nc; ++c) {
+        if (comps.IsNull(c, a) || comps.IsNull(c, b)) {
+          gamma[c] = 0;
+          w += level_weight[c][0];
+        } else if (comps.ValuesEqual(c, a, b)) {
+          if (exact_first[c]) {
+            gamma[c] = 1;
+            if (tf_level[c][1]) {
+              // Term frequencies are per value (by hash), so equal values share one weight:
+              // computed once per run.
+              if (std::isnan(equal_weight[c])) equal_weight[c] = scorer.LevelWeight(c, 1, a, b);
+              w += equal_weight[c];
+            } else {
+              w += level_weight[c][1];
+            }
+          } else {
+            gamma[c] = static_cast<uint8_t>(comps.Level(c, a, b, nullptr, scratch.comparisons));
+            w += weight_of(c, gamma[c], a, b);
+          }
+        } else {
+          mask |= static_cast<uint16_t>(1u << c);
+          w += unequal_max[c];
+        }
+      }
+      if (w < floor) continue;
+      bound[m] = w;
+      open[m] = mask;
+      alive.push_back(b);
+      alive_at.push_back(static_cast<uint32_t>(m));
+    }
+    // Step two: the open comparisons, one at a time over the pairs still alive.
     for (size_t k = 0; k < nc && !alive.empty(); ++k) {
       const size_t c = order[k];
-      std::optional<PreparedString> prepared;
-      if (comps.uses_string_metric(c) && alive.size() >= kMinRun && !comps.IsNull(c, a)) {
-        prepared.emplace(comps.Value(c, a));
+      const uint16_t bit = static_cast<uint16_t>(1u << c);
+      sub.clear();
+      sub_at.clear();
+      for (size_t x = 0; x < alive.size(); ++x) {
+        if (open[alive_at[x]] & bit) {
+          sub.push_back(alive[x]);
+          sub_at.push_back(alive_at[x]);
+        }
       }
-      levels.resize(alive.size());
-      comps.LevelsOneToMany(c, a, alive, prepared ? &*prepared : nullptr, levels.data(), scratch.comparisons);
+      if (sub.empty()) continue;
+      std::optional<PreparedString> prepared;
+      if (comps.uses_string_metric(c) && sub.size() >= kMinRun) prepared.emplace(comps.Value(c, a));
+      levels.resize(sub.size());
+      comps.LevelsOneToMany(c, a, sub, prepared ? &*prepared : nullptr, levels.data(), scratch.comparisons);
+      bool dropped = false;
+      for (size_t x = 0; x < sub.size(); ++x) {
+        const uint32_t m = sub_at[x];
+        gammas[m * nc + c] = levels[x];
+        bound[m] += weight_of(c, levels[x], a, sub[x]) - unequal_max[c];
+        dropped |= bound[m] < floor;
+      }
+      if (!dropped) continue;
       size_t kept = 0;
       for (size_t x = 0; x < alive.size(); ++x) {
-        const uint32_t m = alive_at[x];
-        gammas[m * nc + c] = levels[x];
-        weight[m] += scorer.LevelWeight(c, levels[x], a, alive[x]);
-        if (weight[m] + rest[k + 1] < threshold - kMargin) continue;
+        if (bound[alive_at[x]] < floor) continue;
         alive[kept] = alive[x];
-        alive_at[kept] = m;
+        alive_at[kept] = alive_at[x];
         ++kept;
       }
       alive.resize(kept);

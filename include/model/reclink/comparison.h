@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <span>
 #include <string_view>
@@ -44,6 +45,39 @@ class ComparisonScratch {
   std::vector<uint32_t> lev_, osa_;
   std::vector<uint8_t> levels_;  // GammaOneToMany: one comparison's levels
 };
+
+namespace comparison_internal {
+
+// Whether the n bytes at a and b are equal. Inline, with overlapping word loads that stay inside
+// both ranges: values are short, and this runs for every pair whose hashes agree, where a call
+// to memcmp costs more than the comparison.
+inline bool EqualBytes(const char* a, const char* b, size_t n) {
+  if (n >= 8) {
+    uint64_t x, y;
+    for (size_t i = 0; i + 8 < n; i += 8) {
+      std::memcpy(&x, a + i, 8);
+      std::memcpy(&y, b + i, 8);
+      if (x != y) return false;
+    }
+    std::memcpy(&x, a + n - 8, 8);
+    std::memcpy(&y, b + n - 8, 8);
+    return x == y;
+  }
+  if (n >= 4) {
+    uint32_t x0, y0, x1, y1;
+    std::memcpy(&x0, a, 4);
+    std::memcpy(&y0, b, 4);
+    std::memcpy(&x1, a + n - 4, 4);
+    std::memcpy(&y1, b + n - 4, 4);
+    return x0 == y0 && x1 == y1;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace comparison_internal
 
 class Comparisons {
  public:
@@ -109,6 +143,13 @@ class Comparisons {
     return std::string_view(comps_[c].base + s.offset, s.length);
   }
   bool IsNull(size_t c, RowId r) const { return slot(c, r).null; }
+  // Rows a and b hold equal values for comparison c (neither null): the hashes, then the bytes.
+  bool ValuesEqual(size_t c, RowId a, RowId b) const {
+    const Slot& sa = slot(c, a);
+    const Slot& sb = slot(c, b);
+    return sa.hash == sb.hash && sa.length == sb.length &&
+           comparison_internal::EqualBytes(comps_[c].base + sa.offset, comps_[c].base + sb.offset, sa.length);
+  }
   uint64_t ValueHash(size_t c, RowId r) const { return slot(c, r).hash; }
   // A comparison's field is a key (or part of a key) of blocking rule r.
   bool BlockedBy(size_t c, const BlockingRule& rule) const;

@@ -85,13 +85,16 @@ struct ScoreScratch {
   std::vector<uint32_t> alive_at;  // their index in the run
   std::vector<double> weight;      // [index in run]: partial weight
   std::vector<uint8_t> gammas;     // [index in run * comparisons + c]
+  std::vector<uint16_t> open;      // [index in run]: bit c set while comparison c is not yet known
   std::vector<uint8_t> levels;
+  std::vector<RowId> sub;          // the alive partners open on one comparison
+  std::vector<uint32_t> sub_at;    // their index in the run
   ComparisonScratch comparisons;  // the level functions' working memory
 };
 
 // Appends the pairs whose weight is at or above threshold (a weight, in bits) to edges, with the
-// weight Scorer::Weight gives. Comparisons are computed cheapest first and a pair is dropped as
-// soon as the rest cannot lift it to the threshold; pairs in runs sharing row a are scored a
+// weight Scorer::Weight gives. Nulls and equal values are settled first for every comparison, the
+// similarities after, and a pair is dropped as soon as the rest cannot lift it to the threshold; pairs in runs sharing row a are scored a
 // comparison at a time with row a prepared once. Shared by full and incremental runs.
 void ScoreRunsDecidingEarly(const Comparisons& comps, const Scorer& scorer, std::span<const CandidatePair> pairs,
                             double threshold, ScoreScratch& scratch, std::vector<Edge>* edges);
