@@ -10,20 +10,9 @@
 
 #include <tbb/task_arena.h>
 
-namespace reclink {
+#include "reclink/progress.h"
 
-std::string HumanCount(double n) {
-  char buf[32];
-  if (n < 1e4)
-    std::snprintf(buf, sizeof buf, "%.0f", n);
-  else if (n < 1e6)
-    std::snprintf(buf, sizeof buf, "%.1fK", n / 1e3);
-  else if (n < 1e9)
-    std::snprintf(buf, sizeof buf, "%.1fM", n / 1e6);
-  else
-    std::snprintf(buf, sizeof buf, "%.2fB", n / 1e9);
-  return buf;
-}
+namespace reclink {
 
 std::vector<BlockGrowth> AnalyzeBlockGrowth(const BlockingIndex& index,
                                             const BlockGrowthOptions& options) {

@@ -8,6 +8,7 @@
 #include "reclink/block_growth.h"
 #include "reclink/json_writer.h"
 #include "reclink/profile.h"
+#include "reclink/progress.h"
 #include "reclink/run_summary.h"
 
 namespace reclink::cli {

@@ -7,20 +7,6 @@
 
 namespace reclink::cli {
 
-std::string HumanCount(double n) {
-  char buf[32];
-  if (n < 10'000) {
-    std::snprintf(buf, sizeof buf, "%.0f", n);
-  } else if (n < 1e6) {
-    std::snprintf(buf, sizeof buf, "%.1fk", n / 1e3);
-  } else if (n < 1e9) {
-    std::snprintf(buf, sizeof buf, n < 1e8 ? "%.1fM" : "%.0fM", n / 1e6);
-  } else {
-    std::snprintf(buf, sizeof buf, "%.2fG", n / 1e9);
-  }
-  return buf;
-}
-
 std::string ProgressText(const Progress::Snapshot& s) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%-16s %8.1f s", s.stage.c_str(), s.seconds);

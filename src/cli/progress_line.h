@@ -36,8 +36,6 @@ class ProgressLine {
   std::thread thread_;
 };
 
-// 1234 -> "1234", 12345 -> "12.3k", 19600000 -> "19.6M", 1.37e9 -> "1.37G".
-std::string HumanCount(double n);
 // The live line's text for a snapshot, e.g. "score  4.2 s  8.1M of 19.6M pairs (41%), 1.9M
 // pairs/s, about 6 s left".
 std::string ProgressText(const Progress::Snapshot& s);

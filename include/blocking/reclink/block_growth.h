@@ -60,7 +60,4 @@ std::vector<std::string> BlockGrowthWarnings(const std::vector<BlockGrowth>& gro
 // thread count: what a run reports before scoring.
 std::vector<std::string> BlockGrowthWarnings(const BlockingIndex& index);
 
-// A count for people: 950, 12.3K, 4.1M, 1.37B.
-std::string HumanCount(double n);
-
 }  // namespace reclink

@@ -3,9 +3,12 @@
 // atomic add, so a stage calls it per batch of work, not per item.
 #pragma once
 
+#include <cstdio>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -47,5 +50,21 @@ class Progress {
   uint64_t total_ = 0;
   std::chrono::steady_clock::time_point start_;
 };
+
+// A count as people read it: 1234 -> "1234", 12345 -> "12.3k", 19600000 -> "19.6M",
+// 123456789 -> "123M", 1.37e9 -> "1.37G" (progress lines, block-growth warnings).
+inline std::string HumanCount(double n) {
+  char buf[32];
+  if (n < 10'000) {
+    std::snprintf(buf, sizeof buf, "%.0f", n);
+  } else if (n < 1e6) {
+    std::snprintf(buf, sizeof buf, "%.1fk", n / 1e3);
+  } else if (n < 1e9) {
+    std::snprintf(buf, sizeof buf, n < 1e8 ? "%.1fM" : "%.0fM", n / 1e6);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.2fG", n / 1e9);
+  }
+  return buf;
+}
 
 }  // namespace reclink
