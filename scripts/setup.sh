@@ -5,7 +5,7 @@ set -euo pipefail
 PACKAGES=(
   g++ cmake ninja-build pkg-config git
   libtbb-dev libsimdjson-dev libxxhash-dev libtomlplusplus-dev libutf8proc-dev libhwy-dev
-  libcli11-dev rapidjson-dev libabsl-dev zlib1g-dev libzstd-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libcli11-dev rapidjson-dev libabsl-dev libjemalloc-dev zlib1g-dev libzstd-dev libgtest-dev libgmock-dev libbenchmark-dev
   zstd gzip time python3 ccache
   pybind11-dev python3-dev python3-pandas python3-numpy python3-pytest
   python3-setuptools python3-pip python3-venv

@@ -8,6 +8,7 @@
 #include <vector>
 #include <exception>
 
+#include "allocator.h"
 #include "commands.h"
 #include "process_group.h"
 #include "reclink/signal_cleanup.h"
@@ -52,7 +53,8 @@ CLI::Validator OpenUnitInterval() {
 
 int main(int argc, char** argv) {
   CLI::App app{"reclink: fast, explainable batch record linkage (deduplicate and link customer records)"};
-  app.set_version_flag("--version", std::string("reclink ") + reclink::kReclinkVersion);
+  app.set_version_flag("--version", std::string("reclink ") + reclink::kReclinkVersion + " (" +
+                                        reclink::AllocatorDescription() + ")");
   app.require_subcommand(1);
   CommonOptions o;
   LinkageOptions lo;

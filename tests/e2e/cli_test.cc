@@ -72,6 +72,26 @@ TEST(CliTest, DemoDedupeWritesEveryRecordExactlyOnce) {
   EXPECT_EQ(files, (std::set<std::string>{"clusters.csv", "model.json", "summary.json"}));
 }
 
+// The executable names its allocator, and a jemalloc build really runs on jemalloc with huge
+// pages: jemalloc's own exit statistics (MALLOC_CONF=stats_print) print the options in effect.
+TEST(CliTest, VersionNamesTheAllocatorInEffect) {
+  CliResult v = RunReclink("--version");
+  ASSERT_EQ(v.exit_code, 0) << v.err;
+#if defined(RECLINK_EXPECT_JEMALLOC)
+  EXPECT_NE(v.out.find("(jemalloc, transparent huge pages)"), std::string::npos) << v.out;
+  ASSERT_EQ(setenv("MALLOC_CONF", "stats_print:true", 1), 0);
+  CliResult stats = RunReclink("--version");
+  // MALLOC_CONF still overrides the compiled-in options (docs/performance.md).
+  ASSERT_EQ(setenv("MALLOC_CONF", "stats_print:true,thp:default", 1), 0);
+  CliResult off = RunReclink("--version");
+  unsetenv("MALLOC_CONF");
+  EXPECT_NE(stats.err.find("opt.thp: \"always\""), std::string::npos) << stats.err.substr(0, 2000);
+  EXPECT_NE(off.err.find("opt.thp: \"default\""), std::string::npos) << off.err.substr(0, 2000);
+#else
+  EXPECT_NE(v.out.find("(system malloc)"), std::string::npos) << v.out;
+#endif
+}
+
 TEST(CliTest, SameOutputWhateverTheThreadCount) {
   std::string reference_clusters, reference_pairs, reference_model;
   for (int threads : {1, 2, 8}) {
