@@ -9,6 +9,7 @@
 #include <random>
 #include <string_view>
 
+#include "reclink/collective.h"
 #include "reclink/hash.h"
 
 #include "model/equal_pairs.h"
@@ -171,8 +172,11 @@ std::vector<std::string> DegenerateComparisonWarnings(const Comparisons& comps) 
 }
 
 void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields& fields,
-               const RecordTable& table, uint64_t samples, uint64_t seed, Model* model) {
+               const RecordTable& table, uint64_t samples, uint64_t seed, Model* model, Collective* group) {
   const size_t nc = full.size();
+  // This rank's share of the draws: chunk (or row a) modulo the ranks.
+  const uint64_t ranks = group ? static_cast<uint64_t>(group->size()) : 1;
+  const uint64_t rank = group ? static_cast<uint64_t>(group->rank()) : 0;
   for (std::string& w : DegenerateComparisonWarnings(full)) model->warnings.push_back(std::move(w));
   const uint64_t n = table.num_rows();
   model->u_sample_pairs = 0;
@@ -243,6 +247,7 @@ void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields&
   };
   tbb::enumerable_thread_specific<Counts> locals(make);
   ParallelFor(uint64_t{0}, chunks, [&](uint64_t chunk) {
+    if (chunk % ranks != rank) return;  // another rank's share; its seeded draws are its own
     std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ULL + chunk);
     Counts& counts = locals.local();
     const uint64_t count = std::min(kChunk, samples - chunk * kChunk);
@@ -280,6 +285,7 @@ void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields&
     };
     tbb::enumerable_thread_specific<RowScratch> row_scratch;
     ParallelFor(uint64_t{0}, m, [&](uint64_t a) {
+      if (a % ranks != rank) return;
       Counts& counts = locals.local();
       RowScratch& rs = row_scratch.local();
       std::vector<RowId>& partners = rs.partners;
@@ -294,12 +300,22 @@ void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields&
         for (size_t c = 0; c < nc; ++c) ++counts[c][gammas[i * nc + c]];
       enumerated.fetch_add(partners.size(), std::memory_order_relaxed);
     });
-    samples = enumerated.load();
   }
   Counts total = make();
   for (const Counts& l : locals)
     for (size_t c = 0; c < nc; ++c)
       for (size_t k = 0; k < l[c].size(); ++k) total[c][k] += l[c][k];
+  if (ranks > 1) {
+    // Integer sums over the ranks: the same counts, in any order, as one process's.
+    std::vector<uint64_t> flat{enumerated.load()};
+    for (const std::vector<uint64_t>& levels : total) flat.insert(flat.end(), levels.begin(), levels.end());
+    group->AllReduceSum(flat);
+    enumerated.store(flat[0]);
+    size_t at = 1;
+    for (std::vector<uint64_t>& levels : total)
+      for (uint64_t& count : levels) count = flat[at++];
+  }
+  if (every_pair) samples = enumerated.load();
   model->u_sample_pairs = samples;
   const std::string pairs_word = every_pair ? "pairs (every allowed pair)" : "random pairs";
   for (size_t c = 0; c < nc; ++c) {

@@ -187,7 +187,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   } else {
     result.model = ModelSkeleton(rules, comps);
     clock.Begin("train-u");
-    EstimateU(rules, comps, *fields, table, rules.model.u_sample_pairs, rules.model.seed, &result.model);
+    EstimateU(rules, comps, *fields, table, rules.model.u_sample_pairs, rules.model.seed, &result.model, group);
     clock.Mark("train-u");
     clock.Begin("train-em", "pairs", pairs_bound);
     TrainingCounts counts =

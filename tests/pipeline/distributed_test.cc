@@ -7,11 +7,14 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <barrier>
 #include <cmath>
 #include <mutex>
 #include <random>
+#include <thread>
 #include <tuple>
 
+#include "reclink/collective.h"
 #include "reclink/derived_fields.h"
 
 namespace reclink {
@@ -213,6 +216,77 @@ TEST(DistributedTest, MergedScoringEqualsOnePass) {
       EXPECT_GT(whole.truth.true_candidates, 0u);
       EXPECT_EQ(whole.truth.false_links.size(), 7u);
       EXPECT_EQ(whole.borderline.size(), 11u);
+    }
+  }
+}
+
+// Ranks as threads of one process, for the one collective call EstimateU makes: AllReduceSum
+// (sums every rank's values behind a barrier). The other calls are not needed here.
+class ThreadGroup {
+ public:
+  explicit ThreadGroup(int size) : size_(size), barrier_(size) {}
+  class Rank final : public Collective {
+   public:
+    Rank(ThreadGroup* g, int rank) : g_(g), rank_(rank) {}
+    int rank() const override { return rank_; }
+    int size() const override { return g_->size_; }
+    std::vector<std::string> AllGather(std::string_view) override { ADD_FAILURE(); return {}; }
+    std::vector<std::string> Gather(std::string_view) override { ADD_FAILURE(); return {}; }
+    void AllReduceSum(std::span<uint64_t> values) override {
+      {
+        std::lock_guard lock(g_->mu_);
+        if (g_->sum_.empty()) g_->sum_.assign(values.size(), 0);
+        for (size_t i = 0; i < values.size(); ++i) g_->sum_[i] += values[i];
+      }
+      g_->barrier_.arrive_and_wait();
+      std::copy(g_->sum_.begin(), g_->sum_.end(), values.begin());
+      g_->barrier_.arrive_and_wait();
+      if (rank_ == 0) g_->sum_.clear();
+      g_->barrier_.arrive_and_wait();
+    }
+    [[noreturn]] void Abort(int code) override { std::exit(code); }
+
+   private:
+    ThreadGroup* g_;
+    int rank_;
+  };
+
+ private:
+  int size_;
+  std::barrier<> barrier_;
+  std::mutex mu_;
+  std::vector<uint64_t> sum_;
+};
+
+// u sampling split across ranks: each compares its share of the seeded draws and the counts are
+// summed, so every rank's u (and the counts its u_source states) is one process's. Both paths:
+// random pairs, and every pair when the records have fewer pairs than the sample.
+TEST(DistributedTest, SplitUSamplingGivesEveryRankTheSingleProcessU) {
+  Fixture fx;
+  for (uint64_t samples : {fx.rules.model.u_sample_pairs, uint64_t{100000000}}) {
+    Model one = ModelSkeleton(fx.rules, *fx.comps);
+    EstimateU(fx.rules, *fx.comps, fx.fields, fx.people.table, samples, fx.rules.model.seed, &one);
+    for (int ranks : {2, 3}) {
+      ThreadGroup group(ranks);
+      std::vector<Model> models(ranks, ModelSkeleton(fx.rules, *fx.comps));
+      std::vector<std::thread> threads;
+      for (int r = 0; r < ranks; ++r) {
+        threads.emplace_back([&, r] {
+          ThreadGroup::Rank me(&group, r);
+          EstimateU(fx.rules, *fx.comps, fx.fields, fx.people.table, samples, fx.rules.model.seed, &models[r], &me);
+        });
+      }
+      for (std::thread& t : threads) t.join();
+      for (int r = 0; r < ranks; ++r) {
+        SCOPED_TRACE("samples " + std::to_string(samples) + ", rank " + std::to_string(r) + " of " + std::to_string(ranks));
+        EXPECT_EQ(models[r].u_sample_pairs, one.u_sample_pairs);
+        for (size_t c = 0; c < one.comparisons.size(); ++c) {
+          for (size_t k = 0; k < one.comparisons[c].levels.size(); ++k) {
+            EXPECT_EQ(models[r].comparisons[c].levels[k].u, one.comparisons[c].levels[k].u) << c << " " << k;
+            EXPECT_EQ(models[r].comparisons[c].levels[k].u_source, one.comparisons[c].levels[k].u_source);
+          }
+        }
+      }
     }
   }
 }

@@ -22,6 +22,7 @@
 namespace reclink {
 
 class TermFrequencies;
+class Collective;
 
 // The smallest m or u a trained model holds (ReadModelJson accepts any value in (0, 1]).
 // Estimates below it (an exact level on values that never agree, say) are raised to it, so every
@@ -170,8 +171,13 @@ std::vector<uint64_t> RecordSampleKeys(const Rules& rules, const RecordTable& ta
 // records so the values stay in cache. An exact first level's u is computed exactly from value
 // counts over all records. Levels never seen get u = half a sampled pair (0.5 / pairs sampled
 // with both values non-null) and say so. Adds DegenerateComparisonWarnings to model->warnings.
+// Split across processes (`group` of more than one rank, docs/distributed.md), every rank draws
+// the same pairs but compares only its share of them (chunk, or in the every-pair case row a,
+// modulo the ranks), and the level counts are summed over the ranks: every rank gets the u a
+// single process gets. A collective call: every rank of the group makes it.
 void EstimateU(const Rules& rules, const Comparisons& comps, const DerivedFields& fields,
-               const RecordTable& table, uint64_t samples, uint64_t seed, Model* model);
+               const RecordTable& table, uint64_t samples, uint64_t seed, Model* model,
+               Collective* group = nullptr);
 
 // Warnings, in words, for comparisons that cannot work as written on this data: a field with a
 // value in fewer than two records or the same value in every record (it cannot separate
