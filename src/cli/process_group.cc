@@ -52,8 +52,13 @@ Status CheckDistributable(const std::string& command, bool state, bool increment
   if (command != "dedupe" && command != "link") {
     return Status::Usage("error: `reclink " + command + "` does not run under mpirun yet; only dedupe and link do", hint);
   }
-  if (state || incremental) {
-    return Status::Usage("error: --state and --incremental do not run under mpirun yet", hint);
+  // A full run with --state runs distributed: every rank reads the state (its model), rank 0
+  // alone writes the next one. An incremental night works on the changed records only and runs
+  // in one process.
+  (void)state;
+  if (incremental) {
+    return Status::Usage("error: --incremental does not run under mpirun; an incremental night runs in one process",
+                         "run it without mpirun (docs/distributed.md lists what runs distributed)");
   }
   if (report) return Status::Usage("error: --report does not run under mpirun yet", hint);
   return Status::Ok();

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Errors under mpirun end every rank with the single-process exit code and print the message
 # once, never hang (ctest's TIMEOUT would fail this test): a missing input (3), a malformed CSV
-# (3), an option that does not run distributed yet (2), a command that does not (2).
+# (3), a damaged --state (3), an option that does not run distributed (2), a command that does
+# not (2).
 # Usage: mpi_errors_test.sh BUILD_DIR SOURCE_DIR MPIEXEC
 set -euo pipefail
 build=$1 src=$2 mpiexec=$3
@@ -27,6 +28,13 @@ expect() {
 }
 expect 3 "cannot open file" dedupe --rules "$rules" --out "$work/o1" "$work/nosuch.csv"
 expect 3 "unterminated quoted field" dedupe --rules "$rules" --out "$work/o2" "$work/bad.csv"
-expect 2 "do not run under mpirun yet" dedupe --rules "$rules" --out "$work/o3" --state "$work/st" "$work/people.csv"
+expect 2 "does not run under mpirun; an incremental night" dedupe --rules "$rules" --out "$work/o3" --state "$work/st" \
+  --incremental "$work/people.csv"
+# A damaged state is refused by every rank, and said once.
+mkdir -p "$work/bad-state"
+printf '{"format": "reclink-state", "version": 2}\n' > "$work/bad-state/state.json"
+: > "$work/bad-state/records.bin"
+: > "$work/bad-state/identities.bin"
+expect 3 "missing 'rules_fingerprint'" dedupe --rules "$rules" --out "$work/o4" --state "$work/bad-state" "$work/people.csv"
 expect 2 "does not run under mpirun yet" profile "$work/people.csv"
-[ ! -e "$work/o1" ] && [ ! -e "$work/o2" ] && [ ! -e "$work/o3" ] || fail "a failed run left an output directory"
+[ ! -e "$work/o1" ] && [ ! -e "$work/o2" ] && [ ! -e "$work/o3" ] && [ ! -e "$work/o4" ] || fail "a failed run left an output directory"

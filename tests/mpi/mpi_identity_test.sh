@@ -2,7 +2,8 @@
 # The MPI run gives the single-process outputs, byte for byte (docs/distributed.md): 20,000
 # generated records deduplicated with the demo rules, and a three-source link, each run alone and
 # under `mpirun -np 1|2|3`; clusters.csv, model.json and pairs.csv must be identical, and
-# summary.json identical but for timings, threads and the mpi_* members.
+# summary.json identical but for timings, threads and the mpi_* members; then two nights with
+# --state, whose states, clusters.csv and changes.csv must be identical too.
 # Usage: mpi_identity_test.sh BUILD_DIR SOURCE_DIR MPIEXEC
 set -euo pipefail
 build=$1 src=$2 mpiexec=$3
@@ -54,6 +55,30 @@ rules=$src/datasets/demo/rules.toml
 run_case dedupe "clusters.csv model.json" -- dedupe --rules "$rules" "$work/people.csv"
 run_case dedupe-pairs "clusters.csv model.json pairs.csv" -- dedupe --rules "$rules" --pairs --truth entity_id "$work/people.csv"
 grep -q '"evaluation"' "$work/dedupe-pairs-np3/summary.json" || fail "no evaluation in the --truth summary"
+
+# Two nights with --state: the first trains and writes the state, the second scores with the
+# state's model and keeps identity ids. Every rank reads the state, rank 0 alone writes the next:
+# the states, clusters.csv and changes.csv must be the single process's, byte for byte.
+head -n 15001 "$work/people.csv" > "$work/night1.csv"
+state_files="identities.bin records.bin model.json state.json"
+"$build/reclink" dedupe --rules "$rules" --state "$work/state-single" --out "$work/night1-single" --threads 2 --quiet "$work/night1.csv"
+"$build/reclink" dedupe --rules "$rules" --state "$work/state-single" --out "$work/night2-single" --threads 2 --quiet "$work/people.csv"
+grep -q '"grew"\|"new"' "$work/night2-single/summary.json" || fail "night 2 changed no identity"
+for np in 2 3; do
+  for night in 1 2; do
+    input=$work/night1.csv
+    [ "$night" = 2 ] && input=$work/people.csv
+    "$mpiexec" --oversubscribe -np "$np" "$build/reclink" dedupe --rules "$rules" --state "$work/state-np$np" \
+      --out "$work/night$night-np$np" --threads 1 --quiet "$input" || fail "state night $night: mpirun -np $np exited with $?"
+    for f in clusters.csv changes.csv model.json; do
+      cmp "$work/night$night-single/$f" "$work/night$night-np$np/$f" || fail "state night $night: $f differs at -np $np"
+    done
+  done
+  for f in $state_files; do
+    cmp "$work/state-single/$f" "$work/state-np$np/$f" || fail "state: $f differs at -np $np"
+  done
+  echo "ok: two nights with --state at -np $np"
+done
 
 # Link: the demo rules as link rules on three generated sources.
 "$build/reclink-gen" --records 8000 --seed 5 --sources 3 --out "$work/sources" --quiet
