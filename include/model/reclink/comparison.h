@@ -104,7 +104,9 @@ class Comparisons {
   int field_index(size_t c) const { return comps_[c].field; }
   // Level of comparison c for rows a and b, working in `scratch`. Thread-safe with one scratch
   // per thread. prepared_a, when given, is row a's value prepared for the similarity kernels
-  // (reused across many b).
+  // (reused across many b). Symmetric: Level(c, a, b) == Level(c, b, a) for every predicate
+  // (each metric is symmetric to the bit, and so is every threshold test); training relies on it
+  // to compute a pair from either side (CountTrainingPatterns).
   int Level(size_t c, RowId a, RowId b, const PreparedString* prepared_a, ComparisonScratch& scratch) const;
   // The same without a caller's scratch: works in a per-thread scratch this object keeps (a
   // tbb::enumerable_thread_specific, found per call). Thread-safe. Prefer the form above in loops.
