@@ -61,6 +61,57 @@ Column Gather(const std::string& name, size_t rows, const Source& source) {
   return out;
 }
 
+// A run of consecutive rows of one column: rows [first, first + count) of source `from` (0: the
+// state's, 1: this run's).
+struct RowRun {
+  uint8_t from;
+  uint32_t first;
+  uint32_t count;
+};
+
+// The combined order as runs (the state's kept records come in long runs between this run's).
+std::vector<RowRun> CombinedRuns(const std::vector<std::pair<uint8_t, uint32_t>>& combined, uint8_t delta_kind) {
+  std::vector<RowRun> runs;
+  for (const auto& [kind, index] : combined) {
+    const uint8_t from = kind == delta_kind ? 1 : 0;
+    if (!runs.empty() && runs.back().from == from && runs.back().first + runs.back().count == index) {
+      ++runs.back().count;
+    } else {
+      runs.push_back({from, index, 1});
+    }
+  }
+  return runs;
+}
+
+// Gather over runs: each run's bytes copied at once, its offsets shifted, its null bits copied.
+// The same column as Gather with source(i) = the i-th row of the runs.
+Column GatherRuns(const std::string& name, size_t rows, const std::vector<RowRun>& runs, const Column& state_col,
+                  const Column& delta_col) {
+  uint64_t bytes = 0;
+  for (const RowRun& run : runs) {
+    const Column& col = run.from ? delta_col : state_col;
+    bytes += col.offset(run.first + run.count) - col.offset(run.first);
+  }
+  Column out(name);
+  const Column::FillBuffers fill = out.PrepareFill(rows, bytes);
+  uint64_t at = 0;
+  size_t i = 0;
+  for (const RowRun& run : runs) {
+    const Column& col = run.from ? delta_col : state_col;
+    const uint64_t from = col.offset(run.first);
+    const uint64_t size = col.offset(run.first + run.count) - from;
+    if (size != 0) std::memcpy(fill.arena + at, col.arena_data() + from, size);
+    for (uint32_t k = 0; k < run.count; ++k, ++i) {
+      const uint64_t end = at + (col.offset(run.first + k + 1) - from);
+      if (fill.offsets) fill.offsets[i + 1] = static_cast<uint32_t>(end);
+      else fill.wide_offsets[i + 1] = end;
+      if (col.IsNull(run.first + k)) fill.nulls[i / 64] |= uint64_t{1} << (i % 64);
+    }
+    at += size;
+  }
+  return out;
+}
+
 // A member of a touched block: a record of the state (kept or removed) or of this run.
 struct Member {
   uint64_t hash;
@@ -464,20 +515,21 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   next.threshold = threshold;
   next.tf_tables = saved.tf_tables;
   next.fields.resize(rules.fields.size());
+  const std::vector<RowRun> runs = CombinedRuns(combined, kDelta);
   ParallelFor(size_t{0}, rules.fields.size(), [&](size_t f) {
-    next.fields[f] = Gather(rules.fields[f].name, n, [&](size_t i) {
-      const auto [kind, index] = combined[i];
-      return std::make_pair(kind == kDelta ? &delta_fields->fields[f] : &saved.fields[f], index);
-    });
+    next.fields[f] = GatherRuns(rules.fields[f].name, n, runs, saved.fields[f], delta_fields->fields[f]);
   });
-  for (size_t r = 0; r < rules.blocking.size(); ++r) {
+  next.key_hashes.resize(rules.blocking.size());
+  ParallelFor(size_t{0}, rules.blocking.size(), [&](size_t r) {
     std::vector<uint64_t> h(n);
-    for (size_t i = 0; i < n; ++i) {
-      const auto [kind, index] = combined[i];
-      h[i] = kind == kDelta ? delta_hashes[r][index] : saved.key_hashes[r][index];
+    size_t at = 0;
+    for (const RowRun& run : runs) {
+      const uint64_t* from = (run.from ? delta_hashes[r] : saved.key_hashes[r]).data() + run.first;
+      std::copy(from, from + run.count, h.begin() + at);
+      at += run.count;
     }
-    next.key_hashes.push_back(std::move(h));
-  }
+    next.key_hashes[r] = std::move(h);
+  });
   if (rules.survivorship) {
     // Golden records' values: the state's for its kept records, this run's for its own.
     if (!saved.survivor || saved.survivor->spec != SurvivorValuesSpec(rules)) {
@@ -516,10 +568,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
     sv.source_of.resize(n);
     for (size_t i = 0; i < n; ++i) sv.source_of[i] = renumber[source[i]];
     auto merge = [&](const std::string& name, const Column& old_col, const Column& new_col) {
-      return Gather(name, n, [&](size_t i) {
-        const auto [kind, index] = combined[i];
-        return std::make_pair(kind == kDelta ? &new_col : &old_col, index);
-      });
+      return GatherRuns(name, n, runs, old_col, new_col);
     };
     for (size_t f = 0; f < before.raw.size(); ++f) sv.raw.push_back(merge(before.raw[f].name(), before.raw[f], now.raw[f]));
     sv.timestamps = merge(before.timestamps.name(), before.timestamps, now.timestamps);
