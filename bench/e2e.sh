@@ -5,6 +5,7 @@
 # time, CPU time and peak memory, dedupe's stage timings from summary.json, and pairwise F1.
 #
 #   bench/e2e.sh [--records N] [--runs R] [--threads "1 2"] [--rules FILE] [--seed S]
+#                [--vocabulary default|population]
 #                [--commands "profile blocks dedupe"] [--keep DIR]
 #
 # BUILD_DIR (default build) selects the build; it is built with scripts/build.sh when a binary
@@ -17,6 +18,7 @@ runs=3
 threads="1 2"
 rules=datasets/demo/rules.toml
 seed=42
+vocabulary=default
 commands="profile blocks dedupe"
 keep=""
 while [ $# -gt 0 ]; do
@@ -26,6 +28,7 @@ while [ $# -gt 0 ]; do
     --threads) threads=$2; shift 2 ;;
     --rules) rules=$2; shift 2 ;;
     --seed) seed=$2; shift 2 ;;
+    --vocabulary) vocabulary=$2; shift 2 ;;
     --commands) commands=$2; shift 2 ;;
     --keep) keep=$2; shift 2 ;;
     -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
@@ -45,11 +48,11 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/reclink-e2e.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 data="$work/customers.csv"
 
-echo "# reclink end-to-end benchmark: $records records (reclink-gen --seed $seed), $runs runs," \
+echo "# reclink end-to-end benchmark: $records records (reclink-gen --seed $seed --vocabulary $vocabulary), $runs runs," \
   "threads: $threads, rules: $rules, build: $BUILD_DIR"
 echo "# $(uname -m), $(nproc) cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 /usr/bin/time -f "%e %U %S %M" -o "$work/gen.time" \
-  "$BUILD_DIR/reclink-gen" --records "$records" --seed "$seed" --out "$data" --quiet
+  "$BUILD_DIR/reclink-gen" --records "$records" --seed "$seed" --vocabulary "$vocabulary" --out "$data" --quiet
 echo "# generated $(stat -c %s "$data") bytes in $(cut -d' ' -f1 "$work/gen.time") s"
 
 # One timed run: NAME THREADS RUN -- COMMAND...; /usr/bin/time writes "wall user sys maxrss_kb".
