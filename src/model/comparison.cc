@@ -96,13 +96,20 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
       for (size_t r = range.begin(); r != range.end(); ++r) {
         const RowId row = static_cast<RowId>(r);
         Slot& slot = out.slots_[r * nc + c];
-        slot.offset = static_cast<uint32_t>(col.offset(row));
         if (col.IsNull(row)) {
-          slot = Slot{0, slot.offset, 0, 1};
+          slot = Slot{0, 0, 0, 1};
           continue;
         }
         const std::string_view v = col.Get(row);
-        slot.hash = XXH3_64bits(v.data(), v.size());
+        if (v.size() <= kInlineBytes) {
+          char bytes[kInlineBytes] = {};
+          if (!v.empty()) std::memcpy(bytes, v.data(), v.size());
+          std::memcpy(&slot.word0, bytes, 8);
+          std::memcpy(&slot.word1, bytes + 8, 4);
+        } else {
+          slot.word0 = XXH3_64bits(v.data(), v.size());
+          slot.word1 = static_cast<uint32_t>(col.offset(row));
+        }
         slot.length = static_cast<uint32_t>(v.size());
         slot.null = 0;
         if (comp.string_metric && ExceedsCompareCap(v)) ++long_values;
@@ -137,7 +144,11 @@ std::string Comparisons::LevelLabel(size_t c, int level) const {
   return "else";
 }
 
-using comparison_internal::EqualBytes;
+uint64_t Comparisons::ValueHash(size_t c, RowId r) const {
+  const Slot& s = slot(c, r);
+  if (s.null) return 0;
+  return IsInline(s) ? XXH3_64bits(Bytes(comps_[c].base, s), s.length) : s.word0;
+}
 
 int Comparisons::Level(size_t c, RowId a, RowId b, const PreparedString* pa, ComparisonScratch& scratch) const {
   const Slot& sa = slot(c, a);
@@ -155,9 +166,9 @@ int Comparisons::Level(size_t c, RowId a, RowId b, const PreparedString* pa) con
 
 int Comparisons::LevelOfValues(const Comp& comp, RowId a, RowId b, const Slot& sa, const Slot& sb,
                                const PreparedString* pa, Precomputed pre, KernelScratch* kernels) const {
-  const std::string_view va(comp.base + sa.offset, sa.length), vb(comp.base + sb.offset, sb.length);
+  const std::string_view va(Bytes(comp.base, sa), sa.length), vb(Bytes(comp.base, sb), sb.length);
   // Each metric is computed at most once per pair, on first use by a level.
-  const bool equal = sa.hash == sb.hash && sa.length == sb.length && EqualBytes(va.data(), vb.data(), va.size());
+  const bool equal = SlotsEqual(comp.base, sa, sb);
   double jaro = pre.jaro, jw = pre.jw, jac = -1, qjac = -1;
   int64_t lev = pre.lev, osa = pre.osa;
   // The first of the capped metrics computed here counts the pair once (batch results, passed
@@ -250,7 +261,7 @@ void Comparisons::LevelsOneToMany(size_t c, RowId a, std::span<const RowId> bs, 
   std::vector<uint32_t>& osa = scratch.osa_;
   values.clear();
   which.clear();
-  const std::string_view va(comp.base + sa.offset, sa.length);
+  const std::string_view va(Bytes(comp.base, sa), sa.length);
   // A partner equal to a gets the level of the first equal partner: every level's outcome on
   // equal values (similarity 1, distance 0, the same parsed number) depends on a's value alone.
   int equal_level = -1;
@@ -263,13 +274,12 @@ void Comparisons::LevelsOneToMany(size_t c, RowId a, std::span<const RowId> bs, 
       out[i] = 0;
       continue;
     }
-    if (sa.hash == sb.hash && sa.length == sb.length &&
-        EqualBytes(va.data(), comp.base + sb.offset, sa.length)) {
+    if (SlotsEqual(comp.base, sa, sb)) {
       if (equal_level < 0) equal_level = LevelOfValues(comp, a, bs[i], sa, sb, pa, Precomputed{}, &scratch.kernels_);
       out[i] = static_cast<uint8_t>(equal_level);
       continue;
     }
-    const std::string_view vb(comp.base + sb.offset, sb.length);
+    const std::string_view vb(Bytes(comp.base, sb), sb.length);
     values.push_back(vb);
     which.push_back(static_cast<uint32_t>(i));
     capped += a_over_cap || (vb.size() > kMaxCompareCodePoints && ExceedsCompareCap(vb));

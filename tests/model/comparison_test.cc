@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <xxhash.h>
+
 #include "reclink/comparison.h"
 #include "reclink/model.h"
 
@@ -172,6 +174,52 @@ TEST(ComparisonTest, LevelsOneToManyEqualsPairwiseOnRandomValues) {
     comps->GammaOneToMany(a, bs, gammas.data());
     for (size_t i = 0; i < bs.size(); ++i) {
       for (size_t c = 0; c < comps->size(); ++c) ASSERT_EQ(gammas[i * comps->size() + c], comps->Level(c, a, bs[i]));
+    }
+  }
+}
+
+// Short values are held in the slot itself and long ones in the field's arena: at every length
+// around the boundary, Value() gives the bytes back, ValueHash() is XXH3 of them, and
+// ValuesEqual() and the exact level tell apart values that differ in any single byte
+// (including bytes 8-11, the slot's second word, and a trailing NUL against padding).
+TEST(ComparisonTest, ShortAndLongValuesCompareExactly) {
+  Fixture f;
+  FieldSpec spec;
+  spec.name = "v";
+  f.rules.fields.push_back(spec);
+  f.fields.fields.emplace_back("v");
+  std::vector<std::string> values;
+  for (size_t n = 0; n <= 20; ++n) {
+    const std::string base(n, 'a');
+    values.push_back(base);
+    for (size_t i = 0; i < n; ++i) {
+      std::string v = base;
+      v[i] = 'b';
+      values.push_back(v);
+    }
+    values.push_back(base + std::string(1, '\0'));  // one byte longer, the byte padding holds
+  }
+  values.push_back(values[5]);  // equal values in two rows
+  values.push_back(values[40]);
+  for (const std::string& v : values) f.fields.fields[0].Append(v);
+  f.fields.fields[0].AppendNull();
+  ComparisonSpec exact;
+  exact.name = exact.field = "v";
+  exact.levels = {Level(Predicate::kExact, 0, "exact")};
+  f.rules.comparisons = {exact};
+  Result<Comparisons> comps = Comparisons::Build(f.rules, f.fields);
+  ASSERT_TRUE(comps.ok());
+  const RowId null_row = static_cast<RowId>(values.size());
+  EXPECT_TRUE(comps->IsNull(0, null_row));
+  EXPECT_EQ(comps->ValueHash(0, null_row), 0u);
+  for (RowId a = 0; a < values.size(); ++a) {
+    ASSERT_FALSE(comps->IsNull(0, a));
+    ASSERT_EQ(comps->Value(0, a), values[a]) << "row " << a;
+    ASSERT_EQ(comps->ValueHash(0, a), XXH3_64bits(values[a].data(), values[a].size())) << "row " << a;
+    for (RowId b = 0; b < values.size(); ++b) {
+      const bool equal = values[a] == values[b];
+      ASSERT_EQ(comps->ValuesEqual(0, a, b), equal) << "rows " << a << ", " << b;
+      ASSERT_EQ(comps->Level(0, a, b), equal ? 1 : 2) << "rows " << a << ", " << b;
     }
   }
 }
