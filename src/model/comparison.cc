@@ -77,6 +77,8 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
       return Status::Usage(FormatLocation(rules.path, spec.line, 0,
                                           "field '" + spec.field + "' holds 4 GiB of text or more; comparisons support less"));
     }
+    comp.osa_within_one = comp.batch_only && comp.uses_osa && !comp.uses_lev && !comp.uses_jaro && !comp.uses_jw &&
+                          comp.max_osa <= 1;
     comp.base = col.arena_data();
     if (numeric || date) comp.numbers.assign(col.size(), std::numeric_limits<double>::quiet_NaN());
     out.comps_.push_back(std::move(comp));
@@ -195,6 +197,7 @@ int Comparisons::LevelOfValues(const Comp& comp, RowId a, RowId b, const Slot& s
         break;
       case Predicate::kDamerauLevenshtein:
         if (osa < 0) count_capped();
+        if (osa < 0 && comp.max_osa <= 1) osa = equal ? 0 : OsaWithinOne(va, vb);  // -1: not decided
         if (osa < 0) osa = equal ? 0 : pa ? OsaDistance(*pa, vb, comp.max_osa) : OsaDistance(va, vb, comp.max_osa, scratch());
         hit = osa <= static_cast<int64_t>(level.threshold);
         break;
@@ -245,6 +248,36 @@ void Comparisons::LevelsOneToMany(size_t c, RowId a, std::span<const RowId> bs, 
   const Slot& sa = slot(c, a);
   if (sa.null) {
     std::fill(out, out + bs.size(), uint8_t{0});
+    return;
+  }
+  if (comp.osa_within_one && (pa == nullptr || bs.size() <= kWithinOneMaxPartners)) {
+    // Every level is exact or damerau_levenshtein <= 0 or 1 (a phone number, a postcode):
+    // OsaWithinOne decides each partner from the bytes at hand, and short values' bytes are in
+    // the slot already loaded.
+    const std::string_view va(Bytes(comp.base, sa), sa.length);
+    const auto& levels = comp.spec.levels;
+    int equal_level = -1;
+    for (size_t i = 0; i < bs.size(); ++i) {
+      const Slot& sb = slot(c, bs[i]);
+      if (sb.null) {
+        out[i] = 0;
+      } else if (SlotsEqual(comp.base, sa, sb)) {
+        if (equal_level < 0) equal_level = LevelOfValues(comp, a, bs[i], sa, sb, pa, Precomputed{}, &scratch.kernels_);
+        out[i] = static_cast<uint8_t>(equal_level);
+      } else if (const int d = OsaWithinOne(va, std::string_view(Bytes(comp.base, sb), sb.length)); d < 0) {
+        out[i] = static_cast<uint8_t>(Level(c, a, bs[i], pa, scratch));  // not ASCII, or past the cap
+      } else {
+        // Values within the cap: nothing to count in capped_comparisons().
+        uint8_t level = static_cast<uint8_t>(levels.size() + 1);
+        for (size_t l = 0; l < levels.size(); ++l) {
+          if (levels[l].predicate == Predicate::kDamerauLevenshtein && d <= static_cast<int>(levels[l].threshold)) {
+            level = static_cast<uint8_t>(l + 1);
+            break;
+          }
+        }
+        out[i] = level;
+      }
+    }
     return;
   }
   if (pa == nullptr || !(comp.uses_lev || comp.uses_osa || comp.uses_jaro || comp.uses_jw)) {
@@ -350,10 +383,9 @@ void Comparisons::GammaOneToMany(RowId a, std::span<const RowId> bs, uint8_t* ou
   std::vector<uint8_t>& levels = scratch.levels_;
   levels.resize(bs.size());
   for (size_t c = 0; c < nc; ++c) {
-    const Comp& comp = comps_[c];
     // Preparing costs about as much as a few comparisons; only worth it for several partners.
     std::optional<PreparedString> prepared;
-    if (comp.string_metric && bs.size() >= 4 && !IsNull(c, a)) prepared.emplace(Value(c, a));
+    if (WantsPrepared(c, bs.size()) && !IsNull(c, a)) prepared.emplace(Value(c, a));
     LevelsOneToMany(c, a, bs, prepared ? &*prepared : nullptr, levels.data(), scratch);
     for (size_t i = 0; i < bs.size(); ++i) out[i * nc + c] = levels[i];
   }

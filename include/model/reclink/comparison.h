@@ -102,6 +102,15 @@ class Comparisons {
   // PreparedString of one side).
   bool uses_string_metric(size_t c) const { return comps_[c].string_metric; }
   int field_index(size_t c) const { return comps_[c].field; }
+  // Whether LevelsOneToMany of comparison c against `partners` rows is faster with row a's value
+  // prepared: a metric of c needs it, and there are enough partners to repay preparing (four),
+  // unless c is decided by OsaWithinOne, which needs no preparing and up to
+  // kWithinOneMaxPartners partners beats the batch kernel (bench_compare: BM_OsaWithinOnePhones
+  // against BM_OsaBatchPhones). A hint: results are the same either way.
+  bool WantsPrepared(size_t c, size_t partners) const {
+    const Comp& comp = comps_[c];
+    return comp.string_metric && partners >= 4 && !(comp.osa_within_one && partners <= kWithinOneMaxPartners);
+  }
   // Level of comparison c for rows a and b, working in `scratch`. Thread-safe with one scratch
   // per thread. prepared_a, when given, is row a's value prepared for the similarity kernels
   // (reused across many b).
@@ -176,6 +185,7 @@ class Comparisons {
   // Neumann and Freitag 2020): equality is then a compare of two words, and the kernels read
   // the bytes from the cache line already loaded, not from the field's arena.
   static constexpr uint32_t kInlineBytes = 12;
+  static constexpr size_t kWithinOneMaxPartners = 32;  // see WantsPrepared
   struct Slot {
     uint64_t word0;         // long value: XXH3 of it; short: its bytes 0-7 (0 when null)
     uint32_t word1;         // long value: offset into the field's arena; short: its bytes 8-11
@@ -220,6 +230,7 @@ class Comparisons {
     bool string_metric = false;         // a level uses Levenshtein, OSA, Jaro or Jaro-Winkler
     bool uses_lev = false, uses_osa = false, uses_jaro = false, uses_jw = false;  // batch kernels
     bool batch_only = true;  // every level is exact or one of those metrics
+    bool osa_within_one = false;  // every level is exact or damerau_levenshtein <= 0 or 1
     uint64_t values_over_cap = 0;  // see values_over_cap()
     uint64_t unparseable = 0;      // see unparseable_values()
   };
