@@ -86,7 +86,7 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
   // Row-major slots, filled in parallel over rows.
   const size_t nc = out.comps_.size();
   const size_t n = out.num_rows();
-  out.slots_.resize(n * nc);
+  out.slots_.resize(n * nc);  // uninitialized: every slot is written below
   std::vector<std::atomic<uint64_t>> over_cap(nc), unparseable(nc);
   ParallelFor(tbb::blocked_range<size_t>(0, n, 1 << 14), [&](const tbb::blocked_range<size_t>& range) {
     for (size_t c = 0; c < nc; ++c) {

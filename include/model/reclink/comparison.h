@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "reclink/blocking.h"
+#include "reclink/record_table.h"
 #include "reclink/rules.h"
 #include "reclink/similarity.h"
 #include "reclink/status.h"
@@ -244,7 +245,11 @@ class Comparisons {
 
   const DerivedFields* fields_ = nullptr;
   std::vector<Comp> comps_;
-  std::vector<Slot> slots_;  // num_rows() * size(), row-major
+  // num_rows() * size(), row-major. Read at random by every pair (tens of megabytes at a million
+  // rows): the table's allocator gives it transparent huge pages, so a partner row's slots cost
+  // no TLB miss and filling it no fault per 4 KiB (and Build writes every slot, so resize need
+  // not zero them first).
+  std::vector<Slot, UninitializedAllocator<Slot>> slots_;
   // capped_comparisons(); behind a pointer so that Comparisons stays movable.
   std::unique_ptr<std::atomic<uint64_t>> capped_ = std::make_unique<std::atomic<uint64_t>>(0);
   // The per-thread scratches of the forms without a caller's scratch (comparison.cc).
