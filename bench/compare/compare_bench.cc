@@ -291,6 +291,67 @@ void BM_EditBatch(benchmark::State& state) {
   Finish(state, cls, pairs);
 }
 
+// Phone numbers (11 digits) against 8, 32 or 1024 candidates with cutoff 1, the demo rules' phone
+// and postcode comparison: each candidate is the previous number with one edit (a substitution,
+// a transposition, an inserted or deleted digit) or another number. OSA batch with the query
+// prepared (BM_OsaBatchPhones) or OsaWithinOne per candidate (BM_OsaWithinOnePhones, what
+// Comparisons uses for a comparison of exact and damerau_levenshtein <= 1 levels); both checked
+// against the pairwise kernel before timing.
+std::vector<std::string> MakePhones() {
+  std::mt19937_64 rng(16);
+  std::vector<std::string> out;
+  std::string prev = "07971489549";
+  for (size_t i = 0; i < kStrings; ++i) {
+    std::string v = prev;
+    switch (rng() % 5) {
+      case 0: v[rng() % v.size()] = static_cast<char>('0' + rng() % 10); break;
+      case 1: { const size_t p = rng() % (v.size() - 1); std::swap(v[p], v[p + 1]); break; }
+      case 2: v.insert(rng() % v.size(), 1, static_cast<char>('0' + rng() % 10)); break;
+      case 3: if (v.size() > 9) v.erase(rng() % v.size(), 1); break;
+      default:
+        v = "07";
+        for (int d = 0; d < 9; ++d) v += static_cast<char>('0' + rng() % 10);
+    }
+    out.push_back(v);
+    prev = v;
+  }
+  return out;
+}
+
+template <bool kWithinOne>
+void BM_OsaPhones(benchmark::State& state) {
+  static const std::vector<std::string> phones = MakePhones();
+  const std::vector<std::string_view> v(phones.begin(), phones.end());
+  const size_t n = static_cast<size_t>(state.range(0));  // candidates per query
+  std::vector<uint32_t> out(n);
+  auto block = [&](size_t q, size_t first) {
+    if constexpr (kWithinOne) {
+      for (size_t c = 0; c < n; ++c) out[c] = static_cast<uint32_t>(OsaWithinOne(v[q], v[first + c]));
+    } else {
+      const PreparedString query(v[q]);
+      OsaBatch(query, std::span(v).subspan(first, n), 1, out.data());
+    }
+  };
+  block(0, 1);
+  for (size_t c = 0; c < n; ++c) {
+    if (out[c] != OsaDistance(v[0], v[1 + c], 1)) {
+      state.SkipWithError("result differs from the pairwise kernel");
+      return;
+    }
+  }
+  size_t q = 0, pairs = 0;
+  for (auto _ : state) {
+    block(q, (q * 7) % (kStrings - n));
+    benchmark::DoNotOptimize(out.data());
+    q = (q + 1) % kStrings;
+    pairs += n;
+  }
+  state.SetLabel(std::string("phones ") + ActiveSimdTarget());
+  const double p = static_cast<double>(pairs);
+  state.counters["pairs/s"] = benchmark::Counter(p, benchmark::Counter::kIsRate);
+  state.counters["ns/pair"] = benchmark::Counter(p * 1e-9, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
 // The prepared pairwise path (what a caller without batching gets per pair): Jaro-Winkler
 // (BM_JaroWinklerPreparedPair) or Levenshtein without cutoff (BM_LevenshteinPreparedPair).
 template <bool kLevenshtein>
@@ -371,6 +432,8 @@ BENCHMARK(BM_EditBatch<false>)
     ->Args({kTitles, 2});
 BENCHMARK(BM_EditBatch<true>)->Name("BM_OsaBatch")->Args({kNames, -1})->Args({kEmails, -1})
     ->Args({kNames, 2})->Args({kEmails, 2});
+BENCHMARK(BM_OsaPhones<false>)->Name("BM_OsaBatchPhones")->Arg(8)->Arg(32)->Arg(1024);
+BENCHMARK(BM_OsaPhones<true>)->Name("BM_OsaWithinOnePhones")->Arg(8)->Arg(32)->Arg(1024);
 BENCHMARK(BM_QgramJaccardPair)->Arg(kNames)->Arg(kEmails);
 
 }  // namespace

@@ -112,6 +112,27 @@ uint32_t LevenshteinDistance(std::string_view a, std::string_view b, uint32_t k,
   return Distance<Metric::kLevenshtein>(a, b, k, scratch);
 }
 
+int OsaWithinOne(std::string_view a, std::string_view b) {
+  if (a.size() < b.size()) std::swap(a, b);
+  const size_t la = a.size(), lb = b.size();
+  if (la > kMaxCompareCodePoints) return -1;
+  unsigned char high = 0;
+  for (size_t i = 0; i < la; ++i) high |= static_cast<unsigned char>(a[i]);
+  for (size_t i = 0; i < lb; ++i) high |= static_cast<unsigned char>(b[i]);
+  if (high & 0x80) return -1;  // not ASCII: OSA counts code points
+  if (la - lb >= 2) return 2;
+  // p: common prefix; s: common suffix, not overlapping the prefix in b.
+  size_t p = 0;
+  while (p < lb && a[p] == b[p]) ++p;
+  if (p == la) return 0;
+  size_t s = 0;
+  while (s < lb - p && a[la - 1 - s] == b[lb - 1 - s]) ++s;
+  if (la != lb) return p + s == lb ? 1 : 2;  // b is a with a[p] deleted
+  if (p + s + 1 == la) return 1;              // a[p] substituted
+  // One adjacent transposition at p: the two bytes swapped, the rest equal.
+  return p + s + 2 == la && a[p] == b[p + 1] && a[p + 1] == b[p] ? 1 : 2;
+}
+
 uint32_t OsaDistance(std::string_view a, std::string_view b, uint32_t k, KernelScratch& scratch) {
   return Distance<Metric::kOsa>(a, b, k, scratch);
 }

@@ -77,6 +77,8 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
       return Status::Usage(FormatLocation(rules.path, spec.line, 0,
                                           "field '" + spec.field + "' holds 4 GiB of text or more; comparisons support less"));
     }
+    comp.osa_within_one = comp.batch_only && comp.uses_osa && !comp.uses_lev && !comp.uses_jaro && !comp.uses_jw &&
+                          comp.max_osa <= 1;
     comp.base = col.arena_data();
     if (numeric || date) comp.numbers.assign(col.size(), std::numeric_limits<double>::quiet_NaN());
     out.comps_.push_back(std::move(comp));
@@ -84,7 +86,7 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
   // Row-major slots, filled in parallel over rows.
   const size_t nc = out.comps_.size();
   const size_t n = out.num_rows();
-  out.slots_.resize(n * nc);
+  out.slots_.resize(n * nc);  // uninitialized: every slot is written below
   std::vector<std::atomic<uint64_t>> over_cap(nc), unparseable(nc);
   ParallelFor(tbb::blocked_range<size_t>(0, n, 1 << 14), [&](const tbb::blocked_range<size_t>& range) {
     for (size_t c = 0; c < nc; ++c) {
@@ -96,13 +98,20 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
       for (size_t r = range.begin(); r != range.end(); ++r) {
         const RowId row = static_cast<RowId>(r);
         Slot& slot = out.slots_[r * nc + c];
-        slot.offset = static_cast<uint32_t>(col.offset(row));
         if (col.IsNull(row)) {
-          slot = Slot{0, slot.offset, 0, 1};
+          slot = Slot{0, 0, 0, 1};
           continue;
         }
         const std::string_view v = col.Get(row);
-        slot.hash = XXH3_64bits(v.data(), v.size());
+        if (v.size() <= kInlineBytes) {
+          char bytes[kInlineBytes] = {};
+          if (!v.empty()) std::memcpy(bytes, v.data(), v.size());
+          std::memcpy(&slot.word0, bytes, 8);
+          std::memcpy(&slot.word1, bytes + 8, 4);
+        } else {
+          slot.word0 = XXH3_64bits(v.data(), v.size());
+          slot.word1 = static_cast<uint32_t>(col.offset(row));
+        }
         slot.length = static_cast<uint32_t>(v.size());
         slot.null = 0;
         if (comp.string_metric && ExceedsCompareCap(v)) ++long_values;
@@ -137,7 +146,11 @@ std::string Comparisons::LevelLabel(size_t c, int level) const {
   return "else";
 }
 
-using comparison_internal::EqualBytes;
+uint64_t Comparisons::ValueHash(size_t c, RowId r) const {
+  const Slot& s = slot(c, r);
+  if (s.null) return 0;
+  return IsInline(s) ? XXH3_64bits(Bytes(comps_[c].base, s), s.length) : s.word0;
+}
 
 int Comparisons::Level(size_t c, RowId a, RowId b, const PreparedString* pa, ComparisonScratch& scratch) const {
   const Slot& sa = slot(c, a);
@@ -155,9 +168,9 @@ int Comparisons::Level(size_t c, RowId a, RowId b, const PreparedString* pa) con
 
 int Comparisons::LevelOfValues(const Comp& comp, RowId a, RowId b, const Slot& sa, const Slot& sb,
                                const PreparedString* pa, Precomputed pre, KernelScratch* kernels) const {
-  const std::string_view va(comp.base + sa.offset, sa.length), vb(comp.base + sb.offset, sb.length);
+  const std::string_view va(Bytes(comp.base, sa), sa.length), vb(Bytes(comp.base, sb), sb.length);
   // Each metric is computed at most once per pair, on first use by a level.
-  const bool equal = sa.hash == sb.hash && sa.length == sb.length && EqualBytes(va.data(), vb.data(), va.size());
+  const bool equal = SlotsEqual(comp.base, sa, sb);
   double jaro = pre.jaro, jw = pre.jw, jac = -1, qjac = -1;
   int64_t lev = pre.lev, osa = pre.osa;
   // The first of the capped metrics computed here counts the pair once (batch results, passed
@@ -184,6 +197,7 @@ int Comparisons::LevelOfValues(const Comp& comp, RowId a, RowId b, const Slot& s
         break;
       case Predicate::kDamerauLevenshtein:
         if (osa < 0) count_capped();
+        if (osa < 0 && comp.max_osa <= 1) osa = equal ? 0 : OsaWithinOne(va, vb);  // -1: not decided
         if (osa < 0) osa = equal ? 0 : pa ? OsaDistance(*pa, vb, comp.max_osa) : OsaDistance(va, vb, comp.max_osa, scratch());
         hit = osa <= static_cast<int64_t>(level.threshold);
         break;
@@ -236,6 +250,36 @@ void Comparisons::LevelsOneToMany(size_t c, RowId a, std::span<const RowId> bs, 
     std::fill(out, out + bs.size(), uint8_t{0});
     return;
   }
+  if (comp.osa_within_one && (pa == nullptr || bs.size() <= kWithinOneMaxPartners)) {
+    // Every level is exact or damerau_levenshtein <= 0 or 1 (a phone number, a postcode):
+    // OsaWithinOne decides each partner from the bytes at hand, and short values' bytes are in
+    // the slot already loaded.
+    const std::string_view va(Bytes(comp.base, sa), sa.length);
+    const auto& levels = comp.spec.levels;
+    int equal_level = -1;
+    for (size_t i = 0; i < bs.size(); ++i) {
+      const Slot& sb = slot(c, bs[i]);
+      if (sb.null) {
+        out[i] = 0;
+      } else if (SlotsEqual(comp.base, sa, sb)) {
+        if (equal_level < 0) equal_level = LevelOfValues(comp, a, bs[i], sa, sb, pa, Precomputed{}, &scratch.kernels_);
+        out[i] = static_cast<uint8_t>(equal_level);
+      } else if (const int d = OsaWithinOne(va, std::string_view(Bytes(comp.base, sb), sb.length)); d < 0) {
+        out[i] = static_cast<uint8_t>(Level(c, a, bs[i], pa, scratch));  // not ASCII, or past the cap
+      } else {
+        // Values within the cap: nothing to count in capped_comparisons().
+        uint8_t level = static_cast<uint8_t>(levels.size() + 1);
+        for (size_t l = 0; l < levels.size(); ++l) {
+          if (levels[l].predicate == Predicate::kDamerauLevenshtein && d <= static_cast<int>(levels[l].threshold)) {
+            level = static_cast<uint8_t>(l + 1);
+            break;
+          }
+        }
+        out[i] = level;
+      }
+    }
+    return;
+  }
   if (pa == nullptr || !(comp.uses_lev || comp.uses_osa || comp.uses_jaro || comp.uses_jw)) {
     for (size_t i = 0; i < bs.size(); ++i) out[i] = static_cast<uint8_t>(Level(c, a, bs[i], pa, scratch));
     return;
@@ -250,7 +294,7 @@ void Comparisons::LevelsOneToMany(size_t c, RowId a, std::span<const RowId> bs, 
   std::vector<uint32_t>& osa = scratch.osa_;
   values.clear();
   which.clear();
-  const std::string_view va(comp.base + sa.offset, sa.length);
+  const std::string_view va(Bytes(comp.base, sa), sa.length);
   // A partner equal to a gets the level of the first equal partner: every level's outcome on
   // equal values (similarity 1, distance 0, the same parsed number) depends on a's value alone.
   int equal_level = -1;
@@ -263,13 +307,12 @@ void Comparisons::LevelsOneToMany(size_t c, RowId a, std::span<const RowId> bs, 
       out[i] = 0;
       continue;
     }
-    if (sa.hash == sb.hash && sa.length == sb.length &&
-        EqualBytes(va.data(), comp.base + sb.offset, sa.length)) {
+    if (SlotsEqual(comp.base, sa, sb)) {
       if (equal_level < 0) equal_level = LevelOfValues(comp, a, bs[i], sa, sb, pa, Precomputed{}, &scratch.kernels_);
       out[i] = static_cast<uint8_t>(equal_level);
       continue;
     }
-    const std::string_view vb(comp.base + sb.offset, sb.length);
+    const std::string_view vb(Bytes(comp.base, sb), sb.length);
     values.push_back(vb);
     which.push_back(static_cast<uint32_t>(i));
     capped += a_over_cap || (vb.size() > kMaxCompareCodePoints && ExceedsCompareCap(vb));
@@ -340,10 +383,9 @@ void Comparisons::GammaOneToMany(RowId a, std::span<const RowId> bs, uint8_t* ou
   std::vector<uint8_t>& levels = scratch.levels_;
   levels.resize(bs.size());
   for (size_t c = 0; c < nc; ++c) {
-    const Comp& comp = comps_[c];
     // Preparing costs about as much as a few comparisons; only worth it for several partners.
     std::optional<PreparedString> prepared;
-    if (comp.string_metric && bs.size() >= 4 && !IsNull(c, a)) prepared.emplace(Value(c, a));
+    if (WantsPrepared(c, bs.size()) && !IsNull(c, a)) prepared.emplace(Value(c, a));
     LevelsOneToMany(c, a, bs, prepared ? &*prepared : nullptr, levels.data(), scratch);
     for (size_t i = 0; i < bs.size(); ++i) out[i * nc + c] = levels[i];
   }

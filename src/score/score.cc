@@ -77,7 +77,6 @@ void ScoreRunsDecidingEarly(const Comparisons& comps, const Scorer& scorer, std:
     return tf_level[c][level] ? scorer.LevelWeight(c, level, a, b) : level_weight[c][level];
   };
   constexpr double kMargin = 1e-9;  // keeps rounding in the partial sums from rejecting an edge
-  constexpr size_t kMinRun = 4;     // fewer open pairs: pair by pair, without preparing row a
   const double floor = threshold - kMargin;
   std::vector<RowId>& alive = scratch.alive;
   std::vector<uint32_t>& alive_at = scratch.alive_at;
@@ -150,7 +149,7 @@ void ScoreRunsDecidingEarly(const Comparisons& comps, const Scorer& scorer, std:
       }
       if (sub.empty()) continue;
       std::optional<PreparedString> prepared;
-      if (comps.uses_string_metric(c) && sub.size() >= kMinRun) prepared.emplace(comps.Value(c, a));
+      if (comps.WantsPrepared(c, sub.size())) prepared.emplace(comps.Value(c, a));
       levels.resize(sub.size());
       comps.LevelsOneToMany(c, a, sub, prepared ? &*prepared : nullptr, levels.data(), scratch.comparisons);
       bool dropped = false;

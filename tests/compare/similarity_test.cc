@@ -197,6 +197,54 @@ TEST(Differential, ManySmallPairs) {
   }
 }
 
+// OsaWithinOne equals the reference OSA distance with cutoff 1 on every pair it decides: ASCII
+// pairs one random edit apart (substitution, insertion, deletion, swap) or more, at awkward
+// lengths up to the cap; and it declines (-1) exactly when a string is not ASCII or is longer
+// than the cap.
+TEST(OsaWithinOne, EqualsReferenceWhereItDecides) {
+  std::mt19937_64 rng(4242);
+  EXPECT_EQ(OsaWithinOne("07971489549", "07971489594"), 1);  // transposed last digits
+  EXPECT_EQ(OsaWithinOne("07971489549", "0797148954"), 1);   // one deleted
+  EXPECT_EQ(OsaWithinOne("07971489549", "07971480549"), 1);  // one substituted
+  EXPECT_EQ(OsaWithinOne("07971489549", "17971489548"), 2);  // two substitutions
+  EXPECT_EQ(OsaWithinOne("07971489549", "079714895490"), 1);  // one inserted
+  EXPECT_EQ(OsaWithinOne("ca", "abc"), 2);
+  EXPECT_EQ(OsaWithinOne("", "a"), 1);
+  EXPECT_EQ(OsaWithinOne("", ""), 0);
+  EXPECT_EQ(OsaWithinOne("\xC3\xA9" "a", "a\xC3\xA9"), -1);
+  size_t decided = 0;
+  for (int i = 0; i < 60000; ++i) {
+    const Alphabet alphabet = static_cast<Alphabet>(rng() % 4);
+    const size_t n = rng() % 3 == 0 ? AwkwardLengths()[rng() % AwkwardLengths().size()] : rng() % 14;
+    const std::string a = RandomString(rng, n, alphabet);
+    std::string b = a;
+    switch (rng() % 4) {
+      case 0: b = Mutate(rng, a, alphabet); break;
+      case 1: b = RandomString(rng, rng() % 14, alphabet); break;
+      default:  // exactly one edit of one kind (or none, when a is too short for it)
+        if (!b.empty()) {
+          const size_t pos = rng() % b.size();
+          switch (rng() % 4) {
+            case 0: b[pos] = static_cast<char>('a' + rng() % 4); break;
+            case 1: b.insert(pos, 1, static_cast<char>('a' + rng() % 4)); break;
+            case 2: b.erase(pos, 1); break;
+            default: if (pos + 1 < b.size()) std::swap(b[pos], b[pos + 1]); break;
+          }
+        }
+    }
+    bool ascii = true;
+    for (char ch : a + b) ascii &= static_cast<unsigned char>(ch) < 0x80;
+    const bool decides = ascii && a.size() <= kMaxCompareCodePoints && b.size() <= kMaxCompareCodePoints;
+    const int got = OsaWithinOne(a, b);
+    ASSERT_EQ(got >= 0, decides) << "\"" << a << "\" \"" << b << "\"";
+    if (!decides) continue;
+    ++decided;
+    ASSERT_EQ(static_cast<uint32_t>(got), reference::Osa(a, b, 1)) << "\"" << a << "\" \"" << b << "\"";
+    ASSERT_EQ(OsaWithinOne(b, a), got);
+  }
+  EXPECT_GT(decided, 20000u);
+}
+
 // One side ASCII, the other not (bytes against code points in the prepared and flag kernels),
 // with lengths jumping between short and long so one KernelScratch's buffers (mask tables,
 // pattern masks, Jaccard sets) are reused at shrinking and growing sizes.

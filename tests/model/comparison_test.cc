@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <xxhash.h>
+
 #include "reclink/comparison.h"
 #include "reclink/model.h"
 
@@ -277,6 +279,120 @@ TEST(ComparisonTest, LevelsAreSymmetric) {
       }
     }
   }
+}
+
+// Short values are held in the slot itself and long ones in the field's arena: at every length
+// around the boundary, Value() gives the bytes back, ValueHash() is XXH3 of them, and
+// ValuesEqual() and the exact level tell apart values that differ in any single byte
+// (including bytes 8-11, the slot's second word, and a trailing NUL against padding).
+TEST(ComparisonTest, ShortAndLongValuesCompareExactly) {
+  Fixture f;
+  FieldSpec spec;
+  spec.name = "v";
+  f.rules.fields.push_back(spec);
+  f.fields.fields.emplace_back("v");
+  std::vector<std::string> values;
+  for (size_t n = 0; n <= 20; ++n) {
+    const std::string base(n, 'a');
+    values.push_back(base);
+    for (size_t i = 0; i < n; ++i) {
+      std::string v = base;
+      v[i] = 'b';
+      values.push_back(v);
+    }
+    values.push_back(base + std::string(1, '\0'));  // one byte longer, the byte padding holds
+  }
+  values.push_back(values[5]);  // equal values in two rows
+  values.push_back(values[40]);
+  for (const std::string& v : values) f.fields.fields[0].Append(v);
+  f.fields.fields[0].AppendNull();
+  ComparisonSpec exact;
+  exact.name = exact.field = "v";
+  exact.levels = {Level(Predicate::kExact, 0, "exact")};
+  f.rules.comparisons = {exact};
+  Result<Comparisons> comps = Comparisons::Build(f.rules, f.fields);
+  ASSERT_TRUE(comps.ok());
+  const RowId null_row = static_cast<RowId>(values.size());
+  EXPECT_TRUE(comps->IsNull(0, null_row));
+  EXPECT_EQ(comps->ValueHash(0, null_row), 0u);
+  for (RowId a = 0; a < values.size(); ++a) {
+    ASSERT_FALSE(comps->IsNull(0, a));
+    ASSERT_EQ(comps->Value(0, a), values[a]) << "row " << a;
+    ASSERT_EQ(comps->ValueHash(0, a), XXH3_64bits(values[a].data(), values[a].size())) << "row " << a;
+    for (RowId b = 0; b < values.size(); ++b) {
+      const bool equal = values[a] == values[b];
+      ASSERT_EQ(comps->ValuesEqual(0, a, b), equal) << "rows " << a << ", " << b;
+      ASSERT_EQ(comps->Level(0, a, b), equal ? 1 : 2) << "rows " << a << ", " << b;
+    }
+  }
+}
+
+// A comparison whose levels are exact and damerau_levenshtein <= 1 (or <= 0) decides unequal
+// values by OsaWithinOne, in LevelsOneToMany with and without row a prepared and in Level();
+// every path gives the level the OSA kernel's distance gives, on phone-like values one edit
+// apart, further apart, null, non-ASCII and longer than the cap.
+TEST(ComparisonTest, OsaWithinOneLevelsEqualTheKernel) {
+  std::mt19937_64 rng(16);
+  Fixture f;
+  FieldSpec spec;
+  spec.name = "phone";
+  f.rules.fields.push_back(spec);
+  f.fields.fields.emplace_back("phone");
+  std::vector<std::string> values;
+  const RowId rows = 300;
+  for (RowId r = 0; r < rows; ++r) {
+    std::string v;
+    if (r % 5 != 0 && !values.empty()) {
+      v = values[rng() % values.size()];
+    } else {
+      for (int i = 0; i < 11; ++i) v += static_cast<char>('0' + rng() % 10);
+    }
+    switch (rng() % 7) {
+      case 0: if (!v.empty()) v[rng() % v.size()] = static_cast<char>('0' + rng() % 10); break;
+      case 1: v.insert(rng() % (v.size() + 1), 1, '7'); break;
+      case 2: if (!v.empty()) v.erase(rng() % v.size(), 1); break;
+      case 3: if (v.size() > 1) { const size_t p = rng() % (v.size() - 1); std::swap(v[p], v[p + 1]); } break;
+      case 4: if (rng() % 4 == 0) v += "\xC3\xA9"; else if (rng() % 4 == 0) v += std::string(260, '5'); break;
+      default: break;
+    }
+    values.push_back(v);
+    if (rng() % 12 == 0) f.fields.fields[0].AppendNull(); else f.fields.fields[0].Append(v);
+  }
+  ComparisonSpec one, zero;
+  one.name = one.field = zero.field = "phone";
+  zero.name = "phone0";
+  one.levels = {Level(Predicate::kExact, 0, "exact"), Level(Predicate::kDamerauLevenshtein, 1, "osa1")};
+  zero.levels = {Level(Predicate::kDamerauLevenshtein, 0, "osa0")};
+  f.rules.comparisons = {one, zero};
+  Result<Comparisons> comps = Comparisons::Build(f.rules, f.fields);
+  ASSERT_TRUE(comps.ok());
+  auto expected = [&](size_t c, RowId a, RowId b) {
+    if (comps->IsNull(c, a) || comps->IsNull(c, b)) return 0;
+    const std::string_view va = comps->Value(c, a), vb = comps->Value(c, b);
+    if (c == 0) return va == vb ? 1 : OsaDistance(va, vb, 1) <= 1 ? 2 : 3;
+    return OsaDistance(va, vb, 1) == 0 ? 1 : 2;
+  };
+  std::vector<RowId> bs;
+  size_t within_one = 0;
+  for (RowId a = 0; a < rows; ++a) {
+    bs.clear();
+    for (RowId b = 0; b < rows; b += 1 + static_cast<RowId>(rng() % 3)) bs.push_back(b);
+    for (size_t c = 0; c < comps->size(); ++c) {
+      std::optional<PreparedString> prepared;
+      if (!comps->IsNull(c, a)) prepared.emplace(comps->Value(c, a));
+      std::vector<uint8_t> batch(bs.size()), pairwise(bs.size());
+      comps->LevelsOneToMany(c, a, bs, prepared ? &*prepared : nullptr, batch.data());
+      comps->LevelsOneToMany(c, a, bs, nullptr, pairwise.data());
+      for (size_t i = 0; i < bs.size(); ++i) {
+        const int want = expected(c, a, bs[i]);
+        within_one += c == 0 && want == 2;
+        ASSERT_EQ(batch[i], want) << "comparison " << c << " rows " << a << ", " << bs[i];
+        ASSERT_EQ(pairwise[i], want) << "comparison " << c << " rows " << a << ", " << bs[i];
+        ASSERT_EQ(comps->Level(c, a, bs[i]), want) << "comparison " << c << " rows " << a << ", " << bs[i];
+      }
+    }
+  }
+  EXPECT_GT(within_one, 500u);
 }
 
 TEST(ComparisonTest, TermFrequencyMakesCommonValuesCountLess) {

@@ -81,6 +81,14 @@ uint32_t LevenshteinDistance(std::string_view a, std::string_view b, uint32_t k)
 // no substring edited twice). Hyyro 2003 bit-parallel; returns k + 1 if it exceeds k.
 uint32_t OsaDistance(std::string_view a, std::string_view b, uint32_t k);
 
+// OsaDistance(a, b, 1) by direct tests instead of bit vectors: 0, 1 or 2 (more than one edit).
+// After the common prefix, the rest must be one substitution, one adjacent transposition or one
+// insertion or deletion (the first mismatch is where it can be made; Wagner-Fischer's one-edit
+// check). O(n), no scratch. Only for strings of ASCII bytes (a byte is then a code point) of at
+// most kMaxCompareCodePoints: returns -1 when either string is not such, and the caller uses
+// OsaDistance.
+int OsaWithinOne(std::string_view a, std::string_view b);
+
 // Jaro similarity in [0, 1]: matching window floor(max(|a|,|b|) / 2) - 1 (at least 0), m matched
 // code points, t = floor(half the matched code points that are out of order) (Winkler's
 // strcmp95), sim = (m/|a| + m/|b| + (m - t)/m) / 3, 0 when m == 0. Symmetric.

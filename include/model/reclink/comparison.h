@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "reclink/blocking.h"
+#include "reclink/record_table.h"
 #include "reclink/rules.h"
 #include "reclink/similarity.h"
 #include "reclink/status.h"
@@ -102,6 +103,15 @@ class Comparisons {
   // PreparedString of one side).
   bool uses_string_metric(size_t c) const { return comps_[c].string_metric; }
   int field_index(size_t c) const { return comps_[c].field; }
+  // Whether LevelsOneToMany of comparison c against `partners` rows is faster with row a's value
+  // prepared: a metric of c needs it, and there are enough partners to repay preparing (four),
+  // unless c is decided by OsaWithinOne, which needs no preparing and up to
+  // kWithinOneMaxPartners partners beats the batch kernel (bench_compare: BM_OsaWithinOnePhones
+  // against BM_OsaBatchPhones). A hint: results are the same either way.
+  bool WantsPrepared(size_t c, size_t partners) const {
+    const Comp& comp = comps_[c];
+    return comp.string_metric && partners >= 4 && !(comp.osa_within_one && partners <= kWithinOneMaxPartners);
+  }
   // Level of comparison c for rows a and b, working in `scratch`. Thread-safe with one scratch
   // per thread. prepared_a, when given, is row a's value prepared for the similarity kernels
   // (reused across many b). Symmetric: Level(c, a, b) == Level(c, b, a) for every predicate
@@ -140,19 +150,18 @@ class Comparisons {
   uint64_t PatternId(const uint8_t* gamma) const;
   void PatternFromId(uint64_t id, uint8_t* gamma) const;
   // The value of comparison c's field for row r (normalized; empty when null), and its hash.
+  // The view stays valid as long as this object (short values are held in its own slots).
   std::string_view Value(size_t c, RowId r) const {
     const Slot& s = slot(c, r);
-    return std::string_view(comps_[c].base + s.offset, s.length);
+    return std::string_view(Bytes(comps_[c].base, s), s.length);
   }
   bool IsNull(size_t c, RowId r) const { return slot(c, r).null; }
-  // Rows a and b hold equal values for comparison c (neither null): the hashes, then the bytes.
-  bool ValuesEqual(size_t c, RowId a, RowId b) const {
-    const Slot& sa = slot(c, a);
-    const Slot& sb = slot(c, b);
-    return sa.hash == sb.hash && sa.length == sb.length &&
-           comparison_internal::EqualBytes(comps_[c].base + sa.offset, comps_[c].base + sb.offset, sa.length);
-  }
-  uint64_t ValueHash(size_t c, RowId r) const { return slot(c, r).hash; }
+  // Rows a and b hold equal values for comparison c (neither null): the slots, then the bytes of
+  // values too long to be held in a slot.
+  bool ValuesEqual(size_t c, RowId a, RowId b) const { return SlotsEqual(comps_[c].base, slot(c, a), slot(c, b)); }
+  // XXH3 of the value (0 when null). Computed per call for a short value: meant for per-record
+  // passes (term frequencies, u sampling), not per pair.
+  uint64_t ValueHash(size_t c, RowId r) const;
   // A comparison's field is a key (or part of a key) of blocking rule r.
   bool BlockedBy(size_t c, const BlockingRule& rule) const;
 
@@ -173,13 +182,32 @@ class Comparisons {
  private:
   // What one comparison needs of one row, 16 bytes. Slots are stored row-major (a row's slots
   // for every comparison are adjacent), so scoring a pair touches one or two cache lines per
-  // row instead of a null bitmap, two offsets and a hash per comparison.
+  // row instead of a null bitmap, two offsets and a hash per comparison. A value of at most
+  // kInlineBytes bytes (a phone number, a postcode, a date, most names) is held in the slot
+  // itself, zero-padded, in place of its hash and offset (the short-string layout of Umbra,
+  // Neumann and Freitag 2020): equality is then a compare of two words, and the kernels read
+  // the bytes from the cache line already loaded, not from the field's arena.
+  static constexpr uint32_t kInlineBytes = 12;
+  static constexpr size_t kWithinOneMaxPartners = 32;  // see WantsPrepared
   struct Slot {
-    uint64_t hash;          // XXH3 of the value (0 when null)
-    uint32_t offset;        // into the field's arena
+    uint64_t word0;         // long value: XXH3 of it; short: its bytes 0-7 (0 when null)
+    uint32_t word1;         // long value: offset into the field's arena; short: its bytes 8-11
     uint32_t length : 31;   // bytes
     uint32_t null : 1;
   };
+  static_assert(sizeof(Slot) == 16);
+  static bool IsInline(const Slot& s) { return s.length <= kInlineBytes; }
+  // The value's bytes: in the slot (short) or in the field's arena (long).
+  static const char* Bytes(const char* base, const Slot& s) {
+    return IsInline(s) ? reinterpret_cast<const char*>(&s) : base + s.word1;
+  }
+  // Equal values in two non-null slots: for short values the padded bytes, for long ones the
+  // hash and then the bytes.
+  static bool SlotsEqual(const char* base, const Slot& sa, const Slot& sb) {
+    if (sa.word0 != sb.word0 || sa.length != sb.length) return false;
+    if (IsInline(sa)) return sa.word1 == sb.word1;
+    return comparison_internal::EqualBytes(base + sa.word1, base + sb.word1, sa.length);
+  }
   const Slot& slot(size_t c, RowId r) const { return slots_[static_cast<size_t>(r) * comps_.size() + c]; }
 
   // Similarities of one pair computed before the level cascade (by a batch kernel); negative
@@ -205,6 +233,7 @@ class Comparisons {
     bool string_metric = false;         // a level uses Levenshtein, OSA, Jaro or Jaro-Winkler
     bool uses_lev = false, uses_osa = false, uses_jaro = false, uses_jw = false;  // batch kernels
     bool batch_only = true;  // every level is exact or one of those metrics
+    bool osa_within_one = false;  // every level is exact or damerau_levenshtein <= 0 or 1
     uint64_t values_over_cap = 0;  // see values_over_cap()
     uint64_t unparseable = 0;      // see unparseable_values()
   };
@@ -218,7 +247,11 @@ class Comparisons {
 
   const DerivedFields* fields_ = nullptr;
   std::vector<Comp> comps_;
-  std::vector<Slot> slots_;  // num_rows() * size(), row-major
+  // num_rows() * size(), row-major. Read at random by every pair (tens of megabytes at a million
+  // rows): the table's allocator gives it transparent huge pages, so a partner row's slots cost
+  // no TLB miss and filling it no fault per 4 KiB (and Build writes every slot, so resize need
+  // not zero them first).
+  std::vector<Slot, UninitializedAllocator<Slot>> slots_;
   // capped_comparisons(); behind a pointer so that Comparisons stays movable.
   std::unique_ptr<std::atomic<uint64_t>> capped_ = std::make_unique<std::atomic<uint64_t>>(0);
   // The per-thread scratches of the forms without a caller's scratch (comparison.cc).
