@@ -101,7 +101,7 @@ std::string HumanBytes(uint64_t b) {
 
 std::string PairLine(const LoadedInput& input, const RunResult& result, const ScoredPair& p) {
   std::string s = "  " + input.DisplayId(p.a) + " ~ " + input.DisplayId(p.b) + "  weight " +
-                  Fixed(p.weight, 2) + "  p=" + Fixed(ProbabilityFromWeight(p.weight), 4) + "  ";
+                  Fixed(p.weight, 2) + "  p=" + Fixed(result.model.Probability(p.weight), 4) + "  ";
   for (size_t c = 0; c < p.gamma.size(); ++c) {
     const ComparisonParams& cp = result.model.comparisons[c];
     s += (c ? ", " : "") + cp.name + "=" + cp.levels[p.gamma[c]].label;

@@ -68,7 +68,7 @@ std::string EvaluationJson(const RunEvaluation& e, const RunResult& result, cons
       w.Member("id_l", input.Id(pair.a));
       w.Member("id_r", input.Id(pair.b));
       w.Member("match_weight", pair.weight);
-      w.Member("match_probability", ProbabilityFromWeight(pair.weight));
+      w.Member("match_probability", result.model.Probability(pair.weight));
       w.Key("levels");
       w.BeginObject();
       for (size_t c = 0; c < pair.gamma.size(); ++c) {
