@@ -1,6 +1,7 @@
 // Platt scaling of match weights on labeled pairs: the model's calibration (FitCalibration).
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <string>
 #include <vector>
@@ -86,7 +87,7 @@ PlattFit PlattScaling(const std::vector<double>& w, const std::vector<bool>& is_
 }
 
 void FitCalibration(const Scorer& scorer, const Comparisons& comps, const std::vector<LabeledPair>& labels,
-                    Model* model) {
+                    Model* model, double expected_match_share) {
   std::vector<double> w;
   std::vector<bool> is_match;
   w.reserve(labels.size());
@@ -130,6 +131,20 @@ void FitCalibration(const Scorer& scorer, const Comparisons& comps, const std::v
   cal.source = "labels: " + counted + ", Platt scaling";
   if (highest_non_match < lowest_match) {
     cal.source += "; the labels separate matches from non-matches, so the slope rests on Platt's smoothed targets";
+  }
+  // Labels picked by hand (as many matches as non-matches, say) fit the slope but not the
+  // intercept, which then holds the labels' odds of a match instead of the candidates' (as in
+  // case-control studies). The model's own expected share is the only other estimate there is.
+  const double q = expected_match_share, s = static_cast<double>(matches) / static_cast<double>(n);
+  if (q > 0 && q < 1 && (s > 2 * q || s < q / 2) &&
+      std::abs(s - q) > 3 * std::sqrt(q * (1 - q) / static_cast<double>(n))) {
+    char text[400];
+    std::snprintf(text, sizeof text,
+                  "calibration: %.1f%% of the labeled pairs are matches where the model expects %.1f%% among the "
+                  "candidate pairs; if the labels are not a random sample of candidate pairs, the calibrated "
+                  "probabilities are off by a constant in log odds (about %+.1f bits; docs/model.md)",
+                  100 * s, 100 * q, std::log2(q / (1 - q)) - std::log2(s / (1 - s)));
+    model->warnings.push_back(text);
   }
   // The cut stays where the model chose it; only its probability is said anew. Below 1 in a
   // double (model.json's reader wants (0, 1)): at a calibrated 53 bits or more the cut read back

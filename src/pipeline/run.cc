@@ -202,7 +202,13 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
     // Labels also calibrate the final weights to probabilities (docs/model.md); the threshold,
     // from here on, is converted through that calibration.
     if (options.labels != nullptr && !options.labels->empty()) {
-      FitCalibration(Scorer(result.model, comps, tf), comps, *options.labels, &result.model);
+      double candidates = 0;  // counted, then scaled back from the training sample
+      for (const PatternCounts& first : counts.first)
+        for (const auto& [pattern, n] : first) candidates += static_cast<double>(n);
+      candidates /= counts.sample_fraction;
+      const double expected_share =
+          result.model.threshold.chosen && candidates > 0 ? result.model.threshold.expected_matches / candidates : -1;
+      FitCalibration(Scorer(result.model, comps, tf), comps, *options.labels, &result.model, expected_share);
     }
     clock.Mark("train-em");
   }

@@ -102,6 +102,31 @@ TEST(CalibrationTest, FitCalibrationGuardsTooFewLabels) {
   EXPECT_NE(model.warnings.back().find("probabilities not calibrated"), std::string::npos) << model.warnings.back();
 }
 
+// Labels with far more matches than the model expects among candidate pairs (picked by hand, as
+// many matches as non-matches) are fitted, with a warning that the intercept is then off.
+TEST(CalibrationTest, HandBalancedLabelsAreFittedWithAWarning) {
+  testing::Trained t = TrainedModel();
+  ASSERT_TRUE(t.status.ok()) << t.status.ToString();
+  const TermFrequencies tf = TermFrequencies::Build(*t.comps);
+  std::vector<LabeledPair> labels;
+  for (RowId a = 0; a < 12; ++a) labels.push_back({a, a + 18, true});  // the same values
+  for (RowId a = 0; a < 12; ++a) labels.push_back({a, a + 1, false});   // others
+  for (double share : {-1.0, 0.5, 0.01}) {
+    SCOPED_TRACE(share);
+    Model model = t.model;
+    FitCalibration(Scorer(model, *t.comps, tf), *t.comps, labels, &model, share);
+    ASSERT_TRUE(model.calibration.fitted) << (model.warnings.empty() ? "" : model.warnings.back());
+    EXPECT_EQ(model.calibration.pairs, 24u);
+    EXPECT_EQ(model.calibration.matches, 12u);
+    bool warned = false;
+    for (const std::string& w : model.warnings) warned |= w.find("not a random sample of candidate pairs") != std::string::npos;
+    EXPECT_EQ(warned, share == 0.01);
+    // The model's own cut keeps its weight; its probability is the calibrated one.
+    EXPECT_EQ(model.threshold.weight, t.model.threshold.weight);
+    EXPECT_EQ(model.threshold.probability, std::min(model.Probability(model.threshold.weight), std::nextafter(1.0, 0.0)));
+  }
+}
+
 TEST(CalibrationTest, ModelJsonRoundTripsTheCalibration) {
   testing::Trained t = TrainedModel();
   ASSERT_TRUE(t.status.ok()) << t.status.ToString();

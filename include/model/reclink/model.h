@@ -312,9 +312,13 @@ inline constexpr uint64_t kMinCalibrationPairsPerClass = 10;
 // the model uncalibrated and says why in model->warnings when there are fewer than
 // kMinCalibrationPairsPerClass labeled matches or non-matches, or when the fitted slope is not
 // positive (the labels rank pairs against the weights). scorer must be built on *model without
-// a calibration. O(labels * comparisons) for the weights, O(labels) per Newton step.
+// a calibration. expected_match_share, when in (0, 1): the share of matches the model expects
+// among the candidate pairs; when the labels' share of matches is off from it by more than a
+// factor 2 and by more than sampling noise (3 standard errors), a warning says that the labels
+// do not look like a random sample of candidate pairs, so the intercept is off (the slope is
+// not). O(labels * comparisons) for the weights, O(labels) per Newton step.
 void FitCalibration(const Scorer& scorer, const Comparisons& comps, const std::vector<LabeledPair>& labels,
-                    Model* model);
+                    Model* model, double expected_match_share = -1);
 
 // Raises every m and u of a listed or else level below kMinProbability (or NaN) to it and lowers
 // any above 1 to 1, saying so in its source, so that every weight is finite. EstimateMAndPrior
