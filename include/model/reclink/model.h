@@ -67,7 +67,7 @@ struct RuleTraining {
 struct ThresholdChoice {
   bool chosen = false;            // false: no candidate pairs to choose from (or an older model)
   double weight = 0;              // link at match weight >= weight
-  double probability = 0;         // the same, as a match probability
+  double probability = 0;         // the same, as a match probability (Model::Probability)
   double expected_precision = 0;  // the model's own expectation, over candidate pairs
   double expected_recall = 0;     // of the matches among candidate pairs
   double expected_f1 = 0;
