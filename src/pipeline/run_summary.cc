@@ -218,6 +218,16 @@ std::string SummaryJson(const RunContext& context, const LoadedInput& input, con
     w.Member("expected_recall", t.expected_recall);
     w.EndObject();
   }
+  if (r.model.calibration.fitted) {  // only with labels: other summaries stay as they were
+    const Calibration& cal = r.model.calibration;
+    w.Key("calibration");
+    w.BeginObject();
+    w.Member("slope", cal.slope);
+    w.Member("intercept", cal.intercept);
+    w.Member("source", cal.source);
+    w.Member("caveat", "the intercept holds only when the labeled pairs are a random sample of the candidate pairs");
+    w.EndObject();
+  }
   w.Member("prior", r.model.prior);
   w.Member("em_iterations", r.model.em_iterations);
   w.Member("em_converged", r.model.em_converged);

@@ -951,7 +951,7 @@ TEST(CliTest, LabelsCalibrateProbabilitiesOnHeldOutPairs) {
   const std::string all_pairs = " --pairs --pairs-threshold 1e-15 ";
   CliResult r = RunReclink("dedupe --quiet --rules " + kDemoRules + all_pairs + "--out " + dir + "/plain " + dir + "/g.csv");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(ReadFile(dir + "/plain/model.json").find("calibration"), std::string::npos);
+  EXPECT_EQ(ReadFile(dir + "/plain/model.json").find("\"calibration\""), std::string::npos);
   std::vector<std::pair<std::string, std::string>> candidates;
   const std::vector<std::string> plain = Lines(ReadFile(dir + "/plain/pairs.csv"));
   for (size_t i = 1; i < plain.size(); ++i) {
@@ -975,6 +975,8 @@ TEST(CliTest, LabelsCalibrateProbabilitiesOnHeldOutPairs) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string model = ReadFile(dir + "/calibrated/model.json");
   EXPECT_NE(model.find("\"source\": \"labels: 2000 labeled pairs ("), std::string::npos) << model.substr(0, 2000);
+  EXPECT_NE(ReadFile(dir + "/calibrated/summary.json").find("\"calibration\": {\"slope\": "), std::string::npos);
+  EXPECT_EQ(ReadFile(dir + "/plain/summary.json").find("\"calibration\""), std::string::npos);
   std::vector<double> calibrated, uncalibrated;
   std::vector<int> match;
   const std::vector<std::string> scored = Lines(ReadFile(dir + "/calibrated/pairs.csv"));
