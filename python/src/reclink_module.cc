@@ -591,7 +591,7 @@ py::dict Run(const std::string& command, const py::list& py_inputs, const std::s
       il.emplace_back(in.Id(p.a));
       ir.emplace_back(in.Id(p.b));
       weight.push_back(p.weight);
-      probability.push_back(ProbabilityFromWeight(p.weight));
+      probability.push_back(r.model.Probability(p.weight));
       for (size_t c = 0; c < p.gamma.size(); ++c) {
         const int levels = static_cast<int>(r.model.comparisons[c].levels.size());
         gamma[c].push_back(p.gamma[c] == 0 ? -1 : levels - 1 - p.gamma[c]);

@@ -101,7 +101,7 @@ std::string HumanBytes(uint64_t b) {
 
 std::string PairLine(const LoadedInput& input, const RunResult& result, const ScoredPair& p) {
   std::string s = "  " + input.DisplayId(p.a) + " ~ " + input.DisplayId(p.b) + "  weight " +
-                  Fixed(p.weight, 2) + "  p=" + Fixed(ProbabilityFromWeight(p.weight), 4) + "  ";
+                  Fixed(p.weight, 2) + "  p=" + Fixed(result.model.Probability(p.weight), 4) + "  ";
   for (size_t c = 0; c < p.gamma.size(); ++c) {
     const ComparisonParams& cp = result.model.comparisons[c];
     s += (c ? ", " : "") + cp.name + "=" + cp.levels[p.gamma[c]].label;
@@ -216,6 +216,12 @@ std::string RunText(const std::string& command, const Loaded& l, const RunResult
   }
   for (const std::string& w : r.block_growth_warnings) s << "  warning: " << w << "\n";
   for (const std::string& w : r.model.warnings) s << "  warning: " << w << "\n";
+  if (r.model.calibration.fitted) {
+    const Calibration& cal = r.model.calibration;
+    s << "probabilities: calibrated, log2 odds = " << Fixed(cal.slope, 4) << " x weight " << (cal.intercept < 0 ? "- " : "+ ")
+      << Fixed(std::abs(cal.intercept), 3) << " (" << cal.source
+      << "; right if the labeled pairs are a random sample of the candidate pairs)\n";
+  }
   if (command == "train") s << "threshold: " << r.threshold << " (" << ThresholdSourceInWords(r) << ")\n";
   if (command != "train") {
     std::map<uint64_t, uint64_t> hist = ClusterSizeHistogram(r.labels);

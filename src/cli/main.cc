@@ -83,8 +83,9 @@ int main(int argc, char** argv) {
     cmd->add_option("--rules", o.rules_path, "rules file (TOML)")->required();
     cmd->add_option("inputs", o.inputs, "inputs, as PATH or NAME=PATH (default: the rules' [sources.NAME] paths)");
     cmd->add_option("--labels", lo.labels_path,
-                    "labeled pairs to train with: CSV id_l,id_r,match (1/0); m from the labeled matches, the "
-                    "threshold from all labeled pairs (docs/model.md)");
+                    "labeled pairs to train with: CSV id_l,id_r,match (1/0); m from the labeled matches, and "
+                    "probabilities calibrated on all labeled pairs, a random sample of candidate pairs "
+                    "(docs/model.md)");
     if (n == "train") {
       cmd->add_option("--model-out", lo.model_out, "where to write model.json (- for stdout)")->required();
     } else {

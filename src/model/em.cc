@@ -280,7 +280,7 @@ void ChooseThreshold(const Comparisons& comps, const TrainingCounts& counts, con
   const double below = best + 1 < items.size() ? std::max(items[best + 1].weight, 0.0) : std::max(cut - 1, 0.0);
   // Within [0, 40] bits, so that the probability stays below 1 in a double.
   t.weight = std::clamp(std::max((cut + below) / 2, cut - 0.5), 0.0, 40.0);
-  t.probability = ProbabilityFromWeight(t.weight);
+  t.probability = model->Probability(t.weight);  // uncalibrated: FitCalibration comes later
   t.expected_precision = best_tp / best_linked;
   t.expected_recall = best_tp / total_matches;
   t.expected_f1 = best_f1;

@@ -107,7 +107,7 @@ TermFrequencies TermFrequencies::FromTables(const Comparisons& comps, const std:
 }
 
 Scorer::Scorer(const Model& model, const Comparisons& comps, const TermFrequencies& tf)
-    : comps_(comps), tf_(tf), base_(model.BaseWeight()) {
+    : comps_(comps), tf_(tf), base_(model.BaseWeight()), calibration_(model.calibration) {
   const uint64_t counted = tf.counted_rows() ? tf.counted_rows() : comps.num_rows();
   tf_floor_ = 1.0 / static_cast<double>(std::max<uint64_t>(counted, 1));
   weight_.resize(comps.size());

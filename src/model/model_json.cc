@@ -40,6 +40,20 @@ std::string ModelToJson(const Model& model) {
              "(docs/model.md); used when neither --threshold nor the rules file sets one");
     w.EndObject();
   }
+  if (model.calibration.fitted) {  // absent without labels, so those models stay as they were
+    const Calibration& cal = model.calibration;
+    w.Key("calibration");
+    w.BeginObject();
+    w.Member("slope", cal.slope);
+    w.Member("intercept", cal.intercept);
+    w.Member("pairs", cal.pairs);
+    w.Member("matches", cal.matches);
+    w.Member("source", cal.source);
+    w.Member("probability",
+             "1 / (1 + 2^-(slope * match_weight + intercept)); the intercept holds only when the labeled "
+             "pairs are a random sample of the candidate pairs (docs/model.md)");
+    w.EndObject();
+  }
   w.Key("warnings");
   w.BeginArray();
   for (const std::string& warning : model.warnings) w.Value(warning);
@@ -312,6 +326,21 @@ Result<Model> ParseModelJson(const std::string& text, const std::string& path, c
       if (threshold[key].get(*value) != simdjson::SUCCESS) *value = 0;  // informative only
     }
     t.chosen = true;
+  }
+  // The calibration fitted on labels (absent in a model trained without them, or older).
+  simdjson::dom::object calibration;
+  if (!doc["calibration"].get(calibration)) {
+    Calibration& cal = model.calibration;
+    const size_t at = FindValue(text, 0, text.size(), "calibration");
+    if (calibration["slope"].get(cal.slope) || calibration["intercept"].get(cal.intercept) ||
+        !(cal.slope > 0 && std::isfinite(cal.slope)) || !std::isfinite(cal.intercept)) {
+      return bad_at(at, "'calibration' needs a finite 'slope' > 0 and a finite 'intercept'");
+    }
+    uint64_t count;
+    if (!calibration["pairs"].get(count)) cal.pairs = count;
+    if (!calibration["matches"].get(count)) cal.matches = count;
+    if (!calibration["source"].get(sv)) cal.source = std::string(sv);
+    cal.fitted = true;
   }
   return model;
 }

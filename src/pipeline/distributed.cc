@@ -144,7 +144,8 @@ std::string EncodeScored(const ScoredCandidates& s) {
   return w.Take();
 }
 
-ScoredCandidates MergeScored(std::span<const std::string> shares, const ScoreOptions& options, size_t num_rules) {
+ScoredCandidates MergeScored(std::span<const std::string> shares, const ScoreOptions& options, const Model& model,
+                             size_t num_rules) {
   ScoredCandidates out;
   out.truth.rule_true_covered.assign(num_rules, 0);
   for (const std::string& share : shares) {
@@ -162,7 +163,7 @@ ScoredCandidates MergeScored(std::span<const std::string> shares, const ScoreOpt
     GetPairs(in, &out.borderline);
   }
   const double threshold = options.threshold;
-  const double weight_threshold = std::log2(threshold / (1 - threshold));
+  const double weight_threshold = model.WeightForProbability(threshold);
   auto closer = [weight_threshold](const ScoredPair& x, const ScoredPair& y) {
     const double dx = std::abs(x.weight - weight_threshold), dy = std::abs(y.weight - weight_threshold);
     return dx != dy ? dx < dy : std::tie(x.a, x.b) < std::tie(y.a, y.b);
@@ -176,10 +177,11 @@ ScoredCandidates MergeScored(std::span<const std::string> shares, const ScoreOpt
   return out;
 }
 
-void GatherScored(Collective& group, const ScoreOptions& options, size_t num_rules, ScoredCandidates* scored) {
+void GatherScored(Collective& group, const ScoreOptions& options, const Model& model, size_t num_rules,
+                  ScoredCandidates* scored) {
   if (group.size() == 1) return;
   const std::vector<std::string> shares = group.Gather(EncodeScored(*scored));
-  *scored = group.is_root() ? MergeScored(shares, options, num_rules) : ScoredCandidates{};
+  *scored = group.is_root() ? MergeScored(shares, options, model, num_rules) : ScoredCandidates{};
 }
 
 }  // namespace reclink

@@ -57,7 +57,7 @@ Result<PairExplanation> ExplainPair(const Rules& rules, const LoadedInput& input
     e.comparisons.push_back(std::move(x));
   }
   e.match_weight = running;
-  e.match_probability = ProbabilityFromWeight(running);
+  e.match_probability = scorer.Probability(running);
   return e;
 }
 

@@ -318,7 +318,7 @@ void WriteIdentitiesJsonl(const GoldenRecords& g, const std::vector<std::string>
   out.Write(buf);
 }
 
-void WriteMembersRows(const Rules& rules, size_t n, const std::function<void(std::string&, uint32_t)>& lead,
+void WriteMembersRows(const Rules& rules, const Model& model, size_t n, const std::function<void(std::string&, uint32_t)>& lead,
                       bool with_source, const std::vector<Edge>& edges, const std::vector<uint32_t>& labels,
                       const std::vector<Column>& fields, const std::vector<std::string>& cluster_ids, FileWriter& out) {
   std::vector<double> best(n, -INFINITY);
@@ -340,7 +340,7 @@ void WriteMembersRows(const Rules& rules, size_t n, const std::function<void(std
     AppendCsvField(buf, cluster_ids[labels[r]]);
     buf += ',';
     if (best[r] > -INFINITY) {
-      std::snprintf(num, sizeof num, "%.8f", ProbabilityFromWeight(best[r]));
+      std::snprintf(num, sizeof num, "%.8f", model.Probability(best[r]));
       buf += num;
     }
     for (const Column& col : fields) {
@@ -363,7 +363,7 @@ void WriteMembersCsv(const LoadedInput& input, const Rules& rules, const RunResu
     }
     AppendCsvField(buf, input.Id(r));
   };
-  WriteMembersRows(rules, table.num_rows(), lead, with_source, result.edges, result.labels, result.fields->fields,
+  WriteMembersRows(rules, result.model, table.num_rows(), lead, with_source, result.edges, result.labels, result.fields->fields,
                    cluster_ids, out);
 }
 

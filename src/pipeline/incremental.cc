@@ -437,7 +437,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   const Comparisons& comps = *built;
   const TermFrequencies tf = TermFrequencies::FromTables(comps, saved.tf_tables);
   const Scorer scorer(state.model, comps, tf);
-  const double weight_threshold = std::log2(threshold / (1 - threshold));  // as the full run computes it
+  const double weight_threshold = scorer.WeightForProbability(threshold);  // as the full run computes it
   // Pairs in local rows, in runs sharing their first row (the early-deciding batch scorer of the
   // full run); the links go back to combined rows.
   std::vector<CandidatePair> local_pairs(all_pairs.size());
@@ -731,7 +731,7 @@ void WriteIncrementalClustersCsv(const IncrementalNight& night, bool with_source
 void WriteIncrementalMembersCsv(const Rules& rules, const IncrementalNight& night, bool with_source, FileWriter& out) {
   const IncrementalResult& res = night.result;
   WriteMembersRows(
-      rules, res.keys.size(), [&](std::string& buf, uint32_t r) { AppendKeyCells(buf, res, r, with_source); },
+      rules, res.run.model, res.keys.size(), [&](std::string& buf, uint32_t r) { AppendKeyCells(buf, res, r, with_source); },
       with_source, res.run.edges, res.run.labels, res.records.fields, night.identities.cluster_ids, out);
 }
 

@@ -69,7 +69,7 @@ void WritePairsCsv(const LoadedInput& input, const RunResult& result, FileWriter
     buf += CsvQuote(input.Id(p.a)) + ",";
     if (multi) buf += CsvQuote(table.source_names()[table.source(p.b)]) + ",";
     buf += CsvQuote(input.Id(p.b));
-    std::snprintf(num, sizeof num, ",%.6f,%.8f", p.weight, ProbabilityFromWeight(p.weight));
+    std::snprintf(num, sizeof num, ",%.6f,%.8f", p.weight, result.model.Probability(p.weight));
     buf += num;
     // Gamma as Splink writes it: -1 null, then the highest number for the strictest level.
     for (size_t c = 0; c < p.gamma.size(); ++c) {

@@ -199,6 +199,17 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
     // Training streamed every candidate pair: their exact count is the score stage's total.
     if (options.progress) scored_total = options.progress->Read().done;
     RECLINK_RETURN_IF_ERROR(EstimateMAndPrior(rules, comps, counts, &result.model, options.labels));
+    // Labels also calibrate the final weights to probabilities (docs/model.md); the threshold,
+    // from here on, is converted through that calibration.
+    if (options.labels != nullptr && !options.labels->empty()) {
+      double candidates = 0;  // counted, then scaled back from the training sample
+      for (const PatternCounts& first : counts.first)
+        for (const auto& [pattern, n] : first) candidates += static_cast<double>(n);
+      candidates /= counts.sample_fraction;
+      const double expected_share =
+          result.model.threshold.chosen && candidates > 0 ? result.model.threshold.expected_matches / candidates : -1;
+      FitCalibration(Scorer(result.model, comps, tf), comps, *options.labels, &result.model, expected_share);
+    }
     clock.Mark("train-em");
   }
   const LinkCut cut = LinkThreshold(options.threshold, rules, result.model);
@@ -223,7 +234,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   score_options.borderline_pairs = options.borderline_pairs;
   score_options.progress = options.progress;
   ScoredCandidates scored = ScoreCandidates(comps, scorer, index, score_options);
-  if (group) GatherScored(*group, score_options, index.num_rules(), &scored);
+  if (group) GatherScored(*group, score_options, result.model, index.num_rules(), &scored);
   result.rules = index.stats();
   result.candidate_pairs = scored.candidate_pairs;
   result.edges = std::move(scored.edges);

@@ -68,7 +68,7 @@ std::string EvaluationJson(const RunEvaluation& e, const RunResult& result, cons
       w.Member("id_l", input.Id(pair.a));
       w.Member("id_r", input.Id(pair.b));
       w.Member("match_weight", pair.weight);
-      w.Member("match_probability", ProbabilityFromWeight(pair.weight));
+      w.Member("match_probability", result.model.Probability(pair.weight));
       w.Key("levels");
       w.BeginObject();
       for (size_t c = 0; c < pair.gamma.size(); ++c) {
@@ -216,6 +216,16 @@ std::string SummaryJson(const RunContext& context, const LoadedInput& input, con
     w.Member("weight", t.weight);
     w.Member("expected_precision", t.expected_precision);
     w.Member("expected_recall", t.expected_recall);
+    w.EndObject();
+  }
+  if (r.model.calibration.fitted) {  // only with labels: other summaries stay as they were
+    const Calibration& cal = r.model.calibration;
+    w.Key("calibration");
+    w.BeginObject();
+    w.Member("slope", cal.slope);
+    w.Member("intercept", cal.intercept);
+    w.Member("source", cal.source);
+    w.Member("caveat", "the intercept holds only when the labeled pairs are a random sample of the candidate pairs");
     w.EndObject();
   }
   w.Member("prior", r.model.prior);

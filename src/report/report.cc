@@ -96,7 +96,7 @@ std::string Line(const char* cls, double x1, double y1, double x2, double y2) {
          Fixed(x2, 1) + "\" y2=\"" + Fixed(y2, 1) + "\"/>";
 }
 
-double ThresholdWeight(const RunResult& r) { return std::log2(r.threshold / (1 - r.threshold)); }
+double ThresholdWeight(const RunResult& r) { return r.model.WeightForProbability(r.threshold); }
 
 // Horizontal bars, one per row, from a zero axis (values may be negative).
 struct BarRow {
@@ -422,7 +422,7 @@ std::string AccuracySection(const ReportContext& ctx, const RunResult& r) {
        "<th class=\"n\">F1</th></tr>\n";
   for (const Point& p : points) {
     if (std::fmod(p.weight, 2.0) != 0) continue;  // every 2 bits
-    s += "<tr><td class=\"n\">" + Fixed(p.weight, 1) + "</td><td class=\"n\">" + Sig(ProbabilityFromWeight(p.weight)) +
+    s += "<tr><td class=\"n\">" + Fixed(p.weight, 1) + "</td><td class=\"n\">" + Sig(r.model.Probability(p.weight)) +
          "</td><td class=\"n\">" + Count(p.predicted) + "</td><td class=\"n\">" + Count(p.correct) + "</td><td class=\"n\">" +
          Fixed(p.precision, 4) + "</td><td class=\"n\">" + Fixed(p.recall, 4) + "</td><td class=\"n\">" + Fixed(p.f1, 4) +
          "</td></tr>\n";
@@ -481,7 +481,7 @@ std::string Waterfall(const std::string& id, const std::string& caption, const R
   s += Line("threshold", left, y_of(tw), width - 10, y_of(tw));
   s += Text(4, y_of(tw) - 3, "threshold");
   char probability[64];
-  std::snprintf(probability, sizeof probability, "%.6g", ProbabilityFromWeight(p.weight));
+  std::snprintf(probability, sizeof probability, "%.6g", r.model.Probability(p.weight));
   s += Text(left, height - 8, "weight " + Fixed(p.weight, 3) + ", probability " + probability);
   s += "</svg>\n<table><tr><th>comparison</th><th>" + E(RecordName(input, p.a)) + "</th><th>" + E(RecordName(input, p.b)) +
        "</th><th>level</th><th class=\"n\">weight</th></tr>\n";

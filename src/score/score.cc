@@ -239,8 +239,8 @@ ScoredCandidates ScoreCandidates(const Comparisons& comps, const Scorer& scorer,
   const double threshold = options.threshold;
   const size_t nc = comps.size();
   const size_t nr = index.num_rules();
-  const double weight_threshold = std::log2(threshold / (1 - threshold));
-  const double pairs_weight = std::log2(options.pairs_threshold / (1 - options.pairs_threshold));
+  const double weight_threshold = scorer.WeightForProbability(threshold);
+  const double pairs_weight = scorer.WeightForProbability(options.pairs_threshold);
   const std::vector<uint32_t>* truth = options.truth;
   const size_t keep = options.worst_errors;
   const bool histogram = options.weight_histogram;

@@ -2,6 +2,7 @@
 // with their messages and exit codes, and accuracy pinned on the demo and FEBRL data.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cctype>
@@ -9,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <random>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -917,6 +919,118 @@ TEST(CliTest, LabelsSetMAndBadLabelsAreLocated) {
                  "/model.json --out " + dir + "/out " + kDemo);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--labels trains the model"), std::string::npos) << r.err;
+}
+
+// The fields of a CSV line (ids and numbers in these tests hold no commas or quotes).
+std::vector<std::string> Fields(const std::string& line) {
+  std::vector<std::string> out;
+  std::stringstream s(line);
+  std::string field;
+  while (std::getline(s, field, ',')) out.push_back(field);
+  return out;
+}
+
+// How far predicted probabilities are from what happens: the expected calibration error (ECE:
+// ten equal-width bins of predicted probability, the pair-weighted mean over bins of
+// |mean predicted - observed share of matches|) and the Brier score (mean squared error).
+struct CalibrationError {
+  double ece = 0;
+  double brier = 0;
+};
+CalibrationError Calibration(const std::vector<double>& p, const std::vector<int>& y) {
+  std::vector<double> predicted(10), observed(10);
+  CalibrationError e;
+  for (size_t i = 0; i < p.size(); ++i) {
+    const size_t bin = std::min<size_t>(static_cast<size_t>(p[i] * 10), 9);
+    predicted[bin] += p[i];
+    observed[bin] += y[i];
+    e.brier += (p[i] - y[i]) * (p[i] - y[i]);
+  }
+  for (size_t b = 0; b < 10; ++b) e.ece += std::abs(predicted[b] - observed[b]);
+  e.ece /= static_cast<double>(p.size());
+  e.brier /= static_cast<double>(p.size());
+  return e;
+}
+
+// --labels calibrates: 2,000 candidate pairs drawn at random (seeded) and labeled from the
+// generator's entity_id calibrate the weights; on the other candidate pairs (held out) the
+// calibrated probabilities are closer to the observed share of matches than the uncalibrated
+// posterior 1 / (1 + 2^-w) of the same weights, by ECE and by Brier score. The calibrated model
+// read back from model.json writes the same pairs.csv, and --threshold is a calibrated
+// probability in scoring and pairs.csv alike.
+TEST(CliTest, LabelsCalibrateProbabilitiesOnHeldOutPairs) {
+  const std::string dir = TempDir("calibration");
+  ASSERT_EQ(std::system((std::string(RECLINK_GEN_BINARY) + " --quiet --records 5000 --seed 21 --out " + dir + "/g.csv").c_str()), 0);
+  std::map<std::string, std::string> entity;
+  const std::vector<std::string> records = Lines(ReadFile(dir + "/g.csv"));
+  for (size_t i = 1; i < records.size(); ++i) {
+    const std::vector<std::string> f = Fields(records[i]);
+    entity[f[0]] = f[1];
+  }
+  // The candidate pairs: every scored pair above probability 1e-15 (-49.8 bits).
+  const std::string all_pairs = " --pairs --pairs-threshold 1e-15 ";
+  CliResult r = RunReclink("dedupe --quiet --rules " + kDemoRules + all_pairs + "--out " + dir + "/plain " + dir + "/g.csv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ReadFile(dir + "/plain/model.json").find("\"calibration\""), std::string::npos);
+  std::vector<std::pair<std::string, std::string>> candidates;
+  const std::vector<std::string> plain = Lines(ReadFile(dir + "/plain/pairs.csv"));
+  for (size_t i = 1; i < plain.size(); ++i) {
+    const std::vector<std::string> f = Fields(plain[i]);
+    candidates.emplace_back(f[0], f[1]);
+  }
+  constexpr size_t kLabeled = 2000;
+  ASSERT_GT(candidates.size(), 2 * kLabeled);
+  std::mt19937_64 rng(5);
+  std::shuffle(candidates.begin(), candidates.end(), rng);
+  std::string labels = "id_l,id_r,match\n";
+  for (size_t i = 0; i < kLabeled; ++i) {
+    const auto& [a, b] = candidates[i];
+    labels += a + "," + b + (entity.at(a) == entity.at(b) ? ",1\n" : ",0\n");
+  }
+  WriteFile(dir + "/labels.csv", labels);
+  const std::set<std::pair<std::string, std::string>> held_out(candidates.begin() + kLabeled, candidates.end());
+
+  r = RunReclink("dedupe --quiet --rules " + kDemoRules + " --labels " + dir + "/labels.csv" + all_pairs + "--out " + dir +
+                 "/calibrated " + dir + "/g.csv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string model = ReadFile(dir + "/calibrated/model.json");
+  EXPECT_NE(model.find("\"source\": \"labels: 2000 labeled pairs ("), std::string::npos) << model.substr(0, 2000);
+  EXPECT_NE(ReadFile(dir + "/calibrated/summary.json").find("\"calibration\": {\"slope\": "), std::string::npos);
+  EXPECT_EQ(ReadFile(dir + "/plain/summary.json").find("\"calibration\""), std::string::npos);
+  std::vector<double> calibrated, uncalibrated;
+  std::vector<int> match;
+  const std::vector<std::string> scored = Lines(ReadFile(dir + "/calibrated/pairs.csv"));
+  for (size_t i = 1; i < scored.size(); ++i) {
+    const std::vector<std::string> f = Fields(scored[i]);
+    if (!held_out.count({f[0], f[1]})) continue;
+    uncalibrated.push_back(1 / (1 + std::exp2(-std::stod(f[2]))));
+    calibrated.push_back(std::stod(f[3]));
+    match.push_back(entity.at(f[0]) == entity.at(f[1]));
+  }
+  ASSERT_GT(match.size(), kLabeled);
+  const CalibrationError before = Calibration(uncalibrated, match), after = Calibration(calibrated, match);
+  std::printf("held-out pairs %zu: ECE %.4f -> %.4f, Brier %.4f -> %.4f\n", match.size(), before.ece, after.ece,
+              before.brier, after.brier);
+  EXPECT_LT(after.ece, before.ece);
+  EXPECT_LT(after.brier, before.brier);
+
+  // Read back: the same probabilities, the same pairs.
+  r = RunReclink("dedupe --quiet --rules " + kDemoRules + " --model " + dir + "/calibrated/model.json" + all_pairs +
+                 "--out " + dir + "/reread " + dir + "/g.csv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(ReadFile(dir + "/reread/pairs.csv") == ReadFile(dir + "/calibrated/pairs.csv"));
+  EXPECT_TRUE(ReadFile(dir + "/reread/clusters.csv") == ReadFile(dir + "/calibrated/clusters.csv"));
+  // --threshold and --pairs-threshold are calibrated probabilities: pairs.csv at 0.5 holds exactly
+  // the pairs whose calibrated probability is at least 0.5, and every link is one of them.
+  r = RunReclink("dedupe --quiet --rules " + kDemoRules + " --model " + dir + "/calibrated/model.json --threshold 0.5 "
+                 "--pairs --pairs-threshold 0.5 --out " + dir + "/half " + dir + "/g.csv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  size_t expected = 0;
+  for (size_t i = 1; i < scored.size(); ++i) expected += std::stod(Fields(scored[i])[3]) >= 0.5;
+  const std::vector<std::string> half = Lines(ReadFile(dir + "/half/pairs.csv"));
+  EXPECT_EQ(half.size() - 1, expected);
+  EXPECT_GT(expected, 0u);
+  for (size_t i = 1; i < half.size(); ++i) EXPECT_GE(std::stod(Fields(half[i])[3]), 0.5) << half[i];
 }
 
 }  // namespace

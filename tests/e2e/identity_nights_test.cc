@@ -184,7 +184,10 @@ class IdentityNights : public ::testing::Test {
   // same state, by an incremental run; both must give identical results.
   // golden: with [survivorship] and --with-fields, whose outputs must be equal too (the inputs are
   // then one file each night, under the same source name, as golden records name the sources).
-  void IncrementalEqualsFull(const std::string& max_block_size, const std::string& method = "", bool golden = false);
+  // calibrated: the first night trains with --labels (pairs of the first records, labeled from
+  // entity_id), so every night scores with a calibrated model and converts the threshold through it.
+  void IncrementalEqualsFull(const std::string& max_block_size, const std::string& method = "", bool golden = false,
+                             bool calibrated = false);
   // The same in link mode (three sources) with the given cluster method.
   void IncrementalLinkEqualsFull(const std::string& method);
 
@@ -349,7 +352,8 @@ TEST_F(IdentityNights, AStateIsRefusedWhenItDoesNotFit) {
 // Incremental nights: each night, a full run on the whole data and an incremental run (only the
 // new and changed records, and the deleted ids) continue copies of the same state; their clusters,
 // change feeds and new states must be identical, byte for byte.
-void IdentityNights::IncrementalEqualsFull(const std::string& max_block_size, const std::string& method, bool golden) {
+void IdentityNights::IncrementalEqualsFull(const std::string& max_block_size, const std::string& method, bool golden,
+                                           bool calibrated) {
   if (!max_block_size.empty() || !method.empty() || golden) {
     rules_ = dir_ + "/rules.toml";
     std::string text = ReadFile(kRules);
@@ -381,7 +385,26 @@ void IdentityNights::IncrementalEqualsFull(const std::string& max_block_size, co
   for (; next < 1800; ++next) live[Split(pool_[next])[0]] = pool_[next];
   std::vector<std::string> rows;
   for (const auto& [id, row] : live) rows.push_back(row);
-  Night(1, rows, 1, state, extra, source);
+  std::string labels;
+  if (calibrated) {  // 60 pairs of one entity and 60 pairs of neighbouring records of two
+    std::map<std::string, std::vector<std::string>> ids_of;
+    for (const auto& [id, row] : live) ids_of[Split(row)[1]].push_back(id);
+    std::string text = "id_l,id_r,match\n";
+    int matches = 0, non_matches = 0;
+    std::string previous;
+    for (const auto& [entity, ids] : ids_of) {
+      if (ids.size() > 1 && matches < 60) text += ids[0] + "," + ids[1] + ",1\n", ++matches;
+      if (!previous.empty() && non_matches < 60) text += previous + "," + ids[0] + ",0\n", ++non_matches;
+      previous = ids[0];
+    }
+    ASSERT_EQ(matches, 60);
+    labels = dir_ + "/labels.csv";
+    WriteFile(labels, text);
+  }
+  Night(1, rows, 1, state, extra + (calibrated ? " --labels " + labels : ""), source);
+  if (calibrated) {
+    ASSERT_NE(ReadFile(state + "/model.json").find("\"calibration\""), std::string::npos);
+  }
   int full_rescores = 0, dropped = 0;
   for (int night = 2; night <= 5; ++night) {
     std::vector<std::string> ids;
@@ -453,6 +476,12 @@ void IdentityNights::IncrementalEqualsFull(const std::string& max_block_size, co
 }
 
 TEST_F(IdentityNights, AnIncrementalNightEqualsAFullRunWithTheSameModel) { IncrementalEqualsFull(""); }
+
+// With a model calibrated on labels, the threshold (a calibrated probability) is the same raw
+// weight cut in incremental and full runs.
+TEST_F(IdentityNights, AnIncrementalNightEqualsAFullRunWithACalibratedModel) {
+  IncrementalEqualsFull("", "", false, true);
+}
 
 // With max_block_size = 5 blocks cross the cap both ways between nights: links whose only block
 // grew too large are dropped, and a block that shrank back has all its pairs scored.

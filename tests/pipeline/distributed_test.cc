@@ -195,7 +195,7 @@ TEST(DistributedTest, MergedScoringEqualsOnePass) {
       BlockingIndex share = fx.Index(part, 3);
       shares.push_back(EncodeScored(ScoreCandidates(*fx.comps, scorer, share, options)));
     }
-    const ScoredCandidates merged = MergeScored(shares, options, fx.rules.blocking.size());
+    const ScoredCandidates merged = MergeScored(shares, options, fx.model, fx.rules.blocking.size());
     EXPECT_EQ(merged.candidate_pairs, whole.candidate_pairs);
     ASSERT_EQ(merged.edges.size(), whole.edges.size());
     EXPECT_GT(whole.edges.size(), 100u);

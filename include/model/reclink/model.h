@@ -23,6 +23,7 @@ namespace reclink {
 
 class TermFrequencies;
 class Collective;
+class Scorer;
 
 // The smallest m or u a trained model holds (ReadModelJson accepts any value in (0, 1]).
 // Estimates below it (an exact level on values that never agree, say) are raised to it, so every
@@ -67,7 +68,7 @@ struct RuleTraining {
 struct ThresholdChoice {
   bool chosen = false;            // false: no candidate pairs to choose from (or an older model)
   double weight = 0;              // link at match weight >= weight
-  double probability = 0;         // the same, as a match probability
+  double probability = 0;         // the same, as a match probability (Model::Probability)
   double expected_precision = 0;  // the model's own expectation, over candidate pairs
   double expected_recall = 0;     // of the matches among candidate pairs
   double expected_f1 = 0;
@@ -76,6 +77,36 @@ struct ThresholdChoice {
 
 // What a run links at when nothing else is said: probability 0.9 (match weight 3.17).
 inline constexpr double kFallbackThreshold = 0.9;
+
+// The uncalibrated match probability of match weight w: the Fellegi-Sunter posterior
+// 1 / (1 + 2^-w). Outputs go through Model::Probability (or Scorer's), which applies the
+// calibration when the model has one.
+inline double ProbabilityFromWeight(double w) { return 1.0 / (1.0 + std::exp2(-w)); }
+// A monotone map from match weight to match probability fitted on labeled pairs (Platt scaling,
+// in bits): log2 odds = slope * weight + intercept, slope > 0. Not fitted, it is the identity
+// (ProbabilityFromWeight), and both conversions give the same doubles as before calibration
+// existed. The intercept is right only when the labeled pairs are a random sample of the
+// candidate pairs; the slope also when matches and non-matches were sampled at different rates
+// (case-control sampling). See docs/model.md, "Calibrated probabilities".
+struct Calibration {
+  bool fitted = false;
+  double slope = 1;      // > 0 when fitted
+  double intercept = 0;  // in bits
+  uint64_t pairs = 0;    // labeled pairs it was fitted on
+  uint64_t matches = 0;  // of which matches
+  std::string source;    // in words, e.g. "labels: 2000 pairs (140 matches), Platt scaling"
+
+  // The probability of a pair of match weight w.
+  double Probability(double w) const {
+    return fitted ? ProbabilityFromWeight(slope * w + intercept) : ProbabilityFromWeight(w);
+  }
+  // The match weight whose probability is p, in (0, 1): the inverse of Probability, so that a
+  // threshold in probability is a cut on raw weights (Probability is increasing).
+  double WeightForProbability(double p) const {
+    const double log_odds = std::log2(p / (1 - p));
+    return fitted ? (log_odds - intercept) / slope : log_odds;
+  }
+};
 
 struct Model {
   double prior = 1e-4;
@@ -88,11 +119,16 @@ struct Model {
   std::vector<std::string> warnings;  // degenerate cases, in words
   std::vector<RuleTraining> training;  // per blocking rule (empty for a loaded model)
   ThresholdChoice threshold;           // the model's own threshold (see ThresholdChoice)
+  Calibration calibration;             // fitted on labels by FitCalibration; else the identity
   // Training only, never saved: each row's RecordSampleKeys, set by EstimateU for
   // CountTrainingPatterns' sample of candidate pairs and cleared by EstimateMAndPrior.
   std::vector<uint64_t> sample_keys;
 
   double BaseWeight() const;  // log2(prior / (1 - prior))
+  // Every conversion between a match weight and a probability (thresholds, pairs.csv, explain,
+  // members.csv, summaries, the report) goes through these two: see Calibration.
+  double Probability(double weight) const { return calibration.Probability(weight); }
+  double WeightForProbability(double p) const { return calibration.WeightForProbability(p); }
 };
 
 // Gamma-pattern counts: pattern id (Comparisons::PatternId) -> number of pairs.
@@ -261,6 +297,35 @@ size_t ApplyLabeledM(const Comparisons& comps, const std::vector<LabeledPair>& l
 // EstimateMAndPrior applies it after EM; the m_source of a pooled level says so.
 void MakeWeightsMonotone(Model* model);
 
+// Platt scaling's maximum-likelihood fit of P(match) = 1 / (1 + 2^-(slope * w + intercept)) to
+// weights w labeled is_match (the same length), with Platt's smoothed targets: matches count as
+// (k + 1) / (k + 2), non-matches as 1 / (n - k + 2), for k matches among n, so the fit is finite
+// even when the labels separate perfectly. Newton's method with a line search (Lin, Lin and Weng
+// 2007). Slope 0, intercept 0 when either class is empty. Exposed for tests.
+struct PlattFit {
+  double slope = 0;
+  double intercept = 0;
+  bool converged = false;
+};
+PlattFit PlattScaling(const std::vector<double>& w, const std::vector<bool>& is_match);
+
+// The fewest labeled matches, and the fewest labeled non-matches, for FitCalibration to fit:
+// with fewer, two parameters would follow a handful of pairs.
+inline constexpr uint64_t kMinCalibrationPairsPerClass = 10;
+
+// Platt scaling (Platt 1999; PlattScaling) of the labeled pairs' match weights under scorer. Fills model->calibration and maps the
+// model's own threshold's probability through it (its weight, the cut, does not move). Leaves
+// the model uncalibrated and says why in model->warnings when there are fewer than
+// kMinCalibrationPairsPerClass labeled matches or non-matches, or when the fitted slope is not
+// positive (the labels rank pairs against the weights). scorer must be built on *model without
+// a calibration. expected_match_share, when in (0, 1): the share of matches the model expects
+// among the candidate pairs; when the labels' share of matches is off from it by more than a
+// factor 2 and by more than sampling noise (3 standard errors), a warning says that the labels
+// do not look like a random sample of candidate pairs, so the intercept is off (the slope is
+// not). O(labels * comparisons) for the weights, O(labels) per Newton step.
+void FitCalibration(const Scorer& scorer, const Comparisons& comps, const std::vector<LabeledPair>& labels,
+                    Model* model, double expected_match_share = -1);
+
 // Raises every m and u of a listed or else level below kMinProbability (or NaN) to it and lowers
 // any above 1 to 1, saying so in its source, so that every weight is finite. EstimateMAndPrior
 // ends with it.
@@ -333,11 +398,15 @@ class Scorer {
   // comparisons c, c+1, ... (MaxRest(size()) is 0). For deciding a pair before every level is known.
   double base() const { return base_; }
   double MaxRest(size_t c) const { return max_rest_[c]; }
+  // The model's conversions (Model::Probability, Model::WeightForProbability), with its calibration.
+  double Probability(double weight) const { return calibration_.Probability(weight); }
+  double WeightForProbability(double p) const { return calibration_.WeightForProbability(p); }
 
  private:
   const Comparisons& comps_;
   const TermFrequencies& tf_;
   double base_ = 0;
+  Calibration calibration_;
   double tf_floor_ = 0;
   std::vector<std::vector<double>> weight_;  // [c][level]; 0 for null
   std::vector<std::vector<double>> tf_m_;    // [c][level]: m when the level is a TF-adjusted exact level, else 0
@@ -349,7 +418,5 @@ class Scorer {
 // The exact level of a TF comparison uses u = max(frequency of the value, u floor).
 double PairWeight(const Model& model, const Comparisons& comps, const TermFrequencies& tf,
                   RowId a, RowId b, const uint8_t* gamma, double* weights = nullptr);
-
-inline double ProbabilityFromWeight(double w) { return 1.0 / (1.0 + std::exp2(-w)); }
 
 }  // namespace reclink

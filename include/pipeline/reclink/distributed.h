@@ -29,10 +29,12 @@ std::string EncodeScored(const ScoredCandidates& scored);
 // The result ScoreCandidates gives over all the pairs, from the shares' results (in rank order):
 // edges and kept pairs in (a, b) order, counts and the histogram summed, the worst errors and
 // borderline pairs chosen again from the shares' own (each share kept its best, so the union
-// holds the best of all). `options` and `num_rules` as the shares were scored with.
-ScoredCandidates MergeScored(std::span<const std::string> shares, const ScoreOptions& options, size_t num_rules);
+// holds the best of all). `options`, `model` and `num_rules` as the shares were scored with.
+ScoredCandidates MergeScored(std::span<const std::string> shares, const ScoreOptions& options, const Model& model,
+                             size_t num_rules);
 // Gathers the ranks' results on rank 0 (MPI_Gatherv) and merges them there into *scored; on the
 // other ranks *scored is left empty (they write nothing).
-void GatherScored(Collective& group, const ScoreOptions& options, size_t num_rules, ScoredCandidates* scored);
+void GatherScored(Collective& group, const ScoreOptions& options, const Model& model, size_t num_rules,
+                  ScoredCandidates* scored);
 
 }  // namespace reclink

@@ -69,8 +69,9 @@ void WriteMembersCsv(const LoadedInput& input, const Rules& rules, const RunResu
                      const std::vector<std::string>& cluster_ids, bool with_source, FileWriter& out);
 
 // members.csv of rows 0..n-1 in that order, each introduced by lead(buf, row) (its [source,]record_id
-// cells): edges give the strongest links, labels the clusters, fields the normalized values.
-void WriteMembersRows(const Rules& rules, size_t n, const std::function<void(std::string&, uint32_t)>& lead,
+// cells): edges give the strongest links (their probability under model), labels the clusters,
+// fields the normalized values.
+void WriteMembersRows(const Rules& rules, const Model& model, size_t n, const std::function<void(std::string&, uint32_t)>& lead,
                       bool with_source, const std::vector<Edge>& edges, const std::vector<uint32_t>& labels,
                       const std::vector<Column>& fields, const std::vector<std::string>& cluster_ids, FileWriter& out);
 
