@@ -218,14 +218,22 @@ std::vector<std::vector<double>> InitialM(const Comparisons& comps) {
 // that maximizes expected F1 = 2 TP / (linked + matches) wins. The threshold sits halfway to the
 // next weight below (at most half a bit below the cut), so pairs scored in full land where their
 // sampled twins did.
+//
+// With links_compete (best_link, one_per_source), a candidate pair links only if it wins its
+// records' competition for a partner, so the non-matches that share a pattern with matches (the
+// namesakes and housemates the rule fits count, section 6 of docs/model.md) mostly lose to the
+// true partner and do not link: the share of matches among the links of a weight is the final
+// model's own probability of a pair of that weight, not the rule fit's share among all candidate
+// pairs of the pattern. Each pair is then expected to be a match with ProbabilityFromWeight(w).
 template <typename Posterior>
 void ChooseThreshold(const Comparisons& comps, const TrainingCounts& counts, const Posterior& posterior,
-                     Model* model) {
+                     bool links_compete, Model* model) {
   const size_t nc = comps.size();
   struct Item {
     double weight;
     double pairs;
-    double matches;
+    double matches;      // expected matches that choose the cut
+    double fit_matches;  // the rule fits' expected matches (reported)
   };
   std::vector<Item> items;
   std::vector<uint8_t> gamma(nc);
@@ -240,17 +248,21 @@ void ChooseThreshold(const Comparisons& comps, const TrainingCounts& counts, con
       for (size_t c = 0; c < nc; ++c)
         if (gamma[c] != 0) w += model->comparisons[c].levels[gamma[c]].Weight();
       const double pairs = static_cast<double>(n);
-      items.push_back({w, pairs, pairs * posterior(r, gamma)});
+      const double fit_matches = pairs * posterior(r, gamma);
+      items.push_back({w, pairs, links_compete ? pairs * ProbabilityFromWeight(w) : fit_matches, fit_matches});
     }
   }
   if (items.empty()) return;
   std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
-    return a.weight != b.weight ? a.weight > b.weight : std::tie(a.pairs, a.matches) > std::tie(b.pairs, b.matches);
+    return a.weight != b.weight ? a.weight > b.weight : std::tie(a.pairs, a.matches, a.fit_matches) > std::tie(b.pairs, b.matches, b.fit_matches);
   });
-  double total_matches = 0;
-  for (const Item& it : items) total_matches += it.matches;
+  double total_matches = 0, fit_total = 0;  // fit_total: the rule fits', whatever links_compete says
+  for (const Item& it : items) {
+    total_matches += it.matches;
+    fit_total += it.fit_matches;
+  }
   if (!(total_matches > 0)) return;
-  double linked = 0, tp = 0, best_f1 = -1, best_tp = 0, best_linked = 0;
+  double linked = 0, tp = 0, fit_tp = 0, best_f1 = -1, best_fit_tp = 0, best_linked = 0;
   size_t best = 0;
   for (size_t i = 0; i < items.size(); ++i) {
     // Never below even odds under the final model: a pair it calls more likely a non-match does
@@ -258,19 +270,20 @@ void ChooseThreshold(const Comparisons& comps, const TrainingCounts& counts, con
     if (items[i].weight < 0) break;
     linked += items[i].pairs;
     tp += items[i].matches;
+    fit_tp += items[i].fit_matches;
     // Cut only between distinct weights: pairs of equal weight link together or not at all.
     if (i + 1 < items.size() && items[i + 1].weight == items[i].weight) continue;
     const double f1 = 2 * tp / (linked + total_matches);
     if (f1 > best_f1) {
       best_f1 = f1;
       best = i;
-      best_tp = tp;
+      best_fit_tp = fit_tp;
       best_linked = linked;
     }
   }
   ThresholdChoice& t = model->threshold;
   t.chosen = true;
-  t.expected_matches = total_matches / counts.sample_fraction;
+  t.expected_matches = fit_total / counts.sample_fraction;
   if (best_f1 < 0) {  // no pair at even odds or better: link none of them
     t.weight = 0;
     t.probability = 0.5;
@@ -281,9 +294,12 @@ void ChooseThreshold(const Comparisons& comps, const TrainingCounts& counts, con
   // Within [0, 40] bits, so that the probability stays below 1 in a double.
   t.weight = std::clamp(std::max((cut + below) / 2, cut - 0.5), 0.0, 40.0);
   t.probability = model->Probability(t.weight);  // uncalibrated: FitCalibration comes later
-  t.expected_precision = best_tp / best_linked;
-  t.expected_recall = best_tp / total_matches;
-  t.expected_f1 = best_f1;
+  // Reported from the rule fits in both cases, among the candidate pairs above the cut: with
+  // links_compete that is before the competition removes some of them, so the precision is a
+  // lower estimate (the final model's own figures would be near 1, and overconfident).
+  t.expected_precision = best_fit_tp / best_linked;
+  t.expected_recall = best_fit_tp / fit_total;
+  t.expected_f1 = 2 * best_fit_tp / (best_linked + fit_total);
 }
 
 }  // namespace
@@ -526,7 +542,11 @@ Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const Tra
                           " possible pairs";
   }
   model->training_sample_fraction = counts.sample_fraction;
-  if (!counts.first_tf.empty()) ChooseThreshold(comps, counts, posterior, model);
+  if (!counts.first_tf.empty()) {
+    const bool links_compete =
+        rules.cluster_method == ClusterMethod::kBestLink || rules.cluster_method == ClusterMethod::kOnePerSource;
+    ChooseThreshold(comps, counts, posterior, links_compete, model);
+  }
   model->sample_keys = {};  // training only (CountTrainingPatterns' sample)
   model->sample_keys.shrink_to_fit();
   return Status::Ok();

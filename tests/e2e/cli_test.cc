@@ -471,10 +471,11 @@ TEST(AccuracyTest, FebrlDataset4Link) {
   CliResult r = RunReclink("evaluate --json --trim-spaces --rules " + kSource + "/docs/examples/febrl4.toml --truth entity " + a + " " + b);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string p = r.out.substr(r.out.find("\"pairwise\""));
-  // 0.002 below the measured precision 1, recall 0.9994, F1 0.99970 (the model's own threshold).
+  // 0.002 below the measured precision 1, recall 0.9996, F1 0.99980 (the model's own threshold,
+  // chosen by the final model's probabilities since best_link makes links compete).
   EXPECT_GE(JsonNumberAfter(p, "precision"), 0.998) << r.out.substr(0, 600);
-  EXPECT_GE(JsonNumberAfter(p, "recall"), 0.9974) << r.out.substr(0, 600);
-  EXPECT_GE(JsonNumberAfter(p, "f1"), 0.9977) << r.out.substr(0, 600);
+  EXPECT_GE(JsonNumberAfter(p, "recall"), 0.9976) << r.out.substr(0, 600);
+  EXPECT_GE(JsonNumberAfter(p, "f1"), 0.9978) << r.out.substr(0, 600);
 }
 
 }  // namespace
@@ -551,10 +552,29 @@ TEST(AccuracyTest, TheModelsThresholdIsNearTheBestOne) {
   }
 }
 
+// The same with one_per_source, where links compete for a partner per source: the model's own
+// threshold is within 0.005 of the best F1 over every second whole weight from -10 to 30 bits
+// on the five-source link below (measured: 0.9470 against 0.9494 at -10 bits; it was 0.9399
+// when the cut counted the rule fits' matches, which ignore the competition).
+TEST(AccuracyTest, TheModelsThresholdIsNearTheBestOneWhenLinksCompete) {
+  const std::string dir = TempDir("own_threshold_one_per_source");
+  ASSERT_EQ(std::system((std::string(RECLINK_GEN_BINARY) + " --quiet --records 5000 --seed 3 --sources 5 --noise 0.2 "
+                         "--fields first_name,last_name,address,city,postcode --out " + dir).c_str()), 0);
+  std::string files;
+  for (int k = 1; k <= 5; ++k) files += " " + dir + "/source" + std::to_string(k) + ".csv";
+  const std::string rules = kSource + "/bench/accuracy/five_sources.toml", model = dir + "/model.json";
+  ASSERT_EQ(RunReclink("train --quiet --rules " + rules + " --model-out " + model + files).exit_code, 0);
+  const double own = EvaluateF1(rules, model, files, std::nullopt);
+  double best = 0;
+  for (int w = -10; w <= 30; w += 2) best = std::max(best, EvaluateF1(rules, model, files, 1 / (1 + std::exp2(-w))));
+  EXPECT_GE(own, best - 0.005);
+}
+
 // Five sources, names and address only (reclink-gen --sources 5, noise 0.2), linked with
 // one_per_source at the model's own threshold: accuracy pinned 0.002 below the measured
-// precision 0.98673, recall 0.89567, B-cubed F1 0.95514 (blocking recall 0.97575 with the
-// eight rules). Recall is capped by people who moved (a new address, town and postcode: only
+// precision 0.98651, recall 0.91054, B-cubed F1 0.96094 (blocking recall 0.97575 with the
+// eight rules; before the threshold knew that one_per_source's links compete: 0.98673, 0.89567,
+// 0.95514). Recall is capped by people who moved (a new address, town and postcode: only
 // their names are left to match on, and this generator's names repeat); see docs/model.md.
 TEST(AccuracyTest, FiveSourceLinkOfNamesAndAddresses) {
   const std::string dir = TempDir("five_sources");
@@ -565,10 +585,10 @@ TEST(AccuracyTest, FiveSourceLinkOfNamesAndAddresses) {
   CliResult r = RunReclink("evaluate --json --rules " + kSource + "/bench/accuracy/five_sources.toml --truth entity_id" + files);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string p = r.out.substr(r.out.find("\"pairwise\""));
-  EXPECT_GE(JsonNumberAfter(p, "precision"), 0.9850) << r.out.substr(0, 600);
-  EXPECT_GE(JsonNumberAfter(p, "recall"), 0.8940) << r.out.substr(0, 600);
+  EXPECT_GE(JsonNumberAfter(p, "precision"), 0.9845) << r.out.substr(0, 600);
+  EXPECT_GE(JsonNumberAfter(p, "recall"), 0.9085) << r.out.substr(0, 600);
   const std::string b = r.out.substr(r.out.find("\"bcubed\""));
-  EXPECT_GE(JsonNumberAfter(b, "f1"), 0.9535) << r.out.substr(0, 600);
+  EXPECT_GE(JsonNumberAfter(b, "f1"), 0.9589) << r.out.substr(0, 600);
 }
 
 // Blocking rules that only add candidate pairs must not make the links worse: three broad
