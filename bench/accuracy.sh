@@ -6,7 +6,7 @@
 #
 #   bench/accuracy.sh [--keep-threshold] [NAME...]   # names: demo gen7 gen99 names_address
 #                                                    #        demo_more_rules five20 five40
-#                                                    #        febrl3 febrl4 fake20000
+#                                                    #        three_low febrl3 febrl4 fake20000
 #
 # Needs build/reclink and build/reclink-gen (scripts/build.sh) and, for febrl* and fake20000,
 # ../shared/datasets. --keep-threshold uses the rules files' own thresholds as the "default".
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 KEEP=0
 if [ "${1:-}" = "--keep-threshold" ]; then KEEP=1; shift; fi
 NAMES=("$@")
-[ ${#NAMES[@]} -eq 0 ] && NAMES=(demo gen7 gen99 names_address demo_more_rules five20 five40 febrl3 febrl4 fake20000)
+[ ${#NAMES[@]} -eq 0 ] && NAMES=(demo gen7 gen99 names_address demo_more_rules five20 five40 three_low febrl3 febrl4 fake20000)
 PY=$(command -v /usr/bin/python3 || command -v python3); BIN=${RECLINK_BIN:-build/reclink}; GEN=build/reclink-gen; SHARED=../shared/datasets
 W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
 
@@ -82,6 +82,12 @@ PY
     five20|five40)
       # Five sources, names and address only (issue 12): --noise 0.2 and 0.4.
       $GEN --quiet --records 20000 --seed 3 --sources 5 --noise "0.${n#five}" \
+        --fields first_name,last_name,address,city,postcode --out "$W/$n"
+      run_case "$n" bench/accuracy/five_sources.toml entity_id "" "$W/$n"/source*.csv ;;
+    three_low)
+      # Three sources with little overlap (each person in a source with chance 0.3), so that most
+      # records have no partner: the one_per_source threshold must not assume that they do.
+      $GEN --quiet --records 15000 --seed 8 --sources 3 --coverage 0.3 --noise 0.2 \
         --fields first_name,last_name,address,city,postcode --out "$W/$n"
       run_case "$n" bench/accuracy/five_sources.toml entity_id "" "$W/$n"/source*.csv ;;
     fake20000) run_case fake20000 bench/accuracy/fake_20000.toml group "" "$SHARED/splink_fake_20000/fake_20000.csv" ;;
