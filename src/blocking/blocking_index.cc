@@ -443,10 +443,11 @@ std::string BlockingIndex::KeyText(size_t r, RowId row) const {
   return key;
 }
 
-std::vector<uint64_t> BlockingIndex::StreamPairs(const PairSink& sink) {
+std::vector<uint64_t> BlockingIndex::Stream(const PairSink& sink, const std::vector<uint64_t>* rows) const {
   struct Local {
     std::vector<CandidatePair> batch;
     std::vector<uint64_t> pairs;
+    std::vector<uint32_t> marked;  // with rows: a block's positions whose row is marked
   };
   tbb::enumerable_thread_specific<Local> locals([&] {
     Local l;
@@ -468,11 +469,28 @@ std::vector<uint64_t> BlockingIndex::StreamPairs(const PairSink& sink) {
         local.batch.clear();
       }
     };
+    auto emit = [&](RowId a, RowId bb) {
+      for (uint32_t r = 0; r < unit.rule; ++r) {
+        if (RuleCovers(r, a, bb)) return;
+      }
+      local.batch.push_back({a, bb});
+      if (local.batch.size() == kBatchPairs) flush();
+    };
     for (uint32_t b = unit.block_begin; b < unit.block_end; ++b) {
       const uint32_t bs = ri.block_starts[b], be = ri.block_starts[b + 1];
       const uint32_t size = be - bs;
       const bool tiled = unit.i_end > unit.i_begin;
       const uint32_t i0 = tiled ? unit.i_begin : 0, i1 = tiled ? unit.i_end : size;
+      // With rows, an unmarked first row pairs only with the marked rows after it: list them once
+      // per block (from i0 on, so a tile's cost stays within its pairs).
+      std::vector<uint32_t>& marked = local.marked;
+      size_t next_marked = 0;
+      if (rows) {
+        marked.clear();
+        for (uint32_t j = i0 + 1; j < size; ++j) {
+          if (BitSet(*rows, ri.order[bs + j])) marked.push_back(j);
+        }
+      }
       uint32_t run_end = 0;  // link mode: end of the current source run
       for (uint32_t i = i0; i < i1; ++i) {
         const RowId a = ri.order[bs + i];
@@ -484,14 +502,12 @@ std::vector<uint64_t> BlockingIndex::StreamPairs(const PairSink& sink) {
           }
           j = run_end;
         }
-        for (; j < size; ++j) {
-          const RowId bb = ri.order[bs + j];
-          bool earlier = false;
-          for (uint32_t r = 0; r < unit.rule && !earlier; ++r) earlier = RuleCovers(r, a, bb);
-          if (earlier) continue;
-          local.batch.push_back({a, bb});
-          if (local.batch.size() == kBatchPairs) flush();
+        if (rows && !BitSet(*rows, a)) {
+          while (next_marked < marked.size() && marked[next_marked] < j) ++next_marked;
+          for (size_t m = next_marked; m < marked.size(); ++m) emit(a, ri.order[bs + marked[m]]);
+          continue;
         }
+        for (; j < size; ++j) emit(a, ri.order[bs + j]);
       }
     }
     flush();
@@ -500,8 +516,17 @@ std::vector<uint64_t> BlockingIndex::StreamPairs(const PairSink& sink) {
   for (const Local& l : locals) {
     for (size_t r = 0; r < totals.size(); ++r) totals[r] += l.pairs[r];
   }
+  return totals;
+}
+
+std::vector<uint64_t> BlockingIndex::StreamPairs(const PairSink& sink) {
+  std::vector<uint64_t> totals = Stream(sink, nullptr);
   for (size_t r = 0; r < totals.size(); ++r) stats_[r].pairs = totals[r];
   return totals;
+}
+
+void BlockingIndex::StreamPairsOfRows(const std::vector<uint64_t>& rows, const PairSink& sink) const {
+  Stream(sink, &rows);
 }
 
 }  // namespace reclink

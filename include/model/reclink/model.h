@@ -166,20 +166,23 @@ struct TrainingCounts {
 
 class Progress;
 
+// Candidate pairs beyond which training counts a sample of them (about this many).
+inline constexpr uint64_t kTrainingPairs = 4'000'000;
+
 // Levels of every pair into gammas (comps.size() per pair). Pairs come block by block with runs
 // of the same first row; each run is compared one-against-many so that row's preparation is
 // shared. partners and scratch: the caller's, reused from call to call.
 void GammaRuns(const Comparisons& comps, std::span<const CandidatePair> pairs, std::vector<uint8_t>* gammas,
                std::vector<RowId>* partners, ComparisonScratch& scratch);
 
-// What EM needs from the candidate pairs (one streaming pass over index): gamma-pattern counts
-// per rule, for the pairs each rule produces first and for every pair it covers. Beyond 4 M
-// candidates a seeded hash sample of first rows is counted (each sampled row with its whole run
-// of pairs, so the batch kernels still see long runs); the sample does not depend on the thread
-// count. Pairs first produced by a rule are also counted by pattern and TF delta (PatternTf),
-// for the model's own threshold; u_only (the model with u estimated, m still 1) gives the delta.
-// progress, when set, counts the pairs streamed.
-TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comps, BlockingIndex& index,
+// What EM needs from the candidate pairs: gamma-pattern counts per rule, for the pairs each rule
+// produces first and for every pair it covers. Beyond kTrainingPairs candidates a seeded hash sample of
+// records is counted (a pair is in it when either record is), and only the sampled records'
+// pairs are streamed (StreamPairsOfRows), so index.stats() is left as it was; the sample does not
+// depend on the thread count. Pairs first produced by a rule are also counted by pattern and TF
+// delta (PatternTf), for the model's own threshold; u_only (the model with u estimated, m still 1)
+// gives the delta. progress, when set, counts the pairs streamed.
+TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comps, const BlockingIndex& index,
                                      uint64_t total_pairs, const Model& u_only, const TermFrequencies& tf,
                                      Progress* progress);
 
