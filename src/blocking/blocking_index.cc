@@ -226,13 +226,16 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
               }
             }
             for (size_t i = s + 1; i < e && same; ++i) {
-              const RowId row = idx.order[i];
+              const RowId row = idx.order[i], previous = idx.order[i - 1];
               for (size_t p = 0; p < cols.size() && same; ++p) {
+                const std::string_view value = cols[p]->Get(row);
                 if (rule.keys[p].fn == KeyFunction::kField) {
-                  same = cols[p]->Get(row) == cols[p]->Get(first);
-                } else {
+                  same = value == cols[p]->Get(first);
+                } else if (value != cols[p]->Get(first) && value != cols[p]->Get(previous)) {
+                  // A value equal to the first row's or to the previous row's (verified) has the
+                  // same key part: only a different value's is computed.
                   part.clear();
-                  ComputeKeyPart(rule.keys[p], cols[p]->Get(row), &part, scratch);
+                  ComputeKeyPart(rule.keys[p], value, &part, scratch);
                   same = part == first_parts[p];
                 }
               }
