@@ -226,13 +226,16 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
               }
             }
             for (size_t i = s + 1; i < e && same; ++i) {
-              const RowId row = idx.order[i];
+              const RowId row = idx.order[i], previous = idx.order[i - 1];
               for (size_t p = 0; p < cols.size() && same; ++p) {
+                const std::string_view value = cols[p]->Get(row);
                 if (rule.keys[p].fn == KeyFunction::kField) {
-                  same = cols[p]->Get(row) == cols[p]->Get(first);
-                } else {
+                  same = value == cols[p]->Get(first);
+                } else if (value != cols[p]->Get(first) && value != cols[p]->Get(previous)) {
+                  // A value equal to the first row's or to the previous row's (verified) has the
+                  // same key part: only a different value's is computed.
                   part.clear();
-                  ComputeKeyPart(rule.keys[p], cols[p]->Get(row), &part, scratch);
+                  ComputeKeyPart(rule.keys[p], value, &part, scratch);
                   same = part == first_parts[p];
                 }
               }
@@ -443,10 +446,11 @@ std::string BlockingIndex::KeyText(size_t r, RowId row) const {
   return key;
 }
 
-std::vector<uint64_t> BlockingIndex::StreamPairs(const PairSink& sink) {
+std::vector<uint64_t> BlockingIndex::Stream(const PairSink& sink, const std::vector<uint64_t>* rows) const {
   struct Local {
     std::vector<CandidatePair> batch;
     std::vector<uint64_t> pairs;
+    std::vector<uint32_t> marked;  // with rows: a block's positions whose row is marked
   };
   tbb::enumerable_thread_specific<Local> locals([&] {
     Local l;
@@ -468,11 +472,28 @@ std::vector<uint64_t> BlockingIndex::StreamPairs(const PairSink& sink) {
         local.batch.clear();
       }
     };
+    auto emit = [&](RowId a, RowId bb) {
+      for (uint32_t r = 0; r < unit.rule; ++r) {
+        if (RuleCovers(r, a, bb)) return;
+      }
+      local.batch.push_back({a, bb});
+      if (local.batch.size() == kBatchPairs) flush();
+    };
     for (uint32_t b = unit.block_begin; b < unit.block_end; ++b) {
       const uint32_t bs = ri.block_starts[b], be = ri.block_starts[b + 1];
       const uint32_t size = be - bs;
       const bool tiled = unit.i_end > unit.i_begin;
       const uint32_t i0 = tiled ? unit.i_begin : 0, i1 = tiled ? unit.i_end : size;
+      // With rows, an unmarked first row pairs only with the marked rows after it: list them once
+      // per block (from i0 on, so a tile's cost stays within its pairs).
+      std::vector<uint32_t>& marked = local.marked;
+      size_t next_marked = 0;
+      if (rows) {
+        marked.clear();
+        for (uint32_t j = i0 + 1; j < size; ++j) {
+          if (BitSet(*rows, ri.order[bs + j])) marked.push_back(j);
+        }
+      }
       uint32_t run_end = 0;  // link mode: end of the current source run
       for (uint32_t i = i0; i < i1; ++i) {
         const RowId a = ri.order[bs + i];
@@ -484,14 +505,12 @@ std::vector<uint64_t> BlockingIndex::StreamPairs(const PairSink& sink) {
           }
           j = run_end;
         }
-        for (; j < size; ++j) {
-          const RowId bb = ri.order[bs + j];
-          bool earlier = false;
-          for (uint32_t r = 0; r < unit.rule && !earlier; ++r) earlier = RuleCovers(r, a, bb);
-          if (earlier) continue;
-          local.batch.push_back({a, bb});
-          if (local.batch.size() == kBatchPairs) flush();
+        if (rows && !BitSet(*rows, a)) {
+          while (next_marked < marked.size() && marked[next_marked] < j) ++next_marked;
+          for (size_t m = next_marked; m < marked.size(); ++m) emit(a, ri.order[bs + marked[m]]);
+          continue;
         }
+        for (; j < size; ++j) emit(a, ri.order[bs + j]);
       }
     }
     flush();
@@ -500,8 +519,17 @@ std::vector<uint64_t> BlockingIndex::StreamPairs(const PairSink& sink) {
   for (const Local& l : locals) {
     for (size_t r = 0; r < totals.size(); ++r) totals[r] += l.pairs[r];
   }
+  return totals;
+}
+
+std::vector<uint64_t> BlockingIndex::StreamPairs(const PairSink& sink) {
+  std::vector<uint64_t> totals = Stream(sink, nullptr);
   for (size_t r = 0; r < totals.size(); ++r) stats_[r].pairs = totals[r];
   return totals;
+}
+
+void BlockingIndex::StreamPairsOfRows(const std::vector<uint64_t>& rows, const PairSink& sink) const {
+  Stream(sink, &rows);
 }
 
 }  // namespace reclink

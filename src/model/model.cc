@@ -52,9 +52,35 @@ Model ModelSkeleton(const Rules& rules, const Comparisons& comps) {
   return model;
 }
 
+void TermFrequencies::SetRanks(size_t c, const TfTable& table, const std::function<uint32_t(RowId)>& count_of,
+                               size_t rows) {
+  // The distinct frequencies in ascending order: a count's rank is its frequency's place among
+  // them (counts giving the same float share one).
+  uint32_t max_count = 0;
+  for (const auto& [hash, n] : table.counts) max_count = std::max(max_count, n);
+  std::vector<uint32_t> rank_of_count(size_t{max_count} + 1, 0);
+  for (const auto& [hash, n] : table.counts) rank_of_count[n] = 1;
+  std::vector<float>& freqs = frequencies_[c];
+  freqs.assign(1, 0.0f);
+  for (uint32_t n = 1; n <= max_count; ++n) {
+    if (rank_of_count[n] == 0) continue;
+    // The one float expression for a frequency, so that equal counts give equal frequencies.
+    const float f = static_cast<float>(n) / static_cast<float>(table.non_null);
+    if (f != freqs.back()) freqs.push_back(f);
+    rank_of_count[n] = static_cast<uint32_t>(freqs.size() - 1);
+  }
+  std::vector<uint32_t>& out = ranks_[c];
+  out.assign(rows, 0);
+  ParallelFor(size_t{0}, rows, [&](size_t r) {
+    const uint32_t n = count_of(static_cast<RowId>(r));
+    if (n != 0) out[r] = rank_of_count[n];
+  });
+}
+
 TermFrequencies TermFrequencies::Build(const Comparisons& comps) {
   TermFrequencies tf;
-  tf.tf_.resize(comps.size());
+  tf.ranks_.resize(comps.size());
+  tf.frequencies_.resize(comps.size());
   tf.tables_.resize(comps.size());
   for (size_t c = 0; c < comps.size(); ++c) {
     if (!comps.spec(c).tf_adjust) continue;
@@ -66,42 +92,33 @@ TermFrequencies TermFrequencies::Build(const Comparisons& comps) {
       ++counts[comps.ValueHash(c, r)];
       ++non_null;
     }
-    std::vector<float>& out = tf.tf_[c];
-    out.assign(rows, 0.0f);
-    ParallelFor(size_t{0}, rows, [&](size_t r) {
-      if (!comps.IsNull(c, static_cast<RowId>(r)))
-        out[r] = static_cast<float>(counts.at(comps.ValueHash(c, static_cast<RowId>(r)))) / static_cast<float>(non_null);
-    });
     TfTable& table = tf.tables_[c];
     table.enabled = true;
     table.rows = rows;
     table.non_null = non_null;
     table.counts.assign(counts.begin(), counts.end());
     std::sort(table.counts.begin(), table.counts.end());
+    tf.SetRanks(c, table, [&](RowId r) { return comps.IsNull(c, r) ? 0u : counts.at(comps.ValueHash(c, r)); }, rows);
   }
   return tf;
 }
 
 TermFrequencies TermFrequencies::FromTables(const Comparisons& comps, const std::vector<TfTable>& tables) {
   TermFrequencies tf;
-  tf.tf_.resize(comps.size());
+  tf.ranks_.resize(comps.size());
+  tf.frequencies_.resize(comps.size());
   tf.tables_ = tables;
   tf.tables_.resize(comps.size());
   for (size_t c = 0; c < comps.size(); ++c) {
     const TfTable& table = tf.tables_[c];
     if (!comps.spec(c).tf_adjust || !table.enabled) continue;
     tf.counted_rows_ = std::max(tf.counted_rows_, table.rows);
-    std::vector<float>& out = tf.tf_[c];
-    out.assign(comps.num_rows(), 0.0f);
-    ParallelFor(size_t{0}, comps.num_rows(), [&](size_t r) {
-      if (comps.IsNull(c, static_cast<RowId>(r))) return;
-      const uint64_t h = comps.ValueHash(c, static_cast<RowId>(r));
+    tf.SetRanks(c, table, [&](RowId r) {
+      if (comps.IsNull(c, r)) return 0u;
+      const uint64_t h = comps.ValueHash(c, r);
       auto it = std::lower_bound(table.counts.begin(), table.counts.end(), std::make_pair(h, uint32_t{0}));
-      // The same float expression as Build, so that equal counts give equal frequencies.
-      if (it != table.counts.end() && it->first == h) {
-        out[r] = static_cast<float>(it->second) / static_cast<float>(table.non_null);
-      }
-    });
+      return it != table.counts.end() && it->first == h ? it->second : 0u;
+    }, comps.num_rows());
   }
   return tf;
 }
@@ -112,17 +129,24 @@ Scorer::Scorer(const Model& model, const Comparisons& comps, const TermFrequenci
   tf_floor_ = 1.0 / static_cast<double>(std::max<uint64_t>(counted, 1));
   weight_.resize(comps.size());
   tf_m_.resize(comps.size());
+  tf_weight_.resize(comps.size());
   u_.resize(comps.size());
   for (size_t c = 0; c < comps.size(); ++c) {
     const auto& levels = model.comparisons[c].levels;
     weight_[c].assign(levels.size(), 0.0);
     tf_m_[c].assign(levels.size(), 0.0);
+    tf_weight_[c].resize(levels.size());
     for (const LevelParams& lp : levels) u_[c].push_back(lp.u);
     for (size_t l = 1; l < levels.size(); ++l) {
       weight_[c][l] = levels[l].Weight();
       const auto& specs = comps.spec(c).levels;
       if (tf.enabled(c) && l <= specs.size() && specs[l - 1].predicate == Predicate::kExact) {
         tf_m_[c][l] = levels[l].m;
+        // Agreeing on a value held by a share f of records: u = f, so a common value counts less
+        // than a rare one (floored at one record in the table). Per distinct frequency, ascending.
+        for (float f : tf.Frequencies(c)) {
+          tf_weight_[c][l].push_back(std::log2(tf_m_[c][l] / std::max(static_cast<double>(f), tf_floor_)));
+        }
       }
     }
   }
@@ -137,12 +161,8 @@ Scorer::Scorer(const Model& model, const Comparisons& comps, const TermFrequenci
 }
 
 double Scorer::LevelWeight(size_t c, int level, RowId a, RowId b) const {
-  if (tf_m_[c][level] > 0) {
-    // Agreeing on a value held by a share f of records: u = f, so a common value counts less
-    // than a rare one (floored at one record in the table).
-    const double f = std::max({tf_.Frequency(c, a), tf_.Frequency(c, b), tf_floor_});
-    return std::log2(tf_m_[c][level] / f);
-  }
+  // The larger frequency of the two values is the one of the higher rank.
+  if (tf_m_[c][level] > 0) return tf_weight_[c][level][std::max(tf_.Rank(c, a), tf_.Rank(c, b))];
   return weight_[c][level];
 }
 

@@ -9,6 +9,7 @@
 
 #include "reclink/hash.h"
 #include "reclink/model.h"
+#include "reclink/parallel.h"
 #include "reclink/progress.h"
 
 namespace reclink {
@@ -50,7 +51,7 @@ void GammaRuns(const Comparisons& comps, std::span<const CandidatePair> pairs, s
 //
 // Pairs first produced by a rule are also counted by pattern and TF delta (PatternTf), for the
 // model's own threshold; `u_only` (the model with u estimated, m still 1) gives the delta.
-TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comps, BlockingIndex& index,
+TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comps, const BlockingIndex& index,
                                      uint64_t total_pairs, const Model& u_only, const TermFrequencies& tf,
                                      Progress* progress) {
   const size_t nc = comps.size();
@@ -90,7 +91,6 @@ TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comp
     l.first_tf.resize(nr);
     return l;
   });
-  constexpr uint64_t kTrainingPairs = 4'000'000;
   const uint64_t upper = index.PairsUpperBound();
   const double fraction = upper > kTrainingPairs ? static_cast<double>(kTrainingPairs) / upper : 1.0;
   // A pair is sampled when either record's hash is below the cutoff: a share 1 - (1 - q)^2 =
@@ -99,7 +99,18 @@ TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comp
   const uint64_t cutoff = fraction >= 1.0 ? UINT64_MAX : static_cast<uint64_t>(q * 18446744073709551615.0);
   const std::vector<uint64_t>& keys = u_only.sample_keys;
   const uint64_t salt = rules.model.seed * 0x9E3779B97F4A7C15ULL;
-  index.StreamPairs([&](int rule, std::span<const CandidatePair> batch) {
+  // The sampled records as a bitmap, so that only their pairs are streamed (about 4 M, not every
+  // candidate pair); the score pass counts all of them.
+  const size_t n = index.num_rows();
+  std::vector<uint64_t> sampled((n + 63) / 64, 0);
+  ParallelFor(size_t{0}, sampled.size(), [&](size_t w) {
+    uint64_t bits = 0;
+    for (size_t r = w * 64; r < std::min(n, w * 64 + 64); ++r) {
+      if (cutoff == UINT64_MAX || RecordHash(keys, static_cast<RowId>(r), salt) <= cutoff) bits |= uint64_t{1} << (r & 63);
+    }
+    sampled[w] = bits;
+  });
+  index.StreamPairsOfRows(sampled, [&](int rule, std::span<const CandidatePair> batch) {
     if (progress) progress->Add(batch.size());
     Local& l = locals.local();
     std::vector<CandidatePair>& pairs = l.pairs;

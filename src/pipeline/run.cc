@@ -171,7 +171,6 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   result.tf_tables = tf.tables();
   clock.Mark("compare-prepare");
   const uint64_t pairs_bound = index.PairsUpperBound();
-  uint64_t scored_total = pairs_bound;
 
   // Training: u from random pairs, m and the prior from pattern counts of the candidate pairs.
   if (options.model_path || options.model) {
@@ -189,15 +188,13 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
     clock.Begin("train-u");
     EstimateU(rules, comps, *fields, table, rules.model.u_sample_pairs, rules.model.seed, &result.model, group);
     clock.Mark("train-u");
-    clock.Begin("train-em", "pairs", pairs_bound);
+    clock.Begin("train-em", "pairs", std::min(pairs_bound, kTrainingPairs));
     TrainingCounts counts =
         CountTrainingPatterns(rules, comps, index, result.total_pairs, result.model, tf, options.progress);
     if (group) ReduceTrainingCounts(*group, &counts);
     if (!rules.model.deterministic_rules.empty() && !rules.model.prior) {
       DeterministicPrior(rules, *fields, table, &counts);
     }
-    // Training streamed every candidate pair: their exact count is the score stage's total.
-    if (options.progress) scored_total = options.progress->Read().done;
     RECLINK_RETURN_IF_ERROR(EstimateMAndPrior(rules, comps, counts, &result.model, options.labels));
     // Labels also calibrate the final weights to probabilities (docs/model.md); the threshold,
     // from here on, is converted through that calibration.
@@ -210,6 +207,9 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
           result.model.threshold.chosen && candidates > 0 ? result.model.threshold.expected_matches / candidates : -1;
       FitCalibration(Scorer(result.model, comps, tf), comps, *options.labels, &result.model, expected_share);
     }
+    // Training streamed its sample only; the pairs per rule of the summary need a counting pass
+    // when there is no score pass to count them.
+    if (options.train_only) index.StreamPairs([](int, std::span<const CandidatePair>) {});
     clock.Mark("train-em");
   }
   const LinkCut cut = LinkThreshold(options.threshold, rules, result.model);
@@ -223,7 +223,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
 
   const Scorer scorer(result.model, comps, tf);
   const uint64_t capped_before = comps.capped_comparisons();
-  clock.Begin("score", "pairs", scored_total);
+  clock.Begin("score", "pairs", pairs_bound);
   ScoreOptions score_options;
   score_options.threshold = result.threshold;
   score_options.keep_pairs = options.keep_pairs;

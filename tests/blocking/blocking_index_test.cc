@@ -1,5 +1,6 @@
 // BlockingIndex: streamed pair sets equal a brute-force reference on random tables with
-// overlapping rules, nulls and every link type, at 1, 2 and 8 threads; oversized blocks.
+// overlapping rules, nulls and every link type, at 1, 2 and 8 threads; the pairs of marked rows;
+// oversized blocks.
 #include <gtest/gtest.h>
 #include <tbb/task_arena.h>
 
@@ -8,6 +9,7 @@
 #include <mutex>
 #include <random>
 #include <set>
+#include <tuple>
 
 #include "reclink/blocking.h"
 
@@ -135,6 +137,47 @@ TEST_P(BlockingRandomTest, EqualsBruteForceAtEveryThreadCount) {
   }
 }
 
+// StreamPairsOfRows gives exactly the pairs of StreamPairs (from the same rule) that have a
+// marked row, once each, at every thread count; stats() keeps StreamPairs' counts.
+TEST_P(BlockingRandomTest, PairsOfRowsAreTheMarkedRowsPairs) {
+  for (uint32_t seed = 1; seed <= 6; ++seed) {
+    Fixture f = MakeRandom(seed, 300 + seed * 40, seed % 2 ? 2 : 3, GetParam());
+    const size_t n = f.table.num_rows();
+    std::mt19937 rng(seed);
+    std::vector<uint64_t> rows((n + 63) / 64, 0);
+    for (RowId r = 0; r < n; ++r) {
+      if (rng() % 100 < 20) rows[r / 64] |= uint64_t{1} << (r % 64);
+    }
+    auto marked = [&](RowId r) { return (rows[r / 64] >> (r % 64)) & 1; };
+    for (int threads : {1, 2, 8}) {
+      tbb::task_arena arena(threads);
+      arena.execute([&] {
+        BlockingIndex index = BlockingIndex::Build(f.rules, f.fields, f.table);
+        std::set<std::tuple<int, RowId, RowId>> all, of_rows;
+        uint64_t duplicates = 0;
+        std::mutex mu;
+        index.StreamPairs([&](int rule, std::span<const CandidatePair> pairs) {
+          std::lock_guard<std::mutex> lock(mu);
+          for (const CandidatePair& p : pairs) {
+            if (marked(p.a) || marked(p.b)) all.insert({rule, p.a, p.b});
+          }
+        });
+        const std::vector<RuleStats> stats = index.stats();
+        index.StreamPairsOfRows(rows, [&](int rule, std::span<const CandidatePair> pairs) {
+          std::lock_guard<std::mutex> lock(mu);
+          for (const CandidatePair& p : pairs) {
+            if (!of_rows.insert({rule, p.a, p.b}).second) ++duplicates;
+          }
+        });
+        ASSERT_FALSE(all.empty());
+        EXPECT_EQ(of_rows, all) << "seed " << seed << " threads " << threads;
+        EXPECT_EQ(duplicates, 0u);
+        for (size_t r = 0; r < stats.size(); ++r) EXPECT_EQ(index.stats()[r].pairs, stats[r].pairs);
+      });
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(LinkTypes, BlockingRandomTest,
                          ::testing::Values(LinkType::kDedupe, LinkType::kLink,
                                            LinkType::kLinkAndDedupe));
@@ -169,6 +212,29 @@ TEST(BlockingTest, LargeBlockIsTiledAndComplete) {
       uint64_t expected = 0;
       for (uint64_t a = 0; a < 3000; ++a)
         for (uint64_t b = a + 1; b < 3000; ++b) expected += a * 3001 + b;
+      EXPECT_EQ(checksum.load(), expected);
+      // Across the tiles: the pairs of every 7th row.
+      std::vector<uint64_t> rows((3000 + 63) / 64, 0);
+      for (RowId r = 0; r < 3000; r += 7) rows[r / 64] |= uint64_t{1} << (r % 64);
+      count = 0;
+      checksum = 0;
+      index.StreamPairsOfRows(rows, [&](int, std::span<const CandidatePair> pairs) {
+        uint64_t c = 0;
+        for (const CandidatePair& p : pairs) c += uint64_t{p.a} * 3001 + p.b;
+        count += pairs.size();
+        checksum += c;
+      });
+      uint64_t expected_count = 0;
+      expected = 0;
+      for (uint64_t a = 0; a < 3000; ++a) {
+        for (uint64_t b = a + 1; b < 3000; ++b) {
+          if (a % 7 == 0 || b % 7 == 0) {
+            ++expected_count;
+            expected += a * 3001 + b;
+          }
+        }
+      }
+      EXPECT_EQ(count.load(), expected_count);
       EXPECT_EQ(checksum.load(), expected);
       ASSERT_EQ(index.stats().size(), 1u);
       EXPECT_EQ(index.stats()[0].largest.at(0).size, 3000u);

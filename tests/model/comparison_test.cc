@@ -425,5 +425,45 @@ TEST(ComparisonTest, TermFrequencyMakesCommonValuesCountLess) {
   EXPECT_DOUBLE_EQ(weights[0], std::log2(0.5 / 0.1));
 }
 
+// The TF-adjusted weight, looked up by the two rows' frequency ranks, is exactly
+// log2(m / max(f_a, f_b, one record)) for every pair of rows: values of many different counts
+// (and tied ones), nulls, and frequencies from another table where some values are missing.
+TEST(ComparisonTest, TermFrequencyWeightEqualsTheFormulaForEveryPair) {
+  Fixture f;
+  FieldSpec spec;
+  spec.name = "name";
+  f.rules.fields.push_back(spec);
+  f.fields.fields.emplace_back("name");
+  std::mt19937 rng(7);
+  for (int r = 0; r < 400; ++r) {
+    if (r % 17 == 0) f.fields.fields[0].AppendNull();
+    else f.fields.fields[0].Append("v" + std::to_string(rng() % 40 < 20 ? rng() % 5 : rng() % 150));
+  }
+  ComparisonSpec name;
+  name.name = name.field = "name";
+  name.levels = {Level(Predicate::kExact, 0, "exact"), Level(Predicate::kJaroWinkler, 0.9, "jw90")};
+  name.tf_adjust = true;
+  f.rules.comparisons = {name};
+  Result<Comparisons> comps = Comparisons::Build(f.rules, f.fields);
+  ASSERT_TRUE(comps.ok());
+  Model model = ModelSkeleton(f.rules, *comps);
+  model.comparisons[0].levels[1].m = 0.9;
+  TermFrequencies own = TermFrequencies::Build(*comps);
+  std::vector<TfTable> other = own.tables();
+  other[0].counts.resize(other[0].counts.size() / 2);  // the other half of the values: frequency 0
+  other[0].rows = 1000;
+  other[0].non_null = 900;
+  for (const TermFrequencies& tf : {own, TermFrequencies::FromTables(*comps, other)}) {
+    const Scorer scorer(model, *comps, tf);
+    const double floor = 1.0 / static_cast<double>(tf.counted_rows() ? tf.counted_rows() : comps->num_rows());
+    for (RowId a = 0; a < 400; ++a) {
+      for (RowId b = 0; b < 400; ++b) {
+        const double want = std::log2(0.9 / std::max({tf.Frequency(0, a), tf.Frequency(0, b), floor}));
+        ASSERT_EQ(scorer.LevelWeight(0, 1, a, b), want) << a << " " << b;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace reclink

@@ -67,6 +67,7 @@ class BlockingIndex {
                              std::vector<std::vector<uint64_t>>* key_hashes = nullptr);
 
   size_t num_rules() const { return rules_.size(); }
+  size_t num_rows() const { return sources_.size(); }
   const std::vector<OversizedBlock>& oversized() const { return oversized_; }
   // Stats per rule; pairs are filled in by StreamPairs (0 before).
   const std::vector<RuleStats>& stats() const { return stats_; }
@@ -83,6 +84,10 @@ class BlockingIndex {
   // per rule (after removing earlier rules' pairs) and updates stats(). The set of pairs (and
   // every count) is the same whatever the thread count; the order of batches is not.
   std::vector<uint64_t> StreamPairs(const PairSink& sink);
+  // Streams, as StreamPairs does, only the candidate pairs with at least one row whose bit is set
+  // in rows (a bitmap over the rows, bit r of word r / 64; it must cover every row). The cost is
+  // in those pairs and each block's rows, not in all the pairs. stats() is not updated.
+  void StreamPairsOfRows(const std::vector<uint64_t>& rows, const PairSink& sink) const;
 
   // Total candidate pairs before any streaming: an upper bound used for progress reporting.
   uint64_t PairsUpperBound() const;
@@ -115,6 +120,8 @@ class BlockingIndex {
   };
 
   uint64_t BlockPairs(const RuleIndex& ri, uint32_t begin, uint32_t end) const;
+  // StreamPairs and StreamPairsOfRows (rows null: every pair); returns pairs per rule.
+  std::vector<uint64_t> Stream(const PairSink& sink, const std::vector<uint64_t>* rows) const;
   // The key text of row r for rule ri (parts joined by \x1f), recomputed from the derived fields:
   // key texts are not stored, which saves about 20 bytes per record and rule.
   std::string KeyText(size_t ri, RowId r) const;

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <compare>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -166,20 +167,23 @@ struct TrainingCounts {
 
 class Progress;
 
+// Candidate pairs beyond which training counts a sample of them (about this many).
+inline constexpr uint64_t kTrainingPairs = 4'000'000;
+
 // Levels of every pair into gammas (comps.size() per pair). Pairs come block by block with runs
 // of the same first row; each run is compared one-against-many so that row's preparation is
 // shared. partners and scratch: the caller's, reused from call to call.
 void GammaRuns(const Comparisons& comps, std::span<const CandidatePair> pairs, std::vector<uint8_t>* gammas,
                std::vector<RowId>* partners, ComparisonScratch& scratch);
 
-// What EM needs from the candidate pairs (one streaming pass over index): gamma-pattern counts
-// per rule, for the pairs each rule produces first and for every pair it covers. Beyond 4 M
-// candidates a seeded hash sample of first rows is counted (each sampled row with its whole run
-// of pairs, so the batch kernels still see long runs); the sample does not depend on the thread
-// count. Pairs first produced by a rule are also counted by pattern and TF delta (PatternTf),
-// for the model's own threshold; u_only (the model with u estimated, m still 1) gives the delta.
-// progress, when set, counts the pairs streamed.
-TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comps, BlockingIndex& index,
+// What EM needs from the candidate pairs: gamma-pattern counts per rule, for the pairs each rule
+// produces first and for every pair it covers. Beyond kTrainingPairs candidates a seeded hash sample of
+// records is counted (a pair is in it when either record is), and only the sampled records'
+// pairs are streamed (StreamPairsOfRows), so index.stats() is left as it was; the sample does not
+// depend on the thread count. Pairs first produced by a rule are also counted by pattern and TF
+// delta (PatternTf), for the model's own threshold; u_only (the model with u estimated, m still 1)
+// gives the delta. progress, when set, counts the pairs streamed.
+TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comps, const BlockingIndex& index,
                                      uint64_t total_pairs, const Model& u_only, const TermFrequencies& tf,
                                      Progress* progress);
 
@@ -360,17 +364,25 @@ class TermFrequencies {
   static TermFrequencies FromTables(const Comparisons& comps, const std::vector<TfTable>& tables);
   // Frequency of row r's value for comparison c (0 when c has no TF or r is null).
   double Frequency(size_t c, RowId r) const {
-    return tf_[c].empty() ? 0.0 : static_cast<double>(tf_[c][r]);
+    return ranks_[c].empty() ? 0.0 : static_cast<double>(frequencies_[c][ranks_[c][r]]);
   }
-  bool enabled(size_t c) const { return !tf_[c].empty(); }
+  // Comparison c's distinct frequencies, ascending, the first 0 (c enabled), and row r's place
+  // among them: of two rows, the higher rank has the larger frequency.
+  const std::vector<float>& Frequencies(size_t c) const { return frequencies_[c]; }
+  uint32_t Rank(size_t c, RowId r) const { return ranks_[c][r]; }
+  bool enabled(size_t c) const { return !ranks_[c].empty(); }
   // The records the frequencies were counted over (the floor of a frequency is one of them);
   // 0: the comparisons' own records.
   uint64_t counted_rows() const { return counted_rows_; }
   const std::vector<TfTable>& tables() const { return tables_; }
 
  private:
-  std::vector<std::vector<float>> tf_;  // per comparison: per row
-  std::vector<TfTable> tables_;         // per comparison
+  // Comparison c's frequencies from table, with each row's count from count_of (0: none).
+  void SetRanks(size_t c, const TfTable& table, const std::function<uint32_t(RowId)>& count_of, size_t rows);
+
+  std::vector<std::vector<uint32_t>> ranks_;     // per comparison: per row, into frequencies_
+  std::vector<std::vector<float>> frequencies_;  // per comparison: Frequencies
+  std::vector<TfTable> tables_;                  // per comparison
   uint64_t counted_rows_ = 0;
 };
 
@@ -410,6 +422,7 @@ class Scorer {
   double tf_floor_ = 0;
   std::vector<std::vector<double>> weight_;  // [c][level]; 0 for null
   std::vector<std::vector<double>> tf_m_;    // [c][level]: m when the level is a TF-adjusted exact level, else 0
+  std::vector<std::vector<std::vector<double>>> tf_weight_;  // [c][level][rank]: such a level's weight
   std::vector<std::vector<double>> u_;       // [c][level]: the model's u
   std::vector<double> max_rest_;             // [c]: sum over c' >= c of the largest weight of c'
 };
