@@ -346,7 +346,7 @@ int FinishIncremental(const std::string& command, const CommonOptions& o, const 
                        std::to_string(c.inserted) + " new, " + std::to_string(c.updated) + " changed, " +
                        std::to_string(c.deleted) + " deleted";
     if (c.unknown_deletions) text += " (" + std::to_string(c.unknown_deletions) + " deletions named no record)";
-    text += "; now " + std::to_string(res.keys.size()) + " records\n";
+    text += "; now " + std::to_string(ids.next.keys.size()) + " records\n";
     text += "  scored " + std::to_string(c.pairs_scored) + " new candidate pairs";
     if (c.blocks_reopened) {
       text += " (with every pair of " + std::to_string(c.blocks_reopened) +
