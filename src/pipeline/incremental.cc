@@ -12,6 +12,7 @@
 #include <cmath>
 #include <numeric>
 #include <tuple>
+#include <utility>
 #include <cstring>
 #include <cerrno>
 #include <fstream>
@@ -128,6 +129,30 @@ struct RuleDelta {
   std::vector<std::pair<uint64_t, std::string>> over_texts;  // (hash, key text) of oversized_now
   uint64_t reopened = 0;                // blocks skipped before and not now: all their pairs scored
 };
+
+// A candidate pair (rows a < b) and the first blocking rule that gave it.
+struct RulePair {
+  uint32_t a, b, rule;
+};
+
+// Sorts pairs by (a, b), keeping the order of equal ones: a radix sort, 16 bits a pass, from b's
+// low bits to a's high bits, skipping the passes whose digit is the same in every pair (rows
+// below 2^20 take three). Several times faster than a comparison sort of a night's million pairs.
+void SortByRows(std::vector<RulePair>* pairs) {
+  std::vector<RulePair> other(pairs->size());
+  std::vector<size_t> start(size_t{1} << 16);
+  for (int pass = 0; pass < 4; ++pass) {
+    const int shift = (pass % 2) * 16;
+    auto digit = [&](const RulePair& p) { return ((pass < 2 ? p.b : p.a) >> shift) & 0xffff; };
+    std::fill(start.begin(), start.end(), 0);
+    for (const RulePair& p : *pairs) ++start[digit(p)];
+    if (pairs->empty() || start[digit(pairs->front())] == pairs->size()) continue;
+    size_t at = 0;
+    for (size_t& s : start) at += std::exchange(s, at);
+    for (const RulePair& p : *pairs) other[start[digit(p)]++] = p;
+    pairs->swap(other);
+  }
+}
 
 }  // namespace
 
@@ -398,9 +423,6 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
 
   // The pairs to score: each once (several rules may give it), counted for the first rule that
   // gives it, as the full run counts them.
-  struct RulePair {
-    uint32_t a, b, rule;
-  };
   std::vector<RulePair> all_pairs;
   uint64_t reopened = 0;
   for (size_t r = 0; r < per_rule.size(); ++r) {
@@ -408,8 +430,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
     per_rule[r].pairs = {};
     reopened += per_rule[r].reopened;
   }
-  ParallelSort(all_pairs.begin(), all_pairs.end(),
-               [](const RulePair& x, const RulePair& y) { return std::tie(x.a, x.b, x.rule) < std::tie(y.a, y.b, y.rule); });
+  SortByRows(&all_pairs);  // stable: the rules stay in order within a pair
   all_pairs.erase(std::unique(all_pairs.begin(), all_pairs.end(),
                               [](const RulePair& x, const RulePair& y) { return x.a == y.a && x.b == y.b; }),
                   all_pairs.end());
