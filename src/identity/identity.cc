@@ -9,6 +9,7 @@
 
 #include "reclink/hash.h"
 #include "reclink/parallel.h"
+#include "reclink/radix_sort.h"
 
 namespace reclink {
 namespace {
@@ -78,7 +79,7 @@ IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> b
   for (size_t r = 0; r < n; ++r) {
     if (prev_of[r] != kNone) links.emplace_back(labels[r], prev_of[r]);
   }
-  ParallelSort(links.begin(), links.end(), std::less<>());
+  RadixSortByKey(&links, [](const std::pair<uint32_t, uint32_t>& l) { return uint64_t{l.first} << 32 | l.second; });
   std::vector<Candidate> candidates;
   for (size_t i = 0; i < links.size();) {
     size_t j = i;
