@@ -13,6 +13,7 @@
 
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "commands.h"
 #include "process_group.h"
@@ -295,6 +296,10 @@ int FinishIncremental(const std::string& command, const CommonOptions& o, const 
   const IncrementalResult& res = night->result;
   const IdentityAssignment& ids = night->identities;
   const auto w0 = std::chrono::steady_clock::now();
+  // The next state's files are written while the outputs are, on a thread of their own; the
+  // state is still swapped in only after --out is committed (below).
+  Status state_written;
+  std::jthread state_writer([&] { state_written = WriteIncrementalState(state_out, l.rules, *night); });
   auto write = [&](const std::string& name, auto&& fill) -> Status {
     Result<FileWriter> w = outputs.Open(name);
     if (!w.ok()) return w.status();
@@ -335,7 +340,8 @@ int FinishIncremental(const std::string& command, const CommonOptions& o, const 
   const std::string summary = SummaryJson(context, l.input, res.run, *timings, "");
   if (st.ok()) st = outputs.WriteFile("summary.json", summary);
   if (st.ok()) st = outputs.Commit();
-  if (st.ok()) st = WriteIncrementalState(state_out, l.rules, *night);
+  state_writer.join();
+  if (st.ok()) st = state_written;
   if (st.ok()) st = state_out.Commit();
   if (!st.ok()) return Fail(st);
   if (o.json) {
@@ -346,7 +352,7 @@ int FinishIncremental(const std::string& command, const CommonOptions& o, const 
                        std::to_string(c.inserted) + " new, " + std::to_string(c.updated) + " changed, " +
                        std::to_string(c.deleted) + " deleted";
     if (c.unknown_deletions) text += " (" + std::to_string(c.unknown_deletions) + " deletions named no record)";
-    text += "; now " + std::to_string(res.keys.size()) + " records\n";
+    text += "; now " + std::to_string(ids.next.keys.size()) + " records\n";
     text += "  scored " + std::to_string(c.pairs_scored) + " new candidate pairs";
     if (c.blocks_reopened) {
       text += " (with every pair of " + std::to_string(c.blocks_reopened) +

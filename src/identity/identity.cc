@@ -9,6 +9,7 @@
 
 #include "reclink/hash.h"
 #include "reclink/parallel.h"
+#include "reclink/radix_sort.h"
 
 namespace reclink {
 namespace {
@@ -54,32 +55,18 @@ std::string_view IdentityChangeName(IdentityChangeKind kind) {
   return "?";
 }
 
-Result<IdentityAssignment> AssignIdentities(const IdentityState& previous, const std::vector<std::string>& keys,
-                                            const std::vector<uint32_t>& labels, uint64_t clusters) {
-  const size_t n = keys.size();
-  // Rows in key order: the order everything below depends on (never the input's row order).
-  std::vector<uint32_t> by_key(n);
-  std::iota(by_key.begin(), by_key.end(), 0u);
-  // Keys given in order (an incremental run merges them so) need no sort.
-  bool sorted = true;
-  for (size_t i = 1; i < n && sorted; ++i) sorted = keys[i - 1] < keys[i];
-  if (!sorted) ParallelSort(by_key.begin(), by_key.end(), [&](uint32_t x, uint32_t y) { return keys[x] < keys[y]; });
-  for (size_t i = 1; i < n; ++i) {
-    if (keys[by_key[i]] == keys[by_key[i - 1]]) {
-      return Status::InvalidInput("error: record key '" + keys[by_key[i]] + "' appears more than once",
-                                  "identities are kept per record key (the id in dedupe, SOURCE:ID in link "
-                                  "mode), so keys must be unique across the inputs");
-    }
-  }
-  // Each row's previous identity (a merge of two sorted lists), and the clusters' sizes and
-  // smallest keys (rank in key order).
-  std::vector<uint32_t> prev_of(n, kNone);
+namespace {
+
+// The assignment, given the rows in key order (by_key), each row's previous identity (prev_of: an
+// index into previous.ids, or kNoIdentity) and the next state's keys (in key order).
+IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> by_key,
+                          const std::vector<uint32_t>& prev_of, std::vector<std::string> next_keys,
+                          const std::vector<uint32_t>& labels, uint64_t clusters) {
+  const size_t n = by_key.size();
+  // The clusters' sizes and smallest keys (rank in key order).
   std::vector<uint64_t> size(clusters, 0);
   std::vector<uint32_t> min_rank(clusters, kNone);
-  for (size_t i = 0, j = 0; i < n; ++i) {
-    const std::string& k = keys[by_key[i]];
-    while (j < previous.keys.size() && previous.keys[j] < k) ++j;
-    if (j < previous.keys.size() && previous.keys[j] == k) prev_of[by_key[i]] = previous.identity_of[j];
+  for (size_t i = 0; i < n; ++i) {
     const uint32_t c = labels[by_key[i]];
     ++size[c];
     if (min_rank[c] == kNone) min_rank[c] = static_cast<uint32_t>(i);
@@ -92,7 +79,7 @@ Result<IdentityAssignment> AssignIdentities(const IdentityState& previous, const
   for (size_t r = 0; r < n; ++r) {
     if (prev_of[r] != kNone) links.emplace_back(labels[r], prev_of[r]);
   }
-  ParallelSort(links.begin(), links.end(), std::less<>());
+  RadixSortByKey(&links, [](const std::pair<uint32_t, uint32_t>& l) { return uint64_t{l.first} << 32 | l.second; });
   std::vector<Candidate> candidates;
   for (size_t i = 0; i < links.size();) {
     size_t j = i;
@@ -219,14 +206,51 @@ Result<IdentityAssignment> AssignIdentities(const IdentityState& previous, const
     id_index[by_id[i]] = i;
     out.next.ids.push_back(out.cluster_ids[by_id[i]]);
   }
-  out.next.keys.reserve(n);
+  out.next.keys = std::move(next_keys);
   out.next.identity_of.reserve(n);
-  for (uint32_t r : by_key) {
-    out.next.keys.push_back(keys[r]);
-    out.next.identity_of.push_back(id_index[labels[r]]);
-  }
+  for (uint32_t r : by_key) out.next.identity_of.push_back(id_index[labels[r]]);
   out.rows_by_key = std::move(by_key);
   return out;
+}
+
+}  // namespace
+
+Result<IdentityAssignment> AssignIdentities(const IdentityState& previous, const std::vector<std::string>& keys,
+                                            const std::vector<uint32_t>& labels, uint64_t clusters) {
+  const size_t n = keys.size();
+  // Rows in key order: the order everything below depends on (never the input's row order).
+  std::vector<uint32_t> by_key(n);
+  std::iota(by_key.begin(), by_key.end(), 0u);
+  // Keys given in order need no sort.
+  bool sorted = true;
+  for (size_t i = 1; i < n && sorted; ++i) sorted = keys[i - 1] < keys[i];
+  if (!sorted) ParallelSort(by_key.begin(), by_key.end(), [&](uint32_t x, uint32_t y) { return keys[x] < keys[y]; });
+  for (size_t i = 1; i < n; ++i) {
+    if (keys[by_key[i]] == keys[by_key[i - 1]]) {
+      return Status::InvalidInput("error: record key '" + keys[by_key[i]] + "' appears more than once",
+                                  "identities are kept per record key (the id in dedupe, SOURCE:ID in link "
+                                  "mode), so keys must be unique across the inputs");
+    }
+  }
+  // Each row's previous identity: a merge of two sorted lists.
+  std::vector<uint32_t> prev_of(n, kNoIdentity);
+  std::vector<std::string> next_keys;
+  next_keys.reserve(n);
+  for (size_t i = 0, j = 0; i < n; ++i) {
+    const std::string& k = keys[by_key[i]];
+    while (j < previous.keys.size() && previous.keys[j] < k) ++j;
+    if (j < previous.keys.size() && previous.keys[j] == k) prev_of[by_key[i]] = previous.identity_of[j];
+    next_keys.push_back(k);
+  }
+  return Assign(previous, std::move(by_key), prev_of, std::move(next_keys), labels, clusters);
+}
+
+IdentityAssignment AssignIdentitiesInKeyOrder(const IdentityState& previous, std::vector<std::string> keys,
+                                              const std::vector<uint32_t>& previous_of,
+                                              const std::vector<uint32_t>& labels, uint64_t clusters) {
+  std::vector<uint32_t> by_key(keys.size());
+  std::iota(by_key.begin(), by_key.end(), 0u);
+  return Assign(previous, std::move(by_key), previous_of, std::move(keys), labels, clusters);
 }
 
 }  // namespace reclink

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <numeric>
 #include <tuple>
+#include <utility>
 #include <cstring>
 #include <cerrno>
 #include <fstream>
@@ -19,6 +20,7 @@
 #include "reclink/csv_writer.h"
 #include "reclink/json_writer.h"
 #include "reclink/parallel.h"
+#include "reclink/radix_sort.h"
 #include "reclink/score.h"
 
 namespace reclink {
@@ -129,6 +131,11 @@ struct RuleDelta {
   uint64_t reopened = 0;                // blocks skipped before and not now: all their pairs scored
 };
 
+// A candidate pair (rows a < b) and the first blocking rule that gave it.
+struct RulePair {
+  uint32_t a, b, rule;
+};
+
 }  // namespace
 
 Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& state, const LoadedInput& delta,
@@ -138,9 +145,13 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   const std::vector<std::string>& old_keys = state.identities.keys;
   const size_t n_old = old_keys.size();
   out.counts.records_before = n_old;
+  // The position of the first of the state's keys not below key.
+  auto old_position = [&](const std::string& key) -> size_t {
+    return std::lower_bound(old_keys.begin(), old_keys.end(), key) - old_keys.begin();
+  };
   auto find_old = [&](const std::string& key) -> int64_t {
-    auto it = std::lower_bound(old_keys.begin(), old_keys.end(), key);
-    return it != old_keys.end() && *it == key ? it - old_keys.begin() : -1;
+    const size_t i = old_position(key);
+    return i < n_old && old_keys[i] == key ? static_cast<int64_t>(i) : -1;
   };
   if (saved.key_hashes.size() != rules.blocking.size()) {
     return Status::Internal("the state's key hashes do not match the rules' blocking");
@@ -169,8 +180,12 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
                                   "an incremental run takes each new or changed record once");
     }
   }
-  for (const std::string& key : delta_keys) {
-    const int64_t i = find_old(key);
+  std::vector<size_t> old_before(n_delta);     // how many of the state's keys are below each one
+  std::vector<int64_t> old_of_delta(n_delta);  // the state's index of the same key, or -1
+  for (size_t d = 0; d < n_delta; ++d) {
+    old_before[d] = old_position(delta_keys[d]);
+    const bool same = old_before[d] < n_old && old_keys[old_before[d]] == delta_keys[d];
+    const int64_t i = old_of_delta[d] = same ? static_cast<int64_t>(old_before[d]) : -1;
     if (i < 0) {
       ++out.counts.inserted;
     } else {
@@ -183,7 +198,8 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   if (!delta_fields.ok()) return delta_fields.status();
 
   // The combined records in key order: the state's kept records and this run's, merged. Rows of
-  // the result are positions in this order, so the identities need no sort.
+  // the result are positions in this order, so the identities need no sort. Where each of this
+  // run's keys goes among the state's is known: no key is compared here.
   std::vector<uint32_t> row_of_old(n_old, kRemoved), row_of_delta(n_delta, kRemoved);
   std::vector<std::pair<uint8_t, uint32_t>> combined;  // (kOld or kDelta, index)
   combined.reserve(n_old + n_delta);
@@ -192,7 +208,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
     while (i < n_old || j < n_delta) {
       while (i < n_old && removed[i]) ++i;
       if (i >= n_old && j >= n_delta) break;
-      const bool take_old = j >= n_delta || (i < n_old && old_keys[i] < delta_keys[delta_by_key[j]]);
+      const bool take_old = j >= n_delta || (i < n_old && i < old_before[delta_by_key[j]]);
       if (take_old) {
         row_of_old[i] = static_cast<uint32_t>(combined.size());
         combined.emplace_back(kOld, static_cast<uint32_t>(i++));
@@ -389,9 +405,6 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
 
   // The pairs to score: each once (several rules may give it), counted for the first rule that
   // gives it, as the full run counts them.
-  struct RulePair {
-    uint32_t a, b, rule;
-  };
   std::vector<RulePair> all_pairs;
   uint64_t reopened = 0;
   for (size_t r = 0; r < per_rule.size(); ++r) {
@@ -399,8 +412,8 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
     per_rule[r].pairs = {};
     reopened += per_rule[r].reopened;
   }
-  ParallelSort(all_pairs.begin(), all_pairs.end(),
-               [](const RulePair& x, const RulePair& y) { return std::tie(x.a, x.b, x.rule) < std::tie(y.a, y.b, y.rule); });
+  // Stable: within a pair the rules stay in order, and the first is kept below.
+  RadixSortByKey(&all_pairs, [](const RulePair& p) { return uint64_t{p.a} << 32 | p.b; });
   all_pairs.erase(std::unique(all_pairs.begin(), all_pairs.end(),
                               [](const RulePair& x, const RulePair& y) { return x.a == y.a && x.b == y.b; }),
                   all_pairs.end());
@@ -599,7 +612,12 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   std::sort(next.oversized.begin(), next.oversized.end());
 
   out.keys.reserve(n);
-  for (const auto& [kind, index] : combined) out.keys.push_back(kind == kDelta ? delta_keys[index] : old_keys[index]);
+  out.previous_of.reserve(n);
+  for (const auto& [kind, index] : combined) {
+    out.keys.push_back(kind == kDelta ? delta_keys[index] : old_keys[index]);
+    const int64_t old = kind == kDelta ? old_of_delta[index] : index;
+    out.previous_of.push_back(old < 0 ? kNoIdentity : state.identities.identity_of[old]);
+  }
 
   RunResult& run = out.run;
   run.model = state.model;
@@ -690,22 +708,25 @@ Result<IncrementalNight> RunIncrementalNight(const Rules& rules, const RunState&
   if (!inc.ok()) return inc.status();
   inc->run.threshold_source = cut.source;
   mark("incremental");
-  Result<IdentityAssignment> named = AssignIdentities(state.identities, inc->keys, inc->run.labels, inc->run.clusters);
-  if (!named.ok()) return named.status();
+  // The rows are in key order, and each one's previous identity is known: no key is compared.
+  IdentityAssignment named = AssignIdentitiesInKeyOrder(state.identities, std::move(inc->keys), inc->previous_of,
+                                                        inc->run.labels, inc->run.clusters);
   mark("identities");
-  return IncrementalNight{std::move(inc.value()), std::move(named.value())};
+  return IncrementalNight{std::move(inc.value()), std::move(named)};
 }
 
 namespace {
 // A record's [source,]record_id cells: its key, split at the source's name in link modes.
-void AppendKeyCells(std::string& buf, const IncrementalResult& res, uint32_t r, bool with_source) {
+void AppendKeyCells(std::string& buf, const IncrementalNight& night, uint32_t r, bool with_source) {
+  const RecordsState& records = night.result.records;
+  const std::string& key = night.identities.next.keys[r];
   if (with_source) {
-    const std::string& source = res.records.source_names[res.records.source_of[r]];
+    const std::string& source = records.source_names[records.source_of[r]];
     AppendCsvField(buf, source);
     buf += ',';
-    AppendCsvField(buf, std::string_view(res.keys[r]).substr(source.size() + 1));
+    AppendCsvField(buf, std::string_view(key).substr(source.size() + 1));
   } else {
-    AppendCsvField(buf, res.keys[r]);
+    AppendCsvField(buf, key);
   }
 }
 }  // namespace
@@ -715,7 +736,7 @@ void WriteIncrementalClustersCsv(const IncrementalNight& night, bool with_source
   const IdentityAssignment& ids = night.identities;
   std::string buf = with_source ? "source,record_id,cluster_id\n" : "record_id,cluster_id\n";
   for (uint32_t r : ids.rows_by_key) {
-    AppendKeyCells(buf, res, r, with_source);
+    AppendKeyCells(buf, night, r, with_source);
     buf += ',';
     AppendCsvField(buf, ids.cluster_ids[res.run.labels[r]]);
     buf += '\n';
@@ -731,14 +752,15 @@ void WriteIncrementalClustersCsv(const IncrementalNight& night, bool with_source
 void WriteIncrementalMembersCsv(const Rules& rules, const IncrementalNight& night, bool with_source, FileWriter& out) {
   const IncrementalResult& res = night.result;
   WriteMembersRows(
-      rules, res.run.model, res.keys.size(), [&](std::string& buf, uint32_t r) { AppendKeyCells(buf, res, r, with_source); },
+      rules, res.run.model, res.run.labels.size(),
+      [&](std::string& buf, uint32_t r) { AppendKeyCells(buf, night, r, with_source); },
       with_source, res.run.edges, res.run.labels, res.records.fields, night.identities.cluster_ids, out);
 }
 
 Result<GoldenRecords> IncrementalGoldenRecords(const Rules& rules, const IncrementalNight& night) {
   const IncrementalResult& res = night.result;
   if (!rules.survivorship || !res.records.survivor) return Status::Internal("an incremental night without golden values");
-  return BuildGoldenRecords(rules, *res.records.survivor, &res.records.fields, res.keys, res.run.labels,
+  return BuildGoldenRecords(rules, *res.records.survivor, &res.records.fields, night.identities.next.keys, res.run.labels,
                             res.run.clusters);
 }
 

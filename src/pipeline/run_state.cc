@@ -258,27 +258,39 @@ bool ParseColumn(ByteReader& r, std::string_view body, uint64_t rows, Column* ou
   if (n > body.size() / w) return r.Fail("a table is longer than the file");
   Column col(field);
   const Column::FillBuffers fill = col.PrepareFill(n, text_bytes);
-  std::vector<uint64_t> offsets(n + 1);
-  if (w == 4) {
-    std::vector<uint32_t> narrow(n + 1);
+  // The offsets go straight into the column's table when it has the file's width (always, but
+  // in tests of wide columns); else through a table of the file's width.
+  std::vector<uint32_t> narrow;
+  std::vector<uint64_t> wide;
+  if (w == 4 && fill.offsets) {
+    if (!RawTable(r, n + 1, fill.offsets)) return false;
+  } else if (w == 8 && fill.wide_offsets) {
+    if (!RawTable(r, n + 1, fill.wide_offsets)) return false;
+  } else if (w == 4) {
+    narrow.resize(n + 1);
     if (!RawTable(r, n + 1, narrow.data())) return false;
-    for (size_t i = 0; i <= n; ++i) offsets[i] = narrow[i];
-  } else if (!RawTable(r, n + 1, offsets.data())) {
-    return false;
+  } else {
+    wide.resize(n + 1);
+    if (!RawTable(r, n + 1, wide.data())) return false;
   }
   if (!RawTable(r, (n + 63) / 64, fill.nulls) || !RawTable(r, text_bytes, fill.arena)) return false;
-  bool ok = offsets[0] == 0 && offsets[n] == text_bytes;
-  for (size_t i = 0; i < n && ok; ++i) {
-    ok = offsets[i] <= offsets[i + 1];
-    if (ok && ((fill.nulls[i / 64] >> (i % 64)) & 1)) ok = offsets[i] == offsets[i + 1];
-  }
-  if (ok && n % 64 != 0) ok = (fill.nulls[n / 64] >> (n % 64)) == 0;
+  auto consistent = [&](const auto* offsets) {
+    bool ok = offsets[0] == 0 && offsets[n] == text_bytes;
+    for (size_t i = 0; i < n && ok; ++i) {
+      ok = offsets[i] <= offsets[i + 1];
+      if (ok && ((fill.nulls[i / 64] >> (i % 64)) & 1)) ok = offsets[i] == offsets[i + 1];
+    }
+    if (ok && n % 64 != 0) ok = (fill.nulls[n / 64] >> (n % 64)) == 0;
+    return ok;
+  };
+  const bool ok = !narrow.empty() ? consistent(narrow.data())
+                  : !wide.empty() ? consistent(wide.data())
+                  : fill.offsets  ? consistent(fill.offsets)
+                                  : consistent(fill.wide_offsets);
   if (!ok) return r.Fail("a field's offsets are inconsistent");
-  if (fill.offsets) {
-    for (size_t i = 1; i <= n; ++i) fill.offsets[i] = static_cast<uint32_t>(offsets[i]);
-  } else {
-    for (size_t i = 1; i <= n; ++i) fill.wide_offsets[i] = offsets[i];
-  }
+  // Consistent offsets end at text_bytes, so a wide file's fit a narrow column's table.
+  for (size_t i = 1; i <= n && !narrow.empty(); ++i) fill.wide_offsets[i] = narrow[i];
+  for (size_t i = 1; i <= n && !wide.empty(); ++i) fill.offsets[i] = static_cast<uint32_t>(wide[i]);
   *out = std::move(col);
   return true;
 }

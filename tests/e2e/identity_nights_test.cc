@@ -776,5 +776,48 @@ TEST_F(IdentityNights, AKilledRunLeavesTheStateWholeAndLoadable) {
   std::printf("SIGKILL: %d kill points left the previous state, %d the new one\n", saw_before, saw_after);
 }
 
+// The same for an incremental night, which writes the next state's files while it writes the
+// outputs: a kill at any moment leaves the previous state or the new one, and either is loadable.
+TEST_F(IdentityNights, AKilledIncrementalRunLeavesTheStateWholeAndLoadable) {
+  const std::string base = dir_ + "/base", done = dir_ + "/done", state = dir_ + "/state";
+  std::vector<std::string> rows(pool_.begin(), pool_.begin() + 1500);
+  Night(1, rows, 1, base);
+  std::string delta = header_ + "\n", deleted;
+  for (size_t i = 1500; i < 1700; ++i) delta += pool_[i] + "\n";
+  for (size_t i = 0; i < 100; ++i) deleted += Split(rows[i])[0] + "\n";
+  const std::string input = dir_ + "/delta.csv", deletions = dir_ + "/deleted.txt", out = dir_ + "/killed_out";
+  WriteFile(input, delta);
+  WriteFile(deletions, deleted);
+  auto files = [](const std::string& d) {
+    std::map<std::string, std::string> m;
+    for (const auto& e : fs::directory_iterator(d)) m[e.path().filename().string()] = ReadFile(e.path().string());
+    return m;
+  };
+  auto args = [&](const std::string& dir) {
+    return std::vector<std::string>{RECLINK_BINARY, "dedupe", "--rules", kRules, "--state", dir, "--out", out, "--quiet",
+                                    "--threads", "2", "--incremental", "--delete", deletions, input};
+  };
+  fs::copy(base, done);
+  auto t0 = std::chrono::steady_clock::now();
+  ASSERT_EQ(RunToEnd(args(done)), 0);
+  const auto full = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
+  const auto before = files(base), after = files(done);
+  ASSERT_NE(before, after);
+  int saw_before = 0, saw_after = 0;
+  for (int k = 0; k <= 24; ++k) {
+    fs::remove_all(state);
+    fs::copy(base, state);
+    RunAndKill(args(state), full * k / 20, SIGKILL);
+    const auto now = files(state);
+    const bool is_before = now == before, is_after = now == after;
+    EXPECT_TRUE(is_before || is_after) << "kill at " << k << "/20 of a run left a state that is neither";
+    saw_before += is_before;
+    saw_after += is_after;
+    EXPECT_EQ(RunToEnd(args(state)), 0) << "kill at " << k << "/20";
+  }
+  EXPECT_GT(saw_before, 0);
+  std::printf("SIGKILL: %d kill points left the previous state, %d the new one\n", saw_before, saw_after);
+}
+
 }  // namespace
 }  // namespace reclink::test

@@ -81,6 +81,19 @@ TEST(RecordsState, RoundTrips) {
   EXPECT_EQ(SerializeRecordsState(*out), bytes);
 }
 
+// Columns read into 8-byte offsets (as beyond 4 GiB of text) hold the same values.
+TEST(RecordsState, ReadsIntoWideColumns) {
+  const RecordsState in = Sample();
+  const std::string bytes = SerializeRecordsState(in);
+  Column::SetAlwaysWideForTesting(true);
+  Result<RecordsState> out = ParseRecordsState(bytes, 4, 2, 2, "records.bin");
+  Column::SetAlwaysWideForTesting(false);
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_TRUE(out->fields[0].wide());
+  ExpectSame(in, *out);
+  EXPECT_EQ(SerializeRecordsState(*out), bytes);
+}
+
 TEST(RecordsState, RefusesWhatDoesNotFit) {
   const std::string bytes = SerializeRecordsState(Sample());
   EXPECT_FALSE(ParseRecordsState(bytes, 5, 2, 2, "r").ok());  // other record count

@@ -83,6 +83,17 @@ struct IdentityAssignment {
 Result<IdentityAssignment> AssignIdentities(const IdentityState& previous, const std::vector<std::string>& keys,
                                             const std::vector<uint32_t>& labels, uint64_t clusters);
 
+// No previous identity (a record new to the state).
+inline constexpr uint32_t kNoIdentity = ~uint32_t{0};
+
+// AssignIdentities for rows already in key order (keys sorted and unique, which is not checked),
+// whose previous identities the caller knows: previous_of, per row, an index into previous.ids or
+// kNoIdentity. No key is compared; keys become the next state's. An incremental run, which merges
+// its rows in key order from the state's, names its clusters so.
+IdentityAssignment AssignIdentitiesInKeyOrder(const IdentityState& previous, std::vector<std::string> keys,
+                                              const std::vector<uint32_t>& previous_of,
+                                              const std::vector<uint32_t>& labels, uint64_t clusters);
+
 // The state as bytes (a versioned header, then the tables, then an XXH3-64 checksum of all that
 // precedes it), and back. ParseIdentityState refuses anything it cannot read whole: a wrong
 // magic, another version, a bad checksum, a truncated or inconsistent table (kInvalidInput,

@@ -37,7 +37,9 @@ struct IncrementalCounts {
 };
 
 struct IncrementalResult {
-  std::vector<std::string> keys;  // per row: record key, in key order (the state's kept records and this run's)
+  std::vector<std::string> keys;  // per row: record key, in key order (the state's kept records and this run's);
+                                  // RunIncrementalNight moves them to the next identity state
+  std::vector<uint32_t> previous_of;  // per row: its key's identity in the state (an index), or kNoIdentity
   RecordsState records;           // the next state's records (rows as keys)
   // model, threshold, edges, labels, clusters, oversized, tf tables; candidate_pairs and the
   // rules' pairs count the pairs scored by this run (the others were scored before).
@@ -61,7 +63,9 @@ Status CheckStateContinues(const Rules& rules, const RunState& state, double thr
 Result<std::vector<std::string>> ReadDeletions(const std::string& path, const std::string& id_column);
 
 // An incremental night: RunIncremental at the link cut, then the clusters named after the
-// state's identities (AssignIdentities). Appends the "incremental" and "identities" stage times.
+// state's identities (AssignIdentitiesInKeyOrder; the record keys are then those of
+// identities.next, result.keys is left empty). Appends the "incremental" and "identities" stage
+// times.
 struct IncrementalNight {
   IncrementalResult result;
   IdentityAssignment identities;
