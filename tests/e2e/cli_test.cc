@@ -574,7 +574,7 @@ TEST(AccuracyTest, TheModelsThresholdIsNearTheBestOneWhenLinksCompete) {
 // one_per_source at the model's own threshold: accuracy pinned 0.002 below the measured
 // precision 0.98651, recall 0.91054, B-cubed F1 0.96094 (blocking recall 0.97575 with the
 // eight rules; before the threshold knew that one_per_source's links compete: 0.98673, 0.89567,
-// 0.95514). Recall is capped by people who moved (a new address, town and postcode: only
+// 0.95514, and the precision pin stays where it was, 0.0015 below today's value). Recall is capped by people who moved (a new address, town and postcode: only
 // their names are left to match on, and this generator's names repeat); see docs/model.md.
 TEST(AccuracyTest, FiveSourceLinkOfNamesAndAddresses) {
   const std::string dir = TempDir("five_sources");
@@ -585,7 +585,7 @@ TEST(AccuracyTest, FiveSourceLinkOfNamesAndAddresses) {
   CliResult r = RunReclink("evaluate --json --rules " + kSource + "/bench/accuracy/five_sources.toml --truth entity_id" + files);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string p = r.out.substr(r.out.find("\"pairwise\""));
-  EXPECT_GE(JsonNumberAfter(p, "precision"), 0.9845) << r.out.substr(0, 600);
+  EXPECT_GE(JsonNumberAfter(p, "precision"), 0.9850) << r.out.substr(0, 600);
   EXPECT_GE(JsonNumberAfter(p, "recall"), 0.9085) << r.out.substr(0, 600);
   const std::string b = r.out.substr(r.out.find("\"bcubed\""));
   EXPECT_GE(JsonNumberAfter(b, "f1"), 0.9589) << r.out.substr(0, 600);
