@@ -552,16 +552,26 @@ TEST(AccuracyTest, TheModelsThresholdIsNearTheBestOne) {
   }
 }
 
+// The five-source link of the tests below (reclink-gen --sources 5, names and address only,
+// noise 0.2, 5,000 people): the files' paths, each after a space; empty if generating failed.
+std::string FiveSources(const std::string& dir) {
+  if (std::system((std::string(RECLINK_GEN_BINARY) + " --quiet --records 5000 --seed 3 --sources 5 --noise 0.2 "
+                   "--fields first_name,last_name,address,city,postcode --out " + dir).c_str()) != 0) {
+    return "";
+  }
+  std::string files;
+  for (int k = 1; k <= 5; ++k) files += " " + dir + "/source" + std::to_string(k) + ".csv";
+  return files;
+}
+
 // The same with one_per_source, where links compete for a partner per source: the model's own
 // threshold is within 0.005 of the best F1 over every second whole weight from -10 to 30 bits
 // on the five-source link below (measured: 0.9470 against 0.9494 at -10 bits; it was 0.9399
 // when the cut counted the rule fits' matches, which ignore the competition).
 TEST(AccuracyTest, TheModelsThresholdIsNearTheBestOneWhenLinksCompete) {
   const std::string dir = TempDir("own_threshold_one_per_source");
-  ASSERT_EQ(std::system((std::string(RECLINK_GEN_BINARY) + " --quiet --records 5000 --seed 3 --sources 5 --noise 0.2 "
-                         "--fields first_name,last_name,address,city,postcode --out " + dir).c_str()), 0);
-  std::string files;
-  for (int k = 1; k <= 5; ++k) files += " " + dir + "/source" + std::to_string(k) + ".csv";
+  const std::string files = FiveSources(dir);
+  ASSERT_FALSE(files.empty());
   const std::string rules = kSource + "/bench/accuracy/five_sources.toml", model = dir + "/model.json";
   ASSERT_EQ(RunReclink("train --quiet --rules " + rules + " --model-out " + model + files).exit_code, 0);
   const double own = EvaluateF1(rules, model, files, std::nullopt);
@@ -574,14 +584,13 @@ TEST(AccuracyTest, TheModelsThresholdIsNearTheBestOneWhenLinksCompete) {
 // one_per_source at the model's own threshold: accuracy pinned 0.002 below the measured
 // precision 0.98651, recall 0.91054, B-cubed F1 0.96094 (blocking recall 0.97575 with the
 // eight rules; before the threshold knew that one_per_source's links compete: 0.98673, 0.89567,
-// 0.95514, and the precision pin stays where it was, 0.0015 below today's value). Recall is capped by people who moved (a new address, town and postcode: only
-// their names are left to match on, and this generator's names repeat); see docs/model.md.
+// 0.95514, and the precision pin stays where it was, 0.0015 below today's value). Recall is
+// capped by people who moved (a new address, town and postcode: only their names are left to
+// match on, and this generator's names repeat); see docs/model.md.
 TEST(AccuracyTest, FiveSourceLinkOfNamesAndAddresses) {
   const std::string dir = TempDir("five_sources");
-  ASSERT_EQ(std::system((std::string(RECLINK_GEN_BINARY) + " --quiet --records 5000 --seed 3 --sources 5 --noise 0.2 "
-                         "--fields first_name,last_name,address,city,postcode --out " + dir).c_str()), 0);
-  std::string files;
-  for (int k = 1; k <= 5; ++k) files += " " + dir + "/source" + std::to_string(k) + ".csv";
+  const std::string files = FiveSources(dir);
+  ASSERT_FALSE(files.empty());
   CliResult r = RunReclink("evaluate --json --rules " + kSource + "/bench/accuracy/five_sources.toml --truth entity_id" + files);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string p = r.out.substr(r.out.find("\"pairwise\""));
