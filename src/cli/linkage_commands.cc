@@ -221,7 +221,7 @@ std::string RunText(const std::string& command, const Loaded& l, const RunResult
     const Calibration& cal = r.model.calibration;
     s << "probabilities: calibrated, log2 odds = " << Fixed(cal.slope, 4) << " x weight " << (cal.intercept < 0 ? "- " : "+ ")
       << Fixed(std::abs(cal.intercept), 3) << " (" << cal.source
-      << "; right if the labeled pairs are a random sample of the candidate pairs)\n";
+      << (cal.intercept_correction != 0 ? ")\n" : "; right if the labeled pairs are a random sample of the candidate pairs)\n");
   }
   if (command == "train") s << "threshold: " << r.threshold << " (" << ThresholdSourceInWords(r) << ")\n";
   if (command != "train") {

@@ -87,7 +87,7 @@ PlattFit PlattScaling(const std::vector<double>& w, const std::vector<bool>& is_
 }
 
 void FitCalibration(const Scorer& scorer, const Comparisons& comps, const std::vector<LabeledPair>& labels,
-                    Model* model, double expected_match_share) {
+                    Model* model, double expected_match_share, LabelsSample sample) {
   std::vector<double> w;
   std::vector<bool> is_match;
   w.reserve(labels.size());
@@ -134,16 +134,47 @@ void FitCalibration(const Scorer& scorer, const Comparisons& comps, const std::v
   }
   // Labels picked by hand (as many matches as non-matches, say) fit the slope but not the
   // intercept, which then holds the labels' odds of a match instead of the candidates' (as in
-  // case-control studies). The model's own expected share is the only other estimate there is.
+  // case-control studies). The model's own expected share q is the other estimate there is.
   const double q = expected_match_share, s = static_cast<double>(matches) / static_cast<double>(n);
-  if (q > 0 && q < 1 && (s > 2 * q || s < q / 2) &&
-      std::abs(s - q) > 3 * std::sqrt(q * (1 - q) / static_cast<double>(n))) {
-    char text[400];
+  const bool q_known = q > 0 && q < 1;
+  // Implausible for a random sample: the labels' odds of a match are more than half a bit (a
+  // factor of 1.41) from the model's, twice the error of the model's expected matches measured on
+  // held-out sets (12-15%, 0.2-0.3 bits; docs/model.md), and s is more than 3 standard errors
+  // of a random sample of n pairs from q.
+  const double shift = q_known ? std::log2(q / (1 - q)) - std::log2(s / (1 - s)) : 0;
+  const bool implausible = q_known && std::abs(shift) > 0.5 &&
+                           std::abs(s - q) > 3 * std::sqrt(q * (1 - q) / static_cast<double>(n));
+  char text[600];
+  if (sample == LabelsSample::kSelected || (sample == LabelsSample::kAuto && implausible)) {
+    if (q_known) {
+      cal.intercept_correction = shift;
+      cal.intercept += shift;
+      std::snprintf(text, sizeof text,
+                    "; intercept corrected by %+.2f bits from the labels' %.1f%% matches to the %.1f%% the model "
+                    "expects among candidate pairs",
+                    shift, 100 * s, 100 * q);
+      cal.source += text;
+      if (sample == LabelsSample::kAuto) {
+        std::snprintf(text, sizeof text,
+                      "calibration: %.1f%% of the labeled pairs are matches where the model expects %.1f%% among "
+                      "the candidate pairs, so the labels are not a random sample of candidate pairs; the "
+                      "intercept was corrected by %+.2f bits to the model's share (docs/model.md). If they are a "
+                      "random sample, set [model] labels_sample = \"random\"",
+                      100 * s, 100 * q, shift);
+        model->warnings.push_back(text);
+      }
+    } else {
+      model->warnings.push_back(
+          "calibration: the labels were picked (labels_sample = \"selected\") but the model expects no share of "
+          "matches among candidate pairs to correct the intercept to; it holds the labels' odds of a match");
+    }
+  } else if (implausible) {
     std::snprintf(text, sizeof text,
                   "calibration: %.1f%% of the labeled pairs are matches where the model expects %.1f%% among the "
-                  "candidate pairs; if the labels are not a random sample of candidate pairs, the calibrated "
-                  "probabilities are off by a constant in log odds (about %+.1f bits; docs/model.md)",
-                  100 * s, 100 * q, std::log2(q / (1 - q)) - std::log2(s / (1 - s)));
+                  "candidate pairs; labels_sample = \"random\" keeps the labels' intercept, which is off by a "
+                  "constant in log odds (about %+.1f bits) if the labels are not a random sample of candidate "
+                  "pairs (docs/model.md)",
+                  100 * s, 100 * q, shift);
     model->warnings.push_back(text);
   }
   // The cut stays where the model chose it; only its probability is said anew. Below 1 in a

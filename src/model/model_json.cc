@@ -46,12 +46,18 @@ std::string ModelToJson(const Model& model) {
     w.BeginObject();
     w.Member("slope", cal.slope);
     w.Member("intercept", cal.intercept);
+    // Only when made: models calibrated on a random sample keep their bytes.
+    if (cal.intercept_correction != 0) w.Member("intercept_correction", cal.intercept_correction);
     w.Member("pairs", cal.pairs);
     w.Member("matches", cal.matches);
     w.Member("source", cal.source);
     w.Member("probability",
-             "1 / (1 + 2^-(slope * match_weight + intercept)); the intercept holds only when the labeled "
-             "pairs are a random sample of the candidate pairs (docs/model.md)");
+             cal.intercept_correction != 0
+                 ? "1 / (1 + 2^-(slope * match_weight + intercept)); the intercept includes intercept_correction, "
+                   "which moves the labels' odds of a match to the model's expected odds among the candidate "
+                   "pairs (docs/model.md)"
+                 : "1 / (1 + 2^-(slope * match_weight + intercept)); the intercept holds only when the labeled "
+                   "pairs are a random sample of the candidate pairs (docs/model.md)");
     w.EndObject();
   }
   w.Key("warnings");
@@ -340,6 +346,10 @@ Result<Model> ParseModelJson(const std::string& text, const std::string& path, c
     if (!calibration["pairs"].get(count)) cal.pairs = count;
     if (!calibration["matches"].get(count)) cal.matches = count;
     if (!calibration["source"].get(sv)) cal.source = std::string(sv);
+    double correction = 0;
+    if (!calibration["intercept_correction"].get(correction) && std::isfinite(correction)) {
+      cal.intercept_correction = correction;
+    }
     cal.fitted = true;
   }
   return model;

@@ -205,7 +205,8 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
       candidates /= counts.sample_fraction;
       const double expected_share =
           result.model.threshold.chosen && candidates > 0 ? result.model.threshold.expected_matches / candidates : -1;
-      FitCalibration(Scorer(result.model, comps, tf), comps, *options.labels, &result.model, expected_share);
+      FitCalibration(Scorer(result.model, comps, tf), comps, *options.labels, &result.model, expected_share,
+                     rules.model.labels_sample);
     }
     // Training streamed its sample only; the pairs per rule of the summary need a counting pass
     // when there is no score pass to count them.

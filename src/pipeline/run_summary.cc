@@ -225,7 +225,13 @@ std::string SummaryJson(const RunContext& context, const LoadedInput& input, con
     w.Member("slope", cal.slope);
     w.Member("intercept", cal.intercept);
     w.Member("source", cal.source);
-    w.Member("caveat", "the intercept holds only when the labeled pairs are a random sample of the candidate pairs");
+    if (cal.intercept_correction != 0) {
+      w.Member("intercept_correction", cal.intercept_correction);
+      w.Member("caveat", "the intercept was corrected from the labels' share of matches to the model's expected share "
+                         "among the candidate pairs");
+    } else {
+      w.Member("caveat", "the intercept holds only when the labeled pairs are a random sample of the candidate pairs");
+    }
     w.EndObject();
   }
   w.Member("prior", r.model.prior);

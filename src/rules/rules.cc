@@ -940,7 +940,7 @@ Status RulesParser::ParseModel(const toml::table& root) {
   RECLINK_RETURN_IF_ERROR(CheckKeys(*t,
                                     {"threshold", "prior", "em_max_iterations", "em_tolerance",
                                      "u_sample_pairs", "seed", "deterministic_rules", "deterministic_recall",
-                                     "train_rules"},
+                                     "train_rules", "labels_sample"},
                                     where));
   ModelSpec& m = rules_.model;
   // 1 is excluded: its match weight is +infinity, so no pair could ever link.
@@ -958,6 +958,21 @@ Status RulesParser::ParseModel(const toml::table& root) {
                                       "a probability strictly between 0 and 1, e.g. 1e-4", 0,
                                       true, 1, true, &prior));
     m.prior = prior;
+  }
+  {
+    const toml::node* node = nullptr;
+    std::string sample;
+    RECLINK_RETURN_IF_ERROR(GetString(*t, "labels_sample", where, &node, &sample));
+    if (node != nullptr) {
+      if (sample == "auto") m.labels_sample = LabelsSample::kAuto;
+      else if (sample == "random") m.labels_sample = LabelsSample::kRandom;
+      else if (sample == "selected") m.labels_sample = LabelsSample::kSelected;
+      else
+        return Error(*node, "key 'labels_sample' in [model]: expected \"auto\" (the default), \"random\" (the "
+                                "--labels pairs are a random sample of candidate pairs) or \"selected\" (picked "
+                                "otherwise), found \"" + Excerpt(sample) + "\"",
+                     Suggest(sample, {"auto", "random", "selected"}) + kDocHint);
+    }
   }
   if (const toml::node* tr = t->get("train_rules"); tr != nullptr) {
     const char* expected = "an array naming [[blocking]] rules by number (1 is the first) or by their keys as "

@@ -445,7 +445,21 @@ TEST(RulesErrorTest, UnknownKeys) {
   EXPECT_EQ(ErrorOf(std::string(kBase) + "[model]\nthreshhold = 0.5\n"),
             "r.toml:23:1: error: unknown key 'threshhold' in [model]; expected one of: threshold, "
             "prior, em_max_iterations, em_tolerance, u_sample_pairs, seed, deterministic_rules, deterministic_recall, "
-            "train_rules");
+            "train_rules, labels_sample");
+  EXPECT_EQ(ErrorOf(std::string(kBase) + "[model]\nlabels_sample = \"randm\"\n"),
+            "r.toml:23:17: error: key 'labels_sample' in [model]: expected \"auto\" (the default), \"random\" "
+            "(the --labels pairs are a random sample of candidate pairs) or \"selected\" (picked otherwise), "
+            "found \"randm\"");
+  EXPECT_EQ(ErrorOf(std::string(kBase) + "[model]\nlabels_sample = 1\n"),
+            "r.toml:23:17: error: key 'labels_sample' in [model]: expected a string, found an integer");
+  {
+    Result<Rules> r = ParseRulesString(std::string(kBase) + "[model]\nlabels_sample = \"selected\"\n", "r.toml");
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->model.labels_sample, LabelsSample::kSelected);
+    r = ParseRulesString(kBase, "r.toml");
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->model.labels_sample, LabelsSample::kAuto);
+  }
   EXPECT_EQ(ErrorOf(std::string(kBase) + "[cluster]\nmethods = \"best_link\"\n"),
             "r.toml:23:1: error: unknown key 'methods' in [cluster]; expected one of: method");
   EXPECT_EQ(ErrorOf(std::string(kBase) + "[blocking_limits]\nmax_block = 5\n"),

@@ -95,6 +95,10 @@ struct Calibration {
   double intercept = 0;  // in bits
   uint64_t pairs = 0;    // labeled pairs it was fitted on
   uint64_t matches = 0;  // of which matches
+  // Bits added to the fitted intercept for labels that are not a random sample of the candidate
+  // pairs (King and Zeng's prior correction to the model's expected share of matches; 0: none).
+  // intercept includes it.
+  double intercept_correction = 0;
   std::string source;    // in words, e.g. "labels: 2000 pairs (140 matches), Platt scaling"
 
   // The probability of a pair of match weight w.
@@ -323,12 +327,17 @@ inline constexpr uint64_t kMinCalibrationPairsPerClass = 10;
 // kMinCalibrationPairsPerClass labeled matches or non-matches, or when the fitted slope is not
 // positive (the labels rank pairs against the weights). scorer must be built on *model without
 // a calibration. expected_match_share, when in (0, 1): the share of matches the model expects
-// among the candidate pairs; when the labels' share of matches is off from it by more than a
-// factor 2 and by more than sampling noise (3 standard errors), a warning says that the labels
-// do not look like a random sample of candidate pairs, so the intercept is off (the slope is
-// not). O(labels * comparisons) for the weights, O(labels) per Newton step.
+// among the candidate pairs, q. The fitted intercept holds the labels' odds of a match, right
+// for a random sample of candidate pairs only; when the labels' share of matches s is off from
+// q by more than a factor 2 and by more than sampling noise (3 standard errors), they are not
+// such a sample (picked by hand, or as many matches as non-matches), and with sample kAuto (or
+// always, with kSelected) the intercept is corrected by log2(q / (1 - q)) - log2(s / (1 - s))
+// bits (King and Zeng 2001's prior correction; the slope is right either way), said in
+// model->warnings and in the calibration's source. kRandom never corrects, and warns instead.
+// O(labels * comparisons) for the weights, O(labels) per Newton step.
 void FitCalibration(const Scorer& scorer, const Comparisons& comps, const std::vector<LabeledPair>& labels,
-                    Model* model, double expected_match_share = -1);
+                    Model* model, double expected_match_share = -1,
+                    LabelsSample sample = LabelsSample::kAuto);
 
 // Raises every m and u of a listed or else level below kMinProbability (or NaN) to it and lowers
 // any above 1 to 1, saying so in its source, so that every weight is finite. EstimateMAndPrior

@@ -148,6 +148,12 @@ struct ComparisonSpec {
   int line = 0;
 };
 
+// How the pairs given to --labels were drawn (docs/model.md, "Calibrated probabilities"): the
+// calibration's intercept holds the labels' odds of a match, right only for a random sample of
+// candidate pairs. kAuto corrects it to the model's expected share of matches when the labels'
+// share is implausible for a random sample; kRandom never does; kSelected always does.
+enum class LabelsSample { kAuto, kRandom, kSelected };
+
 struct ModelSpec {
   // Match probability at or above which a pair links; absent (or "auto"): the trained model
   // chooses one (ThresholdChoice in model.h).
@@ -165,6 +171,7 @@ struct ModelSpec {
   double em_tolerance = 1e-4;
   uint64_t u_sample_pairs = 2'000'000;  // fuzzy levels; exact levels' u is computed exactly
   uint64_t seed = 42;
+  LabelsSample labels_sample = LabelsSample::kAuto;
 };
 
 enum class ClusterMethod { kConnectedComponents, kBestLink, kOnePerSource, kMajorityLink };
