@@ -6,7 +6,7 @@
 #
 #   bench/accuracy.sh [--keep-threshold] [NAME...]   # names: demo gen7 gen99 names_address
 #                                                    #        demo_more_rules five20 five40
-#                                                    #        three_low febrl3 febrl4 fake20000
+#                                                    #        three_low febrl3 febrl4 fake20000 rldata
 #
 # Needs build/reclink and build/reclink-gen (scripts/build.sh) and, for febrl* and fake20000,
 # ../shared/datasets. --keep-threshold uses the rules files' own thresholds as the "default".
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 KEEP=0
 if [ "${1:-}" = "--keep-threshold" ]; then KEEP=1; shift; fi
 NAMES=("$@")
-[ ${#NAMES[@]} -eq 0 ] && NAMES=(demo gen7 gen99 names_address demo_more_rules five20 five40 three_low febrl3 febrl4 fake20000)
+[ ${#NAMES[@]} -eq 0 ] && NAMES=(demo gen7 gen99 names_address demo_more_rules five20 five40 three_low febrl3 febrl4 fake20000 rldata)
 PY=$(command -v /usr/bin/python3 || command -v python3); BIN=${RECLINK_BIN:-build/reclink}; GEN=build/reclink-gen; SHARED=../shared/datasets
 W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
 
@@ -91,6 +91,7 @@ PY
         --fields first_name,last_name,address,city,postcode --out "$W/$n"
       run_case "$n" bench/accuracy/five_sources.toml entity_id "" "$W/$n"/source*.csv ;;
     fake20000) run_case fake20000 bench/accuracy/fake_20000.toml group "" "$SHARED/splink_fake_20000/fake_20000.csv" ;;
+    rldata) run_case rldata docs/examples/rldata10000.toml ent_id "" "$SHARED/rldata/RLdata10000.csv" ;;
     *) echo "unknown set $n" >&2; exit 2 ;;
   esac
 done
