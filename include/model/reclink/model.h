@@ -328,9 +328,9 @@ inline constexpr uint64_t kMinCalibrationPairsPerClass = 10;
 // positive (the labels rank pairs against the weights). scorer must be built on *model without
 // a calibration. expected_match_share, when in (0, 1): the share of matches the model expects
 // among the candidate pairs, q. The fitted intercept holds the labels' odds of a match, right
-// for a random sample of candidate pairs only; when the labels' share of matches s is off from
-// q by more than a factor 2 and by more than sampling noise (3 standard errors), they are not
-// such a sample (picked by hand, or as many matches as non-matches), and with sample kAuto (or
+// for a random sample of candidate pairs only; when the labels' odds of a match (share s) are
+// more than half a bit from q's and s is off from q by more than sampling noise (3 standard
+// errors), they are not such a sample (picked by hand, or as many matches as non-matches), and with sample kAuto (or
 // always, with kSelected) the intercept is corrected by log2(q / (1 - q)) - log2(s / (1 - s))
 // bits (King and Zeng 2001's prior correction; the slope is right either way), said in
 // model->warnings and in the calibration's source. kRandom never corrects, and warns instead.
