@@ -46,6 +46,9 @@ std::string_view Bytes(const std::vector<T>& v) {
 // (4 bytes each while the text is under 4 GiB) and null bitmap; then the lines and the rejects.
 void PutShare(WireWriter& w, const RecordTable& table, const ReadReport& report) {
   const size_t rows = table.num_rows();
+  size_t bytes = 64 + rows * sizeof(uint64_t);
+  for (const Column& c : table.columns()) bytes += 64 + c.name().size() + c.arena_bytes() + rows * 8 + rows / 8;
+  w.Reserve(bytes);
   w.Put<uint64_t>(rows);
   w.Put<uint64_t>(table.num_columns());
   for (const Column& c : table.columns()) {

@@ -56,6 +56,11 @@ rules=$src/datasets/demo/rules.toml
 run_case dedupe "clusters.csv model.json" -- dedupe --rules "$rules" "$work/people.csv"
 run_case dedupe-pairs "clusters.csv model.json pairs.csv" -- dedupe --rules "$rules" --pairs --truth entity_id "$work/people.csv"
 grep -q '"evaluation"' "$work/dedupe-pairs-np3/summary.json" || fail "no evaluation in the --truth summary"
+# The standard input (mpirun feeds rank 0's; that rank reads it for all).
+"$mpiexec" --oversubscribe -np 2 "$build/reclink" dedupe --rules "$rules" --out "$work/stdin-np2" --threads 1 --quiet - \
+  < "$work/people.csv" || fail "stdin: mpirun -np 2 exited with $?"
+cmp "$work/dedupe-single/clusters.csv" "$work/stdin-np2/clusters.csv" || fail "stdin: clusters.csv differs at -np 2"
+echo "ok: the standard input at -np 2"
 
 # Two nights with --state: the first trains and writes the state, the second scores with the
 # state's model and keeps identity ids. Every rank reads the state, rank 0 alone writes the next:

@@ -85,6 +85,8 @@ class WireWriter {
     Put<uint64_t>(s.size());
     bytes_.append(s);
   }
+  // Room for n more bytes (a caller that knows its payload's size saves the regrowth).
+  void Reserve(size_t n) { bytes_.reserve(bytes_.size() + n); }
   std::string Take() { return std::move(bytes_); }
 
  private:
