@@ -20,6 +20,12 @@ class MpiCollective final : public Collective {
   MpiCollective() {
     MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
     MPI_Comm_size(MPI_COMM_WORLD, &size_);
+    // RECLINK_MPI_MAX_MESSAGE_BYTES lowers AllGatherConcat's limit per call, so that a test can
+    // take the rounds path without moving 2 GiB.
+    if (const char* v = std::getenv("RECLINK_MPI_MAX_MESSAGE_BYTES")) {
+      const long long n = std::atoll(v);
+      if (n > 0 && n < INT_MAX) max_message_ = static_cast<uint64_t>(n);
+    }
   }
   ~MpiCollective() override { MPI_Finalize(); }
   int rank() const override { return rank_; }
@@ -46,7 +52,7 @@ class MpiCollective final : public Collective {
     for (int r = 0; r < size_; ++r) base[r + 1] = base[r] + (*sizes)[r];
     std::string out(base[size_], '\0');
     std::vector<int> counts(size_), displs(size_);
-    if (base[size_] <= static_cast<uint64_t>(INT_MAX)) {
+    if (base[size_] <= max_message_) {
       for (int r = 0; r < size_; ++r) {
         counts[r] = static_cast<int>((*sizes)[r]);
         displs[r] = static_cast<int>(base[r]);
@@ -55,7 +61,7 @@ class MpiCollective final : public Collective {
                      MPI_COMM_WORLD);
       return out;
     }
-    const uint64_t round = static_cast<uint64_t>(INT_MAX) / static_cast<uint64_t>(size_);
+    const uint64_t round = std::max<uint64_t>(1, max_message_ / static_cast<uint64_t>(size_));
     const uint64_t longest = *std::max_element(sizes->begin(), sizes->end());
     std::string buffer;
     for (uint64_t done = 0; done < longest; done += round) {
@@ -142,6 +148,7 @@ class MpiCollective final : public Collective {
 
   int rank_ = 0;
   int size_ = 1;
+  uint64_t max_message_ = INT_MAX;  // bytes per AllGatherConcat call: MPI's int counts
 };
 
 }  // namespace

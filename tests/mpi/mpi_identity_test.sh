@@ -56,6 +56,11 @@ rules=$src/datasets/demo/rules.toml
 run_case dedupe "clusters.csv model.json" -- dedupe --rules "$rules" "$work/people.csv"
 run_case dedupe-pairs "clusters.csv model.json pairs.csv" -- dedupe --rules "$rules" --pairs --truth entity_id "$work/people.csv"
 grep -q '"evaluation"' "$work/dedupe-pairs-np3/summary.json" || fail "no evaluation in the --truth summary"
+# The read's exchange in rounds (as past 2 GiB), here of at most 100 kB per call.
+RECLINK_MPI_MAX_MESSAGE_BYTES=100000 "$mpiexec" --oversubscribe -np 3 "$build/reclink" dedupe --rules "$rules" \
+  --out "$work/rounds-np3" --threads 1 --quiet "$work/people.csv" || fail "rounds: mpirun -np 3 exited with $?"
+cmp "$work/dedupe-single/clusters.csv" "$work/rounds-np3/clusters.csv" || fail "rounds: clusters.csv differs at -np 3"
+echo "ok: the read's exchange in rounds at -np 3"
 # The standard input (mpirun feeds rank 0's; that rank reads it for all).
 "$mpiexec" --oversubscribe -np 2 "$build/reclink" dedupe --rules "$rules" --out "$work/stdin-np2" --threads 1 --quiet - \
   < "$work/people.csv" || fail "stdin: mpirun -np 2 exited with $?"
