@@ -77,11 +77,12 @@ Result<Prepared> Prepare(const CommonOptions& o, const std::string& rules_path, 
   return p;
 }
 
-Result<Loaded> Read(Prepared&& p) {
+// group: the ranks of a job, which read the inputs together (collective); nullptr: alone.
+Result<Loaded> Read(Prepared&& p, Collective* group = nullptr) {
   Loaded l;
   l.rules = std::move(p.rules);
   if (p.inputs.empty()) return l;  // nothing to read (Prepare allowed it: deletions only)
-  Result<LoadedInput> input = LoadInputs(l.rules, p.inputs, p.read, &l.rejects);
+  Result<LoadedInput> input = LoadInputs(l.rules, p.inputs, p.read, &l.rejects, group);
   if (!input.ok()) return input.status();
   if (ProcessGroup().is_root()) {  // in an MPI job, every rank reads the same input: warn once
     for (const std::string& w : input->warnings) std::fprintf(stderr, "reclink: warning: %s\n", w.c_str());
@@ -485,8 +486,15 @@ int RunLinkageCommand(std::string command, const CommonOptions& o, const Linkage
   Progress progress;
   std::optional<ProgressLine> progress_line;
   if (ShowProgress(o) && ProcessGroup().is_root()) progress_line.emplace(&progress, isatty(STDERR_FILENO) != 0);
+  // In an MPI job the ranks read the inputs together, each parsing a share (collective calls):
+  // all must have got this far. A read error is then every rank's, and said once.
+  Collective* read_group = nullptr;
+  if (InMpiJob()) {
+    if (const int code = ProcessGroupCheckpoint(); code != 0) return code;
+    read_group = &ProcessGroup();
+  }
   progress.Begin("read");
-  Result<Loaded> loaded = Read(std::move(prepared.value()));
+  Result<Loaded> loaded = Read(std::move(prepared.value()), read_group);
   if (!loaded.ok()) return Fail(loaded.status());
   Loaded& l = *loaded;
   timings.push_back({"read", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), PeakRssBytes()});

@@ -27,12 +27,23 @@ Collective::Agreement Collective::Agree(int code, std::string_view message) {
   return a;
 }
 
+std::string Collective::AllGatherConcat(std::string_view bytes, std::vector<uint64_t>* sizes) {
+  std::vector<std::string> all = AllGather(bytes);
+  sizes->clear();
+  std::string joined;
+  for (const std::string& part : all) {
+    sizes->push_back(part.size());
+    joined += part;
+  }
+  return joined;
+}
+
 void LocalCollective::Abort(int code) { std::exit(code); }
 
 void WireReader::Take(void* out, size_t n) {
   assert(n <= bytes_.size() - pos_ && "WireReader: read past the end");
   if (n > bytes_.size() - pos_) std::abort();
-  std::memcpy(out, bytes_.data() + pos_, n);
+  if (out != nullptr) std::memcpy(out, bytes_.data() + pos_, n);
   pos_ += n;
 }
 

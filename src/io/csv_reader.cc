@@ -30,6 +30,7 @@
 
 #include "compare/simd_targets.h"
 #include "io/csv_scan.h"
+#include "io/read_share.h"
 #include "reclink/text_encoding.h"
 
 // The fast path is compiled by Highway for HWY_AVX2 and for the baseline (static) target only:
@@ -1035,7 +1036,7 @@ CsvScanKernels ActiveCsvKernels() { return ChooseFastPath().kernels; }
 
 Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
                              const std::string& source_name, char delimiter,
-                             const ReadOptions& options, ReadReport* report) {
+                             const ReadOptions& options, ReadReport* report, Collective* group) {
   if (delimiter == '"' || delimiter == '\n' || delimiter == '\r') {
     return Status::Usage("invalid CSV delimiter " + ByteName(static_cast<unsigned char>(delimiter)),
                          "use --delimiter with one of , ; | or tab");
@@ -1162,20 +1163,47 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
   }
   const size_t num_columns = names.size();
 
+  // Split across the ranks of a group: each rank takes a contiguous run of the chunks and parses
+  // the records whose first byte lies in them. The chunks' counts are exchanged (pass 1), so
+  // every rank knows the quote parity and line number at each chunk start; after pass 2 the
+  // ranks' starts and ends are checked in file order as the chunks' are (see below).
+  const int ranks = group != nullptr ? group->size() : 1;
+  const int me = group != nullptr ? group->rank() : 0;
+
   // Pass 1: per chunk, quote and newline counts; prefix sums give each chunk's quote parity and
   // first line number.
   const char* region = rec;
   const size_t region_size = static_cast<size_t>(end - region);
-  const size_t chunk_bytes = std::clamp<size_t>(options.chunk_bytes, 1, kMaxChunkBytes);
+  size_t chunk_bytes = std::clamp<size_t>(options.chunk_bytes, 1, kMaxChunkBytes);
+  if (ranks > 1) chunk_bytes = ShareChunkBytes(chunk_bytes, region_size, ranks);
   const size_t num_chunks = std::max<size_t>(1, (region_size + chunk_bytes - 1) / chunk_bytes);
   auto chunk_begin = [&](size_t i) { return region + std::min(region_size, i * chunk_bytes); };
+  const auto [c0, c1] = RankChunks(num_chunks, me, ranks);  // this rank's chunks
   std::vector<ByteCounts> counts(num_chunks);
   const CsvFastPath path = ChooseFastPath();
-  ParallelFor(tbb::blocked_range<size_t>(0, num_chunks, 1), [&](const auto& r) {
+  ParallelFor(tbb::blocked_range<size_t>(c0, c1, 1), [&](const auto& r) {
     for (size_t i = r.begin(); i != r.end(); ++i) {
       counts[i] = path.kernels.count_bytes(chunk_begin(i), chunk_begin(i + 1));
     }
   });
+  if (ranks > 1) {
+    WireWriter w;
+    for (size_t i = c0; i < c1; ++i) {
+      w.Put<uint64_t>(counts[i].quotes);
+      w.Put<uint64_t>(counts[i].newlines);
+      w.Put<uint8_t>(counts[i].non_ascii ? 1 : 0);
+    }
+    const std::vector<std::string> all = group->AllGather(w.Take());
+    for (int r = 0; r < ranks; ++r) {
+      WireReader in(all[static_cast<size_t>(r)]);
+      const auto [b, e] = RankChunks(num_chunks, r, ranks);
+      for (size_t i = b; i < e; ++i) {
+        counts[i].quotes = in.Get<uint64_t>();
+        counts[i].newlines = in.Get<uint64_t>();
+        counts[i].non_ascii = in.Get<uint8_t>() != 0;
+      }
+    }
+  }
   std::vector<uint8_t> odd_quotes(num_chunks);
   std::vector<uint64_t> first_line(num_chunks);
   std::vector<uint32_t> non_ascii_before(num_chunks + 1, 0);
@@ -1242,19 +1270,29 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
     }
     parse_chunk(ctx, parser, i, r, first_line[i] + static_cast<uint64_t>(std::count(cb, r, '\n')), out);
   };
-  ParallelFor(tbb::blocked_range<size_t>(0, num_chunks, 1), [&](const auto& range) {
+  ParallelFor(tbb::blocked_range<size_t>(c0, c1, 1), [&](const auto& range) {
     RecordParser parser(end, delimiter, options.trim_spaces, &names);
     for (size_t i = range.begin(); i != range.end(); ++i) parse_by_parity(context, parser, i, false, results[i]);
   });
-  {
+  // The check in file order over this rank's chunks, from a record start: where its records
+  // start, end (the next record's start) or fail.
+  struct Settled {
+    const char* start = nullptr;  // nullptr: no record starts in this rank's chunks (by parity)
+    uint64_t start_line = 0;
+    const char* next = nullptr;
+    uint64_t next_line = 0;
+    Status error;  // the first bad record (fail policy)
+  };
+  auto settle = [&](const char* expected, uint64_t expected_line) {
+    Settled s;
+    s.start = expected;
+    s.start_line = expected_line;
     std::atomic<size_t> no_failure{std::numeric_limits<size_t>::max()};
     CsvContext again = context;
     again.first_failed = &no_failure;
     std::vector<ChunkResult> flipped;  // the other parity's results, made at the first mismatch
     RecordParser parser(end, delimiter, options.trim_spaces, &names);
-    const char* expected = region;  // where the next record starts
-    uint64_t expected_line = line;
-    for (size_t i = 0; i < num_chunks; ++i) {
+    for (size_t i = c0; i < c1; ++i) {
       ChunkResult& res = results[i];
       const char* ce = chunk_begin(i + 1);
       if (expected >= ce) {  // a record from an earlier chunk covers this one
@@ -1267,7 +1305,7 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
           std::atomic<size_t> flipped_failed{std::numeric_limits<size_t>::max()};
           CsvContext flipped_context = context;
           flipped_context.first_failed = &flipped_failed;
-          ParallelFor(tbb::blocked_range<size_t>(i, num_chunks, 1), [&](const auto& range) {
+          ParallelFor(tbb::blocked_range<size_t>(i, c1, 1), [&](const auto& range) {
             RecordParser p(end, delimiter, options.trim_spaces, &names);
             for (size_t k = range.begin(); k != range.end(); ++k) parse_by_parity(flipped_context, p, k, true, flipped[k]);
           });
@@ -1278,20 +1316,103 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
           parse_chunk(again, parser, i, expected, expected_line, res);
         }
       }
-      if (res.failed) return res.error;
+      if (res.failed) {
+        s.error = res.error;
+        return s;
+      }
       expected = res.next_record;
       expected_line = res.next_line;
     }
+    s.next = expected;
+    s.next_line = expected_line;
+    return s;
+  };
+  if (ranks == 1) {
+    const Settled s = settle(region, line);
+    if (!s.error.ok()) return s.error;
+  } else {
+    // A rank's first record is found by parity, like a chunk's, and checked the same way: in
+    // rank order, each rank must start where the previous one's records ended. The first rank
+    // that does not parses its chunks again from there (at most once per rank, and only after a
+    // bad record changed the parity), and the ranks check again. Every rank walks the same
+    // summaries, so all find the same first bad record, or the same totals.
+    Settled mine;
+    for (size_t i = c0; i < c1; ++i) {
+      if (results[i].first_record != nullptr) {
+        mine = settle(results[i].first_record, results[i].first_line);
+        break;
+      }
+    }
+    for (;;) {
+      uint64_t rows = 0, bad = 0;
+      for (size_t i = c0; i < c1; ++i) {
+        rows += results[i].rows;
+        bad += results[i].rejects.size();
+      }
+      WireWriter w;
+      w.Put<uint8_t>(mine.start != nullptr ? 1 : 0);
+      w.Put<uint64_t>(mine.start != nullptr ? static_cast<uint64_t>(mine.start - begin) : 0);
+      w.Put<uint64_t>(mine.start_line);
+      w.Put<uint64_t>(mine.next != nullptr ? static_cast<uint64_t>(mine.next - begin) : 0);
+      w.Put<uint64_t>(mine.next_line);
+      w.Put<uint64_t>(rows);
+      w.Put<uint64_t>(bad);
+      PutStatus(w, mine.error);
+      const std::vector<std::string> all = group->AllGather(w.Take());
+      uint64_t expected = static_cast<uint64_t>(region - begin), expected_line = line;
+      uint64_t total_rows = 0, total_bad = 0;
+      int mismatch = -1;
+      bool covered = false;  // this rank's chunks hold no record start (a record covers them)
+      for (int r = 0; r < ranks; ++r) {
+        WireReader in(all[static_cast<size_t>(r)]);
+        const bool has_start = in.Get<uint8_t>() != 0;
+        const uint64_t start = in.Get<uint64_t>(), start_line = in.Get<uint64_t>();
+        const uint64_t next = in.Get<uint64_t>(), next_line = in.Get<uint64_t>();
+        const uint64_t r_rows = in.Get<uint64_t>(), r_bad = in.Get<uint64_t>();
+        Status error = GetStatus(in);
+        const uint64_t r_end = static_cast<uint64_t>(chunk_begin(RankChunks(num_chunks, r, ranks).second) - begin);
+        if (expected >= r_end) {
+          covered = covered || r == me;
+          continue;
+        }
+        if (!has_start || start != expected || start_line != expected_line) {
+          mismatch = r;
+          break;
+        }
+        if (!error.ok()) return error;
+        total_rows += r_rows;
+        total_bad += r_bad;
+        expected = next;
+        expected_line = next_line;
+      }
+      if (mismatch >= 0) {
+        if (mismatch == me) mine = settle(begin + expected, expected_line);
+        continue;
+      }
+      if (covered) {
+        for (size_t i = c0; i < c1; ++i) results[i] = ChunkResult{};
+      }
+      if (total_rows == 0 && total_bad == 0) {
+        return Status::InvalidInput(file + ": error: no records after the header row",
+                                    "check that the right file was given");
+      }
+      if (total_rows > std::numeric_limits<RowId>::max()) {
+        return Status::InvalidInput(file + ": error: more than 2^32-1 records in one input",
+                                    "split the input into several files");
+      }
+      break;
+    }
   }
 
-  size_t total_rows = 0;
+  size_t total_rows = 0;  // this rank's (every record, in a single process)
   size_t total_bad = 0;
-  for (const ChunkResult& c : results) {
+  for (size_t i = c0; i < c1; ++i) {
+    const ChunkResult& c = results[i];
     if (c.failed) return c.error;
     total_rows += c.rows;
     total_bad += c.rejects.size();
   }
-  if (total_rows == 0 && total_bad == 0) {
+  if (ranks == 1 && total_rows == 0 && total_bad == 0) {
     return Status::InvalidInput(file + ": error: no records after the header row",
                                 "check that the right file was given");
   }
@@ -1303,20 +1424,23 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
   RecordTable table;
   SourceId source = table.AddSource(source_name);
   for (const std::string& name : names) table.AddColumn(name);
-  // Every column sized exactly: its part for chunk i starts at byte_base[c][i], row row_base[i].
+  // Every column sized exactly: its part for this rank's k-th chunk starts at byte_base[c][k],
+  // row row_base[k].
+  const size_t my_chunks = c1 - c0;
   std::vector<Column::FillBuffers> fill(num_columns);
-  std::vector<uint64_t> row_base(num_chunks + 1, 0);
-  std::vector<std::vector<uint64_t>> byte_base(num_columns, std::vector<uint64_t>(num_chunks + 1, 0));
-  for (size_t i = 0; i < num_chunks; ++i) row_base[i + 1] = row_base[i] + results[i].rows;
+  std::vector<uint64_t> row_base(my_chunks + 1, 0);
+  std::vector<std::vector<uint64_t>> byte_base(num_columns, std::vector<uint64_t>(my_chunks + 1, 0));
+  for (size_t k = 0; k < my_chunks; ++k) row_base[k + 1] = row_base[k] + results[c0 + k].rows;
   for (size_t c = 0; c < num_columns; ++c) {
-    for (size_t i = 0; i < num_chunks; ++i) {
-      byte_base[c][i + 1] = byte_base[c][i] + (results[i].bytes.empty() ? 0 : results[i].bytes[c]);
+    for (size_t k = 0; k < my_chunks; ++k) {
+      const ChunkResult& res = results[c0 + k];
+      byte_base[c][k + 1] = byte_base[c][k] + (res.bytes.empty() ? 0 : res.bytes[c]);
     }
   }
   ParallelFor(tbb::blocked_range<size_t>(0, num_columns, 1), [&](const auto& range) {
     for (size_t c = range.begin(); c != range.end(); ++c) {
       Column& column = table.mutable_column(c);
-      fill[c] = column.PrepareFill(total_rows, byte_base[c][num_chunks]);
+      fill[c] = column.PrepareFill(total_rows, byte_base[c][my_chunks]);
     }
   });
 
@@ -1326,20 +1450,21 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
   table.AppendSourceRows(source, total_rows);
   write_context.lines = table.AppendLinesForFill(total_rows);
   std::atomic<bool> mismatch{false};
-  ParallelFor(tbb::blocked_range<size_t>(0, num_chunks, 1), [&](const auto& range) {
+  ParallelFor(tbb::blocked_range<size_t>(c0, c1, 1), [&](const auto& range) {
     RecordParser parser(end, delimiter, options.trim_spaces, &names);
     std::vector<ColumnCursor> cursors(num_columns);
     for (size_t i = range.begin(); i != range.end(); ++i) {
+      const size_t k = i - c0;
       ChunkResult& out = results[i];
       if (out.first_record == nullptr || out.rows == 0) continue;
       for (size_t c = 0; c < num_columns; ++c) {
         cursors[c] = ColumnCursor{fill[c].arena, fill[c].offsets, fill[c].wide_offsets, fill[c].nulls,
-                                  byte_base[c][i], byte_base[c][i + 1], 0};
+                                  byte_base[c][k], byte_base[c][k + 1], 0};
       }
-      ChunkParser<Pass::kWrite> chunk_parser(write_context, parser, out, i, cursors.data(), row_base[i]);
+      ChunkParser<Pass::kWrite> chunk_parser(write_context, parser, out, i, cursors.data(), row_base[k]);
       chunk_parser.Run(out.first_record, chunk_begin(i + 1), out.first_line);
-      bool same = chunk_parser.Finish() == row_base[i + 1];
-      for (size_t c = 0; c < num_columns; ++c) same = same && cursors[c].pos == byte_base[c][i + 1];
+      bool same = chunk_parser.Finish() == row_base[k + 1];
+      for (size_t c = 0; c < num_columns; ++c) same = same && cursors[c].pos == byte_base[c][k + 1];
       if (!same) mismatch.store(true, std::memory_order_relaxed);
     }
   });
@@ -1349,8 +1474,8 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
   if (report != nullptr) {
     report->records += total_rows;
     report->bad += total_bad;
-    for (ChunkResult& chunk : results) {
-      for (BadRecord& b : chunk.rejects) report->rejects.push_back(std::move(b));
+    for (size_t i = c0; i < c1; ++i) {
+      for (BadRecord& b : results[i].rejects) report->rejects.push_back(std::move(b));
     }
   }
   return table;

@@ -192,4 +192,19 @@ Status LoadInputFile(const std::string& path, InputBytes* out) {
   return Decode(path, out);
 }
 
+bool IsPlainFile(const std::string& path) {
+  if (path == "-") return false;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st {};
+  unsigned char h[4] = {};
+  const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+  const ssize_t n = regular ? ::pread(fd, h, sizeof h, 0) : -1;
+  ::close(fd);
+  if (n <= 0) return false;
+  const bool gzip = n >= 2 && h[0] == 0x1f && h[1] == 0x8b;
+  const bool zstd = n >= 4 && h[0] == 0x28 && h[1] == 0xb5 && h[2] == 0x2f && h[3] == 0xfd;
+  return !gzip && !zstd;
+}
+
 }  // namespace reclink::io

@@ -20,6 +20,8 @@ class InputBytes {
   InputBytes& operator=(InputBytes&& other) noexcept;
   ~InputBytes() { Unmap(); }
 
+  // True for a plain file mapped in place (not decompressed, not read from a pipe).
+  bool mapped() const { return map_ != nullptr; }
   std::string_view view() const {
     return map_ != nullptr ? std::string_view(map_, map_size_) : std::string_view(owned_);
   }
@@ -48,5 +50,9 @@ class InputBytes {
 // regular file is mapped, not copied (it must not be truncated while it is read).
 // IoError when the file is missing or unreadable, or the compressed data is corrupt or truncated.
 Status LoadInputFile(const std::string& path, InputBytes* out);
+
+// True when LoadInputFile would map path in place: a non-empty regular file that does not start
+// with a gzip or zstd magic number. False on any error (LoadInputFile then reports it).
+bool IsPlainFile(const std::string& path);
 
 }  // namespace reclink::io

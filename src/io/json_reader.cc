@@ -13,8 +13,10 @@
 #include <atomic>
 #include <cstring>
 #include <limits>
+#include <span>
 #include <unordered_map>
 
+#include "io/read_share.h"
 #include "reclink/text_encoding.h"
 
 namespace reclink::io {
@@ -640,15 +642,16 @@ size_t SkipBom(std::string_view data) {
   return data.size() >= 3 && data.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
 }
 
-Result<RecordTable> Assemble(std::vector<ChunkTable>& chunks, const std::string& file,
-                             const std::string& source_name, ReadReport* report) {
+// check_empty false: a rank's share of the chunks, which may hold no record.
+Result<RecordTable> Assemble(std::span<ChunkTable> chunks, const std::string& file,
+                             const std::string& source_name, ReadReport* report, bool check_empty = true) {
   size_t total_rows = 0, total_bad = 0;
   for (const ChunkTable& c : chunks) {
     if (c.failed) return c.error;
     total_rows += c.rows;
     total_bad += c.rejects.size();
   }
-  if (total_rows == 0 && total_bad == 0) {
+  if (check_empty && total_rows == 0 && total_bad == 0) {
     return Status::InvalidInput(file + ": error: empty input (no JSON records)",
                                 "check that the right file was given");
   }
@@ -710,7 +713,7 @@ std::string JsonMessage(const std::string& file, uint64_t line, uint64_t column,
 
 Result<RecordTable> ParseJsonLines(std::string_view data, const std::string& file,
                                    const std::string& source_name, const ReadOptions& options,
-                                   ReadReport* report) {
+                                   ReadReport* report, Collective* group) {
   if (data.empty()) {
     return Status::InvalidInput(file + ": error: empty input (0 bytes)",
                                 "check that the right file was given");
@@ -719,24 +722,40 @@ Result<RecordTable> ParseJsonLines(std::string_view data, const std::string& fil
   const char* end = begin + data.size();
   const char* region = begin + SkipBom(data);
   const size_t region_size = static_cast<size_t>(end - region);
-  const size_t chunk_bytes = std::max<size_t>(1, options.chunk_bytes);
+  // Split across ranks: each parses the lines starting in its run of chunks; the chunks' newline
+  // counts are exchanged for the line numbers.
+  const int ranks = group != nullptr ? group->size() : 1;
+  const int me = group != nullptr ? group->rank() : 0;
+  size_t chunk_bytes = std::max<size_t>(1, options.chunk_bytes);
+  if (ranks > 1) chunk_bytes = ShareChunkBytes(chunk_bytes, region_size, ranks);
   const size_t num_chunks = std::max<size_t>(1, (region_size + chunk_bytes - 1) / chunk_bytes);
   auto chunk_begin = [&](size_t i) { return region + std::min(region_size, i * chunk_bytes); };
+  const auto [c0, c1] = RankChunks(num_chunks, me, ranks);
 
   std::vector<uint64_t> first_line(num_chunks + 1, 0);
-  ParallelFor(tbb::blocked_range<size_t>(0, num_chunks, 1), [&](const auto& r) {
+  ParallelFor(tbb::blocked_range<size_t>(c0, c1, 1), [&](const auto& r) {
     for (size_t i = r.begin(); i != r.end(); ++i) {
       first_line[i + 1] =
           static_cast<uint64_t>(std::count(chunk_begin(i), chunk_begin(i + 1), '\n'));
     }
   });
+  if (ranks > 1) {
+    WireWriter w;
+    for (size_t i = c0; i < c1; ++i) w.Put<uint64_t>(first_line[i + 1]);
+    const std::vector<std::string> all = group->AllGather(w.Take());
+    for (int r = 0; r < ranks; ++r) {
+      WireReader in(all[static_cast<size_t>(r)]);
+      const auto [b, e] = RankChunks(num_chunks, r, ranks);
+      for (size_t i = b; i < e; ++i) first_line[i + 1] = in.Get<uint64_t>();
+    }
+  }
   first_line[0] = 1;
   for (size_t i = 0; i < num_chunks; ++i) first_line[i + 1] += first_line[i];
 
   const bool fail_fast = options.on_bad_record == BadRecordPolicy::kFail;
   std::atomic<size_t> first_failed{std::numeric_limits<size_t>::max()};
   std::vector<ChunkTable> chunks(num_chunks);
-  ParallelFor(tbb::blocked_range<size_t>(0, num_chunks, 1), [&](const auto& range) {
+  ParallelFor(tbb::blocked_range<size_t>(c0, c1, 1), [&](const auto& range) {
     od::parser parser;
     Flattener flattener;
     simdjson::padded_string copy;
@@ -788,7 +807,39 @@ Result<RecordTable> ParseJsonLines(std::string_view data, const std::string& fil
       }
     }
   });
-  return Assemble(chunks, file, source_name, report);
+  const std::span<ChunkTable> mine(chunks.data() + c0, c1 - c0);
+  if (ranks == 1) return Assemble(mine, file, source_name, report);
+  // The ranks agree on the first bad record in file order (the lowest failing rank's first)
+  // and on the totals, so that every rank returns the single process's error.
+  ReadReport share;
+  Result<RecordTable> table = Assemble(mine, file, source_name, &share, /*check_empty=*/false);
+  WireWriter w;
+  PutStatus(w, table.ok() ? Status::Ok() : table.status());
+  w.Put<uint64_t>(share.records);
+  w.Put<uint64_t>(share.bad);
+  const std::vector<std::string> all = group->AllGather(w.Take());
+  uint64_t total_rows = 0, total_bad = 0;
+  for (const std::string& bytes : all) {
+    WireReader in(bytes);
+    Status error = GetStatus(in);
+    if (!error.ok()) return error;
+    total_rows += in.Get<uint64_t>();
+    total_bad += in.Get<uint64_t>();
+  }
+  if (total_rows == 0 && total_bad == 0) {
+    return Status::InvalidInput(file + ": error: empty input (no JSON records)",
+                                "check that the right file was given");
+  }
+  if (total_rows > std::numeric_limits<RowId>::max()) {
+    return Status::InvalidInput(file + ": error: more than 2^32-1 records in one input",
+                                "split the input into several files");
+  }
+  if (report != nullptr) {
+    report->records += share.records;
+    report->bad += share.bad;
+    for (BadRecord& b : share.rejects) report->rejects.push_back(std::move(b));
+  }
+  return table;
 }
 
 Result<RecordTable> ParseJsonArray(std::string_view data, const std::string& file,

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "reclink/collective.h"
 #include "reclink/reader.h"
 
 namespace reclink::io {
@@ -16,9 +17,13 @@ inline constexpr size_t kMaxJsonDepth = 64;
 
 // Parses JSON Lines (one object per line; blank lines skipped) in parallel over chunks of lines.
 // data needs no padding. Contract as for ReadInput.
+// With a group of more than one rank the call is collective (every rank passes the same bytes):
+// each rank parses the lines starting in its share of the chunks and returns them (its columns
+// in the order first seen there, its rejects in report); the shares, appended in rank order, are
+// the single process's table. An error is the single process's, returned by every rank.
 Result<RecordTable> ParseJsonLines(std::string_view data, const std::string& file,
                                    const std::string& source_name, const ReadOptions& options,
-                                   ReadReport* report);
+                                   ReadReport* report, Collective* group = nullptr);
 
 // Parses one top-level JSON array of objects, serially. A syntax error always fails the read (the
 // parser cannot resynchronise); elements that are not objects are bad records.

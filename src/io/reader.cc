@@ -9,6 +9,7 @@
 #include "io/csv_reader.h"
 #include "io/input_file.h"
 #include "io/json_reader.h"
+#include "io/read_share.h"
 #include "reclink/text_encoding.h"
 #include "reclink/parallel.h"
 
@@ -120,9 +121,12 @@ Result<RecordTable> ParseCsvWithQuote(std::string_view data, const std::string& 
 
 }  // namespace
 
-Result<RecordTable> ReadBuffer(std::string_view data, const std::string& path,
-                               const std::string& source_name, const ReadOptions& options,
-                               ReadReport* report) {
+namespace {
+
+// ReadBuffer, split across group when it is given (a plain CSV or JSON Lines input: see
+// ParseShare).
+Result<RecordTable> ParseBytes(std::string_view data, const std::string& path, const std::string& source_name,
+                               const ReadOptions& options, ReadReport* report, Collective* group) {
   std::string transcoded;
   if (options.encoding == Encoding::kLatin1) {
     transcoded = io::Latin1ToUtf8(data);
@@ -133,7 +137,7 @@ Result<RecordTable> ReadBuffer(std::string_view data, const std::string& path,
   if (format == InputFormat::kAuto) format = Sniff(data);
   switch (format) {
     case InputFormat::kJsonl:
-      return io::ParseJsonLines(data, path, source_name, options, report);
+      return io::ParseJsonLines(data, path, source_name, options, report, group);
     case InputFormat::kJson:
       return io::ParseJsonArray(data, path, source_name, options, report);
     default: {
@@ -144,11 +148,36 @@ Result<RecordTable> ReadBuffer(std::string_view data, const std::string& path,
         return Status::InvalidInput(path + ": error: empty input (0 bytes)",
                                     "check that the right file was given");
       }
-      if (options.quote == '"') return io::ParseCsv(data, path, source_name, delimiter, options, report);
+      if (options.quote == '"') return io::ParseCsv(data, path, source_name, delimiter, options, report, group);
       return ParseCsvWithQuote(data, path, source_name, delimiter, options, report);
     }
   }
 }
+
+}  // namespace
+
+Result<RecordTable> ReadBuffer(std::string_view data, const std::string& path,
+                               const std::string& source_name, const ReadOptions& options,
+                               ReadReport* report) {
+  return ParseBytes(data, path, source_name, options, report, nullptr);
+}
+
+namespace io {
+
+bool Splittable(std::string_view data, const std::string& path, const ReadOptions& options) {
+  if (options.encoding != Encoding::kUtf8) return false;
+  InputFormat format = options.format;
+  if (format == InputFormat::kAuto) format = FormatFromPath(path);
+  if (format == InputFormat::kAuto) format = Sniff(data);
+  return format == InputFormat::kJsonl || (format == InputFormat::kCsv && options.quote == '"');
+}
+
+Result<RecordTable> ParseShare(std::string_view data, const std::string& path, const std::string& source_name,
+                               const ReadOptions& options, ReadReport* report, Collective& group) {
+  return ParseBytes(data, path, source_name, options, report, &group);
+}
+
+}  // namespace io
 
 Result<RecordTable> ReadInput(const std::string& path, const std::string& source_name,
                               const ReadOptions& options, ReadReport* report) {

@@ -1,14 +1,16 @@
 // MpiCollective: Collective over MPI_COMM_WORLD. Variable-sized payloads travel as a count
 // exchange (MPI_Allgather / MPI_Gather of one 64-bit size per rank) then MPI_Allgatherv /
-// MPI_Gatherv of bytes; a payload over 2 GiB (MPI's int counts) is refused by an abort, never
-// truncated.
+// MPI_Gatherv of bytes; AllGatherConcat moves any total in rounds, the others refuse a payload
+// over 2 GiB (MPI's int counts) by an abort, never truncate it.
 #include "reclink/mpi_collective.h"
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 namespace reclink {
 namespace {
@@ -18,6 +20,12 @@ class MpiCollective final : public Collective {
   MpiCollective() {
     MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
     MPI_Comm_size(MPI_COMM_WORLD, &size_);
+    // RECLINK_MPI_MAX_MESSAGE_BYTES lowers AllGatherConcat's limit per call, so that a test can
+    // take the rounds path without moving 2 GiB.
+    if (const char* v = std::getenv("RECLINK_MPI_MAX_MESSAGE_BYTES")) {
+      const long long n = std::atoll(v);
+      if (n > 0 && n < INT_MAX) max_message_ = static_cast<uint64_t>(n);
+    }
   }
   ~MpiCollective() override { MPI_Finalize(); }
   int rank() const override { return rank_; }
@@ -31,6 +39,47 @@ class MpiCollective final : public Collective {
     MPI_Allgatherv(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, buffer.data(), counts.data(),
                    displs.data(), MPI_BYTE, MPI_COMM_WORLD);
     return Split(buffer, counts, displs);
+  }
+
+  // One MPI_Allgatherv straight into the result when the total fits MPI's int counts; beyond, in
+  // rounds of at most INT_MAX / size() bytes per rank, through a buffer.
+  std::string AllGatherConcat(std::string_view bytes, std::vector<uint64_t>* sizes) override {
+    uint64_t mine = bytes.size();
+    sizes->assign(size_, 0);
+    MPI_Allgather(&mine, 1, MPI_UINT64_T, sizes->data(), 1, MPI_UINT64_T, MPI_COMM_WORLD);
+    bytes_sent_ += bytes.size() + sizeof(uint64_t);
+    std::vector<uint64_t> base(size_ + 1, 0);
+    for (int r = 0; r < size_; ++r) base[r + 1] = base[r] + (*sizes)[r];
+    std::string out(base[size_], '\0');
+    std::vector<int> counts(size_), displs(size_);
+    if (base[size_] <= max_message_) {
+      for (int r = 0; r < size_; ++r) {
+        counts[r] = static_cast<int>((*sizes)[r]);
+        displs[r] = static_cast<int>(base[r]);
+      }
+      MPI_Allgatherv(bytes.data(), counts[rank_], MPI_BYTE, out.data(), counts.data(), displs.data(), MPI_BYTE,
+                     MPI_COMM_WORLD);
+      return out;
+    }
+    const uint64_t round = std::max<uint64_t>(1, max_message_ / static_cast<uint64_t>(size_));
+    const uint64_t longest = *std::max_element(sizes->begin(), sizes->end());
+    std::string buffer;
+    for (uint64_t done = 0; done < longest; done += round) {
+      int total = 0;
+      for (int r = 0; r < size_; ++r) {
+        const uint64_t left = (*sizes)[r] - std::min((*sizes)[r], done);
+        counts[r] = static_cast<int>(std::min(round, left));
+        displs[r] = total;
+        total += counts[r];
+      }
+      buffer.resize(static_cast<size_t>(total));
+      MPI_Allgatherv(bytes.data() + std::min<uint64_t>(done, mine), counts[rank_], MPI_BYTE, buffer.data(),
+                     counts.data(), displs.data(), MPI_BYTE, MPI_COMM_WORLD);
+      for (int r = 0; r < size_; ++r) {
+        if (counts[r] > 0) std::memcpy(out.data() + base[r] + done, buffer.data() + displs[r], counts[r]);
+      }
+    }
+    return out;
   }
 
   std::vector<std::string> Gather(std::string_view bytes) override {
@@ -99,6 +148,7 @@ class MpiCollective final : public Collective {
 
   int rank_ = 0;
   int size_ = 1;
+  uint64_t max_message_ = INT_MAX;  // bytes per AllGatherConcat call: MPI's int counts
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "reclink/pipeline.h"
+#include "reclink/shared_read.h"
 
 namespace reclink {
 
@@ -120,11 +121,26 @@ Result<Rules> LoadRulesString(const std::string& text, const std::string& name) 
 }
 
 Result<LoadedInput> LoadInputs(const Rules& rules, const std::vector<InputSpec>& inputs,
-                               const ReadOptions& options, std::vector<BadRecord>* rejects) {
+                               const ReadOptions& options, std::vector<BadRecord>* rejects, Collective* group) {
   LoadedInput loaded;
   std::vector<std::string> names;
   for (const InputSpec& in : inputs) names.push_back(in.name);
   RECLINK_RETURN_IF_ERROR(CheckUniqueNames(names));
+  if (group != nullptr && group->size() > 1) {
+    // Every input is read (and every rank gets every result) before the first error is returned:
+    // the same error as reading in order and stopping there.
+    std::vector<InputRead> reads;
+    for (const InputSpec& in : inputs) reads.push_back({in.path, in.name, rules.ReadOptionsFor(in.name, options)});
+    std::vector<InputReadResult> read = ReadInputsShared(reads, *group);
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      RECLINK_RETURN_IF_ERROR(read[i].status);
+      const ReadReport& report = read[i].report;
+      RECLINK_RETURN_IF_ERROR(AddInput(rules, inputs[i].name, inputs[i].path, std::move(read[i].table),
+                                       report.records, report.bad, &loaded));
+      if (rejects) rejects->insert(rejects->end(), report.rejects.begin(), report.rejects.end());
+    }
+    return Finish(rules, std::move(loaded));
+  }
   for (const InputSpec& in : inputs) {
     ReadReport report;
     Result<RecordTable> table = ReadInput(in.path, in.name, rules.ReadOptionsFor(in.name, options), &report);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The MPI run gives the single-process outputs, byte for byte (docs/distributed.md): 20,000
-# generated records deduplicated with the demo rules, and a three-source link, each run alone and
-# under `mpirun -np 1|2|3`; clusters.csv, model.json and pairs.csv must be identical, and
+# generated records deduplicated with the demo rules, four inputs of four formats deduplicated
+# together (quoted line breaks, bad records quarantined), and a three-source link (from CSV, and
+# from CSV, JSON Lines and gzip), each run alone and under `mpirun -np 1|2|3`; clusters.csv, model.json and pairs.csv must be identical, and
 # summary.json identical but for timings, threads and the mpi_* members; then two nights with
 # --state, whose states, clusters.csv and changes.csv must be identical too.
 # Usage: mpi_identity_test.sh BUILD_DIR SOURCE_DIR MPIEXEC
@@ -55,6 +56,16 @@ rules=$src/datasets/demo/rules.toml
 run_case dedupe "clusters.csv model.json" -- dedupe --rules "$rules" "$work/people.csv"
 run_case dedupe-pairs "clusters.csv model.json pairs.csv" -- dedupe --rules "$rules" --pairs --truth entity_id "$work/people.csv"
 grep -q '"evaluation"' "$work/dedupe-pairs-np3/summary.json" || fail "no evaluation in the --truth summary"
+# The read's exchange in rounds (as past 2 GiB), here of at most 100 kB per call.
+RECLINK_MPI_MAX_MESSAGE_BYTES=100000 "$mpiexec" --oversubscribe -np 3 "$build/reclink" dedupe --rules "$rules" \
+  --out "$work/rounds-np3" --threads 1 --quiet "$work/people.csv" || fail "rounds: mpirun -np 3 exited with $?"
+cmp "$work/dedupe-single/clusters.csv" "$work/rounds-np3/clusters.csv" || fail "rounds: clusters.csv differs at -np 3"
+echo "ok: the read's exchange in rounds at -np 3"
+# The standard input (mpirun feeds rank 0's; that rank reads it for all).
+"$mpiexec" --oversubscribe -np 2 "$build/reclink" dedupe --rules "$rules" --out "$work/stdin-np2" --threads 1 --quiet - \
+  < "$work/people.csv" || fail "stdin: mpirun -np 2 exited with $?"
+cmp "$work/dedupe-single/clusters.csv" "$work/stdin-np2/clusters.csv" || fail "stdin: clusters.csv differs at -np 2"
+echo "ok: the standard input at -np 2"
 
 # Two nights with --state: the first trains and writes the state, the second scores with the
 # state's model and keeps identity ids. Every rank reads the state, rank 0 alone writes the next:
@@ -80,10 +91,60 @@ for np in 2 3; do
   echo "ok: two nights with --state at -np $np"
 done
 
+# Several inputs read as under mpirun each rank reads them (docs/distributed.md): a CSV with
+# quoted line breaks and doubled quotes and bad records (split by byte ranges, its rejects
+# quarantined), JSON Lines (split by lines), a gzip CSV and a JSON array (each read whole by one
+# rank), deduplicated together; every record's source and line must be the single process's.
+"$build/reclink-gen" --records 6000 --seed 23 --out "$work/mixed.csv" --quiet
+/usr/bin/python3 - "$work" <<'PY'
+import csv, gzip, json, sys
+work = sys.argv[1]
+rows = list(csv.DictReader(open(work + "/mixed.csv", newline="")))
+fields = list(rows[0].keys())
+parts = [rows[0:2500], rows[2500:4500], rows[4500:5500], rows[5500:]]
+with open(work + "/part1.csv", "w", newline="") as f:
+    w = csv.writer(f, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    w.writerow(fields)
+    for i, r in enumerate(parts[0]):
+        if i % 7 == 0:
+            r["address"] = r["address"] + "\nflat " + str(i)  # a quoted line break
+        if i % 11 == 0:
+            r["city"] = 'the "old" ' + r["city"]  # doubled quotes
+        w.writerow([r[k] for k in fields])
+        if i % 300 == 150:
+            f.write(str(900000 + i) + ',1,"unterminated,x\n')  # a bad record: an odd quote
+        if i % 300 == 299:
+            f.write(str(900000 + i) + ",too,few\n")  # a bad record: too few fields
+with open(work + "/part2.jsonl", "w") as f:
+    for r in parts[1]:
+        f.write(json.dumps({k: v for k, v in r.items() if v != ""}) + "\n")
+with gzip.open(work + "/part3.csv.gz", "wt", newline="") as f:
+    w = csv.writer(f, lineterminator="\n")
+    w.writerow(fields)
+    for r in parts[2]:
+        w.writerow([r[k] for k in fields])
+with open(work + "/part4.json", "w") as f:
+    json.dump(parts[3], f)
+PY
+run_case mixed "clusters.csv model.json pairs.csv rejects.csv" -- dedupe --rules "$rules" --pairs \
+  --on-bad-record quarantine "$work/part1.csv" "$work/part2.jsonl" "$work/part3.csv.gz" "$work/part4.json"
+[ "$(grep -c unterminated "$work/mixed-np3/rejects.csv")" -gt 3 ] || fail "mixed: too few rejects"
+
 # Link: the demo rules as link rules on three generated sources.
 "$build/reclink-gen" --records 8000 --seed 5 --sources 3 --out "$work/sources" --quiet
 sed 's/^link_type = "dedupe"/link_type = "link"/' "$rules" > "$work/link.toml"
 grep -q '^link_type = "link"' "$work/link.toml" || fail "could not make link rules"
 run_case link "clusters.csv model.json pairs.csv" -- link --rules "$work/link.toml" --pairs \
   "$work/sources/source1.csv" "$work/sources/source2.csv" "$work/sources/source3.csv"
+# The same link with one source as JSON Lines (split by lines) and one gzip-compressed (whole).
+/usr/bin/python3 - "$work/sources" <<'PY'
+import csv, json, sys
+src = sys.argv[1]
+with open(src + "/source2.jsonl", "w") as f:
+    for r in csv.DictReader(open(src + "/source2.csv", newline="")):
+        f.write(json.dumps({k: v for k, v in r.items() if v != ""}) + "\n")
+PY
+gzip -c "$work/sources/source3.csv" > "$work/sources/source3.csv.gz"
+run_case link-mixed "clusters.csv model.json pairs.csv" -- link --rules "$work/link.toml" --pairs \
+  "$work/sources/source1.csv" "source2=$work/sources/source2.jsonl" "source3=$work/sources/source3.csv.gz"
 echo "all MPI runs identical to the single-process runs"

@@ -313,6 +313,15 @@ TEST(DistributedTest, LocalGroupAgreesAndPassesDataThrough) {
   EXPECT_EQ(in.GetString(), "two");
   EXPECT_EQ(in.Get<double>(), -0.25);
   EXPECT_TRUE(in.done());
+  std::vector<uint64_t> sizes;
+  EXPECT_EQ(group.AllGatherConcat("share", &sizes), "share");
+  EXPECT_EQ(sizes, std::vector<uint64_t>{5});
+  WireWriter v;
+  v.PutString("viewed");
+  const std::string bytes = v.Take();
+  WireReader view(bytes);
+  EXPECT_EQ(view.GetView(), "viewed");
+  EXPECT_TRUE(view.done());
 }
 
 }  // namespace

@@ -25,6 +25,11 @@ class Collective {
 
   // Every rank's bytes, in rank order, on every rank.
   virtual std::vector<std::string> AllGather(std::string_view bytes) = 0;
+  // Every rank's bytes concatenated in rank order, on every rank, with each rank's byte count in
+  // *sizes (resized to size()): one buffer rather than a string per rank, so that a large payload
+  // (a share of an input table) is held once, and no limit on the total (MPI's 2 GiB of int
+  // counts is passed in rounds). The default is AllGather's result joined.
+  virtual std::string AllGatherConcat(std::string_view bytes, std::vector<uint64_t>* sizes);
   // Every rank's bytes, in rank order, on rank 0; an empty vector on the other ranks.
   virtual std::vector<std::string> Gather(std::string_view bytes) = 0;
   // Element-wise sum over ranks, in place, on every rank (integers: exact whatever the order).
@@ -58,6 +63,10 @@ class LocalCollective final : public Collective {
   int size() const override { return 1; }
   std::vector<std::string> AllGather(std::string_view bytes) override { return {std::string(bytes)}; }
   std::vector<std::string> Gather(std::string_view bytes) override { return {std::string(bytes)}; }
+  std::string AllGatherConcat(std::string_view bytes, std::vector<uint64_t>* sizes) override {
+    sizes->assign(1, bytes.size());
+    return std::string(bytes);
+  }
   void AllReduceSum(std::span<uint64_t>) override {}
   [[noreturn]] void Abort(int code) override;
 };
@@ -71,10 +80,13 @@ class WireWriter {
     static_assert(std::is_trivially_copyable_v<T>);
     bytes_.append(reinterpret_cast<const char*>(&v), sizeof v);
   }
+  // A length-prefixed byte string (WireReader::GetString or GetView reads it back).
   void PutString(std::string_view s) {
     Put<uint64_t>(s.size());
     bytes_.append(s);
   }
+  // Room for n more bytes (a caller that knows its payload's size saves the regrowth).
+  void Reserve(size_t n) { bytes_.reserve(bytes_.size() + n); }
   std::string Take() { return std::move(bytes_); }
 
  private:
@@ -98,6 +110,13 @@ class WireReader {
     std::string s(n, '\0');
     Take(s.data(), n);
     return s;
+  }
+  // What PutString wrote, as a view of the reader's bytes (no copy).
+  std::string_view GetView() {
+    const uint64_t n = Get<uint64_t>();
+    const size_t at = pos_;
+    Take(nullptr, n);
+    return bytes_.substr(at, n);
   }
   bool done() const { return pos_ == bytes_.size(); }
 

@@ -69,8 +69,12 @@ struct LoadedInput {
     return table.source_names()[table.source(r)] + ":" + std::string(Id(r));
   }
 };
+// group (a job's ranks, more than one): the ranks read the inputs together (ReadInputsShared:
+// each parses a share, every rank gets every record) and every rank returns the same result,
+// the one of a single process; collective. nullptr: this process reads everything.
 Result<LoadedInput> LoadInputs(const Rules& rules, const std::vector<InputSpec>& inputs,
-                               const ReadOptions& options, std::vector<BadRecord>* rejects);
+                               const ReadOptions& options, std::vector<BadRecord>* rejects,
+                               Collective* group = nullptr);
 
 // An input already in memory (a data frame's table, TableFromColumns): its source name, what
 // names it in messages (a path, or e.g. "<DataFrame customers>"), and its table of one source.
