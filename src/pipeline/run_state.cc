@@ -18,6 +18,7 @@
 
 #include "reclink/binary_io.h"
 #include "reclink/json_writer.h"
+#include "reclink/parallel.h"
 #include "reclink/version.h"
 
 namespace reclink {
@@ -157,6 +158,43 @@ RecordsState RecordsInKeyOrder(const std::vector<uint32_t>& rows_by_key, const R
   std::sort(out.edges.begin(), out.edges.end(),
             [](const Edge& x, const Edge& y) { return std::tie(x.a, x.b) < std::tie(y.a, y.b); });
   return out;
+}
+
+Column GatherRuns(const std::string& name, size_t rows, const std::vector<RecordsMerge::Run>& runs,
+                  const Column& before, const Column& night) {
+  uint64_t bytes = 0;
+  for (const RecordsMerge::Run& run : runs) {
+    const Column& col = run.from ? night : before;
+    bytes += col.offset(run.first + run.count) - col.offset(run.first);
+  }
+  Column out(name);
+  const Column::FillBuffers fill = out.PrepareFill(rows, bytes);
+  uint64_t at = 0;
+  size_t i = 0;
+  for (const RecordsMerge::Run& run : runs) {
+    const Column& col = run.from ? night : before;
+    const uint64_t from = col.offset(run.first);
+    const uint64_t size = col.offset(run.first + run.count) - from;
+    if (size != 0) std::memcpy(fill.arena + at, col.arena_data() + from, size);
+    for (uint32_t k = 0; k < run.count; ++k, ++i) {
+      const uint64_t end = at + (col.offset(run.first + k + 1) - from);
+      if (fill.offsets) fill.offsets[i + 1] = static_cast<uint32_t>(end);
+      else fill.wide_offsets[i + 1] = end;
+      if (col.IsNull(run.first + k)) fill.nulls[i / 64] |= uint64_t{1} << (i % 64);
+    }
+    at += size;
+  }
+  return out;
+}
+
+const std::vector<Column>& FieldsOf(const RecordsState& records, std::vector<Column>* storage) {
+  if (!records.merge) return records.fields;
+  const RecordsMerge& m = *records.merge;
+  storage->resize(m.field_names.size());
+  ParallelFor(size_t{0}, m.field_names.size(), [&](size_t f) {
+    (*storage)[f] = GatherRuns(m.field_names[f], m.rows, m.runs, m.before->fields[f], m.night_fields[f]);
+  });
+  return *storage;
 }
 
 namespace {
@@ -319,6 +357,58 @@ void EmitRecordsBody(const RecordsState& r, const Emit& emit) {
   PutF64(out, r.threshold);
   std::vector<uint32_t> narrow;
   std::vector<uint64_t> wide, nulls;
+  // A piece of text: small ones gathered in out, large ones emitted from where they are.
+  auto text = [&](const char* data, size_t bytes) {
+    if (bytes >= (1 << 16)) {
+      raw(data, bytes);
+    } else {
+      out.append(data, bytes);
+      if (out.size() >= (1 << 20)) flush();
+    }
+  };
+  // Field f of a merge: the bytes column() writes for the gathered column (GatherRuns), copied
+  // run by run from the previous state's column and the night's.
+  auto merged_column = [&](const RecordsMerge& m, size_t f) {
+    const Column& before = m.before->fields[f];
+    const Column& night = m.night_fields[f];
+    uint64_t bytes = 0;
+    for (const RecordsMerge::Run& run : m.runs) {
+      const Column& col = run.from ? night : before;
+      bytes += col.offset(run.first + run.count) - col.offset(run.first);
+    }
+    PutString(out, m.field_names[f]);
+    PutVarint(out, m.rows);
+    PutVarint(out, bytes);
+    const bool narrow_offsets = bytes <= UINT32_MAX;
+    out.push_back(narrow_offsets ? 4 : 8);
+    if (narrow_offsets) narrow.resize(m.rows + 1);
+    else wide.resize(m.rows + 1);
+    nulls.assign((m.rows + 63) / 64, 0);
+    uint64_t at = 0;
+    size_t i = 0;
+    if (narrow_offsets) narrow[0] = 0;
+    else wide[0] = 0;
+    for (const RecordsMerge::Run& run : m.runs) {
+      const Column& col = run.from ? night : before;
+      const uint64_t from = col.offset(run.first);
+      for (uint32_t k = 0; k < run.count; ++k, ++i) {
+        const uint64_t end = at + (col.offset(run.first + k + 1) - from);
+        if (narrow_offsets) narrow[i + 1] = static_cast<uint32_t>(end);
+        else wide[i + 1] = end;
+        if (col.IsNull(run.first + k)) nulls[i / 64] |= uint64_t{1} << (i % 64);
+      }
+      at += col.offset(run.first + run.count) - from;
+    }
+    if (narrow_offsets) raw(narrow.data(), narrow.size() * sizeof(uint32_t));
+    else raw(wide.data(), wide.size() * sizeof(uint64_t));
+    raw(nulls.data(), nulls.size() * sizeof(uint64_t));
+    for (const RecordsMerge::Run& run : m.runs) {
+      const Column& col = run.from ? night : before;
+      const uint64_t from = col.offset(run.first);
+      text(col.arena_data() + from, col.offset(run.first + run.count) - from);
+    }
+    flush();
+  };
   auto column = [&](const Column& col) {
     PutString(out, col.name());
     const size_t rows = col.size(), bytes = col.arena_bytes();
@@ -342,12 +432,26 @@ void EmitRecordsBody(const RecordsState& r, const Emit& emit) {
     raw(nulls.data(), nulls.size() * sizeof(uint64_t));
     raw(col.arena_data(), bytes);
   };
-  PutVarint(out, r.fields.size());
-  for (const Column& col : r.fields) column(col);
-  PutVarint(out, r.key_hashes.size());
-  for (const std::vector<uint64_t>& h : r.key_hashes) {
-    PutVarint(out, h.size());
-    raw(h.data(), h.size() * sizeof(uint64_t));
+  if (r.merge) {
+    const RecordsMerge& m = *r.merge;
+    PutVarint(out, m.field_names.size());
+    for (size_t f = 0; f < m.field_names.size(); ++f) merged_column(m, f);
+    PutVarint(out, m.night_key_hashes.size());
+    for (size_t k = 0; k < m.night_key_hashes.size(); ++k) {
+      PutVarint(out, m.rows);
+      for (const RecordsMerge::Run& run : m.runs) {
+        const uint64_t* h = (run.from ? m.night_key_hashes[k] : m.before->key_hashes[k]).data() + run.first;
+        text(reinterpret_cast<const char*>(h), run.count * sizeof(uint64_t));
+      }
+    }
+  } else {
+    PutVarint(out, r.fields.size());
+    for (const Column& col : r.fields) column(col);
+    PutVarint(out, r.key_hashes.size());
+    for (const std::vector<uint64_t>& h : r.key_hashes) {
+      PutVarint(out, h.size());
+      raw(h.data(), h.size() * sizeof(uint64_t));
+    }
   }
   PutVarint(out, r.source_names.size());
   for (const std::string& name : r.source_names) PutString(out, name);

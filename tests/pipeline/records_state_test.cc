@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <xxhash.h>
 
+#include <memory>
 #include <string>
 
 #include "reclink/binary_io.h"
@@ -79,6 +80,58 @@ TEST(RecordsState, RoundTrips) {
   ExpectSame(in, *out);
   // Serializing what was read gives the same bytes.
   EXPECT_EQ(SerializeRecordsState(*out), bytes);
+}
+
+// An incremental night's next state, kept as runs of the previous state's rows and the night's
+// (RecordsMerge), writes the very bytes of the same state gathered in memory, and FieldsOf gathers
+// the same fields; with a value long enough to be written from where it is, and with wide columns.
+TEST(RecordsState, AMergeWritesWhatTheGatheredStateWrites) {
+  for (const bool wide : {false, true}) {
+    Column::SetAlwaysWideForTesting(wide);
+    const RecordsState before = Sample();
+    const std::string long_value(100000, 'x');
+    Column first("first"), last("last");
+    first.Append("zoe");
+    first.Append(long_value);
+    first.AppendNull();
+    last.AppendNull();
+    last.Append("smith");
+    last.Append("");
+    auto merge = std::make_shared<RecordsMerge>();
+    // Rows: night 0, before 0-1, night 1-2, before 3.
+    merge->runs = {{1, 0, 1}, {0, 0, 2}, {1, 1, 2}, {0, 3, 1}};
+    merge->rows = 6;
+    merge->before = &before;
+    merge->field_names = {"first", "last"};
+    merge->night_fields.push_back(std::move(first));
+    merge->night_fields.push_back(std::move(last));
+    merge->night_key_hashes = {{21, 22, 0}, {7, 0, 8}};
+    RecordsState gathered = Sample();
+    gathered.fields.clear();
+    for (size_t f = 0; f < 2; ++f) {
+      Column col(merge->field_names[f]);
+      for (const RecordsMerge::Run& run : merge->runs) {
+        const Column& from = run.from ? merge->night_fields[f] : before.fields[f];
+        for (uint32_t k = 0; k < run.count; ++k) {
+          if (from.IsNull(run.first + k)) col.AppendNull();
+          else col.Append(from.Get(run.first + k));
+        }
+      }
+      gathered.fields.push_back(std::move(col));
+    }
+    gathered.key_hashes = {{21, 11, 0, 22, 0, 11}, {7, 0, 0, 0, 8, 1}};
+    RecordsState merged = Sample();
+    merged.fields.clear();
+    merged.key_hashes.clear();
+    merged.merge = merge;
+    EXPECT_EQ(SerializeRecordsState(merged), SerializeRecordsState(gathered)) << wide;
+    std::vector<Column> storage;
+    RecordsState check = Sample();
+    check.fields = FieldsOf(merged, &storage);
+    check.key_hashes = gathered.key_hashes;
+    ExpectSame(check, gathered);
+    Column::SetAlwaysWideForTesting(false);
+  }
 }
 
 // Columns read into 8-byte offsets (as beyond 4 GiB of text) hold the same values.
