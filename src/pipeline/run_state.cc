@@ -284,7 +284,7 @@ bool RawTable(ByteReader& r, size_t n, T* out) {
 // One column of a records file (see EmitRecordsBody): its name, rows (which must be `rows`), text
 // bytes, offsets of 4 or 8 bytes, null bitmap and text, checked for consistency. False with r's
 // error set when it cannot be read whole.
-bool ParseColumn(ByteReader& r, std::string_view body, uint64_t rows, Column* out) {
+bool ParseColumn(ByteReader& r, std::string_view body, uint64_t rows, Column* out, bool in_place) {
   std::string field;
   uint64_t n = 0, text_bytes = 0;
   std::string width;
@@ -294,6 +294,34 @@ bool ParseColumn(ByteReader& r, std::string_view body, uint64_t rows, Column* ou
   // Bounds first: rows + 1 offsets, the bitmap and the text must fit in what is left.
   const size_t w = static_cast<size_t>(width[0]);
   if (n > body.size() / w) return r.Fail("a table is longer than the file");
+  if (in_place && w == 4) {
+    // The column reads its tables in the file (Column::View): checked here as the copies are.
+    std::string_view offsets, nulls, text;
+    if (!r.View((n + 1) * 4, &offsets) || !r.View((n + 63) / 64 * 8, &nulls) || !r.View(text_bytes, &text)) {
+      return r.Fail("truncated");
+    }
+    auto offset = [&](size_t i) {
+      uint32_t v;
+      std::memcpy(&v, offsets.data() + i * 4, 4);
+      return v;
+    };
+    auto null_word = [&](size_t i) {
+      uint64_t v;
+      std::memcpy(&v, nulls.data() + i * 8, 8);
+      return v;
+    };
+    bool ok = offset(0) == 0 && offset(n) == text_bytes;
+    uint32_t prev = 0;
+    for (size_t i = 0; i < n && ok; ++i) {
+      const uint32_t next = offset(i + 1);
+      ok = prev <= next && (((null_word(i / 64) >> (i % 64)) & 1) == 0 || prev == next);
+      prev = next;
+    }
+    if (ok && n % 64 != 0) ok = (null_word(n / 64) >> (n % 64)) == 0;
+    if (!ok) return r.Fail("a field's offsets are inconsistent");
+    *out = Column::View(field, n, offsets.data(), nulls.data(), text.data(), text_bytes);
+    return true;
+  }
   Column col(field);
   const Column::FillBuffers fill = col.PrepareFill(n, text_bytes);
   // The offsets go straight into the column's table when it has the file's width (always, but
@@ -541,7 +569,8 @@ std::string SerializeRecordsState(const RecordsState& r) {
 }
 
 Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, size_t n_fields, size_t n_rules,
-                                       const std::string& name) {
+                                       const std::string& name, std::shared_ptr<const void> backing) {
+  const bool in_place = backing != nullptr;
   auto corrupt = [&](const std::string& why) {
     return Status::InvalidInput(name + ": error: the state's records cannot be read: " + why, kStateHint);
   };
@@ -567,11 +596,12 @@ Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, si
   if (version != 2 && version != kRecordsVersion) return corrupt("it has format version " + std::to_string(version));
   RecordsState out;
   out.format_version = version;
+  out.backing = std::move(backing);
   uint64_t nf = 0;
   if (r.F64(&out.threshold) && r.Varint(&nf) && nf != n_fields) r.Fail("it holds another number of fields");
   for (uint64_t f = 0; f < nf && !r.error(); ++f) {
     Column col;
-    if (!ParseColumn(r, body, rows, &col)) break;
+    if (!ParseColumn(r, body, rows, &col, in_place)) break;
     out.fields.push_back(std::move(col));
   }
   uint64_t nr = 0;
@@ -659,9 +689,9 @@ Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, si
     }
     for (uint64_t f = 0; f < ncol && !r.error(); ++f) {
       Column col;
-      if (ParseColumn(r, body, rows, &col)) sv.raw.push_back(std::move(col));
+      if (ParseColumn(r, body, rows, &col, in_place)) sv.raw.push_back(std::move(col));
     }
-    if (!r.error()) (void)ParseColumn(r, body, rows, &sv.timestamps);
+    if (!r.error()) (void)ParseColumn(r, body, rows, &sv.timestamps, in_place);
     out.survivor = std::move(sv);
   } else if (!present.empty() && present[0] != 0) {
     r.Fail("it has an unknown section");
@@ -769,7 +799,8 @@ Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool o
         "--state directory");
   }
   // Every listed file must be there with the size and checksum the manifest gives.
-  MappedFile identities_file, records_file;
+  MappedFile identities_file;
+  auto records_file = std::make_shared<MappedFile>();
   for (const char* name : {"identities.bin", "records.bin", "model.json"}) {
     simdjson::dom::element entry;
     if (doc["files"][name].get(entry)) return bad(std::string("the manifest does not list ") + name);
@@ -783,7 +814,7 @@ Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool o
                                   "checksum differs)", kStateHint);
     }
     if (std::string_view(name) == "identities.bin") identities_file = std::move(file.value());
-    if (std::string_view(name) == "records.bin") records_file = std::move(file.value());
+    if (std::string_view(name) == "records.bin") *records_file = std::move(file.value());
   }
   Result<IdentityState> ids = ParseIdentityState(identities_file.bytes(), path("identities.bin"));
   if (!ids.ok()) return ids.status();
@@ -794,8 +825,8 @@ Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool o
     state.model = std::move(model.value());
     state.model_loaded = true;
     Result<RecordsState> records =
-        ParseRecordsState(records_file.bytes(), state.identities.records(), rules.fields.size(),
-                          rules.blocking.size(), path("records.bin"));
+        ParseRecordsState(records_file->bytes(), state.identities.records(), rules.fields.size(),
+                          rules.blocking.size(), path("records.bin"), records_file);
     if (!records.ok()) return records.status();
     state.records = std::move(records.value());
     if (state.records.key_hashes.empty() && !rules.blocking.empty()) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <xxhash.h>
 
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -72,6 +73,14 @@ std::string Reseal(std::string bytes) {
   return bytes;
 }
 
+// ParseRecordsState with its columns read in place (as ReadRunState reads a mapped file): the
+// bytes are copied once into what the result keeps alive.
+Result<RecordsState> ParseInPlace(const std::string& bytes, uint64_t rows, size_t fields, size_t rules,
+                                  const std::string& name) {
+  auto held = std::make_shared<const std::string>(bytes);
+  return ParseRecordsState(*held, rows, fields, rules, name, held);
+}
+
 TEST(RecordsState, RoundTrips) {
   const RecordsState in = Sample();
   const std::string bytes = SerializeRecordsState(in);
@@ -80,6 +89,36 @@ TEST(RecordsState, RoundTrips) {
   ExpectSame(in, *out);
   // Serializing what was read gives the same bytes.
   EXPECT_EQ(SerializeRecordsState(*out), bytes);
+}
+
+// Read in place, the columns are views of the bytes, hold the same values, and outlive the
+// caller's copy of the bytes (the result keeps them).
+TEST(RecordsState, ReadsColumnsInPlace) {
+  const RecordsState in = Sample();
+  std::string bytes = SerializeRecordsState(in);
+  Result<RecordsState> out = ParseInPlace(bytes, 4, 2, 2, "records.bin");
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  ASSERT_EQ(out->fields.size(), 2u);
+  EXPECT_TRUE(out->fields[0].is_view());
+  EXPECT_TRUE(out->fields[1].is_view());
+  const std::string want = bytes;
+  bytes.assign(bytes.size(), '\0');
+  ExpectSame(in, *out);
+  EXPECT_EQ(SerializeRecordsState(*out), want);
+  // A copy of the state is a view of the same bytes; filling a view makes it a column of its own.
+  RecordsState copy;
+  {
+    Result<RecordsState> again = ParseInPlace(want, 4, 2, 2, "records.bin");
+    ASSERT_TRUE(again.ok());
+    copy = *again;
+  }
+  ExpectSame(in, copy);
+  Column& col = copy.fields[0];
+  const Column::FillBuffers fill = col.PrepareFill(1, 2);
+  std::memcpy(fill.arena, "ab", 2);
+  fill.offsets[1] = 2;
+  EXPECT_FALSE(col.is_view());
+  EXPECT_EQ(col.Get(0), "ab");
 }
 
 // An incremental night's next state, kept as runs of the previous state's rows and the night's
@@ -154,6 +193,8 @@ TEST(RecordsState, RefusesWhatDoesNotFit) {
   EXPECT_FALSE(ParseRecordsState(bytes, 4, 2, 3, "r").ok());  // other rule count
   for (size_t cut : {size_t{0}, size_t{7}, size_t{20}, bytes.size() / 2, bytes.size() - 1}) {
     EXPECT_FALSE(ParseRecordsState(bytes.substr(0, cut), 4, 2, 2, "r").ok()) << cut;
+    EXPECT_FALSE(ParseInPlace(bytes.substr(0, cut), 4, 2, 2, "r").ok()) << cut;
+    EXPECT_FALSE(ParseInPlace(Reseal(bytes.substr(0, std::max<size_t>(cut, 24))), 4, 2, 2, "r").ok()) << cut;
     EXPECT_FALSE(ParseRecordsState(Reseal(bytes.substr(0, std::max<size_t>(cut, 24))), 4, 2, 2, "r").ok()) << cut;
   }
   // Any flipped byte: the checksum refuses it.
@@ -162,6 +203,7 @@ TEST(RecordsState, RefusesWhatDoesNotFit) {
     bad[at] ^= 0x20;
     Result<RecordsState> r = ParseRecordsState(bad, 4, 2, 2, "records.bin");
     EXPECT_FALSE(r.ok()) << at;
+    EXPECT_FALSE(ParseInPlace(bad, 4, 2, 2, "records.bin").ok()) << at;
     if (!r.ok()) {
       EXPECT_NE(r.status().message().find("records.bin"), std::string::npos);
     }
@@ -179,10 +221,14 @@ TEST(RecordsState, RefusesInconsistentOffsetsEvenWithAGoodChecksum) {
   Result<RecordsState> r = ParseRecordsState(Reseal(bad), 4, 2, 2, "records.bin");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("offsets"), std::string::npos) << r.status().message();
+  r = ParseInPlace(Reseal(bad), 4, 2, 2, "records.bin");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("offsets"), std::string::npos) << r.status().message();
   // A null row with text.
   bad = bytes;
   bad[at + 8] = 5;  // row 1 (null) would end after 'anna' + 1
   EXPECT_FALSE(ParseRecordsState(Reseal(bad), 4, 2, 2, "records.bin").ok());
+  EXPECT_FALSE(ParseInPlace(Reseal(bad), 4, 2, 2, "records.bin").ok());
 }
 
 // Version 1, as earlier releases wrote it: varint-prefixed values, varint links, skipped blocks

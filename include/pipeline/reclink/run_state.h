@@ -85,6 +85,8 @@ struct RecordsState {
   // Rules with [survivorship] (format version 3 on): what golden records read besides the
   // fields, so that an incremental night writes them too.
   std::optional<SurvivorValues> survivor;
+  // What the columns read in place (ParseRecordsState with backing), kept alive with them.
+  std::shared_ptr<const void> backing;
   // Set by an incremental night instead of fields and key_hashes (both then empty).
   std::shared_ptr<const RecordsMerge> merge;
 };
@@ -104,9 +106,11 @@ RecordsState RecordsInKeyOrder(const std::vector<uint32_t>& rows_by_key, const R
 std::string SerializeRecordsState(const RecordsState& records);
 // Refuses anything it cannot read whole, or whose sizes do not fit `rows` records, `fields`
 // fields and `rules` blocking rules (kInvalidInput naming `name`). A version 1 file (written by
-// reclink before key hashes were kept) is read with key_hashes empty.
+// reclink before key hashes were kept) is read with key_hashes empty. With backing (what holds
+// bytes, e.g. a mapped file), the columns read their tables in bytes (Column::View) instead of
+// copies, and the result keeps backing alive; bytes must then not change.
 Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, size_t fields, size_t rules,
-                                       const std::string& name);
+                                       const std::string& name, std::shared_ptr<const void> backing = nullptr);
 
 // A digest of what a saved model and the record keys depend on: link type, ids, fields (columns,
 // normalizers, null values, date order, country code), blocking rules and comparisons. Not the
