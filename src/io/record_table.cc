@@ -49,7 +49,22 @@ void AdviseHugePages(void* p, size_t bytes) {
   }
 }
 
+Column Column::View(std::string name, size_t rows, const char* offsets, const char* nulls, const char* arena,
+                    size_t bytes) {
+  Column c(std::move(name));
+  c.offsets_.clear();
+  c.wide_offsets_.clear();
+  c.wide_ = false;
+  c.rows_ = rows;
+  c.view_offsets_ = offsets;
+  c.view_nulls_ = nulls;
+  c.view_arena_ = bytes != 0 ? arena : "";
+  c.view_bytes_ = bytes;
+  return c;
+}
+
 void Column::Widen() {
+  assert(!view_offsets_ && "a view is read only");
   if (wide_) return;
   wide_offsets_.reserve(std::max(offsets_.capacity(), offsets_.size()));
   wide_offsets_.assign(offsets_.begin(), offsets_.end());
@@ -61,8 +76,9 @@ void Column::SetAlwaysWideForTesting(bool wide) { always_wide_ = wide; }
 
 void Column::AppendColumn(const Column& other) {
   const size_t base_rows = size();
+  assert(!view_offsets_ && "a view is read only");
   const uint64_t base_bytes = arena_.size();
-  arena_.insert(arena_.end(), other.arena_.begin(), other.arena_.end());
+  arena_.insert(arena_.end(), other.arena_data(), other.arena_data() + other.arena_bytes());
   if (!wide_ && arena_.size() > kNarrowLimit) Widen();
   const size_t needed = size() + other.size() + 1;
   if (wide_) {
@@ -85,6 +101,7 @@ void Column::AppendColumn(const Column& other) {
 }
 
 Column::FillBuffers Column::PrepareFill(size_t rows, size_t bytes) {
+  Unview();
   arena_.clear();
   arena_.resize(bytes);  // uninitialized: see UninitializedAllocator
   offsets_.clear();

@@ -63,17 +63,10 @@ Column Gather(const std::string& name, size_t rows, const Source& source) {
   return out;
 }
 
-// A run of consecutive rows of one column: rows [first, first + count) of source `from` (0: the
-// state's, 1: this run's).
-struct RowRun {
-  uint8_t from;
-  uint32_t first;
-  uint32_t count;
-};
-
 // The combined order as runs (the state's kept records come in long runs between this run's).
-std::vector<RowRun> CombinedRuns(const std::vector<std::pair<uint8_t, uint32_t>>& combined, uint8_t delta_kind) {
-  std::vector<RowRun> runs;
+std::vector<RecordsMerge::Run> CombinedRuns(const std::vector<std::pair<uint8_t, uint32_t>>& combined,
+                                            uint8_t delta_kind) {
+  std::vector<RecordsMerge::Run> runs;
   for (const auto& [kind, index] : combined) {
     const uint8_t from = kind == delta_kind ? 1 : 0;
     if (!runs.empty() && runs.back().from == from && runs.back().first + runs.back().count == index) {
@@ -83,35 +76,6 @@ std::vector<RowRun> CombinedRuns(const std::vector<std::pair<uint8_t, uint32_t>>
     }
   }
   return runs;
-}
-
-// Gather over runs: each run's bytes copied at once, its offsets shifted, its null bits copied.
-// The same column as Gather with source(i) = the i-th row of the runs.
-Column GatherRuns(const std::string& name, size_t rows, const std::vector<RowRun>& runs, const Column& state_col,
-                  const Column& delta_col) {
-  uint64_t bytes = 0;
-  for (const RowRun& run : runs) {
-    const Column& col = run.from ? delta_col : state_col;
-    bytes += col.offset(run.first + run.count) - col.offset(run.first);
-  }
-  Column out(name);
-  const Column::FillBuffers fill = out.PrepareFill(rows, bytes);
-  uint64_t at = 0;
-  size_t i = 0;
-  for (const RowRun& run : runs) {
-    const Column& col = run.from ? delta_col : state_col;
-    const uint64_t from = col.offset(run.first);
-    const uint64_t size = col.offset(run.first + run.count) - from;
-    if (size != 0) std::memcpy(fill.arena + at, col.arena_data() + from, size);
-    for (uint32_t k = 0; k < run.count; ++k, ++i) {
-      const uint64_t end = at + (col.offset(run.first + k + 1) - from);
-      if (fill.offsets) fill.offsets[i + 1] = static_cast<uint32_t>(end);
-      else fill.wide_offsets[i + 1] = end;
-      if (col.IsNull(run.first + k)) fill.nulls[i / 64] |= uint64_t{1} << (i % 64);
-    }
-    at += size;
-  }
-  return out;
 }
 
 // A member of a touched block: a record of the state (kept or removed) or of this run.
@@ -523,26 +487,13 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   edges.erase(std::unique(edges.begin(), edges.end(), [](const Edge& x, const Edge& y) { return x.a == y.a && x.b == y.b; }),
               edges.end());
 
-  // The next state's records, in key order (the combined order).
+  // The next state's records, in key order (the combined order): its fields and key hashes are
+  // not gathered here but kept as runs of the state's rows and this run's (RecordsMerge), copied
+  // from where they are when the state is written.
   RecordsState& next = out.records;
   next.threshold = threshold;
   next.tf_tables = saved.tf_tables;
-  next.fields.resize(rules.fields.size());
-  const std::vector<RowRun> runs = CombinedRuns(combined, kDelta);
-  ParallelFor(size_t{0}, rules.fields.size(), [&](size_t f) {
-    next.fields[f] = GatherRuns(rules.fields[f].name, n, runs, saved.fields[f], delta_fields->fields[f]);
-  });
-  next.key_hashes.resize(rules.blocking.size());
-  ParallelFor(size_t{0}, rules.blocking.size(), [&](size_t r) {
-    std::vector<uint64_t> h(n);
-    size_t at = 0;
-    for (const RowRun& run : runs) {
-      const uint64_t* from = (run.from ? delta_hashes[r] : saved.key_hashes[r]).data() + run.first;
-      std::copy(from, from + run.count, h.begin() + at);
-      at += run.count;
-    }
-    next.key_hashes[r] = std::move(h);
-  });
+  const std::vector<RecordsMerge::Run> runs = CombinedRuns(combined, kDelta);
   if (rules.survivorship) {
     // Golden records' values: the state's for its kept records, this run's for its own.
     if (!saved.survivor || saved.survivor->spec != SurvivorValuesSpec(rules)) {
@@ -625,7 +576,10 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   for (size_t r = 0; r < rules.blocking.size(); ++r) {
     RuleStats rs;
     rs.text = rules.blocking[r].text;
-    for (uint64_t h : next.key_hashes[r]) rs.records_with_key += h != 0;
+    for (const RecordsMerge::Run& run : runs) {
+      const uint64_t* h = (run.from ? delta_hashes[r] : saved.key_hashes[r]).data() + run.first;
+      for (uint32_t k = 0; k < run.count; ++k) rs.records_with_key += h[k] != 0;
+    }
     rs.pairs = rule_pairs[r];
     run.rules.push_back(std::move(rs));
   }
@@ -661,6 +615,14 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   }
   run.labels = ConnectedComponents(n, run.edges);
   for (uint32_t label : run.labels) run.clusters = std::max<uint64_t>(run.clusters, label + 1);
+  auto merge = std::make_shared<RecordsMerge>();
+  merge->runs = std::move(runs);
+  merge->rows = n;
+  merge->before = &saved;
+  for (const FieldSpec& f : rules.fields) merge->field_names.push_back(f.name);
+  merge->night_fields = std::move(delta_fields->fields);
+  merge->night_key_hashes = std::move(delta_hashes);
+  next.merge = std::move(merge);
   return out;
 }
 
@@ -751,16 +713,18 @@ void WriteIncrementalClustersCsv(const IncrementalNight& night, bool with_source
 
 void WriteIncrementalMembersCsv(const Rules& rules, const IncrementalNight& night, bool with_source, FileWriter& out) {
   const IncrementalResult& res = night.result;
+  std::vector<Column> fields;
   WriteMembersRows(
       rules, res.run.model, res.run.labels.size(),
       [&](std::string& buf, uint32_t r) { AppendKeyCells(buf, night, r, with_source); },
-      with_source, res.run.edges, res.run.labels, res.records.fields, night.identities.cluster_ids, out);
+      with_source, res.run.edges, res.run.labels, FieldsOf(res.records, &fields), night.identities.cluster_ids, out);
 }
 
 Result<GoldenRecords> IncrementalGoldenRecords(const Rules& rules, const IncrementalNight& night) {
   const IncrementalResult& res = night.result;
   if (!rules.survivorship || !res.records.survivor) return Status::Internal("an incremental night without golden values");
-  return BuildGoldenRecords(rules, *res.records.survivor, &res.records.fields, night.identities.next.keys, res.run.labels,
+  std::vector<Column> fields;
+  return BuildGoldenRecords(rules, *res.records.survivor, &FieldsOf(res.records, &fields), night.identities.next.keys, res.run.labels,
                             res.run.clusters);
 }
 

@@ -18,6 +18,7 @@
 
 #include "reclink/binary_io.h"
 #include "reclink/json_writer.h"
+#include "reclink/parallel.h"
 #include "reclink/version.h"
 
 namespace reclink {
@@ -159,6 +160,43 @@ RecordsState RecordsInKeyOrder(const std::vector<uint32_t>& rows_by_key, const R
   return out;
 }
 
+Column GatherRuns(const std::string& name, size_t rows, const std::vector<RecordsMerge::Run>& runs,
+                  const Column& before, const Column& night) {
+  uint64_t bytes = 0;
+  for (const RecordsMerge::Run& run : runs) {
+    const Column& col = run.from ? night : before;
+    bytes += col.offset(run.first + run.count) - col.offset(run.first);
+  }
+  Column out(name);
+  const Column::FillBuffers fill = out.PrepareFill(rows, bytes);
+  uint64_t at = 0;
+  size_t i = 0;
+  for (const RecordsMerge::Run& run : runs) {
+    const Column& col = run.from ? night : before;
+    const uint64_t from = col.offset(run.first);
+    const uint64_t size = col.offset(run.first + run.count) - from;
+    if (size != 0) std::memcpy(fill.arena + at, col.arena_data() + from, size);
+    for (uint32_t k = 0; k < run.count; ++k, ++i) {
+      const uint64_t end = at + (col.offset(run.first + k + 1) - from);
+      if (fill.offsets) fill.offsets[i + 1] = static_cast<uint32_t>(end);
+      else fill.wide_offsets[i + 1] = end;
+      if (col.IsNull(run.first + k)) fill.nulls[i / 64] |= uint64_t{1} << (i % 64);
+    }
+    at += size;
+  }
+  return out;
+}
+
+const std::vector<Column>& FieldsOf(const RecordsState& records, std::vector<Column>* storage) {
+  if (!records.merge) return records.fields;
+  const RecordsMerge& m = *records.merge;
+  storage->resize(m.field_names.size());
+  ParallelFor(size_t{0}, m.field_names.size(), [&](size_t f) {
+    (*storage)[f] = GatherRuns(m.field_names[f], m.rows, m.runs, m.before->fields[f], m.night_fields[f]);
+  });
+  return *storage;
+}
+
 namespace {
 
 // The raw tables are written as they are in memory: little-endian.
@@ -246,7 +284,7 @@ bool RawTable(ByteReader& r, size_t n, T* out) {
 // One column of a records file (see EmitRecordsBody): its name, rows (which must be `rows`), text
 // bytes, offsets of 4 or 8 bytes, null bitmap and text, checked for consistency. False with r's
 // error set when it cannot be read whole.
-bool ParseColumn(ByteReader& r, std::string_view body, uint64_t rows, Column* out) {
+bool ParseColumn(ByteReader& r, std::string_view body, uint64_t rows, Column* out, bool in_place) {
   std::string field;
   uint64_t n = 0, text_bytes = 0;
   std::string width;
@@ -256,6 +294,34 @@ bool ParseColumn(ByteReader& r, std::string_view body, uint64_t rows, Column* ou
   // Bounds first: rows + 1 offsets, the bitmap and the text must fit in what is left.
   const size_t w = static_cast<size_t>(width[0]);
   if (n > body.size() / w) return r.Fail("a table is longer than the file");
+  if (in_place && w == 4) {
+    // The column reads its tables in the file (Column::View): checked here as the copies are.
+    std::string_view offsets, nulls, text;
+    if (!r.View((n + 1) * 4, &offsets) || !r.View((n + 63) / 64 * 8, &nulls) || !r.View(text_bytes, &text)) {
+      return r.Fail("truncated");
+    }
+    auto offset = [&](size_t i) {
+      uint32_t v;
+      std::memcpy(&v, offsets.data() + i * 4, 4);
+      return v;
+    };
+    auto null_word = [&](size_t i) {
+      uint64_t v;
+      std::memcpy(&v, nulls.data() + i * 8, 8);
+      return v;
+    };
+    bool ok = offset(0) == 0 && offset(n) == text_bytes;
+    uint32_t prev = 0;
+    for (size_t i = 0; i < n && ok; ++i) {
+      const uint32_t next = offset(i + 1);
+      ok = prev <= next && (((null_word(i / 64) >> (i % 64)) & 1) == 0 || prev == next);
+      prev = next;
+    }
+    if (ok && n % 64 != 0) ok = (null_word(n / 64) >> (n % 64)) == 0;
+    if (!ok) return r.Fail("a field's offsets are inconsistent");
+    *out = Column::View(field, n, offsets.data(), nulls.data(), text.data(), text_bytes);
+    return true;
+  }
   Column col(field);
   const Column::FillBuffers fill = col.PrepareFill(n, text_bytes);
   // The offsets go straight into the column's table when it has the file's width (always, but
@@ -319,6 +385,58 @@ void EmitRecordsBody(const RecordsState& r, const Emit& emit) {
   PutF64(out, r.threshold);
   std::vector<uint32_t> narrow;
   std::vector<uint64_t> wide, nulls;
+  // A piece of text: small ones gathered in out, large ones emitted from where they are.
+  auto text = [&](const char* data, size_t bytes) {
+    if (bytes >= (1 << 16)) {
+      raw(data, bytes);
+    } else {
+      out.append(data, bytes);
+      if (out.size() >= (1 << 20)) flush();
+    }
+  };
+  // Field f of a merge: the bytes column() writes for the gathered column (GatherRuns), copied
+  // run by run from the previous state's column and the night's.
+  auto merged_column = [&](const RecordsMerge& m, size_t f) {
+    const Column& before = m.before->fields[f];
+    const Column& night = m.night_fields[f];
+    uint64_t bytes = 0;
+    for (const RecordsMerge::Run& run : m.runs) {
+      const Column& col = run.from ? night : before;
+      bytes += col.offset(run.first + run.count) - col.offset(run.first);
+    }
+    PutString(out, m.field_names[f]);
+    PutVarint(out, m.rows);
+    PutVarint(out, bytes);
+    const bool narrow_offsets = bytes <= UINT32_MAX;
+    out.push_back(narrow_offsets ? 4 : 8);
+    if (narrow_offsets) narrow.resize(m.rows + 1);
+    else wide.resize(m.rows + 1);
+    nulls.assign((m.rows + 63) / 64, 0);
+    uint64_t at = 0;
+    size_t i = 0;
+    if (narrow_offsets) narrow[0] = 0;
+    else wide[0] = 0;
+    for (const RecordsMerge::Run& run : m.runs) {
+      const Column& col = run.from ? night : before;
+      const uint64_t from = col.offset(run.first);
+      for (uint32_t k = 0; k < run.count; ++k, ++i) {
+        const uint64_t end = at + (col.offset(run.first + k + 1) - from);
+        if (narrow_offsets) narrow[i + 1] = static_cast<uint32_t>(end);
+        else wide[i + 1] = end;
+        if (col.IsNull(run.first + k)) nulls[i / 64] |= uint64_t{1} << (i % 64);
+      }
+      at += col.offset(run.first + run.count) - from;
+    }
+    if (narrow_offsets) raw(narrow.data(), narrow.size() * sizeof(uint32_t));
+    else raw(wide.data(), wide.size() * sizeof(uint64_t));
+    raw(nulls.data(), nulls.size() * sizeof(uint64_t));
+    for (const RecordsMerge::Run& run : m.runs) {
+      const Column& col = run.from ? night : before;
+      const uint64_t from = col.offset(run.first);
+      text(col.arena_data() + from, col.offset(run.first + run.count) - from);
+    }
+    flush();
+  };
   auto column = [&](const Column& col) {
     PutString(out, col.name());
     const size_t rows = col.size(), bytes = col.arena_bytes();
@@ -342,12 +460,26 @@ void EmitRecordsBody(const RecordsState& r, const Emit& emit) {
     raw(nulls.data(), nulls.size() * sizeof(uint64_t));
     raw(col.arena_data(), bytes);
   };
-  PutVarint(out, r.fields.size());
-  for (const Column& col : r.fields) column(col);
-  PutVarint(out, r.key_hashes.size());
-  for (const std::vector<uint64_t>& h : r.key_hashes) {
-    PutVarint(out, h.size());
-    raw(h.data(), h.size() * sizeof(uint64_t));
+  if (r.merge) {
+    const RecordsMerge& m = *r.merge;
+    PutVarint(out, m.field_names.size());
+    for (size_t f = 0; f < m.field_names.size(); ++f) merged_column(m, f);
+    PutVarint(out, m.night_key_hashes.size());
+    for (size_t k = 0; k < m.night_key_hashes.size(); ++k) {
+      PutVarint(out, m.rows);
+      for (const RecordsMerge::Run& run : m.runs) {
+        const uint64_t* h = (run.from ? m.night_key_hashes[k] : m.before->key_hashes[k]).data() + run.first;
+        text(reinterpret_cast<const char*>(h), run.count * sizeof(uint64_t));
+      }
+    }
+  } else {
+    PutVarint(out, r.fields.size());
+    for (const Column& col : r.fields) column(col);
+    PutVarint(out, r.key_hashes.size());
+    for (const std::vector<uint64_t>& h : r.key_hashes) {
+      PutVarint(out, h.size());
+      raw(h.data(), h.size() * sizeof(uint64_t));
+    }
   }
   PutVarint(out, r.source_names.size());
   for (const std::string& name : r.source_names) PutString(out, name);
@@ -437,7 +569,8 @@ std::string SerializeRecordsState(const RecordsState& r) {
 }
 
 Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, size_t n_fields, size_t n_rules,
-                                       const std::string& name) {
+                                       const std::string& name, std::shared_ptr<const void> backing) {
+  const bool in_place = backing != nullptr;
   auto corrupt = [&](const std::string& why) {
     return Status::InvalidInput(name + ": error: the state's records cannot be read: " + why, kStateHint);
   };
@@ -463,11 +596,12 @@ Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, si
   if (version != 2 && version != kRecordsVersion) return corrupt("it has format version " + std::to_string(version));
   RecordsState out;
   out.format_version = version;
+  out.backing = std::move(backing);
   uint64_t nf = 0;
   if (r.F64(&out.threshold) && r.Varint(&nf) && nf != n_fields) r.Fail("it holds another number of fields");
   for (uint64_t f = 0; f < nf && !r.error(); ++f) {
     Column col;
-    if (!ParseColumn(r, body, rows, &col)) break;
+    if (!ParseColumn(r, body, rows, &col, in_place)) break;
     out.fields.push_back(std::move(col));
   }
   uint64_t nr = 0;
@@ -555,9 +689,9 @@ Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, si
     }
     for (uint64_t f = 0; f < ncol && !r.error(); ++f) {
       Column col;
-      if (ParseColumn(r, body, rows, &col)) sv.raw.push_back(std::move(col));
+      if (ParseColumn(r, body, rows, &col, in_place)) sv.raw.push_back(std::move(col));
     }
-    if (!r.error()) (void)ParseColumn(r, body, rows, &sv.timestamps);
+    if (!r.error()) (void)ParseColumn(r, body, rows, &sv.timestamps, in_place);
     out.survivor = std::move(sv);
   } else if (!present.empty() && present[0] != 0) {
     r.Fail("it has an unknown section");
@@ -665,7 +799,8 @@ Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool o
         "--state directory");
   }
   // Every listed file must be there with the size and checksum the manifest gives.
-  MappedFile identities_file, records_file;
+  MappedFile identities_file;
+  auto records_file = std::make_shared<MappedFile>();
   for (const char* name : {"identities.bin", "records.bin", "model.json"}) {
     simdjson::dom::element entry;
     if (doc["files"][name].get(entry)) return bad(std::string("the manifest does not list ") + name);
@@ -679,7 +814,7 @@ Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool o
                                   "checksum differs)", kStateHint);
     }
     if (std::string_view(name) == "identities.bin") identities_file = std::move(file.value());
-    if (std::string_view(name) == "records.bin") records_file = std::move(file.value());
+    if (std::string_view(name) == "records.bin") *records_file = std::move(file.value());
   }
   Result<IdentityState> ids = ParseIdentityState(identities_file.bytes(), path("identities.bin"));
   if (!ids.ok()) return ids.status();
@@ -690,8 +825,8 @@ Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool o
     state.model = std::move(model.value());
     state.model_loaded = true;
     Result<RecordsState> records =
-        ParseRecordsState(records_file.bytes(), state.identities.records(), rules.fields.size(),
-                          rules.blocking.size(), path("records.bin"));
+        ParseRecordsState(records_file->bytes(), state.identities.records(), rules.fields.size(),
+                          rules.blocking.size(), path("records.bin"), records_file);
     if (!records.ok()) return records.status();
     state.records = std::move(records.value());
     if (state.records.key_hashes.empty() && !rules.blocking.empty()) {

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <xxhash.h>
 
+#include <cstring>
+#include <memory>
 #include <string>
 
 #include "reclink/binary_io.h"
@@ -71,6 +73,14 @@ std::string Reseal(std::string bytes) {
   return bytes;
 }
 
+// ParseRecordsState with its columns read in place (as ReadRunState reads a mapped file): the
+// bytes are copied once into what the result keeps alive.
+Result<RecordsState> ParseInPlace(const std::string& bytes, uint64_t rows, size_t fields, size_t rules,
+                                  const std::string& name) {
+  auto held = std::make_shared<const std::string>(bytes);
+  return ParseRecordsState(*held, rows, fields, rules, name, held);
+}
+
 TEST(RecordsState, RoundTrips) {
   const RecordsState in = Sample();
   const std::string bytes = SerializeRecordsState(in);
@@ -79,6 +89,88 @@ TEST(RecordsState, RoundTrips) {
   ExpectSame(in, *out);
   // Serializing what was read gives the same bytes.
   EXPECT_EQ(SerializeRecordsState(*out), bytes);
+}
+
+// Read in place, the columns are views of the bytes, hold the same values, and outlive the
+// caller's copy of the bytes (the result keeps them).
+TEST(RecordsState, ReadsColumnsInPlace) {
+  const RecordsState in = Sample();
+  std::string bytes = SerializeRecordsState(in);
+  Result<RecordsState> out = ParseInPlace(bytes, 4, 2, 2, "records.bin");
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  ASSERT_EQ(out->fields.size(), 2u);
+  EXPECT_TRUE(out->fields[0].is_view());
+  EXPECT_TRUE(out->fields[1].is_view());
+  const std::string want = bytes;
+  bytes.assign(bytes.size(), '\0');
+  ExpectSame(in, *out);
+  EXPECT_EQ(SerializeRecordsState(*out), want);
+  // A copy of the state is a view of the same bytes; filling a view makes it a column of its own.
+  RecordsState copy;
+  {
+    Result<RecordsState> again = ParseInPlace(want, 4, 2, 2, "records.bin");
+    ASSERT_TRUE(again.ok());
+    copy = *again;
+  }
+  ExpectSame(in, copy);
+  Column& col = copy.fields[0];
+  const Column::FillBuffers fill = col.PrepareFill(1, 2);
+  std::memcpy(fill.arena, "ab", 2);
+  fill.offsets[1] = 2;
+  EXPECT_FALSE(col.is_view());
+  EXPECT_EQ(col.Get(0), "ab");
+}
+
+// An incremental night's next state, kept as runs of the previous state's rows and the night's
+// (RecordsMerge), writes the very bytes of the same state gathered in memory, and FieldsOf gathers
+// the same fields; with a value long enough to be written from where it is, and with wide columns.
+TEST(RecordsState, AMergeWritesWhatTheGatheredStateWrites) {
+  for (const bool wide : {false, true}) {
+    Column::SetAlwaysWideForTesting(wide);
+    const RecordsState before = Sample();
+    const std::string long_value(100000, 'x');
+    Column first("first"), last("last");
+    first.Append("zoe");
+    first.Append(long_value);
+    first.AppendNull();
+    last.AppendNull();
+    last.Append("smith");
+    last.Append("");
+    auto merge = std::make_shared<RecordsMerge>();
+    // Rows: night 0, before 0-1, night 1-2, before 3.
+    merge->runs = {{1, 0, 1}, {0, 0, 2}, {1, 1, 2}, {0, 3, 1}};
+    merge->rows = 6;
+    merge->before = &before;
+    merge->field_names = {"first", "last"};
+    merge->night_fields.push_back(std::move(first));
+    merge->night_fields.push_back(std::move(last));
+    merge->night_key_hashes = {{21, 22, 0}, {7, 0, 8}};
+    RecordsState gathered = Sample();
+    gathered.fields.clear();
+    for (size_t f = 0; f < 2; ++f) {
+      Column col(merge->field_names[f]);
+      for (const RecordsMerge::Run& run : merge->runs) {
+        const Column& from = run.from ? merge->night_fields[f] : before.fields[f];
+        for (uint32_t k = 0; k < run.count; ++k) {
+          if (from.IsNull(run.first + k)) col.AppendNull();
+          else col.Append(from.Get(run.first + k));
+        }
+      }
+      gathered.fields.push_back(std::move(col));
+    }
+    gathered.key_hashes = {{21, 11, 0, 22, 0, 11}, {7, 0, 0, 0, 8, 1}};
+    RecordsState merged = Sample();
+    merged.fields.clear();
+    merged.key_hashes.clear();
+    merged.merge = merge;
+    EXPECT_EQ(SerializeRecordsState(merged), SerializeRecordsState(gathered)) << wide;
+    std::vector<Column> storage;
+    RecordsState check = Sample();
+    check.fields = FieldsOf(merged, &storage);
+    check.key_hashes = gathered.key_hashes;
+    ExpectSame(check, gathered);
+    Column::SetAlwaysWideForTesting(false);
+  }
 }
 
 // Columns read into 8-byte offsets (as beyond 4 GiB of text) hold the same values.
@@ -101,6 +193,8 @@ TEST(RecordsState, RefusesWhatDoesNotFit) {
   EXPECT_FALSE(ParseRecordsState(bytes, 4, 2, 3, "r").ok());  // other rule count
   for (size_t cut : {size_t{0}, size_t{7}, size_t{20}, bytes.size() / 2, bytes.size() - 1}) {
     EXPECT_FALSE(ParseRecordsState(bytes.substr(0, cut), 4, 2, 2, "r").ok()) << cut;
+    EXPECT_FALSE(ParseInPlace(bytes.substr(0, cut), 4, 2, 2, "r").ok()) << cut;
+    EXPECT_FALSE(ParseInPlace(Reseal(bytes.substr(0, std::max<size_t>(cut, 24))), 4, 2, 2, "r").ok()) << cut;
     EXPECT_FALSE(ParseRecordsState(Reseal(bytes.substr(0, std::max<size_t>(cut, 24))), 4, 2, 2, "r").ok()) << cut;
   }
   // Any flipped byte: the checksum refuses it.
@@ -109,6 +203,7 @@ TEST(RecordsState, RefusesWhatDoesNotFit) {
     bad[at] ^= 0x20;
     Result<RecordsState> r = ParseRecordsState(bad, 4, 2, 2, "records.bin");
     EXPECT_FALSE(r.ok()) << at;
+    EXPECT_FALSE(ParseInPlace(bad, 4, 2, 2, "records.bin").ok()) << at;
     if (!r.ok()) {
       EXPECT_NE(r.status().message().find("records.bin"), std::string::npos);
     }
@@ -126,10 +221,14 @@ TEST(RecordsState, RefusesInconsistentOffsetsEvenWithAGoodChecksum) {
   Result<RecordsState> r = ParseRecordsState(Reseal(bad), 4, 2, 2, "records.bin");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("offsets"), std::string::npos) << r.status().message();
+  r = ParseInPlace(Reseal(bad), 4, 2, 2, "records.bin");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("offsets"), std::string::npos) << r.status().message();
   // A null row with text.
   bad = bytes;
   bad[at + 8] = 5;  // row 1 (null) would end after 'anna' + 1
   EXPECT_FALSE(ParseRecordsState(Reseal(bad), 4, 2, 2, "records.bin").ok());
+  EXPECT_FALSE(ParseInPlace(Reseal(bad), 4, 2, 2, "records.bin").ok());
 }
 
 // Version 1, as earlier releases wrote it: varint-prefixed values, varint links, skipped blocks

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <algorithm>
+#include <cassert>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <string>
@@ -142,6 +144,7 @@ class Column {
   // rows. For a caller that no longer needs a column's values (e.g. once they are normalized
   // into columns of their own), to give the memory back.
   void ReleaseValues() {
+    Unview();
     decltype(arena_)().swap(arena_);
     decltype(offsets_)(1, 0).swap(offsets_);
     decltype(wide_offsets_)().swap(wide_offsets_);
@@ -151,6 +154,16 @@ class Column {
     if (always_wide_) Widen();
   }
 
+  // A column that reads its tables where they are (e.g. in a mapped file) instead of holding
+  // them: rows values, offsets = rows + 1 little-endian 4-byte offsets (non-decreasing, the first
+  // 0, the last `bytes`), nulls = (rows + 63) / 64 little-endian 8-byte words of null bits (a null
+  // row has an empty range), arena = the text; none needs any alignment. The tables must outlive
+  // the column and every copy of it, unchanged; they are not checked here. A view is read only:
+  // PrepareFill and ReleaseValues make it a column of its own again; nothing may be appended.
+  static Column View(std::string name, size_t rows, const char* offsets, const char* nulls, const char* arena,
+                     size_t bytes);
+  bool is_view() const { return view_offsets_ != nullptr; }
+
   // Switches to 8-byte offsets now (the column does so by itself when its arena passes
   // kNarrowLimit). For tests of wide columns, which would otherwise need 4 GiB of text.
   void Widen();
@@ -158,16 +171,33 @@ class Column {
   // tests of the wide paths of readers. Not thread-safe; tests set it and reset it.
   static void SetAlwaysWideForTesting(bool wide);
 
-  bool IsNull(RowId r) const { return (nulls_[r / 64] >> (r % 64)) & 1; }
+  bool IsNull(RowId r) const {
+    if (view_offsets_) [[unlikely]] {
+      uint64_t word;
+      std::memcpy(&word, view_nulls_ + (r / 64) * sizeof(uint64_t), sizeof word);
+      return (word >> (r % 64)) & 1;
+    }
+    return (nulls_[r / 64] >> (r % 64)) & 1;
+  }
   // The value's bytes; valid while the column lives and is not appended to. Empty when null.
   std::string_view Get(RowId r) const {
     const uint64_t from = offset(r);
     return std::string_view(arena_data() + from, offset(r + 1) - from);
   }
-  size_t arena_bytes() const { return arena_.size(); }
+  size_t arena_bytes() const { return view_offsets_ ? view_bytes_ : arena_.size(); }
   // Start of the arena: value r is arena_data()[offset(r), offset(r + 1)).
-  const char* arena_data() const { return arena_.data() != nullptr ? arena_.data() : ""; }
-  uint64_t offset(size_t r) const { return wide_ ? wide_offsets_[r] : offsets_[r]; }
+  const char* arena_data() const {
+    if (view_offsets_) [[unlikely]] return view_arena_;
+    return arena_.data() != nullptr ? arena_.data() : "";
+  }
+  uint64_t offset(size_t r) const {
+    if (view_offsets_) [[unlikely]] {
+      uint32_t v;
+      std::memcpy(&v, view_offsets_ + r * sizeof(uint32_t), sizeof v);
+      return v;
+    }
+    return wide_ ? wide_offsets_[r] : offsets_[r];
+  }
   // Bytes held beyond the text itself (offsets and bitmap).
   size_t overhead_bytes() const {
     return offsets_.capacity() * sizeof(uint32_t) + wide_offsets_.capacity() * sizeof(uint64_t) +
@@ -175,8 +205,16 @@ class Column {
   }
 
  private:
+  // Forgets a view's tables (the column is then empty and holds its own).
+  void Unview() {
+    if (!view_offsets_) return;
+    view_offsets_ = view_nulls_ = view_arena_ = nullptr;
+    view_bytes_ = 0;
+    rows_ = 0;
+  }
   // Records the end of a new last row at the arena's end (its null bit clear).
   void PushRow() {
+    assert(!view_offsets_ && "a view is read only");
     if (rows_ % 64 == 0) nulls_.push_back(0);
     ++rows_;
     const uint64_t end = arena_.size();
@@ -195,6 +233,11 @@ class Column {
   std::vector<uint64_t> nulls_;
   size_t rows_ = 0;
   bool wide_ = false;
+  // A view's tables (View); null when the column holds its own.
+  const char* view_offsets_ = nullptr;
+  const char* view_nulls_ = nullptr;
+  const char* view_arena_ = nullptr;
+  size_t view_bytes_ = 0;
   static inline bool always_wide_ = false;
 };
 

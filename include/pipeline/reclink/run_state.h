@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -41,6 +42,28 @@ struct SavedOversized {
   friend bool operator==(const SavedOversized&, const SavedOversized&) = default;
 };
 
+struct RecordsState;
+
+// The rows of a next state as runs of the previous state's rows and a night's own: what an
+// incremental night keeps instead of gathering the next state's fields and key hashes, which are
+// then copied from where they are (the previous state's tables and the night's) straight into
+// records.bin when the state is written (SerializeRecordsState, WriteRunState), and gathered in
+// memory only for an output that reads them (FieldsOf).
+struct RecordsMerge {
+  // Rows [first, first + count) of the previous state (from 0) or of the night (from 1).
+  struct Run {
+    uint8_t from;
+    uint32_t first;
+    uint32_t count;
+  };
+  std::vector<Run> runs;
+  size_t rows = 0;                       // the sum of the runs' counts
+  const RecordsState* before = nullptr;  // the previous state's records (fields, key_hashes); must outlive this
+  std::vector<std::string> field_names;  // per rules field
+  std::vector<Column> night_fields;      // per rules field: the night's records' values
+  std::vector<std::vector<uint64_t>> night_key_hashes;  // per blocking rule: the night's records' key hashes
+};
+
 // The records of a state, in the order of its identities' keys.
 struct RecordsState {
   uint32_t format_version = 2;       // of the records.bin it was read from (1: before key hashes)
@@ -62,7 +85,17 @@ struct RecordsState {
   // Rules with [survivorship] (format version 3 on): what golden records read besides the
   // fields, so that an incremental night writes them too.
   std::optional<SurvivorValues> survivor;
+  // What the columns read in place (ParseRecordsState with backing), kept alive with them.
+  std::shared_ptr<const void> backing;
+  // Set by an incremental night instead of fields and key_hashes (both then empty).
+  std::shared_ptr<const RecordsMerge> merge;
 };
+// The column whose rows are runs' rows of before (run.from 0) and night (from 1), in order.
+Column GatherRuns(const std::string& name, size_t rows, const std::vector<RecordsMerge::Run>& runs,
+                  const Column& before, const Column& night);
+// The fields of records: records.fields, or, when they are a merge, gathered into *storage
+// (which the returned reference then names).
+const std::vector<Column>& FieldsOf(const RecordsState& records, std::vector<Column>* storage);
 // The records of a run in key order (rows_by_key from AssignIdentities). key_hashes: per rule,
 // per row (RunResult::key_hashes). In link modes each row's source comes from table.
 RecordsState RecordsInKeyOrder(const std::vector<uint32_t>& rows_by_key, const Rules& rules, const RecordTable& table,
@@ -73,9 +106,11 @@ RecordsState RecordsInKeyOrder(const std::vector<uint32_t>& rows_by_key, const R
 std::string SerializeRecordsState(const RecordsState& records);
 // Refuses anything it cannot read whole, or whose sizes do not fit `rows` records, `fields`
 // fields and `rules` blocking rules (kInvalidInput naming `name`). A version 1 file (written by
-// reclink before key hashes were kept) is read with key_hashes empty.
+// reclink before key hashes were kept) is read with key_hashes empty. With backing (what holds
+// bytes, e.g. a mapped file), the columns read their tables in bytes (Column::View) instead of
+// copies, and the result keeps backing alive; bytes must then not change.
 Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, size_t fields, size_t rules,
-                                       const std::string& name);
+                                       const std::string& name, std::shared_ptr<const void> backing = nullptr);
 
 // A digest of what a saved model and the record keys depend on: link type, ids, fields (columns,
 // normalizers, null values, date order, country code), blocking rules and comparisons. Not the
