@@ -539,9 +539,9 @@ py::dict Run(const std::string& command, const py::list& py_inputs, const std::s
       if (split) {
         const std::string& src = res.records.source_names[res.records.source_of[row]];
         source.push_back(src);
-        id.push_back(ids.next.keys[row].substr(src.size() + 1));
+        id.emplace_back(ids.next.keys[row].substr(src.size() + 1));
       } else {
-        id.push_back(ids.next.keys[row]);
+        id.emplace_back(ids.next.keys[row]);
       }
       cluster.push_back(ids.cluster_ids[res.run.labels[row]]);
     }

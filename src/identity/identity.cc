@@ -60,8 +60,9 @@ namespace {
 // The assignment, given the rows in key order (by_key), each row's previous identity (prev_of: an
 // index into previous.ids, or kNoIdentity) and the next state's keys (in key order).
 IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> by_key,
-                          const std::vector<uint32_t>& prev_of, std::vector<std::string> next_keys,
-                          const std::vector<uint32_t>& labels, uint64_t clusters) {
+                          const std::vector<uint32_t>& prev_of, std::vector<std::string_view> next_keys,
+                          std::shared_ptr<const void> key_backing, const std::vector<uint32_t>& labels,
+                          uint64_t clusters) {
   const size_t n = by_key.size();
   // The clusters' sizes and smallest keys (rank in key order).
   std::vector<uint64_t> size(clusters, 0);
@@ -207,6 +208,7 @@ IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> b
     out.next.ids.push_back(out.cluster_ids[by_id[i]]);
   }
   out.next.keys = std::move(next_keys);
+  out.next.key_backing = std::move(key_backing);
   out.next.identity_of.reserve(n);
   for (uint32_t r : by_key) out.next.identity_of.push_back(id_index[labels[r]]);
   out.rows_by_key = std::move(by_key);
@@ -233,24 +235,29 @@ Result<IdentityAssignment> AssignIdentities(const IdentityState& previous, const
     }
   }
   // Each row's previous identity: a merge of two sorted lists.
+  // The next state's keys: copies (keys is the caller's), viewed.
   std::vector<uint32_t> prev_of(n, kNoIdentity);
-  std::vector<std::string> next_keys;
+  auto owned = std::make_shared<std::vector<std::string>>();
+  owned->reserve(n);
+  std::vector<std::string_view> next_keys;
   next_keys.reserve(n);
   for (size_t i = 0, j = 0; i < n; ++i) {
     const std::string& k = keys[by_key[i]];
     while (j < previous.keys.size() && previous.keys[j] < k) ++j;
     if (j < previous.keys.size() && previous.keys[j] == k) prev_of[by_key[i]] = previous.identity_of[j];
-    next_keys.push_back(k);
+    owned->push_back(k);
   }
-  return Assign(previous, std::move(by_key), prev_of, std::move(next_keys), labels, clusters);
+  for (const std::string& k : *owned) next_keys.push_back(k);
+  return Assign(previous, std::move(by_key), prev_of, std::move(next_keys), std::move(owned), labels, clusters);
 }
 
-IdentityAssignment AssignIdentitiesInKeyOrder(const IdentityState& previous, std::vector<std::string> keys,
+IdentityAssignment AssignIdentitiesInKeyOrder(const IdentityState& previous, std::vector<std::string_view> keys,
+                                              std::shared_ptr<const void> key_backing,
                                               const std::vector<uint32_t>& previous_of,
                                               const std::vector<uint32_t>& labels, uint64_t clusters) {
   std::vector<uint32_t> by_key(keys.size());
   std::iota(by_key.begin(), by_key.end(), 0u);
-  return Assign(previous, std::move(by_key), previous_of, std::move(keys), labels, clusters);
+  return Assign(previous, std::move(by_key), previous_of, std::move(keys), std::move(key_backing), labels, clusters);
 }
 
 }  // namespace reclink

@@ -7,6 +7,7 @@
 #include <xxhash.h>
 
 #include <cstring>
+#include <memory>
 
 #include "reclink/binary_io.h"
 #include "reclink/identity.h"
@@ -21,7 +22,7 @@ constexpr char kMagic[8] = {'R', 'C', 'L', 'K', 'I', 'D', 'S', '\n'};
 std::string SerializeIdentityState(const IdentityState& s) {
   size_t size = 64;
   for (const std::string& id : s.ids) size += id.size() + 2;
-  for (const std::string& key : s.keys) size += key.size() + 7;
+  for (const std::string_view key : s.keys) size += key.size() + 7;
   std::string out;
   out.reserve(size);
   out.append(kMagic, sizeof kMagic);
@@ -41,7 +42,13 @@ std::string SerializeIdentityState(const IdentityState& s) {
   return out;
 }
 
-Result<IdentityState> ParseIdentityState(std::string_view bytes, const std::string& name) {
+Result<IdentityState> ParseIdentityState(std::string_view bytes, const std::string& name,
+                                         std::shared_ptr<const void> backing) {
+  if (!backing) {
+    auto copy = std::make_shared<const std::string>(bytes);
+    bytes = *copy;
+    backing = std::move(copy);
+  }
   auto corrupt = [&](const std::string& why) {
     return Status::InvalidInput(name + ": error: the identity state cannot be read: " + why,
                                 "the state directory was damaged or written by something else; restore it from "
@@ -79,7 +86,8 @@ Result<IdentityState> ParseIdentityState(std::string_view bytes, const std::stri
     s.identity_of.resize(n_keys);
     for (uint64_t i = 0; i < n_keys; ++i) {
       uint64_t id = 0;
-      if (!r.String(&s.keys[i]) || !r.Varint(&id)) break;
+      uint64_t length = 0;
+      if (!r.Varint(&length) || !r.View(length, &s.keys[i]) || !r.Varint(&id)) break;
       if (id >= n_ids) r.Fail("a record names an identity that does not exist");
       if (i > 0 && !(s.keys[i - 1] < s.keys[i])) r.Fail("record keys are not sorted and unique");
       if (r.error()) break;
@@ -88,6 +96,7 @@ Result<IdentityState> ParseIdentityState(std::string_view bytes, const std::stri
   }
   if (!r.error() && !r.at_end()) r.Fail("bytes follow the last table");
   if (r.error()) return corrupt(r.error());
+  s.key_backing = std::move(backing);
   return s;
 }
 

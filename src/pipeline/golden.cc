@@ -134,12 +134,14 @@ SurvivorValues CollectSurvivorValues(const Rules& rules, const LoadedInput& inpu
 
 GoldenRecords BuildGoldenRecords(const Rules& rules, const LoadedInput& input, const RunResult& result) {
   const SurvivorValues values = CollectSurvivorValues(rules, input, nullptr);
-  return BuildGoldenRecords(rules, values, result.fields ? &result.fields->fields : nullptr, RecordKeys(input, rules),
-                            result.labels, result.clusters);
+  const std::vector<std::string> keys = RecordKeys(input, rules);
+  const std::vector<std::string_view> views(keys.begin(), keys.end());
+  return BuildGoldenRecords(rules, values, result.fields ? &result.fields->fields : nullptr, views, result.labels,
+                            result.clusters);
 }
 
 GoldenRecords BuildGoldenRecords(const Rules& rules, const SurvivorValues& sv, const std::vector<Column>* fields,
-                                 const std::vector<std::string>& keys, const std::vector<uint32_t>& labels,
+                                 const std::vector<std::string_view>& keys, const std::vector<uint32_t>& labels,
                                  uint64_t clusters) {
   const SurvivorshipSpec& spec = *rules.survivorship;
   const size_t n = sv.size(), nf = rules.fields.size(), nsrc = sv.source_names.size();

@@ -106,7 +106,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
                                          const std::vector<std::string>& deletions, double threshold) {
   IncrementalResult out;
   const RecordsState& saved = state.records;
-  const std::vector<std::string>& old_keys = state.identities.keys;
+  const std::vector<std::string_view>& old_keys = state.identities.keys;
   const size_t n_old = old_keys.size();
   out.counts.records_before = n_old;
   // The position of the first of the state's keys not below key.
@@ -132,7 +132,9 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
     removed[i] = 1;
     ++out.counts.deleted;
   }
-  const std::vector<std::string> delta_keys = RecordKeys(delta, rules);
+  // Kept alive by the next state's keys, which view them (and the state's).
+  const auto delta_keys_owned = std::make_shared<const std::vector<std::string>>(RecordKeys(delta, rules));
+  const std::vector<std::string>& delta_keys = *delta_keys_owned;
   const size_t n_delta = delta_keys.size();
   std::vector<uint32_t> delta_by_key(n_delta);
   std::iota(delta_by_key.begin(), delta_by_key.end(), 0u);
@@ -562,10 +564,12 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   }
   std::sort(next.oversized.begin(), next.oversized.end());
 
+  out.key_backing = std::make_shared<const std::pair<std::shared_ptr<const void>, std::shared_ptr<const void>>>(
+      state.identities.key_backing, delta_keys_owned);
   out.keys.reserve(n);
   out.previous_of.reserve(n);
   for (const auto& [kind, index] : combined) {
-    out.keys.push_back(kind == kDelta ? delta_keys[index] : old_keys[index]);
+    out.keys.push_back(kind == kDelta ? std::string_view(delta_keys[index]) : old_keys[index]);
     const int64_t old = kind == kDelta ? old_of_delta[index] : index;
     out.previous_of.push_back(old < 0 ? kNoIdentity : state.identities.identity_of[old]);
   }
@@ -671,7 +675,8 @@ Result<IncrementalNight> RunIncrementalNight(const Rules& rules, const RunState&
   inc->run.threshold_source = cut.source;
   mark("incremental");
   // The rows are in key order, and each one's previous identity is known: no key is compared.
-  IdentityAssignment named = AssignIdentitiesInKeyOrder(state.identities, std::move(inc->keys), inc->previous_of,
+  IdentityAssignment named = AssignIdentitiesInKeyOrder(state.identities, std::move(inc->keys),
+                                                        std::move(inc->key_backing), inc->previous_of,
                                                         inc->run.labels, inc->run.clusters);
   mark("identities");
   return IncrementalNight{std::move(inc.value()), std::move(named)};
@@ -681,12 +686,12 @@ namespace {
 // A record's [source,]record_id cells: its key, split at the source's name in link modes.
 void AppendKeyCells(std::string& buf, const IncrementalNight& night, uint32_t r, bool with_source) {
   const RecordsState& records = night.result.records;
-  const std::string& key = night.identities.next.keys[r];
+  const std::string_view key = night.identities.next.keys[r];
   if (with_source) {
     const std::string& source = records.source_names[records.source_of[r]];
     AppendCsvField(buf, source);
     buf += ',';
-    AppendCsvField(buf, std::string_view(key).substr(source.size() + 1));
+    AppendCsvField(buf, key.substr(source.size() + 1));
   } else {
     AppendCsvField(buf, key);
   }

@@ -799,7 +799,7 @@ Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool o
         "--state directory");
   }
   // Every listed file must be there with the size and checksum the manifest gives.
-  MappedFile identities_file;
+  auto identities_file = std::make_shared<MappedFile>();
   auto records_file = std::make_shared<MappedFile>();
   for (const char* name : {"identities.bin", "records.bin", "model.json"}) {
     simdjson::dom::element entry;
@@ -813,10 +813,11 @@ Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool o
       return Status::InvalidInput(path(name) + ": error: the file does not match the state's manifest (size or "
                                   "checksum differs)", kStateHint);
     }
-    if (std::string_view(name) == "identities.bin") identities_file = std::move(file.value());
+    if (std::string_view(name) == "identities.bin") *identities_file = std::move(file.value());
     if (std::string_view(name) == "records.bin") *records_file = std::move(file.value());
   }
-  Result<IdentityState> ids = ParseIdentityState(identities_file.bytes(), path("identities.bin"));
+  // The keys are views of the mapping, which the state keeps.
+  Result<IdentityState> ids = ParseIdentityState(identities_file->bytes(), path("identities.bin"), identities_file);
   if (!ids.ok()) return ids.status();
   state.identities = std::move(ids.value());
   if (state.rules_fingerprint == fingerprint) {

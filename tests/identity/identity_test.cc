@@ -6,8 +6,10 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <random>
 #include <set>
+#include <string_view>
 
 #include "reclink/identity.h"
 
@@ -284,6 +286,25 @@ TEST(IdentityStateTest, EveryDamagedByteAndEveryTruncationIsRefused) {
     EXPECT_FALSE(ParseIdentityState(bytes.substr(0, len), "x").ok()) << "length " << len;
   }
   EXPECT_FALSE(ParseIdentityState(bytes + "x", "x").ok());
+}
+
+TEST(IdentityStateTest, KeysAreViewsOfTheBackingOrOfACopy) {
+  const Night n = RunNight(NewIdentityState(5), {{"a", "b"}, {"c"}, {"dd", "a-key-longer-than-sso"}});
+  auto bytes = std::make_shared<const std::string>(SerializeIdentityState(n.a.next));
+  const char* begin = bytes->data();
+  const char* end = begin + bytes->size();
+  // With a backing, the keys view its bytes, and the state keeps it alive.
+  Result<IdentityState> viewed = ParseIdentityState(*bytes, "x", bytes);
+  ASSERT_TRUE(viewed.ok());
+  for (std::string_view k : viewed->keys) EXPECT_TRUE(k.data() >= begin && k.data() + k.size() <= end) << k;
+  // Without, they view a copy: the state outlives the bytes it was read from.
+  Result<IdentityState> copied = ParseIdentityState(std::string(*bytes), "x");
+  ASSERT_TRUE(copied.ok());
+  for (std::string_view k : copied->keys) EXPECT_FALSE(k.data() >= begin && k.data() < end) << k;
+  bytes.reset();
+  const std::vector<std::string_view> expected = {"a", "a-key-longer-than-sso", "b", "c", "dd"};
+  EXPECT_EQ(viewed->keys, expected);
+  EXPECT_EQ(copied->keys, expected);
 }
 
 TEST(IdentityStateTest, AnotherVersionIsRefusedByName) {

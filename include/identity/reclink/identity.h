@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,8 +36,11 @@ struct IdentityState {
   uint64_t next_serial = 0;  // the next id to mint
   uint64_t runs = 0;         // runs that wrote this state
   std::vector<std::string> ids;       // identity ids, sorted
-  std::vector<std::string> keys;      // record keys, sorted
+  // Record keys, sorted: views of what key_backing holds (the mapped identities.bin a state was
+  // read from, or copies of the keys a run was given), valid while any copy of key_backing lives.
+  std::vector<std::string_view> keys;
   std::vector<uint32_t> identity_of;  // per key: index into ids
+  std::shared_ptr<const void> key_backing;
 
   uint64_t records() const { return keys.size(); }
 };
@@ -88,18 +92,22 @@ inline constexpr uint32_t kNoIdentity = ~uint32_t{0};
 
 // AssignIdentities for rows already in key order (keys sorted and unique, which is not checked),
 // whose previous identities the caller knows: previous_of, per row, an index into previous.ids or
-// kNoIdentity. No key is compared; keys become the next state's. An incremental run, which merges
-// its rows in key order from the state's, names its clusters so.
-IdentityAssignment AssignIdentitiesInKeyOrder(const IdentityState& previous, std::vector<std::string> keys,
+// kNoIdentity. No key is compared; keys become the next state's, and key_backing, which must hold
+// what they view, its key_backing. An incremental run, which merges its rows in key order from the
+// state's, names its clusters so.
+IdentityAssignment AssignIdentitiesInKeyOrder(const IdentityState& previous, std::vector<std::string_view> keys,
+                                              std::shared_ptr<const void> key_backing,
                                               const std::vector<uint32_t>& previous_of,
                                               const std::vector<uint32_t>& labels, uint64_t clusters);
 
 // The state as bytes (a versioned header, then the tables, then an XXH3-64 checksum of all that
 // precedes it), and back. ParseIdentityState refuses anything it cannot read whole: a wrong
 // magic, another version, a bad checksum, a truncated or inconsistent table (kInvalidInput,
-// naming `name`).
+// naming `name`). With backing (what holds bytes, e.g. a mapped file; bytes must then not change),
+// the keys are views of bytes and the state keeps backing alive; without, of a copy of bytes.
 std::string SerializeIdentityState(const IdentityState& state);
-Result<IdentityState> ParseIdentityState(std::string_view bytes, const std::string& name);
+Result<IdentityState> ParseIdentityState(std::string_view bytes, const std::string& name,
+                                         std::shared_ptr<const void> backing = nullptr);
 
 inline constexpr uint32_t kIdentityStateVersion = 1;
 

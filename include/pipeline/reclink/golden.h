@@ -7,6 +7,7 @@
 #include <functional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "reclink/file_writer.h"
@@ -52,7 +53,7 @@ SurvivorValues CollectSurvivorValues(const Rules& rules, const LoadedInput& inpu
 // cluster (of `clusters`), fields the normalized fields (read when values = "normalized"). Every
 // choice is independent of the records' order and of the split of the inputs into files.
 GoldenRecords BuildGoldenRecords(const Rules& rules, const SurvivorValues& values, const std::vector<Column>* fields,
-                                 const std::vector<std::string>& keys, const std::vector<uint32_t>& labels,
+                                 const std::vector<std::string_view>& keys, const std::vector<uint32_t>& labels,
                                  uint64_t clusters);
 // The golden records of a full run. Needs result.fields when the values are "normalized".
 GoldenRecords BuildGoldenRecords(const Rules& rules, const LoadedInput& input, const RunResult& result);

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -37,8 +38,10 @@ struct IncrementalCounts {
 };
 
 struct IncrementalResult {
-  std::vector<std::string> keys;  // per row: record key, in key order (the state's kept records and this run's);
-                                  // RunIncrementalNight moves them to the next identity state
+  // Per row: record key, in key order (the state's kept records and this run's), viewing what
+  // key_backing holds; RunIncrementalNight moves both to the next identity state.
+  std::vector<std::string_view> keys;
+  std::shared_ptr<const void> key_backing;
   std::vector<uint32_t> previous_of;  // per row: its key's identity in the state (an index), or kNoIdentity
   RecordsState records;           // the next state's records (rows as keys)
   // model, threshold, edges, labels, clusters, oversized, tf tables; candidate_pairs and the
