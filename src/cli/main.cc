@@ -161,7 +161,9 @@ int main(int argc, char** argv) {
   CLI::App* explain = app.add_subcommand("explain", "why a pair scores what it scores: a waterfall of weights");
   explain->add_option("--rules", o.rules_path, "rules file (TOML)")->required();
   explain->add_option("--model", model_path, "model.json from train or dedupe")->required();
-  explain->add_option("--pair", pair, "the two record ids (SOURCE:ID in link mode)")->required();
+  explain->add_option("--pair", pair, "the two record ids, as two words: --pair ID1 ID2 (SOURCE:ID in link mode)")
+      ->required()
+      ->type_name("ID1 ID2");
   explain->add_option("inputs", o.inputs, "inputs, as PATH or NAME=PATH (default: the rules' [sources.NAME] paths)");
   explain->add_flag("--json", o.json, "machine-readable output");
   AddInputOptions(explain, &o);
