@@ -1,7 +1,6 @@
 // Expectation-maximisation for Fellegi-Sunter m and the share of matches, over gamma-pattern
 // counts (Winkler 1988; Jaro 1989). u starts from random pairs; EstimateMAndPrior re-estimates it per
-// blocking rule (estimate_u) only in a rule's two-class fit with fewer than three comparisons, see
-// the note there and docs/model.md, section 3.
+// blocking rule (estimate_u), see the note there and docs/ARCHITECTURE.md.
 #include <algorithm>
 #include <cmath>
 #include <tuple>
