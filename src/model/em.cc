@@ -397,13 +397,9 @@ Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const Tra
     } else {
       // u is re-estimated within the rule's pairs: non-matches inside a block are not like random
       // pairs (a household shares surname, address and phone), and with u fixed to random pairs
-      // EM would have to call them matches. But when the three-class fit ran and its second
-      // class looked like matches (agreeing like m on every comparison), the rule's pairs hold
-      // two kinds of matches and no household-like non-matches: a non-match class free to take
-      // any shape would take the noisier matches again, so u stays the random pairs'.
-      const bool second_kind_of_match = n_active >= kMinComparisonsForRelated;
+      // EM would have to call them matches.
       per_rule[r] = RunEm(covered[r], active[r], u, m0, lambda0, rules.model.em_max_iterations,
-                          rules.model.em_tolerance, /*estimate_u=*/!second_kind_of_match);
+                          rules.model.em_tolerance, /*estimate_u=*/true);
     }
     model->em_iterations = std::max(model->em_iterations, per_rule[r].iterations);
     uint64_t pairs = 0;

@@ -151,10 +151,8 @@ def demo_frame_path():
 
 def test_evaluate_measures_precision_and_recall(cli, demo_csv, demo_rules):
     e = reclink.evaluate(demo_csv, rules=demo_rules, truth="entity_id")
-    # Measured 0.9743 / 0.9748 pairwise, 0.9903 B-cubed F1, 0.9938 blocking recall (precision was
-    # 0.9754 before the two-class fits kept random pairs' u after a second kind of match, which
-    # took 0.0011 of precision here and gave Splink's fake_20000 +0.026 of F1: docs/model.md).
-    assert e["pairwise"]["precision"] >= 0.974
+    # Measured 0.9754 / 0.9748 pairwise, 0.9905 B-cubed F1, 0.9938 blocking recall.
+    assert e["pairwise"]["precision"] >= 0.975
     assert e["pairwise"]["recall"] >= 0.974
     assert e["bcubed"]["f1"] >= 0.99
     assert e["blocking_recall"] >= 0.993
