@@ -6,16 +6,17 @@
 #
 #   bench/accuracy.sh [--keep-threshold] [NAME...]   # names: demo gen7 gen99 names_address
 #                                                    #        demo_more_rules five20 five40
-#                                                    #        three_low febrl3 febrl4 fake20000 rldata
+#                                                    #        three_low febrl1 febrl2 febrl3 febrl4
+#                                                    #        fake1000 fake1000demo fake20000 rldata
 #
-# Needs build/reclink and build/reclink-gen (scripts/build.sh) and, for febrl* and fake20000,
+# Needs build/reclink and build/reclink-gen (scripts/build.sh) and, for febrl*, fake* and rldata,
 # ../shared/datasets. --keep-threshold uses the rules files' own thresholds as the "default".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KEEP=0
 if [ "${1:-}" = "--keep-threshold" ]; then KEEP=1; shift; fi
 NAMES=("$@")
-[ ${#NAMES[@]} -eq 0 ] && NAMES=(demo gen7 gen99 names_address demo_more_rules five20 five40 three_low febrl3 febrl4 fake20000 rldata)
+[ ${#NAMES[@]} -eq 0 ] && NAMES=(demo gen7 gen99 names_address demo_more_rules five20 five40 three_low febrl1 febrl2 febrl3 febrl4 fake1000 fake1000demo fake20000 rldata)
 PY=$(command -v /usr/bin/python3 || command -v python3); BIN=${RECLINK_BIN:-build/reclink}; GEN=build/reclink-gen; SHARED=../shared/datasets
 W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
 
@@ -76,7 +77,8 @@ i=t.index('[[comparison]]')
 open(sys.argv[2],'w').write(t[:i]+extra.strip()+'\n\n'+t[i:])
 PY
       run_case demo_more_rules "$W/more_rules.toml" entity_id "" datasets/demo/customers.csv ;;
-    febrl3) febrl dataset3; run_case febrl3 docs/examples/febrl3.toml entity --trim-spaces "$W/dataset3.csv" ;;
+    febrl1|febrl2|febrl3) febrl "dataset${n#febrl}"
+      run_case "$n" docs/examples/febrl3.toml entity --trim-spaces "$W/dataset${n#febrl}.csv" ;;
     febrl4) febrl dataset4a; febrl dataset4b
       run_case febrl4 docs/examples/febrl4.toml entity --trim-spaces "$W/dataset4a.csv" "$W/dataset4b.csv" ;;
     five20|five40)
@@ -90,6 +92,9 @@ PY
       $GEN --quiet --records 15000 --seed 8 --sources 3 --coverage 0.3 --noise 0.2 \
         --fields first_name,last_name,address,city,postcode --out "$W/$n"
       run_case "$n" bench/accuracy/five_sources.toml entity_id "" "$W/$n"/source*.csv ;;
+    # Splink's two fake_1000 fixtures, with fake_20000's rules (same columns).
+    fake1000) run_case fake1000 bench/accuracy/fake_20000.toml cluster "" "$SHARED/splink_fake_1000/fake_1000.csv" ;;
+    fake1000demo) run_case fake1000demo bench/accuracy/fake_20000.toml cluster "" "$SHARED/splink_fake_1000/fake_1000_from_splink_demos.csv" ;;
     fake20000) run_case fake20000 bench/accuracy/fake_20000.toml group "" "$SHARED/splink_fake_20000/fake_20000.csv" ;;
     rldata) run_case rldata docs/examples/rldata10000.toml ent_id "" "$SHARED/rldata/RLdata10000.csv" ;;
     *) echo "unknown set $n" >&2; exit 2 ;;

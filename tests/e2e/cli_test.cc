@@ -464,6 +464,51 @@ TEST(AccuracyTest, FebrlDataset3Dedupe) {
   EXPECT_GE(JsonNumberAfter(p, "f1"), 0.9973) << r.out.substr(0, 600);
 }
 
+// FEBRL datasets 1 and 2 with dataset 3's rules (the same columns; written for dataset 3, not
+// tuned to these). Dataset 1: 500 originals each with one duplicate; dataset 2: 4,000 originals
+// and 1,000 duplicates (1,934 true pairs).
+TEST(AccuracyTest, FebrlDatasets1And2DedupeWithDataset3sRules) {
+  const std::string dir = TempDir("febrl12");
+  // 0.002 below the measured precision 1 / 1, recall 0.99200 / 0.99638, F1 0.99598 / 0.99819.
+  const struct {
+    const char* name;
+    double precision, recall, f1;
+  } sets[] = {{"dataset1", 0.998, 0.9900, 0.9939}, {"dataset2", 0.998, 0.9943, 0.9961}};
+  for (const auto& set : sets) {
+    const std::string file = FebrlWithTruth(set.name, dir);
+    if (file.empty()) return SkipUnlessInCi(std::string("../shared/datasets/febrl/") + set.name + ".csv");
+    CliResult r = RunReclink("evaluate --json --trim-spaces --rules " + kSource + "/docs/examples/febrl3.toml --truth entity " + file);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::string p = r.out.substr(r.out.find("\"pairwise\""));
+    EXPECT_GE(JsonNumberAfter(p, "precision"), set.precision) << set.name << r.out.substr(0, 600);
+    EXPECT_GE(JsonNumberAfter(p, "recall"), set.recall) << set.name << r.out.substr(0, 600);
+    EXPECT_GE(JsonNumberAfter(p, "f1"), set.f1) << set.name << r.out.substr(0, 600);
+  }
+}
+
+// Splink's two fake_1000 fixtures (../shared/datasets/splink_fake_1000; truth column `cluster`),
+// with the rules written for fake_20000 (bench/accuracy/fake_20000.toml; the same columns). Both
+// are weak today: the model's cut sits far above the best one (best F1 0.7608 and 0.9422 at -10
+// bits), because the rule fits expect too few matches (1,433 where there are 2,975 in the demos'
+// file; docs/model.md section 3). The pins catch a regression and should rise when that is fixed.
+TEST(AccuracyTest, SplinkFake1000Fixtures) {
+  // 0.002 below the measured precision 1 / 1, recall 0.58789 / 0.67160, F1 0.74047 / 0.80354.
+  const struct {
+    const char* name;
+    double precision, recall, f1;
+  } sets[] = {{"fake_1000", 0.998, 0.5858, 0.7384}, {"fake_1000_from_splink_demos", 0.998, 0.6696, 0.8015}};
+  for (const auto& set : sets) {
+    const std::string file = std::string(RECLINK_SHARED_DIR) + "/datasets/splink_fake_1000/" + set.name + ".csv";
+    if (ReadFile(file).empty()) return SkipUnlessInCi(file);
+    CliResult r = RunReclink("evaluate --json --rules " + kSource + "/bench/accuracy/fake_20000.toml --truth cluster " + file);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::string p = r.out.substr(r.out.find("\"pairwise\""));
+    EXPECT_GE(JsonNumberAfter(p, "precision"), set.precision) << set.name << r.out.substr(0, 600);
+    EXPECT_GE(JsonNumberAfter(p, "recall"), set.recall) << set.name << r.out.substr(0, 600);
+    EXPECT_GE(JsonNumberAfter(p, "f1"), set.f1) << set.name << r.out.substr(0, 600);
+  }
+}
+
 TEST(AccuracyTest, FebrlDataset4Link) {
   const std::string dir = TempDir("febrl4");
   const std::string a = FebrlWithTruth("dataset4a", dir), b = FebrlWithTruth("dataset4b", dir);
