@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "reclink/block_growth.h"
 #include "reclink/json_writer.h"
+#include "reclink/placeholders.h"
 #include "reclink/profile.h"
 #include "reclink/progress.h"
 #include "reclink/run_summary.h"
@@ -58,6 +59,12 @@ int RunBlocks(const CommonOptions& o) {
   for (const std::string& w : input->warnings) std::fprintf(stderr, "reclink: warning: %s\n", w.c_str());
   Result<DerivedFields> fields = DeriveFields(*rules, input->table);
   if (!fields.ok()) return Fail(fields.status());
+  // The blocks a training run would see: its placeholder values null.
+  const std::vector<DetectedPlaceholder> placeholders = ApplyPlaceholders(*rules, nullptr, &*fields);
+  for (const DetectedPlaceholder& ph : placeholders) {
+    std::fprintf(stderr, "reclink: %s: '%s' (%s) held by %llu records is read as null\n", ph.field.c_str(),
+                 ph.value.c_str(), ph.reason.c_str(), static_cast<unsigned long long>(ph.records));
+  }
   BlockingIndex index = BlockingIndex::Build(*rules, *fields, input->table);
   index.StreamPairs([](int, std::span<const CandidatePair>) {});
   uint64_t total = 0;

@@ -182,6 +182,11 @@ std::string RunText(const std::string& command, const Loaded& l, const RunResult
   for (const auto& [field, count] : r.placeholder_nulls) {
     s << "  " << count << " values of " << field << " are in its null_values (now null)\n";
   }
+  for (const DetectedPlaceholder& ph : r.placeholders) {
+    if (ph.records == 0) continue;
+    s << "  " << ph.records << " values of " << ph.field << " are '" << ph.value << "', a placeholder (" << ph.reason
+      << "): read as null\n";
+  }
   if (r.capped_comparisons) {
     s << "  " << r.capped_comparisons << " comparisons saw a value longer than " << kMaxCompareCodePoints
       << " code points and compared its first " << kMaxCompareCodePoints << "\n";

@@ -1,6 +1,7 @@
 // model.json: writing, and reading back with a check that it fits the rules' comparisons.
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <fstream>
@@ -60,6 +61,17 @@ std::string ModelToJson(const Model& model) {
                    "pairs are a random sample of the candidate pairs (docs/model.md)");
     w.EndObject();
   }
+  w.Key("placeholders");
+  w.BeginArray();
+  for (const DetectedPlaceholder& ph : model.placeholders) {
+    w.BeginObject();
+    w.Member("field", ph.field);
+    w.Member("value", ph.value);
+    w.Member("records", ph.records);
+    w.Member("reason", ph.reason);
+    w.EndObject();
+  }
+  w.EndArray();
   w.Key("warnings");
   w.BeginArray();
   for (const std::string& warning : model.warnings) w.Value(warning);
@@ -351,6 +363,28 @@ Result<Model> ParseModelJson(const std::string& text, const std::string& path, c
       cal.intercept_correction = correction;
     }
     cal.fitted = true;
+  }
+  // Placeholder values the training run read as null (absent in older models: none).
+  simdjson::dom::array placeholders;
+  if (!doc["placeholders"].get(placeholders)) {
+    const size_t at = FindValue(text, 0, text.size(), "placeholders");
+    for (simdjson::dom::element e : placeholders) {
+      DetectedPlaceholder ph;
+      std::string_view field, value;
+      if (e["field"].get(field) || e["value"].get(value)) {
+        return bad_at(at, "each entry of 'placeholders' needs a string 'field' and a string 'value'");
+      }
+      ph.field = std::string(field);
+      ph.value = std::string(value);
+      if (std::none_of(rules.fields.begin(), rules.fields.end(), [&](const FieldSpec& f) { return f.name == ph.field; })) {
+        return bad_at(at, "'placeholders' names field '" + ph.field + "', which the rules file " + rules.path +
+                              " does not define");
+      }
+      uint64_t records = 0;
+      if (!e["records"].get(records)) ph.records = records;
+      if (!e["reason"].get(sv)) ph.reason = std::string(sv);
+      model.placeholders.push_back(std::move(ph));
+    }
   }
   return model;
 }

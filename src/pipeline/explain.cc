@@ -1,6 +1,8 @@
 // A pair's waterfall of weights, computed by the same Scorer that scores every pair.
 #include "reclink/explain.h"
 
+#include "reclink/placeholders.h"
+
 namespace reclink {
 
 Result<PairExplanation> ExplainPair(const Rules& rules, const LoadedInput& input, const Model& model,
@@ -12,6 +14,7 @@ Result<PairExplanation> ExplainPair(const Rules& rules, const LoadedInput& input
   }
   Result<DerivedFields> fields = DeriveFields(rules, input.table);
   if (!fields.ok()) return fields.status();
+  ApplyPlaceholders(rules, &model, &*fields);  // as the runs with this model read them
   Result<Comparisons> comps = Comparisons::Build(rules, *fields);
   if (!comps.ok()) return comps.status();
   const TermFrequencies tf = TermFrequencies::Build(*comps);

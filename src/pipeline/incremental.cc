@@ -20,6 +20,7 @@
 #include "reclink/csv_writer.h"
 #include "reclink/json_writer.h"
 #include "reclink/parallel.h"
+#include "reclink/placeholders.h"
 #include "reclink/radix_sort.h"
 #include "reclink/score.h"
 
@@ -162,6 +163,8 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   }
   Result<DerivedFields> delta_fields = DeriveFields(rules, delta.table);
   if (!delta_fields.ok()) return delta_fields.status();
+  // The state's model's placeholder values, as the full run read them: null.
+  std::vector<DetectedPlaceholder> placeholders = ApplyPlaceholders(rules, &state.model, &*delta_fields);
 
   // The combined records in key order: the state's kept records and this run's, merged. Rows of
   // the result are positions in this order, so the identities need no sort. Where each of this
@@ -608,6 +611,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
       run.placeholder_nulls.emplace_back(rules.fields[f].name, delta_fields->placeholder_nulls[f]);
     }
   }
+  run.placeholders = std::move(placeholders);
   run.tf_tables = saved.tf_tables;
   if (rules.cluster_method == ClusterMethod::kConnectedComponents) {
     run.edges = std::move(edges);

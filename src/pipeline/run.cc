@@ -17,6 +17,7 @@
 #include "reclink/hash.h"
 #include "reclink/parallel.h"
 #include "reclink/pipeline.h"
+#include "reclink/placeholders.h"
 #include "reclink/run_state.h"
 
 namespace reclink {
@@ -138,8 +139,19 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   const RecordTable& table = input.table;
   result.total_pairs = AllowedPairs(table, rules.link_type);
 
+  // A saved model is read first: its placeholder values are read as null here too.
+  std::optional<Model> saved_model;
+  if (options.model) {
+    saved_model = *options.model;
+  } else if (options.model_path) {
+    Result<Model> model = ReadModelJson(*options.model_path, rules);
+    if (!model.ok()) return model.status();
+    saved_model = std::move(model.value());
+  }
+
   Result<DerivedFields> fields = DeriveFields(rules, table);
   if (!fields.ok()) return fields.status();
+  result.placeholders = ApplyPlaceholders(rules, saved_model ? &*saved_model : nullptr, &*fields);
   result.unparseable_dates = fields->unparseable_dates;
   result.unparseable_numbers = fields->unparseable_numbers;
   result.unparseable = fields->unparseable;
@@ -173,18 +185,13 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   const uint64_t pairs_bound = index.PairsUpperBound();
 
   // Training: u from random pairs, m and the prior from pattern counts of the candidate pairs.
-  if (options.model_path || options.model) {
-    if (options.model) {
-      result.model = *options.model;
-    } else {
-      Result<Model> model = ReadModelJson(*options.model_path, rules);
-      if (!model.ok()) return model.status();
-      result.model = std::move(model.value());
-    }
+  if (saved_model) {
+    result.model = std::move(*saved_model);
     // Training adds these; a saved model scoring new data must say them too.
     for (std::string& w : DegenerateComparisonWarnings(comps)) result.model.warnings.push_back(std::move(w));
   } else {
     result.model = ModelSkeleton(rules, comps);
+    result.model.placeholders = result.placeholders;
     clock.Begin("train-u");
     EstimateU(rules, comps, *fields, table, rules.model.u_sample_pairs, rules.model.seed, &result.model, group);
     clock.Mark("train-u");

@@ -340,6 +340,34 @@ void JsonString(std::string_view s, std::string* out) { *out += JsonQuote(s); }
 
 }  // namespace
 
+namespace {
+
+// Words that stand for no value, lower case.
+constexpr std::string_view kNoValueWords[] = {
+    "unknown", "unk", "n/a", "na", "n.a.", "none", "null", "nil", "nan", "-", "--", "---", ".", "?", "??", "xx",
+    "xxx", "xxxx", "tbc", "tba", "tbd", "not known", "not provided", "not available", "notprovided", "missing",
+    "empty", "blank", "test", "dummy", "default", "noname", "no name", "nobody", "anonymous", "anon",
+    "unspecified", "undefined"};
+constexpr size_t kLongestNoValueWord = 13;  // "not available"
+
+}  // namespace
+
+bool IsNoValueWord(std::string_view value) {
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  if (value.empty() || value.size() > kLongestNoValueWord) return false;
+  char lower[kLongestNoValueWord];
+  for (size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    lower[i] = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  }
+  const std::string_view v(lower, value.size());
+  for (std::string_view w : kNoValueWords) {
+    if (v == w) return true;
+  }
+  return false;
+}
+
 std::string PlaceholderReason(std::string_view value) {
   std::string v;
   for (char c : value) v += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
@@ -348,14 +376,7 @@ std::string PlaceholderReason(std::string_view value) {
   while (start < v.size() && (v[start] == ' ' || v[start] == '\t')) ++start;
   v.erase(0, start);
   if (v.empty()) return value.empty() ? std::string() : "only spaces; --trim-spaces reads it as null";
-  static const char* const kNone[] = {"unknown", "unk", "n/a", "na", "n.a.", "none", "null", "nil", "nan", "-", "--",
-                                      "---", ".", "?", "??", "xx", "xxx", "xxxx", "tbc", "tba", "tbd",
-                                      "not known", "not provided", "not available", "notprovided", "missing",
-                                      "empty", "blank", "test", "dummy", "default", "noname", "no name", "nobody",
-                                      "anonymous", "anon", "unspecified", "undefined"};
-  for (const char* w : kNone) {
-    if (v == w) return "a word for no value";
-  }
+  if (IsNoValueWord(v)) return "a word for no value";
   std::string digits;
   size_t letters = 0;
   for (char c : v) {

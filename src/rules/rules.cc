@@ -940,7 +940,7 @@ Status RulesParser::ParseModel(const toml::table& root) {
   RECLINK_RETURN_IF_ERROR(CheckKeys(*t,
                                     {"threshold", "prior", "em_max_iterations", "em_tolerance",
                                      "u_sample_pairs", "seed", "deterministic_rules", "deterministic_recall",
-                                     "train_rules", "labels_sample"},
+                                     "train_rules", "labels_sample", "detect_placeholders"},
                                     where));
   ModelSpec& m = rules_.model;
   // 1 is excluded: its match weight is +infinity, so no pair could ever link.
@@ -1052,6 +1052,15 @@ Status RulesParser::ParseModel(const toml::table& root) {
     RECLINK_RETURN_IF_ERROR(GetNumber(*t, "deterministic_recall", where,
                                       "the share of all true matches the deterministic rules find, in (0, 1], e.g. 0.7",
                                       0, true, 1, false, &m.deterministic_recall));
+  }
+  if (const toml::node* dp = t->get("detect_placeholders")) {
+    const auto* b = dp->as_boolean();
+    if (b == nullptr) {
+      return Error(*dp, "key 'detect_placeholders' in [model]: expected true (the default: training reads values "
+                        "such as 'unknown' or '00000000000' held by several records as null) or false, found " +
+                            TypeName(*dp));
+    }
+    m.detect_placeholders = b->get();
   }
   int64_t v = m.em_max_iterations;
   RECLINK_RETURN_IF_ERROR(

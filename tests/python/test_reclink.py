@@ -151,10 +151,10 @@ def demo_frame_path():
 
 def test_evaluate_measures_precision_and_recall(cli, demo_csv, demo_rules):
     e = reclink.evaluate(demo_csv, rules=demo_rules, truth="entity_id")
-    # Measured 0.9754 / 0.9748 pairwise, 0.9905 B-cubed F1, 0.9938 blocking recall.
-    assert e["pairwise"]["precision"] >= 0.975
-    assert e["pairwise"]["recall"] >= 0.974
-    assert e["bcubed"]["f1"] >= 0.99
+    # Measured 0.9859 / 0.9782 pairwise, 0.9932 B-cubed F1, 0.9938 blocking recall.
+    assert e["pairwise"]["precision"] >= 0.985
+    assert e["pairwise"]["recall"] >= 0.976
+    assert e["bcubed"]["f1"] >= 0.991
     assert e["blocking_recall"] >= 0.993
     assert len(e["rules"]) == 6
     cli_json = json.loads(cli("evaluate", "--json", "--rules", demo_rules, "--truth", "entity_id", demo_csv).stdout)
@@ -283,7 +283,7 @@ def test_three_crms_from_one_rules_file_as_the_cli(cli, tmp_path):
     assert_same_clusters(r, tmp_path / "out" / "clusters.csv")
     assert len(r.clusters) == 3000
     assert set(r.clusters["source"]) == {"crm", "shop", "app"}
-    assert r.evaluation["pairwise"]["f1"] >= 0.9731  # 0.9751 measured, as the demo's own dedupe
+    assert r.evaluation["pairwise"]["f1"] >= 0.9800  # 0.9820 measured, as the demo's own dedupe
     # The exports read as DataFrames give the same clusters (their own column names and formats
     # come from the same [sources.NAME] tables; only the paths are not used).
     frames = {

@@ -445,7 +445,7 @@ TEST(RulesErrorTest, UnknownKeys) {
   EXPECT_EQ(ErrorOf(std::string(kBase) + "[model]\nthreshhold = 0.5\n"),
             "r.toml:23:1: error: unknown key 'threshhold' in [model]; expected one of: threshold, "
             "prior, em_max_iterations, em_tolerance, u_sample_pairs, seed, deterministic_rules, deterministic_recall, "
-            "train_rules, labels_sample");
+            "train_rules, labels_sample, detect_placeholders");
   EXPECT_EQ(ErrorOf(std::string(kBase) + "[model]\nlabels_sample = \"randm\"\n"),
             "r.toml:23:17: error: key 'labels_sample' in [model]: expected \"auto\" (the default), \"random\" "
             "(the --labels pairs are a random sample of candidate pairs) or \"selected\" (picked otherwise), "

@@ -113,6 +113,17 @@ struct Calibration {
   }
 };
 
+// A value of a field that stands for "no value" (a word for none, one digit repeated, a
+// placeholder date or e-mail: PlaceholderReason) and that several records hold. A trained model
+// keeps the list its training run found, so that every later run with it (--model, a run state,
+// an incremental night) reads the same values as null. docs/model.md, "Placeholder values".
+struct DetectedPlaceholder {
+  std::string field;   // [fields] name
+  std::string value;   // the normalized value
+  uint64_t records = 0;  // records holding it in the run that found it
+  std::string reason;  // PlaceholderReason's words
+};
+
 struct Model {
   double prior = 1e-4;
   std::string prior_source;
@@ -125,6 +136,7 @@ struct Model {
   std::vector<RuleTraining> training;  // per blocking rule (empty for a loaded model)
   ThresholdChoice threshold;           // the model's own threshold (see ThresholdChoice)
   Calibration calibration;             // fitted on labels by FitCalibration; else the identity
+  std::vector<DetectedPlaceholder> placeholders;  // read as null in every run with this model
   // Training only, never saved: each row's RecordSampleKeys, set by EstimateU for
   // CountTrainingPatterns' sample of candidate pairs and cleared by EstimateMAndPrior.
   std::vector<uint64_t> sample_keys;

@@ -149,6 +149,9 @@ struct RunResult {
   std::vector<UnparseableValues> unparseable;  // per field and source, with a sample
   // Per field with any: values made null because they are in its null_values (placeholders).
   std::vector<std::pair<std::string, uint64_t>> placeholder_nulls;
+  // Placeholder values read as null (the model's list, or the one this training run found),
+  // each with the records that held it in this run.
+  std::vector<DetectedPlaceholder> placeholders;
   // Comparisons of the score stage that saw a value past kMaxCompareCodePoints (the metrics
   // compare the first 256 code points); pairs decided before their string comparisons ran are
   // not counted.

@@ -172,6 +172,9 @@ struct ModelSpec {
   uint64_t u_sample_pairs = 2'000'000;  // fuzzy levels; exact levels' u is computed exactly
   uint64_t seed = 42;
   LabelsSample labels_sample = LabelsSample::kAuto;
+  // Training finds placeholder values (PlaceholderReason, held by 3 or more records) in every
+  // field and reads them as null; the model keeps the list (Model::placeholders).
+  bool detect_placeholders = true;
 };
 
 enum class ClusterMethod { kConnectedComponents, kBestLink, kOnePerSource, kMajorityLink };
