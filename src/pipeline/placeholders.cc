@@ -5,6 +5,7 @@
 #include <tbb/enumerable_thread_specific.h>
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <string>
 #include <string_view>
@@ -16,20 +17,6 @@
 
 namespace reclink {
 namespace {
-
-// A cheap test that keeps every value PlaceholderReason could call a placeholder: a word for no
-// value, an e-mail, or five or more digits and no letter. Most names, streets and the like fail it
-// without an allocation.
-bool MayBePlaceholder(std::string_view v) {
-  if (IsNoValueWord(v)) return true;
-  size_t digits = 0, letters = 0;
-  for (char c : v) {
-    if (c == '@') return true;
-    if (c >= '0' && c <= '9') ++digits;
-    else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || static_cast<unsigned char>(c) >= 0x80) ++letters;
-  }
-  return letters == 0 && digits >= 5;
-}
 
 constexpr size_t kRowsPerTask = 16384;
 
@@ -46,7 +33,7 @@ std::vector<DetectedPlaceholder> DetectPlaceholders(const Rules& rules, const De
       for (size_t row = r.begin(); row != r.end(); ++row) {
         if (col.IsNull(static_cast<RowId>(row))) continue;
         const std::string_view v = col.Get(static_cast<RowId>(row));
-        if (MayBePlaceholder(v)) ++counts[v];
+        if (LooksLikePlaceholder(v)) ++counts[v];
       }
     });
     std::map<std::string_view, uint64_t> merged;  // sorted: the order does not depend on threads
@@ -65,31 +52,62 @@ std::vector<DetectedPlaceholder> DetectPlaceholders(const Rules& rules, const De
 std::vector<uint64_t> NullPlaceholders(const Rules& rules, const std::vector<DetectedPlaceholder>& placeholders,
                                        DerivedFields* fields) {
   std::vector<uint64_t> counts(placeholders.size(), 0);
-  for (size_t f = 0; f < rules.fields.size() && f < fields->fields.size(); ++f) {
+  const size_t nf = std::min(rules.fields.size(), fields->fields.size());
+  std::vector<std::vector<uint64_t>> field_counts(nf);  // per field: per entry of placeholders
+  ParallelFor(size_t{0}, nf, [&](size_t f) {
     std::unordered_map<std::string_view, size_t> entry;  // value -> index into placeholders
+    uint64_t lengths = 0;  // bit k: a listed value of k bytes (k < 64); bit 63 also: longer
     for (size_t i = 0; i < placeholders.size(); ++i) {
-      if (placeholders[i].field == rules.fields[f].name) entry.emplace(placeholders[i].value, i);
+      if (placeholders[i].field != rules.fields[f].name) continue;
+      entry.emplace(placeholders[i].value, i);
+      lengths |= uint64_t{1} << std::min<size_t>(placeholders[i].value.size(), 63);
     }
-    if (entry.empty()) continue;
+    if (entry.empty()) return;
+    std::vector<uint64_t>& mine = field_counts[f];
+    mine.assign(placeholders.size(), 0);
     const Column& old = fields->fields[f];
-    Column next(old.name());
-    next.Reserve(old.size(), old.arena_bytes());
-    for (size_t row = 0; row < old.size(); ++row) {
+    const size_t n = old.size();
+    std::vector<RowId> hit;  // rows to make null, ascending
+    uint64_t removed_bytes = 0;
+    for (size_t row = 0; row < n; ++row) {
       const RowId r = static_cast<RowId>(row);
-      if (old.IsNull(r)) {
-        next.AppendNull();
-        continue;
-      }
+      if (old.IsNull(r)) continue;
       const std::string_view v = old.Get(r);
+      if (!((lengths >> std::min<size_t>(v.size(), 63)) & 1)) continue;  // no listed value that long
       if (auto it = entry.find(v); it != entry.end()) {
-        ++counts[it->second];
-        next.AppendNull();
+        ++mine[it->second];
+        hit.push_back(r);
+        removed_bytes += v.size();
+      }
+    }
+    if (hit.empty()) return;
+    // The column again without those values: offsets shifted, the text copied between them.
+    Column next(old.name());
+    const Column::FillBuffers buf = next.PrepareFill(n, old.arena_bytes() - removed_bytes);
+    const char* text = old.arena_data();
+    uint64_t out = 0;
+    size_t h = 0;
+    for (size_t row = 0; row < n; ++row) {
+      const RowId r = static_cast<RowId>(row);
+      const bool drop = h < hit.size() && hit[h] == r;
+      h += drop;
+      if (drop || old.IsNull(r)) {
+        buf.nulls[row / 64] |= uint64_t{1} << (row % 64);
       } else {
-        next.Append(v);
+        const uint64_t from = old.offset(row), len = old.offset(row + 1) - from;
+        std::memcpy(buf.arena + out, text + from, len);
+        out += len;
+      }
+      if (buf.offsets != nullptr) {
+        buf.offsets[row + 1] = static_cast<uint32_t>(out);
+      } else {
+        buf.wide_offsets[row + 1] = out;
       }
     }
     fields->fields[f] = std::move(next);
-  }
+  });
+  for (const std::vector<uint64_t>& mine : field_counts)
+    for (size_t i = 0; i < mine.size(); ++i) counts[i] += mine[i];
   return counts;
 }
 

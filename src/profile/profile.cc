@@ -348,71 +348,125 @@ constexpr std::string_view kNoValueWords[] = {
     "xxx", "xxxx", "tbc", "tba", "tbd", "not known", "not provided", "not available", "notprovided", "missing",
     "empty", "blank", "test", "dummy", "default", "noname", "no name", "nobody", "anonymous", "anon",
     "unspecified", "undefined"};
-constexpr size_t kLongestNoValueWord = 13;  // "not available"
+// Dates that stand for none, as their digits.
+constexpr std::string_view kPlaceholderDates[] = {"19000101", "01011900", "18000101", "01011800", "99991231",
+                                                  "31129999", "12319999", "00010101", "01010001"};
+// E-mail local parts and domains that stand for none.
+constexpr std::string_view kPlaceholderLocals[] = {
+    "noemail", "no-email", "no_email", "no.email", "nomail", "no-mail", "none", "noreply", "no-reply",
+    "donotreply", "do-not-reply", "test", "testing", "dummy", "fake", "na", "n/a", "unknown", "null", "email",
+    "noone", "no-one", "nobody", "abc", "asdf", "xxx", "x", "a"};
+constexpr std::string_view kPlaceholderDomains[] = {"example.com", "example.org", "example.net", "test.com",
+                                                    "noemail.com", "nomail.com", "none.com", "invalid",
+                                                    "fake.com", "email.invalid"};
 
-}  // namespace
+constexpr char Lower(char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c); }
 
-bool IsNoValueWord(std::string_view value) {
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-  if (value.empty() || value.size() > kLongestNoValueWord) return false;
-  char lower[kLongestNoValueWord];
-  for (size_t i = 0; i < value.size(); ++i) {
-    const char c = value[i];
-    lower[i] = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+// s equals `lower` (lower case) when s is lowered (ASCII).
+bool EqualsLower(std::string_view s, std::string_view lower) {
+  if (s.size() != lower.size()) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (Lower(s[i]) != lower[i]) return false;
   }
-  const std::string_view v(lower, value.size());
-  for (std::string_view w : kNoValueWords) {
-    if (v == w) return true;
+  return true;
+}
+
+std::string_view TrimSpaces(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
+
+// PlaceholderReason's test without an allocation: the reason, or null. `v` is trimmed.
+// kNoValueWords by length, with the bytes that start them: most values (names, streets) are
+// longer than every word, or start with another byte, or meet only the few words of their length.
+struct NoValueWordIndex {
+  static constexpr size_t kLongest = 13;  // "not available"
+  bool first[256] = {};
+  std::string_view by_length[kLongest + 1][12] = {};
+  size_t count[kLongest + 1] = {};
+  constexpr NoValueWordIndex() {
+    for (std::string_view w : kNoValueWords) {
+      first[static_cast<unsigned char>(w[0])] = true;
+      by_length[w.size()][count[w.size()]++] = w;
+    }
+  }
+};
+constexpr NoValueWordIndex kNoValueWordIndex;
+
+bool IsNoValueWord(std::string_view v) {
+  if (v.size() > NoValueWordIndex::kLongest || !kNoValueWordIndex.first[static_cast<unsigned char>(Lower(v[0]))]) {
+    return false;
+  }
+  for (size_t i = 0; i < kNoValueWordIndex.count[v.size()]; ++i) {
+    if (EqualsLower(v, kNoValueWordIndex.by_length[v.size()][i])) return true;
   }
   return false;
 }
 
-std::string PlaceholderReason(std::string_view value) {
-  std::string v;
-  for (char c : value) v += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.pop_back();
-  size_t start = 0;
-  while (start < v.size() && (v[start] == ' ' || v[start] == '\t')) ++start;
-  v.erase(0, start);
-  if (v.empty()) return value.empty() ? std::string() : "only spaces; --trim-spaces reads it as null";
+const char* PlaceholderKind(std::string_view v) {
+  if (v.empty()) return nullptr;
   if (IsNoValueWord(v)) return "a word for no value";
-  std::string digits;
-  size_t letters = 0;
+  // The digits (the first 21 kept: a run or a date is shorter), and whether any letter.
+  char digits[21];
+  size_t n_digits = 0;
+  bool letters = false, same = true;
   for (char c : v) {
-    if (c >= '0' && c <= '9') digits += c;
-    else if ((c >= 'a' && c <= 'z') || static_cast<unsigned char>(c) >= 0x80) ++letters;
-  }
-  if (letters == 0 && digits.size() >= 5) {
-    if (digits.find_first_not_of(digits[0]) == std::string::npos) return "one digit repeated";
-    if (std::string_view("01234567890123456789").find(digits) != std::string_view::npos ||
-        std::string_view("98765432109876543210").find(digits) != std::string_view::npos) {
-      return "a run of digits";
+    if (c >= '0' && c <= '9') {
+      if (n_digits < sizeof digits) digits[n_digits] = c;
+      same = same && (n_digits == 0 || c == digits[0]);
+      ++n_digits;
+    } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || static_cast<unsigned char>(c) >= 0x80) {
+      letters = true;
     }
-    static const char* const kDates[] = {"19000101", "01011900", "18000101", "01011800", "99991231", "31129999",
-                                         "12319999", "00010101", "01010001"};
-    for (const char* d : kDates) {
-      if (digits == d) return "a placeholder date";
+  }
+  if (!letters && n_digits >= 5) {
+    if (same) return "one digit repeated";
+    if (n_digits <= 20) {
+      // A run: a piece of 01234567890123456789 or of 98765432109876543210.
+      bool up = true, down = true;
+      for (size_t i = 1; i < n_digits; ++i) {
+        up = up && digits[i] == (digits[i - 1] == '9' ? '0' : digits[i - 1] + 1);
+        down = down && digits[i] == (digits[i - 1] == '0' ? '9' : digits[i - 1] - 1);
+      }
+      if ((up && static_cast<size_t>(digits[0] - '0') + n_digits <= 20) ||
+          (down && static_cast<size_t>('9' - digits[0]) + n_digits <= 20)) {
+        return "a run of digits";
+      }
+      if (n_digits == 8) {
+        const std::string_view d(digits, n_digits);
+        for (std::string_view date : kPlaceholderDates) {
+          if (d[0] == date[0] && d == date) return "a placeholder date";
+        }
+      }
     }
   }
   const size_t at = v.find('@');
-  if (at != std::string::npos) {
-    const std::string_view local = std::string_view(v).substr(0, at), domain = std::string_view(v).substr(at + 1);
-    static const char* const kLocals[] = {"noemail", "no-email", "no_email", "no.email", "nomail", "no-mail",
-                                          "none", "noreply", "no-reply", "donotreply", "do-not-reply", "test",
-                                          "testing", "dummy", "fake", "na", "n/a", "unknown", "null", "email",
-                                          "noone", "no-one", "nobody", "abc", "asdf", "xxx", "x", "a"};
-    for (const char* l : kLocals) {
-      if (local == l) return "a placeholder e-mail";
+  if (at != std::string_view::npos) {
+    const std::string_view local = v.substr(0, at), domain = v.substr(at + 1);
+    for (std::string_view l : kPlaceholderLocals) {
+      if (EqualsLower(local, l)) return "a placeholder e-mail";
     }
-    if (local.rfind("noemail", 0) == 0 || local.rfind("nomail", 0) == 0) return "a placeholder e-mail";
-    static const char* const kDomains[] = {"example.com", "example.org", "example.net", "test.com", "noemail.com",
-                                           "nomail.com", "none.com", "invalid", "fake.com", "email.invalid"};
-    for (const char* d : kDomains) {
-      if (domain == d) return "a placeholder e-mail domain";
+    if ((local.size() >= 7 && EqualsLower(local.substr(0, 7), "noemail")) ||
+        (local.size() >= 6 && EqualsLower(local.substr(0, 6), "nomail"))) {
+      return "a placeholder e-mail";
+    }
+    for (std::string_view d : kPlaceholderDomains) {
+      if (EqualsLower(domain, d)) return "a placeholder e-mail domain";
     }
   }
-  return {};
+  return nullptr;
+}
+
+}  // namespace
+
+bool LooksLikePlaceholder(std::string_view value) { return PlaceholderKind(TrimSpaces(value)) != nullptr; }
+
+std::string PlaceholderReason(std::string_view value) {
+  const std::string_view v = TrimSpaces(value);
+  if (v.empty()) return value.empty() ? std::string() : "only spaces; --trim-spaces reads it as null";
+  const char* kind = PlaceholderKind(v);
+  return kind != nullptr ? kind : std::string();
 }
 
 std::vector<ColumnProfile::Placeholder> LikelyPlaceholders(const ColumnProfile& p) {

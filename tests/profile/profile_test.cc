@@ -68,6 +68,18 @@ TEST(ProfileTest, PlaceholderShapes) {
                         "x", "0", "Other"}) {
     EXPECT_EQ(PlaceholderReason(v), "") << v;
   }
+  // The allocation-free test the runs use per value says the same (spaces alone aside).
+  for (const char* v : {"unknown", " N/A ", "-", "TBC", "not provided", "xxx", "00000000000", "0000", "07777 777777",
+                        "99999", "111-111-1111", "123456789", "0123456789", "98765", "1900-01-01", "01/01/1900",
+                        "19000101", "noemail@noemail.com", "NOEMAIL@GMAIL.COM", "NoEmail123@gmail.com",
+                        "nomail.x@y.z", "test@shop.co.uk", "jane@EXAMPLE.com", "jane@example.co", "jane.doe@gmail.com",
+                        "London", "Smith", "020 7946 0123", "1987-03-14", "SW1A 1AA", "Nash", "x", "0", "Other", "",
+                        "0000000000000000000000000000", "0000000000000000000000000001", "012345678901234567890",
+                        "UNKNOWN", "Unknowns", "na", "Na", "@", "a@", "@example.com", "56789", "56789012345678901234",
+                        "567890123456789012345", "43210", "10987654321098765432", "89012", "21098",
+                        "12345 67890", "99991231", "1999-12-31"}) {
+    EXPECT_EQ(LooksLikePlaceholder(v), !PlaceholderReason(v).empty()) << v;
+  }
 }
 
 // A profile flags repeated placeholder-shaped values, and in a column of mostly distinct values

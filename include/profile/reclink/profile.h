@@ -44,9 +44,9 @@ struct ColumnProfile {
 // shape alone; a caller also asks that the value repeat (a real person may be born 1900-01-01).
 std::string PlaceholderReason(std::string_view value);
 
-// Whether the value (ASCII case and surrounding spaces ignored) is one of PlaceholderReason's
-// words for no value ("unknown", "n/a", "none", ...); allocation-free, for per-row use.
-bool IsNoValueWord(std::string_view value);
+// Whether PlaceholderReason names a reason (other than "only spaces"), without allocating: for
+// a test per row.
+bool LooksLikePlaceholder(std::string_view value);
 
 // The top values of a profiled column that are likely placeholders: repeated (count >= 3) and
 // either shaped like one (PlaceholderReason) or, in a column of mostly distinct values (e-mails,
