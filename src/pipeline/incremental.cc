@@ -622,6 +622,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   auto merge = std::make_shared<RecordsMerge>();
   merge->runs = std::move(runs);
   merge->rows = n;
+  merge->rows_before = n_old;
   merge->before = &saved;
   for (const FieldSpec& f : rules.fields) merge->field_names.push_back(f.name);
   merge->night_fields = std::move(delta_fields->fields);
