@@ -769,7 +769,8 @@ Result<RecordsSegment> ParseRecordsSegment(std::string_view bytes, size_t n_fiel
 }
 
 Result<RecordsState> ApplySegments(RecordsState base, uint64_t base_rows, std::vector<RecordsSegment> segments,
-                                   const std::vector<std::string>& names) {
+                                   const std::vector<std::string>& names,
+                                   const std::vector<std::string_view>& base_hash_bytes) {
   if (segments.empty()) return base;
   // The rows as runs of the sources: 0 the base, s the night of segment s - 1.
   std::vector<RecordsMerge::Run> runs;
@@ -835,7 +836,8 @@ Result<RecordsState> ApplySegments(RecordsState base, uint64_t base_rows, std::v
   RecordsState out;
   out.format_version = base.format_version;
   out.threshold = segments.back().night.threshold;
-  const size_t n_fields = base.fields.size(), n_rules = base.key_hashes.size();
+  const bool hashes_as_bytes = base.key_hashes.empty() && !base_hash_bytes.empty();
+  const size_t n_fields = base.fields.size(), n_rules = hashes_as_bytes ? base_hash_bytes.size() : base.key_hashes.size();
   out.fields.resize(n_fields);
   out.key_hashes.resize(n_rules);
   ParallelFor(size_t{0}, n_fields + n_rules, [&](size_t t) {
@@ -850,8 +852,11 @@ Result<RecordsState> ApplySegments(RecordsState base, uint64_t base_rows, std::v
     h.resize(rows);
     uint64_t at = 0;
     for (const RecordsMerge::Run& run : runs) {
-      const std::vector<uint64_t>& from = run.from ? segments[run.from - 1].night.key_hashes[k] : base.key_hashes[k];
-      std::memcpy(h.data() + at, from.data() + run.first, run.count * sizeof(uint64_t));
+      const char* from =
+          run.from ? reinterpret_cast<const char*>(segments[run.from - 1].night.key_hashes[k].data())
+          : hashes_as_bytes ? base_hash_bytes[k].data()
+                            : reinterpret_cast<const char*>(base.key_hashes[k].data());
+      std::memcpy(h.data() + at, from + size_t{run.first} * sizeof(uint64_t), run.count * sizeof(uint64_t));
       at += run.count;
     }
   });
@@ -862,7 +867,8 @@ Result<RecordsState> ApplySegments(RecordsState base, uint64_t base_rows, std::v
 }
 
 Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, size_t n_fields, size_t n_rules,
-                                       const std::string& name, std::shared_ptr<const void> backing) {
+                                       const std::string& name, std::shared_ptr<const void> backing,
+                                       std::vector<std::string_view>* key_hash_bytes) {
   const bool in_place = backing != nullptr;
   auto corrupt = [&](const std::string& why) {
     return Status::InvalidInput(name + ": error: the state's records cannot be read: " + why, kStateHint);
@@ -905,6 +911,15 @@ Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, si
     if (n != rows) {
       r.Fail("a rule's key hashes are for another number of records");
       break;
+    }
+    if (key_hash_bytes && in_place) {
+      std::string_view table;
+      if (n > SIZE_MAX / 8 || !r.View(n * 8, &table)) {
+        r.Fail("truncated");
+        break;
+      }
+      key_hash_bytes->push_back(table);
+      continue;
     }
     std::vector<uint64_t> h(n);
     if (!RawTable(r, n, h.data())) break;
@@ -1149,8 +1164,11 @@ Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool o
     state.model = std::move(model.value());
     state.model_loaded = true;
     if (segment_names.empty()) base_rows = state.identities.records();
-    Result<RecordsState> records = ParseRecordsState(records_file->bytes(), base_rows, rules.fields.size(),
-                                                     rules.blocking.size(), path("records.bin"), records_file);
+    // With segments the key hashes are gathered from the mapping (ApplySegments), not copied first.
+    std::vector<std::string_view> base_hashes;
+    Result<RecordsState> records =
+        ParseRecordsState(records_file->bytes(), base_rows, rules.fields.size(), rules.blocking.size(),
+                          path("records.bin"), records_file, segment_names.empty() ? nullptr : &base_hashes);
     if (!records.ok()) return records.status();
     origin->base_rows = base_rows;
     origin->base_version = records->format_version;
@@ -1171,7 +1189,10 @@ Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool o
         origin->segments[i].weight = night_rows + (sg->rows_before + night_rows - sg->rows);
         segments.push_back(std::move(sg.value()));
       }
-      records = ApplySegments(std::move(records.value()), base_rows, std::move(segments), paths);
+      if (records->format_version >= 2 && base_hashes.size() != rules.blocking.size()) {
+        return Status::Internal("records.bin's key hashes were not read");
+      }
+      records = ApplySegments(std::move(records.value()), base_rows, std::move(segments), paths, base_hashes);
       if (!records.ok()) return records.status();
       const uint64_t rows = records->fields.empty() ? state.identities.records() : records->fields[0].size();
       if (rows != state.identities.records()) {

@@ -236,8 +236,12 @@ TEST(RecordsState, SegmentsAppliedToTheirBaseGiveTheNightsStates) {
   next1.oversized = {{1, "jones", 40, 780}};
   const RecordsState want1 = Gathered(base, *next1.merge, next1.edges, next1.oversized, base.threshold);
   const std::string seg1 = SerializeRecordsSegment(next1);
-  auto read = [&](const std::vector<std::string>& segments) -> Result<RecordsState> {
-    Result<RecordsState> b = ParseInPlace(base_bytes, 4, 2, 2, "records.bin");
+  // hash_bytes: the base's key hashes gathered from its bytes, as ReadRunState reads them.
+  auto read = [&](const std::vector<std::string>& segments, bool hash_bytes = true) -> Result<RecordsState> {
+    auto held_base = std::make_shared<const std::string>(base_bytes);
+    std::vector<std::string_view> hashes;
+    Result<RecordsState> b =
+        ParseRecordsState(*held_base, 4, 2, 2, "records.bin", held_base, hash_bytes ? &hashes : nullptr);
     if (!b.ok()) return b.status();
     std::vector<RecordsSegment> parsed;
     std::vector<std::string> names;
@@ -248,11 +252,14 @@ TEST(RecordsState, SegmentsAppliedToTheirBaseGiveTheNightsStates) {
       if (!sg.ok()) return sg.status();
       parsed.push_back(std::move(sg.value()));
     }
-    return ApplySegments(std::move(b.value()), 4, std::move(parsed), names);
+    return ApplySegments(std::move(b.value()), 4, std::move(parsed), names, hashes);
   };
   Result<RecordsState> got1 = read({seg1});
   ASSERT_TRUE(got1.ok()) << got1.status().message();
   EXPECT_EQ(SerializeRecordsState(*got1), SerializeRecordsState(want1));
+  Result<RecordsState> copied = read({seg1}, false);
+  ASSERT_TRUE(copied.ok()) << copied.status().message();
+  EXPECT_EQ(SerializeRecordsState(*copied), SerializeRecordsState(want1));
   // Night 2 on top: every row kept, one added at the end, the links kept and one added.
   RecordsState next2;
   next2.threshold = base.threshold;

@@ -150,8 +150,11 @@ Result<RecordsSegment> ParseRecordsSegment(std::string_view bytes, size_t fields
 // The records of a base (records.bin, read) with segments applied in order: the fields and key
 // hashes gathered into fresh tables; links, threshold and skipped blocks the last segment's.
 // kInvalidInput naming the segment whose rows do not continue the state before it.
+// base_hash_bytes: the base's key hashes when base.key_hashes is empty (ParseRecordsState's
+// key_hash_bytes).
 Result<RecordsState> ApplySegments(RecordsState base, uint64_t base_rows, std::vector<RecordsSegment> segments,
-                                   const std::vector<std::string>& names);
+                                   const std::vector<std::string>& names,
+                                   const std::vector<std::string_view>& base_hash_bytes = {});
 
 // The column whose rows are runs' rows of before (run.from 0) and night (from 1), in order.
 Column GatherRuns(const std::string& name, size_t rows, const std::vector<RecordsMerge::Run>& runs,
@@ -174,9 +177,13 @@ std::string SerializeRecordsState(const RecordsState& records);
 // fields and `rules` blocking rules (kInvalidInput naming `name`). A version 1 file (written by
 // reclink before key hashes were kept) is read with key_hashes empty. With backing (what holds
 // bytes, e.g. a mapped file), the columns read their tables in bytes (Column::View) instead of
-// copies, and the result keeps backing alive; bytes must then not change.
+// copies, and the result keeps backing alive; bytes must then not change. With key_hash_bytes
+// (and backing), the key hashes are not copied: key_hashes is left empty and key_hash_bytes holds
+// each rule's table as bytes (little-endian, maybe unaligned), for a caller that gathers them
+// anyway (ApplySegments).
 Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, size_t fields, size_t rules,
-                                       const std::string& name, std::shared_ptr<const void> backing = nullptr);
+                                       const std::string& name, std::shared_ptr<const void> backing = nullptr,
+                                       std::vector<std::string_view>* key_hash_bytes = nullptr);
 
 // A digest of what a saved model and the record keys depend on: link type, ids, fields (columns,
 // normalizers, null values, date order, country code), blocking rules and comparisons. Not the
