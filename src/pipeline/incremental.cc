@@ -226,31 +226,33 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
     delta_hashes[r] = BlockingKeyHashes(rules, r, delta_fields->fields);
     const std::vector<uint64_t>& old_h = saved.key_hashes[r];
     const std::vector<uint64_t>& new_h = delta_hashes[r];
-    std::vector<Member> members;
-    for (size_t d = 0; d < n_delta; ++d) {
-      if (new_h[d] != 0) members.push_back({new_h[d], static_cast<uint32_t>(d), kDelta});
-    }
+    std::vector<Member> changed, members;
     for (size_t i = 0; i < n_old; ++i) {
-      if (removed[i] && old_h[i] != 0) members.push_back({old_h[i], static_cast<uint32_t>(i), kRemovedOld});
+      if (removed[i] && old_h[i] != 0) changed.push_back({old_h[i], static_cast<uint32_t>(i), kRemovedOld});
+    }
+    for (size_t d = 0; d < n_delta; ++d) {
+      if (new_h[d] != 0) changed.push_back({new_h[d], static_cast<uint32_t>(d), kDelta});
     }
     // Abseil's Swiss table: faster here than the hand-rolled linear probing it replaced
     // (docs/performance.md, "Hash tables").
     absl::flat_hash_set<uint64_t> touched;
-    touched.reserve(members.size());
-    for (const Member& m : members) touched.insert(m.hash);
+    touched.reserve(changed.size());
+    for (const Member& m : changed) touched.insert(m.hash);
     for (size_t i = 0; i < n_old; ++i) {
       if (!removed[i] && old_h[i] != 0 && touched.contains(old_h[i])) {
         members.push_back({old_h[i], static_cast<uint32_t>(i), kOld});
       }
     }
+    members.insert(members.end(), changed.begin(), changed.end());
+    changed = {};
     auto combined_row = [&](const Member& m) { return m.kind == kDelta ? row_of_delta[m.row] : row_of_old[m.row]; };
     auto fields_of = [&](const Member& m) -> const std::vector<Column>& {
       return m.kind == kDelta ? delta_fields->fields : saved.fields;
     };
-    // Members by hash, integers only; the texts are looked at below.
-    std::sort(members.begin(), members.end(), [](const Member& x, const Member& y) {
-      return std::tie(x.hash, x.kind, x.row) < std::tie(y.hash, y.kind, y.row);
-    });
+    // Members by hash, integers only; the texts are looked at below. They were added by kind
+    // (kOld, kRemovedOld, kDelta), each by row, so a stable sort by hash orders them by
+    // (hash, kind, row).
+    RadixSortByKey(&members, [](const Member& m) { return m.hash; });
     RuleDelta& rd = per_rule[r];
     std::vector<uint32_t> kept, added;
     // One block: members [s, e), all with key text `text`.
