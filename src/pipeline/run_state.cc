@@ -195,11 +195,22 @@ Column GatherRuns(const std::string& name, size_t rows, const std::vector<Record
 }
 
 const std::vector<Column>& FieldsOf(const RecordsState& records, std::vector<Column>* storage) {
-  if (!records.merge) return records.fields;
+  if (!records.merge && records.field_rows.empty()) return records.fields;
+  if (!records.merge) {  // a state read with segments
+    storage->resize(records.field_sources.empty() ? 0 : records.field_sources[0].size());
+    ParallelFor(size_t{0}, storage->size(), [&](size_t f) {
+      Column gathered;
+      const Column& col = GatheredField(records, f, &gathered);
+      (*storage)[f] = &col == &gathered ? std::move(gathered) : col;
+    });
+    return *storage;
+  }
   const RecordsMerge& m = *records.merge;
   storage->resize(m.field_names.size());
   ParallelFor(size_t{0}, m.field_names.size(), [&](size_t f) {
-    (*storage)[f] = GatherRuns(m.field_names[f], m.rows, m.runs, m.before->fields[f], m.night_fields[f]);
+    Column gathered;
+    const Column& before = GatheredField(*m.before, f, &gathered);
+    (*storage)[f] = GatherRuns(m.field_names[f], m.rows, m.runs, before, m.night_fields[f]);
   });
   return *storage;
 }
@@ -403,8 +414,9 @@ void EmitRecordsBody(const RecordsState& r, const Emit& emit) {
   };
   // Field f of a merge: the bytes column() writes for the gathered column (GatherRuns), copied
   // run by run from the previous state's column and the night's.
+  Column gathered;  // a field of a state read with segments, gathered to be written
   auto merged_column = [&](const RecordsMerge& m, size_t f) {
-    const Column& before = m.before->fields[f];
+    const Column& before = GatheredField(*m.before, f, &gathered);
     const Column& night = m.night_fields[f];
     uint64_t bytes = 0;
     for (const RecordsMerge::Run& run : m.runs) {
@@ -478,6 +490,14 @@ void EmitRecordsBody(const RecordsState& r, const Emit& emit) {
         const uint64_t* h = (run.from ? m.night_key_hashes[k] : m.before->key_hashes[k]).data() + run.first;
         text(reinterpret_cast<const char*>(h), run.count * sizeof(uint64_t));
       }
+    }
+  } else if (!r.field_rows.empty()) {
+    PutVarint(out, r.field_sources[0].size());
+    for (size_t f = 0; f < r.field_sources[0].size(); ++f) column(GatheredField(r, f, &gathered));
+    PutVarint(out, r.key_hashes.size());
+    for (const std::vector<uint64_t>& h : r.key_hashes) {
+      PutVarint(out, h.size());
+      raw(h.data(), h.size() * sizeof(uint64_t));
     }
   } else {
     PutVarint(out, r.fields.size());
@@ -837,17 +857,19 @@ Result<RecordsState> ApplySegments(RecordsState base, uint64_t base_rows, std::v
   out.format_version = base.format_version;
   out.threshold = segments.back().night.threshold;
   const bool hashes_as_bytes = base.key_hashes.empty() && !base_hash_bytes.empty();
-  const size_t n_fields = base.fields.size(), n_rules = hashes_as_bytes ? base_hash_bytes.size() : base.key_hashes.size();
-  out.fields.resize(n_fields);
+  const size_t n_rules = hashes_as_bytes ? base_hash_bytes.size() : base.key_hashes.size();
   out.key_hashes.resize(n_rules);
-  ParallelFor(size_t{0}, n_fields + n_rules, [&](size_t t) {
-    if (t < n_fields) {
-      std::vector<const Column*> sources = {&base.fields[t]};
-      for (const RecordsSegment& sg : segments) sources.push_back(&sg.night.fields[t]);
-      out.fields[t] = GatherRuns(base.fields[t].name(), rows, runs, sources);
+  // The fields stay where they are: each row names its source and its row there.
+  out.field_rows.resize(rows);
+  ParallelFor(size_t{0}, n_rules + 1, [&](size_t t) {
+    if (t == n_rules) {
+      size_t i = 0;
+      for (const RecordsMerge::Run& run : runs) {
+        for (uint32_t k = 0; k < run.count; ++k) out.field_rows[i++] = {run.from, run.first + k};
+      }
       return;
     }
-    const size_t k = t - n_fields;
+    const size_t k = t;
     std::vector<uint64_t>& h = out.key_hashes[k];
     h.resize(rows);
     uint64_t at = 0;
@@ -863,7 +885,24 @@ Result<RecordsState> ApplySegments(RecordsState base, uint64_t base_rows, std::v
   out.tf_tables = std::move(base.tf_tables);
   out.edges = std::move(edges);
   out.oversized = std::move(segments.back().oversized);
+  auto backings = std::make_shared<std::vector<std::shared_ptr<const void>>>();
+  backings->push_back(std::move(base.backing));
+  out.field_sources.push_back(std::move(base.fields));
+  for (RecordsSegment& sg : segments) {
+    backings->push_back(std::move(sg.night.backing));
+    out.field_sources.push_back(std::move(sg.night.fields));
+  }
+  out.backing = std::move(backings);
+  out.field_runs = std::move(runs);
   return out;
+}
+
+const Column& GatheredField(const RecordsState& records, size_t f, Column* storage) {
+  if (records.field_rows.empty()) return records.fields[f];
+  std::vector<const Column*> sources;
+  for (const std::vector<Column>& cols : records.field_sources) sources.push_back(&cols[f]);
+  *storage = GatherRuns(sources[0]->name(), records.field_rows.size(), records.field_runs, sources);
+  return *storage;
 }
 
 Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, size_t n_fields, size_t n_rules,
@@ -1194,7 +1233,15 @@ Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool o
       }
       records = ApplySegments(std::move(records.value()), base_rows, std::move(segments), paths, base_hashes);
       if (!records.ok()) return records.status();
-      const uint64_t rows = records->fields.empty() ? state.identities.records() : records->fields[0].size();
+      // The base's key hashes are gathered now: their pages of the mapping (which the fields keep
+      // mapped) are let go, as nothing reads them again.
+      const long page = sysconf(_SC_PAGESIZE);
+      for (std::string_view table : base_hashes) {
+        const uintptr_t from = (reinterpret_cast<uintptr_t>(table.data()) + page - 1) / page * page;
+        const uintptr_t to = (reinterpret_cast<uintptr_t>(table.data()) + table.size()) / page * page;
+        if (to > from) madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
+      }
+      const uint64_t rows = records->field_rows.size();
       if (rows != state.identities.records()) {
         return Status::InvalidInput(path(segment_names.back()) + ": error: the state's segments hold " +
                                     std::to_string(rows) + " records and identities.bin " +

@@ -101,6 +101,17 @@ struct RecordsState {
   // Rules with [survivorship] (format version 3 on): what golden records read besides the
   // fields, so that an incremental night writes them too.
   std::optional<SurvivorValues> survivor;
+  // A state read with segments (ApplySegments): fields is empty, and the values stay where they
+  // were read, in field_sources (per source: records.bin's fields, then each segment's night's);
+  // row i's values are row field_rows[i].row of source field_rows[i].source (FieldsRow), and
+  // field_runs are the rows as runs of the sources (for gathering them: GatheredField).
+  struct RowRef {
+    uint32_t source;
+    uint32_t row;
+  };
+  std::vector<std::vector<Column>> field_sources;
+  std::vector<RowRef> field_rows;
+  std::vector<RecordsMerge::Run> field_runs;
   // What the columns read in place (ParseRecordsState with backing), kept alive with them.
   std::shared_ptr<const void> backing;
   // Set by an incremental night instead of fields and key_hashes (both then empty).
@@ -147,8 +158,10 @@ std::string SerializeRecordsSegment(const RecordsState& next);
 // rules (kInvalidInput naming `name`). The night's columns view bytes, which backing keeps alive.
 Result<RecordsSegment> ParseRecordsSegment(std::string_view bytes, size_t fields, size_t rules, const std::string& name,
                                            std::shared_ptr<const void> backing);
-// The records of a base (records.bin, read) with segments applied in order: the fields and key
-// hashes gathered into fresh tables; links, threshold and skipped blocks the last segment's.
+// The records of a base (records.bin, read) with segments applied in order: the key hashes
+// gathered into fresh tables, the fields left where they are (field_sources, field_rows; the
+// result keeps base's and the segments' backing alive); links, threshold and skipped blocks the
+// last segment's.
 // kInvalidInput naming the segment whose rows do not continue the state before it.
 // base_hash_bytes: the base's key hashes when base.key_hashes is empty (ParseRecordsState's
 // key_hash_bytes).
@@ -162,6 +175,16 @@ Column GatherRuns(const std::string& name, size_t rows, const std::vector<Record
 // The same with any number of sources: run.from indexes sources.
 Column GatherRuns(const std::string& name, size_t rows, const std::vector<RecordsMerge::Run>& runs,
                   const std::vector<const Column*>& sources);
+// The columns and the row that hold row `row`'s fields: records.fields and row, or where a state
+// read with segments keeps them.
+inline std::pair<const std::vector<Column>*, RowId> FieldsRow(const RecordsState& records, RowId row) {
+  if (records.field_rows.empty()) return {&records.fields, row};
+  const RecordsState::RowRef ref = records.field_rows[row];
+  return {&records.field_sources[ref.source], ref.row};
+}
+// Field f of records: records.fields[f], or, for a state read with segments, gathered into
+// *storage (which the returned reference then names).
+const Column& GatheredField(const RecordsState& records, size_t f, Column* storage);
 // The fields of records: records.fields, or, when they are a merge, gathered into *storage
 // (which the returned reference then names).
 const std::vector<Column>& FieldsOf(const RecordsState& records, std::vector<Column>* storage);
