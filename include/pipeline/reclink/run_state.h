@@ -7,7 +7,9 @@
 // record's fields, the links among records, the threshold and the term-frequency counts: what an
 // incremental run needs; versioned, with its own checksum), model.json, and state.json, a
 // manifest with the format version, the rules' fingerprint, and each other file's size and
-// XXH3-64 checksum. A state is read whole or refused.
+// XXH3-64 checksum; after incremental dedupe nights also their segments, records.1.bin, ... (what
+// each night changed in the records, applied to records.bin in order when the state is read). A
+// state is read whole or refused.
 #pragma once
 
 #include <cstdint>
