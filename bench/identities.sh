@@ -7,7 +7,8 @@
 # in full with --state, night 2 incrementally (--incremental with only the new and changed records
 # and --delete), and night 2 without --state (training: the plain run). Checks that the full and
 # incremental nights give the same clusters, and prints medians of wall time, the state's size per
-# record, the state-read and identities stage times, and the change counts.
+# record, the incremental state's files (records.bin kept, the night's segment appended), the
+# state-read and identities stage times, and the change counts.
 #
 #   bench/identities.sh [--records N] [--runs R] [--threads T] [--rules FILE]
 #
@@ -99,6 +100,10 @@ print(f"night 2 incremental (--incremental):  median wall {mi:.3f} s  ({ms / mi:
 ic = json.load(open(f"{inc[0]}/summary.json"))["identities"]["incremental"]
 print("incremental:", json.dumps(ic))
 print(f"state: {size} bytes, {size / recs:.1f} bytes per record")
+# The incremental night's state: records.bin kept (a hard link) and the night's segment appended.
+ifiles = {f: os.path.getsize(f"{work}/istate/{f}") for f in sorted(os.listdir(f"{work}/istate"))}
+print("incremental state:", ", ".join(f"{f} {b}" for f, b in ifiles.items()),
+      f"(written by the night: {sum(b for f, b in ifiles.items() if f != 'records.bin')} bytes)")
 print(f"state-read: median {statistics.median(stage(d, 'state-read') for d in st):.3f} s; "
       f"identities (naming + change feed): median {statistics.median(stage(d, 'identities') for d in st):.3f} s")
 print("changes:", json.dumps(summary["identities"]["changes"]))

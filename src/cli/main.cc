@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
       cmd->add_option("--truth", lo.truth_column, "also evaluate the clusters against this ground-truth column");
       cmd->add_option("--state", lo.state_dir,
                       "run state directory: keeps identity ids stable across runs (read if present, then "
-                      "rewritten); writes changes.csv");
+                      "replaced; an --incremental night appends a segment); writes changes.csv");
       cmd->add_flag("--retrain", lo.retrain, "with --state: train a new model instead of scoring with the state's");
       if (n == "dedupe" || n == "link") {
         cmd->add_flag("--incremental", lo.incremental,

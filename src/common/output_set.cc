@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <utility>
 #include <vector>
 
@@ -214,6 +215,29 @@ Status OutputSet::WriteFile(const std::string& name, std::string_view text) {
   return w->Finish(true);
 }
 
+Status OutputSet::Link(const std::string& name, const std::string& from) {
+  State& s = *state_;
+  if (s.finished || !s.names.count(name)) return Status::Internal("OutputSet::Link: unexpected output " + name);
+  const fs::path path = s.staging / name;
+  const int slot = RegisterCleanup(path.string(), false);
+  if (::link(from.c_str(), path.c_str()) == 0) {
+    s.files.emplace_back(name, slot);
+    return Status::Ok();
+  }
+  UnregisterCleanup(slot);
+  std::ifstream in(from, std::ios::binary);
+  if (!in) return OutputError(FinalPath(name), "cannot read " + from + " to copy it", errno);
+  Result<FileWriter> w = Open(name);
+  if (!w.ok()) return w.status();
+  std::vector<char> buf(1 << 20);
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    if (in.gcount() > 0) w->Write(std::string_view(buf.data(), static_cast<size_t>(in.gcount())));
+  }
+  if (in.bad()) return OutputError(FinalPath(name), "cannot read " + from + " to copy it", EIO);
+  return w->Finish(true);
+}
+
 Status OutputSet::Commit() {
   State& s = *state_;
   if (s.finished) return Status::Internal("OutputSet::Commit called twice");
@@ -302,6 +326,8 @@ Status OutputSet::Commit() {
   for (const auto& f : s.files) written.insert(f.first);
   auto move = [&](const std::string& n) -> Status {
     if (::rename((s.staging / n).c_str(), (s.real / n).c_str()) != 0) return fail("cannot move " + n + " into place", errno);
+    // A hard link (Link) to the file already in place: rename leaves both names; drop the staged one.
+    ::unlink((s.staging / n).c_str());
     return Status::Ok();
   };
   for (const std::string& n : written) {

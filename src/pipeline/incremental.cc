@@ -229,31 +229,34 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
     delta_hashes[r] = BlockingKeyHashes(rules, r, delta_fields->fields);
     const std::vector<uint64_t>& old_h = saved.key_hashes[r];
     const std::vector<uint64_t>& new_h = delta_hashes[r];
-    std::vector<Member> members;
-    for (size_t d = 0; d < n_delta; ++d) {
-      if (new_h[d] != 0) members.push_back({new_h[d], static_cast<uint32_t>(d), kDelta});
-    }
+    std::vector<Member> changed, members;
     for (size_t i = 0; i < n_old; ++i) {
-      if (removed[i] && old_h[i] != 0) members.push_back({old_h[i], static_cast<uint32_t>(i), kRemovedOld});
+      if (removed[i] && old_h[i] != 0) changed.push_back({old_h[i], static_cast<uint32_t>(i), kRemovedOld});
+    }
+    for (size_t d = 0; d < n_delta; ++d) {
+      if (new_h[d] != 0) changed.push_back({new_h[d], static_cast<uint32_t>(d), kDelta});
     }
     // Abseil's Swiss table: faster here than the hand-rolled linear probing it replaced
     // (docs/performance.md, "Hash tables").
     absl::flat_hash_set<uint64_t> touched;
-    touched.reserve(members.size());
-    for (const Member& m : members) touched.insert(m.hash);
+    touched.reserve(changed.size());
+    for (const Member& m : changed) touched.insert(m.hash);
     for (size_t i = 0; i < n_old; ++i) {
       if (!removed[i] && old_h[i] != 0 && touched.contains(old_h[i])) {
         members.push_back({old_h[i], static_cast<uint32_t>(i), kOld});
       }
     }
+    members.insert(members.end(), changed.begin(), changed.end());
+    changed = {};
     auto combined_row = [&](const Member& m) { return m.kind == kDelta ? row_of_delta[m.row] : row_of_old[m.row]; };
-    auto fields_of = [&](const Member& m) -> const std::vector<Column>& {
-      return m.kind == kDelta ? delta_fields->fields : saved.fields;
+    // The columns and row holding a member's values.
+    auto fields_of = [&](const Member& m) -> std::pair<const std::vector<Column>*, RowId> {
+      return m.kind == kDelta ? std::make_pair(&delta_fields->fields, RowId{m.row}) : FieldsRow(saved, m.row);
     };
-    // Members by hash, integers only; the texts are looked at below.
-    std::sort(members.begin(), members.end(), [](const Member& x, const Member& y) {
-      return std::tie(x.hash, x.kind, x.row) < std::tie(y.hash, y.kind, y.row);
-    });
+    // Members by hash, integers only; the texts are looked at below. They were added by kind
+    // (kOld, kRemovedOld, kDelta), each by row, so a stable sort by hash orders them by
+    // (hash, kind, row).
+    RadixSortByKey(&members, [](const Member& m) { return m.hash; });
     RuleDelta& rd = per_rule[r];
     std::vector<uint32_t> kept, added;
     // One block: members [s, e), all with key text `text`.
@@ -325,14 +328,15 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
       size_t e = s + 1;
       while (e < members.size() && members[e].hash == members[s].hash) ++e;
       const Member& ref = members[s];
-      const std::vector<Column>& ref_fields = fields_of(ref);
+      const auto [ref_fields_p, ref_row] = fields_of(ref);
+      const std::vector<Column>& ref_fields = *ref_fields_p;
       std::fill(ref_done.begin(), ref_done.end(), 0);
       bool same = true;
       for (size_t k = s + 1; k < e && same; ++k) {
-        const std::vector<Column>& f = fields_of(members[k]);
+        const auto [f, row] = fields_of(members[k]);
         for (size_t p = 0; p < br.keys.size() && same; ++p) {
-          const std::string_view mine = f[part_field[p]].Get(members[k].row);
-          const std::string_view theirs = ref_fields[part_field[p]].Get(ref.row);
+          const std::string_view mine = (*f)[part_field[p]].Get(row);
+          const std::string_view theirs = ref_fields[part_field[p]].Get(ref_row);
           if (mine == theirs) continue;
           if (br.keys[p].fn == KeyFunction::kField) {
             same = false;
@@ -349,12 +353,13 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
         }
       }
       if (same) {
-        BlockingKeyText(rules, r, ref_fields, ref.row, &text);
+        BlockingKeyText(rules, r, ref_fields, ref_row, &text);
         block(s, e, text);
       } else {
         split.clear();
         for (size_t k = s; k < e; ++k) {
-          BlockingKeyText(rules, r, fields_of(members[k]), members[k].row, &text);
+          const auto [f, row] = fields_of(members[k]);
+          BlockingKeyText(rules, r, *f, row, &text);
           split.emplace_back(text, members[k]);
         }
         std::stable_sort(split.begin(), split.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
@@ -404,7 +409,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   for (uint32_t i = 0; i < involved.size(); ++i) local_of[involved[i]] = i;
   auto value_source = [&](uint32_t row) -> std::pair<const std::vector<Column>*, RowId> {
     const auto [kind, index] = combined[row];
-    return kind == kDelta ? std::make_pair(&delta_fields->fields, index) : std::make_pair(&saved.fields, index);
+    return kind == kDelta ? std::make_pair(&delta_fields->fields, RowId{index}) : FieldsRow(saved, index);
   };
   DerivedFields subset;
   subset.fields.resize(rules.fields.size());
@@ -473,7 +478,9 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
       for (size_t r = 0; r < rules.blocking.size() && !covered; ++r) {
         const uint64_t h = saved.key_hashes[r][e.a];
         if (h == 0 || h != saved.key_hashes[r][e.b]) continue;
-        if (!BlockingKeyText(rules, r, saved.fields, e.a, &ta) || !BlockingKeyText(rules, r, saved.fields, e.b, &tb) ||
+        const auto [fa, ra] = FieldsRow(saved, e.a);
+        const auto [fb, rb] = FieldsRow(saved, e.b);
+        if (!BlockingKeyText(rules, r, *fa, ra, &ta) || !BlockingKeyText(rules, r, *fb, rb, &tb) ||
             ta != tb) {
           continue;
         }
@@ -626,6 +633,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   auto merge = std::make_shared<RecordsMerge>();
   merge->runs = std::move(runs);
   merge->rows = n;
+  merge->rows_before = n_old;
   merge->before = &saved;
   for (const FieldSpec& f : rules.fields) merge->field_names.push_back(f.name);
   merge->night_fields = std::move(delta_fields->fields);

@@ -160,11 +160,18 @@ RecordsState RecordsInKeyOrder(const std::vector<uint32_t>& rows_by_key, const R
   return out;
 }
 
+std::string StateSegmentName(int n) { return "records." + std::to_string(n) + ".bin"; }
+
 Column GatherRuns(const std::string& name, size_t rows, const std::vector<RecordsMerge::Run>& runs,
                   const Column& before, const Column& night) {
+  return GatherRuns(name, rows, runs, std::vector<const Column*>{&before, &night});
+}
+
+Column GatherRuns(const std::string& name, size_t rows, const std::vector<RecordsMerge::Run>& runs,
+                  const std::vector<const Column*>& sources) {
   uint64_t bytes = 0;
   for (const RecordsMerge::Run& run : runs) {
-    const Column& col = run.from ? night : before;
+    const Column& col = *sources[run.from];
     bytes += col.offset(run.first + run.count) - col.offset(run.first);
   }
   Column out(name);
@@ -172,7 +179,7 @@ Column GatherRuns(const std::string& name, size_t rows, const std::vector<Record
   uint64_t at = 0;
   size_t i = 0;
   for (const RecordsMerge::Run& run : runs) {
-    const Column& col = run.from ? night : before;
+    const Column& col = *sources[run.from];
     const uint64_t from = col.offset(run.first);
     const uint64_t size = col.offset(run.first + run.count) - from;
     if (size != 0) std::memcpy(fill.arena + at, col.arena_data() + from, size);
@@ -188,11 +195,22 @@ Column GatherRuns(const std::string& name, size_t rows, const std::vector<Record
 }
 
 const std::vector<Column>& FieldsOf(const RecordsState& records, std::vector<Column>* storage) {
-  if (!records.merge) return records.fields;
+  if (!records.merge && records.field_rows.empty()) return records.fields;
+  if (!records.merge) {  // a state read with segments
+    storage->resize(records.field_sources.empty() ? 0 : records.field_sources[0].size());
+    ParallelFor(size_t{0}, storage->size(), [&](size_t f) {
+      Column gathered;
+      const Column& col = GatheredField(records, f, &gathered);
+      (*storage)[f] = &col == &gathered ? std::move(gathered) : col;
+    });
+    return *storage;
+  }
   const RecordsMerge& m = *records.merge;
   storage->resize(m.field_names.size());
   ParallelFor(size_t{0}, m.field_names.size(), [&](size_t f) {
-    (*storage)[f] = GatherRuns(m.field_names[f], m.rows, m.runs, m.before->fields[f], m.night_fields[f]);
+    Column gathered;
+    const Column& before = GatheredField(*m.before, f, &gathered);
+    (*storage)[f] = GatherRuns(m.field_names[f], m.rows, m.runs, before, m.night_fields[f]);
   });
   return *storage;
 }
@@ -396,8 +414,9 @@ void EmitRecordsBody(const RecordsState& r, const Emit& emit) {
   };
   // Field f of a merge: the bytes column() writes for the gathered column (GatherRuns), copied
   // run by run from the previous state's column and the night's.
+  Column gathered;  // a field of a state read with segments, gathered to be written
   auto merged_column = [&](const RecordsMerge& m, size_t f) {
-    const Column& before = m.before->fields[f];
+    const Column& before = GatheredField(*m.before, f, &gathered);
     const Column& night = m.night_fields[f];
     uint64_t bytes = 0;
     for (const RecordsMerge::Run& run : m.runs) {
@@ -471,6 +490,14 @@ void EmitRecordsBody(const RecordsState& r, const Emit& emit) {
         const uint64_t* h = (run.from ? m.night_key_hashes[k] : m.before->key_hashes[k]).data() + run.first;
         text(reinterpret_cast<const char*>(h), run.count * sizeof(uint64_t));
       }
+    }
+  } else if (!r.field_rows.empty()) {
+    PutVarint(out, r.field_sources[0].size());
+    for (size_t f = 0; f < r.field_sources[0].size(); ++f) column(GatheredField(r, f, &gathered));
+    PutVarint(out, r.key_hashes.size());
+    for (const std::vector<uint64_t>& h : r.key_hashes) {
+      PutVarint(out, h.size());
+      raw(h.data(), h.size() * sizeof(uint64_t));
     }
   } else {
     PutVarint(out, r.fields.size());
@@ -568,8 +595,319 @@ std::string SerializeRecordsState(const RecordsState& r) {
   return out;
 }
 
+namespace {
+
+constexpr char kSegmentMagic[8] = {'R', 'C', 'L', 'K', 'S', 'E', 'G', '\n'};
+constexpr uint32_t kSegmentVersion = 1;
+constexpr uint32_t kNoRow = ~uint32_t{0};
+
+// Per row before a segment: its row after it (the runs from 0 renumber them), or kNoRow.
+std::vector<uint32_t> RowsAfter(const std::vector<RecordsMerge::Run>& runs, uint64_t rows_before) {
+  std::vector<uint32_t> after(rows_before, kNoRow);
+  uint32_t at = 0;
+  for (const RecordsMerge::Run& run : runs) {
+    if (run.from == 0) {
+      for (uint32_t k = 0; k < run.count; ++k) after[run.first + k] = at + k;
+    }
+    at += run.count;
+  }
+  return after;
+}
+
+// The links before a segment with both rows kept, renumbered: still sorted, as renumbering keeps
+// the order of the kept rows.
+std::vector<Edge> RenumberedEdges(const std::vector<Edge>& edges, const std::vector<uint32_t>& after) {
+  std::vector<Edge> out;
+  out.reserve(edges.size());
+  for (const Edge& e : edges) {
+    const uint32_t a = after[e.a], b = after[e.b];
+    if (a != kNoRow && b != kNoRow) out.push_back({a, b, e.weight});
+  }
+  return out;
+}
+
+bool SameWeight(double x, double y) { return std::memcmp(&x, &y, sizeof x) == 0; }
+
+}  // namespace
+
+// A segment: the header, rows before and after, the runs, the links' changes, the skipped blocks,
+// then the night's records as a records.bin of their own (fields and key hashes of the night's
+// rows, the threshold, nothing else), then an XXH3-64 checksum of all that precedes it.
+std::string SerializeRecordsSegment(const RecordsState& next) {
+  const RecordsMerge& m = *next.merge;
+  RecordsState night;
+  night.threshold = next.threshold;
+  night.fields = m.night_fields;
+  night.key_hashes = m.night_key_hashes;
+  std::string out(kSegmentMagic, sizeof kSegmentMagic);
+  PutU32(out, kSegmentVersion);
+  PutU32(out, 0);
+  PutVarint(out, m.rows_before);
+  PutVarint(out, m.rows);
+  PutVarint(out, m.runs.size());
+  for (const RecordsMerge::Run& run : m.runs) {
+    out.push_back(static_cast<char>(run.from));
+    PutVarint(out, run.first);
+    PutVarint(out, run.count);
+  }
+  // The links as changes: the previous links renumbered, against the next ones (both sorted).
+  const std::vector<Edge> kept = RenumberedEdges(m.before->edges, RowsAfter(m.runs, m.rows_before));
+  std::vector<std::pair<uint32_t, uint32_t>> dropped;
+  std::vector<Edge> added;
+  size_t i = 0, j = 0;
+  const std::vector<Edge>& now = next.edges;
+  while (i < kept.size() || j < now.size()) {
+    const bool take_kept = j == now.size() || (i < kept.size() && std::tie(kept[i].a, kept[i].b) <= std::tie(now[j].a, now[j].b));
+    const bool take_now = i == kept.size() || (j < now.size() && std::tie(now[j].a, now[j].b) <= std::tie(kept[i].a, kept[i].b));
+    if (take_kept && take_now && SameWeight(kept[i].weight, now[j].weight)) {
+      ++i, ++j;
+      continue;
+    }
+    if (take_kept) {
+      dropped.emplace_back(kept[i].a, kept[i].b);
+      ++i;
+    }
+    if (take_now) added.push_back(now[j++]);
+  }
+  PutVarint(out, dropped.size());
+  for (const auto& [a, b] : dropped) {
+    PutU32(out, a);
+    PutU32(out, b);
+  }
+  PutVarint(out, added.size());
+  for (const Edge& e : added) {
+    PutU32(out, e.a);
+    PutU32(out, e.b);
+    PutF64(out, e.weight);
+  }
+  PutVarint(out, next.oversized.size());
+  for (const SavedOversized& o : next.oversized) {
+    PutVarint(out, o.rule);
+    PutString(out, o.key);
+    PutVarint(out, o.size);
+    PutVarint(out, o.pairs);
+  }
+  const std::string body = SerializeRecordsState(night);
+  PutVarint(out, body.size());
+  out += body;
+  PutU64(out, XXH3_64bits(out.data(), out.size()));
+  return out;
+}
+
+Result<RecordsSegment> ParseRecordsSegment(std::string_view bytes, size_t n_fields, size_t n_rules,
+                                           const std::string& name, std::shared_ptr<const void> backing) {
+  auto corrupt = [&](const std::string& why) {
+    return Status::InvalidInput(name + ": error: the state's segment cannot be read: " + why, kStateHint);
+  };
+  if (bytes.size() < sizeof kSegmentMagic + 8 + 8 || std::memcmp(bytes.data(), kSegmentMagic, sizeof kSegmentMagic) != 0) {
+    return corrupt("it is not a reclink segment file");
+  }
+  const std::string_view body = bytes.substr(0, bytes.size() - 8);
+  ByteReader tail(bytes.substr(bytes.size() - 8));
+  uint64_t checksum = 0;
+  (void)tail.U64(&checksum);
+  if (checksum != XXH3_64bits(body.data(), body.size())) return corrupt("its checksum does not match its contents");
+  ByteReader r(body.substr(sizeof kSegmentMagic));
+  uint32_t version = 0, reserved = 0;
+  (void)r.U32(&version);
+  (void)r.U32(&reserved);
+  if (version != kSegmentVersion) return corrupt("it has format version " + std::to_string(version));
+  RecordsSegment out;
+  uint64_t nruns = 0;
+  if (r.Varint(&out.rows_before) && r.Varint(&out.rows) && (out.rows_before >= kNoRow || out.rows >= kNoRow)) {
+    r.Fail("it holds too many records");
+  }
+  if (!r.error() && r.Count(&nruns, 3)) out.runs.resize(nruns);
+  // The runs of the rows before are in increasing order (the kept rows keep their order), the
+  // night's in any (its records' order is the input's); no row is in two runs; they cover `rows`.
+  uint64_t total = 0, end_before = 0, end_night = 0;
+  for (uint64_t k = 0; k < nruns && !r.error(); ++k) {
+    std::string from;
+    uint64_t first = 0, count = 0;
+    if (!r.Bytes(1, &from) || !r.Varint(&first) || !r.Varint(&count)) break;
+    if ((from[0] != 0 && from[0] != 1) || count == 0 || first >= kNoRow || count >= kNoRow) {
+      r.Fail("a run of rows is malformed");
+      break;
+    }
+    if (from[0] == 0 && first < end_before) {
+      r.Fail("runs of rows overlap");
+      break;
+    }
+    if (from[0] == 0) end_before = first + count;
+    else end_night = std::max(end_night, first + count);
+    total += count;
+    out.runs[k] = {static_cast<uint8_t>(from[0]), static_cast<uint32_t>(first), static_cast<uint32_t>(count)};
+  }
+  if (!r.error() && (total != out.rows || end_before > out.rows_before)) r.Fail("its runs do not cover its rows");
+  if (!r.error()) {
+    std::vector<uint8_t> used(end_night, 0);
+    for (const RecordsMerge::Run& run : out.runs) {
+      if (run.from == 0) continue;
+      for (uint32_t k = 0; k < run.count && !r.error(); ++k) {
+        if (used[run.first + k]++) r.Fail("runs of rows overlap");
+      }
+    }
+  }
+  uint64_t n = 0;
+  if (r.Count(&n, 8)) out.edges_dropped.resize(n);
+  for (uint64_t k = 0; k < n && !r.error(); ++k) {
+    auto& [a, b] = out.edges_dropped[k];
+    if (!r.U32(&a) || !r.U32(&b)) break;
+    if (!(a < b && b < out.rows) || (k > 0 && !(out.edges_dropped[k - 1] < out.edges_dropped[k]))) {
+      r.Fail("a dropped link is malformed");
+    }
+  }
+  if (r.Count(&n, 16)) out.edges_added.resize(n);
+  for (uint64_t k = 0; k < n && !r.error(); ++k) {
+    Edge& e = out.edges_added[k];
+    if (!r.U32(&e.a) || !r.U32(&e.b) || !r.F64(&e.weight)) break;
+    if (!(e.a < e.b && e.b < out.rows) ||
+        (k > 0 && !(std::tie(out.edges_added[k - 1].a, out.edges_added[k - 1].b) < std::tie(e.a, e.b)))) {
+      r.Fail("an added link is malformed");
+    }
+  }
+  if (r.Count(&n, 4)) out.oversized.resize(n);
+  for (uint64_t k = 0; k < n && !r.error(); ++k) {
+    uint64_t rule = 0;
+    SavedOversized& o = out.oversized[k];
+    if (!r.Varint(&rule) || !r.String(&o.key) || !r.Varint(&o.size) || !r.Varint(&o.pairs)) break;
+    if (rule >= n_rules) r.Fail("a skipped block names a blocking rule that does not exist");
+    o.rule = static_cast<uint32_t>(rule);
+  }
+  uint64_t inner = 0;
+  std::string_view night;
+  if (r.Varint(&inner) && r.View(inner, &night) && !r.at_end()) r.Fail("bytes follow the night's records");
+  if (r.error()) return corrupt(r.error());
+  Result<RecordsState> records =
+      ParseRecordsState(night, end_night, n_fields, n_rules, name, std::move(backing));
+  if (!records.ok()) return records.status();
+  if (records->format_version != kRecordsVersion || records->survivor || !records->source_names.empty()) {
+    return corrupt("the night's records are of another kind");
+  }
+  out.night = std::move(records.value());
+  return out;
+}
+
+Result<RecordsState> ApplySegments(RecordsState base, uint64_t base_rows, std::vector<RecordsSegment> segments,
+                                   const std::vector<std::string>& names,
+                                   const std::vector<std::string_view>& base_hash_bytes) {
+  if (segments.empty()) return base;
+  // The rows as runs of the sources: 0 the base, s the night of segment s - 1.
+  std::vector<RecordsMerge::Run> runs;
+  if (base_rows > 0) runs.push_back({0, 0, static_cast<uint32_t>(base_rows)});
+  uint64_t rows = base_rows;
+  std::vector<Edge> edges = std::move(base.edges);
+  for (size_t s = 0; s < segments.size(); ++s) {
+    const RecordsSegment& sg = segments[s];
+    auto corrupt = [&](const std::string& why) {
+      return Status::InvalidInput(names[s] + ": error: the state's segment cannot be read: " + why, kStateHint);
+    };
+    if (sg.rows_before != rows) return corrupt("it does not continue the records before it");
+    if (s + 1 > 254) return corrupt("too many segments");
+    std::vector<uint64_t> starts(runs.size() + 1, 0);
+    for (size_t k = 0; k < runs.size(); ++k) starts[k + 1] = starts[k] + runs[k].count;
+    std::vector<RecordsMerge::Run> next;
+    auto push = [&](uint8_t from, uint32_t first, uint32_t count) {
+      if (!next.empty() && next.back().from == from && next.back().first + next.back().count == first) {
+        next.back().count += count;
+      } else {
+        next.push_back({from, first, count});
+      }
+    };
+    for (const RecordsMerge::Run& run : sg.runs) {
+      if (run.from == 1) {
+        push(static_cast<uint8_t>(s + 1), run.first, run.count);
+        continue;
+      }
+      uint64_t at = run.first;
+      const uint64_t end = at + run.count;
+      size_t k = std::upper_bound(starts.begin(), starts.end(), at) - starts.begin() - 1;
+      while (at < end) {
+        const uint64_t offset = at - starts[k];
+        const uint64_t take = std::min<uint64_t>(end - at, runs[k].count - offset);
+        push(runs[k].from, static_cast<uint32_t>(runs[k].first + offset), static_cast<uint32_t>(take));
+        at += take;
+        ++k;
+      }
+    }
+    runs = std::move(next);
+    // The links: the kept ones renumbered, less the dropped, plus the added.
+    const std::vector<Edge> kept = RenumberedEdges(edges, RowsAfter(sg.runs, sg.rows_before));
+    edges.clear();
+    edges.reserve(kept.size() + sg.edges_added.size());
+    size_t d = 0, a = 0;
+    for (const Edge& e : kept) {
+      if (d < sg.edges_dropped.size() && sg.edges_dropped[d] == std::make_pair(e.a, e.b)) {
+        ++d;
+        continue;
+      }
+      while (a < sg.edges_added.size() && std::tie(sg.edges_added[a].a, sg.edges_added[a].b) < std::tie(e.a, e.b)) {
+        edges.push_back(sg.edges_added[a++]);
+      }
+      if (a < sg.edges_added.size() && sg.edges_added[a].a == e.a && sg.edges_added[a].b == e.b) {
+        return corrupt("it adds a link that is there");
+      }
+      edges.push_back(e);
+    }
+    while (a < sg.edges_added.size()) edges.push_back(sg.edges_added[a++]);
+    if (d != sg.edges_dropped.size()) return corrupt("it drops a link that is not there");
+    rows = sg.rows;
+  }
+  RecordsState out;
+  out.format_version = base.format_version;
+  out.threshold = segments.back().night.threshold;
+  const bool hashes_as_bytes = base.key_hashes.empty() && !base_hash_bytes.empty();
+  const size_t n_rules = hashes_as_bytes ? base_hash_bytes.size() : base.key_hashes.size();
+  out.key_hashes.resize(n_rules);
+  // The fields stay where they are: each row names its source and its row there.
+  out.field_rows.resize(rows);
+  ParallelFor(size_t{0}, n_rules + 1, [&](size_t t) {
+    if (t == n_rules) {
+      size_t i = 0;
+      for (const RecordsMerge::Run& run : runs) {
+        for (uint32_t k = 0; k < run.count; ++k) out.field_rows[i++] = {run.from, run.first + k};
+      }
+      return;
+    }
+    const size_t k = t;
+    std::vector<uint64_t>& h = out.key_hashes[k];
+    h.resize(rows);
+    uint64_t at = 0;
+    for (const RecordsMerge::Run& run : runs) {
+      const char* from =
+          run.from ? reinterpret_cast<const char*>(segments[run.from - 1].night.key_hashes[k].data())
+          : hashes_as_bytes ? base_hash_bytes[k].data()
+                            : reinterpret_cast<const char*>(base.key_hashes[k].data());
+      std::memcpy(h.data() + at, from + size_t{run.first} * sizeof(uint64_t), run.count * sizeof(uint64_t));
+      at += run.count;
+    }
+  });
+  out.tf_tables = std::move(base.tf_tables);
+  out.edges = std::move(edges);
+  out.oversized = std::move(segments.back().oversized);
+  auto backings = std::make_shared<std::vector<std::shared_ptr<const void>>>();
+  backings->push_back(std::move(base.backing));
+  out.field_sources.push_back(std::move(base.fields));
+  for (RecordsSegment& sg : segments) {
+    backings->push_back(std::move(sg.night.backing));
+    out.field_sources.push_back(std::move(sg.night.fields));
+  }
+  out.backing = std::move(backings);
+  out.field_runs = std::move(runs);
+  return out;
+}
+
+const Column& GatheredField(const RecordsState& records, size_t f, Column* storage) {
+  if (records.field_rows.empty()) return records.fields[f];
+  std::vector<const Column*> sources;
+  for (const std::vector<Column>& cols : records.field_sources) sources.push_back(&cols[f]);
+  *storage = GatherRuns(sources[0]->name(), records.field_rows.size(), records.field_runs, sources);
+  return *storage;
+}
+
 Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, size_t n_fields, size_t n_rules,
-                                       const std::string& name, std::shared_ptr<const void> backing) {
+                                       const std::string& name, std::shared_ptr<const void> backing,
+                                       std::vector<std::string_view>* key_hash_bytes) {
   const bool in_place = backing != nullptr;
   auto corrupt = [&](const std::string& why) {
     return Status::InvalidInput(name + ": error: the state's records cannot be read: " + why, kStateHint);
@@ -612,6 +950,15 @@ Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, si
     if (n != rows) {
       r.Fail("a rule's key hashes are for another number of records");
       break;
+    }
+    if (key_hash_bytes && in_place) {
+      std::string_view table;
+      if (n > SIZE_MAX / 8 || !r.View(n * 8, &table)) {
+        r.Fail("truncated");
+        break;
+      }
+      key_hash_bytes->push_back(table);
+      continue;
     }
     std::vector<uint64_t> h(n);
     if (!RawTable(r, n, h.data())) break;
@@ -783,9 +1130,26 @@ Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool o
   int64_t version = 0;
   if (doc["format"].get(format) || format != "reclink-state") return bad("not a reclink state manifest");
   if (doc["version"].get(version)) return bad("missing 'version'");
-  if (version != kRunStateVersion) {
+  if (version != kRunStateVersion && version != kSegmentedStateVersion) {
     return bad("the state has format version " + std::to_string(version) + "; this reclink (" + kReclinkVersion +
-               ") reads version " + std::to_string(kRunStateVersion));
+               ") reads versions " + std::to_string(kRunStateVersion) + " and " +
+               std::to_string(kSegmentedStateVersion));
+  }
+  // Version 3: the records are records.bin (of base_records records) and the segments, in order.
+  std::vector<std::string> segment_names;
+  uint64_t base_rows = 0;
+  if (version == kSegmentedStateVersion) {
+    simdjson::dom::array list;
+    if (doc["segments"].get(list)) return bad("missing 'segments'");
+    if (doc["base_records"].get(base_rows)) return bad("missing 'base_records'");
+    for (simdjson::dom::element e : list) {
+      std::string_view name;
+      if (e.get(name) || name != StateSegmentName(static_cast<int>(segment_names.size()) + 1) ||
+          static_cast<int>(segment_names.size()) >= kMaxStateSegments) {
+        return bad("the manifest's segments are not records.1.bin, records.2.bin, ...");
+      }
+      segment_names.emplace_back(name);
+    }
   }
   if (doc["rules_fingerprint"].get(fp)) return bad("missing 'rules_fingerprint'");
   if (!doc["written_by"].get(by)) state.written_by = std::string(by);
@@ -801,7 +1165,12 @@ Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool o
   // Every listed file must be there with the size and checksum the manifest gives.
   auto identities_file = std::make_shared<MappedFile>();
   auto records_file = std::make_shared<MappedFile>();
-  for (const char* name : {"identities.bin", "records.bin", "model.json"}) {
+  std::vector<std::shared_ptr<MappedFile>> segment_files;
+  auto origin = std::make_shared<RecordsState::Origin>();
+  origin->dir = dir;
+  std::vector<std::string> names = {"identities.bin", "records.bin", "model.json"};
+  names.insert(names.end(), segment_names.begin(), segment_names.end());
+  for (const std::string& name : names) {
     simdjson::dom::element entry;
     if (doc["files"][name].get(entry)) return bad(std::string("the manifest does not list ") + name);
     std::string_view sum;
@@ -813,8 +1182,16 @@ Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool o
       return Status::InvalidInput(path(name) + ": error: the file does not match the state's manifest (size or "
                                   "checksum differs)", kStateHint);
     }
-    if (std::string_view(name) == "identities.bin") *identities_file = std::move(file.value());
-    if (std::string_view(name) == "records.bin") *records_file = std::move(file.value());
+    const RecordsState::Origin::File listed{name, size, std::string(sum), 0};
+    if (name == "identities.bin") *identities_file = std::move(file.value());
+    if (name == "records.bin") {
+      *records_file = std::move(file.value());
+      origin->base = listed;
+    }
+    if (name.starts_with("records.") && name != "records.bin") {
+      segment_files.push_back(std::make_shared<MappedFile>(std::move(file.value())));
+      origin->segments.push_back(listed);
+    }
   }
   // The keys are views of the mapping, which the state keeps.
   Result<IdentityState> ids = ParseIdentityState(identities_file->bytes(), path("identities.bin"), identities_file);
@@ -825,11 +1202,54 @@ Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool o
     if (!model.ok()) return Status::InvalidInput(model.status().message(), kStateHint);
     state.model = std::move(model.value());
     state.model_loaded = true;
+    if (segment_names.empty()) base_rows = state.identities.records();
+    // With segments the key hashes are gathered from the mapping (ApplySegments), not copied first.
+    std::vector<std::string_view> base_hashes;
     Result<RecordsState> records =
-        ParseRecordsState(records_file->bytes(), state.identities.records(), rules.fields.size(),
-                          rules.blocking.size(), path("records.bin"), records_file);
+        ParseRecordsState(records_file->bytes(), base_rows, rules.fields.size(), rules.blocking.size(),
+                          path("records.bin"), records_file, segment_names.empty() ? nullptr : &base_hashes);
     if (!records.ok()) return records.status();
+    origin->base_rows = base_rows;
+    origin->base_version = records->format_version;
+    if (!segment_names.empty()) {
+      if (records->format_version < 2 || records->survivor || !records->source_names.empty()) {
+        return Status::InvalidInput(path("records.bin") + ": error: the state's records cannot be read: it has "
+                                    "segments, which follow only a version 2 or 3 file in dedupe mode without "
+                                    "survivorship values", kStateHint);
+      }
+      std::vector<RecordsSegment> segments;
+      std::vector<std::string> paths;
+      for (size_t i = 0; i < segment_names.size(); ++i) {
+        paths.push_back(path(segment_names[i]));
+        Result<RecordsSegment> sg = ParseRecordsSegment(segment_files[i]->bytes(), rules.fields.size(),
+                                                        rules.blocking.size(), paths.back(), segment_files[i]);
+        if (!sg.ok()) return sg.status();
+        const uint64_t night_rows = sg->night.fields.empty() ? 0 : sg->night.fields[0].size();
+        origin->segments[i].weight = night_rows + (sg->rows_before + night_rows - sg->rows);
+        segments.push_back(std::move(sg.value()));
+      }
+      if (records->format_version >= 2 && base_hashes.size() != rules.blocking.size()) {
+        return Status::Internal("records.bin's key hashes were not read");
+      }
+      records = ApplySegments(std::move(records.value()), base_rows, std::move(segments), paths, base_hashes);
+      if (!records.ok()) return records.status();
+      // The base's key hashes are gathered now: their pages of the mapping (which the fields keep
+      // mapped) are let go, as nothing reads them again.
+      const long page = sysconf(_SC_PAGESIZE);
+      for (std::string_view table : base_hashes) {
+        const uintptr_t from = (reinterpret_cast<uintptr_t>(table.data()) + page - 1) / page * page;
+        const uintptr_t to = (reinterpret_cast<uintptr_t>(table.data()) + table.size()) / page * page;
+        if (to > from) madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
+      }
+      const uint64_t rows = records->field_rows.size();
+      if (rows != state.identities.records()) {
+        return Status::InvalidInput(path(segment_names.back()) + ": error: the state's segments hold " +
+                                    std::to_string(rows) + " records and identities.bin " +
+                                    std::to_string(state.identities.records()), kStateHint);
+      }
+    }
     state.records = std::move(records.value());
+    state.records.origin = std::move(origin);
     if (state.records.key_hashes.empty() && !rules.blocking.empty()) {
       // A version 1 file: the key hashes are computed once here and written with the next state.
       for (size_t r = 0; r < rules.blocking.size(); ++r) {
@@ -840,23 +1260,67 @@ Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool o
   return state;
 }
 
+namespace {
+
+// Whether an incremental night's records go to the state as one more segment (WriteRunState).
+bool WritesSegment(const Rules& rules, const RecordsState& records) {
+  if (!records.merge || !records.merge->before || !records.merge->before->origin) return false;
+  if (rules.link_type != LinkType::kDedupe || rules.survivorship || records.survivor) return false;
+  const RecordsState::Origin& o = *records.merge->before->origin;
+  if (o.base_version < 2 || static_cast<int>(o.segments.size()) >= kMaxStateSegments) return false;
+  const RecordsMerge& m = *records.merge;
+  uint64_t night = 0;
+  for (const RecordsMerge::Run& run : m.runs) night += run.from ? run.count : 0;
+  uint64_t weight = night + (m.rows_before + night - m.rows);
+  for (const RecordsState::Origin::File& f : o.segments) weight += f.weight;
+  return static_cast<double>(weight) <= kSegmentShareLimit * static_cast<double>(o.base_rows);
+}
+
+}  // namespace
+
 Status WriteRunState(OutputSet& set, const Rules& rules, const Model& model, const IdentityState& identities,
                      const RecordsState& records) {
   const std::string ids = SerializeIdentityState(identities);
   const std::string model_json = ModelToJson(model);
-  uint64_t records_bytes = 0;
-  std::string records_checksum;
-  RECLINK_RETURN_IF_ERROR(WriteRecordsFile(set, records, &records_bytes, &records_checksum));
+  // The records: records.bin whole, or the previous state's records.bin and segments kept (hard
+  // links: they never change once written) and this night's segment after them.
+  std::vector<RecordsState::Origin::File> record_files;
+  const RecordsState::Origin* origin = nullptr;
+  if (WritesSegment(rules, records)) {
+    origin = records.merge->before->origin.get();
+    namespace fs = std::filesystem;
+    for (const RecordsState::Origin::File* f = &origin->base; f; ) {
+      RECLINK_RETURN_IF_ERROR(set.Link(f->name, (fs::path(origin->dir) / f->name).string()));
+      record_files.push_back(*f);
+      const size_t next = record_files.size() - 1;
+      f = next < origin->segments.size() ? &origin->segments[next] : nullptr;
+    }
+    const std::string segment = SerializeRecordsSegment(records);
+    const std::string name = StateSegmentName(static_cast<int>(origin->segments.size()) + 1);
+    RECLINK_RETURN_IF_ERROR(set.WriteFile(name, segment));
+    record_files.push_back({name, segment.size(), Checksum(segment), 0});
+  } else {
+    RecordsState::Origin::File f{"records.bin", 0, "", 0};
+    RECLINK_RETURN_IF_ERROR(WriteRecordsFile(set, records, &f.bytes, &f.xxh3));
+    record_files.push_back(f);
+  }
   JsonWriter w;
   w.BeginObject(JsonWriter::Layout::kLines);
   w.Member("format", "reclink-state");
-  w.Member("version", kRunStateVersion);
+  w.Member("version", origin ? kSegmentedStateVersion : kRunStateVersion);
   w.Member("written_by", kReclinkVersion);
   w.Member("rules_fingerprint", RulesFingerprint(rules));
   w.Member("runs", identities.runs);
   w.Member("records", identities.records());
   w.Member("identities", identities.ids.size());
   w.Member("links", records.edges.size());
+  if (origin) {
+    w.Member("base_records", origin->base_rows);
+    w.Key("segments");
+    w.BeginArray();
+    for (size_t i = 1; i < record_files.size(); ++i) w.Value(record_files[i].name);
+    w.EndArray();
+  }
   w.Key("files");
   w.BeginObject(JsonWriter::Layout::kLines);
   auto entry = [&](const char* name, uint64_t bytes, const std::string& checksum) {
@@ -867,7 +1331,7 @@ Status WriteRunState(OutputSet& set, const Rules& rules, const Model& model, con
     w.EndObject();
   };
   entry("identities.bin", ids.size(), Checksum(ids));
-  entry("records.bin", records_bytes, records_checksum);
+  for (const RecordsState::Origin::File& f : record_files) entry(f.name.c_str(), f.bytes, f.xxh3);
   entry("model.json", model_json.size(), Checksum(model_json));
   w.EndObject();
   w.EndObject();

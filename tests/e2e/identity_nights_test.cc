@@ -15,6 +15,8 @@
 #include <sstream>
 
 #include "cli_runner.h"
+#include "reclink/pipeline.h"
+#include "reclink/run_state.h"
 
 namespace reclink::test {
 namespace {
@@ -35,6 +37,26 @@ std::vector<std::string> Split(const std::string& line) {
   while (std::getline(in, cell, ',')) out.push_back(cell);
   if (!line.empty() && line.back() == ',') out.push_back("");
   return out;
+}
+
+// The records of the state in dir as one records.bin would hold them, whatever files hold them
+// (records.bin alone, or with segments): two states are equal when this, identities.bin and
+// model.json are.
+std::string StateRecords(const std::string& dir, const std::string& rules_path) {
+  Result<Rules> rules = LoadRulesFile(rules_path);
+  EXPECT_TRUE(rules.ok()) << rules.status().message();
+  if (!rules.ok()) return "";
+  Result<RunState> state = ReadRunState(dir, *rules, false);
+  EXPECT_TRUE(state.ok()) << state.status().message();
+  if (!state.ok()) return "";
+  return SerializeRecordsState(state->records);
+}
+
+// The number of segments of the state in dir (0 for a version 2 state).
+int Segments(const std::string& dir) {
+  int n = 0;
+  while (fs::exists(dir + "/records." + std::to_string(n + 1) + ".bin")) ++n;
+  return n;
 }
 
 // clusters.csv as record id -> identity id (the id is the last column, the record id the one before).
@@ -349,6 +371,55 @@ TEST_F(IdentityNights, AStateIsRefusedWhenItDoesNotFit) {
   EXPECT_GT(kept, first.size() * 9 / 10);
 }
 
+// A segment (records.N.bin) is checked like the other files: damaged, missing or out of order,
+// the state is refused (exit 3) naming it, and left as it was.
+TEST_F(IdentityNights, ADamagedSegmentIsRefused) {
+  const std::string state = dir_ + "/state";
+  std::vector<std::string> rows(pool_.begin(), pool_.begin() + 500);
+  Night(1, rows, 1, state);
+  std::string delta = header_ + "\n";
+  for (size_t i = 500; i < 520; ++i) delta += pool_[i] + "\n";
+  WriteFile(dir_ + "/delta.csv", delta);
+  const std::string inc = " --incremental " + dir_ + "/delta.csv";
+  auto run = [&](const std::string& dir) {
+    return RunReclink("dedupe --rules " + kRules + " --state " + dir + " --out " + dir_ + "/out -q" + inc);
+  };
+  ASSERT_EQ(run(state).exit_code, 0);
+  ASSERT_EQ(Segments(state), 1);
+  ASSERT_NE(ReadFile(state + "/state.json").find("\"version\": 3"), std::string::npos);
+  // Damaged: the manifest's checksum catches it.
+  const std::string damaged = dir_ + "/damaged";
+  fs::copy(state, damaged);
+  std::string bytes = ReadFile(damaged + "/records.1.bin");
+  bytes[bytes.size() / 2] ^= 1;
+  WriteFile(damaged + "/records.1.bin", bytes);
+  CliResult r = run(damaged);
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("records.1.bin"), std::string::npos) << r.err;
+  EXPECT_EQ(ReadFile(damaged + "/records.1.bin"), bytes);
+  // Missing.
+  fs::remove(damaged + "/records.1.bin");
+  r = run(damaged);
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("records.1.bin"), std::string::npos) << r.err;
+  // A manifest that names the segments out of order.
+  const std::string renamed = dir_ + "/renamed";
+  fs::copy(state, renamed);
+  std::string manifest = ReadFile(renamed + "/state.json");
+  ASSERT_NE(manifest.find("[\"records.1.bin\"]"), std::string::npos) << manifest;
+  manifest.replace(manifest.find("[\"records.1.bin\"]"), 17, "[\"records.2.bin\"]");
+  WriteFile(renamed + "/state.json", manifest);
+  r = run(renamed);
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("segments"), std::string::npos) << r.err;
+  // The whole state is still loadable, and a full run rewrites it without segments.
+  r = RunReclink("dedupe --rules " + kRules + " --state " + state + " --out " + dir_ + "/full -q " + dir_ + "/night1_0.csv " +
+                 dir_ + "/delta.csv");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Segments(state), 0);
+  EXPECT_NE(ReadFile(state + "/state.json").find("\"version\": 2"), std::string::npos);
+}
+
 // Incremental nights: each night, a full run on the whole data and an incremental run (only the
 // new and changed records, and the deleted ids) continue copies of the same state; their clusters,
 // change feeds and new states must be identical, byte for byte.
@@ -406,6 +477,7 @@ void IdentityNights::IncrementalEqualsFull(const std::string& max_block_size, co
     ASSERT_NE(ReadFile(state + "/model.json").find("\"calibration\""), std::string::npos);
   }
   int full_rescores = 0, dropped = 0;
+  std::vector<int> segments;  // of the incremental state after each night
   for (int night = 2; night <= 5; ++night) {
     std::vector<std::string> ids;
     for (const auto& [id, row] : live) ids.push_back(id);
@@ -429,8 +501,10 @@ void IdentityNights::IncrementalEqualsFull(const std::string& max_block_size, co
       delta.push_back(pool_[next]);
     }
     std::shuffle(delta.begin(), delta.end(), rng);
-    const std::string copy = dir_ + "/copy" + std::to_string(night);
-    fs::copy(state, copy);
+    // The incremental nights continue their own state, which gains a segment each night until the
+    // segments pass a quarter of the base's records and a night writes it whole again.
+    const std::string copy = dir_ + "/incremental_state";
+    if (night == 2) fs::copy(state, copy);
     rows.clear();
     for (const auto& [id, row] : live) rows.push_back(row);
     std::shuffle(rows.begin(), rows.end(), rng);
@@ -444,9 +518,12 @@ void IdentityNights::IncrementalEqualsFull(const std::string& max_block_size, co
     EXPECT_EQ(IdentityOf(inc_out), IdentityOf(full_out)) << "night " << night;
     EXPECT_EQ(IdentityOf(inc_out).size(), live.size());
     EXPECT_EQ(ReadFile(inc_out + "/changes.csv"), ReadFile(full_out + "/changes.csv")) << "night " << night;
-    for (const char* file : {"identities.bin", "records.bin", "model.json"}) {
+    for (const char* file : {"identities.bin", "model.json"}) {
       EXPECT_EQ(ReadFile(copy + "/" + file), ReadFile(state + "/" + file)) << "night " << night << ": " << file;
     }
+    EXPECT_EQ(Segments(state), 0);
+    EXPECT_EQ(StateRecords(copy, rules_), ReadFile(state + "/records.bin")) << "night " << night;
+    segments.push_back(Segments(copy));
     if (golden) {
       const std::string identities = ReadFile(inc_out + "/identities.csv");
       EXPECT_EQ(identities, ReadFile(full_out + "/identities.csv")) << "night " << night;
@@ -468,6 +545,11 @@ void IdentityNights::IncrementalEqualsFull(const std::string& max_block_size, co
     if (summary.find("\"blocks_reopened\": 0") == std::string::npos) ++full_rescores;
     if (summary.find("\"links_dropped\": 0") == std::string::npos) ++dropped;
   }
+  // 185 records added or removed a night (120 inserted, 20 updated, 25 deleted) on 1,800: the
+  // third incremental night would take the segments past a quarter of the base, so it compacts.
+  // Golden records keep per-record sources the segments do not hold: every night writes whole.
+  const std::vector<int> expected = golden ? std::vector<int>{0, 0, 0, 0} : std::vector<int>{1, 2, 0, 1};
+  EXPECT_EQ(segments, expected);
   std::printf("%d nights reopened oversized blocks, %d dropped links\n", full_rescores, dropped);
   if (!max_block_size.empty()) {  // tiny blocks: blocks become oversized and reopen between nights
     EXPECT_GT(full_rescores, 0);
@@ -656,7 +738,9 @@ TEST_F(IdentityNights, AnIncrementalNightCanOnlyDelete) {
   const std::string full = Night(2, kept, 1, state);
   EXPECT_EQ(IdentityOf(dir_ + "/inc"), IdentityOf(full));
   EXPECT_EQ(ReadFile(dir_ + "/inc/changes.csv"), ReadFile(full + "/changes.csv"));
-  for (const char* file : {"identities.bin", "records.bin"}) EXPECT_EQ(ReadFile(copy + "/" + file), ReadFile(state + "/" + file)) << file;
+  EXPECT_EQ(ReadFile(copy + "/identities.bin"), ReadFile(state + "/identities.bin"));
+  EXPECT_EQ(Segments(copy), 1);
+  EXPECT_EQ(StateRecords(copy, rules_), ReadFile(state + "/records.bin"));
   EXPECT_NE(ReadFile(dir_ + "/inc/summary.json").find("\"deleted\": 30"), std::string::npos);
   // Without --delete, no inputs is still an error.
   EXPECT_EQ(RunReclink("dedupe --rules " + rules_ + " --state " + copy + " --out " + dir_ + "/x --incremental").exit_code, 2);
@@ -782,6 +866,14 @@ TEST_F(IdentityNights, AKilledIncrementalRunLeavesTheStateWholeAndLoadable) {
   const std::string base = dir_ + "/base", done = dir_ + "/done", state = dir_ + "/state";
   std::vector<std::string> rows(pool_.begin(), pool_.begin() + 1500);
   Night(1, rows, 1, base);
+  // A first incremental night gives the base a segment, so the killed night links records.bin and
+  // records.1.bin into its next state and writes records.2.bin.
+  std::string first = header_ + "\n";
+  for (size_t i = 1700; i < 1730; ++i) first += pool_[i] + "\n";
+  WriteFile(dir_ + "/first.csv", first);
+  ASSERT_EQ(RunReclink("dedupe --rules " + kRules + " --state " + base + " --out " + dir_ + "/first_out -q --incremental " +
+                       dir_ + "/first.csv").exit_code, 0);
+  ASSERT_EQ(Segments(base), 1);
   std::string delta = header_ + "\n", deleted;
   for (size_t i = 1500; i < 1700; ++i) delta += pool_[i] + "\n";
   for (size_t i = 0; i < 100; ++i) deleted += Split(rows[i])[0] + "\n";
@@ -803,6 +895,7 @@ TEST_F(IdentityNights, AKilledIncrementalRunLeavesTheStateWholeAndLoadable) {
   const auto full = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
   const auto before = files(base), after = files(done);
   ASSERT_NE(before, after);
+  ASSERT_EQ(Segments(done), 2);
   int saw_before = 0, saw_after = 0;
   for (int k = 0; k <= 24; ++k) {
     fs::remove_all(state);

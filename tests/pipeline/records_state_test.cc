@@ -1,5 +1,6 @@
 // records.bin: the run state's records file round-trips, refuses what it cannot read whole, and
-// still reads the version 1 layout (no key hashes) that earlier releases wrote.
+// still reads the version 1 layout (no key hashes) that earlier releases wrote; its segments
+// (records.N.bin) applied to it give the incremental nights' states.
 #include <gtest/gtest.h>
 #include <xxhash.h>
 
@@ -170,6 +171,122 @@ TEST(RecordsState, AMergeWritesWhatTheGatheredStateWrites) {
     check.key_hashes = gathered.key_hashes;
     ExpectSame(check, gathered);
     Column::SetAlwaysWideForTesting(false);
+  }
+}
+
+// A night's records as a merge of before's rows (from 0) and its own: fields "first" and "last"
+// of the given values ("~" for null), key hashes per rule.
+std::shared_ptr<RecordsMerge> Night(const RecordsState& before, size_t rows_before,
+                                    std::vector<RecordsMerge::Run> runs, const std::vector<std::string>& first,
+                                    const std::vector<std::string>& last, std::vector<std::vector<uint64_t>> hashes) {
+  auto merge = std::make_shared<RecordsMerge>();
+  merge->runs = std::move(runs);
+  for (const RecordsMerge::Run& run : merge->runs) merge->rows += run.count;
+  merge->rows_before = rows_before;
+  merge->before = &before;
+  merge->field_names = {"first", "last"};
+  for (const auto* values : {&first, &last}) {
+    Column col(merge->field_names[values == &first ? 0 : 1]);
+    for (const std::string& v : *values) {
+      if (v == "~") col.AppendNull();
+      else col.Append(v);
+    }
+    merge->night_fields.push_back(std::move(col));
+  }
+  merge->night_key_hashes = std::move(hashes);
+  return merge;
+}
+
+// The state a merge describes, gathered: what a full run would write.
+RecordsState Gathered(const RecordsState& like, const RecordsMerge& m, std::vector<Edge> edges,
+                      std::vector<SavedOversized> oversized, double threshold) {
+  RecordsState out;
+  out.threshold = threshold;
+  out.tf_tables = like.tf_tables;
+  std::vector<Column> storage;
+  RecordsState merged;
+  merged.merge = std::make_shared<RecordsMerge>(m);
+  out.fields = FieldsOf(merged, &storage);
+  for (size_t k = 0; k < m.night_key_hashes.size(); ++k) {
+    std::vector<uint64_t> h;
+    for (const RecordsMerge::Run& run : m.runs) {
+      const std::vector<uint64_t>& from = run.from ? m.night_key_hashes[k] : m.before->key_hashes[k];
+      h.insert(h.end(), from.begin() + run.first, from.begin() + run.first + run.count);
+    }
+    out.key_hashes.push_back(std::move(h));
+  }
+  out.edges = std::move(edges);
+  out.oversized = std::move(oversized);
+  return out;
+}
+
+// Segments: a base with one or two nights' segments applied is the state the nights' merges
+// describe, with their links (kept, dropped and added) and skipped blocks; a damaged or truncated
+// segment, or one that does not continue the records before it, is refused.
+TEST(RecordsState, SegmentsAppliedToTheirBaseGiveTheNightsStates) {
+  const RecordsState base = Sample();
+  const std::string base_bytes = SerializeRecordsState(base);
+  // Night 1: rows night 0, base 0-1, night 1-2, base 3 (base row 2 deleted). The base's link
+  // (0, 3) becomes (1, 5) and is dropped; (1, 2) goes with row 2; two links are added.
+  RecordsState next1;
+  next1.threshold = base.threshold;
+  next1.merge = Night(base, 4, {{1, 0, 1}, {0, 0, 2}, {1, 1, 2}, {0, 3, 1}}, {"zoe", "amy", "~"}, {"~", "smith", ""},
+                      {{21, 22, 0}, {7, 0, 8}});
+  next1.edges = {{0, 1, 7.0}, {3, 4, 2.0}};
+  next1.oversized = {{1, "jones", 40, 780}};
+  const RecordsState want1 = Gathered(base, *next1.merge, next1.edges, next1.oversized, base.threshold);
+  const std::string seg1 = SerializeRecordsSegment(next1);
+  // hash_bytes: the base's key hashes gathered from its bytes, as ReadRunState reads them.
+  auto read = [&](const std::vector<std::string>& segments, bool hash_bytes = true) -> Result<RecordsState> {
+    auto held_base = std::make_shared<const std::string>(base_bytes);
+    std::vector<std::string_view> hashes;
+    Result<RecordsState> b =
+        ParseRecordsState(*held_base, 4, 2, 2, "records.bin", held_base, hash_bytes ? &hashes : nullptr);
+    if (!b.ok()) return b.status();
+    std::vector<RecordsSegment> parsed;
+    std::vector<std::string> names;
+    for (size_t i = 0; i < segments.size(); ++i) {
+      auto held = std::make_shared<const std::string>(segments[i]);
+      names.push_back(StateSegmentName(static_cast<int>(i) + 1));
+      Result<RecordsSegment> sg = ParseRecordsSegment(*held, 2, 2, names.back(), held);
+      if (!sg.ok()) return sg.status();
+      parsed.push_back(std::move(sg.value()));
+    }
+    return ApplySegments(std::move(b.value()), 4, std::move(parsed), names, hashes);
+  };
+  Result<RecordsState> got1 = read({seg1});
+  ASSERT_TRUE(got1.ok()) << got1.status().message();
+  EXPECT_EQ(SerializeRecordsState(*got1), SerializeRecordsState(want1));
+  Result<RecordsState> copied = read({seg1}, false);
+  ASSERT_TRUE(copied.ok()) << copied.status().message();
+  EXPECT_EQ(SerializeRecordsState(*copied), SerializeRecordsState(want1));
+  // Night 2 on top: every row kept, one added at the end, the links kept and one added.
+  RecordsState next2;
+  next2.threshold = base.threshold;
+  next2.merge = Night(*got1, 6, {{0, 0, 6}, {1, 0, 1}}, {"yann"}, {"young"}, {{31}, {0}});
+  next2.edges = {{0, 1, 7.0}, {3, 4, 2.0}, {5, 6, 1.5}};
+  const RecordsState want2 = Gathered(*got1, *next2.merge, next2.edges, {}, base.threshold);
+  const std::string seg2 = SerializeRecordsSegment(next2);
+  Result<RecordsState> got2 = read({seg1, seg2});
+  ASSERT_TRUE(got2.ok()) << got2.status().message();
+  EXPECT_EQ(SerializeRecordsState(*got2), SerializeRecordsState(want2));
+  // Out of order, the second segment does not continue the base.
+  Result<RecordsState> swapped = read({seg2, seg1});
+  ASSERT_FALSE(swapped.ok());
+  EXPECT_NE(swapped.status().message().find("records.1.bin"), std::string::npos) << swapped.status().message();
+  // Truncated or damaged: refused, naming the segment.
+  for (size_t cut = 0; cut < seg1.size(); cut += 5) {
+    EXPECT_FALSE(read({seg1.substr(0, cut)}).ok()) << cut;
+    if (cut >= 24) {
+      EXPECT_FALSE(read({Reseal(seg1.substr(0, cut))}).ok()) << cut;
+    }
+  }
+  for (size_t at = 0; at < seg1.size(); ++at) {
+    std::string bad = seg1;
+    bad[at] ^= 0x20;
+    Result<RecordsState> r = read({bad});
+    ASSERT_FALSE(r.ok()) << at;
+    EXPECT_NE(r.status().message().find("records.1.bin"), std::string::npos) << r.status().message();
   }
 }
 

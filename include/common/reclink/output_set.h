@@ -47,6 +47,11 @@ class OutputSet {
   Result<FileWriter> Open(const std::string& name);
   // Writes a whole file.
   Status WriteFile(const std::string& name, std::string_view text);
+  // Makes NAME (one of output_names) in the staging directory a hard link to the existing file
+  // `from`, which must never change afterwards (an immutable file of the previous set): nothing
+  // is copied or synced. Where a hard link is refused (another file system, no links), the file
+  // is copied and synced instead.
+  Status Link(const std::string& name, const std::string& from);
 
   // Publishes every file opened so far. On failure before the swap DIR is untouched.
   Status Commit();

@@ -7,7 +7,9 @@
 // record's fields, the links among records, the threshold and the term-frequency counts: what an
 // incremental run needs; versioned, with its own checksum), model.json, and state.json, a
 // manifest with the format version, the rules' fingerprint, and each other file's size and
-// XXH3-64 checksum. A state is read whole or refused.
+// XXH3-64 checksum; after incremental dedupe nights also their segments, records.1.bin, ... (what
+// each night changed in the records, applied to records.bin in order when the state is read). A
+// state is read whole or refused.
 #pragma once
 
 #include <cstdint>
@@ -26,9 +28,24 @@
 
 namespace reclink {
 
+// The manifest's format version: 2 for a state whose records are records.bin alone (every full
+// run writes one; so did reclink before segments), 3 for one with segments (records.N.bin after
+// records.bin). Both are read; a version 2 state is written whenever there are no segments.
 inline constexpr int kRunStateVersion = 2;
+inline constexpr int kSegmentedStateVersion = 3;
+// At most this many segments: the next incremental night then rewrites the state whole.
+inline constexpr int kMaxStateSegments = 64;
+// The segments' records (added and removed) may reach this share of the base's records before
+// the next incremental night rewrites the state whole (compaction).
+inline constexpr double kSegmentShareLimit = 0.25;
+// The file name of segment n (from 1): records.N.bin.
+std::string StateSegmentName(int n);
 // Every file name a state directory may hold.
-inline const std::set<std::string> kRunStateFiles = {"state.json", "model.json", "identities.bin", "records.bin"};
+inline const std::set<std::string> kRunStateFiles = [] {
+  std::set<std::string> names = {"state.json", "model.json", "identities.bin", "records.bin"};
+  for (int n = 1; n <= kMaxStateSegments; ++n) names.insert(StateSegmentName(n));
+  return names;
+}();
 
 // A block skipped as oversized when the state was written.
 struct SavedOversized {
@@ -58,6 +75,7 @@ struct RecordsMerge {
   };
   std::vector<Run> runs;
   size_t rows = 0;                       // the sum of the runs' counts
+  size_t rows_before = 0;                // the previous state's rows
   const RecordsState* before = nullptr;  // the previous state's records (fields, key_hashes); must outlive this
   std::vector<std::string> field_names;  // per rules field
   std::vector<Column> night_fields;      // per rules field: the night's records' values
@@ -85,14 +103,90 @@ struct RecordsState {
   // Rules with [survivorship] (format version 3 on): what golden records read besides the
   // fields, so that an incremental night writes them too.
   std::optional<SurvivorValues> survivor;
+  // A state read with segments (ApplySegments): fields is empty, and the values stay where they
+  // were read, in field_sources (per source: records.bin's fields, then each segment's night's);
+  // row i's values are row field_rows[i].row of source field_rows[i].source (FieldsRow), and
+  // field_runs are the rows as runs of the sources (for gathering them: GatheredField).
+  struct RowRef {
+    uint32_t source;
+    uint32_t row;
+  };
+  std::vector<std::vector<Column>> field_sources;
+  std::vector<RowRef> field_rows;
+  std::vector<RecordsMerge::Run> field_runs;
   // What the columns read in place (ParseRecordsState with backing), kept alive with them.
   std::shared_ptr<const void> backing;
   // Set by an incremental night instead of fields and key_hashes (both then empty).
   std::shared_ptr<const RecordsMerge> merge;
+  // Set by ReadRunState: the files the records were read from, which an incremental night may
+  // keep (hard links) and append a segment to instead of rewriting them (WriteRunState).
+  struct Origin {
+    struct File {
+      std::string name;
+      uint64_t bytes = 0;
+      std::string xxh3;     // as the manifest lists it
+      uint64_t weight = 0;  // segments: records added plus records removed
+    };
+    std::string dir;
+    File base;                   // records.bin
+    uint64_t base_rows = 0;      // records in records.bin
+    uint32_t base_version = 0;   // records.bin's format version
+    std::vector<File> segments;  // records.1.bin, ... in order
+  };
+  std::shared_ptr<const Origin> origin;
 };
+
+// A segment (records.N.bin): what one incremental night changed in the records of the state
+// before it. The rows after the night are runs of the rows before it (from 0) and of the night's
+// own records (from 1), whose fields and key hashes the segment holds; removed rows (deleted or
+// replaced) are those no run names. The links are kept as changes; the threshold and the skipped
+// blocks are the whole next state's. The term-frequency tables, sources and survivorship values stay the base's
+// (segments are written in dedupe mode without [survivorship] only).
+struct RecordsSegment {
+  uint64_t rows_before = 0;  // rows of the state it continues
+  uint64_t rows = 0;         // rows after it
+  std::vector<RecordsMerge::Run> runs;
+  RecordsState night;        // the night's records: fields and key_hashes (night rows), threshold
+  // The links after the night, as changes to the links before it (whose rows the runs renumber):
+  // those taken away (in rows after the night; only links between rows both kept) and those added.
+  std::vector<std::pair<uint32_t, uint32_t>> edges_dropped;
+  std::vector<Edge> edges_added;
+  std::vector<SavedOversized> oversized;  // every skipped block after the night
+};
+// The bytes of the segment of next, an incremental night's records (next.merge set, its before
+// the previous state's records); with an XXH3-64 checksum.
+std::string SerializeRecordsSegment(const RecordsState& next);
+// Refuses anything it cannot read whole or that does not fit `fields` fields and `rules` blocking
+// rules (kInvalidInput naming `name`). The night's columns view bytes, which backing keeps alive.
+Result<RecordsSegment> ParseRecordsSegment(std::string_view bytes, size_t fields, size_t rules, const std::string& name,
+                                           std::shared_ptr<const void> backing);
+// The records of a base (records.bin, read) with segments applied in order: the key hashes
+// gathered into fresh tables, the fields left where they are (field_sources, field_rows; the
+// result keeps base's and the segments' backing alive); links, threshold and skipped blocks the
+// last segment's.
+// kInvalidInput naming the segment whose rows do not continue the state before it.
+// base_hash_bytes: the base's key hashes when base.key_hashes is empty (ParseRecordsState's
+// key_hash_bytes).
+Result<RecordsState> ApplySegments(RecordsState base, uint64_t base_rows, std::vector<RecordsSegment> segments,
+                                   const std::vector<std::string>& names,
+                                   const std::vector<std::string_view>& base_hash_bytes = {});
+
 // The column whose rows are runs' rows of before (run.from 0) and night (from 1), in order.
 Column GatherRuns(const std::string& name, size_t rows, const std::vector<RecordsMerge::Run>& runs,
                   const Column& before, const Column& night);
+// The same with any number of sources: run.from indexes sources.
+Column GatherRuns(const std::string& name, size_t rows, const std::vector<RecordsMerge::Run>& runs,
+                  const std::vector<const Column*>& sources);
+// The columns and the row that hold row `row`'s fields: records.fields and row, or where a state
+// read with segments keeps them.
+inline std::pair<const std::vector<Column>*, RowId> FieldsRow(const RecordsState& records, RowId row) {
+  if (records.field_rows.empty()) return {&records.fields, row};
+  const RecordsState::RowRef ref = records.field_rows[row];
+  return {&records.field_sources[ref.source], ref.row};
+}
+// Field f of records: records.fields[f], or, for a state read with segments, gathered into
+// *storage (which the returned reference then names).
+const Column& GatheredField(const RecordsState& records, size_t f, Column* storage);
 // The fields of records: records.fields, or, when they are a merge, gathered into *storage
 // (which the returned reference then names).
 const std::vector<Column>& FieldsOf(const RecordsState& records, std::vector<Column>* storage);
@@ -108,9 +202,13 @@ std::string SerializeRecordsState(const RecordsState& records);
 // fields and `rules` blocking rules (kInvalidInput naming `name`). A version 1 file (written by
 // reclink before key hashes were kept) is read with key_hashes empty. With backing (what holds
 // bytes, e.g. a mapped file), the columns read their tables in bytes (Column::View) instead of
-// copies, and the result keeps backing alive; bytes must then not change.
+// copies, and the result keeps backing alive; bytes must then not change. With key_hash_bytes
+// (and backing), the key hashes are not copied: key_hashes is left empty and key_hash_bytes holds
+// each rule's table as bytes (little-endian, maybe unaligned), for a caller that gathers them
+// anyway (ApplySegments).
 Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, size_t fields, size_t rules,
-                                       const std::string& name, std::shared_ptr<const void> backing = nullptr);
+                                       const std::string& name, std::shared_ptr<const void> backing = nullptr,
+                                       std::vector<std::string_view>* key_hash_bytes = nullptr);
 
 // A digest of what a saved model and the record keys depend on: link type, ids, fields (columns,
 // normalizers, null values, date order, country code), blocking rules and comparisons. Not the
@@ -134,7 +232,12 @@ struct RunState {
 // read); a damaged, incomplete or other-version state (kInvalidInput, exit 3).
 Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool other_rules_ok);
 
-// Writes the state files into set (opened on the state directory; the caller commits).
+// Writes the state files into set (opened on the state directory; the caller commits). An
+// incremental night's records (records.merge) whose previous state was read from disk
+// (merge->before->origin) in dedupe mode without [survivorship] are written as one more segment,
+// the base and earlier segments kept as hard links, unless the segments would then exceed
+// kMaxStateSegments or kSegmentShareLimit of the base's records: then, as always otherwise, the
+// records are written whole into records.bin (compaction).
 Status WriteRunState(OutputSet& set, const Rules& rules, const Model& model, const IdentityState& identities,
                      const RecordsState& records);
 
