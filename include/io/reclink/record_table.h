@@ -285,7 +285,9 @@ class RecordTable {
   }
 
   // Appends every row of other (its single source becomes a source of this table), matching
-  // columns by name; columns missing on one side are filled with nulls.
+  // columns by name; columns missing on one side are filled with nulls. Into an empty table
+  // (the first input), other's columns are taken over without a copy unless one is a view
+  // (Column::View), which is copied so that the table owns its text.
   void Append(RecordTable&& other);
 
   size_t text_bytes() const;
