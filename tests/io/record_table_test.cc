@@ -232,5 +232,34 @@ TEST(RecordTableTest, AppendIntoEmptyTableCopiesAView) {
   EXPECT_TRUE(c.IsNull(1));
 }
 
+// Prefetch hints read the offsets of narrow, wide and view columns without changing a value.
+TEST(ColumnTest, PrefetchHintsLeaveValuesAlone) {
+  for (bool wide : {false, true}) {
+    Column c("v");
+    for (int i = 0; i < 50; ++i) {
+      if (i % 4 == 0) c.AppendNull(); else c.Append("value " + std::to_string(i));
+    }
+    if (wide) c.Widen();
+    for (RowId r = 0; r < 50; ++r) {
+      c.PrefetchOffsets(r);
+      c.PrefetchValue(r);
+      EXPECT_EQ(c.IsNull(r), r % 4 == 0);
+      if (r % 4 != 0) EXPECT_EQ(c.Get(r), "value " + std::to_string(r));
+    }
+  }
+  std::vector<uint32_t> offsets = {0, 3, 3, 5};
+  std::vector<uint64_t> nulls = {2};
+  const std::string text = "annbo";
+  const Column view = Column::View("v", 3, reinterpret_cast<const char*>(offsets.data()),
+                                   reinterpret_cast<const char*>(nulls.data()), text.data(), text.size());
+  for (RowId r = 0; r < 3; ++r) {
+    view.PrefetchOffsets(r);
+    view.PrefetchValue(r);
+  }
+  EXPECT_EQ(view.Get(0), "ann");
+  EXPECT_TRUE(view.IsNull(1));
+  EXPECT_EQ(view.Get(2), "bo");
+}
+
 }  // namespace
 }  // namespace reclink
