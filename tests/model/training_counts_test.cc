@@ -53,18 +53,24 @@ levels = ["exact"]
 
 // Skewed vocabularies, so that frequencies (and TF deltas) differ from value to value.
 RecordTable MakeTable(size_t n) {
-  const std::vector<std::string> firsts = {"ada", "adah", "boris", "borys", "cleo", "clio", "dana", "dan", "ezra", "zoe"};
-  const std::vector<std::string> lasts = {"kahn", "khan", "lund", "lunde", "moss", "ross", "noor", "nour"};
+  const std::vector<std::string> firsts = {"ada",  "adah", "boris", "borys", "cleo",
+                                           "clio", "dana", "dan",   "ezra",  "zoe"};
+  const std::vector<std::string> lasts = {"kahn", "khan", "lund", "lunde",
+                                          "moss", "ross", "noor", "nour"};
   const std::vector<std::string> towns = {"ayr", "bray", "cork", "derry", "ely"};
   std::mt19937 rng(7);
-  auto skewed = [&](size_t size) { return std::min<size_t>(size - 1, (rng() % size) * (rng() % size) / size + rng() % 2); };
+  auto skewed = [&](size_t size) {
+    return std::min<size_t>(size - 1, (rng() % size) * (rng() % size) / size + rng() % 2);
+  };
   Column id("id"), first("first"), last("last"), town("town");
   for (size_t i = 0; i < n; ++i) {
     id.Append(std::to_string(i));
     first.Append(firsts[skewed(firsts.size())]);
     last.Append(lasts[skewed(lasts.size())]);
-    if (rng() % 6 == 0) town.AppendNull();
-    else town.Append(towns[rng() % towns.size()]);
+    if (rng() % 6 == 0)
+      town.AppendNull();
+    else
+      town.Append(towns[rng() % towns.size()]);
   }
   std::vector<Column> columns;
   for (Column* c : {&id, &first, &last, &town}) columns.push_back(std::move(*c));
