@@ -210,8 +210,29 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
         std::vector<std::string> first_parts(cols.size());
         std::string part;
         KeyScratch scratch;
+        const size_t group_begin = bucket_begin[g * kBucketsPerGroup];
         const size_t group_end = bucket_begin[std::min(buckets, (g + 1) * kBucketsPerGroup)];
-        for (size_t s = bucket_begin[g * kBucketsPerGroup]; s < group_end;) {
+        // The runs' rows are scattered over the table: their key fields' offsets, then their
+        // bytes, are prefetched kPrefetchAhead and half that many entries ahead of the check.
+        // Only rows of runs of two or more are read (a single row is a block of its own).
+        constexpr size_t kPrefetchAhead = 32;
+        size_t next_offsets = group_begin, next_values = group_begin;
+        auto in_run = [&](size_t k) {
+          return (k > group_begin && entries[k - 1].hash == entries[k].hash) ||
+                 (k + 1 < group_end && entries[k + 1].hash == entries[k].hash);
+        };
+        auto prefetch_to = [&](size_t s) {
+          for (const size_t to = std::min(group_end, s + kPrefetchAhead); next_offsets < to; ++next_offsets) {
+            if (!in_run(next_offsets)) continue;
+            for (const Column* col : cols) col->PrefetchOffsets(idx.order[next_offsets]);
+          }
+          for (const size_t to = std::min(group_end, s + kPrefetchAhead / 2); next_values < to; ++next_values) {
+            if (!in_run(next_values)) continue;
+            for (const Column* col : cols) col->PrefetchValue(idx.order[next_values]);
+          }
+        };
+        for (size_t s = group_begin; s < group_end;) {
+          prefetch_to(s);
           size_t e = s + 1;
           const uint64_t h = entries[s].hash;
           while (e < group_end && entries[e].hash == h) ++e;
@@ -226,6 +247,7 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
               }
             }
             for (size_t i = s + 1; i < e && same; ++i) {
+              prefetch_to(i);  // a large block's rows too
               const RowId row = idx.order[i], previous = idx.order[i - 1];
               for (size_t p = 0; p < cols.size() && same; ++p) {
                 const std::string_view value = cols[p]->Get(row);

@@ -1,5 +1,6 @@
 // Training's passes over the candidate pairs: gamma-pattern counts per rule for EM
 // (CountTrainingPatterns) and the prior from deterministic rules (DeterministicPrior).
+#include <absl/container/flat_hash_map.h>
 #include <tbb/enumerable_thread_specific.h>
 
 #include <algorithm>
@@ -65,19 +66,32 @@ TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comp
     for (size_t l = 1; l <= comps.spec(c).levels.size(); ++l)
       exact_level[c][l] = comps.spec(c).levels[l - 1].predicate == Predicate::kExact;
   }
-  // log2(model u / the u this pair's values get), summed over TF-adjusted levels, in steps.
-  auto tf_delta = [&](RowId a, RowId b, const uint8_t* gamma) {
+  // log2(model u / the u this pair's values get), summed over TF-adjusted levels, in steps. Only
+  // exact levels are adjusted, and equal values have the same frequency (it is counted by value),
+  // so the delta depends on one row's values: `fixed`, the row shared by the run of pairs being
+  // counted (its frequencies stay in cache, where the partner's would be a scattered load each).
+  auto tf_delta = [&](RowId fixed, const uint8_t* gamma) {
     double d = 0;
     for (size_t c : tf_comparisons) {
       if (gamma[c] == 0 || !exact_level[c][gamma[c]]) continue;
-      const Scorer::LevelTerms t = u_scorer.Terms(c, gamma[c], a, b);
+      const Scorer::LevelTerms t = u_scorer.Terms(c, gamma[c], fixed, fixed);
       if (t.tf_adjusted) d += std::log2(u_only.comparisons[c].levels[gamma[c]].u / t.u);
     }
     return static_cast<int32_t>(std::lround(d * kTfDeltaSteps));
   };
+  // Counted per thread in flat hash maps (a few thousand patterns at most in practice, looked up
+  // several times per sampled pair), then summed into the result's maps.
+  using LocalCounts = absl::flat_hash_map<uint64_t, uint64_t>;
+  using LocalTfCounts = absl::flat_hash_map<PatternTf, uint64_t, PatternTfHash>;
   struct Local {
-    std::vector<PatternCounts> covered;
-    std::vector<PatternTfCounts> first_tf;
+    std::vector<LocalCounts> covered;
+    std::vector<LocalTfCounts> first_tf;
+    // The last TF delta computed, for the row it was computed on and its pattern's TF-adjusted
+    // levels: the pairs of a run mostly repeat it.
+    RowId delta_row = 0;
+    std::vector<uint8_t> delta_levels;
+    int32_t delta = 0;
+    bool has_delta = false;
     // Scratch, reused from batch to batch: the sampled pairs (those in through their second
     // record turned around, b first), their levels, a run's partners.
     std::vector<CandidatePair> pairs, turned;
@@ -89,6 +103,7 @@ TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comp
     Local l;
     l.covered.resize(nr);
     l.first_tf.resize(nr);
+    l.delta_levels.assign(tf_comparisons.size(), 0);
     return l;
   });
   const uint64_t upper = index.PairsUpperBound();
@@ -133,16 +148,33 @@ TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comp
               [](const CandidatePair& x, const CandidatePair& y) { return x.a != y.a ? x.a < y.a : x.b < y.b; });
     GammaRuns(comps, pairs, &l.gammas, &l.partners, l.comparisons);
     GammaRuns(comps, turned, &l.turned_gammas, &l.partners, l.comparisons);
-    auto count = [&](RowId a, RowId b, const uint8_t* gamma) {
+    // The delta of `fixed`'s run (see tf_delta), reused while the run's TF-adjusted levels repeat.
+    auto delta_of = [&](RowId fixed, const uint8_t* gamma) {
+      bool same = l.has_delta && l.delta_row == fixed;
+      for (size_t k = 0; k < tf_comparisons.size(); ++k) {
+        const size_t c = tf_comparisons[k];
+        const uint8_t level = exact_level[c][gamma[c]] ? gamma[c] : 0;
+        same &= l.delta_levels[k] == level;
+        l.delta_levels[k] = level;
+      }
+      if (!same) {
+        l.delta = tf_delta(fixed, gamma);
+        l.delta_row = fixed;
+        l.has_delta = true;
+      }
+      return l.delta;
+    };
+    // `fixed` is the pair's row shared by its run (a for pairs, b for turned ones).
+    auto count = [&](RowId a, RowId b, RowId fixed, const uint8_t* gamma) {
       const uint64_t id = comps.PatternId(gamma);
-      ++l.first_tf[rule][{id, tf_delta(a, b, gamma)}];  // first[rule] is summed from these below
+      ++l.first_tf[rule][{id, delta_of(fixed, gamma)}];  // first[rule] is summed from these below
       ++l.covered[rule][id];
       for (size_t r = 0; r < nr; ++r) {
         if (static_cast<int>(r) != rule && index.RuleCovers(r, a, b)) ++l.covered[r][id];
       }
     };
-    for (size_t i = 0; i < pairs.size(); ++i) count(pairs[i].a, pairs[i].b, &l.gammas[i * nc]);
-    for (size_t i = 0; i < turned.size(); ++i) count(turned[i].b, turned[i].a, &l.turned_gammas[i * nc]);
+    for (size_t i = 0; i < pairs.size(); ++i) count(pairs[i].a, pairs[i].b, pairs[i].a, &l.gammas[i * nc]);
+    for (size_t i = 0; i < turned.size(); ++i) count(turned[i].b, turned[i].a, turned[i].a, &l.turned_gammas[i * nc]);
   });
   TrainingCounts counts;
   counts.covered.resize(nr);

@@ -114,8 +114,9 @@ void ScoreRunsDecidingEarly(const Comparisons& comps, const Scorer& scorer, std:
             gamma[c] = 1;
             if (tf_level[c][1]) {
               // Term frequencies are per value (by hash), so equal values share one weight:
-              // computed once per run.
-              if (std::isnan(equal_weight[c])) equal_weight[c] = scorer.LevelWeight(c, 1, a, b);
+              // computed once per run, from row a alone (b's rank, equal to a's, would be a
+              // scattered load per run).
+              if (std::isnan(equal_weight[c])) equal_weight[c] = scorer.LevelWeight(c, 1, a, a);
               w += equal_weight[c];
             } else {
               w += level_weight[c][1];

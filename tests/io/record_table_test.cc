@@ -168,5 +168,98 @@ TEST(RecordTableTest, AppendMatchesColumnsByNameAndPadsNulls) {
   EXPECT_EQ(email.Get(2), "x@y.z");
 }
 
+// The first table appended to an empty one is taken over: the same arrays, no copy of the text.
+TEST(RecordTableTest, AppendIntoEmptyTableTakesTheColumnsOver) {
+  RecordTable first;
+  first.AddSource("crm");
+  const size_t id = first.AddColumn("id");
+  const size_t name = first.AddColumn("name");
+  first.AppendSourceRows(0, 3);
+  for (int i = 0; i < 3; ++i) {
+    first.mutable_column(id).Append(std::to_string(i + 1));
+    if (i == 1) first.mutable_column(name).AppendNull(); else first.mutable_column(name).Append("n" + std::to_string(i));
+    first.AppendLine(static_cast<uint64_t>(i + 2));
+  }
+  const char* text = first.column(name).arena_data();
+
+  RecordTable all;
+  all.Append(std::move(first));
+  ASSERT_EQ(all.num_rows(), 3u);
+  ASSERT_EQ(all.num_columns(), 2u);
+  EXPECT_EQ(all.column(all.FindColumn("name")).arena_data(), text);
+  EXPECT_EQ(all.source_names(), std::vector<std::string>{"crm"});
+  EXPECT_EQ(all.column(all.FindColumn("name")).Get(0), "n0");
+  EXPECT_TRUE(all.column(all.FindColumn("name")).IsNull(1));
+  EXPECT_EQ(all.column(all.FindColumn("id")).Get(2), "3");
+  EXPECT_EQ(all.line(2), 4u);
+
+  // A second table is appended as before.
+  RecordTable second;
+  second.AddSource("shop");
+  const size_t email = second.AddColumn("email");
+  second.AppendSourceRows(0, 1);
+  second.mutable_column(email).Append("x@y.z");
+  second.AppendLine(2);
+  all.Append(std::move(second));
+  ASSERT_EQ(all.num_rows(), 4u);
+  EXPECT_EQ(all.source(3), 1);
+  EXPECT_TRUE(all.column(all.FindColumn("name")).IsNull(3));
+  EXPECT_TRUE(all.column(all.FindColumn("email")).IsNull(0));
+  EXPECT_EQ(all.column(all.FindColumn("email")).Get(3), "x@y.z");
+}
+
+// A view's tables belong to someone else: appended into an empty table it is copied, and the
+// table keeps its values when those tables go away.
+TEST(RecordTableTest, AppendIntoEmptyTableCopiesAView) {
+  RecordTable viewed;
+  viewed.AddSource("state");
+  const size_t col = viewed.AddColumn("name");
+  viewed.AppendSourceRows(0, 2);
+  viewed.AppendLine(2);
+  viewed.AppendLine(3);
+  std::vector<uint32_t> offsets = {0, 3, 3};
+  std::vector<uint64_t> nulls = {2};  // row 1 null
+  std::string text = "ann";
+  viewed.mutable_column(col) = Column::View("name", 2, reinterpret_cast<const char*>(offsets.data()),
+                                            reinterpret_cast<const char*>(nulls.data()), text.data(), text.size());
+  RecordTable all;
+  all.Append(std::move(viewed));
+  text = "xxx";
+  nulls[0] = 0;
+  const Column& c = all.column(all.FindColumn("name"));
+  EXPECT_FALSE(c.is_view());
+  EXPECT_EQ(c.Get(0), "ann");
+  EXPECT_TRUE(c.IsNull(1));
+}
+
+// Prefetch hints read the offsets of narrow, wide and view columns without changing a value.
+TEST(ColumnTest, PrefetchHintsLeaveValuesAlone) {
+  for (bool wide : {false, true}) {
+    Column c("v");
+    for (int i = 0; i < 50; ++i) {
+      if (i % 4 == 0) c.AppendNull(); else c.Append("value " + std::to_string(i));
+    }
+    if (wide) c.Widen();
+    for (RowId r = 0; r < 50; ++r) {
+      c.PrefetchOffsets(r);
+      c.PrefetchValue(r);
+      EXPECT_EQ(c.IsNull(r), r % 4 == 0);
+      if (r % 4 != 0) EXPECT_EQ(c.Get(r), "value " + std::to_string(r));
+    }
+  }
+  std::vector<uint32_t> offsets = {0, 3, 3, 5};
+  std::vector<uint64_t> nulls = {2};
+  const std::string text = "annbo";
+  const Column view = Column::View("v", 3, reinterpret_cast<const char*>(offsets.data()),
+                                   reinterpret_cast<const char*>(nulls.data()), text.data(), text.size());
+  for (RowId r = 0; r < 3; ++r) {
+    view.PrefetchOffsets(r);
+    view.PrefetchValue(r);
+  }
+  EXPECT_EQ(view.Get(0), "ann");
+  EXPECT_TRUE(view.IsNull(1));
+  EXPECT_EQ(view.Get(2), "bo");
+}
+
 }  // namespace
 }  // namespace reclink
