@@ -438,7 +438,7 @@ py::dict Run(const std::string& command, const py::list& py_inputs, const std::s
         ro.train_only = command == "train";
         ro.keep_pairs = o.with_pairs;
         ro.pairs_threshold = o.pairs_threshold;
-        ro.keep_fields = state.has_value() || (s.rules.survivorship && s.rules.survivorship->normalized);
+        ro.keep_fields = state.has_value() || s.rules.survivorship.has_value();
         ro.keep_key_hashes = state.has_value();
         std::vector<uint32_t> truth;
         if (!o.truth_column.empty())

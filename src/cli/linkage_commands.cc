@@ -522,7 +522,8 @@ int RunLinkageCommand(std::string command, const CommonOptions& o, const Linkage
   ro.threshold = lo.threshold;
   ro.train_only = command == "train";
   ro.keep_pairs = lo.pairs;
-  ro.keep_fields = with_state || lo.with_fields || (l.rules.survivorship && l.rules.survivorship->normalized);
+  // Golden records read the fields (values = "normalized") or their null rows (values = "raw").
+  ro.keep_fields = with_state || lo.with_fields || l.rules.survivorship.has_value();
   ro.keep_key_hashes = with_state;
   ro.pairs_threshold = lo.pairs_threshold;
   if (!lo.truth_column.empty()) {

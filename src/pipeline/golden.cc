@@ -73,7 +73,9 @@ std::set<int> GoldenRecordColumns(const Rules& rules, const RecordTable& table) 
 std::string SurvivorValuesSpec(const Rules& rules) {
   if (!rules.survivorship) return "";
   const SurvivorshipSpec& spec = *rules.survivorship;
-  std::string out = spec.normalized ? "values=normalized" : "values=raw";
+  // "raw-nonnull": raw values whose field the rules read as null are null (states written before
+  // kept them, so their values are not reused).
+  std::string out = spec.normalized ? "values=normalized" : "values=raw-nonnull";
   out += ";timestamp=" + std::to_string(spec.timestamp.size()) + ":" + spec.timestamp;
   for (const auto& [source, column] : spec.timestamps) {
     out += ";" + std::to_string(source.size()) + ":" + source + "=" + std::to_string(column.size()) + ":" + column;
@@ -81,7 +83,8 @@ std::string SurvivorValuesSpec(const Rules& rules) {
   return out;
 }
 
-SurvivorValues CollectSurvivorValues(const Rules& rules, const LoadedInput& input, const std::vector<uint32_t>* rows) {
+SurvivorValues CollectSurvivorValues(const Rules& rules, const LoadedInput& input, const std::vector<Column>& fields,
+                                     const std::vector<uint32_t>* rows) {
   SurvivorValues out;
   if (!rules.survivorship) return out;
   const SurvivorshipSpec& spec = *rules.survivorship;
@@ -111,12 +114,13 @@ SurvivorValues CollectSurvivorValues(const Rules& rules, const LoadedInput& inpu
   }
   out.source_of.resize(n);
   for (size_t i = 0; i < n; ++i) out.source_of[i] = index[table.source(row(i))];
-  auto gather = [&](const std::string& name, const std::vector<int>& per_source) {
+  // `derived`: the field whose null rows stay null (nullptr: none).
+  auto gather = [&](const std::string& name, const std::vector<int>& per_source, const Column* derived) {
     Column col(name);
     for (size_t i = 0; i < n; ++i) {
       const RowId r = row(i);
       const int c = per_source[table.source(r)];
-      if (c < 0 || table.column(c).IsNull(r)) col.AppendNull();
+      if (c < 0 || table.column(c).IsNull(r) || (derived != nullptr && derived->IsNull(r))) col.AppendNull();
       else col.Append(table.column(c).Get(r));
     }
     return col;
@@ -125,15 +129,16 @@ SurvivorValues CollectSurvivorValues(const Rules& rules, const LoadedInput& inpu
     for (size_t f = 0; f < nf; ++f) {
       std::vector<int> per_source(nsrc);
       for (size_t s = 0; s < nsrc; ++s) per_source[s] = column[s][f];
-      out.raw.push_back(gather(rules.fields[f].name, per_source));
+      out.raw.push_back(gather(rules.fields[f].name, per_source, f < fields.size() ? &fields[f] : nullptr));
     }
   }
-  out.timestamps = gather("timestamp", timestamp);
+  out.timestamps = gather("timestamp", timestamp, nullptr);
   return out;
 }
 
 GoldenRecords BuildGoldenRecords(const Rules& rules, const LoadedInput& input, const RunResult& result) {
-  const SurvivorValues values = CollectSurvivorValues(rules, input, nullptr);
+  static const std::vector<Column> kNoFields;  // a run that kept no fields: raw values as read
+  const SurvivorValues values = CollectSurvivorValues(rules, input, result.fields ? result.fields->fields : kNoFields, nullptr);
   const std::vector<std::string> keys = RecordKeys(input, rules);
   const std::vector<std::string_view> views(keys.begin(), keys.end());
   return BuildGoldenRecords(rules, values, result.fields ? &result.fields->fields : nullptr, views, result.labels,

@@ -512,7 +512,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
       return Status::Usage(kNoSurvivorValues, kRunInFull);
     }
     const SurvivorValues& before = *saved.survivor;
-    const SurvivorValues now = CollectSurvivorValues(rules, delta, nullptr);
+    const SurvivorValues now = CollectSurvivorValues(rules, delta, delta_fields->fields, nullptr);
     SurvivorValues& sv = next.survivor.emplace();
     sv.spec = before.spec;
     std::vector<std::string> all = before.source_names;

@@ -1363,7 +1363,9 @@ Status WriteStateOfRun(OutputSet& set, const Rules& rules, const LoadedInput& in
                                             result.key_hashes, links, result.tf_tables, result.threshold,
                                             result.oversized);
   // Golden records' values, so that incremental nights can write them too.
-  if (rules.survivorship) records.survivor = CollectSurvivorValues(rules, input, &identities.rows_by_key);
+  if (rules.survivorship) {
+    records.survivor = CollectSurvivorValues(rules, input, result.fields->fields, &identities.rows_by_key);
+  }
   return WriteRunState(set, rules, result.model, identities.next, records);
 }
 

@@ -42,7 +42,8 @@ struct Golden {
   std::map<char, size_t> cluster;  // first digit of the ids -> cluster index
 };
 
-std::unique_ptr<Golden> Build(const std::string& survivorship, bool reversed = false) {
+std::unique_ptr<Golden> Build(const std::string& survivorship, bool reversed = false,
+                              const std::string& base = kBaseRules) {
   auto g = std::make_unique<Golden>();
   std::map<std::string, std::vector<std::string>> rows = {
       {"crm", {"1a,Anna,anna@crm.com,Leeds,2024-01-05", "2a,Bob,,York,2023-12-31", "3a,Cy,,,"}},
@@ -58,7 +59,7 @@ std::unique_ptr<Golden> Build(const std::string& survivorship, bool reversed = f
     specs.push_back({source, g->dir / (source + ".csv")});
   }
   if (reversed) std::reverse(specs.begin(), specs.end());
-  Result<Rules> rules = ParseRulesString(std::string(kBaseRules) + survivorship, "rules.toml");
+  Result<Rules> rules = ParseRulesString(base + survivorship, "rules.toml");
   EXPECT_TRUE(rules.ok()) << rules.status().ToString();
   if (!rules.ok()) return nullptr;
   g->rules = std::move(rules.value());
@@ -83,6 +84,21 @@ std::unique_ptr<Golden> Build(const std::string& survivorship, bool reversed = f
 std::string Value(const Golden& g, char key, const std::string& field) {
   const size_t f = std::find(g.golden.fields.begin(), g.golden.fields.end(), field) - g.golden.fields.begin();
   return g.golden.values[g.cluster.at(key)][f];
+}
+
+// A raw value whose field the rules read as null (here in its null_values; a placeholder found by
+// training or an unparseable date alike) never survives, though its raw text is not empty.
+TEST(GoldenTest, RawValuesTheRulesReadAsNullDoNotSurvive) {
+  std::string base = kBaseRules;
+  const std::string city = "[fields.city]\ncolumn = \"city\"\n";
+  base.replace(base.find(city), city.size(), city + "null_values = [\"Leeds\"]\n");
+  auto g = Build("[survivorship]\n", false, base);
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(Value(*g, '1', "city"), "London");  // Leeds three times, read as null
+  EXPECT_EQ(Value(*g, '2', "city"), "Hull");    // York and Hull once each: the tie goes to the smaller
+  auto kept = Build("[survivorship]\n");
+  ASSERT_NE(kept, nullptr);
+  EXPECT_EQ(Value(*kept, '1', "city"), "Leeds");
 }
 
 TEST(GoldenTest, MostFrequentByDefaultWithTiesToTheSmallestValue) {

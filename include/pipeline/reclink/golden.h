@@ -47,7 +47,11 @@ struct SurvivorValues {
 std::string SurvivorValuesSpec(const Rules& rules);
 
 // The survivorship values of input's rows `rows`, in that order (nullptr: every row in input order).
-SurvivorValues CollectSurvivorValues(const Rules& rules, const LoadedInput& input, const std::vector<uint32_t>* rows);
+// `fields` are the run's derived fields of input's rows (DerivedFields::fields, by input row): a
+// raw value whose field the rules read as null (a placeholder, one of its null_values, a date or
+// number that does not parse) is null here too, so that it never survives.
+SurvivorValues CollectSurvivorValues(const Rules& rules, const LoadedInput& input, const std::vector<Column>& fields,
+                                     const std::vector<uint32_t>* rows);
 
 // Builds the golden records of the records of `values`: keys[r] is record r's key, labels[r] its
 // cluster (of `clusters`), fields the normalized fields (read when values = "normalized"). Every
