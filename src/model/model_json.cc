@@ -61,17 +61,7 @@ std::string ModelToJson(const Model& model) {
                    "pairs are a random sample of the candidate pairs (docs/model.md)");
     w.EndObject();
   }
-  w.Key("placeholders");
-  w.BeginArray();
-  for (const DetectedPlaceholder& ph : model.placeholders) {
-    w.BeginObject();
-    w.Member("field", ph.field);
-    w.Member("value", ph.value);
-    w.Member("records", ph.records);
-    w.Member("reason", ph.reason);
-    w.EndObject();
-  }
-  w.EndArray();
+  WritePlaceholdersJson(w, model.placeholders);
   w.Key("warnings");
   w.BeginArray();
   for (const std::string& warning : model.warnings) w.Value(warning);
@@ -216,6 +206,20 @@ size_t FindNonJsonNumber(std::string_view text) {
 }
 
 }  // namespace
+
+void WritePlaceholdersJson(JsonWriter& w, const std::vector<DetectedPlaceholder>& placeholders) {
+  w.Key("placeholders");
+  w.BeginArray();
+  for (const DetectedPlaceholder& ph : placeholders) {
+    w.BeginObject();
+    w.Member("field", ph.field);
+    w.Member("value", ph.value);
+    w.Member("records", ph.records);
+    w.Member("reason", ph.reason);
+    w.EndObject();
+  }
+  w.EndArray();
+}
 
 Result<Model> ReadModelJson(const std::string& path, const Rules& rules) {
   std::string text;

@@ -176,17 +176,7 @@ std::string SummaryJson(const RunContext& context, const LoadedInput& input, con
   w.BeginObject();
   for (const auto& [field, count] : r.placeholder_nulls) w.Member(field, count);
   w.EndObject();
-  w.Key("placeholders");
-  w.BeginArray();
-  for (const DetectedPlaceholder& ph : r.placeholders) {
-    w.BeginObject();
-    w.Member("field", ph.field);
-    w.Member("value", ph.value);
-    w.Member("records", ph.records);
-    w.Member("reason", ph.reason);
-    w.EndObject();
-  }
-  w.EndArray();
+  WritePlaceholdersJson(w, r.placeholders);
   w.Key("blocking");
   w.BeginArray();
   for (const RuleStats& rs : r.rules) {

@@ -181,6 +181,7 @@ struct TrainingCounts {
   std::string deterministic_prior_source;
 };
 
+class JsonWriter;
 class Progress;
 
 // Candidate pairs beyond which training counts a sample of them (about this many).
@@ -362,6 +363,8 @@ Model ModelSkeleton(const Rules& rules, const Comparisons& comps);
 // model.json's text (written through an OutputSet or WriteFileAtomically by the caller) and its
 // reader, which checks that the model's comparisons and levels fit the rules (kUsage).
 std::string ModelToJson(const Model& model);
+// The `placeholders` array of model.json and summary.json: field, value, records, reason each.
+void WritePlaceholdersJson(JsonWriter& w, const std::vector<DetectedPlaceholder>& placeholders);
 Result<Model> ReadModelJson(const std::string& path, const Rules& rules);
 // Same, from model.json's text; name stands for the file in messages.
 Result<Model> ParseModelJson(const std::string& text, const std::string& name, const Rules& rules);
