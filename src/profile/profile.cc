@@ -536,8 +536,9 @@ std::string ProfileToText(const std::vector<ColumnProfile>& profiles, const std:
   for (const ColumnProfile& p : profiles) {
     for (const ColumnProfile::Placeholder& ph : p.placeholders) {
       if (!any_placeholder) {
-        out += "\nlikely placeholders (list them in the field's null_values in the rules file, or they make "
-               "giant blocks of unrelated records):\n";
+        out += "\nlikely placeholders (training reads those shaped like one, held by 3 or more records, as null by "
+               "itself; list the others in the field's null_values, or they make giant blocks of unrelated "
+               "records):\n";
         any_placeholder = true;
       }
       out += "  " + Shown(p.name) + ": '" + Shown(ph.value) + "' in " + std::to_string(ph.count) + " rows (" +
