@@ -71,6 +71,12 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
                             level.predicate == Predicate::kDamerauLevenshtein ||
                             level.predicate == Predicate::kJaro || level.predicate == Predicate::kJaroWinkler;
       date |= level.predicate == Predicate::kDateDiffDays;
+      const int other = level.predicate == Predicate::kSwapped ? rules.FindField(level.other) : -1;
+      if (level.predicate == Predicate::kSwapped && other < 0) {
+        return Status::Usage(FormatLocation(rules.path, spec.line, 0,
+                                            "level '" + level.label + "' names unknown field '" + level.other + "'"));
+      }
+      comp.other_field.push_back(other);
     }
     const Column& col = fields.fields[comp.field];
     if (col.arena_bytes() >= (uint64_t{1} << 32)) {
@@ -223,6 +229,14 @@ int Comparisons::LevelOfValues(const Comp& comp, RowId a, RowId b, const Slot& s
       case Predicate::kDateDiffDays: {
         const double x = comp.numbers[a], y = comp.numbers[b];
         hit = !std::isnan(x) && !std::isnan(y) && std::fabs(x - y) <= level.threshold;
+        break;
+      }
+      case Predicate::kSwapped: {
+        // The two fields crossed over: a's value is b's OTHER and b's is a's OTHER. Never on
+        // equal values, so that equal values' level depends on a's value alone (LevelsOneToMany
+        // gives every equal partner the first one's level).
+        const Column& other = fields_->fields[comp.other_field[i]];
+        hit = !equal && !other.IsNull(a) && !other.IsNull(b) && other.Get(b) == va && other.Get(a) == vb;
         break;
       }
       case Predicate::kRelativeDiff: {

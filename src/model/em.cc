@@ -305,6 +305,10 @@ void ChooseThreshold(const Comparisons& comps, const TrainingCounts& counts, con
 }  // namespace
 
 void MakeWeightsMonotone(Model* model) {
+  // swapped(OTHER) is not a step on the comparison's scale of similarity (two fields crossed
+  // over, not a closer or looser match of one), so it stands outside the order: its weight is its
+  // own, and the levels before and after it are ordered as if it were not there.
+  auto outside_order = [](const LevelParams& lp) { return lp.label.rfind("swapped", 0) == 0; };
   struct Block {
     double m = 0, u = 0;
     size_t first = 0, last = 0;
@@ -312,6 +316,7 @@ void MakeWeightsMonotone(Model* model) {
   for (ComparisonParams& cp : model->comparisons) {
     std::vector<Block> blocks;
     for (size_t l = 1; l < cp.levels.size(); ++l) {
+      if (outside_order(cp.levels[l])) continue;
       blocks.push_back({cp.levels[l].m, cp.levels[l].u, l, l});
       // Pool while the block before has a lower ratio m/u than the last one (cross-multiplied:
       // both u are positive).
@@ -328,6 +333,7 @@ void MakeWeightsMonotone(Model* model) {
       if (b.first == b.last || !(b.u > 0)) continue;
       const double ratio = b.m / b.u;
       for (size_t l = b.first; l <= b.last; ++l) {
+        if (outside_order(cp.levels[l])) continue;
         cp.levels[l].m = cp.levels[l].u * ratio;
         cp.levels[l].m_source += "; pooled with levels " + std::to_string(b.first) + "-" + std::to_string(b.last) +
                                  " (" + cp.levels[b.first].label + " to " + cp.levels[b.last].label +

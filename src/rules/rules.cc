@@ -907,6 +907,18 @@ Status RulesParser::ParseComparisons(const toml::table& root) {
                      "key 'levels' in " + where + ": level \"" + Excerpt(s->get()) + "\": " + what,
                      hint);
       }
+      if (level.predicate == Predicate::kSwapped) {
+        if (rules_.FindField(level.other) < 0) {
+          return Error(el,
+                       "key 'levels' in " + where + ": level \"" + Excerpt(s->get()) + "\" names field '" +
+                           Excerpt(level.other) + "', which is not defined; expected one of: " + FieldList());
+        }
+        if (level.other == spec.field) {
+          return Error(el, "key 'levels' in " + where + ": level \"" + Excerpt(s->get()) +
+                               "\" names the comparison's own field; swapped(FIELD) needs another field",
+                       "e.g. \"swapped(last)\" in the comparison of first");
+        }
+      }
       spec.levels.push_back(std::move(level));
     }
     if (const toml::node* tf = t.get("tf_adjust")) {

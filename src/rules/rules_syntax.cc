@@ -68,7 +68,7 @@ std::string LevelForms() {
     s += p.name;
     s += p.distance ? (p.integer ? " <= K\"" : " <= D\"") : " >= T\"";
   }
-  return s;
+  return s + ", \"swapped(FIELD)\"";
 }
 
 // A finite decimal number (no hex, inf or nan); false when text is anything else.
@@ -230,6 +230,20 @@ bool ParseLevel(std::string_view text, LevelSpec* level, std::string* what, std:
   size_t name_end = 0;
   while (name_end < s.size() && (IsFieldName(s.substr(name_end, 1)))) ++name_end;
   std::string_view name = s.substr(0, name_end);
+  if (name == "swapped") {
+    // swapped(FIELD): the two fields' values crossed over (first and last name written the
+    // other way round). The field is checked against [fields] by the caller.
+    std::string_view rest = Trim(s.substr(name_end));
+    if (rest.size() < 2 || rest.front() != '(' || rest.back() != ')' ||
+        !IsFieldName(Trim(rest.substr(1, rest.size() - 2)))) {
+      *what = "expected \"swapped(FIELD)\" with FIELD a [fields] name, found \"" + Excerpt(s) + "\"";
+      *hint = "e.g. \"swapped(last)\" in the comparison of first: the pair's first and last names crossed over";
+      return false;
+    }
+    level->predicate = Predicate::kSwapped;
+    level->other = std::string(Trim(rest.substr(1, rest.size() - 2)));
+    return true;
+  }
   const PredicateName* found = nullptr;
   for (const PredicateName& p : kPredicates) {
     if (p.name == name) found = &p;

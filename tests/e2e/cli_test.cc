@@ -686,6 +686,41 @@ TEST(AccuracyTest, FiveSourceLinkOfNamesAndAddresses) {
   EXPECT_GE(JsonNumberAfter(b, "f1"), 0.9589) << r.out.substr(0, 600);
 }
 
+// swapped(OTHER) levels: the generator writes first and last name the other way round in some
+// records; with a "swapped" level in both name comparisons those pairs gain weight instead of
+// paying twice for disagreeing names. On the five-source link both precision and recall must not
+// fall, and more true pairs are found (measured: 29,106 -> 29,131 of 31,957; precision 0.98651
+// -> 0.98712, recall 0.91079 -> 0.91157).
+TEST(AccuracyTest, SwappedNameLevelsFindCrossedOverNames) {
+  const std::string dir = TempDir("swapped_names");
+  const std::string files = FiveSources(dir);
+  ASSERT_FALSE(files.empty());
+  std::string rules = ReadFile(kSource + "/bench/accuracy/five_sources.toml");
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{"levels = [\"exact\", \"jaro_winkler >= 0.92\", \"jaro_winkler >= 0.80\"]",
+                                                                     "levels = [\"exact\", \"swapped(last)\", \"jaro_winkler >= 0.92\", \"jaro_winkler >= 0.80\"]"},
+                                 {"levels = [\"exact\", \"jaro_winkler >= 0.92\", \"jaro_winkler >= 0.84\"]",
+                                  "levels = [\"exact\", \"swapped(first)\", \"jaro_winkler >= 0.92\", \"jaro_winkler >= 0.84\"]"}}) {
+    const size_t at = rules.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    rules.replace(at, from.size(), to);
+  }
+  WriteFile(dir + "/swapped.toml", rules);
+  auto pairwise = [&](const std::string& r) {
+    CliResult res = RunReclink("evaluate --json --rules " + r + " --truth entity_id" + files);
+    EXPECT_EQ(res.exit_code, 0) << res.err;
+    return res.out.substr(res.out.find("\"pairwise\""));
+  };
+  const std::string base = pairwise(kSource + "/bench/accuracy/five_sources.toml"), swapped = pairwise(dir + "/swapped.toml");
+  EXPECT_GE(JsonNumberAfter(swapped, "precision"), JsonNumberAfter(base, "precision")) << base << "\n" << swapped;
+  EXPECT_GE(JsonNumberAfter(swapped, "recall"), JsonNumberAfter(base, "recall")) << base << "\n" << swapped;
+  EXPECT_GT(JsonNumberAfter(swapped, "true_positive_pairs"), JsonNumberAfter(base, "true_positive_pairs") + 10);
+  // The level is trained and stands outside the order of the name's similarity levels.
+  ASSERT_EQ(RunReclink("train --quiet --rules " + dir + "/swapped.toml --model-out " + dir + "/model.json" + files).exit_code, 0);
+  const std::string model = ReadFile(dir + "/model.json");
+  EXPECT_NE(model.find("\"label\": \"swapped(last)\""), std::string::npos) << model.substr(0, 2000);
+  EXPECT_NE(model.find("\"label\": \"swapped(first)\""), std::string::npos);
+}
+
 // Blocking rules that only add candidate pairs must not make the links worse: three broad
 // rules added to the demo's (blocking recall up, more non-matches to train on) lower F1 by less
 // than 0.005 (issue 12: it once fell from 0.88 to 0.57).

@@ -90,6 +90,9 @@ void CheckRules(const reclink::Rules& r) {
         case Predicate::kDateDiffDays:
           Check(t == std::floor(t) && t <= kRulesMaxDateDiffDays, "date_diff_days d", l.label);
           break;
+        case Predicate::kSwapped:
+          Check(r.FindField(l.other) >= 0 && l.other != c.field, "swapped names another field", l.label);
+          break;
       }
     }
   }

@@ -74,6 +74,56 @@ TEST(ComparisonTest, RelativeDiffIsAShareOfTheLargerValue) {
   EXPECT_EQ(comps->Level(2, 0, 4), 3);  // "x" is no number: else
 }
 
+// swapped(OTHER): first and last name written the other way round in one of the two records.
+TEST(ComparisonTest, SwappedLevelMatchesFieldsCrossedOver) {
+  Rules rules;
+  DerivedFields fields;
+  for (const char* name : {"first", "last"}) {
+    FieldSpec spec;
+    spec.name = name;
+    rules.fields.push_back(spec);
+    fields.fields.emplace_back(name);
+  }
+  // 0 john smith, 1 smith john (swapped), 2 smith jon (not quite), 3 john null, 4 smith smith,
+  // 5 smith smith, 6 smyth john (first fuzzy only)
+  const char* firsts[] = {"john", "smith", "smith", "john", "smith", "smith", "smyth"};
+  const char* lasts[] = {"smith", "john", "jon", nullptr, "smith", "smith", "john"};
+  for (int r = 0; r < 7; ++r) {
+    fields.fields[0].Append(firsts[r]);
+    if (lasts[r]) fields.fields[1].Append(lasts[r]); else fields.fields[1].AppendNull();
+  }
+  ComparisonSpec first;
+  first.name = first.field = "first";
+  LevelSpec swapped = Level(Predicate::kSwapped, 0, "swapped(last)");
+  swapped.other = "last";
+  first.levels = {Level(Predicate::kExact, 0, "exact"), swapped, Level(Predicate::kJaroWinkler, 0.8, "jw80")};
+  ComparisonSpec last = first;
+  last.name = last.field = "last";
+  last.levels[1].other = "first";
+  last.levels[1].label = "swapped(first)";
+  rules.comparisons = {first, last};
+  Result<Comparisons> comps = Comparisons::Build(rules, fields);
+  ASSERT_TRUE(comps.ok()) << comps.status().ToString();
+  for (size_t c = 0; c < 2; ++c) {
+    EXPECT_EQ(comps->Level(c, 0, 1), 2) << c;  // crossed over, in both comparisons
+    EXPECT_EQ(comps->Level(c, 1, 0), 2) << c;  // symmetric
+  }
+  EXPECT_EQ(comps->Level(0, 0, 2), 4);  // john/smith: "jon" is not "john"; else
+  EXPECT_EQ(comps->Level(0, 3, 1), 4);  // row 3's last name is null: not swapped, else...
+  EXPECT_EQ(comps->Level(1, 3, 1), 0);  // ...and last itself is null there
+  // Equal values are never swapped (smith smith against smith smith is exact), and a fuzzy
+  // first name with an equal last name falls to the fuzzy level.
+  EXPECT_EQ(comps->Level(0, 4, 5), 1);
+  EXPECT_EQ(comps->Level(0, 1, 6), 3);  // smith/smyth
+  // The one-against-many path gives the same levels.
+  std::vector<RowId> bs = {1, 2, 3, 4, 5, 6};
+  std::vector<uint8_t> out(bs.size());
+  for (size_t c = 0; c < 2; ++c) {
+    comps->LevelsOneToMany(c, 0, bs, nullptr, out.data());
+    for (size_t i = 0; i < bs.size(); ++i) EXPECT_EQ(out[i], comps->Level(c, 0, bs[i])) << c << " " << i;
+  }
+}
+
 TEST(ComparisonTest, LevelsInOrderWithNullAndElse) {
   Fixture f = Make();
   Result<Comparisons> comps = Comparisons::Build(f.rules, f.fields);

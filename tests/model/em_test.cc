@@ -199,6 +199,27 @@ TEST(ModelTest, MonotoneWeightsPoolAViolatingPairByHand) {
   EXPECT_EQ(l[3].m_source, "em");
 }
 
+// swapped(OTHER) stands outside the order: it keeps its own weight, however high, and the
+// levels around it are ordered as if it were not there.
+TEST(ModelTest, MonotoneWeightsLeaveASwappedLevelOutOfTheOrder) {
+  Model model;
+  ComparisonParams cp;
+  cp.name = "first";
+  cp.levels = {{"null", 1, 1, "", ""},          {"exact", 0.6, 0.01, "em", "u"},
+               {"swapped(last)", 0.02, 1e-6, "em", "u"}, {"fuzzy", 0.3, 0.001, "em", "u"},
+               {"else", 0.08, 0.989, "em", "u"}};
+  model.comparisons = {cp};
+  MakeWeightsMonotone(&model);
+  const auto& l = model.comparisons[0].levels;
+  EXPECT_DOUBLE_EQ(l[2].m, 0.02);  // 14 bits, above exact's 5.9: untouched
+  EXPECT_EQ(l[2].m_source, "em");
+  // exact (5.9 bits) and fuzzy (8.2 bits) violate the order across the swapped level: pooled.
+  EXPECT_DOUBLE_EQ(l[1].m, 0.01 * (0.9 / 0.011));
+  EXPECT_DOUBLE_EQ(l[3].m, 0.001 * (0.9 / 0.011));
+  EXPECT_NE(l[1].m_source.find("pooled with levels 1-3"), std::string::npos) << l[1].m_source;
+  EXPECT_DOUBLE_EQ(l[4].m, 0.08);
+}
+
 // On random levels: afterwards weights never increase from a level to the next, m keeps its
 // total, and levels that were already in order are untouched.
 TEST(ModelTest, MonotoneWeightsOnRandomLevels) {

@@ -587,6 +587,22 @@ TEST(RulesErrorTest, ComparisonLevels) {
   auto with_level = [](const std::string& level) {
     return ErrorOf(Replace(kBase, "\"jaro_winkler >= 0.92\"", level));
   };
+  EXPECT_EQ(with_level("\"swapped(middle)\""),
+            "r.toml:21:20: error: key 'levels' in [[comparison]] #1: level \"swapped(middle)\" names field "
+            "'middle', which is not defined; expected one of: first, last, dob");
+  EXPECT_EQ(with_level("\"swapped(first)\""),
+            "r.toml:21:20: error: key 'levels' in [[comparison]] #1: level \"swapped(first)\" names the "
+            "comparison's own field; swapped(FIELD) needs another field");
+  EXPECT_EQ(with_level("\"swapped last\""),
+            "r.toml:21:20: error: key 'levels' in [[comparison]] #1: level \"swapped last\": expected "
+            "\"swapped(FIELD)\" with FIELD a [fields] name, found \"swapped last\"");
+  {
+    Result<Rules> r = Parse(Replace(kBase, "\"jaro_winkler >= 0.92\"", "\"swapped( last )\""));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(r->comparisons[0].levels.size(), 2u);
+    EXPECT_EQ(r->comparisons[0].levels[1].predicate, Predicate::kSwapped);
+    EXPECT_EQ(r->comparisons[0].levels[1].other, "last");
+  }
   EXPECT_EQ(with_level("\"jaro_winkler >= abc\""),
             "r.toml:21:20: error: key 'levels' in [[comparison]] #1: level \"jaro_winkler >= abc\": expected a "
             "number after >= in \"jaro_winkler >= T\", found \"abc\"");
@@ -614,7 +630,7 @@ TEST(RulesErrorTest, ComparisonLevels) {
             "r.toml:21:20: error: key 'levels' in [[comparison]] #1: level \"soundex >= 1\": unknown predicate "
             "'soundex'; expected one of \"exact\", \"levenshtein <= K\", \"damerau_levenshtein "
             "<= K\", \"jaro >= T\", \"jaro_winkler >= T\", \"jaccard >= T\", \"qgram_jaccard >= "
-            "T\", \"numeric_diff <= D\", \"relative_diff <= D\", \"date_diff_days <= K\"");
+            "T\", \"numeric_diff <= D\", \"relative_diff <= D\", \"date_diff_days <= K\", \"swapped(FIELD)\"");
   EXPECT_EQ(with_level("\"exact 1\"").substr(0, 84),
             "r.toml:21:20: error: key 'levels' in [[comparison]] #1: level \"exact 1\": unknown pre");
   EXPECT_EQ(with_level("0.9"),

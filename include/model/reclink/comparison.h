@@ -236,6 +236,7 @@ class Comparisons {
     bool osa_within_one = false;  // every level is exact or damerau_levenshtein <= 0 or 1
     uint64_t values_over_cap = 0;  // see values_over_cap()
     uint64_t unparseable = 0;      // see unparseable_values()
+    std::vector<int> other_field;  // per level: swapped(OTHER)'s field index, -1 for other levels
   };
   // Adds one to capped_comparisons() when either value is past the comparison cap.
   void CountIfCapped(std::string_view va, std::string_view vb) const {

@@ -132,12 +132,14 @@ enum class Predicate {
   kNumericDiff,          // |a - b| <= threshold, values parsed as numbers
   kRelativeDiff,         // |a - b| <= threshold * max(|a|, |b|), values parsed as numbers
   kDateDiffDays,         // |days(a) - days(b)| <= threshold, values YYYY-MM-DD
+  kSwapped,              // swapped(OTHER): a's value equals b's OTHER field and b's equals a's OTHER
 };
 
 struct LevelSpec {
   Predicate predicate = Predicate::kExact;
   double threshold = 0;  // k, t or d; unused for exact
   std::string label;     // as written, e.g. "jaro_winkler >= 0.92"
+  std::string other;     // swapped(OTHER): the [fields] name of OTHER
 };
 
 struct ComparisonSpec {
