@@ -93,6 +93,7 @@ struct RuleDelta {
   std::vector<OversizedBlock> oversized_now;       // touched blocks over the cap now
   std::vector<std::string> touched_keys;           // display keys of every touched block
   std::vector<std::pair<uint64_t, std::string>> over_texts;  // (hash, key text) of oversized_now
+  std::vector<uint32_t> over_rows;      // the state's kept records in oversized_now's blocks
   uint64_t reopened = 0;                // blocks skipped before and not now: all their pairs scored
 };
 
@@ -292,6 +293,9 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
         MarkPlaceholderKey(rules, &ob);
         rd.oversized_now.push_back(std::move(ob));
         rd.over_texts.emplace_back(members[s].hash, text);
+        for (size_t k = s; k < e; ++k) {
+          if (members[k].kind == kOld) rd.over_rows.push_back(members[k].row);
+        }
         return;
       }
       if (before > cap) {
@@ -458,12 +462,26 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   // The state's links between kept records: kept while some rule still puts the pair in a block
   // that is not oversized. Their values did not change, so a rule that covered the pair before
   // still gives both the same key; only a block that is oversized now can take the pair away.
+  // A link was a candidate pair of some rule, whose key text both records still have; so only a
+  // link with a record in a block that is oversized now can lose every rule, and only those links
+  // are looked at (the others are kept without reading the records' key hashes, which would be a
+  // random read of the state's tables per link).
   std::vector<Edge> edges;
   for (const Found& f : found) edges.insert(edges.end(), f.edges.begin(), f.edges.end());
+  std::vector<uint8_t> in_oversized;  // per state row; empty when no block is oversized now
+  for (const RuleDelta& rd : per_rule) {
+    if (!rd.over_rows.empty() && in_oversized.empty()) in_oversized.assign(n_old, 0);
+    for (uint32_t row : rd.over_rows) in_oversized[row] = 1;
+  }
   std::string ta, tb;
   for (const Edge& e : saved.edges) {
     const uint32_t a = row_of_old[e.a], b = row_of_old[e.b];
     if (a == kRemoved || b == kRemoved) continue;
+    if (in_oversized.empty() || (!in_oversized[e.a] && !in_oversized[e.b])) {
+      edges.push_back({a, b, e.weight});
+      ++out.counts.links_kept;
+      continue;
+    }
     bool covered = false, doubtful = false;
     for (size_t r = 0; r < rules.blocking.size() && !covered; ++r) {
       const uint64_t h = saved.key_hashes[r][e.a];
