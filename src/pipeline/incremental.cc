@@ -91,7 +91,7 @@ constexpr uint8_t kOld = 0, kRemovedOld = 1, kDelta = 2;
 struct RuleDelta {
   std::vector<CandidatePair> pairs;     // in combined rows, a < b
   std::vector<OversizedBlock> oversized_now;       // touched blocks over the cap now
-  std::vector<std::string> touched_keys;           // display keys of every touched block
+  std::vector<std::string> touched_saved;          // display keys of the state's oversized blocks touched
   std::vector<std::pair<uint64_t, std::string>> over_texts;  // (hash, key text) of oversized_now
   std::vector<uint32_t> over_rows;      // the state's kept records in oversized_now's blocks
   uint64_t reopened = 0;                // blocks skipped before and not now: all their pairs scored
@@ -260,8 +260,25 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
     RadixSortByKey(&members, [](const Member& m) { return m.hash; });
     RuleDelta& rd = per_rule[r];
     std::vector<uint32_t> kept, added;
-    // One block: members [s, e), all with key text `text`.
-    auto block = [&](size_t s, size_t e, const std::string& text) {
+    // The state's oversized blocks of this rule (display keys), whose keys a touched block is
+    // looked up in; usually none, and then a block's key text is only made if it is oversized now.
+    std::vector<std::string> saved_over;
+    for (const SavedOversized& o : saved.oversized) {
+      if (o.rule == r) saved_over.push_back(o.key);
+    }
+    std::sort(saved_over.begin(), saved_over.end());
+    std::string lazy_text;
+    // One block: members [s, e), all with one key text: `known_text`, or when null that of
+    // members[s], made when needed.
+    auto block = [&](size_t s, size_t e, const std::string* known_text) {
+      auto text = [&]() -> const std::string& {
+        if (!known_text) {
+          const auto [f, row] = fields_of(members[s]);
+          BlockingKeyText(rules, r, *f, row, &lazy_text);
+          known_text = &lazy_text;
+        }
+        return *known_text;
+      };
       kept.clear();
       added.clear();
       uint64_t before = 0;
@@ -271,11 +288,15 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
         if (members[k].kind != kDelta) ++before;
       }
       const uint64_t now = kept.size() + added.size();
-      rd.touched_keys.push_back(DisplayBlockingKey(text));
+      std::string display;
+      if (!saved_over.empty()) {
+        display = DisplayBlockingKey(text());
+        if (std::binary_search(saved_over.begin(), saved_over.end(), display)) rd.touched_saved.push_back(display);
+      }
       if (now > cap) {
         OversizedBlock ob;
         ob.rule = static_cast<int>(r);
-        ob.key = rd.touched_keys.back();
+        ob.key = saved_over.empty() ? DisplayBlockingKey(text()) : display;
         ob.size = now;
         ob.pairs_skipped = now * (now - 1) / 2;
         if (cross_only) {  // only pairs across sources: less the pairs inside each source
@@ -292,7 +313,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
         }
         MarkPlaceholderKey(rules, &ob);
         rd.oversized_now.push_back(std::move(ob));
-        rd.over_texts.emplace_back(members[s].hash, text);
+        rd.over_texts.emplace_back(members[s].hash, text());
         for (size_t k = s; k < e; ++k) {
           if (members[k].kind == kOld) rd.over_rows.push_back(members[k].row);
         }
@@ -374,8 +395,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
         }
       }
       if (same) {
-        BlockingKeyText(rules, r, ref_fields, ref_row, &text);
-        block(s, e, text);
+        block(s, e, nullptr);
       } else {
         split.clear();
         for (size_t k = s; k < e; ++k) {
@@ -388,13 +408,13 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
         for (size_t b = s; b < e;) {
           size_t be = b + 1;
           while (be < e && split[be - s].first == split[b - s].first) ++be;
-          block(b, be, split[b - s].first);
+          block(b, be, &split[b - s].first);
           b = be;
         }
       }
       s = e;
     }
-    std::sort(rd.touched_keys.begin(), rd.touched_keys.end());
+    std::sort(rd.touched_saved.begin(), rd.touched_saved.end());
     std::sort(rd.over_texts.begin(), rd.over_texts.end());
   });
 
@@ -599,7 +619,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   next.edges = edges;
   // Skipped blocks: the state's untouched ones as they were, the touched ones as they are now.
   for (const SavedOversized& o : saved.oversized) {
-    const auto& touched = per_rule[o.rule].touched_keys;
+    const auto& touched = per_rule[o.rule].touched_saved;
     if (!std::binary_search(touched.begin(), touched.end(), o.key)) next.oversized.push_back(o);
   }
   for (const RuleDelta& rd : per_rule) {
