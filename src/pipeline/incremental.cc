@@ -91,8 +91,9 @@ constexpr uint8_t kOld = 0, kRemovedOld = 1, kDelta = 2;
 struct RuleDelta {
   std::vector<CandidatePair> pairs;     // in combined rows, a < b
   std::vector<OversizedBlock> oversized_now;       // touched blocks over the cap now
-  std::vector<std::string> touched_keys;           // display keys of every touched block
+  std::vector<std::string> touched_saved;          // display keys of the state's oversized blocks touched
   std::vector<std::pair<uint64_t, std::string>> over_texts;  // (hash, key text) of oversized_now
+  std::vector<uint32_t> over_rows;      // the state's kept records in oversized_now's blocks
   uint64_t reopened = 0;                // blocks skipped before and not now: all their pairs scored
 };
 
@@ -259,8 +260,25 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
     RadixSortByKey(&members, [](const Member& m) { return m.hash; });
     RuleDelta& rd = per_rule[r];
     std::vector<uint32_t> kept, added;
-    // One block: members [s, e), all with key text `text`.
-    auto block = [&](size_t s, size_t e, const std::string& text) {
+    // The state's oversized blocks of this rule (display keys), whose keys a touched block is
+    // looked up in; usually none, and then a block's key text is only made if it is oversized now.
+    std::vector<std::string> saved_over;
+    for (const SavedOversized& o : saved.oversized) {
+      if (o.rule == r) saved_over.push_back(o.key);
+    }
+    std::sort(saved_over.begin(), saved_over.end());
+    std::string lazy_text;
+    // One block: members [s, e), all with one key text: `known_text`, or when null that of
+    // members[s], made when needed.
+    auto block = [&](size_t s, size_t e, const std::string* known_text) {
+      auto text = [&]() -> const std::string& {
+        if (!known_text) {
+          const auto [f, row] = fields_of(members[s]);
+          BlockingKeyText(rules, r, *f, row, &lazy_text);
+          known_text = &lazy_text;
+        }
+        return *known_text;
+      };
       kept.clear();
       added.clear();
       uint64_t before = 0;
@@ -270,11 +288,15 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
         if (members[k].kind != kDelta) ++before;
       }
       const uint64_t now = kept.size() + added.size();
-      rd.touched_keys.push_back(DisplayBlockingKey(text));
+      std::string display;
+      if (!saved_over.empty()) {
+        display = DisplayBlockingKey(text());
+        if (std::binary_search(saved_over.begin(), saved_over.end(), display)) rd.touched_saved.push_back(display);
+      }
       if (now > cap) {
         OversizedBlock ob;
         ob.rule = static_cast<int>(r);
-        ob.key = rd.touched_keys.back();
+        ob.key = saved_over.empty() ? DisplayBlockingKey(text()) : display;
         ob.size = now;
         ob.pairs_skipped = now * (now - 1) / 2;
         if (cross_only) {  // only pairs across sources: less the pairs inside each source
@@ -291,7 +313,10 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
         }
         MarkPlaceholderKey(rules, &ob);
         rd.oversized_now.push_back(std::move(ob));
-        rd.over_texts.emplace_back(members[s].hash, text);
+        rd.over_texts.emplace_back(members[s].hash, text());
+        for (size_t k = s; k < e; ++k) {
+          if (members[k].kind == kOld) rd.over_rows.push_back(members[k].row);
+        }
         return;
       }
       if (before > cap) {
@@ -324,7 +349,23 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
     std::vector<std::string> ref_parts(br.keys.size());
     std::vector<uint8_t> ref_done(br.keys.size());
     std::vector<std::pair<std::string, Member>> split;
+    // The members' rows are scattered over the state's tables (read in place, so 4 KiB pages of
+    // the page cache): their key fields' offsets, then their bytes, are prefetched kPrefetchAhead
+    // and half that many members ahead of the check, as blocking does.
+    constexpr size_t kPrefetchAhead = 32;
+    size_t next_offsets = 0, next_values = 0;
+    auto prefetch_to = [&](size_t s) {
+      for (const size_t to = std::min(members.size(), s + kPrefetchAhead); next_offsets < to; ++next_offsets) {
+        const auto [f, row] = fields_of(members[next_offsets]);
+        for (const int pf : part_field) (*f)[pf].PrefetchOffsets(row);
+      }
+      for (const size_t to = std::min(members.size(), s + kPrefetchAhead / 2); next_values < to; ++next_values) {
+        const auto [f, row] = fields_of(members[next_values]);
+        for (const int pf : part_field) (*f)[pf].PrefetchValue(row);
+      }
+    };
     for (size_t s = 0; s < members.size();) {
+      prefetch_to(s);
       size_t e = s + 1;
       while (e < members.size() && members[e].hash == members[s].hash) ++e;
       const Member& ref = members[s];
@@ -333,6 +374,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
       std::fill(ref_done.begin(), ref_done.end(), 0);
       bool same = true;
       for (size_t k = s + 1; k < e && same; ++k) {
+        prefetch_to(k);  // a large block's members too
         const auto [f, row] = fields_of(members[k]);
         for (size_t p = 0; p < br.keys.size() && same; ++p) {
           const std::string_view mine = (*f)[part_field[p]].Get(row);
@@ -353,8 +395,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
         }
       }
       if (same) {
-        BlockingKeyText(rules, r, ref_fields, ref_row, &text);
-        block(s, e, text);
+        block(s, e, nullptr);
       } else {
         split.clear();
         for (size_t k = s; k < e; ++k) {
@@ -367,13 +408,13 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
         for (size_t b = s; b < e;) {
           size_t be = b + 1;
           while (be < e && split[be - s].first == split[b - s].first) ++be;
-          block(b, be, split[b - s].first);
+          block(b, be, &split[b - s].first);
           b = be;
         }
       }
       s = e;
     }
-    std::sort(rd.touched_keys.begin(), rd.touched_keys.end());
+    std::sort(rd.touched_saved.begin(), rd.touched_saved.end());
     std::sort(rd.over_texts.begin(), rd.over_texts.end());
   });
 
@@ -458,12 +499,26 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   // The state's links between kept records: kept while some rule still puts the pair in a block
   // that is not oversized. Their values did not change, so a rule that covered the pair before
   // still gives both the same key; only a block that is oversized now can take the pair away.
+  // A link was a candidate pair of some rule, whose key text both records still have; so only a
+  // link with a record in a block that is oversized now can lose every rule, and only those links
+  // are looked at (the others are kept without reading the records' key hashes, which would be a
+  // random read of the state's tables per link).
   std::vector<Edge> edges;
   for (const Found& f : found) edges.insert(edges.end(), f.edges.begin(), f.edges.end());
+  std::vector<uint8_t> in_oversized;  // per state row; empty when no block is oversized now
+  for (const RuleDelta& rd : per_rule) {
+    if (!rd.over_rows.empty() && in_oversized.empty()) in_oversized.assign(n_old, 0);
+    for (uint32_t row : rd.over_rows) in_oversized[row] = 1;
+  }
   std::string ta, tb;
   for (const Edge& e : saved.edges) {
     const uint32_t a = row_of_old[e.a], b = row_of_old[e.b];
     if (a == kRemoved || b == kRemoved) continue;
+    if (in_oversized.empty() || (!in_oversized[e.a] && !in_oversized[e.b])) {
+      edges.push_back({a, b, e.weight});
+      ++out.counts.links_kept;
+      continue;
+    }
     bool covered = false, doubtful = false;
     for (size_t r = 0; r < rules.blocking.size() && !covered; ++r) {
       const uint64_t h = saved.key_hashes[r][e.a];
@@ -564,7 +619,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   next.edges = edges;
   // Skipped blocks: the state's untouched ones as they were, the touched ones as they are now.
   for (const SavedOversized& o : saved.oversized) {
-    const auto& touched = per_rule[o.rule].touched_keys;
+    const auto& touched = per_rule[o.rule].touched_saved;
     if (!std::binary_search(touched.begin(), touched.end(), o.key)) next.oversized.push_back(o);
   }
   for (const RuleDelta& rd : per_rule) {
