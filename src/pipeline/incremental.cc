@@ -499,6 +499,8 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   // The state's links between kept records: kept while some rule still puts the pair in a block
   // that is not oversized. Their values did not change, so a rule that covered the pair before
   // still gives both the same key; only a block that is oversized now can take the pair away.
+  // Sharing a key is not covering: a block of the state skipped as oversized and not touched now
+  // is oversized still, and gives no pair.
   // A link was a candidate pair of some rule, whose key text both records still have; so only a
   // link with a record in a block that is oversized now can lose every rule, and only those links
   // are looked at (the others are kept without reading the records' key hashes, which would be a
@@ -510,6 +512,14 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
     if (!rd.over_rows.empty() && in_oversized.empty()) in_oversized.assign(n_old, 0);
     for (uint32_t row : rd.over_rows) in_oversized[row] = 1;
   }
+  // The state's oversized blocks that this run did not touch (display keys, per rule): still
+  // oversized, so they give no pair either. Usually none.
+  std::vector<std::vector<std::string>> untouched_over(rules.blocking.size());
+  for (const SavedOversized& o : saved.oversized) {
+    const auto& touched = per_rule[o.rule].touched_saved;
+    if (!std::binary_search(touched.begin(), touched.end(), o.key)) untouched_over[o.rule].push_back(o.key);
+  }
+  for (auto& keys : untouched_over) std::sort(keys.begin(), keys.end());
   std::string ta, tb;
   for (const Edge& e : saved.edges) {
     const uint32_t a = row_of_old[e.a], b = row_of_old[e.b];
@@ -525,11 +535,12 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
       if (h == 0 || h != saved.key_hashes[r][e.b]) continue;
       const auto& over = per_rule[r].over_texts;
       const auto it = std::lower_bound(over.begin(), over.end(), std::make_pair(h, std::string()));
-      if (it == over.end() || it->first != h) covered = true;
+      if ((it == over.end() || it->first != h) && untouched_over[r].empty()) covered = true;
       else doubtful = true;
     }
     if (!covered && doubtful) {
-      // Some rule's block is oversized now: compare the key texts, exactly as blocking does.
+      // Some rule's block is oversized now, or the rule has oversized blocks this run did not
+      // touch: compare the key texts, exactly as blocking does.
       for (size_t r = 0; r < rules.blocking.size() && !covered; ++r) {
         const uint64_t h = saved.key_hashes[r][e.a];
         if (h == 0 || h != saved.key_hashes[r][e.b]) continue;
@@ -539,7 +550,9 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
             ta != tb) {
           continue;
         }
-        covered = !std::binary_search(per_rule[r].over_texts.begin(), per_rule[r].over_texts.end(), std::make_pair(h, ta));
+        covered = !std::binary_search(per_rule[r].over_texts.begin(), per_rule[r].over_texts.end(), std::make_pair(h, ta)) &&
+                  (untouched_over[r].empty() ||
+                   !std::binary_search(untouched_over[r].begin(), untouched_over[r].end(), DisplayBlockingKey(ta)));
       }
     }
     if (covered) {
