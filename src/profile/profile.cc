@@ -418,6 +418,7 @@ const char* PlaceholderKind(std::string_view v) {
       ++n_digits;
     } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || static_cast<unsigned char>(c) >= 0x80) {
       letters = true;
+      break;  // the digits only matter for a value without letters
     }
   }
   if (!letters && n_digits >= 5) {

@@ -182,6 +182,55 @@ TEST(NormalizerTest, ZeroWidthCharactersAreDropped) {
   EXPECT_EQ(out, "a b");
 }
 
+// TrimCollapse skips the leading run of plain ASCII bytes eight at a time: a space, tab, control
+// byte, NBSP or zero-width space at every position of values of every length up to 20 (so at
+// every place in and across the eight-byte words) gives what a plain byte-by-byte pass gives.
+TEST(NormalizerTest, TrimCollapseSkipsPlainBytesAtEveryPosition) {
+  // The reference: ASCII whitespace runs to one ' ' between words, NBSP as a space, ZWSP dropped.
+  auto reference = [](std::string_view in) {
+    std::vector<std::string> words(1);
+    for (size_t i = 0; i < in.size();) {
+      const unsigned char c = static_cast<unsigned char>(in[i]);
+      if (c == ' ' || (c >= '\t' && c <= '\r')) {
+        words.emplace_back();
+        ++i;
+      } else if (in.substr(i, 2) == "\xC2\xA0") {
+        words.emplace_back();
+        i += 2;
+      } else if (in.substr(i, 3) == "\xE2\x80\x8B") {
+        i += 3;
+      } else {
+        words.back() += in[i++];
+      }
+    }
+    std::string out;
+    for (const std::string& w : words) {
+      if (w.empty()) continue;
+      if (!out.empty()) out += ' ';
+      out += w;
+    }
+    return out;
+  };
+  const std::string inserts[] = {" ", "\t", "  ", "\n\r", "\x01", "\x7F", "\xC2\xA0", "\xE2\x80\x8B", "\xC3\xA9"};
+  std::string out;
+  for (size_t len = 0; len <= 20; ++len) {
+    std::string base;
+    for (size_t i = 0; i < len; ++i) base += static_cast<char>('!' + (i * 7) % 94);  // 0x21-0x7E
+    TrimCollapse(base, &out);
+    EXPECT_EQ(out, base);
+    for (size_t pos = 0; pos <= len; ++pos) {
+      for (const std::string& ins : inserts) {
+        const std::string in = base.substr(0, pos) + ins + base.substr(pos);
+        TrimCollapse(in, &out);
+        EXPECT_EQ(out, reference(in)) << "length " << len << ", at " << pos;
+        const std::string twice = in + ins + base;
+        TrimCollapse(twice, &out);
+        EXPECT_EQ(out, reference(twice)) << "length " << len << ", at " << pos << ", twice";
+      }
+    }
+  }
+}
+
 TEST(NormalizerTest, UnknownNormalizerIsAnError) {
   Result<Normalizer> n = Normalizer::Create({"lower", "soundex"}, {});
   ASSERT_FALSE(n.ok());
