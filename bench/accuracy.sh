@@ -5,7 +5,7 @@
 # gap between the two is what a user without labels loses. Issue 12's test bed.
 #
 #   bench/accuracy.sh [--keep-threshold] [NAME...]   # names: demo gen7 gen99 gen100k names_address
-#                                                    #        demo_more_rules five20 five40
+#                                                    #        demo_more_rules five20 five40 five20m0 five40m0
 #                                                    #        three_low febrl1 febrl2 febrl3 febrl4
 #                                                    #        fake1000 fake1000demo fake20000 rldata
 #
@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 KEEP=0
 if [ "${1:-}" = "--keep-threshold" ]; then KEEP=1; shift; fi
 NAMES=("$@")
-[ ${#NAMES[@]} -eq 0 ] && NAMES=(demo gen7 gen99 gen100k names_address demo_more_rules five20 five40 three_low febrl1 febrl2 febrl3 febrl4 fake1000 fake1000demo fake20000 rldata)
+[ ${#NAMES[@]} -eq 0 ] && NAMES=(demo gen7 gen99 gen100k names_address demo_more_rules five20 five40 five20m0 five40m0 three_low febrl1 febrl2 febrl3 febrl4 fake1000 fake1000demo fake20000 rldata)
 PY=$(command -v /usr/bin/python3 || command -v python3); BIN=${RECLINK_BIN:-build/reclink}; GEN=build/reclink-gen; SHARED=../shared/datasets
 W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
 
@@ -89,6 +89,12 @@ PY
     five20|five40)
       # Five sources, names and address only (issue 12): --noise 0.2 and 0.4.
       $GEN --quiet --records 20000 --seed 3 --sources 5 --noise "0.${n#five}" \
+        --fields first_name,last_name,address,city,postcode --out "$W/$n"
+      run_case "$n" bench/accuracy/five_sources.toml entity_id "" "$W/$n"/source*.csv ;;
+    five20m0|five40m0)
+      # The same without moves (--moves 0): corruption is edits to the values only.
+      nz=${n#five}; nz=${nz%m0}
+      $GEN --quiet --records 20000 --seed 3 --sources 5 --noise "0.$nz" --moves 0 \
         --fields first_name,last_name,address,city,postcode --out "$W/$n"
       run_case "$n" bench/accuracy/five_sources.toml entity_id "" "$W/$n"/source*.csv ;;
     three_low)

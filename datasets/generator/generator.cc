@@ -91,6 +91,8 @@ Result<Generator> Generator::Create(const GeneratorOptions& options) {
                          std::to_string(options.records));
   if (!(options.noise >= 0 && options.noise <= 1))
     return Status::Usage("--noise must be between 0 and 1, got " + std::to_string(options.noise));
+  if (!(options.moves >= 0 && options.moves <= 1))
+    return Status::Usage("--moves must be between 0 and 1, got " + std::to_string(options.moves));
   if (!(options.dup_rate >= 0 && options.dup_rate <= 1))
     return Status::Usage("--dup-rate must be between 0 and 1, got " +
                          std::to_string(options.dup_rate));
@@ -211,7 +213,7 @@ void Generator::RenderRow(uint64_t row, uint64_t slot, uint64_t entity, std::str
   // The record's own stream is keyed by its output row, a bijection of its generation index.
   Rng rng(StreamSeed(options_.seed, Stream::kRecord, row));
   RecordFields f;
-  BuildRecord(person, options_.noise, rng, f);
+  BuildRecord(person, options_.noise, rng, f, options_.moves);
 
   if (options_.format == OutputFormat::kCsv) {
     AppendNumber(row + 1, out);

@@ -28,6 +28,7 @@ struct GeneratorOptions {
   uint64_t seed = 1;
   double noise = 0.3;     // in [0, 1]: scales every corruption rate; 0 = exact duplicates
   double dup_rate = 0.3;  // in [0, 1]: expected share of entities with more than one record
+  double moves = 1.0;     // in [0, 1/noise model's rate]: multiplies the chance of a move (BuildRecord)
   OutputFormat format = OutputFormat::kCsv;
   int threads = 0;  // 0: all cores; output does not depend on it
   VocabularyMode vocabulary = VocabularyMode::kShipped;

@@ -72,6 +72,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--dup-rate", options.dup_rate, "0..1, share of entities with duplicates")
       ->capture_default_str();
+  app.add_option("--moves", options.moves,
+                 "0..1, multiplies the chance that a record has moved (new address, town and postcode); "
+                 "0: nobody moves; nothing else changes")
+      ->capture_default_str();
   app.add_option("--format", format, "csv or jsonl")
       ->check(CLI::IsMember({"csv", "jsonl"}))
       ->capture_default_str();
@@ -115,6 +119,7 @@ int main(int argc, char** argv) {
     multi.people = options.records;
     multi.seed = options.seed;
     multi.noise = options.noise;
+    multi.moves = options.moves;
     multi.population_vocabulary = vocabulary == "population";
     std::error_code ec;
     std::filesystem::create_directories(out_path, ec);

@@ -32,6 +32,8 @@ Result<MultiSourceSummary> WriteMultiSource(const MultiSourceOptions& options, c
     return Status::Usage("--coverage must be in (0, 1], got " + std::to_string(options.coverage));
   if (!(options.noise >= 0 && options.noise <= 1))
     return Status::Usage("--noise must be between 0 and 1, got " + std::to_string(options.noise));
+  if (!(options.moves >= 0 && options.moves <= 1))
+    return Status::Usage("--moves must be between 0 and 1, got " + std::to_string(options.moves));
   std::array<bool, kColumns.size()> keep{};
   for (const std::string& f : options.fields) {
     auto it = std::find(kColumns.begin(), kColumns.end(), f);
@@ -79,7 +81,7 @@ Result<MultiSourceSummary> WriteMultiSource(const MultiSourceOptions& options, c
                                        options.population_vocabulary);
       Rng rng(StreamSeed(options.seed, Stream::kSourceRecord, uint64_t(s) << 32 | e));
       RecordFields f;
-      BuildRecord(person, options.noise, rng, f);
+      BuildRecord(person, options.noise, rng, f, options.moves);
       out += std::to_string(++row) + "," + std::to_string(e + 1);
       const FieldBuffer* values[] = {&f.first, &f.last, &f.dob, &f.email, &f.phone, &f.address, &f.city, &f.postcode};
       for (size_t c = 0; c < kColumns.size(); ++c) {

@@ -16,6 +16,7 @@ struct MultiSourceOptions {
   uint64_t people = 1000;   // people in the population (each in 0..sources of the files)
   uint64_t seed = 1;
   double noise = 0.3;       // in [0, 1], as GeneratorOptions::noise
+  double moves = 1.0;       // in [0, 1], as GeneratorOptions::moves
   int sources = 5;          // 2 to 64
   double coverage = 0.8;    // in (0, 1]: chance that a person is in a given source
   bool population_vocabulary = false;  // as GeneratorOptions::vocabulary == kPopulation

@@ -234,11 +234,11 @@ void BuildEmail(const Person& p, double noise, Rng& rng, RecordFields& out) {
   }
 }
 
-void BuildAddressAndPhone(const Person& p, double noise, Rng& rng, RecordFields& out) {
+void BuildAddressAndPhone(const Person& p, double noise, double moves, Rng& rng, RecordFields& out) {
   const Rates& r = kRates;
   Address a = p.address;
   Phone phone = p.phone;
-  if (rng.Chance(r.moved * noise)) {
+  if (rng.Chance(r.moved * noise * moves)) {
     a = p.population ? DrawPopulationAddress(rng) : DrawAddress(rng);
     if (phone.kind != PhoneKind::kMobile && rng.Chance(0.7)) phone = DrawLandline(a, rng);
   }
@@ -295,11 +295,11 @@ void BuildAddressAndPhone(const Person& p, double noise, Rng& rng, RecordFields&
 
 }  // namespace
 
-void BuildRecord(const Person& p, double noise, Rng& rng, RecordFields& out) {
+void BuildRecord(const Person& p, double noise, Rng& rng, RecordFields& out, double moves) {
   BuildNames(p, noise, rng, out);
   BuildDob(p, noise, rng, out);
   BuildEmail(p, noise, rng, out);
-  BuildAddressAndPhone(p, noise, rng, out);
+  BuildAddressAndPhone(p, noise, moves, rng, out);
 }
 
 }  // namespace reclink::gen
