@@ -304,8 +304,9 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
         const uint64_t size = be - bs;
         if (size > rules.max_block_size) {
           skipped[b] = 1;
-          oversized[ri].push_back({static_cast<int>(ri), DisplayKey(index.KeyText(ri, idx.order[bs])),
-                                   size, index.BlockPairs(idx, bs, be), {}, {}});
+          std::string text = index.KeyText(ri, idx.order[bs]);
+          oversized[ri].push_back({static_cast<int>(ri), DisplayKey(text), size, index.BlockPairs(idx, bs, be), {}, {},
+                                   std::move(text)});
           continue;
         }
         for (uint32_t i = bs; i < be; ++i) idx.block_of[idx.order[i]] = static_cast<uint32_t>(b);

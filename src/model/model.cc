@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "reclink/model.h"
+#include "reclink/radix_sort.h"
 
 namespace reclink {
 
@@ -113,12 +114,22 @@ TermFrequencies TermFrequencies::FromTables(const Comparisons& comps, const std:
     const TfTable& table = tf.tables_[c];
     if (!comps.spec(c).tf_adjust || !table.enabled) continue;
     tf.counted_rows_ = std::max(tf.counted_rows_, table.rows);
-    tf.SetRanks(c, table, [&](RowId r) {
-      if (comps.IsNull(c, r)) return 0u;
-      const uint64_t h = comps.ValueHash(c, r);
-      auto it = std::lower_bound(table.counts.begin(), table.counts.end(), std::make_pair(h, uint32_t{0}));
-      return it != table.counts.end() && it->first == h ? it->second : 0u;
-    }, comps.num_rows());
+    // Each row's count: the rows sorted by value hash and walked along the table (sorted by
+    // hash), rather than a binary search of the table, a cache miss per step, per row.
+    const size_t rows = comps.num_rows();
+    std::vector<std::pair<uint64_t, RowId>> by_hash;
+    by_hash.reserve(rows);
+    for (RowId r = 0; r < rows; ++r) {
+      if (!comps.IsNull(c, r)) by_hash.emplace_back(comps.ValueHash(c, r), r);
+    }
+    RadixSortByKey(&by_hash, [](const std::pair<uint64_t, RowId>& p) { return p.first; });
+    std::vector<uint32_t> count(rows, 0);
+    size_t t = 0;
+    for (const auto& [h, r] : by_hash) {
+      while (t < table.counts.size() && table.counts[t].first < h) ++t;
+      if (t < table.counts.size() && table.counts[t].first == h) count[r] = table.counts[t].second;
+    }
+    tf.SetRanks(c, table, [&](RowId r) { return count[r]; }, rows);
   }
   return tf;
 }

@@ -91,7 +91,7 @@ constexpr uint8_t kOld = 0, kRemovedOld = 1, kDelta = 2;
 struct RuleDelta {
   std::vector<CandidatePair> pairs;     // in combined rows, a < b
   std::vector<OversizedBlock> oversized_now;       // touched blocks over the cap now
-  std::vector<std::string> touched_saved;          // display keys of the state's oversized blocks touched
+  std::vector<std::string> touched_saved;          // key texts of the state's oversized blocks touched
   std::vector<std::pair<uint64_t, std::string>> over_texts;  // (hash, key text) of oversized_now
   std::vector<uint32_t> over_rows;      // the state's kept records in oversized_now's blocks
   uint64_t reopened = 0;                // blocks skipped before and not now: all their pairs scored
@@ -119,7 +119,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
     const size_t i = old_position(key);
     return i < n_old && old_keys[i] == key ? static_cast<int64_t>(i) : -1;
   };
-  if (saved.key_hashes.size() != rules.blocking.size()) {
+  if (saved.KeyHashRules() != rules.blocking.size()) {
     return Status::Internal("the state's key hashes do not match the rules' blocking");
   }
 
@@ -224,15 +224,21 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   // of the removed ones. Every other block is as it was: its pairs were scored before, and its
   // links are carried over below.
   const uint64_t cap = rules.max_block_size;
+  std::vector<uint32_t> removed_rows;  // the state's removed records, in order
+  for (size_t i = 0; i < n_old; ++i) {
+    if (removed[i]) removed_rows.push_back(static_cast<uint32_t>(i));
+  }
   std::vector<std::vector<uint64_t>> delta_hashes(rules.blocking.size());
   std::vector<RuleDelta> per_rule(rules.blocking.size());
   ParallelFor(size_t{0}, rules.blocking.size(), [&](size_t r) {
     delta_hashes[r] = BlockingKeyHashes(rules, r, delta_fields->fields);
-    const std::vector<uint64_t>& old_h = saved.key_hashes[r];
+    // The state's key hashes, where they were read (in place: the mapped records.bin).
+    const char* old_h = saved.KeyHashBytes(r);
+    auto old_hash = [&](size_t i) { return RecordsState::LoadKeyHash(old_h, i); };
     const std::vector<uint64_t>& new_h = delta_hashes[r];
     std::vector<Member> changed, members;
-    for (size_t i = 0; i < n_old; ++i) {
-      if (removed[i] && old_h[i] != 0) changed.push_back({old_h[i], static_cast<uint32_t>(i), kRemovedOld});
+    for (const uint32_t i : removed_rows) {
+      if (old_hash(i) != 0) changed.push_back({old_hash(i), i, kRemovedOld});
     }
     for (size_t d = 0; d < n_delta; ++d) {
       if (new_h[d] != 0) changed.push_back({new_h[d], static_cast<uint32_t>(d), kDelta});
@@ -241,11 +247,20 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
     // (docs/performance.md, "Hash tables").
     absl::flat_hash_set<uint64_t> touched;
     touched.reserve(changed.size());
-    for (const Member& m : changed) touched.insert(m.hash);
+    // A bit per slot of the hashes' top kFilterBits bits, set for the touched ones: most of the
+    // state's records are in no touched block and are passed over on one bit (the filter, 128
+    // KiB, stays in cache; the set's probes would not).
+    constexpr int kFilterBits = 20;
+    std::vector<uint64_t> filter(size_t{1} << (kFilterBits - 6), 0);
+    auto slot = [](uint64_t h) { return h >> (64 - kFilterBits); };
+    for (const Member& m : changed) {
+      touched.insert(m.hash);
+      filter[slot(m.hash) >> 6] |= uint64_t{1} << (slot(m.hash) & 63);
+    }
     for (size_t i = 0; i < n_old; ++i) {
-      if (!removed[i] && old_h[i] != 0 && touched.contains(old_h[i])) {
-        members.push_back({old_h[i], static_cast<uint32_t>(i), kOld});
-      }
+      const uint64_t h = old_hash(i);
+      if (!((filter[slot(h) >> 6] >> (slot(h) & 63)) & 1)) continue;
+      if (!removed[i] && h != 0 && touched.contains(h)) members.push_back({h, static_cast<uint32_t>(i), kOld});
     }
     members.insert(members.end(), changed.begin(), changed.end());
     changed = {};
@@ -260,8 +275,8 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
     RadixSortByKey(&members, [](const Member& m) { return m.hash; });
     RuleDelta& rd = per_rule[r];
     std::vector<uint32_t> kept, added;
-    // The state's oversized blocks of this rule (display keys), whose keys a touched block is
-    // looked up in; usually none, and then a block's key text is only made if it is oversized now.
+    // The state's oversized blocks of this rule (key texts), whose keys a touched block is looked
+    // up in; usually none, and then a block's key text is only made if it is oversized now.
     std::vector<std::string> saved_over;
     for (const SavedOversized& o : saved.oversized) {
       if (o.rule == r) saved_over.push_back(o.key);
@@ -288,15 +303,14 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
         if (members[k].kind != kDelta) ++before;
       }
       const uint64_t now = kept.size() + added.size();
-      std::string display;
-      if (!saved_over.empty()) {
-        display = DisplayBlockingKey(text());
-        if (std::binary_search(saved_over.begin(), saved_over.end(), display)) rd.touched_saved.push_back(display);
+      if (!saved_over.empty() && std::binary_search(saved_over.begin(), saved_over.end(), text())) {
+        rd.touched_saved.push_back(text());
       }
       if (now > cap) {
         OversizedBlock ob;
         ob.rule = static_cast<int>(r);
-        ob.key = saved_over.empty() ? DisplayBlockingKey(text()) : display;
+        ob.key = DisplayBlockingKey(text());
+        ob.key_text = text();
         ob.size = now;
         ob.pairs_skipped = now * (now - 1) / 2;
         if (cross_only) {  // only pairs across sources: less the pairs inside each source
@@ -512,7 +526,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
     if (!rd.over_rows.empty() && in_oversized.empty()) in_oversized.assign(n_old, 0);
     for (uint32_t row : rd.over_rows) in_oversized[row] = 1;
   }
-  // The state's oversized blocks that this run did not touch (display keys, per rule): still
+  // The state's oversized blocks that this run did not touch (key texts, per rule): still
   // oversized, so they give no pair either. Usually none.
   std::vector<std::vector<std::string>> untouched_over(rules.blocking.size());
   for (const SavedOversized& o : saved.oversized) {
@@ -531,8 +545,8 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
     }
     bool covered = false, doubtful = false;
     for (size_t r = 0; r < rules.blocking.size() && !covered; ++r) {
-      const uint64_t h = saved.key_hashes[r][e.a];
-      if (h == 0 || h != saved.key_hashes[r][e.b]) continue;
+      const uint64_t h = saved.KeyHash(r, e.a);
+      if (h == 0 || h != saved.KeyHash(r, e.b)) continue;
       const auto& over = per_rule[r].over_texts;
       const auto it = std::lower_bound(over.begin(), over.end(), std::make_pair(h, std::string()));
       if ((it == over.end() || it->first != h) && untouched_over[r].empty()) covered = true;
@@ -542,8 +556,8 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
       // Some rule's block is oversized now, or the rule has oversized blocks this run did not
       // touch: compare the key texts, exactly as blocking does.
       for (size_t r = 0; r < rules.blocking.size() && !covered; ++r) {
-        const uint64_t h = saved.key_hashes[r][e.a];
-        if (h == 0 || h != saved.key_hashes[r][e.b]) continue;
+        const uint64_t h = saved.KeyHash(r, e.a);
+        if (h == 0 || h != saved.KeyHash(r, e.b)) continue;
         const auto [fa, ra] = FieldsRow(saved, e.a);
         const auto [fb, rb] = FieldsRow(saved, e.b);
         if (!BlockingKeyText(rules, r, *fa, ra, &ta) || !BlockingKeyText(rules, r, *fb, rb, &tb) ||
@@ -552,7 +566,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
         }
         covered = !std::binary_search(per_rule[r].over_texts.begin(), per_rule[r].over_texts.end(), std::make_pair(h, ta)) &&
                   (untouched_over[r].empty() ||
-                   !std::binary_search(untouched_over[r].begin(), untouched_over[r].end(), DisplayBlockingKey(ta)));
+                   !std::binary_search(untouched_over[r].begin(), untouched_over[r].end(), ta));
       }
     }
     if (covered) {
@@ -637,7 +651,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   }
   for (const RuleDelta& rd : per_rule) {
     for (const OversizedBlock& ob : rd.oversized_now) {
-      next.oversized.push_back({static_cast<uint32_t>(ob.rule), ob.key, ob.size, ob.pairs_skipped});
+      next.oversized.push_back({static_cast<uint32_t>(ob.rule), ob.key_text, ob.size, ob.pairs_skipped});
     }
   }
   std::sort(next.oversized.begin(), next.oversized.end());
@@ -659,8 +673,8 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
     RuleStats rs;
     rs.text = rules.blocking[r].text;
     for (const RecordsMerge::Run& run : runs) {
-      const uint64_t* h = (run.from ? delta_hashes[r] : saved.key_hashes[r]).data() + run.first;
-      for (uint32_t k = 0; k < run.count; ++k) rs.records_with_key += h[k] != 0;
+      const char* h = run.from ? reinterpret_cast<const char*>(delta_hashes[r].data()) : saved.KeyHashBytes(r);
+      for (uint32_t k = 0; k < run.count; ++k) rs.records_with_key += RecordsState::LoadKeyHash(h, run.first + k) != 0;
     }
     rs.pairs = rule_pairs[r];
     run.rules.push_back(std::move(rs));
@@ -668,7 +682,8 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   for (const SavedOversized& o : next.oversized) {
     OversizedBlock ob;
     ob.rule = static_cast<int>(o.rule);
-    ob.key = o.key;
+    ob.key = DisplayBlockingKey(o.key);
+    ob.key_text = o.key;
     ob.size = o.size;
     ob.pairs_skipped = o.pairs;
     MarkPlaceholderKey(rules, &ob);

@@ -101,7 +101,25 @@ const char* kStateHint =
     "directory (identity ids then start afresh)";
 
 constexpr char kRecordsMagic[8] = {'R', 'C', 'L', 'K', 'R', 'E', 'C', '\n'};
-constexpr uint32_t kRecordsVersion = 3;
+// Version 4: the skipped blocks' keys are their raw texts (OversizedBlock::key_text), not
+// their display keys (parts joined by " | ", ambiguous when a value holds " | ").
+constexpr uint32_t kRecordsVersion = 4;
+
+// A skipped block's key as a file before records.bin version 4 (segment version 2) kept it, its
+// display key, made the raw text again: " | " back to blocking's part separator (BlockingKeyText).
+// Ambiguous only where a value held " | ", which those states could not tell apart either.
+std::string RawKeyOfDisplayKey(std::string_view display) {
+  std::string out;
+  for (size_t i = 0; i < display.size();) {
+    if (display.compare(i, 3, " | ") == 0) {
+      out += '\x1f';
+      i += 3;
+    } else {
+      out += display[i++];
+    }
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -112,7 +130,7 @@ RecordsState RecordsInKeyOrder(const std::vector<uint32_t>& rows_by_key, const R
                                const std::vector<OversizedBlock>& oversized) {
   RecordsState out;
   for (const OversizedBlock& ob : oversized) {
-    out.oversized.push_back({static_cast<uint32_t>(ob.rule), ob.key, ob.size, ob.pairs_skipped});
+    out.oversized.push_back({static_cast<uint32_t>(ob.rule), ob.key_text, ob.size, ob.pairs_skipped});
   }
   std::sort(out.oversized.begin(), out.oversized.end());
   out.threshold = threshold;
@@ -286,7 +304,9 @@ Result<RecordsState> ParseRecordsV1(ByteReader& r, uint64_t rows, size_t n_field
     uint64_t rule = 0;
     if (!r.Varint(&rule) || !r.String(&out.oversized[i].key)) break;
     out.oversized[i].rule = static_cast<uint32_t>(rule);
+    out.oversized[i].key = RawKeyOfDisplayKey(out.oversized[i].key);
   }
+  std::sort(out.oversized.begin(), out.oversized.end());
   return out;
 }
 
@@ -479,6 +499,15 @@ void EmitRecordsBody(const RecordsState& r, const Emit& emit) {
     raw(nulls.data(), nulls.size() * sizeof(uint64_t));
     raw(col.arena_data(), bytes);
   };
+  // The key hashes of records read in place are where they were read (key_hash_bytes).
+  auto key_hashes = [&] {
+    PutVarint(out, r.KeyHashRules());
+    for (size_t k = 0; k < r.KeyHashRules(); ++k) {
+      const size_t rows = r.key_hashes.empty() ? r.key_hash_bytes[k].size() / sizeof(uint64_t) : r.key_hashes[k].size();
+      PutVarint(out, rows);
+      raw(r.KeyHashBytes(k), rows * sizeof(uint64_t));
+    }
+  };
   if (r.merge) {
     const RecordsMerge& m = *r.merge;
     PutVarint(out, m.field_names.size());
@@ -487,26 +516,18 @@ void EmitRecordsBody(const RecordsState& r, const Emit& emit) {
     for (size_t k = 0; k < m.night_key_hashes.size(); ++k) {
       PutVarint(out, m.rows);
       for (const RecordsMerge::Run& run : m.runs) {
-        const uint64_t* h = (run.from ? m.night_key_hashes[k] : m.before->key_hashes[k]).data() + run.first;
-        text(reinterpret_cast<const char*>(h), run.count * sizeof(uint64_t));
+        const char* h = run.from ? reinterpret_cast<const char*>(m.night_key_hashes[k].data()) : m.before->KeyHashBytes(k);
+        text(h + size_t{run.first} * sizeof(uint64_t), run.count * sizeof(uint64_t));
       }
     }
   } else if (!r.field_rows.empty()) {
     PutVarint(out, r.field_sources[0].size());
     for (size_t f = 0; f < r.field_sources[0].size(); ++f) column(GatheredField(r, f, &gathered));
-    PutVarint(out, r.key_hashes.size());
-    for (const std::vector<uint64_t>& h : r.key_hashes) {
-      PutVarint(out, h.size());
-      raw(h.data(), h.size() * sizeof(uint64_t));
-    }
+    key_hashes();
   } else {
     PutVarint(out, r.fields.size());
     for (const Column& col : r.fields) column(col);
-    PutVarint(out, r.key_hashes.size());
-    for (const std::vector<uint64_t>& h : r.key_hashes) {
-      PutVarint(out, h.size());
-      raw(h.data(), h.size() * sizeof(uint64_t));
-    }
+    key_hashes();
   }
   PutVarint(out, r.source_names.size());
   for (const std::string& name : r.source_names) PutString(out, name);
@@ -598,7 +619,8 @@ std::string SerializeRecordsState(const RecordsState& r) {
 namespace {
 
 constexpr char kSegmentMagic[8] = {'R', 'C', 'L', 'K', 'S', 'E', 'G', '\n'};
-constexpr uint32_t kSegmentVersion = 1;
+// Version 2: the skipped blocks' keys are raw texts, as in records.bin version 4.
+constexpr uint32_t kSegmentVersion = 2;
 constexpr uint32_t kNoRow = ~uint32_t{0};
 
 // Per row before a segment: its row after it (the runs from 0 renumber them), or kNoRow.
@@ -711,7 +733,7 @@ Result<RecordsSegment> ParseRecordsSegment(std::string_view bytes, size_t n_fiel
   uint32_t version = 0, reserved = 0;
   (void)r.U32(&version);
   (void)r.U32(&reserved);
-  if (version != kSegmentVersion) return corrupt("it has format version " + std::to_string(version));
+  if (version < 1 || version > kSegmentVersion) return corrupt("it has format version " + std::to_string(version));
   RecordsSegment out;
   uint64_t nruns = 0;
   if (r.Varint(&out.rows_before) && r.Varint(&out.rows) && (out.rows_before >= kNoRow || out.rows >= kNoRow)) {
@@ -773,7 +795,9 @@ Result<RecordsSegment> ParseRecordsSegment(std::string_view bytes, size_t n_fiel
     if (!r.Varint(&rule) || !r.String(&o.key) || !r.Varint(&o.size) || !r.Varint(&o.pairs)) break;
     if (rule >= n_rules) r.Fail("a skipped block names a blocking rule that does not exist");
     o.rule = static_cast<uint32_t>(rule);
+    if (version < 2) o.key = RawKeyOfDisplayKey(o.key);
   }
+  if (version < 2) std::sort(out.oversized.begin(), out.oversized.end());
   uint64_t inner = 0;
   std::string_view night;
   if (r.Varint(&inner) && r.View(inner, &night) && !r.at_end()) r.Fail("bytes follow the night's records");
@@ -781,7 +805,8 @@ Result<RecordsSegment> ParseRecordsSegment(std::string_view bytes, size_t n_fiel
   Result<RecordsState> records =
       ParseRecordsState(night, end_night, n_fields, n_rules, name, std::move(backing));
   if (!records.ok()) return records.status();
-  if (records->format_version != kRecordsVersion || records->survivor || !records->source_names.empty()) {
+  if (records->format_version != (version < 2 ? 3 : kRecordsVersion) || records->survivor ||
+      !records->source_names.empty()) {
     return corrupt("the night's records are of another kind");
   }
   out.night = std::move(records.value());
@@ -931,7 +956,7 @@ Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, si
     if (r.error()) return corrupt(r.error());
     return v1;
   }
-  if (version != 2 && version != kRecordsVersion) return corrupt("it has format version " + std::to_string(version));
+  if (version < 2 || version > kRecordsVersion) return corrupt("it has format version " + std::to_string(version));
   RecordsState out;
   out.format_version = version;
   out.backing = std::move(backing);
@@ -1002,7 +1027,9 @@ Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, si
     if (!r.Varint(&rule) || !r.String(&o.key) || !r.Varint(&o.size) || !r.Varint(&o.pairs)) break;
     if (rule >= n_rules) r.Fail("a skipped block names a blocking rule that does not exist");
     o.rule = static_cast<uint32_t>(rule);
+    if (version < 4) o.key = RawKeyOfDisplayKey(o.key);
   }
+  if (version < 4) std::sort(out.oversized.begin(), out.oversized.end());
   // Version 3: the survivorship values, after a byte saying whether there are any.
   std::string present;
   if (version >= 3 && !r.error() && r.Bytes(1, &present) && present[0] == 1) {
@@ -1203,12 +1230,14 @@ Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool o
     state.model = std::move(model.value());
     state.model_loaded = true;
     if (segment_names.empty()) base_rows = state.identities.records();
-    // With segments the key hashes are gathered from the mapping (ApplySegments), not copied first.
+    // The key hashes are not copied: without segments they are read in place (key_hash_bytes),
+    // with segments gathered from the mapping (ApplySegments).
     std::vector<std::string_view> base_hashes;
     Result<RecordsState> records =
         ParseRecordsState(records_file->bytes(), base_rows, rules.fields.size(), rules.blocking.size(),
-                          path("records.bin"), records_file, segment_names.empty() ? nullptr : &base_hashes);
+                          path("records.bin"), records_file, &base_hashes);
     if (!records.ok()) return records.status();
+    if (segment_names.empty()) records->key_hash_bytes = std::move(base_hashes);
     origin->base_rows = base_rows;
     origin->base_version = records->format_version;
     if (!segment_names.empty()) {
@@ -1250,7 +1279,7 @@ Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool o
     }
     state.records = std::move(records.value());
     state.records.origin = std::move(origin);
-    if (state.records.key_hashes.empty() && !rules.blocking.empty()) {
+    if (state.records.KeyHashRules() == 0 && !rules.blocking.empty()) {
       // A version 1 file: the key hashes are computed once here and written with the next state.
       for (size_t r = 0; r < rules.blocking.size(); ++r) {
         state.records.key_hashes.push_back(BlockingKeyHashes(rules, r, state.records.fields));

@@ -385,5 +385,45 @@ TEST(RecordsState, ReadsVersionOne) {
   EXPECT_EQ(r->oversized[0].size, 0u);
 }
 
+// A version 3 file kept a skipped block by its display key (parts joined by " | "): it is read
+// as the raw key text, the separator put back, as version 4 keeps it.
+TEST(RecordsState, ReadsVersionThreeDisplayKeysAsRawKeys) {
+  RecordsState r = Sample();
+  r.oversized = {{0, std::string("anna\x1fsmith"), 12000, 71994000}, {1, "jones", 0, 0}};
+  const std::string v4 = SerializeRecordsState(r);
+  std::string raw_key, display_key;
+  PutString(raw_key, std::string("anna\x1fsmith"));
+  PutString(display_key, "anna | smith");
+  std::string v3 = v4.substr(0, v4.size() - 8);
+  const size_t at = v3.find(raw_key);
+  ASSERT_NE(at, std::string::npos);
+  v3.replace(at, raw_key.size(), display_key);
+  v3[8] = 3;  // the version, a little-endian u32 after the magic
+  PutU64(v3, XXH3_64bits(v3.data(), v3.size()));
+  Result<RecordsState> read = ParseRecordsState(v3, 4, 2, 2, "records.bin");
+  ASSERT_TRUE(read.ok()) << read.status().message();
+  EXPECT_EQ(read->format_version, 3u);
+  ASSERT_EQ(read->oversized.size(), 2u);
+  EXPECT_EQ(read->oversized[0].key, std::string("anna\x1fsmith"));
+  EXPECT_EQ(read->oversized[1].key, "jones");
+  EXPECT_EQ(SerializeRecordsState(*read), v4);  // written again as version 4
+}
+
+// Key hashes read in place (key_hash_bytes, as ReadRunState keeps them) are written as the copies.
+TEST(RecordsState, KeyHashesReadInPlaceAreWrittenAsCopied) {
+  const std::string bytes = SerializeRecordsState(Sample());
+  auto backing = std::make_shared<const std::string>(bytes);
+  std::vector<std::string_view> hashes;
+  Result<RecordsState> read = ParseRecordsState(*backing, 4, 2, 2, "records.bin", backing, &hashes);
+  ASSERT_TRUE(read.ok()) << read.status().message();
+  EXPECT_TRUE(read->key_hashes.empty());
+  ASSERT_EQ(hashes.size(), 2u);
+  read->key_hash_bytes = hashes;
+  EXPECT_EQ(read->KeyHashRules(), 2u);
+  EXPECT_EQ(read->KeyHash(0, 2), 13u);
+  EXPECT_EQ(read->KeyHash(1, 3), 1u);
+  EXPECT_EQ(SerializeRecordsState(*read), bytes);
+}
+
 }  // namespace
 }  // namespace reclink

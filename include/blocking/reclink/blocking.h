@@ -34,6 +34,9 @@ struct OversizedBlock {
   // the field it came from. Such a block is better made null (null_values) than allowed.
   std::string placeholder_reason;
   std::string placeholder_field;
+  // The key's text as blocking compares it (BlockingKeyText: parts joined by a unit separator),
+  // which, unlike `key`, is unambiguous when a value holds " | ": what a run state keeps.
+  std::string key_text;
 };
 
 // What to do about a skipped block, in words: with a placeholder key, list it in the field's

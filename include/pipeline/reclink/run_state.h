@@ -13,10 +13,12 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "reclink/golden.h"
@@ -50,7 +52,7 @@ inline const std::set<std::string> kRunStateFiles = [] {
 // A block skipped as oversized when the state was written.
 struct SavedOversized {
   uint32_t rule = 0;
-  std::string key;     // OversizedBlock::key
+  std::string key;     // OversizedBlock::key_text (the raw key; records.bin before version 4 kept the display key)
   uint64_t size = 0;   // records (0 in states written before sizes were kept)
   uint64_t pairs = 0;  // OversizedBlock::pairs_skipped
   friend bool operator<(const SavedOversized& x, const SavedOversized& y) {
@@ -90,6 +92,22 @@ struct RecordsState {
   // Per blocking rule: each record's key hash (BlockingKeyHashes), so that an incremental run
   // finds the blocks a new record falls in without computing every record's keys again.
   std::vector<std::vector<uint64_t>> key_hashes;
+  // A state read in place without segments (ReadRunState): key_hashes is empty and each rule's
+  // key hashes are these bytes of the mapped records.bin (8 per record, as written, maybe
+  // unaligned), kept alive by backing. Read them through KeyHashBytes and KeyHash.
+  std::vector<std::string_view> key_hash_bytes;
+  size_t KeyHashRules() const { return key_hashes.empty() ? key_hash_bytes.size() : key_hashes.size(); }
+  // Rule `rule`'s key hashes, 8 bytes per record: key_hashes' table or key_hash_bytes'.
+  const char* KeyHashBytes(size_t rule) const {
+    return key_hashes.empty() ? key_hash_bytes[rule].data() : reinterpret_cast<const char*>(key_hashes[rule].data());
+  }
+  uint64_t KeyHash(size_t rule, size_t row) const { return LoadKeyHash(KeyHashBytes(rule), row); }
+  // Value i of a table of 8-byte key hashes that may be unaligned.
+  static uint64_t LoadKeyHash(const char* table, size_t i) {
+    uint64_t h;
+    std::memcpy(&h, table + i * sizeof h, sizeof h);
+    return h;
+  }
   // Link modes only (empty in dedupe): the sources' names, sorted, and each record's source as
   // an index into them, so that an incremental run pairs records of different sources only.
   std::vector<std::string> source_names;
@@ -204,8 +222,8 @@ std::string SerializeRecordsState(const RecordsState& records);
 // bytes, e.g. a mapped file), the columns read their tables in bytes (Column::View) instead of
 // copies, and the result keeps backing alive; bytes must then not change. With key_hash_bytes
 // (and backing), the key hashes are not copied: key_hashes is left empty and key_hash_bytes holds
-// each rule's table as bytes (little-endian, maybe unaligned), for a caller that gathers them
-// anyway (ApplySegments).
+// each rule's table as bytes (as written, maybe unaligned), for a caller that reads them in place
+// (RecordsState::key_hash_bytes) or gathers them (ApplySegments).
 Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, size_t fields, size_t rules,
                                        const std::string& name, std::shared_ptr<const void> backing = nullptr,
                                        std::vector<std::string_view>* key_hash_bytes = nullptr);
