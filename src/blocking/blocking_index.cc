@@ -542,9 +542,9 @@ std::vector<uint64_t> BlockingIndex::Stream(const PairSink& sink, const std::vec
         local.batch.clear();
       }
     };
-    // Positions of rule implied_by's blocks in this rule's order (implied_block): a pair in one
-    // of them is that rule's; it is told from two entries read in order, not from the partner
-    // row's block_of, and that rule is left out of the per-pair tests.
+    // With an implying rule (ImplyingRule), whether it covers a pair is read from implied_block
+    // at the pair's two positions (the same test as RuleCovers), not from the partner row's
+    // block_of, and that rule is left out of the loop over the earlier rules.
     const uint32_t implied = ri.implied_by < 0 ? kNoRule : static_cast<uint32_t>(ri.implied_by);
     uint32_t bs = 0;
     auto emit = [&](uint32_t pa, uint32_t pb) {  // positions in the block starting at bs
