@@ -353,13 +353,13 @@ TEST(BlockingTest, ImpliedRuleKeepsPairsOfNullAndOversizedEarlierBlocks) {
   ASSERT_EQ(ImplyingRule(f.rules, 2), 0);
   f.table.AddSource("s");
   // Rows 0-4: "ann smith" (one rule-0 block of 5). Rows 5-6: "ann smyth" (a rule-0 block of 2).
-  // Row 7: "anna smith". Row 8: "ann" with a null last name (no rule-0 key, but rule 2's "a").
-  // Rows 9 and 10: a null first name, "smith" (no key in any rule). Rule 1 ("a", S530) holds
-  // rows 0-7, rule 2 ("a") rows 0-8.
-  const char* first[] = {"ann", "ann", "ann", "ann", "ann", "ann", "ann", "anna", "ann", nullptr, nullptr};
-  const char* last[] = {"smith", "smith", "smith", "smith", "smith", "smyth", "smyth", "smith", nullptr, "smith", "smith"};
-  f.table.AppendSourceRows(0, 11);
-  for (int i = 0; i < 11; ++i) {
+  // Row 7: "anna smith". Rows 8 and 11: "ann" with a null last name (no rule-0 key, but rule 2's
+  // "a": their pair is rule 2's). Rows 9 and 10: a null first name, "smith" (no key in any rule).
+  // Rule 1 ("a", S530) holds rows 0-7, rule 2 ("a") rows 0-8 and 11.
+  const char* first[] = {"ann", "ann", "ann", "ann", "ann", "ann", "ann", "anna", "ann", nullptr, nullptr, "ann"};
+  const char* last[] = {"smith", "smith", "smith", "smith", "smith", "smyth", "smyth", "smith", nullptr, "smith", "smith", nullptr};
+  f.table.AppendSourceRows(0, 12);
+  for (int i = 0; i < 12; ++i) {
     if (first[i]) f.fields.fields[0].Append(first[i]);
     else f.fields.fields[0].AppendNull();
     if (last[i]) f.fields.fields[1].Append(last[i]);
@@ -383,15 +383,16 @@ TEST(BlockingTest, ImpliedRuleKeepsPairsOfNullAndOversizedEarlierBlocks) {
     f.rules.max_block_size = 100;
     auto got = pairs_of(threads, &per_rule);
     EXPECT_EQ(got, BruteForce(f));
-    EXPECT_EQ(got.size(), 9u * 8 / 2);  // every pair of rows 0-8
+    EXPECT_EQ(got.size(), 10u * 9 / 2);  // every pair of rows 0-8 and 11
     EXPECT_TRUE(got.count({7, 8}));
-    EXPECT_EQ(per_rule, (std::vector<uint64_t>{10 + 1, 28 - 11, 8}));
+    EXPECT_TRUE(got.count({8, 11}));
+    EXPECT_EQ(per_rule, (std::vector<uint64_t>{10 + 1, 28 - 11, 8 + 8 + 1}));
     // Rule 0's block of rows 0-4 is oversized; the blocks of rules 1 and 2 that hold it are too.
     f.rules.max_block_size = 4;
     got = pairs_of(threads, &per_rule);
     EXPECT_EQ(got, (std::set<std::pair<RowId, RowId>>{{5, 6}}));
     EXPECT_EQ(per_rule, (std::vector<uint64_t>{1, 0, 0}));
-    // At 8, rule 2's block (9 rows) is skipped: row 8 pairs with nobody.
+    // At 8, rule 2's block (10 rows) is skipped: rows 8 and 11 pair with nobody.
     f.rules.max_block_size = 8;
     got = pairs_of(threads, &per_rule);
     EXPECT_EQ(got.size(), 28u);
