@@ -86,6 +86,36 @@ std::vector<uint64_t> BlockingKeyHashes(const Rules& rules, size_t rule, const s
   return hashes;
 }
 
+namespace {
+
+// True when key part `part` of a row can be computed from key part `from` of the same row alone:
+// the same field, and `from` takes it as it is, or applies the same key function, or is a prefix
+// at least as long (a prefix of a prefix is the shorter prefix of the value).
+bool PartFollowsFrom(const BlockingKey& part, const BlockingKey& from) {
+  if (part.field != from.field) return false;
+  if (from.fn == KeyFunction::kField) return true;
+  if (part.fn != from.fn) return false;
+  if (part.fn == KeyFunction::kPrefix) return part.n > 0 && from.n >= part.n;
+  return true;
+}
+
+}  // namespace
+
+int ImplyingRule(const Rules& rules, size_t k) {
+  const BlockingRule& rule = rules.blocking[k];
+  for (size_t j = 0; j < k; ++j) {
+    const BlockingRule& earlier = rules.blocking[j];
+    bool all = !rule.keys.empty();
+    for (const BlockingKey& part : rule.keys) {
+      bool found = false;
+      for (const BlockingKey& from : earlier.keys) found = found || PartFollowsFrom(part, from);
+      all = all && found;
+    }
+    if (all) return static_cast<int>(j);
+  }
+  return -1;
+}
+
 void MarkPlaceholderKey(const Rules& rules, OversizedBlock* ob) {
   const BlockingRule& rule = rules.blocking[static_cast<size_t>(ob->rule)];
   size_t from = 0;
@@ -355,6 +385,24 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
       idx.block_starts = std::move(kept_starts);
     });
   });
+  // A rule whose blocks are unions of an earlier rule's blocks keeps, per position of its order,
+  // that rule's block of the row: the stream then tests the earlier rule on two sequential
+  // entries instead of a load of the partner row's block_of (ImplyingRule).
+  for (size_t k = 0; k < index.rules_.size(); ++k) {
+    RuleIndex& idx = index.rules_[k];
+    idx.implied_by = ImplyingRule(rules, k);
+    if (idx.implied_by < 0) continue;
+    const std::vector<uint32_t>& block_of = index.rules_[static_cast<size_t>(idx.implied_by)].block_of;
+    idx.implied_block.resize(idx.order.size());
+    constexpr size_t kChunk = 1 << 14, kAhead = 16;
+    ParallelFor(size_t{0}, (idx.order.size() + kChunk - 1) / kChunk, [&](size_t c) {
+      const size_t begin = c * kChunk, end = std::min(idx.order.size(), begin + kChunk);
+      for (size_t p = begin; p < end; ++p) {
+        if (p + kAhead < end) __builtin_prefetch(&block_of[idx.order[p + kAhead]]);
+        idx.implied_block[p] = block_of[idx.order[p]];
+      }
+    });
+  }
   for (auto& o : oversized) index.oversized_.insert(index.oversized_.end(), o.begin(), o.end());
   for (OversizedBlock& ob : index.oversized_) MarkPlaceholderKey(rules, &ob);
   std::sort(index.oversized_.begin(), index.oversized_.end(), [](const OversizedBlock& x, const OversizedBlock& y) {
@@ -495,15 +543,26 @@ std::vector<uint64_t> BlockingIndex::Stream(const PairSink& sink, const std::vec
         local.batch.clear();
       }
     };
-    auto emit = [&](RowId a, RowId bb) {
+    // With an implying rule (ImplyingRule), whether it covers a pair is read from implied_block
+    // at the pair's two positions (the same test as RuleCovers), not from the partner row's
+    // block_of, and that rule is left out of the loop over the earlier rules.
+    const uint32_t implied = ri.implied_by < 0 ? kNoRule : static_cast<uint32_t>(ri.implied_by);
+    uint32_t bs = 0;
+    auto emit = [&](uint32_t pa, uint32_t pb) {  // positions in the block starting at bs
+      if (implied != kNoRule) {
+        const uint32_t g = ri.implied_block[bs + pa];
+        if (g != kNoBlock && g == ri.implied_block[bs + pb]) return;
+      }
+      const RowId a = ri.order[bs + pa], bb = ri.order[bs + pb];
       for (uint32_t r = 0; r < unit.rule; ++r) {
-        if (RuleCovers(r, a, bb)) return;
+        if (r != implied && RuleCovers(r, a, bb)) return;
       }
       local.batch.push_back({a, bb});
       if (local.batch.size() == kBatchPairs) flush();
     };
     for (uint32_t b = unit.block_begin; b < unit.block_end; ++b) {
-      const uint32_t bs = ri.block_starts[b], be = ri.block_starts[b + 1];
+      bs = ri.block_starts[b];
+      const uint32_t be = ri.block_starts[b + 1];
       const uint32_t size = be - bs;
       const bool tiled = unit.i_end > unit.i_begin;
       const uint32_t i0 = tiled ? unit.i_begin : 0, i1 = tiled ? unit.i_end : size;
@@ -530,10 +589,10 @@ std::vector<uint64_t> BlockingIndex::Stream(const PairSink& sink, const std::vec
         }
         if (rows && !BitSet(*rows, a)) {
           while (next_marked < marked.size() && marked[next_marked] < j) ++next_marked;
-          for (size_t m = next_marked; m < marked.size(); ++m) emit(a, ri.order[bs + marked[m]]);
+          for (size_t m = next_marked; m < marked.size(); ++m) emit(i, marked[m]);
           continue;
         }
-        for (; j < size; ++j) emit(a, ri.order[bs + j]);
+        for (; j < size; ++j) emit(i, j);
       }
     }
     flush();

@@ -51,4 +51,15 @@ inline uint64_t SumEqualPairs(const ValueSource* values, size_t size, bool by_so
   return sum;
 }
 
+// The same over bare hashes, the key being the hash alone (no source to count by): 8 bytes a
+// value where ValueSource takes 16.
+inline uint64_t SumEqualPairs(const uint64_t* hashes, size_t size, EqualPairsCounts& counts) {
+  counts.clear();
+  counts.reserve(size);
+  for (size_t k = 0; k < size; ++k) ++counts[ValueSourceKey{hashes[k], SourceId{0}}];
+  uint64_t sum = 0;
+  for (const auto& [key, count] : counts) sum += uint64_t{count} * (count - 1) / 2;
+  return sum;
+}
+
 }  // namespace reclink::model_detail

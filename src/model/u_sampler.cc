@@ -45,13 +45,17 @@ EqualPairs CountEqualPairs(const Comparisons& comps, size_t c, const RecordTable
     if (!comps.IsNull(c, r)) ++begin[part_of(comps.ValueHash(c, r)) + 1];
   }
   for (size_t q = 0; q < parts; ++q) begin[q + 1] += begin[q];
-  std::vector<ValueSource> parted(values);
+  // With sources, each value's hash and source (16 bytes); without, the hash alone (8): this
+  // array is the largest of u estimation, whose stage holds the run's peak memory.
+  std::vector<ValueSource> parted(with_sources ? values : 0);
+  std::vector<uint64_t> parted_hashes(with_sources ? 0 : values);
   {
     std::vector<size_t> next(begin.begin(), begin.end() - 1);
     for (RowId r = 0; r < rows; ++r) {
       if (comps.IsNull(c, r)) continue;
       const uint64_t hash = comps.ValueHash(c, r);
-      parted[next[part_of(hash)]++] = ValueSource{hash, table.source(r)};
+      if (with_sources) parted[next[part_of(hash)]++] = ValueSource{hash, table.source(r)};
+      else parted_hashes[next[part_of(hash)]++] = hash;
     }
   }
   tbb::enumerable_thread_specific<EqualPairsCounts> tables;
@@ -59,11 +63,13 @@ EqualPairs CountEqualPairs(const Comparisons& comps, size_t c, const RecordTable
   ParallelFor(tbb::blocked_range<size_t>(0, parts, 1), [&](const auto& range) {
     EqualPairsCounts& counts = tables.local();
     for (size_t q = range.begin(); q != range.end(); ++q) {
-      const ValueSource* part = parted.data() + begin[q];
       const size_t size = begin[q + 1] - begin[q];
-      sums[q].by_value = model_detail::SumEqualPairs(part, size, false, counts);
       if (with_sources) {
+        const ValueSource* part = parted.data() + begin[q];
+        sums[q].by_value = model_detail::SumEqualPairs(part, size, false, counts);
         sums[q].by_value_and_source = model_detail::SumEqualPairs(part, size, true, counts);
+      } else {
+        sums[q].by_value = model_detail::SumEqualPairs(parted_hashes.data() + begin[q], size, counts);
       }
     }
   });
@@ -202,6 +208,7 @@ void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields&
   if (n > kSubsetRows) {
     std::nth_element(rows.begin(), rows.begin() + kSubsetRows, rows.end(), before);
     rows.resize(kSubsetRows);
+    rows.shrink_to_fit();  // 4 bytes a record, held through the peak of u estimation otherwise
   }
   std::sort(rows.begin(), rows.end(), before);
   model->sample_keys = std::move(keys);

@@ -283,6 +283,124 @@ TEST(BlockingTest, OversizedBlockIsSkippedAndReportedAndDoesNotHideLaterRules) {
   EXPECT_EQ(index.stats()[1].pairs, 1u);
 }
 
+BlockingRule RuleOf(std::initializer_list<std::tuple<const char*, KeyFunction, int>> parts) {
+  BlockingRule rule;
+  for (const auto& [field, fn, n] : parts) {
+    BlockingKey k;
+    k.field = field;
+    k.fn = fn;
+    k.n = n;
+    rule.keys.push_back(k);
+  }
+  return rule;
+}
+
+// ImplyingRule: an earlier rule implies a later one when each of the later rule's key parts is
+// computed from one of its parts (the field as it is, the same function, a longer prefix).
+TEST(BlockingTest, ImplyingRuleFollowsKeyFunctions) {
+  using F = KeyFunction;
+  Rules rules;
+  rules.blocking = {
+      RuleOf({{"first", F::kField, 0}, {"last", F::kField, 0}}),           // 0
+      RuleOf({{"dob", F::kField, 0}, {"first", F::kPrefix, 1}}),           // 1: not from 0
+      RuleOf({{"first", F::kMetaphone, 0}, {"last", F::kSoundex, 0}}),     // 2: from 0
+      RuleOf({{"last", F::kField, 0}}),                                    // 3: from 0
+      RuleOf({{"dob", F::kField, 0}}),                                     // 4: from 1
+      RuleOf({{"first", F::kPrefix, 1}}),                                  // 5: from 0 (first)
+      RuleOf({{"last", F::kMetaphone, 0}, {"first", F::kMetaphone, 0}}),   // 6: from 0
+      RuleOf({{"last", F::kSoundex, 0}, {"email", F::kField, 0}}),         // 7: email in none
+      RuleOf({{"dob", F::kPrefix, 4}}),                                    // 8: from 1 and 4 (dob)
+      RuleOf({{"dob", F::kYear, 0}, {"first", F::kPrefix, 2}}),            // 9: first only raw in 0
+  };
+  EXPECT_EQ(ImplyingRule(rules, 0), -1);
+  EXPECT_EQ(ImplyingRule(rules, 1), -1);
+  EXPECT_EQ(ImplyingRule(rules, 2), 0);
+  EXPECT_EQ(ImplyingRule(rules, 3), 0);
+  EXPECT_EQ(ImplyingRule(rules, 4), 1);
+  EXPECT_EQ(ImplyingRule(rules, 5), 0);
+  EXPECT_EQ(ImplyingRule(rules, 6), 0);
+  EXPECT_EQ(ImplyingRule(rules, 7), -1);
+  EXPECT_EQ(ImplyingRule(rules, 8), 1);
+  EXPECT_EQ(ImplyingRule(rules, 9), -1);
+  // A shorter prefix follows from a longer one, never the other way; different functions of one
+  // field do not follow from each other.
+  Rules p;
+  p.blocking = {RuleOf({{"f", F::kPrefix, 3}}), RuleOf({{"f", F::kPrefix, 2}}), RuleOf({{"f", F::kPrefix, 4}}),
+                RuleOf({{"f", F::kSoundex, 0}}), RuleOf({{"f", F::kMetaphone, 0}})};
+  EXPECT_EQ(ImplyingRule(p, 1), 0);
+  EXPECT_EQ(ImplyingRule(p, 2), -1);
+  EXPECT_EQ(ImplyingRule(p, 3), -1);
+  EXPECT_EQ(ImplyingRule(p, 4), -1);
+}
+
+// A rule implied by an earlier one still produces the pairs that the earlier rule does not:
+// rows whose earlier key is null and rows of different earlier blocks; the earlier rule's own
+// pairs are not repeated. An earlier block skipped as oversized lies inside a block of the
+// implied rule at least as large, so that one is skipped too and neither rule pairs its rows.
+TEST(BlockingTest, ImpliedRuleKeepsPairsOfNullAndOversizedEarlierBlocks) {
+  Fixture f;
+  for (const char* name : {"first", "last"}) {
+    FieldSpec spec;
+    spec.name = name;
+    f.rules.fields.push_back(spec);
+    f.fields.fields.emplace_back(name);
+  }
+  using F = KeyFunction;
+  f.rules.blocking = {RuleOf({{"first", F::kField, 0}, {"last", F::kField, 0}}),
+                      RuleOf({{"first", F::kPrefix, 1}, {"last", F::kSoundex, 0}}),
+                      RuleOf({{"first", F::kPrefix, 1}})};
+  ASSERT_EQ(ImplyingRule(f.rules, 1), 0);
+  ASSERT_EQ(ImplyingRule(f.rules, 2), 0);
+  f.table.AddSource("s");
+  // Rows 0-4: "ann smith" (one rule-0 block of 5). Rows 5-6: "ann smyth" (a rule-0 block of 2).
+  // Row 7: "anna smith". Rows 8 and 11: "ann" with a null last name (no rule-0 key, but rule 2's
+  // "a": their pair is rule 2's). Rows 9 and 10: a null first name, "smith" (no key in any rule).
+  // Rule 1 ("a", S530) holds rows 0-7, rule 2 ("a") rows 0-8 and 11.
+  const char* first[] = {"ann", "ann", "ann", "ann", "ann", "ann", "ann", "anna", "ann", nullptr, nullptr, "ann"};
+  const char* last[] = {"smith", "smith", "smith", "smith", "smith", "smyth", "smyth", "smith", nullptr, "smith", "smith", nullptr};
+  f.table.AppendSourceRows(0, 12);
+  for (int i = 0; i < 12; ++i) {
+    if (first[i]) f.fields.fields[0].Append(first[i]);
+    else f.fields.fields[0].AppendNull();
+    if (last[i]) f.fields.fields[1].Append(last[i]);
+    else f.fields.fields[1].AppendNull();
+  }
+  auto pairs_of = [&](int threads, std::vector<uint64_t>* per_rule) {
+    tbb::task_arena arena(threads);
+    std::set<std::pair<RowId, RowId>> out;
+    arena.execute([&] {
+      BlockingIndex index = BlockingIndex::Build(f.rules, f.fields, f.table);
+      std::mutex mu;
+      *per_rule = index.StreamPairs([&](int, std::span<const CandidatePair> pairs) {
+        std::lock_guard<std::mutex> lock(mu);
+        for (const CandidatePair& p : pairs) EXPECT_TRUE(out.insert({p.a, p.b}).second);
+      });
+    });
+    return out;
+  };
+  for (int threads : {1, 2}) {
+    std::vector<uint64_t> per_rule;
+    f.rules.max_block_size = 100;
+    auto got = pairs_of(threads, &per_rule);
+    EXPECT_EQ(got, BruteForce(f));
+    EXPECT_EQ(got.size(), 10u * 9 / 2);  // every pair of rows 0-8 and 11
+    EXPECT_TRUE(got.count({7, 8}));
+    EXPECT_TRUE(got.count({8, 11}));
+    EXPECT_EQ(per_rule, (std::vector<uint64_t>{10 + 1, 28 - 11, 8 + 8 + 1}));
+    // Rule 0's block of rows 0-4 is oversized; the blocks of rules 1 and 2 that hold it are too.
+    f.rules.max_block_size = 4;
+    got = pairs_of(threads, &per_rule);
+    EXPECT_EQ(got, (std::set<std::pair<RowId, RowId>>{{5, 6}}));
+    EXPECT_EQ(per_rule, (std::vector<uint64_t>{1, 0, 0}));
+    // At 8, rule 2's block (10 rows) is skipped: rows 8 and 11 pair with nobody.
+    f.rules.max_block_size = 8;
+    got = pairs_of(threads, &per_rule);
+    EXPECT_EQ(got.size(), 28u);
+    EXPECT_FALSE(got.count({7, 8}));
+    EXPECT_EQ(per_rule, (std::vector<uint64_t>{11, 17, 0}));
+  }
+}
+
 // An oversized block whose key looks like a placeholder says so, with its field, and the advice
 // is null_values rather than a bigger cap; a phonetic key's part is never blamed.
 TEST(BlockingTest, OversizedPlaceholderBlockIsNamedAsOne) {

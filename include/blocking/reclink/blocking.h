@@ -107,6 +107,7 @@ class BlockingIndex {
 
  private:
   static constexpr uint32_t kNoBlock = 0xFFFFFFFFu;
+  static constexpr uint32_t kNoRule = 0xFFFFFFFFu;
   struct RuleIndex {
     std::vector<const Column*> parts;  // the derived field of each key part
     std::vector<uint64_t> has_key;     // bitmap: every key part is non-null; Build only
@@ -115,6 +116,10 @@ class BlockingIndex {
     std::vector<RowId> order;            // rows of the blocks that make pairs (2+ rows, not
                                          // skipped), block by block, by (hash, key, row)
     std::vector<uint32_t> block_starts;  // indices into order; one past the end included
+    // ImplyingRule of this rule (-1: none) and, per position of order, the row's block_of in
+    // that rule: its test of a pair reads two entries in order, not the partner row's block_of.
+    int implied_by = -1;
+    std::vector<uint32_t> implied_block;
   };
   struct WorkUnit {
     uint32_t rule;
@@ -166,6 +171,15 @@ std::string DisplayBlockingKey(std::string_view text);
 // same hash have the same key unless the hashes collide, so users of these hashes compare texts
 // before they pair rows. In parallel on the current TBB arena.
 std::vector<uint64_t> BlockingKeyHashes(const Rules& rules, size_t rule, const std::vector<Column>& fields);
+// The first rule j < k whose every block lies within one block of rule k, or -1: each key part
+// of rule k is computed from a key part of rule j alone (the same field as it is, the same key
+// function of the same field, or a shorter prefix of a prefix), so two rows with the same rule-j
+// key have the same rule-k key or, both, none. Worked out from the rules alone, conservatively:
+// -1 does not mean that no rule implies k. A pair of rule k in one rule-j block is rule j's
+// (unless that block was skipped as oversized, and then the rule-k block holding it is skipped
+// too, being at least as large); BlockingIndex uses it only to choose which earlier rule's test
+// to read in block order, so its pairs are the same whatever it returns.
+int ImplyingRule(const Rules& rules, size_t k);
 // Marks a skipped block whose key looks like a placeholder ("no value") with the reason and the
 // field (OversizedBlock::placeholder_reason, placeholder_field).
 void MarkPlaceholderKey(const Rules& rules, OversizedBlock* block);
