@@ -11,7 +11,8 @@
 # e.g. bench/self_training.sh dedupe bench/accuracy/fake_20000.toml cluster \
 #        ../shared/datasets/splink_fake_1000/fake_1000_from_splink_demos.csv
 # The rules file's threshold, if any, is dropped (the model's own threshold is what is measured).
-# This is a measurement harness, not a feature: the run itself does not self-train.
+# The run does the same with [model] refine_rounds = R (docs/rules.md); this harness does it from
+# outside, through --labels, so that other choices of the pairs can be tried without a rebuild.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=2

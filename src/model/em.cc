@@ -344,7 +344,7 @@ void MakeWeightsMonotone(Model* model) {
 }
 
 Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const TrainingCounts& counts,
-                         Model* model, const std::vector<LabeledPair>* labels) {
+                         Model* model, const std::vector<LabeledPair>* labels, std::string_view labels_source) {
   const size_t nc = comps.size();
   const size_t nr = rules.blocking.size();
   uint64_t candidates = 0;
@@ -503,7 +503,7 @@ Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const Tra
     }
   }
 
-  if (labels != nullptr && !labels->empty()) ApplyLabeledM(comps, *labels, model);
+  if (labels != nullptr && !labels->empty()) ApplyLabeledM(comps, *labels, model, labels_source);
   MakeWeightsMonotone(model);
   ClampProbabilities(model);
 

@@ -3,7 +3,8 @@
 
 namespace reclink {
 
-size_t ApplyLabeledM(const Comparisons& comps, const std::vector<LabeledPair>& labels, Model* model) {
+size_t ApplyLabeledM(const Comparisons& comps, const std::vector<LabeledPair>& labels, Model* model,
+                     std::string_view source) {
   const size_t nc = comps.size();
   std::vector<uint8_t> gamma(nc);
   std::vector<std::vector<uint64_t>> counts(nc);
@@ -23,10 +24,12 @@ size_t ApplyLabeledM(const Comparisons& comps, const std::vector<LabeledPair>& l
     const double levels = static_cast<double>(counts[c].size() - 1);
     for (size_t l = 1; l < counts[c].size(); ++l) {
       cp.levels[l].m = (static_cast<double>(counts[c][l]) + 0.5) / (static_cast<double>(n) + 0.5 * levels);
-      cp.levels[l].m_source = "labels: " + std::to_string(counts[c][l]) + " of " + std::to_string(n) +
-                              " labeled matching pairs with both values non-null (plus half a pair per level)";
+      cp.levels[l].m_source = (source.empty() ? std::string("labels") : std::string(source)) + ": " +
+                              std::to_string(counts[c][l]) + " of " + std::to_string(n) +
+                              (source.empty() ? " labeled matching" : "") +
+                              " pairs with both values non-null (plus half a pair per level)";
     }
-    cp.trained_by = {"labels"};
+    cp.trained_by = {source.empty() ? std::string("labels") : std::string(source)};
     ++replaced;
   }
   return replaced;

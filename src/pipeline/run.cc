@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstring>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -108,6 +109,64 @@ void ClusterEdges(const Rules& rules, const LoadedInput& input, bool keep_links,
   for (uint32_t label : result->labels) result->clusters = std::max<uint64_t>(result->clusters, label + 1);
 }
 
+// The pairs inside the clusters that the model gives (scored and clustered as the run would,
+// at the threshold it would use), as labeled matches for a refit of m ([model] refine_rounds).
+// Clusters of more than kRefineMaxCluster records are left out: a chain of weak links, not one
+// entity, and their pairs would grow with its square. Split across processes, rank 0 clusters
+// and every rank receives its pairs, so that every rank refits the same model.
+constexpr size_t kRefineMaxCluster = 50;
+
+std::vector<LabeledPair> PairsInsideClusters(const Rules& rules, const LoadedInput& input, const Comparisons& comps,
+                                             const TermFrequencies& tf, BlockingIndex& index,
+                                             const std::optional<double>& command_line, const Model& model,
+                                             Collective* group) {
+  ScoreOptions so;
+  so.threshold = LinkThreshold(command_line, rules, model).probability;
+  ScoredCandidates scored = ScoreCandidates(comps, Scorer(model, comps, tf), index, so);
+  if (group) GatherScored(*group, so, model, index.num_rules(), &scored);
+  std::vector<LabeledPair> pairs;
+  if (!group || group->is_root()) {
+    RunResult clustered;
+    clustered.edges = std::move(scored.edges);
+    ClusterEdges(rules, input, /*keep_links=*/false, &clustered);
+    const std::vector<uint32_t>& labels = clustered.labels;
+    std::vector<uint32_t> start(clustered.clusters + 1, 0), members(labels.size());
+    for (uint32_t label : labels) ++start[label + 1];
+    for (size_t k = 1; k < start.size(); ++k) start[k] += start[k - 1];
+    std::vector<uint32_t> fill(start.begin(), start.end() - 1);
+    for (RowId r = 0; r < labels.size(); ++r) members[fill[labels[r]]++] = r;
+    for (size_t k = 0; k + 1 < start.size(); ++k) {
+      const uint32_t b = start[k], e = start[k + 1];
+      if (e - b > kRefineMaxCluster) continue;
+      for (uint32_t i = b; i < e; ++i)
+        for (uint32_t j = i + 1; j < e; ++j) pairs.push_back({members[i], members[j], true});
+    }
+  }
+  if (group && group->size() > 1) {
+    std::string bytes;
+    if (group->is_root()) {
+      bytes.resize(pairs.size() * 2 * sizeof(RowId));
+      char* out = bytes.data();
+      for (const LabeledPair& p : pairs) {
+        std::memcpy(out, &p.a, sizeof(RowId));
+        std::memcpy(out + sizeof(RowId), &p.b, sizeof(RowId));
+        out += 2 * sizeof(RowId);
+      }
+    }
+    const std::vector<std::string> shares = group->AllGather(bytes);
+    if (!group->is_root()) {
+      const std::string& root = shares[0];
+      pairs.resize(root.size() / (2 * sizeof(RowId)));
+      for (size_t k = 0; k < pairs.size(); ++k) {
+        std::memcpy(&pairs[k].a, root.data() + k * 2 * sizeof(RowId), sizeof(RowId));
+        std::memcpy(&pairs[k].b, root.data() + k * 2 * sizeof(RowId) + sizeof(RowId), sizeof(RowId));
+        pairs[k].match = true;
+      }
+    }
+  }
+  return pairs;
+}
+
 // A run split across processes: the per-rule pair counts and the capped comparisons, counted
 // per share, summed over the ranks; and the ranks and bytes sent, for summary.json.
 void SumOverRanks(Collective& group, RunResult* result) {
@@ -202,7 +261,18 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
     if (!rules.model.deterministic_rules.empty() && !rules.model.prior) {
       DeterministicPrior(rules, *fields, table, &counts);
     }
+    const Model after_u = rules.model.refine_rounds > 0 ? result.model : Model{};
     RECLINK_RETURN_IF_ERROR(EstimateMAndPrior(rules, comps, counts, &result.model, options.labels));
+    // Refits on the run's own clusters ([model] refine_rounds; not with labels, which say better).
+    const bool labeled = options.labels != nullptr && !options.labels->empty();
+    for (int round = 1; round <= rules.model.refine_rounds && !labeled; ++round) {
+      const std::vector<LabeledPair> pairs =
+          PairsInsideClusters(rules, input, comps, tf, index, options.threshold, result.model, group);
+      Model refit = after_u;
+      RECLINK_RETURN_IF_ERROR(EstimateMAndPrior(rules, comps, counts, &refit, &pairs,
+                                                "refine round " + std::to_string(round) + ", pairs inside clusters"));
+      result.model = std::move(refit);
+    }
     // Labels also calibrate the final weights to probabilities (docs/model.md); the threshold,
     // from here on, is converted through that calibration.
     if (options.labels != nullptr && !options.labels->empty()) {

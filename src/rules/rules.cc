@@ -952,7 +952,7 @@ Status RulesParser::ParseModel(const toml::table& root) {
   RECLINK_RETURN_IF_ERROR(CheckKeys(*t,
                                     {"threshold", "prior", "em_max_iterations", "em_tolerance",
                                      "u_sample_pairs", "seed", "deterministic_rules", "deterministic_recall",
-                                     "train_rules", "labels_sample", "detect_placeholders"},
+                                     "train_rules", "labels_sample", "detect_placeholders", "refine_rounds"},
                                     where));
   ModelSpec& m = rules_.model;
   // 1 is excluded: its match weight is +infinity, so no pair could ever link.
@@ -1078,6 +1078,9 @@ Status RulesParser::ParseModel(const toml::table& root) {
   RECLINK_RETURN_IF_ERROR(
       GetInteger(*t, "em_max_iterations", where, 1, kRulesMaxEmIterations, &v));
   m.em_max_iterations = static_cast<int>(v);
+  v = m.refine_rounds;
+  RECLINK_RETURN_IF_ERROR(GetInteger(*t, "refine_rounds", where, 0, kRulesMaxRefineRounds, &v));
+  m.refine_rounds = static_cast<int>(v);
   RECLINK_RETURN_IF_ERROR(GetNumber(*t, "em_tolerance", where,
                                     "a positive number below 1, e.g. 1e-4", 0, true, 1, true,
                                     &m.em_tolerance));

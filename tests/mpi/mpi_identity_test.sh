@@ -56,6 +56,11 @@ rules=$src/datasets/demo/rules.toml
 run_case dedupe "clusters.csv model.json" -- dedupe --rules "$rules" "$work/people.csv"
 run_case dedupe-pairs "clusters.csv model.json pairs.csv" -- dedupe --rules "$rules" --pairs --truth entity_id "$work/people.csv"
 grep -q '"evaluation"' "$work/dedupe-pairs-np3/summary.json" || fail "no evaluation in the --truth summary"
+# A refit of m on the run's own clusters: rank 0 clusters, every rank refits the same model.
+sed 's/^\[model\]$/[model]\nrefine_rounds = 1/' "$rules" > "$work/refine.toml"
+grep -q '^refine_rounds = 1$' "$work/refine.toml" || fail "could not make refine rules"
+run_case dedupe-refine "clusters.csv model.json" -- dedupe --rules "$work/refine.toml" "$work/people.csv"
+grep -q 'refine round 1, pairs inside clusters' "$work/dedupe-refine-np3/model.json" || fail "no refit in model.json"
 # The read's exchange in rounds (as past 2 GiB), here of at most 100 kB per call.
 RECLINK_MPI_MAX_MESSAGE_BYTES=100000 "$mpiexec" --oversubscribe -np 3 "$build/reclink" dedupe --rules "$rules" \
   --out "$work/rounds-np3" --threads 1 --quiet "$work/people.csv" || fail "rounds: mpirun -np 3 exited with $?"

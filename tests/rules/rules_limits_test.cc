@@ -162,6 +162,13 @@ TEST(RulesLimitsTest, ModelSettings) {
   EXPECT_EQ(ErrorOf(WithSetting("[model]", "em_max_iterations = 100001")),
             "r.toml:18:21: error: key 'em_max_iterations' in [model]: expected an integer from 1 "
             "to 100000, found 100001");
+  EXPECT_EQ(ErrorOf(WithSetting("[model]", "refine_rounds = 11")),
+            "r.toml:18:17: error: key 'refine_rounds' in [model]: expected an integer from 0 "
+            "to 10, found 11");
+  EXPECT_EQ(ErrorOf(WithSetting("[model]", "refine_rounds = -1")),
+            "r.toml:18:17: error: key 'refine_rounds' in [model]: expected an integer from 0 "
+            "to 10, found -1");
+  EXPECT_TRUE(Parse(WithSetting("[model]", "refine_rounds = 10")).ok());
   EXPECT_EQ(ErrorOf(WithSetting("[model]", "em_tolerance = nan")),
             "r.toml:18:16: error: key 'em_tolerance' in [model]: expected a positive number "
             "below 1, e.g. 1e-4, found nan");

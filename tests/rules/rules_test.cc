@@ -106,6 +106,7 @@ threshold = 0.95
 prior = 1e-4
 em_max_iterations = 50
 em_tolerance = 1e-5
+refine_rounds = 2
 u_sample_pairs = 1000
 seed = 7
 
@@ -189,6 +190,7 @@ max_block_size = 500
   ASSERT_TRUE(r->model.prior.has_value());
   EXPECT_DOUBLE_EQ(*r->model.prior, 1e-4);
   EXPECT_EQ(r->model.em_max_iterations, 50);
+  EXPECT_EQ(r->model.refine_rounds, 2);
   EXPECT_DOUBLE_EQ(r->model.em_tolerance, 1e-5);
   EXPECT_EQ(r->model.u_sample_pairs, 1000u);
   EXPECT_EQ(r->model.seed, 7u);
@@ -203,6 +205,7 @@ TEST(RulesTest, Defaults) {
   EXPECT_FALSE(r->model.threshold.has_value());  // the trained model chooses
   EXPECT_FALSE(r->model.prior.has_value());
   EXPECT_EQ(r->model.em_max_iterations, 200);
+  EXPECT_EQ(r->model.refine_rounds, 0);  // no refit on the run's own clusters
   EXPECT_DOUBLE_EQ(r->model.em_tolerance, 1e-4);
   EXPECT_EQ(r->model.u_sample_pairs, 2'000'000u);
   EXPECT_EQ(r->model.seed, 42u);
@@ -445,7 +448,7 @@ TEST(RulesErrorTest, UnknownKeys) {
   EXPECT_EQ(ErrorOf(std::string(kBase) + "[model]\nthreshhold = 0.5\n"),
             "r.toml:23:1: error: unknown key 'threshhold' in [model]; expected one of: threshold, "
             "prior, em_max_iterations, em_tolerance, u_sample_pairs, seed, deterministic_rules, deterministic_recall, "
-            "train_rules, labels_sample, detect_placeholders");
+            "train_rules, labels_sample, detect_placeholders, refine_rounds");
   EXPECT_EQ(ErrorOf(std::string(kBase) + "[model]\nlabels_sample = \"randm\"\n"),
             "r.toml:23:17: error: key 'labels_sample' in [model]: expected \"auto\" (the default), \"random\" "
             "(the --labels pairs are a random sample of candidate pairs) or \"selected\" (picked otherwise), "

@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -251,9 +252,11 @@ double ExactAgreementShare(const Comparisons& comps, size_t c, const RecordTable
 
 // Runs EM and fills m, the prior (unless rules.model.prior is set) and the model's own
 // threshold (model->threshold, when counts.first_tf is filled). u must already be set.
-// Error (kInvalidInput) when there are no candidate pairs to train on.
+// Error (kInvalidInput) when there are no candidate pairs to train on. labels_source names the
+// labels in m_source and trained_by (ApplyLabeledM); empty: the user's labels.
 Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const TrainingCounts& counts,
-                         Model* model, const std::vector<LabeledPair>* labels = nullptr);
+                         Model* model, const std::vector<LabeledPair>* labels = nullptr,
+                         std::string_view labels_source = {});
 
 // EM over pattern counts: estimates lambda (share of matches) and m for the comparisons with
 // active[c]; u stays fixed unless estimate_u, when it starts from the given u and is re-estimated
@@ -307,8 +310,10 @@ inline constexpr uint64_t kMinLabeledMatches = 10;
 // estimate it without bias) nor for the threshold: a labeled sample is rarely distributed like
 // the candidate pairs (measured on the demo: the F1-best cut over 300 labeled pairs linked at
 // p = 0.015, pairwise F1 0.869 against 0.975 at the model's own). Returns how many comparisons
-// took their m from the labels.
-size_t ApplyLabeledM(const Comparisons& comps, const std::vector<LabeledPair>& labels, Model* model);
+// took their m from the labels. source, when not empty, says where the matching pairs came from
+// (e.g. a refit on the run's own clusters) in m_source and trained_by instead of "labels".
+size_t ApplyLabeledM(const Comparisons& comps, const std::vector<LabeledPair>& labels, Model* model,
+                     std::string_view source = {});
 
 // Makes each comparison's weights non-increasing from its first listed level to "else": where a
 // later (looser) level has a higher m/u than an earlier one, the adjacent levels are pooled (pool

@@ -35,6 +35,7 @@ inline constexpr int kRulesMaxEditDistance = 255;          // k of levenshtein /
 inline constexpr double kRulesMaxNumericDiff = 1e15;       // d of numeric_diff <= d
 inline constexpr int kRulesMaxDateDiffDays = 3'660'000;    // d of date_diff_days <= d
 inline constexpr int kRulesMaxEmIterations = 100'000;      // em_max_iterations
+inline constexpr int kRulesMaxRefineRounds = 10;           // refine_rounds
 inline constexpr uint64_t kRulesMaxUSamplePairs = 1'000'000'000;  // u_sample_pairs
 inline constexpr uint64_t kRulesMaxBlockSize = uint64_t{1} << 32;  // max_block_size
 inline constexpr size_t kRulesMaxFileBytes = size_t{1} << 20;     // the rules file itself
@@ -177,6 +178,10 @@ struct ModelSpec {
   // Training finds placeholder values (PlaceholderReason, held by 3 or more records) in every
   // field and reads them as null; the model keeps the list (Model::placeholders).
   bool detect_placeholders = true;
+  // Refits of m on the run's own clusters after training (docs/model.md, "Refit on the run's
+  // own clusters"): each round scores and clusters the candidate pairs with the model so far and
+  // takes m from the pairs inside its clusters. 0 (the default): none.
+  int refine_rounds = 0;
 };
 
 enum class ClusterMethod { kConnectedComponents, kBestLink, kOnePerSource, kMajorityLink };
