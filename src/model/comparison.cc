@@ -40,6 +40,8 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
   }
   Comparisons out;
   out.fields_ = &fields;
+  // Fields no comparison reads may have been released (no rows): the table's rows are the others'.
+  for (const Column& col : fields.fields) out.num_rows_ = std::max(out.num_rows_, col.size());
   for (const ComparisonSpec& spec : rules.comparisons) {
     if (spec.levels.size() > kMaxLevels) {
       return Status::Usage(FormatLocation(rules.path, spec.line, 0,
@@ -93,14 +95,14 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
   const size_t nc = out.comps_.size();
   const size_t n = out.num_rows();
   out.slots_.resize(n * nc);  // uninitialized: every slot is written below
-  std::vector<std::atomic<uint64_t>> over_cap(nc), unparseable(nc);
+  std::vector<std::atomic<uint64_t>> over_cap(nc), unparseable(nc), long_bytes(nc);
   ParallelFor(tbb::blocked_range<size_t>(0, n, 1 << 14), [&](const tbb::blocked_range<size_t>& range) {
     for (size_t c = 0; c < nc; ++c) {
       Comp& comp = out.comps_[c];
       const Column& col = fields.fields[comp.field];
       bool date = false;
       for (const LevelSpec& level : comp.spec.levels) date |= level.predicate == Predicate::kDateDiffDays;
-      uint64_t long_values = 0, bad_numbers = 0;
+      uint64_t long_values = 0, bad_numbers = 0, long_sum = 0;
       for (size_t r = range.begin(); r != range.end(); ++r) {
         const RowId row = static_cast<RowId>(r);
         Slot& slot = out.slots_[r * nc + c];
@@ -117,6 +119,7 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
         } else {
           slot.word0 = XXH3_64bits(v.data(), v.size());
           slot.word1 = static_cast<uint32_t>(col.offset(row));
+          long_sum += v.size();
         }
         slot.length = static_cast<uint32_t>(v.size());
         slot.null = 0;
@@ -136,14 +139,52 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
       }
       if (long_values) over_cap[c].fetch_add(long_values, std::memory_order_relaxed);
       if (bad_numbers) unparseable[c].fetch_add(bad_numbers, std::memory_order_relaxed);
+      if (long_sum) long_bytes[c].fetch_add(long_sum, std::memory_order_relaxed);
     }
   });
   for (size_t c = 0; c < nc; ++c) {
     out.comps_[c].values_over_cap = over_cap[c].load();
     out.comps_[c].unparseable = unparseable[c].load();
   }
+  // A field whose long values are at most half its text (names, dates, phones, postcodes: most
+  // values are in the slots) has them copied into the comparison's own arena, so that the
+  // caller can release the field's text (about 14 bytes a value with its offset); one mostly of
+  // long values (e-mails) is read in place, as a copy would only add to the peak. The copy runs
+  // once over the rows in order, so the offsets, like the values, do not depend on the threads.
+  std::vector<size_t> copied;
+  for (size_t c = 0; c < nc; ++c) {
+    Comp& comp = out.comps_[c];
+    const Column& col = fields.fields[comp.field];
+    comp.reads_field = long_bytes[c].load() * 2 > col.arena_bytes();
+    if (comp.reads_field) continue;
+    comp.long_text.resize(long_bytes[c].load());
+    copied.push_back(c);
+  }
+  if (!copied.empty()) {
+    std::vector<uint32_t> at(nc, 0);
+    for (size_t r = 0; r < n; ++r) {
+      Slot* row = &out.slots_[r * nc];
+      for (size_t c : copied) {
+        Slot& s = row[c];
+        if (s.null || IsInline(s)) continue;
+        Comp& comp = out.comps_[c];
+        std::memcpy(comp.long_text.data() + at[c], comp.base + s.word1, s.length);
+        s.word1 = at[c];
+        at[c] += s.length;
+      }
+    }
+  }
+  for (size_t c : copied) out.comps_[c].base = out.comps_[c].long_text.data();
+  out.fields_read_.assign(fields.fields.size(), false);
+  for (const Comp& comp : out.comps_) {
+    if (comp.reads_field) out.fields_read_[comp.field] = true;
+    for (int other : comp.other_field) {
+      if (other >= 0) out.fields_read_[other] = true;
+    }
+  }
   return out;
 }
+
 
 std::string Comparisons::LevelLabel(size_t c, int level) const {
   if (level == 0) return "null";

@@ -216,11 +216,25 @@ void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields&
   std::optional<Comparisons> subset;
   const Comparisons* comps_ptr = &full;
   std::vector<SourceId> sources;
-  for (const Column& col : fields.fields) {
+  for (size_t f = 0; f < fields.fields.size(); ++f) {
+    const Column& col = fields.fields[f];
     Column sub(col.name());
-    for (RowId r : rows) {
-      if (col.IsNull(r)) sub.AppendNull();
-      else sub.Append(col.Get(r));
+    if (col.size() == n) {
+      for (RowId r : rows) {
+        if (col.IsNull(r)) sub.AppendNull();
+        else sub.Append(col.Get(r));
+      }
+    } else {
+      // Released by the caller (not in Comparisons::FieldsRead): the values are the
+      // comparisons' own; a field no comparison reads stays null, as the subset never reads it.
+      int from = -1;
+      for (size_t c = 0; c < nc && from < 0; ++c) {
+        if (full.field_index(c) == static_cast<int>(f)) from = static_cast<int>(c);
+      }
+      for (RowId r : rows) {
+        if (from < 0 || full.IsNull(from, r)) sub.AppendNull();
+        else sub.Append(full.Value(from, r));
+      }
     }
     subset_fields.fields.push_back(std::move(sub));
   }

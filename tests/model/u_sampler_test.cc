@@ -151,5 +151,79 @@ TEST(EstimateUTest, SameRecordsInAnotherRowOrderGiveTheSameU) {
   }
 }
 
+// RunLinkage releases the fields the comparisons do not read (Comparisons::FieldsRead) before
+// u estimation: a field of short values with a few long ones has them copied out of it, a field
+// mostly of long values is read in place, a field no comparison names is not read. Levels,
+// values and u are then those of the fields kept whole.
+TEST(EstimateUTest, ReleasedFieldsGiveTheSameLevelsAndU) {
+  const size_t rows = 24000;  // above the 20,000-record subset
+  Data d = Make(rows, 1, 3000, 11);
+  d.rules.id = "id";
+  LevelSpec fuzzy;
+  fuzzy.predicate = Predicate::kJaroWinkler;
+  fuzzy.threshold = 0.9;
+  fuzzy.label = "jaro_winkler >= 0.9";
+  d.rules.comparisons[0].levels.push_back(fuzzy);
+  // "v": short values and every seventh one long; "long": every value long; "unused": named by
+  // no comparison.
+  for (const char* name : {"long", "unused"}) {
+    FieldSpec spec;
+    spec.name = name;
+    d.rules.fields.push_back(spec);
+  }
+  ComparisonSpec on_long = d.rules.comparisons[0];
+  on_long.name = on_long.field = "long";
+  d.rules.comparisons.push_back(on_long);
+  Column v("v"), long_values("long"), unused("unused"), ids("id");
+  for (size_t r = 0; r < rows; ++r) {
+    std::string value = d.values[r];
+    if (!value.empty() && r % 7 == 0) value += "-and-a-long-tail-" + std::to_string(r % 50);
+    if (value.empty()) v.AppendNull(); else v.Append(value);
+    if (value.empty()) long_values.AppendNull(); else long_values.Append("someone." + value + "@example.org");
+    unused.Append("u" + std::to_string(r));
+    ids.Append("id" + std::to_string(r));
+  }
+  d.fields.fields.clear();
+  d.fields.fields.push_back(std::move(v));
+  d.fields.fields.push_back(std::move(long_values));
+  d.fields.fields.push_back(std::move(unused));
+  d.table.mutable_column(d.table.AddColumn("id")) = std::move(ids);
+
+  DerivedFields whole = d.fields;
+  Result<Comparisons> kept = Comparisons::Build(d.rules, whole);
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  DerivedFields released = d.fields;
+  released.fields[2].ReleaseValues();  // named by no comparison: before Build, as RunLinkage does
+  Result<Comparisons> built = Comparisons::Build(d.rules, released);
+  ASSERT_TRUE(built.ok()) << built.status().ToString();
+  EXPECT_EQ(built->num_rows(), rows);
+  EXPECT_EQ(built->FieldsRead(), (std::vector<bool>{false, true, false}));
+  for (size_t f = 0; f < released.fields.size(); ++f) {
+    if (!built->FieldsRead()[f]) released.fields[f].ReleaseValues();
+  }
+  for (size_t c = 0; c < 2; ++c) {
+    for (RowId a = 0; a < 700; ++a) {
+      ASSERT_EQ(built->IsNull(c, a), kept->IsNull(c, a));
+      ASSERT_EQ(built->Value(c, a), kept->Value(c, a)) << "comparison " << c << " row " << a;
+      ASSERT_EQ(built->ValueHash(c, a), kept->ValueHash(c, a));
+      for (RowId b = a + 1; b < 700; b += 3) {
+        ASSERT_EQ(built->Level(c, a, b), kept->Level(c, a, b)) << "comparison " << c << " rows " << a << ", " << b;
+        ASSERT_EQ(built->ValuesEqual(c, a, b), kept->ValuesEqual(c, a, b));
+      }
+    }
+  }
+  Model mk = ModelSkeleton(d.rules, *kept);
+  Model mr = ModelSkeleton(d.rules, *built);
+  EstimateU(d.rules, *kept, whole, d.table, 300000, 17, &mk);
+  EstimateU(d.rules, *built, released, d.table, 300000, 17, &mr);
+  EXPECT_EQ(mk.u_sample_pairs, mr.u_sample_pairs);
+  for (size_t c = 0; c < 2; ++c) {
+    ASSERT_EQ(mk.comparisons[c].levels.size(), mr.comparisons[c].levels.size());
+    for (size_t l = 0; l < mk.comparisons[c].levels.size(); ++l) {
+      EXPECT_EQ(mk.comparisons[c].levels[l].u, mr.comparisons[c].levels[l].u) << "comparison " << c << " level " << l;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace reclink

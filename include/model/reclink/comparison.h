@@ -88,12 +88,20 @@ class Comparisons {
   Comparisons& operator=(Comparisons&&) noexcept;
 
   // Prepares every comparison over the derived fields. Errors (kUsage) for too many comparisons
-  // or levels. The fields must outlive this object.
+  // or levels. The fields this object reads (FieldsRead) must outlive it, unchanged; the others
+  // may be released (Column::ReleaseValues) once Build returns, and a field no comparison
+  // names may be released before (at least one field must keep its rows: they are num_rows()).
   static Result<Comparisons> Build(const Rules& rules, const DerivedFields& fields);
 
   size_t size() const { return comps_.size(); }
   // Rows of the table the comparisons were built on.
-  size_t num_rows() const { return fields_->fields.empty() ? 0 : fields_->fields[0].size(); }
+  size_t num_rows() const { return num_rows_; }
+  // Per field of the DerivedFields given to Build: whether this object reads that field's
+  // values after Build. A compared field whose long values (over kInlineBytes) are at most half
+  // its text has them copied into the comparison's own arena and is not read; one mostly of
+  // long values (e-mails) is read in place, as is every field a `swapped` level names. The
+  // others' values, all in the slots or that arena, may be released by the caller.
+  const std::vector<bool>& FieldsRead() const { return fields_read_; }
   // Levels of comparison c including null (0) and else (num_levels - 1).
   int num_levels(size_t c) const { return static_cast<int>(comps_[c].spec.levels.size()) + 2; }
   // "null", the level's text as written, or "else".
@@ -150,7 +158,8 @@ class Comparisons {
   uint64_t PatternId(const uint8_t* gamma) const;
   void PatternFromId(uint64_t id, uint8_t* gamma) const;
   // The value of comparison c's field for row r (normalized; empty when null), and its hash.
-  // The view stays valid as long as this object (short values are held in its own slots).
+  // The view stays valid as long as this object and the fields it reads (FieldsRead): short
+  // values are held in its slots, long ones in its own arena or the field's.
   std::string_view Value(size_t c, RowId r) const {
     const Slot& s = slot(c, r);
     return std::string_view(Bytes(comps_[c].base, s), s.length);
@@ -191,7 +200,7 @@ class Comparisons {
   static constexpr size_t kWithinOneMaxPartners = 32;  // see WantsPrepared
   struct Slot {
     uint64_t word0;         // long value: XXH3 of it; short: its bytes 0-7 (0 when null)
-    uint32_t word1;         // long value: offset into the field's arena; short: its bytes 8-11
+    uint32_t word1;         // long value: offset into the comparison's base; short: bytes 8-11
     uint32_t length : 31;   // bytes
     uint32_t null : 1;
   };
@@ -227,7 +236,9 @@ class Comparisons {
   struct Comp {
     ComparisonSpec spec;
     int field = 0;
-    const char* base = nullptr;    // the field's arena
+    const char* base = nullptr;    // the long values' bytes: long_text, or the field's arena
+    std::vector<char> long_text;   // the long values, when copied out of the field (FieldsRead)
+    bool reads_field = true;       // base is the field's arena
     std::vector<double> numbers;   // numeric_diff / date_diff_days: parsed value, NaN if none
     uint32_t max_lev = 0, max_osa = 0;  // largest k of the distance levels (cutoffs)
     bool string_metric = false;         // a level uses Levenshtein, OSA, Jaro or Jaro-Winkler
@@ -247,6 +258,8 @@ class Comparisons {
   }
 
   const DerivedFields* fields_ = nullptr;
+  size_t num_rows_ = 0;
+  std::vector<bool> fields_read_;  // FieldsRead()
   std::vector<Comp> comps_;
   // num_rows() * size(), row-major. Read at random by every pair (tens of megabytes at a million
   // rows): the table's allocator gives it transparent huge pages, so a partner row's slots cost

@@ -232,7 +232,8 @@ std::vector<uint64_t> RecordSampleKeys(const Rules& rules, const RecordTable& ta
 // Split across processes (`group` of more than one rank, docs/distributed.md), every rank draws
 // the same pairs but compares only its share of them (chunk, or in the every-pair case row a,
 // modulo the ranks), and the level counts are summed over the ranks: every rank gets the u a
-// single process gets. A collective call: every rank of the group makes it.
+// single process gets. A collective call: every rank of the group makes it. `fields` are those
+// comps was built on; the ones not in comps.FieldsRead() may have been released (no rows).
 void EstimateU(const Rules& rules, const Comparisons& comps, const DerivedFields& fields,
                const RecordTable& table, uint64_t samples, uint64_t seed, Model* model,
                Collective* group = nullptr);
