@@ -185,7 +185,6 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
   return out;
 }
 
-
 std::string Comparisons::LevelLabel(size_t c, int level) const {
   if (level == 0) return "null";
   const auto& levels = comps_[c].spec.levels;
