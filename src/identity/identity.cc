@@ -190,18 +190,22 @@ IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> b
   out.counts["unchanged"] = unchanged;
 
   // The next state: keys in order, ids sorted. The inherited ids come in order by walking the
-  // previous (sorted) ids, read in sequence; only the fresh ones need a sort, then the two lists
-  // are merged (an id is never reused, so no fresh id equals an inherited one).
+  // previous (sorted) ids, read in sequence, and stay views of what the previous state's hold; the
+  // fresh ones are copied into a table of their own and sorted, then the two lists are merged (an
+  // id is never reused, so no fresh id equals an inherited one).
   std::vector<uint32_t> id_index(clusters);
   out.next.ids.reserve(clusters);
   {
     std::sort(fresh.begin(), fresh.end(),
               [&](uint32_t x, uint32_t y) { return out.cluster_ids[x] < out.cluster_ids[y]; });
+    auto fresh_ids = std::make_shared<std::vector<std::string>>();
+    fresh_ids->reserve(fresh.size());
+    for (uint32_t c : fresh) fresh_ids->push_back(out.cluster_ids[c]);
     size_t f = 0;
-    auto take_fresh_before = [&](const std::string* id) {
-      for (; f < fresh.size() && (id == nullptr || out.cluster_ids[fresh[f]] < *id); ++f) {
+    auto take_fresh_before = [&](const std::string_view* id) {
+      for (; f < fresh.size() && (id == nullptr || std::string_view((*fresh_ids)[f]) < *id); ++f) {
         id_index[fresh[f]] = static_cast<uint32_t>(out.next.ids.size());
-        out.next.ids.push_back(out.cluster_ids[fresh[f]]);
+        out.next.ids.push_back((*fresh_ids)[f]);
       }
     };
     for (uint32_t p = 0; p < previous.ids.size(); ++p) {
@@ -211,6 +215,8 @@ IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> b
       out.next.ids.push_back(previous.ids[p]);
     }
     take_fresh_before(nullptr);
+    out.next.id_backing = std::make_shared<const std::pair<std::shared_ptr<const void>, std::shared_ptr<const void>>>(
+        previous.id_backing, std::move(fresh_ids));
   }
   out.next.keys = std::move(next_keys);
   out.next.key_backing = std::move(key_backing);
