@@ -3,8 +3,19 @@
 
 namespace reclink {
 
+namespace {
+// Whether s holds a byte that needs quoting. A plain loop: string_view::find_first_of calls
+// memchr over the four bytes once per byte of s, which showed in profiles of clusters.csv.
+bool NeedsQuoting(std::string_view s) {
+  for (const char c : s) {
+    if (c == ',' || c == '"' || c == '\r' || c == '\n') return true;
+  }
+  return false;
+}
+}  // namespace
+
 void AppendCsvField(std::string& out, std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
+  if (!NeedsQuoting(s)) {
     out.append(s);
     return;
   }

@@ -3,7 +3,6 @@
 #include "reclink/identity.h"
 
 #include <algorithm>
-#include <iterator>
 #include <numeric>
 #include <tuple>
 
@@ -77,11 +76,13 @@ IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> b
 
   // Candidates: (cluster, previous identity, records shared).
   std::vector<std::pair<uint32_t, uint32_t>> links;
+  links.reserve(n);
   for (size_t r = 0; r < n; ++r) {
     if (prev_of[r] != kNone) links.emplace_back(labels[r], prev_of[r]);
   }
   RadixSortByKey(&links, [](const std::pair<uint32_t, uint32_t>& l) { return uint64_t{l.first} << 32 | l.second; });
   std::vector<Candidate> candidates;
+  candidates.reserve(std::min<size_t>(links.size(), clusters + previous.ids.size()));
   for (size_t i = 0; i < links.size();) {
     size_t j = i;
     while (j < links.size() && links[j] == links[i]) ++j;
@@ -145,6 +146,12 @@ IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> b
     out.changes.push_back(std::move(change));
   };
   for (uint32_t c = 0; c < clusters; ++c) {
+    // Most clusters of a night are unchanged and listed nowhere: they are counted before any
+    // IdentityChange (three strings) is made for them.
+    if (inherited[c] != kNone && size[c] == shared_with_heir[c] && prev_size[inherited[c]] == shared_with_heir[c]) {
+      ++unchanged;
+      continue;
+    }
     IdentityChange ch;
     ch.id = out.cluster_ids[c];
     ch.records_after = size[c];
@@ -152,10 +159,6 @@ IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> b
       ch.records_before = prev_size[inherited[c]];
       ch.records_added = size[c] - shared_with_heir[c];
       ch.records_removed = ch.records_before - shared_with_heir[c];
-      if (ch.records_added == 0 && ch.records_removed == 0) {
-        ++unchanged;
-        continue;
-      }
       ch.kind = ch.records_removed == 0 ? IdentityChangeKind::kGrew
                 : ch.records_added == 0 ? IdentityChangeKind::kShrank
                                         : IdentityChangeKind::kChanged;
@@ -187,25 +190,33 @@ IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> b
   out.counts["unchanged"] = unchanged;
 
   // The next state: keys in order, ids sorted. The inherited ids come in order by walking the
-  // previous (sorted) ids; only the fresh ones need a sort, then the two lists are merged.
-  std::vector<uint32_t> by_id;
-  by_id.reserve(clusters);
-  {
-    std::vector<uint32_t> inherited_in_order;
-    inherited_in_order.reserve(clusters - fresh.size());
-    for (uint32_t p = 0; p < previous.ids.size(); ++p) {
-      if (heir[p] != kNone) inherited_in_order.push_back(heir[p]);
-    }
-    std::sort(fresh.begin(), fresh.end(),
-              [&](uint32_t x, uint32_t y) { return out.cluster_ids[x] < out.cluster_ids[y]; });
-    std::merge(inherited_in_order.begin(), inherited_in_order.end(), fresh.begin(), fresh.end(), std::back_inserter(by_id),
-               [&](uint32_t x, uint32_t y) { return out.cluster_ids[x] < out.cluster_ids[y]; });
-  }
+  // previous (sorted) ids, read in sequence, and stay views of what the previous state's hold; the
+  // fresh ones are copied into a table of their own and sorted, then the two lists are merged (an
+  // id is never reused, so no fresh id equals an inherited one).
   std::vector<uint32_t> id_index(clusters);
   out.next.ids.reserve(clusters);
-  for (uint32_t i = 0; i < clusters; ++i) {
-    id_index[by_id[i]] = i;
-    out.next.ids.push_back(out.cluster_ids[by_id[i]]);
+  {
+    std::sort(fresh.begin(), fresh.end(),
+              [&](uint32_t x, uint32_t y) { return out.cluster_ids[x] < out.cluster_ids[y]; });
+    auto fresh_ids = std::make_shared<std::vector<std::string>>();
+    fresh_ids->reserve(fresh.size());
+    for (uint32_t c : fresh) fresh_ids->push_back(out.cluster_ids[c]);
+    size_t f = 0;
+    auto take_fresh_before = [&](const std::string_view* id) {
+      for (; f < fresh.size() && (id == nullptr || std::string_view((*fresh_ids)[f]) < *id); ++f) {
+        id_index[fresh[f]] = static_cast<uint32_t>(out.next.ids.size());
+        out.next.ids.push_back((*fresh_ids)[f]);
+      }
+    };
+    for (uint32_t p = 0; p < previous.ids.size(); ++p) {
+      if (heir[p] == kNone) continue;
+      take_fresh_before(&previous.ids[p]);
+      id_index[heir[p]] = static_cast<uint32_t>(out.next.ids.size());
+      out.next.ids.push_back(previous.ids[p]);
+    }
+    take_fresh_before(nullptr);
+    out.next.id_backing = std::make_shared<const std::pair<std::shared_ptr<const void>, std::shared_ptr<const void>>>(
+        previous.id_backing, std::move(fresh_ids));
   }
   out.next.keys = std::move(next_keys);
   out.next.key_backing = std::move(key_backing);

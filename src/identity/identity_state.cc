@@ -21,7 +21,7 @@ constexpr char kMagic[8] = {'R', 'C', 'L', 'K', 'I', 'D', 'S', '\n'};
 
 std::string SerializeIdentityState(const IdentityState& s) {
   size_t size = 64;
-  for (const std::string& id : s.ids) size += id.size() + 2;
+  for (const std::string_view id : s.ids) size += id.size() + 2;
   for (const std::string_view key : s.keys) size += key.size() + 7;
   std::string out;
   out.reserve(size);
@@ -32,7 +32,7 @@ std::string SerializeIdentityState(const IdentityState& s) {
   PutU64(out, s.next_serial);
   PutU64(out, s.runs);
   PutVarint(out, s.ids.size());
-  for (const std::string& id : s.ids) PutString(out, id);
+  for (const std::string_view id : s.ids) PutString(out, id);
   PutVarint(out, s.keys.size());
   for (size_t i = 0; i < s.keys.size(); ++i) {
     PutString(out, s.keys[i]);
@@ -77,7 +77,7 @@ Result<IdentityState> ParseIdentityState(std::string_view bytes, const std::stri
   uint64_t n_ids = 0, n_keys = 0;
   if (r.U64(&s.salt) && r.U64(&s.next_serial) && r.U64(&s.runs) && r.Count(&n_ids, 1)) {
     s.ids.resize(n_ids);
-    for (uint64_t i = 0; i < n_ids && r.String(&s.ids[i]); ++i) {
+    for (uint64_t i = 0, length = 0; i < n_ids && r.Varint(&length) && r.View(length, &s.ids[i]); ++i) {
       if (i > 0 && !(s.ids[i - 1] < s.ids[i])) r.Fail("identity ids are not sorted and unique");
     }
   }
@@ -96,7 +96,8 @@ Result<IdentityState> ParseIdentityState(std::string_view bytes, const std::stri
   }
   if (!r.error() && !r.at_end()) r.Fail("bytes follow the last table");
   if (r.error()) return corrupt(r.error());
-  s.key_backing = std::move(backing);
+  s.key_backing = backing;
+  s.id_backing = std::move(backing);
   return s;
 }
 

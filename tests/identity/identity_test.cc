@@ -100,7 +100,7 @@ TEST(IdentityTest, AMergeKeepsTheIdOfTheIdentityWithMoreRecords) {
   EXPECT_EQ(merged->other, big);
   EXPECT_EQ(merged->records_before, 2u);
   EXPECT_EQ(merged->records_after, 0u);
-  EXPECT_EQ(n2.a.next.ids, std::vector<std::string>{big});
+  EXPECT_EQ(n2.a.next.ids, std::vector<std::string_view>{big});
 }
 
 TEST(IdentityTest, ASplitLeavesTheIdWithTheLargestPart) {

@@ -35,12 +35,16 @@ struct IdentityState {
   uint64_t salt = 0;         // fixed when the state is created; makes this state's ids its own
   uint64_t next_serial = 0;  // the next id to mint
   uint64_t runs = 0;         // runs that wrote this state
-  std::vector<std::string> ids;       // identity ids, sorted
+  // Identity ids, sorted: views of what id_backing holds (the mapped identities.bin a state was
+  // read from; for a run's next state, the previous state's id_backing and the run's fresh ids),
+  // valid while any copy of id_backing lives.
+  std::vector<std::string_view> ids;
   // Record keys, sorted: views of what key_backing holds (the mapped identities.bin a state was
   // read from, or copies of the keys a run was given), valid while any copy of key_backing lives.
   std::vector<std::string_view> keys;
   std::vector<uint32_t> identity_of;  // per key: index into ids
   std::shared_ptr<const void> key_backing;
+  std::shared_ptr<const void> id_backing;
 
   uint64_t records() const { return keys.size(); }
 };
@@ -104,7 +108,7 @@ IdentityAssignment AssignIdentitiesInKeyOrder(const IdentityState& previous, std
 // precedes it), and back. ParseIdentityState refuses anything it cannot read whole: a wrong
 // magic, another version, a bad checksum, a truncated or inconsistent table (kInvalidInput,
 // naming `name`). With backing (what holds bytes, e.g. a mapped file; bytes must then not change),
-// the keys are views of bytes and the state keeps backing alive; without, of a copy of bytes.
+// the keys and ids are views of bytes and the state keeps backing alive; without, of a copy of bytes.
 std::string SerializeIdentityState(const IdentityState& state);
 Result<IdentityState> ParseIdentityState(std::string_view bytes, const std::string& name,
                                          std::shared_ptr<const void> backing = nullptr);
