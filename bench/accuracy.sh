@@ -11,6 +11,7 @@
 #
 # Needs build/reclink and build/reclink-gen (scripts/build.sh) and, for febrl*, fake* and rldata,
 # ../shared/datasets. --keep-threshold uses the rules files' own thresholds as the "default".
+# REFINE=N in the environment sets `[model] refine_rounds = N` in every rules file (docs/model.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KEEP=0
@@ -23,7 +24,15 @@ W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
 febrl() {  # FEBRL file with an entity column from rec-N-...
   awk -F', ' '{sub(/\r$/,"")} NR==1{print $0", entity"; next} {split($1,a,"-"); print $0", "a[2]}' "$SHARED/febrl/$1.csv" > "$W/$1.csv"
 }
-strip_threshold() { if [ "$KEEP" = 1 ]; then cp "$1" "$2"; else grep -v '^threshold *=' "$1" > "$2"; fi; }
+strip_threshold() {
+  if [ "$KEEP" = 1 ]; then cp "$1" "$2"; else grep -v '^threshold *=' "$1" > "$2"; fi
+  if [ -n "${REFINE:-}" ]; then  # into [model] (added when the file has none)
+    grep -v '^refine_rounds *=' "$2" > "$2.r"
+    if grep -q '^\[model\]' "$2.r"; then sed "s/^\[model\]/[model]\nrefine_rounds = $REFINE/" "$2.r" > "$2"
+    else { cat "$2.r"; printf '\n[model]\nrefine_rounds = %s\n' "$REFINE"; } > "$2"; fi
+    rm -f "$2.r"
+  fi
+}
 
 run_case() {  # name rules truth flags files...
   local name=$1 rules=$2 truth=$3 flags=$4; shift 4
