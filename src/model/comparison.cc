@@ -6,6 +6,9 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <array>
+#include <cassert>
+#include <cstdlib>
 #include <cmath>
 #include <charconv>
 #include <cstring>
@@ -33,7 +36,14 @@ Comparisons& Comparisons::operator=(Comparisons&&) noexcept = default;
 
 ComparisonScratch& Comparisons::PooledScratch() const { return pool_->scratch.local(); }
 
-Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& fields) {
+Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& fields, int slot_bytes) {
+  assert(slot_bytes == 0 || slot_bytes == 8 || slot_bytes == 12 || slot_bytes == 16);
+  if (slot_bytes == 0) {
+    if (const char* env = std::getenv("RECLINK_SLOT_BYTES")) {
+      const std::string_view e(env);
+      if (e == "8" || e == "12" || e == "16") slot_bytes = std::atoi(env);
+    }
+  }
   if (rules.comparisons.size() > kMaxComparisons) {
     return Status::Usage(rules.path + ": error: " + std::to_string(rules.comparisons.size()) +
                          " comparisons; at most " + std::to_string(kMaxComparisons) + " are supported");
@@ -91,38 +101,100 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
     if (numeric || date) comp.numbers.assign(col.size(), std::numeric_limits<double>::quiet_NaN());
     out.comps_.push_back(std::move(comp));
   }
-  // Row-major slots, filled in parallel over rows.
   const size_t nc = out.comps_.size();
   const size_t n = out.num_rows();
-  out.slots_.resize(n * nc);  // uninitialized: every slot is written below
+  // Slot widths. A first pass over the values' lengths: per comparison and width, the bytes of
+  // the values too long for its slot, and the longest value.
+  constexpr int kWidths[] = {8, 12, 16};
+  std::vector<std::array<std::atomic<uint64_t>, 3>> over_width(nc);
+  std::vector<std::atomic<uint64_t>> longest(nc);
+  ParallelFor(tbb::blocked_range<size_t>(0, n, 1 << 15), [&](const tbb::blocked_range<size_t>& range) {
+    for (size_t c = 0; c < nc; ++c) {
+      const Column& col = fields.fields[out.comps_[c].field];
+      uint64_t over[3] = {}, max_len = 0;
+      for (size_t r = range.begin(); r != range.end(); ++r) {
+        const uint64_t len = col.offset(r + 1) - col.offset(r);  // 0 for a null
+        max_len = std::max(max_len, len);
+        for (int k = 0; k < 3; ++k) over[k] += len > static_cast<uint64_t>(kWidths[k] - 1) ? len : 0;
+      }
+      for (int k = 0; k < 3; ++k) {
+        if (over[k]) over_width[c][k].fetch_add(over[k], std::memory_order_relaxed);
+      }
+      uint64_t seen = longest[c].load(std::memory_order_relaxed);
+      while (max_len > seen && !longest[c].compare_exchange_weak(seen, max_len, std::memory_order_relaxed)) {
+      }
+    }
+  });
+  // Per comparison the width whose slots, plus the long values' bytes, take least memory: the
+  // long values copied (when at most half the field's text, as below) or the field kept, its
+  // text and 4-byte offsets. The narrowest on a tie. Eight bytes hold a long value's length in
+  // two, so a field with a value of 64 KiB or more takes 12.
+  size_t row_bytes = 0;
+  for (size_t c = 0; c < nc; ++c) {
+    Comp& comp = out.comps_[c];
+    const uint64_t arena = fields.fields[comp.field].arena_bytes();
+    const bool fits8 = longest[c].load() < (uint64_t{1} << 16);
+    int width = 0;
+    uint64_t best = 0;
+    for (int k = 0; k < 3; ++k) {
+      const int w = kWidths[k];
+      if (w == 8 && !fits8) continue;
+      if (slot_bytes != 0) {
+        if (w < slot_bytes) continue;
+        width = w;
+        break;
+      }
+      const uint64_t long_bytes = over_width[c][k].load();
+      const uint64_t cost = n * w + (long_bytes * 2 > arena ? arena + 4 * n : long_bytes);
+      if (width == 0 || cost < best) {
+        width = w;
+        best = cost;
+      }
+    }
+    comp.width = width;
+    comp.slot_at = static_cast<uint32_t>(row_bytes);
+    row_bytes += static_cast<size_t>(width);
+  }
+  out.row_bytes_ = row_bytes;
+  // Row-major slots, filled in parallel over rows.
+  out.slots_.resize(n * row_bytes);  // uninitialized: every slot is written below
   std::vector<std::atomic<uint64_t>> over_cap(nc), unparseable(nc), long_bytes(nc);
   ParallelFor(tbb::blocked_range<size_t>(0, n, 1 << 14), [&](const tbb::blocked_range<size_t>& range) {
     for (size_t c = 0; c < nc; ++c) {
       Comp& comp = out.comps_[c];
       const Column& col = fields.fields[comp.field];
+      const int w = comp.width;
       bool date = false;
       for (const LevelSpec& level : comp.spec.levels) date |= level.predicate == Predicate::kDateDiffDays;
       uint64_t long_values = 0, bad_numbers = 0, long_sum = 0;
       for (size_t r = range.begin(); r != range.end(); ++r) {
         const RowId row = static_cast<RowId>(r);
-        Slot& slot = out.slots_[r * nc + c];
+        char* slot = out.slots_.data() + r * row_bytes + comp.slot_at;
+        std::memset(slot, 0, static_cast<size_t>(w));
         if (col.IsNull(row)) {
-          slot = Slot{0, 0, 0, 1};
+          slot[w - 1] = static_cast<char>(kNullTag);
           continue;
         }
         const std::string_view v = col.Get(row);
-        if (v.size() <= kInlineBytes) {
-          char bytes[kInlineBytes] = {};
-          if (!v.empty()) std::memcpy(bytes, v.data(), v.size());
-          std::memcpy(&slot.word0, bytes, 8);
-          std::memcpy(&slot.word1, bytes + 8, 4);
+        if (v.size() <= static_cast<size_t>(w - 1)) {
+          if (!v.empty()) std::memcpy(slot, v.data(), v.size());
+          slot[w - 1] = static_cast<char>(v.size());
         } else {
-          slot.word0 = XXH3_64bits(v.data(), v.size());
-          slot.word1 = static_cast<uint32_t>(col.offset(row));
+          const uint64_t hash = XXH3_64bits(v.data(), v.size());
+          const uint32_t offset = static_cast<uint32_t>(col.offset(row));
+          std::memcpy(slot, &offset, 4);
+          if (w == 8) {
+            const uint16_t length = static_cast<uint16_t>(v.size());
+            std::memcpy(slot + 4, &length, 2);
+            slot[6] = static_cast<char>(hash >> 56);
+          } else {
+            const uint32_t length = static_cast<uint32_t>(v.size());
+            std::memcpy(slot + 4, &length, 4);
+            std::memcpy(slot + 8, &hash, static_cast<size_t>(w - 9));  // little-endian: the low bytes
+          }
+          slot[w - 1] = static_cast<char>(kLongTag);
           long_sum += v.size();
         }
-        slot.length = static_cast<uint32_t>(v.size());
-        slot.null = 0;
         if (comp.string_metric && ExceedsCompareCap(v)) ++long_values;
         if (comp.numbers.empty()) continue;
         if (date) {
@@ -163,14 +235,15 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
   if (!copied.empty()) {
     std::vector<uint32_t> at(nc, 0);
     for (size_t r = 0; r < n; ++r) {
-      Slot* row = &out.slots_[r * nc];
+      char* row = out.slots_.data() + r * row_bytes;
       for (size_t c : copied) {
-        Slot& s = row[c];
-        if (s.null || IsInline(s)) continue;
         Comp& comp = out.comps_[c];
-        std::memcpy(comp.long_text.data() + at[c], comp.base + s.word1, s.length);
-        s.word1 = at[c];
-        at[c] += s.length;
+        char* s = row + comp.slot_at;
+        if (Tag(s, comp.width) != kLongTag) continue;
+        const uint32_t length = Length(s, comp.width);
+        std::memcpy(comp.long_text.data() + at[c], comp.base + Load32(s), length);
+        std::memcpy(s, &at[c], 4);
+        at[c] += length;
       }
     }
   }
@@ -193,30 +266,34 @@ std::string Comparisons::LevelLabel(size_t c, int level) const {
 }
 
 uint64_t Comparisons::ValueHash(size_t c, RowId r) const {
-  const Slot& s = slot(c, r);
-  if (s.null) return 0;
-  return IsInline(s) ? XXH3_64bits(Bytes(comps_[c].base, s), s.length) : s.word0;
+  const Comp& comp = comps_[c];
+  const char* s = slot(comp, r);
+  if (IsNullSlot(s, comp.width)) return 0;
+  const std::string_view v = ValueOf(comp, s);
+  return XXH3_64bits(v.data(), v.size());
 }
 
 int Comparisons::Level(size_t c, RowId a, RowId b, const PreparedString* pa, ComparisonScratch& scratch) const {
-  const Slot& sa = slot(c, a);
-  const Slot& sb = slot(c, b);
-  if (sa.null || sb.null) return 0;
-  return LevelOfValues(comps_[c], a, b, sa, sb, pa, Precomputed{}, &scratch.kernels_);
+  const Comp& comp = comps_[c];
+  const char* sa = slot(comp, a);
+  const char* sb = slot(comp, b);
+  if (IsNullSlot(sa, comp.width) || IsNullSlot(sb, comp.width)) return 0;
+  return LevelOfValues(comp, a, b, sa, sb, pa, Precomputed{}, &scratch.kernels_);
 }
 
 int Comparisons::Level(size_t c, RowId a, RowId b, const PreparedString* pa) const {
-  const Slot& sa = slot(c, a);
-  const Slot& sb = slot(c, b);
-  if (sa.null || sb.null) return 0;
-  return LevelOfValues(comps_[c], a, b, sa, sb, pa, Precomputed{}, nullptr);
+  const Comp& comp = comps_[c];
+  const char* sa = slot(comp, a);
+  const char* sb = slot(comp, b);
+  if (IsNullSlot(sa, comp.width) || IsNullSlot(sb, comp.width)) return 0;
+  return LevelOfValues(comp, a, b, sa, sb, pa, Precomputed{}, nullptr);
 }
 
-int Comparisons::LevelOfValues(const Comp& comp, RowId a, RowId b, const Slot& sa, const Slot& sb,
+int Comparisons::LevelOfValues(const Comp& comp, RowId a, RowId b, const char* sa, const char* sb,
                                const PreparedString* pa, Precomputed pre, KernelScratch* kernels) const {
-  const std::string_view va(Bytes(comp.base, sa), sa.length), vb(Bytes(comp.base, sb), sb.length);
+  const std::string_view va = ValueOf(comp, sa), vb = ValueOf(comp, sb);
   // Each metric is computed at most once per pair, on first use by a level.
-  const bool equal = SlotsEqual(comp.base, sa, sb);
+  const bool equal = SlotsEqual(comp, sa, sb);
   double jaro = pre.jaro, jw = pre.jw, jac = -1, qjac = -1;
   int64_t lev = pre.lev, osa = pre.osa;
   // The first of the capped metrics computed here counts the pair once (batch results, passed
@@ -299,8 +376,8 @@ void Comparisons::LevelsOneToMany(size_t c, RowId a, std::span<const RowId> bs, 
 void Comparisons::LevelsOneToMany(size_t c, RowId a, std::span<const RowId> bs, const PreparedString* pa,
                                   uint8_t* out, ComparisonScratch& scratch) const {
   const Comp& comp = comps_[c];
-  const Slot& sa = slot(c, a);
-  if (sa.null) {
+  const char* sa = slot(comp, a);
+  if (IsNullSlot(sa, comp.width)) {
     std::fill(out, out + bs.size(), uint8_t{0});
     return;
   }
@@ -308,17 +385,17 @@ void Comparisons::LevelsOneToMany(size_t c, RowId a, std::span<const RowId> bs, 
     // Every level is exact or damerau_levenshtein <= 0 or 1 (a phone number, a postcode):
     // OsaWithinOne decides each partner from the bytes at hand, and short values' bytes are in
     // the slot already loaded.
-    const std::string_view va(Bytes(comp.base, sa), sa.length);
+    const std::string_view va = ValueOf(comp, sa);
     const auto& levels = comp.spec.levels;
     int equal_level = -1;
     for (size_t i = 0; i < bs.size(); ++i) {
-      const Slot& sb = slot(c, bs[i]);
-      if (sb.null) {
+      const char* sb = slot(comp, bs[i]);
+      if (IsNullSlot(sb, comp.width)) {
         out[i] = 0;
-      } else if (SlotsEqual(comp.base, sa, sb)) {
+      } else if (SlotsEqual(comp, sa, sb)) {
         if (equal_level < 0) equal_level = LevelOfValues(comp, a, bs[i], sa, sb, pa, Precomputed{}, &scratch.kernels_);
         out[i] = static_cast<uint8_t>(equal_level);
-      } else if (const int d = OsaWithinOne(va, std::string_view(Bytes(comp.base, sb), sb.length)); d < 0) {
+      } else if (const int d = OsaWithinOne(va, ValueOf(comp, sb)); d < 0) {
         out[i] = static_cast<uint8_t>(Level(c, a, bs[i], pa, scratch));  // not ASCII, or past the cap
       } else {
         // Values within the cap: nothing to count in capped_comparisons().
@@ -348,7 +425,7 @@ void Comparisons::LevelsOneToMany(size_t c, RowId a, std::span<const RowId> bs, 
   std::vector<uint32_t>& osa = scratch.osa_;
   values.clear();
   which.clear();
-  const std::string_view va(Bytes(comp.base, sa), sa.length);
+  const std::string_view va = ValueOf(comp, sa);
   // A partner equal to a gets the level of the first equal partner: every level's outcome on
   // equal values (similarity 1, distance 0, the same parsed number) depends on a's value alone.
   int equal_level = -1;
@@ -356,17 +433,17 @@ void Comparisons::LevelsOneToMany(size_t c, RowId a, std::span<const RowId> bs, 
   const bool a_over_cap = ExceedsCompareCap(va);
   uint64_t capped = 0;
   for (size_t i = 0; i < bs.size(); ++i) {
-    const Slot& sb = slot(c, bs[i]);
-    if (sb.null) {
+    const char* sb = slot(comp, bs[i]);
+    if (IsNullSlot(sb, comp.width)) {
       out[i] = 0;
       continue;
     }
-    if (SlotsEqual(comp.base, sa, sb)) {
+    if (SlotsEqual(comp, sa, sb)) {
       if (equal_level < 0) equal_level = LevelOfValues(comp, a, bs[i], sa, sb, pa, Precomputed{}, &scratch.kernels_);
       out[i] = static_cast<uint8_t>(equal_level);
       continue;
     }
-    const std::string_view vb(Bytes(comp.base, sb), sb.length);
+    const std::string_view vb = ValueOf(comp, sb);
     values.push_back(vb);
     which.push_back(static_cast<uint32_t>(i));
     capped += a_over_cap || (vb.size() > kMaxCompareCodePoints && ExceedsCompareCap(vb));
@@ -422,7 +499,7 @@ void Comparisons::LevelsOneToMany(size_t c, RowId a, std::span<const RowId> bs, 
     if (comp.uses_jw) pre.jw = jw[k];
     if (comp.uses_lev) pre.lev = lev[k];
     if (comp.uses_osa) pre.osa = osa[k];
-    out[i] = static_cast<uint8_t>(LevelOfValues(comp, a, bs[i], sa, slot(c, bs[i]), pa, pre, &scratch.kernels_));
+    out[i] = static_cast<uint8_t>(LevelOfValues(comp, a, bs[i], sa, slot(comp, bs[i]), pa, pre, &scratch.kernels_));
   }
 }
 

@@ -331,48 +331,169 @@ TEST(ComparisonTest, LevelsAreSymmetric) {
   }
 }
 
-// Short values are held in the slot itself and long ones in the field's arena: at every length
-// around the boundary, Value() gives the bytes back, ValueHash() is XXH3 of them, and
-// ValuesEqual() and the exact level tell apart values that differ in any single byte
-// (including bytes 8-11, the slot's second word, and a trailing NUL against padding).
+// Short values are held in the slot itself and long ones in an arena: at every slot width and
+// every length around its boundary, Value() gives the bytes back, ValueHash() is XXH3 of them,
+// and ValuesEqual() and the exact level tell apart values that differ in any single byte
+// (including bytes 4-7 and 8-11, the slot's upper words, and a trailing NUL against padding).
 TEST(ComparisonTest, ShortAndLongValuesCompareExactly) {
+  for (int width : {8, 12, 16}) {
+    SCOPED_TRACE("slot bytes " + std::to_string(width));
+    Fixture f;
+    FieldSpec spec;
+    spec.name = "v";
+    f.rules.fields.push_back(spec);
+    f.fields.fields.emplace_back("v");
+    std::vector<std::string> values;
+    for (size_t n = 0; n <= 20; ++n) {
+      const std::string base(n, 'a');
+      values.push_back(base);
+      for (size_t i = 0; i < n; ++i) {
+        std::string v = base;
+        v[i] = 'b';
+        values.push_back(v);
+      }
+      values.push_back(base + std::string(1, '\0'));  // one byte longer, the byte padding holds
+    }
+    values.push_back(values[5]);  // equal values in two rows
+    values.push_back(values[40]);
+    for (const std::string& v : values) f.fields.fields[0].Append(v);
+    f.fields.fields[0].AppendNull();
+    ComparisonSpec exact;
+    exact.name = exact.field = "v";
+    exact.levels = {Level(Predicate::kExact, 0, "exact")};
+    f.rules.comparisons = {exact};
+    Result<Comparisons> comps = Comparisons::Build(f.rules, f.fields, width);
+    ASSERT_TRUE(comps.ok());
+    ASSERT_EQ(comps->slot_bytes(0), width);
+    const RowId null_row = static_cast<RowId>(values.size());
+    EXPECT_TRUE(comps->IsNull(0, null_row));
+    EXPECT_EQ(comps->ValueHash(0, null_row), 0u);
+    for (RowId a = 0; a < values.size(); ++a) {
+      ASSERT_FALSE(comps->IsNull(0, a));
+      ASSERT_EQ(comps->Value(0, a), values[a]) << "row " << a;
+      ASSERT_EQ(comps->ValueHash(0, a), XXH3_64bits(values[a].data(), values[a].size())) << "row " << a;
+      for (RowId b = 0; b < values.size(); ++b) {
+        const bool equal = values[a] == values[b];
+        ASSERT_EQ(comps->ValuesEqual(0, a, b), equal) << "rows " << a << ", " << b;
+        ASSERT_EQ(comps->Level(0, a, b), equal ? 1 : 2) << "rows " << a << ", " << b;
+      }
+    }
+  }
+}
+
+// Build chooses per comparison the slot width that takes least memory with the long values'
+// bytes: 8 for values of at most 7 bytes and for a field of long values read in place (e-mails),
+// 12 for 8-11 bytes (dates), 16 for 12-15 bytes, and 12 rather than 8 when a value is 64 KiB
+// or longer (8 bytes hold a long value's length in two); forcing 8 then gives 12 too.
+TEST(ComparisonTest, SlotWidthIsTheSmallestInMemory) {
+  Fixture f;
+  const std::vector<std::string> names = {"short", "date", "phone", "email", "huge"};
+  for (const std::string& name : names) {
+    FieldSpec spec;
+    spec.name = name;
+    f.rules.fields.push_back(spec);
+    f.fields.fields.emplace_back(name);
+    ComparisonSpec comp;
+    comp.name = comp.field = name;
+    comp.levels = {Level(Predicate::kExact, 0, "exact"), Level(Predicate::kJaroWinkler, 0.9, "jw90")};
+    f.rules.comparisons.push_back(comp);
+  }
+  const RowId rows = 1000;
+  for (RowId r = 0; r < rows; ++r) {
+    const std::string n = std::to_string(100000 + r);
+    f.fields.fields[0].Append(r % 10 == 0 ? "alexandrina" : "ann");
+    f.fields.fields[1].Append("1980-" + n.substr(2, 2) + "-" + n.substr(4, 2));
+    f.fields.fields[2].Append("4420" + n + "99");
+    f.fields.fields[3].Append("someone." + n + "@example.com");
+    f.fields.fields[4].Append(r == 500 ? std::string(70000, 'z') : n.substr(0, 5));
+  }
+  Result<Comparisons> comps = Comparisons::Build(f.rules, f.fields);
+  ASSERT_TRUE(comps.ok());
+  EXPECT_EQ(comps->slot_bytes(0), 8);
+  EXPECT_EQ(comps->slot_bytes(1), 12);
+  EXPECT_EQ(comps->slot_bytes(2), 16);
+  EXPECT_EQ(comps->slot_bytes(3), 8);
+  EXPECT_EQ(comps->slot_bytes(4), 12);
+  EXPECT_EQ(comps->row_bytes(), 8u + 12 + 16 + 8 + 12);
+  // The names' long values are copied; the e-mails, and the field whose one huge value is most
+  // of its text, are read in place.
+  EXPECT_EQ(comps->FieldsRead(), (std::vector<bool>{false, false, false, true, true}));
+  Result<Comparisons> forced = Comparisons::Build(f.rules, f.fields, 8);
+  ASSERT_TRUE(forced.ok());
+  for (size_t c = 0; c < 4; ++c) EXPECT_EQ(forced->slot_bytes(c), 8);
+  EXPECT_EQ(forced->slot_bytes(4), 12);
+  EXPECT_EQ(forced->Value(4, 500), std::string(70000, 'z'));
+  EXPECT_EQ(forced->Value(4, 499), "10049");
+}
+
+// Every slot width gives the same values, hashes, equality and levels (pairwise and one against
+// many) as the 16-byte slots, on random values of 0 to 40 bytes (around every width's inline
+// limit), non-ASCII text and nulls, with levels of every string metric.
+TEST(ComparisonTest, EverySlotWidthGivesTheSameLevels) {
+  std::mt19937_64 rng(5);
   Fixture f;
   FieldSpec spec;
   spec.name = "v";
   f.rules.fields.push_back(spec);
   f.fields.fields.emplace_back("v");
-  std::vector<std::string> values;
-  for (size_t n = 0; n <= 20; ++n) {
-    const std::string base(n, 'a');
-    values.push_back(base);
-    for (size_t i = 0; i < n; ++i) {
-      std::string v = base;
-      v[i] = 'b';
-      values.push_back(v);
-    }
-    values.push_back(base + std::string(1, '\0'));  // one byte longer, the byte padding holds
+  const std::string alphabet = "abcab0123-ü";
+  std::vector<std::string> pool;
+  for (int i = 0; i < 60; ++i) {
+    std::string v;
+    const size_t len = rng() % 41;
+    while (v.size() < len) v += alphabet[rng() % alphabet.size()];
+    pool.push_back(v);
   }
-  values.push_back(values[5]);  // equal values in two rows
-  values.push_back(values[40]);
-  for (const std::string& v : values) f.fields.fields[0].Append(v);
-  f.fields.fields[0].AppendNull();
-  ComparisonSpec exact;
-  exact.name = exact.field = "v";
-  exact.levels = {Level(Predicate::kExact, 0, "exact")};
-  f.rules.comparisons = {exact};
-  Result<Comparisons> comps = Comparisons::Build(f.rules, f.fields);
-  ASSERT_TRUE(comps.ok());
-  const RowId null_row = static_cast<RowId>(values.size());
-  EXPECT_TRUE(comps->IsNull(0, null_row));
-  EXPECT_EQ(comps->ValueHash(0, null_row), 0u);
-  for (RowId a = 0; a < values.size(); ++a) {
-    ASSERT_FALSE(comps->IsNull(0, a));
-    ASSERT_EQ(comps->Value(0, a), values[a]) << "row " << a;
-    ASSERT_EQ(comps->ValueHash(0, a), XXH3_64bits(values[a].data(), values[a].size())) << "row " << a;
-    for (RowId b = 0; b < values.size(); ++b) {
-      const bool equal = values[a] == values[b];
-      ASSERT_EQ(comps->ValuesEqual(0, a, b), equal) << "rows " << a << ", " << b;
-      ASSERT_EQ(comps->Level(0, a, b), equal ? 1 : 2) << "rows " << a << ", " << b;
+  const RowId rows = 300;
+  for (RowId r = 0; r < rows; ++r) {
+    if (rng() % 12 == 0) {
+      f.fields.fields[0].AppendNull();
+      continue;
+    }
+    std::string v = pool[rng() % pool.size()];
+    if (!v.empty() && rng() % 3 == 0) v[rng() % v.size()] = 'x';
+    f.fields.fields[0].Append(v);
+  }
+  ComparisonSpec strings;
+  strings.name = "strings";
+  strings.field = "v";
+  strings.levels = {Level(Predicate::kExact, 0, "exact"), Level(Predicate::kDamerauLevenshtein, 1, "osa1"),
+                    Level(Predicate::kJaroWinkler, 0.9, "jw90"), Level(Predicate::kLevenshtein, 3, "lev3"),
+                    Level(Predicate::kJaro, 0.7, "jaro70"), Level(Predicate::kQgramJaccard, 0.5, "q50")};
+  ComparisonSpec within_one;
+  within_one.name = "within_one";
+  within_one.field = "v";
+  within_one.levels = {Level(Predicate::kExact, 0, "exact"), Level(Predicate::kDamerauLevenshtein, 1, "osa1")};
+  f.rules.comparisons = {strings, within_one};
+  Result<Comparisons> wide = Comparisons::Build(f.rules, f.fields, 16);
+  ASSERT_TRUE(wide.ok());
+  std::vector<RowId> bs;
+  for (RowId b = 0; b < rows; ++b) bs.push_back(b);
+  for (int width : {8, 12, 0}) {
+    SCOPED_TRACE("slot bytes " + std::to_string(width));
+    Result<Comparisons> comps = Comparisons::Build(f.rules, f.fields, width);
+    ASSERT_TRUE(comps.ok());
+    for (size_t c = 0; c < comps->size(); ++c) {
+      for (RowId a = 0; a < rows; ++a) {
+        ASSERT_EQ(comps->IsNull(c, a), wide->IsNull(c, a));
+        ASSERT_EQ(comps->Value(c, a), wide->Value(c, a));
+        ASSERT_EQ(comps->ValueHash(c, a), wide->ValueHash(c, a));
+        if (a % 5 != 0) continue;
+        std::optional<PreparedString> prepared;
+        if (!comps->IsNull(c, a)) prepared.emplace(comps->Value(c, a));
+        std::vector<uint8_t> levels(bs.size()), unprepared(bs.size());
+        comps->LevelsOneToMany(c, a, bs, prepared ? &*prepared : nullptr, levels.data());
+        comps->LevelsOneToMany(c, a, bs, nullptr, unprepared.data());
+        for (RowId b = 0; b < rows; ++b) {
+          const int level = wide->Level(c, a, b);
+          ASSERT_EQ(comps->Level(c, a, b), level) << "comparison " << c << " rows " << a << ", " << b;
+          ASSERT_EQ(levels[b], level) << "comparison " << c << " rows " << a << ", " << b;
+          ASSERT_EQ(unprepared[b], level) << "comparison " << c << " rows " << a << ", " << b;
+          if (!comps->IsNull(c, a) && !comps->IsNull(c, b)) {
+            ASSERT_EQ(comps->ValuesEqual(c, a, b), comps->Value(c, a) == comps->Value(c, b));
+          }
+        }
+      }
     }
   }
 }

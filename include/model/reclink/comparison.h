@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -91,13 +92,18 @@ class Comparisons {
   // or levels. The fields this object reads (FieldsRead) must outlive it, unchanged; the others
   // may be released (Column::ReleaseValues) once Build returns, and a field no comparison
   // names may be released before (at least one field must keep its rows: they are num_rows()).
-  static Result<Comparisons> Build(const Rules& rules, const DerivedFields& fields);
+  //
+  // slot_bytes chooses every comparison's slot width (8, 12 or 16; see slot_bytes()); 0, the
+  // default, lets Build choose per comparison, unless the environment variable
+  // RECLINK_SLOT_BYTES is 8, 12 or 16 (for tests and A/B runs: results are the same at every
+  // width). A width of 8 is not used for a field with a value of 65,536 bytes or more.
+  static Result<Comparisons> Build(const Rules& rules, const DerivedFields& fields, int slot_bytes = 0);
 
   size_t size() const { return comps_.size(); }
   // Rows of the table the comparisons were built on.
   size_t num_rows() const { return num_rows_; }
   // Per field of the DerivedFields given to Build: whether this object reads that field's
-  // values after Build. A compared field whose long values (over kInlineBytes) are at most half
+  // values after Build. A compared field whose long values (too long for its slot) are at most half
   // its text has them copied into the comparison's own arena and is not read; one mostly of
   // long values (e-mails) is read in place, as is every field a `swapped` level names. The
   // others' values, all in the slots or that arena, may be released by the caller.
@@ -111,6 +117,11 @@ class Comparisons {
   // PreparedString of one side).
   bool uses_string_metric(size_t c) const { return comps_[c].string_metric; }
   int field_index(size_t c) const { return comps_[c].field; }
+  // Bytes of comparison c's slot in each row: 8, 12 or 16, chosen in Build as the width that
+  // makes the slots plus the long values' bytes (copied, or the field kept) smallest.
+  int slot_bytes(size_t c) const { return comps_[c].width; }
+  // Bytes of all the comparisons' slots of one row (the sum of slot_bytes).
+  size_t row_bytes() const { return row_bytes_; }
   // Whether LevelsOneToMany of comparison c against `partners` rows is faster with row a's value
   // prepared: a metric of c needs it, and there are enough partners to repay preparing (four),
   // unless c is decided by OsaWithinOne, which needs no preparing and up to
@@ -131,9 +142,10 @@ class Comparisons {
   int Level(size_t c, RowId a, RowId b, const PreparedString* prepared_a = nullptr) const;
   // Asks the CPU to start loading row r's slots (a hint; no effect on results).
   void Prefetch(RowId r) const {
-    const char* p = reinterpret_cast<const char*>(slots_.data() + static_cast<size_t>(r) * comps_.size());
+    const char* p = slots_.data() + static_cast<size_t>(r) * row_bytes_;
     __builtin_prefetch(p);
-    if (comps_.size() * sizeof(Slot) > 64) __builtin_prefetch(p + 64);
+    // The row's last byte: a row need not start on a cache line, so it may span two.
+    if (row_bytes_ > 1) __builtin_prefetch(p + row_bytes_ - 1);
   }
   // Levels of comparison c for row a against each row of bs: out[i]. Same results as Level().
   // When prepared_a is given (row a's value prepared) and a level uses Levenshtein, OSA, Jaro or
@@ -161,15 +173,21 @@ class Comparisons {
   // The view stays valid as long as this object and the fields it reads (FieldsRead): short
   // values are held in its slots, long ones in its own arena or the field's.
   std::string_view Value(size_t c, RowId r) const {
-    const Slot& s = slot(c, r);
-    return std::string_view(Bytes(comps_[c].base, s), s.length);
+    const Comp& comp = comps_[c];
+    return ValueOf(comp, slot(comp, r));
   }
-  bool IsNull(size_t c, RowId r) const { return slot(c, r).null; }
+  bool IsNull(size_t c, RowId r) const {
+    const Comp& comp = comps_[c];
+    return IsNullSlot(slot(comp, r), comp.width);
+  }
   // Rows a and b hold equal values for comparison c (neither null): the slots, then the bytes of
   // values too long to be held in a slot.
-  bool ValuesEqual(size_t c, RowId a, RowId b) const { return SlotsEqual(comps_[c].base, slot(c, a), slot(c, b)); }
-  // XXH3 of the value (0 when null). Computed per call for a short value: meant for per-record
-  // passes (term frequencies, u sampling), not per pair.
+  bool ValuesEqual(size_t c, RowId a, RowId b) const {
+    const Comp& comp = comps_[c];
+    return SlotsEqual(comp, slot(comp, a), slot(comp, b));
+  }
+  // XXH3 of the value (0 when null). Computed per call: meant for per-record passes (term
+  // frequencies, u sampling), not per pair.
   uint64_t ValueHash(size_t c, RowId r) const;
   // A comparison's field is a key (or part of a key) of blocking rule r.
   bool BlockedBy(size_t c, const BlockingRule& rule) const;
@@ -189,35 +207,77 @@ class Comparisons {
   uint64_t capped_comparisons() const { return capped_->load(std::memory_order_relaxed); }
 
  private:
-  // What one comparison needs of one row, 16 bytes. Slots are stored row-major (a row's slots
-  // for every comparison are adjacent), so scoring a pair touches one or two cache lines per
-  // row instead of a null bitmap, two offsets and a hash per comparison. A value of at most
-  // kInlineBytes bytes (a phone number, a postcode, a date, most names) is held in the slot
-  // itself, zero-padded, in place of its hash and offset (the short-string layout of Umbra,
-  // Neumann and Freitag 2020): equality is then a compare of two words, and the kernels read
-  // the bytes from the cache line already loaded, not from the field's arena.
-  static constexpr uint32_t kInlineBytes = 12;
+  // What one comparison needs of one row: a slot of W = 8, 12 or 16 bytes (the comparison's
+  // width). Slots are stored row-major (a row's slots for every comparison are adjacent, at
+  // Comp::slot_at in the row), so scoring a pair touches one or two cache lines per row instead
+  // of a null bitmap, two offsets and a hash per comparison. The last byte is a tag:
+  //   short value (at most W - 1 bytes; a postcode, most names, at W = 12 a date or a phone
+  //     number): bytes 0 to W - 2 hold it, zero-padded, and the tag is its length (the
+  //     short-string layout of Umbra, Neumann and Freitag 2020): equality is then a compare of
+  //     one or two words, and the kernels read the bytes from the cache line already loaded;
+  //   long value: bytes 0-3 its offset into the comparison's base, then its length (2 bytes at
+  //     W = 8, else 4), then bits of its XXH3 in the bytes before the tag (8, 24 or 56 bits),
+  //     and the tag kLongTag;
+  //   null: zero bytes and the tag kNullTag.
+  // Two slots whose bytes 4 to W - 1 differ hold different values; a long value's bytes are
+  // read only when its length and hash bits equal another's. The width is chosen per
+  // comparison in Build (slot_bytes()): 16 bytes per comparison and row made the slots the run's
+  // largest array (96 MB at a million rows and six comparisons).
+  static_assert(std::endian::native == std::endian::little, "SlotsEqual reads bytes 4-7 as a word's high half");
+  static constexpr uint8_t kLongTag = 0x40;
+  static constexpr uint8_t kNullTag = 0x80;
   static constexpr size_t kWithinOneMaxPartners = 32;  // see WantsPrepared
-  struct Slot {
-    uint64_t word0;         // long value: XXH3 of it; short: its bytes 0-7 (0 when null)
-    uint32_t word1;         // long value: offset into the comparison's base; short: bytes 8-11
-    uint32_t length : 31;   // bytes
-    uint32_t null : 1;
-  };
-  static_assert(sizeof(Slot) == 16);
-  static bool IsInline(const Slot& s) { return s.length <= kInlineBytes; }
-  // The value's bytes: in the slot (short) or in the field's arena (long).
-  static const char* Bytes(const char* base, const Slot& s) {
-    return IsInline(s) ? reinterpret_cast<const char*>(&s) : base + s.word1;
+  static uint8_t Tag(const char* s, int width) { return static_cast<uint8_t>(s[width - 1]); }
+  static bool IsNullSlot(const char* s, int width) { return Tag(s, width) == kNullTag; }
+  static bool IsInline(const char* s, int width) { return Tag(s, width) < kLongTag; }
+  static uint32_t Load32(const char* p) {
+    uint32_t x;
+    std::memcpy(&x, p, 4);
+    return x;
   }
-  // Equal values in two non-null slots: for short values the padded bytes, for long ones the
-  // hash and then the bytes.
-  static bool SlotsEqual(const char* base, const Slot& sa, const Slot& sb) {
-    if (sa.word0 != sb.word0 || sa.length != sb.length) return false;
-    if (IsInline(sa)) return sa.word1 == sb.word1;
-    return comparison_internal::EqualBytes(base + sa.word1, base + sb.word1, sa.length);
+  static uint32_t Length(const char* s, int width) {
+    const uint8_t tag = Tag(s, width);
+    if (tag < kLongTag) return tag;
+    if (width == 8) {
+      uint16_t n;
+      std::memcpy(&n, s + 4, 2);
+      return n;
+    }
+    return Load32(s + 4);
   }
-  const Slot& slot(size_t c, RowId r) const { return slots_[static_cast<size_t>(r) * comps_.size() + c]; }
+  // The value's bytes: in the slot (short) or in the comparison's base (long).
+  static const char* Bytes(const char* base, const char* s, int width) {
+    return IsInline(s, width) ? s : base + Load32(s);
+  }
+  struct Comp;
+  static std::string_view ValueOf(const Comp& comp, const char* s) {
+    return std::string_view(Bytes(comp.base, s, comp.width), Length(s, comp.width));
+  }
+  // Equal values in two non-null slots: bytes 4 to W - 1 (length or short bytes, hash bits,
+  // tag), then for short values bytes 0-3 and for long ones the bytes in the base.
+  static bool SlotsEqual(const Comp& comp, const char* sa, const char* sb) {
+    uint64_t a0, b0, a1 = 0, b1 = 0;
+    std::memcpy(&a0, sa, 8);
+    std::memcpy(&b0, sb, 8);
+    if (comp.width == 12) {
+      uint32_t x, y;
+      std::memcpy(&x, sa + 8, 4);
+      std::memcpy(&y, sb + 8, 4);
+      a1 = x;
+      b1 = y;
+    } else if (comp.width == 16) {
+      std::memcpy(&a1, sa + 8, 8);
+      std::memcpy(&b1, sb + 8, 8);
+    }
+    const uint64_t d0 = a0 ^ b0;
+    if ((d0 >> 32) | (a1 ^ b1)) return false;  // little-endian: d0's high half is bytes 4-7
+    if (d0 == 0) return true;  // the same short value, or the same long value's offset
+    if (IsInline(sa, comp.width)) return false;
+    return comparison_internal::EqualBytes(comp.base + Load32(sa), comp.base + Load32(sb), Length(sa, comp.width));
+  }
+  const char* slot(const Comp& comp, RowId r) const {
+    return slots_.data() + static_cast<size_t>(r) * row_bytes_ + comp.slot_at;
+  }
 
   // Similarities of one pair computed before the level cascade (by a batch kernel); negative
   // when not computed, in which case the cascade computes them on first use.
@@ -225,10 +285,9 @@ class Comparisons {
     double jaro = -1, jw = -1;
     int64_t lev = -1, osa = -1;
   };
-  struct Comp;
   // The level of a pair of non-null values (the cascade behind Level). Pairwise similarities
   // work in *kernels, or in PooledScratch()'s when kernels is null (taken only when needed).
-  int LevelOfValues(const Comp& comp, RowId a, RowId b, const Slot& sa, const Slot& sb,
+  int LevelOfValues(const Comp& comp, RowId a, RowId b, const char* sa, const char* sb,
                     const PreparedString* pa, Precomputed pre, KernelScratch* kernels) const;
   // This thread's scratch of the forms without a caller's scratch.
   ComparisonScratch& PooledScratch() const;
@@ -237,6 +296,8 @@ class Comparisons {
     ComparisonSpec spec;
     int field = 0;
     const char* base = nullptr;    // the long values' bytes: long_text, or the field's arena
+    int width = 16;                // slot bytes: 8, 12 or 16
+    uint32_t slot_at = 0;          // the slot's offset in a row
     std::vector<char> long_text;   // the long values, when copied out of the field (FieldsRead)
     bool reads_field = true;       // base is the field's arena
     std::vector<double> numbers;   // numeric_diff / date_diff_days: parsed value, NaN if none
@@ -261,11 +322,12 @@ class Comparisons {
   size_t num_rows_ = 0;
   std::vector<bool> fields_read_;  // FieldsRead()
   std::vector<Comp> comps_;
-  // num_rows() * size(), row-major. Read at random by every pair (tens of megabytes at a million
+  size_t row_bytes_ = 0;  // row_bytes()
+  // num_rows() * row_bytes(), row-major. Read at random by every pair (tens of megabytes at a million
   // rows): the table's allocator gives it transparent huge pages, so a partner row's slots cost
   // no TLB miss and filling it no fault per 4 KiB (and Build writes every slot, so resize need
   // not zero them first).
-  std::vector<Slot, UninitializedAllocator<Slot>> slots_;
+  std::vector<char, UninitializedAllocator<char>> slots_;
   // capped_comparisons(); behind a pointer so that Comparisons stays movable.
   std::unique_ptr<std::atomic<uint64_t>> capped_ = std::make_unique<std::atomic<uint64_t>>(0);
   // The per-thread scratches of the forms without a caller's scratch (comparison.cc).
