@@ -112,7 +112,6 @@ IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> b
   }
 
   IdentityAssignment out;
-  out.cluster_ids.resize(clusters);
   std::vector<uint32_t> inherited(clusters, kNone);          // cluster -> previous identity
   std::vector<uint32_t> heir(previous.ids.size(), kNone);    // previous identity -> cluster
   std::vector<uint64_t> shared_with_heir(clusters, 0);
@@ -126,10 +125,17 @@ IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> b
     heir[cand.previous] = cand.cluster;
     shared_with_heir[cand.cluster] = cand.shared;
   }
+  // Each cluster's id made once in place (an inherited one copied, a fresh one's assigned below),
+  // rather than every string made empty first and assigned after.
   std::vector<uint32_t> fresh;
+  out.cluster_ids.reserve(clusters);
   for (uint32_t c = 0; c < clusters; ++c) {
-    if (inherited[c] != kNone) out.cluster_ids[c] = previous.ids[inherited[c]];
-    else fresh.push_back(c);
+    if (inherited[c] != kNone) {
+      out.cluster_ids.emplace_back(previous.ids[inherited[c]]);
+    } else {
+      out.cluster_ids.emplace_back();
+      fresh.push_back(c);
+    }
   }
   std::sort(fresh.begin(), fresh.end(), [&](uint32_t x, uint32_t y) { return min_rank[x] < min_rank[y]; });
   out.next = NewIdentityState(previous.salt);

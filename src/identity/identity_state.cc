@@ -76,22 +76,29 @@ Result<IdentityState> ParseIdentityState(std::string_view bytes, const std::stri
   ByteReader r(body.substr(sizeof kMagic + 8));
   uint64_t n_ids = 0, n_keys = 0;
   if (r.U64(&s.salt) && r.U64(&s.next_serial) && r.U64(&s.runs) && r.Count(&n_ids, 1)) {
-    s.ids.resize(n_ids);
-    for (uint64_t i = 0, length = 0; i < n_ids && r.Varint(&length) && r.View(length, &s.ids[i]); ++i) {
-      if (i > 0 && !(s.ids[i - 1] < s.ids[i])) r.Fail("identity ids are not sorted and unique");
+    // The tables are reserved and appended to, not sized (zero-filled) and then overwritten: a
+    // million keys' views are 16 MB.
+    s.ids.reserve(n_ids);
+    for (uint64_t i = 0, length = 0; i < n_ids; ++i) {
+      std::string_view id;
+      if (!r.Varint(&length) || !r.View(length, &id)) break;
+      if (i > 0 && !(s.ids.back() < id)) r.Fail("identity ids are not sorted and unique");
+      s.ids.push_back(id);
     }
   }
   if (!r.error() && r.Count(&n_keys, 2)) {
-    s.keys.resize(n_keys);
-    s.identity_of.resize(n_keys);
+    s.keys.reserve(n_keys);
+    s.identity_of.reserve(n_keys);
     for (uint64_t i = 0; i < n_keys; ++i) {
       uint64_t id = 0;
       uint64_t length = 0;
-      if (!r.Varint(&length) || !r.View(length, &s.keys[i]) || !r.Varint(&id)) break;
+      std::string_view key;
+      if (!r.Varint(&length) || !r.View(length, &key) || !r.Varint(&id)) break;
       if (id >= n_ids) r.Fail("a record names an identity that does not exist");
-      if (i > 0 && !(s.keys[i - 1] < s.keys[i])) r.Fail("record keys are not sorted and unique");
+      if (i > 0 && !(s.keys.back() < key)) r.Fail("record keys are not sorted and unique");
       if (r.error()) break;
-      s.identity_of[i] = static_cast<uint32_t>(id);
+      s.keys.push_back(key);
+      s.identity_of.push_back(static_cast<uint32_t>(id));
     }
   }
   if (!r.error() && !r.at_end()) r.Fail("bytes follow the last table");

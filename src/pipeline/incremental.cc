@@ -519,8 +519,11 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   // link with a record in a block that is oversized now can lose every rule, and only those links
   // are looked at (the others are kept without reading the records' key hashes, which would be a
   // random read of the state's tables per link).
+  // The kept links, then the night's (below), in one table sized for both.
+  size_t n_found = 0;
+  for (const Found& f : found) n_found += f.edges.size();
   std::vector<Edge> edges;
-  for (const Found& f : found) edges.insert(edges.end(), f.edges.begin(), f.edges.end());
+  edges.reserve(saved.edges.size() + n_found);
   std::vector<uint8_t> in_oversized;  // per state row; empty when no block is oversized now
   for (const RuleDelta& rd : per_rule) {
     if (!rd.over_rows.empty() && in_oversized.empty()) in_oversized.assign(n_old, 0);
@@ -576,8 +579,18 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
       ++out.counts.links_dropped;
     }
   }
+  // The night's links after the kept ones. The kept links are in the state's order, by rows, and
+  // the rows keep their order in the combined one, so they are sorted still (checked: if not, all
+  // are sorted); only the night's are sorted, and merged in, rather than sorting every link.
+  const size_t n_kept = edges.size();
+  for (const Found& f : found) edges.insert(edges.end(), f.edges.begin(), f.edges.end());
+  if (std::is_sorted(edges.begin(), edges.begin() + static_cast<std::ptrdiff_t>(n_kept), EdgeLess)) {
+    ParallelSort(edges.begin() + static_cast<std::ptrdiff_t>(n_kept), edges.end(), EdgeLess);
+    std::inplace_merge(edges.begin(), edges.begin() + static_cast<std::ptrdiff_t>(n_kept), edges.end(), EdgeLess);
+  } else {
+    ParallelSort(edges.begin(), edges.end(), EdgeLess);
+  }
   // A pair of a reopened block may also be a kept link (another rule gave it before): once.
-  ParallelSort(edges.begin(), edges.end(), EdgeLess);
   edges.erase(std::unique(edges.begin(), edges.end(), [](const Edge& x, const Edge& y) { return x.a == y.a && x.b == y.b; }),
               edges.end());
 
