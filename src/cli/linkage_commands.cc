@@ -64,6 +64,8 @@ Result<Prepared> Prepare(const CommonOptions& o, const std::string& rules_path, 
   Result<ReadOptions> ro = MakeReadOptions(o);
   if (!ro.ok()) return ro.status();
   p.read = *ro;
+  // A night's extract of what changed may hold nothing (a header alone, an empty file).
+  p.read.allow_empty = incremental;
   Result<std::vector<InputSpec>> inputs = ParseInputs(o, &p.rules);
   if (!inputs.ok() && deletions_only_ok && o.inputs.empty()) {
     return p;  // an incremental night that only deletes: no inputs to read

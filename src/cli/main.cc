@@ -105,7 +105,8 @@ int main(int argc, char** argv) {
       if (n == "dedupe" || n == "link") {
         cmd->add_flag("--incremental", lo.incremental,
                       "with --state: the inputs hold only new or changed records; only their pairs are scored "
-                      "(with the state's model) and the state's other records and links are kept");
+                      "(with the state's model) and the state's other records and links are kept; an input with "
+                      "no records (a header alone, an empty file) is read as none");
         cmd->add_option("--delete", lo.delete_file,
                         n == "dedupe" ? "with --incremental: a file of record ids to delete, one per line (a header "
                                         "line naming the id column is skipped)"

@@ -1043,7 +1043,13 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
   }
   const char* begin = data.data();
   const char* end = begin + data.size();
+  auto no_records = [&]() {
+    RecordTable table;
+    table.AddSource(source_name);
+    return table;
+  };
   if (data.empty()) {
+    if (options.allow_empty) return no_records();
     return Status::InvalidInput(file + ": error: empty input (0 bytes)",
                                 "check that the right file was given");
   }
@@ -1062,6 +1068,7 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
   std::string delimiter_hint;
   for (;;) {
     if (rec >= end) {
+      if (options.allow_empty) return no_records();
       return Status::InvalidInput(file + ": error: empty input (no header row, only blank lines)",
                                   "check that the right file was given");
     }
@@ -1392,7 +1399,7 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
       if (covered) {
         for (size_t i = c0; i < c1; ++i) results[i] = ChunkResult{};
       }
-      if (total_rows == 0 && total_bad == 0) {
+      if (total_rows == 0 && total_bad == 0 && !options.allow_empty) {
         return Status::InvalidInput(file + ": error: no records after the header row",
                                     "check that the right file was given");
       }
@@ -1412,7 +1419,7 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
     total_rows += c.rows;
     total_bad += c.rejects.size();
   }
-  if (ranks == 1 && total_rows == 0 && total_bad == 0) {
+  if (ranks == 1 && total_rows == 0 && total_bad == 0 && !options.allow_empty) {
     return Status::InvalidInput(file + ": error: no records after the header row",
                                 "check that the right file was given");
   }

@@ -715,6 +715,11 @@ Result<RecordTable> ParseJsonLines(std::string_view data, const std::string& fil
                                    const std::string& source_name, const ReadOptions& options,
                                    ReadReport* report, Collective* group) {
   if (data.empty()) {
+    if (options.allow_empty) {
+      RecordTable table;
+      table.AddSource(source_name);
+      return table;
+    }
     return Status::InvalidInput(file + ": error: empty input (0 bytes)",
                                 "check that the right file was given");
   }
@@ -808,7 +813,7 @@ Result<RecordTable> ParseJsonLines(std::string_view data, const std::string& fil
     }
   });
   const std::span<ChunkTable> mine(chunks.data() + c0, c1 - c0);
-  if (ranks == 1) return Assemble(mine, file, source_name, report);
+  if (ranks == 1) return Assemble(mine, file, source_name, report, !options.allow_empty);
   // The ranks agree on the first bad record in file order (the lowest failing rank's first)
   // and on the totals, so that every rank returns the single process's error.
   ReadReport share;
@@ -826,7 +831,7 @@ Result<RecordTable> ParseJsonLines(std::string_view data, const std::string& fil
     total_rows += in.Get<uint64_t>();
     total_bad += in.Get<uint64_t>();
   }
-  if (total_rows == 0 && total_bad == 0) {
+  if (total_rows == 0 && total_bad == 0 && !options.allow_empty) {
     return Status::InvalidInput(file + ": error: empty input (no JSON records)",
                                 "check that the right file was given");
   }
@@ -846,6 +851,11 @@ Result<RecordTable> ParseJsonArray(std::string_view data, const std::string& fil
                                    const std::string& source_name, const ReadOptions& options,
                                    ReadReport* report) {
   if (data.empty()) {
+    if (options.allow_empty) {
+      RecordTable table;
+      table.AddSource(source_name);
+      return table;
+    }
     return Status::InvalidInput(file + ": error: empty input (0 bytes)",
                                 "check that the right file was given");
   }
@@ -1031,7 +1041,7 @@ Result<RecordTable> ParseJsonArray(std::string_view data, const std::string& fil
         reason + " (byte offset " + std::to_string(offset_of(error_at)) + ")", std::string(raw)});
   }
   if (!AtEnd(doc)) return syntax_error(simdjson::TRAILING_CONTENT, doc_location(base_end), {});
-  return Assemble(chunks, file, source_name, report);
+  return Assemble(chunks, file, source_name, report, !options.allow_empty);
 }
 
 }  // namespace reclink::io

@@ -144,7 +144,7 @@ Result<RecordTable> ParseBytes(std::string_view data, const std::string& path, c
       char delimiter = options.delimiter;
       if (delimiter == 0) delimiter = EndsWith(UncompressedName(path), ".tsv") ? '\t' : ',';
       if (data.size() >= 3 && data.substr(0, 3) == "\xEF\xBB\xBF") data.remove_prefix(3);
-      else if (data.empty()) {
+      else if (data.empty() && !options.allow_empty) {
         return Status::InvalidInput(path + ": error: empty input (0 bytes)",
                                     "check that the right file was given");
       }

@@ -70,6 +70,11 @@ Status CheckUniqueNames(const std::vector<std::string>& names) {
 // Checks one input's columns and ids, then appends its table to loaded.
 Status AddInput(const Rules& rules, const std::string& name, const std::string& path, RecordTable&& table,
                 uint64_t records, uint64_t bad, LoadedInput* loaded) {
+  if (table.num_rows() == 0 && table.num_columns() == 0) {
+    // No records and no header (ReadOptions::allow_empty): nothing to check or to add.
+    loaded->sources.push_back({name, path, records, bad});
+    return Status::Ok();
+  }
   std::vector<std::string> columns;
   for (const Column& c : table.columns()) columns.push_back(c.name());
   RECLINK_RETURN_IF_ERROR(ValidateRulesColumns(rules, name, path, columns));

@@ -746,6 +746,38 @@ TEST_F(IdentityNights, AnIncrementalNightCanOnlyDelete) {
   EXPECT_EQ(RunReclink("dedupe --rules " + rules_ + " --state " + copy + " --out " + dir_ + "/x --incremental").exit_code, 2);
 }
 
+// A quiet night: the extract of what changed holds no records (a CSV header alone, an empty JSON
+// Lines file, an empty CSV). The night reads them as inputs of no records, keeps every identity,
+// and writes a state that the next night continues; a full run still refuses such a file.
+TEST_F(IdentityNights, AnIncrementalNightTakesEmptyExtracts) {
+  const std::string state = dir_ + "/state";
+  std::vector<std::string> rows(pool_.begin(), pool_.begin() + 300);
+  const std::string first = Night(1, rows, 1, state);
+  WriteFile(dir_ + "/header_only.csv", header_ + "\n");
+  WriteFile(dir_ + "/nothing.jsonl", "");
+  WriteFile(dir_ + "/blank.csv", "\n\n");
+  const CliResult r = RunReclink("dedupe --rules " + rules_ + " --state " + state + " --out " + dir_ +
+                                 "/quiet --incremental " + dir_ + "/header_only.csv " + dir_ + "/nothing.jsonl " + dir_ +
+                                 "/blank.csv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(IdentityOf(dir_ + "/quiet"), IdentityOf(first));
+  // The state written by the quiet night continues: a second one gives the same identities.
+  ASSERT_EQ(RunReclink("dedupe --rules " + rules_ + " --state " + state + " --out " + dir_ + "/quiet2 --incremental " +
+                       dir_ + "/header_only.csv").exit_code, 0);
+  EXPECT_EQ(IdentityOf(dir_ + "/quiet2"), IdentityOf(first));
+  const std::string summary = ReadFile(dir_ + "/quiet/summary.json");
+  EXPECT_NE(summary.find("\"inserted\": 0"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("\"pairs_scored\": 0"), std::string::npos) << summary;
+  // changes.csv: its header alone.
+  const std::string changes = ReadFile(dir_ + "/quiet/changes.csv");
+  EXPECT_EQ(std::count(changes.begin(), changes.end(), '\n'), 1) << changes;
+  // A header without the rules' columns is still an error, and a full run refuses an empty file.
+  WriteFile(dir_ + "/wrong_header.csv", "id,something\n");
+  EXPECT_EQ(RunReclink("dedupe --rules " + rules_ + " --state " + state + " --out " + dir_ + "/x --incremental " + dir_ +
+                       "/wrong_header.csv").exit_code, 2);
+  EXPECT_EQ(RunReclink("dedupe --rules " + rules_ + " --out " + dir_ + "/y " + dir_ + "/header_only.csv").exit_code, 3);
+}
+
 // A link between two unchanged records whose rule's block grows past the cap, while the other rule
 // they share has its block oversized since the first night and untouched: the full run has the
 // pair in no block it scores and drops the link, so the incremental night must drop it too (the

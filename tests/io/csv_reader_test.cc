@@ -270,6 +270,30 @@ TEST(CsvReaderTest, EmptyAndHeaderOnlyInputsAreErrors) {
   ASSERT_FALSE(header_only_blank.ok());
 }
 
+// ReadOptions::allow_empty (an incremental night's extract): no records is a table of none,
+// with the header's columns when there is a header.
+TEST(CsvReaderTest, AllowEmptyReadsNoRecordsAsAnEmptyTable) {
+  ReadOptions o;
+  o.allow_empty = true;
+  for (const std::string& text : {std::string(""), std::string("\n\r\n")}) {
+    auto t = ReadText(text, "e.csv", o);
+    ASSERT_TRUE(t.ok()) << t.status().ToString();
+    EXPECT_EQ(t->num_rows(), 0u);
+    EXPECT_EQ(t->num_columns(), 0u);
+  }
+  for (const std::string& text : {std::string("id,name\n"), std::string("id,name"), std::string("id,name\n\n\n")}) {
+    ReadReport report;
+    auto t = ReadText(text, "h.csv", o, &report);
+    ASSERT_TRUE(t.ok()) << t.status().ToString();
+    EXPECT_EQ(t->num_rows(), 0u);
+    ASSERT_EQ(t->num_columns(), 2u);
+    EXPECT_EQ(t->column(1).name(), "name");
+    EXPECT_EQ(report.records, 0u);
+  }
+  // A bad record is still one (and fails by default).
+  EXPECT_FALSE(ReadText("id,name\n\"1,x\n", "b.csv", o).ok());
+}
+
 TEST(CsvReaderTest, ReportsTheFirstBadRecordWhateverTheChunking) {
   std::string text = "id,a\n";
   for (int i = 0; i < 200; ++i) text += std::to_string(i) + ",\"v\nw\"\n";

@@ -166,6 +166,23 @@ TEST(JsonLinesReaderTest, EmptyInput) {
   EXPECT_EQ(ExitCodeFor(blank.status()), 3);
 }
 
+TEST(JsonLinesReaderTest, AllowEmptyReadsNoRecordsAsAnEmptyTable) {
+  ReadOptions o;
+  o.allow_empty = true;
+  for (const std::string& text : {std::string(""), std::string("\n  \n")}) {
+    auto t = ReadText(text, "e.jsonl", o);
+    ASSERT_TRUE(t.ok()) << t.status().ToString();
+    EXPECT_EQ(t->num_rows(), 0u);
+    EXPECT_EQ(t->num_columns(), 0u);
+  }
+  for (const std::string& text : {std::string(""), std::string("[]"), std::string(" [ ] ")}) {
+    auto t = ReadText(text, "e.json", o);
+    ASSERT_TRUE(t.ok()) << t.status().ToString();
+    EXPECT_EQ(t->num_rows(), 0u);
+  }
+  EXPECT_FALSE(ReadText("{\"id\": 1", "b.jsonl", o).ok());
+}
+
 TEST(JsonArrayReaderTest, ReadsArrayOfObjects) {
   std::string text =
       "\xEF\xBB\xBF[\n  {\"id\": 1, \"a\": {\"b\": -0.5e3}},\n  {\"id\": 2, \"c\": \"x\"}\n]\n";

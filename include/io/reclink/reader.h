@@ -39,6 +39,10 @@ struct ReadOptions {
   BadRecordPolicy on_bad_record = BadRecordPolicy::kFail;
   // Parallel parse granularity in bytes (>= 1). The result never depends on it.
   size_t chunk_bytes = 4 << 20;
+  // An input with no records (0 bytes, blank lines, a CSV header alone, no JSON records) reads
+  // as a table of no rows (the header's columns, if any) instead of failing: an incremental
+  // night's extract of what changed may be empty.
+  bool allow_empty = false;
 };
 
 // One rejected record. line/column are 1-based (column in bytes within the physical line; 0 when
