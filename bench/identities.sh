@@ -6,7 +6,8 @@
 # deleted), runs night 1 with --state, then R times each, from copies of night 1's state: night 2
 # in full with --state, night 2 incrementally (--incremental with only the new and changed records
 # and --delete), and night 2 without --state (training: the plain run). Checks that the full and
-# incremental nights give the same clusters, and prints medians of wall time, the state's size per
+# incremental nights give the same clusters; also runs a quiet night (an extract of no records,
+# nothing deleted: the incremental floor). Prints medians of wall time, the state's size per
 # record, the incremental state's files (records.bin kept, the night's segment appended), the
 # state-read and identities stage times, and the change counts.
 #
@@ -60,6 +61,7 @@ changed = [night2_row for night2_row in night2 if night2_row.split(",")[5].start
 open(f"{work}/delta.csv", "w").write("\n".join([header] + changed) + "\n")
 open(f"{work}/deleted.txt", "w").write("\n".join(night1[i].split(",")[0] for i in sorted(deleted)) + "\n")
 open(f"{work}/night2.csv", "w").write("\n".join([header] + night2) + "\n")
+open(f"{work}/empty.csv", "w").write(header + "\n")
 PY
 run() { "$BUILD_DIR/reclink" dedupe --rules "$rules" --threads "$threads" --quiet "$@"; }
 run --state "$work/state1" --out "$work/out1" "$work/night1.csv"
@@ -75,6 +77,10 @@ for i in $(seq "$runs"); do
   e=$(date +%s.%N)
   echo "$s $e" > "$work/inc_$i/wall"
   cmp -s "$work/istate/identities.bin" "$work/state/identities.bin" || { echo "identities.sh: the incremental night differs from the full one" >&2; exit 1; }
+  # A quiet night: the extract holds no records, nothing is deleted (the incremental floor).
+  rm -rf "$work/qstate" && cp -r "$work/state1" "$work/qstate"
+  s=$(date +%s.%N); run --state "$work/qstate" --out "$work/quiet_$i" --incremental "$work/empty.csv"; e=$(date +%s.%N)
+  echo "$s $e" > "$work/quiet_$i/wall"
 done
 python3 - "$work" "$runs" "$records" <<'PY'
 import json, os, statistics, sys
@@ -98,6 +104,15 @@ print(f"night 2 without --state (training):  median wall {statistics.median(map(
 ms, mi = statistics.median(map(wall, st)), statistics.median(map(wall, inc))
 print(f"night 2 incremental (--incremental):  median wall {mi:.3f} s  ({ms / mi:.1f}x faster than the full night with --state)")
 ic = json.load(open(f"{inc[0]}/summary.json"))["identities"]["incremental"]
+qu = [f"{work}/quiet_{i}" for i in range(1, runs + 1)]
+mq = statistics.median(map(wall, qu))
+print(f"quiet night (nothing new or deleted): median wall {mq:.3f} s  ({ms / mq:.1f}x; the floor: reading the state, "
+      f"naming every cluster, rewriting clusters.csv and identities.bin)")
+def stages(d):
+    return {s["stage"]: s["seconds"] for s in json.load(open(f"{d}/summary.json"))["stages"]}
+for label, runs_of in (("incremental", inc), ("quiet", qu)):
+    names = list(stages(runs_of[0]))
+    print(f"{label} stages (median s):", ", ".join(f"{n} {statistics.median(stages(d).get(n, 0.0) for d in runs_of):.3f}" for n in names))
 print("incremental:", json.dumps(ic))
 print(f"state: {size} bytes, {size / recs:.1f} bytes per record")
 # The incremental night's state: records.bin kept (a hard link) and the night's segment appended.
