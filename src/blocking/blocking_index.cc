@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstdlib>
 #include <bit>
 #include <cstring>
 
@@ -70,6 +71,15 @@ bool BlockingKeyText(const Rules& rules, size_t rule, const std::vector<Column>&
   return true;
 }
 
+uint64_t KeyTextHash(std::string_view key) {
+  static const uint64_t mask = [] {
+    const char* bits = std::getenv("RECLINK_KEY_HASH_BITS");
+    const int n = bits ? std::atoi(bits) : 64;
+    return n >= 1 && n <= 63 ? (uint64_t{1} << n) - 1 : ~uint64_t{0};
+  }();
+  return XXH3_64bits(key.data(), key.size()) & mask;
+}
+
 std::vector<uint64_t> BlockingKeyHashes(const Rules& rules, size_t rule, const std::vector<Column>& fields) {
   const size_t n = fields.empty() ? 0 : fields[0].size();
   std::vector<uint64_t> hashes(n, 0);
@@ -79,7 +89,7 @@ std::vector<uint64_t> BlockingKeyHashes(const Rules& rules, size_t rule, const s
     KeyScratch scratch;  // per chunk of 16384 rows
     for (size_t r = c * kChunk, end = std::min(n, r + kChunk); r < end; ++r) {
       if (!BlockingKeyText(rules, rule, fields, static_cast<RowId>(r), &key, scratch)) continue;
-      const uint64_t h = XXH3_64bits(key.data(), key.size());
+      const uint64_t h = KeyTextHash(key);
       hashes[r] = h != 0 ? h : 1;
     }
   });
@@ -143,6 +153,7 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
   index.rules_.resize(rules.blocking.size());
   index.stats_.resize(rules.blocking.size());
   if (key_hashes) key_hashes->assign(rules.blocking.size(), {});
+  index.key_collisions_.assign(rules.blocking.size(), {});
 
   // Rules are independent: they are built in parallel (their own steps run in parallel too). A
   // rule's task is isolated while it waits on its inner parallel steps, so a thread never starts
@@ -179,7 +190,7 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
             ok = !cols[p]->IsNull(row) && ComputeKeyPart(rule.keys[p], cols[p]->Get(row), &key, scratch);
           }
           if (ok) {
-            idx.hashes[r] = XXH3_64bits(key.data(), key.size());
+            idx.hashes[r] = KeyTextHash(key);
             idx.has_key[r >> 6] |= uint64_t{1} << (r & 63);
           }
         }
@@ -235,6 +246,7 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
       constexpr size_t kBucketsPerGroup = 64;
       const size_t groups = (buckets + kBucketsPerGroup - 1) / kBucketsPerGroup;
       std::vector<std::vector<uint32_t>> group_starts(groups);
+      std::vector<std::vector<uint64_t>> group_collisions(groups);
       ParallelFor(size_t{0}, groups, [&](size_t g) {
         std::vector<uint32_t>& starts = group_starts[g];
         std::vector<std::string> first_parts(cols.size());
@@ -295,6 +307,7 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
           }
           std::vector<std::string> texts;  // only for a run with a hash collision (rare)
           if (!same) {
+            group_collisions[g].push_back(h != 0 ? h : 1);
             std::vector<std::pair<std::string, RowId>> keyed;
             for (size_t i = s; i < e; ++i) keyed.emplace_back(index.KeyText(ri, idx.order[i]), idx.order[i]);
             std::sort(keyed.begin(), keyed.end());
@@ -312,6 +325,12 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
           s = e;
         }
       });
+      {
+        std::vector<uint64_t>& collided = index.key_collisions_[ri];
+        for (const std::vector<uint64_t>& g : group_collisions) collided.insert(collided.end(), g.begin(), g.end());
+        std::sort(collided.begin(), collided.end());
+        collided.erase(std::unique(collided.begin(), collided.end()), collided.end());
+      }
       entries.clear();
       entries.shrink_to_fit();
       idx.block_of.assign(n, kNoBlock);

@@ -95,6 +95,8 @@ struct RuleDelta {
   std::vector<std::pair<uint64_t, std::string>> over_texts;  // (hash, key text) of oversized_now
   std::vector<uint32_t> over_rows;      // the state's kept records in oversized_now's blocks
   uint64_t reopened = 0;                // blocks skipped before and not now: all their pairs scored
+  std::vector<uint64_t> collisions;     // hashes whose members have different key texts (sorted)
+  uint64_t members_checked = 0;         // members whose key parts were read and compared
 };
 
 // A candidate pair (rows a < b) and the first blocking rule that gave it.
@@ -378,17 +380,36 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
         for (const int pf : part_field) (*f)[pf].PrefetchValue(row);
       }
     };
+    // The state's records of one hash have one key text unless the hash is a known collision
+    // (RecordsState::key_collisions): then only this run's records are checked against the first
+    // of them. Hash 1 stands for a raw hash of 0 too, so it is always checked whole.
+    const bool known = saved.key_collisions_known && r < saved.key_collisions.size();
+    auto state_alike = [&](uint64_t h) {
+      return known && h != 1 && !std::binary_search(saved.key_collisions[r].begin(), saved.key_collisions[r].end(), h);
+    };
     for (size_t s = 0; s < members.size();) {
-      prefetch_to(s);
       size_t e = s + 1;
       while (e < members.size() && members[e].hash == members[s].hash) ++e;
+      // Members come by kind (kOld, kRemovedOld, kDelta): the first to check is the first of this
+      // run's when the state's are alike among themselves.
+      const bool alike = state_alike(members[s].hash);
+      size_t first_check = s + 1;
+      if (alike) {
+        while (first_check < e && members[first_check].kind != kDelta) ++first_check;
+        // The state's members are not read: the prefetch moves past them.
+        next_offsets = std::max(next_offsets, e);
+        next_values = std::max(next_values, e);
+      } else {
+        prefetch_to(s);
+      }
       const Member& ref = members[s];
       const auto [ref_fields_p, ref_row] = fields_of(ref);
       const std::vector<Column>& ref_fields = *ref_fields_p;
       std::fill(ref_done.begin(), ref_done.end(), 0);
       bool same = true;
-      for (size_t k = s + 1; k < e && same; ++k) {
-        prefetch_to(k);  // a large block's members too
+      for (size_t k = first_check; k < e && same; ++k) {
+        if (!alike) prefetch_to(k);  // a large block's members too
+        ++rd.members_checked;
         const auto [f, row] = fields_of(members[k]);
         for (size_t p = 0; p < br.keys.size() && same; ++p) {
           const std::string_view mine = (*f)[part_field[p]].Get(row);
@@ -411,6 +432,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
       if (same) {
         block(s, e, nullptr);
       } else {
+        rd.collisions.push_back(members[s].hash);
         split.clear();
         for (size_t k = s; k < e; ++k) {
           const auto [f, row] = fields_of(members[k]);
@@ -428,6 +450,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
       }
       s = e;
     }
+    std::sort(rd.collisions.begin(), rd.collisions.end());
     std::sort(rd.touched_saved.begin(), rd.touched_saved.end());
     std::sort(rd.over_texts.begin(), rd.over_texts.end());
   });
@@ -440,6 +463,8 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
     for (const CandidatePair& p : per_rule[r].pairs) all_pairs.push_back({p.a, p.b, static_cast<uint32_t>(r)});
     per_rule[r].pairs = {};
     reopened += per_rule[r].reopened;
+    out.counts.keys_checked += per_rule[r].members_checked;
+    out.counts.key_collisions += per_rule[r].collisions.size();
   }
   // Stable: within a pair the rules stay in order, and the first is kept below.
   RadixSortByKey(&all_pairs, [](const RulePair& p) { return uint64_t{p.a} << 32 | p.b; });
@@ -599,6 +624,18 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   // from where they are when the state is written.
   RecordsState& next = out.records;
   next.threshold = threshold;
+  // The next state's collisions: the state's and the night's (a hash stays listed once its
+  // records had two key texts, even after they are gone: listing one too many costs a check).
+  if (saved.key_collisions_known && saved.key_collisions.size() == rules.blocking.size()) {
+    next.key_collisions_known = true;
+    next.key_collisions.resize(rules.blocking.size());
+    for (size_t r = 0; r < rules.blocking.size(); ++r) {
+      std::vector<uint64_t>& c = next.key_collisions[r];
+      std::set_union(saved.key_collisions[r].begin(), saved.key_collisions[r].end(), per_rule[r].collisions.begin(),
+                     per_rule[r].collisions.end(), std::back_inserter(c));
+      c.erase(std::unique(c.begin(), c.end()), c.end());
+    }
+  }
   next.tf_tables = saved.tf_tables;
   const std::vector<RecordsMerge::Run> runs = CombinedRuns(combined, kDelta);
   if (rules.survivorship) {

@@ -231,6 +231,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   BlockingIndex index =
       BlockingIndex::Build(rules, *fields, table, options.keep_key_hashes ? &result.key_hashes : nullptr);
   result.oversized = index.oversized();
+  if (options.keep_key_hashes) result.key_collisions = index.key_collisions();
   result.block_growth_warnings = BlockGrowthWarnings(index);
   // Split across processes, each rank streams only its share of the pairs (docs/distributed.md).
   Collective* const group = options.collective;

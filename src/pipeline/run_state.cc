@@ -9,6 +9,7 @@
 #include <xxhash.h>
 
 #include <bit>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <tuple>
@@ -1279,6 +1280,26 @@ Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool o
     }
     state.records = std::move(records.value());
     state.records.origin = std::move(origin);
+    simdjson::dom::array collisions;
+    if (!doc["key_collisions"].get(collisions)) {
+      if (collisions.size() != rules.blocking.size()) return bad("'key_collisions' does not list every blocking rule");
+      for (simdjson::dom::element rule : collisions) {
+        simdjson::dom::array list;
+        if (rule.get(list)) return bad("'key_collisions' is not a list of lists");
+        std::vector<uint64_t>& hashes = state.records.key_collisions.emplace_back();
+        for (simdjson::dom::element e : list) {
+          std::string_view hex;
+          uint64_t h = 0;
+          if (e.get(hex) || hex.size() != 16 ||
+              std::from_chars(hex.data(), hex.data() + hex.size(), h, 16).ec != std::errc() ||
+              (!hashes.empty() && h <= hashes.back())) {
+            return bad("'key_collisions' holds something other than sorted 16-digit hashes");
+          }
+          hashes.push_back(h);
+        }
+      }
+      state.records.key_collisions_known = true;
+    }
     if (state.records.KeyHashRules() == 0 && !rules.blocking.empty()) {
       // A version 1 file: the key hashes are computed once here and written with the next state.
       for (size_t r = 0; r < rules.blocking.size(); ++r) {
@@ -1343,6 +1364,17 @@ Status WriteRunState(OutputSet& set, const Rules& rules, const Model& model, con
   w.Member("records", identities.records());
   w.Member("identities", identities.ids.size());
   w.Member("links", records.edges.size());
+  if (records.key_collisions_known) {
+    // Per blocking rule, the key hashes (16 hex digits) that records of different keys share.
+    w.Key("key_collisions");
+    w.BeginArray();
+    for (const std::vector<uint64_t>& rule : records.key_collisions) {
+      w.BeginArray();
+      for (uint64_t h : rule) w.Value(Hex64(h));
+      w.EndArray();
+    }
+    w.EndArray();
+  }
   if (origin) {
     w.Member("base_records", origin->base_rows);
     w.Key("segments");
@@ -1391,6 +1423,10 @@ Status WriteStateOfRun(OutputSet& set, const Rules& rules, const LoadedInput& in
   RecordsState records = RecordsInKeyOrder(identities.rows_by_key, rules, input.table, *result.fields,
                                             result.key_hashes, links, result.tf_tables, result.threshold,
                                             result.oversized);
+  if (result.key_collisions.size() == rules.blocking.size()) {
+    records.key_collisions_known = true;
+    records.key_collisions = result.key_collisions;
+  }
   // Golden records' values, so that incremental nights can write them too.
   if (rules.survivorship) {
     records.survivor = CollectSurvivorValues(rules, input, result.fields->fields, &identities.rows_by_key);

@@ -290,6 +290,8 @@ std::string SummaryJson(const RunContext& context, const LoadedInput& input, con
       w.Member("links_kept", inc->links_kept);
       w.Member("links_dropped", inc->links_dropped);
       w.Member("blocks_reopened", inc->blocks_reopened);
+      w.Member("keys_checked", inc->keys_checked);
+      w.Member("key_collisions", inc->key_collisions);
       w.EndObject();
     }
     w.EndObject();

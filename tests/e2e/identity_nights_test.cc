@@ -559,6 +559,56 @@ void IdentityNights::IncrementalEqualsFull(const std::string& max_block_size, co
 
 TEST_F(IdentityNights, AnIncrementalNightEqualsAFullRunWithTheSameModel) { IncrementalEqualsFull(""); }
 
+// With 10 bits of each key's hash kept (RECLINK_KEY_HASH_BITS, for tests), most touched blocks'
+// hashes are shared by several keys: the full runs split them by key text, and record them in the
+// state (state.json's key_collisions), so the incremental nights check the state's members of
+// those hashes too, and find the night's own collisions. Nights with blocks crossing the cap.
+TEST_F(IdentityNights, AnIncrementalNightEqualsAFullRunWhenKeyHashesCollide) {
+  setenv("RECLINK_KEY_HASH_BITS", "10", 1);
+  IncrementalEqualsFull("5");
+  unsetenv("RECLINK_KEY_HASH_BITS");
+  // The full run listed collisions for every rule, and the last incremental night met some.
+  const std::string manifest = ReadFile(dir_ + "/state/state.json");
+  const size_t at = manifest.find("\"key_collisions\": [[");
+  ASSERT_NE(at, std::string::npos) << manifest;
+  const std::string lists = manifest.substr(at, manifest.find('\n', at) - at);
+  EXPECT_EQ(lists.find("[]"), std::string::npos) << lists;  // every rule has some
+  const std::string summary = ReadFile(dir_ + "/out105/summary.json");
+  EXPECT_EQ(summary.find("\"key_collisions\": 0"), std::string::npos) << summary;
+}
+
+// Without collisions, an incremental night reads only its own records' keys (and, per touched
+// block, the first member's); a state written before the list was kept has every member checked.
+TEST_F(IdentityNights, AnIncrementalNightChecksOnlyItsOwnKeys) {
+  const std::string state = dir_ + "/state";
+  std::vector<std::string> rows(pool_.begin(), pool_.begin() + 600);
+  Night(1, rows, 1, state);
+  const std::string old_state = dir_ + "/old_state";
+  fs::copy(state, old_state);
+  // The same state as an earlier reclink wrote it: no key_collisions in its manifest.
+  std::string manifest = ReadFile(old_state + "/state.json");
+  const size_t at = manifest.find("  \"key_collisions\"");
+  ASSERT_NE(at, std::string::npos) << manifest;
+  manifest.erase(at, manifest.find('\n', at) + 1 - at);
+  WriteFile(old_state + "/state.json", manifest);
+  std::vector<std::string> delta(pool_.begin() + 600, pool_.begin() + 640);
+  const std::string now = Night(2, delta, 1, state, " --incremental");
+  const std::string before = Night(3, delta, 1, old_state, " --incremental");
+  EXPECT_EQ(IdentityOf(now), IdentityOf(before));
+  auto checked = [](const std::string& summary) {
+    const size_t k = summary.find("\"keys_checked\": ");
+    EXPECT_NE(k, std::string::npos) << summary;
+    return std::stoull(summary.substr(k + 16));
+  };
+  const uint64_t own = checked(ReadFile(now + "/summary.json")), all = checked(ReadFile(before + "/summary.json"));
+  // At most the night's 40 records per rule (six rules), and fewer than with every member.
+  EXPECT_LE(own, 40u * 6);
+  EXPECT_LT(own, all);
+  // The old state's night writes a state that lists them again only after a full run.
+  EXPECT_EQ(ReadFile(old_state + "/state.json").find("key_collisions"), std::string::npos);
+  EXPECT_NE(ReadFile(state + "/state.json").find("key_collisions"), std::string::npos);
+}
+
 // With a model calibrated on labels, the threshold (a calibrated probability) is the same raw
 // weight cut in incremental and full runs.
 TEST_F(IdentityNights, AnIncrementalNightEqualsAFullRunWithACalibratedModel) {

@@ -72,6 +72,10 @@ class BlockingIndex {
   size_t num_rules() const { return rules_.size(); }
   size_t num_rows() const { return sources_.size(); }
   const std::vector<OversizedBlock>& oversized() const { return oversized_; }
+  // Per rule, sorted: the key hashes (as BlockingKeyHashes gives them) shared by rows of two or
+  // more different key texts, whose rows blocking split by text. Rows of the same hash outside
+  // these have one key text (what an incremental night relies on to skip re-checking them).
+  const std::vector<std::vector<uint64_t>>& key_collisions() const { return key_collisions_; }
   // Stats per rule; pairs are filled in by StreamPairs (0 before).
   const std::vector<RuleStats>& stats() const { return stats_; }
 
@@ -141,6 +145,7 @@ class BlockingIndex {
   std::vector<RuleIndex> rules_;
   std::vector<RuleStats> stats_;
   std::vector<OversizedBlock> oversized_;
+  std::vector<std::vector<uint64_t>> key_collisions_;
   std::vector<WorkUnit> work_;
   uint32_t share_part_ = 0, share_parts_ = 1;  // SetShare
 };
@@ -171,6 +176,11 @@ std::string DisplayBlockingKey(std::string_view text);
 // same hash have the same key unless the hashes collide, so users of these hashes compare texts
 // before they pair rows. In parallel on the current TBB arena.
 std::vector<uint64_t> BlockingKeyHashes(const Rules& rules, size_t rule, const std::vector<Column>& fields);
+// The hash of a key text, as blocking and BlockingKeyHashes compute it (before 0 becomes 1):
+// XXH3-64. For tests only, RECLINK_KEY_HASH_BITS=N in the environment (1-63) keeps its low N
+// bits, so that keys collide often and every path that must tell colliding keys apart by their
+// texts is exercised; the results must not change.
+uint64_t KeyTextHash(std::string_view key);
 // The first rule j < k whose every block lies within one block of rule k, or -1: each key part
 // of rule k is computed from a key part of rule j alone (the same field as it is, the same key
 // function of the same field, or a shorter prefix of a prefix), so two rows with the same rule-j

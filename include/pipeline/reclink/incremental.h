@@ -35,6 +35,11 @@ struct IncrementalCounts {
   uint64_t links_kept = 0;        // links among unchanged records carried over
   uint64_t links_dropped = 0;     // links among unchanged records whose pair is no longer a candidate
   uint64_t blocks_reopened = 0;   // blocks skipped as oversized before and not now: all their pairs scored
+  // Members of touched blocks (per rule) whose key was read and compared with their block's
+  // first: this run's records, and the state's where their hash is a known collision or the
+  // state does not list its collisions (RecordsState::key_collisions).
+  uint64_t keys_checked = 0;
+  uint64_t key_collisions = 0;    // touched hashes (per rule) whose members have different key texts
 };
 
 struct IncrementalResult {

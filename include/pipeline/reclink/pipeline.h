@@ -171,6 +171,9 @@ struct RunResult {
   std::vector<ScoredPair> pairs;    // with keep_pairs, sorted by (a, b)
   std::optional<DerivedFields> fields;  // with keep_fields: the rules' fields, normalized
   std::vector<std::vector<uint64_t>> key_hashes;  // with keep_key_hashes: per rule, per row
+  // With keep_key_hashes: per rule, the sorted key hashes that rows of different key texts share
+  // (BlockingIndex::key_collisions); usually none.
+  std::vector<std::vector<uint64_t>> key_collisions;
   std::vector<TfTable> tf_tables;       // the term frequencies' counts the run scored with
   TruthCounts truth;
   WeightHistogram weight_histogram;   // with RunOptions::weight_histogram

@@ -118,6 +118,13 @@ struct RecordsState {
   // keys, sorted.
   std::vector<Edge> edges;
   std::vector<SavedOversized> oversized;  // blocks skipped as oversized, sorted by (rule, key)
+  // Per rule, sorted: the key hashes that records of different key texts share (hash
+  // collisions), when known. Every other hash's records have one key text, so an incremental
+  // night checks only its own records' keys in a touched block. Unknown (a state written before
+  // they were kept, state.json without "key_collisions") means every member is checked. The
+  // manifest holds them (WriteRunState).
+  bool key_collisions_known = false;
+  std::vector<std::vector<uint64_t>> key_collisions;
   // Rules with [survivorship] (format version 3 on): what golden records read besides the
   // fields, so that an incremental night writes them too.
   std::optional<SurvivorValues> survivor;
