@@ -207,7 +207,7 @@ LoadedInput Load(const Rules& rules, std::vector<PyInput>& inputs, const ReadOpt
     } else {
       t.name = in.name;
       t.path = "<DataFrame " + in.name + ">";
-      t.table = Take(TableFromColumns(std::move(in.columns), t.name, t.path));
+      t.table = Take(TableFromColumns(std::move(in.columns), t.name, t.path, read.allow_empty));
     }
     tables.push_back(std::move(t));
   }
@@ -390,6 +390,8 @@ py::dict Run(const std::string& command, const py::list& py_inputs, const std::s
           state_out.emplace(Take(OutputSet::Begin(*o.state_dir, kRunStateFiles)));
         }
         const auto t0 = std::chrono::steady_clock::now();
+        // A night's data of what changed may hold no records (an empty frame or file).
+        o.read.allow_empty = o.incremental;
         if (!inputs.empty()) s.input = Load(s.rules, inputs, o.read);
         s.timings.push_back(
             {"read", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),

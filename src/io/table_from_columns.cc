@@ -28,7 +28,7 @@ Column EmptyAsNull(Column c) {
 }  // namespace
 
 Result<RecordTable> TableFromColumns(std::vector<Column> columns, const std::string& source_name,
-                                     const std::string& name) {
+                                     const std::string& name, bool allow_empty) {
   if (columns.empty()) return Status::InvalidInput(name + ": error: the input has no columns");
   const size_t rows = columns[0].size();
   std::set<std::string> names;
@@ -44,7 +44,7 @@ Result<RecordTable> TableFromColumns(std::vector<Column> columns, const std::str
           " rows, expected " + std::to_string(rows) + " like column '" + columns[0].name() + "'");
     }
   }
-  if (rows == 0) return Status::InvalidInput(name + ": error: the input has no records");
+  if (rows == 0 && !allow_empty) return Status::InvalidInput(name + ": error: the input has no records");
   RecordTable table;
   for (Column& c : columns) {  // added while the table has no rows: nothing to pad
     const size_t i = table.AddColumn(c.name());

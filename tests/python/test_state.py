@@ -58,6 +58,24 @@ def test_two_nights_match_the_cli(cli, demo_csv, demo_rules, tmp_path):
         assert filecmp.cmp(tmp_path / "py_state" / name, tmp_path / "cli_state" / name, shallow=False), name
 
 
+def test_a_quiet_night_takes_empty_data(demo_csv, demo_rules, tmp_path):
+    """A night with nothing new: an empty DataFrame (or a CSV header alone) is data of no records
+    with incremental=True, and every identity keeps its id; a full run still refuses it."""
+    first, _, _ = _nights(demo_csv, tmp_path)
+    r1 = reclink.dedupe(first, demo_rules, state=tmp_path / "state", threads=2)
+    empty = first.iloc[0:0]
+    r2 = reclink.dedupe(empty, demo_rules, state=tmp_path / "state", incremental=True, threads=2)
+    header = _write(empty, tmp_path / "header_only.csv")
+    r3 = reclink.dedupe(str(header), demo_rules, state=tmp_path / "state", incremental=True, threads=2)
+    for r in (r2, r3):
+        assert r.summary["identities"]["incremental"]["inserted"] == 0
+        assert len(r.changes) == 0
+        pd.testing.assert_frame_equal(r.clusters.sort_values("record_id").reset_index(drop=True),
+                                      r1.clusters.sort_values("record_id").reset_index(drop=True))
+    with pytest.raises(reclink.InputDataError):
+        reclink.dedupe(empty, demo_rules, threads=2)
+
+
 def test_a_full_night_with_state_keeps_identity_ids(demo_csv, demo_rules, tmp_path):
     df = pd.read_csv(demo_csv, dtype=str, keep_default_na=False)
     r1 = reclink.dedupe(df, demo_rules, state=tmp_path / "s")

@@ -85,9 +85,10 @@ Result<RecordTable> ReadBuffer(std::string_view data, const std::string& path,
 // does), and row r's line() is r + 1 (its 1-based position), so messages about a row read
 // "NAME:ROW: error: ...". Values must be UTF-8 (the caller checks; readers do for files). name
 // stands for the input in messages. Errors (InvalidInput, "NAME: error: ..."): no columns, no
-// rows, a column without a name, two columns of one name, columns of different lengths.
+// rows, a column without a name, two columns of one name, columns of different lengths. With
+// allow_empty (an incremental night's data, ReadOptions::allow_empty), no rows is a table of none.
 Result<RecordTable> TableFromColumns(std::vector<Column> columns, const std::string& source_name,
-                                     const std::string& name);
+                                     const std::string& name, bool allow_empty = false);
 
 // The format ReadInput will use for path (never kAuto unless sniffing is needed: then kAuto).
 InputFormat FormatFromPath(const std::string& path);
