@@ -1,6 +1,8 @@
 // RecordTable column management and concatenation.
 #include "reclink/record_table.h"
 
+#include "reclink/parallel.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cassert>
@@ -73,6 +75,38 @@ void Column::Widen() {
 }
 
 void Column::SetAlwaysWideForTesting(bool wide) { always_wide_ = wide; }
+
+Column Column::Concatenate(std::string name, std::vector<Column>&& parts) {
+  std::vector<uint64_t> row_base(parts.size() + 1, 0), byte_base(parts.size() + 1, 0);
+  for (size_t k = 0; k < parts.size(); ++k) {
+    row_base[k + 1] = row_base[k] + parts[k].size();
+    byte_base[k + 1] = byte_base[k] + parts[k].arena_bytes();
+  }
+  Column out(std::move(name));
+  const FillBuffers fill = out.PrepareFill(row_base.back(), byte_base.back());
+  ParallelFor(size_t{0}, parts.size(), [&](size_t k) {
+    Column& part = parts[k];
+    const size_t rows = part.size();
+    if (part.arena_bytes() > 0) std::memcpy(fill.arena + byte_base[k], part.arena_data(), part.arena_bytes());
+    const uint64_t base = byte_base[k];
+    if (fill.wide_offsets) {
+      for (size_t r = 0; r < rows; ++r) fill.wide_offsets[row_base[k] + r + 1] = base + part.offset(r + 1);
+    } else {
+      for (size_t r = 0; r < rows; ++r) {
+        fill.offsets[row_base[k] + r + 1] = static_cast<uint32_t>(base + part.offset(r + 1));
+      }
+    }
+    // Null bits: a part that does not start at a multiple of 64 rows shares a word with the one
+    // before it, so the bits are set atomically.
+    for (size_t r = 0; r < rows; ++r) {
+      if (!part.IsNull(static_cast<RowId>(r))) continue;
+      const uint64_t t = row_base[k] + r;
+      std::atomic_ref<uint64_t>(fill.nulls[t / 64]).fetch_or(uint64_t{1} << (t % 64), std::memory_order_relaxed);
+    }
+    part.ReleaseValues();
+  });
+  return out;
+}
 
 void Column::AppendColumn(const Column& other) {
   const size_t base_rows = size();

@@ -38,12 +38,7 @@ Column NormalizeColumn(const Column& in, const Normalizer& n, const std::string&
       }
     }
   });
-  Column out(name);
-  size_t bytes = 0;
-  for (const Column& p : parts) bytes += p.arena_bytes();
-  out.Reserve(rows, bytes);
-  for (const Column& p : parts) out.AppendColumn(p);
-  return out;
+  return Column::Concatenate(std::string(name), std::move(parts));
 }
 
 }  // namespace reclink

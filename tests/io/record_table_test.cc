@@ -2,6 +2,7 @@
 #include "reclink/record_table.h"
 
 #include <gtest/gtest.h>
+#include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <string>
@@ -59,6 +60,40 @@ TEST(ColumnTest, AppendColumnJoinsManyParts) {
       }
     }
   }
+}
+
+// Concatenate gives the column AppendColumn builds from the same parts: parts of every size (none,
+// one row, not a multiple of 64 rows, so null words are shared between parts), nulls and empty
+// values, narrow and wide offsets; the parts are released.
+TEST(ColumnTest, ConcatenateEqualsAppendingEveryPart) {
+  for (const bool wide : {false, true}) {
+    Column::SetAlwaysWideForTesting(wide);
+    std::vector<Column> parts;
+    Column appended("x");
+    for (int part = 0; part < 40; ++part) {
+      Column p("x");
+      const int rows = part % 7 == 0 ? 0 : part * 13 % 150;
+      for (int i = 0; i < rows; ++i) {
+        if ((part + i) % 5 == 0) p.AppendNull();
+        else if ((part + i) % 11 == 0) p.Append("");
+        else p.Append(std::to_string(part) + "/" + std::to_string(i));
+      }
+      appended.AppendColumn(p);
+      parts.push_back(std::move(p));
+    }
+    tbb::task_arena arena(2);
+    Column joined("?");
+    arena.execute([&] { joined = Column::Concatenate("x", std::move(parts)); });
+    EXPECT_EQ(joined.name(), "x");
+    ASSERT_EQ(joined.size(), appended.size());
+    EXPECT_EQ(joined.arena_bytes(), appended.arena_bytes());
+    for (RowId r = 0; r < appended.size(); ++r) {
+      ASSERT_EQ(joined.IsNull(r), appended.IsNull(r)) << r;
+      ASSERT_EQ(joined.Get(r), appended.Get(r)) << r;
+    }
+    for (const Column& p : parts) EXPECT_EQ(p.size(), 0u);
+  }
+  Column::SetAlwaysWideForTesting(false);
 }
 
 // A column past 4 GiB of text switches to 8-byte offsets (Widen); whether narrow, wide from the

@@ -111,6 +111,11 @@ class Column {
   }
   // Appends all rows of other (same logical column) after this column's rows.
   void AppendColumn(const Column& other);
+  // The parts' rows one after another, as a column named `name`: the same column as appending
+  // each part in order (AppendColumn), built in parallel on the current TBB arena (the text, the
+  // offsets and the null bits of each part copied by a task of its own into tables sized once).
+  // The parts are released as they are copied.
+  static Column Concatenate(std::string name, std::vector<Column>&& parts);
   // Pads with nulls up to n rows (used when a JSON chunk lacks a column).
   void PadNullsTo(size_t n) {
     while (size() < n) AppendNull();
