@@ -45,6 +45,7 @@ struct Loaded {
   Rules rules;
   LoadedInput input;
   std::vector<BadRecord> rejects;
+  MemoryPlan memory;
 };
 
 // What a command needs before it reads any data: the rules, the inputs and the read options.
@@ -52,7 +53,24 @@ struct Prepared {
   Rules rules;
   std::vector<InputSpec> inputs;
   ReadOptions read;
+  MemoryPlan memory;
 };
+
+std::string HumanBytes(uint64_t b);
+
+void SetMemory(const MemoryPlan& m, RunContext* context) {
+  context->memory_limit = m.limit;
+  context->memory_estimate = m.estimate;
+  if (m.spill != nullptr) {
+    context->spilled_bytes = m.spill->bytes();
+    context->temp_dir = m.temp_dir;
+  }
+}
+
+std::string HumanSize(uint64_t b) {
+  const double gib = static_cast<double>(b) / (1024.0 * 1024.0 * 1024.0);
+  return gib >= 1 ? Fixed(gib, 1) + " GiB" : HumanBytes(b);
+}
 
 // incremental: the inputs hold only what changed, so a link run may change one source only, and
 // a run with deletions (deletions_only_ok) may have no inputs at all.
@@ -72,6 +90,20 @@ Result<Prepared> Prepare(const CommonOptions& o, const std::string& rules_path, 
   }
   if (!inputs.ok()) return inputs.status();
   p.inputs = std::move(inputs.value());
+  std::vector<std::string> paths;
+  for (const InputSpec& in : p.inputs) paths.push_back(in.path);
+  Result<MemoryPlan> memory = PlanMemory(o, paths);
+  if (!memory.ok()) return memory.status();
+  p.memory = std::move(memory.value());
+  if (p.memory.spill != nullptr) {
+    p.read.spill = p.memory.spill;
+    if (!o.quiet && ProcessGroup().is_root()) {
+      std::fprintf(stderr,
+                   "reclink: the inputs may need about %s, more than --memory-limit %s: the record columns go to "
+                   "files in %s and are read back as needed\n",
+                   HumanSize(p.memory.estimate).c_str(), HumanSize(p.memory.limit).c_str(), p.memory.temp_dir.c_str());
+    }
+  }
   if (p.rules.link_type != LinkType::kDedupe && p.inputs.size() < 2 && !incremental) {
     return Status::Usage(rules_path + ": error: link_type is not \"dedupe\", so at least two inputs are needed; found " +
                          std::to_string(p.inputs.size()));
@@ -83,6 +115,7 @@ Result<Prepared> Prepare(const CommonOptions& o, const std::string& rules_path, 
 Result<Loaded> Read(Prepared&& p, Collective* group = nullptr) {
   Loaded l;
   l.rules = std::move(p.rules);
+  l.memory = p.memory;
   if (p.inputs.empty()) return l;  // nothing to read (Prepare allowed it: deletions only)
   Result<LoadedInput> input = LoadInputs(l.rules, p.inputs, p.read, &l.rejects, group);
   if (!input.ok()) return input.status();
@@ -339,6 +372,7 @@ int FinishIncremental(const std::string& command, const CommonOptions& o, const 
   context.command = command;
   context.rules_path = o.rules_path;
   context.threads = threads;
+  SetMemory(l.memory, &context);
   context.quarantine = o.on_bad_record == "quarantine";
   context.output_commit = outputs.atomic() ? "atomic" : "per_file";
   context.identities = &ids;
@@ -669,6 +703,7 @@ int RunLinkageCommand(std::string command, const CommonOptions& o, const Linkage
     context.command = command;
     context.rules_path = o.rules_path;
     context.threads = threads;
+    SetMemory(l.memory, &context);
     context.quarantine = o.on_bad_record == "quarantine";
     context.output_commit = outputs->atomic() ? "atomic" : "per_file";
     if (identities) {

@@ -5,7 +5,12 @@
 #include <tbb/info.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
+#include <cctype>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 namespace reclink::cli {
 
@@ -58,6 +63,60 @@ int Fail(const Status& status) {
   // In an MPI job, rank 0 prints every rank's first error, once (process_group.h).
   if (!DeferErrorText(text)) std::fprintf(stderr, "reclink: %s", text.c_str());
   return ExitCodeFor(status);
+}
+
+Result<uint64_t> ParseByteSize(const std::string& text, const std::string& option) {
+  const Status bad = Status::Usage(option + ": expected a size such as 4G, 512M or 1000000 (bytes), found '" + text + "'");
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    return bad;
+  }
+  std::string unit = text.substr(used);
+  for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (unit.size() > 1 && unit.back() == 'B') unit.pop_back();  // GB, GiB, MB ...
+  if (unit.size() > 1 && unit.back() == 'I') unit.pop_back();
+  double scale = 1;
+  if (unit.empty() || unit == "B") scale = 1;
+  else if (unit == "K") scale = 1024.0;
+  else if (unit == "M") scale = 1024.0 * 1024;
+  else if (unit == "G") scale = 1024.0 * 1024 * 1024;
+  else if (unit == "T") scale = 1024.0 * 1024 * 1024 * 1024;
+  else return bad;
+  if (!(value > 0) || !std::isfinite(value) || value * scale > 1.8e19) return bad;
+  return static_cast<uint64_t>(value * scale);
+}
+
+Result<MemoryPlan> PlanMemory(const CommonOptions& o, const std::vector<std::string>& paths) {
+  MemoryPlan plan;
+  if (o.memory_limit == "none") return plan;
+  if (o.memory_limit == "auto") {
+    const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+    if (pages > 0 && page > 0) plan.limit = static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) / 2;
+  } else {
+    Result<uint64_t> limit = ParseByteSize(o.memory_limit, "--memory-limit");
+    if (!limit.ok()) return limit.status();
+    plan.limit = *limit;
+  }
+  // The estimate: a run's peak is about three times its inputs' text (measured: 3.1x at a
+  // million generated records, 2.6x at ten million); a compressed input is taken to inflate 4x.
+  uint64_t bytes = 0;
+  for (const std::string& path : paths) {
+    struct stat st {};
+    if (path == "-" || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    const bool compressed = path.ends_with(".gz") || path.ends_with(".zst");
+    bytes += static_cast<uint64_t>(st.st_size) * (compressed ? 4 : 1);
+  }
+  plan.estimate = 3 * bytes;
+  const char* tmp = std::getenv("TMPDIR");
+  plan.temp_dir = !o.temp_dir.empty() ? o.temp_dir : (tmp != nullptr && *tmp != '\0' ? tmp : "/tmp");
+  if (plan.limit == 0 || plan.estimate <= plan.limit) return plan;
+  Result<std::shared_ptr<SpillArea>> area = SpillArea::Open(plan.temp_dir);
+  if (!area.ok()) return area.status();
+  plan.spill = std::move(area.value());
+  return plan;
 }
 
 int ThreadCount(const CommonOptions& o) {

@@ -27,6 +27,9 @@
 #include <limits>
 #include <unordered_set>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 
 #include "compare/simd_targets.h"
 #include "io/csv_scan.h"
@@ -1188,9 +1191,21 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
   const auto [c0, c1] = RankChunks(num_chunks, me, ranks);  // this rank's chunks
   std::vector<ByteCounts> counts(num_chunks);
   const CsvFastPath path = ChooseFastPath();
+  // Under a memory limit (options.spill), a mapped input's pages are dropped once a pass has
+  // read them: the next pass reads them in again from the page cache, so at most the chunks in
+  // flight are resident rather than the whole file.
+  const bool drop_pages = options.spill != nullptr && options.input_is_file_mapping;
+  auto drop_chunk = [&](size_t i) {
+    if (!drop_pages) return;
+    const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const uintptr_t from = (reinterpret_cast<uintptr_t>(chunk_begin(i)) + page - 1) & ~(page - 1);
+    const uintptr_t to = reinterpret_cast<uintptr_t>(chunk_begin(i + 1)) & ~(page - 1);
+    if (to > from) ::madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
+  };
   ParallelFor(tbb::blocked_range<size_t>(c0, c1, 1), [&](const auto& r) {
     for (size_t i = r.begin(); i != r.end(); ++i) {
       counts[i] = path.kernels.count_bytes(chunk_begin(i), chunk_begin(i + 1));
+      drop_chunk(i);
     }
   });
   if (ranks > 1) {
@@ -1279,7 +1294,10 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
   };
   ParallelFor(tbb::blocked_range<size_t>(c0, c1, 1), [&](const auto& range) {
     RecordParser parser(end, delimiter, options.trim_spaces, &names);
-    for (size_t i = range.begin(); i != range.end(); ++i) parse_by_parity(context, parser, i, false, results[i]);
+    for (size_t i = range.begin(); i != range.end(); ++i) {
+      parse_by_parity(context, parser, i, false, results[i]);
+      drop_chunk(i);
+    }
   });
   // The check in file order over this rank's chunks, from a record start: where its records
   // start, end (the next record's start) or fail.
@@ -1444,10 +1462,24 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
       byte_base[c][k + 1] = byte_base[c][k] + (res.bytes.empty() ? 0 : res.bytes[c]);
     }
   }
+  // Under a memory limit each narrow column is written straight into a spill region.
+  std::vector<char*> spill_region(num_columns, nullptr);
+  if (options.spill != nullptr) {
+    for (size_t c = 0; c < num_columns; ++c) {
+      const size_t bytes = byte_base[c][my_chunks];
+      if (!Column::Spillable(bytes)) continue;
+      Result<char*> region = options.spill->Allocate(Column::SpilledRegionBytes(total_rows, bytes));
+      if (!region.ok()) return region.status();
+      spill_region[c] = *region;
+    }
+    table.KeepAlive(options.spill);
+  }
   ParallelFor(tbb::blocked_range<size_t>(0, num_columns, 1), [&](const auto& range) {
     for (size_t c = range.begin(); c != range.end(); ++c) {
       Column& column = table.mutable_column(c);
-      fill[c] = column.PrepareFill(total_rows, byte_base[c][my_chunks]);
+      fill[c] = spill_region[c] != nullptr
+                    ? column.PrepareSpilledFill(spill_region[c], total_rows, byte_base[c][my_chunks])
+                    : column.PrepareFill(total_rows, byte_base[c][my_chunks]);
     }
   });
 
@@ -1470,6 +1502,7 @@ Result<RecordTable> ParseCsv(std::string_view data, const std::string& file,
       }
       ChunkParser<Pass::kWrite> chunk_parser(write_context, parser, out, i, cursors.data(), row_base[k]);
       chunk_parser.Run(out.first_record, chunk_begin(i + 1), out.first_line);
+      drop_chunk(i);
       bool same = chunk_parser.Finish() == row_base[k + 1];
       for (size_t c = 0; c < num_columns; ++c) same = same && cursors[c].pos == byte_base[c][k + 1];
       if (!same) mismatch.store(true, std::memory_order_relaxed);

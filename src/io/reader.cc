@@ -183,6 +183,11 @@ Result<RecordTable> ReadInput(const std::string& path, const std::string& source
                               const ReadOptions& options, ReadReport* report) {
   io::InputBytes bytes;
   RECLINK_RETURN_IF_ERROR(io::LoadInputFile(path, &bytes));
+  if (options.spill != nullptr && bytes.mapped()) {
+    ReadOptions mapped = options;
+    mapped.input_is_file_mapping = true;
+    return ReadBuffer(bytes.view(), path, source_name, mapped, report);
+  }
   return ReadBuffer(bytes.view(), path, source_name, options, report);
 }
 

@@ -174,7 +174,9 @@ void RecordTable::Append(RecordTable&& other) {
   // The first input is most often the only one: taking its arrays over saves copying every
   // column (the whole text) into fresh memory, and faulting that memory in, at read time.
   const bool empty = columns_.empty() && source_names_.empty() && sources_.empty() && lines_.empty();
-  if (empty && std::none_of(other.columns_.begin(), other.columns_.end(), [](const Column& c) { return c.is_view(); })) {
+  // (A table's views of its own spill areas move with it; other views, a run state's, are copied.)
+  if (empty && (other.spilled() ||
+                std::none_of(other.columns_.begin(), other.columns_.end(), [](const Column& c) { return c.is_view(); }))) {
     std::vector<std::string_view> names;
     for (const Column& c : other.columns_) names.push_back(c.name());
     std::sort(names.begin(), names.end());
@@ -186,13 +188,85 @@ void RecordTable::Append(RecordTable&& other) {
   }
   for (const Column& c : other.columns_) {
     size_t i = AddColumn(c.name());  // padded with nulls to `before` rows
+    columns_[i].Own();  // a spilled first input's column grows in memory (LoadInputs spills it again)
     columns_[i].AppendColumn(c);
   }
+  for (Column& c : columns_) c.Own();  // padded below
   SourceId base = static_cast<SourceId>(source_names_.size());
   for (auto& n : other.source_names_) source_names_.push_back(std::move(n));
   for (SourceId s : other.sources_) sources_.push_back(static_cast<SourceId>(base + s));
   lines_.insert(lines_.end(), other.lines_.begin(), other.lines_.end());
   for (Column& c : columns_) c.PadNullsTo(num_rows());
+}
+
+Status RecordTable::SpillColumns(const std::shared_ptr<SpillArea>& area) {
+  for (Column& c : columns_) RECLINK_RETURN_IF_ERROR(c.SpillTo(*area));
+  KeepAlive(area);
+  return Status::Ok();
+}
+
+size_t Column::SpilledRegionBytes(size_t rows, size_t bytes) {
+  const size_t offsets = ((rows + 1) * sizeof(uint32_t) + 7) / 8 * 8;
+  const size_t nulls = (rows + 63) / 64 * sizeof(uint64_t);
+  return offsets + nulls + bytes;
+}
+
+Column::FillBuffers Column::PrepareSpilledFill(char* region, size_t rows, size_t bytes) {
+  assert(Spillable(bytes));
+  ReleaseValues();
+  const size_t offsets = ((rows + 1) * sizeof(uint32_t) + 7) / 8 * 8;
+  const size_t nulls = (rows + 63) / 64 * sizeof(uint64_t);
+  rows_ = rows;
+  view_offsets_ = region;
+  view_nulls_ = region + offsets;
+  view_arena_ = region + offsets + nulls;
+  view_bytes_ = bytes;
+  // The region is zero-filled: offsets[0] and every null bit are 0 already.
+  return FillBuffers{region + offsets + nulls, reinterpret_cast<uint32_t*>(region), nullptr,
+                     reinterpret_cast<uint64_t*>(region + offsets)};
+}
+
+Status Column::SpillTo(SpillArea& area) {
+  if (is_view() || wide_ || !Spillable(arena_.size())) return Status::Ok();
+  const size_t rows = rows_, bytes = arena_.size();
+  Result<char*> region = area.Allocate(SpilledRegionBytes(rows, bytes));
+  if (!region.ok()) return region.status();
+  char* p = *region;
+  const size_t offsets = ((rows + 1) * sizeof(uint32_t) + 7) / 8 * 8;
+  const size_t nulls = (rows + 63) / 64 * sizeof(uint64_t);
+  std::memcpy(p, offsets_.data(), (rows + 1) * sizeof(uint32_t));
+  if (!nulls_.empty()) std::memcpy(p + offsets, nulls_.data(), std::min(nulls, nulls_.size() * sizeof(uint64_t)));
+  if (bytes != 0) std::memcpy(p + offsets + nulls, arena_.data(), bytes);
+  ReleaseValues();  // (keeps the name)
+  rows_ = rows;
+  view_offsets_ = p;
+  view_nulls_ = p + offsets;
+  view_arena_ = bytes != 0 ? p + offsets + nulls : "";
+  view_bytes_ = bytes;
+  return Status::Ok();
+}
+
+void Column::Own() {
+  if (!is_view()) return;
+  const size_t rows = rows_;
+  const size_t bytes = view_bytes_;
+  const char* offsets = view_offsets_;
+  const char* nulls = view_nulls_;
+  const char* arena = view_arena_;
+  Unview();
+  wide_ = always_wide_;
+  const FillBuffers fill = PrepareFill(rows, bytes);
+  if (bytes != 0) std::memcpy(fill.arena, arena, bytes);
+  for (size_t r = 0; r <= rows; ++r) {
+    uint32_t v;
+    std::memcpy(&v, offsets + r * sizeof(uint32_t), sizeof v);
+    if (fill.wide_offsets) {
+      fill.wide_offsets[r] = v;
+    } else {
+      fill.offsets[r] = v;
+    }
+  }
+  std::memcpy(fill.nulls, nulls, (rows + 63) / 64 * sizeof(uint64_t));
 }
 
 size_t RecordTable::text_bytes() const {

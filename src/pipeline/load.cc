@@ -84,8 +84,13 @@ Status AddInput(const Rules& rules, const std::string& name, const std::string& 
   return Status::Ok();
 }
 
-// The id columns, a warning per [sources.X] that names no input, and the row limit.
-Result<LoadedInput> Finish(const Rules& rules, LoadedInput loaded) {
+// The id columns, a warning per [sources.X] that names no input, and the row limit; under a
+// memory limit, every column the readers left in memory is moved to the spill area.
+Result<LoadedInput> Finish(const Rules& rules, LoadedInput loaded, const std::shared_ptr<SpillArea>& spill) {
+  if (spill != nullptr && loaded.table.num_rows() > 0) {
+    RECLINK_RETURN_IF_ERROR(loaded.table.SpillColumns(spill));
+    loaded.table.EvictSpilled();
+  }
   std::set<std::string> names;
   std::string list;
   for (const SourceReport& s : loaded.sources) {
@@ -144,7 +149,7 @@ Result<LoadedInput> LoadInputs(const Rules& rules, const std::vector<InputSpec>&
                                        report.records, report.bad, &loaded));
       if (rejects) rejects->insert(rejects->end(), report.rejects.begin(), report.rejects.end());
     }
-    return Finish(rules, std::move(loaded));
+    return Finish(rules, std::move(loaded), options.spill);
   }
   for (const InputSpec& in : inputs) {
     ReadReport report;
@@ -154,7 +159,7 @@ Result<LoadedInput> LoadInputs(const Rules& rules, const std::vector<InputSpec>&
                                      &loaded));
     if (rejects) rejects->insert(rejects->end(), report.rejects.begin(), report.rejects.end());
   }
-  return Finish(rules, std::move(loaded));
+  return Finish(rules, std::move(loaded), options.spill);
 }
 
 Result<LoadedInput> LoadTables(const Rules& rules, std::vector<TableInput> inputs) {
@@ -166,7 +171,7 @@ Result<LoadedInput> LoadTables(const Rules& rules, std::vector<TableInput> input
     const uint64_t records = in.table.num_rows();
     RECLINK_RETURN_IF_ERROR(AddInput(rules, in.name, in.path, std::move(in.table), records, in.bad, &loaded));
   }
-  return Finish(rules, std::move(loaded));
+  return Finish(rules, std::move(loaded), nullptr);
 }
 
 int64_t FindRecord(const LoadedInput& input, const std::string& id) {

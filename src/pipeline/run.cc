@@ -27,9 +27,10 @@ namespace {
 
 class StageClock {
  public:
+  // table: its spilled columns' pages are dropped at the end of every stage (--memory-limit).
   StageClock(std::vector<StageTiming>* out, const std::function<void(const StageTiming&)>& on_stage,
-             Progress* progress)
-      : out_(out), on_stage_(on_stage), progress_(progress), start_(std::chrono::steady_clock::now()) {}
+             Progress* progress, const RecordTable* table)
+      : out_(out), on_stage_(on_stage), progress_(progress), table_(table), start_(std::chrono::steady_clock::now()) {}
   // The stage that starts now, for the live progress: what it counts and how many (0: unknown).
   void Begin(std::string_view stage, std::string_view unit = {}, uint64_t total = 0) {
     if (progress_) progress_->Begin(stage, unit, total);
@@ -39,6 +40,7 @@ class StageClock {
     const StageTiming timing{stage, std::chrono::duration<double>(now - start_).count(), PeakRssBytes()};
     if (out_) out_->push_back(timing);
     if (on_stage_) on_stage_(timing);
+    if (table_ != nullptr && table_->spilled()) table_->EvictSpilled();
     start_ = now;
   }
 
@@ -46,6 +48,7 @@ class StageClock {
   std::vector<StageTiming>* out_;
   const std::function<void(const StageTiming&)>& on_stage_;
   Progress* progress_;
+  const RecordTable* table_;
   std::chrono::steady_clock::time_point start_;
 };
 
@@ -199,7 +202,7 @@ LinkCut LinkThreshold(const std::optional<double>& command_line, const Rules& ru
 
 Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const RunOptions& options,
                              std::vector<StageTiming>* timings) {
-  StageClock clock(timings, options.on_stage, options.progress);
+  StageClock clock(timings, options.on_stage, options.progress, &input.table);
   clock.Begin("normalize", "records", input.table.num_rows());
   RunResult result;
   const RecordTable& table = input.table;
@@ -225,6 +228,11 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
     if (fields->placeholder_nulls[f] != 0) result.placeholder_nulls.emplace_back(rules.fields[f].name, fields->placeholder_nulls[f]);
   }
   if (options.on_fields_derived) options.on_fields_derived();
+  // Under a memory limit the derived fields go to the table's spill area too: blocking and the
+  // comparisons read each of them once, in row order.
+  if (const std::shared_ptr<SpillArea>& area = table.spill_area(); area != nullptr) {
+    for (Column& c : fields->fields) RECLINK_RETURN_IF_ERROR(c.SpillTo(*area));
+  }
   clock.Mark("normalize");
   clock.Begin("block");
 

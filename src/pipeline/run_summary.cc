@@ -135,6 +135,16 @@ std::string SummaryJson(const RunContext& context, const LoadedInput& input, con
     w.Member("mpi_ranks", r.mpi_ranks);
     w.Member("mpi_bytes_sent", r.mpi_bytes_sent);
   }
+  if (context.memory_limit > 0) {  // --memory-limit (docs/performance.md "Memory limit")
+    w.Key("memory");
+    w.BeginObject();
+    w.Member("limit_bytes", context.memory_limit);
+    w.Member("estimated_bytes", context.memory_estimate);
+    w.Member("spilled", context.spilled_bytes > 0);
+    w.Member("spilled_bytes", context.spilled_bytes);
+    if (context.spilled_bytes > 0) w.Member("temp_dir", context.temp_dir);
+    w.EndObject();
+  }
   w.Member("rules", context.rules_path);
   w.Key("inputs");
   w.BeginArray();

@@ -5,6 +5,8 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -294,6 +296,93 @@ TEST(ColumnTest, PrefetchHintsLeaveValuesAlone) {
   EXPECT_EQ(view.Get(0), "ann");
   EXPECT_TRUE(view.IsNull(1));
   EXPECT_EQ(view.Get(2), "bo");
+}
+
+}  // namespace
+}  // namespace reclink
+
+namespace reclink {
+namespace {
+
+std::shared_ptr<SpillArea> TestSpillArea() {
+  Result<std::shared_ptr<SpillArea>> area = SpillArea::Open(std::filesystem::temp_directory_path().string());
+  EXPECT_TRUE(area.ok()) << area.status().ToString();
+  return area.ok() ? *area : nullptr;
+}
+
+// A spilled column is a view of its region with every value and null; evicted, it reads the
+// same from the file; owned again, it is a column of its own that can grow.
+TEST(ColumnTest, SpillToEvictAndOwnKeepEveryValue) {
+  std::shared_ptr<SpillArea> area = TestSpillArea();
+  ASSERT_NE(area, nullptr);
+  for (int rows : {0, 1, 63, 64, 65, 5000}) {
+    Column reference("name"), c("name");
+    for (int i = 0; i < rows; ++i) {
+      for (Column* x : {&reference, &c}) {
+        if (i % 7 == 3) x->AppendNull(); else x->Append(std::string(static_cast<size_t>(i % 13), 'a' + i % 26));
+      }
+    }
+    ASSERT_TRUE(c.SpillTo(*area).ok());
+    EXPECT_TRUE(c.is_view());
+    EXPECT_EQ(c.name(), "name");
+    auto expect_same = [&](const Column& x) {
+      ASSERT_EQ(x.size(), reference.size());
+      for (RowId r = 0; r < reference.size(); ++r) {
+        ASSERT_EQ(x.IsNull(r), reference.IsNull(r)) << "row " << r;
+        ASSERT_EQ(x.Get(r), reference.Get(r)) << "row " << r;
+      }
+    };
+    expect_same(c);
+    area->Evict();
+    expect_same(c);
+    c.Own();
+    EXPECT_FALSE(c.is_view());
+    expect_same(c);
+    c.Append("more");
+    reference.Append("more");
+    expect_same(c);
+  }
+  EXPECT_GT(area->bytes(), 0u);
+}
+
+// A spilled table moved into an empty one keeps its views (the area lives with the table); a
+// second table appended makes the columns their own again, with every value.
+TEST(RecordTableTest, AppendOfSpilledTablesKeepsEveryValue) {
+  std::shared_ptr<SpillArea> area = TestSpillArea();
+  ASSERT_NE(area, nullptr);
+  RecordTable first;
+  first.AddSource("crm");
+  const size_t id = first.AddColumn("id");
+  first.AppendSourceRows(0, 100);
+  for (int i = 0; i < 100; ++i) {
+    first.mutable_column(id).Append("c" + std::to_string(i));
+    first.AppendLine(static_cast<uint64_t>(i + 2));
+  }
+  ASSERT_TRUE(first.SpillColumns(area).ok());
+  area.reset();  // the table keeps it alive
+  RecordTable all;
+  all.Append(std::move(first));
+  EXPECT_TRUE(all.spilled());
+  EXPECT_TRUE(all.column(0).is_view());
+  EXPECT_EQ(all.column(0).Get(99), "c99");
+  RecordTable second;
+  second.AddSource("shop");
+  const size_t email = second.AddColumn("email");
+  second.AppendSourceRows(0, 1);
+  second.mutable_column(email).Append("x@y.z");
+  second.AppendLine(2);
+  all.Append(std::move(second));
+  ASSERT_EQ(all.num_rows(), 101u);
+  EXPECT_FALSE(all.column(0).is_view());
+  EXPECT_EQ(all.column(0).Get(0), "c0");
+  EXPECT_EQ(all.column(0).Get(99), "c99");
+  EXPECT_TRUE(all.column(0).IsNull(100));
+  EXPECT_TRUE(all.column(1).IsNull(99));
+  EXPECT_EQ(all.column(1).Get(100), "x@y.z");
+  ASSERT_TRUE(all.SpillColumns(all.spill_area()).ok());
+  EXPECT_TRUE(all.column(0).is_view());
+  EXPECT_EQ(all.column(0).Get(42), "c42");
+  EXPECT_TRUE(all.column(0).IsNull(100));
 }
 
 }  // namespace

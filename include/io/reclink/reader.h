@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,13 @@ struct ReadOptions {
   // as a table of no rows (the header's columns, if any) instead of failing: an incremental
   // night's extract of what changed may be empty.
   bool allow_empty = false;
+  // Where the table's columns go: nullptr, memory; else regions of this spill area (narrow
+  // columns; the table keeps the area alive), and the input's parsed pages are dropped as the
+  // parse goes (--memory-limit).
+  std::shared_ptr<SpillArea> spill;
+  // Set by ReadInput when the bytes are a read-only file mapping, whose pages can be dropped
+  // and read in again (with spill only).
+  bool input_is_file_mapping = false;
 };
 
 // One rejected record. line/column are 1-based (column in bytes within the physical line; 0 when

@@ -14,6 +14,9 @@
 #include <utility>
 #include <vector>
 
+#include "reclink/spill.h"
+#include "reclink/status.h"
+
 namespace reclink {
 
 using RowId = uint32_t;
@@ -167,6 +170,18 @@ class Column {
   // PrepareFill and ReleaseValues make it a column of its own again; nothing may be appended.
   static Column View(std::string name, size_t rows, const char* offsets, const char* nulls, const char* arena,
                      size_t bytes);
+  // Columns kept in a SpillArea's region (a view onto it, laid out as offsets, null bits, text):
+  // the region's size for `rows` values of `bytes` text bytes, and whether such a column can be
+  // narrow (text under 4 GiB); a wide one stays in memory.
+  static size_t SpilledRegionBytes(size_t rows, size_t bytes);
+  static bool Spillable(size_t bytes) { return bytes <= kNarrowLimit && !always_wide_; }
+  // As PrepareFill, writing into `region` (SpilledRegionBytes, zero-filled); the column becomes
+  // a view of it. Spillable(bytes) must hold.
+  FillBuffers PrepareSpilledFill(char* region, size_t rows, size_t bytes);
+  // Moves the column's values into a region of `area` (a no-op for a view or a wide column).
+  Status SpillTo(SpillArea& area);
+  // A view becomes a column of its own again (its values copied); others are left alone.
+  void Own();
   bool is_view() const { return view_offsets_ != nullptr; }
 
   // Switches to 8-byte offsets now (the column does so by itself when its arena passes
@@ -308,6 +323,24 @@ class RecordTable {
   // (Column::View), which is copied so that the table owns its text.
   void Append(RecordTable&& other);
 
+  // Spill areas whose regions this table's columns view: kept alive with the table.
+  void KeepAlive(std::shared_ptr<SpillArea> area) {
+    if (area) spill_areas_.push_back(std::move(area));
+  }
+  bool spilled() const { return !spill_areas_.empty(); }
+  // The area the table's columns were spilled to last (nullptr: none): later stages keep
+  // their own large columns there too.
+  const std::shared_ptr<SpillArea>& spill_area() const {
+    static const std::shared_ptr<SpillArea> none;
+    return spill_areas_.empty() ? none : spill_areas_.back();
+  }
+  // Drops the spilled columns' resident pages (between stages; see SpillArea::Evict).
+  void EvictSpilled() const {
+    for (const auto& a : spill_areas_) a->Evict();
+  }
+  // Every column not yet in a region (and narrow) moved into one of `area`'s.
+  Status SpillColumns(const std::shared_ptr<SpillArea>& area);
+
   size_t text_bytes() const;
   size_t overhead_bytes() const;
 
@@ -316,6 +349,7 @@ class RecordTable {
   std::vector<SourceId, UninitializedAllocator<SourceId>> sources_;
   std::vector<uint64_t, UninitializedAllocator<uint64_t>> lines_;
   std::vector<std::string> source_names_;
+  std::vector<std::shared_ptr<SpillArea>> spill_areas_;
 };
 
 }  // namespace reclink

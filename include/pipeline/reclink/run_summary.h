@@ -28,6 +28,12 @@ struct RunContext {
   std::string state_dir;
   std::string model_origin;  // "trained", "state", "retrained" or "file"
   const IncrementalCounts* incremental = nullptr;  // an incremental run's counts
+  // --memory-limit: the limit (0: none), the estimated peak, and the bytes of record columns
+  // kept in files under temp_dir (0: the table stayed in memory).
+  uint64_t memory_limit = 0;
+  uint64_t memory_estimate = 0;
+  uint64_t spilled_bytes = 0;
+  std::string temp_dir;
 };
 
 // The evaluation object (pairwise and B-cubed figures, blocking recall per rule, the worst false
