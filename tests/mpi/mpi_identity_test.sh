@@ -71,6 +71,12 @@ echo "ok: the read's exchange in rounds at -np 3"
   < "$work/people.csv" || fail "stdin: mpirun -np 2 exited with $?"
 cmp "$work/dedupe-single/clusters.csv" "$work/stdin-np2/clusters.csv" || fail "stdin: clusters.csv differs at -np 2"
 echo "ok: the standard input at -np 2"
+# Under a memory limit each rank keeps its columns in spill files: the same clusters.
+"$mpiexec" --oversubscribe -np 2 "$build/reclink" dedupe --rules "$rules" --out "$work/spill-np2" --threads 1 --quiet \
+  --memory-limit 64K "$work/people.csv" || fail "spill: mpirun -np 2 exited with $?"
+cmp "$work/dedupe-single/clusters.csv" "$work/spill-np2/clusters.csv" || fail "spill: clusters.csv differs at -np 2"
+grep -q '"spilled": true' "$work/spill-np2/summary.json" || fail "spill: summary.json does not say spilled"
+echo "ok: --memory-limit at -np 2"
 
 # Two nights with --state: the first trains and writes the state, the second scores with the
 # state's model and keeps identity ids. Every rank reads the state, rank 0 alone writes the next:
