@@ -82,6 +82,31 @@ TEST(MemoryLimitTest, SpilledLinkOfCsvAndJsonLinesWritesTheSameClusters) {
   EXPECT_NE(SummaryMemory(ReadFile(dir + "/b/summary.json")).find("\"spilled\": true"), std::string::npos);
 }
 
+// Two nights with a run state, the second incremental: the night's spilled columns meet the
+// state's own (mapped) ones, and the identities and change feed are those of a run in memory.
+TEST(MemoryLimitTest, SpilledNightsWithAStateGiveTheSameIdentities) {
+  const std::string dir = TempDir("mem_nights");
+  std::string csv = ReadFile(kDemo);
+  const size_t header = csv.find('\n') + 1;
+  size_t cut = header;
+  for (int i = 0; i < 2000; ++i) cut = csv.find('\n', cut) + 1;
+  WriteFile(dir + "/night1.csv", csv.substr(0, cut));
+  WriteFile(dir + "/night2.csv", csv.substr(0, header) + csv.substr(cut));
+  for (const std::string limit : {"none", "1K"}) {
+    const std::string common = " --quiet --memory-limit " + limit + " --rules " + kDemoRules + " --state " + dir +
+                               "/state-" + limit;
+    CliResult one = RunReclink("dedupe" + common + " --out " + dir + "/one-" + limit + " " + dir + "/night1.csv");
+    ASSERT_EQ(one.exit_code, 0) << one.err;
+    CliResult two = RunReclink("dedupe --incremental" + common + " --out " + dir + "/two-" + limit + " " + dir +
+                               "/night2.csv");
+    ASSERT_EQ(two.exit_code, 0) << two.err;
+  }
+  for (const char* file : {"clusters.csv", "changes.csv", "model.json"}) {
+    EXPECT_TRUE(ReadFile(dir + "/two-none/" + file) == ReadFile(dir + "/two-1K/" + file)) << file << " differs";
+  }
+  EXPECT_NE(SummaryMemory(ReadFile(dir + "/two-1K/summary.json")).find("\"spilled\": true"), std::string::npos);
+}
+
 TEST(MemoryLimitTest, BadLimitOrTempDirIsAClearError) {
   const std::string out = TempDir("mem_errors");
   CliResult bad = RunReclink("dedupe --memory-limit 12Q --rules " + kDemoRules + " --out " + out + " " + kDemo);
