@@ -31,7 +31,7 @@ void AddInputOptions(CLI::App* cmd, CommonOptions* o) {
   cmd->add_option("--memory-limit", o->memory_limit,
                   "when the run's estimated peak (3x the inputs' size) passes this, record columns are kept in "
                   "files under --temp-dir and paged in as read: bytes with K/M/G suffix, none, or auto (default: "
-                  "half the physical memory)");
+                  "half the physical memory, or of the container's cgroup limit when lower)");
   cmd->add_option("--temp-dir", o->temp_dir, "where --memory-limit keeps columns (default $TMPDIR, else /tmp)");
 }
 

@@ -1,6 +1,7 @@
 // Translation of command-line options, and error reporting.
 #include "options.h"
 #include "process_group.h"
+#include "reclink/system_memory.h"
 
 #include <tbb/info.h>
 #include <unistd.h>
@@ -93,8 +94,8 @@ Result<MemoryPlan> PlanMemory(const CommonOptions& o, const std::vector<std::str
   MemoryPlan plan;
   if (o.memory_limit == "none") return plan;
   if (o.memory_limit == "auto") {
-    const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
-    if (pages > 0 && page > 0) plan.limit = static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) / 2;
+    // Half the memory this process may use: physical memory, or its container's (cgroup) limit.
+    plan.limit = AvailableMemoryBound() / 2;
   } else {
     Result<uint64_t> limit = ParseByteSize(o.memory_limit, "--memory-limit");
     if (!limit.ok()) return limit.status();
