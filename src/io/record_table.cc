@@ -266,7 +266,7 @@ void Column::Own() {
       fill.offsets[r] = v;
     }
   }
-  std::memcpy(fill.nulls, nulls, (rows + 63) / 64 * sizeof(uint64_t));
+  if (rows != 0) std::memcpy(fill.nulls, nulls, (rows + 63) / 64 * sizeof(uint64_t));
 }
 
 size_t RecordTable::text_bytes() const {
