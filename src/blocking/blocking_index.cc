@@ -159,8 +159,15 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
   // rule's task is isolated while it waits on its inner parallel steps, so a thread never starts
   // another rule meanwhile: at most one rule per thread holds its transient hashes and sort
   // entries at a time.
+  //
+  // Under a memory limit (the table spills, docs/performance.md "Memory limit") the rules are
+  // built one at a time instead, each on every thread, and each rule's arrays go to the spill
+  // area as soon as it is built: one rule's transient arrays are in memory at a time, not one
+  // per thread plus every finished rule's.
   std::vector<std::vector<OversizedBlock>> oversized(rules.blocking.size());
-  ParallelFor(size_t{0}, rules.blocking.size(), [&](size_t ri) {
+  const std::shared_ptr<SpillArea>& spill = table.spill_area();
+  std::vector<Status> spilled(rules.blocking.size());
+  auto build_rule = [&](size_t ri) {
     tbb::this_task_arena::isolate([&] {
       const BlockingRule& rule = rules.blocking[ri];
       RuleIndex& idx = index.rules_[ri];
@@ -373,8 +380,9 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
           else if (out[r] == 0) out[r] = 1;
         }
       }
-      idx.hashes = {};
-      idx.has_key = {};
+      // (Swapped out, not assigned {}: that would keep the capacity, 8 bytes a row per rule.)
+      std::vector<uint64_t>().swap(idx.hashes);
+      std::vector<uint64_t>().swap(idx.has_key);
       // The ten largest blocks, ties broken by key text: texts are recomputed only for blocks at
       // least as large as the tenth largest.
       std::sort(sizes.begin(), sizes.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
@@ -402,8 +410,21 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
       kept_starts.push_back(static_cast<uint32_t>(kept_order.size()));
       idx.order = std::move(kept_order);
       idx.block_starts = std::move(kept_starts);
+      if (spill != nullptr) {
+        spilled[ri] = idx.block_of.SpillTo(*spill);
+        if (spilled[ri].ok()) spilled[ri] = idx.order.SpillTo(*spill);
+      }
     });
-  });
+  };
+  if (spill != nullptr) {
+    index.spill_ = spill;  // the arrays' regions live as long as the index
+    for (size_t ri = 0; ri < rules.blocking.size(); ++ri) build_rule(ri);
+    for (const Status& st : spilled) {
+      if (!st.ok() && index.spill_status_.ok()) index.spill_status_ = st;
+    }
+  } else {
+    ParallelFor(size_t{0}, rules.blocking.size(), build_rule);
+  }
   // A rule whose blocks are unions of an earlier rule's blocks keeps, per position of its order,
   // that rule's block of the row: the stream then tests the earlier rule on two sequential
   // entries instead of a load of the partner row's block_of (ImplyingRule).
@@ -411,7 +432,7 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
     RuleIndex& idx = index.rules_[k];
     idx.implied_by = ImplyingRule(rules, k);
     if (idx.implied_by < 0) continue;
-    const std::vector<uint32_t>& block_of = index.rules_[static_cast<size_t>(idx.implied_by)].block_of;
+    const SpillableArray<uint32_t>& block_of = index.rules_[static_cast<size_t>(idx.implied_by)].block_of;
     idx.implied_block.resize(idx.order.size());
     constexpr size_t kChunk = 1 << 14, kAhead = 16;
     ParallelFor(size_t{0}, (idx.order.size() + kChunk - 1) / kChunk, [&](size_t c) {
@@ -429,6 +450,17 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
   });
   index.PlanWork();
   return index;
+}
+
+Status BlockingIndex::SpillTo(std::shared_ptr<SpillArea> area) {
+  RECLINK_RETURN_IF_ERROR(spill_status_);
+  for (RuleIndex& ri : rules_) {
+    RECLINK_RETURN_IF_ERROR(ri.block_of.SpillTo(*area));
+    RECLINK_RETURN_IF_ERROR(ri.order.SpillTo(*area));
+    RECLINK_RETURN_IF_ERROR(ri.implied_block.SpillTo(*area));
+  }
+  spill_ = std::move(area);
+  return {};
 }
 
 std::string OversizedBlockAdvice(const OversizedBlock& ob) {
@@ -521,7 +553,7 @@ void BlockingIndex::SetShare(uint32_t part, uint32_t parts) {
 
 bool BlockingIndex::RuleCovers(size_t r, RowId a, RowId b) const {
   // Blocks are split by real key text, so the same block means the same key.
-  const std::vector<uint32_t>& block_of = rules_[r].block_of;
+  const SpillableArray<uint32_t>& block_of = rules_[r].block_of;
   return block_of[a] != kNoBlock && block_of[a] == block_of[b];
 }
 

@@ -7,6 +7,10 @@
 #include <fstream>
 #include <sstream>
 
+// jemalloc's control interface (jemalloc(3), "MALLCTL NAMESPACE"), weak: null unless the
+// executable runs on jemalloc (src/cli/allocator.cc).
+extern "C" int mallctl(const char* name, void* oldp, size_t* oldlenp, void* newp, size_t newlen) __attribute__((weak));
+
 namespace reclink {
 
 namespace {
@@ -73,6 +77,11 @@ uint64_t AvailableMemoryBound() {
   const uint64_t group = CgroupMemoryLimit(text.str(), "/sys/fs/cgroup");
   if (group != 0) bound = bound == 0 ? group : std::min(bound, group);
   return bound;
+}
+
+void ReturnFreedMemory() {
+  // Every arena (MALLCTL_ARENAS_ALL is 4096): its unused dirty pages go back to the system.
+  if (mallctl != nullptr) mallctl("arena.4096.purge", nullptr, nullptr, nullptr, 0);
 }
 
 }  // namespace reclink

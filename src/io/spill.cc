@@ -72,6 +72,13 @@ void SpillArea::Evict() const {
   for (const Region& r : regions_) ::madvise(r.data, r.bytes, MADV_DONTNEED);
 }
 
+void SpillArea::AdviseRandomAccess() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  // No read-ahead: a page read back at random brings that page alone, not the 128 KiB or more
+  // after it, which under memory pressure would evict the pages still to be read.
+  for (const Region& r : regions_) ::madvise(r.data, r.bytes, MADV_RANDOM);
+}
+
 size_t SpillArea::bytes() const {
   std::lock_guard<std::mutex> lock(mu_);
   size_t n = 0;

@@ -36,7 +36,8 @@ Comparisons& Comparisons::operator=(Comparisons&&) noexcept = default;
 
 ComparisonScratch& Comparisons::PooledScratch() const { return pool_->scratch.local(); }
 
-Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& fields, int slot_bytes) {
+Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& fields, int slot_bytes,
+                                       std::shared_ptr<SpillArea> spill) {
   assert(slot_bytes == 0 || slot_bytes == 8 || slot_bytes == 12 || slot_bytes == 16);
   if (slot_bytes == 0) {
     if (const char* env = std::getenv("RECLINK_SLOT_BYTES")) {
@@ -157,7 +158,15 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
   }
   out.row_bytes_ = row_bytes;
   // Row-major slots, filled in parallel over rows.
-  out.slots_.resize(n * row_bytes);  // uninitialized: every slot is written below
+  if (spill != nullptr && n * row_bytes > 0) {
+    Result<char*> region = spill->Allocate(n * row_bytes);
+    if (!region.ok()) return region.status();
+    out.slot_data_ = *region;
+    out.spill_ = std::move(spill);
+  } else {
+    out.slots_.resize(n * row_bytes);  // uninitialized: every slot is written below
+    out.slot_data_ = out.slots_.data();
+  }
   std::vector<std::atomic<uint64_t>> over_cap(nc), unparseable(nc), long_bytes(nc);
   ParallelFor(tbb::blocked_range<size_t>(0, n, 1 << 14), [&](const tbb::blocked_range<size_t>& range) {
     for (size_t c = 0; c < nc; ++c) {
@@ -169,7 +178,7 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
       uint64_t long_values = 0, bad_numbers = 0, long_sum = 0;
       for (size_t r = range.begin(); r != range.end(); ++r) {
         const RowId row = static_cast<RowId>(r);
-        char* slot = out.slots_.data() + r * row_bytes + comp.slot_at;
+        char* slot = out.slot_data_ + r * row_bytes + comp.slot_at;
         std::memset(slot, 0, static_cast<size_t>(w));
         if (col.IsNull(row)) {
           slot[w - 1] = static_cast<char>(kNullTag);
@@ -235,7 +244,7 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
   if (!copied.empty()) {
     std::vector<uint32_t> at(nc, 0);
     for (size_t r = 0; r < n; ++r) {
-      char* row = out.slots_.data() + r * row_bytes;
+      char* row = out.slot_data_ + r * row_bytes;
       for (size_t c : copied) {
         Comp& comp = out.comps_[c];
         char* s = row + comp.slot_at;

@@ -174,6 +174,9 @@ Result<DerivedFields> DeriveFields(const Rules& rules, const RecordTable& table)
     });
     // Sized once, copied in parallel: no doubling copies, no freed buffers left in the heap.
     out.fields.push_back(Column::Concatenate(spec.name, std::move(parts)));
+    // Under a memory limit each field goes to the table's spill area as soon as it is whole, so
+    // that at most one field's values are in memory (docs/performance.md, "Memory limit").
+    if (table.spill_area() != nullptr) RECLINK_RETURN_IF_ERROR(out.fields.back().SpillTo(*table.spill_area()));
     out.placeholder_nulls.push_back(placeholder_nulls.load());
     // Chunks in row order: the first chunk with a sample has the first value in row order.
     for (size_t s = 0; s < num_sources; ++s) {

@@ -265,7 +265,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
       if (!removed[i] && h != 0 && touched.contains(h)) members.push_back({h, static_cast<uint32_t>(i), kOld});
     }
     members.insert(members.end(), changed.begin(), changed.end());
-    changed = {};
+    decltype(changed)().swap(changed);
     auto combined_row = [&](const Member& m) { return m.kind == kDelta ? row_of_delta[m.row] : row_of_old[m.row]; };
     // The columns and row holding a member's values.
     auto fields_of = [&](const Member& m) -> std::pair<const std::vector<Column>*, RowId> {
@@ -461,7 +461,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   uint64_t reopened = 0;
   for (size_t r = 0; r < per_rule.size(); ++r) {
     for (const CandidatePair& p : per_rule[r].pairs) all_pairs.push_back({p.a, p.b, static_cast<uint32_t>(r)});
-    per_rule[r].pairs = {};
+    decltype(per_rule[r].pairs)().swap(per_rule[r].pairs);
     reopened += per_rule[r].reopened;
     out.counts.keys_checked += per_rule[r].members_checked;
     out.counts.key_collisions += per_rule[r].collisions.size();
@@ -533,7 +533,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   });
   std::vector<uint64_t> rule_pairs(rules.blocking.size(), 0);
   for (const RulePair& p : all_pairs) ++rule_pairs[p.rule];
-  all_pairs = {};
+  decltype(all_pairs)().swap(all_pairs);
 
   // The state's links between kept records: kept while some rule still puts the pair in a block
   // that is not oversized. Their values did not change, so a rule that covered the pair before

@@ -20,6 +20,7 @@
 #include "reclink/pipeline.h"
 #include "reclink/placeholders.h"
 #include "reclink/run_state.h"
+#include "reclink/system_memory.h"
 
 namespace reclink {
 
@@ -40,7 +41,10 @@ class StageClock {
     const StageTiming timing{stage, std::chrono::duration<double>(now - start_).count(), PeakRssBytes()};
     if (out_) out_->push_back(timing);
     if (on_stage_) on_stage_(timing);
-    if (table_ != nullptr && table_->spilled()) table_->EvictSpilled();
+    if (table_ != nullptr && table_->spilled()) {
+      table_->EvictSpilled();
+      ReturnFreedMemory();
+    }
     start_ = now;
   }
 
@@ -238,6 +242,11 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
 
   BlockingIndex index =
       BlockingIndex::Build(rules, *fields, table, options.keep_key_hashes ? &result.key_hashes : nullptr);
+  // Under a memory limit the index's per-row arrays go to the spill area: streaming reads them
+  // block by block.
+  if (const std::shared_ptr<SpillArea>& area = table.spill_area(); area != nullptr) {
+    RECLINK_RETURN_IF_ERROR(index.SpillTo(area));
+  }
   result.oversized = index.oversized();
   if (options.keep_key_hashes) result.key_collisions = index.key_collisions();
   result.block_growth_warnings = BlockGrowthWarnings(index);
@@ -267,7 +276,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
     // (With no field named, every field keeps its rows, which give the comparisons' row count.)
     if (std::find(named.begin(), named.end(), true) != named.end()) ReleaseFieldsNotIn(named, &*fields);
   }
-  Result<Comparisons> built = Comparisons::Build(rules, *fields);
+  Result<Comparisons> built = Comparisons::Build(rules, *fields, 0, table.spill_area());
   if (!built.ok()) return built.status();
   const Comparisons& comps = *built;
   if (release_fields) ReleaseFieldsNotIn(comps.FieldsRead(), &*fields);
@@ -275,6 +284,11 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
                                         : TermFrequencies::Build(comps);
   result.tf_tables = tf.tables();
   clock.Mark("compare-prepare");
+  // Training's pattern counts and scoring read the columns and slots by pair, at random (the
+  // stages before, u's value counts included, read them in row order).
+  auto by_pair_from_now = [&table] {
+    if (const std::shared_ptr<SpillArea>& area = table.spill_area(); area != nullptr) area->AdviseRandomAccess();
+  };
   const uint64_t pairs_bound = index.PairsUpperBound();
 
   // Training: u from random pairs, m and the prior from pattern counts of the candidate pairs.
@@ -288,6 +302,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
     clock.Begin("train-u");
     EstimateU(rules, comps, *fields, table, rules.model.u_sample_pairs, rules.model.seed, &result.model, group);
     clock.Mark("train-u");
+    by_pair_from_now();
     clock.Begin("train-em", "pairs", std::min(pairs_bound, kTrainingPairs));
     TrainingCounts counts =
         CountTrainingPatterns(rules, comps, index, result.total_pairs, result.model, tf, options.progress);
@@ -335,6 +350,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
 
   const Scorer scorer(result.model, comps, tf);
   const uint64_t capped_before = comps.capped_comparisons();
+  by_pair_from_now();
   clock.Begin("score", "pairs", pairs_bound);
   ScoreOptions score_options;
   score_options.threshold = result.threshold;

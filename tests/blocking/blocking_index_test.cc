@@ -5,6 +5,7 @@
 #include <tbb/task_arena.h>
 
 #include <atomic>
+#include <filesystem>
 #include <cstring>
 #include <mutex>
 #include <random>
@@ -133,6 +134,47 @@ TEST_P(BlockingRandomTest, EqualsBruteForceAtEveryThreadCount) {
       auto got = Stream(f, threads, &total);
       EXPECT_EQ(got, expected) << "seed " << seed << " threads " << threads;
       EXPECT_EQ(total, expected.size());
+    }
+  }
+}
+
+// Under a memory limit the table has a spill area: Build then builds the rules one at a time
+// and moves each rule's arrays there (and SpillTo the rest). The pairs are the same, read
+// through the file pages, and again after the pages are dropped.
+TEST_P(BlockingRandomTest, SpilledIndexStreamsTheSamePairs) {
+  Result<std::shared_ptr<SpillArea>> area = SpillArea::Open(std::filesystem::temp_directory_path().string());
+  ASSERT_TRUE(area.ok()) << area.status().ToString();
+  for (uint32_t seed = 1; seed <= 3; ++seed) {
+    Fixture f = MakeRandom(seed, 300 + seed * 40, seed % 2 ? 2 : 3, GetParam());
+    const auto expected = BruteForce(f);
+    f.table.KeepAlive(*area);
+    for (int threads : {1, 2}) {
+      tbb::task_arena arena(threads);
+      arena.execute([&] {
+        const size_t before = (*area)->bytes();
+        BlockingIndex index = BlockingIndex::Build(f.rules, f.fields, f.table);
+        EXPECT_GT((*area)->bytes(), before) << "Build spills each rule's arrays";
+        ASSERT_TRUE(index.SpillTo(*area).ok());
+        for (int pass = 0; pass < 2; ++pass) {
+          std::set<std::pair<RowId, RowId>> got;
+          std::mutex mu;
+          uint64_t total = 0;
+          for (uint64_t t : index.StreamPairs([&](int, std::span<const CandidatePair> pairs) {
+                 std::lock_guard<std::mutex> lock(mu);
+                 for (const CandidatePair& p : pairs) got.insert({p.a, p.b});
+               })) {
+            total += t;
+          }
+          EXPECT_EQ(got, expected) << "seed " << seed << " threads " << threads << " pass " << pass;
+          EXPECT_EQ(total, expected.size());
+          for (const auto& [a, b] : expected) {
+            bool some = false;
+            for (size_t r = 0; r < f.rules.blocking.size(); ++r) some |= index.RuleCovers(r, a, b);
+            ASSERT_TRUE(some) << a << "," << b;
+          }
+          (*area)->Evict();
+        }
+      });
     }
   }
 }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <memory>
+#include <numeric>
 #include <string>
 #include <vector>
 
@@ -343,6 +344,40 @@ TEST(ColumnTest, SpillToEvictAndOwnKeepEveryValue) {
     expect_same(c);
   }
   EXPECT_GT(area->bytes(), 0u);
+}
+
+// A SpillableArray reads and writes the same elements in memory and in its region, after the
+// region's pages are dropped, and after a move; an empty one stays empty.
+TEST(SpillableArrayTest, SpillToKeepsEveryElement) {
+  std::shared_ptr<SpillArea> area = TestSpillArea();
+  ASSERT_NE(area, nullptr);
+  SpillableArray<uint32_t> empty;
+  ASSERT_TRUE(empty.SpillTo(*area).ok());
+  EXPECT_TRUE(empty.empty());
+  EXPECT_FALSE(empty.spilled());
+  SpillableArray<uint32_t> a;
+  a.assign(100000, 7);
+  for (size_t i = 0; i < a.size(); ++i) a[i] = static_cast<uint32_t>(i * 2654435761u);
+  a = std::vector<uint32_t>(a.begin(), a.end());  // built by a move from a vector, as Build does
+  EXPECT_FALSE(a.spilled());
+  ASSERT_TRUE(a.SpillTo(*area).ok());
+  EXPECT_TRUE(a.spilled());
+  ASSERT_EQ(a.size(), 100000u);
+  auto expect_all = [](const SpillableArray<uint32_t>& x) {
+    for (size_t i = 0; i < x.size(); ++i) ASSERT_EQ(x[i], static_cast<uint32_t>(i * 2654435761u)) << i;
+  };
+  expect_all(a);
+  area->Evict();
+  expect_all(a);
+  a[5] = 1;  // writable in the region, and kept across an eviction
+  area->Evict();
+  EXPECT_EQ(a[5], 1u);
+  a[5] = static_cast<uint32_t>(5 * 2654435761u);
+  SpillableArray<uint32_t> moved(std::move(a));
+  EXPECT_TRUE(moved.spilled());
+  expect_all(moved);
+  EXPECT_EQ(std::accumulate(moved.begin(), moved.end(), uint64_t{0}),
+            std::accumulate(moved.data(), moved.data() + moved.size(), uint64_t{0}));
 }
 
 // A spilled table moved into an empty one keeps its views (the area lives with the table); a

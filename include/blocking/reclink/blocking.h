@@ -14,6 +14,7 @@
 #include "reclink/normalize_scratch.h"
 #include "reclink/record_table.h"
 #include "reclink/rules.h"
+#include "reclink/spill.h"
 #include "reclink/status.h"
 
 namespace reclink {
@@ -109,6 +110,13 @@ class BlockingIndex {
   // every pair exactly once. Default: share 0 of 1, everything. Requires part < parts.
   void SetShare(uint32_t part, uint32_t parts);
 
+  // Moves the per-row arrays (each rule's rows in block order, block of each row, and the
+  // implying rule's blocks) to regions of `area`, for a run under a memory limit (docs/performance.md,
+  // "Memory limit"); the pairs streamed are the same. kOutput error when the area cannot take
+  // them, or when Build could not spill a rule's arrays as it built them (it does so, to the
+  // table's spill area, when the table has one). The index keeps the area alive.
+  Status SpillTo(std::shared_ptr<SpillArea> area);
+
  private:
   static constexpr uint32_t kNoBlock = 0xFFFFFFFFu;
   static constexpr uint32_t kNoRule = 0xFFFFFFFFu;
@@ -116,14 +124,14 @@ class BlockingIndex {
     std::vector<const Column*> parts;  // the derived field of each key part
     std::vector<uint64_t> has_key;     // bitmap: every key part is non-null; Build only
     std::vector<uint64_t> hashes;      // XXH3 of the key text (0 when no key); Build only
-    std::vector<uint32_t> block_of;    // the row's block, kNoBlock: no key, or a skipped block
-    std::vector<RowId> order;            // rows of the blocks that make pairs (2+ rows, not
+    SpillableArray<uint32_t> block_of;  // the row's block, kNoBlock: no key, or a skipped block
+    SpillableArray<RowId> order;         // rows of the blocks that make pairs (2+ rows, not
                                          // skipped), block by block, by (hash, key, row)
     std::vector<uint32_t> block_starts;  // indices into order; one past the end included
     // ImplyingRule of this rule (-1: none) and, per position of order, the row's block_of in
     // that rule: its test of a pair reads two entries in order, not the partner row's block_of.
     int implied_by = -1;
-    std::vector<uint32_t> implied_block;
+    SpillableArray<uint32_t> implied_block;
   };
   struct WorkUnit {
     uint32_t rule;
@@ -148,6 +156,8 @@ class BlockingIndex {
   std::vector<std::vector<uint64_t>> key_collisions_;
   std::vector<WorkUnit> work_;
   uint32_t share_part_ = 0, share_parts_ = 1;  // SetShare
+  std::shared_ptr<SpillArea> spill_;             // SpillTo
+  Status spill_status_;  // Build's first error spilling a rule's arrays (the table spills), for SpillTo
 };
 
 // Working buffers of blocking-key building, owned by the caller: one per thread or task (not

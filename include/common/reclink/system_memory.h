@@ -16,4 +16,10 @@ uint64_t CgroupMemoryLimit(const std::string& proc_self_cgroup, const std::strin
 // The physical memory, bounded by this process's control groups; 0 when unknown.
 uint64_t AvailableMemoryBound();
 
+// Hands the memory the allocator holds freed but unreturned back to the system now, rather than
+// over the allocator's decay time (jemalloc keeps freed pages for about ten seconds, counted in
+// the process's resident memory meanwhile). A run under a memory limit calls it between stages.
+// No effect without jemalloc (the system allocator returns large blocks as they are freed).
+void ReturnFreedMemory();
+
 }  // namespace reclink

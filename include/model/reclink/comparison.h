@@ -97,7 +97,12 @@ class Comparisons {
   // default, lets Build choose per comparison, unless the environment variable
   // RECLINK_SLOT_BYTES is 8, 12 or 16 (for tests and A/B runs: results are the same at every
   // width). A width of 8 is not used for a field with a value of 65,536 bytes or more.
-  static Result<Comparisons> Build(const Rules& rules, const DerivedFields& fields, int slot_bytes = 0);
+  //
+  // With spill (a run under --memory-limit that spills, docs/performance.md "Memory limit"), the
+  // slots are written to a region of that area instead of memory: file pages the kernel may take
+  // back, dropped between stages. The object keeps the area alive.
+  static Result<Comparisons> Build(const Rules& rules, const DerivedFields& fields, int slot_bytes = 0,
+                                   std::shared_ptr<SpillArea> spill = nullptr);
 
   size_t size() const { return comps_.size(); }
   // Rows of the table the comparisons were built on.
@@ -142,7 +147,7 @@ class Comparisons {
   int Level(size_t c, RowId a, RowId b, const PreparedString* prepared_a = nullptr) const;
   // Asks the CPU to start loading row r's slots (a hint; no effect on results).
   void Prefetch(RowId r) const {
-    const char* p = slots_.data() + static_cast<size_t>(r) * row_bytes_;
+    const char* p = slot_data_ + static_cast<size_t>(r) * row_bytes_;
     __builtin_prefetch(p);
     // The row's last byte: a row need not start on a cache line, so it may span two.
     if (row_bytes_ > 1) __builtin_prefetch(p + row_bytes_ - 1);
@@ -276,7 +281,7 @@ class Comparisons {
     return comparison_internal::EqualBytes(comp.base + Load32(sa), comp.base + Load32(sb), Length(sa, comp.width));
   }
   const char* slot(const Comp& comp, RowId r) const {
-    return slots_.data() + static_cast<size_t>(r) * row_bytes_ + comp.slot_at;
+    return slot_data_ + static_cast<size_t>(r) * row_bytes_ + comp.slot_at;
   }
 
   // Similarities of one pair computed before the level cascade (by a batch kernel); negative
@@ -328,6 +333,9 @@ class Comparisons {
   // no TLB miss and filling it no fault per 4 KiB (and Build writes every slot, so resize need
   // not zero them first).
   std::vector<char, UninitializedAllocator<char>> slots_;
+  // The slots: slots_.data(), or a region of spill_ (Build's spill).
+  char* slot_data_ = nullptr;
+  std::shared_ptr<SpillArea> spill_;
   // capped_comparisons(); behind a pointer so that Comparisons stays movable.
   std::unique_ptr<std::atomic<uint64_t>> capped_ = std::make_unique<std::atomic<uint64_t>>(0);
   // The per-thread scratches of the forms without a caller's scratch (comparison.cc).
