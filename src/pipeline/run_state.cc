@@ -578,6 +578,32 @@ void EmitRecordsBody(const RecordsState& r, const Emit& emit) {
 
 // records.bin written straight to a state file; its size and the checksum of its bytes (what
 // the manifest lists) in *bytes and *checksum.
+// identities.bin, streamed as records.bin is (SerializeIdentityState's bytes, never held whole).
+Status WriteIdentitiesFile(OutputSet& set, const IdentityState& identities, uint64_t* bytes, std::string* checksum) {
+  Result<FileWriter> w = set.Open("identities.bin");
+  if (!w.ok()) return w.status();
+  XXH3_state_t* body = XXH3_createState();
+  XXH3_state_t* file = XXH3_createState();
+  XXH3_64bits_reset(body);
+  XXH3_64bits_reset(file);
+  uint64_t size = 0;
+  EmitIdentityStateBody(identities, [&](std::string_view piece) {
+    XXH3_64bits_update(body, piece.data(), piece.size());
+    XXH3_64bits_update(file, piece.data(), piece.size());
+    w->Write(piece);
+    size += piece.size();
+  });
+  std::string trailer;
+  PutU64(trailer, XXH3_64bits_digest(body));
+  XXH3_64bits_update(file, trailer.data(), trailer.size());
+  w->Write(trailer);
+  *bytes = size + trailer.size();
+  *checksum = Hex64(XXH3_64bits_digest(file));
+  XXH3_freeState(body);
+  XXH3_freeState(file);
+  return w->Finish(true);
+}
+
 Status WriteRecordsFile(OutputSet& set, const RecordsState& r, uint64_t* bytes, std::string* checksum) {
   Result<FileWriter> w = set.Open("records.bin");
   if (!w.ok()) return w.status();
@@ -1330,7 +1356,9 @@ bool WritesSegment(const Rules& rules, const RecordsState& records) {
 
 Status WriteRunState(OutputSet& set, const Rules& rules, const Model& model, const IdentityState& identities,
                      const RecordsState& records) {
-  const std::string ids = SerializeIdentityState(identities);
+  uint64_t ids_bytes = 0;
+  std::string ids_xxh3;
+  RECLINK_RETURN_IF_ERROR(WriteIdentitiesFile(set, identities, &ids_bytes, &ids_xxh3));
   const std::string model_json = ModelToJson(model);
   // The records: records.bin whole, or the previous state's records.bin and segments kept (hard
   // links: they never change once written) and this night's segment after them.
@@ -1391,13 +1419,12 @@ Status WriteRunState(OutputSet& set, const Rules& rules, const Model& model, con
     w.Member("xxh3", checksum);
     w.EndObject();
   };
-  entry("identities.bin", ids.size(), Checksum(ids));
+  entry("identities.bin", ids_bytes, ids_xxh3);
   for (const RecordsState::Origin::File& f : record_files) entry(f.name.c_str(), f.bytes, f.xxh3);
   entry("model.json", model_json.size(), Checksum(model_json));
   w.EndObject();
   w.EndObject();
   const std::string manifest = w.Take() + "\n";
-  RECLINK_RETURN_IF_ERROR(set.WriteFile("identities.bin", ids));
   RECLINK_RETURN_IF_ERROR(set.WriteFile("model.json", model_json));
   return set.WriteFile("state.json", manifest);
 }

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <tuple>
 
+#include <xxhash.h>
+
 #include "reclink/identity.h"
 
 namespace reclink {
@@ -537,6 +539,30 @@ TEST(IdentityStateTest, KeysAreViewsOfTheBackingOrOfACopy) {
   const std::vector<std::string_view> expected = {"a", "a-key-longer-than-sso", "b", "c", "dd"};
   EXPECT_EQ(viewed->keys, expected);
   EXPECT_EQ(copied->keys, expected);
+}
+
+// identities.bin is streamed in pieces (WriteRunState): the pieces and their checksum are
+// SerializeIdentityState's bytes, for a state of one piece and of several.
+TEST(IdentityStateTest, EmittedPiecesAreTheSerializedBytes) {
+  for (const int n : {3, 200000}) {
+    Clusters clusters;
+    for (int k = 0; k < n; ++k) clusters.push_back({"record-" + std::to_string(k)});
+    const IdentityState state = RunNight(NewIdentityState(9), clusters).a.next;
+    std::string emitted;
+    int pieces = 0;
+    EmitIdentityStateBody(state, [&](std::string_view piece) {
+      EXPECT_LE(piece.size(), (size_t{1} << 20) + 64);
+      emitted += piece;
+      ++pieces;
+    });
+    const uint64_t sum = XXH3_64bits(emitted.data(), emitted.size());
+    for (int b = 0; b < 8; ++b) emitted.push_back(static_cast<char>(sum >> (8 * b)));
+    EXPECT_EQ(emitted, SerializeIdentityState(state)) << n << " keys";
+    EXPECT_EQ(pieces > 1, n > 3) << pieces << " pieces";
+    Result<IdentityState> back = ParseIdentityState(emitted, "identities.bin");
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_EQ(back->keys, state.keys);
+  }
 }
 
 TEST(IdentityStateTest, AnotherVersionIsRefusedByName) {

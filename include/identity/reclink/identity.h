@@ -25,6 +25,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -124,6 +125,10 @@ IdentityAssignment AssignIdentitiesInKeyOrder(const IdentityState& previous, std
 // naming `name`). With backing (what holds bytes, e.g. a mapped file; bytes must then not change),
 // the keys and ids are views of bytes and the state keeps backing alive; without, of a copy of bytes.
 std::string SerializeIdentityState(const IdentityState& state);
+// SerializeIdentityState's bytes less the checksum, handed to sink in pieces of about 1 MiB (so a
+// large state is written without being held whole); the checksum that follows them is the
+// XXH3-64 of all the pieces, little-endian.
+void EmitIdentityStateBody(const IdentityState& state, const std::function<void(std::string_view)>& sink);
 Result<IdentityState> ParseIdentityState(std::string_view bytes, const std::string& name,
                                          std::shared_ptr<const void> backing = nullptr);
 
