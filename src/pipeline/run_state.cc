@@ -699,22 +699,41 @@ std::string SerializeRecordsSegment(const RecordsState& next) {
     PutVarint(out, run.first);
     PutVarint(out, run.count);
   }
-  // The links as changes: the previous links renumbered, against the next ones (both sorted).
-  const std::vector<Edge> kept = RenumberedEdges(m.before->edges, RowsAfter(m.runs, m.rows_before));
+  // The links as changes: the previous links with both rows kept, renumbered (still sorted, as
+  // RenumberedEdges says) as the merge reaches them rather than copied into a table of their own
+  // first, against the next ones (sorted).
+  const std::vector<uint32_t> after = RowsAfter(m.runs, m.rows_before);
+  const std::vector<Edge>& before = m.before->edges;
+  size_t i = 0, j = 0;
+  Edge kept{};
+  bool has_kept = false;
+  auto advance_kept = [&] {
+    has_kept = false;
+    while (i < before.size()) {
+      const Edge& e = before[i++];
+      const uint32_t a = after[e.a], b = after[e.b];
+      if (a != kNoRow && b != kNoRow) {
+        kept = {a, b, e.weight};
+        has_kept = true;
+        return;
+      }
+    }
+  };
+  advance_kept();
   std::vector<std::pair<uint32_t, uint32_t>> dropped;
   std::vector<Edge> added;
-  size_t i = 0, j = 0;
   const std::vector<Edge>& now = next.edges;
-  while (i < kept.size() || j < now.size()) {
-    const bool take_kept = j == now.size() || (i < kept.size() && std::tie(kept[i].a, kept[i].b) <= std::tie(now[j].a, now[j].b));
-    const bool take_now = i == kept.size() || (j < now.size() && std::tie(now[j].a, now[j].b) <= std::tie(kept[i].a, kept[i].b));
-    if (take_kept && take_now && SameWeight(kept[i].weight, now[j].weight)) {
-      ++i, ++j;
+  while (has_kept || j < now.size()) {
+    const bool take_kept = j == now.size() || (has_kept && std::tie(kept.a, kept.b) <= std::tie(now[j].a, now[j].b));
+    const bool take_now = !has_kept || (j < now.size() && std::tie(now[j].a, now[j].b) <= std::tie(kept.a, kept.b));
+    if (take_kept && take_now && SameWeight(kept.weight, now[j].weight)) {
+      advance_kept();
+      ++j;
       continue;
     }
     if (take_kept) {
-      dropped.emplace_back(kept[i].a, kept[i].b);
-      ++i;
+      dropped.emplace_back(kept.a, kept.b);
+      advance_kept();
     }
     if (take_now) added.push_back(now[j++]);
   }
