@@ -405,7 +405,7 @@ void ExpectAsReference(const IdentityState& previous, const std::vector<std::str
 }
 
 // Nights that touch a few clusters of many (as an incremental night does): a record added to, or
-// deleted from, a cluster; a touched cluster merged with an untouched neighbour, or split, one part
+// deleted from, a cluster; every record of a cluster deleted; a touched cluster merged with an untouched neighbour, or split, one part
 // alone or joined to an untouched neighbour; records moved between clusters; an identity whose
 // records all stay together but lose one to a new cluster. Both entry points (AssignIdentities on
 // shuffled rows, AssignIdentitiesInKeyOrder on rows in key order with their previous identities)
@@ -430,7 +430,7 @@ TEST(IdentityTest, NamingOnlyTouchedClustersEqualsNamingEveryCluster) {
       const size_t x = rng() % next.size();
       size_t y = rng() % next.size();
       if (y == x) y = (x + 1) % next.size();
-      switch (rng() % 6) {
+      switch (rng() % 7) {
         case 0: next[x].push_back(key()); break;                                          // a new record joins
         case 1: if (next[x].size() > 1) next[x].erase(next[x].begin() + rng() % next[x].size()); break;  // deleted
         case 2:                                                                            // merged with a neighbour
@@ -450,6 +450,7 @@ TEST(IdentityTest, NamingOnlyTouchedClustersEqualsNamingEveryCluster) {
             next[x].pop_back();
           }
           break;
+        case 6: next.erase(next.begin() + x); break;                                      // every record deleted
         case 5: {                                                                          // a part joins a neighbour
           if (next[x].size() > 1) {
             const size_t cut = 1 + rng() % (next[x].size() - 1);
