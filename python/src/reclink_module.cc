@@ -545,7 +545,7 @@ py::dict Run(const std::string& command, const py::list& py_inputs, const std::s
       } else {
         id.emplace_back(ids.next.keys[row]);
       }
-      cluster.push_back(ids.cluster_ids[res.run.labels[row]]);
+      cluster.emplace_back(ids.cluster_id(res.run.labels[row]));
     }
     std::vector<std::pair<std::string, std::vector<std::string>>> cols;
     if (split) cols.emplace_back("source", std::move(source));
@@ -553,7 +553,7 @@ py::dict Run(const std::string& command, const py::list& py_inputs, const std::s
     cols.emplace_back("cluster_id", std::move(cluster));
     out["clusters"] = ColumnsDict(std::move(cols));
     out["changes"] = ChangesDict(ids.changes);
-    if (s.rules.survivorship) out["identities"] = IdentitiesDict(Take(IncrementalGoldenRecords(s.rules, *night)), ids.cluster_ids);
+    if (s.rules.survivorship) out["identities"] = IdentitiesDict(Take(IncrementalGoldenRecords(s.rules, *night)), ClusterIdStrings(ids));
     return out;
   }
   if (!run.ok()) throw StatusException{run.status()};

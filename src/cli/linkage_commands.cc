@@ -354,9 +354,10 @@ int FinishIncremental(const std::string& command, const CommonOptions& o, const 
     Result<GoldenRecords> golden = IncrementalGoldenRecords(l.rules, *night);
     if (!golden.ok()) return Fail(golden.status());
     const bool jsonl = lo.identities_format == "jsonl";
+    const std::vector<std::string> cluster_ids = ClusterIdStrings(ids);
     st = write(jsonl ? "identities.jsonl" : "identities.csv", [&](FileWriter& w) {
-      if (jsonl) WriteIdentitiesJsonl(*golden, ids.cluster_ids, w);
-      else WriteIdentitiesCsv(*golden, ids.cluster_ids, w);
+      if (jsonl) WriteIdentitiesJsonl(*golden, cluster_ids, w);
+      else WriteIdentitiesCsv(*golden, cluster_ids, w);
     });
   }
   if (st.ok() && lo.with_fields) {

@@ -56,33 +56,73 @@ std::string_view IdentityChangeName(IdentityChangeKind kind) {
 
 namespace {
 
+// What the rows of one cluster have in common, gathered in one pass over the rows.
+struct ClusterScan {
+  uint32_t size = 0;
+  uint32_t min_rank = kNone;         // rank of its smallest key (kNone: no row yet)
+  uint32_t common = kNoIdentity;     // the previous identity all its rows had, kNoIdentity, or kMixed
+};
+constexpr uint32_t kMixed = kNone - 1;  // rows of different previous identities (or of none and one)
+
 // The assignment, given the rows in key order (by_key), each row's previous identity (prev_of: an
 // index into previous.ids, or kNoIdentity) and the next state's keys (in key order).
+//
+// A cluster whose rows all had one previous identity p, and all of p's (its size is p's), is
+// settled: it is p's only candidate and p is its only one, so it keeps p's id whatever the order of
+// the others, and is unchanged. Only the other clusters (touched: a record added, changed, deleted
+// or moved, or a link added or dropped, made them differ from an identity) and the identities
+// they hold rows of go through the candidates below; on a night where few records changed that is
+// a few thousand of the clusters, and a quiet night has none. Their candidates involve no settled
+// cluster nor its identity, so they are taken exactly as among every candidate.
 IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> by_key,
                           const std::vector<uint32_t>& prev_of, std::vector<std::string_view> next_keys,
                           std::shared_ptr<const void> key_backing, const std::vector<uint32_t>& labels,
-                          uint64_t clusters) {
+                          uint64_t clusters, bool with_cluster_ids) {
   const size_t n = by_key.size();
-  // The clusters' sizes and smallest keys (rank in key order).
-  std::vector<uint64_t> size(clusters, 0);
-  std::vector<uint32_t> min_rank(clusters, kNone);
+  const size_t n_prev = previous.ids.size();
+  // The clusters' sizes, smallest keys (rank in key order) and common previous identities.
+  std::vector<ClusterScan> scan(clusters);
   for (size_t i = 0; i < n; ++i) {
-    const uint32_t c = labels[by_key[i]];
-    ++size[c];
-    if (min_rank[c] == kNone) min_rank[c] = static_cast<uint32_t>(i);
+    const uint32_t r = by_key[i];
+    ClusterScan& cs = scan[labels[r]];
+    if (cs.size++ == 0) {
+      cs.min_rank = static_cast<uint32_t>(i);
+      cs.common = prev_of[r];
+    } else if (cs.common != prev_of[r]) {
+      cs.common = kMixed;
+    }
   }
-  std::vector<uint64_t> prev_size(previous.ids.size(), 0);
+  std::vector<uint32_t> prev_size(n_prev, 0);
   for (uint32_t p : previous.identity_of) ++prev_size[p];
 
-  // Candidates: (cluster, previous identity, records shared).
+  IdentityAssignment out;
+  out.next = NewIdentityState(previous.salt);
+  out.next.next_serial = previous.next_serial;
+  out.next.runs = previous.runs + 1;
+  std::vector<uint32_t> inherited(clusters, kNone);     // cluster -> previous identity
+  std::vector<uint32_t> heir(n_prev, kNone);            // previous identity -> cluster
+  std::vector<uint32_t> touched;                        // the clusters not settled, ascending
+  uint64_t unchanged = 0;
+  for (uint32_t c = 0; c < clusters; ++c) {
+    const uint32_t p = scan[c].common;
+    if (p < n_prev && scan[c].size == prev_size[p]) {
+      inherited[c] = p;
+      heir[p] = c;
+      ++unchanged;
+    } else {
+      touched.push_back(c);
+    }
+  }
+
+  // Candidates among the touched clusters: (cluster, previous identity, records shared).
   std::vector<std::pair<uint32_t, uint32_t>> links;
-  links.reserve(n);
-  for (size_t r = 0; r < n; ++r) {
-    if (prev_of[r] != kNone) links.emplace_back(labels[r], prev_of[r]);
+  if (!touched.empty()) {
+    for (size_t r = 0; r < n; ++r) {
+      if (prev_of[r] != kNoIdentity && inherited[labels[r]] == kNone) links.emplace_back(labels[r], prev_of[r]);
+    }
   }
   RadixSortByKey(&links, [](const std::pair<uint32_t, uint32_t>& l) { return uint64_t{l.first} << 32 | l.second; });
   std::vector<Candidate> candidates;
-  candidates.reserve(std::min<size_t>(links.size(), clusters + previous.ids.size()));
   for (size_t i = 0; i < links.size();) {
     size_t j = i;
     while (j < links.size() && links[j] == links[i]) ++j;
@@ -92,99 +132,139 @@ IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> b
   // previous ids are sorted, so a smaller index is a smaller id.
   auto before = [&](const Candidate& x, const Candidate& y) {
     return std::make_tuple(-static_cast<int64_t>(x.shared), -static_cast<int64_t>(prev_size[x.previous]), x.previous,
-                           min_rank[x.cluster]) <
+                           scan[x.cluster].min_rank) <
            std::make_tuple(-static_cast<int64_t>(y.shared), -static_cast<int64_t>(prev_size[y.previous]), y.previous,
-                           min_rank[y.cluster]);
+                           scan[y.cluster].min_rank);
+  };
+  // The touched clusters and identities, numbered in order (a binary search finds a number): the
+  // tables below are as long as they are.
+  std::vector<uint32_t> touched_prev;
+  touched_prev.reserve(candidates.size());
+  for (const Candidate& c : candidates) touched_prev.push_back(c.previous);
+  std::sort(touched_prev.begin(), touched_prev.end());
+  touched_prev.erase(std::unique(touched_prev.begin(), touched_prev.end()), touched_prev.end());
+  auto cluster_no = [&](uint32_t c) {
+    return static_cast<size_t>(std::lower_bound(touched.begin(), touched.end(), c) - touched.begin());
+  };
+  auto prev_no = [&](uint32_t p) {
+    return static_cast<size_t>(std::lower_bound(touched_prev.begin(), touched_prev.end(), p) - touched_prev.begin());
   };
   // A candidate whose cluster and identity are in no other candidate is taken whatever the order
-  // (nothing else can claim either): only the contested ones are sorted. On a night where most
-  // identities did not change, that is most of them.
+  // (nothing else can claim either): only the contested ones are sorted.
   {
-    std::vector<uint32_t> per_cluster(clusters, 0), per_previous(previous.ids.size(), 0);
+    std::vector<uint32_t> per_cluster(touched.size(), 0), per_previous(touched_prev.size(), 0);
     for (const Candidate& c : candidates) {
-      ++per_cluster[c.cluster];
-      ++per_previous[c.previous];
+      ++per_cluster[cluster_no(c.cluster)];
+      ++per_previous[prev_no(c.previous)];
     }
     const auto contested = std::stable_partition(candidates.begin(), candidates.end(), [&](const Candidate& c) {
-      return per_cluster[c.cluster] == 1 && per_previous[c.previous] == 1;
+      return per_cluster[cluster_no(c.cluster)] == 1 && per_previous[prev_no(c.previous)] == 1;
     });
     ParallelSort(contested, candidates.end(), before);
   }
 
-  IdentityAssignment out;
-  std::vector<uint32_t> inherited(clusters, kNone);          // cluster -> previous identity
-  std::vector<uint32_t> heir(previous.ids.size(), kNone);    // previous identity -> cluster
-  std::vector<uint64_t> shared_with_heir(clusters, 0);
-  std::vector<uint32_t> largest_source(clusters, kNone);     // first (best) candidate per cluster
-  std::vector<uint32_t> largest_target(previous.ids.size(), kNone);  // first candidate per identity
+  std::vector<uint64_t> shared_with_heir(touched.size(), 0);
+  std::vector<uint32_t> largest_source(touched.size(), kNone);      // first (best) candidate per cluster
+  std::vector<uint32_t> largest_target(touched_prev.size(), kNone);  // first candidate per identity
   for (const Candidate& cand : candidates) {
-    if (largest_source[cand.cluster] == kNone) largest_source[cand.cluster] = cand.previous;
-    if (largest_target[cand.previous] == kNone) largest_target[cand.previous] = cand.cluster;
+    const size_t tc = cluster_no(cand.cluster), tp = prev_no(cand.previous);
+    if (largest_source[tc] == kNone) largest_source[tc] = cand.previous;
+    if (largest_target[tp] == kNone) largest_target[tp] = cand.cluster;
     if (inherited[cand.cluster] != kNone || heir[cand.previous] != kNone) continue;
     inherited[cand.cluster] = cand.previous;
     heir[cand.previous] = cand.cluster;
-    shared_with_heir[cand.cluster] = cand.shared;
+    shared_with_heir[tc] = cand.shared;
   }
-  // Each cluster's id made once in place (an inherited one copied, a fresh one's assigned below),
-  // rather than every string made empty first and assigned after.
+  // Clusters left without an id get fresh ones, in order of their smallest key.
   std::vector<uint32_t> fresh;
-  out.cluster_ids.reserve(clusters);
-  for (uint32_t c = 0; c < clusters; ++c) {
-    if (inherited[c] != kNone) {
-      out.cluster_ids.emplace_back(previous.ids[inherited[c]]);
-    } else {
-      out.cluster_ids.emplace_back();
-      fresh.push_back(c);
-    }
+  for (uint32_t c : touched) {
+    if (inherited[c] == kNone) fresh.push_back(c);
   }
-  std::sort(fresh.begin(), fresh.end(), [&](uint32_t x, uint32_t y) { return min_rank[x] < min_rank[y]; });
-  out.next = NewIdentityState(previous.salt);
-  out.next.next_serial = previous.next_serial;
-  out.next.runs = previous.runs + 1;
-  for (uint32_t c : fresh) out.cluster_ids[c] = MintIdentityId(previous.salt, out.next.next_serial++);
+  std::sort(fresh.begin(), fresh.end(), [&](uint32_t x, uint32_t y) { return scan[x].min_rank < scan[y].min_rank; });
+  auto fresh_ids = std::make_shared<std::vector<std::string>>();
+  fresh_ids->reserve(fresh.size());
+  for (size_t f = 0; f < fresh.size(); ++f) fresh_ids->push_back(MintIdentityId(previous.salt, out.next.next_serial++));
 
-  // What happened to each identity.
+  // The next state: keys in order, ids sorted. The inherited ids come in order by walking the
+  // previous (sorted) ids, read in sequence, and stay views of what the previous state's hold; the
+  // fresh ones are sorted in their table of their own, then the two lists are merged (an id is
+  // never reused, so no fresh id equals an inherited one). cluster_index: per cluster, its id's
+  // index in the next state's ids.
+  std::vector<uint32_t>& id_index = out.cluster_index;
+  id_index.resize(clusters);
+  out.next.ids.reserve(n_prev + fresh.size());
+  {
+    std::vector<uint32_t> order(fresh.size());
+    std::iota(order.begin(), order.end(), 0u);
+    std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) { return (*fresh_ids)[x] < (*fresh_ids)[y]; });
+    std::vector<std::string> sorted_ids;
+    std::vector<uint32_t> sorted_clusters;
+    sorted_ids.reserve(fresh.size());
+    for (uint32_t o : order) {
+      sorted_ids.push_back(std::move((*fresh_ids)[o]));
+      sorted_clusters.push_back(fresh[o]);
+    }
+    *fresh_ids = std::move(sorted_ids);  // not changed after this: the views below stay valid
+    size_t f = 0;
+    auto take_fresh_before = [&](const std::string_view* id) {
+      for (; f < sorted_clusters.size() && (id == nullptr || std::string_view((*fresh_ids)[f]) < *id); ++f) {
+        id_index[sorted_clusters[f]] = static_cast<uint32_t>(out.next.ids.size());
+        out.next.ids.push_back((*fresh_ids)[f]);
+      }
+    };
+    for (uint32_t p = 0; p < n_prev; ++p) {
+      if (heir[p] == kNone) continue;
+      take_fresh_before(&previous.ids[p]);
+      id_index[heir[p]] = static_cast<uint32_t>(out.next.ids.size());
+      out.next.ids.push_back(previous.ids[p]);
+    }
+    take_fresh_before(nullptr);
+    out.next.id_backing = std::make_shared<const std::pair<std::shared_ptr<const void>, std::shared_ptr<const void>>>(
+        previous.id_backing, std::move(fresh_ids));
+  }
+  auto id_of = [&](uint32_t c) { return out.next.ids[id_index[c]]; };
+
+  // What happened to each identity: the settled clusters are unchanged (counted above); the
+  // touched ones and the identities no cluster inherited are listed.
   constexpr int kKinds = static_cast<int>(IdentityChangeKind::kRetired) + 1;
   uint64_t per_kind[kKinds] = {};
-  uint64_t unchanged = 0;
   auto add = [&](IdentityChange change) {
     ++per_kind[static_cast<int>(change.kind)];
     out.changes.push_back(std::move(change));
   };
-  for (uint32_t c = 0; c < clusters; ++c) {
-    // Most clusters of a night are unchanged and listed nowhere: they are counted before any
-    // IdentityChange (three strings) is made for them.
-    if (inherited[c] != kNone && size[c] == shared_with_heir[c] && prev_size[inherited[c]] == shared_with_heir[c]) {
-      ++unchanged;
-      continue;
-    }
+  for (size_t tc = 0; tc < touched.size(); ++tc) {
+    const uint32_t c = touched[tc];
+    // Not settled, so not unchanged: had it inherited an identity whose records are exactly its
+    // own, all its rows would have had that identity and it would have been settled.
+    const uint64_t size = scan[c].size;
     IdentityChange ch;
-    ch.id = out.cluster_ids[c];
-    ch.records_after = size[c];
+    ch.id = id_of(c);
+    ch.records_after = size;
     if (inherited[c] != kNone) {
       ch.records_before = prev_size[inherited[c]];
-      ch.records_added = size[c] - shared_with_heir[c];
-      ch.records_removed = ch.records_before - shared_with_heir[c];
+      ch.records_added = size - shared_with_heir[tc];
+      ch.records_removed = ch.records_before - shared_with_heir[tc];
       ch.kind = ch.records_removed == 0 ? IdentityChangeKind::kGrew
                 : ch.records_added == 0 ? IdentityChangeKind::kShrank
                                         : IdentityChangeKind::kChanged;
     } else {
-      ch.records_added = size[c];
-      if (largest_source[c] != kNone) {
+      ch.records_added = size;
+      if (largest_source[tc] != kNone) {
         ch.kind = IdentityChangeKind::kSplitFrom;
-        ch.other = previous.ids[largest_source[c]];
+        ch.other = previous.ids[largest_source[tc]];
       }
     }
     add(std::move(ch));
   }
-  for (uint32_t p = 0; p < previous.ids.size(); ++p) {
+  for (uint32_t p = 0; p < n_prev; ++p) {
     if (heir[p] != kNone) continue;
     IdentityChange ch;
     ch.id = previous.ids[p];
     ch.records_before = ch.records_removed = prev_size[p];
-    if (largest_target[p] != kNone) {
+    const size_t tp = prev_no(p);
+    if (tp < touched_prev.size() && touched_prev[tp] == p && largest_target[tp] != kNone) {
       ch.kind = IdentityChangeKind::kMergedInto;
-      ch.other = out.cluster_ids[largest_target[p]];
+      ch.other = id_of(largest_target[tp]);
     } else {
       ch.kind = IdentityChangeKind::kRetired;
     }
@@ -195,34 +275,9 @@ IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> b
   for (int k = 0; k < kKinds; ++k) out.counts[std::string(IdentityChangeName(static_cast<IdentityChangeKind>(k)))] = per_kind[k];
   out.counts["unchanged"] = unchanged;
 
-  // The next state: keys in order, ids sorted. The inherited ids come in order by walking the
-  // previous (sorted) ids, read in sequence, and stay views of what the previous state's hold; the
-  // fresh ones are copied into a table of their own and sorted, then the two lists are merged (an
-  // id is never reused, so no fresh id equals an inherited one).
-  std::vector<uint32_t> id_index(clusters);
-  out.next.ids.reserve(clusters);
-  {
-    std::sort(fresh.begin(), fresh.end(),
-              [&](uint32_t x, uint32_t y) { return out.cluster_ids[x] < out.cluster_ids[y]; });
-    auto fresh_ids = std::make_shared<std::vector<std::string>>();
-    fresh_ids->reserve(fresh.size());
-    for (uint32_t c : fresh) fresh_ids->push_back(out.cluster_ids[c]);
-    size_t f = 0;
-    auto take_fresh_before = [&](const std::string_view* id) {
-      for (; f < fresh.size() && (id == nullptr || std::string_view((*fresh_ids)[f]) < *id); ++f) {
-        id_index[fresh[f]] = static_cast<uint32_t>(out.next.ids.size());
-        out.next.ids.push_back((*fresh_ids)[f]);
-      }
-    };
-    for (uint32_t p = 0; p < previous.ids.size(); ++p) {
-      if (heir[p] == kNone) continue;
-      take_fresh_before(&previous.ids[p]);
-      id_index[heir[p]] = static_cast<uint32_t>(out.next.ids.size());
-      out.next.ids.push_back(previous.ids[p]);
-    }
-    take_fresh_before(nullptr);
-    out.next.id_backing = std::make_shared<const std::pair<std::shared_ptr<const void>, std::shared_ptr<const void>>>(
-        previous.id_backing, std::move(fresh_ids));
+  if (with_cluster_ids) {
+    out.cluster_ids.reserve(clusters);
+    for (uint32_t c = 0; c < clusters; ++c) out.cluster_ids.emplace_back(id_of(c));
   }
   out.next.keys = std::move(next_keys);
   out.next.key_backing = std::move(key_backing);
@@ -233,6 +288,14 @@ IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> b
 }
 
 }  // namespace
+
+std::vector<std::string> ClusterIdStrings(const IdentityAssignment& assignment) {
+  if (!assignment.cluster_ids.empty() || assignment.cluster_index.empty()) return assignment.cluster_ids;
+  std::vector<std::string> ids;
+  ids.reserve(assignment.cluster_index.size());
+  for (uint32_t c = 0; c < assignment.cluster_index.size(); ++c) ids.emplace_back(assignment.cluster_id(c));
+  return ids;
+}
 
 Result<IdentityAssignment> AssignIdentities(const IdentityState& previous, const std::vector<std::string>& keys,
                                             const std::vector<uint32_t>& labels, uint64_t clusters) {
@@ -265,7 +328,8 @@ Result<IdentityAssignment> AssignIdentities(const IdentityState& previous, const
     owned->push_back(k);
   }
   for (const std::string& k : *owned) next_keys.push_back(k);
-  return Assign(previous, std::move(by_key), prev_of, std::move(next_keys), std::move(owned), labels, clusters);
+  return Assign(previous, std::move(by_key), prev_of, std::move(next_keys), std::move(owned), labels, clusters,
+                /*with_cluster_ids=*/true);
 }
 
 IdentityAssignment AssignIdentitiesInKeyOrder(const IdentityState& previous, std::vector<std::string_view> keys,
@@ -274,7 +338,8 @@ IdentityAssignment AssignIdentitiesInKeyOrder(const IdentityState& previous, std
                                               const std::vector<uint32_t>& labels, uint64_t clusters) {
   std::vector<uint32_t> by_key(keys.size());
   std::iota(by_key.begin(), by_key.end(), 0u);
-  return Assign(previous, std::move(by_key), previous_of, std::move(keys), std::move(key_backing), labels, clusters);
+  return Assign(previous, std::move(by_key), previous_of, std::move(keys), std::move(key_backing), labels, clusters,
+                /*with_cluster_ids=*/false);
 }
 
 }  // namespace reclink

@@ -7,6 +7,7 @@
 #include <xxhash.h>
 
 #include <cstring>
+#include <functional>
 #include <memory>
 
 #include "reclink/binary_io.h"
@@ -19,12 +20,17 @@ constexpr char kMagic[8] = {'R', 'C', 'L', 'K', 'I', 'D', 'S', '\n'};
 
 }  // namespace
 
-std::string SerializeIdentityState(const IdentityState& s) {
-  size_t size = 64;
-  for (const std::string_view id : s.ids) size += id.size() + 2;
-  for (const std::string_view key : s.keys) size += key.size() + 7;
+void EmitIdentityStateBody(const IdentityState& s, const std::function<void(std::string_view)>& sink) {
+  // Pieces of about 1 MiB: a state of millions of keys is never held whole.
+  constexpr size_t kPiece = size_t{1} << 20;
   std::string out;
-  out.reserve(size);
+  out.reserve(kPiece + 64);
+  auto flush_if_full = [&] {
+    if (out.size() >= kPiece) {
+      sink(out);
+      out.clear();
+    }
+  };
   out.append(kMagic, sizeof kMagic);
   PutU32(out, kIdentityStateVersion);
   PutU32(out, 0);
@@ -32,12 +38,26 @@ std::string SerializeIdentityState(const IdentityState& s) {
   PutU64(out, s.next_serial);
   PutU64(out, s.runs);
   PutVarint(out, s.ids.size());
-  for (const std::string_view id : s.ids) PutString(out, id);
+  for (const std::string_view id : s.ids) {
+    PutString(out, id);
+    flush_if_full();
+  }
   PutVarint(out, s.keys.size());
   for (size_t i = 0; i < s.keys.size(); ++i) {
     PutString(out, s.keys[i]);
     PutVarint(out, s.identity_of[i]);
+    flush_if_full();
   }
+  if (!out.empty()) sink(out);
+}
+
+std::string SerializeIdentityState(const IdentityState& s) {
+  size_t size = 64;
+  for (const std::string_view id : s.ids) size += id.size() + 2;
+  for (const std::string_view key : s.keys) size += key.size() + 7;
+  std::string out;
+  out.reserve(size);
+  EmitIdentityStateBody(s, [&](std::string_view piece) { out.append(piece); });
   PutU64(out, XXH3_64bits(out.data(), out.size()));
   return out;
 }

@@ -844,13 +844,22 @@ void AppendKeyCells(std::string& buf, const IncrementalNight& night, uint32_t r,
 }  // namespace
 
 void WriteIncrementalClustersCsv(const IncrementalNight& night, bool with_source, FileWriter& out) {
-  const IncrementalResult& res = night.result;
   const IdentityAssignment& ids = night.identities;
+  const IdentityState& next = ids.next;
+  // The i-th row in key order has the id
+  // next.ids[next.identity_of[i]]: identity_of is read in sequence, but the ids are sorted by id,
+  // so each row's view and then its bytes are random reads. Both are prefetched ahead of the row
+  // (the view kAhead rows ahead, its bytes kAhead / 2), so the misses overlap.
+  constexpr size_t kAhead = 32;
+  const size_t n = ids.rows_by_key.size();
   std::string buf = with_source ? "source,record_id,cluster_id\n" : "record_id,cluster_id\n";
-  for (uint32_t r : ids.rows_by_key) {
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) __builtin_prefetch(&next.ids[next.identity_of[i + kAhead]]);
+    if (i + kAhead / 2 < n) __builtin_prefetch(next.ids[next.identity_of[i + kAhead / 2]].data());
+    const uint32_t r = ids.rows_by_key[i];
     AppendKeyCells(buf, night, r, with_source);
     buf += ',';
-    AppendCsvField(buf, ids.cluster_ids[res.run.labels[r]]);
+    AppendCsvField(buf, next.ids[next.identity_of[i]]);
     buf += '\n';
     if (buf.size() > (1 << 20)) {
       out.Write(buf);
@@ -867,7 +876,7 @@ void WriteIncrementalMembersCsv(const Rules& rules, const IncrementalNight& nigh
   WriteMembersRows(
       rules, res.run.model, res.run.labels.size(),
       [&](std::string& buf, uint32_t r) { AppendKeyCells(buf, night, r, with_source); },
-      with_source, res.run.edges, res.run.labels, FieldsOf(res.records, &fields), night.identities.cluster_ids, out);
+      with_source, res.run.edges, res.run.labels, FieldsOf(res.records, &fields), ClusterIdStrings(night.identities), out);
 }
 
 Result<GoldenRecords> IncrementalGoldenRecords(const Rules& rules, const IncrementalNight& night) {

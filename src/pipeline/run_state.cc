@@ -578,6 +578,32 @@ void EmitRecordsBody(const RecordsState& r, const Emit& emit) {
 
 // records.bin written straight to a state file; its size and the checksum of its bytes (what
 // the manifest lists) in *bytes and *checksum.
+// identities.bin, streamed as records.bin is (SerializeIdentityState's bytes, never held whole).
+Status WriteIdentitiesFile(OutputSet& set, const IdentityState& identities, uint64_t* bytes, std::string* checksum) {
+  Result<FileWriter> w = set.Open("identities.bin");
+  if (!w.ok()) return w.status();
+  XXH3_state_t* body = XXH3_createState();
+  XXH3_state_t* file = XXH3_createState();
+  XXH3_64bits_reset(body);
+  XXH3_64bits_reset(file);
+  uint64_t size = 0;
+  EmitIdentityStateBody(identities, [&](std::string_view piece) {
+    XXH3_64bits_update(body, piece.data(), piece.size());
+    XXH3_64bits_update(file, piece.data(), piece.size());
+    w->Write(piece);
+    size += piece.size();
+  });
+  std::string trailer;
+  PutU64(trailer, XXH3_64bits_digest(body));
+  XXH3_64bits_update(file, trailer.data(), trailer.size());
+  w->Write(trailer);
+  *bytes = size + trailer.size();
+  *checksum = Hex64(XXH3_64bits_digest(file));
+  XXH3_freeState(body);
+  XXH3_freeState(file);
+  return w->Finish(true);
+}
+
 Status WriteRecordsFile(OutputSet& set, const RecordsState& r, uint64_t* bytes, std::string* checksum) {
   Result<FileWriter> w = set.Open("records.bin");
   if (!w.ok()) return w.status();
@@ -673,22 +699,41 @@ std::string SerializeRecordsSegment(const RecordsState& next) {
     PutVarint(out, run.first);
     PutVarint(out, run.count);
   }
-  // The links as changes: the previous links renumbered, against the next ones (both sorted).
-  const std::vector<Edge> kept = RenumberedEdges(m.before->edges, RowsAfter(m.runs, m.rows_before));
+  // The links as changes: the previous links with both rows kept, renumbered (still sorted, as
+  // RenumberedEdges says) as the merge reaches them rather than copied into a table of their own
+  // first, against the next ones (sorted).
+  const std::vector<uint32_t> after = RowsAfter(m.runs, m.rows_before);
+  const std::vector<Edge>& before = m.before->edges;
+  size_t i = 0, j = 0;
+  Edge kept{};
+  bool has_kept = false;
+  auto advance_kept = [&] {
+    has_kept = false;
+    while (i < before.size()) {
+      const Edge& e = before[i++];
+      const uint32_t a = after[e.a], b = after[e.b];
+      if (a != kNoRow && b != kNoRow) {
+        kept = {a, b, e.weight};
+        has_kept = true;
+        return;
+      }
+    }
+  };
+  advance_kept();
   std::vector<std::pair<uint32_t, uint32_t>> dropped;
   std::vector<Edge> added;
-  size_t i = 0, j = 0;
   const std::vector<Edge>& now = next.edges;
-  while (i < kept.size() || j < now.size()) {
-    const bool take_kept = j == now.size() || (i < kept.size() && std::tie(kept[i].a, kept[i].b) <= std::tie(now[j].a, now[j].b));
-    const bool take_now = i == kept.size() || (j < now.size() && std::tie(now[j].a, now[j].b) <= std::tie(kept[i].a, kept[i].b));
-    if (take_kept && take_now && SameWeight(kept[i].weight, now[j].weight)) {
-      ++i, ++j;
+  while (has_kept || j < now.size()) {
+    const bool take_kept = j == now.size() || (has_kept && std::tie(kept.a, kept.b) <= std::tie(now[j].a, now[j].b));
+    const bool take_now = !has_kept || (j < now.size() && std::tie(now[j].a, now[j].b) <= std::tie(kept.a, kept.b));
+    if (take_kept && take_now && SameWeight(kept.weight, now[j].weight)) {
+      advance_kept();
+      ++j;
       continue;
     }
     if (take_kept) {
-      dropped.emplace_back(kept[i].a, kept[i].b);
-      ++i;
+      dropped.emplace_back(kept.a, kept.b);
+      advance_kept();
     }
     if (take_now) added.push_back(now[j++]);
   }
@@ -1330,7 +1375,9 @@ bool WritesSegment(const Rules& rules, const RecordsState& records) {
 
 Status WriteRunState(OutputSet& set, const Rules& rules, const Model& model, const IdentityState& identities,
                      const RecordsState& records) {
-  const std::string ids = SerializeIdentityState(identities);
+  uint64_t ids_bytes = 0;
+  std::string ids_xxh3;
+  RECLINK_RETURN_IF_ERROR(WriteIdentitiesFile(set, identities, &ids_bytes, &ids_xxh3));
   const std::string model_json = ModelToJson(model);
   // The records: records.bin whole, or the previous state's records.bin and segments kept (hard
   // links: they never change once written) and this night's segment after them.
@@ -1391,13 +1438,12 @@ Status WriteRunState(OutputSet& set, const Rules& rules, const Model& model, con
     w.Member("xxh3", checksum);
     w.EndObject();
   };
-  entry("identities.bin", ids.size(), Checksum(ids));
+  entry("identities.bin", ids_bytes, ids_xxh3);
   for (const RecordsState::Origin::File& f : record_files) entry(f.name.c_str(), f.bytes, f.xxh3);
   entry("model.json", model_json.size(), Checksum(model_json));
   w.EndObject();
   w.EndObject();
   const std::string manifest = w.Take() + "\n";
-  RECLINK_RETURN_IF_ERROR(set.WriteFile("identities.bin", ids));
   RECLINK_RETURN_IF_ERROR(set.WriteFile("model.json", model_json));
   return set.WriteFile("state.json", manifest);
 }

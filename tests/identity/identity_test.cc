@@ -5,11 +5,15 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <random>
 #include <set>
 #include <string_view>
+#include <tuple>
+
+#include <xxhash.h>
 
 #include "reclink/identity.h"
 
@@ -269,6 +273,237 @@ TEST(IdentityTest, RandomNightsKeepEveryPromise) {
   }
 }
 
+// The rule of reclink/identity.h read plainly, for the tests: every (cluster, previous identity)
+// pair sharing records is a candidate and all of them are sorted (no cluster is settled first).
+struct Reference {
+  std::vector<std::string> cluster_ids;
+  std::vector<IdentityChange> changes;
+  std::map<std::string, uint64_t> counts;
+  std::vector<std::string> next_ids;  // sorted
+  uint64_t next_serial = 0;
+};
+
+Reference ReferenceAssign(const IdentityState& previous, const std::vector<std::string>& keys,
+                          const std::vector<uint32_t>& labels, uint64_t clusters) {
+  std::map<std::string, uint32_t> prev_of_key;
+  for (size_t i = 0; i < previous.keys.size(); ++i) prev_of_key[std::string(previous.keys[i])] = previous.identity_of[i];
+  std::vector<std::string> sorted = keys;
+  std::sort(sorted.begin(), sorted.end());
+  std::vector<uint64_t> size(clusters, 0), min_rank(clusters, ~uint64_t{0}), prev_size(previous.ids.size(), 0);
+  for (uint32_t p : previous.identity_of) ++prev_size[p];
+  std::map<std::pair<uint32_t, uint32_t>, uint64_t> shared;
+  for (size_t r = 0; r < keys.size(); ++r) {
+    const uint32_t c = labels[r];
+    ++size[c];
+    const uint64_t rank = std::lower_bound(sorted.begin(), sorted.end(), keys[r]) - sorted.begin();
+    min_rank[c] = std::min(min_rank[c], rank);
+    auto it = prev_of_key.find(keys[r]);
+    if (it != prev_of_key.end()) ++shared[{c, it->second}];
+  }
+  std::vector<std::tuple<int64_t, int64_t, uint32_t, uint64_t, uint32_t>> cands;  // -shared, -prev size, p, rank, c
+  for (const auto& [cp, n] : shared) {
+    cands.emplace_back(-static_cast<int64_t>(n), -static_cast<int64_t>(prev_size[cp.second]), cp.second,
+                       min_rank[cp.first], cp.first);
+  }
+  std::sort(cands.begin(), cands.end());
+  constexpr uint32_t kFree = ~uint32_t{0};
+  std::vector<uint32_t> inherited(clusters, kFree), heir(previous.ids.size(), kFree);
+  std::vector<uint32_t> source(clusters, kFree), target(previous.ids.size(), kFree);
+  std::vector<uint64_t> with_heir(clusters, 0);
+  for (const auto& [ns, nps, p, rank, c] : cands) {
+    if (source[c] == kFree) source[c] = p;
+    if (target[p] == kFree) target[p] = c;
+    if (inherited[c] != kFree || heir[p] != kFree) continue;
+    inherited[c] = p;
+    heir[p] = c;
+    with_heir[c] = -ns;
+  }
+  Reference out;
+  out.cluster_ids.resize(clusters);
+  std::vector<uint32_t> fresh;
+  for (uint32_t c = 0; c < clusters; ++c) {
+    if (inherited[c] != kFree) out.cluster_ids[c] = previous.ids[inherited[c]];
+    else fresh.push_back(c);
+  }
+  std::sort(fresh.begin(), fresh.end(), [&](uint32_t x, uint32_t y) { return min_rank[x] < min_rank[y]; });
+  out.next_serial = previous.next_serial;
+  for (uint32_t c : fresh) out.cluster_ids[c] = MintIdentityId(previous.salt, out.next_serial++);
+  for (int k = 0; k <= static_cast<int>(IdentityChangeKind::kRetired); ++k) {
+    out.counts[std::string(IdentityChangeName(static_cast<IdentityChangeKind>(k)))] = 0;
+  }
+  out.counts["unchanged"] = 0;
+  for (uint32_t c = 0; c < clusters; ++c) {
+    IdentityChange ch;
+    ch.id = out.cluster_ids[c];
+    ch.records_after = size[c];
+    if (inherited[c] != kFree) {
+      const uint64_t before = prev_size[inherited[c]];
+      if (size[c] == with_heir[c] && before == with_heir[c]) {
+        ++out.counts["unchanged"];
+        continue;
+      }
+      ch.records_before = before;
+      ch.records_added = size[c] - with_heir[c];
+      ch.records_removed = before - with_heir[c];
+      ch.kind = ch.records_removed == 0 ? IdentityChangeKind::kGrew
+                : ch.records_added == 0 ? IdentityChangeKind::kShrank
+                                        : IdentityChangeKind::kChanged;
+    } else {
+      ch.records_added = size[c];
+      ch.kind = source[c] == kFree ? IdentityChangeKind::kNew : IdentityChangeKind::kSplitFrom;
+      if (source[c] != kFree) ch.other = previous.ids[source[c]];
+    }
+    out.changes.push_back(ch);
+  }
+  for (uint32_t p = 0; p < previous.ids.size(); ++p) {
+    if (heir[p] != kFree) continue;
+    IdentityChange ch;
+    ch.id = previous.ids[p];
+    ch.records_before = ch.records_removed = prev_size[p];
+    ch.kind = target[p] == kFree ? IdentityChangeKind::kRetired : IdentityChangeKind::kMergedInto;
+    if (target[p] != kFree) ch.other = out.cluster_ids[target[p]];
+    out.changes.push_back(ch);
+  }
+  for (const IdentityChange& ch : out.changes) ++out.counts[std::string(IdentityChangeName(ch.kind))];
+  std::sort(out.changes.begin(), out.changes.end(),
+            [](const IdentityChange& x, const IdentityChange& y) { return x.id < y.id; });
+  out.next_ids = out.cluster_ids;
+  std::sort(out.next_ids.begin(), out.next_ids.end());
+  return out;
+}
+
+// Checks an assignment of rows `keys` (labels, clusters) against the reference.
+void ExpectAsReference(const IdentityState& previous, const std::vector<std::string>& keys,
+                       const std::vector<uint32_t>& labels, uint64_t clusters, const IdentityAssignment& a,
+                       const std::string& what) {
+  SCOPED_TRACE(what);
+  const Reference ref = ReferenceAssign(previous, keys, labels, clusters);
+  EXPECT_EQ(ClusterIdStrings(a), ref.cluster_ids);
+  ASSERT_EQ(a.cluster_index.size(), clusters);
+  for (uint32_t c = 0; c < clusters; ++c) EXPECT_EQ(a.cluster_id(c), ref.cluster_ids[c]) << "cluster " << c;
+  ASSERT_EQ(a.changes.size(), ref.changes.size());
+  for (size_t i = 0; i < ref.changes.size(); ++i) {
+    const IdentityChange &x = a.changes[i], &y = ref.changes[i];
+    EXPECT_EQ(x.id, y.id);
+    EXPECT_EQ(x.kind, y.kind) << x.id;
+    EXPECT_EQ(x.other, y.other) << x.id;
+    EXPECT_EQ(x.records_before, y.records_before) << x.id;
+    EXPECT_EQ(x.records_after, y.records_after) << x.id;
+    EXPECT_EQ(x.records_added, y.records_added) << x.id;
+    EXPECT_EQ(x.records_removed, y.records_removed) << x.id;
+  }
+  EXPECT_EQ(a.counts, ref.counts);
+  EXPECT_EQ(std::vector<std::string>(a.next.ids.begin(), a.next.ids.end()), ref.next_ids);
+  EXPECT_EQ(a.next.next_serial, ref.next_serial);
+  // Each key's identity in the next state is its cluster's id.
+  std::map<std::string, std::string> id_of_key;
+  for (size_t r = 0; r < keys.size(); ++r) id_of_key[keys[r]] = ref.cluster_ids[labels[r]];
+  ASSERT_EQ(a.next.keys.size(), keys.size());
+  for (size_t i = 0; i < a.next.keys.size(); ++i) {
+    EXPECT_EQ(a.next.ids[a.next.identity_of[i]], id_of_key[std::string(a.next.keys[i])]);
+  }
+}
+
+// Nights that touch a few clusters of many (as an incremental night does): a record added to, or
+// deleted from, a cluster; every record of a cluster deleted; a touched cluster merged with an untouched neighbour, or split, one part
+// alone or joined to an untouched neighbour; records moved between clusters; an identity whose
+// records all stay together but lose one to a new cluster. Both entry points (AssignIdentities on
+// shuffled rows, AssignIdentitiesInKeyOrder on rows in key order with their previous identities)
+// name the clusters as the reference does, which sorts every candidate; so does a night that
+// touches nothing.
+TEST(IdentityTest, NamingOnlyTouchedClustersEqualsNamingEveryCluster) {
+  std::mt19937_64 rng(13);
+  Clusters clusters;
+  int next_key = 0;
+  auto key = [&] { char b[16]; std::snprintf(b, sizeof b, "k%06d", next_key++); return std::string(b); };
+  for (int c = 0; c < 400; ++c) {
+    std::vector<std::string> members;
+    const int size = 1 + static_cast<int>(rng() % 4);
+    for (int i = 0; i < size; ++i) members.push_back(key());
+    clusters.push_back(members);
+  }
+  IdentityState state = RunNight(NewIdentityState(21), clusters).a.next;
+  for (int night = 0; night < 40; ++night) {
+    Clusters next = clusters;
+    const int edits = night % 5 == 4 ? 0 : 1 + static_cast<int>(rng() % 12);  // every fifth night touches nothing
+    for (int e = 0; e < edits && next.size() > 2; ++e) {
+      const size_t x = rng() % next.size();
+      size_t y = rng() % next.size();
+      if (y == x) y = (x + 1) % next.size();
+      switch (rng() % 7) {
+        case 0: next[x].push_back(key()); break;                                          // a new record joins
+        case 1: if (next[x].size() > 1) next[x].erase(next[x].begin() + rng() % next[x].size()); break;  // deleted
+        case 2:                                                                            // merged with a neighbour
+          next[x].insert(next[x].end(), next[y].begin(), next[y].end());
+          next.erase(next.begin() + y);
+          break;
+        case 3:                                                                            // split, a part alone
+          if (next[x].size() > 1) {
+            const size_t cut = 1 + rng() % (next[x].size() - 1);
+            next.emplace_back(next[x].begin() + cut, next[x].end());
+            next[x].resize(cut);
+          }
+          break;
+        case 4:                                                                            // a record moves
+          if (next[x].size() > 1) {
+            next[y].push_back(next[x].back());
+            next[x].pop_back();
+          }
+          break;
+        case 6: next.erase(next.begin() + x); break;                                      // every record deleted
+        case 5: {                                                                          // a part joins a neighbour
+          if (next[x].size() > 1) {
+            const size_t cut = 1 + rng() % (next[x].size() - 1);
+            next[y].insert(next[y].end(), next[x].begin() + cut, next[x].end());
+            next[x].resize(cut);
+          }
+          break;
+        }
+      }
+    }
+    if (night % 7 == 3) next.push_back({key()});  // a record alone
+    // Rows shuffled, for AssignIdentities.
+    std::vector<std::pair<std::string, uint32_t>> rows;
+    for (uint32_t c = 0; c < next.size(); ++c) {
+      for (const std::string& k : next[c]) rows.emplace_back(k, c);
+    }
+    std::shuffle(rows.begin(), rows.end(), rng);
+    std::vector<std::string> keys;
+    std::vector<uint32_t> labels;
+    for (const auto& [k, c] : rows) {
+      keys.push_back(k);
+      labels.push_back(c);
+    }
+    Result<IdentityAssignment> full = AssignIdentities(state, keys, labels, next.size());
+    ASSERT_TRUE(full.ok());
+    ExpectAsReference(state, keys, labels, next.size(), *full, "AssignIdentities, night " + std::to_string(night));
+    // The same rows in key order, with their previous identities.
+    std::sort(rows.begin(), rows.end());
+    std::vector<std::string> sorted_keys;
+    std::vector<uint32_t> sorted_labels, previous_of;
+    for (const auto& [k, c] : rows) {
+      sorted_keys.push_back(k);
+      sorted_labels.push_back(c);
+      const auto it = std::lower_bound(state.keys.begin(), state.keys.end(), std::string_view(k));
+      previous_of.push_back(it != state.keys.end() && *it == k ? state.identity_of[it - state.keys.begin()] : kNoIdentity);
+    }
+    auto owned = std::make_shared<std::vector<std::string>>(sorted_keys);
+    std::vector<std::string_view> views(owned->begin(), owned->end());
+    const IdentityAssignment in_order =
+        AssignIdentitiesInKeyOrder(state, views, owned, previous_of, sorted_labels, next.size());
+    EXPECT_TRUE(in_order.cluster_ids.empty());
+    ExpectAsReference(state, sorted_keys, sorted_labels, next.size(), in_order,
+                      "AssignIdentitiesInKeyOrder, night " + std::to_string(night));
+    EXPECT_EQ(in_order.next.identity_of, full->next.identity_of);
+    if (edits == 0 && night % 7 != 3) {
+      EXPECT_EQ(in_order.counts.at("unchanged"), next.size());
+      EXPECT_TRUE(in_order.changes.empty());
+    }
+    clusters = next;
+    state = in_order.next;
+  }
+}
+
 TEST(IdentityStateTest, EveryDamagedByteAndEveryTruncationIsRefused) {
   const Night n = RunNight(NewIdentityState(5), {{"a", "b"}, {"c"}, {"dd", "eee"}});
   const std::string bytes = SerializeIdentityState(n.a.next);
@@ -305,6 +540,30 @@ TEST(IdentityStateTest, KeysAreViewsOfTheBackingOrOfACopy) {
   const std::vector<std::string_view> expected = {"a", "a-key-longer-than-sso", "b", "c", "dd"};
   EXPECT_EQ(viewed->keys, expected);
   EXPECT_EQ(copied->keys, expected);
+}
+
+// identities.bin is streamed in pieces (WriteRunState): the pieces and their checksum are
+// SerializeIdentityState's bytes, for a state of one piece and of several.
+TEST(IdentityStateTest, EmittedPiecesAreTheSerializedBytes) {
+  for (const int n : {3, 200000}) {
+    Clusters clusters;
+    for (int k = 0; k < n; ++k) clusters.push_back({"record-" + std::to_string(k)});
+    const IdentityState state = RunNight(NewIdentityState(9), clusters).a.next;
+    std::string emitted;
+    int pieces = 0;
+    EmitIdentityStateBody(state, [&](std::string_view piece) {
+      EXPECT_LE(piece.size(), (size_t{1} << 20) + 64);
+      emitted += piece;
+      ++pieces;
+    });
+    const uint64_t sum = XXH3_64bits(emitted.data(), emitted.size());
+    for (int b = 0; b < 8; ++b) emitted.push_back(static_cast<char>(sum >> (8 * b)));
+    EXPECT_EQ(emitted, SerializeIdentityState(state)) << n << " keys";
+    EXPECT_EQ(pieces > 1, n > 3) << pieces << " pieces";
+    Result<IdentityState> back = ParseIdentityState(emitted, "identities.bin");
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_EQ(back->keys, state.keys);
+  }
 }
 
 TEST(IdentityStateTest, AnotherVersionIsRefusedByName) {

@@ -15,11 +15,17 @@
 //   2. Clusters left without an id get fresh ids, in order of their smallest record key. An id is
 //      minted from a counter that only grows (kept in the state), so an id is never reused.
 //
+// A cluster whose records are exactly one previous identity's (every cluster a night did not touch:
+// no record added, changed or deleted, no link added or dropped on its rows) is that identity's
+// only candidate and keeps its id, unchanged; only the other clusters are matched as in 1 and 2,
+// so their cost follows what changed (the rest is a pass over the rows and one over the ids).
+//
 // Everything here depends only on record keys, never on row order or the split of the input
 // files. The stage owns no I/O beyond (de)serializing its state to bytes.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -79,12 +85,21 @@ struct IdentityChange {
 };
 
 struct IdentityAssignment {
-  std::vector<std::string> cluster_ids;  // per cluster index
+  // Per cluster index, its id: AssignIdentities fills it; AssignIdentitiesInKeyOrder leaves it
+  // empty (cluster_id() names a cluster, ClusterIdStrings makes the table when one is needed).
+  std::vector<std::string> cluster_ids;
+  std::vector<uint32_t> cluster_index;   // per cluster index: its id's index in next.ids
   std::vector<IdentityChange> changes;   // sorted by id; unchanged identities are not listed
   std::map<std::string, uint64_t> counts;  // per kind name (every kind present, maybe 0), and "unchanged"
   IdentityState next;                    // the state for the next run
   std::vector<uint32_t> rows_by_key;     // rows in record-key order: next.keys[i] is keys[rows_by_key[i]]
+
+  // Cluster c's id: a view of what next.id_backing holds, valid while next lives.
+  std::string_view cluster_id(uint32_t c) const { return next.ids[cluster_index[c]]; }
 };
+
+// Every cluster's id, per cluster index (a copy: cluster_ids, made from cluster_index if empty).
+std::vector<std::string> ClusterIdStrings(const IdentityAssignment& assignment);
 
 // Names the clusters. keys: per row, the record's key (unique across rows); labels: per row,
 // its cluster index in [0, clusters). Error (kInvalidInput) when a key repeats.
@@ -98,7 +113,7 @@ inline constexpr uint32_t kNoIdentity = ~uint32_t{0};
 // whose previous identities the caller knows: previous_of, per row, an index into previous.ids or
 // kNoIdentity. No key is compared; keys become the next state's, and key_backing, which must hold
 // what they view, its key_backing. An incremental run, which merges its rows in key order from the
-// state's, names its clusters so.
+// state's, names its clusters so. cluster_ids is left empty (see IdentityAssignment).
 IdentityAssignment AssignIdentitiesInKeyOrder(const IdentityState& previous, std::vector<std::string_view> keys,
                                               std::shared_ptr<const void> key_backing,
                                               const std::vector<uint32_t>& previous_of,
@@ -110,6 +125,10 @@ IdentityAssignment AssignIdentitiesInKeyOrder(const IdentityState& previous, std
 // naming `name`). With backing (what holds bytes, e.g. a mapped file; bytes must then not change),
 // the keys and ids are views of bytes and the state keeps backing alive; without, of a copy of bytes.
 std::string SerializeIdentityState(const IdentityState& state);
+// SerializeIdentityState's bytes less the checksum, handed to sink in pieces of about 1 MiB (so a
+// large state is written without being held whole); the checksum that follows them is the
+// XXH3-64 of all the pieces, little-endian.
+void EmitIdentityStateBody(const IdentityState& state, const std::function<void(std::string_view)>& sink);
 Result<IdentityState> ParseIdentityState(std::string_view bytes, const std::string& name,
                                          std::shared_ptr<const void> backing = nullptr);
 
