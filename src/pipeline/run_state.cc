@@ -12,6 +12,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <tuple>
 #include <filesystem>
 #include <fstream>
@@ -576,18 +577,20 @@ void EmitRecordsBody(const RecordsState& r, const Emit& emit) {
   flush();
 }
 
-// records.bin written straight to a state file; its size and the checksum of its bytes (what
-// the manifest lists) in *bytes and *checksum.
-// identities.bin, streamed as records.bin is (SerializeIdentityState's bytes, never held whole).
-Status WriteIdentitiesFile(OutputSet& set, const IdentityState& identities, uint64_t* bytes, std::string* checksum) {
-  Result<FileWriter> w = set.Open("identities.bin");
+// A state file written straight from its body's pieces (emit_body hands them to its argument in
+// order), never held whole: the body, then the XXH3 of the body as its trailer. The file's size and
+// the checksum of all its bytes (what the manifest lists) go to *bytes and *checksum.
+Status WriteStreamedFile(OutputSet& set, const std::string& name,
+                         const std::function<void(const std::function<void(std::string_view)>&)>& emit_body,
+                         uint64_t* bytes, std::string* checksum) {
+  Result<FileWriter> w = set.Open(name);
   if (!w.ok()) return w.status();
   XXH3_state_t* body = XXH3_createState();
   XXH3_state_t* file = XXH3_createState();
   XXH3_64bits_reset(body);
   XXH3_64bits_reset(file);
   uint64_t size = 0;
-  EmitIdentityStateBody(identities, [&](std::string_view piece) {
+  emit_body([&](std::string_view piece) {
     XXH3_64bits_update(body, piece.data(), piece.size());
     XXH3_64bits_update(file, piece.data(), piece.size());
     w->Write(piece);
@@ -604,29 +607,18 @@ Status WriteIdentitiesFile(OutputSet& set, const IdentityState& identities, uint
   return w->Finish(true);
 }
 
+// identities.bin (SerializeIdentityState's bytes) and records.bin, streamed.
+Status WriteIdentitiesFile(OutputSet& set, const IdentityState& identities, uint64_t* bytes, std::string* checksum) {
+  return WriteStreamedFile(
+      set, "identities.bin",
+      [&](const std::function<void(std::string_view)>& piece) { EmitIdentityStateBody(identities, piece); }, bytes,
+      checksum);
+}
+
 Status WriteRecordsFile(OutputSet& set, const RecordsState& r, uint64_t* bytes, std::string* checksum) {
-  Result<FileWriter> w = set.Open("records.bin");
-  if (!w.ok()) return w.status();
-  XXH3_state_t* body = XXH3_createState();
-  XXH3_state_t* file = XXH3_createState();
-  XXH3_64bits_reset(body);
-  XXH3_64bits_reset(file);
-  uint64_t size = 0;
-  EmitRecordsBody(r, [&](std::string_view piece) {
-    XXH3_64bits_update(body, piece.data(), piece.size());
-    XXH3_64bits_update(file, piece.data(), piece.size());
-    w->Write(piece);
-    size += piece.size();
-  });
-  std::string trailer;
-  PutU64(trailer, XXH3_64bits_digest(body));
-  XXH3_64bits_update(file, trailer.data(), trailer.size());
-  w->Write(trailer);
-  *bytes = size + trailer.size();
-  *checksum = Hex64(XXH3_64bits_digest(file));
-  XXH3_freeState(body);
-  XXH3_freeState(file);
-  return w->Finish(true);
+  return WriteStreamedFile(
+      set, "records.bin", [&](const std::function<void(std::string_view)>& piece) { EmitRecordsBody(r, piece); },
+      bytes, checksum);
 }
 
 }  // namespace
