@@ -29,10 +29,10 @@ void AddInputOptions(CLI::App* cmd, CommonOptions* o) {
   cmd->add_option("--on-bad-record", o->on_bad_record, "fail (default, exit 3), skip, or quarantine to DIR/rejects.csv");
   cmd->add_flag("--quiet,-q", o->quiet, "print nothing on success");
   cmd->add_option("--memory-limit", o->memory_limit,
-                  "when the run's estimated peak (3x the inputs' size) passes this, record columns are kept in "
-                  "files under --temp-dir and paged in as read: bytes with K/M/G suffix, none, or auto (default: "
+                  "when the run's estimated peak (3x the inputs' size) passes this, record columns, the blocking "
+                  "index and comparison slots are kept in files under --temp-dir and paged in as read: bytes with K/M/G suffix, none, or auto (default: "
                   "half the physical memory, or of the container's cgroup limit when lower)");
-  cmd->add_option("--temp-dir", o->temp_dir, "where --memory-limit keeps columns (default $TMPDIR, else /tmp)");
+  cmd->add_option("--temp-dir", o->temp_dir, "where --memory-limit keeps its files (default $TMPDIR, else /tmp)");
 }
 
 // A probability strictly between 0 and 1: at 1 no pair could link (an infinite weight), at 0
