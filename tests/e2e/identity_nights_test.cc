@@ -346,6 +346,21 @@ TEST_F(IdentityNights, AStateIsRefusedWhenItDoesNotFit) {
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_NE(r.err.find("identities.bin"), std::string::npos) << r.err;
   EXPECT_EQ(ReadFile(copy + "/identities.bin"), bytes);
+  // records.bin (checked on a thread of its own while identities.bin is read) and model.json
+  // likewise, each named; and with other rules and --retrain too, which read no records.
+  for (const char* name : {"records.bin", "model.json"}) {
+    const std::string other = dir_ + "/damaged_" + name;
+    fs::copy(state, other);
+    std::string held = ReadFile(other + "/" + name);
+    held[held.size() / 3] ^= 4;
+    WriteFile(other + "/" + name, held);
+    for (const std::string& rules : {kRules + " --state " + other, other_rules + " --state " + other + " --retrain"}) {
+      r = run("--rules " + rules);
+      EXPECT_EQ(r.exit_code, 3) << name << ": " << r.err;
+      EXPECT_NE(r.err.find(name), std::string::npos) << r.err;
+    }
+    EXPECT_EQ(ReadFile(other + "/" + name), held);
+  }
   fs::remove(copy + "/state.json");
   EXPECT_EQ(run("--rules " + kRules + " --state " + copy).exit_code, 3);
   // Another format version.

@@ -10,6 +10,11 @@
 
 namespace reclink {
 
+// Whether a parser checks a file's own checksum trailer. kTrusted is for a caller that has just
+// checked the whole file against a checksum kept elsewhere (a state's manifest), which covers the
+// trailer and everything before it: hashing the body a second time would add nothing.
+enum class TrailerCheck { kVerify, kTrusted };
+
 inline void PutU32(std::string& out, uint32_t v) {
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
 }

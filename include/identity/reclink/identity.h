@@ -32,6 +32,7 @@
 #include <string_view>
 #include <vector>
 
+#include "reclink/binary_io.h"
 #include "reclink/status.h"
 
 namespace reclink {
@@ -129,8 +130,10 @@ std::string SerializeIdentityState(const IdentityState& state);
 // large state is written without being held whole); the checksum that follows them is the
 // XXH3-64 of all the pieces, little-endian.
 void EmitIdentityStateBody(const IdentityState& state, const std::function<void(std::string_view)>& sink);
+// trailer: kTrusted skips the checksum (the caller checked the whole file; binary_io.h).
 Result<IdentityState> ParseIdentityState(std::string_view bytes, const std::string& name,
-                                         std::shared_ptr<const void> backing = nullptr);
+                                         std::shared_ptr<const void> backing = nullptr,
+                                         TrailerCheck trailer = TrailerCheck::kVerify);
 
 inline constexpr uint32_t kIdentityStateVersion = 1;
 

@@ -183,8 +183,10 @@ struct RecordsSegment {
 std::string SerializeRecordsSegment(const RecordsState& next);
 // Refuses anything it cannot read whole or that does not fit `fields` fields and `rules` blocking
 // rules (kInvalidInput naming `name`). The night's columns view bytes, which backing keeps alive.
+// trailer: kTrusted skips the checksum (the caller checked the whole file; binary_io.h).
 Result<RecordsSegment> ParseRecordsSegment(std::string_view bytes, size_t fields, size_t rules, const std::string& name,
-                                           std::shared_ptr<const void> backing);
+                                           std::shared_ptr<const void> backing,
+                                           TrailerCheck trailer = TrailerCheck::kVerify);
 // The records of a base (records.bin, read) with segments applied in order: the key hashes
 // gathered into fresh tables, the fields left where they are (field_sources, field_rows; the
 // result keeps base's and the segments' backing alive); links, threshold and skipped blocks the
@@ -230,10 +232,12 @@ std::string SerializeRecordsState(const RecordsState& records);
 // copies, and the result keeps backing alive; bytes must then not change. With key_hash_bytes
 // (and backing), the key hashes are not copied: key_hashes is left empty and key_hash_bytes holds
 // each rule's table as bytes (as written, maybe unaligned), for a caller that reads them in place
-// (RecordsState::key_hash_bytes) or gathers them (ApplySegments).
+// (RecordsState::key_hash_bytes) or gathers them (ApplySegments). trailer: kTrusted skips the
+// checksum (the caller checked the whole file; binary_io.h).
 Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, size_t fields, size_t rules,
                                        const std::string& name, std::shared_ptr<const void> backing = nullptr,
-                                       std::vector<std::string_view>* key_hash_bytes = nullptr);
+                                       std::vector<std::string_view>* key_hash_bytes = nullptr,
+                                       TrailerCheck trailer = TrailerCheck::kVerify);
 
 // A digest of what a saved model and the record keys depend on: link type, ids, fields (columns,
 // normalizers, null values, date order, country code), blocking rules and comparisons. Not the
