@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "reclink/csv_writer.h"
+#include "reclink/ordered_write.h"
 #include "reclink/pipeline.h"
 
 namespace reclink {
@@ -43,17 +44,13 @@ void AppendRecordCells(std::string& buf, const LoadedInput& input, RowId r, cons
 
 void WriteClustersCsv(const LoadedInput& input, const RunResult& result, const std::vector<std::string>& ids,
                       bool with_source, FileWriter& out) {
-  const RecordTable& table = input.table;
-  std::string buf = with_source ? "source,record_id,cluster_id\n" : "record_id,cluster_id\n";
-  for (RowId r = 0; r < table.num_rows(); ++r) {
-    AppendRecordCells(buf, input, r, ids[result.labels[r]], with_source);
-    buf += '\n';
-    if (buf.size() > (1 << 20)) {
-      out.Write(buf);
-      buf.clear();
+  out.Write(with_source ? "source,record_id,cluster_id\n" : "record_id,cluster_id\n");
+  WriteRowsInOrder(input.table.num_rows(), out, [&](size_t begin, size_t end, std::string& buf) {
+    for (size_t r = begin; r < end; ++r) {
+      AppendRecordCells(buf, input, static_cast<RowId>(r), ids[result.labels[r]], with_source);
+      buf += '\n';
     }
-  }
-  out.Write(buf);
+  });
 }
 
 void WritePairsCsv(const LoadedInput& input, const RunResult& result, FileWriter& out) {
