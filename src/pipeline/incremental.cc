@@ -2,7 +2,7 @@
 // are looked at, and only their new pairs are scored (see reclink/incremental.h).
 #include "reclink/incremental.h"
 
-#include <absl/container/flat_hash_set.h>
+#include <absl/container/flat_hash_map.h>
 #include <tbb/enumerable_thread_specific.h>
 
 #include <algorithm>
@@ -246,8 +246,8 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
       if (new_h[d] != 0) changed.push_back({new_h[d], static_cast<uint32_t>(d), kDelta});
     }
     // Abseil's Swiss table: faster here than the hand-rolled linear probing it replaced
-    // (docs/performance.md, "Hash tables").
-    absl::flat_hash_set<uint64_t> touched;
+    // (docs/performance.md, "Hash tables"). Each touched hash is numbered, in the order first met.
+    absl::flat_hash_map<uint64_t, uint32_t> touched;
     touched.reserve(changed.size());
     // A bit per slot of the hashes' top kFilterBits bits, set for the touched ones: most of the
     // state's records are in no touched block and are passed over on one bit (the filter, 128
@@ -255,26 +255,54 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
     constexpr int kFilterBits = 20;
     std::vector<uint64_t> filter(size_t{1} << (kFilterBits - 6), 0);
     auto slot = [](uint64_t h) { return h >> (64 - kFilterBits); };
-    for (const Member& m : changed) {
-      touched.insert(m.hash);
-      filter[slot(m.hash) >> 6] |= uint64_t{1} << (slot(m.hash) & 63);
+    std::vector<uint32_t> changed_block(changed.size());
+    for (size_t k = 0; k < changed.size(); ++k) {
+      const uint64_t h = changed[k].hash;
+      changed_block[k] = touched.try_emplace(h, static_cast<uint32_t>(touched.size())).first->second;
+      filter[slot(h) >> 6] |= uint64_t{1} << (slot(h) & 63);
     }
-    for (size_t i = 0; i < n_old; ++i) {
-      const uint64_t h = old_hash(i);
-      if (!((filter[slot(h) >> 6] >> (slot(h) & 63)) & 1)) continue;
-      if (!removed[i] && h != 0 && touched.contains(h)) members.push_back({h, static_cast<uint32_t>(i), kOld});
+    // The state's members of the touched blocks, found on every thread in chunks of rows, each
+    // chunk's in row order with their hashes' numbers.
+    constexpr size_t kScanRows = size_t{1} << 16;
+    struct Scanned {
+      std::vector<Member> members;
+      std::vector<uint32_t> blocks;
+    };
+    std::vector<Scanned> scanned((n_old + kScanRows - 1) / kScanRows);
+    ParallelFor(size_t{0}, scanned.size(), [&](size_t c) {
+      Scanned& f = scanned[c];
+      for (size_t i = c * kScanRows, end = std::min(n_old, i + kScanRows); i < end; ++i) {
+        const uint64_t h = old_hash(i);
+        if (!((filter[slot(h) >> 6] >> (slot(h) & 63)) & 1)) continue;
+        if (removed[i] || h == 0) continue;
+        if (const auto it = touched.find(h); it != touched.end()) {
+          f.members.push_back({h, static_cast<uint32_t>(i), kOld});
+          f.blocks.push_back(it->second);
+        }
+      }
+    });
+    // Members by block (a counting sort on the hashes' numbers, stable): the state's kept ones by
+    // row, then its removed ones, then this run's, as the blocks below need them. The blocks'
+    // order does not matter (every list they fill is sorted or counted afterwards).
+    std::vector<size_t> block_start(touched.size() + 1, 0);
+    for (const Scanned& f : scanned) {
+      for (const uint32_t b : f.blocks) ++block_start[b + 1];
     }
-    members.insert(members.end(), changed.begin(), changed.end());
+    for (const uint32_t b : changed_block) ++block_start[b + 1];
+    for (size_t b = 1; b < block_start.size(); ++b) block_start[b] += block_start[b - 1];
+    members.resize(block_start.back());
+    for (Scanned& f : scanned) {
+      for (size_t k = 0; k < f.members.size(); ++k) members[block_start[f.blocks[k]]++] = f.members[k];
+      Scanned().members.swap(f.members);
+      Scanned().blocks.swap(f.blocks);
+    }
+    for (size_t k = 0; k < changed.size(); ++k) members[block_start[changed_block[k]]++] = changed[k];
     decltype(changed)().swap(changed);
     auto combined_row = [&](const Member& m) { return m.kind == kDelta ? row_of_delta[m.row] : row_of_old[m.row]; };
     // The columns and row holding a member's values.
     auto fields_of = [&](const Member& m) -> std::pair<const std::vector<Column>*, RowId> {
       return m.kind == kDelta ? std::make_pair(&delta_fields->fields, RowId{m.row}) : FieldsRow(saved, m.row);
     };
-    // Members by hash, integers only; the texts are looked at below. They were added by kind
-    // (kOld, kRemovedOld, kDelta), each by row, so a stable sort by hash orders them by
-    // (hash, kind, row).
-    RadixSortByKey(&members, [](const Member& m) { return m.hash; });
     RuleDelta& rd = per_rule[r];
     std::vector<uint32_t> kept, added;
     // The state's oversized blocks of this rule (key texts), whose keys a touched block is looked
