@@ -3,7 +3,7 @@
 # Generates N customers with reclink-gen (fixed seed, in a temporary directory removed
 # afterwards), writes night 1 (the first 99%) and night 2 (night 1 with 0.5% of records deleted,
 # 0.5% updated and the remaining 1% inserted, rows shuffled; about 2% of records new, changed or
-# deleted), runs night 1 with --state, then R times each, from copies of night 1's state: night 2
+# deleted; --changes P makes P% new or changed, two thirds inserted, and P/3 % deleted), runs night 1 with --state, then R times each, from copies of night 1's state: night 2
 # in full with --state, night 2 incrementally (--incremental with only the new and changed records
 # and --delete), and night 2 without --state (training: the plain run). Checks that the full and
 # incremental nights give the same clusters; also runs a quiet night (an extract of no records,
@@ -11,7 +11,7 @@
 # record, the incremental state's files (records.bin kept, the night's segment appended), the
 # state-read and identities stage times, and the change counts.
 #
-#   bench/identities.sh [--records N] [--runs R] [--threads T] [--rules FILE]
+#   bench/identities.sh [--records N] [--runs R] [--threads T] [--rules FILE] [--changes P]
 #
 # BUILD_DIR (default build) selects the build; KEEP_WORK=1 keeps the temporary directory (its
 # path is the newest /tmp/tmp.*) for profiling the runs again. Needs python3.
@@ -21,13 +21,15 @@ records=1000000
 runs=3
 threads=2
 rules=datasets/demo/rules.toml
+changes=1.5
 while [ $# -gt 0 ]; do
   case "$1" in
     --records) records=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --rules) rules=$2; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    --changes) changes=$2; shift 2 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "identities.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -36,18 +38,20 @@ if [ ! -x "$BUILD_DIR/reclink" ] || [ ! -x "$BUILD_DIR/reclink-gen" ]; then BUIL
 work=$(mktemp -d)
 trap "[ -n \"${KEEP_WORK:-}\" ] || rm -rf \"\$work\"" EXIT
 "$BUILD_DIR/reclink-gen" -n "$records" --seed 77 -q -o "$work/all.csv"
-python3 - "$work" "$records" <<'PY'
+python3 - "$work" "$records" "$changes" <<'PY'
 import random, sys
-work, n = sys.argv[1], int(sys.argv[2])
+work, n, changes = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+# --changes P: P% of the records new or changed, two thirds of them inserted and one third
+# updated, and P/3 % deleted (1.5, the default: 1% inserted, 0.5% updated, 0.5% deleted).
 lines = open(f"{work}/all.csv").read().splitlines()
 header, rows = lines[0], lines[1:]
-keep = int(n * 0.99)
+keep = int(n * (1 - changes * 2 / 300))
 night1, extra = rows[:keep], rows[keep:]
 rng = random.Random(5)
 night2 = list(night1)
 idx = list(range(len(night2)))
 rng.shuffle(idx)
-k = max(1, n // 200)
+k = max(1, int(n * changes / 300))
 deleted = set(idx[:k])
 for i in idx[k:2 * k]:  # updates: another e-mail and phone
     f = night2[i].split(",")

@@ -3,6 +3,7 @@
 // OutputSet; it never prints and never throws.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -36,6 +37,7 @@ class FileWriter {
   int fd_ = -1;
   std::string path_;
   std::string buffer_;
+  uint64_t written_ = 0;  // bytes written to fd_ so far
   int errno_ = 0;
 };
 
