@@ -1028,6 +1028,21 @@ TEST_F(IdentityNights, IncrementalRunsRefuseWhatTheyCannotDo) {
   r = run("--state " + state + " --incremental --delete " + dir_ + "/unknown.txt");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(ReadFile(out + "/summary.json").find("\"unknown_deletions\": 1"), std::string::npos);
+  // Deletions in any order, one named twice and one unknown: each known record deleted once.
+  const std::map<std::string, std::string> before = IdentityOf(out);
+  ASSERT_GE(before.size(), 2u);
+  const std::string first = before.begin()->first, last = before.rbegin()->first;
+  WriteFile(dir_ + "/some.txt", last + "\nno-such-id\n" + first + "\n" + last + "\n");
+  WriteFile(dir_ + "/none.csv", header_ + "\n");
+  r = RunReclink("dedupe --rules " + kRules + " --out " + out + " --state " + state + " --incremental --delete " +
+                 dir_ + "/some.txt " + dir_ + "/none.csv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string summary = ReadFile(out + "/summary.json");
+  EXPECT_NE(summary.find("\"deleted\": 2,"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("\"unknown_deletions\": 2"), std::string::npos) << summary;
+  const std::map<std::string, std::string> after = IdentityOf(out);
+  EXPECT_EQ(after.size(), before.size() - 2);
+  EXPECT_EQ(after.count(first) + after.count(last), 0u);
 }
 
 // Golden records and members through the CLI: one identities row per identity (sorted by id,
