@@ -282,7 +282,8 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
       std::vector<Member> members;
       std::vector<uint32_t> blocks;
     };
-    std::vector<Scanned> scanned((n_old + kScanRows - 1) / kScanRows);
+    // A rule whose blocks this run does not touch (a quiet night) has no members to find.
+    std::vector<Scanned> scanned(changed.empty() ? 0 : (n_old + kScanRows - 1) / kScanRows);
     ParallelFor(size_t{0}, scanned.size(), [&](size_t c) {
       Scanned& f = scanned[c];
       for (size_t i = c * kScanRows, end = std::min(n_old, i + kScanRows); i < end; ++i) {
