@@ -1242,8 +1242,7 @@ Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool o
   // is checked and parsed here; nothing of them is parsed before that thread has found them
   // whole. Each file's own trailer is then not hashed again (TrailerCheck::kTrusted): the
   // manifest's checksum covers it.
-  auto identities_file = std::make_shared<MappedFile>();
-  auto records_file = std::make_shared<MappedFile>();
+  std::shared_ptr<MappedFile> identities_file, records_file;  // both always listed (names)
   std::vector<std::shared_ptr<MappedFile>> segment_files;
   auto origin = std::make_shared<RecordsState::Origin>();
   origin->dir = dir;
