@@ -4,12 +4,10 @@
 #include <gtest/gtest.h>
 #include <tbb/global_control.h>
 #include <fcntl.h>
-#include <unistd.h>
 
-#include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
+
+#include "../common/temp_dir.h"
 
 namespace reclink {
 namespace {
@@ -18,23 +16,18 @@ std::string Row(size_t i) { return std::to_string(i) + ",id" + std::to_string(i 
 
 std::string WrittenInOrder(size_t rows, int threads) {
   tbb::global_control control(tbb::global_control::max_allowed_parallelism, threads);
-  char path[] = "/tmp/reclink-ordered-XXXXXX";
-  const int fd = mkstemp(path);
+  testing::TempDir dir;
+  const std::string path = dir / "rows.csv";
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   EXPECT_GE(fd, 0);
-  {
-    FileWriter out(fd, path);
-    out.Write("header\n");
-    WriteRowsInOrder(rows, out, [](size_t begin, size_t end, std::string& buf) {
-      EXPECT_TRUE(buf.empty());
-      for (size_t i = begin; i < end; ++i) buf += Row(i);
-    });
-    EXPECT_TRUE(out.Finish(false).ok());
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  std::remove(path);
-  return bytes.str();
+  FileWriter out(fd, path);
+  out.Write("header\n");
+  WriteRowsInOrder(rows, out, [](size_t begin, size_t end, std::string& buf) {
+    EXPECT_TRUE(buf.empty());
+    for (size_t i = begin; i < end; ++i) buf += Row(i);
+  });
+  EXPECT_TRUE(out.Finish(false).ok());
+  return testing::ReadFile(path);
 }
 
 TEST(OrderedWriteTest, RowsComeOutInOrderAtAnyThreadCount) {
