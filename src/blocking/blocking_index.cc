@@ -568,7 +568,8 @@ std::string BlockingIndex::KeyText(size_t r, RowId row) const {
   return key;
 }
 
-std::vector<uint64_t> BlockingIndex::Stream(const PairSink& sink, const std::vector<uint64_t>* rows) const {
+std::vector<uint64_t> BlockingIndex::Stream(const PairSink& sink, const std::vector<uint64_t>* rows,
+                                            const GatheredRows* gathered, const Partition* part) const {
   struct Local {
     std::vector<CandidatePair> batch;
     std::vector<uint64_t> pairs;
@@ -581,11 +582,18 @@ std::vector<uint64_t> BlockingIndex::Stream(const PairSink& sink, const std::vec
     return l;
   });
   const bool cross_only = link_type_ == LinkType::kLink;
-  // This share's units: share_part_, share_part_ + share_parts_, ... (SetShare).
-  const size_t units = work_.size() > share_part_ ? (work_.size() - share_part_ + share_parts_ - 1) / share_parts_ : 0;
+  // This share's units: share_part_, share_part_ + share_parts_, ... (SetShare); or the
+  // partition's.
+  const size_t units = part != nullptr ? part->unit_end - part->unit_begin
+                       : work_.size() > share_part_ ? (work_.size() - share_part_ + share_parts_ - 1) / share_parts_
+                                                    : 0;
+  // With a partition, a pair's rows are its positions' local ids (position - base).
+  const uint32_t base = part != nullptr ? part->pos_begin : 0;
   ParallelFor(size_t{0}, units, [&](size_t k) {
-    const WorkUnit& unit = work_[share_part_ + k * share_parts_];
+    const WorkUnit& unit = part != nullptr ? work_[part->unit_begin + k] : work_[share_part_ + k * share_parts_];
     const RuleIndex& ri = rules_[unit.rule];
+    auto row_at = [&](uint32_t pos) -> RowId { return gathered != nullptr ? pos - base : ri.order[pos]; };
+    auto source_at = [&](uint32_t pos) { return sources_[gathered != nullptr ? gathered->rows[pos - base] : ri.order[pos]]; };
     Local& local = locals.local();
     auto flush = [&] {
       if (!local.batch.empty()) {
@@ -604,9 +612,9 @@ std::vector<uint64_t> BlockingIndex::Stream(const PairSink& sink, const std::vec
         const uint32_t g = ri.implied_block[bs + pa];
         if (g != kNoBlock && g == ri.implied_block[bs + pb]) return;
       }
-      const RowId a = ri.order[bs + pa], bb = ri.order[bs + pb];
+      const RowId a = row_at(bs + pa), bb = row_at(bs + pb);
       for (uint32_t r = 0; r < unit.rule; ++r) {
-        if (r != implied && RuleCovers(r, a, bb)) return;
+        if (r != implied && (gathered != nullptr ? gathered->Covers(r, a, bb) : RuleCovers(r, a, bb))) return;
       }
       local.batch.push_back({a, bb});
       if (local.batch.size() == kBatchPairs) flush();
@@ -624,17 +632,18 @@ std::vector<uint64_t> BlockingIndex::Stream(const PairSink& sink, const std::vec
       if (rows) {
         marked.clear();
         for (uint32_t j = i0 + 1; j < size; ++j) {
-          if (BitSet(*rows, ri.order[bs + j])) marked.push_back(j);
+          if (BitSet(*rows, row_at(bs + j))) marked.push_back(j);
         }
       }
       uint32_t run_end = 0;  // link mode: end of the current source run
       for (uint32_t i = i0; i < i1; ++i) {
-        const RowId a = ri.order[bs + i];
+        const RowId a = row_at(bs + i);
         uint32_t j = i + 1;
         if (cross_only) {
           if (run_end <= i) {
             run_end = i + 1;
-            while (run_end < size && sources_[ri.order[bs + run_end]] == sources_[a]) ++run_end;
+            const SourceId source = source_at(bs + i);
+            while (run_end < size && source_at(bs + run_end) == source) ++run_end;
           }
           j = run_end;
         }
@@ -663,6 +672,84 @@ std::vector<uint64_t> BlockingIndex::StreamPairs(const PairSink& sink) {
 
 void BlockingIndex::StreamPairsOfRows(const std::vector<uint64_t>& rows, const PairSink& sink) const {
   Stream(sink, &rows);
+}
+
+std::vector<BlockingIndex::Partition> BlockingIndex::PlanPartitions(uint64_t max_rows) const {
+  std::vector<Partition> out;
+  for (uint32_t u = 0; u < work_.size(); ++u) {
+    const WorkUnit& unit = work_[u];
+    const RuleIndex& ri = rules_[unit.rule];
+    const uint32_t pb = ri.block_starts[unit.block_begin], pe = ri.block_starts[unit.block_end];
+    // Units of one rule follow its blocks in order, so a partition's positions are one range.
+    if (!out.empty() && work_[out.back().unit_begin].rule == unit.rule &&
+        static_cast<uint64_t>(pe) - out.back().pos_begin <= max_rows) {
+      out.back().unit_end = u + 1;
+      out.back().pos_end = std::max(out.back().pos_end, pe);
+      continue;
+    }
+    out.push_back({u, u + 1, pb, pe});
+  }
+  return out;
+}
+
+GatheredRows BlockingIndex::Gather(const Partition& p) const {
+  const uint32_t rule = work_[p.unit_begin].rule;
+  const RuleIndex& ri = rules_[rule];
+  GatheredRows g;
+  g.rule = rule;
+  const size_t n = p.pos_end - p.pos_begin;
+  g.rows.assign(ri.order.begin() + p.pos_begin, ri.order.begin() + p.pos_end);
+  // Local ids by row (a row is in one block of a rule, so each row once): every per-row array is
+  // then read in ascending order, which the kernel's read-ahead serves from files in large reads.
+  std::vector<uint64_t> keyed(n);
+  ParallelFor(size_t{0}, n, [&](size_t i) { keyed[i] = (uint64_t{g.rows[i]} << 32) | i; });
+  ParallelSort(keyed.begin(), keyed.end(), std::less<uint64_t>());
+  g.by_row.resize(n);
+  ParallelFor(size_t{0}, n, [&](size_t i) { g.by_row[i] = static_cast<uint32_t>(keyed[i]); });
+  std::vector<uint64_t>().swap(keyed);
+  g.block_of.resize(rules_.size());
+  for (size_t r = 0; r < rules_.size(); ++r) {
+    if (r == rule) continue;
+    std::vector<uint32_t>& blocks = g.block_of[r];
+    blocks.resize(n);
+    const SpillableArray<uint32_t>& block_of = rules_[r].block_of;
+    ParallelFor(size_t{0}, n, [&](size_t k) {
+      const uint32_t i = g.by_row[k];
+      blocks[i] = block_of[g.rows[i]];
+    });
+  }
+  return g;
+}
+
+std::vector<uint64_t> BlockingIndex::StreamByPartition(const std::vector<uint64_t>* rows, uint64_t max_rows,
+                                                       const PartitionSinkFactory& prepare) const {
+  assert(share_parts_ == 1);
+  std::vector<uint64_t> totals(rules_.size(), 0);
+  std::vector<uint64_t> local_rows;
+  for (const Partition& p : PlanPartitions(max_rows)) {
+    const GatheredRows g = Gather(p);
+    if (rows != nullptr) {
+      local_rows.assign((g.rows.size() + 63) / 64, 0);
+      for (size_t i = 0; i < g.rows.size(); ++i) {
+        if (BitSet(*rows, g.rows[i])) local_rows[i >> 6] |= uint64_t{1} << (i & 63);
+      }
+    }
+    const PairSink sink = prepare(g);
+    const std::vector<uint64_t> t = Stream(sink, rows != nullptr ? &local_rows : nullptr, &g, &p);
+    for (size_t r = 0; r < totals.size(); ++r) totals[r] += t[r];
+  }
+  return totals;
+}
+
+std::vector<uint64_t> BlockingIndex::StreamPairsPartitioned(uint64_t max_rows, const PartitionSinkFactory& prepare) {
+  std::vector<uint64_t> totals = StreamByPartition(nullptr, max_rows, prepare);
+  for (size_t r = 0; r < totals.size(); ++r) stats_[r].pairs = totals[r];
+  return totals;
+}
+
+std::vector<uint64_t> BlockingIndex::StreamPairsOfRowsPartitioned(const std::vector<uint64_t>& rows, uint64_t max_rows,
+                                                                  const PartitionSinkFactory& prepare) const {
+  return StreamByPartition(&rows, max_rows, prepare);
 }
 
 }  // namespace reclink

@@ -117,6 +117,7 @@ Result<MemoryPlan> PlanMemory(const CommonOptions& o, const std::vector<std::str
   Result<std::shared_ptr<SpillArea>> area = SpillArea::Open(plan.temp_dir);
   if (!area.ok()) return area.status();
   plan.spill = std::move(area.value());
+  plan.spill->set_memory_limit(plan.limit);
   return plan;
 }
 

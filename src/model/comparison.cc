@@ -267,6 +267,111 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
   return out;
 }
 
+Comparisons::Comp Comparisons::CopyWithoutRows(const Comp& c) {
+  Comp d;
+  d.spec = c.spec;
+  d.field = c.field;
+  d.base = c.base;
+  d.width = c.width;
+  d.slot_at = c.slot_at;
+  d.reads_field = c.reads_field;
+  d.max_lev = c.max_lev;
+  d.max_osa = c.max_osa;
+  d.string_metric = c.string_metric;
+  d.uses_lev = c.uses_lev;
+  d.uses_osa = c.uses_osa;
+  d.uses_jaro = c.uses_jaro;
+  d.uses_jw = c.uses_jw;
+  d.batch_only = c.batch_only;
+  d.osa_within_one = c.osa_within_one;
+  d.values_over_cap = c.values_over_cap;
+  d.unparseable = c.unparseable;
+  d.other_field = c.other_field;
+  return d;
+}
+
+bool Comparisons::CanGather() const {
+  for (const Comp& comp : comps_) {
+    for (int other : comp.other_field) {
+      if (other >= 0) return false;
+    }
+  }
+  return true;
+}
+
+size_t Comparisons::GatheredRowBytes() const {
+  size_t bytes = row_bytes_;
+  for (const Comp& comp : comps_) {
+    if (!comp.numbers.empty()) bytes += sizeof(double);
+    if (comp.reads_field && num_rows_ > 0) bytes += fields_->fields[comp.field].arena_bytes() / num_rows_ + 1;
+  }
+  return bytes;
+}
+
+Comparisons Comparisons::Gather(std::span<const RowId> rows, std::span<const uint32_t> by_row) const {
+  assert(CanGather() && rows.size() == by_row.size());
+  const size_t n = rows.size();
+  const size_t rb = row_bytes_;
+  Comparisons out;
+  out.fields_ = fields_;
+  out.num_rows_ = n;
+  out.fields_read_ = fields_read_;
+  out.row_bytes_ = rb;
+  out.capped_ = capped_;
+  out.slots_.resize(n * rb);
+  out.slot_data_ = out.slots_.data();
+  ParallelFor(size_t{0}, n, [&](size_t k) {
+    const uint32_t i = by_row[k];
+    std::memcpy(out.slot_data_ + i * rb, slot_data_ + static_cast<size_t>(rows[i]) * rb, rb);
+  });
+  // Chunks of the rows in row order, for the long values' copy: each chunk's bytes are summed,
+  // then copied at the chunk's offset, so the arena's layout does not depend on the threads.
+  constexpr size_t kChunk = 1 << 14;
+  const size_t chunks = (n + kChunk - 1) / kChunk;
+  std::vector<uint64_t> chunk_at(chunks + 1, 0);
+  for (const Comp& comp : comps_) {
+    Comp local = CopyWithoutRows(comp);
+    if (!comp.numbers.empty()) {
+      local.numbers.resize(n);
+      ParallelFor(size_t{0}, n, [&](size_t k) {
+        const uint32_t i = by_row[k];
+        local.numbers[i] = comp.numbers[rows[i]];
+      });
+    }
+    if (comp.reads_field) {
+      // The values held in the field (its file pages under a memory limit) are copied.
+      const int w = comp.width;
+      auto long_length = [&](uint32_t i) -> uint32_t {
+        const char* s = out.slot_data_ + static_cast<size_t>(i) * rb + comp.slot_at;
+        return Tag(s, w) == kLongTag ? Length(s, w) : 0;
+      };
+      ParallelFor(size_t{0}, chunks, [&](size_t ch) {
+        uint64_t bytes = 0;
+        for (size_t k = ch * kChunk; k < std::min(n, (ch + 1) * kChunk); ++k) bytes += long_length(by_row[k]);
+        chunk_at[ch + 1] = bytes;
+      });
+      for (size_t ch = 0; ch < chunks; ++ch) chunk_at[ch + 1] += chunk_at[ch];
+      local.long_text.resize(chunk_at[chunks]);
+      local.reads_field = false;
+      ParallelFor(size_t{0}, chunks, [&](size_t ch) {
+        uint32_t at = static_cast<uint32_t>(chunk_at[ch]);
+        for (size_t k = ch * kChunk; k < std::min(n, (ch + 1) * kChunk); ++k) {
+          const uint32_t i = by_row[k];
+          char* s = out.slot_data_ + static_cast<size_t>(i) * rb + comp.slot_at;
+          if (Tag(s, w) != kLongTag) continue;
+          const uint32_t length = Length(s, w);
+          std::memcpy(local.long_text.data() + at, comp.base + Load32(s), length);
+          std::memcpy(s, &at, 4);
+          at += length;
+        }
+      });
+      local.base = local.long_text.data();
+    }
+    out.comps_.push_back(std::move(local));
+  }
+  return out;
+}
+
 std::string Comparisons::LevelLabel(size_t c, int level) const {
   if (level == 0) return "null";
   const auto& levels = comps_[c].spec.levels;

@@ -104,6 +104,25 @@ TermFrequencies TermFrequencies::Build(const Comparisons& comps) {
   return tf;
 }
 
+TermFrequencies TermFrequencies::Gather(std::span<const RowId> rows, std::span<const uint32_t> by_row,
+                                        uint64_t table_rows) const {
+  TermFrequencies out;
+  out.frequencies_ = frequencies_;
+  out.counted_rows_ = counted_rows_ != 0 ? counted_rows_ : table_rows;
+  out.ranks_.resize(ranks_.size());
+  for (size_t c = 0; c < ranks_.size(); ++c) {
+    if (ranks_[c].empty()) continue;
+    std::vector<uint32_t>& local = out.ranks_[c];
+    local.resize(rows.size());
+    const std::vector<uint32_t>& global = ranks_[c];
+    ParallelFor(size_t{0}, by_row.size(), [&](size_t k) {
+      const uint32_t i = by_row[k];
+      local[i] = global[rows[i]];
+    });
+  }
+  return out;
+}
+
 TermFrequencies TermFrequencies::FromTables(const Comparisons& comps, const std::vector<TfTable>& tables) {
   TermFrequencies tf;
   tf.ranks_.resize(comps.size());
@@ -170,6 +189,18 @@ Scorer::Scorer(const Model& model, const Comparisons& comps, const TermFrequenci
     max_rest_[c] = max_rest_[c + 1] + best;
   }
 }
+
+Scorer::Scorer(const Scorer& other, const Comparisons& comps, const TermFrequencies& tf)
+    : comps_(comps),
+      tf_(tf),
+      base_(other.base_),
+      calibration_(other.calibration_),
+      tf_floor_(other.tf_floor_),
+      weight_(other.weight_),
+      tf_m_(other.tf_m_),
+      tf_weight_(other.tf_weight_),
+      u_(other.u_),
+      max_rest_(other.max_rest_) {}
 
 double Scorer::LevelWeight(size_t c, int level, RowId a, RowId b) const {
   // The larger frequency of the two values is the one of the higher rank.

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
 #include "reclink/hash.h"
 #include "reclink/model.h"
@@ -54,10 +55,10 @@ void GammaRuns(const Comparisons& comps, std::span<const CandidatePair> pairs, s
 // model's own threshold; `u_only` (the model with u estimated, m still 1) gives the delta.
 TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comps, const BlockingIndex& index,
                                      uint64_t total_pairs, const Model& u_only, const TermFrequencies& tf,
-                                     Progress* progress) {
+                                     Progress* progress, uint64_t partition_rows) {
   const size_t nc = comps.size();
   const size_t nr = index.num_rules();
-  const Scorer u_scorer(u_only, comps, tf);
+  const Scorer table_u_scorer(u_only, comps, tf);
   std::vector<size_t> tf_comparisons;
   std::vector<std::vector<bool>> exact_level(nc);  // [c][level]: an exact level (the only ones TF adjusts)
   for (size_t c = 0; c < nc; ++c) {
@@ -70,7 +71,7 @@ TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comp
   // exact levels are adjusted, and equal values have the same frequency (it is counted by value),
   // so the delta depends on one row's values: `fixed`, the row shared by the run of pairs being
   // counted (its frequencies stay in cache, where the partner's would be a scattered load each).
-  auto tf_delta = [&](RowId fixed, const uint8_t* gamma) {
+  auto tf_delta = [&](const Scorer& u_scorer, RowId fixed, const uint8_t* gamma) {
     double d = 0;
     for (size_t c : tf_comparisons) {
       if (gamma[c] == 0 || !exact_level[c][gamma[c]]) continue;
@@ -89,6 +90,7 @@ TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comp
     // The last TF delta computed, for the row it was computed on and its pattern's TF-adjusted
     // levels: the pairs of a run mostly repeat it.
     RowId delta_row = 0;
+    uint64_t delta_partition = 0;  // the partition delta_row is a row of (local ids repeat)
     std::vector<uint8_t> delta_levels;
     int32_t delta = 0;
     bool has_delta = false;
@@ -125,17 +127,21 @@ TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comp
     }
     sampled[w] = bits;
   });
-  index.StreamPairsOfRows(sampled, [&](int rule, std::span<const CandidatePair> batch) {
+  // One batch of a rule's pairs in the rows of cs and u_scorer: the table's, or partition
+  // number `partition`'s gathered rows g.
+  auto count_batch = [&](const Comparisons& cs, const Scorer& u_scorer, const GatheredRows* g, uint64_t partition,
+                         int rule, std::span<const CandidatePair> batch) {
     if (progress) progress->Add(batch.size());
     Local& l = locals.local();
     std::vector<CandidatePair>& pairs = l.pairs;
     std::vector<CandidatePair>& turned = l.turned;
     pairs.clear();
     turned.clear();
+    auto table_row = [g](RowId r) { return g != nullptr ? g->rows[r] : r; };
     for (const CandidatePair& p : batch) {
-      if (cutoff == UINT64_MAX || RecordHash(keys, p.a, salt) <= cutoff) {
+      if (cutoff == UINT64_MAX || RecordHash(keys, table_row(p.a), salt) <= cutoff) {
         pairs.push_back(p);
-      } else if (RecordHash(keys, p.b, salt) <= cutoff) {
+      } else if (RecordHash(keys, table_row(p.b), salt) <= cutoff) {
         turned.push_back({p.b, p.a});
       }
     }
@@ -146,11 +152,11 @@ TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comp
     // counts, and the model, are the same.
     std::sort(turned.begin(), turned.end(),
               [](const CandidatePair& x, const CandidatePair& y) { return x.a != y.a ? x.a < y.a : x.b < y.b; });
-    GammaRuns(comps, pairs, &l.gammas, &l.partners, l.comparisons);
-    GammaRuns(comps, turned, &l.turned_gammas, &l.partners, l.comparisons);
+    GammaRuns(cs, pairs, &l.gammas, &l.partners, l.comparisons);
+    GammaRuns(cs, turned, &l.turned_gammas, &l.partners, l.comparisons);
     // The delta of `fixed`'s run (see tf_delta), reused while the run's TF-adjusted levels repeat.
     auto delta_of = [&](RowId fixed, const uint8_t* gamma) {
-      bool same = l.has_delta && l.delta_row == fixed;
+      bool same = l.has_delta && l.delta_row == fixed && l.delta_partition == partition;
       for (size_t k = 0; k < tf_comparisons.size(); ++k) {
         const size_t c = tf_comparisons[k];
         const uint8_t level = exact_level[c][gamma[c]] ? gamma[c] : 0;
@@ -158,24 +164,51 @@ TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comp
         l.delta_levels[k] = level;
       }
       if (!same) {
-        l.delta = tf_delta(fixed, gamma);
+        l.delta = tf_delta(u_scorer, fixed, gamma);
         l.delta_row = fixed;
+        l.delta_partition = partition;
         l.has_delta = true;
       }
       return l.delta;
     };
     // `fixed` is the pair's row shared by its run (a for pairs, b for turned ones).
     auto count = [&](RowId a, RowId b, RowId fixed, const uint8_t* gamma) {
-      const uint64_t id = comps.PatternId(gamma);
+      const uint64_t id = cs.PatternId(gamma);
       ++l.first_tf[rule][{id, delta_of(fixed, gamma)}];  // first[rule] is summed from these below
       ++l.covered[rule][id];
       for (size_t r = 0; r < nr; ++r) {
-        if (static_cast<int>(r) != rule && index.RuleCovers(r, a, b)) ++l.covered[r][id];
+        if (static_cast<int>(r) == rule) continue;
+        if (g != nullptr ? g->Covers(r, a, b) : index.RuleCovers(r, a, b)) ++l.covered[r][id];
       }
     };
     for (size_t i = 0; i < pairs.size(); ++i) count(pairs[i].a, pairs[i].b, pairs[i].a, &l.gammas[i * nc]);
     for (size_t i = 0; i < turned.size(); ++i) count(turned[i].b, turned[i].a, turned[i].a, &l.turned_gammas[i * nc]);
-  });
+  };
+  if (partition_rows > 0 && comps.CanGather()) {
+    // A partition's comparisons, term frequencies and u scorer, replaced for each partition.
+    struct Part {
+      Comparisons comps;
+      TermFrequencies tf;
+      std::optional<Scorer> u_scorer;
+      uint64_t number = 0;  // 1, 2, ...: 0 is the table's rows
+    } part;
+    index.StreamPairsOfRowsPartitioned(sampled, partition_rows, [&](const GatheredRows& g) {
+      part.u_scorer.reset();
+      part.comps = Comparisons();
+      part.tf = TermFrequencies();
+      part.comps = comps.Gather(g.rows, g.by_row);
+      part.tf = tf.Gather(g.rows, g.by_row, comps.num_rows());
+      part.u_scorer.emplace(table_u_scorer, part.comps, part.tf);
+      ++part.number;
+      return BlockingIndex::PairSink([&, gathered = &g](int rule, std::span<const CandidatePair> batch) {
+        count_batch(part.comps, *part.u_scorer, gathered, part.number, rule, batch);
+      });
+    });
+  } else {
+    index.StreamPairsOfRows(sampled, [&](int rule, std::span<const CandidatePair> batch) {
+      count_batch(comps, table_u_scorer, nullptr, 0, rule, batch);
+    });
+  }
   TrainingCounts counts;
   counts.covered.resize(nr);
   counts.first.resize(nr);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <chrono>
 #include <cmath>
@@ -55,6 +56,28 @@ class StageClock {
   const RecordTable* table_;
   std::chrono::steady_clock::time_point start_;
 };
+
+// Rows per partition when training's counts and scoring take the pairs a partition at a time,
+// each partition's per-row data gathered into memory first (docs/performance.md, "Scoring in
+// partitions"): under a memory limit that spills, a quarter of the limit over what a gathered row
+// holds. 0 (the whole table at once) without one, across processes, or when the comparisons
+// cannot be gathered. The environment variable RECLINK_PARTITION_ROWS, a positive number, sets
+// it for any run (tests and A/B runs: the results are the same).
+uint64_t PartitionRows(const RecordTable& table, const Comparisons& comps, const TermFrequencies& tf,
+                       size_t num_rules, const Collective* group) {
+  if ((group != nullptr && group->size() > 1) || !comps.CanGather()) return 0;
+  if (const char* env = std::getenv("RECLINK_PARTITION_ROWS"); env != nullptr && *env != '\0') {
+    const long long rows = std::atoll(env);
+    if (rows > 0) return static_cast<uint64_t>(rows);
+  }
+  const std::shared_ptr<SpillArea>& area = table.spill_area();
+  if (area == nullptr || area->memory_limit() == 0) return 0;
+  // Per gathered row: its table row and place in row order (8 bytes, and 8 more while they are
+  // sorted), its block in each other rule, its comparisons and its term-frequency ranks.
+  uint64_t per_row = 16 + 4 * num_rules + comps.GatheredRowBytes();
+  for (size_t c = 0; c < comps.size(); ++c) per_row += tf.enabled(c) ? 4 : 0;
+  return std::max<uint64_t>(area->memory_limit() / 4 / per_row, 1);
+}
 
 uint64_t AllowedPairs(const RecordTable& table, LinkType type) {
   const uint64_t n = table.num_rows();
@@ -286,7 +309,12 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   clock.Mark("compare-prepare");
   // Training's pattern counts and scoring read the columns and slots by pair, at random (the
   // stages before, u's value counts included, read them in row order).
-  auto by_pair_from_now = [&table] {
+  // In partitions (PartitionRows), those stages read them in row order too, a partition at a time.
+  const uint64_t partition_rows = PartitionRows(table, comps, tf, index.num_rules(), group);
+  result.partition_rows = partition_rows;
+  result.partitions = partition_rows > 0 ? index.CountPartitions(partition_rows) : 0;
+  auto by_pair_from_now = [&table, partition_rows] {
+    if (partition_rows > 0) return;
     if (const std::shared_ptr<SpillArea>& area = table.spill_area(); area != nullptr) area->AdviseRandomAccess();
   };
   const uint64_t pairs_bound = index.PairsUpperBound();
@@ -305,7 +333,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
     by_pair_from_now();
     clock.Begin("train-em", "pairs", std::min(pairs_bound, kTrainingPairs));
     TrainingCounts counts =
-        CountTrainingPatterns(rules, comps, index, result.total_pairs, result.model, tf, options.progress);
+        CountTrainingPatterns(rules, comps, index, result.total_pairs, result.model, tf, options.progress, partition_rows);
     if (group) ReduceTrainingCounts(*group, &counts);
     if (!rules.model.deterministic_rules.empty() && !rules.model.prior) {
       DeterministicPrior(rules, *fields, table, &counts);
@@ -361,6 +389,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   score_options.weight_histogram = options.weight_histogram;
   score_options.borderline_pairs = options.borderline_pairs;
   score_options.progress = options.progress;
+  score_options.partition_rows = partition_rows;
   ScoredCandidates scored = ScoreCandidates(comps, scorer, index, score_options);
   if (group) GatherScored(*group, score_options, result.model, index.num_rules(), &scored);
   result.rules = index.stats();

@@ -143,6 +143,10 @@ std::string SummaryJson(const RunContext& context, const LoadedInput& input, con
     w.Member("spilled", context.spilled_bytes > 0);
     w.Member("spilled_bytes", context.spilled_bytes);
     if (context.spilled_bytes > 0) w.Member("temp_dir", context.temp_dir);
+    if (r.partitions > 0) {  // training's counts and scoring a partition at a time
+      w.Member("partitions", r.partitions);
+      w.Member("partition_rows", r.partition_rows);
+    }
     w.EndObject();
   }
   w.Member("rules", context.rules_path);

@@ -186,9 +186,11 @@ void KeepBest(std::vector<ScoredPair>* v, size_t k, bool (*better)(const ScoredP
   std::sort(v->begin(), v->end(), better);
   if (v->size() > k) v->resize(k);
 }
-// A scored pair with its levels and each comparison's weight, for the error lists.
-ScoredPair Explained(const Scorer& scorer, const CandidatePair& p, double w, const uint8_t* gamma, size_t nc) {
-  ScoredPair sp{p.a, p.b, w, std::vector<uint8_t>(gamma, gamma + nc), std::vector<double>(nc)};
+// A scored pair with its levels and each comparison's weight, for the error lists: p in the
+// scorer's rows, named by its table rows gp.
+ScoredPair Explained(const Scorer& scorer, const CandidatePair& p, const CandidatePair& gp, double w,
+                     const uint8_t* gamma, size_t nc) {
+  ScoredPair sp{gp.a, gp.b, w, std::vector<uint8_t>(gamma, gamma + nc), std::vector<double>(nc)};
   scorer.Weight(p.a, p.b, gamma, sp.weights.data());
   return sp;
 }
@@ -211,20 +213,22 @@ struct TruthLocal {
   double false_floor = -std::numeric_limits<double>::infinity();
   double missed_ceiling = std::numeric_limits<double>::infinity();
 
-  void Observe(const BlockingIndex& index, const Scorer& scorer, const CandidatePair& p, double w,
+  // p in the scorer's rows, gp the same pair in the table's; covers(r): rule r covers it.
+  template <typename Covers>
+  void Observe(const Covers& covers, const Scorer& scorer, const CandidatePair& p, const CandidatePair& gp, double w,
                const uint8_t* gamma, size_t nc, bool match, bool linked, size_t keep) {
     if (match) {
       ++true_candidates;
-      for (size_t r = 0; r < rule_true.size(); ++r) rule_true[r] += index.RuleCovers(r, p.a, p.b);
+      for (size_t r = 0; r < rule_true.size(); ++r) rule_true[r] += covers(r);
       if (!linked && w <= missed_ceiling) {
-        missed_links.push_back(Explained(scorer, p, w, gamma, nc));
+        missed_links.push_back(Explained(scorer, p, gp, w, gamma, nc));
         if (missed_links.size() > 4 * keep) {
           KeepBest(&missed_links, keep, LowerWeight);
           if (missed_links.size() == keep) missed_ceiling = missed_links.back().weight;
         }
       }
     } else if (w >= false_floor) {
-      false_links.push_back(Explained(scorer, p, w, gamma, nc));
+      false_links.push_back(Explained(scorer, p, gp, w, gamma, nc));
       if (false_links.size() > 4 * keep) {
         KeepBest(&false_links, keep, HigherWeight);
         if (false_links.size() == keep) false_floor = false_links.back().weight;
@@ -274,30 +278,48 @@ ScoredCandidates ScoreCandidates(const Comparisons& comps, const Scorer& scorer,
   // Without --pairs, a truth column or a report's histogram, only the edges matter, and most
   // candidate pairs can be rejected before every comparison is computed.
   const bool decide_early = !options.keep_pairs && truth == nullptr && !histogram && borderline == 0;
-  std::vector<uint64_t> per_rule = index.StreamPairs([&](int, std::span<const CandidatePair> pairs) {
+  // One batch of pairs, in the rows of cs and sc: the table's, or a partition's gathered rows g
+  // (then every pair kept is named by its table rows, so that what is kept, and its order, is the
+  // same either way).
+  auto score_batch = [&](const Comparisons& cs, const Scorer& sc, const GatheredRows* g,
+                         std::span<const CandidatePair> pairs) {
     if (options.progress) options.progress->Add(pairs.size());
     Local& l = locals.local();
     if (decide_early) {
-      ScoreRunsDecidingEarly(comps, scorer, pairs, weight_threshold, l.scratch, &l.edges);
+      const size_t before = l.edges.size();
+      ScoreRunsDecidingEarly(cs, sc, pairs, weight_threshold, l.scratch, &l.edges);
+      if (g != nullptr) {
+        for (size_t e = before; e < l.edges.size(); ++e) {
+          l.edges[e].a = g->rows[l.edges[e].a];
+          l.edges[e].b = g->rows[l.edges[e].b];
+        }
+      }
       return;
     }
     std::vector<uint8_t>& gammas = l.gammas;
-    GammaRuns(comps, pairs, &gammas, &l.partners, l.scratch.comparisons);
+    GammaRuns(cs, pairs, &gammas, &l.partners, l.scratch.comparisons);
     for (size_t i = 0; i < pairs.size(); ++i) {
       const CandidatePair& p = pairs[i];
+      const CandidatePair gp = g != nullptr ? g->Global(p) : p;
       const uint8_t* gamma = &gammas[i * nc];
-      const double w = scorer.Weight(p.a, p.b, gamma);
+      const double w = sc.Weight(p.a, p.b, gamma);
       const bool linked = w >= weight_threshold;
-      if (linked) l.edges.push_back({p.a, p.b, w});
-      if (options.keep_pairs && w >= pairs_weight) l.kept.push_back({p.a, p.b, w, std::vector<uint8_t>(gamma, gamma + nc), {}});
-      if (truth) l.truth.Observe(index, scorer, p, w, gamma, nc, (*truth)[p.a] == (*truth)[p.b], linked, keep);
+      if (linked) l.edges.push_back({gp.a, gp.b, w});
+      if (options.keep_pairs && w >= pairs_weight) l.kept.push_back({gp.a, gp.b, w, std::vector<uint8_t>(gamma, gamma + nc), {}});
+      if (truth) {
+        auto covers = [&](size_t r) {
+          if (g == nullptr) return index.RuleCovers(r, p.a, p.b);
+          return r == g->rule || g->Covers(r, p.a, p.b);
+        };
+        l.truth.Observe(covers, sc, p, gp, w, gamma, nc, (*truth)[gp.a] == (*truth)[gp.b], linked, keep);
+      }
       if (histogram) {
         const int bin = WeightHistogram::Bin(w);
         ++l.hist_pairs[bin];
-        if (truth && (*truth)[p.a] == (*truth)[p.b]) ++l.hist_matches[bin];
+        if (truth && (*truth)[gp.a] == (*truth)[gp.b]) ++l.hist_matches[bin];
       }
       if (borderline && std::abs(w - weight_threshold) <= l.borderline_distance) {
-        l.borderline.push_back(Explained(scorer, p, w, gamma, nc));
+        l.borderline.push_back(Explained(sc, p, gp, w, gamma, nc));
         if (l.borderline.size() > 4 * borderline) {
           std::sort(l.borderline.begin(), l.borderline.end(), closer);
           l.borderline.resize(borderline);
@@ -305,7 +327,30 @@ ScoredCandidates ScoreCandidates(const Comparisons& comps, const Scorer& scorer,
         }
       }
     }
-  });
+  };
+  std::vector<uint64_t> per_rule;
+  if (options.partition_rows > 0 && comps.CanGather()) {
+    // A partition's comparisons, term frequencies and scorer, replaced for each partition.
+    struct Part {
+      Comparisons comps;
+      TermFrequencies tf;
+      std::optional<Scorer> scorer;
+    } part;
+    per_rule = index.StreamPairsPartitioned(options.partition_rows, [&](const GatheredRows& g) {
+      part.scorer.reset();  // what the last partition gathered is given back before the next
+      part.comps = Comparisons();
+      part.tf = TermFrequencies();
+      part.comps = comps.Gather(g.rows, g.by_row);
+      part.tf = scorer.term_frequencies().Gather(g.rows, g.by_row, comps.num_rows());
+      part.scorer.emplace(scorer, part.comps, part.tf);
+      return BlockingIndex::PairSink([&, gathered = &g](int, std::span<const CandidatePair> pairs) {
+        score_batch(part.comps, *part.scorer, gathered, pairs);
+      });
+    });
+  } else {
+    per_rule = index.StreamPairs(
+        [&](int, std::span<const CandidatePair> pairs) { score_batch(comps, scorer, nullptr, pairs); });
+  }
   ScoredCandidates out;
   for (uint64_t p : per_rule) out.candidate_pairs += p;
   out.truth.rule_true_covered.assign(nr, 0);

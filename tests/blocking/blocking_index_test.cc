@@ -220,6 +220,88 @@ TEST_P(BlockingRandomTest, PairsOfRowsAreTheMarkedRowsPairs) {
   }
 }
 
+// StreamPairsPartitioned and StreamPairsOfRowsPartitioned give, mapped back through each
+// partition's rows, exactly the pairs (and rules, and counts) of StreamPairs and
+// StreamPairsOfRows, in runs of one first row, for partitions of every size from one row to the
+// whole table; a partition's gathered blocks answer Covers as RuleCovers does.
+TEST_P(BlockingRandomTest, PartitionedStreamGivesTheSamePairs) {
+  for (uint32_t seed = 1; seed <= 4; ++seed) {
+    // The last table is large enough for several work units per rule, and tiled blocks.
+    Fixture f = MakeRandom(seed, seed == 4 ? 2500 : 300 + seed * 40, seed % 2 ? 2 : 3, GetParam());
+    const size_t n = f.table.num_rows();
+    std::mt19937 rng(seed);
+    std::vector<uint64_t> rows((n + 63) / 64, 0);
+    for (RowId r = 0; r < n; ++r) {
+      if (rng() % 100 < 20) rows[r / 64] |= uint64_t{1} << (r % 64);
+    }
+    for (int threads : {1, 2}) {
+      tbb::task_arena arena(threads);
+      arena.execute([&] {
+        BlockingIndex index = BlockingIndex::Build(f.rules, f.fields, f.table);
+        using Pairs = std::set<std::tuple<int, RowId, RowId>>;
+        Pairs all, of_rows;
+        std::mutex mu;
+        const std::vector<uint64_t> totals = index.StreamPairs([&](int rule, std::span<const CandidatePair> pairs) {
+          std::lock_guard<std::mutex> lock(mu);
+          for (const CandidatePair& p : pairs) all.insert({rule, p.a, p.b});
+        });
+        index.StreamPairsOfRows(rows, [&](int rule, std::span<const CandidatePair> pairs) {
+          std::lock_guard<std::mutex> lock(mu);
+          for (const CandidatePair& p : pairs) of_rows.insert({rule, p.a, p.b});
+        });
+        ASSERT_FALSE(all.empty());
+        for (uint64_t max_rows : {uint64_t{1}, uint64_t{7}, uint64_t{60}, uint64_t{1} << 40}) {
+          for (bool marked : {false, true}) {
+            Pairs got;
+            uint64_t duplicates = 0, bad_covers = 0, bad_order = 0, partitions = 0;
+            auto prepare = [&](const GatheredRows& g) {
+              ++partitions;
+              EXPECT_EQ(g.rows.size(), g.by_row.size());
+              for (size_t k = 1; k < g.by_row.size(); ++k) EXPECT_LT(g.rows[g.by_row[k - 1]], g.rows[g.by_row[k]]);
+              return BlockingIndex::PairSink([&, gp = &g](int rule, std::span<const CandidatePair> pairs) {
+                std::lock_guard<std::mutex> lock(mu);
+                EXPECT_EQ(static_cast<uint32_t>(rule), gp->rule);
+                std::set<RowId> runs_seen;
+                for (size_t i = 0; i < pairs.size(); ++i) {
+                  const CandidatePair& p = pairs[i];
+                  // Runs of one first row: a first row seen before comes right after itself.
+                  if (i > 0 && pairs[i - 1].a != p.a && !runs_seen.insert(p.a).second) ++bad_order;
+                  if (i == 0) runs_seen.insert(p.a);
+                  const CandidatePair q = gp->Global(p);
+                  if (!got.insert({rule, q.a, q.b}).second) ++duplicates;
+                  for (size_t r = 0; r < index.num_rules(); ++r) {
+                    if (r != gp->rule && gp->Covers(r, p.a, p.b) != index.RuleCovers(r, q.a, q.b)) ++bad_covers;
+                  }
+                }
+              });
+            };
+            uint64_t total = 0;
+            if (marked) {
+              for (uint64_t t : index.StreamPairsOfRowsPartitioned(rows, max_rows, prepare)) total += t;
+            } else {
+              const std::vector<uint64_t> t = index.StreamPairsPartitioned(max_rows, prepare);
+              EXPECT_EQ(t, totals);
+              for (uint64_t x : t) total += x;
+            }
+            const std::string where = "seed " + std::to_string(seed) + " threads " + std::to_string(threads) +
+                                      " max_rows " + std::to_string(max_rows) + (marked ? " marked" : "");
+            EXPECT_EQ(got, marked ? of_rows : all) << where;
+            EXPECT_EQ(total, got.size()) << where;
+            EXPECT_EQ(duplicates, 0u) << where;
+            EXPECT_EQ(bad_covers, 0u) << where;
+            EXPECT_EQ(bad_order, 0u) << where;
+            EXPECT_EQ(partitions, index.CountPartitions(max_rows)) << where;
+            if (max_rows == 1 && seed == 4) {
+              EXPECT_GT(partitions, index.num_rules()) << where;
+            }
+          }
+        }
+        for (size_t r = 0; r < totals.size(); ++r) EXPECT_EQ(index.stats()[r].pairs, totals[r]);
+      });
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(LinkTypes, BlockingRandomTest,
                          ::testing::Values(LinkType::kDedupe, LinkType::kLink,
                                            LinkType::kLinkAndDedupe));

@@ -42,6 +42,10 @@ TEST(MemoryLimitTest, SpilledRunWritesTheSameOutputs) {
     const std::string memory = SummaryMemory(ReadFile(out + "/summary.json"));
     EXPECT_NE(memory.find("\"limit_bytes\": 65536"), std::string::npos) << memory;
     EXPECT_NE(memory.find("\"spilled\": true"), std::string::npos) << memory;
+    // Training's counts and scoring went a partition at a time (a quarter of 64 KiB holds about
+    // a hundred of the demo's rows).
+    EXPECT_NE(memory.find("\"partitions\": "), std::string::npos) << memory;
+    EXPECT_EQ(memory.find("\"partitions\": 1,"), std::string::npos) << memory;
   }
   // The spill files have no names: nothing is left in the temp directory.
   EXPECT_TRUE(std::filesystem::is_empty(temp));

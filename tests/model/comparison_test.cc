@@ -2,7 +2,9 @@
 // numeric and date levels, pattern ids, term frequencies and scoring with TF adjustment.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <optional>
 #include <random>
@@ -502,6 +504,117 @@ TEST(ComparisonTest, EverySlotWidthGivesTheSameLevels) {
         }
       }
     }
+  }
+}
+
+// Comparisons::Gather (a partition's rows, docs/performance.md "Scoring in partitions") gives
+// rows 0, 1, ... the values, nulls, hashes and levels of the rows they stand for, for a field of
+// short values, one mostly of long values (read in place by the table's object, copied by the
+// gathered one), dates and numbers, at every slot width, spilled or not; TermFrequencies::Gather
+// and a Scorer over the gathered rows give the table's weights.
+TEST(ComparisonTest, GatheredRowsGiveTheSameLevelsAndWeights) {
+  std::mt19937_64 rng(29);
+  Fixture f;
+  for (const char* name : {"name", "email", "dob", "amount"}) {
+    FieldSpec spec;
+    spec.name = name;
+    f.rules.fields.push_back(spec);
+    f.fields.fields.emplace_back(name);
+  }
+  const char* names[] = {"martha", "marhta", "xavier", "jo", "christopher-alexander", "ann"};
+  const RowId rows = 400;
+  for (RowId r = 0; r < rows; ++r) {
+    auto maybe_null = [&](int f_index, const std::string& v) {
+      if (rng() % 10 == 0) f.fields.fields[f_index].AppendNull(); else f.fields.fields[f_index].Append(v);
+    };
+    maybe_null(0, names[rng() % 6]);
+    std::string mail = std::string(names[rng() % 6]) + "." + std::to_string(rng() % 7) + "@example-mail.org";
+    if (rng() % 4 == 0) mail[rng() % mail.size()] = 'q';
+    maybe_null(1, mail);
+    char date[16];
+    std::snprintf(date, sizeof date, "19%02d-%02d-%02d", static_cast<int>(rng() % 90 + 10),
+                  static_cast<int>(rng() % 12 + 1), static_cast<int>(rng() % 28 + 1));
+    maybe_null(2, date);
+    maybe_null(3, rng() % 9 == 0 ? "n/a" : std::to_string(rng() % 500));
+  }
+  ComparisonSpec name, email, dob, amount;
+  name.name = name.field = "name";
+  name.tf_adjust = true;
+  name.levels = {Level(Predicate::kExact, 0, "exact"), Level(Predicate::kJaroWinkler, 0.9, "jw90")};
+  email.name = email.field = "email";
+  email.levels = {Level(Predicate::kExact, 0, "exact"), Level(Predicate::kLevenshtein, 2, "lev2")};
+  dob.name = dob.field = "dob";
+  dob.levels = {Level(Predicate::kExact, 0, "exact"), Level(Predicate::kDateDiffDays, 40, "40 days")};
+  amount.name = amount.field = "amount";
+  amount.levels = {Level(Predicate::kNumericDiff, 5, "within 5")};
+  f.rules.comparisons = {name, email, dob, amount};
+  // The partition: every third row, in a shuffled order, and by_row its indices by row.
+  std::vector<RowId> local_rows;
+  for (RowId r = 0; r < rows; r += 3) local_rows.push_back(r);
+  std::shuffle(local_rows.begin(), local_rows.end(), rng);
+  std::vector<uint32_t> by_row(local_rows.size());
+  for (uint32_t i = 0; i < by_row.size(); ++i) by_row[i] = i;
+  std::sort(by_row.begin(), by_row.end(), [&](uint32_t x, uint32_t y) { return local_rows[x] < local_rows[y]; });
+  Result<std::shared_ptr<SpillArea>> area = SpillArea::Open(std::filesystem::temp_directory_path().string());
+  ASSERT_TRUE(area.ok()) << area.status().ToString();
+  for (const auto& [width, spill] : {std::pair{8, false}, std::pair{16, false}, std::pair{0, false}, std::pair{0, true}}) {
+    SCOPED_TRACE("slot bytes " + std::to_string(width) + (spill ? ", spilled" : ""));
+    Result<Comparisons> table = Comparisons::Build(f.rules, f.fields, width, spill ? *area : nullptr);
+    ASSERT_TRUE(table.ok());
+    ASSERT_TRUE(table->CanGather());
+    ASSERT_TRUE(table->FieldsRead()[1]) << "the e-mails are mostly long values, read in place";
+    const Comparisons local = table->Gather(local_rows, by_row);
+    ASSERT_EQ(local.num_rows(), local_rows.size());
+    if (spill) (*area)->Evict();
+    const TermFrequencies tf = TermFrequencies::Build(*table);
+    ASSERT_TRUE(tf.enabled(0));
+    const TermFrequencies local_tf = tf.Gather(local_rows, by_row, table->num_rows());
+    Model model;
+    for (size_t c = 0; c < table->size(); ++c) {
+      ComparisonParams params;
+      params.name = table->spec(c).name;
+      for (int l = 0; l < table->num_levels(c); ++l) {
+        LevelParams level;
+        level.m = l == 0 ? 1 : 0.9 / (l + 1);
+        level.u = l == 0 ? 1 : 0.3 / (table->num_levels(c) - l);
+        params.levels.push_back(level);
+      }
+      model.comparisons.push_back(params);
+    }
+    model.prior = 0.01;
+    const Scorer scorer(model, *table, tf);
+    const Scorer local_scorer(scorer, local, local_tf);
+    std::vector<RowId> bs(local_rows.size());
+    for (RowId b = 0; b < bs.size(); ++b) bs[b] = b;
+    std::vector<uint8_t> gamma(table->size()), local_gamma(table->size());
+    for (RowId a = 0; a < local_rows.size(); ++a) {
+      const RowId ga = local_rows[a];
+      for (size_t c = 0; c < table->size(); ++c) {
+        ASSERT_EQ(local.IsNull(c, a), table->IsNull(c, ga));
+        ASSERT_EQ(local.Value(c, a), table->Value(c, ga));
+        ASSERT_EQ(local.ValueHash(c, a), table->ValueHash(c, ga));
+        ASSERT_EQ(local_tf.Frequency(c, a), tf.Frequency(c, ga));
+        std::optional<PreparedString> prepared;
+        if (!local.IsNull(c, a)) prepared.emplace(local.Value(c, a));
+        std::vector<uint8_t> levels(bs.size());
+        local.LevelsOneToMany(c, a, bs, prepared ? &*prepared : nullptr, levels.data());
+        for (RowId b = 0; b < bs.size(); ++b) {
+          const int level = table->Level(c, ga, local_rows[b]);
+          ASSERT_EQ(local.Level(c, a, b), level) << "comparison " << c << " rows " << a << ", " << b;
+          ASSERT_EQ(levels[b], level) << "comparison " << c << " rows " << a << ", " << b;
+          if (!local.IsNull(c, a) && !local.IsNull(c, b)) {
+            ASSERT_EQ(local.ValuesEqual(c, a, b), table->ValuesEqual(c, ga, local_rows[b]));
+          }
+        }
+      }
+      for (RowId b = 0; b < bs.size(); b += 7) {
+        table->Gamma(ga, local_rows[b], gamma.data());
+        local.Gamma(a, b, local_gamma.data());
+        ASSERT_EQ(local_gamma, gamma);
+        ASSERT_EQ(local_scorer.Weight(a, b, local_gamma.data()), scorer.Weight(ga, local_rows[b], gamma.data()));
+      }
+    }
+    EXPECT_GT(local.unparseable_values(3), 0u);
   }
 }
 

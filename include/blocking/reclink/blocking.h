@@ -58,6 +58,26 @@ struct RuleStats {
   std::vector<BlockSummary> largest;  // the 10 largest blocks, size descending, key ascending
 };
 
+// One partition's rows gathered into memory (BlockingIndex::StreamPairsPartitioned): the pairs
+// of the partition name rows by their local id, 0 to rows.size() - 1, and whatever a pass reads
+// per row (comparison slots, term-frequency ranks, blocks) is copied for these rows once, in
+// ascending row order, instead of being read at random over the whole table pair by pair.
+struct GatheredRows {
+  static constexpr uint32_t kNoBlock = 0xFFFFFFFFu;
+  uint32_t rule = 0;              // the rule whose blocks make the partition's pairs
+  std::vector<RowId> rows;        // local id -> the table's row
+  std::vector<uint32_t> by_row;   // the local ids in ascending order of their rows
+  // [rule][local id]: the row's block in every other rule (empty for `rule` itself).
+  std::vector<std::vector<uint32_t>> block_of;
+  // RuleCovers for local ids; r != rule.
+  bool Covers(size_t r, uint32_t a, uint32_t b) const {
+    const std::vector<uint32_t>& v = block_of[r];
+    return v[a] != kNoBlock && v[a] == v[b];
+  }
+  // The global pair of a local one.
+  CandidatePair Global(const CandidatePair& p) const { return {rows[p.a], rows[p.b]}; }
+};
+
 // Per-rule keys and blocks for one table. Immutable after Build; safe to stream from many
 // threads. Memory: per rule 4 bytes of order and a 4-byte block id per record (while Build runs,
 // also an 8-byte hash and a bit per record); key texts are not stored (see KeyText).
@@ -96,6 +116,22 @@ class BlockingIndex {
   // in rows (a bitmap over the rows, bit r of word r / 64; it must cover every row). The cost is
   // in those pairs and each block's rows, not in all the pairs. stats() is not updated.
   void StreamPairsOfRows(const std::vector<uint64_t>& rows, const PairSink& sink) const;
+
+  // The same pairs as StreamPairs (and StreamPairsOfRows, with rows), a partition at a time, for
+  // a run whose per-row data lives in files (docs/performance.md, "Scoring in partitions"). A
+  // partition is a run of one rule's work units whose blocks hold at most max_rows rows (a single
+  // larger block makes a partition of its own). For each, in turn: its rows are gathered
+  // (GatheredRows), `prepare` is called on the calling thread to copy what the pass reads for
+  // those rows and return the sink, and the partition's pairs reach that sink in parallel, in
+  // local ids (gathered.rows maps them back). Within a batch, pairs come in the same runs of one
+  // first row as StreamPairs gives. Not with SetShare (requires one share). StreamPairsPartitioned
+  // updates stats() as StreamPairs does; both return pairs per rule.
+  using PartitionSinkFactory = std::function<PairSink(const GatheredRows&)>;
+  std::vector<uint64_t> StreamPairsPartitioned(uint64_t max_rows, const PartitionSinkFactory& prepare);
+  std::vector<uint64_t> StreamPairsOfRowsPartitioned(const std::vector<uint64_t>& rows, uint64_t max_rows,
+                                                     const PartitionSinkFactory& prepare) const;
+  // The number of partitions StreamPairsPartitioned makes for max_rows (for the summary and tests).
+  size_t CountPartitions(uint64_t max_rows) const { return PlanPartitions(max_rows).size(); }
 
   // Total candidate pairs before any streaming: an upper bound used for progress reporting.
   uint64_t PairsUpperBound() const;
@@ -138,10 +174,23 @@ class BlockingIndex {
     uint32_t block_begin, block_end;  // blocks [begin, end) of the rule
     uint32_t i_begin, i_end;          // for a single tiled block: first-element positions
   };
+  // Work units [unit_begin, unit_end), all of one rule, whose blocks hold the rule's order
+  // positions [pos_begin, pos_end).
+  struct Partition {
+    uint32_t unit_begin, unit_end;
+    uint32_t pos_begin, pos_end;
+  };
+  std::vector<Partition> PlanPartitions(uint64_t max_rows) const;
+  GatheredRows Gather(const Partition& p) const;
+  std::vector<uint64_t> StreamByPartition(const std::vector<uint64_t>* rows, uint64_t max_rows,
+                                          const PartitionSinkFactory& prepare) const;
 
   uint64_t BlockPairs(const RuleIndex& ri, uint32_t begin, uint32_t end) const;
-  // StreamPairs and StreamPairsOfRows (rows null: every pair); returns pairs per rule.
-  std::vector<uint64_t> Stream(const PairSink& sink, const std::vector<uint64_t>* rows) const;
+  // StreamPairs and StreamPairsOfRows (rows null: every pair); returns pairs per rule. With
+  // `gathered` (and its partition p), only p's units, in gathered's local ids, and rows (when
+  // given) is a bitmap over those local ids.
+  std::vector<uint64_t> Stream(const PairSink& sink, const std::vector<uint64_t>* rows,
+                               const GatheredRows* gathered = nullptr, const Partition* p = nullptr) const;
   // The key text of row r for rule ri (parts joined by \x1f), recomputed from the derived fields:
   // key texts are not stored, which saves about 20 bytes per record and rule.
   std::string KeyText(size_t ri, RowId r) const;

@@ -45,6 +45,11 @@ class SpillArea {
   const std::string& dir() const { return dir_; }
   size_t bytes() const;
 
+  // The memory limit the area serves (--memory-limit; 0 when not set): what the stages that
+  // work in partitions size them by.
+  uint64_t memory_limit() const { return memory_limit_; }
+  void set_memory_limit(uint64_t bytes) { memory_limit_ = bytes; }
+
  private:
   explicit SpillArea(std::string dir) : dir_(std::move(dir)) {}
   struct Region {
@@ -52,6 +57,7 @@ class SpillArea {
     size_t bytes;
   };
   std::string dir_;
+  uint64_t memory_limit_ = 0;
   mutable std::mutex mu_;
   std::vector<Region> regions_;
 };

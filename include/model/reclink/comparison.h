@@ -104,6 +104,20 @@ class Comparisons {
   static Result<Comparisons> Build(const Rules& rules, const DerivedFields& fields, int slot_bytes = 0,
                                    std::shared_ptr<SpillArea> spill = nullptr);
 
+  // The comparisons of rows[0], rows[1], ... as rows 0, 1, ... of a new object, for a partition
+  // of the pairs (BlockingIndex::StreamPairsPartitioned, docs/performance.md "Scoring in
+  // partitions"): their slots, the long values this object reads in a field (copied, so no pair
+  // reads the field's file pages) and their parsed numbers. by_row lists the indices of rows in
+  // ascending order of row, the order of the copy's reads. Every level is the same as this
+  // object's for the rows the local ones stand for. The result reads this object's own
+  // long-value arenas and adds to its capped_comparisons(), so it must not outlive it. Only when
+  // CanGather() (a `swapped` level reads its other field by row).
+  Comparisons Gather(std::span<const RowId> rows, std::span<const uint32_t> by_row) const;
+  bool CanGather() const;
+  // About what Gather's result holds per row: the slots, the parsed numbers and the long values
+  // it copies (on average).
+  size_t GatheredRowBytes() const;
+
   size_t size() const { return comps_.size(); }
   // Rows of the table the comparisons were built on.
   size_t num_rows() const { return num_rows_; }
@@ -297,6 +311,9 @@ class Comparisons {
   // This thread's scratch of the forms without a caller's scratch.
   ComparisonScratch& PooledScratch() const;
 
+  // Every member of Comp but its arrays over rows (long_text, numbers); Gather fills those.
+  // A member added to Comp is added here too.
+  static Comp CopyWithoutRows(const Comp& c);
   struct Comp {
     ComparisonSpec spec;
     int field = 0;
@@ -336,8 +353,9 @@ class Comparisons {
   // The slots: slots_.data(), or a region of spill_ (Build's spill).
   char* slot_data_ = nullptr;
   std::shared_ptr<SpillArea> spill_;
-  // capped_comparisons(); behind a pointer so that Comparisons stays movable.
-  std::unique_ptr<std::atomic<uint64_t>> capped_ = std::make_unique<std::atomic<uint64_t>>(0);
+  // capped_comparisons(); behind a pointer so that Comparisons stays movable, shared with the
+  // objects Gather makes.
+  std::shared_ptr<std::atomic<uint64_t>> capped_ = std::make_shared<std::atomic<uint64_t>>(0);
   // The per-thread scratches of the forms without a caller's scratch (comparison.cc).
   struct ScratchPool;
   std::unique_ptr<ScratchPool> pool_;

@@ -200,10 +200,12 @@ void GammaRuns(const Comparisons& comps, std::span<const CandidatePair> pairs, s
 // pairs are streamed (StreamPairsOfRows), so index.stats() is left as it was; the sample does not
 // depend on the thread count. Pairs first produced by a rule are also counted by pattern and TF
 // delta (PatternTf), for the model's own threshold; u_only (the model with u estimated, m still 1)
-// gives the delta. progress, when set, counts the pairs streamed.
+// gives the delta. progress, when set, counts the pairs streamed. partition_rows > 0 streams the
+// pairs a partition at a time with its rows gathered first (ScoreOptions::partition_rows; the
+// counts are the same).
 TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comps, const BlockingIndex& index,
                                      uint64_t total_pairs, const Model& u_only, const TermFrequencies& tf,
-                                     Progress* progress);
+                                     Progress* progress, uint64_t partition_rows = 0);
 
 // The prior from [model] deterministic_rules into counts->deterministic_prior (and its source in
 // words): the pairs those rules produce (each once, within the blocking cap, across sources only
@@ -392,6 +394,11 @@ class TermFrequencies {
   // From tables counted on other data (Tables() of an earlier Build): a value the table lacks
   // has frequency 0 (so the u floor of one record of table.rows applies).
   static TermFrequencies FromTables(const Comparisons& comps, const std::vector<TfTable>& tables);
+  // The frequencies of rows[0], rows[1], ... as rows 0, 1, ... (a partition's gathered rows,
+  // BlockingIndex::StreamPairsPartitioned), with the floor of the whole table: counted_rows() is
+  // this object's, or table_rows when that is 0. by_row: the indices of rows in ascending order
+  // of row (the order the ranks are read in). Without tables().
+  TermFrequencies Gather(std::span<const RowId> rows, std::span<const uint32_t> by_row, uint64_t table_rows) const;
   // Frequency of row r's value for comparison c (0 when c has no TF or r is null).
   double Frequency(size_t c, RowId r) const {
     return ranks_[c].empty() ? 0.0 : static_cast<double>(frequencies_[c][ranks_[c][r]]);
@@ -421,6 +428,9 @@ class TermFrequencies {
 class Scorer {
  public:
   Scorer(const Model& model, const Comparisons& comps, const TermFrequencies& tf);
+  // The same weights over other comparisons and term frequencies: those of a partition's
+  // gathered rows (Comparisons::Gather, TermFrequencies::Gather), which must outlive it.
+  Scorer(const Scorer& other, const Comparisons& comps, const TermFrequencies& tf);
   // The match weight of (a, b) with levels gamma; per-comparison contributions into weights
   // when not null.
   double Weight(RowId a, RowId b, const uint8_t* gamma, double* weights = nullptr) const;
@@ -439,6 +449,8 @@ class Scorer {
   // The prior's weight, and the largest total the comparisons can still add: MaxRest(c) over
   // comparisons c, c+1, ... (MaxRest(size()) is 0). For deciding a pair before every level is known.
   double base() const { return base_; }
+  // The term frequencies this scorer reads.
+  const TermFrequencies& term_frequencies() const { return tf_; }
   double MaxRest(size_t c) const { return max_rest_[c]; }
   // The model's conversions (Model::Probability, Model::WeightForProbability), with its calibration.
   double Probability(double weight) const { return calibration_.Probability(weight); }

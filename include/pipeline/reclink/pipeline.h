@@ -183,6 +183,10 @@ struct RunResult {
   std::vector<StageTiming> timings;
   // With RunOptions::collective: the number of ranks, and the payload bytes all ranks sent each
   // other (0 and 0 for a run of its own).
+  // Training's counts and scoring a partition at a time (docs/performance.md, "Scoring in
+  // partitions"): rows per partition and partitions; 0 when the table was taken whole.
+  uint64_t partition_rows = 0;
+  uint64_t partitions = 0;
   int mpi_ranks = 0;
   uint64_t mpi_bytes_sent = 0;
 };

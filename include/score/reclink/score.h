@@ -63,6 +63,12 @@ struct ScoreOptions {
   bool weight_histogram = false;                 // fill ScoredCandidates::histogram
   size_t borderline_pairs = 0;                   // keep this many pairs nearest the threshold
   Progress* progress = nullptr;                  // counts the pairs streamed; may be null
+  // > 0: the pairs are scored a partition at a time, each partition's rows (at most this many,
+  // but for a single larger block) gathered into memory first (BlockingIndex::
+  // StreamPairsPartitioned), for a run whose per-row data lives in files. The results are the
+  // same. Ignored when the comparisons cannot be gathered (Comparisons::CanGather). Not with an
+  // index split by SetShare.
+  uint64_t partition_rows = 0;
 };
 
 struct ScoredCandidates {
