@@ -680,9 +680,10 @@ std::vector<BlockingIndex::Partition> BlockingIndex::PlanPartitions(uint64_t max
     const WorkUnit& unit = work_[u];
     const RuleIndex& ri = rules_[unit.rule];
     const uint32_t pb = ri.block_starts[unit.block_begin], pe = ri.block_starts[unit.block_end];
-    // Units of one rule follow its blocks in order, so a partition's positions are one range.
+    // Units of one rule follow its blocks in order, so a partition's positions are one range. The
+    // tiles of one large block share its rows: they stay in one partition, however large.
     if (!out.empty() && work_[out.back().unit_begin].rule == unit.rule &&
-        static_cast<uint64_t>(pe) - out.back().pos_begin <= max_rows) {
+        (static_cast<uint64_t>(pe) - out.back().pos_begin <= max_rows || pe <= out.back().pos_end)) {
       out.back().unit_end = u + 1;
       out.back().pos_end = std::max(out.back().pos_end, pe);
       continue;
@@ -692,20 +693,41 @@ std::vector<BlockingIndex::Partition> BlockingIndex::PlanPartitions(uint64_t max
   return out;
 }
 
-GatheredRows BlockingIndex::Gather(const Partition& p) const {
+GatheredRows BlockingIndex::Gather(const Partition& p, const std::vector<uint64_t>* rows,
+                                   std::vector<uint64_t>* local_rows) const {
   const uint32_t rule = work_[p.unit_begin].rule;
   const RuleIndex& ri = rules_[rule];
   GatheredRows g;
   g.rule = rule;
   const size_t n = p.pos_end - p.pos_begin;
   g.rows.assign(ri.order.begin() + p.pos_begin, ri.order.begin() + p.pos_end);
+  // With rows, only the partition's blocks that hold a marked row make pairs: the others' rows
+  // are left out of by_row, so nothing is gathered for them.
+  std::vector<uint8_t> needed;
+  if (rows != nullptr) {
+    local_rows->assign((n + 63) / 64, 0);
+    for (size_t i = 0; i < n; ++i) {
+      if (BitSet(*rows, g.rows[i])) (*local_rows)[i >> 6] |= uint64_t{1} << (i & 63);
+    }
+    needed.assign(n, 0);
+    const uint32_t first_block = work_[p.unit_begin].block_begin, end_block = work_[p.unit_end - 1].block_end;
+    for (uint32_t b = first_block; b < end_block; ++b) {
+      const uint32_t bs = ri.block_starts[b] - p.pos_begin, be = ri.block_starts[b + 1] - p.pos_begin;
+      bool any = false;
+      for (uint32_t i = bs; i < be && !any; ++i) any = BitSet(*local_rows, i);
+      if (any) std::fill(needed.begin() + bs, needed.begin() + be, uint8_t{1});
+    }
+  }
   // Local ids by row (a row is in one block of a rule, so each row once): every per-row array is
   // then read in ascending order, which the kernel's read-ahead serves from files in large reads.
-  std::vector<uint64_t> keyed(n);
-  ParallelFor(size_t{0}, n, [&](size_t i) { keyed[i] = (uint64_t{g.rows[i]} << 32) | i; });
+  std::vector<uint64_t> keyed;
+  keyed.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (needed.empty() || needed[i]) keyed.push_back((uint64_t{g.rows[i]} << 32) | i);
+  }
   ParallelSort(keyed.begin(), keyed.end(), std::less<uint64_t>());
-  g.by_row.resize(n);
-  ParallelFor(size_t{0}, n, [&](size_t i) { g.by_row[i] = static_cast<uint32_t>(keyed[i]); });
+  g.by_row.resize(keyed.size());
+  ParallelFor(size_t{0}, keyed.size(), [&](size_t k) { g.by_row[k] = static_cast<uint32_t>(keyed[k]); });
   std::vector<uint64_t>().swap(keyed);
   g.block_of.resize(rules_.size());
   for (size_t r = 0; r < rules_.size(); ++r) {
@@ -713,7 +735,7 @@ GatheredRows BlockingIndex::Gather(const Partition& p) const {
     std::vector<uint32_t>& blocks = g.block_of[r];
     blocks.resize(n);
     const SpillableArray<uint32_t>& block_of = rules_[r].block_of;
-    ParallelFor(size_t{0}, n, [&](size_t k) {
+    ParallelFor(size_t{0}, g.by_row.size(), [&](size_t k) {
       const uint32_t i = g.by_row[k];
       blocks[i] = block_of[g.rows[i]];
     });
@@ -727,13 +749,7 @@ std::vector<uint64_t> BlockingIndex::StreamByPartition(const std::vector<uint64_
   std::vector<uint64_t> totals(rules_.size(), 0);
   std::vector<uint64_t> local_rows;
   for (const Partition& p : PlanPartitions(max_rows)) {
-    const GatheredRows g = Gather(p);
-    if (rows != nullptr) {
-      local_rows.assign((g.rows.size() + 63) / 64, 0);
-      for (size_t i = 0; i < g.rows.size(); ++i) {
-        if (BitSet(*rows, g.rows[i])) local_rows[i >> 6] |= uint64_t{1} << (i & 63);
-      }
-    }
+    const GatheredRows g = Gather(p, rows, &local_rows);
     const PairSink sink = prepare(g);
     const std::vector<uint64_t> t = Stream(sink, rows != nullptr ? &local_rows : nullptr, &g, &p);
     for (size_t r = 0; r < totals.size(); ++r) totals[r] += t[r];

@@ -309,8 +309,9 @@ size_t Comparisons::GatheredRowBytes() const {
 }
 
 Comparisons Comparisons::Gather(std::span<const RowId> rows, std::span<const uint32_t> by_row) const {
-  assert(CanGather() && rows.size() == by_row.size());
+  assert(CanGather() && by_row.size() <= rows.size());
   const size_t n = rows.size();
+  const size_t m = by_row.size();  // the rows gathered (a local id not in by_row is in no pair)
   const size_t rb = row_bytes_;
   Comparisons out;
   out.fields_ = fields_;
@@ -320,20 +321,20 @@ Comparisons Comparisons::Gather(std::span<const RowId> rows, std::span<const uin
   out.capped_ = capped_;
   out.slots_.resize(n * rb);
   out.slot_data_ = out.slots_.data();
-  ParallelFor(size_t{0}, n, [&](size_t k) {
+  ParallelFor(size_t{0}, m, [&](size_t k) {
     const uint32_t i = by_row[k];
     std::memcpy(out.slot_data_ + i * rb, slot_data_ + static_cast<size_t>(rows[i]) * rb, rb);
   });
   // Chunks of the rows in row order, for the long values' copy: each chunk's bytes are summed,
   // then copied at the chunk's offset, so the arena's layout does not depend on the threads.
   constexpr size_t kChunk = 1 << 14;
-  const size_t chunks = (n + kChunk - 1) / kChunk;
+  const size_t chunks = (m + kChunk - 1) / kChunk;
   std::vector<uint64_t> chunk_at(chunks + 1, 0);
   for (const Comp& comp : comps_) {
     Comp local = CopyWithoutRows(comp);
     if (!comp.numbers.empty()) {
       local.numbers.resize(n);
-      ParallelFor(size_t{0}, n, [&](size_t k) {
+      ParallelFor(size_t{0}, m, [&](size_t k) {
         const uint32_t i = by_row[k];
         local.numbers[i] = comp.numbers[rows[i]];
       });
@@ -347,7 +348,7 @@ Comparisons Comparisons::Gather(std::span<const RowId> rows, std::span<const uin
       };
       ParallelFor(size_t{0}, chunks, [&](size_t ch) {
         uint64_t bytes = 0;
-        for (size_t k = ch * kChunk; k < std::min(n, (ch + 1) * kChunk); ++k) bytes += long_length(by_row[k]);
+        for (size_t k = ch * kChunk; k < std::min(m, (ch + 1) * kChunk); ++k) bytes += long_length(by_row[k]);
         chunk_at[ch + 1] = bytes;
       });
       for (size_t ch = 0; ch < chunks; ++ch) chunk_at[ch + 1] += chunk_at[ch];
@@ -355,7 +356,7 @@ Comparisons Comparisons::Gather(std::span<const RowId> rows, std::span<const uin
       local.reads_field = false;
       ParallelFor(size_t{0}, chunks, [&](size_t ch) {
         uint32_t at = static_cast<uint32_t>(chunk_at[ch]);
-        for (size_t k = ch * kChunk; k < std::min(n, (ch + 1) * kChunk); ++k) {
+        for (size_t k = ch * kChunk; k < std::min(m, (ch + 1) * kChunk); ++k) {
           const uint32_t i = by_row[k];
           char* s = out.slot_data_ + static_cast<size_t>(i) * rb + comp.slot_at;
           if (Tag(s, w) != kLongTag) continue;

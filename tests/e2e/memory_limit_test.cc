@@ -51,6 +51,45 @@ TEST(MemoryLimitTest, SpilledRunWritesTheSameOutputs) {
   EXPECT_TRUE(std::filesystem::is_empty(temp));
 }
 
+// Enough candidate pairs (one block of 2,900 records: 4.2 million) that training counts a
+// sample of them: under a limit, training's counts and scoring go a partition at a time, each
+// gathering only the rows its pairs need (a large block's tiles in one partition), and the
+// model, clusters and pairs are those of the run without a limit.
+TEST(MemoryLimitTest, PartitionedTrainingSampleAndScoringGiveTheSameOutputs) {
+  const std::string dir = TempDir("mem_partitions");
+  std::string csv = "id,first,last,dob,grp\n";
+  const char* firsts[] = {"anna", "anne", "bernd", "carla", "carl", "dora", "emil", "frieda", "gustav", "hanna"};
+  for (int i = 0; i < 3400; ++i) {
+    const int person = i % 1700;
+    std::string first = firsts[person % 10];
+    if (i >= 1700 && i % 7 == 0) first += "h";
+    csv += "r" + std::to_string(i) + "," + first + ",family" + std::to_string(person % 331) + ",19" +
+           std::to_string(50 + person % 40) + "-0" + std::to_string(1 + person % 9) + "-1" + std::to_string(person % 10) +
+           "," + (i < 2900 ? "big" : "g" + std::to_string(i % 40)) + "\n";
+  }
+  WriteFile(dir + "/people.csv", csv);
+  WriteFile(dir + "/rules.toml",
+            "link_type = \"dedupe\"\nid = \"id\"\n"
+            "[fields.first]\ncolumn = \"first\"\n[fields.last]\ncolumn = \"last\"\n"
+            "[fields.dob]\ncolumn = \"dob\"\nnormalize = [\"date\"]\n[fields.grp]\ncolumn = \"grp\"\n"
+            "[[blocking]]\nkeys = [\"grp\"]\n[[blocking]]\nkeys = [\"last\"]\n"
+            "[[comparison]]\nfield = \"first\"\nlevels = [\"exact\", \"jaro_winkler >= 0.9\"]\ntf_adjust = true\n"
+            "[[comparison]]\nfield = \"last\"\nlevels = [\"exact\"]\n"
+            "[[comparison]]\nfield = \"dob\"\nlevels = [\"exact\", \"date_diff_days <= 40\"]\n");
+  const std::string args = " --pairs --pairs-threshold 0.2 --rules " + dir + "/rules.toml " + dir + "/people.csv";
+  CliResult a = RunReclink("dedupe --quiet --memory-limit none --out " + dir + "/a" + args);
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  CliResult b = RunReclink("dedupe --quiet --memory-limit 64K --temp-dir " + dir + " --out " + dir + "/b" + args);
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  for (const char* file : {"clusters.csv", "pairs.csv", "model.json"}) {
+    EXPECT_TRUE(ReadFile(dir + "/a/" + file) == ReadFile(dir + "/b/" + file)) << file << " differs";
+  }
+  const std::string summary = ReadFile(dir + "/b/summary.json");
+  EXPECT_NE(summary.find("\"partitions\": "), std::string::npos) << summary;
+  // Training counted a sample: the model says so.
+  EXPECT_NE(ReadFile(dir + "/a/model.json").find("sample"), std::string::npos);
+}
+
 // Two inputs of different formats and columns (link mode): the first input's spilled columns
 // grow in memory with the second's, and are spilled again.
 TEST(MemoryLimitTest, SpilledLinkOfCsvAndJsonLinesWritesTheSameClusters) {

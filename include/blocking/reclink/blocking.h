@@ -66,7 +66,9 @@ struct GatheredRows {
   static constexpr uint32_t kNoBlock = 0xFFFFFFFFu;
   uint32_t rule = 0;              // the rule whose blocks make the partition's pairs
   std::vector<RowId> rows;        // local id -> the table's row
-  std::vector<uint32_t> by_row;   // the local ids in ascending order of their rows
+  // The local ids whose data a pass gathers, in ascending order of their rows: every one, or for
+  // StreamPairsOfRowsPartitioned those of the blocks with a marked row (no pair has another).
+  std::vector<uint32_t> by_row;
   // [rule][local id]: the row's block in every other rule (empty for `rule` itself).
   std::vector<std::vector<uint32_t>> block_of;
   // RuleCovers for local ids; r != rule.
@@ -181,7 +183,9 @@ class BlockingIndex {
     uint32_t pos_begin, pos_end;
   };
   std::vector<Partition> PlanPartitions(uint64_t max_rows) const;
-  GatheredRows Gather(const Partition& p) const;
+  // The partition's rows; with rows (a bitmap over the table's rows), by_row holds only the
+  // rows of blocks with a marked row, and local_rows is set to the bitmap over local ids.
+  GatheredRows Gather(const Partition& p, const std::vector<uint64_t>* rows, std::vector<uint64_t>* local_rows) const;
   std::vector<uint64_t> StreamByPartition(const std::vector<uint64_t>* rows, uint64_t max_rows,
                                           const PartitionSinkFactory& prepare) const;
 

@@ -107,8 +107,9 @@ class Comparisons {
   // The comparisons of rows[0], rows[1], ... as rows 0, 1, ... of a new object, for a partition
   // of the pairs (BlockingIndex::StreamPairsPartitioned, docs/performance.md "Scoring in
   // partitions"): their slots, the long values this object reads in a field (copied, so no pair
-  // reads the field's file pages) and their parsed numbers. by_row lists the indices of rows in
-  // ascending order of row, the order of the copy's reads. Every level is the same as this
+  // reads the field's file pages) and their parsed numbers. by_row lists the indices of rows to
+  // copy, in ascending order of row (the order of the copy's reads): all of them, or those some
+  // pair names (the others' slots are left unset). Every level is the same as this
   // object's for the rows the local ones stand for. The result reads this object's own
   // long-value arenas and adds to its capped_comparisons(), so it must not outlive it. Only when
   // CanGather() (a `swapped` level reads its other field by row).

@@ -396,8 +396,8 @@ class TermFrequencies {
   static TermFrequencies FromTables(const Comparisons& comps, const std::vector<TfTable>& tables);
   // The frequencies of rows[0], rows[1], ... as rows 0, 1, ... (a partition's gathered rows,
   // BlockingIndex::StreamPairsPartitioned), with the floor of the whole table: counted_rows() is
-  // this object's, or table_rows when that is 0. by_row: the indices of rows in ascending order
-  // of row (the order the ranks are read in). Without tables().
+  // this object's, or table_rows when that is 0. by_row: the indices of rows to copy, in
+  // ascending order of row (Comparisons::Gather). Without tables().
   TermFrequencies Gather(std::span<const RowId> rows, std::span<const uint32_t> by_row, uint64_t table_rows) const;
   // Frequency of row r's value for comparison c (0 when c has no TF or r is null).
   double Frequency(size_t c, RowId r) const {
