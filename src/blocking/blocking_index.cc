@@ -569,7 +569,8 @@ std::string BlockingIndex::KeyText(size_t r, RowId row) const {
 }
 
 std::vector<uint64_t> BlockingIndex::Stream(const PairSink& sink, const std::vector<uint64_t>* rows,
-                                            const GatheredRows* gathered, const Partition* part) const {
+                                            const GatheredRows* gathered,
+                                            const Partition* part) const {
   struct Local {
     std::vector<CandidatePair> batch;
     std::vector<uint64_t> pairs;
@@ -585,78 +586,99 @@ std::vector<uint64_t> BlockingIndex::Stream(const PairSink& sink, const std::vec
   // This share's units: share_part_, share_part_ + share_parts_, ... (SetShare); or the
   // partition's.
   const size_t units = part != nullptr ? part->unit_end - part->unit_begin
-                       : work_.size() > share_part_ ? (work_.size() - share_part_ + share_parts_ - 1) / share_parts_
-                                                    : 0;
+                       : work_.size() > share_part_
+                           ? (work_.size() - share_part_ + share_parts_ - 1) / share_parts_
+                           : 0;
   // With a partition, a pair's rows are its positions' local ids (position - base).
   const uint32_t base = part != nullptr ? part->pos_begin : 0;
-  ParallelFor(size_t{0}, units, [&](size_t k) {
-    const WorkUnit& unit = part != nullptr ? work_[part->unit_begin + k] : work_[share_part_ + k * share_parts_];
-    const RuleIndex& ri = rules_[unit.rule];
-    auto row_at = [&](uint32_t pos) -> RowId { return gathered != nullptr ? pos - base : ri.order[pos]; };
-    auto source_at = [&](uint32_t pos) { return sources_[gathered != nullptr ? gathered->rows[pos - base] : ri.order[pos]]; };
-    Local& local = locals.local();
-    auto flush = [&] {
-      if (!local.batch.empty()) {
-        local.pairs[unit.rule] += local.batch.size();
-        sink(static_cast<int>(unit.rule), local.batch);
-        local.batch.clear();
-      }
-    };
-    // With an implying rule (ImplyingRule), whether it covers a pair is read from implied_block
-    // at the pair's two positions (the same test as RuleCovers), not from the partner row's
-    // block_of, and that rule is left out of the loop over the earlier rules.
-    const uint32_t implied = ri.implied_by < 0 ? kNoRule : static_cast<uint32_t>(ri.implied_by);
-    uint32_t bs = 0;
-    auto emit = [&](uint32_t pa, uint32_t pb) {  // positions in the block starting at bs
-      if (implied != kNoRule) {
-        const uint32_t g = ri.implied_block[bs + pa];
-        if (g != kNoBlock && g == ri.implied_block[bs + pb]) return;
-      }
-      const RowId a = row_at(bs + pa), bb = row_at(bs + pb);
-      for (uint32_t r = 0; r < unit.rule; ++r) {
-        if (r != implied && (gathered != nullptr ? gathered->Covers(r, a, bb) : RuleCovers(r, a, bb))) return;
-      }
-      local.batch.push_back({a, bb});
-      if (local.batch.size() == kBatchPairs) flush();
-    };
-    for (uint32_t b = unit.block_begin; b < unit.block_end; ++b) {
-      bs = ri.block_starts[b];
-      const uint32_t be = ri.block_starts[b + 1];
-      const uint32_t size = be - bs;
-      const bool tiled = unit.i_end > unit.i_begin;
-      const uint32_t i0 = tiled ? unit.i_begin : 0, i1 = tiled ? unit.i_end : size;
-      // With rows, an unmarked first row pairs only with the marked rows after it: list them once
-      // per block (from i0 on, so a tile's cost stays within its pairs).
-      std::vector<uint32_t>& marked = local.marked;
-      size_t next_marked = 0;
-      if (rows) {
-        marked.clear();
-        for (uint32_t j = i0 + 1; j < size; ++j) {
-          if (BitSet(*rows, row_at(bs + j))) marked.push_back(j);
+  // Compiled twice, so that the table's stream pays no test for partitions in its inner loop.
+  auto stream = [&]<bool kGathered>() {
+    ParallelFor(size_t{0}, units, [&](size_t k) {
+      const WorkUnit& unit =
+          kGathered ? work_[part->unit_begin + k] : work_[share_part_ + k * share_parts_];
+      const RuleIndex& ri = rules_[unit.rule];
+      auto row_at = [&](uint32_t pos) -> RowId {
+        if constexpr (kGathered) return pos - base;
+        return ri.order[pos];
+      };
+      auto source_at = [&](uint32_t pos) {
+        if constexpr (kGathered) return sources_[gathered->rows[pos - base]];
+        return sources_[ri.order[pos]];
+      };
+      Local& local = locals.local();
+      auto flush = [&] {
+        if (!local.batch.empty()) {
+          local.pairs[unit.rule] += local.batch.size();
+          sink(static_cast<int>(unit.rule), local.batch);
+          local.batch.clear();
         }
-      }
-      uint32_t run_end = 0;  // link mode: end of the current source run
-      for (uint32_t i = i0; i < i1; ++i) {
-        const RowId a = row_at(bs + i);
-        uint32_t j = i + 1;
-        if (cross_only) {
-          if (run_end <= i) {
-            run_end = i + 1;
-            const SourceId source = source_at(bs + i);
-            while (run_end < size && source_at(bs + run_end) == source) ++run_end;
+      };
+      // With an implying rule (ImplyingRule), whether it covers a pair is read from implied_block
+      // at the pair's two positions (the same test as RuleCovers), not from the partner row's
+      // block_of, and that rule is left out of the loop over the earlier rules.
+      const uint32_t implied = ri.implied_by < 0 ? kNoRule : static_cast<uint32_t>(ri.implied_by);
+      uint32_t bs = 0;
+      auto emit = [&](uint32_t pa, uint32_t pb) {  // positions in the block starting at bs
+        if (implied != kNoRule) {
+          const uint32_t g = ri.implied_block[bs + pa];
+          if (g != kNoBlock && g == ri.implied_block[bs + pb]) return;
+        }
+        const RowId a = row_at(bs + pa), bb = row_at(bs + pb);
+        for (uint32_t r = 0; r < unit.rule; ++r) {
+          if (r == implied) continue;
+          if constexpr (kGathered) {
+            if (gathered->Covers(r, a, bb)) return;
+          } else {
+            if (RuleCovers(r, a, bb)) return;
           }
-          j = run_end;
         }
-        if (rows && !BitSet(*rows, a)) {
-          while (next_marked < marked.size() && marked[next_marked] < j) ++next_marked;
-          for (size_t m = next_marked; m < marked.size(); ++m) emit(i, marked[m]);
-          continue;
+        local.batch.push_back({a, bb});
+        if (local.batch.size() == kBatchPairs) flush();
+      };
+      for (uint32_t b = unit.block_begin; b < unit.block_end; ++b) {
+        bs = ri.block_starts[b];
+        const uint32_t be = ri.block_starts[b + 1];
+        const uint32_t size = be - bs;
+        const bool tiled = unit.i_end > unit.i_begin;
+        const uint32_t i0 = tiled ? unit.i_begin : 0, i1 = tiled ? unit.i_end : size;
+        // With rows, an unmarked first row pairs only with the marked rows after it: list them once
+        // per block (from i0 on, so a tile's cost stays within its pairs).
+        std::vector<uint32_t>& marked = local.marked;
+        size_t next_marked = 0;
+        if (rows) {
+          marked.clear();
+          for (uint32_t j = i0 + 1; j < size; ++j) {
+            if (BitSet(*rows, row_at(bs + j))) marked.push_back(j);
+          }
         }
-        for (; j < size; ++j) emit(i, j);
+        uint32_t run_end = 0;  // link mode: end of the current source run
+        for (uint32_t i = i0; i < i1; ++i) {
+          const RowId a = row_at(bs + i);
+          uint32_t j = i + 1;
+          if (cross_only) {
+            if (run_end <= i) {
+              run_end = i + 1;
+              const SourceId source = source_at(bs + i);
+              while (run_end < size && source_at(bs + run_end) == source) ++run_end;
+            }
+            j = run_end;
+          }
+          if (rows && !BitSet(*rows, a)) {
+            while (next_marked < marked.size() && marked[next_marked] < j) ++next_marked;
+            for (size_t m = next_marked; m < marked.size(); ++m) emit(i, marked[m]);
+            continue;
+          }
+          for (; j < size; ++j) emit(i, j);
+        }
       }
-    }
-    flush();
-  });
+      flush();
+    });
+  };
+  if (gathered != nullptr) {
+    stream.template operator()<true>();
+  } else {
+    stream.template operator()<false>();
+  }
   std::vector<uint64_t> totals(rules_.size(), 0);
   for (const Local& l : locals) {
     for (size_t r = 0; r < totals.size(); ++r) totals[r] += l.pairs[r];
