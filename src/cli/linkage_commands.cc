@@ -100,7 +100,8 @@ Result<Prepared> Prepare(const CommonOptions& o, const std::string& rules_path, 
     if (!o.quiet && ProcessGroup().is_root()) {
       std::fprintf(stderr,
                    "reclink: the inputs may need about %s, more than --memory-limit %s: the record columns, "
-                   "blocking index and comparison slots go to files in %s and are read back as needed\n",
+                   "blocking index and comparison slots go to files in %s and are read back as needed, and training and "
+                   "scoring go a partition of the pairs at a time\n",
                    HumanSize(p.memory.estimate).c_str(), HumanSize(p.memory.limit).c_str(), p.memory.temp_dir.c_str());
     }
   }

@@ -30,7 +30,8 @@ void AddInputOptions(CLI::App* cmd, CommonOptions* o) {
   cmd->add_flag("--quiet,-q", o->quiet, "print nothing on success");
   cmd->add_option("--memory-limit", o->memory_limit,
                   "when the run's estimated peak (3x the inputs' size) passes this, record columns, the blocking "
-                  "index and comparison slots are kept in files under --temp-dir and paged in as read: bytes with K/M/G suffix, none, or auto (default: "
+                  "index and comparison slots are kept in files under --temp-dir and paged in as read, and training and scoring take the "
+                  "pairs in partitions of a quarter of the limit: bytes with K/M/G suffix, none, or auto (default: "
                   "half the physical memory, or of the container's cgroup limit when lower)");
   cmd->add_option("--temp-dir", o->temp_dir, "where --memory-limit keeps its files (default $TMPDIR, else /tmp)");
 }
