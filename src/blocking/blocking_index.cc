@@ -716,7 +716,7 @@ std::vector<BlockingIndex::Partition> BlockingIndex::PlanPartitions(uint64_t max
 }
 
 GatheredRows BlockingIndex::Gather(const Partition& p, const std::vector<uint64_t>* rows,
-                                   std::vector<uint64_t>* local_rows) const {
+                                   std::vector<uint64_t>* local_rows, bool every_rule) const {
   const uint32_t rule = work_[p.unit_begin].rule;
   const RuleIndex& ri = rules_[rule];
   GatheredRows g;
@@ -754,6 +754,8 @@ GatheredRows BlockingIndex::Gather(const Partition& p, const std::vector<uint64_
   g.block_of.resize(rules_.size());
   for (size_t r = 0; r < rules_.size(); ++r) {
     if (r == rule) continue;
+    // The stream tests the earlier rules but the implying one (read from implied_block).
+    if (!every_rule && (r > rule || static_cast<int>(r) == ri.implied_by)) continue;
     std::vector<uint32_t>& blocks = g.block_of[r];
     blocks.resize(n);
     const SpillableArray<uint32_t>& block_of = rules_[r].block_of;
@@ -766,12 +768,12 @@ GatheredRows BlockingIndex::Gather(const Partition& p, const std::vector<uint64_
 }
 
 std::vector<uint64_t> BlockingIndex::StreamByPartition(const std::vector<uint64_t>* rows, uint64_t max_rows,
-                                                       const PartitionSinkFactory& prepare) const {
+                                                       bool every_rule, const PartitionSinkFactory& prepare) const {
   assert(share_parts_ == 1);
   std::vector<uint64_t> totals(rules_.size(), 0);
   std::vector<uint64_t> local_rows;
   for (const Partition& p : PlanPartitions(max_rows)) {
-    const GatheredRows g = Gather(p, rows, &local_rows);
+    const GatheredRows g = Gather(p, rows, &local_rows, every_rule);
     const PairSink sink = prepare(g);
     const std::vector<uint64_t> t = Stream(sink, rows != nullptr ? &local_rows : nullptr, &g, &p);
     for (size_t r = 0; r < totals.size(); ++r) totals[r] += t[r];
@@ -779,15 +781,16 @@ std::vector<uint64_t> BlockingIndex::StreamByPartition(const std::vector<uint64_
   return totals;
 }
 
-std::vector<uint64_t> BlockingIndex::StreamPairsPartitioned(uint64_t max_rows, const PartitionSinkFactory& prepare) {
-  std::vector<uint64_t> totals = StreamByPartition(nullptr, max_rows, prepare);
+std::vector<uint64_t> BlockingIndex::StreamPairsPartitioned(uint64_t max_rows, bool covers_every_rule,
+                                                            const PartitionSinkFactory& prepare) {
+  std::vector<uint64_t> totals = StreamByPartition(nullptr, max_rows, covers_every_rule, prepare);
   for (size_t r = 0; r < totals.size(); ++r) stats_[r].pairs = totals[r];
   return totals;
 }
 
 std::vector<uint64_t> BlockingIndex::StreamPairsOfRowsPartitioned(const std::vector<uint64_t>& rows, uint64_t max_rows,
                                                                   const PartitionSinkFactory& prepare) const {
-  return StreamByPartition(&rows, max_rows, prepare);
+  return StreamByPartition(&rows, max_rows, true, prepare);
 }
 
 }  // namespace reclink

@@ -4,7 +4,9 @@
 #include "reclink/parallel.h"
 #include <tbb/blocked_range.h>
 
+#include <algorithm>
 #include <atomic>
+#include <numeric>
 #include <optional>
 #include <random>
 #include <string_view>
@@ -216,13 +218,23 @@ void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields&
   std::optional<Comparisons> subset;
   const Comparisons* comps_ptr = &full;
   std::vector<SourceId> sources;
+  // The subset's values are read in ascending row order, then appended in sample order. Under a
+  // memory limit the columns and slots are file pages, and a page read for one value brings its
+  // neighbours (the kernel's read-around): in row order those serve the next values, where in
+  // sample order each value cost a read of its own (train-u inside a 1 GiB container at ten
+  // million records: docs/performance.md, "Scoring in partitions").
+  std::vector<uint32_t> by_row(rows.size());
+  std::iota(by_row.begin(), by_row.end(), 0u);
+  std::sort(by_row.begin(), by_row.end(), [&](uint32_t x, uint32_t y) { return rows[x] < rows[y]; });
+  std::vector<std::string> values(rows.size());
+  std::vector<uint8_t> nulls(rows.size());
   for (size_t f = 0; f < fields.fields.size(); ++f) {
     const Column& col = fields.fields[f];
     Column sub(col.name());
     if (col.size() == n) {
-      for (RowId r : rows) {
-        if (col.IsNull(r)) sub.AppendNull();
-        else sub.Append(col.Get(r));
+      for (uint32_t i : by_row) {
+        nulls[i] = col.IsNull(rows[i]);
+        if (!nulls[i]) values[i].assign(col.Get(rows[i]));
       }
     } else {
       // Released by the caller (not in Comparisons::FieldsRead): the values are the
@@ -231,10 +243,14 @@ void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields&
       for (size_t c = 0; c < nc && from < 0; ++c) {
         if (full.field_index(c) == static_cast<int>(f)) from = static_cast<int>(c);
       }
-      for (RowId r : rows) {
-        if (from < 0 || full.IsNull(from, r)) sub.AppendNull();
-        else sub.Append(full.Value(from, r));
+      for (uint32_t i : by_row) {
+        nulls[i] = from < 0 || full.IsNull(from, rows[i]);
+        if (!nulls[i]) values[i].assign(full.Value(from, rows[i]));
       }
+    }
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (nulls[i]) sub.AppendNull();
+      else sub.Append(values[i]);
     }
     subset_fields.fields.push_back(std::move(sub));
   }

@@ -336,7 +336,8 @@ ScoredCandidates ScoreCandidates(const Comparisons& comps, const Scorer& scorer,
       TermFrequencies tf;
       std::optional<Scorer> scorer;
     } part;
-    per_rule = index.StreamPairsPartitioned(options.partition_rows, [&](const GatheredRows& g) {
+    // Only the truth's counts ask which rules cover a pair.
+    per_rule = index.StreamPairsPartitioned(options.partition_rows, truth != nullptr, [&](const GatheredRows& g) {
       part.scorer.reset();  // what the last partition gathered is given back before the next
       part.comps = Comparisons();
       part.tf = TermFrequencies();

@@ -69,9 +69,10 @@ struct GatheredRows {
   // The local ids whose data a pass gathers, in ascending order of their rows: every one, or for
   // StreamPairsOfRowsPartitioned those of the blocks with a marked row (no pair has another).
   std::vector<uint32_t> by_row;
-  // [rule][local id]: the row's block in every other rule (empty for `rule` itself).
+  // [rule][local id]: the row's block in every other rule (empty for `rule` itself), or, when
+  // the stream was asked for the earlier rules only, in the earlier rules the stream tests.
   std::vector<std::vector<uint32_t>> block_of;
-  // RuleCovers for local ids; r != rule.
+  // RuleCovers for local ids; r != rule, and block_of[r] gathered.
   bool Covers(size_t r, uint32_t a, uint32_t b) const {
     const std::vector<uint32_t>& v = block_of[r];
     return v[a] != kNoBlock && v[a] == v[b];
@@ -127,9 +128,12 @@ class BlockingIndex {
   // those rows and return the sink, and the partition's pairs reach that sink in parallel, in
   // local ids (gathered.rows maps them back). Within a batch, pairs come in the same runs of one
   // first row as StreamPairs gives. Not with SetShare (requires one share). StreamPairsPartitioned
-  // updates stats() as StreamPairs does; both return pairs per rule.
+  // updates stats() as StreamPairs does; both return pairs per rule. GatheredRows::Covers answers
+  // for every rule, unless StreamPairsPartitioned is told the sink asks about none
+  // (covers_every_rule false): then only the earlier rules the stream itself tests are gathered.
   using PartitionSinkFactory = std::function<PairSink(const GatheredRows&)>;
-  std::vector<uint64_t> StreamPairsPartitioned(uint64_t max_rows, const PartitionSinkFactory& prepare);
+  std::vector<uint64_t> StreamPairsPartitioned(uint64_t max_rows, bool covers_every_rule,
+                                               const PartitionSinkFactory& prepare);
   std::vector<uint64_t> StreamPairsOfRowsPartitioned(const std::vector<uint64_t>& rows, uint64_t max_rows,
                                                      const PartitionSinkFactory& prepare) const;
   // The number of partitions StreamPairsPartitioned makes for max_rows (for the summary and tests).
@@ -185,8 +189,9 @@ class BlockingIndex {
   std::vector<Partition> PlanPartitions(uint64_t max_rows) const;
   // The partition's rows; with rows (a bitmap over the table's rows), by_row holds only the
   // rows of blocks with a marked row, and local_rows is set to the bitmap over local ids.
-  GatheredRows Gather(const Partition& p, const std::vector<uint64_t>* rows, std::vector<uint64_t>* local_rows) const;
-  std::vector<uint64_t> StreamByPartition(const std::vector<uint64_t>* rows, uint64_t max_rows,
+  GatheredRows Gather(const Partition& p, const std::vector<uint64_t>* rows, std::vector<uint64_t>* local_rows,
+                      bool every_rule) const;
+  std::vector<uint64_t> StreamByPartition(const std::vector<uint64_t>* rows, uint64_t max_rows, bool every_rule,
                                           const PartitionSinkFactory& prepare) const;
 
   uint64_t BlockPairs(const RuleIndex& ri, uint32_t begin, uint32_t end) const;
