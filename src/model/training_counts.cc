@@ -185,23 +185,12 @@ TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comp
     for (size_t i = 0; i < turned.size(); ++i) count(turned[i].b, turned[i].a, turned[i].a, &l.turned_gammas[i * nc]);
   };
   if (partition_rows > 0 && comps.CanGather()) {
-    // A partition's comparisons, term frequencies and u scorer, replaced for each partition.
-    struct Part {
-      Comparisons comps;
-      TermFrequencies tf;
-      std::optional<Scorer> u_scorer;
-      uint64_t number = 0;  // 1, 2, ...: 0 is the table's rows
-    } part;
+    // (count_batch's partition 0 is the table's rows; the gathered ones count from 1.)
+    GatheredScorer part;
     index.StreamPairsOfRowsPartitioned(sampled, partition_rows, [&](const GatheredRows& g) {
-      part.u_scorer.reset();
-      part.comps = Comparisons();
-      part.tf = TermFrequencies();
-      part.comps = comps.Gather(g.rows, g.by_row);
-      part.tf = tf.Gather(g.rows, g.by_row, comps.num_rows());
-      part.u_scorer.emplace(table_u_scorer, part.comps, part.tf);
-      ++part.number;
+      part.Take(comps, table_u_scorer, g);
       return BlockingIndex::PairSink([&, gathered = &g](int rule, std::span<const CandidatePair> batch) {
-        count_batch(part.comps, *part.u_scorer, gathered, part.number, rule, batch);
+        count_batch(part.comps, *part.scorer, gathered, part.partition, rule, batch);
       });
     });
   } else {

@@ -330,20 +330,10 @@ ScoredCandidates ScoreCandidates(const Comparisons& comps, const Scorer& scorer,
   };
   std::vector<uint64_t> per_rule;
   if (options.partition_rows > 0 && comps.CanGather()) {
-    // A partition's comparisons, term frequencies and scorer, replaced for each partition.
-    struct Part {
-      Comparisons comps;
-      TermFrequencies tf;
-      std::optional<Scorer> scorer;
-    } part;
+    GatheredScorer part;
     // Only the truth's counts ask which rules cover a pair.
     per_rule = index.StreamPairsPartitioned(options.partition_rows, truth != nullptr, [&](const GatheredRows& g) {
-      part.scorer.reset();  // what the last partition gathered is given back before the next
-      part.comps = Comparisons();
-      part.tf = TermFrequencies();
-      part.comps = comps.Gather(g.rows, g.by_row);
-      part.tf = scorer.term_frequencies().Gather(g.rows, g.by_row, comps.num_rows());
-      part.scorer.emplace(scorer, part.comps, part.tf);
+      part.Take(comps, scorer, g);
       return BlockingIndex::PairSink([&, gathered = &g](int, std::span<const CandidatePair> pairs) {
         score_batch(part.comps, *part.scorer, gathered, pairs);
       });

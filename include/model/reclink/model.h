@@ -469,6 +469,26 @@ class Scorer {
   std::vector<double> max_rest_;             // [c]: sum over c' >= c of the largest weight of c'
 };
 
+// What a pass over one partition's pairs scores them with (BlockingIndex::StreamPairsPartitioned):
+// the table's comparisons, term frequencies and scorer, gathered for the partition's rows. Take
+// replaces the last partition's copies, which are given back first.
+struct GatheredScorer {
+  Comparisons comps;
+  TermFrequencies tf;
+  std::optional<Scorer> scorer;
+  uint64_t partition = 0;  // 1, 2, ... for each partition taken; 0 before the first
+
+  void Take(const Comparisons& table, const Scorer& table_scorer, const GatheredRows& g) {
+    scorer.reset();
+    comps = Comparisons();
+    tf = TermFrequencies();
+    comps = table.Gather(g.rows, g.by_row);
+    tf = table_scorer.term_frequencies().Gather(g.rows, g.by_row, table.num_rows());
+    scorer.emplace(table_scorer, comps, tf);
+    ++partition;
+  }
+};
+
 // Scores a pair: the match weight and the per-comparison contributions (weights may be null).
 // The exact level of a TF comparison uses u = max(frequency of the value, u floor).
 double PairWeight(const Model& model, const Comparisons& comps, const TermFrequencies& tf,
