@@ -2,6 +2,8 @@
 // bytes to the CSV or JSON parser. Also id-column validation.
 #include "reclink/reader.h"
 
+#include <xxhash.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
@@ -12,6 +14,7 @@
 #include "io/read_share.h"
 #include "reclink/text_encoding.h"
 #include "reclink/parallel.h"
+#include "reclink/radix_sort.h"
 
 namespace reclink {
 
@@ -227,23 +230,38 @@ Status ValidateIdColumn(const RecordTable& table, const std::string& id_column,
           "value on every line (if there is none, add a column numbering the records)");
     }
   }
-  // Sort row ids by (source, id, row): equal neighbours are duplicates. The reported duplicate is
-  // the earliest row repeating an earlier id, named with that id's first row: deterministic.
-  std::vector<RowId> order(n);
-  for (RowId r = 0; r < n; ++r) order[r] = r;
-  ParallelSort(order.begin(), order.end(), [&](RowId a, RowId b) {
-    if (table.source(a) != table.source(b)) return table.source(a) < table.source(b);
-    int c = ids.Get(a).compare(ids.Get(b));
-    if (c != 0) return c < 0;
-    return a < b;
+  // Duplicates by hash: each row's (source, id) hashed, the rows sorted by hash (a stable radix
+  // sort, so rows stay ascending within a hash), and only rows of one hash compared. The
+  // reported duplicate is the earliest row repeating an earlier id, named with that id's first
+  // row: deterministic. (A comparison sort of every id took a tenth of a second of CPU at 1M.)
+  struct Entry {
+    uint64_t hash;
+    RowId row;
+  };
+  std::vector<Entry> entries(n);
+  ParallelFor(size_t{0}, n, [&](size_t r) {
+    const std::string_view id = ids.Get(static_cast<RowId>(r));
+    entries[r] = {XXH3_64bits_withSeed(id.data(), id.size(), table.source(static_cast<RowId>(r))),
+                  static_cast<RowId>(r)};
   });
+  RadixSortByKey(&entries, [](const Entry& e) { return e.hash; });
   RowId best_second = static_cast<RowId>(-1), best_first = 0;
-  for (size_t k = 1; k < n; ++k) {
-    RowId a = order[k - 1], b = order[k];
-    if (table.source(a) == table.source(b) && ids.Get(a) == ids.Get(b) && b < best_second) {
-      best_second = b;
-      best_first = a;
+  for (size_t k = 0; k < n;) {
+    size_t end = k + 1;
+    while (end < n && entries[end].hash == entries[k].hash) ++end;
+    for (size_t i = k + 1; i < end; ++i) {
+      const RowId b = entries[i].row;
+      if (b >= best_second) break;  // rows ascend within a hash
+      for (size_t j = k; j < i; ++j) {
+        const RowId a = entries[j].row;
+        if (table.source(a) == table.source(b) && ids.Get(a) == ids.Get(b)) {
+          best_second = b;
+          best_first = a;  // the first of the hash's rows with this id: the id's first row
+          break;
+        }
+      }
     }
+    k = end;
   }
   if (best_second != static_cast<RowId>(-1)) {
     RowId first = best_first;  // the group's first row: best_second is its earliest repeat

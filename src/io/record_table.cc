@@ -108,6 +108,37 @@ Column Column::Concatenate(std::string name, std::vector<Column>&& parts) {
   return out;
 }
 
+Column Column::GatherRows(std::string name, const Column& in, std::span<const uint32_t> rows) {
+  // Chunks of a multiple of 64 rows, so that no two chunks share a word of the null bits.
+  constexpr size_t kChunk = 64 * 1024;
+  const size_t n = rows.size(), chunks = (n + kChunk - 1) / kChunk;
+  std::vector<uint64_t> byte_base(chunks + 1, 0);
+  ParallelFor(size_t{0}, chunks, [&](size_t c) {
+    uint64_t bytes = 0;
+    for (size_t i = c * kChunk, end = std::min(n, i + kChunk); i < end; ++i) bytes += in.Get(rows[i]).size();
+    byte_base[c + 1] = bytes;
+  });
+  for (size_t c = 0; c < chunks; ++c) byte_base[c + 1] += byte_base[c];
+  Column out(std::move(name));
+  const FillBuffers fill = out.PrepareFill(n, byte_base.back());
+  ParallelFor(size_t{0}, chunks, [&](size_t c) {
+    uint64_t at = byte_base[c];
+    for (size_t i = c * kChunk, end = std::min(n, i + kChunk); i < end; ++i) {
+      const RowId r = rows[i];
+      if (in.IsNull(r)) {
+        fill.nulls[i / 64] |= uint64_t{1} << (i % 64);
+      } else {
+        const std::string_view v = in.Get(r);
+        if (!v.empty()) std::memcpy(fill.arena + at, v.data(), v.size());
+        at += v.size();
+      }
+      if (fill.wide_offsets) fill.wide_offsets[i + 1] = at;
+      else fill.offsets[i + 1] = static_cast<uint32_t>(at);
+    }
+  });
+  return out;
+}
+
 void Column::AppendColumn(const Column& other) {
   const size_t base_rows = size();
   assert(!view_offsets_ && "a view is read only");

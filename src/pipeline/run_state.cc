@@ -22,6 +22,7 @@
 #include "reclink/binary_io.h"
 #include "reclink/json_writer.h"
 #include "reclink/parallel.h"
+#include "reclink/radix_sort.h"
 #include "reclink/version.h"
 
 namespace reclink {
@@ -138,20 +139,8 @@ RecordsState RecordsInKeyOrder(const std::vector<uint32_t>& rows_by_key, const R
   std::sort(out.oversized.begin(), out.oversized.end());
   out.threshold = threshold;
   out.tf_tables = tf_tables;
-  for (const Column& in : fields.fields) {
-    Column col(in.name());
-    col.Reserve(rows_by_key.size(), in.arena_bytes());
-    for (uint32_t r : rows_by_key) {
-      if (in.IsNull(r)) col.AppendNull();
-      else col.Append(in.Get(r));
-    }
-    out.fields.push_back(std::move(col));
-  }
-  for (const std::vector<uint64_t>& in : key_hashes) {
-    std::vector<uint64_t> h(rows_by_key.size());
-    for (size_t i = 0; i < rows_by_key.size(); ++i) h[i] = in[rows_by_key[i]];
-    out.key_hashes.push_back(std::move(h));
-  }
+  out.key_order = RecordsState::KeyOrder{&fields.fields, &key_hashes, &rows_by_key};
+  const size_t n = rows_by_key.size();
   if (rules.link_type != LinkType::kDedupe) {
     std::vector<uint8_t> used(table.source_names().size(), 0);
     for (uint32_t r : rows_by_key) used[table.source(r)] = 1;
@@ -169,15 +158,16 @@ RecordsState RecordsInKeyOrder(const std::vector<uint32_t>& rows_by_key, const R
     out.source_of.reserve(rows_by_key.size());
     for (uint32_t r : rows_by_key) out.source_of.push_back(index[table.source(r)]);
   }
-  std::vector<uint32_t> index_of(rows_by_key.size());
-  for (uint32_t i = 0; i < rows_by_key.size(); ++i) index_of[rows_by_key[i]] = i;
-  out.edges.reserve(edges.size());
-  for (const Edge& e : edges) {
+  std::vector<uint32_t> index_of(n);
+  ParallelFor(size_t{0}, n, [&](size_t i) { index_of[rows_by_key[i]] = static_cast<uint32_t>(i); });
+  out.edges.resize(edges.size());
+  ParallelFor(size_t{0}, edges.size(), [&](size_t i) {
+    const Edge& e = edges[i];
     const RowId a = index_of[e.a], b = index_of[e.b];
-    out.edges.push_back({std::min(a, b), std::max(a, b), e.weight});
-  }
-  std::sort(out.edges.begin(), out.edges.end(),
-            [](const Edge& x, const Edge& y) { return std::tie(x.a, x.b) < std::tie(y.a, y.b); });
+    out.edges[i] = {std::min(a, b), std::max(a, b), e.weight};
+  });
+  // By (a, b); a pair is linked once, so the stable sort gives the one order there is.
+  RadixSortByKey(&out.edges, [](const Edge& e) { return uint64_t{e.a} << 32 | e.b; });
   return out;
 }
 
@@ -527,6 +517,25 @@ void EmitRecordsBody(const RecordsState& r, const Emit& emit) {
     PutVarint(out, r.field_sources[0].size());
     for (size_t f = 0; f < r.field_sources[0].size(); ++f) column(GatheredField(r, f, &gathered));
     key_hashes();
+  } else if (r.key_order) {
+    // Gathered one at a time (GatherRows, in parallel), each into memory the one before freed.
+    const RecordsState::KeyOrder& ko = *r.key_order;
+    PutVarint(out, ko.fields->size());
+    for (const Column& in : *ko.fields) {
+      gathered = Column::GatherRows(in.name(), in, *ko.rows);
+      column(gathered);
+    }
+    gathered = Column();
+    const size_t n = ko.rows->size();
+    PutVarint(out, ko.key_hashes->size());
+    for (const std::vector<uint64_t>& in : *ko.key_hashes) {
+      PutVarint(out, n);
+      wide.resize(n);
+      ParallelFor(size_t{0}, (n + 65535) / 65536, [&](size_t c) {
+        for (size_t i = c * 65536, end = std::min(n, i + 65536); i < end; ++i) wide[i] = in[(*ko.rows)[i]];
+      });
+      raw(wide.data(), n * sizeof(uint64_t));
+    }
   } else {
     PutVarint(out, r.fields.size());
     for (const Column& col : r.fields) column(col);

@@ -168,6 +168,41 @@ TEST(IdentityTest, ARepeatedKeyIsAnError) {
   EXPECT_NE(a.status().message().find("'a' appears more than once"), std::string::npos);
 }
 
+// The rows come in the keys' byte order (as std::string's <) whatever the keys look like: long
+// common prefixes, keys that end inside the eight bytes the sort looks at first, zero bytes, bytes
+// above 0x7f, and keys that tie on those eight bytes; and a repeat is found wherever it sorts.
+TEST(IdentityTest, RowsComeInKeyOrderWhateverTheKeys) {
+  std::mt19937 rng(11);
+  const std::string alphabet("ab\0\x7f\x80\xff", 6);
+  for (const std::string prefix : {std::string(), std::string("customer-"), std::string("x")}) {
+    std::set<std::string> unique;
+    while (unique.size() < 20000) {
+      std::string k = prefix;
+      const size_t len = rng() % 14;
+      for (size_t i = 0; i < len; ++i) k.push_back(alphabet[rng() % alphabet.size()]);
+      unique.insert(k);
+    }
+    std::vector<std::string> keys(unique.begin(), unique.end());
+    std::shuffle(keys.begin(), keys.end(), rng);
+    std::vector<uint32_t> labels(keys.size());
+    for (uint32_t i = 0; i < labels.size(); ++i) labels[i] = i;
+    Result<IdentityAssignment> a = AssignIdentities(NewIdentityState(1), keys, labels, labels.size());
+    ASSERT_TRUE(a.ok()) << a.status().message();
+    std::vector<uint32_t> expected(keys.size());
+    for (uint32_t i = 0; i < expected.size(); ++i) expected[i] = i;
+    std::sort(expected.begin(), expected.end(), [&](uint32_t x, uint32_t y) { return keys[x] < keys[y]; });
+    ASSERT_EQ(a->rows_by_key, expected) << "prefix '" << prefix << "'";
+    for (size_t i = 0; i < keys.size(); ++i) ASSERT_EQ(a->next.keys[i], keys[expected[i]]);
+    // A repeat of one key, anywhere: refused, naming it.
+    const std::string twice = keys[rng() % keys.size()];
+    keys.push_back(twice);
+    labels.push_back(static_cast<uint32_t>(labels.size()));
+    Result<IdentityAssignment> b = AssignIdentities(NewIdentityState(1), keys, labels, labels.size());
+    ASSERT_FALSE(b.ok());
+    EXPECT_NE(b.status().message().find("'" + twice + "' appears more than once"), std::string::npos);
+  }
+}
+
 // Random nights: records come and go, clusters merge and split. Checks every promise of the
 // header against a brute-force reading of the two memberships.
 TEST(IdentityTest, RandomNightsKeepEveryPromise) {

@@ -8,6 +8,8 @@
 #include <zstd.h>
 
 #include <fstream>
+#include <map>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -159,6 +161,36 @@ TEST(ReaderTest, ValidateIdColumn) {
   Status dup_status = ValidateIdColumn(*dup, "id", "v.csv");
   EXPECT_EQ(dup_status.code(), StatusCode::kInvalidInput);
   EXPECT_EQ(dup_status.message(), "v.csv:6: error: duplicate id '8' in column 'id' (first seen on line 3)");
+}
+
+// Among many repeated ids, the error names the earliest line that repeats an earlier id and the
+// line where that id was first seen (a brute-force reading of the same rows says which).
+TEST(ReaderTest, TheEarliestRepeatedIdIsReported) {
+  std::mt19937 rng(3);
+  for (int trial = 0; trial < 20; ++trial) {
+    std::string csv = "id,name\n";
+    std::vector<std::string> ids;
+    const int rows = 2000 + trial * 100, distinct = trial < 5 ? 100000 : 2500 + trial * 400;
+    for (int i = 0; i < rows; ++i) {
+      ids.push_back(std::to_string(rng() % distinct));
+      csv += ids.back() + ",n\n";
+    }
+    auto t = testing::ReadText(csv, "r.csv");
+    ASSERT_TRUE(t.ok());
+    std::map<std::string, int> first;
+    int repeat = -1;
+    for (int i = 0; i < rows && repeat < 0; ++i) {
+      if (!first.emplace(ids[i], i).second) repeat = i;
+    }
+    Status st = ValidateIdColumn(*t, "id", "r.csv");
+    if (repeat < 0) {
+      EXPECT_TRUE(st.ok()) << st.message();
+      continue;
+    }
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.message(), "r.csv:" + std::to_string(repeat + 2) + ": error: duplicate id '" + ids[repeat] +
+                                "' in column 'id' (first seen on line " + std::to_string(first[ids[repeat]] + 2) + ")");
+  }
 }
 
 TEST(ReaderTest, WrongDelimiterHintsAtTheLikelyOne) {

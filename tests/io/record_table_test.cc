@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 #include <numeric>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -95,6 +96,46 @@ TEST(ColumnTest, ConcatenateEqualsAppendingEveryPart) {
       ASSERT_EQ(joined.Get(r), appended.Get(r)) << r;
     }
     for (const Column& p : parts) EXPECT_EQ(p.size(), 0u);
+  }
+  Column::SetAlwaysWideForTesting(false);
+}
+
+// GatherRows gives the column that appending in.Get(rows[i]) (or a null) row by row would: any
+// row order, repeated rows, nulls beside empty values, narrow and wide, at 1 and 2 threads.
+TEST(ColumnTest, GatherRowsEqualsAppendingEachRow) {
+  for (const bool wide : {false, true}) {
+    Column::SetAlwaysWideForTesting(wide);
+    Column in("x");
+    for (int i = 0; i < 200000; ++i) {
+      if (i % 7 == 0) in.AppendNull();
+      else if (i % 13 == 0) in.Append("");
+      else in.Append(std::string(static_cast<size_t>(i % 23), static_cast<char>('a' + i % 26)) + std::to_string(i));
+    }
+    std::mt19937 rng(5);
+    std::vector<uint32_t> rows(150001);
+    for (uint32_t& r : rows) r = static_cast<uint32_t>(rng() % in.size());
+    for (size_t k = 0; k < 1000; ++k) rows[k] = static_cast<uint32_t>(k);  // a run in order too
+    Column appended("x");
+    for (uint32_t r : rows) {
+      if (in.IsNull(r)) appended.AppendNull();
+      else appended.Append(in.Get(r));
+    }
+    for (const int threads : {1, 2}) {
+      tbb::task_arena arena(threads);
+      Column gathered("?");
+      arena.execute([&] { gathered = Column::GatherRows("y", in, rows); });
+      EXPECT_EQ(gathered.name(), "y");
+      ASSERT_EQ(gathered.size(), appended.size());
+      EXPECT_EQ(gathered.arena_bytes(), appended.arena_bytes());
+      for (RowId r = 0; r < appended.size(); ++r) {
+        ASSERT_EQ(gathered.IsNull(r), appended.IsNull(r)) << r;
+        ASSERT_EQ(gathered.Get(r), appended.Get(r)) << r;
+        ASSERT_EQ(gathered.offset(r + 1), appended.offset(r + 1)) << r;
+      }
+    }
+    Column none = Column::GatherRows("z", in, {});
+    EXPECT_EQ(none.size(), 0u);
+    EXPECT_EQ(none.arena_bytes(), 0u);
   }
   Column::SetAlwaysWideForTesting(false);
 }

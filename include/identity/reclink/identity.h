@@ -103,8 +103,9 @@ struct IdentityAssignment {
 std::vector<std::string> ClusterIdStrings(const IdentityAssignment& assignment);
 
 // Names the clusters. keys: per row, the record's key (unique across rows); labels: per row,
-// its cluster index in [0, clusters). Error (kInvalidInput) when a key repeats.
-Result<IdentityAssignment> AssignIdentities(const IdentityState& previous, const std::vector<std::string>& keys,
+// its cluster index in [0, clusters). Error (kInvalidInput) when a key repeats. The keys are
+// kept by the next state (pass them with std::move when the caller has no more use for them).
+Result<IdentityAssignment> AssignIdentities(const IdentityState& previous, std::vector<std::string> keys,
                                             const std::vector<uint32_t>& labels, uint64_t clusters);
 
 // No previous identity (a record new to the state).

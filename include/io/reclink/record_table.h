@@ -9,6 +9,7 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -119,6 +120,11 @@ class Column {
   // offsets and the null bits of each part copied by a task of its own into tables sized once).
   // The parts are released as they are copied.
   static Column Concatenate(std::string name, std::vector<Column>&& parts);
+  // The values of `in` at rows[0], rows[1], ... (nulls stay null), as a column named `name`: the
+  // same column as appending each in turn, built in parallel on the current TBB arena (the text
+  // sizes counted per chunk of rows, then the text, offsets and null bits of each chunk copied
+  // by a task of its own into tables sized once).
+  static Column GatherRows(std::string name, const Column& in, std::span<const uint32_t> rows);
   // Pads with nulls up to n rows (used when a JSON chunk lacks a column).
   void PadNullsTo(size_t n) {
     while (size() < n) AppendNull();

@@ -139,6 +139,17 @@ struct RecordsState {
   std::vector<std::vector<Column>> field_sources;
   std::vector<RowRef> field_rows;
   std::vector<RecordsMerge::Run> field_runs;
+  // Set by RecordsInKeyOrder instead of fields and key_hashes (both then empty): row i's values
+  // and key hashes are row (*rows)[i] of a run's fields and key hashes, which the caller keeps
+  // alive. records.bin gathers them one field and one rule at a time as it is written, so a full
+  // run does not copy every record's fields into key order first (at 1M records, 150 MB of
+  // fresh memory and a third of a second).
+  struct KeyOrder {
+    const std::vector<Column>* fields = nullptr;
+    const std::vector<std::vector<uint64_t>>* key_hashes = nullptr;
+    const std::vector<uint32_t>* rows = nullptr;
+  };
+  std::optional<KeyOrder> key_order;
   // What the columns read in place (ParseRecordsState with backing), kept alive with them.
   std::shared_ptr<const void> backing;
   // Set by an incremental night instead of fields and key_hashes (both then empty).
@@ -218,7 +229,9 @@ const Column& GatheredField(const RecordsState& records, size_t f, Column* stora
 // (which the returned reference then names).
 const std::vector<Column>& FieldsOf(const RecordsState& records, std::vector<Column>* storage);
 // The records of a run in key order (rows_by_key from AssignIdentities). key_hashes: per rule,
-// per row (RunResult::key_hashes). In link modes each row's source comes from table.
+// per row (RunResult::key_hashes). In link modes each row's source comes from table. The fields
+// and key hashes are not copied: the result's key_order names rows_by_key, fields and
+// key_hashes, which must outlive it.
 RecordsState RecordsInKeyOrder(const std::vector<uint32_t>& rows_by_key, const Rules& rules, const RecordTable& table,
                                const DerivedFields& fields,
                                const std::vector<std::vector<uint64_t>>& key_hashes, const std::vector<Edge>& edges,
