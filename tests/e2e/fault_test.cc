@@ -159,5 +159,39 @@ TEST(FaultTest, AFullDiskLeavesTheEarlierOutputsAndNoTemporaryFile) {
   EXPECT_EQ(Leftovers(disk), std::vector<std::string>{});
 }
 
+// A full run with --state whose state directory fills up: the state's files are written beside
+// the outputs and before either is committed, so the run fails (exit 4) leaving the earlier
+// outputs, the earlier state and no temporary file.
+TEST(FaultTest, AFullStateDiskLeavesTheEarlierOutputsAndState) {
+  const std::string parent = TempDir("full_state_disk");
+  const std::string disk = parent + "/disk", state = disk + "/state", out = parent + "/out";
+  FullDisk tmpfs(disk, "1200k");
+  if (!tmpfs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root): the full-disk test did not run";
+  auto args = [&] {
+    return std::string("dedupe --rules ") + kDemoRules + " --state " + state + " --out " + out + " --quiet " + kDemo;
+  };
+  ASSERT_EQ(RunReclink(args()).exit_code, 0);  // about 540 KB of state
+  const Snapshot first_out = Take(out), first_state = Take(state);
+  // Leave about 200 KB: the probe fits, the next records.bin (about 470 KB) does not.
+  {
+    std::string filler(1024, 'x');
+    FILE* f = std::fopen((disk + "/filler").c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    for (int i = 0; i < 1200 - 540 - 200; ++i) std::fwrite(filler.data(), 1, filler.size(), f);
+    std::fclose(f);
+  }
+  CliResult r = RunReclink(args());
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_NE(r.err.find("No space left on device"), std::string::npos) << r.err;
+  EXPECT_EQ(Take(out), first_out);
+  EXPECT_EQ(Take(state), first_state);
+  EXPECT_EQ(Leftovers(parent), std::vector<std::string>{});
+  // With room again, the run goes through and the next night reads the state it wrote.
+  fs::remove(disk + "/filler");
+  ASSERT_EQ(RunReclink(args()).exit_code, 0);
+  EXPECT_NE(Take(out).at("changes.csv"), first_out.at("changes.csv"));
+  EXPECT_EQ(RunReclink(args()).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace reclink::test
