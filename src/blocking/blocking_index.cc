@@ -80,6 +80,11 @@ uint64_t KeyTextHash(std::string_view key) {
   return XXH3_64bits(key.data(), key.size()) & mask;
 }
 
+uint64_t KeyTextCheck(std::string_view key) {
+  // Seeded: independent of KeyTextHash's (unseeded) XXH3-64 of the same text, and never masked.
+  return XXH3_64bits_withSeed(key.data(), key.size(), 0x9e3779b97f4a7c15ULL);
+}
+
 std::vector<uint64_t> BlockingKeyHashes(const Rules& rules, size_t rule, const std::vector<Column>& fields) {
   const size_t n = fields.empty() ? 0 : fields[0].size();
   std::vector<uint64_t> hashes(n, 0);
@@ -182,6 +187,9 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
       idx.parts = cols;
       idx.hashes.assign(n, 0);
       idx.has_key.assign((n + 63) / 64, 0);
+      // A second, independent 64-bit hash of each key text (KeyTextCheck): rows of one hash are
+      // told apart by it, in the sorted entries, instead of by reading and comparing their texts.
+      std::vector<uint64_t> checks(n);
       // Chunks are multiples of 64 rows, so each bitmap word belongs to one chunk.
       static_assert(kChunk % 64 == 0);
       ParallelFor(size_t{0}, chunks, [&](size_t c) {
@@ -197,6 +205,7 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
             ok = !cols[p]->IsNull(row) && ComputeKeyPart(rule.keys[p], cols[p]->Get(row), &key, scratch);
           }
           if (ok) {
+            checks[r] = KeyTextCheck(key);
             idx.hashes[r] = KeyTextHash(key);
             idx.has_key[r >> 6] |= uint64_t{1} << (r & 63);
           }
@@ -207,6 +216,7 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
       // each block lists its rows source by source.
       struct Entry {
         uint64_t hash;
+        uint64_t check;
         RowId row;
       };
       // A counting sort on the hash's top bits into buckets of a few hundred entries (stable:
@@ -229,7 +239,7 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
         std::vector<size_t> next(bucket_begin.begin(), bucket_begin.end() - 1);
         for (size_t r = 0; r < n; ++r) {
           if (BitSet(idx.has_key, static_cast<RowId>(r))) {
-            entries[next[bucket_of(idx.hashes[r])]++] = Entry{idx.hashes[r], static_cast<RowId>(r)};
+            entries[next[bucket_of(idx.hashes[r])]++] = Entry{idx.hashes[r], checks[r], static_cast<RowId>(r)};
           }
         }
       }
@@ -244,73 +254,31 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
           for (size_t i = bucket_begin[b]; i < bucket_begin[b + 1]; ++i) idx.order[i] = entries[i].row;
         }
       });
+      decltype(checks)().swap(checks);
 
       // Blocks: runs of equal hash, split by real key text (a hash collision must not create
-      // false candidates). A run never crosses a bucket (the bucket is the hash's top bits), so
-      // groups of buckets are split in parallel, each into its own list of block starts, which
-      // are then joined in order. The hashes are read in sorted order from the entries, not
-      // looked up by row (a cache miss per record at ten million).
+      // false candidates). Within a run the rows' second hashes (checks) are compared: equal
+      // checks are taken as one key (two distinct texts agree on both 64-bit hashes with
+      // probability 2^-128), different ones mean a collision, and only then are the run's texts
+      // computed and compared. (Comparing every run's texts read each row's key fields at random
+      // and recomputed its phonetic codes: a third of the block stage at 1M records.) A run never
+      // crosses a bucket (the bucket is the hash's top bits), so groups of buckets are split in
+      // parallel, each into its own list of block starts, which are then joined in order.
       constexpr size_t kBucketsPerGroup = 64;
       const size_t groups = (buckets + kBucketsPerGroup - 1) / kBucketsPerGroup;
       std::vector<std::vector<uint32_t>> group_starts(groups);
       std::vector<std::vector<uint64_t>> group_collisions(groups);
       ParallelFor(size_t{0}, groups, [&](size_t g) {
         std::vector<uint32_t>& starts = group_starts[g];
-        std::vector<std::string> first_parts(cols.size());
-        std::string part;
-        KeyScratch scratch;
         const size_t group_begin = bucket_begin[g * kBucketsPerGroup];
         const size_t group_end = bucket_begin[std::min(buckets, (g + 1) * kBucketsPerGroup)];
-        // The runs' rows are scattered over the table: their key fields' offsets, then their
-        // bytes, are prefetched kPrefetchAhead and half that many entries ahead of the check.
-        // Only rows of runs of two or more are read (a single row is a block of its own).
-        constexpr size_t kPrefetchAhead = 32;
-        size_t next_offsets = group_begin, next_values = group_begin;
-        auto in_run = [&](size_t k) {
-          return (k > group_begin && entries[k - 1].hash == entries[k].hash) ||
-                 (k + 1 < group_end && entries[k + 1].hash == entries[k].hash);
-        };
-        auto prefetch_to = [&](size_t s) {
-          for (const size_t to = std::min(group_end, s + kPrefetchAhead); next_offsets < to; ++next_offsets) {
-            if (!in_run(next_offsets)) continue;
-            for (const Column* col : cols) col->PrefetchOffsets(idx.order[next_offsets]);
-          }
-          for (const size_t to = std::min(group_end, s + kPrefetchAhead / 2); next_values < to; ++next_values) {
-            if (!in_run(next_values)) continue;
-            for (const Column* col : cols) col->PrefetchValue(idx.order[next_values]);
-          }
-        };
         for (size_t s = group_begin; s < group_end;) {
-          prefetch_to(s);
           size_t e = s + 1;
           const uint64_t h = entries[s].hash;
-          while (e < group_end && entries[e].hash == h) ++e;
           bool same = true;
-          if (e - s > 1) {
-            // The first row's computed key parts (phonetic codes, prefixes) once for the run.
-            const RowId first = idx.order[s];
-            for (size_t p = 0; p < cols.size(); ++p) {
-              first_parts[p].clear();
-              if (rule.keys[p].fn != KeyFunction::kField) {
-                ComputeKeyPart(rule.keys[p], cols[p]->Get(first), &first_parts[p], scratch);
-              }
-            }
-            for (size_t i = s + 1; i < e && same; ++i) {
-              prefetch_to(i);  // a large block's rows too
-              const RowId row = idx.order[i], previous = idx.order[i - 1];
-              for (size_t p = 0; p < cols.size() && same; ++p) {
-                const std::string_view value = cols[p]->Get(row);
-                if (rule.keys[p].fn == KeyFunction::kField) {
-                  same = value == cols[p]->Get(first);
-                } else if (value != cols[p]->Get(first) && value != cols[p]->Get(previous)) {
-                  // A value equal to the first row's or to the previous row's (verified) has the
-                  // same key part: only a different value's is computed.
-                  part.clear();
-                  ComputeKeyPart(rule.keys[p], value, &part, scratch);
-                  same = part == first_parts[p];
-                }
-              }
-            }
+          while (e < group_end && entries[e].hash == h) {
+            same = same && entries[e].check == entries[s].check;
+            ++e;
           }
           std::vector<std::string> texts;  // only for a run with a hash collision (rare)
           if (!same) {
