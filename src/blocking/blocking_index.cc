@@ -80,9 +80,9 @@ uint64_t KeyTextHash(std::string_view key) {
   return XXH3_64bits(key.data(), key.size()) & mask;
 }
 
-uint64_t KeyTextCheck(std::string_view key) {
+uint32_t KeyTextCheck(std::string_view key) {
   // Seeded: independent of KeyTextHash's (unseeded) XXH3-64 of the same text, and never masked.
-  return XXH3_64bits_withSeed(key.data(), key.size(), 0x9e3779b97f4a7c15ULL);
+  return static_cast<uint32_t>(XXH3_64bits_withSeed(key.data(), key.size(), 0x9e3779b97f4a7c15ULL) >> 32);
 }
 
 std::vector<uint64_t> BlockingKeyHashes(const Rules& rules, size_t rule, const std::vector<Column>& fields) {
@@ -189,7 +189,7 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
       idx.has_key.assign((n + 63) / 64, 0);
       // A second, independent 64-bit hash of each key text (KeyTextCheck): rows of one hash are
       // told apart by it, in the sorted entries, instead of by reading and comparing their texts.
-      std::vector<uint64_t> checks(n);
+      std::vector<uint32_t> checks(n);
       // Chunks are multiples of 64 rows, so each bitmap word belongs to one chunk.
       static_assert(kChunk % 64 == 0);
       ParallelFor(size_t{0}, chunks, [&](size_t c) {
@@ -216,8 +216,8 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
       // each block lists its rows source by source.
       struct Entry {
         uint64_t hash;
-        uint64_t check;
         RowId row;
+        uint32_t check;  // in what would be padding: the entry stays 16 bytes
       };
       // A counting sort on the hash's top bits into buckets of a few hundred entries (stable:
       // rows stay ascending), then each bucket sorted on its own, in cache and in parallel: the
@@ -239,7 +239,7 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
         std::vector<size_t> next(bucket_begin.begin(), bucket_begin.end() - 1);
         for (size_t r = 0; r < n; ++r) {
           if (BitSet(idx.has_key, static_cast<RowId>(r))) {
-            entries[next[bucket_of(idx.hashes[r])]++] = Entry{idx.hashes[r], checks[r], static_cast<RowId>(r)};
+            entries[next[bucket_of(idx.hashes[r])]++] = Entry{idx.hashes[r], static_cast<RowId>(r), checks[r]};
           }
         }
       }
@@ -258,8 +258,8 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
 
       // Blocks: runs of equal hash, split by real key text (a hash collision must not create
       // false candidates). Within a run the rows' second hashes (checks) are compared: equal
-      // checks are taken as one key (two distinct texts agree on both 64-bit hashes with
-      // probability 2^-128), different ones mean a collision, and only then are the run's texts
+      // checks are taken as one key (two distinct texts agree on the 64-bit hash and the 32-bit
+      // check with probability 2^-96), different ones mean a collision, and only then are the run's texts
       // computed and compared. (Comparing every run's texts read each row's key fields at random
       // and recomputed its phonetic codes: a third of the block stage at 1M records.) A run never
       // crosses a bucket (the bucket is the hash's top bits), so groups of buckets are split in

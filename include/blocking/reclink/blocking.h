@@ -249,10 +249,10 @@ std::vector<uint64_t> BlockingKeyHashes(const Rules& rules, size_t rule, const s
 // bits, so that keys collide often and every path that must tell colliding keys apart by their
 // texts is exercised; the results must not change.
 uint64_t KeyTextHash(std::string_view key);
-// A second hash of a key text (XXH3-64 with a seed, never masked), independent of KeyTextHash:
-// BlockingIndex::Build tells apart keys whose KeyTextHash collides by it, and compares their
-// texts only then.
-uint64_t KeyTextCheck(std::string_view key);
+// A second hash of a key text (32 bits of an XXH3-64 with a seed, never masked), independent of
+// KeyTextHash: BlockingIndex::Build tells apart keys whose KeyTextHash collides by it, and
+// compares their texts only then.
+uint32_t KeyTextCheck(std::string_view key);
 // The first rule j < k whose every block lies within one block of rule k, or -1: each key part
 // of rule k is computed from a key part of rule j alone (the same field as it is, the same key
 // function of the same field, or a shorter prefix of a prefix), so two rows with the same rule-j
