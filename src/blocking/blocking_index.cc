@@ -187,7 +187,7 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
       idx.parts = cols;
       idx.hashes.assign(n, 0);
       idx.has_key.assign((n + 63) / 64, 0);
-      // A second, independent 64-bit hash of each key text (KeyTextCheck): rows of one hash are
+      // A second, independent 32-bit hash of each key text (KeyTextCheck): rows of one hash are
       // told apart by it, in the sorted entries, instead of by reading and comparing their texts.
       std::vector<uint32_t> checks(n);
       // Chunks are multiples of 64 rows, so each bitmap word belongs to one chunk.
@@ -259,8 +259,8 @@ BlockingIndex BlockingIndex::Build(const Rules& rules, const DerivedFields& fiel
       // Blocks: runs of equal hash, split by real key text (a hash collision must not create
       // false candidates). Within a run the rows' second hashes (checks) are compared: equal
       // checks are taken as one key (two distinct texts agree on the 64-bit hash and the 32-bit
-      // check with probability 2^-96), different ones mean a collision, and only then are the run's texts
-      // computed and compared. (Comparing every run's texts read each row's key fields at random
+      // check with probability 2^-96), different ones mean a collision, and only then are the
+      // run's texts computed and compared. (Comparing every run's texts read each row's key fields at random
       // and recomputed its phonetic codes: a third of the block stage at 1M records.) A run never
       // crosses a bucket (the bucket is the hash's top bits), so groups of buckets are split in
       // parallel, each into its own list of block starts, which are then joined in order.
