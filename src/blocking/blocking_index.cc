@@ -737,10 +737,15 @@ GatheredRows BlockingIndex::Gather(const Partition& p, const std::vector<uint64_
 
 std::vector<uint64_t> BlockingIndex::StreamByPartition(const std::vector<uint64_t>* rows, uint64_t max_rows,
                                                        bool every_rule, const PartitionSinkFactory& prepare) const {
-  assert(share_parts_ == 1);
   std::vector<uint64_t> totals(rules_.size(), 0);
   std::vector<uint64_t> local_rows;
-  for (const Partition& p : PlanPartitions(max_rows)) {
+  const std::vector<Partition> plan = PlanPartitions(max_rows);
+  // With a share (SetShare), the partitions are dealt as the units are without partitions:
+  // partition k to share k mod parts. The plan depends on the blocks alone, so every process
+  // built from the same input deals the same partitions, and the shares together stream every
+  // pair once; a process gathers only its partitions' rows.
+  for (size_t k = share_part_; k < plan.size(); k += share_parts_) {
+    const Partition& p = plan[k];
     const GatheredRows g = Gather(p, rows, &local_rows, every_rule);
     const PairSink sink = prepare(g);
     const std::vector<uint64_t> t = Stream(sink, rows != nullptr ? &local_rows : nullptr, &g, &p);

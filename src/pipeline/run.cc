@@ -60,12 +60,13 @@ class StageClock {
 // Rows per partition when training's counts and scoring take the pairs a partition at a time,
 // each partition's per-row data gathered into memory first (docs/performance.md, "Scoring in
 // partitions"): under a memory limit that spills, a quarter of the limit over what a gathered row
-// holds. 0 (the whole table at once) without one, across processes, or when the comparisons
-// cannot be gathered. The environment variable RECLINK_PARTITION_ROWS, a positive number, sets
-// it for any run (tests and A/B runs: the results are the same).
+// holds. 0 (the whole table at once) without one, or when the comparisons cannot be gathered.
+// Across processes each takes its share of the partitions (BlockingIndex::SetShare), under its
+// own limit: --memory-limit is per process. The environment variable RECLINK_PARTITION_ROWS, a
+// positive number, sets it for any run (tests and A/B runs: the results are the same).
 uint64_t PartitionRows(const RecordTable& table, const Comparisons& comps, const TermFrequencies& tf,
-                       size_t num_rules, const Collective* group) {
-  if ((group != nullptr && group->size() > 1) || !comps.CanGather()) return 0;
+                       size_t num_rules) {
+  if (!comps.CanGather()) return 0;
   if (const char* env = std::getenv("RECLINK_PARTITION_ROWS"); env != nullptr && *env != '\0') {
     const long long rows = std::atoll(env);
     if (rows > 0) return static_cast<uint64_t>(rows);
@@ -310,7 +311,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   // Training's pattern counts and scoring read the columns and slots by pair, at random (the
   // stages before, u's value counts included, read them in row order).
   // In partitions (PartitionRows), those stages read them in row order too, a partition at a time.
-  const uint64_t partition_rows = PartitionRows(table, comps, tf, index.num_rules(), group);
+  const uint64_t partition_rows = PartitionRows(table, comps, tf, index.num_rules());
   result.partition_rows = partition_rows;
   result.partitions = partition_rows > 0 ? index.CountPartitions(partition_rows) : 0;
   auto by_pair_from_now = [&table, partition_rows] {

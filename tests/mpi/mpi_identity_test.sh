@@ -77,6 +77,23 @@ echo "ok: the standard input at -np 2"
 cmp "$work/dedupe-single/clusters.csv" "$work/spill-np2/clusters.csv" || fail "spill: clusters.csv differs at -np 2"
 grep -q '"spilled": true' "$work/spill-np2/summary.json" || fail "spill: summary.json does not say spilled"
 echo "ok: --memory-limit at -np 2"
+# Under a limit that makes partitions, the ranks deal them (partition k to rank k mod N), each
+# gathering only its partitions' rows: the single process's outputs under the same limit.
+"$build/reclink" dedupe --rules "$rules" --pairs --truth entity_id --memory-limit 1M --out "$work/parts-single" \
+  --threads 2 --quiet "$work/people.csv"
+partitions() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["memory"]["partitions"])' "$1"; }
+[ "$(partitions "$work/parts-single/summary.json")" -gt 3 ] || fail "partitions: fewer than 4 partitions"
+for np in 2 3; do
+  "$mpiexec" --oversubscribe -np "$np" "$build/reclink" dedupe --rules "$rules" --pairs --truth entity_id \
+    --memory-limit 1M --out "$work/parts-np$np" --threads 1 --quiet "$work/people.csv" \
+    || fail "partitions: mpirun -np $np exited with $?"
+  for f in clusters.csv model.json pairs.csv; do
+    cmp "$work/parts-single/$f" "$work/parts-np$np/$f" || fail "partitions: $f differs at -np $np"
+  done
+  [ "$(partitions "$work/parts-np$np/summary.json")" = "$(partitions "$work/parts-single/summary.json")" ] \
+    || fail "partitions: another count at -np $np"
+  echo "ok: partitions dealt to ranks at -np $np"
+done
 
 # Two nights with --state: the first trains and writes the state, the second scores with the
 # state's model and keeps identity ids. Every rank reads the state, rank 0 alone writes the next:

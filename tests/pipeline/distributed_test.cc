@@ -143,6 +143,37 @@ TEST(DistributedTest, SharesAreDisjointAndCoverEveryPairOnce) {
   }
 }
 
+// The partitioned stream (a run under a memory limit) with shares: each process takes partition k
+// mod parts of the same plan, gathering only those partitions' rows; together every pair once.
+TEST(DistributedTest, PartitionSharesAreDisjointAndCoverEveryPairOnce) {
+  Fixture fx;
+  BlockingIndex all = fx.Index(0, 1);
+  const auto expected = Pairs(all);
+  constexpr uint64_t kRows = 60;  // the rows per partition: a block of more rows is one of its own
+  ASSERT_GE(all.CountPartitions(kRows), 7u);  // one at least for each of 7 shares
+  for (uint32_t parts : {1u, 2u, 3u, 7u}) {
+    std::vector<std::tuple<int, RowId, RowId>> merged;
+    for (uint32_t part = 0; part < parts; ++part) {
+      BlockingIndex share = fx.Index(part, parts);
+      std::mutex mu;
+      size_t pairs = 0, partitions = 0;
+      share.StreamPairsPartitioned(kRows, false, [&](const GatheredRows& g) {
+        ++partitions;
+        return BlockingIndex::PairSink([&, rows = &g.rows](int rule, std::span<const CandidatePair> batch) {
+          std::lock_guard lock(mu);
+          for (const CandidatePair& p : batch) merged.emplace_back(rule, (*rows)[p.a], (*rows)[p.b]);
+          pairs += batch.size();
+        });
+      });
+      // Partition k goes to share k mod parts.
+      EXPECT_EQ(partitions, (all.CountPartitions(kRows) + parts - 1 - part) / parts) << part << " of " << parts;
+      EXPECT_GT(pairs, 0u) << part << " of " << parts;
+    }
+    std::sort(merged.begin(), merged.end());
+    EXPECT_EQ(merged, expected) << parts << " shares";
+  }
+}
+
 TEST(DistributedTest, MergedTrainingCountsEqualOnePass) {
   Fixture fx;
   BlockingIndex all = fx.Index(0, 1);
@@ -161,6 +192,57 @@ TEST(DistributedTest, MergedTrainingCountsEqualOnePass) {
     ASSERT_EQ(whole.first.size(), 3u);
     EXPECT_FALSE(whole.first[2].empty());
   }
+}
+
+// Training's counts and scoring a partition at a time, split three ways, merge to one process's
+// unpartitioned pass.
+TEST(DistributedTest, MergedPartitionedPassesEqualOnePass) {
+  Fixture fx;
+  ASSERT_TRUE(fx.comps->CanGather());
+  constexpr uint64_t kRows = 60;
+  BlockingIndex all = fx.Index(0, 1);
+  const TrainingCounts whole = fx.Count(all);
+  std::vector<std::string> count_shares;
+  for (uint32_t part = 0; part < 3; ++part) {
+    BlockingIndex share = fx.Index(part, 3);
+    count_shares.push_back(EncodeTrainingCounts(CountTrainingPatterns(fx.rules, *fx.comps, share, 3000ull * 2999 / 2,
+                                                                      fx.model, *fx.tf, nullptr, kRows)));
+  }
+  TrainingCounts merged_counts;
+  MergeTrainingCounts(count_shares, &merged_counts);
+  EXPECT_EQ(merged_counts.covered, whole.covered);
+  EXPECT_EQ(merged_counts.first_tf, whole.first_tf);
+
+  EXPECT_TRUE(EstimateMAndPrior(fx.rules, *fx.comps, whole, &fx.model, nullptr).ok());
+  const Scorer scorer(fx.model, *fx.comps, *fx.tf);
+  ScoreOptions options;
+  options.threshold = 0.01;
+  options.keep_pairs = true;
+  options.pairs_threshold = 0.001;
+  options.truth = &fx.people.truth;
+  BlockingIndex index = fx.Index(0, 1);
+  const ScoredCandidates one = ScoreCandidates(*fx.comps, scorer, index, options);
+  options.partition_rows = kRows;
+  std::vector<std::string> shares;
+  for (uint32_t part = 0; part < 3; ++part) {
+    BlockingIndex share = fx.Index(part, 3);
+    shares.push_back(EncodeScored(ScoreCandidates(*fx.comps, scorer, share, options)));
+  }
+  const ScoredCandidates merged = MergeScored(shares, options, fx.model, fx.rules.blocking.size());
+  EXPECT_EQ(merged.candidate_pairs, one.candidate_pairs);
+  ASSERT_EQ(merged.edges.size(), one.edges.size());
+  EXPECT_GT(one.edges.size(), 100u);
+  for (size_t i = 0; i < one.edges.size(); ++i) {
+    EXPECT_EQ(std::tie(merged.edges[i].a, merged.edges[i].b, merged.edges[i].weight),
+              std::tie(one.edges[i].a, one.edges[i].b, one.edges[i].weight));
+  }
+  ASSERT_EQ(merged.pairs.size(), one.pairs.size());
+  for (size_t i = 0; i < one.pairs.size(); ++i) {
+    EXPECT_EQ(std::tie(merged.pairs[i].a, merged.pairs[i].b, merged.pairs[i].weight, merged.pairs[i].gamma),
+              std::tie(one.pairs[i].a, one.pairs[i].b, one.pairs[i].weight, one.pairs[i].gamma));
+  }
+  EXPECT_EQ(merged.truth.true_candidates, one.truth.true_candidates);
+  EXPECT_EQ(merged.truth.rule_true_covered, one.truth.rule_true_covered);
 }
 
 void ExpectSamePairs(const std::vector<ScoredPair>& x, const std::vector<ScoredPair>& y, const char* what) {

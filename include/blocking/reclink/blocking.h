@@ -127,7 +127,8 @@ class BlockingIndex {
   // (GatheredRows), `prepare` is called on the calling thread to copy what the pass reads for
   // those rows and return the sink, and the partition's pairs reach that sink in parallel, in
   // local ids (gathered.rows maps them back). Within a batch, pairs come in the same runs of one
-  // first row as StreamPairs gives. Not with SetShare (requires one share). StreamPairsPartitioned
+  // first row as StreamPairs gives. With SetShare, only the share's partitions (partition k of
+  // the plan to share k mod parts; CountPartitions counts them all). StreamPairsPartitioned
   // updates stats() as StreamPairs does; both return pairs per rule. GatheredRows::Covers answers
   // for every rule, unless StreamPairsPartitioned is told the sink asks about none
   // (covers_every_rule false): then only the earlier rules the stream itself tests are gathered.
@@ -149,7 +150,8 @@ class BlockingIndex {
   // run split across processes (docs/distributed.md): the work units (about 65,536 pairs each,
   // planned from the blocks alone, so the same in every process built from the same input) are
   // dealt round-robin, unit w to share w mod parts. The shares are disjoint and together give
-  // every pair exactly once. Default: share 0 of 1, everything. Requires part < parts.
+  // every pair exactly once. Default: share 0 of 1, everything. Requires part < parts. The
+  // partitioned streams deal partitions instead of units, likewise.
   void SetShare(uint32_t part, uint32_t parts);
 
   // Moves the per-row arrays (each rule's rows in block order, block of each row, and the
