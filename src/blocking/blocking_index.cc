@@ -467,6 +467,52 @@ uint64_t BlockingIndex::PairsUpperBound() const {
   return total;
 }
 
+std::vector<RowId> BlockingIndex::LocalityOrder() const {
+  const size_t n = num_rows();
+  size_t best = 0;
+  uint64_t best_pairs = 0;
+  for (size_t r = 0; r < rules_.size(); ++r) {
+    const RuleIndex& ri = rules_[r];
+    uint64_t pairs = 0;
+    for (size_t b = 0; b + 1 < ri.block_starts.size(); ++b) pairs += BlockPairs(ri, ri.block_starts[b], ri.block_starts[b + 1]);
+    if (pairs > best_pairs) {
+      best = r;
+      best_pairs = pairs;
+    }
+  }
+  std::vector<RowId> order;
+  order.reserve(n);
+  std::vector<uint64_t> placed((n + 63) / 64, 0);
+  if (!rules_.empty()) {
+    for (const RowId row : rules_[best].order) {
+      order.push_back(row);
+      placed[row >> 6] |= uint64_t{1} << (row & 63);
+    }
+  }
+  for (size_t r = 0; r < n; ++r) {
+    if (!BitSet(placed, r)) order.push_back(static_cast<RowId>(r));
+  }
+  return order;
+}
+
+void BlockingIndex::Renumber(std::span<const RowId> order) {
+  const size_t n = num_rows();
+  assert(order.size() == n && spill_ == nullptr);
+  std::vector<RowId> new_of(n);
+  ParallelFor(size_t{0}, n, [&](size_t i) { new_of[order[i]] = static_cast<RowId>(i); });
+  std::vector<SourceId> sources(n);
+  ParallelFor(size_t{0}, n, [&](size_t i) { sources[i] = sources_[order[i]]; });
+  sources_ = std::move(sources);
+  for (RuleIndex& ri : rules_) {
+    ParallelFor(size_t{0}, ri.order.size(), [&](size_t p) { ri.order[p] = new_of[ri.order[p]]; });
+    if (ri.block_of.size() == n) {
+      std::vector<uint32_t> block_of(n);
+      ParallelFor(size_t{0}, n, [&](size_t i) { block_of[i] = ri.block_of[order[i]]; });
+      ri.block_of = std::move(block_of);
+    }
+  }
+}
+
 std::vector<std::pair<uint64_t, uint64_t>> BlockingIndex::BlockSizesAndPairs(size_t r) const {
   const RuleIndex& ri = rules_[r];
   std::vector<std::pair<uint64_t, uint64_t>> out;

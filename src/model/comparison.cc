@@ -299,6 +299,13 @@ bool Comparisons::CanGather() const {
   return true;
 }
 
+void Comparisons::ReleaseRows() {
+  assert(spill_ == nullptr);
+  decltype(slots_)().swap(slots_);
+  slot_data_ = nullptr;
+  for (Comp& comp : comps_) std::vector<double>().swap(comp.numbers);
+}
+
 size_t Comparisons::GatheredRowBytes() const {
   size_t bytes = row_bytes_;
   for (const Comp& comp : comps_) {

@@ -80,6 +80,37 @@ uint64_t PartitionRows(const RecordTable& table, const Comparisons& comps, const
   return std::max<uint64_t>(area->memory_limit() / 4 / per_row, 1);
 }
 
+// The rows of the pairs' passes in the locality order (RunLinkage): table_row[i] is the table's
+// row of row i, row[t] the row of table row t. Empty: the table's own order.
+struct Locality {
+  std::vector<RowId> table_row;
+  std::vector<RowId> row;
+  // Pairs named by table rows, renamed to the pairs' rows.
+  std::vector<LabeledPair> ToRows(const std::vector<LabeledPair>& pairs) const {
+    std::vector<LabeledPair> out = pairs;
+    for (LabeledPair& p : out) {
+      p.a = row[p.a];
+      p.b = row[p.b];
+    }
+    return out;
+  }
+};
+
+// Whether the pairs' passes run in the locality order. Renaming the rows costs a few scattered
+// reads and writes per row (the index's arrays, the slots and ranks copied); it saves one per
+// pair. So it is taken when the candidate pairs (before removing earlier rules' pairs) are at
+// least kLocalityPairsPerRow per row: at a million demo records (about 20 per row) the passes
+// over the pairs took about 0.37 s less for 0.08 s of renaming; at ten million records of
+// bench/rules_10m.toml (3 per row) about 0.6 s less for 2.1 s (docs/performance.md, "Locality
+// order"). RECLINK_LOCALITY=0 turns it off and =1 on whatever the pairs (A/B runs and tests).
+constexpr uint64_t kLocalityPairsPerRow = 8;
+bool LocalityWanted(uint64_t pairs_bound, uint64_t rows) {
+  if (const char* env = std::getenv("RECLINK_LOCALITY"); env != nullptr && *env != '\0') {
+    return std::string_view(env) != "0";
+  }
+  return pairs_bound >= kLocalityPairsPerRow * rows;
+}
+
 uint64_t AllowedPairs(const RecordTable& table, LinkType type) {
   const uint64_t n = table.num_rows();
   uint64_t total = n * (n - (n > 0)) / 2;
@@ -150,9 +181,10 @@ constexpr size_t kRefineMaxCluster = 50;
 std::vector<LabeledPair> PairsInsideClusters(const Rules& rules, const LoadedInput& input, const Comparisons& comps,
                                              const TermFrequencies& tf, BlockingIndex& index,
                                              const std::optional<double>& command_line, const Model& model,
-                                             Collective* group) {
+                                             const Locality& locality, Collective* group) {
   ScoreOptions so;
   so.threshold = LinkThreshold(command_line, rules, model).probability;
+  so.table_rows = locality.table_row;
   ScoredCandidates scored = ScoreCandidates(comps, Scorer(model, comps, tf), index, so);
   if (group) GatherScored(*group, so, model, index.num_rules(), &scored);
   std::vector<LabeledPair> pairs;
@@ -195,7 +227,7 @@ std::vector<LabeledPair> PairsInsideClusters(const Rules& rules, const LoadedInp
       }
     }
   }
-  return pairs;
+  return locality.table_row.empty() ? pairs : locality.ToRows(pairs);
 }
 
 // Frees the values of every field whose entry in `keep` is false (Column::ReleaseValues).
@@ -302,18 +334,40 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   }
   Result<Comparisons> built = Comparisons::Build(rules, *fields, 0, table.spill_area());
   if (!built.ok()) return built.status();
-  const Comparisons& comps = *built;
-  if (release_fields) ReleaseFieldsNotIn(comps.FieldsRead(), &*fields);
-  TermFrequencies tf = options.tf_tables ? TermFrequencies::FromTables(comps, *options.tf_tables)
-                                        : TermFrequencies::Build(comps);
+  Comparisons& table_comps = *built;
+  if (release_fields) ReleaseFieldsNotIn(table_comps.FieldsRead(), &*fields);
+  TermFrequencies tf = options.tf_tables ? TermFrequencies::FromTables(table_comps, *options.tf_tables)
+                                        : TermFrequencies::Build(table_comps);
   result.tf_tables = tf.tables();
-  clock.Mark("compare-prepare");
   // Training's pattern counts and scoring read the columns and slots by pair, at random (the
   // stages before, u's value counts included, read them in row order).
   // In partitions (PartitionRows), those stages read them in row order too, a partition at a time.
-  const uint64_t partition_rows = PartitionRows(table, comps, tf, index.num_rules());
+  const uint64_t partition_rows = PartitionRows(table, table_comps, tf, index.num_rules());
   result.partition_rows = partition_rows;
   result.partitions = partition_rows > 0 ? index.CountPartitions(partition_rows) : 0;
+  // Without partitions, the pairs' passes run in the locality order (docs/performance.md,
+  // "Locality order"): the index renames the rows so that the rule with the most pairs has its
+  // blocks' rows next to each other, and the comparisons' slots and term-frequency ranks are
+  // copied in that order, so a pair's two rows are mostly in the same few cache lines. What the
+  // passes keep is named by the table's rows again (ScoreOptions::table_rows), the training
+  // sample follows the records (their keys are carried along), and the outputs are the same.
+  // locality.table_row[i] is the table's row of row i; locality.row[t] the row of table row t.
+  Locality locality;
+  std::optional<Comparisons> near;
+  if (partition_rows == 0 && table.spill_area() == nullptr && table_comps.CanGather() && table.num_rows() > 1 &&
+      LocalityWanted(index.PairsUpperBound(), table.num_rows())) {
+    locality.table_row = index.LocalityOrder();
+    locality.row.resize(locality.table_row.size());
+    ParallelFor(size_t{0}, locality.table_row.size(),
+                [&](size_t i) { locality.row[locality.table_row[i]] = static_cast<RowId>(i); });
+    index.Renumber(locality.table_row);
+    near.emplace(table_comps.Gather(locality.table_row, locality.row));
+    tf = tf.Gather(locality.table_row, locality.row, table.num_rows());
+  }
+  const Comparisons& comps = near ? *near : table_comps;
+  // The table's order is read by u estimation only (below); without it, its slots go now.
+  if (near && saved_model) table_comps.ReleaseRows();
+  clock.Mark("compare-prepare");
   auto by_pair_from_now = [&table, partition_rows] {
     if (partition_rows > 0) return;
     if (const std::shared_ptr<SpillArea>& area = table.spill_area(); area != nullptr) area->AdviseRandomAccess();
@@ -329,7 +383,15 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
     result.model = ModelSkeleton(rules, comps);
     result.model.placeholders = result.placeholders;
     clock.Begin("train-u");
-    EstimateU(rules, comps, *fields, table, rules.model.u_sample_pairs, rules.model.seed, &result.model, group);
+    EstimateU(rules, table_comps, *fields, table, rules.model.u_sample_pairs, rules.model.seed, &result.model, group);
+    if (near) {
+      // The records' sample keys, by the pairs' rows; the table's slots are no longer read.
+      std::vector<uint64_t>& keys = result.model.sample_keys;
+      std::vector<uint64_t> by_row(keys.size());
+      ParallelFor(size_t{0}, by_row.size(), [&](size_t i) { by_row[i] = keys[locality.table_row[i]]; });
+      keys = std::move(by_row);
+      table_comps.ReleaseRows();
+    }
     clock.Mark("train-u");
     by_pair_from_now();
     clock.Begin("train-em", "pairs", std::min(pairs_bound, kTrainingPairs));
@@ -340,12 +402,19 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
       DeterministicPrior(rules, *fields, table, &counts);
     }
     const Model after_u = rules.model.refine_rounds > 0 ? result.model : Model{};
-    RECLINK_RETURN_IF_ERROR(EstimateMAndPrior(rules, comps, counts, &result.model, options.labels));
+    // The labels name table rows; the comparisons read here are in the pairs' rows.
+    std::vector<LabeledPair> labels_by_row;
+    const std::vector<LabeledPair>* labels = options.labels;
+    if (labels != nullptr && near) {
+      labels_by_row = locality.ToRows(*labels);
+      labels = &labels_by_row;
+    }
+    RECLINK_RETURN_IF_ERROR(EstimateMAndPrior(rules, comps, counts, &result.model, labels));
     // Refits on the run's own clusters ([model] refine_rounds; not with labels, which say better).
     const bool labeled = options.labels != nullptr && !options.labels->empty();
     for (int round = 1; round <= rules.model.refine_rounds && !labeled; ++round) {
       const std::vector<LabeledPair> pairs =
-          PairsInsideClusters(rules, input, comps, tf, index, options.threshold, result.model, group);
+          PairsInsideClusters(rules, input, comps, tf, index, options.threshold, result.model, locality, group);
       Model refit = after_u;
       RECLINK_RETURN_IF_ERROR(EstimateMAndPrior(rules, comps, counts, &refit, &pairs,
                                                 "refine round " + std::to_string(round) + ", pairs inside clusters"));
@@ -360,7 +429,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
       candidates /= counts.sample_fraction;
       const double expected_share =
           result.model.threshold.chosen && candidates > 0 ? result.model.threshold.expected_matches / candidates : -1;
-      FitCalibration(Scorer(result.model, comps, tf), comps, *options.labels, &result.model, expected_share,
+      FitCalibration(Scorer(result.model, comps, tf), comps, *labels, &result.model, expected_share,
                      rules.model.labels_sample);
     }
     // Training streamed its sample only; the pairs per rule of the summary need a counting pass
@@ -386,6 +455,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   score_options.keep_pairs = options.keep_pairs;
   score_options.pairs_threshold = options.pairs_threshold;
   score_options.truth = options.truth;
+  score_options.table_rows = locality.table_row;
   score_options.worst_errors = options.worst_errors;
   score_options.weight_histogram = options.weight_histogram;
   score_options.borderline_pairs = options.borderline_pairs;

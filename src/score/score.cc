@@ -250,6 +250,7 @@ ScoredCandidates ScoreCandidates(const Comparisons& comps, const Scorer& scorer,
   const size_t keep = options.worst_errors;
   const bool histogram = options.weight_histogram;
   const size_t borderline = options.borderline_pairs;
+  const std::span<const RowId> table_rows = options.table_rows;
   // Nearest the threshold first; ties by rows, so the kept set does not depend on threads.
   auto closer = [weight_threshold](const ScoredPair& x, const ScoredPair& y) {
     const double dx = std::abs(x.weight - weight_threshold), dy = std::abs(y.weight - weight_threshold);
@@ -293,6 +294,11 @@ ScoredCandidates ScoreCandidates(const Comparisons& comps, const Scorer& scorer,
           l.edges[e].a = g->rows[l.edges[e].a];
           l.edges[e].b = g->rows[l.edges[e].b];
         }
+      } else if (!table_rows.empty()) {
+        for (size_t e = before; e < l.edges.size(); ++e) {
+          l.edges[e].a = table_rows[l.edges[e].a];
+          l.edges[e].b = table_rows[l.edges[e].b];
+        }
       }
       return;
     }
@@ -300,7 +306,9 @@ ScoredCandidates ScoreCandidates(const Comparisons& comps, const Scorer& scorer,
     GammaRuns(cs, pairs, &gammas, &l.partners, l.scratch.comparisons);
     for (size_t i = 0; i < pairs.size(); ++i) {
       const CandidatePair& p = pairs[i];
-      const CandidatePair gp = g != nullptr ? g->Global(p) : p;
+      const CandidatePair gp = g != nullptr          ? g->Global(p)
+                               : !table_rows.empty() ? CandidatePair{table_rows[p.a], table_rows[p.b]}
+                                                     : p;
       const uint8_t* gamma = &gammas[i * nc];
       const double w = sc.Weight(p.a, p.b, gamma);
       const bool linked = w >= weight_threshold;

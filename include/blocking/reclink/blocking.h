@@ -146,6 +146,16 @@ class BlockingIndex {
   // the link type allows them, before removing earlier rules' pairs (see block_growth.h).
   std::vector<std::pair<uint64_t, uint64_t>> BlockSizesAndPairs(size_t r) const;
 
+  // A row order in which the candidate pairs' rows lie near each other: the rows of the rule
+  // with the most pairs (before removing earlier rules' pairs) block by block, then every other
+  // row ascending. Element i is the row that takes number i under Renumber.
+  std::vector<RowId> LocalityOrder() const;
+  // Renames every row: row order[i] becomes row i (order a permutation of the rows, as
+  // LocalityOrder gives), in the rules' blocks, blocks of rows and sources, so that the pairs
+  // streamed are the same pairs, in the same runs and order, named by their new rows. Not after
+  // SpillTo. The caller maps what it keeps by row back (docs/performance.md, "Locality order").
+  void Renumber(std::span<const RowId> order);
+
   // Restricts StreamPairs (and so stats()' pairs) to share `part` of `parts` of the pairs, for a
   // run split across processes (docs/distributed.md): the work units (about 65,536 pairs each,
   // planned from the blocks alone, so the same in every process built from the same input) are

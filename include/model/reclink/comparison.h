@@ -118,6 +118,10 @@ class Comparisons {
   // About what Gather's result holds per row: the slots, the parsed numbers and the long values
   // it copies (on average).
   size_t GatheredRowBytes() const;
+  // Frees the slots and parsed numbers of every row, keeping the long values' arenas and the
+  // counts: what a Gather of every row (which reads those arenas) needs of this object once it
+  // has been made. No level can be computed on this object afterwards. Not after a spill.
+  void ReleaseRows();
 
   size_t size() const { return comps_.size(); }
   // Rows of the table the comparisons were built on.

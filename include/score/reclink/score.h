@@ -69,6 +69,12 @@ struct ScoreOptions {
   // same. Ignored when the comparisons cannot be gathered (Comparisons::CanGather). Not with an
   // index split by SetShare.
   uint64_t partition_rows = 0;
+  // When the comparisons and the index number rows in another order than the table (the run's
+  // locality order, BlockingIndex::Renumber): the table's row of each of their rows. Every pair
+  // kept (edges, pairs, errors, borderline pairs) is named by its table rows, and the truth is
+  // read by them, so the results are the same as without. Empty: the table's own rows. Not with
+  // partition_rows.
+  std::span<const RowId> table_rows;
 };
 
 struct ScoredCandidates {
