@@ -1,9 +1,12 @@
 // Model weights, term frequencies and pair scoring.
 #include "reclink/parallel.h"
 
+#include <absl/container/flat_hash_map.h>
+#include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
+
 #include <algorithm>
 #include <cmath>
-#include <unordered_map>
 
 #include "reclink/model.h"
 #include "reclink/radix_sort.h"
@@ -83,23 +86,60 @@ TermFrequencies TermFrequencies::Build(const Comparisons& comps) {
   tf.ranks_.resize(comps.size());
   tf.frequencies_.resize(comps.size());
   tf.tables_.resize(comps.size());
+  const size_t rows = comps.num_rows();
+  // Per TF-adjusted comparison: each row's value hash, once (in parallel); the non-null rows
+  // split by the hash's top bits into parts of a few thousand values (a counting sort of the
+  // rows); then each part counted in a hash map that stays in cache, on every thread, and each
+  // row given its value's count. The parts, in order, give the table's (hash, count) entries in
+  // ascending hash order. (One std::unordered_map over every value, filled on one thread and
+  // read again per row, took 2.5 s of the 3.5 s compare-prepare stage at ten million records.)
+  std::vector<uint64_t> hashes;
+  std::vector<RowId> parted;
+  std::vector<uint32_t> count;
   for (size_t c = 0; c < comps.size(); ++c) {
     if (!comps.spec(c).tf_adjust) continue;
-    const size_t rows = comps.num_rows();
-    std::unordered_map<uint64_t, uint32_t> counts;
+    hashes.resize(rows);
+    ParallelFor(size_t{0}, rows, [&](size_t r) {
+      hashes[r] = comps.IsNull(c, static_cast<RowId>(r)) ? 0 : comps.ValueHash(c, static_cast<RowId>(r));
+    });
     uint64_t non_null = 0;
-    for (RowId r = 0; r < rows; ++r) {
-      if (comps.IsNull(c, r)) continue;
-      ++counts[comps.ValueHash(c, r)];
-      ++non_null;
+    for (size_t r = 0; r < rows; ++r) non_null += !comps.IsNull(c, static_cast<RowId>(r));
+    int bits = 0;
+    while (bits < 16 && (non_null >> bits) > 4096) ++bits;
+    const size_t parts = size_t{1} << bits;
+    auto part_of = [bits](uint64_t h) { return bits == 0 ? size_t{0} : static_cast<size_t>(h >> (64 - bits)); };
+    std::vector<size_t> begin(parts + 1, 0);
+    for (size_t r = 0; r < rows; ++r) {
+      if (!comps.IsNull(c, static_cast<RowId>(r))) ++begin[part_of(hashes[r]) + 1];
     }
+    for (size_t q = 0; q < parts; ++q) begin[q + 1] += begin[q];
+    parted.resize(non_null);
+    {
+      std::vector<size_t> next(begin.begin(), begin.end() - 1);
+      for (size_t r = 0; r < rows; ++r) {
+        if (!comps.IsNull(c, static_cast<RowId>(r))) parted[next[part_of(hashes[r])]++] = static_cast<RowId>(r);
+      }
+    }
+    count.assign(rows, 0);
+    std::vector<std::vector<std::pair<uint64_t, uint32_t>>> entries(parts);
+    tbb::enumerable_thread_specific<absl::flat_hash_map<uint64_t, uint32_t>> maps;
+    ParallelFor(tbb::blocked_range<size_t>(0, parts, 1), [&](const tbb::blocked_range<size_t>& range) {
+      absl::flat_hash_map<uint64_t, uint32_t>& counts = maps.local();
+      for (size_t q = range.begin(); q != range.end(); ++q) {
+        counts.clear();
+        for (size_t k = begin[q]; k < begin[q + 1]; ++k) ++counts[hashes[parted[k]]];
+        for (size_t k = begin[q]; k < begin[q + 1]; ++k) count[parted[k]] = counts[hashes[parted[k]]];
+        entries[q].assign(counts.begin(), counts.end());
+        std::sort(entries[q].begin(), entries[q].end());
+      }
+    });
     TfTable& table = tf.tables_[c];
     table.enabled = true;
     table.rows = rows;
     table.non_null = non_null;
-    table.counts.assign(counts.begin(), counts.end());
-    std::sort(table.counts.begin(), table.counts.end());
-    tf.SetRanks(c, table, [&](RowId r) { return comps.IsNull(c, r) ? 0u : counts.at(comps.ValueHash(c, r)); }, rows);
+    table.counts.clear();
+    for (const auto& e : entries) table.counts.insert(table.counts.end(), e.begin(), e.end());
+    tf.SetRanks(c, table, [&](RowId r) { return count[r]; }, rows);
   }
   return tf;
 }
