@@ -43,8 +43,12 @@ EqualPairs CountEqualPairs(const Comparisons& comps, size_t c, const RecordTable
   auto part_of = [&](uint64_t hash) { return bits == 0 ? size_t{0} : static_cast<size_t>(hash >> (64 - bits)); };
   std::vector<size_t> begin(parts + 1, 0);
   const RowId rows = static_cast<RowId>(table.num_rows());
+  // Each value's hash once, on every thread (the two passes below each hashed every value on one
+  // thread: train-u 3.09 -> 2.45 s at ten million records, one run each). 8 bytes a record.
+  std::vector<uint64_t> hashes(rows);
+  ParallelFor(RowId{0}, rows, [&](RowId r) { hashes[r] = comps.IsNull(c, r) ? 0 : comps.ValueHash(c, r); });
   for (RowId r = 0; r < rows; ++r) {
-    if (!comps.IsNull(c, r)) ++begin[part_of(comps.ValueHash(c, r)) + 1];
+    if (!comps.IsNull(c, r)) ++begin[part_of(hashes[r]) + 1];
   }
   for (size_t q = 0; q < parts; ++q) begin[q + 1] += begin[q];
   // With sources, each value's hash and source (16 bytes); without, the hash alone (8): this
@@ -55,7 +59,7 @@ EqualPairs CountEqualPairs(const Comparisons& comps, size_t c, const RecordTable
     std::vector<size_t> next(begin.begin(), begin.end() - 1);
     for (RowId r = 0; r < rows; ++r) {
       if (comps.IsNull(c, r)) continue;
-      const uint64_t hash = comps.ValueHash(c, r);
+      const uint64_t hash = hashes[r];
       if (with_sources) parted[next[part_of(hash)]++] = ValueSource{hash, table.source(r)};
       else parted_hashes[next[part_of(hash)]++] = hash;
     }
