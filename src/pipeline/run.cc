@@ -99,10 +99,10 @@ struct Locality {
 // Whether the pairs' passes run in the locality order. Renaming the rows costs a few scattered
 // reads and writes per row (the index's arrays, the slots and ranks copied); it saves one per
 // pair. So it is taken when the candidate pairs (before removing earlier rules' pairs) are at
-// least kLocalityPairsPerRow per row: at a million demo records (about 20 per row) the passes
-// over the pairs took about 0.37 s less for 0.08 s of renaming; at ten million records of
-// bench/rules_10m.toml (3 per row) about 0.6 s less for 2.1 s (docs/performance.md, "Locality
-// order"). RECLINK_LOCALITY=0 turns it off and =1 on whatever the pairs (A/B runs and tests).
+// least kLocalityPairsPerRow per row: at a million demo records (about 20 per row) the run took
+// 6% less wall time (scoring 14% less); at ten million records of bench/rules_10m.toml (3 per
+// row) the copies cost 2.1 s for 0.6 s saved (docs/performance.md, "Locality order").
+// RECLINK_LOCALITY=0 turns it off and =1 on whatever the pairs (A/B runs and tests).
 constexpr uint64_t kLocalityPairsPerRow = 8;
 bool LocalityWanted(uint64_t pairs_bound, uint64_t rows) {
   if (const char* env = std::getenv("RECLINK_LOCALITY"); env != nullptr && *env != '\0') {
@@ -355,7 +355,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   // The renaming waits for u estimation, which reads the table's order, when the run trains: the
   // copies then reuse the pages u estimation freed (made before it, they cost it about 0.04 s of
   // fresh pages at a million records). `comps` is the comparisons the passes read: the table's
-  // order until ToLocality, the locality order after (the table's kept in table_order for the
+  // order until to_locality, the locality order after (the table's kept in table_order for the
   // long values the copy reads).
   Locality locality;
   const bool renamed = partition_rows == 0 && table.spill_area() == nullptr && table_comps.CanGather() &&
