@@ -52,6 +52,26 @@ double JsonNumberAfter(const std::string& json, const std::string& key) {
   return std::stod(json.substr(at + key.size() + 3));
 }
 
+// Labels of matching pairs from the demo's truth ("id_l,id_r,match" with a header): one pair of
+// each of the first `pairs` entities with two or more records, the first two of its records (in
+// the other order when `reversed`). Fewer lines when the demo has fewer such entities.
+std::string DemoMatchLabels(int pairs, bool reversed) {
+  std::map<std::string, std::vector<std::string>> ids_of;
+  const std::vector<std::string> lines = Lines(ReadFile(kDemo));
+  for (size_t i = 1; i < lines.size(); ++i) {
+    const size_t c1 = lines[i].find(','), c2 = lines[i].find(',', c1 + 1);
+    ids_of[lines[i].substr(c1 + 1, c2 - c1 - 1)].push_back(lines[i].substr(0, c1));
+  }
+  std::string labels = "id_l,id_r,match\n";
+  int made = 0;
+  for (const auto& [entity, ids] : ids_of) {
+    if (ids.size() < 2 || made == pairs) continue;
+    labels += reversed ? ids[1] + "," + ids[0] + ",1\n" : ids[0] + "," + ids[1] + ",1\n";
+    ++made;
+  }
+  return labels;
+}
+
 TEST(CliTest, DemoDedupeWritesEveryRecordExactlyOnce) {
   const std::string out = TempDir("demo");
   CliResult r = RunReclink("dedupe --rules " + kDemoRules + " --out " + out + " " + kDemo);
@@ -690,22 +710,11 @@ TEST(CliTest, TheLocalityOrderChangesNoOutput) {
   refine = std::regex_replace(refine, std::regex("\n\\[model\\]\n"), "\n[model]\nrefine_rounds = 1\n");
   ASSERT_NE(refine.find("refine_rounds = 1"), std::string::npos);
   WriteFile(dir + "/refine.toml", refine);
-  // Labels: a matching pair of each of the demo's first 40 entities with two records or more.
-  std::map<std::string, std::vector<std::string>> ids_of;
+  // Labels: a matching pair of each of the demo's first 40 entities with two records or more,
+  // named larger row first, and a non-match.
   const std::vector<std::string> lines = Lines(ReadFile(kDemo));
-  for (size_t i = 1; i < lines.size(); ++i) {
-    const size_t c1 = lines[i].find(','), c2 = lines[i].find(',', c1 + 1);
-    ids_of[lines[i].substr(c1 + 1, c2 - c1 - 1)].push_back(lines[i].substr(0, c1));
-  }
-  std::string labels = "id_l,id_r,match\n";
-  int labeled = 0;
-  for (const auto& [entity, ids] : ids_of) {
-    if (ids.size() < 2 || labeled == 40) continue;
-    labels += ids[1] + "," + ids[0] + ",1\n";
-    ++labeled;
-  }
-  labels += lines[1].substr(0, lines[1].find(',')) + "," + lines[2].substr(0, lines[2].find(',')) + ",0\n";
-  WriteFile(dir + "/labels.csv", labels);
+  WriteFile(dir + "/labels.csv", DemoMatchLabels(40, true) + lines[1].substr(0, lines[1].find(',')) + "," +
+                                     lines[2].substr(0, lines[2].find(',')) + ",0\n");
   const std::string five = FiveSources(dir + "/five");
   ASSERT_FALSE(five.empty());
   std::string best_link = ReadFile(kSource + "/bench/accuracy/five_sources.toml");
@@ -1188,20 +1197,8 @@ namespace {
 TEST(CliTest, LabelsSetMAndBadLabelsAreLocated) {
   const std::string dir = TempDir("labels");
   // Matching pairs from the demo's truth: the first 30 entities with two or more records.
-  std::map<std::string, std::vector<std::string>> ids_of;
-  const std::vector<std::string> lines = Lines(ReadFile(kDemo));
-  for (size_t i = 1; i < lines.size(); ++i) {
-    const size_t c1 = lines[i].find(','), c2 = lines[i].find(',', c1 + 1);
-    ids_of[lines[i].substr(c1 + 1, c2 - c1 - 1)].push_back(lines[i].substr(0, c1));
-  }
-  std::string labels = "id_l,id_r,match\n";
-  int pairs = 0;
-  for (const auto& [entity, ids] : ids_of) {
-    if (ids.size() < 2 || pairs == 30) continue;
-    labels += ids[0] + "," + ids[1] + ",1\n";
-    ++pairs;
-  }
-  ASSERT_EQ(pairs, 30);
+  const std::string labels = DemoMatchLabels(30, false);
+  ASSERT_EQ(Lines(labels).size(), 31u);
   WriteFile(dir + "/labels.csv", labels + "1,2,no\n");
   CliResult r = RunReclink("train --quiet --rules " + kDemoRules + " --labels " + dir + "/labels.csv --model-out " + dir +
                            "/model.json " + kDemo);

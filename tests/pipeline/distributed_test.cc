@@ -109,8 +109,8 @@ struct Fixture {
     index.SetShare(part, parts);
     return index;
   }
-  TrainingCounts Count(BlockingIndex& index) {
-    return CountTrainingPatterns(rules, *comps, index, 3000ull * 2999 / 2, model, *tf, nullptr);
+  TrainingCounts Count(BlockingIndex& index, uint64_t partition_rows = 0) {
+    return CountTrainingPatterns(rules, *comps, index, 3000ull * 2999 / 2, model, *tf, nullptr, partition_rows);
   }
 };
 
@@ -178,11 +178,14 @@ TEST(DistributedTest, MergedTrainingCountsEqualOnePass) {
   Fixture fx;
   BlockingIndex all = fx.Index(0, 1);
   const TrainingCounts whole = fx.Count(all);
+  // The shares count all their units at once, or a partition at a time (60 rows: 13 partitions).
+  for (const uint64_t partition_rows : {uint64_t{0}, uint64_t{60}})
   for (uint32_t parts : {2u, 3u}) {
+    SCOPED_TRACE(std::to_string(parts) + " shares, partition rows " + std::to_string(partition_rows));
     std::vector<std::string> shares;
     for (uint32_t part = 0; part < parts; ++part) {
       BlockingIndex share = fx.Index(part, parts);
-      shares.push_back(EncodeTrainingCounts(fx.Count(share)));
+      shares.push_back(EncodeTrainingCounts(fx.Count(share, partition_rows)));
     }
     TrainingCounts merged;
     MergeTrainingCounts(shares, &merged);
@@ -192,57 +195,6 @@ TEST(DistributedTest, MergedTrainingCountsEqualOnePass) {
     ASSERT_EQ(whole.first.size(), 3u);
     EXPECT_FALSE(whole.first[2].empty());
   }
-}
-
-// Training's counts and scoring a partition at a time, split three ways, merge to one process's
-// unpartitioned pass.
-TEST(DistributedTest, MergedPartitionedPassesEqualOnePass) {
-  Fixture fx;
-  ASSERT_TRUE(fx.comps->CanGather());
-  constexpr uint64_t kRows = 60;
-  BlockingIndex all = fx.Index(0, 1);
-  const TrainingCounts whole = fx.Count(all);
-  std::vector<std::string> count_shares;
-  for (uint32_t part = 0; part < 3; ++part) {
-    BlockingIndex share = fx.Index(part, 3);
-    count_shares.push_back(EncodeTrainingCounts(CountTrainingPatterns(fx.rules, *fx.comps, share, 3000ull * 2999 / 2,
-                                                                      fx.model, *fx.tf, nullptr, kRows)));
-  }
-  TrainingCounts merged_counts;
-  MergeTrainingCounts(count_shares, &merged_counts);
-  EXPECT_EQ(merged_counts.covered, whole.covered);
-  EXPECT_EQ(merged_counts.first_tf, whole.first_tf);
-
-  EXPECT_TRUE(EstimateMAndPrior(fx.rules, *fx.comps, whole, &fx.model, nullptr).ok());
-  const Scorer scorer(fx.model, *fx.comps, *fx.tf);
-  ScoreOptions options;
-  options.threshold = 0.01;
-  options.keep_pairs = true;
-  options.pairs_threshold = 0.001;
-  options.truth = &fx.people.truth;
-  BlockingIndex index = fx.Index(0, 1);
-  const ScoredCandidates one = ScoreCandidates(*fx.comps, scorer, index, options);
-  options.partition_rows = kRows;
-  std::vector<std::string> shares;
-  for (uint32_t part = 0; part < 3; ++part) {
-    BlockingIndex share = fx.Index(part, 3);
-    shares.push_back(EncodeScored(ScoreCandidates(*fx.comps, scorer, share, options)));
-  }
-  const ScoredCandidates merged = MergeScored(shares, options, fx.model, fx.rules.blocking.size());
-  EXPECT_EQ(merged.candidate_pairs, one.candidate_pairs);
-  ASSERT_EQ(merged.edges.size(), one.edges.size());
-  EXPECT_GT(one.edges.size(), 100u);
-  for (size_t i = 0; i < one.edges.size(); ++i) {
-    EXPECT_EQ(std::tie(merged.edges[i].a, merged.edges[i].b, merged.edges[i].weight),
-              std::tie(one.edges[i].a, one.edges[i].b, one.edges[i].weight));
-  }
-  ASSERT_EQ(merged.pairs.size(), one.pairs.size());
-  for (size_t i = 0; i < one.pairs.size(); ++i) {
-    EXPECT_EQ(std::tie(merged.pairs[i].a, merged.pairs[i].b, merged.pairs[i].weight, merged.pairs[i].gamma),
-              std::tie(one.pairs[i].a, one.pairs[i].b, one.pairs[i].weight, one.pairs[i].gamma));
-  }
-  EXPECT_EQ(merged.truth.true_candidates, one.truth.true_candidates);
-  EXPECT_EQ(merged.truth.rule_true_covered, one.truth.rule_true_covered);
 }
 
 void ExpectSamePairs(const std::vector<ScoredPair>& x, const std::vector<ScoredPair>& y, const char* what) {
@@ -259,6 +211,8 @@ TEST(DistributedTest, MergedScoringEqualsOnePass) {
   BlockingIndex all = fx.Index(0, 1);
   EXPECT_TRUE(EstimateMAndPrior(fx.rules, *fx.comps, fx.Count(all), &fx.model, nullptr).ok());
   const Scorer scorer(fx.model, *fx.comps, *fx.tf);
+  // The shares score all their units at once, or a partition at a time (60 rows: 13 partitions).
+  for (const uint64_t partition_rows : {uint64_t{0}, uint64_t{60}})
   for (bool full : {false, true}) {
     ScoreOptions options;
     options.threshold = 0.01;
@@ -273,11 +227,14 @@ TEST(DistributedTest, MergedScoringEqualsOnePass) {
     BlockingIndex index = fx.Index(0, 1);
     const ScoredCandidates whole = ScoreCandidates(*fx.comps, scorer, index, options);
     std::vector<std::string> shares;
+    ScoreOptions share_options = options;
+    share_options.partition_rows = partition_rows;
     for (uint32_t part = 0; part < 3; ++part) {
       BlockingIndex share = fx.Index(part, 3);
-      shares.push_back(EncodeScored(ScoreCandidates(*fx.comps, scorer, share, options)));
+      shares.push_back(EncodeScored(ScoreCandidates(*fx.comps, scorer, share, share_options)));
     }
     const ScoredCandidates merged = MergeScored(shares, options, fx.model, fx.rules.blocking.size());
+    SCOPED_TRACE("partition rows " + std::to_string(partition_rows) + (full ? ", full" : ""));
     EXPECT_EQ(merged.candidate_pairs, whole.candidate_pairs);
     ASSERT_EQ(merged.edges.size(), whole.edges.size());
     EXPECT_GT(whole.edges.size(), 100u);
