@@ -51,8 +51,8 @@ EqualPairs CountEqualPairs(const Comparisons& comps, size_t c, const RecordTable
     if (!comps.IsNull(c, r)) ++begin[part_of(hashes[r]) + 1];
   }
   for (size_t q = 0; q < parts; ++q) begin[q + 1] += begin[q];
-  // With sources, each value's hash and source (16 bytes); without, the hash alone (8): this
-  // array is the largest of u estimation, whose stage holds the run's peak memory.
+  // With sources, each value's hash and source (16 bytes); without, the hash alone (8): with the
+  // hashes by row above, the largest arrays of u estimation.
   std::vector<ValueSource> parted(with_sources ? values : 0);
   std::vector<uint64_t> parted_hashes(with_sources ? 0 : values);
   {

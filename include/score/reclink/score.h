@@ -66,8 +66,8 @@ struct ScoreOptions {
   // > 0: the pairs are scored a partition at a time, each partition's rows (at most this many,
   // but for a single larger block) gathered into memory first (BlockingIndex::
   // StreamPairsPartitioned), for a run whose per-row data lives in files. The results are the
-  // same. Ignored when the comparisons cannot be gathered (Comparisons::CanGather). Not with an
-  // index split by SetShare.
+  // same. Ignored when the comparisons cannot be gathered (Comparisons::CanGather). With an index
+  // split by SetShare, only the share's partitions.
   uint64_t partition_rows = 0;
   // When the comparisons and the index number rows in another order than the table (the run's
   // locality order, BlockingIndex::Renumber): the table's row of each of their rows. Every pair
