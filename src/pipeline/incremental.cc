@@ -89,7 +89,14 @@ constexpr uint8_t kOld = 0, kRemovedOld = 1, kDelta = 2;
 
 // What blocking one rule over the touched blocks gives.
 struct RuleDelta {
-  std::vector<CandidatePair> pairs;     // in combined rows, a < b
+  // The blocks that give this run's records pairs: their members' combined rows (the state's
+  // kept records, then this run's), block by block, and where each block starts in them; and
+  // (this run's row, block) for each of this run's members. The pairs themselves are formed per
+  // record of this run when they are scored (RunIncremental), not listed here.
+  std::vector<uint32_t> rows;
+  std::vector<uint32_t> block_start{0};
+  std::vector<std::pair<uint32_t, uint32_t>> delta_at;
+  std::vector<CandidatePair> pairs;     // reopened blocks' pairs of two kept records, combined rows, a < b
   std::vector<OversizedBlock> oversized_now;       // touched blocks over the cap now
   std::vector<std::string> touched_saved;          // key texts of the state's oversized blocks touched
   std::vector<std::pair<uint64_t, std::string>> over_texts;  // (hash, key text) of oversized_now
@@ -386,15 +393,13 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
           }
         }
       }
-      for (size_t x = 0; x < added.size(); ++x) {
-        for (uint32_t k : kept) {
-          if (!same_source(k, added[x])) rd.pairs.push_back({std::min(k, added[x]), std::max(k, added[x])});
-        }
-        for (size_t y = 0; y < x; ++y) {
-          if (!same_source(added[y], added[x])) {
-            rd.pairs.push_back({std::min(added[y], added[x]), std::max(added[y], added[x])});
-          }
-        }
+      if (added.empty() || now < 2) return;
+      const uint32_t blk = static_cast<uint32_t>(rd.block_start.size() - 1);
+      rd.rows.insert(rd.rows.end(), kept.begin(), kept.end());
+      rd.rows.insert(rd.rows.end(), added.begin(), added.end());
+      rd.block_start.push_back(static_cast<uint32_t>(rd.rows.size()));
+      for (size_t k = s; k < e; ++k) {
+        if (members[k].kind == kDelta) rd.delta_at.emplace_back(members[k].row, blk);
       }
     };
     // A run of one hash is one block unless two keys' hashes collide. A member whose key parts'
@@ -499,36 +504,51 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   });
 
   // The pairs to score: each once (several rules may give it), counted for the first rule that
-  // gives it, as the full run counts them.
-  std::vector<RulePair> all_pairs;
+  // gives it, as the full run counts them. Every pair holds one of this run's records (but the
+  // reopened blocks' pairs of two kept records, below), so the pairs are formed record by
+  // record: a record of this run takes as partners the members of its blocks, rule by rule, each
+  // once (its partners' rows sorted, the first rule kept); a pair of two of this run's records is
+  // formed by the one later in the combined order. No list of every pair is made and sorted: at
+  // ten million records a night of 1% forms 40 million pairs, whose lists, sort and copies cost
+  // gigabytes and most of the night (docs/identities.md, "Pairs formed per record").
   uint64_t reopened = 0;
-  for (size_t r = 0; r < per_rule.size(); ++r) {
-    for (const CandidatePair& p : per_rule[r].pairs) all_pairs.push_back({p.a, p.b, static_cast<uint32_t>(r)});
-    decltype(per_rule[r].pairs)().swap(per_rule[r].pairs);
-    reopened += per_rule[r].reopened;
-    out.counts.keys_checked += per_rule[r].members_checked;
-    out.counts.key_collisions += per_rule[r].collisions.size();
+  for (const RuleDelta& rd : per_rule) {
+    reopened += rd.reopened;
+    out.counts.keys_checked += rd.members_checked;
+    out.counts.key_collisions += rd.collisions.size();
   }
-  // Stable: within a pair the rules stay in order, and the first is kept below. The key packs b
-  // in as many bits as the rows need (20 for a million), so a key of two rows spans 40 bits and
-  // the sort makes three passes of 16 bits, not four.
-  const int row_bits = std::max(1, static_cast<int>(std::bit_width(n)));
-  RadixSortByKey(&all_pairs, [row_bits](const RulePair& p) { return uint64_t{p.a} << row_bits | p.b; });
-  all_pairs.erase(std::unique(all_pairs.begin(), all_pairs.end(),
-                              [](const RulePair& x, const RulePair& y) { return x.a == y.a && x.b == y.b; }),
-                  all_pairs.end());
-  out.counts.pairs_scored = all_pairs.size();
   out.counts.blocks_reopened = reopened;
+  // Reopened blocks' pairs of two kept records (rare): each once, for its first rule.
+  std::vector<RulePair> kept_pairs;
+  for (size_t r = 0; r < per_rule.size(); ++r) {
+    for (const CandidatePair& p : per_rule[r].pairs) kept_pairs.push_back({p.a, p.b, static_cast<uint32_t>(r)});
+    decltype(per_rule[r].pairs)().swap(per_rule[r].pairs);
+  }
+  std::sort(kept_pairs.begin(), kept_pairs.end(),
+            [](const RulePair& x, const RulePair& y) { return std::tie(x.a, x.b, x.rule) < std::tie(y.a, y.b, y.rule); });
+  kept_pairs.erase(std::unique(kept_pairs.begin(), kept_pairs.end(),
+                               [](const RulePair& x, const RulePair& y) { return x.a == y.a && x.b == y.b; }),
+                   kept_pairs.end());
+  // A bit per combined row: one of this run's records (128 KiB for a million rows, in cache).
+  std::vector<uint64_t> is_new((n + 63) / 64, 0);
+  for (const uint32_t row : row_of_delta) {
+    if (row != kRemoved) is_new[row >> 6] |= uint64_t{1} << (row & 63);
+  }
+  auto new_row = [&](uint32_t row) { return (is_new[row >> 6] >> (row & 63)) & 1; };
 
-  // Scoring needs the comparisons' prepared values of the records in those pairs only.
-  // A bit per combined row marks the rows in some pair; a row's local index is the number of
-  // marked rows before it (a count per 64-bit word, then a popcount), so the rows come out in
-  // order with no sort, and no table of n entries is made (the bits of a million rows are 128
-  // KiB, which stays in cache while the pairs are renumbered).
+  // Scoring needs the comparisons' prepared values of the records in some pair only: the
+  // members of the blocks that give pairs. A bit per combined row marks them; a row's local index
+  // is the number of marked rows before it (a count per 64-bit word, then a popcount), so the
+  // rows come out in order with no sort, and no table of n entries is made (the bits of a million
+  // rows are 128 KiB, which stays in cache while the pairs are formed).
   std::vector<uint64_t> in_pair((n + 63) / 64, 0);
-  for (const RulePair& p : all_pairs) {
-    in_pair[p.a >> 6] |= uint64_t{1} << (p.a & 63);
-    in_pair[p.b >> 6] |= uint64_t{1} << (p.b & 63);
+  auto mark = [&](uint32_t row) { in_pair[row >> 6] |= uint64_t{1} << (row & 63); };
+  for (const RuleDelta& rd : per_rule) {
+    for (const uint32_t row : rd.rows) mark(row);
+  }
+  for (const RulePair& p : kept_pairs) {
+    mark(p.a);
+    mark(p.b);
   }
   std::vector<uint32_t> marked_before(in_pair.size());
   std::vector<uint32_t> involved;
@@ -567,61 +587,100 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   const TermFrequencies tf = TermFrequencies::FromTables(comps, saved.tf_tables);
   const Scorer scorer(state.model, comps, tf);
   const double weight_threshold = scorer.WeightForProbability(threshold);  // as the full run computes it
-  // Pairs in local rows, in runs sharing their first row (the early-deciding batch scorer of the
-  // full run); the links go back to combined rows. Most pairs join one of this run's records to
-  // one of the state's, and each of this run's records is in tens of them, while a state's
-  // record is in one or two: such a pair is turned to put this run's record first, and the pairs
-  // are grouped by their first row (a counting sort, stable), so that the scorer prepares this
-  // run's record once for its whole run of partners. The links are the same: every level is
-  // symmetric (ComparisonTest.LevelsAreSymmetric) and the links are sorted below.
-  std::vector<CandidatePair> local_pairs(all_pairs.size());
-  {
-    // A bit per combined row: one of this run's records (128 KiB for a million rows, in cache).
-    std::vector<uint64_t> is_new((n + 63) / 64, 0);
-    for (const uint32_t row : row_of_delta) {
-      if (row != kRemoved) is_new[row >> 6] |= uint64_t{1} << (row & 63);
-    }
-    auto new_row = [&](uint32_t row) { return (is_new[row >> 6] >> (row & 63)) & 1; };
-    std::vector<CandidatePair> turned(all_pairs.size());
-    std::vector<uint32_t> run_start(involved.size() + 1, 0);
-    for (size_t i = 0; i < all_pairs.size(); ++i) {
-      const RulePair& p = all_pairs[i];
-      const bool turn = new_row(p.b) && !new_row(p.a);
-      const uint32_t a = local_of(p.a), b = local_of(p.b);
-      turned[i] = turn ? CandidatePair{b, a} : CandidatePair{a, b};
-      ++run_start[turned[i].a + 1];
-    }
-    for (size_t r = 1; r < run_start.size(); ++r) run_start[r] += run_start[r - 1];
-    for (const CandidatePair& p : turned) local_pairs[run_start[p.a]++] = p;
+
+  // Each of this run's records' blocks, rule by rule: a counting sort of (record, block) by
+  // record, stable, so a record's blocks come in rule order.
+  std::vector<uint32_t> at_start(n_delta + 1, 0);
+  for (const RuleDelta& rd : per_rule) {
+    for (const auto& [d, blk] : rd.delta_at) ++at_start[d + 1];
   }
+  for (size_t d = 0; d < n_delta; ++d) at_start[d + 1] += at_start[d];
+  std::vector<std::pair<uint32_t, uint32_t>> blocks_of(at_start.back());  // (rule, block)
+  {
+    std::vector<uint32_t> next(at_start.begin(), at_start.end() - 1);
+    for (size_t r = 0; r < per_rule.size(); ++r) {
+      for (const auto& [d, blk] : per_rule[r].delta_at) blocks_of[next[d]++] = {static_cast<uint32_t>(r), blk};
+      decltype(per_rule[r].delta_at)().swap(per_rule[r].delta_at);
+    }
+  }
+  // Pairs in local rows, in runs sharing their first row, this run's record (the early-deciding
+  // batch scorer of the full run prepares it once for its run of partners; the state's record
+  // of such a pair is in one or two); the links go back to combined rows. The links are the same
+  // as the pairs' other way round: every level is symmetric (ComparisonTest.LevelsAreSymmetric)
+  // and the links are sorted below.
   struct Found {
     std::vector<Edge> edges;
     ScoreScratch scratch;
+    std::vector<uint64_t> partners;  // (combined row << 32 | rule) of one record
+    std::vector<CandidatePair> pairs;
+    std::vector<uint64_t> rule_pairs;
+    uint64_t pairs_formed = 0;
   };
-  tbb::enumerable_thread_specific<Found> found;
-  constexpr size_t kChunk = 1 << 14;
-  ParallelFor(size_t{0}, (local_pairs.size() + kChunk - 1) / kChunk, [&](size_t c) {
-    // A chunk starts and ends at a change of first row, so no run is split.
-    auto boundary = [&](size_t i) {
-      i = std::min(i, local_pairs.size());
-      while (i > 0 && i < local_pairs.size() && local_pairs[i].a == local_pairs[i - 1].a) ++i;
-      return i;
-    };
-    const size_t begin = c == 0 ? 0 : boundary(c * kChunk), end = boundary((c + 1) * kChunk);
-    if (begin >= end) return;
-    Found& f = found.local();
-    std::vector<Edge>& local = f.edges;
-    const size_t first = local.size();
-    ScoreRunsDecidingEarly(comps, scorer, std::span(local_pairs).subspan(begin, end - begin), weight_threshold,
-                           f.scratch, &local);
-    for (size_t i = first; i < local.size(); ++i) {
-      const RowId a = involved[local[i].a], b = involved[local[i].b];
-      local[i] = {std::min(a, b), std::max(a, b), local[i].weight};
+  tbb::enumerable_thread_specific<Found> found([&] {
+    Found f;
+    f.rule_pairs.assign(rules.blocking.size(), 0);
+    return f;
+  });
+  constexpr size_t kBatch = 1 << 14;
+  auto score = [&](Found& f) {
+    const size_t first = f.edges.size();
+    ScoreRunsDecidingEarly(comps, scorer, f.pairs, weight_threshold, f.scratch, &f.edges);
+    for (size_t i = first; i < f.edges.size(); ++i) {
+      const RowId a = involved[f.edges[i].a], b = involved[f.edges[i].b];
+      f.edges[i] = {std::min(a, b), std::max(a, b), f.edges[i].weight};
     }
+    f.pairs_formed += f.pairs.size();
+    f.pairs.clear();
+  };
+  ParallelFor(tbb::blocked_range<size_t>(0, n_delta, 16), [&](const tbb::blocked_range<size_t>& range) {
+    Found& f = found.local();
+    for (size_t d = range.begin(); d != range.end(); ++d) {
+      const uint32_t x = row_of_delta[d];
+      if (x == kRemoved) continue;
+      std::vector<uint64_t>& partners = f.partners;
+      partners.clear();
+      for (uint32_t k = at_start[d]; k < at_start[d + 1]; ++k) {
+        const auto [r, blk] = blocks_of[k];
+        const RuleDelta& rd = per_rule[r];
+        for (uint32_t i = rd.block_start[blk]; i < rd.block_start[blk + 1]; ++i) {
+          const uint32_t y = rd.rows[i];
+          if (y == x || (y > x && new_row(y)) || same_source(x, y)) continue;
+          partners.push_back(uint64_t{y} << 32 | r);
+        }
+      }
+      std::sort(partners.begin(), partners.end());
+      const uint32_t lx = local_of(x);
+      uint64_t last = ~uint64_t{0};
+      for (const uint64_t p : partners) {
+        const uint64_t y = p >> 32;
+        if (y == last) continue;
+        last = y;
+        ++f.rule_pairs[p & 0xffffffffu];
+        f.pairs.push_back({lx, local_of(static_cast<uint32_t>(y))});
+      }
+      if (f.pairs.size() >= kBatch) score(f);
+    }
+    if (!f.pairs.empty()) score(f);
   });
   std::vector<uint64_t> rule_pairs(rules.blocking.size(), 0);
-  for (const RulePair& p : all_pairs) ++rule_pairs[p.rule];
-  decltype(all_pairs)().swap(all_pairs);
+  for (Found& f : found) {
+    for (size_t r = 0; r < rule_pairs.size(); ++r) rule_pairs[r] += f.rule_pairs[r];
+    out.counts.pairs_scored += f.pairs_formed;
+  }
+  if (!kept_pairs.empty()) {
+    Found& f = found.local();
+    for (const RulePair& p : kept_pairs) {
+      ++rule_pairs[p.rule];
+      f.pairs.push_back({local_of(p.a), local_of(p.b)});
+    }
+    out.counts.pairs_scored += f.pairs.size();
+    score(f);
+  }
+  decltype(kept_pairs)().swap(kept_pairs);
+  for (RuleDelta& rd : per_rule) {
+    decltype(rd.rows)().swap(rd.rows);
+    decltype(rd.block_start)().swap(rd.block_start);
+  }
 
   // The state's links between kept records: kept while some rule still puts the pair in a block
   // that is not oversized. Their values did not change, so a rule that covered the pair before
