@@ -169,7 +169,8 @@ TermFrequencies TermFrequencies::Gather(std::span<const RowId> rows, std::span<c
   return out;
 }
 
-TermFrequencies TermFrequencies::FromTables(const Comparisons& comps, const std::vector<TfTable>& tables) {
+TermFrequencies TermFrequencies::FromTables(const Comparisons& comps, const std::vector<TfTable>& tables,
+                                            size_t map_entries) {
   TermFrequencies tf;
   tf.ranks_.resize(comps.size());
   tf.frequencies_.resize(comps.size());
@@ -179,20 +180,36 @@ TermFrequencies TermFrequencies::FromTables(const Comparisons& comps, const std:
     const TfTable& table = tf.tables_[c];
     if (!comps.spec(c).tf_adjust || !table.enabled) continue;
     tf.counted_rows_ = std::max(tf.counted_rows_, table.rows);
-    // Each row's count: the rows sorted by value hash and walked along the table (sorted by
-    // hash), rather than a binary search of the table, a cache miss per step, per row.
     const size_t rows = comps.num_rows();
-    std::vector<std::pair<uint64_t, RowId>> by_hash;
-    by_hash.reserve(rows);
-    for (RowId r = 0; r < rows; ++r) {
-      if (!comps.IsNull(c, r)) by_hash.emplace_back(comps.ValueHash(c, r), r);
-    }
-    RadixSortByKey(&by_hash, [](const std::pair<uint64_t, RowId>& p) { return p.first; });
     std::vector<uint32_t> count(rows, 0);
-    size_t t = 0;
-    for (const auto& [h, r] : by_hash) {
-      while (t < table.counts.size() && table.counts[t].first < h) ++t;
-      if (t < table.counts.size() && table.counts[t].first == h) count[r] = table.counts[t].second;
+    if (table.counts.size() <= map_entries) {
+      // A table of names or towns: a hash map of it stays in cache, and every row looks its value
+      // up in it, on every thread.
+      absl::flat_hash_map<uint64_t, uint32_t> of_hash;
+      of_hash.reserve(table.counts.size());
+      for (const auto& [h, n] : table.counts) of_hash.emplace(h, n);
+      ParallelFor(tbb::blocked_range<size_t>(0, rows, 1 << 12), [&](const tbb::blocked_range<size_t>& range) {
+        for (size_t r = range.begin(); r != range.end(); ++r) {
+          if (comps.IsNull(c, static_cast<RowId>(r))) continue;
+          if (const auto it = of_hash.find(comps.ValueHash(c, static_cast<RowId>(r))); it != of_hash.end()) {
+            count[r] = it->second;
+          }
+        }
+      });
+    } else {
+      // A table of e-mails or phones, too large for the cache: the rows sorted by value hash and
+      // walked along the table (sorted by hash), rather than a lookup per row, a cache miss each.
+      std::vector<std::pair<uint64_t, RowId>> by_hash;
+      by_hash.reserve(rows);
+      for (RowId r = 0; r < rows; ++r) {
+        if (!comps.IsNull(c, r)) by_hash.emplace_back(comps.ValueHash(c, r), r);
+      }
+      RadixSortByKey(&by_hash, [](const std::pair<uint64_t, RowId>& p) { return p.first; });
+      size_t t = 0;
+      for (const auto& [h, r] : by_hash) {
+        while (t < table.counts.size() && table.counts[t].first < h) ++t;
+        if (t < table.counts.size() && table.counts[t].first == h) count[r] = table.counts[t].second;
+      }
     }
     tf.SetRanks(c, table, [&](RowId r) { return count[r]; }, rows);
   }

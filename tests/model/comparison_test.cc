@@ -756,7 +756,15 @@ TEST(ComparisonTest, TermFrequencyWeightEqualsTheFormulaForEveryPair) {
   other[0].counts.resize(other[0].counts.size() / 2);  // the other half of the values: frequency 0
   other[0].rows = 1000;
   other[0].non_null = 900;
-  for (const TermFrequencies& tf : {own, TermFrequencies::FromTables(*comps, other)}) {
+  // The other table read both ways (a hash map of it, and the walk along it) gives the same.
+  const TermFrequencies mapped = TermFrequencies::FromTables(*comps, other);
+  const TermFrequencies walked = TermFrequencies::FromTables(*comps, other, 0);
+  for (RowId r = 0; r < 400; ++r) {
+    ASSERT_EQ(mapped.Frequency(0, r), walked.Frequency(0, r)) << r;
+    ASSERT_EQ(mapped.Rank(0, r), walked.Rank(0, r)) << r;
+  }
+  EXPECT_EQ(mapped.Frequencies(0), walked.Frequencies(0));
+  for (const TermFrequencies& tf : {own, mapped, walked}) {
     const Scorer scorer(model, *comps, tf);
     const double floor = 1.0 / static_cast<double>(tf.counted_rows() ? tf.counted_rows() : comps->num_rows());
     for (RowId a = 0; a < 400; ++a) {

@@ -393,7 +393,12 @@ class TermFrequencies {
   static TermFrequencies Build(const Comparisons& comps);
   // From tables counted on other data (Tables() of an earlier Build): a value the table lacks
   // has frequency 0 (so the u floor of one record of table.rows applies).
-  static TermFrequencies FromTables(const Comparisons& comps, const std::vector<TfTable>& tables);
+  // A table of at most map_entries values is read through a hash map of it, in parallel (names,
+  // towns: it stays in cache); a larger one is walked with the rows sorted by value hash. Either
+  // way gives the same frequencies.
+  static constexpr size_t kTfMapEntries = size_t{1} << 20;
+  static TermFrequencies FromTables(const Comparisons& comps, const std::vector<TfTable>& tables,
+                                    size_t map_entries = kTfMapEntries);
   // The frequencies of rows[0], rows[1], ... as rows 0, 1, ... (a partition's gathered rows,
   // BlockingIndex::StreamPairsPartitioned), with the floor of the whole table: counted_rows() is
   // this object's, or table_rows when that is 0. by_row: the indices of rows to copy, in
