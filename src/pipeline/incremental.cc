@@ -565,10 +565,30 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
       }
     }
   }
-  auto local_of = [&](uint32_t row) {
+  auto rank_of = [&](uint32_t row) {  // the row's place among the marked rows, ascending
     const uint64_t below = in_pair[row >> 6] & ((uint64_t{1} << (row & 63)) - 1);
     return marked_before[row >> 6] + static_cast<uint32_t>(std::popcount(below));
   };
+  std::vector<uint32_t> local_of_delta(n_delta, kRemoved);  // this run's records' local rows
+  for (size_t d = 0; d < n_delta; ++d) {
+    const uint32_t row = row_of_delta[d];
+    if (row != kRemoved && ((in_pair[row >> 6] >> (row & 63)) & 1)) local_of_delta[d] = rank_of(row);
+  }
+  // Every block's rows as local rows, once here rather than once per pair.
+  ParallelFor(size_t{0}, per_rule.size(), [&](size_t r) {
+    for (uint32_t& row : per_rule[r].rows) row = rank_of(row);
+  });
+  for (RulePair& p : kept_pairs) {
+    p.a = rank_of(p.a);
+    p.b = rank_of(p.b);
+  }
+  // Per local row: one of this run's records, and (link modes) its source.
+  std::vector<uint64_t> local_new((involved.size() + 63) / 64, 0);
+  std::vector<uint32_t> local_source(link ? involved.size() : 0);
+  for (size_t i = 0; i < involved.size(); ++i) {
+    if (new_row(involved[i])) local_new[i >> 6] |= uint64_t{1} << (i & 63);
+    if (link) local_source[i] = source_of[involved[i]];
+  }
   auto value_source = [&](uint32_t row) -> std::pair<const std::vector<Column>*, RowId> {
     const auto [kind, index] = combined[row];
     return kind == kDelta ? std::make_pair(&delta_fields->fields, RowId{index}) : FieldsRow(saved, index);
@@ -635,8 +655,8 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   ParallelFor(tbb::blocked_range<size_t>(0, n_delta, 16), [&](const tbb::blocked_range<size_t>& range) {
     Found& f = found.local();
     for (size_t d = range.begin(); d != range.end(); ++d) {
-      const uint32_t x = row_of_delta[d];
-      if (x == kRemoved) continue;
+      const uint32_t lx = local_of_delta[d];
+      if (lx == kRemoved) continue;  // in no block with another record
       std::vector<uint64_t>& partners = f.partners;
       partners.clear();
       for (uint32_t k = at_start[d]; k < at_start[d + 1]; ++k) {
@@ -644,19 +664,22 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
         const RuleDelta& rd = per_rule[r];
         for (uint32_t i = rd.block_start[blk]; i < rd.block_start[blk + 1]; ++i) {
           const uint32_t y = rd.rows[i];
-          if (y == x || (y > x && new_row(y)) || same_source(x, y)) continue;
+          if (y == lx) continue;
+          // A pair of two of this run's records is formed by the later one (local rows are in
+          // the combined order).
+          if (y > lx && ((local_new[y >> 6] >> (y & 63)) & 1)) continue;
+          if (cross_only && local_source[y] == local_source[lx]) continue;
           partners.push_back(uint64_t{y} << 32 | r);
         }
       }
       std::sort(partners.begin(), partners.end());
-      const uint32_t lx = local_of(x);
       uint64_t last = ~uint64_t{0};
       for (const uint64_t p : partners) {
         const uint64_t y = p >> 32;
         if (y == last) continue;
         last = y;
         ++f.rule_pairs[p & 0xffffffffu];
-        f.pairs.push_back({lx, local_of(static_cast<uint32_t>(y))});
+        f.pairs.push_back({lx, static_cast<uint32_t>(y)});
       }
       if (f.pairs.size() >= kBatch) score(f);
     }
@@ -671,7 +694,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
     Found& f = found.local();
     for (const RulePair& p : kept_pairs) {
       ++rule_pairs[p.rule];
-      f.pairs.push_back({local_of(p.a), local_of(p.b)});
+      f.pairs.push_back({p.a, p.b});
     }
     out.counts.pairs_scored += f.pairs.size();
     score(f);
