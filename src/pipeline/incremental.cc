@@ -616,6 +616,30 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   }
   for (size_t d = 0; d < n_delta; ++d) at_start[d + 1] += at_start[d];
   std::vector<std::pair<uint32_t, uint32_t>> blocks_of(at_start.back());  // (rule, block)
+  // The order this run's records are scored in: by their block of the rule with the most
+  // members, so that records sharing a block come together and its members' slots, loaded for
+  // the first, are in cache for the others; then the records in none of its blocks.
+  std::vector<uint32_t> delta_order;
+  delta_order.reserve(n_delta);
+  {
+    size_t widest = 0;
+    for (size_t r = 1; r < per_rule.size(); ++r) {
+      if (per_rule[r].rows.size() > per_rule[widest].rows.size()) widest = r;
+    }
+    std::vector<uint8_t> placed(n_delta, 0);
+    if (!per_rule.empty()) {
+      // delta_at is in block order already: blocks are numbered as they are made.
+      for (const auto& [d, blk] : per_rule[widest].delta_at) {
+        if (!placed[d]) {
+          placed[d] = 1;
+          delta_order.push_back(d);
+        }
+      }
+    }
+    for (uint32_t d = 0; d < n_delta; ++d) {
+      if (!placed[d]) delta_order.push_back(d);
+    }
+  }
   {
     std::vector<uint32_t> next(at_start.begin(), at_start.end() - 1);
     for (size_t r = 0; r < per_rule.size(); ++r) {
@@ -654,7 +678,8 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   };
   ParallelFor(tbb::blocked_range<size_t>(0, n_delta, 16), [&](const tbb::blocked_range<size_t>& range) {
     Found& f = found.local();
-    for (size_t d = range.begin(); d != range.end(); ++d) {
+    for (size_t at = range.begin(); at != range.end(); ++at) {
+      const uint32_t d = delta_order[at];
       const uint32_t lx = local_of_delta[d];
       if (lx == kRemoved) continue;  // in no block with another record
       std::vector<uint64_t>& partners = f.partners;
