@@ -9,7 +9,7 @@
 # incremental nights give the same clusters; also runs a quiet night (an extract of no records,
 # nothing deleted: the incremental floor). Prints medians of wall time, the state's size per
 # record, the incremental state's files (records.bin kept, the night's segment appended), the
-# state-read and identities stage times, and the change counts.
+# state-read and identities stage times, the nights' peak RSS, and the change counts.
 #
 #   bench/identities.sh [--records N] [--runs R] [--threads T] [--rules FILE] [--changes P]
 #
@@ -123,6 +123,10 @@ print(f"state: {size} bytes, {size / recs:.1f} bytes per record")
 ifiles = {f: os.path.getsize(f"{work}/istate/{f}") for f in sorted(os.listdir(f"{work}/istate"))}
 print("incremental state:", ", ".join(f"{f} {b}" for f, b in ifiles.items()),
       f"(written by the night: {sum(b for f, b in ifiles.items() if f != 'records.bin')} bytes)")
+def rss(d):
+    return json.load(open(f"{d}/summary.json"))["peak_rss_bytes"] / 1e6
+print("peak RSS (median MB): full night", f"{statistics.median(map(rss, st)):.0f},", "incremental",
+      f"{statistics.median(map(rss, inc)):.0f},", "quiet", f"{statistics.median(map(rss, qu)):.0f}")
 print(f"state-read: median {statistics.median(stage(d, 'state-read') for d in st):.3f} s; "
       f"identities (naming + change feed): median {statistics.median(stage(d, 'identities') for d in st):.3f} s")
 print("changes:", json.dumps(summary["identities"]["changes"]))
