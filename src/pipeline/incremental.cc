@@ -89,10 +89,11 @@ constexpr uint8_t kOld = 0, kRemovedOld = 1, kDelta = 2;
 
 // What blocking one rule over the touched blocks gives.
 struct RuleDelta {
-  // The blocks that give this run's records pairs: their members' combined rows (the state's
-  // kept records, then this run's), block by block, and where each block starts in them; and
-  // (this run's row, block) for each of this run's members. The pairs themselves are formed per
-  // record of this run when they are scored (RunIncremental), not listed here.
+  // The blocks that give this run's records pairs: their members' rows (the state's kept
+  // records, then this run's; combined rows, renumbered as the night's local rows before the
+  // pairs are formed), block by block, and where each block starts in them; and (this run's row,
+  // block) for each of this run's members. The pairs themselves are formed per record of this
+  // run when they are scored (RunIncremental), not listed here.
   std::vector<uint32_t> rows;
   std::vector<uint32_t> block_start{0};
   std::vector<std::pair<uint32_t, uint32_t>> delta_at;
@@ -655,7 +656,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   struct Found {
     std::vector<Edge> edges;
     ScoreScratch scratch;
-    std::vector<uint64_t> partners;  // (combined row << 32 | rule) of one record
+    std::vector<uint64_t> partners;  // (local row << 32 | rule) of one record
     std::vector<CandidatePair> pairs;
     std::vector<uint64_t> rule_pairs;
     uint64_t pairs_formed = 0;
