@@ -21,7 +21,6 @@
 #include "reclink/json_writer.h"
 #include "reclink/parallel.h"
 #include "reclink/placeholders.h"
-#include "reclink/radix_sort.h"
 #include "reclink/score.h"
 
 namespace reclink {
