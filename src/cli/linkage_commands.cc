@@ -15,6 +15,7 @@
 #include <set>
 #include <thread>
 
+#include "allocator.h"
 #include "commands.h"
 #include "process_group.h"
 #include "progress_line.h"
@@ -331,7 +332,7 @@ Status CheckIncremental(const LinkageOptions& lo, const Rules& rules, const RunS
 
 int FinishIncremental(const std::string& command, const CommonOptions& o, const LinkageOptions& lo, const Loaded& l, const RunState& state,
                       const std::vector<std::string>& deletions, int threads, OutputSet& outputs,
-                      OutputSet& state_out, std::vector<StageTiming>* timings) {
+                      OutputSet& state_out, bool huge_pages_off, std::vector<StageTiming>* timings) {
   Result<IncrementalNight> night =
       RunIncrementalNight(l.rules, state, l.input, deletions, LinkThreshold(lo.threshold, l.rules, state.model), timings);
   if (!night.ok()) return Fail(night.status());
@@ -387,7 +388,9 @@ int FinishIncremental(const std::string& command, const CommonOptions& o, const 
   context.identities = &ids;
   context.state_dir = lo.state_dir;
   context.model_origin = "state";
-  context.incremental = &res.counts;
+  IncrementalCounts counts = res.counts;
+  counts.huge_pages_off = huge_pages_off;
+  context.incremental = &counts;
   const std::string summary = SummaryJson(context, l.input, res.run, *timings, "");
   if (st.ok()) st = outputs.WriteFile("summary.json", summary);
   if (st.ok()) st = outputs.Commit();
@@ -463,6 +466,9 @@ int RunLinkageCommand(std::string command, const CommonOptions& o, const Linkage
                                 "keep the run state in a directory of its own, e.g. --state state --out out"));
     }
   }
+  // An incremental night touches most of its memory once (the state's tables, the next state's),
+  // where a fresh huge page can cost more than its small ones: docs/performance.md.
+  const bool huge_pages_off = lo.incremental && SmallPagesForThisRun();
   // The state is read before any data: a state of other rules, or a damaged one, is refused at once.
   RunState state;
   if (with_state) {
@@ -548,7 +554,7 @@ int RunLinkageCommand(std::string command, const CommonOptions& o, const Linkage
   timings.push_back({"read", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), PeakRssBytes()});
   if (progress_line) progress_line->Finished(timings.back());
   if (lo.incremental) {
-    return FinishIncremental(command, o, lo, l, state, deletions, threads, *outputs, *state_out, &timings);
+    return FinishIncremental(command, o, lo, l, state, deletions, threads, *outputs, *state_out, huge_pages_off, &timings);
   }
   std::vector<uint32_t> truth;
   RunOptions ro;

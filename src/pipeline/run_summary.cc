@@ -306,6 +306,7 @@ std::string SummaryJson(const RunContext& context, const LoadedInput& input, con
       w.Member("blocks_reopened", inc->blocks_reopened);
       w.Member("keys_checked", inc->keys_checked);
       w.Member("key_collisions", inc->key_collisions);
+      w.Member("huge_pages_off", inc->huge_pages_off);
       w.EndObject();
     }
     w.EndObject();

@@ -8,6 +8,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <random>
@@ -833,6 +834,18 @@ TEST_F(IdentityNights, AnIncrementalNightTakesEmptyExtracts) {
   const std::string summary = ReadFile(dir_ + "/quiet/summary.json");
   EXPECT_NE(summary.find("\"inserted\": 0"), std::string::npos) << summary;
   EXPECT_NE(summary.find("\"pairs_scored\": 0"), std::string::npos) << summary;
+#if defined(__linux__)
+  // A night runs on small pages (docs/performance.md, "Huge pages and the incremental night"),
+  // unless MALLOC_CONF names a thp option, which then stands.
+  EXPECT_NE(summary.find("\"huge_pages_off\": true"), std::string::npos) << summary;
+  ASSERT_EQ(setenv("MALLOC_CONF", "thp:always", 1), 0);
+  const CliResult kept = RunReclink("dedupe --rules " + rules_ + " --state " + state + " --out " + dir_ +
+                                    "/quiet3 --incremental " + dir_ + "/header_only.csv");
+  unsetenv("MALLOC_CONF");
+  ASSERT_EQ(kept.exit_code, 0) << kept.err;
+  EXPECT_NE(ReadFile(dir_ + "/quiet3/summary.json").find("\"huge_pages_off\": false"), std::string::npos);
+  EXPECT_EQ(IdentityOf(dir_ + "/quiet3"), IdentityOf(first));
+#endif
   // changes.csv: its header alone.
   const std::string changes = ReadFile(dir_ + "/quiet/changes.csv");
   EXPECT_EQ(std::count(changes.begin(), changes.end(), '\n'), 1) << changes;

@@ -40,6 +40,9 @@ struct IncrementalCounts {
   // state does not list its collisions (RecordsState::key_collisions).
   uint64_t keys_checked = 0;
   uint64_t key_collisions = 0;    // touched hashes (per rule) whose members have different key texts
+  // The night ran without transparent huge pages (set by the executable: most of a night's memory
+  // is touched once, and a fresh huge page can cost more than its 512 small ones).
+  bool huge_pages_off = false;
 };
 
 struct IncrementalResult {
