@@ -11,7 +11,12 @@
 # record, the incremental state's files (records.bin kept, the night's segment appended), the
 # state-read and identities stage times, the nights' peak RSS, and the change counts.
 #
-#   bench/identities.sh [--records N] [--runs R] [--threads T] [--rules FILE] [--changes P]
+#   bench/identities.sh [--records N] [--runs R] [--threads T] [--rules FILE] [--changes P] [--idle S]
+#
+# --idle S sleeps S seconds before each timed run (after its state is copied and synced), so each
+# starts as a nightly job does, with no memory freed by a run just before it (on a VM that hands
+# freed memory back to its host, the first touch of fresh memory then costs more; docs/performance.md,
+# "Huge pages and the incremental night"). The default, 0, runs them back to back.
 #
 # BUILD_DIR (default build) selects the build; KEEP_WORK=1 keeps the temporary directory (its
 # path is the newest /tmp/tmp.*) for profiling the runs again. Needs python3.
@@ -22,6 +27,7 @@ runs=3
 threads=2
 rules=datasets/demo/rules.toml
 changes=1.5
+idle=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --records) records=$2; shift 2 ;;
@@ -29,7 +35,8 @@ while [ $# -gt 0 ]; do
     --threads) threads=$2; shift 2 ;;
     --rules) rules=$2; shift 2 ;;
     --changes) changes=$2; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --idle) idle=$2; shift 2 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "identities.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -68,14 +75,18 @@ open(f"{work}/night2.csv", "w").write("\n".join([header] + night2) + "\n")
 open(f"{work}/empty.csv", "w").write(header + "\n")
 PY
 run() { "$BUILD_DIR/reclink" dedupe --rules "$rules" --threads "$threads" --quiet "$@"; }
+pause() { sync; [ "$idle" = 0 ] || sleep "$idle"; }
 run --state "$work/state1" --out "$work/out1" "$work/night1.csv"
 for i in $(seq "$runs"); do
   rm -rf "$work/state" && cp -r "$work/state1" "$work/state"
+  pause
   s=$(date +%s.%N); run --state "$work/state" --out "$work/n2_$i" "$work/night2.csv"; e=$(date +%s.%N)
   echo "$s $e" > "$work/n2_$i/wall"
+  pause
   s=$(date +%s.%N); run --out "$work/plain_$i" "$work/night2.csv"; e=$(date +%s.%N)
   echo "$s $e" > "$work/plain_$i/wall"
   rm -rf "$work/istate" && cp -r "$work/state1" "$work/istate"
+  pause
   s=$(date +%s.%N)
   run --state "$work/istate" --out "$work/inc_$i" --incremental --delete "$work/deleted.txt" "$work/delta.csv"
   e=$(date +%s.%N)
@@ -83,6 +94,7 @@ for i in $(seq "$runs"); do
   cmp -s "$work/istate/identities.bin" "$work/state/identities.bin" || { echo "identities.sh: the incremental night differs from the full one" >&2; exit 1; }
   # A quiet night: the extract holds no records, nothing is deleted (the incremental floor).
   rm -rf "$work/qstate" && cp -r "$work/state1" "$work/qstate"
+  pause
   s=$(date +%s.%N); run --state "$work/qstate" --out "$work/quiet_$i" --incremental "$work/empty.csv"; e=$(date +%s.%N)
   echo "$s $e" > "$work/quiet_$i/wall"
 done
