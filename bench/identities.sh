@@ -18,6 +18,9 @@
 # freed memory back to its host, the first touch of fresh memory then costs more; docs/performance.md,
 # "Huge pages and the incremental night"). The default, 0, runs them back to back.
 #
+# --prepare DIR writes the data and night 1's state into DIR (night1.csv, night2.csv, delta.csv,
+# deleted.txt, empty.csv, state1/) and stops: bench/night_ab.sh compares two builds' nights on it.
+#
 # BUILD_DIR (default build) selects the build; KEEP_WORK=1 keeps the temporary directory (its
 # path is the newest /tmp/tmp.*) for profiling the runs again. Needs python3.
 set -euo pipefail
@@ -28,6 +31,7 @@ threads=2
 rules=datasets/demo/rules.toml
 changes=1.5
 idle=0
+prepare=
 while [ $# -gt 0 ]; do
   case "$1" in
     --records) records=$2; shift 2 ;;
@@ -36,14 +40,20 @@ while [ $# -gt 0 ]; do
     --rules) rules=$2; shift 2 ;;
     --changes) changes=$2; shift 2 ;;
     --idle) idle=$2; shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    --prepare) prepare=$2; shift 2 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "identities.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
 BUILD_DIR=${BUILD_DIR:-build}
 if [ ! -x "$BUILD_DIR/reclink" ] || [ ! -x "$BUILD_DIR/reclink-gen" ]; then BUILD_DIR="$BUILD_DIR" scripts/build.sh; fi
-work=$(mktemp -d)
-trap "[ -n \"${KEEP_WORK:-}\" ] || rm -rf \"\$work\"" EXIT
+if [ -n "$prepare" ]; then
+  mkdir -p "$prepare"
+  work=$(cd "$prepare" && pwd)
+else
+  work=$(mktemp -d)
+  trap "[ -n \"${KEEP_WORK:-}\" ] || rm -rf \"\$work\"" EXIT
+fi
 "$BUILD_DIR/reclink-gen" -n "$records" --seed 77 -q -o "$work/all.csv"
 python3 - "$work" "$records" "$changes" <<'PY'
 import random, sys
@@ -77,6 +87,10 @@ PY
 run() { "$BUILD_DIR/reclink" dedupe --rules "$rules" --threads "$threads" --quiet "$@"; }
 pause() { sync; [ "$idle" = 0 ] || sleep "$idle"; }
 run --state "$work/state1" --out "$work/out1" "$work/night1.csv"
+if [ -n "$prepare" ]; then
+  echo "identities.sh: prepared $work ($records records, --changes $changes, rules $rules)"
+  exit 0
+fi
 for i in $(seq "$runs"); do
   rm -rf "$work/state" && cp -r "$work/state1" "$work/state"
   pause

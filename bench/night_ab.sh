@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# A/B of incremental nights: two builds of reclink (or one build under two environments) run the
+# same night from fresh copies of one state, alternated A B B A in each round, and the medians are
+# printed side by side with their ratio. Every run's clusters.csv, changes.csv and next
+# identities.bin must equal the first A run's (a change that alters an output fails the A/B).
+#
+#   bench/night_ab.sh --work DIR [--base BUILD] [--base-env VAR=VALUE] [--new-env VAR=VALUE]
+#                     [--rounds R] [--idle S] [--threads T] [--quiet-night] [--records N] [--changes P]
+#
+# --work DIR holds the data and night 1's state (bench/identities.sh --prepare DIR); it is made
+# with --records (default 1000000) and --changes (default 1) when it does not exist yet, and kept.
+# B is BUILD_DIR (default build); A is --base (default: BUILD_DIR too). --base-env / --new-env add
+# one environment variable to A's / B's runs (repeatable), e.g. --base-env MALLOC_CONF=thp:always.
+# --idle S sleeps S seconds before each run (a nightly job starts cold; docs/performance.md, "Huge
+# pages and the incremental night"); default 0. --quiet-night runs the quiet night (an extract of no
+# records) instead of the 1% night. Wall time is the child's, on the monotonic clock; user and
+# system time from wait4; stages and peak RSS from its summary.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work= base= rounds=5 idle=0 threads=2 quiet=0 records=1000000 changes=1
+base_env=() new_env=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --work) work=$2; shift 2 ;;
+    --base) base=$2; shift 2 ;;
+    --base-env) base_env+=("$2"); shift 2 ;;
+    --new-env) new_env+=("$2"); shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    --idle) idle=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
+    --quiet-night) quiet=1; shift ;;
+    --records) records=$2; shift 2 ;;
+    --changes) changes=$2; shift 2 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    *) echo "night_ab.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+[ -n "$work" ] || { echo "night_ab.sh: --work DIR is required (see --help)" >&2; exit 2; }
+BUILD_DIR=${BUILD_DIR:-build}
+base=${base:-$BUILD_DIR}
+for b in "$base" "$BUILD_DIR"; do
+  [ -x "$b/reclink" ] || { echo "night_ab.sh: $b/reclink does not exist (build it first)" >&2; exit 2; }
+done
+if [ ! -d "$work/state1" ]; then
+  BUILD_DIR="$BUILD_DIR" bench/identities.sh --prepare "$work" --records "$records" --changes "$changes"
+fi
+python3 - "$work" "$base/reclink" "$BUILD_DIR/reclink" "$rounds" "$idle" "$threads" "$quiet" \
+  "${#base_env[@]}" ${base_env[@]+"${base_env[@]}"} ${new_env[@]+"${new_env[@]}"} <<'PY'
+import filecmp, json, os, shutil, statistics, subprocess, sys, time
+work, bin_a, bin_b, rounds, idle, threads, quiet, n_base = sys.argv[1:9]
+rounds, idle, quiet, n_base = int(rounds), float(idle), quiet == "1", int(n_base)
+envs = {"A": sys.argv[9:9 + n_base], "B": sys.argv[9 + n_base:]}
+bins = {"A": bin_a, "B": bin_b}
+night = [f"{work}/empty.csv"] if quiet else ["--delete", f"{work}/deleted.txt", f"{work}/delta.csv"]
+runs = {"A": [], "B": []}
+reference = None
+for r in range(rounds):
+    for v in ("A", "B", "B", "A"):
+        state, out = f"{work}/ab_state", f"{work}/ab_out"
+        shutil.rmtree(state, ignore_errors=True)
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.copytree(f"{work}/state1", state)
+        os.sync()
+        if idle > 0:
+            time.sleep(idle)
+        env = dict(os.environ)
+        for kv in envs[v]:
+            k, _, val = kv.partition("=")
+            env[k] = val
+        cmd = [bins[v], "dedupe", "--rules", "datasets/demo/rules.toml", "--threads", threads, "--quiet",
+               "--state", state, "--out", out, "--incremental"] + night
+        t0 = time.monotonic()
+        p = subprocess.Popen(cmd, env=env)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.monotonic() - t0
+        if status != 0:
+            sys.exit(f"night_ab.sh: {v} failed ({' '.join(cmd)})")
+        s = json.load(open(f"{out}/summary.json"))
+        runs[v].append({"wall": wall, "user": ru.ru_utime, "sys": ru.ru_stime, "rss": s["peak_rss_bytes"] / 1e6,
+                        "stages": {x["stage"]: x["seconds"] for x in s["stages"]}})
+        files = [f"{out}/clusters.csv", f"{out}/changes.csv", f"{state}/identities.bin"]
+        if reference is None:
+            reference = f"{work}/ab_reference"
+            shutil.rmtree(reference, ignore_errors=True)
+            os.makedirs(reference)
+            for f in files:
+                shutil.copy(f, reference)
+        for f in files:
+            if not filecmp.cmp(f, f"{reference}/{os.path.basename(f)}", shallow=False):
+                sys.exit(f"night_ab.sh: {v}'s {os.path.basename(f)} differs from the first A run's")
+med = lambda v, key: statistics.median(x[key] for x in runs[v])
+print(f"{'quiet' if quiet else '1%'} night, {rounds} rounds A B B A, idle {idle:g} s, {threads} threads; outputs identical")
+print(f"A: {bin_a} {' '.join(envs['A'])}".rstrip())
+print(f"B: {bin_b} {' '.join(envs['B'])}".rstrip())
+print(f"{'median':<16}{'A':>10}{'B':>10}{'B/A':>8}")
+for key, unit in (("wall", "s"), ("user", "s"), ("sys", "s"), ("rss", "MB")):
+    a, b = med("A", key), med("B", key)
+    print(f"{key + ' (' + unit + ')':<16}{a:>10.3f}{b:>10.3f}{b / a if a else 0:>8.3f}")
+for name in runs["A"][0]["stages"]:
+    a = statistics.median(x["stages"].get(name, 0) for x in runs["A"])
+    b = statistics.median(x["stages"].get(name, 0) for x in runs["B"])
+    print(f"{name:<16}{a:>10.3f}{b:>10.3f}{b / a if a else 0:>8.3f}")
+# Within each round, B's two runs against A's two: the ratio of their sums, median over rounds.
+per = [sum(x["wall"] for x in runs["B"][2 * r:2 * r + 2]) / sum(x["wall"] for x in runs["A"][2 * r:2 * r + 2])
+       for r in range(rounds)]
+print(f"per-round wall ratio B/A: median {statistics.median(per):.3f} (range {min(per):.3f}-{max(per):.3f})")
+print("walls A:", " ".join(f"{x['wall']:.3f}" for x in runs["A"]))
+print("walls B:", " ".join(f"{x['wall']:.3f}" for x in runs["B"]))
+PY
