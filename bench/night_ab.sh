@@ -6,9 +6,11 @@
 #
 #   bench/night_ab.sh --work DIR [--base BUILD] [--base-env VAR=VALUE] [--new-env VAR=VALUE]
 #                     [--rounds R] [--idle S] [--threads T] [--quiet-night] [--records N] [--changes P]
+#                     [--rules FILE]
 #
 # --work DIR holds the data and night 1's state (bench/identities.sh --prepare DIR); it is made
-# with --records (default 1000000) and --changes (default 1) when it does not exist yet, and kept.
+# with --records (default 1000000), --changes (default 1) and --rules (default the demo's) when it
+# does not exist yet, and kept; the nights run with the same --rules.
 # B is BUILD_DIR (default build); A is --base (default: BUILD_DIR too). --base-env / --new-env add
 # one environment variable to A's / B's runs (repeatable), e.g. --base-env MALLOC_CONF=thp:always.
 # --idle S sleeps S seconds before each run (a nightly job starts cold; docs/performance.md, "Huge
@@ -17,7 +19,7 @@
 # system time from wait4; stages and peak RSS from its summary.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-work= base= rounds=5 idle=0 threads=2 quiet=0 records=1000000 changes=1
+work= base= rounds=5 idle=0 threads=2 quiet=0 records=1000000 changes=1 rules=datasets/demo/rules.toml
 base_env=() new_env=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -31,7 +33,8 @@ while [ $# -gt 0 ]; do
     --quiet-night) quiet=1; shift ;;
     --records) records=$2; shift 2 ;;
     --changes) changes=$2; shift 2 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    --rules) rules=$2; shift 2 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "night_ab.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -42,14 +45,14 @@ for b in "$base" "$BUILD_DIR"; do
   [ -x "$b/reclink" ] || { echo "night_ab.sh: $b/reclink does not exist (build it first)" >&2; exit 2; }
 done
 if [ ! -d "$work/state1" ]; then
-  BUILD_DIR="$BUILD_DIR" bench/identities.sh --prepare "$work" --records "$records" --changes "$changes"
+  BUILD_DIR="$BUILD_DIR" bench/identities.sh --prepare "$work" --records "$records" --changes "$changes" --rules "$rules"
 fi
-python3 - "$work" "$base/reclink" "$BUILD_DIR/reclink" "$rounds" "$idle" "$threads" "$quiet" \
+python3 - "$work" "$base/reclink" "$BUILD_DIR/reclink" "$rounds" "$idle" "$threads" "$quiet" "$rules" \
   "${#base_env[@]}" ${base_env[@]+"${base_env[@]}"} ${new_env[@]+"${new_env[@]}"} <<'PY'
 import filecmp, json, os, shutil, statistics, subprocess, sys, time
-work, bin_a, bin_b, rounds, idle, threads, quiet, n_base = sys.argv[1:9]
+work, bin_a, bin_b, rounds, idle, threads, quiet, rules, n_base = sys.argv[1:10]
 rounds, idle, quiet, n_base = int(rounds), float(idle), quiet == "1", int(n_base)
-envs = {"A": sys.argv[9:9 + n_base], "B": sys.argv[9 + n_base:]}
+envs = {"A": sys.argv[10:10 + n_base], "B": sys.argv[10 + n_base:]}
 bins = {"A": bin_a, "B": bin_b}
 night = [f"{work}/empty.csv"] if quiet else ["--delete", f"{work}/deleted.txt", f"{work}/delta.csv"]
 runs = {"A": [], "B": []}
@@ -67,7 +70,7 @@ for r in range(rounds):
         for kv in envs[v]:
             k, _, val = kv.partition("=")
             env[k] = val
-        cmd = [bins[v], "dedupe", "--rules", "datasets/demo/rules.toml", "--threads", threads, "--quiet",
+        cmd = [bins[v], "dedupe", "--rules", rules, "--threads", threads, "--quiet",
                "--state", state, "--out", out, "--incremental"] + night
         t0 = time.monotonic()
         p = subprocess.Popen(cmd, env=env)
@@ -95,11 +98,11 @@ print(f"B: {bin_b} {' '.join(envs['B'])}".rstrip())
 print(f"{'median':<16}{'A':>10}{'B':>10}{'B/A':>8}")
 for key, unit in (("wall", "s"), ("user", "s"), ("sys", "s"), ("rss", "MB")):
     a, b = med("A", key), med("B", key)
-    print(f"{key + ' (' + unit + ')':<16}{a:>10.3f}{b:>10.3f}{b / a if a else 0:>8.3f}")
+    print(f"{key + ' (' + unit + ')':<16}{a:>10.3f}{b:>10.3f} {b / a if a else 0:>8.3f}")
 for name in runs["A"][0]["stages"]:
     a = statistics.median(x["stages"].get(name, 0) for x in runs["A"])
     b = statistics.median(x["stages"].get(name, 0) for x in runs["B"])
-    print(f"{name:<16}{a:>10.3f}{b:>10.3f}{b / a if a else 0:>8.3f}")
+    print(f"{name:<16}{a:>10.3f}{b:>10.3f} {b / a if a else 0:>8.3f}")
 # Within each round, B's two runs against A's two: the ratio of their sums, median over rounds.
 per = [sum(x["wall"] for x in runs["B"][2 * r:2 * r + 2]) / sum(x["wall"] for x in runs["A"][2 * r:2 * r + 2])
        for r in range(rounds)]
