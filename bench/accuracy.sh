@@ -2,7 +2,9 @@
 # Accuracy without labels: for each data set, trains once (unsupervised), then reports pairwise
 # F1 at the threshold the run would use without one in the rules file, and the best F1 over a
 # sweep of thresholds (every whole match weight from -10 to 40 bits) with the same model. The
-# gap between the two is what a user without labels loses. Issue 12's test bed.
+# gap between the two is what a user without labels loses. Issue 12's test bed. Each line ends with
+# the precision and recall the model itself expects at its threshold (model.json's `threshold`),
+# to set beside the measured ones.
 #
 #   bench/accuracy.sh [--keep-threshold] [NAME...]   # names: demo gen7 gen99 gen100k names_address
 #                                                    #        demo_more_rules five20 five40 five20m0 five40m0
@@ -58,7 +60,10 @@ for w in range(-10, 41):
     f = evaluate(t)["f1"]
     if f > best:
         best, best_w = f, w
-print("default: P %.4f R %.4f F1 %.4f   best F1 %.4f at weight %d" % (p["precision"], p["recall"], p["f1"], best, best_w))
+t = json.load(open(model)).get("threshold", {})
+expects = ("   model expects P %.4f R %.4f" % (t["expected_precision"], t["expected_recall"])
+           if "expected_precision" in t else "")
+print("default: P %.4f R %.4f F1 %.4f   best F1 %.4f at weight %d%s" % (p["precision"], p["recall"], p["f1"], best, best_w, expects))
 PYEOF
 )
   printf '%-16s %s\n' "$name" "$line"
