@@ -50,6 +50,7 @@ if [ ! -x "$BUILD_DIR/reclink" ] || [ ! -x "$BUILD_DIR/reclink-gen" ]; then BUIL
 if [ -n "$prepare" ]; then
   mkdir -p "$prepare"
   work=$(cd "$prepare" && pwd)
+  rm -rf "$work/state1" "$work/out1"  # night 1 starts from no state, as without --prepare
 else
   work=$(mktemp -d)
   trap "[ -n \"${KEEP_WORK:-}\" ] || rm -rf \"\$work\"" EXIT
