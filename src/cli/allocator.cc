@@ -1,13 +1,15 @@
 // The reclink executable's memory allocator. With RECLINK_JEMALLOC (the default where
-// libjemalloc-dev is installed) it runs on jemalloc with transparent huge pages for its arenas:
-// a run allocates a few hundred megabytes of columns, key arrays and pair buffers per million
-// records, and on 4 KiB pages a fifth of an incremental night's samples and a tenth of a full
-// run's were the kernel filling fresh pages (docs/performance.md, "Memory allocator"). jemalloc
-// reads this string first; the MALLOC_CONF environment variable still overrides any option in it
-// (MALLOC_CONF=thp:default turns the huge pages off again). An incremental night turns them off
-// for its process (SmallPagesForThisRun): it touches most of its memory once, and on a VM whose
-// host backs a fresh huge page on first touch that costs about five times its small pages
-// (docs/performance.md, "Huge pages and the incremental night").
+// libjemalloc-dev is installed) it runs on jemalloc: a run allocates a few hundred megabytes of
+// columns, key arrays and pair buffers per million records, and jemalloc keeps and reuses what a
+// stage frees (docs/performance.md, "Memory allocator"). Its arenas ask for transparent huge
+// pages (the option string below), but the process turns them off at its start
+// (SmallPagesForThisProcess): on a VM whose host backs a fresh huge page on first touch, that
+// first touch costs about five times its 512 small pages, and a run touches most of its memory
+// once. Measured cold, as a nightly job starts: the 1% incremental night at 1M records 0.60 of
+// its time on huge pages, the full 1M run 0.89-0.91, the 10M run 0.98-0.99 (docs/performance.md,
+// "Huge pages and the incremental night", "Small pages for every run"). MALLOC_CONF naming a
+// `thp` option keeps the user's choice (MALLOC_CONF=thp:always gives the huge pages back), and so
+// does RECLINK_HUGE_PAGES=1.
 #include "allocator.h"
 
 #include <cstdlib>
@@ -26,22 +28,35 @@ const char* malloc_conf = "thp:always,metadata_thp:auto";
 
 namespace reclink {
 
-const char* AllocatorDescription() {
-#if defined(RECLINK_WITH_JEMALLOC)
-  return "jemalloc, transparent huge pages";
-#else
-  return "system malloc";
-#endif
-}
+namespace {
 
-bool SmallPagesForThisRun() {
+bool TurnHugePagesOff() {
 #if defined(__linux__) && defined(PR_SET_THP_DISABLE)
   const char* conf = std::getenv("MALLOC_CONF");
   if (conf != nullptr && std::strstr(conf, "thp") != nullptr) return false;
+  // RECLINK_HUGE_PAGES=1 forces the record table's huge pages (AdviseHugePages): it keeps them on.
+  const char* forced = std::getenv("RECLINK_HUGE_PAGES");
+  if (forced != nullptr && std::strcmp(forced, "1") == 0) return false;
   return prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) == 0;
 #else
   return false;
 #endif
+}
+
+}  // namespace
+
+const char* AllocatorDescription() {
+  const bool small = SmallPagesForThisProcess();
+#if defined(RECLINK_WITH_JEMALLOC)
+  return small ? "jemalloc, small pages" : "jemalloc, pages as MALLOC_CONF says";
+#else
+  return small ? "system malloc, small pages" : "system malloc";
+#endif
+}
+
+bool SmallPagesForThisProcess() {
+  static const bool off = TurnHugePagesOff();
+  return off;
 }
 
 }  // namespace reclink

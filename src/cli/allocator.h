@@ -5,11 +5,11 @@ namespace reclink {
 
 const char* AllocatorDescription();
 
-// Asks the kernel not to back this process's memory with transparent huge pages from now on
-// (prctl PR_SET_THP_DISABLE), for a run that touches most of its memory once: an incremental
-// night. Left alone when MALLOC_CONF names a `thp` option (the user's choice stands) and where the
-// kernel has no such control. Returns whether huge pages are now off. docs/performance.md, "Huge
-// pages and the incremental night".
-bool SmallPagesForThisRun();
+// The first call asks the kernel not to back this process's memory with transparent huge pages
+// (prctl PR_SET_THP_DISABLE); main() makes it before anything is allocated. Left alone when
+// MALLOC_CONF names a `thp` option (the user's choice stands) and where the kernel has no such
+// control. Returns whether huge pages are off (every call the same answer). docs/performance.md,
+// "Huge pages and the incremental night" and "Small pages for every run".
+bool SmallPagesForThisProcess();
 
 }  // namespace reclink

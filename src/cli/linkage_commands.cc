@@ -60,6 +60,7 @@ struct Prepared {
 std::string HumanBytes(uint64_t b);
 
 void SetMemory(const MemoryPlan& m, RunContext* context) {
+  context->huge_pages_off = SmallPagesForThisProcess();
   context->memory_limit = m.limit;
   context->memory_estimate = m.estimate;
   if (m.spill != nullptr) {
@@ -466,9 +467,9 @@ int RunLinkageCommand(std::string command, const CommonOptions& o, const Linkage
                                 "keep the run state in a directory of its own, e.g. --state state --out out"));
     }
   }
-  // An incremental night touches most of its memory once (the state's tables, the next state's),
-  // where a fresh huge page can cost more than its small ones: docs/performance.md.
-  const bool huge_pages_off = lo.incremental && SmallPagesForThisRun();
+  // Every run is on small pages unless MALLOC_CONF says otherwise (allocator.cc; main() turned
+  // huge pages off before anything was allocated).
+  const bool huge_pages_off = SmallPagesForThisProcess();
   // The state is read before any data: a state of other rules, or a damaged one, is refused at once.
   RunState state;
   if (with_state) {

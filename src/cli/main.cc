@@ -58,6 +58,8 @@ CLI::Validator OpenUnitInterval() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Small pages for the whole process, before anything is allocated (allocator.cc says why).
+  reclink::SmallPagesForThisProcess();
   CLI::App app{"reclink: fast, explainable batch record linkage (deduplicate and link customer records)"};
   app.set_version_flag("--version", std::string("reclink ") + reclink::kReclinkVersion + " (" +
                                         reclink::AllocatorDescription() + ")");

@@ -279,6 +279,7 @@ std::string SummaryJson(const RunContext& context, const LoadedInput& input, con
   w.EndArray();
   w.Member("seconds", total);
   w.Member("peak_rss_bytes", PeakRssBytes());
+  w.Member("huge_pages_off", context.huge_pages_off);
   w.Member("output_commit", context.output_commit);
   if (context.identities) {
     const IdentityAssignment& a = *context.identities;

@@ -34,6 +34,9 @@ struct RunContext {
   uint64_t memory_estimate = 0;
   uint64_t spilled_bytes = 0;
   std::string temp_dir;
+  // Whether the process runs with transparent huge pages turned off (the executable's default;
+  // docs/performance.md, "Small pages for every run"). The library does not set it.
+  bool huge_pages_off = false;
 };
 
 // The evaluation object (pairwise and B-cubed figures, blocking recall per rule, the worst false
