@@ -40,6 +40,24 @@ TEST(CsvWriter, QuotesExactlyTheFieldsThatNeedIt) {
   }
 }
 
+// The check reads eight bytes at a time: every byte on backgrounds of the bytes next to the four
+// (a borrow from one byte into the next must not make or hide a match), of zero and of high bytes.
+TEST(CsvWriter, QuotesOnAnyBackgroundAndInEveryLane) {
+  const char backgrounds[] = {'x', '\0', '\x01', '\x7f', '\x80', '\xff', '+', '-', '!', '#', '\x0b', '\x0c', '\x0e'};
+  for (const char bg : backgrounds) {
+    for (int b = 0; b < 256; ++b) {
+      for (size_t len : {8u, 9u, 15u, 24u}) {
+        EXPECT_EQ(CsvQuote(std::string(len, bg)), Reference(std::string(len, bg)));
+        for (size_t at = 0; at < len; ++at) {
+          std::string s(len, bg);
+          s[at] = static_cast<char>(b);
+          EXPECT_EQ(CsvQuote(s), Reference(s)) << "byte " << b << " at " << at << " of " << len << " on " << int{bg};
+        }
+      }
+    }
+  }
+}
+
 TEST(CsvWriter, AppendsToWhatIsThere) {
   std::string out = "id,";
   AppendCsvField(out, "a\"b");
