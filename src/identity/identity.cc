@@ -81,19 +81,38 @@ IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> b
   const size_t n = by_key.size();
   const size_t n_prev = previous.ids.size();
   // The clusters' sizes, smallest keys (rank in key order) and common previous identities.
+  // Both are scatters at random places (a cluster's rows lie anywhere in key order), so each is
+  // split by the place written: every part reads all rows, in order, and writes only its own
+  // clusters or identities, exactly as one pass would (the same rows, in the same order, meet each
+  // cluster). The reads are in sequence; the misses of the writes are divided.
+  constexpr size_t kScatterParts = 2;
   std::vector<ClusterScan> scan(clusters);
-  for (size_t i = 0; i < n; ++i) {
-    const uint32_t r = by_key[i];
-    ClusterScan& cs = scan[labels[r]];
-    if (cs.size++ == 0) {
-      cs.min_rank = static_cast<uint32_t>(i);
-      cs.common = prev_of[r];
-    } else if (cs.common != prev_of[r]) {
-      cs.common = kMixed;
-    }
-  }
   std::vector<uint32_t> prev_size(n_prev, 0);
-  for (uint32_t p : previous.identity_of) ++prev_size[p];
+  ParallelFor(size_t{0}, 2 * kScatterParts, [&](size_t task) {
+    const size_t part = task % kScatterParts;
+    if (task < kScatterParts) {
+      const uint32_t lo = static_cast<uint32_t>(clusters * part / kScatterParts);
+      const uint32_t hi = static_cast<uint32_t>(clusters * (part + 1) / kScatterParts);
+      for (size_t i = 0; i < n; ++i) {
+        const uint32_t r = by_key[i];
+        const uint32_t c = labels[r];
+        if (c < lo || c >= hi) continue;
+        ClusterScan& cs = scan[c];
+        if (cs.size++ == 0) {
+          cs.min_rank = static_cast<uint32_t>(i);
+          cs.common = prev_of[r];
+        } else if (cs.common != prev_of[r]) {
+          cs.common = kMixed;
+        }
+      }
+    } else {
+      const uint32_t lo = static_cast<uint32_t>(n_prev * part / kScatterParts);
+      const uint32_t hi = static_cast<uint32_t>(n_prev * (part + 1) / kScatterParts);
+      for (uint32_t p : previous.identity_of) {
+        if (p >= lo && p < hi) ++prev_size[p];
+      }
+    }
+  });
 
   IdentityAssignment out;
   out.next = NewIdentityState(previous.salt);
