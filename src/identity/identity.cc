@@ -81,38 +81,19 @@ IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> b
   const size_t n = by_key.size();
   const size_t n_prev = previous.ids.size();
   // The clusters' sizes, smallest keys (rank in key order) and common previous identities.
-  // Both are scatters at random places (a cluster's rows lie anywhere in key order), so each is
-  // split by the place written: every part reads all rows, in order, and writes only its own
-  // clusters or identities, exactly as one pass would (the same rows, in the same order, meet each
-  // cluster). The reads are in sequence; the misses of the writes are divided.
-  constexpr size_t kScatterParts = 2;
   std::vector<ClusterScan> scan(clusters);
-  std::vector<uint32_t> prev_size(n_prev, 0);
-  ParallelFor(size_t{0}, 2 * kScatterParts, [&](size_t task) {
-    const size_t part = task % kScatterParts;
-    if (task < kScatterParts) {
-      const uint32_t lo = static_cast<uint32_t>(clusters * part / kScatterParts);
-      const uint32_t hi = static_cast<uint32_t>(clusters * (part + 1) / kScatterParts);
-      for (size_t i = 0; i < n; ++i) {
-        const uint32_t r = by_key[i];
-        const uint32_t c = labels[r];
-        if (c < lo || c >= hi) continue;
-        ClusterScan& cs = scan[c];
-        if (cs.size++ == 0) {
-          cs.min_rank = static_cast<uint32_t>(i);
-          cs.common = prev_of[r];
-        } else if (cs.common != prev_of[r]) {
-          cs.common = kMixed;
-        }
-      }
-    } else {
-      const uint32_t lo = static_cast<uint32_t>(n_prev * part / kScatterParts);
-      const uint32_t hi = static_cast<uint32_t>(n_prev * (part + 1) / kScatterParts);
-      for (uint32_t p : previous.identity_of) {
-        if (p >= lo && p < hi) ++prev_size[p];
-      }
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t r = by_key[i];
+    ClusterScan& cs = scan[labels[r]];
+    if (cs.size++ == 0) {
+      cs.min_rank = static_cast<uint32_t>(i);
+      cs.common = prev_of[r];
+    } else if (cs.common != prev_of[r]) {
+      cs.common = kMixed;
     }
-  });
+  }
+  std::vector<uint32_t> prev_size(n_prev, 0);
+  for (uint32_t p : previous.identity_of) ++prev_size[p];
 
   IdentityAssignment out;
   out.next = NewIdentityState(previous.salt);
@@ -224,57 +205,20 @@ IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> b
       sorted_clusters.push_back(fresh[o]);
     }
     *fresh_ids = std::move(sorted_ids);  // not changed after this: the views below stay valid
-    // The merge, on every thread: an inherited id's place is the inherited ids before it plus the
-    // fresh ids below it, a fresh id's its rank plus the inherited ids below it (an id is never
-    // reused, so none is equal). before[p]: the inherited ids among previous.ids[0, p).
-    constexpr size_t kIdChunk = 65536;
-    const size_t chunks = (n_prev + kIdChunk - 1) / kIdChunk;
-    std::vector<uint32_t> before(n_prev + 1, 0);
-    std::vector<uint32_t> chunk_count(chunks + 1, 0);
-    ParallelFor(size_t{0}, chunks, [&](size_t c) {
-      uint32_t k = 0;
-      for (size_t p = c * kIdChunk; p < std::min(n_prev, (c + 1) * kIdChunk); ++p) k += heir[p] != kNone;
-      chunk_count[c + 1] = k;
-    });
-    for (size_t c = 0; c < chunks; ++c) chunk_count[c + 1] += chunk_count[c];
-    const std::vector<std::string>& fresh_sorted = *fresh_ids;
-    out.next.ids.resize(chunk_count[chunks] + fresh_sorted.size());
-    ParallelFor(size_t{0}, chunks, [&](size_t c) {
-      const size_t first = c * kIdChunk, last = std::min(n_prev, (c + 1) * kIdChunk);
-      uint32_t k = chunk_count[c];
-      size_t f = static_cast<size_t>(
-          std::lower_bound(fresh_sorted.begin(), fresh_sorted.end(), previous.ids[first],
-                           [](const std::string& x, std::string_view y) { return std::string_view(x) < y; }) -
-          fresh_sorted.begin());
-      for (size_t p = first; p < last; ++p) {
-        before[p] = k;
-        if (heir[p] == kNone) continue;
-        while (f < fresh_sorted.size() && std::string_view(fresh_sorted[f]) < previous.ids[p]) ++f;
-        const uint32_t at = static_cast<uint32_t>(k + f);
-        id_index[heir[p]] = at;
-        out.next.ids[at] = previous.ids[p];
-        ++k;
+    size_t f = 0;
+    auto take_fresh_before = [&](const std::string_view* id) {
+      for (; f < sorted_clusters.size() && (id == nullptr || std::string_view((*fresh_ids)[f]) < *id); ++f) {
+        id_index[sorted_clusters[f]] = static_cast<uint32_t>(out.next.ids.size());
+        out.next.ids.push_back((*fresh_ids)[f]);
       }
-    });
-    before[n_prev] = chunk_count[chunks];
-    // The fresh ids ascend, so each one's place among the previous ids is found galloping from
-    // the last one's (a few thousand searches over hundreds of thousands of ids).
-    size_t p = 0;
-    for (size_t f = 0; f < fresh_sorted.size(); ++f) {
-      const std::string_view id = fresh_sorted[f];
-      size_t step = 1, hi = p;
-      while (hi < n_prev && previous.ids[hi] < id) {
-        p = hi + 1;
-        hi += step;
-        step *= 2;
-      }
-      p = static_cast<size_t>(std::lower_bound(previous.ids.begin() + static_cast<std::ptrdiff_t>(p),
-                                               previous.ids.begin() + static_cast<std::ptrdiff_t>(std::min(hi, n_prev)), id) -
-                              previous.ids.begin());
-      const uint32_t at = static_cast<uint32_t>(f + before[p]);
-      id_index[sorted_clusters[f]] = at;
-      out.next.ids[at] = fresh_sorted[f];
+    };
+    for (uint32_t p = 0; p < n_prev; ++p) {
+      if (heir[p] == kNone) continue;
+      take_fresh_before(&previous.ids[p]);
+      id_index[heir[p]] = static_cast<uint32_t>(out.next.ids.size());
+      out.next.ids.push_back(previous.ids[p]);
     }
+    take_fresh_before(nullptr);
     out.next.id_backing = std::make_shared<const std::pair<std::shared_ptr<const void>, std::shared_ptr<const void>>>(
         previous.id_backing, std::move(fresh_ids));
   }
