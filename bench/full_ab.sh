@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# A/B of full runs: two builds of reclink (or one build under two environments) deduplicate the
+# same input, alternated A B B A in each round, and the medians are printed side by side with
+# their ratio, stage by stage. Every run's clusters.csv and model.json must equal the first A
+# run's (a change that alters an output fails the A/B).
+#
+#   bench/full_ab.sh --input FILE [--rules FILE] [--base BUILD] [--base-env VAR=VALUE]
+#                    [--new-env VAR=VALUE] [--rounds R] [--idle S] [--threads T] [--out DIR]
+#
+# B is BUILD_DIR (default build); A is --base (default: BUILD_DIR too). --base-env / --new-env add
+# one environment variable to A's / B's runs (repeatable): the twentieth session's small-pages
+# A/B was `--base-env MALLOC_CONF=thp:always` (docs/performance.md, "Small pages for every run").
+# --idle S syncs and sleeps S seconds before each run, so each starts cold as a nightly job does
+# (default 0: back to back). --rules defaults to the demo's; --out (default a temporary directory,
+# removed) is where each run writes. Wall time is the child's, on the monotonic clock; user and
+# system time and peak RSS from wait4; stages from its summary.json. E.g. at a million records:
+#
+#   build/reclink-gen -n 1000000 --seed 42 -q -o /tmp/m1.csv
+#   bench/full_ab.sh --input /tmp/m1.csv --base-env MALLOC_CONF=thp:always --rounds 6 --idle 3
+set -euo pipefail
+cd "$(dirname "$0")/.."
+input= base= rounds=5 idle=0 threads=2 rules=datasets/demo/rules.toml out=
+base_env=() new_env=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --input) input=$2; shift 2 ;;
+    --rules) rules=$2; shift 2 ;;
+    --base) base=$2; shift 2 ;;
+    --base-env) base_env+=("$2"); shift 2 ;;
+    --new-env) new_env+=("$2"); shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    --idle) idle=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "full_ab.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+[ -n "$input" ] || { echo "full_ab.sh: --input FILE is required (see --help)" >&2; exit 2; }
+[ -r "$input" ] || { echo "full_ab.sh: cannot read $input" >&2; exit 2; }
+BUILD_DIR=${BUILD_DIR:-build}
+base=${base:-$BUILD_DIR}
+for b in "$base" "$BUILD_DIR"; do
+  [ -x "$b/reclink" ] || { echo "full_ab.sh: $b/reclink does not exist (build it first)" >&2; exit 2; }
+done
+if [ -z "$out" ]; then
+  out=$(mktemp -d)
+  trap 'rm -rf "$out"' EXIT
+fi
+python3 - "$input" "$base/reclink" "$BUILD_DIR/reclink" "$rounds" "$idle" "$threads" "$rules" "$out" \
+  "${#base_env[@]}" ${base_env[@]+"${base_env[@]}"} ${new_env[@]+"${new_env[@]}"} <<'PY'
+import filecmp, json, os, shutil, statistics, subprocess, sys, time
+inp, bin_a, bin_b, rounds, idle, threads, rules, work, n_base = sys.argv[1:10]
+rounds, idle, n_base = int(rounds), float(idle), int(n_base)
+envs = {"A": sys.argv[10:10 + n_base], "B": sys.argv[10 + n_base:]}
+bins = {"A": bin_a, "B": bin_b}
+runs = {"A": [], "B": []}
+out, reference = f"{work}/ab_out", f"{work}/ab_reference"
+shutil.rmtree(reference, ignore_errors=True)  # a reference of an earlier A/B in --out does not count
+for r in range(rounds):
+    for v in ("A", "B", "B", "A"):
+        shutil.rmtree(out, ignore_errors=True)
+        os.sync()
+        if idle > 0:
+            time.sleep(idle)
+        env = dict(os.environ)
+        for kv in envs[v]:
+            k, _, val = kv.partition("=")
+            env[k] = val
+        cmd = [bins[v], "dedupe", "--rules", rules, "--threads", threads, "--quiet", "--out", out, inp]
+        t0 = time.monotonic()
+        p = subprocess.Popen(cmd, env=env)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.monotonic() - t0
+        if status != 0:
+            sys.exit(f"full_ab.sh: {v} failed ({' '.join(cmd)})")
+        s = json.load(open(f"{out}/summary.json"))
+        runs[v].append({"wall": wall, "user": ru.ru_utime, "sys": ru.ru_stime, "rss": ru.ru_maxrss / 1e3,
+                        "stages": {x["stage"]: x["seconds"] for x in s["stages"]}})
+        files = [f"{out}/clusters.csv", f"{out}/model.json"]
+        if not os.path.isdir(reference):
+            os.makedirs(reference)
+            for f in files:
+                shutil.copy(f, reference)
+        for f in files:
+            if not filecmp.cmp(f, f"{reference}/{os.path.basename(f)}", shallow=False):
+                sys.exit(f"full_ab.sh: {v}'s {os.path.basename(f)} differs from the first A run's")
+med = lambda v, key: statistics.median(x[key] for x in runs[v])
+print(f"full run of {inp}, {rounds} rounds A B B A, idle {idle:g} s, {threads} threads; outputs identical")
+print(f"A: {bin_a} {' '.join(envs['A'])}".rstrip())
+print(f"B: {bin_b} {' '.join(envs['B'])}".rstrip())
+print(f"{'median':<16}{'A':>10}{'B':>10}{'B/A':>8}")
+for key, unit in (("wall", "s"), ("user", "s"), ("sys", "s"), ("rss", "MB")):
+    a, b = med("A", key), med("B", key)
+    print(f"{key + ' (' + unit + ')':<16}{a:>10.3f}{b:>10.3f} {b / a if a else 0:>8.3f}")
+for name in runs["A"][0]["stages"]:
+    a = statistics.median(x["stages"].get(name, 0) for x in runs["A"])
+    b = statistics.median(x["stages"].get(name, 0) for x in runs["B"])
+    print(f"{name:<16}{a:>10.3f}{b:>10.3f} {b / a if a else 0:>8.3f}")
+# Within each round, B's two runs against A's two: the ratio of their sums, median over rounds.
+per = [sum(x["wall"] for x in runs["B"][2 * r:2 * r + 2]) / sum(x["wall"] for x in runs["A"][2 * r:2 * r + 2])
+       for r in range(rounds)]
+print(f"per-round wall ratio B/A: median {statistics.median(per):.3f} (range {min(per):.3f}-{max(per):.3f})")
+print("walls A:", " ".join(f"{x['wall']:.3f}" for x in runs["A"]))
+print("walls B:", " ".join(f"{x['wall']:.3f}" for x in runs["B"]))
+PY
