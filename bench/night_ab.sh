@@ -49,7 +49,9 @@ if [ ! -d "$work/state1" ]; then
 fi
 python3 - "$work" "$base/reclink" "$BUILD_DIR/reclink" "$rounds" "$idle" "$threads" "$quiet" "$rules" \
   "${#base_env[@]}" ${base_env[@]+"${base_env[@]}"} ${new_env[@]+"${new_env[@]}"} <<'PY'
-import filecmp, json, os, shutil, statistics, subprocess, sys, time
+import filecmp, json, os, shutil, subprocess, sys, time
+sys.path.insert(0, "bench")
+from ab_report import print_report
 work, bin_a, bin_b, rounds, idle, threads, quiet, rules, n_base = sys.argv[1:10]
 rounds, idle, quiet, n_base = int(rounds), float(idle), quiet == "1", int(n_base)
 envs = {"A": sys.argv[10:10 + n_base], "B": sys.argv[10 + n_base:]}
@@ -91,22 +93,6 @@ for r in range(rounds):
         for f in files:
             if not filecmp.cmp(f, f"{reference}/{os.path.basename(f)}", shallow=False):
                 sys.exit(f"night_ab.sh: {v}'s {os.path.basename(f)} differs from the first A run's")
-med = lambda v, key: statistics.median(x[key] for x in runs[v])
-print(f"{'quiet' if quiet else '1%'} night, {rounds} rounds A B B A, idle {idle:g} s, {threads} threads; outputs identical")
-print(f"A: {bin_a} {' '.join(envs['A'])}".rstrip())
-print(f"B: {bin_b} {' '.join(envs['B'])}".rstrip())
-print(f"{'median':<16}{'A':>10}{'B':>10}{'B/A':>8}")
-for key, unit in (("wall", "s"), ("user", "s"), ("sys", "s"), ("rss", "MB")):
-    a, b = med("A", key), med("B", key)
-    print(f"{key + ' (' + unit + ')':<16}{a:>10.3f}{b:>10.3f} {b / a if a else 0:>8.3f}")
-for name in runs["A"][0]["stages"]:
-    a = statistics.median(x["stages"].get(name, 0) for x in runs["A"])
-    b = statistics.median(x["stages"].get(name, 0) for x in runs["B"])
-    print(f"{name:<16}{a:>10.3f}{b:>10.3f} {b / a if a else 0:>8.3f}")
-# Within each round, B's two runs against A's two: the ratio of their sums, median over rounds.
-per = [sum(x["wall"] for x in runs["B"][2 * r:2 * r + 2]) / sum(x["wall"] for x in runs["A"][2 * r:2 * r + 2])
-       for r in range(rounds)]
-print(f"per-round wall ratio B/A: median {statistics.median(per):.3f} (range {min(per):.3f}-{max(per):.3f})")
-print("walls A:", " ".join(f"{x['wall']:.3f}" for x in runs["A"]))
-print("walls B:", " ".join(f"{x['wall']:.3f}" for x in runs["B"]))
+print_report(f"{'quiet' if quiet else '1%'} night, {rounds} rounds A B B A, idle {idle:g} s, {threads} threads; outputs identical",
+             bins, envs, runs, rounds)
 PY
