@@ -37,7 +37,7 @@ Comparisons& Comparisons::operator=(Comparisons&&) noexcept = default;
 ComparisonScratch& Comparisons::PooledScratch() const { return pool_->scratch.local(); }
 
 Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& fields, int slot_bytes,
-                                       std::shared_ptr<SpillArea> spill) {
+                                       std::shared_ptr<SpillArea> spill, std::span<const RowId> slot_of) {
   assert(slot_bytes == 0 || slot_bytes == 8 || slot_bytes == 12 || slot_bytes == 16);
   if (slot_bytes == 0) {
     if (const char* env = std::getenv("RECLINK_SLOT_BYTES")) {
@@ -104,6 +104,9 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
   }
   const size_t nc = out.comps_.size();
   const size_t n = out.num_rows();
+  assert(slot_of.empty() || slot_of.size() == n);
+  // A level that reads a second field (swapped) reads it by the object's row.
+  if (!slot_of.empty() && !out.CanGather()) return Status::Internal("comparisons reading a second field built renamed");
   // Slot widths. A first pass over the values' lengths: per comparison and width, the bytes of
   // the values too long for its slot, and the longest value.
   constexpr int kWidths[] = {8, 12, 16};
@@ -177,8 +180,10 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
       for (const LevelSpec& level : comp.spec.levels) date |= level.predicate == Predicate::kDateDiffDays;
       uint64_t long_values = 0, bad_numbers = 0, long_sum = 0;
       for (size_t r = range.begin(); r != range.end(); ++r) {
+        // Field rows in order (read in order), each written to its row of the object.
         const RowId row = static_cast<RowId>(r);
-        char* slot = out.slot_data_ + r * row_bytes + comp.slot_at;
+        const size_t i = slot_of.empty() ? r : slot_of[r];
+        char* slot = out.slot_data_ + i * row_bytes + comp.slot_at;
         std::memset(slot, 0, static_cast<size_t>(w));
         if (col.IsNull(row)) {
           slot[w - 1] = static_cast<char>(kNullTag);
@@ -208,15 +213,15 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
         if (comp.numbers.empty()) continue;
         if (date) {
           int64_t days;
-          if (IsoDateDays(v, &days)) comp.numbers[r] = static_cast<double>(days);
+          if (IsoDateDays(v, &days)) comp.numbers[i] = static_cast<double>(days);
         } else {
           double x;
           auto res = std::from_chars(v.data(), v.data() + v.size(), x);
           // "nan", "inf" and out-of-range numbers are not numbers to compare: |x - y| would be
           // NaN or infinite, and a difference can only be measured between finite values.
-          if (res.ec == std::errc() && res.ptr == v.data() + v.size() && std::isfinite(x)) comp.numbers[r] = x;
+          if (res.ec == std::errc() && res.ptr == v.data() + v.size() && std::isfinite(x)) comp.numbers[i] = x;
         }
-        bad_numbers += std::isnan(comp.numbers[r]);
+        bad_numbers += std::isnan(comp.numbers[i]);
       }
       if (long_values) over_cap[c].fetch_add(long_values, std::memory_order_relaxed);
       if (bad_numbers) unparseable[c].fetch_add(bad_numbers, std::memory_order_relaxed);

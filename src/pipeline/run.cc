@@ -64,13 +64,28 @@ class StageClock {
 // Across processes each takes its share of the partitions (BlockingIndex::SetShare), under its
 // own limit: --memory-limit is per process. The environment variable RECLINK_PARTITION_ROWS, a
 // positive number, sets it for any run (tests and A/B runs: the results are the same).
-uint64_t PartitionRows(const RecordTable& table, const Comparisons& comps, const TermFrequencies& tf,
-                       size_t num_rules) {
-  if (!comps.CanGather()) return 0;
+uint64_t PartitionRowsFromEnvironment() {
   if (const char* env = std::getenv("RECLINK_PARTITION_ROWS"); env != nullptr && *env != '\0') {
     const long long rows = std::atoll(env);
     if (rows > 0) return static_cast<uint64_t>(rows);
   }
+  return 0;
+}
+
+// Whether a level reads a second field (swapped): such comparisons cannot be gathered or renamed.
+bool ReadsSecondField(const Rules& rules) {
+  for (const ComparisonSpec& spec : rules.comparisons) {
+    for (const LevelSpec& level : spec.levels) {
+      if (level.predicate == Predicate::kSwapped) return true;
+    }
+  }
+  return false;
+}
+
+uint64_t PartitionRows(const RecordTable& table, const Comparisons& comps, const TermFrequencies& tf,
+                       size_t num_rules) {
+  if (!comps.CanGather()) return 0;
+  if (const uint64_t rows = PartitionRowsFromEnvironment(); rows > 0) return rows;
   const std::shared_ptr<SpillArea>& area = table.spill_area();
   if (area == nullptr || area->memory_limit() == 0) return 0;
   // Per gathered row: its table row and place in row order (8 bytes, and 8 more while they are
@@ -332,7 +347,24 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
     // (With no field named, every field keeps its rows, which give the comparisons' row count.)
     if (std::find(named.begin(), named.end(), true) != named.end()) ReleaseFieldsNotIn(named, &*fields);
   }
-  Result<Comparisons> built = Comparisons::Build(rules, *fields, 0, table.spill_area());
+  // locality.table_row[i] is the table's row of row i; locality.row[t] the row of table row t
+  // (the locality order, below). A run with a saved model reads nothing in the table's order
+  // from here on, so the index is renamed now and the comparisons are built in the locality
+  // order at once: gathering them after (as a training run does, below) holds two copies of the
+  // slots for a moment, 100 MB at a million demo records.
+  Locality locality;
+  const bool built_renamed = saved_model && table.spill_area() == nullptr && !ReadsSecondField(rules) &&
+                             PartitionRowsFromEnvironment() == 0 && table.num_rows() > 1 &&
+                             LocalityWanted(index.PairsUpperBound(), table.num_rows());
+  auto name_locality_rows = [&] {
+    locality.table_row = index.LocalityOrder();
+    locality.row.resize(locality.table_row.size());
+    ParallelFor(size_t{0}, locality.table_row.size(),
+                [&](size_t i) { locality.row[locality.table_row[i]] = static_cast<RowId>(i); });
+    index.Renumber(locality.table_row);
+  };
+  if (built_renamed) name_locality_rows();
+  Result<Comparisons> built = Comparisons::Build(rules, *fields, 0, table.spill_area(), locality.row);
   if (!built.ok()) return built.status();
   Comparisons& table_comps = *built;
   if (release_fields) ReleaseFieldsNotIn(table_comps.FieldsRead(), &*fields);
@@ -351,24 +383,19 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   // copied in that order, so a pair's two rows are mostly in the same few cache lines. What the
   // passes keep is named by the table's rows again (ScoreOptions::table_rows), the training
   // sample follows the records (their keys are carried along), and the outputs are the same.
-  // locality.table_row[i] is the table's row of row i; locality.row[t] the row of table row t.
   // The renaming waits for u estimation, which reads the table's order, when the run trains: the
   // copies then reuse the pages u estimation freed (made before it, they cost it about 0.04 s of
   // fresh pages at a million records). `comps` is the comparisons the passes read: the table's
   // order until to_locality, the locality order after (the table's kept in table_order for the
-  // long values the copy reads).
-  Locality locality;
-  const bool renamed = partition_rows == 0 && table.spill_area() == nullptr && table_comps.CanGather() &&
-                       table.num_rows() > 1 && LocalityWanted(index.PairsUpperBound(), table.num_rows());
+  // long values the copy reads). With a saved model they were built renamed (above).
+  const bool renamed = built_renamed || (partition_rows == 0 && table.spill_area() == nullptr &&
+                                         table_comps.CanGather() && table.num_rows() > 1 &&
+                                         LocalityWanted(index.PairsUpperBound(), table.num_rows()));
   std::optional<Comparisons> table_order;
   const Comparisons& comps = table_comps;
   auto to_locality = [&](std::vector<uint64_t>* sample_keys) {
-    if (!renamed) return;
-    locality.table_row = index.LocalityOrder();
-    locality.row.resize(locality.table_row.size());
-    ParallelFor(size_t{0}, locality.table_row.size(),
-                [&](size_t i) { locality.row[locality.table_row[i]] = static_cast<RowId>(i); });
-    index.Renumber(locality.table_row);
+    if (!renamed || built_renamed) return;
+    name_locality_rows();
     table_order.emplace(std::move(table_comps));
     table_comps = table_order->Gather(locality.table_row, locality.row);
     table_order->ReleaseRows();

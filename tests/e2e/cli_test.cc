@@ -707,7 +707,8 @@ std::string FiveSources(const std::string& dir) {
 // they keep is named by the table's rows again. RECLINK_LOCALITY=1 forces it on these small sets
 // (on by default only from 8 candidate pairs a record), =0 off: every output must be the same,
 // for dedupe with pairs, truth, worst errors and a refit on the run's own clusters, for training
-// with labels, and for links with best_link and one_per_source.
+// with labels, for links with best_link and one_per_source, and for a dedupe and a link scoring
+// with a saved model (whose comparisons are built renamed).
 TEST(CliTest, TheLocalityOrderChangesNoOutput) {
   const std::string dir = TempDir("locality");
   std::string refine = ReadFile(kDemoRules);
@@ -726,8 +727,16 @@ TEST(CliTest, TheLocalityOrderChangesNoOutput) {
   ASSERT_NE(best_link.find("best_link"), std::string::npos);
   WriteFile(dir + "/best_link.toml", best_link);
   const std::string demo_rules = " --rules " + kDemoRules + " ";
+  // With a saved model the comparisons are built in the locality order at once (not gathered).
+  ASSERT_EQ(RunReclink("train --quiet" + demo_rules + "--model-out " + dir + "/demo_model.json " + kDemo).exit_code, 0);
+  ASSERT_EQ(RunReclink("train --quiet --rules " + kSource + "/bench/accuracy/five_sources.toml --model-out " + dir +
+                       "/five_model.json" + five).exit_code, 0);
   const std::vector<std::pair<std::string, std::string>> runs = {
       {"pairs", "dedupe --quiet --pairs --pairs-threshold 0.01 --truth entity_id" + demo_rules + kDemo},
+      {"saved_model", "dedupe --quiet --pairs --pairs-threshold 0.01 --truth entity_id --model " + dir +
+                          "/demo_model.json" + demo_rules + kDemo},
+      {"saved_model_link", "link --quiet --pairs --model " + dir + "/five_model.json --rules " + kSource +
+                               "/bench/accuracy/five_sources.toml" + five},
       {"refine", "dedupe --quiet --rules " + dir + "/refine.toml " + kDemo},
       {"labels", "dedupe --quiet --labels " + dir + "/labels.csv" + demo_rules + kDemo},
       {"one_per_source", "link --quiet --pairs --rules " + kSource + "/bench/accuracy/five_sources.toml" + five},

@@ -507,25 +507,19 @@ TEST(ComparisonTest, EverySlotWidthGivesTheSameLevels) {
   }
 }
 
-// Comparisons::Gather (a partition's rows, docs/performance.md "Scoring in partitions") gives
-// rows 0, 1, ... the values, nulls, hashes and levels of the rows they stand for, for a field of
-// short values, one mostly of long values (read in place by the table's object, copied by the
-// gathered one), dates and numbers, at every slot width, spilled or not; TermFrequencies::Gather
-// and a Scorer over the gathered rows give the table's weights.
-TEST(ComparisonTest, GatheredRowsGiveTheSameLevelsAndWeights) {
-  std::mt19937_64 rng(29);
-  Fixture f;
+// Rows of a field of short values (names, with term frequencies), one mostly of long values
+// (e-mails), dates and numbers (some unparseable), a tenth of each null.
+void MixedFieldsFixture(std::mt19937_64& rng, RowId rows, Fixture* f) {
   for (const char* name : {"name", "email", "dob", "amount"}) {
     FieldSpec spec;
     spec.name = name;
-    f.rules.fields.push_back(spec);
-    f.fields.fields.emplace_back(name);
+    f->rules.fields.push_back(spec);
+    f->fields.fields.emplace_back(name);
   }
   const char* names[] = {"martha", "marhta", "xavier", "jo", "christopher-alexander", "ann"};
-  const RowId rows = 400;
   for (RowId r = 0; r < rows; ++r) {
     auto maybe_null = [&](int f_index, const std::string& v) {
-      if (rng() % 10 == 0) f.fields.fields[f_index].AppendNull(); else f.fields.fields[f_index].Append(v);
+      if (rng() % 10 == 0) f->fields.fields[f_index].AppendNull(); else f->fields.fields[f_index].Append(v);
     };
     maybe_null(0, names[rng() % 6]);
     std::string mail = std::string(names[rng() % 6]) + "." + std::to_string(rng() % 7) + "@example-mail.org";
@@ -547,7 +541,19 @@ TEST(ComparisonTest, GatheredRowsGiveTheSameLevelsAndWeights) {
   dob.levels = {Level(Predicate::kExact, 0, "exact"), Level(Predicate::kDateDiffDays, 40, "40 days")};
   amount.name = amount.field = "amount";
   amount.levels = {Level(Predicate::kNumericDiff, 5, "within 5")};
-  f.rules.comparisons = {name, email, dob, amount};
+  f->rules.comparisons = {name, email, dob, amount};
+}
+
+// Comparisons::Gather (a partition's rows, docs/performance.md "Scoring in partitions") gives
+// rows 0, 1, ... the values, nulls, hashes and levels of the rows they stand for, for a field of
+// short values, one mostly of long values (read in place by the table's object, copied by the
+// gathered one), dates and numbers, at every slot width, spilled or not; TermFrequencies::Gather
+// and a Scorer over the gathered rows give the table's weights.
+TEST(ComparisonTest, GatheredRowsGiveTheSameLevelsAndWeights) {
+  std::mt19937_64 rng(29);
+  Fixture f;
+  const RowId rows = 400;
+  MixedFieldsFixture(rng, rows, &f);
   // The partition: every third row, in a shuffled order, and by_row its indices by row.
   std::vector<RowId> local_rows;
   for (RowId r = 0; r < rows; r += 3) local_rows.push_back(r);
@@ -627,6 +633,47 @@ TEST(ComparisonTest, GatheredRowsGiveTheSameLevelsAndWeights) {
       }
     }
     EXPECT_GT(local.unparseable_values(3), 0u);
+  }
+}
+
+// Comparisons::Build with slot_of (a run with a saved model builds its comparisons in the
+// locality order at once, src/pipeline/run.cc) gives each renamed row the values, nulls, hashes,
+// parsed numbers, levels and term frequencies of the field row it stands for, at every slot width.
+TEST(ComparisonTest, ARenamedBuildGivesEachRowItsFieldRowsLevels) {
+  std::mt19937_64 rng(31);
+  Fixture f;
+  const RowId rows = 300;
+  MixedFieldsFixture(rng, rows, &f);
+  std::vector<RowId> slot_of(rows), field_row(rows);
+  for (RowId r = 0; r < rows; ++r) field_row[r] = r;
+  std::shuffle(field_row.begin(), field_row.end(), rng);
+  for (RowId i = 0; i < rows; ++i) slot_of[field_row[i]] = i;
+  for (int width : {8, 12, 16, 0}) {
+    SCOPED_TRACE("slot bytes " + std::to_string(width));
+    Result<Comparisons> table = Comparisons::Build(f.rules, f.fields, width);
+    Result<Comparisons> renamed = Comparisons::Build(f.rules, f.fields, width, nullptr, slot_of);
+    ASSERT_TRUE(table.ok() && renamed.ok());
+    ASSERT_EQ(renamed->num_rows(), rows);
+    ASSERT_EQ(renamed->FieldsRead(), table->FieldsRead());
+    const TermFrequencies tf = TermFrequencies::Build(*table);
+    const TermFrequencies renamed_tf = TermFrequencies::FromTables(*renamed, tf.tables());
+    ASSERT_TRUE(renamed_tf.enabled(0));
+    for (size_t c = 0; c < table->size(); ++c) {
+      ASSERT_EQ(renamed->unparseable_values(c), table->unparseable_values(c));
+      for (RowId a = 0; a < rows; ++a) {
+        const RowId ta = field_row[a];
+        ASSERT_EQ(renamed->IsNull(c, a), table->IsNull(c, ta));
+        ASSERT_EQ(renamed->Value(c, a), table->Value(c, ta));
+        ASSERT_EQ(renamed->ValueHash(c, a), table->ValueHash(c, ta));
+        ASSERT_EQ(renamed_tf.Frequency(c, a), tf.Frequency(c, ta));
+        if (a % 3 != 0) continue;
+        for (RowId b = 0; b < rows; ++b) {
+          ASSERT_EQ(renamed->Level(c, a, b), table->Level(c, ta, field_row[b]))
+              << "comparison " << c << " rows " << a << ", " << b;
+        }
+      }
+    }
+    EXPECT_GT(renamed->unparseable_values(3), 0u);
   }
 }
 

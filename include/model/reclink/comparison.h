@@ -101,8 +101,13 @@ class Comparisons {
   // With spill (a run under --memory-limit that spills, docs/performance.md "Memory limit"), the
   // slots are written to a region of that area instead of memory: file pages the kernel may take
   // back, dropped between stages. The object keeps the area alive.
+  //
+  // slot_of, when not empty, renames the rows (a permutation: field row r is the object's row
+  // slot_of[r]), so that the comparisons are built renamed (the locality order of a run with a
+  // saved model) rather than built and then gathered, which holds both copies at once. The
+  // fields are still read in row order. Every level is the same as with the field rows themselves.
   static Result<Comparisons> Build(const Rules& rules, const DerivedFields& fields, int slot_bytes = 0,
-                                   std::shared_ptr<SpillArea> spill = nullptr);
+                                   std::shared_ptr<SpillArea> spill = nullptr, std::span<const RowId> slot_of = {});
 
   // The comparisons of rows[0], rows[1], ... as rows 0, 1, ... of a new object, for a partition
   // of the pairs (BlockingIndex::StreamPairsPartitioned, docs/performance.md "Scoring in
