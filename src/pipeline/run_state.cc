@@ -399,6 +399,11 @@ namespace {
 // Writes records.bin in pieces, to emit(std::string_view), all but the trailing checksum (the
 // caller adds it): big tables go out as they are in memory, without one buffer for the whole
 // file.
+// A run's fields are written in the keys' order in chunks of rows (no two share a word of the
+// null bits), gathered a block of chunks (a million rows) at a time.
+constexpr size_t kGatherChunk = 64 * 1024;
+constexpr size_t kGatherBlockChunks = 16;
+
 template <class Emit>
 void EmitRecordsBody(const RecordsState& r, const Emit& emit) {
   std::string out;
@@ -518,23 +523,88 @@ void EmitRecordsBody(const RecordsState& r, const Emit& emit) {
     for (size_t f = 0; f < r.field_sources[0].size(); ++f) column(GatheredField(r, f, &gathered));
     key_hashes();
   } else if (r.key_order) {
-    // Gathered one at a time (GatherRows, in parallel), each into memory the one before freed.
+    // Each field gathered into the keys' order and written a block of rows at a time: the bytes
+    // column(Column::GatherRows(...)) would write, without the gathered column (at ten million
+    // records a field's text and offsets, hundreds of MB) or any whole-table buffer in memory.
     const RecordsState::KeyOrder& ko = *r.key_order;
+    const std::vector<uint32_t>& rows = *ko.rows;
+    const size_t n = rows.size(), chunks = (n + kGatherChunk - 1) / kGatherChunk;
+    std::vector<uint64_t> byte_base(chunks + 1);
+    std::string block_text;
     PutVarint(out, ko.fields->size());
     for (const Column& in : *ko.fields) {
-      gathered = Column::GatherRows(in.name(), in, *ko.rows);
-      column(gathered);
+      // Each chunk's bytes (of 64K rows, so no two chunks share a word of the null bits), summed.
+      byte_base[0] = 0;
+      ParallelFor(size_t{0}, chunks, [&](size_t c) {
+        uint64_t bytes = 0;
+        for (size_t i = c * kGatherChunk, end = std::min(n, i + kGatherChunk); i < end; ++i) {
+          bytes += in.Get(rows[i]).size();
+        }
+        byte_base[c + 1] = bytes;
+      });
+      for (size_t c = 0; c < chunks; ++c) byte_base[c + 1] += byte_base[c];
+      const uint64_t bytes = byte_base[chunks];
+      PutString(out, in.name());
+      PutVarint(out, n);
+      PutVarint(out, bytes);
+      const bool narrow_offsets = bytes <= UINT32_MAX;
+      out.push_back(narrow_offsets ? 4 : 8);
+      // The offsets (the first, 0, then each row's end), a block of chunks at a time.
+      if (narrow_offsets) PutU32(out, 0);
+      else PutU64(out, 0);
+      for (size_t first = 0; first < chunks; first += kGatherBlockChunks) {
+        const size_t last = std::min(chunks, first + kGatherBlockChunks);
+        const size_t begin = first * kGatherChunk, end = std::min(n, last * kGatherChunk);
+        if (narrow_offsets) narrow.resize(end - begin);
+        else wide.resize(end - begin);
+        ParallelFor(first, last, [&](size_t c) {
+          uint64_t at = byte_base[c];
+          for (size_t i = c * kGatherChunk, stop = std::min(n, i + kGatherChunk); i < stop; ++i) {
+            at += in.Get(rows[i]).size();
+            if (narrow_offsets) narrow[i - begin] = static_cast<uint32_t>(at);
+            else wide[i - begin] = at;
+          }
+        });
+        if (narrow_offsets) raw(narrow.data(), narrow.size() * sizeof(uint32_t));
+        else raw(wide.data(), wide.size() * sizeof(uint64_t));
+      }
+      nulls.assign((n + 63) / 64, 0);
+      ParallelFor(size_t{0}, chunks, [&](size_t c) {
+        for (size_t i = c * kGatherChunk, end = std::min(n, i + kGatherChunk); i < end; ++i) {
+          if (in.IsNull(rows[i])) nulls[i / 64] |= uint64_t{1} << (i % 64);
+        }
+      });
+      raw(nulls.data(), nulls.size() * sizeof(uint64_t));
+      // The text, a block of chunks at a time, gathered in parallel into one buffer.
+      for (size_t first = 0; first < chunks; first += kGatherBlockChunks) {
+        const size_t last = std::min(chunks, first + kGatherBlockChunks);
+        block_text.resize(byte_base[last] - byte_base[first]);
+        ParallelFor(first, last, [&](size_t c) {
+          char* to = block_text.data() + (byte_base[c] - byte_base[first]);
+          for (size_t i = c * kGatherChunk, end = std::min(n, i + kGatherChunk); i < end; ++i) {
+            const std::string_view v = in.Get(rows[i]);
+            if (!v.empty()) std::memcpy(to, v.data(), v.size());
+            to += v.size();
+          }
+        });
+        raw(block_text.data(), block_text.size());
+      }
     }
-    gathered = Column();
-    const size_t n = ko.rows->size();
+    std::string().swap(block_text);
     PutVarint(out, ko.key_hashes->size());
     for (const std::vector<uint64_t>& in : *ko.key_hashes) {
       PutVarint(out, n);
-      wide.resize(n);
-      ParallelFor(size_t{0}, (n + 65535) / 65536, [&](size_t c) {
-        for (size_t i = c * 65536, end = std::min(n, i + 65536); i < end; ++i) wide[i] = in[(*ko.rows)[i]];
-      });
-      raw(wide.data(), n * sizeof(uint64_t));
+      for (size_t first = 0; first < chunks; first += kGatherBlockChunks) {
+        const size_t last = std::min(chunks, first + kGatherBlockChunks);
+        const size_t begin = first * kGatherChunk, end = std::min(n, last * kGatherChunk);
+        wide.resize(end - begin);
+        ParallelFor(first, last, [&](size_t c) {
+          for (size_t i = c * kGatherChunk, stop = std::min(n, i + kGatherChunk); i < stop; ++i) {
+            wide[i - begin] = in[rows[i]];
+          }
+        });
+        raw(wide.data(), wide.size() * sizeof(uint64_t));
+      }
     }
   } else {
     PutVarint(out, r.fields.size());
