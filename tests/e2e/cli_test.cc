@@ -144,6 +144,44 @@ TEST(CliTest, SameOutputWhateverTheThreadCount) {
   }
 }
 
+// A run scoring with a saved model builds its comparisons in the locality order at once
+// (forced on here with RECLINK_LOCALITY=1), and a full night with --state writes records.bin a
+// block of rows at a time: both the same at 1, 2 and 8 threads (outputs and the next state's files).
+TEST(CliTest, ASavedModelsRunAndAFullNightAreTheSameWhateverTheThreadCount) {
+  const std::string dir = TempDir("saved_model_threads");
+  const std::string model = dir + "/model.json", first_state = dir + "/state";
+  ASSERT_EQ(RunReclink("train --quiet --rules " + kDemoRules + " --model-out " + model + " " + kDemo).exit_code, 0);
+  ASSERT_EQ(RunReclink("dedupe --quiet --rules " + kDemoRules + " --state " + first_state + " --out " + dir +
+                       "/night1 " + kDemo).exit_code, 0);
+  std::map<std::string, std::string> reference;
+  for (int threads : {1, 2, 8}) {
+    const std::string t = std::to_string(threads);
+    const std::string out = dir + "/model_" + t, night = dir + "/night_" + t, state = dir + "/state_" + t;
+    ASSERT_EQ(setenv("RECLINK_LOCALITY", "1", 1), 0);
+    CliResult r = RunReclink("dedupe --quiet --pairs --pairs-threshold 0.01 --threads " + t + " --model " + model +
+                             " --rules " + kDemoRules + " --out " + out + " " + kDemo);
+    unsetenv("RECLINK_LOCALITY");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::filesystem::copy(first_state, state);
+    r = RunReclink("dedupe --quiet --threads " + t + " --rules " + kDemoRules + " --state " + state + " --out " +
+                   night + " " + kDemo);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::map<std::string, std::string> files = {
+        {"clusters.csv", ReadFile(out + "/clusters.csv")},      {"pairs.csv", ReadFile(out + "/pairs.csv")},
+        {"night clusters.csv", ReadFile(night + "/clusters.csv")}, {"records.bin", ReadFile(state + "/records.bin")},
+        {"identities.bin", ReadFile(state + "/identities.bin")}};
+    if (threads == 1) {
+      reference = files;
+      EXPECT_GT(Lines(files.at("pairs.csv")).size(), 1000u);
+      EXPECT_GT(files.at("records.bin").size(), 100000u);
+      continue;
+    }
+    for (const auto& [name, text] : files) {
+      EXPECT_TRUE(text == reference.at(name)) << name << " differs at threads " << threads;
+    }
+  }
+}
+
 // Without --pairs most pairs are rejected before every comparison is computed; the clusters
 // must be exactly those of full scoring.
 TEST(CliTest, DecidingEarlyGivesTheSameClustersAsFullScoring) {

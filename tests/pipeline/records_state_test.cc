@@ -427,3 +427,55 @@ TEST(RecordsState, KeyHashesReadInPlaceAreWrittenAsCopied) {
 
 }  // namespace
 }  // namespace reclink
+
+namespace reclink {
+namespace {
+
+// A run's records in key order (RecordsState::key_order) are written a block of rows at a time
+// (EmitRecordsBody): the bytes must be those of the same records gathered into key order first,
+// for tables shorter than a chunk, of exactly two chunks, and longer than a block (1,048,576
+// rows) with a partial last chunk; with nulls, empty values and both rules' key hashes.
+TEST(RecordsState, KeyOrderWrittenInBlocksEqualsTheGatheredRecords) {
+  for (const size_t n : {size_t{1000}, size_t{2} * 65536, size_t{1} * 1048576 + 70001}) {
+    SCOPED_TRACE("rows " + std::to_string(n));
+    std::vector<Column> fields;
+    fields.emplace_back("first");
+    fields.emplace_back("city");
+    std::vector<std::vector<uint64_t>> key_hashes(2, std::vector<uint64_t>(n));
+    uint64_t x = 88172645463325252ull;
+    auto next = [&x] {  // xorshift64
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      return x;
+    };
+    for (size_t r = 0; r < n; ++r) {
+      const uint64_t v = next();
+      if (v % 11 == 0) fields[0].AppendNull();
+      else fields[0].Append(std::string(v % 7 == 0 ? 0 : 1 + v % 13, static_cast<char>('a' + v % 26)));
+      if (v % 5 == 0) fields[1].AppendNull();
+      else fields[1].Append("town-" + std::to_string(v % 997));
+      key_hashes[0][r] = v;
+      key_hashes[1][r] = v % 3 == 0 ? 0 : v >> 7;
+    }
+    std::vector<uint32_t> rows(n);
+    for (size_t i = 0; i < n; ++i) rows[i] = static_cast<uint32_t>(i);
+    for (size_t i = n - 1; i > 0; --i) std::swap(rows[i], rows[next() % (i + 1)]);
+    RecordsState blocks;
+    blocks.threshold = 0.9;
+    blocks.key_order = RecordsState::KeyOrder{&fields, &key_hashes, &rows};
+    RecordsState gathered;
+    gathered.threshold = 0.9;
+    for (const Column& in : fields) gathered.fields.push_back(Column::GatherRows(in.name(), in, rows));
+    for (const std::vector<uint64_t>& in : key_hashes) {
+      std::vector<uint64_t>& out = gathered.key_hashes.emplace_back(n);
+      for (size_t i = 0; i < n; ++i) out[i] = in[rows[i]];
+    }
+    const std::string a = SerializeRecordsState(blocks), b = SerializeRecordsState(gathered);
+    ASSERT_EQ(a.size(), b.size());
+    EXPECT_TRUE(a == b) << "the files differ";
+  }
+}
+
+}  // namespace
+}  // namespace reclink
