@@ -21,8 +21,9 @@ class FileWriter {
   FileWriter& operator=(const FileWriter&) = delete;
   ~FileWriter();
 
-  // Appends bytes (buffered; flushed in blocks of 1 MiB). After a failure further writes are
-  // ignored and Finish returns the first error.
+  // Appends bytes (buffered; flushed in blocks of 1 MiB; a piece of 1 MiB or more is written
+  // from where it is, after what is buffered). After a failure further writes are ignored and
+  // Finish returns the first error.
   void Write(std::string_view bytes);
   // Flushes, fsyncs when sync is true (fsync of a pipe or a terminal is not an error), and
   // closes. Returns kOutputError naming the file and the OS reason on any failure so far.
@@ -33,6 +34,7 @@ class FileWriter {
 
  private:
   void Flush();
+  void WriteAll(std::string_view bytes);  // every byte, or the first error in errno_
 
   int fd_ = -1;
   std::string path_;
