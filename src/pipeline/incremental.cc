@@ -593,9 +593,19 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
     const auto [kind, index] = combined[row];
     return kind == kDelta ? std::make_pair(&delta_fields->fields, RowId{index}) : FieldsRow(saved, index);
   };
+  // The involved rows' values of the fields the comparisons read (a field only blocked on is
+  // not gathered; with no field compared, every field is, for the row count), and once the
+  // comparisons hold them, only those the comparisons read in place are kept: at ten million
+  // records a night's involved rows are millions, and their gathered fields hundreds of MB.
+  std::vector<bool> compared = rules.FieldsCompared();
+  if (std::find(compared.begin(), compared.end(), true) == compared.end()) compared.assign(compared.size(), true);
   DerivedFields subset;
   subset.fields.resize(rules.fields.size());
   ParallelFor(size_t{0}, rules.fields.size(), [&](size_t f) {
+    if (!compared[f]) {
+      subset.fields[f] = Column(rules.fields[f].name);
+      return;
+    }
     subset.fields[f] = Gather(rules.fields[f].name, involved.size(), [&](size_t i) {
       const auto [cols, index] = value_source(involved[i]);
       return std::make_pair(&(*cols)[f], index);
@@ -604,6 +614,9 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
   Result<Comparisons> built = Comparisons::Build(rules, subset);
   if (!built.ok()) return built.status();
   const Comparisons& comps = *built;
+  for (size_t f = 0; f < subset.fields.size(); ++f) {
+    if (!comps.FieldsRead()[f]) subset.fields[f].ReleaseValues();
+  }
   const TermFrequencies tf = TermFrequencies::FromTables(comps, saved.tf_tables);
   const Scorer scorer(state.model, comps, tf);
   const double weight_threshold = scorer.WeightForProbability(threshold);  // as the full run computes it

@@ -337,13 +337,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   // 80 MB at a million demo records, given back before term frequencies and training.
   const bool release_fields = !options.keep_fields && rules.model.deterministic_rules.empty();
   if (release_fields) {
-    std::vector<bool> named(fields->fields.size(), false);
-    for (const ComparisonSpec& spec : rules.comparisons) {
-      if (const int f = rules.FindField(spec.field); f >= 0) named[f] = true;
-      for (const LevelSpec& level : spec.levels) {
-        if (const int f = level.predicate == Predicate::kSwapped ? rules.FindField(level.other) : -1; f >= 0) named[f] = true;
-      }
-    }
+    const std::vector<bool> named = rules.FieldsCompared();
     // (With no field named, every field keeps its rows, which give the comparisons' row count.)
     if (std::find(named.begin(), named.end(), true) != named.end()) ReleaseFieldsNotIn(named, &*fields);
   }

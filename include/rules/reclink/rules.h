@@ -256,6 +256,17 @@ struct Rules {
       if (fields[i].name == name) return static_cast<int>(i);
     return -1;
   }
+  // Per field: whether a comparison reads it (its field, or a swapped level's other field).
+  std::vector<bool> FieldsCompared() const {
+    std::vector<bool> named(fields.size(), false);
+    for (const ComparisonSpec& spec : comparisons) {
+      if (const int f = FindField(spec.field); f >= 0) named[f] = true;
+      for (const LevelSpec& level : spec.levels) {
+        if (const int f = level.predicate == Predicate::kSwapped ? FindField(level.other) : -1; f >= 0) named[f] = true;
+      }
+    }
+    return named;
+  }
 };
 
 // Parses and validates a rules file. Errors (kUsage, exit code 2) read
