@@ -72,16 +72,6 @@ uint64_t PartitionRowsFromEnvironment() {
   return 0;
 }
 
-// Whether a level reads a second field (swapped): such comparisons cannot be gathered or renamed.
-bool ReadsSecondField(const Rules& rules) {
-  for (const ComparisonSpec& spec : rules.comparisons) {
-    for (const LevelSpec& level : spec.levels) {
-      if (level.predicate == Predicate::kSwapped) return true;
-    }
-  }
-  return false;
-}
-
 uint64_t PartitionRows(const RecordTable& table, const Comparisons& comps, const TermFrequencies& tf,
                        size_t num_rules) {
   if (!comps.CanGather()) return 0;
@@ -347,7 +337,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   // order at once: gathering them after (as a training run does, below) holds two copies of the
   // slots for a moment, 100 MB at a million demo records.
   Locality locality;
-  const bool built_renamed = saved_model && table.spill_area() == nullptr && !ReadsSecondField(rules) &&
+  const bool built_renamed = saved_model && table.spill_area() == nullptr && !rules.ReadsSecondField() &&
                              PartitionRowsFromEnvironment() == 0 && table.num_rows() > 1 &&
                              LocalityWanted(index.PairsUpperBound(), table.num_rows());
   auto name_locality_rows = [&] {

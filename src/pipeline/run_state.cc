@@ -396,14 +396,14 @@ bool ParseColumn(ByteReader& r, std::string_view body, uint64_t rows, Column* ou
 
 namespace {
 
-// Writes records.bin in pieces, to emit(std::string_view), all but the trailing checksum (the
-// caller adds it): big tables go out as they are in memory, without one buffer for the whole
-// file.
 // A run's fields are written in the keys' order in chunks of rows (no two share a word of the
 // null bits), gathered a block of chunks (a million rows) at a time.
 constexpr size_t kGatherChunk = 64 * 1024;
 constexpr size_t kGatherBlockChunks = 16;
 
+// Writes records.bin in pieces, to emit(std::string_view), all but the trailing checksum (the
+// caller adds it): big tables go out as they are in memory, without one buffer for the whole
+// file.
 template <class Emit>
 void EmitRecordsBody(const RecordsState& r, const Emit& emit) {
   std::string out;

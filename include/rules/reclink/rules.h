@@ -267,6 +267,16 @@ struct Rules {
     }
     return named;
   }
+  // Whether a level reads a second field (swapped): such comparisons cannot be gathered or
+  // built renamed (Comparisons::CanGather).
+  bool ReadsSecondField() const {
+    for (const ComparisonSpec& spec : comparisons) {
+      for (const LevelSpec& level : spec.levels) {
+        if (level.predicate == Predicate::kSwapped) return true;
+      }
+    }
+    return false;
+  }
 };
 
 // Parses and validates a rules file. Errors (kUsage, exit code 2) read
