@@ -1,6 +1,7 @@
 // Expectation-maximisation for Fellegi-Sunter m and the share of matches, over gamma-pattern
-// counts (Winkler 1988; Jaro 1989). u starts from random pairs; EstimateMAndPrior re-estimates it per
-// blocking rule (estimate_u), see the note there and docs/ARCHITECTURE.md.
+// counts (Winkler 1988; Jaro 1989). u comes from random pairs; EstimateMAndPrior's two-class fits
+// (estimate_u) re-estimate it inside a rule's pairs for the rule's share of matches, see the notes
+// there and docs/model.md, section 3.
 #include <algorithm>
 #include <cmath>
 #include <tuple>
