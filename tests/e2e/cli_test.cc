@@ -557,13 +557,14 @@ TEST(AccuracyTest, FebrlDatasets1And2DedupeWithDataset3sRules) {
 // model's cut still sits above the best one on fake_1000 (best F1 0.7608 at -10 bits): the rule
 // fits expect too few matches (docs/model.md section 3). The demos' copy rose from F1 0.80354
 // (recall 0.67160) when a related class that is a second kind of match began to count with the
-// matches for m. The pins catch a regression.
+// matches for m, and fake_1000 from 0.74047 (0.74125 after that) when m got the Jeffreys prior's
+// half a pair per level (its first name's `else` had m 0). The pins catch a regression.
 TEST(AccuracyTest, SplinkFake1000Fixtures) {
-  // 0.002 below the measured precision 1 / 1, recall 0.58887 / 0.85782, F1 0.74125 / 0.92347.
+  // 0.002 below the measured precision 1 / 1, recall 0.59823 / 0.85782, F1 0.74861 / 0.92347.
   const struct {
     const char* name;
     double precision, recall, f1;
-  } sets[] = {{"fake_1000", 0.998, 0.5868, 0.7392}, {"fake_1000_from_splink_demos", 0.998, 0.8558, 0.9214}};
+  } sets[] = {{"fake_1000", 0.998, 0.5962, 0.7466}, {"fake_1000_from_splink_demos", 0.998, 0.8558, 0.9214}};
   for (const auto& set : sets) {
     const std::string file = std::string(RECLINK_SHARED_DIR) + "/datasets/splink_fake_1000/" + set.name + ".csv";
     if (ReadFile(file).empty()) return SkipUnlessInCi(file);
@@ -578,9 +579,9 @@ TEST(AccuracyTest, SplinkFake1000Fixtures) {
 
 // [model] refine_rounds: m refitted on the pairs inside the run's own clusters, twice, on the
 // same Splink files and rules. Pins 0.002 below the measured precision 1 / 1, recall 0.62777 /
-// 0.85681, F1 0.77132 / 0.92288 (now 0.85647 / 0.92269 on the demos' copy, which the test above
-// reaches without the refit: 0.92347; on fake_1000 the refit still gains, 0.74125 without it). The refit is the
-// same whatever the thread count, and model.json says where m came from.
+// 0.85681, F1 0.77132 / 0.92288 (now 0.85647 / 0.92269 on the demos' copy, which the test
+// above reaches without the refit: 0.92347; on fake_1000 the refit still gains, 0.74861 without
+// it). The refit is the same whatever the thread count, and model.json says where m came from.
 TEST(AccuracyTest, RefitOnTheRunsOwnClustersRaisesRecallOnSplinksFakeData) {
   const struct {
     const char* name;
