@@ -858,6 +858,40 @@ TEST_F(IdentityNights, AnIncrementalNightTakesEmptyExtracts) {
   EXPECT_EQ(RunReclink("dedupe --rules " + rules_ + " --out " + dir_ + "/y " + dir_ + "/header_only.csv").exit_code, 3);
 }
 
+// Record ids that need quoting in clusters.csv (a comma, a quote): the incremental night writes its
+// rows through a pointer into a buffer (WriteIncrementalClustersCsv), a full night with the same
+// model appends them; both write the same lines (the night in key order, the full run in the
+// input's order).
+TEST_F(IdentityNights, AnIncrementalNightQuotesIdsAsAFullNightDoes) {
+  auto quoted = [](std::string row, size_t i) {
+    const size_t comma = row.find(',');
+    const std::string id = row.substr(0, comma);
+    const std::string cell = i % 3 == 0 ? "\"r," + id + "\"" : i % 3 == 1 ? "\"q\"\"" + id + "\"" : id;
+    return cell + row.substr(comma);
+  };
+  std::vector<std::string> first, all;
+  for (size_t i = 0; i < 320; ++i) (i < 300 ? first : all).push_back(quoted(pool_[i], i));
+  all.insert(all.begin(), first.begin(), first.end());
+  const std::string state = dir_ + "/state", copy = dir_ + "/state_copy";
+  Night(1, first, 1, state);
+  fs::copy(state, copy, fs::copy_options::recursive);
+  std::string added = header_ + "\n";
+  for (size_t i = 300; i < all.size(); ++i) added += all[i] + "\n";
+  WriteFile(dir_ + "/added.csv", added);
+  const CliResult night = RunReclink("dedupe --rules " + rules_ + " --state " + state + " --out " + dir_ +
+                                     "/incremental --incremental " + dir_ + "/added.csv");
+  ASSERT_EQ(night.exit_code, 0) << night.err;
+  const std::string full = Night(2, all, 1, copy);
+  const std::string clusters = ReadFile(dir_ + "/incremental/clusters.csv");
+  std::vector<std::string> night_lines = Lines(clusters), full_lines = Lines(ReadFile(full + "/clusters.csv"));
+  ASSERT_EQ(night_lines.size(), all.size() + 1);
+  std::sort(night_lines.begin() + 1, night_lines.end());
+  std::sort(full_lines.begin() + 1, full_lines.end());
+  EXPECT_EQ(night_lines, full_lines);
+  EXPECT_NE(clusters.find("\n\"r,"), std::string::npos);
+  EXPECT_NE(clusters.find("\n\"q\"\""), std::string::npos);
+}
+
 // A link between two unchanged records whose rule's block grows past the cap, while the other rule
 // they share has its block oversized since the first night and untouched: the full run has the
 // pair in no block it scores and drops the link, so the incremental night must drop it too (the
