@@ -19,6 +19,14 @@ TEST(ClusterSizeHistogram, SparseLabels) {
   EXPECT_EQ(ClusterSizeHistogram(labels), expected);
 }
 
+TEST(ClusterSizeHistogram, ManySingletonsAndOneLargeCluster) {
+  std::vector<uint32_t> labels;
+  for (uint32_t i = 0; i < 1000; ++i) labels.push_back(i + 1);
+  labels.insert(labels.begin() + 300, 500, 0u);  // cluster 0: 500 rows, in the middle
+  std::map<uint64_t, uint64_t> expected = {{1, 1000}, {500, 1}};
+  EXPECT_EQ(ClusterSizeHistogram(labels), expected);
+}
+
 TEST(ClusterSizeHistogram, Empty) { EXPECT_TRUE(ClusterSizeHistogram({}).empty()); }
 
 }  // namespace
