@@ -49,20 +49,6 @@ void AppendCsvField(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
-char* WriteCsvField(char* at, std::string_view s) {
-  if (!NeedsQuoting(s)) {
-    std::memcpy(at, s.data(), s.size());
-    return at + s.size();
-  }
-  *at++ = '"';
-  for (char c : s) {
-    if (c == '"') *at++ = '"';
-    *at++ = c;
-  }
-  *at++ = '"';
-  return at;
-}
-
 std::string CsvQuote(std::string_view s) {
   std::string out;
   AppendCsvField(out, s);

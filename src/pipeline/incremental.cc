@@ -1077,54 +1077,30 @@ void AppendKeyCells(std::string& buf, const IncrementalNight& night, uint32_t r,
 void WriteIncrementalClustersCsv(const IncrementalNight& night, bool with_source, FileWriter& out) {
   const IdentityAssignment& ids = night.identities;
   const IdentityState& next = ids.next;
-  const RecordsState& records = night.result.records;
   // The i-th row in key order has the id
   // next.ids[next.identity_of[i]]: identity_of is read in sequence, but the ids are sorted by id,
   // so each row's view and then its bytes are random reads. Both are prefetched ahead of the row
   // (the view kAhead rows ahead, its bytes kAhead / 2), so the misses overlap.
   // Formatted on this thread alone: the next state is written beside it (FinishIncremental), and
   // formatting on every thread (WriteRowsInOrder, as a full run's clusters.csv is) measured no
-  // faster here. The rows are written through a pointer into a buffer sized once (WriteCsvField),
-  // not appended to a string a piece at a time: a million rows of five pieces each.
+  // faster here.
   constexpr size_t kAhead = 32;
-  constexpr size_t kFlush = size_t{1} << 20;
   const size_t n = ids.rows_by_key.size();
-  const std::string_view header = with_source ? "source,record_id,cluster_id\n" : "record_id,cluster_id\n";
-  std::string buf(kFlush + 4096, '\0');
-  char* w = buf.data();
-  std::memcpy(w, header.data(), header.size());
-  w += header.size();
+  std::string buf = with_source ? "source,record_id,cluster_id\n" : "record_id,cluster_id\n";
   for (size_t i = 0; i < n; ++i) {
     if (i + kAhead < n) __builtin_prefetch(&next.ids[next.identity_of[i + kAhead]]);
     if (i + kAhead / 2 < n) __builtin_prefetch(next.ids[next.identity_of[i + kAhead / 2]].data());
     const uint32_t r = ids.rows_by_key[i];
-    const std::string_view key = next.keys[r];
-    const std::string_view id = next.ids[next.identity_of[i]];
-    // A row's bytes at most: the key's (its source and record id, each quoted at worst, and a
-    // comma between), the id's, a comma and the line break.
-    const size_t bound = CsvFieldBound(key.size()) + 2 + CsvFieldBound(id.size()) + 2;
-    if (static_cast<size_t>(w - buf.data()) + bound > buf.size()) {
-      out.Write(std::string_view(buf.data(), static_cast<size_t>(w - buf.data())));
-      if (bound > buf.size()) buf.resize(bound);
-      w = buf.data();
-    }
-    if (with_source) {
-      const std::string& source = records.source_names[records.source_of[r]];
-      w = WriteCsvField(w, source);
-      *w++ = ',';
-      w = WriteCsvField(w, key.substr(source.size() + 1));
-    } else {
-      w = WriteCsvField(w, key);
-    }
-    *w++ = ',';
-    w = WriteCsvField(w, id);
-    *w++ = '\n';
-    if (static_cast<size_t>(w - buf.data()) >= kFlush) {
-      out.Write(std::string_view(buf.data(), static_cast<size_t>(w - buf.data())));
-      w = buf.data();
+    AppendKeyCells(buf, night, r, with_source);
+    buf += ',';
+    AppendCsvField(buf, next.ids[next.identity_of[i]]);
+    buf += '\n';
+    if (buf.size() > (1 << 20)) {
+      out.Write(buf);
+      buf.clear();
     }
   }
-  out.Write(std::string_view(buf.data(), static_cast<size_t>(w - buf.data())));
+  out.Write(buf);
 }
 
 void WriteIncrementalMembersCsv(const Rules& rules, const IncrementalNight& night, bool with_source, FileWriter& out) {

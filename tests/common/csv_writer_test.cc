@@ -66,19 +66,5 @@ TEST(CsvWriter, AppendsToWhatIsThere) {
   EXPECT_EQ(out, "id,\"a\"\"b\",plain");
 }
 
-// WriteCsvField writes what AppendCsvField appends, within CsvFieldBound, and returns its end.
-TEST(CsvWriter, WritesThroughAPointerWhatItAppends) {
-  for (const std::string s : {std::string(), std::string("plain"), std::string("a,b"), std::string("\"\"\""),
-                              std::string("x\ny\r"), std::string(40, '"'), std::string(17, 'z') + ","}) {
-    std::string buf(CsvFieldBound(s.size()) + 1, '#');
-    char* end = WriteCsvField(buf.data(), s);
-    std::string appended;
-    AppendCsvField(appended, s);
-    ASSERT_LE(static_cast<size_t>(end - buf.data()), CsvFieldBound(s.size())) << s;
-    EXPECT_EQ(std::string(buf.data(), end), appended) << s;
-    EXPECT_EQ(buf.back(), '#') << s;
-  }
-}
-
 }  // namespace
 }  // namespace reclink

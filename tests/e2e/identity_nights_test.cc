@@ -858,10 +858,9 @@ TEST_F(IdentityNights, AnIncrementalNightTakesEmptyExtracts) {
   EXPECT_EQ(RunReclink("dedupe --rules " + rules_ + " --out " + dir_ + "/y " + dir_ + "/header_only.csv").exit_code, 3);
 }
 
-// Record ids that need quoting in clusters.csv (a comma, a quote): the incremental night writes its
-// rows through a pointer into a buffer (WriteIncrementalClustersCsv), a full night with the same
-// model appends them; both write the same lines (the night in key order, the full run in the
-// input's order).
+// Record ids that need quoting in clusters.csv (a comma, a quote): the incremental night
+// (WriteIncrementalClustersCsv, rows in key order) and a full night with the same model
+// (WriteClustersCsv, rows in the input's order) write the same lines.
 TEST_F(IdentityNights, AnIncrementalNightQuotesIdsAsAFullNightDoes) {
   auto quoted = [](std::string row, size_t i) {
     const size_t comma = row.find(',');
