@@ -51,13 +51,14 @@ EqualPairs CountEqualPairs(const Comparisons& comps, size_t c, const RecordTable
   // then writes them from its own offsets (the chunks before it in each partition), so the values
   // land where one pass in row order would put them. (In one pass, the two loops were about
   // half of each comparison's 20 ms at a million records.)
-  constexpr size_t kChunkRows = size_t{1} << 16;
-  const size_t chunks = (static_cast<size_t>(rows) + kChunkRows - 1) / kChunkRows;
+  // At most 64 chunks: each holds an offset per partition (up to 2^16 of them).
+  const size_t chunk_rows = std::max<size_t>(size_t{1} << 16, (static_cast<size_t>(rows) + 63) / 64);
+  const size_t chunks = (static_cast<size_t>(rows) + chunk_rows - 1) / chunk_rows;
   std::vector<std::vector<size_t>> at(chunks);  // [chunk][partition]: its count, then its offset
   ParallelFor(size_t{0}, chunks, [&](size_t k) {
     at[k].assign(parts, 0);
-    const RowId end = static_cast<RowId>(std::min<size_t>(rows, (k + 1) * kChunkRows));
-    for (RowId r = static_cast<RowId>(k * kChunkRows); r < end; ++r) {
+    const RowId end = static_cast<RowId>(std::min<size_t>(rows, (k + 1) * chunk_rows));
+    for (RowId r = static_cast<RowId>(k * chunk_rows); r < end; ++r) {
       if (!comps.IsNull(c, r)) ++at[k][part_of(hashes[r])];
     }
   });
@@ -76,8 +77,8 @@ EqualPairs CountEqualPairs(const Comparisons& comps, size_t c, const RecordTable
   std::vector<uint64_t> parted_hashes(with_sources ? 0 : values);
   ParallelFor(size_t{0}, chunks, [&](size_t k) {
     std::vector<size_t>& next = at[k];
-    const RowId end = static_cast<RowId>(std::min<size_t>(rows, (k + 1) * kChunkRows));
-    for (RowId r = static_cast<RowId>(k * kChunkRows); r < end; ++r) {
+    const RowId end = static_cast<RowId>(std::min<size_t>(rows, (k + 1) * chunk_rows));
+    for (RowId r = static_cast<RowId>(k * chunk_rows); r < end; ++r) {
       if (comps.IsNull(c, r)) continue;
       const uint64_t hash = hashes[r];
       if (with_sources) parted[next[part_of(hash)]++] = ValueSource{hash, table.source(r)};
