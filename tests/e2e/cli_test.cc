@@ -652,13 +652,14 @@ TEST(AccuracyTest, GeneratedDataAtFixedSeedInCsvAndJsonLines) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string p = r.out.substr(r.out.find("\"pairwise\""));
   // Held out for the demo rules (written for datasets/demo), at the model's own threshold:
-  // 0.002 below the measured precision 0.96423, recall 0.97990, F1 0.97200, blocking recall
-  // 0.99468. Lowered on purpose from 0.96860 / 0.97705 / 0.97281 when a rule's related class
-  // that is a second kind of match began to count with the matches for m (docs/model.md,
-  // section 3: Splink's fake_1000 fixtures gained 0.0008 and 0.1199 of F1, this set lost 0.0008).
+  // 0.002 below the measured precision 0.96423 and recall 0.97990; F1 0.97200 keeps its pin from
+  // before (0.97281 then). The precision pin was lowered on purpose, from 0.9666 (0.96860
+  // measured), when a rule's related class that is a second kind of match began to count with
+  // the matches for m (docs/model.md, section 3): Splink's fake_1000 demos' copy gained 0.12 of
+  // F1 and fake_20000 0.02, while this set traded 0.0044 of precision for 0.0028 of recall.
   EXPECT_GE(JsonNumberAfter(p, "precision"), 0.9622) << r.out.substr(0, 600);
   EXPECT_GE(JsonNumberAfter(p, "recall"), 0.9779) << r.out.substr(0, 600);
-  EXPECT_GE(JsonNumberAfter(p, "f1"), 0.9700) << r.out.substr(0, 600);
+  EXPECT_GE(JsonNumberAfter(p, "f1"), 0.9708) << r.out.substr(0, 600);
   EXPECT_GE(JsonNumberAfter(r.out, "blocking_recall"), 0.9927);
 
   std::string rules = ReadFile(kDemoRules);
