@@ -1,7 +1,6 @@
 // Expectation-maximisation for Fellegi-Sunter m and the share of matches, over gamma-pattern
-// counts (Winkler 1988; Jaro 1989). u comes from random pairs; EstimateMAndPrior's two-class fits
-// (estimate_u) re-estimate it inside a rule's pairs for the rule's share of matches, see the notes
-// there and docs/model.md, section 3.
+// counts (Winkler 1988; Jaro 1989). u starts from random pairs; EstimateMAndPrior re-estimates it per
+// blocking rule (estimate_u), see the note there and docs/ARCHITECTURE.md.
 #include <algorithm>
 #include <cmath>
 #include <tuple>
@@ -169,7 +168,6 @@ Em3Result RunEmWithRelated(const std::vector<std::pair<std::vector<uint8_t>, uin
       }
     }
     r.expected_matches = den;
-    r.expected_related = hden;
     r.iterations = it + 1;
     if (delta < tolerance) {
       r.converged = true;
@@ -368,10 +366,6 @@ Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const Tra
   std::vector<EmResult> per_rule(nr);
   std::vector<Em3Result> per_rule3(nr);
   std::vector<bool> related(nr, false);
-  // Rules whose related class is a second kind of match, counted with the matches for m; their
-  // share of matches comes from share_fit, a two-class fit with u re-estimated.
-  std::vector<bool> merged(nr, false);
-  std::vector<EmResult> share_fit(nr);
   std::vector<std::vector<bool>> active(nr, std::vector<bool>(nc));
   std::vector<std::vector<std::pair<std::vector<uint8_t>, uint64_t>>> covered(nr);
   for (size_t r = 0; r < nr; ++r) {
@@ -385,18 +379,12 @@ Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const Tra
     // block's non-matches are a mix of households, which share an address, and strangers (a
     // placeholder phone's block is all strangers), and one non-match class cannot be both.
     const size_t n_active = static_cast<size_t>(std::count(active[r].begin(), active[r].end(), true));
-    // Two classes, u re-estimated inside the rule's pairs.
-    auto two_class_fit = [&] {
-      return RunEm(covered[r], active[r], u, m0, lambda0, rules.model.em_max_iterations, rules.model.em_tolerance,
-                   /*estimate_u=*/true);
-    };
     if (n_active >= kMinComparisonsForRelated) {
       per_rule3[r] = RunEmWithRelated(covered[r], active[r], u, m0, lambda0, rules.model.em_max_iterations,
                                       rules.model.em_tolerance);
       // The related class must be non-matches: on at least one comparison its strictest level
       // is nearer (in log) to random pairs' u than to m. Otherwise it is a second kind of match
-      // (FEBRL's and Splink's heavily corrupted duplicates), and it is counted with the matches
-      // (`merged`, below).
+      // (FEBRL's heavily corrupted duplicates) and the two-class fit stands.
       bool looks_unrelated = false;
       for (size_t c = 0; c < nc; ++c) {
         if (!active[r][c] || per_rule3[r].expected_matches[c] <= 0) continue;
@@ -404,7 +392,6 @@ Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const Tra
         if (m1 > u1 && h1 * h1 < m1 * u1) looks_unrelated = true;
       }
       related[r] = looks_unrelated;
-      merged[r] = !looks_unrelated && per_rule3[r].iterations > 0;
     }
     if (related[r]) {
       per_rule[r].lambda = per_rule3[r].lambda;
@@ -413,47 +400,18 @@ Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const Tra
       per_rule[r].expected_matches = per_rule3[r].expected_matches;
       per_rule[r].iterations = per_rule3[r].iterations;
       per_rule[r].converged = per_rule3[r].converged;
-    } else if (merged[r]) {
-      // The related class is a second kind of match: m is the two match-like classes' mixture,
-      // each comparison's levels weighted by the class's pairs with both values non-null, and u
-      // stays the random pairs'. A u re-estimated inside the rule's pairs would take the noisier
-      // matches for non-matches (a quarter of Splink fake_20000's e-mail pairs) and lower m of
-      // the disagreeing levels with them (docs/model.md, section 3).
-      const Em3Result& f = per_rule3[r];
-      EmResult& e = per_rule[r];
-      e.lambda = f.lambda + f.eta;
-      e.u = u;
-      e.m = f.m;
-      e.expected_matches.assign(nc, 0.0);
-      for (size_t c = 0; c < nc; ++c) {
-        if (!active[r][c]) continue;
-        const double em = f.expected_matches[c], eh = f.expected_related[c];
-        e.expected_matches[c] = em + eh;
-        if (em + eh <= 0) continue;
-        for (size_t l = 1; l < e.m[c].size(); ++l) e.m[c][l] = (em * f.m[c][l] + eh * f.h[c][l]) / (em + eh);
-      }
-      e.iterations = f.iterations;
-      e.converged = f.converged;
-      // The rule's share of matches, for the prior and the model's threshold, still comes from a
-      // two-class fit with u re-estimated inside the rule's pairs: with the related class counted
-      // as matches, the households that share the rule's key (an e-mail, a phone) have no class
-      // left, and the merged share counts them as matches (generated seed 7: 0.999 of the e-mail
-      // rule's pairs, where 0.967 are matches; the two-class fit says 0.926).
-      share_fit[r] = two_class_fit();
-      e.iterations = std::max(e.iterations, share_fit[r].iterations);
-      e.converged = e.converged && share_fit[r].converged;
     } else {
       // u is re-estimated within the rule's pairs: non-matches inside a block are not like random
       // pairs (a household shares surname, address and phone), and with u fixed to random pairs
       // EM would have to call them matches.
-      per_rule[r] = two_class_fit();
+      per_rule[r] = RunEm(covered[r], active[r], u, m0, lambda0, rules.model.em_max_iterations,
+                          rules.model.em_tolerance, /*estimate_u=*/true);
     }
     model->em_iterations = std::max(model->em_iterations, per_rule[r].iterations);
     uint64_t pairs = 0;
     for (const auto& p : covered[r]) pairs += p.second;
-    model->training.push_back({rules.blocking[r].text, pairs, merged[r] ? share_fit[r].lambda : per_rule[r].lambda,
-                               per_rule[r].iterations, per_rule[r].converged, related[r] || merged[r],
-                               related[r] || merged[r] ? per_rule3[r].eta : 0.0, merged[r]});
+    model->training.push_back({rules.blocking[r].text, pairs, per_rule[r].lambda, per_rule[r].iterations,
+                               per_rule[r].converged, related[r], related[r] ? per_rule3[r].eta : 0.0});
     if (!per_rule[r].converged) {
       model->em_converged = false;
       model->warnings.push_back("EM on the pairs of blocking rule " + std::to_string(r + 1) + " (" +
@@ -564,10 +522,9 @@ Status EstimateMAndPrior(const Rules& rules, const Comparisons& comps, const Tra
     for (const LevelParams& lp : model->comparisons[c].levels) m_final[c].push_back(lp.m);
   auto posterior = [&](size_t r, const std::vector<uint8_t>& gamma) {
     if (related[r]) return per_rule3[r].Posterior(active[r], u, gamma.data());
-    const EmResult& fit = merged[r] ? share_fit[r] : per_rule[r];
-    const bool trained = fit.iterations > 0;
-    double lm = trained ? fit.lambda : 0.5, lu = 1 - lm;
-    const std::vector<std::vector<double>>& u_rule = trained ? fit.u : u;
+    const bool trained = per_rule[r].iterations > 0;
+    double lm = trained ? per_rule[r].lambda : 0.5, lu = 1 - lm;
+    const std::vector<std::vector<double>>& u_rule = trained ? per_rule[r].u : u;
     for (size_t c = 0; c < nc; ++c) {
       if ((trained && !active[r][c]) || gamma[c] == 0) continue;
       lm *= m_final[c][gamma[c]];

@@ -77,7 +77,6 @@ std::string ModelToJson(const Model& model) {
     w.Member("converged", t.converged);
     w.Member("classes", t.related_class ? 3 : 2);
     if (t.related_class) w.Member("related_share", t.related_share);
-    if (t.related_match_like) w.Member("related_counted_as_matches", true);
     w.EndObject();
   }
   w.EndArray();

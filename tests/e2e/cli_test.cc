@@ -553,18 +553,17 @@ TEST(AccuracyTest, FebrlDatasets1And2DedupeWithDataset3sRules) {
 }
 
 // Splink's two fake_1000 fixtures (../shared/datasets/splink_fake_1000; truth column `cluster`),
-// with the rules written for fake_20000 (bench/accuracy/fake_20000.toml; the same columns). The
-// model's cut still sits above the best one on fake_1000 (best F1 0.7933 at -10 bits): the rule
-// fits expect too few matches (docs/model.md section 3). The demos' copy rose from F1 0.80354
-// (recall 0.67160) when a related class that is a second kind of match began to count with the
-// matches for m, and fake_1000 from 0.74047 (0.74125 after that) when m got the Jeffreys prior's
-// half a pair per level (its first name's `else` had m 0). The pins catch a regression.
+// with the rules written for fake_20000 (bench/accuracy/fake_20000.toml; the same columns). Both
+// are weak today: the model's cut sits far above the best one (best F1 0.7954 and 0.9422 at -10
+// bits), because the rule fits expect too few matches (1,433 where there are 2,975 in the demos'
+// file; docs/model.md section 3). The pins catch a regression and should rise when that is fixed.
+// fake_1000 rose from F1 0.74047 (recall 0.58789) when m got half a pair per level (section 4).
 TEST(AccuracyTest, SplinkFake1000Fixtures) {
-  // 0.002 below the measured precision 1 / 1, recall 0.59823 / 0.85782, F1 0.74861 / 0.92347.
+  // 0.002 below the measured precision 1 / 1, recall 0.59872 / 0.67160, F1 0.74900 / 0.80354.
   const struct {
     const char* name;
     double precision, recall, f1;
-  } sets[] = {{"fake_1000", 0.998, 0.5962, 0.7466}, {"fake_1000_from_splink_demos", 0.998, 0.8558, 0.9214}};
+  } sets[] = {{"fake_1000", 0.998, 0.5967, 0.7470}, {"fake_1000_from_splink_demos", 0.998, 0.6696, 0.8015}};
   for (const auto& set : sets) {
     const std::string file = std::string(RECLINK_SHARED_DIR) + "/datasets/splink_fake_1000/" + set.name + ".csv";
     if (ReadFile(file).empty()) return SkipUnlessInCi(file);
@@ -579,9 +578,8 @@ TEST(AccuracyTest, SplinkFake1000Fixtures) {
 
 // [model] refine_rounds: m refitted on the pairs inside the run's own clusters, twice, on the
 // same Splink files and rules. Pins 0.002 below the measured precision 1 / 1, recall 0.62777 /
-// 0.85681, F1 0.77132 / 0.92288 (now 0.85647 / 0.92269 on the demos' copy, which the test
-// above reaches without the refit: 0.92347; on fake_1000 the refit still gains, 0.74861 without
-// it). The refit is the same whatever the thread count, and model.json says where m came from.
+// 0.85681, F1 0.77132 / 0.92288 (without the refit: 0.74047 / 0.80354, above). The refit is the
+// same whatever the thread count, and model.json says where m came from.
 TEST(AccuracyTest, RefitOnTheRunsOwnClustersRaisesRecallOnSplinksFakeData) {
   const struct {
     const char* name;
@@ -652,13 +650,10 @@ TEST(AccuracyTest, GeneratedDataAtFixedSeedInCsvAndJsonLines) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string p = r.out.substr(r.out.find("\"pairwise\""));
   // Held out for the demo rules (written for datasets/demo), at the model's own threshold:
-  // 0.002 below the measured precision 0.96423 and recall 0.97990; F1 0.97200 keeps its pin from
-  // before (0.97281 then). The precision pin was lowered on purpose, from 0.9666 (0.96860
-  // measured), when a rule's related class that is a second kind of match began to count with
-  // the matches for m (docs/model.md, section 3): Splink's fake_1000 demos' copy gained 0.12 of
-  // F1 and fake_20000 0.02, while this set traded 0.0044 of precision for 0.0028 of recall.
-  EXPECT_GE(JsonNumberAfter(p, "precision"), 0.9622) << r.out.substr(0, 600);
-  EXPECT_GE(JsonNumberAfter(p, "recall"), 0.9779) << r.out.substr(0, 600);
+  // 0.002 below the measured precision 0.96860, recall 0.97705, F1 0.97281, blocking recall
+  // 0.99468 (placeholder values read as null; before that 0.96346, 0.97531, 0.96935, 0.99477).
+  EXPECT_GE(JsonNumberAfter(p, "precision"), 0.9666) << r.out.substr(0, 600);
+  EXPECT_GE(JsonNumberAfter(p, "recall"), 0.9750) << r.out.substr(0, 600);
   EXPECT_GE(JsonNumberAfter(p, "f1"), 0.9708) << r.out.substr(0, 600);
   EXPECT_GE(JsonNumberAfter(r.out, "blocking_recall"), 0.9927);
 

@@ -204,7 +204,7 @@ TEST(RulesTest, Defaults) {
   EXPECT_EQ(r->link_type, LinkType::kDedupe);
   EXPECT_FALSE(r->model.threshold.has_value());  // the trained model chooses
   EXPECT_FALSE(r->model.prior.has_value());
-  EXPECT_EQ(r->model.em_max_iterations, 300);
+  EXPECT_EQ(r->model.em_max_iterations, 200);
   EXPECT_EQ(r->model.refine_rounds, 0);  // no refit on the run's own clusters
   EXPECT_DOUBLE_EQ(r->model.em_tolerance, 1e-4);
   EXPECT_EQ(r->model.u_sample_pairs, 2'000'000u);

@@ -59,9 +59,6 @@ struct RuleTraining {
   bool converged = false;
   bool related_class = false;  // the three-class fit (RunEmWithRelated) stood
   double related_share = 0;    // its share of related non-matches among the rule's pairs
-  // The three-class fit's related class was a second kind of match, counted with the matches for
-  // m (its share in related_share); lambda is then the two-class fit's, for the prior.
-  bool related_match_like = false;
 };
 
 // The link threshold a trained model chooses for itself (used when neither the command line nor
@@ -293,7 +290,6 @@ struct Em3Result {
   double eta = 0;     // related non-matches
   std::vector<std::vector<double>> m, h;  // [c][level]
   std::vector<double> expected_matches;
-  std::vector<double> expected_related;  // [c]: the related class's pairs with both values non-null
   int iterations = 0;
   bool converged = false;
   // P(match | gamma) under this fit, over the active comparisons.

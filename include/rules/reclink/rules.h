@@ -170,8 +170,7 @@ struct ModelSpec {
   // all of them. The others still make candidate pairs and are scored.
   std::vector<size_t> train_rules;
   double deterministic_recall = 1.0;
-  // Per rule: a three-class fit can take a few hundred iterations (the demo's e-mail rule 209).
-  int em_max_iterations = 300;
+  int em_max_iterations = 200;  // per-rule EM also re-estimates u, which converges slower
   double em_tolerance = 1e-4;
   uint64_t u_sample_pairs = 2'000'000;  // fuzzy levels; exact levels' u is computed exactly
   uint64_t seed = 42;
