@@ -40,7 +40,7 @@ void GammaRuns(const Comparisons& comps, std::span<const CandidatePair> pairs, s
 }
 
 // What EM needs from the candidate pairs: gamma-pattern counts per rule, for the pairs each rule
-// produces first and for every pair it covers. Beyond kTrainingPairs candidates, a seeded hash
+// produces first and for every pair it covers. Beyond [model] training_pairs candidates, a seeded hash
 // sample is counted (the same sample whatever the thread count, the row order or the files the
 // records came in). The sample is of records, by their sample keys: a pair is in it when either
 // of its records is, so a sampled first row keeps its whole run of pairs, and the pairs in
@@ -49,7 +49,9 @@ void GammaRuns(const Comparisons& comps, std::span<const CandidatePair> pairs, s
 // the same probability. On 1M generated records sampling first rows (before the
 // sample followed the records' keys) took the pattern counting from 1.1 to 0.6 s,
 // with pairwise F1 0.9570 -> 0.9568 (seed 42) and 0.9579 -> 0.9577 (seed 7), differences of the
-// order of the sampling noise.
+// order of the sampling noise. The sample was about 4 M pairs until the twenty-third session, 2 M
+// since (the default of training_pairs): at a million records the counting took 0.43 -> 0.22 s,
+// and F1 moved by less than the sample's own noise (docs/model.md, section 2).
 //
 // Pairs first produced by a rule are also counted by pattern and TF delta (PatternTf), for the
 // model's own threshold; `u_only` (the model with u estimated, m still 1) gives the delta.
@@ -109,14 +111,15 @@ TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comp
     return l;
   });
   const uint64_t upper = index.PairsUpperBound();
-  const double fraction = upper > kTrainingPairs ? static_cast<double>(kTrainingPairs) / upper : 1.0;
+  const uint64_t wanted = rules.model.training_pairs;
+  const double fraction = upper > wanted ? static_cast<double>(wanted) / upper : 1.0;
   // A pair is sampled when either record's hash is below the cutoff: a share 1 - (1 - q)^2 =
   // fraction of the pairs, decided by the two records whatever their rows or which comes first.
   const double q = 1 - std::sqrt(1 - fraction);
   const uint64_t cutoff = fraction >= 1.0 ? UINT64_MAX : static_cast<uint64_t>(q * 18446744073709551615.0);
   const std::vector<uint64_t>& keys = u_only.sample_keys;
   const uint64_t salt = rules.model.seed * 0x9E3779B97F4A7C15ULL;
-  // The sampled records as a bitmap, so that only their pairs are streamed (about 4 M, not every
+  // The sampled records as a bitmap, so that only their pairs are streamed (about training_pairs, not every
   // candidate pair); the score pass counts all of them.
   const size_t n = index.num_rows();
   std::vector<uint64_t> sampled((n + 63) / 64, 0);

@@ -411,7 +411,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
     EstimateU(rules, comps, *fields, table, rules.model.u_sample_pairs, rules.model.seed, &result.model, group);
     clock.Mark("train-u");
     by_pair_from_now();
-    clock.Begin("train-em", "pairs", std::min(pairs_bound, kTrainingPairs));
+    clock.Begin("train-em", "pairs", std::min(pairs_bound, rules.model.training_pairs));
     to_locality(&result.model.sample_keys);
     TrainingCounts counts =
         CountTrainingPatterns(rules, comps, index, result.total_pairs, result.model, tf, options.progress, partition_rows);

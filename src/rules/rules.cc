@@ -951,7 +951,7 @@ Status RulesParser::ParseModel(const toml::table& root) {
   const std::string where = "[model]";
   RECLINK_RETURN_IF_ERROR(CheckKeys(*t,
                                     {"threshold", "prior", "em_max_iterations", "em_tolerance",
-                                     "u_sample_pairs", "seed", "deterministic_rules", "deterministic_recall",
+                                     "u_sample_pairs", "training_pairs", "seed", "deterministic_rules", "deterministic_recall",
                                      "train_rules", "labels_sample", "detect_placeholders", "refine_rounds"},
                                     where));
   ModelSpec& m = rules_.model;
@@ -1089,6 +1089,10 @@ Status RulesParser::ParseModel(const toml::table& root) {
   RECLINK_RETURN_IF_ERROR(GetInteger(*t, "u_sample_pairs", where, 1,
                                      static_cast<int64_t>(kRulesMaxUSamplePairs), &v));
   m.u_sample_pairs = static_cast<uint64_t>(v);
+  v = static_cast<int64_t>(m.training_pairs);
+  RECLINK_RETURN_IF_ERROR(GetInteger(*t, "training_pairs", where, static_cast<int64_t>(kRulesMinTrainingPairs),
+                                     static_cast<int64_t>(kRulesMaxTrainingPairs), &v));
+  m.training_pairs = static_cast<uint64_t>(v);
   v = static_cast<int64_t>(m.seed);
   RECLINK_RETURN_IF_ERROR(GetInteger(*t, "seed", where, 0, INT64_MAX, &v));
   m.seed = static_cast<uint64_t>(v);

@@ -91,7 +91,7 @@ TEST(CountTrainingPatternsTest, EqualsAPlainPassOverEveryPair) {
   Model model = ModelSkeleton(*rules, *comps);
   EstimateU(*rules, *comps, *fields, table, rules->model.u_sample_pairs, rules->model.seed, &model);
   const BlockingIndex index = BlockingIndex::Build(*rules, *fields, table);
-  ASSERT_LT(index.PairsUpperBound(), kTrainingPairs);  // every pair is counted, none sampled out
+  ASSERT_LT(index.PairsUpperBound(), rules->model.training_pairs);  // every pair is counted, none sampled out
 
   // The reference: every pair weighed on its own, its TF delta from both of its rows.
   const size_t nc = comps->size(), nr = index.num_rules();
@@ -138,6 +138,50 @@ TEST(CountTrainingPatternsTest, EqualsAPlainPassOverEveryPair) {
       for (const auto& [key, n] : first_tf[r]) first[key.pattern] += n;
       EXPECT_EQ(counts.first[r], first) << "rule " << r;
     }
+  }
+}
+
+// Beyond [model] training_pairs candidates, a seeded sample of records is counted: about that many
+// pairs, the same whatever the thread count, each pair counted as in a full pass.
+TEST(CountTrainingPatternsTest, ASampleBeyondTrainingPairsIsOfAboutThatManyPairsAndTheSameOnAnyThreads) {
+  Result<Rules> rules = ParseRulesString(kRules, "training_counts.toml");
+  ASSERT_TRUE(rules.ok()) << rules.status().ToString();
+  const RecordTable table = MakeTable(1500);
+  Result<DerivedFields> fields = DeriveFields(*rules, table);
+  ASSERT_TRUE(fields.ok()) << fields.status().ToString();
+  Result<Comparisons> comps = Comparisons::Build(*rules, *fields);
+  ASSERT_TRUE(comps.ok()) << comps.status().ToString();
+  const TermFrequencies tf = TermFrequencies::Build(*comps);
+  Model model = ModelSkeleton(*rules, *comps);
+  EstimateU(*rules, *comps, *fields, table, rules->model.u_sample_pairs, rules->model.seed, &model);
+  const BlockingIndex index = BlockingIndex::Build(*rules, *fields, table);
+  const uint64_t all = index.PairsUpperBound();
+  ASSERT_GT(all, 40'000u);
+  rules->model.training_pairs = all / 8;
+
+  auto counted = [](const TrainingCounts& c) {
+    uint64_t n = 0;
+    for (const PatternCounts& pc : c.first)
+      for (const auto& kv : pc) n += kv.second;
+    return n;
+  };
+  TrainingCounts one;
+  tbb::task_arena(1).execute([&] { one = CountTrainingPatterns(*rules, *comps, index, 1500ull * 1499 / 2, model, tf, nullptr); });
+  EXPECT_NEAR(one.sample_fraction, 1.0 / 8, 1e-3);
+  // A sample of records, so the count varies more than a sample of pairs would: within a third.
+  const double n = static_cast<double>(counted(one));
+  EXPECT_GT(n, rules->model.training_pairs * 2.0 / 3) << "of " << all;
+  EXPECT_LT(n, rules->model.training_pairs * 4.0 / 3) << "of " << all;
+  for (int threads : {2, 8}) {
+    SCOPED_TRACE("threads " + std::to_string(threads));
+    TrainingCounts counts;
+    tbb::task_arena(threads).execute([&] {
+      counts = CountTrainingPatterns(*rules, *comps, index, 1500ull * 1499 / 2, model, tf, nullptr);
+    });
+    EXPECT_EQ(counts.sample_fraction, one.sample_fraction);
+    EXPECT_EQ(counts.covered, one.covered);
+    EXPECT_EQ(counts.first_tf, one.first_tf);
+    EXPECT_EQ(counts.first, one.first);
   }
 }
 

@@ -159,6 +159,13 @@ TEST(RulesLimitsTest, ModelSettings) {
   EXPECT_EQ(ErrorOf(WithSetting("[model]", "u_sample_pairs = 1e6")),
             "r.toml:18:18: error: key 'u_sample_pairs' in [model]: expected an integer from 1 "
             "to 1000000000, found a floating-point number");
+  EXPECT_EQ(ErrorOf(WithSetting("[model]", "training_pairs = 999")),
+            "r.toml:18:18: error: key 'training_pairs' in [model]: expected an integer from 1000 "
+            "to 1000000000, found 999");
+  EXPECT_EQ(ErrorOf(WithSetting("[model]", "training_pairs = 1_000_000_001")),
+            "r.toml:18:18: error: key 'training_pairs' in [model]: expected an integer from 1000 "
+            "to 1000000000, found 1000000001");
+  EXPECT_TRUE(Parse(WithSetting("[model]", "training_pairs = 1000")).ok());
   EXPECT_EQ(ErrorOf(WithSetting("[model]", "em_max_iterations = 100001")),
             "r.toml:18:21: error: key 'em_max_iterations' in [model]: expected an integer from 1 "
             "to 100000, found 100001");

@@ -108,6 +108,7 @@ em_max_iterations = 50
 em_tolerance = 1e-5
 refine_rounds = 2
 u_sample_pairs = 1000
+training_pairs = 5000
 seed = 7
 
 [cluster]
@@ -193,6 +194,7 @@ max_block_size = 500
   EXPECT_EQ(r->model.refine_rounds, 2);
   EXPECT_DOUBLE_EQ(r->model.em_tolerance, 1e-5);
   EXPECT_EQ(r->model.u_sample_pairs, 1000u);
+  EXPECT_EQ(r->model.training_pairs, 5000u);
   EXPECT_EQ(r->model.seed, 7u);
   EXPECT_EQ(r->cluster_method, ClusterMethod::kBestLink);
   EXPECT_EQ(r->max_block_size, 500u);
@@ -208,6 +210,7 @@ TEST(RulesTest, Defaults) {
   EXPECT_EQ(r->model.refine_rounds, 0);  // no refit on the run's own clusters
   EXPECT_DOUBLE_EQ(r->model.em_tolerance, 1e-4);
   EXPECT_EQ(r->model.u_sample_pairs, 2'000'000u);
+  EXPECT_EQ(r->model.training_pairs, 2'000'000u);
   EXPECT_EQ(r->model.seed, 42u);
   EXPECT_EQ(r->cluster_method, ClusterMethod::kConnectedComponents);
   EXPECT_EQ(r->max_block_size, 10000u);
@@ -447,7 +450,7 @@ TEST(RulesErrorTest, UnknownKeys) {
             "name, levels, tf_adjust");
   EXPECT_EQ(ErrorOf(std::string(kBase) + "[model]\nthreshhold = 0.5\n"),
             "r.toml:23:1: error: unknown key 'threshhold' in [model]; expected one of: threshold, "
-            "prior, em_max_iterations, em_tolerance, u_sample_pairs, seed, deterministic_rules, deterministic_recall, "
+            "prior, em_max_iterations, em_tolerance, u_sample_pairs, training_pairs, seed, deterministic_rules, deterministic_recall, "
             "train_rules, labels_sample, detect_placeholders, refine_rounds");
   EXPECT_EQ(ErrorOf(std::string(kBase) + "[model]\nlabels_sample = \"randm\"\n"),
             "r.toml:23:17: error: key 'labels_sample' in [model]: expected \"auto\" (the default), \"random\" "

@@ -185,9 +185,6 @@ struct TrainingCounts {
 class JsonWriter;
 class Progress;
 
-// Candidate pairs beyond which training counts a sample of them (about this many).
-inline constexpr uint64_t kTrainingPairs = 4'000'000;
-
 // Levels of every pair into gammas (comps.size() per pair). Pairs come block by block with runs
 // of the same first row; each run is compared one-against-many so that row's preparation is
 // shared. partners and scratch: the caller's, reused from call to call.
@@ -195,7 +192,7 @@ void GammaRuns(const Comparisons& comps, std::span<const CandidatePair> pairs, s
                std::vector<RowId>* partners, ComparisonScratch& scratch);
 
 // What EM needs from the candidate pairs: gamma-pattern counts per rule, for the pairs each rule
-// produces first and for every pair it covers. Beyond kTrainingPairs candidates a seeded hash sample of
+// produces first and for every pair it covers. Beyond [model] training_pairs candidates a seeded hash sample of
 // records is counted (a pair is in it when either record is), and only the sampled records'
 // pairs are streamed (StreamPairsOfRows), so index.stats() is left as it was; the sample does not
 // depend on the thread count. Pairs first produced by a rule are also counted by pattern and TF

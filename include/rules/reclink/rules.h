@@ -37,6 +37,8 @@ inline constexpr int kRulesMaxDateDiffDays = 3'660'000;    // d of date_diff_day
 inline constexpr int kRulesMaxEmIterations = 100'000;      // em_max_iterations
 inline constexpr int kRulesMaxRefineRounds = 10;           // refine_rounds
 inline constexpr uint64_t kRulesMaxUSamplePairs = 1'000'000'000;  // u_sample_pairs
+inline constexpr uint64_t kRulesMinTrainingPairs = 1'000;          // training_pairs
+inline constexpr uint64_t kRulesMaxTrainingPairs = 1'000'000'000;  // training_pairs
 inline constexpr uint64_t kRulesMaxBlockSize = uint64_t{1} << 32;  // max_block_size
 inline constexpr size_t kRulesMaxFileBytes = size_t{1} << 20;     // the rules file itself
 
@@ -173,6 +175,9 @@ struct ModelSpec {
   int em_max_iterations = 200;  // per-rule EM also re-estimates u, which converges slower
   double em_tolerance = 1e-4;
   uint64_t u_sample_pairs = 2'000'000;  // fuzzy levels; exact levels' u is computed exactly
+  // Candidate pairs beyond which EM's pattern counts are taken on a seeded sample of about this
+  // many (docs/model.md, section 2).
+  uint64_t training_pairs = 2'000'000;
   uint64_t seed = 42;
   LabelsSample labels_sample = LabelsSample::kAuto;
   // Training finds placeholder values (PlaceholderReason, held by 3 or more records) in every
