@@ -3,6 +3,7 @@
 #include <tbb/enumerable_thread_specific.h>
 #include "reclink/parallel.h"
 #include <tbb/blocked_range.h>
+#include <tbb/task_group.h>
 
 #include <algorithm>
 #include <atomic>
@@ -233,6 +234,30 @@ void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields&
   const uint64_t rank = group ? static_cast<uint64_t>(group->rank()) : 0;
   for (std::string& w : DegenerateComparisonWarnings(full)) model->warnings.push_back(std::move(w));
   const uint64_t n = table.num_rows();
+  // The exact first levels' shares (value counts over every record) do not depend on the random
+  // pairs: they are counted beside them, one comparison at a time, each on every thread. Their
+  // passes synchronize often and the subset's selection below runs on one thread, so each fills
+  // the other's idle core (at a million records train-u 0.31 -> 0.28 s). Integer counts: the
+  // same shares whatever runs beside them.
+  std::vector<double> exact_share(nc, -1.0);
+  tbb::task_group exact_shares;
+  // Waited for on every way out, an exception's too (a task group must not die unwaited).
+  struct WaitOnExit {
+    tbb::task_group& group;
+    ~WaitOnExit() {
+      try {
+        group.wait();
+      } catch (...) {  // the exception already unwinding is the one reported
+      }
+    }
+  } wait_on_exit{exact_shares};
+  exact_shares.run([&] {
+    for (size_t c = 0; c < nc; ++c) {
+      if (!full.spec(c).levels.empty() && full.spec(c).levels[0].predicate == Predicate::kExact) {
+        exact_share[c] = ExactAgreementShare(full, c, table, rules.link_type == LinkType::kLink);
+      }
+    }
+  });
   model->u_sample_pairs = 0;
   const bool cross_only = rules.link_type == LinkType::kLink;
 
@@ -400,14 +425,12 @@ void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields&
   }
   if (every_pair) samples = enumerated.load();
   model->u_sample_pairs = samples;
+  exact_shares.wait();
   const std::string pairs_word = every_pair ? "pairs (every allowed pair)" : "random pairs";
   for (size_t c = 0; c < nc; ++c) {
     // An exact first level gets its u computed exactly from value counts instead: the share of
     // allowed pairs of non-null values that agree. The sampled levels below it are rescaled.
-    double exact_u = -1;
-    if (!comps.spec(c).levels.empty() && comps.spec(c).levels[0].predicate == Predicate::kExact) {
-      exact_u = ExactAgreementShare(full, c, table, cross_only);
-    }
+    const double exact_u = exact_share[c];
     if (exact_u >= 0) {
       uint64_t rest = 0, sampled = 0;
       for (size_t k = 2; k < total[c].size(); ++k) rest += total[c][k];
