@@ -3,7 +3,6 @@
 #include <tbb/enumerable_thread_specific.h>
 #include "reclink/parallel.h"
 #include <tbb/blocked_range.h>
-#include <tbb/task_group.h>
 
 #include <algorithm>
 #include <atomic>
@@ -240,18 +239,7 @@ void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields&
   // the other's idle core (at a million records train-u 0.31 -> 0.28 s). Integer counts: the
   // same shares whatever runs beside them.
   std::vector<double> exact_share(nc, -1.0);
-  tbb::task_group exact_shares;
-  // Waited for on every way out, an exception's too (a task group must not die unwaited).
-  struct WaitOnExit {
-    tbb::task_group& group;
-    ~WaitOnExit() {
-      try {
-        group.wait();
-      } catch (...) {  // the exception already unwinding is the one reported
-      }
-    }
-  } wait_on_exit{exact_shares};
-  exact_shares.run([&] {
+  Beside exact_shares([&] {
     for (size_t c = 0; c < nc; ++c) {
       if (!full.spec(c).levels.empty() && full.spec(c).levels[0].predicate == Predicate::kExact) {
         exact_share[c] = ExactAgreementShare(full, c, table, rules.link_type == LinkType::kLink);
@@ -425,7 +413,7 @@ void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields&
   }
   if (every_pair) samples = enumerated.load();
   model->u_sample_pairs = samples;
-  exact_shares.wait();
+  exact_shares.Wait();
   const std::string pairs_word = every_pair ? "pairs (every allowed pair)" : "random pairs";
   for (size_t c = 0; c < nc; ++c) {
     // An exact first level gets its u computed exactly from value counts instead: the share of

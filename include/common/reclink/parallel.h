@@ -13,12 +13,14 @@
 
 #include <algorithm>
 #include <concepts>
+#include <functional>
 #include <utility>
 
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_invoke.h>
 #include <tbb/parallel_reduce.h>
 #include <tbb/parallel_sort.h>
+#include <tbb/task_group.h>
 
 #if defined(__SANITIZE_THREAD__)
 #define RECLINK_UNDER_TSAN 1
@@ -215,6 +217,37 @@ void ParallelInvoke(const F&... f) {
   tbb::parallel_invoke(f...);
 #endif
 }
+
+// One function run beside the caller's own work (tbb::task_group::run), for a piece that needs
+// none of it and would leave a core idle on its own. Wait() returns when the function has ended
+// and rethrows what it threw; the destructor waits too (an exception already unwinding is the
+// one reported). Under TSan, as with the loops above: what the caller did before the constructor
+// happens before the function, and the function before Wait's return. The caller's thread keeps
+// its own work (MPI's collective calls stay on it).
+class Beside {
+ public:
+  explicit Beside(std::function<void()> f) : f_(std::move(f)) { group_.run(parallel_detail::Bracket(edges_, f_)); }
+  Beside(const Beside&) = delete;
+  Beside& operator=(const Beside&) = delete;
+  ~Beside() {
+    try {
+      Wait();
+    } catch (...) {
+    }
+  }
+  void Wait() {
+    if (waited_) return;
+    waited_ = true;
+    group_.wait();
+    edges_.Join();
+  }
+
+ private:
+  parallel_detail::Edges edges_;
+  std::function<void()> f_;
+  tbb::task_group group_;
+  bool waited_ = false;
+};
 
 // tbb::parallel_sort(first, last, less). `less` must be a strict total order on the values that
 // occur (every caller needs that anyway: the output must not depend on the thread count). Under
