@@ -1,9 +1,11 @@
 // Output files' content: clusters.csv, pairs.csv and rejects.csv, written to a FileWriter (the
 // caller's OutputSet or AtomicFile makes them appear whole).
+#include <atomic>
 #include <cstdio>
 
 #include "reclink/csv_writer.h"
 #include "reclink/ordered_write.h"
+#include "reclink/parallel.h"
 #include "reclink/pipeline.h"
 
 namespace reclink {
@@ -11,23 +13,32 @@ namespace reclink {
 std::vector<std::string> ClusterIds(const LoadedInput& input, const std::vector<uint32_t>& labels,
                                     uint64_t clusters, bool with_source) {
   const RecordTable& table = input.table;
-  std::vector<int64_t> best(clusters, -1);
+  // Each cluster's least member by (source name, id), then row (a strict total order, so the
+  // least is the same whichever thread finds it first): an atomic minimum per cluster, on every
+  // thread.
   auto less = [&](RowId x, RowId y) {
     if (table.source(x) != table.source(y)) {
       return table.source_names()[table.source(x)] < table.source_names()[table.source(y)];
     }
-    return input.Id(x) < input.Id(y);
+    const std::string_view ix = input.Id(x), iy = input.Id(y);
+    return ix != iy ? ix < iy : x < y;
   };
-  for (RowId r = 0; r < table.num_rows(); ++r) {
-    int64_t& b = best[labels[r]];
-    if (b < 0 || less(r, static_cast<RowId>(b))) b = r;
-  }
+  constexpr RowId kNone = static_cast<RowId>(-1);
+  std::vector<std::atomic<RowId>> best(clusters);
+  ParallelFor(size_t{0}, best.size(), [&](size_t c) { best[c].store(kNone, std::memory_order_relaxed); });
+  ParallelFor(size_t{0}, static_cast<size_t>(table.num_rows()), [&](size_t i) {
+    const RowId r = static_cast<RowId>(i);
+    std::atomic<RowId>& b = best[labels[r]];
+    RowId now = b.load(std::memory_order_relaxed);
+    while ((now == kNone || less(r, now)) && !b.compare_exchange_weak(now, r, std::memory_order_relaxed)) {
+    }
+  });
   std::vector<std::string> ids(clusters);
-  for (uint64_t c = 0; c < clusters; ++c) {
-    const RowId r = static_cast<RowId>(best[c]);
+  ParallelFor(size_t{0}, static_cast<size_t>(clusters), [&](size_t c) {
+    const RowId r = best[c].load(std::memory_order_relaxed);
     ids[c] = with_source ? table.source_names()[table.source(r)] + ":" + std::string(input.Id(r))
                          : std::string(input.Id(r));
-  }
+  });
   return ids;
 }
 

@@ -193,6 +193,43 @@ TEST(ReaderTest, TheEarliestRepeatedIdIsReported) {
   }
 }
 
+// The check runs in chunks of 65,536 rows on every thread: a repeat across chunks, and the
+// earliest of several, are found as in one pass; an empty id wins over any repeat, the first
+// one in row order.
+TEST(ReaderTest, RepeatedAndEmptyIdsAreFoundAcrossChunksOfRows) {
+  const int rows = 200000;
+  auto csv_with = [&](const std::map<int, std::string>& changed) {
+    std::string csv = "id,name\n";
+    for (int i = 0; i < rows; ++i) {
+      const auto it = changed.find(i);
+      csv += (it != changed.end() ? it->second : "r" + std::to_string(i)) + ",n\n";
+    }
+    return csv;
+  };
+  struct Case {
+    std::map<int, std::string> changed;
+    std::string message;  // empty: valid
+  };
+  const std::vector<Case> cases = {
+      {{}, ""},
+      // Row 150,000 repeats row 10's id (chunks 2 and 0); row 190,000 repeats row 70,000's.
+      {{{150000, "r10"}, {190000, "r70000"}}, "c.csv:150002: error: duplicate id 'r10' in column 'id' (first seen on line 12)"},
+      {{{190000, "r70000"}, {150000, "r140000"}}, "c.csv:150002: error: duplicate id 'r140000' in column 'id' (first seen on line 140002)"},
+      // An empty id in chunk 2 is reported before a repeat in chunk 0, and before a later empty one.
+      {{{5, "r1"}, {140000, ""}, {199999, ""}}, "c.csv:140002: error: empty id in column 'id'"},
+  };
+  for (const Case& c : cases) {
+    auto t = testing::ReadText(csv_with(c.changed), "c.csv");
+    ASSERT_TRUE(t.ok()) << t.status().message();
+    Status st = ValidateIdColumn(*t, "id", "c.csv");
+    if (c.message.empty()) {
+      EXPECT_TRUE(st.ok()) << st.message();
+    } else {
+      EXPECT_EQ(st.message(), c.message);
+    }
+  }
+}
+
 TEST(ReaderTest, WrongDelimiterHintsAtTheLikelyOne) {
   // Read as one column: the id column is missing, and the hint names the delimiter to use.
   auto t = testing::ReadText("id;name;city\n1;ann;paris\n", "d.csv");
