@@ -85,6 +85,24 @@ uint32_t KeyTextCheck(std::string_view key) {
   return static_cast<uint32_t>(XXH3_64bits_withSeed(key.data(), key.size(), 0x9e3779b97f4a7c15ULL) >> 32);
 }
 
+std::vector<bool> FieldsHoldingKeySeparator(const Rules& rules, const std::vector<Column>& fields) {
+  std::vector<bool> looked(fields.size(), false), holds(fields.size(), false);
+  for (const BlockingRule& br : rules.blocking) {
+    if (br.keys.size() < 2) continue;
+    for (const BlockingKey& k : br.keys) {
+      const int f = rules.FindField(k.field);
+      if (k.fn != KeyFunction::kField || f < 0 || static_cast<size_t>(f) >= fields.size() ||
+          looked[f])
+        continue;
+      looked[f] = true;
+      const Column& col = fields[f];
+      holds[f] = col.arena_bytes() > 0 &&
+                 std::memchr(col.arena_data(), kPartSeparator, col.arena_bytes()) != nullptr;
+    }
+  }
+  return holds;
+}
+
 std::vector<uint64_t> BlockingKeyHashes(const Rules& rules, size_t rule, const std::vector<Column>& fields) {
   const size_t n = fields.empty() ? 0 : fields[0].size();
   std::vector<uint64_t> hashes(n, 0);

@@ -635,12 +635,16 @@ void Comparisons::GammaOneToMany(RowId a, std::span<const RowId> bs, uint8_t* ou
 }
 
 void Comparisons::GammaOneToMany(RowId a, std::span<const RowId> bs, uint8_t* out,
-                                 ComparisonScratch& scratch) const {
+                                 ComparisonScratch& scratch, uint16_t known_equal) const {
   const size_t nc = comps_.size();
   for (RowId b : bs) Prefetch(b);  // partners are scattered rows; start every load up front
   std::vector<uint8_t>& levels = scratch.levels_;
   levels.resize(bs.size());
   for (size_t c = 0; c < nc; ++c) {
+    if ((known_equal >> c) & 1) {
+      for (size_t i = 0; i < bs.size(); ++i) out[i * nc + c] = 1;
+      continue;
+    }
     // Preparing costs about as much as a few comparisons; only worth it for several partners.
     std::optional<PreparedString> prepared;
     if (WantsPrepared(c, bs.size()) && !IsNull(c, a)) prepared.emplace(Value(c, a));
@@ -668,6 +672,28 @@ bool Comparisons::BlockedBy(size_t c, const BlockingRule& rule) const {
     if (key.field == comps_[c].spec.field) return true;
   }
   return false;
+}
+
+uint16_t KnownEqualComparisons(const Rules& rules, size_t rule, const Comparisons& comps,
+                               const std::vector<bool>& separator_in_field) {
+  if (rule >= rules.blocking.size()) return 0;
+  const BlockingRule& br = rules.blocking[rule];
+  uint16_t mask = 0;
+  for (size_t c = 0; c < comps.size() && c < 16; ++c) {
+    const auto& levels = comps.spec(c).levels;
+    if (levels.empty() || levels[0].predicate != Predicate::kExact) continue;
+    const int field = comps.field_index(c);
+    if (br.keys.size() > 1 &&
+        (field < 0 || static_cast<size_t>(field) >= separator_in_field.size() ||
+         separator_in_field[static_cast<size_t>(field)])) {
+      continue;
+    }
+    for (const BlockingKey& k : br.keys) {
+      if (k.fn == KeyFunction::kField && rules.FindField(k.field) == field)
+        mask |= static_cast<uint16_t>(1u << c);
+    }
+  }
+  return mask;
 }
 
 }  // namespace reclink

@@ -25,8 +25,9 @@ uint64_t RecordHash(const std::vector<uint64_t>& keys, RowId a, uint64_t salt) {
 }  // namespace
 
 // (model.h)
-void GammaRuns(const Comparisons& comps, std::span<const CandidatePair> pairs, std::vector<uint8_t>* gammas,
-               std::vector<RowId>* partners_scratch, ComparisonScratch& scratch) {
+void GammaRuns(const Comparisons& comps, std::span<const CandidatePair> pairs,
+               std::vector<uint8_t>* gammas, std::vector<RowId>* partners_scratch,
+               ComparisonScratch& scratch, uint16_t known_equal) {
   std::vector<RowId>& partners = *partners_scratch;
   const size_t nc = comps.size();
   gammas->resize(pairs.size() * nc);
@@ -34,7 +35,7 @@ void GammaRuns(const Comparisons& comps, std::span<const CandidatePair> pairs, s
     size_t j = i;
     partners.clear();
     while (j < pairs.size() && pairs[j].a == pairs[i].a) partners.push_back(pairs[j++].b);
-    comps.GammaOneToMany(pairs[i].a, partners, gammas->data() + i * nc, scratch);
+    comps.GammaOneToMany(pairs[i].a, partners, gammas->data() + i * nc, scratch, known_equal);
     i = j;
   }
 }
@@ -55,9 +56,11 @@ void GammaRuns(const Comparisons& comps, std::span<const CandidatePair> pairs, s
 //
 // Pairs first produced by a rule are also counted by pattern and TF delta (PatternTf), for the
 // model's own threshold; `u_only` (the model with u estimated, m still 1) gives the delta.
-TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comps, const BlockingIndex& index,
-                                     uint64_t total_pairs, const Model& u_only, const TermFrequencies& tf,
-                                     Progress* progress, uint64_t partition_rows) {
+TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comps,
+                                     const BlockingIndex& index, uint64_t total_pairs,
+                                     const Model& u_only, const TermFrequencies& tf,
+                                     Progress* progress, uint64_t partition_rows,
+                                     const std::vector<uint16_t>& known_equal) {
   const size_t nc = comps.size();
   const size_t nr = index.num_rules();
   const Scorer table_u_scorer(u_only, comps, tf);
@@ -155,8 +158,12 @@ TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comp
     // counts, and the model, are the same.
     std::sort(turned.begin(), turned.end(),
               [](const CandidatePair& x, const CandidatePair& y) { return x.a != y.a ? x.a < y.a : x.b < y.b; });
-    GammaRuns(cs, pairs, &l.gammas, &l.partners, l.comparisons);
-    GammaRuns(cs, turned, &l.turned_gammas, &l.partners, l.comparisons);
+    // The values the rule's pairs share by construction are not compared (KnownEqualComparisons).
+    const uint16_t equal = rule >= 0 && static_cast<size_t>(rule) < known_equal.size()
+                               ? known_equal[static_cast<size_t>(rule)]
+                               : 0;
+    GammaRuns(cs, pairs, &l.gammas, &l.partners, l.comparisons, equal);
+    GammaRuns(cs, turned, &l.turned_gammas, &l.partners, l.comparisons, equal);
     // The delta of `fixed`'s run (see tf_delta), reused while the run's TF-adjusted levels repeat.
     auto delta_of = [&](RowId fixed, const uint8_t* gamma) {
       bool same = l.has_delta && l.delta_row == fixed && l.delta_partition == partition;

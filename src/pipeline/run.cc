@@ -293,6 +293,8 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
     if (fields->placeholder_nulls[f] != 0) result.placeholder_nulls.emplace_back(rules.fields[f].name, fields->placeholder_nulls[f]);
   }
   if (options.on_fields_derived) options.on_fields_derived();
+  // Whether a key part can be told from the next one in every value (scoring's known-equal values).
+  const std::vector<bool> separator_in_field = FieldsHoldingKeySeparator(rules, fields->fields);
   // Under a memory limit the derived fields go to the table's spill area too: blocking and the
   // comparisons read each of them once, in row order.
   if (const std::shared_ptr<SpillArea>& area = table.spill_area(); area != nullptr) {
@@ -351,6 +353,12 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   Result<Comparisons> built = Comparisons::Build(rules, *fields, 0, table.spill_area(), locality.row);
   if (!built.ok()) return built.status();
   Comparisons& table_comps = *built;
+  // Per blocking rule, the comparisons whose values its pairs share by construction: training and
+  // scoring do not compare them.
+  std::vector<uint16_t> known_equal;
+  for (size_t r = 0; r < rules.blocking.size(); ++r) {
+    known_equal.push_back(KnownEqualComparisons(rules, r, table_comps, separator_in_field));
+  }
   if (release_fields) ReleaseFieldsNotIn(table_comps.FieldsRead(), &*fields);
   TermFrequencies tf = options.tf_tables ? TermFrequencies::FromTables(table_comps, *options.tf_tables)
                                         : TermFrequencies::Build(table_comps);
@@ -414,7 +422,8 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
     clock.Begin("train-em", "pairs", std::min(pairs_bound, rules.model.training_pairs));
     to_locality(&result.model.sample_keys);
     TrainingCounts counts =
-        CountTrainingPatterns(rules, comps, index, result.total_pairs, result.model, tf, options.progress, partition_rows);
+        CountTrainingPatterns(rules, comps, index, result.total_pairs, result.model, tf,
+                              options.progress, partition_rows, known_equal);
     if (group) ReduceTrainingCounts(*group, &counts);
     if (!rules.model.deterministic_rules.empty() && !rules.model.prior) {
       DeterministicPrior(rules, *fields, table, &counts);
@@ -474,6 +483,7 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   score_options.pairs_threshold = options.pairs_threshold;
   score_options.truth = options.truth;
   score_options.table_rows = locality.table_row;
+  score_options.known_equal = known_equal;
   score_options.worst_errors = options.worst_errors;
   score_options.weight_histogram = options.weight_histogram;
   score_options.borderline_pairs = options.borderline_pairs;

@@ -25,8 +25,9 @@ namespace reclink {
 // weight (and whether it links) is exactly what Scorer::Weight gives. Pairs come in runs sharing
 // row a: a comparison is computed for all the run's pairs still open on it at once, by the batch
 // kernels with row a prepared once; every pair still sees the same levels as on its own.
-void ScoreRunsDecidingEarly(const Comparisons& comps, const Scorer& scorer, std::span<const CandidatePair> pairs,
-                            double threshold, ScoreScratch& scratch, std::vector<Edge>* edges) {
+void ScoreRunsDecidingEarly(const Comparisons& comps, const Scorer& scorer,
+                            std::span<const CandidatePair> pairs, double threshold,
+                            ScoreScratch& scratch, std::vector<Edge>* edges, uint16_t known_equal) {
   const size_t nc = comps.size();
   if (pairs.empty() || nc == 0) {
     for (const CandidatePair& p : pairs) {
@@ -46,6 +47,8 @@ void ScoreRunsDecidingEarly(const Comparisons& comps, const Scorer& scorer, std:
   for (size_t c = 0; c < nc; ++c) {
     const auto& levels = comps.spec(c).levels;
     exact_first[c] = !levels.empty() && levels[0].predicate == Predicate::kExact;
+    if (!exact_first[c])
+      known_equal &= static_cast<uint16_t>(~(1u << c));  // the level needs the values
     unequal_max[c] = -std::numeric_limits<double>::infinity();
     unequal_min[c] = std::numeric_limits<double>::infinity();
     bool bounded = true;
@@ -106,6 +109,16 @@ void ScoreRunsDecidingEarly(const Comparisons& comps, const Scorer& scorer, std:
       double w = scorer.base();
       uint16_t mask = 0;
       for (size_t c = 0; c < nc; ++c) {
+        if ((known_equal >> c) & 1) {
+          gamma[c] = 1;
+          if (tf_level[c][1]) {
+            if (std::isnan(equal_weight[c])) equal_weight[c] = scorer.LevelWeight(c, 1, a, a);
+            w += equal_weight[c];
+          } else {
+            w += level_weight[c][1];
+          }
+          continue;
+        }
         if (comps.IsNull(c, a) || comps.IsNull(c, b)) {
           gamma[c] = 0;
           w += level_weight[c][0];
@@ -276,19 +289,24 @@ ScoredCandidates ScoreCandidates(const Comparisons& comps, const Scorer& scorer,
     }
     return l;
   });
+  std::vector<uint16_t> known_equal = options.known_equal;
+  known_equal.resize(nr, 0);
   // Without --pairs, a truth column or a report's histogram, only the edges matter, and most
   // candidate pairs can be rejected before every comparison is computed.
   const bool decide_early = !options.keep_pairs && truth == nullptr && !histogram && borderline == 0;
   // One batch of pairs, in the rows of cs and sc: the table's, or a partition's gathered rows g
   // (then every pair kept is named by its table rows, so that what is kept, and its order, is the
   // same either way).
-  auto score_batch = [&](const Comparisons& cs, const Scorer& sc, const GatheredRows* g,
+  auto score_batch = [&](const Comparisons& cs, const Scorer& sc, const GatheredRows* g, int rule,
                          std::span<const CandidatePair> pairs) {
     if (options.progress) options.progress->Add(pairs.size());
     Local& l = locals.local();
+    // The values the rule's pairs share by construction are not compared (KnownEqualComparisons).
+    const uint16_t equal =
+        rule >= 0 && static_cast<size_t>(rule) < nr ? known_equal[static_cast<size_t>(rule)] : 0;
     if (decide_early) {
       const size_t before = l.edges.size();
-      ScoreRunsDecidingEarly(cs, sc, pairs, weight_threshold, l.scratch, &l.edges);
+      ScoreRunsDecidingEarly(cs, sc, pairs, weight_threshold, l.scratch, &l.edges, equal);
       if (g != nullptr) {
         for (size_t e = before; e < l.edges.size(); ++e) {
           l.edges[e].a = g->rows[l.edges[e].a];
@@ -303,7 +321,7 @@ ScoredCandidates ScoreCandidates(const Comparisons& comps, const Scorer& scorer,
       return;
     }
     std::vector<uint8_t>& gammas = l.gammas;
-    GammaRuns(cs, pairs, &gammas, &l.partners, l.scratch.comparisons);
+    GammaRuns(cs, pairs, &gammas, &l.partners, l.scratch.comparisons, equal);
     for (size_t i = 0; i < pairs.size(); ++i) {
       const CandidatePair& p = pairs[i];
       const CandidatePair gp = g != nullptr          ? g->Global(p)
@@ -313,7 +331,8 @@ ScoredCandidates ScoreCandidates(const Comparisons& comps, const Scorer& scorer,
       const double w = sc.Weight(p.a, p.b, gamma);
       const bool linked = w >= weight_threshold;
       if (linked) l.edges.push_back({gp.a, gp.b, w});
-      if (options.keep_pairs && w >= pairs_weight) l.kept.push_back({gp.a, gp.b, w, std::vector<uint8_t>(gamma, gamma + nc), {}});
+      if (options.keep_pairs && w >= pairs_weight)
+        l.kept.push_back({gp.a, gp.b, w, std::vector<uint8_t>(gamma, gamma + nc), {}});
       if (truth) {
         auto covers = [&](size_t r) {
           if (g == nullptr) return index.RuleCovers(r, p.a, p.b);
@@ -342,13 +361,15 @@ ScoredCandidates ScoreCandidates(const Comparisons& comps, const Scorer& scorer,
     // Only the truth's counts ask which rules cover a pair.
     per_rule = index.StreamPairsPartitioned(options.partition_rows, truth != nullptr, [&](const GatheredRows& g) {
       part.Take(comps, scorer, g);
-      return BlockingIndex::PairSink([&, gathered = &g](int, std::span<const CandidatePair> pairs) {
-        score_batch(part.comps, *part.scorer, gathered, pairs);
-      });
+      return BlockingIndex::PairSink(
+          [&, gathered = &g](int rule, std::span<const CandidatePair> pairs) {
+            score_batch(part.comps, *part.scorer, gathered, rule, pairs);
+          });
     });
   } else {
-    per_rule = index.StreamPairs(
-        [&](int, std::span<const CandidatePair> pairs) { score_batch(comps, scorer, nullptr, pairs); });
+    per_rule = index.StreamPairs([&](int rule, std::span<const CandidatePair> pairs) {
+      score_batch(comps, scorer, nullptr, rule, pairs);
+    });
   }
   ScoredCandidates out;
   for (uint64_t p : per_rule) out.candidate_pairs += p;

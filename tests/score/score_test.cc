@@ -162,6 +162,15 @@ class EarlyDecisionTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(EarlyDecisionTest, KeepsExactlyTheEdgesOfFullScoring) {
   Fixture fx(3000, GetParam());
+  // The values each rule's pairs share by construction (its key is a compared field as it is):
+  // `last` for the first rule; `city` for the second where its first level is exact.
+  std::vector<uint16_t> known_equal;
+  const std::vector<bool> separator = FieldsHoldingKeySeparator(fx.rules, fx.fields.fields);
+  for (size_t r = 0; r < fx.rules.blocking.size(); ++r) {
+    known_equal.push_back(KnownEqualComparisons(fx.rules, r, *fx.comps, separator));
+  }
+  EXPECT_EQ(known_equal,
+            (std::vector<uint16_t>{0b010, GetParam() == kRules ? uint16_t{0b100} : uint16_t{0}}));
   int with_edges = 0;  // thresholds at which some pair links
   for (double threshold : {0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 0.97, 0.99}) {
     ScoreOptions early;
@@ -170,6 +179,17 @@ TEST_P(EarlyDecisionTest, KeepsExactlyTheEdgesOfFullScoring) {
     full.weight_histogram = true;  // weighs every pair in full
     const ScoredCandidates e = fx.Score(early, 2);
     const ScoredCandidates f = fx.Score(full, 2);
+    ScoreOptions known = early;
+    known.known_equal = known_equal;
+    const ScoredCandidates k = fx.Score(known, 2);
+    EXPECT_TRUE(SameEdges(k.edges, f.edges))
+        << "threshold " << threshold << " with known-equal values: " << k.edges.size() << " vs "
+        << f.edges.size();
+    ScoreOptions full_known = full;
+    full_known.known_equal = known_equal;
+    const ScoredCandidates fk = fx.Score(full_known, 2);
+    EXPECT_TRUE(SameEdges(fk.edges, f.edges)) << "threshold " << threshold;
+    EXPECT_EQ(fk.histogram.pairs, f.histogram.pairs) << "threshold " << threshold;
     EXPECT_GT(f.candidate_pairs, 100000u);
     EXPECT_EQ(e.candidate_pairs, f.candidate_pairs);
     with_edges += !e.edges.empty();
@@ -190,6 +210,67 @@ TEST_P(EarlyDecisionTest, KeepsExactlyTheEdgesOfFullScoring) {
 
 // Plain levels; and term frequencies on exact levels with a first level that is not exact.
 INSTANTIATE_TEST_SUITE_P(Rules, EarlyDecisionTest, ::testing::Values(kRules, kRulesTf));
+
+// A key of several parts is its parts joined by a separator byte: a field whose values hold that
+// byte can share a key without sharing the value, so its comparison is not taken as known equal
+// in such a rule (a rule of one part has no such ambiguity).
+TEST(ScoreTest, KnownEqualValuesNeedKeysWhosePartsCannotRunTogether) {
+  constexpr const char* kTwoParts = R"toml(
+link_type = "dedupe"
+id = "id"
+[fields.first]
+column = "first"
+[fields.last]
+column = "last"
+[[blocking]]
+keys = ["first", "last"]
+[[blocking]]
+keys = ["last"]
+[[blocking]]
+keys = ["soundex(first)", "last"]
+[[comparison]]
+field = "first"
+levels = ["exact", "jaro_winkler >= 0.9"]
+[[comparison]]
+field = "last"
+levels = ["exact"]
+)toml";
+  Result<Rules> rules = ParseRulesString(kTwoParts, "two.toml");
+  ASSERT_TRUE(rules.ok()) << rules.status().ToString();
+  for (const bool with_separator : {false, true}) {
+    SCOPED_TRACE(with_separator ? "a first name holds the separator" : "no value holds it");
+    Column id("id"), first("first"), last("last");
+    // "a\x1fb" + "c" and "a" + "b\x1fc" make the same key text for the first rule.
+    id.Append("1");
+    first.Append(with_separator ? std::string("a\x1f"
+                                              "b")
+                                : std::string("ab"));
+    last.Append("c");
+    id.Append("2");
+    first.Append("a");
+    last.Append(with_separator ? std::string("b\x1f"
+                                             "c")
+                               : std::string("bc"));
+    std::vector<Column> columns;
+    columns.push_back(std::move(id));
+    columns.push_back(std::move(first));
+    columns.push_back(std::move(last));
+    Result<RecordTable> table = TableFromColumns(std::move(columns), "t", "<t>");
+    ASSERT_TRUE(table.ok());
+    Result<DerivedFields> fields = DeriveFields(*rules, *table);
+    ASSERT_TRUE(fields.ok());
+    Result<Comparisons> comps = Comparisons::Build(*rules, *fields);
+    ASSERT_TRUE(comps.ok());
+    const std::vector<bool> separator = FieldsHoldingKeySeparator(*rules, fields->fields);
+    EXPECT_EQ(separator, (std::vector<bool>{with_separator, with_separator}));
+    EXPECT_EQ(KnownEqualComparisons(*rules, 0, *comps, separator), with_separator ? 0 : 0b11);
+    EXPECT_EQ(KnownEqualComparisons(*rules, 1, *comps, separator), 0b10);  // one part: no ambiguity
+    EXPECT_EQ(KnownEqualComparisons(*rules, 2, *comps, separator), with_separator ? 0 : 0b10);
+    // The two records do share the first rule's key when a value holds the separator.
+    const BlockingIndex index = BlockingIndex::Build(*rules, *fields, *table);
+    EXPECT_EQ(index.PairsUpperBound() > 0, with_separator);
+  }
+}
 
 TEST(ScoreTest, ResultsDoNotDependOnTheThreadCount) {
   Fixture fx(2000);

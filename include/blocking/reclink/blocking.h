@@ -256,6 +256,12 @@ std::string DisplayBlockingKey(std::string_view text);
 // same hash have the same key unless the hashes collide, so users of these hashes compare texts
 // before they pair rows. In parallel on the current TBB arena.
 std::vector<uint64_t> BlockingKeyHashes(const Rules& rules, size_t rule, const std::vector<Column>& fields);
+
+// Per field: whether some value holds the byte that joins a key's parts, so that two keys of a
+// rule of several parts can be equal with that field's parts unequal. Only fields a rule of
+// several parts keys on as they are are looked at (one scan of the field's text); the others
+// are false.
+std::vector<bool> FieldsHoldingKeySeparator(const Rules& rules, const std::vector<Column>& fields);
 // The hash of a key text, as blocking and BlockingKeyHashes compute it (before 0 becomes 1):
 // XXH3-64. For tests only, RECLINK_KEY_HASH_BITS=N in the environment (1-63) keeps its low N
 // bits, so that keys collide often and every path that must tell colliding keys apart by their

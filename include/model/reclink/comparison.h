@@ -184,7 +184,10 @@ class Comparisons {
                        uint8_t* out, ComparisonScratch& scratch) const;
   // Levels of every comparison for row a against each row of bs: out[i * size() + c]. Row a's
   // per-record precomputation is done once for the whole batch.
-  void GammaOneToMany(RowId a, std::span<const RowId> bs, uint8_t* out, ComparisonScratch& scratch) const;
+  // known_equal: bit c set when every partner's value of c is known to equal row a's and c's first
+  // level is exact (KnownEqualComparisons): level 1 without reading the values.
+  void GammaOneToMany(RowId a, std::span<const RowId> bs, uint8_t* out, ComparisonScratch& scratch,
+                      uint16_t known_equal = 0) const;
   // Levels of every comparison; gamma has size() entries.
   void Gamma(RowId a, RowId b, uint8_t* gamma, ComparisonScratch& scratch) const {
     for (size_t c = 0; c < comps_.size(); ++c) gamma[c] = static_cast<uint8_t>(Level(c, a, b, nullptr, scratch));
@@ -370,5 +373,14 @@ class Comparisons {
   struct ScratchPool;
   std::unique_ptr<ScratchPool> pool_;
 };
+
+// The comparisons (bit c) whose values every pair of blocking rule `rule` shares by construction:
+// those with an exact first level on a field the rule keys on as it is (no phonetic code or
+// prefix), so both values are non-null and equal. A key is its parts joined by a separator byte,
+// so a part equal in two keys is an equal value only when no value of the field holds that byte:
+// `separator_in_field` (FieldsHoldingKeySeparator) leaves such a field out of a rule of several
+// parts. (Keys are equal by two hashes, 96 bits, as blocking takes them.)
+uint16_t KnownEqualComparisons(const Rules& rules, size_t rule, const Comparisons& comps,
+                               const std::vector<bool>& separator_in_field);
 
 }  // namespace reclink

@@ -188,8 +188,9 @@ class Progress;
 // Levels of every pair into gammas (comps.size() per pair). Pairs come block by block with runs
 // of the same first row; each run is compared one-against-many so that row's preparation is
 // shared. partners and scratch: the caller's, reused from call to call.
-void GammaRuns(const Comparisons& comps, std::span<const CandidatePair> pairs, std::vector<uint8_t>* gammas,
-               std::vector<RowId>* partners, ComparisonScratch& scratch);
+void GammaRuns(const Comparisons& comps, std::span<const CandidatePair> pairs,
+               std::vector<uint8_t>* gammas, std::vector<RowId>* partners,
+               ComparisonScratch& scratch, uint16_t known_equal = 0);
 
 // What EM needs from the candidate pairs: gamma-pattern counts per rule, for the pairs each rule
 // produces first and for every pair it covers. Beyond [model] training_pairs candidates a seeded hash sample of
@@ -200,9 +201,11 @@ void GammaRuns(const Comparisons& comps, std::span<const CandidatePair> pairs, s
 // gives the delta. progress, when set, counts the pairs streamed. partition_rows > 0 streams the
 // pairs a partition at a time with its rows gathered first (ScoreOptions::partition_rows; the
 // counts are the same).
-TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comps, const BlockingIndex& index,
-                                     uint64_t total_pairs, const Model& u_only, const TermFrequencies& tf,
-                                     Progress* progress, uint64_t partition_rows = 0);
+TrainingCounts CountTrainingPatterns(const Rules& rules, const Comparisons& comps,
+                                     const BlockingIndex& index, uint64_t total_pairs,
+                                     const Model& u_only, const TermFrequencies& tf,
+                                     Progress* progress, uint64_t partition_rows = 0,
+                                     const std::vector<uint16_t>& known_equal = {});
 
 // The prior from [model] deterministic_rules into counts->deterministic_prior (and its source in
 // words): the pairs those rules produce (each once, within the blocking cap, across sources only

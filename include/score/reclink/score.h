@@ -75,6 +75,10 @@ struct ScoreOptions {
   // read by them, so the results are the same as without. Empty: the table's own rows. Not with
   // partition_rows.
   std::span<const RowId> table_rows;
+  // Per blocking rule of the index, the comparisons (bit c) whose values every pair the rule
+  // produces shares by construction (KnownEqualComparisons): they are not loaded nor compared
+  // when only the edges are asked for. Empty: every value is compared.
+  std::vector<uint16_t> known_equal;
 };
 
 struct ScoredCandidates {
@@ -106,9 +110,16 @@ struct ScoreScratch {
 
 // Appends the pairs whose weight is at or above threshold (a weight, in bits) to edges, with the
 // weight Scorer::Weight gives. Nulls and equal values are settled first for every comparison, the
-// similarities after, and a pair is dropped as soon as the rest cannot lift it to the threshold; pairs in runs sharing row a are scored a
-// comparison at a time with row a prepared once. Shared by full and incremental runs.
-void ScoreRunsDecidingEarly(const Comparisons& comps, const Scorer& scorer, std::span<const CandidatePair> pairs,
-                            double threshold, ScoreScratch& scratch, std::vector<Edge>* edges);
+// similarities after, and a pair is dropped as soon as the rest cannot lift it to the threshold;
+// pairs in runs sharing row a are scored a comparison at a time with row a prepared once. Shared by
+// full and incremental runs.
+//
+// known_equal: bit c set when every pair's values of comparison c are known to be non-null and
+// equal (the pairs' blocking rule keys on that field as it is; KnownEqualComparisons), so they
+// are not loaded.
+void ScoreRunsDecidingEarly(const Comparisons& comps, const Scorer& scorer,
+                            std::span<const CandidatePair> pairs, double threshold,
+                            ScoreScratch& scratch, std::vector<Edge>* edges,
+                            uint16_t known_equal = 0);
 
 }  // namespace reclink
