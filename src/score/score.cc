@@ -102,6 +102,14 @@ void ScoreRunsDecidingEarly(const Comparisons& comps, const Scorer& scorer,
     for (size_t m = 0; m < run; ++m) comps.Prefetch(pairs[i + m].b);  // scattered rows: start every load
     double equal_weight[kMaxComparisons];  // a TF-adjusted exact level's weight on row a's value
     std::fill(equal_weight, equal_weight + nc, std::numeric_limits<double>::quiet_NaN());
+    // The exact level's weight for values equal to row a's. Term frequencies are per value (by
+    // hash), so equal values share one weight: computed once per run, from row a alone (b's rank,
+    // equal to a's, would be a scattered load per run).
+    auto exact_weight = [&](size_t c) {
+      if (!tf_level[c][1]) return level_weight[c][1];
+      if (std::isnan(equal_weight[c])) equal_weight[c] = scorer.LevelWeight(c, 1, a, a);
+      return equal_weight[c];
+    };
     // Step one: nulls and equal values.
     for (size_t m = 0; m < run; ++m) {
       const RowId b = pairs[i + m].b;
@@ -109,14 +117,9 @@ void ScoreRunsDecidingEarly(const Comparisons& comps, const Scorer& scorer,
       double w = scorer.base();
       uint16_t mask = 0;
       for (size_t c = 0; c < nc; ++c) {
-        if ((known_equal >> c) & 1) {
+        if ((known_equal >> c) & 1) {  // the pair's blocking rule shares the value
           gamma[c] = 1;
-          if (tf_level[c][1]) {
-            if (std::isnan(equal_weight[c])) equal_weight[c] = scorer.LevelWeight(c, 1, a, a);
-            w += equal_weight[c];
-          } else {
-            w += level_weight[c][1];
-          }
+          w += exact_weight(c);
           continue;
         }
         if (comps.IsNull(c, a) || comps.IsNull(c, b)) {
@@ -125,15 +128,7 @@ void ScoreRunsDecidingEarly(const Comparisons& comps, const Scorer& scorer,
         } else if (comps.ValuesEqual(c, a, b)) {
           if (exact_first[c]) {
             gamma[c] = 1;
-            if (tf_level[c][1]) {
-              // Term frequencies are per value (by hash), so equal values share one weight:
-              // computed once per run, from row a alone (b's rank, equal to a's, would be a
-              // scattered load per run).
-              if (std::isnan(equal_weight[c])) equal_weight[c] = scorer.LevelWeight(c, 1, a, a);
-              w += equal_weight[c];
-            } else {
-              w += level_weight[c][1];
-            }
+            w += exact_weight(c);
           } else {
             gamma[c] = static_cast<uint8_t>(comps.Level(c, a, b, nullptr, scratch.comparisons));
             w += weight_of(c, gamma[c], a, b);

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <tuple>
@@ -79,18 +80,50 @@ RecordTable MakeTable(size_t n) {
   return std::move(t.value());
 }
 
+// What both tests count on: 1,500 records, kRules, their comparisons, term frequencies, u and
+// blocking index.
+struct Counted {
+  Rules rules;
+  RecordTable table;
+  DerivedFields fields;
+  std::optional<Comparisons> comps;
+  std::optional<TermFrequencies> tf;
+  Model model;
+  std::optional<BlockingIndex> index;
+  bool ok = false;
+
+  Counted() {
+    Result<Rules> r = ParseRulesString(kRules, "training_counts.toml");
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    if (!r.ok()) return;
+    rules = std::move(r.value());
+    table = MakeTable(1500);
+    Result<DerivedFields> f = DeriveFields(rules, table);
+    EXPECT_TRUE(f.ok()) << f.status().ToString();
+    if (!f.ok()) return;
+    fields = std::move(f.value());
+    Result<Comparisons> c = Comparisons::Build(rules, fields);
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    if (!c.ok()) return;
+    comps.emplace(std::move(c.value()));
+    tf.emplace(TermFrequencies::Build(*comps));
+    model = ModelSkeleton(rules, *comps);
+    EstimateU(rules, *comps, fields, table, rules.model.u_sample_pairs, rules.model.seed, &model);
+    index.emplace(BlockingIndex::Build(rules, fields, table));
+    ok = true;
+  }
+};
+
 TEST(CountTrainingPatternsTest, EqualsAPlainPassOverEveryPair) {
-  Result<Rules> rules = ParseRulesString(kRules, "training_counts.toml");
-  ASSERT_TRUE(rules.ok()) << rules.status().ToString();
-  const RecordTable table = MakeTable(1500);
-  Result<DerivedFields> fields = DeriveFields(*rules, table);
-  ASSERT_TRUE(fields.ok()) << fields.status().ToString();
-  Result<Comparisons> comps = Comparisons::Build(*rules, *fields);
-  ASSERT_TRUE(comps.ok()) << comps.status().ToString();
-  const TermFrequencies tf = TermFrequencies::Build(*comps);
-  Model model = ModelSkeleton(*rules, *comps);
-  EstimateU(*rules, *comps, *fields, table, rules->model.u_sample_pairs, rules->model.seed, &model);
-  const BlockingIndex index = BlockingIndex::Build(*rules, *fields, table);
+  Counted setup;
+  ASSERT_TRUE(setup.ok);
+  Rules* rules = &setup.rules;
+  const RecordTable& table = setup.table;
+  const DerivedFields* fields = &setup.fields;
+  const Comparisons* comps = &*setup.comps;
+  const TermFrequencies& tf = *setup.tf;
+  Model& model = setup.model;
+  const BlockingIndex& index = *setup.index;
   ASSERT_LT(index.PairsUpperBound(), rules->model.training_pairs);  // every pair is counted, none sampled out
 
   // The reference: every pair weighed on its own, its TF delta from both of its rows.
@@ -157,17 +190,13 @@ TEST(CountTrainingPatternsTest, EqualsAPlainPassOverEveryPair) {
 // Beyond [model] training_pairs candidates, a seeded sample of records is counted: about that many
 // pairs, the same whatever the thread count, each pair counted as in a full pass.
 TEST(CountTrainingPatternsTest, ASampleBeyondTrainingPairsIsOfAboutThatManyPairsAndTheSameOnAnyThreads) {
-  Result<Rules> rules = ParseRulesString(kRules, "training_counts.toml");
-  ASSERT_TRUE(rules.ok()) << rules.status().ToString();
-  const RecordTable table = MakeTable(1500);
-  Result<DerivedFields> fields = DeriveFields(*rules, table);
-  ASSERT_TRUE(fields.ok()) << fields.status().ToString();
-  Result<Comparisons> comps = Comparisons::Build(*rules, *fields);
-  ASSERT_TRUE(comps.ok()) << comps.status().ToString();
-  const TermFrequencies tf = TermFrequencies::Build(*comps);
-  Model model = ModelSkeleton(*rules, *comps);
-  EstimateU(*rules, *comps, *fields, table, rules->model.u_sample_pairs, rules->model.seed, &model);
-  const BlockingIndex index = BlockingIndex::Build(*rules, *fields, table);
+  Counted setup;
+  ASSERT_TRUE(setup.ok);
+  Rules* rules = &setup.rules;
+  const Comparisons* comps = &*setup.comps;
+  const TermFrequencies& tf = *setup.tf;
+  Model& model = setup.model;
+  const BlockingIndex& index = *setup.index;
   const uint64_t all = index.PairsUpperBound();
   ASSERT_GT(all, 40'000u);
   rules->model.training_pairs = all / 8;
