@@ -233,7 +233,10 @@ class Result:
         inputs). pairs: DataFrame like pairs.csv (with_pairs=True; else None). identities: golden
         records like identities.csv (rules with [survivorship]; else None). changes: with a state,
         changes.csv's rows (per identity that changed: identity_id, change, other_identity, record
-        counts; docs/identities.md), and cluster_id is then the stable identity id. model,
+        counts; docs/identities.md), and cluster_id is then the stable identity id.
+        clusters_changed: with a state, clusters_changed.csv's rows (per record whose identity id
+        changed: [source,] record_id, cluster_id, change (new, moved, deleted),
+        previous_cluster_id). model,
         summary: the content of model.json and summary.json. evaluation: summary's "evaluation"
         (with truth). threshold: the match probability the run linked at."""
     clusters: Any
@@ -244,6 +247,7 @@ class Result:
     identities: Any = None
     evaluation: Optional[dict] = None
     changes: Any = None
+    clusters_changed: Any = None
 
     def __repr__(self) -> str:
         n = len(self.clusters)
@@ -264,6 +268,8 @@ def _result(out: dict) -> Result:
         r.identities = pd.DataFrame(out["identities"])
     if "changes" in out:
         r.changes = pd.DataFrame(out["changes"])
+    if "clusters_changed" in out:
+        r.clusters_changed = pd.DataFrame(out["clusters_changed"])
     return r
 
 

@@ -317,6 +317,31 @@ py::dict ChangesDict(const std::vector<IdentityChange>& changes) {
   return d;
 }
 
+// clusters_changed.csv's columns (WriteClustersChangedCsv).
+py::dict ClustersChangedDict(const std::vector<RecordIdentityChange>& changes, bool with_source,
+                             const std::vector<std::string>& source_names) {
+  std::vector<std::string> source, id, cluster, kind, previous;
+  for (const RecordIdentityChange& c : changes) {
+    if (with_source) {
+      const auto [s, i] = SplitRecordKey(c.key, source_names);
+      source.emplace_back(s);
+      id.emplace_back(i);
+    } else {
+      id.emplace_back(c.key);
+    }
+    cluster.emplace_back(c.identity);
+    kind.emplace_back(c.previous.empty() ? "new" : c.identity.empty() ? "deleted" : "moved");
+    previous.emplace_back(c.previous);
+  }
+  py::dict d;
+  if (with_source) d["source"] = source;
+  d["record_id"] = id;
+  d["cluster_id"] = cluster;
+  d["change"] = kind;
+  d["previous_cluster_id"] = previous;
+  return d;
+}
+
 // Runs `command` ("dedupe", "link", "train", "evaluate", "explain") on the inputs. rules: a path
 // (rules_is_path) or TOML text named rules_name in messages.
 py::dict Run(const std::string& command, const py::list& py_inputs, const std::string& rules_source,
@@ -419,6 +444,7 @@ py::dict Run(const std::string& command, const py::list& py_inputs, const std::s
           context.threads = threads;
           context.output_commit = "none";  // the Python module writes no output files
           context.identities = &night->identities;
+          context.record_changes = &night->identities.record_changes;
           context.state_dir = *o.state_dir;
           context.model_origin = "state";
           context.incremental = &night->result.counts;
@@ -487,6 +513,7 @@ py::dict Run(const std::string& command, const py::list& py_inputs, const std::s
         context.output_commit = "none";  // the Python module writes no files
         if (identities) {
           context.identities = &*identities;
+          context.record_changes = &identities->record_changes;
           context.state_dir = *o.state_dir;
           context.model_origin = model_origin;
         }
@@ -553,12 +580,20 @@ py::dict Run(const std::string& command, const py::list& py_inputs, const std::s
     cols.emplace_back("cluster_id", std::move(cluster));
     out["clusters"] = ColumnsDict(std::move(cols));
     out["changes"] = ChangesDict(ids.changes);
+    out["clusters_changed"] =
+        ClustersChangedDict(ids.record_changes, split, res.records.source_names);
     if (s.rules.survivorship) out["identities"] = IdentitiesDict(Take(IncrementalGoldenRecords(s.rules, *night)), ClusterIdStrings(ids));
     return out;
   }
   if (!run.ok()) throw StatusException{run.status()};
   const RunResult& r = *run;
-  if (identities) out["changes"] = ChangesDict(identities->changes);
+  if (identities) {
+    out["changes"] = ChangesDict(identities->changes);
+    std::vector<std::string> source_names;
+    for (const SourceReport& src : s.input.sources) source_names.push_back(src.name);
+    out["clusters_changed"] = ClustersChangedDict(
+        identities->record_changes, s.rules.link_type != LinkType::kDedupe, source_names);
+  }
   out["model_json"] = ModelToJson(r.model);
   out["evaluation_json"] = evaluation_json;
   out["threshold"] = r.threshold;

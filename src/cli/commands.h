@@ -25,6 +25,7 @@ struct LinkageOptions {
   bool incremental = false;  // with --state: the inputs hold only new or changed records
   std::string delete_file;   // with --incremental: record ids to delete, one per line
   bool with_fields = false;  // also write members.csv (identity, best link, normalized fields per record)
+  bool changed_only = false;              // with --state: clusters_changed.csv without clusters.csv
   std::string identities_format = "csv";  // golden records: identities.csv or identities.jsonl
   std::string labels_path;   // dedupe/link/train: labeled pairs (id_l,id_r,match) to train with
   bool report = false;       // dedupe/link: also write report.html (implied by the report command)

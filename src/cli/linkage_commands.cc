@@ -284,10 +284,10 @@ std::string RunText(const std::string& command, const Loaded& l, const RunResult
 }
 
 // Every file name `dedupe` and `link` may write into --out.
-const std::set<std::string> kOutputNames = {"clusters.csv",   "pairs.csv",        "model.json",
-                                            "summary.json",   "rejects.csv",      "changes.csv",
-                                            "identities.csv", "identities.jsonl", "members.csv",
-                                            "report.html"};
+const std::set<std::string> kOutputNames = {
+    "clusters.csv",     "clusters_changed.csv", "pairs.csv",   "model.json",
+    "summary.json",     "rejects.csv",          "changes.csv", "identities.csv",
+    "identities.jsonl", "members.csv",          "report.html"};
 // What `reclink report` writes into --out (other files there are kept).
 const std::set<std::string> kReportOutputNames = {"report.html"};
 
@@ -351,7 +351,17 @@ int FinishIncremental(const std::string& command, const CommonOptions& o, const 
     return w->Finish(true);
   };
   const bool with_source = l.rules.link_type != LinkType::kDedupe;
-  Status st = write("clusters.csv", [&](FileWriter& w) { WriteIncrementalClustersCsv(*night, with_source, w); });
+  Status st;
+  if (!lo.changed_only) {
+    st = write("clusters.csv",
+               [&](FileWriter& w) { WriteIncrementalClustersCsv(*night, with_source, w); });
+  }
+  const std::vector<RecordIdentityChange>& record_changes = ids.record_changes;
+  if (st.ok()) {
+    st = write("clusters_changed.csv", [&](FileWriter& w) {
+      WriteClustersChangedCsv(record_changes, with_source, night->result.records.source_names, w);
+    });
+  }
   if (st.ok()) st = write("changes.csv", [&](FileWriter& w) { WriteChangesCsv(ids.changes, w); });
   if (st.ok() && l.rules.survivorship) {
     Result<GoldenRecords> golden = IncrementalGoldenRecords(l.rules, *night);
@@ -387,6 +397,7 @@ int FinishIncremental(const std::string& command, const CommonOptions& o, const 
   context.quarantine = o.on_bad_record == "quarantine";
   context.output_commit = outputs.atomic() ? "atomic" : "per_file";
   context.identities = &ids;
+  context.record_changes = &record_changes;
   context.state_dir = lo.state_dir;
   context.model_origin = "state";
   IncrementalCounts counts = res.counts;
@@ -421,10 +432,14 @@ int FinishIncremental(const std::string& command, const CommonOptions& o, const 
     }
     double total = 0;
     for (const StageTiming& t : *timings) total += t.seconds;
-    text += "\ntime: " + Fixed(total, 3) + " s, peak memory " + HumanBytes(PeakRssBytes()) + "\noutputs in " +
-            lo.out_dir + ": clusters.csv, changes.csv, model.json, summary.json" +
-            (l.rules.survivorship ? std::string(lo.identities_format == "jsonl" ? ", identities.jsonl" : ", identities.csv") : "") +
-            (lo.with_fields ? ", members.csv" : "") + "\n";
+    text +=
+        "\ntime: " + Fixed(total, 3) + " s, peak memory " + HumanBytes(PeakRssBytes()) +
+        "\noutputs in " + lo.out_dir + ": " + (lo.changed_only ? "" : "clusters.csv, ") +
+        "clusters_changed.csv, changes.csv, model.json, summary.json" +
+        (l.rules.survivorship ? std::string(lo.identities_format == "jsonl" ? ", identities.jsonl"
+                                                                            : ", identities.csv")
+                              : "") +
+        (lo.with_fields ? ", members.csv" : "") + "\n";
     std::fputs(text.c_str(), stdout);
   }
   return 0;
@@ -459,6 +474,11 @@ int RunLinkageCommand(std::string command, const CommonOptions& o, const Linkage
   }
   const bool with_state = !lo.state_dir.empty();
   if (lo.retrain && !with_state) return Fail(Status::Usage("error: --retrain needs --state DIR"));
+  if (lo.changed_only && !with_state) {
+    return Fail(Status::Usage(
+        "error: --changed-only needs --state DIR",
+        "clusters_changed.csv lists the records whose identity changed since the state's run"));
+  }
   if (with_state) {
     std::error_code ec;
     if (fs::path(lo.state_dir).lexically_normal() == fs::path(lo.out_dir).lexically_normal() ||
@@ -707,7 +727,19 @@ int RunLinkageCommand(std::string command, const CommonOptions& o, const Linkage
       fill(*w);
       return w->Finish(true);
     };
-    Status st = write("clusters.csv", [&](FileWriter& w) { WriteClustersCsv(l.input, r, cluster_ids, with_source, w); });
+    Status st;
+    if (!(identities && lo.changed_only)) {
+      st = write("clusters.csv",
+                 [&](FileWriter& w) { WriteClustersCsv(l.input, r, cluster_ids, with_source, w); });
+    }
+    if (st.ok() && identities) {
+      std::vector<std::string> source_names;
+      for (const SourceReport& s : l.input.sources) source_names.push_back(s.name);
+      st = write("clusters_changed.csv", [&](FileWriter& w) {
+        WriteClustersChangedCsv(identities->record_changes, l.rules.link_type != LinkType::kDedupe,
+                                source_names, w);
+      });
+    }
     if (st.ok() && identities) st = write("changes.csv", [&](FileWriter& w) { WriteChangesCsv(identities->changes, w); });
     if (st.ok() && l.rules.survivorship) {
       const GoldenRecords golden = BuildGoldenRecords(l.rules, l.input, r);
@@ -747,6 +779,7 @@ int RunLinkageCommand(std::string command, const CommonOptions& o, const Linkage
     context.output_commit = outputs->atomic() ? "atomic" : "per_file";
     if (identities) {
       context.identities = &*identities;
+      context.record_changes = &identities->record_changes;
       context.state_dir = lo.state_dir;
       context.model_origin = model_origin;
     }
@@ -781,12 +814,17 @@ int RunLinkageCommand(std::string command, const CommonOptions& o, const Linkage
     }
     if (model_to_stdout) text += "model written to stdout\n";
     else if (command == "train") text += "model written to " + lo.model_out + "\n";
-    else text += "outputs in " + lo.out_dir + ": clusters.csv, model.json, summary.json" +
-                 std::string(lo.pairs ? ", pairs.csv" : "") + std::string(identities ? ", changes.csv" : "") +
-                 std::string(l.rules.survivorship ? ", identities." + lo.identities_format : std::string()) +
-                 std::string(lo.with_fields ? ", members.csv" : "") +
-                 std::string(lo.report ? ", report.html" : "") +
-                 std::string(o.on_bad_record == "quarantine" ? ", rejects.csv" : "") + "\n";
+    else
+      text += "outputs in " + lo.out_dir + ": " +
+              (identities && lo.changed_only ? "" : "clusters.csv, ") +
+              (identities ? "clusters_changed.csv, " : "") + "model.json, summary.json" +
+              std::string(lo.pairs ? ", pairs.csv" : "") +
+              std::string(identities ? ", changes.csv" : "") +
+              std::string(l.rules.survivorship ? ", identities." + lo.identities_format
+                                               : std::string()) +
+              std::string(lo.with_fields ? ", members.csv" : "") +
+              std::string(lo.report ? ", report.html" : "") +
+              std::string(o.on_bad_record == "quarantine" ? ", rejects.csv" : "") + "\n";
     std::fputs(text.c_str(), model_to_stdout ? stderr : stdout);
   }
   return 0;

@@ -106,11 +106,17 @@ int main(int argc, char** argv) {
       cmd->add_option("--pairs-threshold", lo.pairs_threshold, "lowest probability written to pairs.csv (default 0.5)")
           ->check(CLI::Range(0.0, 1.0));
       cmd->add_option("--truth", lo.truth_column, "also evaluate the clusters against this ground-truth column");
-      cmd->add_option("--state", lo.state_dir,
-                      "run state directory: keeps identity ids stable across runs (read if present, then "
-                      "replaced; an --incremental night appends a segment); writes changes.csv");
+      cmd->add_option(
+          "--state", lo.state_dir,
+          "run state directory: keeps identity ids stable across runs (read if present, then "
+          "replaced; an --incremental night appends a segment); writes changes.csv and "
+          "clusters_changed.csv");
       cmd->add_flag("--retrain", lo.retrain, "with --state: train a new model instead of scoring with the state's");
       if (n == "dedupe" || n == "link") {
+        cmd->add_flag(
+            "--changed-only", lo.changed_only,
+            "with --state: write the records whose identity changed (clusters_changed.csv) but not "
+            "clusters.csv (every record), so that a night's outputs follow what changed");
         cmd->add_flag("--incremental", lo.incremental,
                       "with --state: the inputs hold only new or changed records; only their pairs are scored "
                       "(with the state's model) and the state's other records and links are kept; an input with "

@@ -141,6 +141,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
 
   // Which of the state's records stay: not deleted, not replaced by this run's.
   std::vector<uint8_t> removed(n_old, 0);
+  std::vector<uint32_t> deleted_at;  // the state's records the deletions name, ascending
   {
     std::vector<uint32_t> by_key(deletions.size());
     std::iota(by_key.begin(), by_key.end(), 0u);
@@ -153,6 +154,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
         continue;
       }
       removed[at] = 1;
+      deleted_at.push_back(static_cast<uint32_t>(at));
       ++out.counts.deleted;
     }
   }
@@ -183,6 +185,18 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
       if (!removed[i]) ++out.counts.updated;
       else ++out.counts.inserted;  // deleted and given again: a new record
       removed[i] = 1;
+    }
+  }
+  // The deleted records no row holds now: not given again by this run.
+  {
+    std::vector<int64_t> given;
+    for (const int64_t i : old_of_delta) {
+      if (i >= 0) given.push_back(i);
+    }
+    std::sort(given.begin(), given.end());
+    for (const uint32_t at : deleted_at) {
+      if (!std::binary_search(given.begin(), given.end(), static_cast<int64_t>(at)))
+        out.gone.push_back(at);
     }
   }
   Result<DerivedFields> delta_fields = DeriveFields(rules, delta.table);
@@ -1051,9 +1065,9 @@ Result<IncrementalNight> RunIncrementalNight(const Rules& rules, const RunState&
   inc->run.threshold_source = cut.source;
   mark("incremental");
   // The rows are in key order, and each one's previous identity is known: no key is compared.
-  IdentityAssignment named = AssignIdentitiesInKeyOrder(state.identities, std::move(inc->keys),
-                                                        std::move(inc->key_backing), inc->previous_of,
-                                                        inc->run.labels, inc->run.clusters);
+  IdentityAssignment named = AssignIdentitiesInKeyOrder(
+      state.identities, std::move(inc->keys), std::move(inc->key_backing), inc->previous_of,
+      inc->run.labels, inc->run.clusters, &inc->gone);
   mark("identities");
   return IncrementalNight{std::move(inc.value()), std::move(named)};
 }

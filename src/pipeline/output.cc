@@ -112,6 +112,46 @@ void WriteChangesCsv(const std::vector<IdentityChange>& changes, FileWriter& out
   out.Write(buf);
 }
 
+std::pair<std::string_view, std::string_view> SplitRecordKey(
+    std::string_view key, const std::vector<std::string>& source_names) {
+  size_t cut = std::string_view::npos;
+  for (const std::string& name : source_names) {
+    if (key.size() > name.size() && key[name.size()] == ':' && key.starts_with(name) &&
+        (cut == std::string_view::npos || name.size() > cut)) {
+      cut = name.size();
+    }
+  }
+  if (cut == std::string_view::npos) cut = key.find(':');
+  if (cut == std::string_view::npos) return {std::string_view(), key};
+  return {key.substr(0, cut), key.substr(cut + 1)};
+}
+
+void WriteClustersChangedCsv(const std::vector<RecordIdentityChange>& changes, bool with_source,
+                             const std::vector<std::string>& source_names, FileWriter& out) {
+  std::string buf = with_source ? "source,record_id,cluster_id,change,previous_cluster_id\n"
+                                : "record_id,cluster_id,change,previous_cluster_id\n";
+  for (const RecordIdentityChange& c : changes) {
+    if (with_source) {
+      const auto [source, id] = SplitRecordKey(c.key, source_names);
+      AppendCsvField(buf, source);
+      buf += ',';
+      AppendCsvField(buf, id);
+    } else {
+      AppendCsvField(buf, c.key);
+    }
+    buf += ',';
+    AppendCsvField(buf, c.identity);
+    buf += c.previous.empty() ? ",new," : c.identity.empty() ? ",deleted," : ",moved,";
+    AppendCsvField(buf, c.previous);
+    buf += '\n';
+    if (buf.size() > (1 << 20)) {
+      out.Write(buf);
+      buf.clear();
+    }
+  }
+  out.Write(buf);
+}
+
 void WriteRejectsCsv(const std::vector<BadRecord>& rejects, FileWriter& out) {
   std::string buf = "file,line,column,reason,raw\n";
   for (const BadRecord& b : rejects) {

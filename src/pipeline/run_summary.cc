@@ -293,6 +293,23 @@ std::string SummaryJson(const RunContext& context, const LoadedInput& input, con
     w.BeginObject();
     for (const auto& [kind, count] : a.counts) w.Member(kind, count);
     w.EndObject();
+    if (const std::vector<RecordIdentityChange>* rc = context.record_changes) {
+      uint64_t added = 0, moved = 0, deleted = 0;
+      for (const RecordIdentityChange& c : *rc) {
+        if (c.previous.empty())
+          ++added;
+        else if (c.identity.empty())
+          ++deleted;
+        else
+          ++moved;
+      }
+      w.Key("records_changed");
+      w.BeginObject();
+      w.Member("new", added);
+      w.Member("moved", moved);
+      w.Member("deleted", deleted);
+      w.EndObject();
+    }
     if (const IncrementalCounts* inc = context.incremental) {
       w.Key("incremental");
       w.BeginObject();

@@ -71,6 +71,37 @@ std::map<std::string, std::string> IdentityOf(const std::string& out_dir) {
   return m;
 }
 
+// clusters_changed.csv of out_dir (dedupe: record_id,cluster_id,change,previous_cluster_id)
+// applied to the previous night's record id -> identity id: each row's previous id must be the
+// record's id before, and the result is this night's map when the file is right.
+std::map<std::string, std::string> Applied(std::map<std::string, std::string> before,
+                                           const std::string& out_dir) {
+  const std::vector<std::string> lines = Lines(ReadFile(out_dir + "/clusters_changed.csv"));
+  EXPECT_FALSE(lines.empty());
+  if (lines.empty()) return before;
+  EXPECT_EQ(lines[0], "record_id,cluster_id,change,previous_cluster_id");
+  std::string last;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    const std::vector<std::string> f = Split(lines[i]);
+    EXPECT_EQ(f.size(), 4u) << lines[i];
+    if (f.size() != 4) continue;
+    const std::string &id = f[0], &now = f[1], &change = f[2], &previous = f[3];
+    EXPECT_LT(last, id) << "rows in record-key order";
+    last = id;
+    const auto it = before.find(id);
+    EXPECT_EQ(it == before.end() ? std::string() : it->second, previous) << lines[i];
+    if (change == "deleted") {
+      EXPECT_TRUE(now.empty()) << lines[i];
+      before.erase(id);
+    } else {
+      EXPECT_EQ(change, previous.empty() ? "new" : "moved") << lines[i];
+      EXPECT_FALSE(now.empty()) << lines[i];
+      EXPECT_NE(now, previous) << lines[i];
+      before[id] = now;
+    }
+  }
+  return before;
+}
 std::map<std::string, std::set<std::string>> Members(const std::map<std::string, std::string>& id_of) {
   std::map<std::string, std::set<std::string>> m;
   for (const auto& [record, id] : id_of) m[id].insert(record);
@@ -494,6 +525,7 @@ void IdentityNights::IncrementalEqualsFull(const std::string& max_block_size, co
   }
   int full_rescores = 0, dropped = 0;
   std::vector<int> segments;  // of the incremental state after each night
+  std::string previous_out = dir_ + "/out1";
   for (int night = 2; night <= 5; ++night) {
     std::vector<std::string> ids;
     for (const auto& [id, row] : live) ids.push_back(id);
@@ -534,6 +566,14 @@ void IdentityNights::IncrementalEqualsFull(const std::string& max_block_size, co
     EXPECT_EQ(IdentityOf(inc_out), IdentityOf(full_out)) << "night " << night;
     EXPECT_EQ(IdentityOf(inc_out).size(), live.size());
     EXPECT_EQ(ReadFile(inc_out + "/changes.csv"), ReadFile(full_out + "/changes.csv")) << "night " << night;
+    // The changed rows: the same from either run, and applied to the previous night's clusters.csv
+    // they give this night's.
+    EXPECT_EQ(ReadFile(inc_out + "/clusters_changed.csv"),
+              ReadFile(full_out + "/clusters_changed.csv"))
+        << "night " << night;
+    EXPECT_EQ(Applied(IdentityOf(previous_out), full_out), IdentityOf(full_out))
+        << "night " << night;
+    previous_out = full_out;
     for (const char* file : {"identities.bin", "model.json"}) {
       EXPECT_EQ(ReadFile(copy + "/" + file), ReadFile(state + "/" + file)) << "night " << night << ": " << file;
     }
@@ -732,6 +772,18 @@ void IdentityNights::IncrementalLinkEqualsFull(const std::string& method) {
     std::sort(inc.begin(), inc.end());
     EXPECT_EQ(inc, full) << "night " << n;
     EXPECT_EQ(ReadFile(dir_ + "/inc" + n + "/changes.csv"), ReadFile(dir_ + "/full" + n + "/changes.csv"));
+    // The changed rows name each record by source and id, as clusters.csv does.
+    const std::string changed_rows = ReadFile(dir_ + "/inc" + n + "/clusters_changed.csv");
+    EXPECT_EQ(changed_rows, ReadFile(dir_ + "/full" + n + "/clusters_changed.csv"))
+        << "night " << n;
+    EXPECT_EQ(Lines(changed_rows)[0], "source,record_id,cluster_id,change,previous_cluster_id");
+    for (const std::string& line : Lines(changed_rows)) {
+      if (line.find(",deleted,") != std::string::npos) {
+        EXPECT_TRUE(line.starts_with("source1,") || line.starts_with("source2,") ||
+                    line.starts_with("source3,"))
+            << line;
+      }
+    }
     for (const char* file : {"identities.bin", "records.bin", "model.json"}) {
       EXPECT_EQ(ReadFile(copy + "/" + file), ReadFile(state + "/" + file)) << "night " << n << ": " << file;
     }
@@ -786,6 +838,49 @@ TEST_F(IdentityNights, AnIncrementalLinkNightEqualsAFullRunWithOnePerSource) {
 
 // A night that only deletes: no inputs at all, just --delete; the same as a full run without
 // those records.
+// --changed-only: clusters_changed.csv without clusters.csv, in a full and in an incremental night,
+// with the rows a night without the option writes; and only with --state.
+TEST_F(IdentityNights, ChangedOnlyWritesTheChangedRowsAlone) {
+  const std::string state = dir_ + "/state";
+  std::vector<std::string> rows(pool_.begin(), pool_.begin() + 1500);
+  const std::string first = Night(1, rows, 1, state);
+  const std::vector<std::string> first_changed = Lines(ReadFile(first + "/clusters_changed.csv"));
+  EXPECT_EQ(first_changed.size(), 1501u);  // every record is new to an empty state
+  EXPECT_EQ(Applied({}, first), IdentityOf(first));
+  fs::copy(state, dir_ + "/state_full");
+  fs::copy(state, dir_ + "/state_inc");
+  fs::copy(state, dir_ + "/state_inc_all");
+  // Night 2: 30 records deleted, 100 new ones, the rest in another order.
+  std::vector<std::string> now(pool_.begin() + 30, pool_.begin() + 1600);
+  std::shuffle(now.begin(), now.end(), std::mt19937_64(5));
+  const std::string full = Night(2, now, 2, dir_ + "/state_full", " --changed-only");
+  const std::string full_all = Night(3, now, 1, state);
+  EXPECT_FALSE(fs::exists(full + "/clusters.csv"));
+  EXPECT_EQ(ReadFile(full + "/clusters_changed.csv"), ReadFile(full_all + "/clusters_changed.csv"));
+  EXPECT_EQ(Applied(IdentityOf(first), full_all), IdentityOf(full_all));
+  std::string del = "record_id\n";
+  for (size_t i = 0; i < 30; ++i) del += Split(pool_[i])[0] + "\n";
+  WriteFile(dir_ + "/deleted.txt", del);
+  const std::vector<std::string> delta(pool_.begin() + 1500, pool_.begin() + 1600);
+  const std::string inc = Night(4, delta, 1, dir_ + "/state_inc",
+                                " --changed-only --incremental --delete " + dir_ + "/deleted.txt");
+  const std::string inc_all = Night(5, delta, 1, dir_ + "/state_inc_all",
+                                    " --incremental --delete " + dir_ + "/deleted.txt");
+  EXPECT_FALSE(fs::exists(inc + "/clusters.csv"));
+  EXPECT_TRUE(fs::exists(inc_all + "/clusters.csv"));
+  EXPECT_EQ(ReadFile(inc + "/clusters_changed.csv"), ReadFile(full_all + "/clusters_changed.csv"));
+  EXPECT_EQ(ReadFile(inc_all + "/clusters_changed.csv"),
+            ReadFile(full_all + "/clusters_changed.csv"));
+  const std::string summary = ReadFile(inc + "/summary.json");
+  EXPECT_NE(summary.find("\"records_changed\""), std::string::npos) << summary;
+  EXPECT_NE(summary.find("\"deleted\": 30"), std::string::npos) << summary;
+  // Without a state there is nothing to compare with.
+  const CliResult r = RunReclink("dedupe --rules " + rules_ + " --out " + dir_ +
+                                 "/no_state --changed-only " + dir_ + "/night1_0.csv");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--changed-only needs --state"), std::string::npos) << r.err;
+}
+
 TEST_F(IdentityNights, AnIncrementalNightCanOnlyDelete) {
   const std::string state = dir_ + "/state", copy = dir_ + "/copy";
   std::vector<std::string> rows(pool_.begin(), pool_.begin() + 400);

@@ -440,12 +440,35 @@ void ExpectAsReference(const IdentityState& previous, const std::vector<std::str
 }
 
 // Nights that touch a few clusters of many (as an incremental night does): a record added to, or
-// deleted from, a cluster; every record of a cluster deleted; a touched cluster merged with an untouched neighbour, or split, one part
-// alone or joined to an untouched neighbour; records moved between clusters; an identity whose
-// records all stay together but lose one to a new cluster. Both entry points (AssignIdentities on
-// shuffled rows, AssignIdentitiesInKeyOrder on rows in key order with their previous identities)
-// name the clusters as the reference does, which sorts every candidate; so does a night that
-// touches nothing.
+// deleted from, a cluster; every record of a cluster deleted; a touched cluster merged with an
+// untouched neighbour, or split, one part alone or joined to an untouched neighbour; records moved
+// between clusters; an identity whose records all stay together but lose one to a new cluster. Both
+// entry points (AssignIdentities on shuffled rows, AssignIdentitiesInKeyOrder on rows in key order
+// with their previous identities) name the clusters as the reference does, which sorts every
+// candidate; so does a night that touches nothing. The records whose identity id differs between
+// two states, by maps of key -> id: new (no previous id), moved (another id) and deleted (no id
+// now), in key order.
+std::vector<std::tuple<std::string, std::string, std::string>> ChangedRecords(
+    const IdentityState& before, const IdentityState& after) {
+  std::map<std::string, std::pair<std::string, std::string>> by_key;  // key -> (id now, id before)
+  for (size_t j = 0; j < before.keys.size(); ++j)
+    by_key[std::string(before.keys[j])].second = before.ids[before.identity_of[j]];
+  for (size_t i = 0; i < after.keys.size(); ++i)
+    by_key[std::string(after.keys[i])].first = after.ids[after.identity_of[i]];
+  std::vector<std::tuple<std::string, std::string, std::string>> out;
+  for (const auto& [key, ids] : by_key) {
+    if (ids.first != ids.second) out.emplace_back(key, ids.first, ids.second);
+  }
+  return out;
+}
+
+std::vector<std::tuple<std::string, std::string, std::string>> AsTuples(
+    const std::vector<RecordIdentityChange>& changes) {
+  std::vector<std::tuple<std::string, std::string, std::string>> out;
+  for (const RecordIdentityChange& c : changes) out.emplace_back(c.key, c.identity, c.previous);
+  return out;
+}
+
 TEST(IdentityTest, NamingOnlyTouchedClustersEqualsNamingEveryCluster) {
   std::mt19937_64 rng(13);
   Clusters clusters;
@@ -530,7 +553,24 @@ TEST(IdentityTest, NamingOnlyTouchedClustersEqualsNamingEveryCluster) {
     ExpectAsReference(state, sorted_keys, sorted_labels, next.size(), in_order,
                       "AssignIdentitiesInKeyOrder, night " + std::to_string(night));
     EXPECT_EQ(in_order.next.identity_of, full->next.identity_of);
+    // The records whose id changed (clusters_changed.csv): found by the naming, with and without
+    // the deleted records given, and by the merge of the two states, all the difference of the
+    // maps.
+    const auto expected = ChangedRecords(state, full->next);
+    EXPECT_EQ(AsTuples(full->record_changes), expected) << "night " << night;
+    EXPECT_EQ(AsTuples(in_order.record_changes), expected) << "night " << night;
+    EXPECT_EQ(AsTuples(RecordIdentityChanges(state, full->next)), expected) << "night " << night;
+    std::vector<uint32_t> gone;
+    for (size_t j = 0; j < state.keys.size(); ++j) {
+      if (!std::binary_search(sorted_keys.begin(), sorted_keys.end(), std::string(state.keys[j]))) {
+        gone.push_back(static_cast<uint32_t>(j));
+      }
+    }
+    const IdentityAssignment told = AssignIdentitiesInKeyOrder(state, views, owned, previous_of,
+                                                               sorted_labels, next.size(), &gone);
+    EXPECT_EQ(AsTuples(told.record_changes), expected) << "night " << night;
     if (edits == 0 && night % 7 != 3) {
+      EXPECT_TRUE(in_order.record_changes.empty());
       EXPECT_EQ(in_order.counts.at("unchanged"), next.size());
       EXPECT_TRUE(in_order.changes.empty());
     }

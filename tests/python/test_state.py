@@ -50,6 +50,13 @@ def test_two_nights_match_the_cli(cli, demo_csv, demo_rules, tmp_path):
     assert list(r2.changes["identity_id"]) == list(changes["identity_id"])
     assert list(r2.changes["change"]) == list(changes["change"])
     assert list(r2.changes["records_after"]) == list(changes["records_after"])
+    # The records whose identity changed: clusters_changed.csv's rows, 40 new or changed and 2 deleted
+    # among them.
+    changed = pd.read_csv(tmp_path / "out2" / "clusters_changed.csv", dtype=str, keep_default_na=False)
+    pd.testing.assert_frame_equal(r2.clusters_changed.reset_index(drop=True), changed)
+    assert sorted(r2.clusters_changed.loc[r2.clusters_changed["change"] == "deleted", "record_id"]) == sorted(deleted)
+    assert r2.summary["identities"]["records_changed"]["deleted"] == 2
+    assert len(r1.clusters_changed) == len(first) and set(r1.clusters_changed["change"]) == {"new"}
     # Identity ids come from a counter in the state, so both states hold the same bytes.
     names = sorted(p.name for p in (tmp_path / "cli_state").iterdir())
     assert names == sorted(p.name for p in (tmp_path / "py_state").iterdir())
@@ -84,6 +91,7 @@ def test_a_full_night_with_state_keeps_identity_ids(demo_csv, demo_rules, tmp_pa
     m2 = dict(zip(r2.clusters["record_id"], r2.clusters["cluster_id"]))
     assert m1 == m2
     assert r2.changes.empty
+    assert r2.clusters_changed.empty
     assert r2.summary["identities"]["model"] == "state"
 
 

@@ -85,6 +85,16 @@ struct IdentityChange {
   uint64_t records_removed = 0;  // members before that are not in it now
 };
 
+// A record whose identity id differs between two states: one row of clusters_changed.csv. Views
+// of the states' keys and ids. identity is empty for a record the later state no longer holds
+// (deleted), previous for one the earlier state did not hold (new); both are set for a record
+// that moved to another identity (its own was merged, split, or it was relinked).
+struct RecordIdentityChange {
+  std::string_view key;
+  std::string_view identity;
+  std::string_view previous;
+};
+
 struct IdentityAssignment {
   // Per cluster index, its id: AssignIdentities fills it; AssignIdentitiesInKeyOrder leaves it
   // empty (cluster_id() names a cluster, ClusterIdStrings makes the table when one is needed).
@@ -94,6 +104,11 @@ struct IdentityAssignment {
   std::map<std::string, uint64_t> counts;  // per kind name (every kind present, maybe 0), and "unchanged"
   IdentityState next;                    // the state for the next run
   std::vector<uint32_t> rows_by_key;     // rows in record-key order: next.keys[i] is keys[rows_by_key[i]]
+  // The records whose identity id changed since the previous state, in key order: what
+  // RecordIdentityChanges(previous, next) gives, found from what the naming knows (rows of clusters
+  // that kept their identity are not looked at). Views of next's and the previous state's keys
+  // and ids: valid while both live.
+  std::vector<RecordIdentityChange> record_changes;
 
   // Cluster c's id: a view of what next.id_backing holds, valid while next lives.
   std::string_view cluster_id(uint32_t c) const { return next.ids[cluster_index[c]]; }
@@ -115,11 +130,24 @@ inline constexpr uint32_t kNoIdentity = ~uint32_t{0};
 // whose previous identities the caller knows: previous_of, per row, an index into previous.ids or
 // kNoIdentity. No key is compared; keys become the next state's, and key_backing, which must hold
 // what they view, its key_backing. An incremental run, which merges its rows in key order from the
-// state's, names its clusters so. cluster_ids is left empty (see IdentityAssignment).
-IdentityAssignment AssignIdentitiesInKeyOrder(const IdentityState& previous, std::vector<std::string_view> keys,
+// state's, names its clusters so. cluster_ids is left empty (see IdentityAssignment). gone, when
+// given: the previous state's records that no row holds (indices of previous.keys, ascending),
+// which record_changes then lists as deleted without looking for them.
+IdentityAssignment AssignIdentitiesInKeyOrder(const IdentityState& previous,
+                                              std::vector<std::string_view> keys,
                                               std::shared_ptr<const void> key_backing,
                                               const std::vector<uint32_t>& previous_of,
-                                              const std::vector<uint32_t>& labels, uint64_t clusters);
+                                              const std::vector<uint32_t>& labels,
+                                              uint64_t clusters,
+                                              const std::vector<uint32_t>* gone = nullptr);
+
+// The records whose identity id changed from `previous` (the state a run read) to `next` (the
+// state it leaves), in key order: every other record of either state is in both with the same
+// id. So these rows, applied to the previous run's clusters.csv (a row replaced or added per
+// record with an identity, removed per record without), give this run's. A merge of the two
+// sorted key lists, in chunks on every thread.
+std::vector<RecordIdentityChange> RecordIdentityChanges(const IdentityState& previous,
+                                                        const IdentityState& next);
 
 // The state as bytes (a versioned header, then the tables, then an XXH3-64 checksum of all that
 // precedes it), and back. ParseIdentityState refuses anything it cannot read whole: a wrong

@@ -51,6 +51,8 @@ struct IncrementalResult {
   std::vector<std::string_view> keys;
   std::shared_ptr<const void> key_backing;
   std::vector<uint32_t> previous_of;  // per row: its key's identity in the state (an index), or kNoIdentity
+  std::vector<uint32_t>
+      gone;  // the state's records no row holds (deleted), as indices of its keys, ascending
   RecordsState records;           // the next state's records (rows as keys)
   // model, threshold, edges, labels, clusters, oversized, tf tables; candidate_pairs and the
   // rules' pairs count the pairs scored by this run (the others were scored before).

@@ -229,6 +229,18 @@ void WriteClustersCsv(const LoadedInput& input, const RunResult& result, const s
                       bool with_source, FileWriter& out);
 // changes.csv: per identity that changed since the previous run, what happened (docs/identities.md).
 void WriteChangesCsv(const std::vector<IdentityChange>& changes, FileWriter& out);
+// clusters_changed.csv: the records whose identity changed since the previous run
+// (RecordIdentityChanges), in record-key order, as
+// `record_id,cluster_id,change,previous_cluster_id` (link modes: `source,record_id,...`, the key
+// SOURCE:ID split after the source name that starts it, one of source_names when one does, else at
+// its first ':'). change is `new` (no previous identity), `moved` (another identity than before) or
+// `deleted` (no identity now: cluster_id empty). docs/identities.md, "The change feed". A link
+// mode's record key SOURCE:ID as (source, id): split after the longest of source_names that starts
+// it and is followed by ':', else at its first ':' (no ':': an empty source).
+std::pair<std::string_view, std::string_view> SplitRecordKey(
+    std::string_view key, const std::vector<std::string>& source_names);
+void WriteClustersChangedCsv(const std::vector<RecordIdentityChange>& changes, bool with_source,
+                             const std::vector<std::string>& source_names, FileWriter& out);
 void WritePairsCsv(const LoadedInput& input, const RunResult& result, FileWriter& out);
 void WriteRejectsCsv(const std::vector<BadRecord>& rejects, FileWriter& out);
 

@@ -28,6 +28,9 @@ struct RunContext {
   std::string state_dir;
   std::string model_origin;  // "trained", "state", "retrained" or "file"
   const IncrementalCounts* incremental = nullptr;  // an incremental run's counts
+  // With --state: the records whose identity changed (clusters_changed.csv's rows), counted by
+  // kind.
+  const std::vector<RecordIdentityChange>* record_changes = nullptr;
   // --memory-limit: the limit (0: none), the estimated peak, and the bytes of record columns
   // kept in files under temp_dir (0: the table stayed in memory).
   uint64_t memory_limit = 0;
