@@ -492,21 +492,37 @@ Result<IdentityAssignment> AssignIdentities(const IdentityState& previous, std::
   std::vector<std::string_view> next_keys(n);
   ParallelFor(size_t{0}, n, [&](size_t i) { next_keys[i] = (*owned)[by_key[i]]; });
   // Each row's previous identity: a merge of two sorted lists, in chunks (each chunk's start in
-  // the previous keys found by binary search).
+  // the previous keys found by binary search; the first chunk from the start). A chunk walks the
+  // previous keys up to the next chunk's start, so every previous key is passed by one chunk, and
+  // those no row holds are the deleted records.
   std::vector<uint32_t> prev_of(n, kNoIdentity);
   const std::vector<std::string_view>& before = previous.keys;
+  std::vector<size_t> before_from(chunks + 1, before.size());
+  if (chunks > 0) before_from[0] = 0;
+  ParallelFor(size_t{1}, chunks, [&](size_t c) {
+    before_from[c] = static_cast<size_t>(
+        std::lower_bound(before.begin(), before.end(), next_keys[c * kChunk]) - before.begin());
+  });
+  std::vector<std::vector<uint32_t>> gone_in(chunks);
   ParallelFor(size_t{0}, chunks, [&](size_t c) {
     const size_t from = c * kChunk, to = std::min(n, from + kChunk);
-    size_t j = static_cast<size_t>(std::lower_bound(before.begin(), before.end(), next_keys[from]) - before.begin());
+    size_t j = before_from[c];
+    const size_t j_end = before_from[c + 1];
     for (size_t i = from; i < to; ++i) {
       const std::string_view k = next_keys[i];
-      while (j < before.size() && before[j] < k) ++j;
-      if (j < before.size() && before[j] == k) prev_of[by_key[i]] = previous.identity_of[j];
+      for (; j < j_end && before[j] < k; ++j) gone_in[c].push_back(static_cast<uint32_t>(j));
+      if (j < j_end && before[j] == k) prev_of[by_key[i]] = previous.identity_of[j++];
     }
+    for (; j < j_end; ++j) gone_in[c].push_back(static_cast<uint32_t>(j));
   });
+  std::vector<uint32_t> gone;
+  for (const std::vector<uint32_t>& g : gone_in) gone.insert(gone.end(), g.begin(), g.end());
+  if (chunks == 0) {  // no rows: every previous record is gone
+    gone.resize(before.size());
+    std::iota(gone.begin(), gone.end(), 0u);
+  }
   return Assign(previous, std::move(by_key), prev_of, std::move(next_keys), std::move(owned),
-                labels, clusters,
-                /*with_cluster_ids=*/true, nullptr);
+                labels, clusters, /*with_cluster_ids=*/true, &gone);
 }
 
 IdentityAssignment AssignIdentitiesInKeyOrder(
