@@ -5,14 +5,16 @@
 # identities.bin must equal the first A run's (a change that alters an output fails the A/B).
 #
 #   bench/night_ab.sh --work DIR [--base BUILD] [--base-env VAR=VALUE] [--new-env VAR=VALUE]
-#                     [--rounds R] [--idle S] [--threads T] [--quiet-night] [--records N] [--changes P]
-#                     [--rules FILE]
+#                     [--new-arg ARG] [--rounds R] [--idle S] [--threads T] [--quiet-night]
+#                     [--records N] [--changes P] [--rules FILE]
 #
 # --work DIR holds the data and night 1's state (bench/identities.sh --prepare DIR); it is made
 # with --records (default 1000000), --changes (default 1) and --rules (default the demo's) when it
 # does not exist yet, and kept; the nights run with the same --rules.
 # B is BUILD_DIR (default build); A is --base (default: BUILD_DIR too). --base-env / --new-env add
-# one environment variable to A's / B's runs (repeatable), e.g. --base-env MALLOC_CONF=thp:always.
+# one environment variable to A's / B's runs (repeatable), e.g. --base-env MALLOC_CONF=thp:always;
+# --new-arg one argument to B's command line (repeatable), e.g. --new-arg --changed-only (the
+# files both runs wrote are compared: clusters.csv then only when B writes it).
 # --idle S sleeps S seconds before each run (a nightly job starts cold; docs/performance.md, "Huge
 # pages and the incremental night"); default 0. --quiet-night runs the quiet night (an extract of no
 # records) instead of the 1% night. Wall time is the child's, on the monotonic clock; user and
@@ -20,13 +22,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work= base= rounds=5 idle=0 threads=2 quiet=0 records=1000000 changes=1 rules=datasets/demo/rules.toml
-base_env=() new_env=()
+base_env=() new_env=() new_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --work) work=$2; shift 2 ;;
     --base) base=$2; shift 2 ;;
     --base-env) base_env+=("$2"); shift 2 ;;
     --new-env) new_env+=("$2"); shift 2 ;;
+    --new-arg) new_args+=("$2"); shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --idle) idle=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
@@ -34,7 +37,7 @@ while [ $# -gt 0 ]; do
     --records) records=$2; shift 2 ;;
     --changes) changes=$2; shift 2 ;;
     --rules) rules=$2; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "night_ab.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -48,13 +51,15 @@ if [ ! -d "$work/state1" ]; then
   BUILD_DIR="$BUILD_DIR" bench/identities.sh --prepare "$work" --records "$records" --changes "$changes" --rules "$rules"
 fi
 python3 - "$work" "$base/reclink" "$BUILD_DIR/reclink" "$rounds" "$idle" "$threads" "$quiet" "$rules" \
+  "$(printf '%s\n' ${new_args[@]+"${new_args[@]}"})" \
   "${#base_env[@]}" ${base_env[@]+"${base_env[@]}"} ${new_env[@]+"${new_env[@]}"} <<'PY'
 import filecmp, json, os, shutil, subprocess, sys, time
 sys.path.insert(0, "bench")
 from ab_report import print_report
-work, bin_a, bin_b, rounds, idle, threads, quiet, rules, n_base = sys.argv[1:10]
+work, bin_a, bin_b, rounds, idle, threads, quiet, rules, new_args, n_base = sys.argv[1:11]
 rounds, idle, quiet, n_base = int(rounds), float(idle), quiet == "1", int(n_base)
-envs = {"A": sys.argv[10:10 + n_base], "B": sys.argv[10 + n_base:]}
+envs = {"A": sys.argv[11:11 + n_base], "B": sys.argv[11 + n_base:]}
+args = {"A": [], "B": [a for a in new_args.split("\n") if a]}
 bins = {"A": bin_a, "B": bin_b}
 night = [f"{work}/empty.csv"] if quiet else ["--delete", f"{work}/deleted.txt", f"{work}/delta.csv"]
 runs = {"A": [], "B": []}
@@ -73,7 +78,7 @@ for r in range(rounds):
             k, _, val = kv.partition("=")
             env[k] = val
         cmd = [bins[v], "dedupe", "--rules", rules, "--threads", threads, "--quiet",
-               "--state", state, "--out", out, "--incremental"] + night
+               "--state", state, "--out", out, "--incremental"] + args[v] + night
         t0 = time.monotonic()
         p = subprocess.Popen(cmd, env=env)
         _, status, ru = os.wait4(p.pid, 0)
@@ -83,7 +88,10 @@ for r in range(rounds):
         s = json.load(open(f"{out}/summary.json"))
         runs[v].append({"wall": wall, "user": ru.ru_utime, "sys": ru.ru_stime, "rss": s["peak_rss_bytes"] / 1e6,
                         "stages": {x["stage"]: x["seconds"] for x in s["stages"]}})
-        files = [f"{out}/clusters.csv", f"{out}/changes.csv", f"{state}/identities.bin"]
+        # changes.csv and the next identities.bin always; clusters.csv and clusters_changed.csv
+        # where both this run and the reference wrote them (--new-arg --changed-only, an older A).
+        files = [f"{out}/changes.csv", f"{state}/identities.bin"] + [
+            f for f in (f"{out}/clusters.csv", f"{out}/clusters_changed.csv") if os.path.exists(f)]
         if reference is None:
             reference = f"{work}/ab_reference"
             shutil.rmtree(reference, ignore_errors=True)
@@ -91,8 +99,9 @@ for r in range(rounds):
             for f in files:
                 shutil.copy(f, reference)
         for f in files:
-            if not filecmp.cmp(f, f"{reference}/{os.path.basename(f)}", shallow=False):
+            ref = f"{reference}/{os.path.basename(f)}"
+            if os.path.exists(ref) and not filecmp.cmp(f, ref, shallow=False):
                 sys.exit(f"night_ab.sh: {v}'s {os.path.basename(f)} differs from the first A run's")
 print_report(f"{'quiet' if quiet else '1%'} night, {rounds} rounds A B B A, idle {idle:g} s, {threads} threads; outputs identical",
-             bins, envs, runs, rounds)
+             bins, {"A": envs["A"], "B": envs["B"] + args["B"]}, runs, rounds)
 PY

@@ -3,6 +3,7 @@
 #include "reclink/identity.h"
 
 #include <algorithm>
+#include <iterator>
 #include <numeric>
 #include <tuple>
 
@@ -121,10 +122,16 @@ IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> b
   }
 
   // Candidates among the touched clusters: (cluster, previous identity, records shared).
+  // Walked in key order, which also lists the touched clusters' rows (positions in key order) for
+  // record_changes below. (An incremental night's rows are in key order already.)
   std::vector<std::pair<uint32_t, uint32_t>> links;
+  std::vector<uint32_t> touched_rows;
   if (!touched.empty()) {
-    for (size_t r = 0; r < n; ++r) {
-      if (prev_of[r] != kNoIdentity && inherited[labels[r]] == kNone) links.emplace_back(labels[r], prev_of[r]);
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t r = by_key[i], c = labels[r];
+      if (inherited[c] != kNone) continue;
+      touched_rows.push_back(static_cast<uint32_t>(i));
+      if (prev_of[r] != kNoIdentity) links.emplace_back(c, prev_of[r]);
     }
   }
   RadixSortByKey(&links, [](const std::pair<uint32_t, uint32_t>& l) { return uint64_t{l.first} << 32 | l.second; });
@@ -288,23 +295,22 @@ IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> b
   out.next.keys = std::move(next_keys);
   out.next.key_backing = std::move(key_backing);
   out.next.identity_of.resize(n);
-  // With each row's next identity, the rows whose id is not their previous identity's (no
-  // previous identity, or a cluster that inherited another one or got a fresh id): the rows of
-  // settled clusters never are. Per chunk of rows in key order, so the lists join in key order.
-  constexpr size_t kRowsPerChunk = 16384;
-  const size_t row_chunks = (n + kRowsPerChunk - 1) / kRowsPerChunk;
-  std::vector<std::vector<RecordIdentityChange>> moved(row_chunks);
-  ParallelFor(size_t{0}, row_chunks, [&](size_t k) {
-    for (size_t i = k * kRowsPerChunk, end = std::min(n, i + kRowsPerChunk); i < end; ++i) {
-      const uint32_t r = by_key[i], c = labels[r];
-      out.next.identity_of[i] = id_index[c];
-      if (prev_of[r] == kNoIdentity) {
-        moved[k].push_back({out.next.keys[i], id_of(c), {}});
-      } else if (inherited[c] != prev_of[r]) {
-        moved[k].push_back({out.next.keys[i], id_of(c), previous.ids[prev_of[r]]});
-      }
+  ParallelFor(tbb::blocked_range<size_t>(0, n, 16384),
+              [&](const tbb::blocked_range<size_t>& range) {
+                for (size_t i = range.begin(); i != range.end(); ++i)
+                  out.next.identity_of[i] = id_index[labels[by_key[i]]];
+              });
+  // The rows whose id is not their previous identity's (no previous identity, or a cluster that
+  // inherited another one or got a fresh id): all in touched clusters, in key order.
+  std::vector<RecordIdentityChange> moved;
+  for (const uint32_t i : touched_rows) {
+    const uint32_t r = by_key[i], c = labels[r];
+    if (prev_of[r] == kNoIdentity) {
+      moved.push_back({out.next.keys[i], id_of(c), {}});
+    } else if (inherited[c] != prev_of[r]) {
+      moved.push_back({out.next.keys[i], id_of(c), previous.ids[prev_of[r]]});
     }
-  });
+  }
   // The previous records no row holds now (deleted): only identities that are not settled can
   // have lost any, and they lost prev_size less the rows their candidates share. Their keys are
   // found in one pass over the previous keys' identities, and each looked up among the next keys.
@@ -342,6 +348,7 @@ IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> b
     // ascend, so each search among the next keys gallops on from where the last one ended.
     const std::vector<std::string_view>& before = previous.keys;
     const std::vector<std::string_view>& now = out.next.keys;
+    constexpr size_t kRowsPerChunk = 16384;
     const size_t key_chunks = any ? (before.size() + kRowsPerChunk - 1) / kRowsPerChunk : 0;
     std::vector<std::vector<RecordIdentityChange>> gone(key_chunks);
     ParallelFor(size_t{0}, key_chunks, [&](size_t k) {
@@ -371,17 +378,11 @@ IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> b
     });
     for (const auto& g : gone) deleted.insert(deleted.end(), g.begin(), g.end());
   }
-  size_t total = deleted.size();
-  for (const auto& m : moved) total += m.size();
-  out.record_changes.reserve(total);
-  auto d = deleted.begin();
-  for (const auto& m : moved) {
-    for (const RecordIdentityChange& c : m) {
-      for (; d != deleted.end() && d->key < c.key; ++d) out.record_changes.push_back(*d);
-      out.record_changes.push_back(c);
-    }
-  }
-  out.record_changes.insert(out.record_changes.end(), d, deleted.end());
+  out.record_changes.reserve(moved.size() + deleted.size());
+  std::merge(
+      moved.begin(), moved.end(), deleted.begin(), deleted.end(),
+      std::back_inserter(out.record_changes),
+      [](const RecordIdentityChange& x, const RecordIdentityChange& y) { return x.key < y.key; });
   out.rows_by_key = std::move(by_key);
   return out;
 }
