@@ -77,14 +77,15 @@ constexpr uint32_t kMixed = kNone - 1;  // rows of different previous identities
 // cluster nor its identity, so they are taken exactly as among every candidate.
 //
 // The records whose id changed (record_changes) come from the same facts: rows of touched clusters
-// whose cluster took another id than their previous identity's, and the previous records of
-// identities that lost some (gone, when given: the previous keys no row holds).
+// whose cluster took another id than their previous identity's (or that had none), and the
+// previous records no row holds (gone: indices of previous.keys, ascending), which the callers
+// know from their merges of the keys.
 IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> by_key,
                           const std::vector<uint32_t>& prev_of,
                           std::vector<std::string_view> next_keys,
                           std::shared_ptr<const void> key_backing,
                           const std::vector<uint32_t>& labels, uint64_t clusters,
-                          bool with_cluster_ids, const std::vector<uint32_t>* gone) {
+                          bool with_cluster_ids, const std::vector<uint32_t>& gone) {
   const size_t n = by_key.size();
   const size_t n_prev = previous.ids.size();
   // The clusters' sizes, smallest keys (rank in key order) and common previous identities.
@@ -311,73 +312,12 @@ IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> b
       moved.push_back({out.next.keys[i], id_of(c), previous.ids[prev_of[r]]});
     }
   }
-  // The previous records no row holds now (deleted): only identities that are not settled can
-  // have lost any, and they lost prev_size less the rows their candidates share. Their keys are
-  // found in one pass over the previous keys' identities, and each looked up among the next keys.
+  // The previous records no row holds now (deleted), as the caller found them; then both lists
+  // (each in key order) merged.
   std::vector<RecordIdentityChange> deleted;
-  if (gone != nullptr) {
-    deleted.reserve(gone->size());
-    for (const uint32_t j : *gone)
-      deleted.push_back({previous.keys[j], {}, previous.ids[previous.identity_of[j]]});
-  } else {
-    // An identity with no heir, or one a touched cluster holds rows of (touched_prev), may have
-    // lost records; every other identity's heir is its settled cluster, which holds all its
-    // records.
-    std::vector<uint64_t> shared_now(touched_prev.size(), 0);
-    for (const Candidate& cand : candidates) shared_now[prev_no(cand.previous)] += cand.shared;
-    // Bits per identity (small enough to stay in cache): `lost` when it lost records, `partly`
-    // when some of its records are still held (only those identities' keys are looked up).
-    std::vector<uint64_t> lost((n_prev + 63) / 64, 0), partly((n_prev + 63) / 64, 0);
-    auto bit = [](std::vector<uint64_t>& bits, uint32_t p, bool on) {
-      if (on)
-        bits[p >> 6] |= uint64_t{1} << (p & 63);
-      else
-        bits[p >> 6] &= ~(uint64_t{1} << (p & 63));
-    };
-    for (uint32_t p = 0; p < n_prev; ++p) {
-      if (heir[p] == kNone) bit(lost, p, true);
-    }
-    for (size_t tp = 0; tp < touched_prev.size(); ++tp) {
-      const uint32_t p = touched_prev[tp];
-      bit(lost, p, shared_now[tp] < prev_size[p]);
-      bit(partly, p, shared_now[tp] > 0 && shared_now[tp] < prev_size[p]);
-    }
-    bool any = false;
-    for (uint64_t w : lost) any = any || w != 0;
-    // Their keys, in chunks of the previous keys on every thread; the keys looked up in a chunk
-    // ascend, so each search among the next keys gallops on from where the last one ended.
-    const std::vector<std::string_view>& before = previous.keys;
-    const std::vector<std::string_view>& now = out.next.keys;
-    constexpr size_t kRowsPerChunk = 16384;
-    const size_t key_chunks = any ? (before.size() + kRowsPerChunk - 1) / kRowsPerChunk : 0;
-    std::vector<std::vector<RecordIdentityChange>> gone(key_chunks);
-    ParallelFor(size_t{0}, key_chunks, [&](size_t k) {
-      const size_t from = k * kRowsPerChunk, to = std::min(before.size(), from + kRowsPerChunk);
-      size_t at = kNone;  // every next key before `at` is below the keys still to look up (kNone:
-                          // not yet found)
-      for (size_t j = from; j < to; ++j) {
-        const uint32_t p = previous.identity_of[j];
-        if (!((lost[p >> 6] >> (p & 63)) & 1)) continue;
-        const std::string_view key = before[j];
-        if ((partly[p >> 6] >> (p & 63)) & 1) {
-          if (at == kNone)
-            at = static_cast<size_t>(std::lower_bound(now.begin(), now.end(), key) - now.begin());
-          size_t step = 1, hi = at;
-          while (hi < now.size() && now[hi] < key) {
-            at = hi + 1;
-            hi += step;
-            step *= 2;
-          }
-          const auto first = now.begin() + static_cast<std::ptrdiff_t>(at);
-          const auto last = now.begin() + static_cast<std::ptrdiff_t>(std::min(hi, now.size()));
-          at = static_cast<size_t>(std::lower_bound(first, last, key) - now.begin());
-          if (at < now.size() && now[at] == key) continue;  // still held
-        }
-        gone[k].push_back({key, {}, previous.ids[p]});
-      }
-    });
-    for (const auto& g : gone) deleted.insert(deleted.end(), g.begin(), g.end());
-  }
+  deleted.reserve(gone.size());
+  for (const uint32_t j : gone)
+    deleted.push_back({previous.keys[j], {}, previous.ids[previous.identity_of[j]]});
   out.record_changes.reserve(moved.size() + deleted.size());
   std::merge(
       moved.begin(), moved.end(), deleted.begin(), deleted.end(),
@@ -523,65 +463,18 @@ Result<IdentityAssignment> AssignIdentities(const IdentityState& previous, std::
     std::iota(gone.begin(), gone.end(), 0u);
   }
   return Assign(previous, std::move(by_key), prev_of, std::move(next_keys), std::move(owned),
-                labels, clusters, /*with_cluster_ids=*/true, &gone);
+                labels, clusters, /*with_cluster_ids=*/true, gone);
 }
 
 IdentityAssignment AssignIdentitiesInKeyOrder(
     const IdentityState& previous, std::vector<std::string_view> keys,
     std::shared_ptr<const void> key_backing, const std::vector<uint32_t>& previous_of,
-    const std::vector<uint32_t>& labels, uint64_t clusters, const std::vector<uint32_t>* gone) {
+    const std::vector<uint32_t>& labels, uint64_t clusters, const std::vector<uint32_t>& gone) {
   std::vector<uint32_t> by_key(keys.size());
   std::iota(by_key.begin(), by_key.end(), 0u);
   return Assign(previous, std::move(by_key), previous_of, std::move(keys), std::move(key_backing),
                 labels, clusters,
                 /*with_cluster_ids=*/false, gone);
-}
-
-std::vector<RecordIdentityChange> RecordIdentityChanges(const IdentityState& previous,
-                                                        const IdentityState& next) {
-  const std::vector<std::string_view>& before = previous.keys;
-  const std::vector<std::string_view>& after = next.keys;
-  // Chunks of the next keys; chunk c takes the previous keys from the first not below its first
-  // key (the first chunk: from the start) up to the next chunk's, so every key of either list
-  // falls in exactly one chunk and each chunk's rows come out in key order.
-  constexpr size_t kChunk = 1 << 15;
-  const size_t chunks = std::max<size_t>(1, (after.size() + kChunk - 1) / kChunk);
-  std::vector<size_t> before_from(chunks + 1, before.size());
-  before_from[0] = 0;
-  for (size_t c = 1; c < chunks; ++c) {
-    before_from[c] = static_cast<size_t>(
-        std::lower_bound(before.begin(), before.end(), after[c * kChunk]) - before.begin());
-  }
-  std::vector<std::vector<RecordIdentityChange>> found(chunks);
-  ParallelFor(size_t{0}, chunks, [&](size_t c) {
-    std::vector<RecordIdentityChange>& out = found[c];
-    size_t i = std::min(after.size(), c * kChunk);
-    const size_t i_end = std::min(after.size(), (c + 1) * kChunk);
-    size_t j = before_from[c];
-    const size_t j_end = before_from[c + 1];
-    while (i < i_end || j < j_end) {
-      if (j == j_end || (i < i_end && after[i] < before[j])) {  // only in next: new
-        out.push_back({after[i], next.ids[next.identity_of[i]], {}});
-        ++i;
-      } else if (i == i_end || before[j] < after[i]) {  // only in previous: deleted
-        out.push_back({before[j], {}, previous.ids[previous.identity_of[j]]});
-        ++j;
-      } else {
-        const std::string_view now = next.ids[next.identity_of[i]],
-                               then = previous.ids[previous.identity_of[j]];
-        // An identity the run kept views the previous state's bytes: equal without comparing them.
-        if (now.data() != then.data() && now != then) out.push_back({after[i], now, then});
-        ++i;
-        ++j;
-      }
-    }
-  });
-  size_t total = 0;
-  for (const auto& f : found) total += f.size();
-  std::vector<RecordIdentityChange> changes;
-  changes.reserve(total);
-  for (const auto& f : found) changes.insert(changes.end(), f.begin(), f.end());
-  return changes;
 }
 
 }  // namespace reclink

@@ -1067,7 +1067,7 @@ Result<IncrementalNight> RunIncrementalNight(const Rules& rules, const RunState&
   // The rows are in key order, and each one's previous identity is known: no key is compared.
   IdentityAssignment named = AssignIdentitiesInKeyOrder(
       state.identities, std::move(inc->keys), std::move(inc->key_backing), inc->previous_of,
-      inc->run.labels, inc->run.clusters, &inc->gone);
+      inc->run.labels, inc->run.clusters, inc->gone);
   mark("identities");
   return IncrementalNight{std::move(inc.value()), std::move(named)};
 }

@@ -104,10 +104,10 @@ struct IdentityAssignment {
   std::map<std::string, uint64_t> counts;  // per kind name (every kind present, maybe 0), and "unchanged"
   IdentityState next;                    // the state for the next run
   std::vector<uint32_t> rows_by_key;     // rows in record-key order: next.keys[i] is keys[rows_by_key[i]]
-  // The records whose identity id changed since the previous state, in key order: what
-  // RecordIdentityChanges(previous, next) gives, found from what the naming knows (rows of clusters
-  // that kept their identity are not looked at). Views of next's and the previous state's keys
-  // and ids: valid while both live.
+  // The records whose identity id changed since the previous state, in key order (every other
+  // record of either state is in both with the same id), found from what the naming knows: rows
+  // of clusters that kept their identity are not looked at. clusters_changed.csv's rows. Views
+  // of next's and the previous state's keys and ids: valid while both live.
   std::vector<RecordIdentityChange> record_changes;
 
   // Cluster c's id: a view of what next.id_backing holds, valid while next lives.
@@ -130,24 +130,15 @@ inline constexpr uint32_t kNoIdentity = ~uint32_t{0};
 // whose previous identities the caller knows: previous_of, per row, an index into previous.ids or
 // kNoIdentity. No key is compared; keys become the next state's, and key_backing, which must hold
 // what they view, its key_backing. An incremental run, which merges its rows in key order from the
-// state's, names its clusters so. cluster_ids is left empty (see IdentityAssignment). gone, when
-// given: the previous state's records that no row holds (indices of previous.keys, ascending),
-// which record_changes then lists as deleted without looking for them.
+// state's, names its clusters so. cluster_ids is left empty (see IdentityAssignment). gone: the
+// previous state's records that no row holds (indices of previous.keys, ascending; the night's
+// deletions), which record_changes lists as deleted.
 IdentityAssignment AssignIdentitiesInKeyOrder(const IdentityState& previous,
                                               std::vector<std::string_view> keys,
                                               std::shared_ptr<const void> key_backing,
                                               const std::vector<uint32_t>& previous_of,
                                               const std::vector<uint32_t>& labels,
-                                              uint64_t clusters,
-                                              const std::vector<uint32_t>* gone = nullptr);
-
-// The records whose identity id changed from `previous` (the state a run read) to `next` (the
-// state it leaves), in key order: every other record of either state is in both with the same
-// id. So these rows, applied to the previous run's clusters.csv (a row replaced or added per
-// record with an identity, removed per record without), give this run's. A merge of the two
-// sorted key lists, in chunks on every thread.
-std::vector<RecordIdentityChange> RecordIdentityChanges(const IdentityState& previous,
-                                                        const IdentityState& next);
+                                              uint64_t clusters, const std::vector<uint32_t>& gone);
 
 // The state as bytes (a versioned header, then the tables, then an XXH3-64 checksum of all that
 // precedes it), and back. ParseIdentityState refuses anything it cannot read whole: a wrong

@@ -230,7 +230,7 @@ void WriteClustersCsv(const LoadedInput& input, const RunResult& result, const s
 // changes.csv: per identity that changed since the previous run, what happened (docs/identities.md).
 void WriteChangesCsv(const std::vector<IdentityChange>& changes, FileWriter& out);
 // clusters_changed.csv: the records whose identity changed since the previous run
-// (RecordIdentityChanges), in record-key order, as
+// (IdentityAssignment::record_changes), in record-key order, as
 // `record_id,cluster_id,change,previous_cluster_id` (link modes: `source,record_id,...`, the key
 // SOURCE:ID split after the source name that starts it, one of source_names when one does, else at
 // its first ':'). change is `new` (no previous identity), `moved` (another identity than before) or
