@@ -330,7 +330,7 @@ py::dict ClustersChangedDict(const std::vector<RecordIdentityChange>& changes, b
       id.emplace_back(c.key);
     }
     cluster.emplace_back(c.identity);
-    kind.emplace_back(c.previous.empty() ? "new" : c.identity.empty() ? "deleted" : "moved");
+    kind.emplace_back(c.kind());
     previous.emplace_back(c.previous);
   }
   py::dict d;

@@ -141,7 +141,9 @@ void WriteClustersChangedCsv(const std::vector<RecordIdentityChange>& changes, b
     }
     buf += ',';
     AppendCsvField(buf, c.identity);
-    buf += c.previous.empty() ? ",new," : c.identity.empty() ? ",deleted," : ",moved,";
+    buf += ',';
+    buf += c.kind();
+    buf += ',';
     AppendCsvField(buf, c.previous);
     buf += '\n';
     if (buf.size() > (1 << 20)) {

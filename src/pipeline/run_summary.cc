@@ -3,6 +3,9 @@
 // golden tests compare it line by line.
 #include "reclink/run_summary.h"
 
+#include <map>
+#include <string_view>
+
 #include "reclink/cluster.h"
 #include "reclink/json_writer.h"
 #include "reclink/version.h"
@@ -294,20 +297,12 @@ std::string SummaryJson(const RunContext& context, const LoadedInput& input, con
     for (const auto& [kind, count] : a.counts) w.Member(kind, count);
     w.EndObject();
     if (const std::vector<RecordIdentityChange>* rc = context.record_changes) {
-      uint64_t added = 0, moved = 0, deleted = 0;
-      for (const RecordIdentityChange& c : *rc) {
-        if (c.previous.empty())
-          ++added;
-        else if (c.identity.empty())
-          ++deleted;
-        else
-          ++moved;
-      }
+      std::map<std::string_view, uint64_t> per_kind = {{"new", 0}, {"moved", 0}, {"deleted", 0}};
+      for (const RecordIdentityChange& c : *rc) ++per_kind[c.kind()];
       w.Key("records_changed");
       w.BeginObject();
-      w.Member("new", added);
-      w.Member("moved", moved);
-      w.Member("deleted", deleted);
+      for (const std::string_view kind : {"new", "moved", "deleted"})
+        w.Member(kind, per_kind[kind]);
       w.EndObject();
     }
     if (const IncrementalCounts* inc = context.incremental) {

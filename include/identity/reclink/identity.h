@@ -93,6 +93,11 @@ struct RecordIdentityChange {
   std::string_view key;
   std::string_view identity;
   std::string_view previous;
+
+  // "new", "moved" or "deleted": clusters_changed.csv's change column.
+  std::string_view kind() const {
+    return previous.empty() ? "new" : identity.empty() ? "deleted" : "moved";
+  }
 };
 
 struct IdentityAssignment {
