@@ -4,7 +4,7 @@
 # together (quoted line breaks, bad records quarantined), and a three-source link (from CSV, and
 # from CSV, JSON Lines and gzip), each run alone and under `mpirun -np 1|2|3`; clusters.csv, model.json and pairs.csv must be identical, and
 # summary.json identical but for timings, threads and the mpi_* members; then two nights with
-# --state, whose states, clusters.csv and changes.csv must be identical too.
+# --state, whose states, clusters.csv, clusters_changed.csv and changes.csv must be identical too.
 # Usage: mpi_identity_test.sh BUILD_DIR SOURCE_DIR MPIEXEC
 set -euo pipefail
 build=$1 src=$2 mpiexec=$3
@@ -97,7 +97,7 @@ done
 
 # Two nights with --state: the first trains and writes the state, the second scores with the
 # state's model and keeps identity ids. Every rank reads the state, rank 0 alone writes the next:
-# the states, clusters.csv and changes.csv must be the single process's, byte for byte.
+# the states, clusters.csv, clusters_changed.csv and changes.csv must be the single process's, byte for byte.
 head -n 15001 "$work/people.csv" > "$work/night1.csv"
 state_files="identities.bin records.bin model.json state.json"
 "$build/reclink" dedupe --rules "$rules" --state "$work/state-single" --out "$work/night1-single" --threads 2 --quiet "$work/night1.csv"
@@ -109,7 +109,7 @@ for np in 2 3; do
     [ "$night" = 2 ] && input=$work/people.csv
     "$mpiexec" --oversubscribe -np "$np" "$build/reclink" dedupe --rules "$rules" --state "$work/state-np$np" \
       --out "$work/night$night-np$np" --threads 1 --quiet "$input" || fail "state night $night: mpirun -np $np exited with $?"
-    for f in clusters.csv changes.csv model.json; do
+    for f in clusters.csv clusters_changed.csv changes.csv model.json; do
       cmp "$work/night$night-single/$f" "$work/night$night-np$np/$f" || fail "state night $night: $f differs at -np $np"
     done
   done
