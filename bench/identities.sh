@@ -7,7 +7,8 @@
 # in full with --state, night 2 incrementally (--incremental with only the new and changed records
 # and --delete), and night 2 without --state (training: the plain run). Checks that the full and
 # incremental nights give the same clusters; also runs a quiet night (an extract of no records,
-# nothing deleted: the incremental floor). Prints medians of wall time, the state's size per
+# nothing deleted: the incremental floor) and the incremental night with --changed-only (its
+# clusters_changed.csv checked equal to the full night's). Prints medians of wall time, the state's size per
 # record, the incremental state's files (records.bin kept, the night's segment appended), the
 # state-read and identities stage times, the nights' peak RSS, and the change counts.
 #
@@ -107,6 +108,14 @@ for i in $(seq "$runs"); do
   e=$(date +%s.%N)
   echo "$s $e" > "$work/inc_$i/wall"
   cmp -s "$work/istate/identities.bin" "$work/state/identities.bin" || { echo "identities.sh: the incremental night differs from the full one" >&2; exit 1; }
+  cmp -s "$work/inc_$i/clusters_changed.csv" "$work/n2_$i/clusters_changed.csv" || { echo "identities.sh: the incremental night's clusters_changed.csv differs from the full one's" >&2; exit 1; }
+  # The same night writing only the changed rows (--changed-only: no clusters.csv).
+  rm -rf "$work/cstate" && cp -r "$work/state1" "$work/cstate"
+  pause
+  s=$(date +%s.%N)
+  run --state "$work/cstate" --out "$work/chg_$i" --incremental --changed-only --delete "$work/deleted.txt" "$work/delta.csv"
+  e=$(date +%s.%N)
+  echo "$s $e" > "$work/chg_$i/wall"
   # A quiet night: the extract holds no records, nothing is deleted (the incremental floor).
   rm -rf "$work/qstate" && cp -r "$work/state1" "$work/qstate"
   pause
@@ -134,6 +143,9 @@ print(f"night 2 with --state (saved model):  median wall {statistics.median(map(
 print(f"night 2 without --state (training):  median wall {statistics.median(map(wall, pl)):.3f} s")
 ms, mi = statistics.median(map(wall, st)), statistics.median(map(wall, inc))
 print(f"night 2 incremental (--incremental):  median wall {mi:.3f} s  ({ms / mi:.1f}x faster than the full night with --state)")
+chg = [f"{work}/chg_{i}" for i in range(1, runs + 1)]
+mc = statistics.median(map(wall, chg))
+print(f"night 2 incremental, --changed-only:  median wall {mc:.3f} s  ({ms / mc:.1f}x; clusters_changed.csv without clusters.csv)")
 ic = json.load(open(f"{inc[0]}/summary.json"))["identities"]["incremental"]
 qu = [f"{work}/quiet_{i}" for i in range(1, runs + 1)]
 mq = statistics.median(map(wall, qu))
@@ -141,10 +153,11 @@ print(f"quiet night (nothing new or deleted): median wall {mq:.3f} s  ({ms / mq:
       f"naming every cluster, rewriting clusters.csv and identities.bin)")
 def stages(d):
     return {s["stage"]: s["seconds"] for s in json.load(open(f"{d}/summary.json"))["stages"]}
-for label, runs_of in (("incremental", inc), ("quiet", qu)):
+for label, runs_of in (("incremental", inc), ("--changed-only", chg), ("quiet", qu)):
     names = list(stages(runs_of[0]))
     print(f"{label} stages (median s):", ", ".join(f"{n} {statistics.median(stages(d).get(n, 0.0) for d in runs_of):.3f}" for n in names))
 print("incremental:", json.dumps(ic))
+print("records changed:", json.dumps(json.load(open(f"{inc[0]}/summary.json"))["identities"]["records_changed"]))
 print(f"state: {size} bytes, {size / recs:.1f} bytes per record")
 # The incremental night's state: records.bin kept (a hard link) and the night's segment appended.
 ifiles = {f: os.path.getsize(f"{work}/istate/{f}") for f in sorted(os.listdir(f"{work}/istate"))}
