@@ -9,10 +9,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
+#include <map>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "allocator.h"
@@ -21,16 +21,16 @@
 #include "progress_line.h"
 #include "reclink/atomic_file.h"
 #include "reclink/csv_writer.h"
+#include "reclink/evaluate.h"
 #include "reclink/explain.h"
 #include "reclink/golden.h"
 #include "reclink/incremental.h"
+#include "reclink/json_writer.h"
 #include "reclink/output_set.h"
 #include "reclink/report.h"
 #include "reclink/run_evaluation.h"
 #include "reclink/run_state.h"
 #include "reclink/run_summary.h"
-#include "reclink/evaluate.h"
-#include "reclink/json_writer.h"
 #include "reclink/version.h"
 
 namespace reclink::cli {
@@ -310,6 +310,19 @@ Status CheckInputsNotOverwritten(const std::vector<InputSpec>& inputs, const std
   return Status::Ok();
 }
 
+// The readable summary's line for clusters_changed.csv: its rows by kind.
+std::string RecordChangesLine(const std::vector<RecordIdentityChange>& changes) {
+  std::map<std::string_view, uint64_t> per_kind;
+  for (const RecordIdentityChange& c : changes) ++per_kind[c.kind()];
+  std::string line = "records whose identity changed: " + std::to_string(changes.size());
+  const char* sep = " (";
+  for (const std::string_view kind : {"new", "moved", "deleted"}) {
+    if (per_kind[kind] == 0) continue;
+    line += sep + std::string(kind) + " " + std::to_string(per_kind[kind]);
+    sep = ", ";
+  }
+  return line + (changes.empty() ? "" : ")") + "\n";
+}
 
 // What --incremental needs, checked before any data is read.
 Status CheckIncremental(const LinkageOptions& lo, const Rules& rules, const RunState& state) {
@@ -430,6 +443,8 @@ int FinishIncremental(const std::string& command, const CommonOptions& o, const 
     for (const auto& [kind, count] : ids.counts) {
       if (count) text += " " + kind + " " + std::to_string(count);
     }
+    text += "\n" + RecordChangesLine(ids.record_changes);
+    text.pop_back();  // the time line below starts with its own line break
     double total = 0;
     for (const StageTiming& t : *timings) total += t.seconds;
     text +=
@@ -806,7 +821,7 @@ int RunLinkageCommand(std::string command, const CommonOptions& o, const Linkage
       for (const auto& [kind, count] : identities->counts) {
         if (count) text += " " + kind + " " + std::to_string(count);
       }
-      text += "\n";
+      text += "\n" + RecordChangesLine(identities->record_changes);
     }
     if (!truth.empty()) {
       text += "accuracy against '" + lo.truth_column + "':\n" +
