@@ -312,8 +312,7 @@ Status CheckInputsNotOverwritten(const std::vector<InputSpec>& inputs, const std
 
 // The readable summary's line for clusters_changed.csv: its rows by kind.
 std::string RecordChangesLine(const std::vector<RecordIdentityChange>& changes) {
-  std::map<std::string_view, uint64_t> per_kind;
-  for (const RecordIdentityChange& c : changes) ++per_kind[c.kind()];
+  std::map<std::string_view, uint64_t> per_kind = RecordChangeCounts(changes);
   std::string line = "records whose identity changed: " + std::to_string(changes.size());
   const char* sep = " (";
   for (const std::string_view kind : {"new", "moved", "deleted"}) {

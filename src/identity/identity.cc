@@ -329,6 +329,13 @@ IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> b
 
 }  // namespace
 
+std::map<std::string_view, uint64_t> RecordChangeCounts(
+    const std::vector<RecordIdentityChange>& changes) {
+  std::map<std::string_view, uint64_t> counts = {{"new", 0}, {"moved", 0}, {"deleted", 0}};
+  for (const RecordIdentityChange& c : changes) ++counts[c.kind()];
+  return counts;
+}
+
 std::vector<std::string> ClusterIdStrings(const IdentityAssignment& assignment) {
   if (!assignment.cluster_ids.empty() || assignment.cluster_index.empty()) return assignment.cluster_ids;
   std::vector<std::string> ids;

@@ -297,8 +297,7 @@ std::string SummaryJson(const RunContext& context, const LoadedInput& input, con
     for (const auto& [kind, count] : a.counts) w.Member(kind, count);
     w.EndObject();
     if (const std::vector<RecordIdentityChange>* rc = context.record_changes) {
-      std::map<std::string_view, uint64_t> per_kind = {{"new", 0}, {"moved", 0}, {"deleted", 0}};
-      for (const RecordIdentityChange& c : *rc) ++per_kind[c.kind()];
+      std::map<std::string_view, uint64_t> per_kind = RecordChangeCounts(*rc);
       w.Key("records_changed");
       w.BeginObject();
       for (const std::string_view kind : {"new", "moved", "deleted"})

@@ -100,6 +100,10 @@ struct RecordIdentityChange {
   }
 };
 
+// The rows of clusters_changed.csv by kind: "new", "moved" and "deleted", each present (maybe 0).
+std::map<std::string_view, uint64_t> RecordChangeCounts(
+    const std::vector<RecordIdentityChange>& changes);
+
 struct IdentityAssignment {
   // Per cluster index, its id: AssignIdentities fills it; AssignIdentitiesInKeyOrder leaves it
   // empty (cluster_id() names a cluster, ClusterIdStrings makes the table when one is needed).
