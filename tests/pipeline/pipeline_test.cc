@@ -369,6 +369,37 @@ TEST(PipelineTest, RejectsAreWrittenAsCsvThatReadsBack) {
   EXPECT_EQ(back->column(raw).Get(1), "4,b\"ad\n5,y");
 }
 
+// A link mode's record key SOURCE:ID splits after the longest source name that starts it, so a
+// source named after another's prefix ("crm", "crm:eu") or an id holding ':' splits right; a key
+// of a source not among this run's names (a deleted record of a source not read tonight) splits
+// at its first ':'.
+TEST(PipelineTest, RecordKeysSplitAfterTheirSourceName) {
+  const std::vector<std::string> names = {"crm", "crm:eu", "shop"};
+  using Split = std::pair<std::string_view, std::string_view>;
+  EXPECT_EQ(SplitRecordKey("crm:17", names), Split("crm", "17"));
+  EXPECT_EQ(SplitRecordKey("crm:eu:17", names), Split("crm:eu", "17"));
+  EXPECT_EQ(SplitRecordKey("shop:a:b", names), Split("shop", "a:b"));
+  EXPECT_EQ(SplitRecordKey("web:9", names), Split("web", "9"));
+  EXPECT_EQ(SplitRecordKey("plain", names), Split("", "plain"));
+
+  TempDir dir;
+  const std::string path = dir / "clusters_changed.csv";
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  ASSERT_GE(fd, 0);
+  FileWriter out(fd, path);
+  const std::vector<RecordIdentityChange> changes = {
+      {"crm:eu:1", "id2", ""}, {"crm:2", "id2", "id1"}, {"shop:x,y", "", "id1"}};
+  WriteClustersChangedCsv(changes, true, names, out);
+  ASSERT_TRUE(out.Finish().ok());
+  EXPECT_EQ(testing::ReadFile(path),
+            "source,record_id,cluster_id,change,previous_cluster_id\n"
+            "crm:eu,1,id2,new,\n"
+            "crm,2,id2,moved,id1\n"
+            "shop,\"x,y\",,deleted,id1\n");
+  EXPECT_EQ(RecordChangeCounts(changes),
+            (std::map<std::string_view, uint64_t>{{"new", 1}, {"moved", 1}, {"deleted", 1}}));
+}
+
 }  // namespace
 }  // namespace reclink
 
