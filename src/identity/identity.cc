@@ -206,7 +206,8 @@ IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> b
   // index in the next state's ids.
   std::vector<uint32_t>& id_index = out.cluster_index;
   id_index.resize(clusters);
-  out.next.ids.reserve(n_prev + fresh.size());
+  std::vector<std::string_view> next_ids;
+  next_ids.reserve(n_prev + fresh.size());
   {
     std::vector<uint32_t> order(fresh.size());
     std::iota(order.begin(), order.end(), 0u);
@@ -222,17 +223,19 @@ IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> b
     size_t f = 0;
     auto take_fresh_before = [&](const std::string_view* id) {
       for (; f < sorted_clusters.size() && (id == nullptr || std::string_view((*fresh_ids)[f]) < *id); ++f) {
-        id_index[sorted_clusters[f]] = static_cast<uint32_t>(out.next.ids.size());
-        out.next.ids.push_back((*fresh_ids)[f]);
+        id_index[sorted_clusters[f]] = static_cast<uint32_t>(next_ids.size());
+        next_ids.push_back((*fresh_ids)[f]);
       }
     };
     for (uint32_t p = 0; p < n_prev; ++p) {
       if (heir[p] == kNone) continue;
-      take_fresh_before(&previous.ids[p]);
-      id_index[heir[p]] = static_cast<uint32_t>(out.next.ids.size());
-      out.next.ids.push_back(previous.ids[p]);
+      const std::string_view id = previous.ids[p];
+      take_fresh_before(&id);
+      id_index[heir[p]] = static_cast<uint32_t>(next_ids.size());
+      next_ids.push_back(id);
     }
     take_fresh_before(nullptr);
+    out.next.ids = std::move(next_ids);
     out.next.id_backing = std::make_shared<const std::pair<std::shared_ptr<const void>, std::shared_ptr<const void>>>(
         previous.id_backing, std::move(fresh_ids));
   }
@@ -295,12 +298,15 @@ IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> b
   }
   out.next.keys = std::move(next_keys);
   out.next.key_backing = std::move(key_backing);
-  out.next.identity_of.resize(n);
-  ParallelFor(tbb::blocked_range<size_t>(0, n, 16384),
-              [&](const tbb::blocked_range<size_t>& range) {
-                for (size_t i = range.begin(); i != range.end(); ++i)
-                  out.next.identity_of[i] = id_index[labels[by_key[i]]];
-              });
+  {
+    std::vector<uint32_t> identity_of(n);
+    ParallelFor(tbb::blocked_range<size_t>(0, n, 16384),
+                [&](const tbb::blocked_range<size_t>& range) {
+                  for (size_t i = range.begin(); i != range.end(); ++i)
+                    identity_of[i] = id_index[labels[by_key[i]]];
+                });
+    out.next.identity_of = std::move(identity_of);
+  }
   // The rows whose id is not their previous identity's (no previous identity, or a cluster that
   // inherited another one or got a fresh id): all in touched clusters, in key order.
   std::vector<RecordIdentityChange> moved;
@@ -444,7 +450,7 @@ Result<IdentityAssignment> AssignIdentities(const IdentityState& previous, std::
   // previous keys up to the next chunk's start, so every previous key is passed by one chunk, and
   // those no row holds are the deleted records.
   std::vector<uint32_t> prev_of(n, kNoIdentity);
-  const std::vector<std::string_view>& before = previous.keys;
+  const StringTable& before = previous.keys;
   std::vector<size_t> before_from(chunks + 1, before.size());
   if (chunks > 0) before_from[0] = 0;
   ParallelFor(size_t{1}, chunks, [&](size_t c) {

@@ -140,14 +140,14 @@ GoldenRecords BuildGoldenRecords(const Rules& rules, const LoadedInput& input, c
   static const std::vector<Column> kNoFields;  // a run that kept no fields: raw values as read
   const SurvivorValues values = CollectSurvivorValues(rules, input, result.fields ? result.fields->fields : kNoFields, nullptr);
   const std::vector<std::string> keys = RecordKeys(input, rules);
-  const std::vector<std::string_view> views(keys.begin(), keys.end());
+  const StringTable views(std::vector<std::string_view>(keys.begin(), keys.end()));
   return BuildGoldenRecords(rules, values, result.fields ? &result.fields->fields : nullptr, views, result.labels,
                             result.clusters);
 }
 
-GoldenRecords BuildGoldenRecords(const Rules& rules, const SurvivorValues& sv, const std::vector<Column>* fields,
-                                 const std::vector<std::string_view>& keys, const std::vector<uint32_t>& labels,
-                                 uint64_t clusters) {
+GoldenRecords BuildGoldenRecords(const Rules& rules, const SurvivorValues& sv,
+                                 const std::vector<Column>* fields, const StringTable& keys,
+                                 const std::vector<uint32_t>& labels, uint64_t clusters) {
   const SurvivorshipSpec& spec = *rules.survivorship;
   const size_t n = sv.size(), nf = rules.fields.size(), nsrc = sv.source_names.size();
   GoldenRecords g;

@@ -117,7 +117,7 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
                                          const std::vector<std::string>& deletions, double threshold) {
   IncrementalResult out;
   const RecordsState& saved = state.records;
-  const std::vector<std::string_view>& old_keys = state.identities.keys;
+  const StringTable& old_keys = state.identities.keys;
   const size_t n_old = old_keys.size();
   out.counts.records_before = n_old;
   // The position of the first of the state's keys not below key, searched from `from`, a
@@ -1102,7 +1102,7 @@ void WriteIncrementalClustersCsv(const IncrementalNight& night, bool with_source
   const size_t n = ids.rows_by_key.size();
   std::string buf = with_source ? "source,record_id,cluster_id\n" : "record_id,cluster_id\n";
   for (size_t i = 0; i < n; ++i) {
-    if (i + kAhead < n) __builtin_prefetch(&next.ids[next.identity_of[i + kAhead]]);
+    if (i + kAhead < n) __builtin_prefetch(next.ids.slot(next.identity_of[i + kAhead]));
     if (i + kAhead / 2 < n) __builtin_prefetch(next.ids[next.identity_of[i + kAhead / 2]].data());
     const uint32_t r = ids.rows_by_key[i];
     AppendKeyCells(buf, night, r, with_source);

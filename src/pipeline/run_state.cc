@@ -10,13 +10,14 @@
 
 #include <bit>
 #include <charconv>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <future>
 #include <tuple>
-#include <filesystem>
-#include <fstream>
 #include <utility>
 
 #include "reclink/binary_io.h"
@@ -58,7 +59,8 @@ Result<std::string> ReadWhole(const std::string& path) {
 // A state file mapped read-only: reading 100 MB this way costs neither a copy nor zeroing a buffer.
 class MappedFile {
  public:
-  static Result<MappedFile> Open(const std::string& path) {
+  // populate: map every page now (else the first reader's faults do, or Populate).
+  static Result<MappedFile> Open(const std::string& path, bool populate = true) {
     MappedFile m;
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return Status::InvalidInput(path + ": error: cannot read the state file: " + std::strerror(errno));
@@ -71,7 +73,8 @@ class MappedFile {
     if (m.size_ > 0) {
       // Populated up front: one call maps every page, where faulting them in one by one costs
       // several times as much on a virtual machine.
-      void* p = mmap(nullptr, m.size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+      void* p =
+          mmap(nullptr, m.size_, PROT_READ, MAP_PRIVATE | (populate ? MAP_POPULATE : 0), fd, 0);
       if (p == MAP_FAILED) {
         const int e = errno;
         ::close(fd);
@@ -94,6 +97,13 @@ class MappedFile {
     if (data_) munmap(const_cast<char*>(data_), size_);
   }
   std::string_view bytes() const { return {data_ ? data_ : "", size_}; }
+  // Maps every page of a file opened without populate, on the calling thread (advice: a kernel
+  // without MADV_POPULATE_READ leaves the pages to the first reader's faults).
+  void Populate() const {
+#if defined(MADV_POPULATE_READ)
+    if (data_) (void)madvise(const_cast<char*>(data_), size_, MADV_POPULATE_READ);
+#endif
+  }
 
  private:
   const char* data_ = nullptr;
@@ -312,6 +322,28 @@ bool RawTable(ByteReader& r, size_t n, T* out) {
   return true;
 }
 
+// Whether a column's n + 1 offsets start at 0, end at text_bytes and never descend, a null row's
+// two offsets are equal, and no bit past the last row is set. load(i) reads offset i. Written
+// without an early exit, 64 rows (one null word) at a time, so that the compiler vectorizes it
+// (a state read checks every field's offsets: millions of rows).
+template <class Load>
+bool OffsetsConsistent(uint64_t n, uint64_t text_bytes, const Load& load,
+                       const uint64_t* null_words) {
+  if (load(0) != 0 || load(n) != text_bytes) return false;
+  uint64_t bad = 0;
+  for (uint64_t base = 0; base < n; base += 64) {
+    const uint64_t word = null_words[base / 64];
+    const uint64_t end = std::min<uint64_t>(64, n - base);
+    for (uint64_t j = 0; j < end; ++j) {
+      const uint64_t from = load(base + j), to = load(base + j + 1);
+      bad |= static_cast<uint64_t>(from > to) |
+             (((word >> j) & 1) & static_cast<uint64_t>(from != to));
+    }
+  }
+  if (n % 64 != 0) bad |= null_words[n / 64] >> (n % 64);
+  return bad == 0;
+}
+
 // One column of a records file (see EmitRecordsBody): its name, rows (which must be `rows`), text
 // bytes, offsets of 4 or 8 bytes, null bitmap and text, checked for consistency. False with r's
 // error set when it cannot be read whole.
@@ -331,25 +363,21 @@ bool ParseColumn(ByteReader& r, std::string_view body, uint64_t rows, Column* ou
     if (!r.View((n + 1) * 4, &offsets) || !r.View((n + 63) / 64 * 8, &nulls) || !r.View(text_bytes, &text)) {
       return r.Fail("truncated");
     }
-    auto offset = [&](size_t i) {
+    auto offset = [&](uint64_t i) -> uint64_t {
       uint32_t v;
       std::memcpy(&v, offsets.data() + i * 4, 4);
       return v;
     };
-    auto null_word = [&](size_t i) {
-      uint64_t v;
-      std::memcpy(&v, nulls.data() + i * 8, 8);
-      return v;
-    };
-    bool ok = offset(0) == 0 && offset(n) == text_bytes;
-    uint32_t prev = 0;
-    for (size_t i = 0; i < n && ok; ++i) {
-      const uint32_t next = offset(i + 1);
-      ok = prev <= next && (((null_word(i / 64) >> (i % 64)) & 1) == 0 || prev == next);
-      prev = next;
+    // The null words in place when aligned (a mapped file's tables are), else a copy.
+    std::vector<uint64_t> copied;
+    const uint64_t* null_words = reinterpret_cast<const uint64_t*>(nulls.data());
+    if (reinterpret_cast<uintptr_t>(nulls.data()) % alignof(uint64_t) != 0) {
+      copied.resize((n + 63) / 64);
+      if (!copied.empty()) std::memcpy(copied.data(), nulls.data(), copied.size() * 8);
+      null_words = copied.data();
     }
-    if (ok && n % 64 != 0) ok = (null_word(n / 64) >> (n % 64)) == 0;
-    if (!ok) return r.Fail("a field's offsets are inconsistent");
+    if (!OffsetsConsistent(n, text_bytes, offset, null_words))
+      return r.Fail("a field's offsets are inconsistent");
     *out = Column::View(field, n, offsets.data(), nulls.data(), text.data(), text_bytes);
     return true;
   }
@@ -372,13 +400,8 @@ bool ParseColumn(ByteReader& r, std::string_view body, uint64_t rows, Column* ou
   }
   if (!RawTable(r, (n + 63) / 64, fill.nulls) || !RawTable(r, text_bytes, fill.arena)) return false;
   auto consistent = [&](const auto* offsets) {
-    bool ok = offsets[0] == 0 && offsets[n] == text_bytes;
-    for (size_t i = 0; i < n && ok; ++i) {
-      ok = offsets[i] <= offsets[i + 1];
-      if (ok && ((fill.nulls[i / 64] >> (i % 64)) & 1)) ok = offsets[i] == offsets[i + 1];
-    }
-    if (ok && n % 64 != 0) ok = (fill.nulls[n / 64] >> (n % 64)) == 0;
-    return ok;
+    return OffsetsConsistent(
+        n, text_bytes, [&](uint64_t i) -> uint64_t { return offsets[i]; }, fill.nulls);
   };
   const bool ok = !narrow.empty() ? consistent(narrow.data())
                   : !wide.empty() ? consistent(wide.data())
@@ -1135,12 +1158,18 @@ Result<RecordsState> ParseRecordsState(std::string_view bytes, uint64_t rows, si
     }
   }
   ParseTfTables(r, &out.tf_tables);
+  // The links: 16 bytes each (u32 a, u32 b, f64 weight), the layout of Edge, so copied whole
+  // and then checked in one pass without an exit, rather than read number by number.
+  static_assert(sizeof(Edge) == 16 && offsetof(Edge, b) == 4 && offsetof(Edge, weight) == 8);
   uint64_t ne = 0;
-  if (r.Count(&ne, 16)) out.edges.resize(ne);
-  for (uint64_t i = 0; i < ne && !r.error(); ++i) {
-    Edge& e = out.edges[i];
-    if (!r.U32(&e.a) || !r.U32(&e.b) || !r.F64(&e.weight)) break;
-    if (!(e.a < e.b && e.b < rows)) r.Fail("a link names a record that does not exist");
+  std::string_view links;
+  if (r.Count(&ne, 16) && r.View(ne * 16, &links)) {
+    out.edges.resize(ne);
+    if (ne > 0) std::memcpy(out.edges.data(), links.data(), links.size());
+    uint64_t bad = 0;
+    for (const Edge& e : out.edges)
+      bad |= static_cast<uint64_t>(!(e.a < e.b)) | static_cast<uint64_t>(e.b >= rows);
+    if (bad) r.Fail("a link names a record that does not exist");
   }
   uint64_t no = 0;
   if (r.Count(&no, 4)) out.oversized.resize(no);
@@ -1317,10 +1346,11 @@ Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool o
         "--state directory");
   }
   // Every listed file must be there with the size and checksum the manifest gives. The records'
-  // files (most of the state's bytes) are checked on a thread of their own while identities.bin
-  // is checked and parsed here; nothing of them is parsed before that thread has found them
-  // whole. Each file's own trailer is then not hashed again (TrailerCheck::kTrusted): the
-  // manifest's checksum covers it.
+  // files (most of the state's bytes) are mapped (their pages populated) and checked on a thread
+  // of their own while identities.bin is checked and parsed here, and then records.bin is parsed
+  // here too; nothing parsed is used before that thread has found the files whole. Each file's
+  // own trailer is then not hashed again (TrailerCheck::kTrusted): the manifest's checksum
+  // covers it.
   std::shared_ptr<MappedFile> identities_file, records_file;  // both always listed (names)
   std::vector<std::shared_ptr<MappedFile>> segment_files;
   auto origin = std::make_shared<RecordsState::Origin>();
@@ -1340,7 +1370,9 @@ Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool o
     std::string_view sum;
     uint64_t size = 0;
     if (entry["xxh3"].get(sum) || entry["bytes"].get(size)) return bad(std::string("bad entry for ") + name);
-    Result<MappedFile> file = MappedFile::Open(path(name));
+    // The records' files are populated by the thread that checks them (below), not here.
+    Result<MappedFile> file =
+        MappedFile::Open(path(name), /*populate=*/!name.starts_with("records."));
     if (!file.ok()) return Status::InvalidInput(file.status().message(), kStateHint);
     if (file->bytes().size() != size) return mismatch(name);
     listed.push_back({name, size, std::string(sum), std::make_shared<MappedFile>(std::move(file.value()))});
@@ -1359,7 +1391,9 @@ Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool o
   // so an early return waits for it before they are unmapped.
   std::future<std::string> records_checked = std::async(std::launch::async, [&listed] {
     for (const Listed& l : listed) {
-      if (l.name.starts_with("records.") && Checksum(l.file->bytes()) != l.sum) return l.name;
+      if (!l.name.starts_with("records.")) continue;
+      l.file->Populate();
+      if (Checksum(l.file->bytes()) != l.sum) return l.name;
     }
     return std::string();
   });
@@ -1373,18 +1407,23 @@ Result<RunState> ReadRunState(const std::string& dir, const Rules& rules, bool o
   state.identities = std::move(ids.value());
   Result<Model> model = state.rules_fingerprint == fingerprint ? ReadModelJson(path("model.json"), rules)
                                                                : Result<Model>(Model());
+  // records.bin is parsed while its checksum is still being computed: the parse is bounds-checked
+  // throughout (a damaged file gives an error, or values that are never used), and the checksum's
+  // verdict is given first. The key hashes are not copied: without segments they are read in
+  // place (key_hash_bytes), with segments gathered from the mapping (ApplySegments).
+  std::vector<std::string_view> base_hashes;
+  Result<RecordsState> records = Status::Internal("records.bin was not parsed");
+  if (state.rules_fingerprint == fingerprint) {
+    if (segment_names.empty()) base_rows = state.identities.records();
+    records = ParseRecordsState(records_file->bytes(), base_rows, rules.fields.size(),
+                                rules.blocking.size(), path("records.bin"), records_file,
+                                &base_hashes, TrailerCheck::kTrusted);
+  }
   if (const std::string differs = records_checked.get(); !differs.empty()) return mismatch(differs);
   if (state.rules_fingerprint == fingerprint) {
     if (!model.ok()) return Status::InvalidInput(model.status().message(), kStateHint);
     state.model = std::move(model.value());
     state.model_loaded = true;
-    if (segment_names.empty()) base_rows = state.identities.records();
-    // The key hashes are not copied: without segments they are read in place (key_hash_bytes),
-    // with segments gathered from the mapping (ApplySegments).
-    std::vector<std::string_view> base_hashes;
-    Result<RecordsState> records =
-        ParseRecordsState(records_file->bytes(), base_rows, rules.fields.size(), rules.blocking.size(),
-                          path("records.bin"), records_file, &base_hashes, TrailerCheck::kTrusted);
     if (!records.ok()) return records.status();
     if (segment_names.empty()) records->key_hash_bytes = std::move(base_hashes);
     origin->base_rows = base_rows;

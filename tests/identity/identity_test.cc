@@ -304,6 +304,9 @@ TEST(IdentityTest, RandomNightsKeepEveryPromise) {
     EXPECT_EQ(back->ids, state.ids);
     EXPECT_EQ(back->identity_of, state.identity_of);
     EXPECT_EQ(back->next_serial, state.next_serial);
+    // Every other night continues from the state read back from its bytes (its tables viewed in
+    // the bytes, as a run reads a state file), the others from the tables the naming built.
+    if (night % 2 == 1) state = std::move(back.value());
     prev_id_of = n.id_of;
   }
 }
@@ -635,6 +638,97 @@ TEST(IdentityStateTest, EmittedPiecesAreTheSerializedBytes) {
     ASSERT_TRUE(back.ok()) << back.status().ToString();
     EXPECT_EQ(back->keys, state.keys);
   }
+}
+
+// Version 1 of identities.bin (varint-prefixed entries, written before the twenty-fifth session)
+// is still read, to the same state.
+TEST(IdentityStateTest, AVersionOneStateIsStillRead) {
+  const Night n =
+      RunNight(NewIdentityState(5), {{"a", "b"}, {"c"}, {"dd", "a-key-longer-than-sso"}});
+  const IdentityState& s = n.a.next;
+  auto varint = [](std::string& out, uint64_t v) {
+    for (; v >= 0x80; v >>= 7) out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    out.push_back(static_cast<char>(v));
+  };
+  auto u = [](std::string& out, uint64_t v, int width) {
+    for (int i = 0; i < width; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+  };
+  std::string v1 = "RCLKIDS\n";
+  u(v1, 1, 4);
+  u(v1, 0, 4);
+  u(v1, s.salt, 8);
+  u(v1, s.next_serial, 8);
+  u(v1, s.runs, 8);
+  varint(v1, s.ids.size());
+  for (std::string_view id : s.ids) {
+    varint(v1, id.size());
+    v1 += id;
+  }
+  varint(v1, s.keys.size());
+  for (size_t i = 0; i < s.keys.size(); ++i) {
+    varint(v1, s.keys[i].size());
+    v1 += s.keys[i];
+    varint(v1, s.identity_of[i]);
+  }
+  u(v1, XXH3_64bits(v1.data(), v1.size()), 8);
+  Result<IdentityState> back = ParseIdentityState(v1, "old/identities.bin");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->keys, s.keys);
+  EXPECT_EQ(back->ids, s.ids);
+  EXPECT_EQ(back->identity_of, s.identity_of);
+  EXPECT_EQ(back->salt, s.salt);
+  EXPECT_EQ(back->next_serial, s.next_serial);
+  EXPECT_EQ(back->runs, s.runs);
+  // Written again, it is version 2.
+  EXPECT_EQ(SerializeIdentityState(*back), SerializeIdentityState(s));
+  EXPECT_EQ(SerializeIdentityState(*back)[8], 2);
+}
+
+// Version 2's tables are viewed in place only after every offset, index and order is checked:
+// each kind of damage that a checksum written over it would not catch is refused by name.
+TEST(IdentityStateTest, VersionTwoTablesAreCheckedBeforeTheyAreViewed) {
+  const Night n = RunNight(NewIdentityState(5), {{"a", "b"}, {"c"}, {"dd", "eee"}});
+  const IdentityState& s = n.a.next;
+  ASSERT_EQ(s.ids.size(), 3u);
+  ASSERT_EQ(s.keys.size(), 5u);
+  const std::string bytes = SerializeIdentityState(s);
+  // Layout: magic, version, key end width, salt, next serial, runs, four counts (72 bytes), then
+  // the ids' ends, the keys' ends and the identity indices (4 bytes each here), then the text.
+  const size_t id_ends = 72, key_ends = id_ends + 4 * 3, indices = key_ends + 4 * 5,
+               text = indices + 4 * 5;
+  auto with = [&](size_t at, uint32_t v) {
+    std::string b = bytes.substr(0, bytes.size() - 8);
+    for (int i = 0; i < 4; ++i) b[at + i] = static_cast<char>(v >> (8 * i));
+    const uint64_t sum = XXH3_64bits(b.data(), b.size());
+    for (int i = 0; i < 8; ++i) b.push_back(static_cast<char>(sum >> (8 * i)));
+    return b;
+  };
+  auto refused = [&](const std::string& b, const std::string& why) {
+    Result<IdentityState> r = ParseIdentityState(b, "st/identities.bin");
+    ASSERT_FALSE(r.ok()) << why;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidInput);
+    EXPECT_NE(r.status().message().find(why), std::string::npos) << r.status().message();
+  };
+  ASSERT_TRUE(ParseIdentityState(with(indices, s.identity_of[0]), "x").ok());
+  refused(with(id_ends, 40), "offsets do not fit");          // past the ids' text
+  refused(with(id_ends + 4, 1), "offsets do not fit");       // the second end before the first
+  refused(with(key_ends + 4 * 4, 2), "offsets do not fit");  // the last end short of the text
+  refused(with(indices + 4 * 2, 3), "names an identity that does not exist");
+  // Two ids swapped in the text: the same offsets, out of order.
+  std::string swapped = bytes;
+  std::swap_ranges(swapped.begin() + text, swapped.begin() + text + 13,
+                   swapped.begin() + text + 13);
+  std::string body = swapped.substr(0, swapped.size() - 8);
+  const uint64_t sum = XXH3_64bits(body.data(), body.size());
+  for (int i = 0; i < 8; ++i) body.push_back(static_cast<char>(sum >> (8 * i)));
+  refused(body, "identity ids are not sorted and unique");
+  // A key made equal to the next one.
+  std::string keys = bytes.substr(0, bytes.size() - 8);
+  const size_t key_text = text + 3 * 13;  // "a", "b", "c", "dd", "eee"
+  keys[key_text] = 'b';
+  const uint64_t ksum = XXH3_64bits(keys.data(), keys.size());
+  for (int i = 0; i < 8; ++i) keys.push_back(static_cast<char>(ksum >> (8 * i)));
+  refused(keys, "record keys are not sorted and unique");
 }
 
 TEST(IdentityStateTest, AnotherVersionIsRefusedByName) {

@@ -34,6 +34,7 @@
 
 #include "reclink/binary_io.h"
 #include "reclink/status.h"
+#include "reclink/string_table.h"
 
 namespace reclink {
 
@@ -43,13 +44,14 @@ struct IdentityState {
   uint64_t next_serial = 0;  // the next id to mint
   uint64_t runs = 0;         // runs that wrote this state
   // Identity ids, sorted: views of what id_backing holds (the mapped identities.bin a state was
-  // read from; for a run's next state, the previous state's id_backing and the run's fresh ids),
-  // valid while any copy of id_backing lives.
-  std::vector<std::string_view> ids;
+  // read from, viewed in place; for a run's next state, the previous state's id_backing and the
+  // run's fresh ids), valid while any copy of id_backing lives.
+  StringTable ids;
   // Record keys, sorted: views of what key_backing holds (the mapped identities.bin a state was
-  // read from, or copies of the keys a run was given), valid while any copy of key_backing lives.
-  std::vector<std::string_view> keys;
-  std::vector<uint32_t> identity_of;  // per key: index into ids
+  // read from, viewed in place, or copies of the keys a run was given), valid while any copy of
+  // key_backing lives.
+  StringTable keys;
+  U32Table identity_of;  // per key: index into ids (viewed in place too; key_backing holds it)
   std::shared_ptr<const void> key_backing;
   std::shared_ptr<const void> id_backing;
 
@@ -164,6 +166,8 @@ Result<IdentityState> ParseIdentityState(std::string_view bytes, const std::stri
                                          std::shared_ptr<const void> backing = nullptr,
                                          TrailerCheck trailer = TrailerCheck::kVerify);
 
-inline constexpr uint32_t kIdentityStateVersion = 1;
+// Version 2: fixed-width tables (end offsets, identity indices) before the ids' and keys' bytes,
+// viewed in place by a reader; version 1 (varint-prefixed entries) is still read.
+inline constexpr uint32_t kIdentityStateVersion = 2;
 
 }  // namespace reclink

@@ -13,6 +13,7 @@
 #include "reclink/file_writer.h"
 #include "reclink/pipeline.h"
 #include "reclink/rules.h"
+#include "reclink/string_table.h"
 
 namespace reclink {
 
@@ -56,9 +57,9 @@ SurvivorValues CollectSurvivorValues(const Rules& rules, const LoadedInput& inpu
 // Builds the golden records of the records of `values`: keys[r] is record r's key, labels[r] its
 // cluster (of `clusters`), fields the normalized fields (read when values = "normalized"). Every
 // choice is independent of the records' order and of the split of the inputs into files.
-GoldenRecords BuildGoldenRecords(const Rules& rules, const SurvivorValues& values, const std::vector<Column>* fields,
-                                 const std::vector<std::string_view>& keys, const std::vector<uint32_t>& labels,
-                                 uint64_t clusters);
+GoldenRecords BuildGoldenRecords(const Rules& rules, const SurvivorValues& values,
+                                 const std::vector<Column>* fields, const StringTable& keys,
+                                 const std::vector<uint32_t>& labels, uint64_t clusters);
 // The golden records of a full run. Needs result.fields when the values are "normalized".
 GoldenRecords BuildGoldenRecords(const Rules& rules, const LoadedInput& input, const RunResult& result);
 
