@@ -65,6 +65,23 @@ struct ClusterScan {
 };
 constexpr uint32_t kMixed = kNone - 1;  // rows of different previous identities (or of none and one)
 
+// Rows, identities and clusters are walked in chunks of this many on every thread; what a chunk
+// finds is joined in chunk order, so every list comes out as one walk in order would make it.
+constexpr size_t kChunk = size_t{1} << 15;
+
+size_t Chunks(size_t n) { return (n + kChunk - 1) / kChunk; }
+
+// The lists each chunk made, joined in chunk order.
+template <class T>
+std::vector<T> Joined(std::vector<std::vector<T>>& parts) {
+  size_t total = 0;
+  for (const std::vector<T>& p : parts) total += p.size();
+  std::vector<T> out;
+  out.reserve(total);
+  for (std::vector<T>& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
 // The assignment, given the rows in key order (by_key), each row's previous identity (prev_of: an
 // index into previous.ids, or kNoIdentity) and the next state's keys (in key order).
 //
@@ -88,7 +105,8 @@ IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> b
                           bool with_cluster_ids, const std::vector<uint32_t>& gone) {
   const size_t n = by_key.size();
   const size_t n_prev = previous.ids.size();
-  // The clusters' sizes, smallest keys (rank in key order) and common previous identities.
+  // The clusters' sizes, smallest keys (rank in key order) and common previous identities. (On
+  // every thread, with each field updated atomically, this walk cost more time than it saved.)
   std::vector<ClusterScan> scan(clusters);
   for (size_t i = 0; i < n; ++i) {
     const uint32_t r = by_key[i];
@@ -111,15 +129,24 @@ IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> b
   std::vector<uint32_t> heir(n_prev, kNone);            // previous identity -> cluster
   std::vector<uint32_t> touched;                        // the clusters not settled, ascending
   uint64_t unchanged = 0;
-  for (uint32_t c = 0; c < clusters; ++c) {
-    const uint32_t p = scan[c].common;
-    if (p < n_prev && scan[c].size == prev_size[p]) {
-      inherited[c] = p;
-      heir[p] = c;
-      ++unchanged;
-    } else {
-      touched.push_back(c);
-    }
+  {
+    // A settled cluster holds all of its identity's rows, so no two settled clusters share one:
+    // the chunks write disjoint entries of heir.
+    std::vector<std::vector<uint32_t>> touched_in(Chunks(clusters));
+    ParallelFor(size_t{0}, touched_in.size(), [&](size_t chunk) {
+      for (size_t c = chunk * kChunk, end = std::min<size_t>(clusters, (chunk + 1) * kChunk);
+           c < end; ++c) {
+        const uint32_t p = scan[c].common;
+        if (p < n_prev && scan[c].size == prev_size[p]) {
+          inherited[c] = p;
+          heir[p] = static_cast<uint32_t>(c);
+        } else {
+          touched_in[chunk].push_back(static_cast<uint32_t>(c));
+        }
+      }
+    });
+    touched = Joined(touched_in);
+    unchanged = clusters - touched.size();
   }
 
   // Candidates among the touched clusters: (cluster, previous identity, records shared).
@@ -128,12 +155,18 @@ IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> b
   std::vector<std::pair<uint32_t, uint32_t>> links;
   std::vector<uint32_t> touched_rows;
   if (!touched.empty()) {
-    for (size_t i = 0; i < n; ++i) {
-      const uint32_t r = by_key[i], c = labels[r];
-      if (inherited[c] != kNone) continue;
-      touched_rows.push_back(static_cast<uint32_t>(i));
-      if (prev_of[r] != kNoIdentity) links.emplace_back(c, prev_of[r]);
-    }
+    std::vector<std::vector<std::pair<uint32_t, uint32_t>>> links_in(Chunks(n));
+    std::vector<std::vector<uint32_t>> rows_in(links_in.size());
+    ParallelFor(size_t{0}, links_in.size(), [&](size_t chunk) {
+      for (size_t i = chunk * kChunk, end = std::min(n, (chunk + 1) * kChunk); i < end; ++i) {
+        const uint32_t r = by_key[i], c = labels[r];
+        if (inherited[c] != kNone) continue;
+        rows_in[chunk].push_back(static_cast<uint32_t>(i));
+        if (prev_of[r] != kNoIdentity) links_in[chunk].emplace_back(c, prev_of[r]);
+      }
+    });
+    touched_rows = Joined(rows_in);
+    links = Joined(links_in);
   }
   RadixSortByKey(&links, [](const std::pair<uint32_t, uint32_t>& l) { return uint64_t{l.first} << 32 | l.second; });
   std::vector<Candidate> candidates;
@@ -207,7 +240,6 @@ IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> b
   std::vector<uint32_t>& id_index = out.cluster_index;
   id_index.resize(clusters);
   std::vector<std::string_view> next_ids;
-  next_ids.reserve(n_prev + fresh.size());
   {
     std::vector<uint32_t> order(fresh.size());
     std::iota(order.begin(), order.end(), 0u);
@@ -220,21 +252,48 @@ IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> b
       sorted_clusters.push_back(fresh[o]);
     }
     *fresh_ids = std::move(sorted_ids);  // not changed after this: the views below stay valid
-    size_t f = 0;
-    auto take_fresh_before = [&](const std::string_view* id) {
-      for (; f < sorted_clusters.size() && (id == nullptr || std::string_view((*fresh_ids)[f]) < *id); ++f) {
-        id_index[sorted_clusters[f]] = static_cast<uint32_t>(next_ids.size());
-        next_ids.push_back((*fresh_ids)[f]);
+    // The merge in chunks of the previous ids, on every thread: chunk k takes the fresh ids from
+    // the first not below its first previous id (the first chunk from the start, the last to the
+    // end), and writes at the number of kept ids and fresh ids before it.
+    const size_t chunks = Chunks(n_prev);
+    std::vector<size_t> fresh_from(chunks + 1, fresh_ids->size()), kept_before(chunks + 1, 0);
+    if (chunks > 0) fresh_from[0] = 0;
+    ParallelFor(size_t{0}, chunks, [&](size_t chunk) {
+      const size_t begin = chunk * kChunk, end = std::min<size_t>(n_prev, begin + kChunk);
+      if (chunk > 0) {
+        fresh_from[chunk] = static_cast<size_t>(
+            std::lower_bound(fresh_ids->begin(), fresh_ids->end(), previous.ids[begin],
+                             [](const std::string& f, std::string_view id) {
+                               return std::string_view(f) < id;
+                             }) -
+            fresh_ids->begin());
       }
+      size_t kept = 0;
+      for (size_t p = begin; p < end; ++p) kept += heir[p] != kNone;
+      kept_before[chunk + 1] = kept;
+    });
+    for (size_t chunk = 0; chunk < chunks; ++chunk) kept_before[chunk + 1] += kept_before[chunk];
+    next_ids.resize(kept_before[chunks] + fresh_ids->size());
+    auto place_fresh = [&](size_t f, size_t at) {
+      id_index[sorted_clusters[f]] = static_cast<uint32_t>(at);
+      next_ids[at] = (*fresh_ids)[f];
     };
-    for (uint32_t p = 0; p < n_prev; ++p) {
-      if (heir[p] == kNone) continue;
-      const std::string_view id = previous.ids[p];
-      take_fresh_before(&id);
-      id_index[heir[p]] = static_cast<uint32_t>(next_ids.size());
-      next_ids.push_back(id);
+    ParallelFor(size_t{0}, chunks, [&](size_t chunk) {
+      const size_t begin = chunk * kChunk, end = std::min<size_t>(n_prev, begin + kChunk);
+      size_t f = fresh_from[chunk], at = kept_before[chunk] + f;
+      const size_t f_end = fresh_from[chunk + 1];
+      for (size_t p = begin; p < end; ++p) {
+        if (heir[p] == kNone) continue;
+        const std::string_view id = previous.ids[p];
+        for (; f < f_end && std::string_view((*fresh_ids)[f]) < id; ++f) place_fresh(f, at++);
+        id_index[heir[p]] = static_cast<uint32_t>(at);
+        next_ids[at++] = id;
+      }
+      for (; f < f_end; ++f) place_fresh(f, at++);
+    });
+    if (chunks == 0) {
+      for (size_t f = 0; f < fresh_ids->size(); ++f) place_fresh(f, f);
     }
-    take_fresh_before(nullptr);
     out.next.ids = std::move(next_ids);
     out.next.id_backing = std::make_shared<const std::pair<std::shared_ptr<const void>, std::shared_ptr<const void>>>(
         previous.id_backing, std::move(fresh_ids));
@@ -273,8 +332,13 @@ IdentityAssignment Assign(const IdentityState& previous, std::vector<uint32_t> b
     }
     add(std::move(ch));
   }
-  for (uint32_t p = 0; p < n_prev; ++p) {
-    if (heir[p] != kNone) continue;
+  std::vector<std::vector<uint32_t>> unclaimed_in(Chunks(n_prev));  // identities no cluster took
+  ParallelFor(size_t{0}, unclaimed_in.size(), [&](size_t chunk) {
+    for (size_t p = chunk * kChunk, end = std::min<size_t>(n_prev, (chunk + 1) * kChunk); p < end;
+         ++p)
+      if (heir[p] == kNone) unclaimed_in[chunk].push_back(static_cast<uint32_t>(p));
+  });
+  for (const uint32_t p : Joined(unclaimed_in)) {
     IdentityChange ch;
     ch.id = previous.ids[p];
     ch.records_before = ch.records_removed = prev_size[p];

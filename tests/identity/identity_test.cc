@@ -304,8 +304,8 @@ TEST(IdentityTest, RandomNightsKeepEveryPromise) {
     EXPECT_EQ(back->ids, state.ids);
     EXPECT_EQ(back->identity_of, state.identity_of);
     EXPECT_EQ(back->next_serial, state.next_serial);
-    // Every other night continues from the state read back from its bytes (its tables viewed in
-    // the bytes, as a run reads a state file), the others from the tables the naming built.
+    // Every other night continues from the state read back (its tables viewed in the bytes, as a
+    // run reads a state file), the others from the tables the naming built.
     if (night % 2 == 1) state = std::move(back.value());
     prev_id_of = n.id_of;
   }
@@ -472,21 +472,31 @@ std::vector<std::tuple<std::string, std::string, std::string>> AsTuples(
   return out;
 }
 
-TEST(IdentityTest, NamingOnlyTouchedClustersEqualsNamingEveryCluster) {
-  std::mt19937_64 rng(13);
+// Random nights of edits (joins, deletions, merges, splits, moves) on `n_clusters` clusters, each
+// named both ways (AssignIdentities on shuffled rows, AssignIdentitiesInKeyOrder on rows in key
+// order) and checked against the reference; with read_back, every other night continues from the
+// state read back from its bytes (tables viewed in place, as a run reads identities.bin).
+void NameRandomNights(int n_clusters, int nights, int max_edits, uint64_t seed, bool read_back) {
+  std::mt19937_64 rng(seed);
   Clusters clusters;
   int next_key = 0;
-  auto key = [&] { char b[16]; std::snprintf(b, sizeof b, "k%06d", next_key++); return std::string(b); };
-  for (int c = 0; c < 400; ++c) {
+  auto key = [&] {
+    char b[16];
+    std::snprintf(b, sizeof b, "k%07d", next_key++);
+    return std::string(b);
+  };
+  for (int c = 0; c < n_clusters; ++c) {
     std::vector<std::string> members;
     const int size = 1 + static_cast<int>(rng() % 4);
     for (int i = 0; i < size; ++i) members.push_back(key());
     clusters.push_back(members);
   }
   IdentityState state = RunNight(NewIdentityState(21), clusters).a.next;
-  for (int night = 0; night < 40; ++night) {
+  for (int night = 0; night < nights; ++night) {
     Clusters next = clusters;
-    const int edits = night % 5 == 4 ? 0 : 1 + static_cast<int>(rng() % 12);  // every fifth night touches nothing
+    // Every fifth night touches nothing.
+    const int edits =
+        night % 5 == 4 ? 0 : 1 + static_cast<int>(rng() % static_cast<uint64_t>(max_edits));
     for (int e = 0; e < edits && next.size() > 2; ++e) {
       const size_t x = rng() % next.size();
       size_t y = rng() % next.size();
@@ -575,7 +585,26 @@ TEST(IdentityTest, NamingOnlyTouchedClustersEqualsNamingEveryCluster) {
     }
     clusters = next;
     state = in_order.next;
+    if (read_back && night % 2 == 0) {
+      auto bytes = std::make_shared<const std::string>(SerializeIdentityState(state));
+      Result<IdentityState> back = ParseIdentityState(*bytes, "identities.bin", bytes);
+      ASSERT_TRUE(back.ok()) << back.status().ToString();
+      state = std::move(back.value());
+    }
   }
+}
+
+TEST(IdentityTest, NamingOnlyTouchedClustersEqualsNamingEveryCluster) {
+  NameRandomNights(/*n_clusters=*/400, /*nights=*/40, /*max_edits=*/12, /*seed=*/13,
+                   /*read_back=*/false);
+}
+
+// The naming walks rows, clusters and identities in chunks of 32,768 on every thread: nights of
+// more than that, with thousands of edits (fresh ids fall in every chunk of the previous ids),
+// name as the reference does, also from states read back from their bytes.
+TEST(IdentityTest, NamingInChunksEqualsTheReference) {
+  NameRandomNights(/*n_clusters=*/45000, /*nights=*/5, /*max_edits=*/3000, /*seed=*/29,
+                   /*read_back=*/true);
 }
 
 TEST(IdentityStateTest, EveryDamagedByteAndEveryTruncationIsRefused) {
