@@ -58,21 +58,33 @@ void EmitIdentityStateBody(const IdentityState& s, const std::function<void(std:
   PutU64(out, s.keys.size());
   PutU64(out, id_bytes);
   PutU64(out, key_bytes);
-  uint64_t end = 0;
-  for (const std::string_view id : s.ids) {
-    end += id.size();
-    PutU32(out, static_cast<uint32_t>(end));
-    flush_if_full();
-  }
-  end = 0;
-  for (const std::string_view key : s.keys) {
-    end += key.size();
-    if (key_end_width == 8)
-      PutU64(out, end);
-    else
-      PutU32(out, static_cast<uint32_t>(end));
-    flush_if_full();
-  }
+  // The end offsets, a few thousand at a time into a table whose bytes are appended whole (the
+  // file is little-endian, as this machine is: string_table.h), not byte by byte.
+  auto put_ends = [&](const StringTable& t, uint32_t width) {
+    constexpr size_t kBatch = 4096;
+    uint64_t wide[kBatch];
+    uint32_t narrow[kBatch];
+    uint64_t end = 0;
+    for (size_t from = 0; from < t.size(); from += kBatch) {
+      const size_t count = std::min(kBatch, t.size() - from);
+      for (size_t i = 0; i < count; ++i) {
+        end += t[from + i].size();
+        wide[i] = end;
+        narrow[i] = static_cast<uint32_t>(end);
+      }
+      if (out.size() + count * width > kPiece) {  // pieces stay within about 1 MiB
+        sink(out);
+        out.clear();
+      }
+      if (width == 8) {
+        out.append(reinterpret_cast<const char*>(wide), count * 8);
+      } else {
+        out.append(reinterpret_cast<const char*>(narrow), count * 4);
+      }
+    }
+  };
+  put_ends(s.ids, 4);
+  put_ends(s.keys, key_end_width);
   // The identity indices: whole from a table that is itself little-endian bytes.
   std::string_view indices = s.identity_of.bytes();
   while (!indices.empty()) {
