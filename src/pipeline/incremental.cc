@@ -13,6 +13,7 @@
 #include <numeric>
 #include <tuple>
 #include <utility>
+#include <cstdlib>
 #include <cstring>
 #include <cerrno>
 #include <fstream>
@@ -784,8 +785,85 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
     if (!std::binary_search(touched.begin(), touched.end(), o.key)) untouched_over[o.rule].push_back(o.key);
   }
   for (auto& keys : untouched_over) std::sort(keys.begin(), keys.end());
+  // The common case, no block oversized now: a link is kept when both its records are, and the
+  // kept links (in the state's order, so still sorted once renumbered: checked) are merged with
+  // the night's (sorted) in chunks of the state's links on every thread, each chunk writing at the
+  // number of kept and night links before it. Equal pairs come kept first, as a stable merge
+  // gives them, for the duplicates' removal below.
+  bool merged = false;
+  if (in_oversized.empty()) {
+    std::vector<Edge> night;
+    night.reserve(n_found);
+    for (const Found& f : found) night.insert(night.end(), f.edges.begin(), f.edges.end());
+    ParallelSort(night.begin(), night.end(), EdgeLess);
+    // 65,536 links a chunk; RECLINK_LINK_CHUNK (for tests) makes the chunks smaller, so that small
+    // nights span many.
+    size_t link_chunk = size_t{1} << 16;
+    if (const char* env = std::getenv("RECLINK_LINK_CHUNK"); env != nullptr && std::atoi(env) > 0) {
+      link_chunk = static_cast<size_t>(std::atoi(env));
+    }
+    const size_t m = saved.edges.size(), chunks = (m + link_chunk - 1) / link_chunk;
+    auto renumbered = [&](const Edge& e) {
+      return Edge{row_of_old[e.a], row_of_old[e.b], e.weight};
+    };
+    auto kept = [&](const Edge& e) {
+      return row_of_old[e.a] != kRemoved && row_of_old[e.b] != kRemoved;
+    };
+    std::vector<size_t> kept_before(chunks + 1, 0), first(chunks, m), last(chunks, m);
+    std::vector<uint8_t> in_order(chunks, 1);
+    ParallelFor(size_t{0}, chunks, [&](size_t c) {
+      size_t count = 0;
+      for (size_t i = c * link_chunk, end = std::min(m, (c + 1) * link_chunk); i < end; ++i) {
+        if (!kept(saved.edges[i])) continue;
+        if (count++ == 0)
+          first[c] = i;
+        else if (!EdgeLess(renumbered(saved.edges[last[c]]), renumbered(saved.edges[i])))
+          in_order[c] = 0;
+        last[c] = i;
+      }
+      kept_before[c + 1] = count;
+    });
+    bool sorted = std::all_of(in_order.begin(), in_order.end(), [](uint8_t x) { return x != 0; });
+    for (size_t c = 0, prev = m; c < chunks && sorted; ++c) {
+      if (first[c] == m) continue;
+      if (prev != m && !EdgeLess(renumbered(saved.edges[prev]), renumbered(saved.edges[first[c]])))
+        sorted = false;
+      prev = last[c];
+    }
+    if (sorted) {
+      for (size_t c = 0; c < chunks; ++c) kept_before[c + 1] += kept_before[c];
+      // night_from[c]: the first night link not below chunk c's first kept link (a chunk with
+      // none takes none); the first chunk starts at 0, the last ends at the night's end.
+      std::vector<size_t> night_from(chunks + 1, night.size());
+      for (size_t c = chunks; c-- > 0;) {
+        night_from[c] = first[c] == m
+                            ? night_from[c + 1]
+                            : static_cast<size_t>(
+                                  std::lower_bound(night.begin(), night.end(),
+                                                   renumbered(saved.edges[first[c]]), EdgeLess) -
+                                  night.begin());
+      }
+      if (chunks > 0) night_from[0] = 0;
+      edges.resize(kept_before[chunks] + night.size());
+      ParallelFor(size_t{0}, chunks, [&](size_t c) {
+        size_t at = kept_before[c] + night_from[c], j = night_from[c];
+        const size_t j_end = night_from[c + 1];
+        for (size_t i = c * link_chunk, end = std::min(m, (c + 1) * link_chunk); i < end; ++i) {
+          if (!kept(saved.edges[i])) continue;
+          const Edge e = renumbered(saved.edges[i]);
+          for (; j < j_end && EdgeLess(night[j], e); ++j) edges[at++] = night[j];
+          edges[at++] = e;
+        }
+        for (; j < j_end; ++j) edges[at++] = night[j];
+      });
+      if (chunks == 0) edges = std::move(night);
+      out.counts.links_kept += kept_before[chunks];
+      merged = true;
+    }
+  }
   std::string ta, tb;
-  for (const Edge& e : saved.edges) {
+  const std::vector<Edge> none;
+  for (const Edge& e : merged ? none : saved.edges) {
     const uint32_t a = row_of_old[e.a], b = row_of_old[e.b];
     if (a == kRemoved || b == kRemoved) continue;
     if (in_oversized.empty() || (!in_oversized[e.a] && !in_oversized[e.b])) {
@@ -826,16 +904,20 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
       ++out.counts.links_dropped;
     }
   }
-  // The night's links after the kept ones. The kept links are in the state's order, by rows, and
-  // the rows keep their order in the combined one, so they are sorted still (checked: if not, all
-  // are sorted); only the night's are sorted, and merged in, rather than sorting every link.
-  const size_t n_kept = edges.size();
-  for (const Found& f : found) edges.insert(edges.end(), f.edges.begin(), f.edges.end());
-  if (std::is_sorted(edges.begin(), edges.begin() + static_cast<std::ptrdiff_t>(n_kept), EdgeLess)) {
-    ParallelSort(edges.begin() + static_cast<std::ptrdiff_t>(n_kept), edges.end(), EdgeLess);
-    std::inplace_merge(edges.begin(), edges.begin() + static_cast<std::ptrdiff_t>(n_kept), edges.end(), EdgeLess);
-  } else {
-    ParallelSort(edges.begin(), edges.end(), EdgeLess);
+  // Otherwise the night's links after the kept ones. The kept links are in the state's order, by
+  // rows, and the rows keep their order in the combined one, so they are sorted still (checked:
+  // if not, all are sorted); only the night's are sorted, and merged in.
+  if (!merged) {
+    const size_t n_kept = edges.size();
+    for (const Found& f : found) edges.insert(edges.end(), f.edges.begin(), f.edges.end());
+    if (std::is_sorted(edges.begin(), edges.begin() + static_cast<std::ptrdiff_t>(n_kept),
+                       EdgeLess)) {
+      ParallelSort(edges.begin() + static_cast<std::ptrdiff_t>(n_kept), edges.end(), EdgeLess);
+      std::inplace_merge(edges.begin(), edges.begin() + static_cast<std::ptrdiff_t>(n_kept),
+                         edges.end(), EdgeLess);
+    } else {
+      ParallelSort(edges.begin(), edges.end(), EdgeLess);
+    }
   }
   // A pair of a reopened block may also be a kept link (another rule gave it before): once.
   edges.erase(std::unique(edges.begin(), edges.end(), [](const Edge& x, const Edge& y) { return x.a == y.a && x.b == y.b; }),

@@ -615,6 +615,15 @@ void IdentityNights::IncrementalEqualsFull(const std::string& max_block_size, co
 
 TEST_F(IdentityNights, AnIncrementalNightEqualsAFullRunWithTheSameModel) { IncrementalEqualsFull(""); }
 
+// The night merges the kept links with its own in chunks of the state's links on every thread;
+// with chunks of 3 links (RECLINK_LINK_CHUNK, for tests) every night spans many, some with no kept
+// link, and still equals the full run.
+TEST_F(IdentityNights, AnIncrementalNightEqualsAFullRunWithLinksMergedInManyChunks) {
+  setenv("RECLINK_LINK_CHUNK", "3", 1);
+  IncrementalEqualsFull("");
+  unsetenv("RECLINK_LINK_CHUNK");
+}
+
 // With 10 bits of each key's hash kept (RECLINK_KEY_HASH_BITS, for tests), most touched blocks'
 // hashes are shared by several keys: the full runs split them by key text, and record them in the
 // state (state.json's key_collisions), so the incremental nights check the state's members of
