@@ -74,8 +74,8 @@ def identities(path):
     if version == 2:
         n_ids, n_keys, id_bytes, key_bytes = (int.from_bytes(b[40 + 8 * i:48 + 8 * i], "little") for i in range(4))
         at = 72
-        id_ends = [int.from_bytes(b[at + 4 * i:at + 4 * i + 4], "little") for i in range(n_ids)]
-        at += 4 * n_ids
+        id_ends = [int.from_bytes(b[at + width * i:at + width * (i + 1)], "little") for i in range(n_ids)]
+        at += width * n_ids
         key_ends = [int.from_bytes(b[at + width * i:at + width * (i + 1)], "little") for i in range(n_keys)]
         at += width * n_keys
         of = [int.from_bytes(b[at + 4 * i:at + 4 * i + 4], "little") for i in range(n_keys)]

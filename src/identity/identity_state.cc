@@ -2,10 +2,10 @@
 //
 // Version 2, written since the twenty-fifth session: fixed-width tables first, so that a reader
 // views them in place instead of decoding a million entries one after the other:
-//   "RCLKIDS\n"  u32 version (2)  u32 key end width (4, or 8 when the keys' bytes pass 4 GiB)
+//   "RCLKIDS\n"  u32 version (2)  u32 end width (4, or 8 when the ids' or keys' bytes pass 4 GiB)
 //   u64 salt  u64 next_serial  u64 runs
 //   u64 #ids  u64 #keys  u64 ids' bytes  u64 keys' bytes
-//   u32 end of each id in the ids' bytes               (ids sorted, unique)
+//   end of each id in the ids' bytes (4 or 8 bytes)    (ids sorted, unique)
 //   end of each key in the keys' bytes (4 or 8 bytes)  (keys sorted, unique)
 //   u32 identity index of each key
 //   the ids' bytes, then the keys' bytes
@@ -47,10 +47,10 @@ void EmitIdentityStateBody(const IdentityState& s, const std::function<void(std:
   uint64_t id_bytes = 0, key_bytes = 0;
   for (const std::string_view id : s.ids) id_bytes += id.size();
   for (const std::string_view key : s.keys) key_bytes += key.size();
-  const uint32_t key_end_width = key_bytes > UINT32_MAX ? 8 : 4;
+  const uint32_t end_width = key_bytes > UINT32_MAX || id_bytes > UINT32_MAX ? 8 : 4;
   out.append(kMagic, sizeof kMagic);
   PutU32(out, kIdentityStateVersion);
-  PutU32(out, key_end_width);
+  PutU32(out, end_width);
   PutU64(out, s.salt);
   PutU64(out, s.next_serial);
   PutU64(out, s.runs);
@@ -83,8 +83,8 @@ void EmitIdentityStateBody(const IdentityState& s, const std::function<void(std:
       }
     }
   };
-  put_ends(s.ids, 4);
-  put_ends(s.keys, key_end_width);
+  put_ends(s.ids, end_width);
+  put_ends(s.keys, end_width);
   // The identity indices: whole from a table that is itself little-endian bytes.
   std::string_view indices = s.identity_of.bytes();
   while (!indices.empty()) {
@@ -164,8 +164,9 @@ uint64_t FirstBad(uint64_t n, const Bad& bad) {
 }
 
 // Version 2: the tables viewed in place, after checking every offset, index and order.
-const char* ParseVersion2(std::string_view body, uint32_t key_end_width, IdentityState* s) {
-  if (key_end_width != 4 && key_end_width != 8) return "its key offsets have an unknown width";
+const char* ParseVersion2(std::string_view body, uint32_t end_width, IdentityState* s) {
+  if (end_width != 4 && end_width != 8) return "its offsets have an unknown width";
+  const int w = static_cast<int>(end_width);
   ByteReader r(body.substr(sizeof kMagic + 8));
   uint64_t n_ids = 0, n_keys = 0, id_bytes = 0, key_bytes = 0;
   if (!(r.U64(&s->salt) && r.U64(&s->next_serial) && r.U64(&s->runs) && r.U64(&n_ids) &&
@@ -181,15 +182,15 @@ const char* ParseVersion2(std::string_view body, uint32_t key_end_width, Identit
     return true;
   };
   uint64_t id_ends = 0, key_ends = 0, indices = 0, ids_at = 0, keys_at = 0;
-  if (!take(n_ids, 4, &id_ends) || !take(n_keys, key_end_width, &key_ends) ||
+  if (!take(n_ids, end_width, &id_ends) || !take(n_keys, end_width, &key_ends) ||
       !take(n_keys, 4, &indices) || !take(id_bytes, 1, &ids_at) || !take(key_bytes, 1, &keys_at)) {
     return "a table is longer than the file";
   }
   if (left != 0) return "bytes follow the last table";
   if (n_ids > UINT32_MAX || n_keys > UINT32_MAX) return "a table is longer than this reclink reads";
   const char* d = body.data();
-  s->ids = StringTable::OfEnds(d + ids_at, d + id_ends, 4, n_ids);
-  s->keys = StringTable::OfEnds(d + keys_at, d + key_ends, static_cast<int>(key_end_width), n_keys);
+  s->ids = StringTable::OfEnds(d + ids_at, d + id_ends, w, n_ids);
+  s->keys = StringTable::OfEnds(d + keys_at, d + key_ends, w, n_keys);
   s->identity_of = U32Table::View(d + indices, n_keys);
   // The ends ascend within their bytes (before any entry is looked at), then the entries are in
   // order, then every index names an identity: the first bad entry in file order is reported.
@@ -223,8 +224,7 @@ const char* ParseVersion2(std::string_view body, uint32_t key_end_width, Identit
     }
     return any != 0;
   };
-  if (ends_bad(id_ends, 4, n_ids, id_bytes) ||
-      ends_bad(key_ends, static_cast<int>(key_end_width), n_keys, key_bytes)) {
+  if (ends_bad(id_ends, w, n_ids, id_bytes) || ends_bad(key_ends, w, n_keys, key_bytes)) {
     return "an entry's offsets do not fit its table";
   }
   if (FirstBad(n_ids, [&](uint64_t i) { return i > 0 && !(s->ids[i - 1] < s->ids[i]); }) < n_ids) {

@@ -784,6 +784,32 @@ TEST(IdentityStateTest, VersionTwoTablesAreCheckedBeforeTheyAreViewed) {
   refused(keys, "record keys are not sorted and unique");
 }
 
+// Past 4 GiB of ids' or keys' bytes the end offsets take 8 bytes each: a file written so (here
+// rewritten from a small one, as no test writes 4 GiB) reads to the same state.
+TEST(IdentityStateTest, EightByteOffsetsAreRead) {
+  const Night n = RunNight(NewIdentityState(5), {{"a", "b"}, {"c"}, {"dd", "eee"}});
+  const IdentityState& s = n.a.next;
+  const std::string narrow = SerializeIdentityState(s);
+  ASSERT_EQ(narrow[12], 4);  // the end width
+  const size_t n_ends = s.ids.size() + s.keys.size();
+  std::string wide = narrow.substr(0, 72);
+  wide[12] = 8;
+  for (size_t i = 0; i < n_ends; ++i) {
+    wide += narrow.substr(72 + 4 * i, 4);
+    wide += std::string(4, '\0');
+  }
+  wide += narrow.substr(72 + 4 * n_ends, narrow.size() - 8 - (72 + 4 * n_ends));
+  const uint64_t sum = XXH3_64bits(wide.data(), wide.size());
+  for (int i = 0; i < 8; ++i) wide.push_back(static_cast<char>(sum >> (8 * i)));
+  Result<IdentityState> back = ParseIdentityState(wide, "identities.bin");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->keys, s.keys);
+  EXPECT_EQ(back->ids, s.ids);
+  EXPECT_EQ(back->identity_of, s.identity_of);
+  wide[12] = 6;
+  EXPECT_FALSE(ParseIdentityState(wide, "identities.bin", nullptr, TrailerCheck::kTrusted).ok());
+}
+
 TEST(IdentityStateTest, AnotherVersionIsRefusedByName) {
   std::string bytes = SerializeIdentityState(NewIdentityState(1));
   bytes[8] = 9;  // the version's low byte
