@@ -56,11 +56,12 @@ int RunBlocks(const CommonOptions& o) {
   if (!inputs.ok()) return Fail(inputs.status());
   Result<LoadedInput> input = LoadInputs(*rules, *inputs, *ro, nullptr);
   if (!input.ok()) return Fail(input.status());
-  for (const std::string& w : input->warnings) std::fprintf(stderr, "reclink: warning: %s\n", w.c_str());
-  Result<DerivedFields> fields = DeriveFields(*rules, input->table);
-  if (!fields.ok()) return Fail(fields.status());
+  for (const std::string& w : input->warnings)
+    std::fprintf(stderr, "reclink: warning: %s\n", w.c_str());
   // The blocks a training run would see: its placeholder values null.
-  const std::vector<DetectedPlaceholder> placeholders = ApplyPlaceholders(*rules, nullptr, &*fields);
+  std::vector<DetectedPlaceholder> placeholders;
+  Result<DerivedFields> fields = DeriveFieldsForRun(*rules, input->table, nullptr, &placeholders);
+  if (!fields.ok()) return Fail(fields.status());
   for (const DetectedPlaceholder& ph : placeholders) {
     std::fprintf(stderr, "reclink: %s: '%s' (%s) held by %llu records is read as null\n", ph.field.c_str(),
                  ph.value.c_str(), ph.reason.c_str(), static_cast<unsigned long long>(ph.records));

@@ -76,33 +76,67 @@ void Column::Widen() {
 
 void Column::SetAlwaysWideForTesting(bool wide) { always_wide_ = wide; }
 
-Column Column::Concatenate(std::string name, std::vector<Column>&& parts) {
+Column Column::Concatenate(std::string name, std::vector<Column>&& parts,
+                           const std::vector<std::vector<uint32_t>>* drop) {
+  auto dropped = [&](size_t k) -> std::span<const uint32_t> {
+    if (drop == nullptr || k >= drop->size()) return {};
+    return (*drop)[k];
+  };
   std::vector<uint64_t> row_base(parts.size() + 1, 0), byte_base(parts.size() + 1, 0);
   for (size_t k = 0; k < parts.size(); ++k) {
+    uint64_t left_out = 0;
+    for (const uint32_t r : dropped(k)) left_out += parts[k].offset(r + 1) - parts[k].offset(r);
     row_base[k + 1] = row_base[k] + parts[k].size();
-    byte_base[k + 1] = byte_base[k] + parts[k].arena_bytes();
+    byte_base[k + 1] = byte_base[k] + parts[k].arena_bytes() - left_out;
   }
   Column out(std::move(name));
   const FillBuffers fill = out.PrepareFill(row_base.back(), byte_base.back());
   ParallelFor(size_t{0}, parts.size(), [&](size_t k) {
     Column& part = parts[k];
     const size_t rows = part.size();
-    if (part.arena_bytes() > 0) std::memcpy(fill.arena + byte_base[k], part.arena_data(), part.arena_bytes());
-    const uint64_t base = byte_base[k];
-    if (fill.wide_offsets) {
-      for (size_t r = 0; r < rows; ++r) fill.wide_offsets[row_base[k] + r + 1] = base + part.offset(r + 1);
-    } else {
-      for (size_t r = 0; r < rows; ++r) {
-        fill.offsets[row_base[k] + r + 1] = static_cast<uint32_t>(base + part.offset(r + 1));
-      }
+    const std::span<const uint32_t> gone = dropped(k);
+    // The text: the runs between the dropped values.
+    uint64_t from = 0, to = byte_base[k];
+    for (const uint32_t r : gone) {
+      const uint64_t start = part.offset(r);
+      if (start > from) std::memcpy(fill.arena + to, part.arena_data() + from, start - from);
+      to += start - from;
+      from = part.offset(r + 1);
     }
+    if (part.arena_bytes() > from)
+      std::memcpy(fill.arena + to, part.arena_data() + from, part.arena_bytes() - from);
+    // The offsets, less the dropped text before each row.
+    const uint64_t base = byte_base[k];
+    auto ends = [&](size_t begin, size_t end, uint64_t shift) {
+      if (fill.wide_offsets) {
+        for (size_t r = begin; r < end; ++r)
+          fill.wide_offsets[row_base[k] + r + 1] = base + part.offset(r + 1) - shift;
+      } else {
+        for (size_t r = begin; r < end; ++r) {
+          fill.offsets[row_base[k] + r + 1] =
+              static_cast<uint32_t>(base + part.offset(r + 1) - shift);
+        }
+      }
+    };
+    uint64_t shift = 0;
+    size_t next = 0;
+    for (const uint32_t r : gone) {
+      ends(next, r, shift);
+      shift += part.offset(r + 1) - part.offset(r);
+      ends(r, r + 1, shift);
+      next = r + 1;
+    }
+    ends(next, rows, shift);
     // Null bits: a part that does not start at a multiple of 64 rows shares a word with the one
     // before it, so the bits are set atomically.
-    for (size_t r = 0; r < rows; ++r) {
-      if (!part.IsNull(static_cast<RowId>(r))) continue;
+    auto set_null = [&](size_t r) {
       const uint64_t t = row_base[k] + r;
       std::atomic_ref<uint64_t>(fill.nulls[t / 64]).fetch_or(uint64_t{1} << (t % 64), std::memory_order_relaxed);
+    };
+    for (size_t r = 0; r < rows; ++r) {
+      if (part.IsNull(static_cast<RowId>(r))) set_null(r);
     }
+    for (const uint32_t r : gone) set_null(r);
     part.ReleaseValues();
   });
   return out;

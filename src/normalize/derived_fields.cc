@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <set>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "reclink/normalize.h"
@@ -49,7 +52,8 @@ Status CheckFieldNormalizers(const Rules& rules) {
   return Status::Ok();
 }
 
-Result<DerivedFields> DeriveFields(const Rules& rules, const RecordTable& table) {
+Result<DerivedFields> DeriveFields(const Rules& rules, const RecordTable& table,
+                                   const PlaceholderPlan* plan) {
   DerivedFields out;
   const size_t n = table.num_rows();
   // Rows of one source are contiguous (sources are appended one after another).
@@ -66,7 +70,21 @@ Result<DerivedFields> DeriveFields(const Rules& rules, const RecordTable& table)
   }
   std::atomic<uint64_t> unparseable{0}, unparseable_numbers{0};
   const size_t num_sources = table.source_names().size();
-  for (const FieldSpec& spec : rules.fields) {
+  const bool find_placeholders =
+      plan != nullptr && plan->looks_like != nullptr && plan->known.empty();
+  for (size_t field = 0; field < rules.fields.size(); ++field) {
+    const FieldSpec& spec = rules.fields[field];
+    // The plan's known placeholder values of this field (the first entry of a value counts it),
+    // and a bit per length (bit k: one of k bytes, k < 63; bit 63: 63 or more) to skip the rest.
+    static const std::vector<std::string> kNone;
+    const std::vector<std::string>& known =
+        plan != nullptr && field < plan->known.size() ? plan->known[field] : kNone;
+    std::unordered_map<std::string_view, size_t> known_entry;
+    uint64_t known_lengths = 0;
+    for (size_t i = 0; i < known.size(); ++i) {
+      known_entry.emplace(known[i], i);
+      known_lengths |= uint64_t{1} << std::min<size_t>(known[i].size(), 63);
+    }
     // Per source: the chain with the source's date order and phone country code, and its
     // placeholders, normalized like the values (an entry that normalizes to null needs no entry:
     // such values are null anyway). Sources with the same options share one chain.
@@ -129,6 +147,11 @@ Result<DerivedFields> DeriveFields(const Rules& rules, const RecordTable& table)
       bool number = false;
     };
     std::vector<std::vector<Bad>> bad(chunks, std::vector<Bad>(num_sources));
+    // Per chunk: the known placeholders' counts; the rows (of the chunk) whose values look like
+    // placeholders, and those values counted.
+    std::vector<std::vector<uint64_t>> known_counts(chunks);
+    std::vector<std::vector<uint32_t>> lookalikes(chunks);
+    std::vector<std::vector<std::pair<std::string_view, uint64_t>>> lookalike_counts(chunks);
     ParallelFor(size_t{0}, chunks, [&](size_t c) {
       NormalizeCounters counters;
       uint64_t placeholders_here = 0;
@@ -137,6 +160,7 @@ Result<DerivedFields> DeriveFields(const Rules& rules, const RecordTable& table)
       const size_t begin = c * kChunk, end = std::min(n, begin + kChunk);
       Column& part = parts[c];
       part.Reserve(end - begin, (end - begin) * 8);
+      if (!known.empty()) known_counts[c].assign(known.size(), 0);
       size_t range = 0;
       while (source_ranges[range].end <= begin) ++range;
       for (size_t r = begin; r < end; ++r) {
@@ -164,16 +188,68 @@ Result<DerivedFields> DeriveFields(const Rules& rules, const RecordTable& table)
         } else if (!chain.placeholders.empty() && chain.placeholders.count(buf) != 0) {
           part.AppendNull();
           ++placeholders_here;
+        } else if (const auto it = ((known_lengths >> std::min<size_t>(buf.size(), 63)) & 1) != 0
+                                       ? known_entry.find(buf)
+                                       : known_entry.end();
+                   it != known_entry.end()) {
+          part.AppendNull();
+          ++known_counts[c][it->second];
         } else {
+          if (find_placeholders && plan->looks_like(buf))
+            lookalikes[c].push_back(static_cast<uint32_t>(r - begin));
           part.Append(buf);
+        }
+      }
+      if (!lookalikes[c].empty()) {
+        // The chunk's lookalike values, counted (views of the part's text, whole from here on).
+        std::vector<std::string_view> values;
+        values.reserve(lookalikes[c].size());
+        for (const uint32_t r : lookalikes[c]) values.push_back(part.Get(r));
+        std::sort(values.begin(), values.end());
+        for (size_t i = 0; i < values.size();) {
+          size_t j = i;
+          while (j < values.size() && values[j] == values[i]) ++j;
+          lookalike_counts[c].emplace_back(values[i], j - i);
+          i = j;
         }
       }
       unparseable.fetch_add(counters.unparseable_dates, std::memory_order_relaxed);
       unparseable_numbers.fetch_add(counters.unparseable_numbers, std::memory_order_relaxed);
       placeholder_nulls.fetch_add(placeholders_here, std::memory_order_relaxed);
     });
+    // The placeholders read as null: the known ones (already null), or the lookalikes that
+    // enough records hold, made null as the parts are joined.
+    std::vector<std::pair<std::string, uint64_t>> read;
+    std::vector<std::vector<uint32_t>> drop;
+    if (!known.empty()) {
+      for (size_t i = 0; i < known.size(); ++i) {
+        uint64_t records = 0;
+        for (const std::vector<uint64_t>& counts : known_counts) records += counts[i];
+        read.emplace_back(known[i], records);
+      }
+    } else if (find_placeholders) {
+      std::map<std::string_view, uint64_t> total;  // byte order: independent of the threads
+      for (const auto& counts : lookalike_counts)
+        for (const auto& [value, records] : counts) total[value] += records;
+      std::unordered_set<std::string_view> kept;
+      for (const auto& [value, records] : total) {
+        if (records < plan->min_records) continue;
+        kept.insert(value);
+        read.emplace_back(std::string(value), records);
+      }
+      if (!kept.empty()) {
+        drop.resize(chunks);
+        ParallelFor(size_t{0}, chunks, [&](size_t c) {
+          for (const uint32_t r : lookalikes[c]) {
+            if (kept.count(parts[c].Get(r)) != 0) drop[c].push_back(r);
+          }
+        });
+      }
+    }
+    if (plan != nullptr) out.placeholders_read.push_back(std::move(read));
     // Sized once, copied in parallel: no doubling copies, no freed buffers left in the heap.
-    out.fields.push_back(Column::Concatenate(spec.name, std::move(parts)));
+    out.fields.push_back(
+        Column::Concatenate(spec.name, std::move(parts), drop.empty() ? nullptr : &drop));
     // Under a memory limit each field goes to the table's spill area as soon as it is whole, so
     // that at most one field's values are in memory (docs/performance.md, "Memory limit").
     if (table.spill_area() != nullptr) RECLINK_RETURN_IF_ERROR(out.fields.back().SpillTo(*table.spill_area()));

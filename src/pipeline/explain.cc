@@ -12,9 +12,9 @@ Result<PairExplanation> ExplainPair(const Rules& rules, const LoadedInput& input
     return Status::Usage("error: --pair: record id '" + (a < 0 ? id1 : id2) + "' is not in the inputs",
                          "use SOURCE:ID to pick a source in link mode");
   }
-  Result<DerivedFields> fields = DeriveFields(rules, input.table);
+  std::vector<DetectedPlaceholder> placeholders;  // as the runs with this model read them
+  Result<DerivedFields> fields = DeriveFieldsForRun(rules, input.table, &model, &placeholders);
   if (!fields.ok()) return fields.status();
-  ApplyPlaceholders(rules, &model, &*fields);  // as the runs with this model read them
   Result<Comparisons> comps = Comparisons::Build(rules, *fields);
   if (!comps.ok()) return comps.status();
   const TermFrequencies tf = TermFrequencies::Build(*comps);

@@ -200,10 +200,11 @@ Result<IncrementalResult> RunIncremental(const Rules& rules, const RunState& sta
         out.gone.push_back(at);
     }
   }
-  Result<DerivedFields> delta_fields = DeriveFields(rules, delta.table);
-  if (!delta_fields.ok()) return delta_fields.status();
   // The state's model's placeholder values, as the full run read them: null.
-  std::vector<DetectedPlaceholder> placeholders = ApplyPlaceholders(rules, &state.model, &*delta_fields);
+  std::vector<DetectedPlaceholder> placeholders;
+  Result<DerivedFields> delta_fields =
+      DeriveFieldsForRun(rules, delta.table, &state.model, &placeholders);
+  if (!delta_fields.ok()) return delta_fields.status();
 
   // The combined records in key order: the state's kept records and this run's, merged. Rows of
   // the result are positions in this order, so the identities need no sort. Where each of this

@@ -122,4 +122,46 @@ std::vector<DetectedPlaceholder> ApplyPlaceholders(const Rules& rules, const Mod
   return list;
 }
 
+Result<DerivedFields> DeriveFieldsForRun(const Rules& rules, const RecordTable& table,
+                                         const Model* saved_model,
+                                         std::vector<DetectedPlaceholder>* applied) {
+  PlaceholderPlan plan;
+  // Each saved entry's field and its place in that field's list.
+  std::vector<std::pair<size_t, size_t>> entry_at;
+  if (saved_model != nullptr) {
+    plan.known.resize(rules.fields.size());
+    for (const DetectedPlaceholder& p : saved_model->placeholders) {
+      size_t f = 0;
+      while (f < rules.fields.size() && rules.fields[f].name != p.field) ++f;
+      if (f == rules.fields.size()) {
+        entry_at.emplace_back(f, 0);  // a field the rules do not define: counted 0
+        continue;
+      }
+      entry_at.emplace_back(f, plan.known[f].size());
+      plan.known[f].push_back(p.value);
+    }
+  } else if (rules.model.detect_placeholders) {
+    plan.looks_like = LooksLikePlaceholder;
+    plan.min_records = kMinPlaceholderRecords;
+  }
+  Result<DerivedFields> fields = DeriveFields(rules, table, &plan);
+  if (!fields.ok()) return fields.status();
+  applied->clear();
+  if (saved_model != nullptr) {
+    *applied = saved_model->placeholders;
+    for (size_t i = 0; i < applied->size(); ++i) {
+      const auto [f, at] = entry_at[i];
+      (*applied)[i].records =
+          f < fields->placeholders_read.size() ? fields->placeholders_read[f][at].second : 0;
+    }
+  } else {
+    for (size_t f = 0; f < fields->placeholders_read.size(); ++f) {
+      for (const auto& [value, records] : fields->placeholders_read[f]) {
+        applied->push_back({rules.fields[f].name, value, records, PlaceholderReason(value)});
+      }
+    }
+  }
+  return fields;
+}
+
 }  // namespace reclink

@@ -283,9 +283,9 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
     saved_model = std::move(model.value());
   }
 
-  Result<DerivedFields> fields = DeriveFields(rules, table);
+  Result<DerivedFields> fields =
+      DeriveFieldsForRun(rules, table, saved_model ? &*saved_model : nullptr, &result.placeholders);
   if (!fields.ok()) return fields.status();
-  result.placeholders = ApplyPlaceholders(rules, saved_model ? &*saved_model : nullptr, &*fields);
   result.unparseable_dates = fields->unparseable_dates;
   result.unparseable_numbers = fields->unparseable_numbers;
   result.unparseable = fields->unparseable;

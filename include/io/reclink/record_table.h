@@ -118,8 +118,10 @@ class Column {
   // The parts' rows one after another, as a column named `name`: the same column as appending
   // each part in order (AppendColumn), built in parallel on the current TBB arena (the text, the
   // offsets and the null bits of each part copied by a task of its own into tables sized once).
-  // The parts are released as they are copied.
-  static Column Concatenate(std::string name, std::vector<Column>&& parts);
+  // The parts are released as they are copied. With `drop`, the rows (*drop)[k] of part k
+  // (ascending) are null in the result, their text left out.
+  static Column Concatenate(std::string name, std::vector<Column>&& parts,
+                            const std::vector<std::vector<uint32_t>>* drop = nullptr);
   // The values of `in` at rows[0], rows[1], ... (nulls stay null), as a column named `name`: the
   // same column as appending each in turn, built in parallel on the current TBB arena (the text
   // sizes counted per chunk of rows, then the text, offsets and null bits of each chunk copied

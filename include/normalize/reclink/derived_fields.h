@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "reclink/record_table.h"
@@ -30,11 +32,30 @@ struct DerivedFields {
   uint64_t unparseable_numbers = 0;  // values the `number` normalizer could not read (now null)
   std::vector<UnparseableValues> unparseable;  // per field and source with any, in that order
   std::vector<uint64_t> placeholder_nulls;  // per field: values made null by its null_values
+  // With a PlaceholderPlan (below), per rules field: the plan's values read as null here and the
+  // records that held each. A known list's values in its order (0 records included; a value
+  // listed twice counts at its first entry); found values in byte order.
+  std::vector<std::vector<std::pair<std::string, uint64_t>>> placeholders_read;
+};
+
+// Placeholder values (docs/model.md, "Placeholder values") read as null while the fields are
+// normalized, so that no pass over the values is needed after: either a known list (a saved
+// model's), or the values found here.
+struct PlaceholderPlan {
+  // Per rules field (missing entries: none), normalized values to read as null.
+  std::vector<std::vector<std::string>> known;
+  // When set and `known` is empty: the non-null normalized values it accepts that at least
+  // `min_records` records hold in a field are read as null in that field.
+  bool (*looks_like)(std::string_view) = nullptr;
+  uint64_t min_records = 1;
 };
 
 // Normalizes each rules field from its source column (per-source column names honoured), once
-// per record, in parallel. Error (kUsage) when a field's column is missing in a source.
-Result<DerivedFields> DeriveFields(const Rules& rules, const RecordTable& table);
+// per record, in parallel. Error (kUsage) when a field's column is missing in a source. With a
+// plan, its placeholder values are null too (DerivedFields::placeholders_read says which).
+// Deterministic: independent of the thread count.
+Result<DerivedFields> DeriveFields(const Rules& rules, const RecordTable& table,
+                                   const PlaceholderPlan* plan = nullptr);
 
 // Checks every field's normalizer chain of the rules (the names, then that each chain builds
 // with the field's options in every source): kUsage "RULES:LINE:COLUMN: error: unknown

@@ -27,6 +27,14 @@ std::vector<uint64_t> NullPlaceholders(const Rules& rules, const std::vector<Det
 // The list a run applies: the model's when it scores with a saved one (so that every run with a
 // model reads the same values as null), else the one detected here when [model]
 // detect_placeholders is on, else none. Applies it and returns it with this run's counts.
+// For fields derived without a plan; a run derives them with one (DeriveFieldsForRun).
 std::vector<DetectedPlaceholder> ApplyPlaceholders(const Rules& rules, const Model* saved_model, DerivedFields* fields);
+
+// DeriveFields with ApplyPlaceholders' list read as null as the values are normalized (one pass
+// over the values fewer, and the nulled columns not rebuilt): the same fields and, in *applied,
+// the same list with the same counts.
+Result<DerivedFields> DeriveFieldsForRun(const Rules& rules, const RecordTable& table,
+                                         const Model* saved_model,
+                                         std::vector<DetectedPlaceholder>* applied);
 
 }  // namespace reclink
