@@ -177,7 +177,6 @@ class BlockingIndex {
   struct RuleIndex {
     std::vector<const Column*> parts;  // the derived field of each key part
     std::vector<uint64_t> has_key;     // bitmap: every key part is non-null; Build only
-    std::vector<uint64_t> hashes;      // XXH3 of the key text (0 when no key); Build only
     SpillableArray<uint32_t> block_of;  // the row's block, kNoBlock: no key, or a skipped block
     SpillableArray<RowId> order;         // rows of the blocks that make pairs (2+ rows, not
                                          // skipped), block by block, by (hash, key, row)
