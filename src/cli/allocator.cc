@@ -1,15 +1,18 @@
 // The reclink executable's memory allocator. With RECLINK_JEMALLOC (the default where
 // libjemalloc-dev is installed) it runs on jemalloc: a run allocates a few hundred megabytes of
 // columns, key arrays and pair buffers per million records, and jemalloc keeps and reuses what a
-// stage frees (docs/performance.md, "Memory allocator"). Its arenas ask for transparent huge
-// pages (the option string below), but the process turns them off at its start
-// (SmallPagesForThisProcess): on a VM whose host backs a fresh huge page on first touch, that
-// first touch costs about five times its 512 small pages, and a run touches most of its memory
-// once. Measured cold, as a nightly job starts: the 1% incremental night at 1M records 0.60 of
-// its time on huge pages, the full 1M run 0.89-0.91, the 10M run 0.98-0.99 (docs/performance.md,
-// "Huge pages and the incremental night", "Small pages for every run"). MALLOC_CONF naming a
-// `thp` option keeps the user's choice (MALLOC_CONF=thp:always gives the huge pages back), and so
-// does RECLINK_HUGE_PAGES=1.
+// stage frees (docs/performance.md, "Memory allocator"). Its arenas do not ask for transparent
+// huge pages, and the process turns them off at its start (SmallPagesForThisProcess): on a VM
+// whose host backs a fresh huge page on first touch, that first touch costs about five times its
+// 512 small pages, and a run touches most of its memory once. Measured cold, as a nightly job
+// starts: the 1% incremental night at 1M records 0.60 of its time on huge pages, the full 1M run
+// 0.89-0.91, the 10M run 0.98-0.99 (docs/performance.md, "Huge pages and the incremental night",
+// "Small pages for every run"). (The arenas asked for huge pages, `thp:always`, until the
+// twenty-sixth session; after main() turned them off that advice was void, but before it the
+// extents jemalloc mapped while the libraries started took a huge page, whose first touch cost
+// 7-15 ms of every run.) MALLOC_CONF naming a `thp` option keeps the user's choice
+// (MALLOC_CONF=thp:always gives the heap huge pages); RECLINK_HUGE_PAGES=1 keeps them on for the
+// record table's own arrays (AdviseHugePages).
 #include "allocator.h"
 
 #include <cstdlib>
@@ -22,7 +25,7 @@
 // jemalloc's documented hook for options compiled into the program (jemalloc(3), "TUNING").
 extern "C" {
 extern const char* malloc_conf;
-const char* malloc_conf = "thp:always,metadata_thp:auto";
+const char* malloc_conf = "metadata_thp:disabled";  // and thp:default: no advice
 }
 #endif
 
