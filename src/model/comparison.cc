@@ -247,19 +247,41 @@ Result<Comparisons> Comparisons::Build(const Rules& rules, const DerivedFields& 
     copied.push_back(c);
   }
   if (!copied.empty()) {
-    std::vector<uint32_t> at(nc, 0);
-    for (size_t r = 0; r < n; ++r) {
-      char* row = out.slot_data_ + r * row_bytes;
-      for (size_t c : copied) {
-        Comp& comp = out.comps_[c];
-        char* s = row + comp.slot_at;
-        if (Tag(s, comp.width) != kLongTag) continue;
-        const uint32_t length = Length(s, comp.width);
-        std::memcpy(comp.long_text.data() + at[c], comp.base + Load32(s), length);
-        std::memcpy(s, &at[c], 4);
-        at[c] += length;
+    // In chunks of rows on every thread: each chunk's long bytes are summed, then copied at the
+    // chunk's offset, which is where one pass in row order puts them. (In one pass, on one
+    // thread, this was a tail of about 10 ms at a million records, more when the rows are renamed
+    // and the field's values are read out of order.)
+    constexpr size_t kChunk = size_t{1} << 15;
+    const size_t chunks = (n + kChunk - 1) / kChunk;
+    std::vector<uint32_t> at(chunks * copied.size() + copied.size(), 0);  // [chunk][copied]
+    auto long_in = [&](size_t k, size_t c, auto&& each) {
+      const Comp& comp = out.comps_[c];
+      for (size_t r = k * kChunk, end = std::min(n, (k + 1) * kChunk); r < end; ++r) {
+        char* s = out.slot_data_ + r * row_bytes + comp.slot_at;
+        if (Tag(s, comp.width) == kLongTag) each(s, Length(s, comp.width));
       }
-    }
+    };
+    ParallelFor(size_t{0}, chunks, [&](size_t k) {
+      for (size_t i = 0; i < copied.size(); ++i) {
+        uint32_t bytes = 0;
+        long_in(k, copied[i], [&](char*, uint32_t length) { bytes += length; });
+        at[(k + 1) * copied.size() + i] = bytes;
+      }
+    });
+    for (size_t k = 0; k < chunks; ++k)
+      for (size_t i = 0; i < copied.size(); ++i)
+        at[(k + 1) * copied.size() + i] += at[k * copied.size() + i];
+    ParallelFor(size_t{0}, chunks, [&](size_t k) {
+      for (size_t i = 0; i < copied.size(); ++i) {
+        Comp& comp = out.comps_[copied[i]];
+        uint32_t next = at[k * copied.size() + i];
+        long_in(k, copied[i], [&](char* s, uint32_t length) {
+          std::memcpy(comp.long_text.data() + next, comp.base + Load32(s), length);
+          std::memcpy(s, &next, 4);
+          next += length;
+        });
+      }
+    });
   }
   for (size_t c : copied) out.comps_[c].base = out.comps_[c].long_text.data();
   out.fields_read_.assign(fields.fields.size(), false);

@@ -45,7 +45,10 @@ struct EqualPairsScratch {
 // than holding a copy), then each partition is counted in an absl::flat_hash_map that stays in
 // cache (model/equal_pairs.h). Integer sums: the same whatever the threads.
 EqualPairs CountEqualPairs(const Comparisons& comps, size_t c, const RecordTable& table,
-                           uint64_t values, bool with_sources, EqualPairsScratch& scratch) {
+                           uint64_t values, bool with_sources, EqualPairsScratch& scratch,
+                           std::span<const RowId> table_row) {
+  // The source of comps' row r.
+  auto source = [&](RowId r) { return table.source(table_row.empty() ? r : table_row[r]); };
   int bits = 0;
   while (bits < 16 && (values >> bits) > 2048) ++bits;
   const size_t parts = size_t{1} << bits;
@@ -96,7 +99,8 @@ EqualPairs CountEqualPairs(const Comparisons& comps, size_t c, const RecordTable
     for (RowId r = static_cast<RowId>(k * chunk_rows); r < end; ++r) {
       if (comps.IsNull(c, r)) continue;
       const uint64_t hash = hashes[r];
-      if (with_sources) parted[next[part_of(hash)]++] = ValueSource{hash, table.source(r)};
+      if (with_sources)
+        parted[next[part_of(hash)]++] = ValueSource{hash, source(r)};
       else parted_hashes[next[part_of(hash)]++] = hash;
     }
   });
@@ -159,7 +163,7 @@ std::vector<uint64_t> RecordSampleKeys(const Rules& rules, const RecordTable& ta
 namespace {
 
 double ExactShare(const Comparisons& comps, size_t c, const RecordTable& table, bool cross_only,
-                  EqualPairsScratch& scratch) {
+                  EqualPairsScratch& scratch, std::span<const RowId> table_row = {}) {
   const size_t sources = table.source_names().size();
   std::vector<uint64_t> non_null(sources, 0);
   {
@@ -172,7 +176,7 @@ double ExactShare(const Comparisons& comps, size_t c, const RecordTable& table, 
       mine.assign(sources, 0);
       const RowId end = static_cast<RowId>(std::min(rows, (k + 1) * kChunkRows));
       for (RowId r = static_cast<RowId>(k * kChunkRows); r < end; ++r) {
-        if (!comps.IsNull(c, r)) ++mine[table.source(r)];
+        if (!comps.IsNull(c, r)) ++mine[table.source(table_row.empty() ? r : table_row[r])];
       }
     });
     for (const std::vector<uint64_t>& mine : per_chunk)
@@ -187,7 +191,7 @@ double ExactShare(const Comparisons& comps, size_t c, const RecordTable& table, 
   }
   const uint64_t denominator = cross_only ? pairs_within(all) - within : pairs_within(all);
   if (denominator == 0) return -1;
-  const EqualPairs equal = CountEqualPairs(comps, c, table, all, cross_only, scratch);
+  const EqualPairs equal = CountEqualPairs(comps, c, table, all, cross_only, scratch, table_row);
   const uint64_t agree = cross_only ? equal.by_value - equal.by_value_and_source : equal.by_value;
   return static_cast<double>(agree) / static_cast<double>(denominator);
 }
@@ -252,7 +256,8 @@ std::vector<std::string> DegenerateComparisonWarnings(const Comparisons& comps) 
 }
 
 void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields& fields,
-               const RecordTable& table, uint64_t samples, uint64_t seed, Model* model, Collective* group) {
+               const RecordTable& table, uint64_t samples, uint64_t seed, Model* model,
+               Collective* group, ComparisonRows comps_rows) {
   const size_t nc = full.size();
   // This rank's share of the draws: chunk (or row a) modulo the ranks.
   const uint64_t ranks = group ? static_cast<uint64_t>(group->size()) : 1;
@@ -269,7 +274,8 @@ void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields&
     EqualPairsScratch scratch;
     for (size_t c = 0; c < nc; ++c) {
       if (!full.spec(c).levels.empty() && full.spec(c).levels[0].predicate == Predicate::kExact) {
-        exact_share[c] = ExactShare(full, c, table, rules.link_type == LinkType::kLink, scratch);
+        exact_share[c] = ExactShare(full, c, table, rules.link_type == LinkType::kLink, scratch,
+                                    comps_rows.table_row);
       }
     }
   });
@@ -330,8 +336,9 @@ void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields&
         if (full.field_index(c) == static_cast<int>(f)) from = static_cast<int>(c);
       }
       for (uint32_t i : by_row) {
-        nulls[i] = from < 0 || full.IsNull(from, rows[i]);
-        if (!nulls[i]) values[i].assign(full.Value(from, rows[i]));
+        const RowId r = comps_rows.row.empty() ? rows[i] : comps_rows.row[rows[i]];
+        nulls[i] = from < 0 || full.IsNull(from, r);
+        if (!nulls[i]) values[i].assign(full.Value(from, r));
       }
     }
     for (size_t i = 0; i < rows.size(); ++i) {
@@ -348,7 +355,8 @@ void EstimateU(const Rules& rules, const Comparisons& full, const DerivedFields&
     comps_ptr = &*subset;
     for (size_t i = 0; i < rows.size(); ++i) row_of[i] = static_cast<RowId>(i);
   } else {
-    row_of = rows;
+    for (size_t i = 0; i < rows.size(); ++i)
+      row_of[i] = comps_rows.row.empty() ? rows[i] : comps_rows.row[rows[i]];
   }
   for (RowId r : rows) sources.push_back(table.source(r));
   const Comparisons& comps = *comps_ptr;

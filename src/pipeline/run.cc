@@ -334,12 +334,14 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
     if (std::find(named.begin(), named.end(), true) != named.end()) ReleaseFieldsNotIn(named, &*fields);
   }
   // locality.table_row[i] is the table's row of row i; locality.row[t] the row of table row t
-  // (the locality order, below). A run with a saved model reads nothing in the table's order
-  // from here on, so the index is renamed now and the comparisons are built in the locality
-  // order at once: gathering them after (as a training run does, below) holds two copies of the
-  // slots for a moment, 100 MB at a million demo records.
+  // (the locality order, below). Nothing reads the comparisons in the table's order (u estimation
+  // is told the rows' names), so the index is renamed now and the comparisons are built in the
+  // locality order at once: gathering them after (as a training run did until the twenty-sixth
+  // session) held two copies of the slots for a moment, 100 MB at a million demo records, and
+  // copied them (about 0.05 s). A swapped() level reads its other field by the table's rows, so
+  // its comparisons keep the table's order (and are gathered below).
   Locality locality;
-  const bool built_renamed = saved_model && table.spill_area() == nullptr && !rules.ReadsSecondField() &&
+  const bool built_renamed = table.spill_area() == nullptr && !rules.ReadsSecondField() &&
                              PartitionRowsFromEnvironment() == 0 && table.num_rows() > 1 &&
                              LocalityWanted(index.PairsUpperBound(), table.num_rows());
   auto name_locality_rows = [&] {
@@ -375,23 +377,24 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
   // copied in that order, so a pair's two rows are mostly in the same few cache lines. What the
   // passes keep is named by the table's rows again (ScoreOptions::table_rows), the training
   // sample follows the records (their keys are carried along), and the outputs are the same.
-  // The renaming waits for u estimation, which reads the table's order, when the run trains: the
-  // copies then reuse the pages u estimation freed (made before it, they cost it about 0.04 s of
-  // fresh pages at a million records). `comps` is the comparisons the passes read: the table's
-  // order until to_locality, the locality order after (the table's kept in table_order for the
-  // long values the copy reads). With a saved model they were built renamed (above).
+  // Mostly the comparisons were built renamed (above). Otherwise (a swapped() level) the renaming
+  // waits for u estimation, which then reads the table's order: `comps` is the comparisons the
+  // passes read: the table's order until to_locality, the locality order after (the table's kept
+  // in table_order for the long values the copy reads).
   const bool renamed = built_renamed || (partition_rows == 0 && table.spill_area() == nullptr &&
                                          table_comps.CanGather() && table.num_rows() > 1 &&
                                          LocalityWanted(index.PairsUpperBound(), table.num_rows()));
   std::optional<Comparisons> table_order;
   const Comparisons& comps = table_comps;
   auto to_locality = [&](std::vector<uint64_t>* sample_keys) {
-    if (!renamed || built_renamed) return;
-    name_locality_rows();
-    table_order.emplace(std::move(table_comps));
-    table_comps = table_order->Gather(locality.table_row, locality.row);
-    table_order->ReleaseRows();
-    tf = tf.Gather(locality.table_row, locality.row, table.num_rows());
+    if (!renamed) return;
+    if (!built_renamed) {
+      name_locality_rows();
+      table_order.emplace(std::move(table_comps));
+      table_comps = table_order->Gather(locality.table_row, locality.row);
+      table_order->ReleaseRows();
+      tf = tf.Gather(locality.table_row, locality.row, table.num_rows());
+    }
     if (sample_keys != nullptr && !sample_keys->empty()) {
       // The records' sample keys, by the pairs' rows.
       std::vector<uint64_t> by_row(sample_keys->size());
@@ -416,7 +419,8 @@ Result<RunResult> RunLinkage(const Rules& rules, const LoadedInput& input, const
     result.model = ModelSkeleton(rules, comps);
     result.model.placeholders = result.placeholders;
     clock.Begin("train-u");
-    EstimateU(rules, comps, *fields, table, rules.model.u_sample_pairs, rules.model.seed, &result.model, group);
+    EstimateU(rules, comps, *fields, table, rules.model.u_sample_pairs, rules.model.seed,
+              &result.model, group, ComparisonRows{locality.row, locality.table_row});
     clock.Mark("train-u");
     by_pair_from_now();
     clock.Begin("train-em", "pairs", std::min(pairs_bound, rules.model.training_pairs));

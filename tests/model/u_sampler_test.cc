@@ -225,5 +225,54 @@ TEST(EstimateUTest, ReleasedFieldsGiveTheSameLevelsAndU) {
   }
 }
 
+// RunLinkage builds the comparisons in the pairs' locality order and tells EstimateU the rows'
+// names (ComparisonRows): u, its sources and the sample keys are those of the table's order, in
+// dedupe and in link mode (where the exact shares count by source), with the fields the
+// comparisons hold released (the subset's values then come from the comparisons).
+TEST(EstimateUTest, ComparisonsInAnotherRowOrderGiveTheSameU) {
+  for (const bool link : {false, true}) {
+    const size_t rows = 23000;  // above the 20,000-record subset
+    Data d = Make(rows, 2, 2500, 5);
+    d.rules.link_type = link ? LinkType::kLink : LinkType::kDedupe;
+    d.rules.id = "id";
+    LevelSpec fuzzy;
+    fuzzy.predicate = Predicate::kJaroWinkler;
+    fuzzy.threshold = 0.9;
+    fuzzy.label = "jaro_winkler >= 0.9";
+    d.rules.comparisons[0].levels.push_back(fuzzy);
+    Column ids("id");
+    for (size_t r = 0; r < rows; ++r) ids.Append("id" + std::to_string(r));
+    d.table.mutable_column(d.table.AddColumn("id")) = std::move(ids);
+    // A permutation of the rows: row[t] is table row t's row in the renamed comparisons.
+    std::vector<RowId> table_row(rows), row(rows);
+    for (size_t i = 0; i < rows; ++i) table_row[i] = static_cast<RowId>(i);
+    std::shuffle(table_row.begin(), table_row.end(), std::mt19937(9));
+    for (size_t i = 0; i < rows; ++i) row[table_row[i]] = static_cast<RowId>(i);
+
+    Result<Comparisons> plain = Comparisons::Build(d.rules, d.fields);
+    DerivedFields released = d.fields;
+    Result<Comparisons> renamed = Comparisons::Build(d.rules, released, 0, nullptr, row);
+    ASSERT_TRUE(plain.ok() && renamed.ok());
+    for (size_t f = 0; f < released.fields.size(); ++f) {
+      if (!renamed->FieldsRead()[f]) released.fields[f].ReleaseValues();
+    }
+    ASSERT_EQ(released.fields[0].size(), 0u)
+        << "the field should be released: its values are in the slots";
+    Model mp = ModelSkeleton(d.rules, *plain);
+    Model mr = ModelSkeleton(d.rules, *renamed);
+    EstimateU(d.rules, *plain, d.fields, d.table, 300000, 17, &mp);
+    EstimateU(d.rules, *renamed, released, d.table, 300000, 17, &mr, nullptr,
+              ComparisonRows{row, table_row});
+    EXPECT_EQ(mp.u_sample_pairs, mr.u_sample_pairs);
+    for (size_t l = 0; l < mp.comparisons[0].levels.size(); ++l) {
+      EXPECT_EQ(mp.comparisons[0].levels[l].u, mr.comparisons[0].levels[l].u)
+          << "link " << link << " level " << l;
+      EXPECT_EQ(mp.comparisons[0].levels[l].u_source, mr.comparisons[0].levels[l].u_source);
+    }
+    EXPECT_EQ(mp.sample_keys, mr.sample_keys);  // by table row either way
+    EXPECT_EQ(mp.warnings, mr.warnings);
+  }
+}
+
 }  // namespace
 }  // namespace reclink

@@ -236,9 +236,17 @@ std::vector<uint64_t> RecordSampleKeys(const Rules& rules, const RecordTable& ta
 // modulo the ranks), and the level counts are summed over the ranks: every rank gets the u a
 // single process gets. A collective call: every rank of the group makes it. `fields` are those
 // comps was built on; the ones not in comps.FieldsRead() may have been released (no rows).
+// comps' rows may be in another order than the table's (the pairs' locality order): then
+// `rows.row[t]` is table row t's row in comps and `rows.table_row[i]` the table row of comps' row
+// i; empty, they are the table's. The u found is the same either way; model->sample_keys are by
+// table row.
+struct ComparisonRows {
+  std::span<const RowId> row;
+  std::span<const RowId> table_row;
+};
 void EstimateU(const Rules& rules, const Comparisons& comps, const DerivedFields& fields,
                const RecordTable& table, uint64_t samples, uint64_t seed, Model* model,
-               Collective* group = nullptr);
+               Collective* group = nullptr, ComparisonRows rows = {});
 
 // Warnings, in words, for comparisons that cannot work as written on this data: a field with a
 // value in fewer than two records or the same value in every record (it cannot separate
