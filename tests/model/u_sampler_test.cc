@@ -243,6 +243,22 @@ TEST(EstimateUTest, ComparisonsInAnotherRowOrderGiveTheSameU) {
     Column ids("id");
     for (size_t r = 0; r < rows; ++r) ids.Append("id" + std::to_string(r));
     d.table.mutable_column(d.table.AddColumn("id")) = std::move(ids);
+    // And a field of long values only (e-mails), which the comparisons read in place.
+    FieldSpec long_spec;
+    long_spec.name = "long";
+    d.rules.fields.push_back(long_spec);
+    ComparisonSpec on_long = d.rules.comparisons[0];
+    on_long.name = on_long.field = "long";
+    d.rules.comparisons.push_back(on_long);
+    Column long_values("long");
+    for (size_t r = 0; r < rows; ++r) {
+      if (d.values[r].empty()) {
+        long_values.AppendNull();
+      } else {
+        long_values.Append("someone." + d.values[r] + "@example.org");
+      }
+    }
+    d.fields.fields.push_back(std::move(long_values));
     // A permutation of the rows: row[t] is table row t's row in the renamed comparisons.
     std::vector<RowId> table_row(rows), row(rows);
     for (size_t i = 0; i < rows; ++i) table_row[i] = static_cast<RowId>(i);
@@ -258,16 +274,19 @@ TEST(EstimateUTest, ComparisonsInAnotherRowOrderGiveTheSameU) {
     }
     ASSERT_EQ(released.fields[0].size(), 0u)
         << "the field should be released: its values are in the slots";
+    ASSERT_EQ(released.fields[1].size(), rows) << "the e-mails should be read in place";
     Model mp = ModelSkeleton(d.rules, *plain);
     Model mr = ModelSkeleton(d.rules, *renamed);
     EstimateU(d.rules, *plain, d.fields, d.table, 300000, 17, &mp);
     EstimateU(d.rules, *renamed, released, d.table, 300000, 17, &mr, nullptr,
               ComparisonRows{row, table_row});
     EXPECT_EQ(mp.u_sample_pairs, mr.u_sample_pairs);
-    for (size_t l = 0; l < mp.comparisons[0].levels.size(); ++l) {
-      EXPECT_EQ(mp.comparisons[0].levels[l].u, mr.comparisons[0].levels[l].u)
-          << "link " << link << " level " << l;
-      EXPECT_EQ(mp.comparisons[0].levels[l].u_source, mr.comparisons[0].levels[l].u_source);
+    for (size_t c = 0; c < 2; ++c) {
+      for (size_t l = 0; l < mp.comparisons[c].levels.size(); ++l) {
+        EXPECT_EQ(mp.comparisons[c].levels[l].u, mr.comparisons[c].levels[l].u)
+            << "link " << link << " comparison " << c << " level " << l;
+        EXPECT_EQ(mp.comparisons[c].levels[l].u_source, mr.comparisons[c].levels[l].u_source);
+      }
     }
     EXPECT_EQ(mp.sample_keys, mr.sample_keys);  // by table row either way
     EXPECT_EQ(mp.warnings, mr.warnings);
