@@ -1,5 +1,5 @@
 // Model weights, term frequencies and pair scoring.
-#include "reclink/parallel.h"
+#include "reclink/model.h"
 
 #include <absl/container/flat_hash_map.h>
 #include <tbb/blocked_range.h>
@@ -7,8 +7,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
-#include "reclink/model.h"
+#include "model/row_parts.h"
+#include "reclink/parallel.h"
 #include "reclink/radix_sort.h"
 
 namespace reclink {
@@ -102,55 +104,32 @@ TermFrequencies TermFrequencies::Build(const Comparisons& comps) {
     ParallelFor(size_t{0}, rows, [&](size_t r) {
       hashes[r] = comps.IsNull(c, static_cast<RowId>(r)) ? 0 : comps.ValueHash(c, static_cast<RowId>(r));
     });
-    // The passes over the rows below run in chunks on every thread (on one thread they were a
-    // tail of about 10 ms per comparison at a million records): each chunk counts its rows per
-    // part, then places them from its own offsets, where one pass in row order would put them.
-    const size_t chunk_rows = std::max<size_t>(size_t{1} << 16, (rows + 63) / 64);
-    const size_t chunks = (rows + chunk_rows - 1) / chunk_rows;
-    std::vector<uint64_t> chunk_non_null(chunks, 0);
-    ParallelFor(size_t{0}, chunks, [&](size_t k) {
-      uint64_t here = 0;
-      for (size_t r = k * chunk_rows, end = std::min(rows, (k + 1) * chunk_rows); r < end; ++r) {
-        here += !comps.IsNull(c, static_cast<RowId>(r));
-      }
-      chunk_non_null[k] = here;
-    });
-    uint64_t non_null = 0;
-    for (const uint64_t here : chunk_non_null) non_null += here;
+    // The non-null rows split by the hash's top bits (PlaceRowsByPart, on every thread: on one
+    // thread these passes were a tail of about 10 ms per comparison at a million records).
+    const uint64_t non_null = ParallelReduce(
+        tbb::blocked_range<size_t>(0, rows, size_t{1} << 16), uint64_t{0},
+        [&](const tbb::blocked_range<size_t>& range, uint64_t n) {
+          for (size_t r = range.begin(); r != range.end(); ++r)
+            n += !comps.IsNull(c, static_cast<RowId>(r));
+          return n;
+        },
+        std::plus<uint64_t>());
     int bits = 0;
     while (bits < 16 && (non_null >> bits) > 4096) ++bits;
     const size_t parts = size_t{1} << bits;
-    auto part_of = [bits](uint64_t h) { return bits == 0 ? size_t{0} : static_cast<size_t>(h >> (64 - bits)); };
-    std::vector<std::vector<size_t>> at(chunks);  // [chunk][part]: its count, then its offset
-    ParallelFor(size_t{0}, chunks, [&](size_t k) {
-      at[k].assign(parts, 0);
-      for (size_t r = k * chunk_rows, end = std::min(rows, (k + 1) * chunk_rows); r < end; ++r) {
-        if (!comps.IsNull(c, static_cast<RowId>(r))) ++at[k][part_of(hashes[r])];
-      }
-    });
-    std::vector<size_t> begin(parts + 1, 0);
-    for (size_t q = 0; q < parts; ++q) {
-      size_t offset = begin[q];
-      for (size_t k = 0; k < chunks; ++k) {
-        const size_t n = at[k][q];
-        at[k][q] = offset;
-        offset += n;
-      }
-      begin[q + 1] = offset;
-    }
+    auto part_of = [&](size_t r) {
+      if (comps.IsNull(c, static_cast<RowId>(r))) return parts;
+      return bits == 0 ? size_t{0} : static_cast<size_t>(hashes[r] >> (64 - bits));
+    };
     // The rows and their hashes in part order: the counting below reads both in order and
     // writes each row's count once (reading the hashes by row there was a scattered load each).
     parted.resize(non_null);
     parted_hashes.resize(non_null);
-    ParallelFor(size_t{0}, chunks, [&](size_t k) {
-      std::vector<size_t>& next = at[k];
-      for (size_t r = k * chunk_rows, end = std::min(rows, (k + 1) * chunk_rows); r < end; ++r) {
-        if (comps.IsNull(c, static_cast<RowId>(r))) continue;
-        const size_t where = next[part_of(hashes[r])]++;
-        parted[where] = static_cast<RowId>(r);
-        parted_hashes[where] = hashes[r];
-      }
-    });
+    const std::vector<size_t> begin =
+        model_detail::PlaceRowsByPart(rows, parts, part_of, [&](size_t r, size_t at) {
+          parted[at] = static_cast<RowId>(r);
+          parted_hashes[at] = hashes[r];
+        });
     count.assign(rows, 0);
     std::vector<std::vector<std::pair<uint64_t, uint32_t>>> entries(parts);
     tbb::enumerable_thread_specific<absl::flat_hash_map<uint64_t, uint32_t>> maps;

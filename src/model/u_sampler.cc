@@ -1,8 +1,7 @@
 // u estimation from uniformly random record pairs, drawn in fixed seeded chunks so the counts do
 // not depend on the thread count.
-#include <tbb/enumerable_thread_specific.h>
-#include "reclink/parallel.h"
 #include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
 
 #include <algorithm>
 #include <atomic>
@@ -11,11 +10,12 @@
 #include <random>
 #include <string_view>
 
+#include "model/equal_pairs.h"
+#include "model/row_parts.h"
 #include "reclink/collective.h"
 #include "reclink/hash.h"
-
-#include "model/equal_pairs.h"
 #include "reclink/model.h"
+#include "reclink/parallel.h"
 
 namespace reclink {
 
@@ -52,40 +52,20 @@ EqualPairs CountEqualPairs(const Comparisons& comps, size_t c, const RecordTable
   int bits = 0;
   while (bits < 16 && (values >> bits) > 2048) ++bits;
   const size_t parts = size_t{1} << bits;
-  auto part_of = [&](uint64_t hash) { return bits == 0 ? size_t{0} : static_cast<size_t>(hash >> (64 - bits)); };
-  std::vector<size_t> begin(parts + 1, 0);
+  auto part_of = [&](uint64_t hash) {
+    return bits == 0 ? size_t{0} : static_cast<size_t>(hash >> (64 - bits));
+  };
   const RowId rows = static_cast<RowId>(table.num_rows());
   // Each value's hash once, on every thread (the two passes below each hashed every value on one
   // thread: train-u 3.09 -> 2.45 s at ten million records, one run each). 8 bytes a record.
   std::vector<uint64_t>& hashes = scratch.hashes;
   hashes.resize(rows);  // every entry is written below
-  ParallelFor(RowId{0}, rows, [&](RowId r) { hashes[r] = comps.IsNull(c, r) ? 0 : comps.ValueHash(c, r); });
-  // The counting sort on every thread: each chunk of rows counts its values per partition, and
-  // then writes them from its own offsets (the chunks before it in each partition), so the values
-  // land where one pass in row order would put them. (In one pass, the two loops were about
-  // half of each comparison's 20 ms at a million records.)
-  // At most 64 chunks: each holds an offset per partition (up to 2^16 of them).
-  const size_t chunk_rows = std::max<size_t>(size_t{1} << 16, (static_cast<size_t>(rows) + 63) / 64);
-  const size_t chunks = (static_cast<size_t>(rows) + chunk_rows - 1) / chunk_rows;
-  std::vector<std::vector<size_t>> at(chunks);  // [chunk][partition]: its count, then its offset
-  ParallelFor(size_t{0}, chunks, [&](size_t k) {
-    at[k].assign(parts, 0);
-    const RowId end = static_cast<RowId>(std::min<size_t>(rows, (k + 1) * chunk_rows));
-    for (RowId r = static_cast<RowId>(k * chunk_rows); r < end; ++r) {
-      if (!comps.IsNull(c, r)) ++at[k][part_of(hashes[r])];
-    }
-  });
-  for (size_t q = 0; q < parts; ++q) {
-    size_t offset = begin[q];
-    for (size_t k = 0; k < chunks; ++k) {
-      const size_t count = at[k][q];
-      at[k][q] = offset;
-      offset += count;
-    }
-    begin[q + 1] = offset;
-  }
+  ParallelFor(RowId{0}, rows,
+              [&](RowId r) { hashes[r] = comps.IsNull(c, r) ? 0 : comps.ValueHash(c, r); });
   // With sources, each value's hash and source (16 bytes); without, the hash alone (8): with the
-  // hashes by row above, the largest arrays of u estimation.
+  // hashes by row above, the largest arrays of u estimation. Placed partition by partition on
+  // every thread (PlaceRowsByPart; in one pass, on one thread, the placing was about half of each
+  // comparison's 20 ms at a million records).
   std::vector<ValueSource>& parted = scratch.parted;
   std::vector<uint64_t>& parted_hashes = scratch.parted_hashes;
   if (with_sources) {  // every entry is written below
@@ -93,17 +73,17 @@ EqualPairs CountEqualPairs(const Comparisons& comps, size_t c, const RecordTable
   } else {
     parted_hashes.resize(values);
   }
-  ParallelFor(size_t{0}, chunks, [&](size_t k) {
-    std::vector<size_t>& next = at[k];
-    const RowId end = static_cast<RowId>(std::min<size_t>(rows, (k + 1) * chunk_rows));
-    for (RowId r = static_cast<RowId>(k * chunk_rows); r < end; ++r) {
-      if (comps.IsNull(c, r)) continue;
-      const uint64_t hash = hashes[r];
-      if (with_sources)
-        parted[next[part_of(hash)]++] = ValueSource{hash, source(r)};
-      else parted_hashes[next[part_of(hash)]++] = hash;
-    }
-  });
+  auto part_of_row = [&](size_t r) {
+    return comps.IsNull(c, static_cast<RowId>(r)) ? parts : part_of(hashes[r]);
+  };
+  const std::vector<size_t> begin =
+      model_detail::PlaceRowsByPart(rows, parts, part_of_row, [&](size_t r, size_t at) {
+        if (with_sources) {
+          parted[at] = ValueSource{hashes[r], source(static_cast<RowId>(r))};
+        } else {
+          parted_hashes[at] = hashes[r];
+        }
+      });
   tbb::enumerable_thread_specific<EqualPairsCounts> tables;
   std::vector<EqualPairs> sums(parts);
   ParallelFor(tbb::blocked_range<size_t>(0, parts, 1), [&](const auto& range) {
